@@ -1,0 +1,1 @@
+"""Pure-Python business concepts shared by the desktop and the reference backend."""

@@ -1,0 +1,1 @@
+"""The reference backend: REST + WebSocket push, routing, event log, simulator."""

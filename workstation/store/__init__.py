@@ -1,0 +1,1 @@
+"""The desktop's offline cache (SQLAlchemy on SQLite, WAL) and durable outbox."""
