@@ -1,0 +1,235 @@
+"""Core records shared by the desktop and the reference backend, validated at every boundary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _aware(value: datetime) -> datetime:
+    # Naive datetimes are ambiguous across machines; everything on the wire is UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_aware)]
+Id = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Record(BaseModel):
+    """Base of every wire record: immutable, unknown keys ignored (forward compatible)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Presence(StrEnum):
+    AVAILABLE = "available"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    TEAMLEAD = "teamlead"
+    #: A system principal (the simulator, an integration) that may act for customers.
+    SERVICE = "service"
+
+
+class ConversationState(StrEnum):
+    QUEUED = "queued"
+    OFFERED = "offered"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class Agent(Record):
+    id: Id
+    username: str
+    name: str
+    role: Role = Role.AGENT
+    skills: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    max_chats: int = Field(default=3, ge=1, le=20)
+    presence: Presence = Presence.OFFLINE
+
+
+class CustomerSummary(Record):
+    id: Id
+    name: str
+    language: str = "en"
+
+
+class Customer(Record):
+    id: Id
+    name: str
+    language: str = "en"
+    segment: str = "b2c"
+    value_tier: str = "bronze"
+    clv: float = 0.0
+    churn_risk: float = 0.0
+    consents: dict[str, bool] = Field(default_factory=dict)
+    products: tuple[dict[str, Any], ...] = ()
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    version: int = 1
+
+    def summary(self) -> CustomerSummary:
+        return CustomerSummary(id=self.id, name=self.name, language=self.language)
+
+
+class TimelineEvent(Record):
+    id: Id
+    customer_id: Id
+    at: UtcDateTime
+    channel: str
+    kind: str
+    summary: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class TimelinePage(Record):
+    events: tuple[TimelineEvent, ...]
+    next_cursor: str | None = None
+
+
+class WebPage(Record):
+    url: str
+    title: str = ""
+
+
+class Offer(Record):
+    id: Id
+    conversation_id: Id
+    customer: CustomerSummary
+    channel: str
+    topic: str | None = None
+    language: str | None = None
+    page: WebPage | None = None
+    offered_at: UtcDateTime
+    expires_at: UtcDateTime
+
+    @property
+    def timeout_s(self) -> float:
+        return max(0.0, (self.expires_at - self.offered_at).total_seconds())
+
+
+class OfferRevocation(Record):
+    offer_id: Id
+    conversation_id: Id
+    reason: Literal["accepted", "rejected", "timed_out", "canceled"]
+
+
+class Message(Record):
+    id: Id
+    conversation_id: Id
+    sender: Literal["customer", "agent", "system"]
+    author: str = ""
+    text: str
+    at: UtcDateTime
+    client_key: str | None = None
+
+
+class Conversation(Record):
+    id: Id
+    customer: CustomerSummary
+    channel: str
+    topic: str | None = None
+    language: str | None = None
+    page: WebPage | None = None
+    state: ConversationState
+    agent_id: str | None = None
+    started_at: UtcDateTime
+    accepted_at: UtcDateTime | None = None
+    closed_at: UtcDateTime | None = None
+    wrapup_code: str | None = None
+    messages: tuple[Message, ...] = ()
+
+
+class WrapUpCode(Record):
+    code: Id
+    label: str
+
+
+class PresenceChange(Record):
+    agent_id: Id
+    presence: Presence
+    reason: str | None = None
+
+
+class Session(Record):
+    """What a successful login returns. The token never leaves memory except into the keychain."""
+
+    token: str = Field(min_length=16, repr=False)
+    agent: Agent
+
+
+# --- the push channel ---------------------------------------------------------------------------
+
+#: Event types the backend appends to its log, and the record each one carries.
+EVENT_PAYLOADS: dict[str, type[Record]] = {
+    "offer.created": Offer,
+    "offer.revoked": OfferRevocation,
+    "conversation.assigned": Conversation,
+    "conversation.closed": Conversation,
+    "message.created": Message,
+    "presence.changed": PresenceChange,
+    "timeline.event_added": TimelineEvent,
+}
+
+
+class EventFrame(Record):
+    """One entry of the backend's append-only event log, as pushed to a client."""
+
+    kind: Literal["event"] = "event"
+    seq: int = Field(ge=1)
+    type: str
+    at: UtcDateTime
+    data: dict[str, Any]
+
+    def payload(self) -> Record:
+        """The typed record this event carries; raises ValueError for unknown or malformed ones."""
+        model = EVENT_PAYLOADS.get(self.type)
+        if model is None:
+            raise ValueError(f"unknown event type {self.type!r}")
+        return model.model_validate(self.data)
+
+
+class HelloFrame(Record):
+    """First frame on every stream connection: which log this is and where its head is."""
+
+    kind: Literal["hello"] = "hello"
+    log_id: str
+    head: int = Field(ge=0)
+
+
+class ResetFrame(Record):
+    """The client's position cannot be resumed (other log, or pruned): refetch state over REST."""
+
+    kind: Literal["reset"] = "reset"
+    log_id: str
+    head: int = Field(ge=0)
+    reason: str
+
+
+StreamFrame = Annotated[EventFrame | HelloFrame | ResetFrame, Field(discriminator="kind")]
+
+
+# --- desktop-side views -------------------------------------------------------------------------
+
+Delivery = Literal["sent", "pending", "failed"]
+
+
+class TranscriptEntry(Record):
+    """A message as the agent sees it: sent, still pending in the outbox, or refused with a reason."""
+
+    message: Message
+    delivery: Delivery = "sent"
+    error: str | None = None
