@@ -1,0 +1,148 @@
+"""Shared fixtures: a real reference backend on a loopback port, and the qasync loop for GUI tests."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports Qt: headless, and the binding pinned (qasync would prefer PyQt).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+# Tests never touch the real keychain: keyring gets its null backend, the app a MemorySecretStore.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from workstation.domain.models import Customer, TimelineEvent, utcnow
+from workstation.server.backend import BackendConfig
+from workstation.server.runner import ServerOptions, ServerThread
+
+CUSTOMERS = (
+    Customer(id="c-1", name="Jana Kowalski", language="de", value_tier="gold", clv=3400.0),
+    Customer(id="c-2", name="Oliver Bennett", language="en", value_tier="silver", clv=900.0),
+    Customer(id="c-3", name="Lukas Schäfer", language="de", value_tier="bronze", clv=120.0),
+)
+
+
+def seed(server: ServerThread, events_per_customer: int = 25) -> None:
+    backend = server.backend
+    assert backend is not None
+    now = utcnow()
+
+    def work() -> None:
+        for customer in CUSTOMERS:
+            backend.upsert_customer(customer)
+            backend.add_customer_events(
+                [
+                    TimelineEvent(
+                        id=f"{customer.id}-e{i}",
+                        customer_id=customer.id,
+                        at=now - timedelta(hours=i),
+                        channel=("web", "shop", "phone", "email")[i % 4],
+                        kind=("page_view", "order_placed", "contact", "contact")[i % 4],
+                        summary=f"Event {i} of {customer.name}",
+                        data={},
+                    )
+                    for i in range(events_per_customer)
+                ],
+                push=False,
+            )
+
+    server.call(work)
+
+
+class Backend:
+    """A running reference backend plus helpers to act as agents and customers over HTTP."""
+
+    def __init__(self, server: ServerThread) -> None:
+        self.server = server
+        self.url = server.url
+        self.http = httpx.Client(base_url=self.url, trust_env=False, timeout=10)
+        backend = server.backend
+        assert backend is not None
+        self.service_token = server.call(lambda: backend.issue_token(backend.service_principal()))
+
+    def login(self, username: str, password: str = "demo") -> dict[str, str]:
+        response = self.http.post("/api/v1/auth/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    def start_chat(
+        self, customer_id: str = "c-1", text: str = "Hallo, wo ist mein Paket?", **extra: Any
+    ) -> dict[str, Any]:
+        response = self.http.post(
+            "/api/v1/customer/chats",
+            json={"customer_id": customer_id, "text": text, **extra},
+            headers={"Authorization": f"Bearer {self.service_token}"},
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def customer_says(self, chat: dict[str, Any], text: str) -> None:
+        response = self.http.post(
+            f"/api/v1/customer/chats/{chat['conversation']['id']}/messages",
+            json={"text": text},
+            headers={"Authorization": f"Bearer {chat['customer_token']}"},
+        )
+        assert response.status_code == 201, response.text
+
+    def transcript(self, chat: dict[str, Any]) -> list[dict[str, Any]]:
+        response = self.http.get(
+            f"/api/v1/customer/chats/{chat['conversation']['id']}/messages",
+            headers={"Authorization": f"Bearer {chat['customer_token']}"},
+        )
+        assert response.status_code == 200, response.text
+        return list(response.json())
+
+    def wait_for(self, probe: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Poll `probe` until it returns something truthy (the backend routes asynchronously)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = probe()
+            if result:
+                return result
+            time.sleep(0.05)
+        raise AssertionError(f"condition not met within {timeout} s")
+
+    def offers(self, headers: dict[str, str]) -> list[dict[str, Any]]:
+        response = self.http.get("/api/v1/offers", headers=headers)
+        assert response.status_code == 200, response.text
+        return list(response.json())
+
+
+def start_server(data_dir: Path, *, offer_timeout: float = 30.0, port: int = 0) -> ServerThread:
+    server = ServerThread(
+        ServerOptions(
+            data_dir=data_dir,
+            port=port,
+            simulator=None,
+            backend=BackendConfig(offer_timeout_s=offer_timeout, reoffer_cooldown_s=60, router_tick_s=0.05),
+        )
+    )
+    server.start()
+    return server
+
+
+@pytest.fixture
+def offer_timeout() -> float:
+    """Override in a test module (or with parametrize) for timeout tests."""
+    return 30.0
+
+
+@pytest.fixture
+def backend(tmp_path: Path, offer_timeout: float) -> Iterator[Backend]:
+    server = start_server(tmp_path / "backend", offer_timeout=offer_timeout)
+    seed(server)
+    helper = Backend(server)
+    try:
+        yield helper
+    finally:
+        helper.http.close()
+        server.stop()

@@ -1,0 +1,84 @@
+"""`python -m workstation.server`: the reference backend alone, shared by several desktops."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+import uvicorn
+
+from workstation.server.backend import BackendConfig
+from workstation.server.runner import ServerOptions, bind_socket, build, uvicorn_config
+from workstation.server.simulator import SimulatorConfig
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m workstation.server", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free port)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(platformdirs.user_data_dir("workstation-server", appauthor=False)),
+        help="where the SQLite database lives",
+    )
+    parser.add_argument(
+        "--db-url", help="SQLAlchemy database URL (overrides --data-dir), e.g. postgresql://..."
+    )
+    parser.add_argument("--no-simulator", action="store_true", help="no demo customers, no simulated chats")
+    parser.add_argument(
+        "--chat-interval", type=float, default=45.0, help="mean seconds between simulated chats"
+    )
+    parser.add_argument(
+        "--customers", type=int, default=40, help="demo customers to create in a new database"
+    )
+    parser.add_argument("--offer-timeout", type=float, default=30.0, help="seconds an agent has to accept")
+    parser.add_argument("--seed", type=int, help="random seed for the simulator (reproducible demo data)")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    password = os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo")
+    if args.host not in ("127.0.0.1", "::1", "localhost") and password == "demo":
+        print(
+            "warning: listening beyond loopback with the default demo password; "
+            "set WORKSTATION_DEMO_PASSWORD",
+            file=sys.stderr,
+        )
+    options = ServerOptions(
+        data_dir=args.data_dir,
+        host=args.host,
+        port=args.port,
+        db_url=args.db_url,
+        backend=BackendConfig(offer_timeout_s=args.offer_timeout),
+        simulator=None
+        if args.no_simulator
+        else SimulatorConfig(customers=args.customers, chat_interval_s=args.chat_interval, seed=args.seed),
+        demo_password=password,
+    )
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    _backend, app, _simulator = build(options)
+    port = sock.getsockname()[1]
+    print(
+        f"Workstation reference backend on http://{args.host}:{port} (data: {args.db_url or args.data_dir})"
+    )
+    print("Demo users: demo, anna, ben (agents), lead (team lead)", flush=True)
+    uvicorn.Server(uvicorn_config(app, log_level=args.log_level)).run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""The reference backend's HTTP API (REST under /api/v1) and its WebSocket event stream."""
+
+# No `from __future__ import annotations` here: FastAPI must see the dependency aliases defined
+# inside create_app() as real objects, not as strings it cannot resolve.
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from workstation import __version__
+from workstation.domain.models import HelloFrame, Presence, ResetFrame, WebPage
+from workstation.server.backend import Backend, BackendError, Principal, error_body
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginBody(_Body):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class PresenceBody(_Body):
+    presence: Presence
+
+
+class MessageBody(_Body):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class CloseBody(_Body):
+    wrapup_code: str = Field(min_length=1, max_length=64)
+
+
+class StartChatBody(_Body):
+    customer_id: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=10_000)
+    topic: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=8)
+    page: WebPage | None = None
+
+
+def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None = None) -> FastAPI:
+    """The ASGI app around `backend`; `background` coroutines (router, simulator) run with it."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(backend.run_router(), name="router")]
+        tasks += [asyncio.create_task(factory(), name="background") for factory in background or []]
+        try:
+            yield
+        finally:
+            backend.hub.close_all()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    app = FastAPI(title="Workstation reference backend", version=__version__, lifespan=lifespan)
+
+    @app.exception_handler(BackendError)
+    async def _backend_error(_request: Request, exc: BackendError) -> JSONResponse:
+        return JSONResponse(error_body(exc), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in err.get("loc", ())[1:]), "problem": err.get("msg", "")}
+            for err in exc.errors()
+        ]
+        body = {"error": {"code": "bad_request", "message": "The request is malformed.", "details": problems}}
+        return JSONResponse(body, status_code=400)
+
+    def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        return backend.authenticate(_bearer(authorization))
+
+    def agent(p: Annotated[Principal, Depends(principal)]) -> Principal:
+        if p.scope != "agent":
+            raise BackendError(403, "forbidden", "This needs an agent's token.")
+        return p
+
+    Agent_ = Annotated[Principal, Depends(agent)]
+    Any_ = Annotated[Principal, Depends(principal)]
+    IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+    def idempotent(p: Principal, key: str | None, request: str, action: Callable[[], Any]) -> JSONResponse:
+        status, body = backend.idempotent(p, key, request, lambda: _dump(action()))
+        return JSONResponse(body, status_code=status)
+
+    @app.get(f"{API}/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "log_id": backend.log_id}
+
+    @app.post(f"{API}/auth/login")
+    async def login(body: LoginBody) -> dict[str, Any]:
+        token, me = backend.login(body.username, body.password)
+        return {"token": token, "agent": me.model_dump(mode="json")}
+
+    @app.post(f"{API}/auth/logout")
+    async def logout(p: Agent_, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+        backend.logout(_bearer(authorization) or "")
+        return {"ok": True}
+
+    @app.get(f"{API}/me")
+    async def me(p: Agent_) -> dict[str, Any]:
+        return backend.get_agent(p.agent_id or "").model_dump(mode="json")
+
+    @app.put(f"{API}/me/presence")
+    async def presence(p: Agent_, body: PresenceBody, key: IdemKey = None) -> JSONResponse:
+        return idempotent(
+            p, key, f"presence:{body.presence}", lambda: backend.set_presence(p.agent_id or "", body.presence)
+        )
+
+    @app.get(f"{API}/offers")
+    async def offers(p: Agent_) -> list[dict[str, Any]]:
+        return [o.model_dump(mode="json") for o in backend.pending_offers(p)]
+
+    @app.post(f"{API}/offers/{{offer_id}}/accept")
+    async def accept(p: Agent_, offer_id: str) -> dict[str, Any]:
+        return backend.accept_offer(p, offer_id).model_dump(mode="json")
+
+    @app.post(f"{API}/offers/{{offer_id}}/reject")
+    async def reject(p: Agent_, offer_id: str) -> dict[str, Any]:
+        backend.reject_offer(p, offer_id)
+        return {"ok": True}
+
+    @app.get(f"{API}/conversations")
+    async def conversations(p: Agent_, state: str | None = None) -> list[dict[str, Any]]:
+        return [c.model_dump(mode="json") for c in backend.list_conversations(p, state=state)]
+
+    @app.get(f"{API}/conversations/{{conversation_id}}")
+    async def conversation(p: Agent_, conversation_id: str) -> dict[str, Any]:
+        return backend.get_conversation(p, conversation_id).model_dump(mode="json")
+
+    @app.post(f"{API}/conversations/{{conversation_id}}/messages")
+    async def post_message(
+        p: Agent_, conversation_id: str, body: MessageBody, key: IdemKey = None
+    ) -> JSONResponse:
+        return idempotent(
+            p,
+            key,
+            f"message:{conversation_id}:{body.text}",
+            lambda: backend.post_agent_message(p, conversation_id, body.text, key),
+        )
+
+    @app.post(f"{API}/conversations/{{conversation_id}}/close")
+    async def close(p: Agent_, conversation_id: str, body: CloseBody, key: IdemKey = None) -> JSONResponse:
+        return idempotent(
+            p,
+            key,
+            f"close:{conversation_id}:{body.wrapup_code}",
+            lambda: backend.close_conversation(p, conversation_id, body.wrapup_code),
+        )
+
+    @app.get(f"{API}/wrapup-codes")
+    async def wrapup_codes(p: Agent_) -> list[dict[str, Any]]:
+        return [c.model_dump(mode="json") for c in backend.wrapup_codes()]
+
+    @app.get(f"{API}/customers/{{customer_id}}")
+    async def customer(p: Agent_, customer_id: str) -> dict[str, Any]:
+        return backend.get_customer(p, customer_id).model_dump(mode="json")
+
+    @app.get(f"{API}/customers/{{customer_id}}/events")
+    async def customer_events(
+        p: Agent_,
+        customer_id: str,
+        before: Annotated[str | None, Query(max_length=200)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> dict[str, Any]:
+        return backend.customer_events(p, customer_id, before=before, limit=limit).model_dump(mode="json")
+
+    # --- the customer's side (chat widget, simulator, tests) -------------------------------------
+
+    @app.post(f"{API}/customer/chats", status_code=201)
+    async def start_chat(p: Agent_, body: StartChatBody) -> dict[str, Any]:
+        # Opening a chat *as a known customer* needs a service principal (the shop's backend, the
+        # simulator); a public web widget would hand out tokens after its own customer login.
+        from workstation.domain.models import Role
+
+        if p.role != Role.SERVICE:
+            raise BackendError(403, "forbidden", "Only a service user can open chats for customers.")
+        conv, token = backend.start_chat(
+            customer_id=body.customer_id,
+            text=body.text,
+            topic=body.topic,
+            language=body.language,
+            page=body.page,
+        )
+        return {"conversation": conv.model_dump(mode="json"), "customer_token": token}
+
+    @app.post(f"{API}/customer/chats/{{conversation_id}}/messages", status_code=201)
+    async def customer_message(p: Any_, conversation_id: str, body: MessageBody) -> dict[str, Any]:
+        return backend.post_customer_message(p, conversation_id, body.text).model_dump(mode="json")
+
+    @app.get(f"{API}/customer/chats/{{conversation_id}}/messages")
+    async def customer_transcript(p: Any_, conversation_id: str) -> list[dict[str, Any]]:
+        return [m.model_dump(mode="json") for m in backend.customer_messages(p, conversation_id)]
+
+    # --- the push stream -------------------------------------------------------------------------
+
+    @app.websocket(f"{API}/stream")
+    async def stream(ws: WebSocket) -> None:
+        try:
+            p = backend.authenticate(_bearer(ws.headers.get("authorization")) or ws.query_params.get("token"))
+        except BackendError as exc:
+            # Accept, then close with an application code: the client learns *why* (a refused
+            # handshake would only say 403).
+            await ws.accept()
+            await ws.close(code=4401, reason=exc.message)
+            return
+        await ws.accept()
+        if p.scope != "agent":
+            await ws.close(code=4403, reason="Agents only.")
+            return
+        sub = backend.hub.subscribe(p)
+        try:
+            await _serve_stream(ws, backend, p, sub.queue)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            backend.hub.unsubscribe(sub)
+
+    return app
+
+
+async def _serve_stream(ws: WebSocket, backend: Backend, p: Principal, queue: asyncio.Queue[Any]) -> None:
+    # Subscribed before reading the backlog, so nothing falls between the two; duplicates are
+    # dropped by sequence number.
+    head = backend.head()
+    await ws.send_text(HelloFrame(log_id=backend.log_id, head=head).model_dump_json())
+    log_id = ws.query_params.get("log_id")
+    try:
+        after = int(ws.query_params.get("after", "0"))
+    except ValueError:
+        after = -1
+    oldest = backend.oldest()
+    if after < 0 or after > head or (log_id and log_id != backend.log_id) or (after and after < oldest - 1):
+        reason = "other_log" if log_id and log_id != backend.log_id else "position_unavailable"
+        await ws.send_text(ResetFrame(log_id=backend.log_id, head=head, reason=reason).model_dump_json())
+        after = head
+    last = after
+    while True:
+        backlog = backend.events_after(p, last)
+        for frame in backlog:
+            await ws.send_text(frame.model_dump_json())
+            last = frame.seq
+        if len(backlog) < 1000:
+            break
+    receiver = asyncio.create_task(_drain_client(ws))
+    try:
+        while True:
+            getter = asyncio.create_task(queue.get())
+            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            if receiver in done:
+                getter.cancel()
+                return
+            frame = getter.result()
+            if frame is None:  # shutting down, or this client fell too far behind
+                await ws.close(code=1012)
+                return
+            if frame.seq <= last:
+                continue
+            await ws.send_text(frame.model_dump_json())
+            last = frame.seq
+    finally:
+        receiver.cancel()
+
+
+async def _drain_client(ws: WebSocket) -> None:
+    # The client sends nothing we need; reading is how a disconnect is noticed.
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await ws.receive_text()
+
+
+def _bearer(header: str | None) -> str | None:
+    if header and header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+def _dump(value: Any) -> dict[str, Any]:
+    if isinstance(value, BaseModel):
+        return dict(value.model_dump(mode="json"))
+    if isinstance(value, dict):
+        return value
+    return {"result": json.loads(json.dumps(value, default=str))}

@@ -1,0 +1,1015 @@
+"""The reference backend's behaviour: sessions, presence, routing offers, conversations, event log.
+
+Everything runs on the server's one asyncio loop, so state changes never race each other; each
+operation is one short SQLAlchemy unit of work, and the events it appended are pushed to the
+connected clients only after it committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as DbSession
+
+from workstation.domain.models import (
+    Agent,
+    Conversation,
+    ConversationState,
+    Customer,
+    CustomerSummary,
+    EventFrame,
+    Message,
+    Offer,
+    OfferRevocation,
+    Presence,
+    PresenceChange,
+    Role,
+    TimelineEvent,
+    TimelinePage,
+    WebPage,
+    WrapUpCode,
+    utcnow,
+)
+from workstation.server.db import (
+    AgentRow,
+    ConversationRow,
+    CustomerEventRow,
+    CustomerRow,
+    EventLogRow,
+    IdempotencyRow,
+    MessageRow,
+    Meta,
+    OfferRow,
+    TokenRow,
+    WrapUpCodeRow,
+)
+
+log = logging.getLogger(__name__)
+
+AUDIENCE_ALL = "*"
+AUDIENCE_TEAMLEADS = "role:teamlead"
+
+
+class BackendError(Exception):
+    """A refused request: maps to an HTTP status and a JSON error body."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an agent/team lead/service user, or a customer bound to one conversation."""
+
+    scope: str  # "agent" | "customer"
+    agent_id: str | None = None
+    role: Role | None = None
+    conversation_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.agent_id or f"customer:{self.conversation_id}"
+
+
+@dataclass(slots=True)
+class BackendConfig:
+    offer_timeout_s: float = 30.0
+    #: An agent who lets an offer time out is set Away, like a desk phone going "not responding".
+    away_after_missed_offer: bool = True
+    #: How long an agent who rejected or missed a chat is skipped for that chat.
+    reoffer_cooldown_s: float = 60.0
+    token_ttl: timedelta = timedelta(hours=24)
+    #: Oldest log entries beyond this count are pruned; clients behind that point get a reset.
+    max_log_events: int = 200_000
+    router_tick_s: float = 0.25
+
+
+DEFAULT_WRAPUP_CODES = (
+    ("resolved", "Resolved"),
+    ("info_given", "Information given"),
+    ("follow_up", "Follow-up needed"),
+    ("escalated", "Escalated"),
+    ("no_response", "Customer did not respond"),
+    ("wrong_queue", "Wrong queue / transferred"),
+)
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, salt_hex, digest_hex = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), n=2**14, r=8, p=1)
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass(slots=True, eq=False)
+class _Subscriber:
+    principal: Principal
+    queue: asyncio.Queue[EventFrame | None]
+
+
+class EventHub:
+    """Fans committed log entries out to connected stream subscribers, filtered by audience."""
+
+    def __init__(self, queue_size: int = 10_000) -> None:
+        self._subscribers: set[_Subscriber] = set()
+        self._queue_size = queue_size
+
+    def subscribe(self, principal: Principal) -> _Subscriber:
+        sub = _Subscriber(principal, asyncio.Queue(self._queue_size))
+        self._subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: _Subscriber) -> None:
+        self._subscribers.discard(sub)
+
+    def publish(self, frames: list[tuple[str, EventFrame]]) -> None:
+        for sub in list(self._subscribers):
+            for audience, frame in frames:
+                if not audience_matches(sub.principal, audience):
+                    continue
+                try:
+                    sub.queue.put_nowait(frame)
+                except asyncio.QueueFull:
+                    # A client this far behind resumes from the database when it reconnects.
+                    self._subscribers.discard(sub)
+                    with contextlib.suppress(asyncio.QueueFull):
+                        sub.queue.get_nowait()
+                        sub.queue.put_nowait(None)
+                    break
+
+    def close_all(self) -> None:
+        for sub in list(self._subscribers):
+            with contextlib.suppress(asyncio.QueueFull):
+                sub.queue.put_nowait(None)
+        self._subscribers.clear()
+
+
+def audience_matches(principal: Principal, audience: str) -> bool:
+    if audience == AUDIENCE_ALL:
+        return principal.scope == "agent"
+    if audience == AUDIENCE_TEAMLEADS:
+        return principal.role == Role.TEAMLEAD
+    return audience == principal.agent_id
+
+
+@dataclass(slots=True)
+class _UnitOfWork:
+    db: DbSession
+    pending: list[EventLogRow] = field(default_factory=list)
+
+    def append(self, audience: str, type_: str, data: dict[str, Any]) -> None:
+        row = EventLogRow(at=utcnow(), audience=audience, type=type_, data=data)
+        self.db.add(row)
+        self.pending.append(row)
+
+
+class Backend:
+    """All state-changing operations of the reference backend."""
+
+    def __init__(self, engine: Engine, config: BackendConfig | None = None) -> None:
+        self.engine = engine
+        self.config = config or BackendConfig()
+        self.hub = EventHub()
+        self._wake_router = asyncio.Event()
+        #: conversation id -> agent id -> not before: agents who declined or missed that chat.
+        self._cooldown: dict[str, dict[str, datetime]] = {}
+        self.agent_message_listeners: list[Callable[[str, Message], None]] = []
+        with self._uow() as uow:
+            if uow.db.get(Meta, "log_id") is None:
+                uow.db.add(Meta(key="log_id", value=uuid.uuid4().hex))
+            if uow.db.scalar(select(func.count()).select_from(WrapUpCodeRow)) == 0:
+                for pos, (code, label) in enumerate(DEFAULT_WRAPUP_CODES):
+                    uow.db.add(WrapUpCodeRow(code=code, label=label, position=pos))
+        with DbSession(engine) as db:
+            meta = db.get(Meta, "log_id")
+            assert meta is not None
+            self.log_id = meta.value
+
+    # --- units of work ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _uow(self) -> Iterator[_UnitOfWork]:
+        with DbSession(self.engine, expire_on_commit=False) as db:
+            uow = _UnitOfWork(db)
+            yield uow
+            db.flush()
+            frames = [
+                (row.audience, EventFrame(seq=row.seq, type=row.type, at=row.at, data=row.data))
+                for row in uow.pending
+            ]
+            db.commit()
+        if frames:
+            self.hub.publish(frames)
+
+    def wake_router(self) -> None:
+        self._wake_router.set()
+
+    # --- users and sessions ----------------------------------------------------------------------
+
+    def ensure_agent(
+        self,
+        *,
+        username: str,
+        name: str,
+        password: str,
+        role: Role = Role.AGENT,
+        skills: tuple[str, ...] = (),
+        languages: tuple[str, ...] = ("en",),
+        max_chats: int = 3,
+    ) -> Agent:
+        with self._uow() as uow:
+            row = uow.db.scalar(select(AgentRow).where(AgentRow.username == username))
+            if row is None:
+                row = AgentRow(
+                    id=f"a-{username}",
+                    username=username,
+                    name=name,
+                    role=role.value,
+                    password_hash=hash_password(password),
+                    skills=list(skills),
+                    languages=list(languages),
+                    max_chats=max_chats,
+                    presence=Presence.OFFLINE.value,
+                    presence_since=utcnow(),
+                )
+                uow.db.add(row)
+            return _agent(row)
+
+    def login(self, username: str, password: str) -> tuple[str, Agent]:
+        with self._uow() as uow:
+            row = uow.db.scalar(select(AgentRow).where(AgentRow.username == username))
+            # Verify against a dummy hash for unknown users too, so timing does not reveal them.
+            stored = row.password_hash if row else hash_password("x", salt=b"0" * 16)
+            if not verify_password(password, stored) or row is None:
+                raise BackendError(401, "invalid_credentials", "Unknown user or wrong password.")
+            token = secrets.token_urlsafe(32)
+            now = utcnow()
+            uow.db.add(
+                TokenRow(
+                    digest=_digest(token),
+                    agent_id=row.id,
+                    scope="agent",
+                    created_at=now,
+                    expires_at=now + self.config.token_ttl,
+                )
+            )
+            return token, _agent(row)
+
+    def logout(self, token: str) -> None:
+        with self._uow() as uow:
+            row = uow.db.get(TokenRow, _digest(token))
+            if row is not None:
+                uow.db.delete(row)
+
+    def authenticate(self, token: str | None) -> Principal:
+        if not token:
+            raise BackendError(401, "unauthenticated", "Missing bearer token.")
+        with DbSession(self.engine) as db:
+            row = db.get(TokenRow, _digest(token))
+            if row is None or _aware(row.expires_at) <= utcnow():
+                raise BackendError(401, "unauthenticated", "Invalid or expired token.")
+            if row.scope == "customer":
+                return Principal(scope="customer", conversation_id=row.conversation_id)
+            agent = db.get(AgentRow, row.agent_id)
+            if agent is None:
+                raise BackendError(401, "unauthenticated", "The user of this token no longer exists.")
+            return Principal(scope="agent", agent_id=agent.id, role=Role(agent.role))
+
+    def service_principal(self) -> Principal:
+        """The in-process service user (the simulator) that acts for customers."""
+        agent = self.ensure_agent(
+            username="simulator",
+            name="Simulator",
+            password=secrets.token_urlsafe(24),  # nobody logs in as it over HTTP
+            role=Role.SERVICE,
+        )
+        return Principal(scope="agent", agent_id=agent.id, role=Role.SERVICE)
+
+    def issue_token(self, principal: Principal) -> str:
+        """A bearer token for an in-process principal (tests and the simulator drive HTTP with it)."""
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        with self._uow() as uow:
+            uow.db.add(
+                TokenRow(
+                    digest=_digest(token),
+                    agent_id=principal.agent_id,
+                    scope="agent",
+                    created_at=now,
+                    expires_at=now + self.config.token_ttl,
+                )
+            )
+        return token
+
+    def get_agent(self, agent_id: str) -> Agent:
+        with DbSession(self.engine) as db:
+            row = db.get(AgentRow, agent_id)
+            if row is None:
+                raise BackendError(404, "not_found", f"No agent {agent_id}.")
+            return _agent(row)
+
+    def list_agents(self) -> list[Agent]:
+        with DbSession(self.engine) as db:
+            return [_agent(r) for r in db.scalars(select(AgentRow).order_by(AgentRow.username))]
+
+    # --- idempotent writes -----------------------------------------------------------------------
+
+    def idempotent(
+        self, principal: Principal, key: str | None, request: str, action: Callable[[], dict[str, Any]]
+    ) -> tuple[int, dict[str, Any]]:
+        """Run `action` once per (principal, key); a repeated key gets the first answer again."""
+        if key is None:
+            return 200, action()
+        if not 8 <= len(key) <= 128:
+            raise BackendError(400, "bad_idempotency_key", "Idempotency-Key must be 8 to 128 characters.")
+        with DbSession(self.engine) as db:
+            row = db.get(IdempotencyRow, (principal.key, key))
+            if row is not None:
+                if row.request != request:
+                    raise BackendError(
+                        422, "idempotency_key_reused", "This Idempotency-Key was used for another request."
+                    )
+                return row.status, row.body
+        try:
+            status, body = 200, action()
+        except BackendError as exc:
+            if exc.status >= 500 or exc.status in (401, 403):
+                raise
+            status, body = exc.status, error_body(exc)
+        with self._uow() as uow:
+            uow.db.merge(
+                IdempotencyRow(
+                    principal=principal.key,
+                    key=key,
+                    request=request,
+                    status=status,
+                    body=body,
+                    created_at=utcnow(),
+                )
+            )
+        return status, body
+
+    # --- presence --------------------------------------------------------------------------------
+
+    def set_presence(self, agent_id: str, presence: Presence, reason: str | None = None) -> Agent:
+        with self._uow() as uow:
+            row = uow.db.get(AgentRow, agent_id)
+            if row is None:
+                raise BackendError(404, "not_found", f"No agent {agent_id}.")
+            if row.presence != presence.value:
+                row.presence = presence.value
+                row.presence_since = utcnow()
+                change = PresenceChange(agent_id=agent_id, presence=presence, reason=reason)
+                uow.append(agent_id, "presence.changed", change.model_dump(mode="json"))
+                uow.append(AUDIENCE_TEAMLEADS, "presence.changed", change.model_dump(mode="json"))
+            if presence != Presence.AVAILABLE:
+                self._cancel_offers_of(uow, agent_id)
+            agent = _agent(row)
+        self.wake_router()
+        return agent
+
+    # --- customers and history -------------------------------------------------------------------
+
+    def upsert_customer(self, customer: Customer) -> None:
+        with self._uow() as uow:
+            row = uow.db.get(CustomerRow, customer.id)
+            data = customer.model_dump(mode="json")
+            if row is None:
+                uow.db.add(
+                    CustomerRow(id=customer.id, name=customer.name, language=customer.language, data=data)
+                )
+            else:
+                row.name, row.language, row.data = customer.name, customer.language, data
+                row.version += 1
+
+    def add_customer_events(self, events: list[TimelineEvent], *, push: bool = True) -> None:
+        with self._uow() as uow:
+            for ev in events:
+                if uow.db.get(CustomerEventRow, ev.id) is not None:
+                    continue  # the same event delivered twice is stored once
+                uow.db.add(
+                    CustomerEventRow(
+                        id=ev.id,
+                        customer_id=ev.customer_id,
+                        at=ev.at,
+                        channel=ev.channel,
+                        kind=ev.kind,
+                        summary=ev.summary,
+                        data=ev.data,
+                    )
+                )
+                if push:
+                    for agent_id in self._agents_holding(uow.db, ev.customer_id):
+                        uow.append(agent_id, "timeline.event_added", ev.model_dump(mode="json"))
+
+    def customer_count(self) -> int:
+        with DbSession(self.engine) as db:
+            return db.scalar(select(func.count()).select_from(CustomerRow)) or 0
+
+    def list_customer_ids(self) -> list[str]:
+        with DbSession(self.engine) as db:
+            return list(db.scalars(select(CustomerRow.id).order_by(CustomerRow.id)))
+
+    def get_customer(self, principal: Principal, customer_id: str) -> Customer:
+        self._require_customer_access(principal, customer_id)
+        with DbSession(self.engine) as db:
+            row = db.get(CustomerRow, customer_id)
+            if row is None:
+                raise BackendError(404, "not_found", f"No customer {customer_id}.")
+            return _customer(row)
+
+    def customer_events(
+        self, principal: Principal, customer_id: str, *, before: str | None, limit: int
+    ) -> TimelinePage:
+        """A page of the customer's history, newest first; `before` is the previous page's cursor."""
+        self._require_customer_access(principal, customer_id)
+        with DbSession(self.engine) as db:
+            if db.get(CustomerRow, customer_id) is None:
+                raise BackendError(404, "not_found", f"No customer {customer_id}.")
+            query = select(CustomerEventRow).where(CustomerEventRow.customer_id == customer_id)
+            if before:
+                at, event_id = _decode_cursor(before)
+                query = query.where(
+                    (CustomerEventRow.at < at)
+                    | ((CustomerEventRow.at == at) & (CustomerEventRow.id < event_id))
+                )
+            rows = list(
+                db.scalars(
+                    query.order_by(CustomerEventRow.at.desc(), CustomerEventRow.id.desc()).limit(limit + 1)
+                )
+            )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        events = tuple(_timeline_event(r) for r in rows)
+        cursor = _encode_cursor(rows[-1].at, rows[-1].id) if more and rows else None
+        return TimelinePage(events=events, next_cursor=cursor)
+
+    def _require_customer_access(self, principal: Principal, customer_id: str) -> None:
+        # Agents read customer data only while one of the customer's chats is offered to or held
+        # by them; team leads and service users read any.
+        if principal.scope != "agent":
+            raise BackendError(403, "forbidden", "Customers cannot read CRM records.")
+        if principal.role in (Role.TEAMLEAD, Role.SERVICE):
+            return
+        with DbSession(self.engine) as db:
+            assigned = db.scalar(
+                select(func.count())
+                .select_from(ConversationRow)
+                .where(
+                    ConversationRow.customer_id == customer_id, ConversationRow.agent_id == principal.agent_id
+                )
+            )
+            offered = db.scalar(
+                select(func.count())
+                .select_from(OfferRow)
+                .join(ConversationRow, ConversationRow.id == OfferRow.conversation_id)
+                .where(ConversationRow.customer_id == customer_id, OfferRow.agent_id == principal.agent_id)
+            )
+        if not assigned and not offered:
+            raise BackendError(403, "forbidden", "This customer is not in any of your conversations.")
+
+    @staticmethod
+    def _agents_holding(db: DbSession, customer_id: str) -> set[str]:
+        rows = db.scalars(
+            select(ConversationRow.agent_id).where(
+                ConversationRow.customer_id == customer_id,
+                ConversationRow.state.in_([ConversationState.ACTIVE.value]),
+                ConversationRow.agent_id.is_not(None),
+            )
+        )
+        return {r for r in rows if r}
+
+    # --- conversations ---------------------------------------------------------------------------
+
+    def start_chat(
+        self,
+        *,
+        customer_id: str,
+        text: str,
+        topic: str | None = None,
+        language: str | None = None,
+        page: WebPage | None = None,
+        channel: str = "chat",
+    ) -> tuple[Conversation, str]:
+        """A customer opens a chat: a queued conversation, its first message, a customer token."""
+        if not text.strip():
+            raise BackendError(400, "empty_message", "The first message must not be empty.")
+        with self._uow() as uow:
+            customer = uow.db.get(CustomerRow, customer_id)
+            if customer is None:
+                raise BackendError(404, "not_found", f"No customer {customer_id}.")
+            now = utcnow()
+            conv = ConversationRow(
+                id=_new_id("cv"),
+                customer_id=customer_id,
+                channel=channel,
+                topic=topic,
+                language=language or customer.language,
+                page=page.model_dump(mode="json") if page else None,
+                state=ConversationState.QUEUED.value,
+                started_at=now,
+            )
+            uow.db.add(conv)
+            uow.db.flush()
+            uow.db.add(
+                MessageRow(
+                    id=_new_id("m"),
+                    conversation_id=conv.id,
+                    sender="customer",
+                    author=customer.name,
+                    text=text.strip(),
+                    at=now,
+                )
+            )
+            token = secrets.token_urlsafe(32)
+            uow.db.add(
+                TokenRow(
+                    digest=_digest(token),
+                    conversation_id=conv.id,
+                    scope="customer",
+                    created_at=now,
+                    expires_at=now + self.config.token_ttl,
+                )
+            )
+            uow.db.flush()
+            result = self._conversation(uow.db, conv)
+        self.wake_router()
+        return result, token
+
+    def post_customer_message(self, principal: Principal, conversation_id: str, text: str) -> Message:
+        if principal.scope == "customer" and principal.conversation_id != conversation_id:
+            raise BackendError(403, "forbidden", "This token belongs to another conversation.")
+        if principal.scope == "agent" and principal.role != Role.SERVICE:
+            raise BackendError(403, "forbidden", "Only the customer (or a service user) can post here.")
+        return self._post_message(
+            conversation_id, sender="customer", agent_id=None, text=text, client_key=None
+        )
+
+    def post_agent_message(
+        self, principal: Principal, conversation_id: str, text: str, client_key: str | None
+    ) -> Message:
+        self._require_own_conversation(principal, conversation_id)
+        message = self._post_message(
+            conversation_id, sender="agent", agent_id=principal.agent_id, text=text, client_key=client_key
+        )
+        for listener in list(self.agent_message_listeners):
+            try:
+                listener(conversation_id, message)
+            except Exception:  # a listener (the simulator) must never break the write
+                log.exception("agent message listener failed")
+        return message
+
+    def _post_message(
+        self, conversation_id: str, *, sender: str, agent_id: str | None, text: str, client_key: str | None
+    ) -> Message:
+        text = text.strip()
+        if not text:
+            raise BackendError(400, "empty_message", "A message must not be empty.")
+        if len(text) > 10_000:
+            raise BackendError(413, "message_too_long", "A message may have at most 10,000 characters.")
+        with self._uow() as uow:
+            conv = uow.db.get(ConversationRow, conversation_id)
+            if conv is None:
+                raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+            if conv.state == ConversationState.CLOSED.value:
+                raise BackendError(409, "conversation_closed", "The conversation is already closed.")
+            if sender == "agent" and conv.state != ConversationState.ACTIVE.value:
+                raise BackendError(409, "conversation_not_active", "The conversation is not active.")
+            author = ""
+            if agent_id:
+                agent = uow.db.get(AgentRow, agent_id)
+                author = agent.name if agent else ""
+            else:
+                customer = uow.db.get(CustomerRow, conv.customer_id)
+                author = customer.name if customer else ""
+            row = MessageRow(
+                id=_new_id("m"),
+                conversation_id=conversation_id,
+                sender=sender,
+                author=author,
+                text=text,
+                at=utcnow(),
+                client_key=client_key,
+            )
+            uow.db.add(row)
+            message = _message(row)
+            if conv.agent_id and conv.state == ConversationState.ACTIVE.value:
+                uow.append(conv.agent_id, "message.created", message.model_dump(mode="json"))
+        return message
+
+    def customer_messages(self, principal: Principal, conversation_id: str) -> list[Message]:
+        if principal.scope == "customer" and principal.conversation_id != conversation_id:
+            raise BackendError(403, "forbidden", "This token belongs to another conversation.")
+        if principal.scope == "agent" and principal.role != Role.SERVICE:
+            self._require_own_conversation(principal, conversation_id, allow_closed=True)
+        with DbSession(self.engine) as db:
+            conv = db.get(ConversationRow, conversation_id)
+            if conv is None:
+                raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+            return list(self._conversation(db, conv).messages)
+
+    def get_conversation(self, principal: Principal, conversation_id: str) -> Conversation:
+        self._require_own_conversation(principal, conversation_id, allow_closed=True)
+        with DbSession(self.engine) as db:
+            conv = db.get(ConversationRow, conversation_id)
+            assert conv is not None
+            return self._conversation(db, conv)
+
+    def list_conversations(self, principal: Principal, *, state: str | None) -> list[Conversation]:
+        with DbSession(self.engine) as db:
+            query = select(ConversationRow).where(ConversationRow.agent_id == principal.agent_id)
+            if state:
+                query = query.where(ConversationRow.state == state)
+            rows = db.scalars(query.order_by(ConversationRow.started_at))
+            return [self._conversation(db, r) for r in rows]
+
+    def close_conversation(
+        self, principal: Principal, conversation_id: str, wrapup_code: str
+    ) -> Conversation:
+        self._require_own_conversation(principal, conversation_id, allow_closed=True)
+        with self._uow() as uow:
+            if uow.db.get(WrapUpCodeRow, wrapup_code) is None:
+                raise BackendError(422, "unknown_wrapup_code", f"Unknown wrap-up code {wrapup_code!r}.")
+            conv = uow.db.get(ConversationRow, conversation_id)
+            assert conv is not None
+            if conv.state == ConversationState.CLOSED.value:
+                raise BackendError(409, "conversation_closed", "The conversation is already closed.")
+            conv.state = ConversationState.CLOSED.value
+            conv.closed_at = utcnow()
+            conv.wrapup_code = wrapup_code
+            uow.db.flush()
+            result = self._conversation(uow.db, conv, with_messages=False)
+            uow.append(principal.agent_id or "", "conversation.closed", result.model_dump(mode="json"))
+            uow.append(AUDIENCE_TEAMLEADS, "conversation.closed", result.model_dump(mode="json"))
+        self.wake_router()
+        return result
+
+    def wrapup_codes(self) -> list[WrapUpCode]:
+        with DbSession(self.engine) as db:
+            rows = db.scalars(select(WrapUpCodeRow).order_by(WrapUpCodeRow.position))
+            return [WrapUpCode(code=r.code, label=r.label) for r in rows]
+
+    def _require_own_conversation(
+        self, principal: Principal, conversation_id: str, *, allow_closed: bool = False
+    ) -> None:
+        if principal.scope != "agent":
+            raise BackendError(403, "forbidden", "Agents only.")
+        with DbSession(self.engine) as db:
+            conv = db.get(ConversationRow, conversation_id)
+            # Another agent's conversation is reported as missing: its existence is not our business.
+            if conv is None or (conv.agent_id != principal.agent_id and principal.role != Role.TEAMLEAD):
+                raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+            if conv.state == ConversationState.CLOSED.value and not allow_closed:
+                raise BackendError(409, "conversation_closed", "The conversation is already closed.")
+
+    def _conversation(
+        self, db: DbSession, row: ConversationRow, *, with_messages: bool = True
+    ) -> Conversation:
+        customer = db.get(CustomerRow, row.customer_id)
+        messages: tuple[Message, ...] = ()
+        if with_messages:
+            messages = tuple(
+                _message(m)
+                for m in db.scalars(
+                    select(MessageRow)
+                    .where(MessageRow.conversation_id == row.id)
+                    .order_by(MessageRow.at, MessageRow.id)
+                )
+            )
+        return Conversation(
+            id=row.id,
+            customer=CustomerSummary(
+                id=row.customer_id,
+                name=customer.name if customer else "?",
+                language=customer.language if customer else "en",
+            ),
+            channel=row.channel,
+            topic=row.topic,
+            language=row.language,
+            page=WebPage.model_validate(row.page) if row.page else None,
+            state=ConversationState(row.state),
+            agent_id=row.agent_id,
+            started_at=row.started_at,
+            accepted_at=row.accepted_at,
+            closed_at=row.closed_at,
+            wrapup_code=row.wrapup_code,
+            messages=messages,
+        )
+
+    # --- offers and routing ----------------------------------------------------------------------
+
+    def pending_offers(self, principal: Principal) -> list[Offer]:
+        with DbSession(self.engine) as db:
+            rows = db.scalars(
+                select(OfferRow)
+                .where(OfferRow.agent_id == principal.agent_id, OfferRow.state == "offered")
+                .order_by(OfferRow.offered_at)
+            )
+            return [self._offer(db, r) for r in rows]
+
+    def accept_offer(self, principal: Principal, offer_id: str) -> Conversation:
+        with self._uow() as uow:
+            offer = self._own_open_offer(uow.db, principal, offer_id)
+            now = utcnow()
+            offer.state, offer.decided_at = "accepted", now
+            conv = uow.db.get(ConversationRow, offer.conversation_id)
+            assert conv is not None
+            conv.state = ConversationState.ACTIVE.value
+            conv.agent_id = offer.agent_id
+            conv.accepted_at = now
+            uow.db.flush()
+            revocation = OfferRevocation(offer_id=offer.id, conversation_id=conv.id, reason="accepted")
+            uow.append(offer.agent_id, "offer.revoked", revocation.model_dump(mode="json"))
+            result = self._conversation(uow.db, conv)
+            uow.append(offer.agent_id, "conversation.assigned", result.model_dump(mode="json"))
+        return result
+
+    def reject_offer(self, principal: Principal, offer_id: str) -> None:
+        with self._uow() as uow:
+            offer = self._own_open_offer(uow.db, principal, offer_id)
+            self._end_offer(uow, offer, "rejected")
+        self.wake_router()
+
+    def _own_open_offer(self, db: DbSession, principal: Principal, offer_id: str) -> OfferRow:
+        offer = db.get(OfferRow, offer_id)
+        if offer is None or offer.agent_id != principal.agent_id:
+            raise BackendError(404, "not_found", f"No offer {offer_id}.")
+        if offer.state != "offered":
+            raise BackendError(409, f"offer_{offer.state}", f"The offer is no longer open ({offer.state}).")
+        if _aware(offer.expires_at) <= utcnow():
+            raise BackendError(409, "offer_timed_out", "The offer has expired.")
+        return offer
+
+    def _end_offer(self, uow: _UnitOfWork, offer: OfferRow, reason: str) -> None:
+        now = utcnow()
+        offer.state, offer.decided_at = reason, now
+        conv = uow.db.get(ConversationRow, offer.conversation_id)
+        if conv is not None and conv.state == ConversationState.OFFERED.value:
+            conv.state = ConversationState.QUEUED.value
+        self._cooldown.setdefault(offer.conversation_id, {})[offer.agent_id] = now + timedelta(
+            seconds=self.config.reoffer_cooldown_s
+        )
+        revocation = OfferRevocation(
+            offer_id=offer.id,
+            conversation_id=offer.conversation_id,
+            reason=reason,  # type: ignore[arg-type]
+        )
+        uow.append(offer.agent_id, "offer.revoked", revocation.model_dump(mode="json"))
+
+    def _cancel_offers_of(self, uow: _UnitOfWork, agent_id: str) -> None:
+        for offer in uow.db.scalars(
+            select(OfferRow).where(OfferRow.agent_id == agent_id, OfferRow.state == "offered")
+        ):
+            self._end_offer(uow, offer, "canceled")
+
+    def expire_offers(self) -> int:
+        now = utcnow()
+        missed: list[str] = []
+        with self._uow() as uow:
+            for offer in uow.db.scalars(select(OfferRow).where(OfferRow.state == "offered")):
+                if _aware(offer.expires_at) <= now:
+                    self._end_offer(uow, offer, "timed_out")
+                    missed.append(offer.agent_id)
+        if self.config.away_after_missed_offer:
+            for agent_id in missed:
+                self.set_presence(agent_id, Presence.AWAY, reason="missed_offer")
+        return len(missed)
+
+    def assign_waiting(self) -> int:
+        """Offer each waiting chat (oldest first) to the best free agent who speaks its language."""
+        now = utcnow()
+        made = 0
+        with self._uow() as uow:
+            waiting = list(
+                uow.db.scalars(
+                    select(ConversationRow)
+                    .where(ConversationRow.state == ConversationState.QUEUED.value)
+                    .order_by(ConversationRow.started_at)
+                )
+            )
+            if not waiting:
+                return 0
+            agents = list(
+                uow.db.scalars(
+                    select(AgentRow).where(
+                        AgentRow.presence == Presence.AVAILABLE.value, AgentRow.role == Role.AGENT.value
+                    )
+                )
+            )
+            load = self._load(uow.db)
+            for conv in waiting:
+                cooldown = self._cooldown.get(conv.id, {})
+                candidates = [
+                    a
+                    for a in agents
+                    if load.get(a.id, 0) < a.max_chats
+                    and (not conv.language or conv.language in a.languages)
+                    and cooldown.get(a.id, now) <= now
+                ]
+                if not candidates:
+                    continue
+                # Skill match first, then fewest chats, then longest since the last offer.
+                epoch = datetime.min.replace(tzinfo=now.tzinfo)
+                candidates.sort(
+                    key=lambda a: (
+                        0 if conv.topic and conv.topic in a.skills else 1,
+                        load.get(a.id, 0),
+                        _aware(a.last_offer_at) if a.last_offer_at else epoch,
+                    )
+                )
+                agent = candidates[0]
+                offer = OfferRow(
+                    id=_new_id("of"),
+                    conversation_id=conv.id,
+                    agent_id=agent.id,
+                    state="offered",
+                    offered_at=now,
+                    expires_at=now + timedelta(seconds=self.config.offer_timeout_s),
+                )
+                uow.db.add(offer)
+                conv.state = ConversationState.OFFERED.value
+                agent.last_offer_at = now
+                load[agent.id] = load.get(agent.id, 0) + 1
+                uow.db.flush()
+                uow.append(agent.id, "offer.created", self._offer(uow.db, offer).model_dump(mode="json"))
+                made += 1
+        return made
+
+    @staticmethod
+    def _load(db: DbSession) -> dict[str, int]:
+        load: dict[str, int] = {}
+        for agent_id, count in db.execute(
+            select(ConversationRow.agent_id, func.count())
+            .where(ConversationRow.state == ConversationState.ACTIVE.value)
+            .group_by(ConversationRow.agent_id)
+        ):
+            if agent_id:
+                load[agent_id] = count
+        for agent_id, count in db.execute(
+            select(OfferRow.agent_id, func.count())
+            .where(OfferRow.state == "offered")
+            .group_by(OfferRow.agent_id)
+        ):
+            load[agent_id] = load.get(agent_id, 0) + count
+        return load
+
+    def _offer(self, db: DbSession, row: OfferRow) -> Offer:
+        conv = db.get(ConversationRow, row.conversation_id)
+        assert conv is not None
+        customer = db.get(CustomerRow, conv.customer_id)
+        return Offer(
+            id=row.id,
+            conversation_id=conv.id,
+            customer=CustomerSummary(
+                id=conv.customer_id,
+                name=customer.name if customer else "?",
+                language=customer.language if customer else "en",
+            ),
+            channel=conv.channel,
+            topic=conv.topic,
+            language=conv.language,
+            page=WebPage.model_validate(conv.page) if conv.page else None,
+            offered_at=row.offered_at,
+            expires_at=row.expires_at,
+        )
+
+    async def run_router(self) -> None:
+        """Expire offers and assign waiting chats, on every wake-up and at least every tick."""
+        while True:
+            try:
+                self.expire_offers()
+                self.assign_waiting()
+                self.prune_log()
+            except Exception:
+                log.exception("routing pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake_router.wait(), self.config.router_tick_s)
+            self._wake_router.clear()
+
+    # --- the event log ---------------------------------------------------------------------------
+
+    def head(self) -> int:
+        with DbSession(self.engine) as db:
+            return db.scalar(select(func.max(EventLogRow.seq))) or 0
+
+    def oldest(self) -> int:
+        with DbSession(self.engine) as db:
+            return db.scalar(select(func.min(EventLogRow.seq))) or 0
+
+    def events_after(self, principal: Principal, after: int, limit: int = 1000) -> list[EventFrame]:
+        audiences = [AUDIENCE_ALL, principal.agent_id or ""]
+        if principal.role == Role.TEAMLEAD:
+            audiences.append(AUDIENCE_TEAMLEADS)
+        with DbSession(self.engine) as db:
+            rows = db.scalars(
+                select(EventLogRow)
+                .where(EventLogRow.seq > after, EventLogRow.audience.in_(audiences))
+                .order_by(EventLogRow.seq)
+                .limit(limit)
+            )
+            return [EventFrame(seq=r.seq, type=r.type, at=r.at, data=r.data) for r in rows]
+
+    def prune_log(self) -> None:
+        head = self.head()
+        cutoff = head - self.config.max_log_events
+        if cutoff > 0 and self.oldest() <= cutoff:
+            with self._uow() as uow:
+                uow.db.query(EventLogRow).filter(EventLogRow.seq <= cutoff).delete()
+
+
+def error_body(exc: BackendError) -> dict[str, Any]:
+    return {"error": {"code": exc.code, "message": exc.message}}
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _encode_cursor(at: datetime, event_id: str) -> str:
+    return f"{_aware(at).isoformat()}|{event_id}"
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        at_text, event_id = cursor.split("|", 1)
+        at = datetime.fromisoformat(at_text)
+    except ValueError as exc:
+        raise BackendError(400, "bad_cursor", "The paging cursor is malformed.") from exc
+    # SQLite keeps naive UTC timestamps; compare like with like.
+    return at.replace(tzinfo=None), event_id
+
+
+def _agent(row: AgentRow) -> Agent:
+    return Agent(
+        id=row.id,
+        username=row.username,
+        name=row.name,
+        role=Role(row.role),
+        skills=tuple(row.skills),
+        languages=tuple(row.languages),
+        max_chats=row.max_chats,
+        presence=Presence(row.presence),
+    )
+
+
+def _customer(row: CustomerRow) -> Customer:
+    return Customer.model_validate({**row.data, "id": row.id, "version": row.version})
+
+
+def _timeline_event(row: CustomerEventRow) -> TimelineEvent:
+    return TimelineEvent(
+        id=row.id,
+        customer_id=row.customer_id,
+        at=row.at,
+        channel=row.channel,
+        kind=row.kind,
+        summary=row.summary,
+        data=row.data,
+    )
+
+
+def _message(row: MessageRow) -> Message:
+    return Message(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        sender=row.sender,  # type: ignore[arg-type]
+        author=row.author,
+        text=row.text,
+        at=row.at,
+        client_key=row.client_key,
+    )

@@ -1,0 +1,147 @@
+"""Building and running the reference backend: standalone, or embedded in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from workstation.server.api import create_app
+from workstation.server.backend import Backend, BackendConfig
+from workstation.server.db import make_engine
+from workstation.server.simulator import (
+    Simulator,
+    SimulatorConfig,
+    seed_customers,
+    seed_users,
+)
+
+log = logging.getLogger(__name__)
+
+DB_FILE = "backend.sqlite3"
+
+
+@dataclass(slots=True)
+class ServerOptions:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 0
+    db_url: str | None = None
+    backend: BackendConfig = field(default_factory=BackendConfig)
+    #: None: no demo customers and no simulated chats (an empty backend).
+    simulator: SimulatorConfig | None = field(default_factory=SimulatorConfig)
+    demo_password: str = "demo"
+
+
+def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
+    """The backend over its database, its ASGI app, and the simulator if one is configured."""
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    url = options.db_url or f"sqlite:///{options.data_dir / DB_FILE}"
+    backend = Backend(make_engine(url), options.backend)
+    seed_users(backend, options.demo_password)
+    simulator = None
+    background: list[Callable[[], Any]] = []
+    if options.simulator is not None:
+        seed_customers(backend, _rng(options.simulator.seed), options.simulator.customers)
+        simulator = Simulator(backend, options.simulator)
+        background.append(simulator.run)
+    return backend, create_app(backend, background=background), simulator
+
+
+def _rng(seed: int | None) -> Any:
+    import random
+
+    return random.Random(seed)
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def uvicorn_config(app: FastAPI, *, log_level: str = "warning") -> uvicorn.Config:
+    # The sans-I/O websockets protocol: the legacy one is deprecated in websockets >= 14.
+    return uvicorn.Config(app, log_level=log_level, ws="websockets-sansio", lifespan="on", access_log=False)
+
+
+class ServerThread:
+    """The backend on its own thread and event loop, so it never competes with the GUI loop."""
+
+    def __init__(self, options: ServerOptions) -> None:
+        self.options = options
+        self.backend: Backend | None = None
+        self.simulator: Simulator | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._error: BaseException | None = None
+        self.port = options.port
+
+    @property
+    def url(self) -> str:
+        host = self.options.host
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> str:
+        self.backend, app, self.simulator = build(self.options)
+        sock = bind_socket(self.options.host, self.options.port)
+        self.port = sock.getsockname()[1]
+        self._server = uvicorn.Server(uvicorn_config(app))
+        ready = threading.Event()
+
+        def run() -> None:
+            # A plain asyncio loop, explicitly: the GUI thread's qasync policy would hand out a Qt loop.
+            loop = asyncio.DefaultEventLoopPolicy().new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._serve(sock, ready))
+            except BaseException as exc:
+                self._error = exc
+                log.exception("embedded backend stopped with an error")
+            finally:
+                ready.set()
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="backend", daemon=True)
+        self._thread.start()
+        ready.wait(timeout)
+        if self._error is not None or not (self._server and self._server.started):
+            raise RuntimeError(f"the embedded backend did not start: {self._error!r}")
+        return self.url
+
+    async def _serve(self, sock: socket.socket, ready: threading.Event) -> None:
+        assert self._server is not None
+        server_task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        while not self._server.started and not server_task.done():
+            await asyncio.sleep(0.01)
+        ready.set()
+        await server_task
+
+    def call(self, fn: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Run `fn` on the backend's loop (its state is single-threaded) and return its result."""
+        assert self._loop is not None
+
+        async def wrapper() -> Any:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(wrapper(), self._loop).result(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.backend is not None:
+            self.backend.engine.dispose()

@@ -1,0 +1,160 @@
+"""The demo world: seeded users, customers with multi-channel histories, and customers who chat."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from workstation.domain.models import Customer, Message, Role, TimelineEvent, WebPage, utcnow
+from workstation.server.backend import Backend, BackendError
+
+log = logging.getLogger(__name__)
+
+DEMO_AGENTS = (
+    # username, name, role, skills, languages
+    (
+        "demo",
+        "Demo Agent",
+        Role.AGENT,
+        ("delivery", "payment", "return", "product", "checkout"),
+        ("de", "en"),
+    ),
+    ("anna", "Anna Schmidt", Role.AGENT, ("delivery", "return", "complaint"), ("de",)),
+    ("ben", "Ben Carter", Role.AGENT, ("payment", "device", "cancellation"), ("en",)),
+    ("lead", "Lena Vogt", Role.TEAMLEAD, (), ("de", "en")),
+)
+
+
+def seed_users(backend: Backend, password: str) -> None:
+    for username, name, role, skills, languages in DEMO_AGENTS:
+        backend.ensure_agent(
+            username=username, name=name, password=password, role=role, skills=skills, languages=languages
+        )
+
+
+def seed_customers(backend: Backend, rng: random.Random, count: int) -> None:
+    """Create `count` customers with a year of coherent history each (only into an empty database)."""
+    if backend.customer_count() > 0:
+        return
+    from workstation.server import journeys
+
+    now = utcnow()
+    next_event = 1
+    for index in range(count):
+        raw = journeys.make_customer(rng, f"c-{1001 + index}")
+        customer = Customer.model_validate(raw)
+        backend.upsert_customer(customer)
+        history = journeys.make_history(rng, raw, now, first_event_id=next_event)
+        next_event += len(history) + 1
+        backend.add_customer_events(
+            [TimelineEvent.model_validate({**ev, "customer_id": customer.id}) for ev in history], push=False
+        )
+
+
+@dataclass(slots=True)
+class SimulatorConfig:
+    customers: int = 40
+    #: Mean seconds between new customer chats; 0 starts none (tests drive chats over HTTP).
+    chat_interval_s: float = 45.0
+    max_open_chats: int = 6
+    reply_delay_s: tuple[float, float] = (2.0, 6.0)
+    seed: int | None = None
+
+
+class Simulator:
+    """Customers who open chats now and then and answer the agent like people would."""
+
+    def __init__(self, backend: Backend, config: SimulatorConfig) -> None:
+        self.backend = backend
+        self.config = config
+        self.rng = random.Random(config.seed)
+        #: conversation id -> (customer record, opening, turns so far)
+        self._chats: dict[str, tuple[dict[str, object], dict[str, object], int]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        backend.agent_message_listeners.append(self._on_agent_message)
+        self._service = backend.service_principal()
+        from workstation.server import journeys
+
+        self._journeys = journeys
+
+    async def run(self) -> None:
+        if self.config.chat_interval_s <= 0:
+            return
+        while True:
+            await asyncio.sleep(self.rng.expovariate(1.0 / self.config.chat_interval_s))
+            try:
+                self.start_one_chat()
+            except Exception:
+                log.exception("simulator could not start a chat")
+
+    def start_one_chat(self) -> str | None:
+        busy = {cid for cid, (cust, _o, _t) in self._chats.items()}
+        if len(busy) >= self.config.max_open_chats:
+            return None
+        customer_ids = self.backend.list_customer_ids()
+        if not customer_ids:
+            return None
+        customer = self.backend.get_customer(self._service, self.rng.choice(customer_ids))
+        raw = customer.model_dump(mode="json")
+        history = [
+            {k: v for k, v in ev.model_dump(mode="json").items() if k != "customer_id"}
+            for ev in self.backend.customer_events(self._service, customer.id, before=None, limit=300).events
+        ]
+        history.reverse()  # the generator reads history oldest first
+        opening = self._journeys.make_chat_opening(self.rng, raw, history, utcnow())
+        page = opening.get("page")
+        conv, _token = self.backend.start_chat(
+            customer_id=customer.id,
+            text=str(opening["text"]),
+            topic=str(opening.get("topic") or "") or None,
+            language=str(opening.get("language") or customer.language),
+            page=WebPage.model_validate(page) if isinstance(page, dict) else None,
+        )
+        self._chats[conv.id] = (raw, opening, 0)
+        # What the customer just did on the web site lands on the timeline as the chat starts.
+        if isinstance(page, dict):
+            self.backend.add_customer_events(
+                [
+                    TimelineEvent(
+                        id=f"{conv.id}-pv",
+                        customer_id=customer.id,
+                        at=utcnow() - timedelta(seconds=5),
+                        channel="web",
+                        kind="page_view",
+                        summary=f"Viewed {page.get('title') or page.get('url')}",
+                        data={
+                            "url": page.get("url"),
+                            "title": page.get("title"),
+                            "category": "help",
+                            "seconds": 90,
+                        },
+                    )
+                ]
+            )
+        return conv.id
+
+    def _on_agent_message(self, conversation_id: str, message: Message) -> None:
+        state = self._chats.get(conversation_id)
+        if state is None:
+            return
+        raw, opening, turn = state
+        reply = self._journeys.make_customer_reply(self.rng, raw, opening, message.text, turn)
+        if reply is None:
+            self._chats.pop(conversation_id, None)
+            return
+        self._chats[conversation_id] = (raw, opening, turn + 1)
+        delay = self.rng.uniform(*self.config.reply_delay_s)
+        task = asyncio.get_running_loop().create_task(self._reply_later(conversation_id, reply, delay))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _reply_later(self, conversation_id: str, text: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        try:
+            self.backend.post_customer_message(self._service, conversation_id, text)
+        except BackendError as exc:  # the agent closed the chat meanwhile
+            log.debug("simulated reply dropped: %s", exc.message)
+            self._chats.pop(conversation_id, None)
