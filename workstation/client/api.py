@@ -1,0 +1,178 @@
+"""The backend's REST API over an injected httpx.AsyncClient; every answer is validated."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from workstation.domain.models import (
+    Agent,
+    Conversation,
+    Customer,
+    Message,
+    Offer,
+    Presence,
+    Session,
+    TimelinePage,
+    WrapUpCode,
+)
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+
+
+class BackendUnavailable(Exception):
+    """The backend could not be reached (or answered with a server error): retry later."""
+
+
+class ApiError(Exception):
+    """The backend refused the request; retrying the same request will not help."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{message} ({status} {code})")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class AuthError(ApiError):
+    """Missing, wrong or expired credentials."""
+
+
+class ProtocolError(BackendUnavailable):
+    """The backend answered something that is not what the API promises."""
+
+
+class BackendApi:
+    """Typed calls to the reference backend (or anything speaking its API)."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str | None = None) -> None:
+        self._http = http
+        self._token = token
+
+    @property
+    def base_url(self) -> str:
+        return str(self._http.base_url).rstrip("/")
+
+    def set_token(self, token: str | None) -> None:
+        self._token = token
+
+    @property
+    def token(self) -> str | None:
+        return self._token
+
+    async def _request(
+        self, method: str, path: str, *, json: Any = None, params: Any = None, key: str | None = None
+    ) -> Any:
+        headers = {}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        if key:
+            headers["Idempotency-Key"] = key
+        try:
+            response = await self._http.request(method, API + path, json=json, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise BackendUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 500:
+            raise BackendUnavailable(f"{method} {path}: server error {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ProtocolError(f"{method} {path}: the answer is not JSON ({response.status_code})") from exc
+        if response.status_code >= 400:
+            error = body.get("error", {}) if isinstance(body, dict) else {}
+            code = str(error.get("code", "error"))
+            message = str(error.get("message", response.reason_phrase))
+            cls = AuthError if response.status_code == 401 else ApiError
+            raise cls(response.status_code, code, message)
+        return body
+
+    @staticmethod
+    def _parse(model: Any, body: Any, what: str) -> Any:
+        try:
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                return model.model_validate(body)
+            return TypeAdapter(model).validate_python(body)
+        except ValidationError as exc:
+            raise ProtocolError(f"malformed {what} from the backend: {exc.error_count()} problem(s)") from exc
+
+    async def login(self, username: str, password: str) -> Session:
+        body = await self._request("POST", "/auth/login", json={"username": username, "password": password})
+        session: Session = self._parse(Session, body, "login answer")
+        self._token = session.token
+        return session
+
+    async def logout(self) -> None:
+        await self._request("POST", "/auth/logout")
+        self._token = None
+
+    async def me(self) -> Agent:
+        result: Agent = self._parse(Agent, await self._request("GET", "/me"), "agent")
+        return result
+
+    async def set_presence(self, presence: Presence, *, key: str | None = None) -> Agent:
+        body = await self._request("PUT", "/me/presence", json={"presence": presence.value}, key=key)
+        result: Agent = self._parse(Agent, body, "agent")
+        return result
+
+    async def offers(self) -> list[Offer]:
+        result: list[Offer] = self._parse(list[Offer], await self._request("GET", "/offers"), "offers")
+        return result
+
+    async def accept(self, offer_id: str) -> Conversation:
+        body = await self._request("POST", f"/offers/{offer_id}/accept")
+        result: Conversation = self._parse(Conversation, body, "conversation")
+        return result
+
+    async def reject(self, offer_id: str) -> None:
+        await self._request("POST", f"/offers/{offer_id}/reject")
+
+    async def conversations(self, *, state: str | None = None) -> list[Conversation]:
+        params = {"state": state} if state else None
+        body = await self._request("GET", "/conversations", params=params)
+        result: list[Conversation] = self._parse(list[Conversation], body, "conversations")
+        return result
+
+    async def conversation(self, conversation_id: str) -> Conversation:
+        body = await self._request("GET", f"/conversations/{conversation_id}")
+        result: Conversation = self._parse(Conversation, body, "conversation")
+        return result
+
+    async def send_message(self, conversation_id: str, text: str, *, key: str) -> Message:
+        body = await self._request(
+            "POST", f"/conversations/{conversation_id}/messages", json={"text": text}, key=key
+        )
+        result: Message = self._parse(Message, body, "message")
+        return result
+
+    async def close_conversation(self, conversation_id: str, wrapup_code: str, *, key: str) -> Conversation:
+        body = await self._request(
+            "POST", f"/conversations/{conversation_id}/close", json={"wrapup_code": wrapup_code}, key=key
+        )
+        result: Conversation = self._parse(Conversation, body, "conversation")
+        return result
+
+    async def wrapup_codes(self) -> list[WrapUpCode]:
+        body = await self._request("GET", "/wrapup-codes")
+        result: list[WrapUpCode] = self._parse(list[WrapUpCode], body, "wrap-up codes")
+        return result
+
+    async def customer(self, customer_id: str) -> Customer:
+        result: Customer = self._parse(
+            Customer, await self._request("GET", f"/customers/{customer_id}"), "customer"
+        )
+        return result
+
+    async def customer_events(
+        self, customer_id: str, *, before: str | None = None, limit: int = 200
+    ) -> TimelinePage:
+        params: dict[str, Any] = {"limit": limit}
+        if before:
+            params["before"] = before
+        body = await self._request("GET", f"/customers/{customer_id}/events", params=params)
+        result: TimelinePage = self._parse(TimelinePage, body, "timeline page")
+        return result
