@@ -1,0 +1,255 @@
+"""Keeps the cache in step with the backend: applies pushed events, drains the outbox in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from workstation.client.api import ApiError, AuthError, BackendApi, BackendUnavailable
+from workstation.client.events import AuthRejected, Backoff, EventStream
+from workstation.domain.models import (
+    Conversation,
+    ConversationState,
+    EventFrame,
+    Message,
+    Presence,
+    Record,
+    TimelineEvent,
+    utcnow,
+)
+from workstation.store.cache import CacheStore, OutboxItem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedEvent:
+    """A pushed event after it was stored: its type and its validated record."""
+
+    seq: int
+    type: str
+    record: Record
+
+
+class TaskSet:
+    """Strong references to the tasks a service starts (qasync keeps only weak ones), cancelled together."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def start(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.get_event_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
+    async def cancel_all(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class SyncService(QObject):
+    """Push stream in, outbox out.
+
+    Signals: `events_applied(list[AppliedEvent])` after each stored batch, `reset_applied()` after a
+    full refetch, `connection_changed(online, detail)`, `outbox_changed(pending_count)`,
+    `write_completed(kind, target)`, `write_refused(kind, target, reason)`, `session_rejected(reason)`.
+    """
+
+    events_applied = Signal(list)
+    reset_applied = Signal()
+    connection_changed = Signal(bool, str)
+    outbox_changed = Signal(int)
+    write_completed = Signal(str, str)
+    write_refused = Signal(str, str, str)
+    session_rejected = Signal(str)
+
+    def __init__(
+        self,
+        api: BackendApi,
+        store: CacheStore,
+        *,
+        backoff: Backoff | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._api = api
+        self._store = store
+        self._backoff = backoff or Backoff()
+        self._rng = random.Random()
+        ws_url = (
+            api.base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/api/v1/stream"
+        )
+        self._stream = EventStream(ws_url, lambda: api.token, self, backoff=self._backoff)
+        self._tasks = TaskSet()
+        self._outbox_wake = asyncio.Event()
+        self.online = False
+        self.offline_since: datetime | None = utcnow()
+        self.skipped_events = 0
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._tasks.start(self._run_stream(), "push-stream")
+        self._tasks.start(self._run_outbox(), "outbox")
+        self.outbox_changed.emit(self._store.count_pending())
+
+    async def stop(self) -> None:
+        await self._stream.close()
+        await self._tasks.cancel_all()
+
+    async def _run_stream(self) -> None:
+        try:
+            await self._stream.run()
+        except AuthRejected as exc:
+            self.session_rejected.emit(str(exc))
+
+    # --- StreamHandler ---------------------------------------------------------------------------
+
+    def position(self) -> tuple[str | None, int]:
+        return self._store.stream_position()
+
+    def on_connection(self, online: bool, detail: str) -> None:
+        if online == self.online:
+            return
+        self.online = online
+        self.offline_since = None if online else utcnow()
+        if online:
+            self._outbox_wake.set()
+            log.info("push stream connected")
+        else:
+            log.warning("push stream lost: %s", detail)
+        self.connection_changed.emit(online, detail)
+
+    async def on_events(self, log_id: str, frames: list[EventFrame]) -> None:
+        _stored_log, seq = self._store.stream_position()
+        applied: list[AppliedEvent] = []
+        conversations: dict[str, Conversation] = {}
+        messages: list[Message] = []
+        events: list[TimelineEvent] = []
+        for frame in frames:
+            if frame.seq <= seq:
+                continue  # already applied before a reconnect: exactly once
+            try:
+                record = frame.payload()
+            except ValueError as exc:
+                self.skipped_events += 1
+                log.warning("skipped event %d (%s): %s", frame.seq, frame.type, str(exc).splitlines()[0])
+                continue
+            if isinstance(record, Conversation):
+                conversations[record.id] = record
+            elif isinstance(record, Message):
+                messages.append(record)
+            elif isinstance(record, TimelineEvent):
+                events.append(record)
+            applied.append(AppliedEvent(frame.seq, frame.type, record))
+        last = max((f.seq for f in frames), default=seq)
+        if last <= seq:
+            return
+        self._store.apply(
+            log_id=log_id,
+            seq=last,
+            conversations=list(conversations.values()),
+            messages=messages,
+            events=events,
+        )
+        if applied:
+            self.events_applied.emit(applied)
+
+    async def on_reset(self, log_id: str, head: int, reason: str) -> None:
+        log.info("stream reset (%s): refetching state", reason)
+        try:
+            active = await self._api.conversations(state=ConversationState.ACTIVE.value)
+        except (BackendUnavailable, ApiError) as exc:
+            log.warning("refetch after reset failed: %s", exc)
+            raise OSError("refetch failed") from exc
+        self._store.apply(log_id=log_id, seq=head, conversations=active)
+        # Conversations we hold open locally that the backend no longer has active were closed meanwhile.
+        active_ids = {c.id for c in active}
+        stale = [
+            c.model_copy(update={"state": ConversationState.CLOSED})
+            for c in self._store.conversations(state=ConversationState.ACTIVE)
+            if c.id not in active_ids
+        ]
+        if stale:
+            self._store.apply(conversations=stale)
+        self.reset_applied.emit()
+
+    # --- the outbox ------------------------------------------------------------------------------
+
+    def submit(
+        self, kind: str, payload: dict[str, Any], *, target: str = "", local_message: Message | None = None
+    ) -> str:
+        """Commit a write locally (durable from here on), then let the sender deliver it."""
+        key = self._store.enqueue(kind, payload, target=target, local_message=local_message)
+        self._outbox_wake.set()
+        self.outbox_changed.emit(self._store.count_pending())
+        return key
+
+    async def _run_outbox(self) -> None:
+        attempt = 0
+        while True:
+            await self._outbox_wake.wait()
+            self._outbox_wake.clear()
+            while True:
+                batch = self._store.pending(limit=50)
+                if not batch:
+                    attempt = 0
+                    break
+                try:
+                    for item in batch:
+                        await self._deliver(item)
+                except BackendUnavailable as exc:
+                    log.info("outbox waits for the backend: %s", exc)
+                    delay = self._backoff.delay(attempt, self._rng)
+                    attempt += 1
+                    # Wake on reconnect or after the backoff, whichever comes first.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._outbox_wake.wait(), delay)
+                    self._outbox_wake.clear()
+                    continue
+                attempt = 0
+                self.outbox_changed.emit(self._store.count_pending())
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        self._store.note_attempt(item.id)
+        try:
+            if item.kind == "message":
+                message = await self._api.send_message(item.target, str(item.payload["text"]), key=item.key)
+                self._store.complete(item.id, messages=[message])
+            elif item.kind == "close":
+                conv = await self._api.close_conversation(
+                    item.target, str(item.payload["wrapup_code"]), key=item.key
+                )
+                self._store.complete(item.id, conversations=[conv])
+            elif item.kind == "presence":
+                await self._api.set_presence(Presence(item.payload["presence"]), key=item.key)
+                self._store.complete(item.id)
+            else:
+                self._store.fail(item.id, f"unknown kind of write {item.kind!r}")
+                self.write_refused.emit(item.kind, item.target, f"unknown kind of write {item.kind!r}")
+                return
+        except AuthError as exc:
+            # Not the write's fault: keep it until the agent signs in again.
+            self.session_rejected.emit(exc.message)
+            raise BackendUnavailable("signed out") from exc
+        except ApiError as exc:
+            self._store.fail(item.id, exc.message)
+            self.write_refused.emit(item.kind, item.target, exc.message)
+            return
+        self.write_completed.emit(item.kind, item.target)
