@@ -1,0 +1,310 @@
+"""Composition root: command line, paths, settings, the event loop, and the wiring of all parts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workstation import __version__
+from workstation.paths import Paths
+from workstation.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from workstation.client.api import BackendApi
+    from workstation.client.events import Backoff
+    from workstation.server.runner import ServerThread
+    from workstation.services.customer_context import CustomerContextService
+    from workstation.services.inbox import InboxService
+    from workstation.services.session import SessionService
+    from workstation.services.sync import SyncService
+    from workstation.store.cache import CacheStore
+    from workstation.store.secrets import SecretStore
+    from workstation.ui.main_window import MainWindow
+
+log = logging.getLogger("workstation")
+
+DEMO_USER = "demo"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="main.py", description="Unified agent workstation")
+    parser.add_argument("--server", metavar="URL", help="connect to this backend instead of the embedded one")
+    base = parser.add_mutually_exclusive_group()
+    base.add_argument("--basedir", type=Path, help="keep all data, settings and logs below this directory")
+    base.add_argument("--temp-basedir", action="store_true", help="use a fresh temporary directory")
+    parser.add_argument("--user", help="user name to sign in with (remote backends)")
+    parser.add_argument("--self-test", action="store_true", help="run a headless round trip and exit 0/1")
+    parser.add_argument(
+        "--offer-timeout", type=float, default=30.0, help="embedded backend: seconds to accept"
+    )
+    parser.add_argument(
+        "--chat-interval", type=float, default=40.0, help="embedded simulator: mean s between chats"
+    )
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--version", action="version", version=f"workstation {__version__}")
+    return parser.parse_args(argv)
+
+
+def prepare_qt_environment(*, headless: bool) -> None:
+    """Pick the Qt binding before anything imports qasync or pyqtgraph (they prefer PyQt otherwise)."""
+    os.environ.setdefault("QT_API", "pyside6")
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    if headless:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+@dataclass
+class Workstation:
+    """Everything one signed-in desktop session consists of, built once and closed once."""
+
+    paths: Paths
+    http: httpx.AsyncClient
+    api: BackendApi
+    session: SessionService
+    store: CacheStore
+    sync: SyncService
+    inbox: InboxService
+    context: CustomerContextService
+    server: ServerThread | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        await self.sync.stop()
+        await self.http.aclose()
+        self.store.close()
+        if self.server is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
+
+
+def start_embedded_backend(
+    paths: Paths, *, offer_timeout: float, chat_interval: float, seed: int | None = None
+) -> ServerThread:
+    """The reference backend on a free loopback port, its database under the data directory."""
+    from workstation.server.backend import BackendConfig
+    from workstation.server.runner import ServerOptions, ServerThread
+    from workstation.server.simulator import SimulatorConfig
+
+    server = ServerThread(
+        ServerOptions(
+            data_dir=paths.embedded_backend,
+            backend=BackendConfig(offer_timeout_s=offer_timeout),
+            simulator=SimulatorConfig(chat_interval_s=chat_interval, seed=seed),
+            demo_password=os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo"),
+        )
+    )
+    server.start()
+    return server
+
+
+async def connect(
+    paths: Paths,
+    url: str,
+    session_login: Any,
+    *,
+    secrets: SecretStore | None,
+    server: ServerThread | None = None,
+    backoff: Backoff | None = None,
+) -> Workstation:
+    """Build the client side for backend `url`; `session_login(session)` signs in and returns the agent."""
+    import httpx
+
+    from workstation.client.api import BackendApi
+    from workstation.services.customer_context import CustomerContextService
+    from workstation.services.inbox import InboxService
+    from workstation.services.session import SessionService
+    from workstation.services.sync import SyncService
+    from workstation.store.cache import CacheStore, open_engine
+
+    # TLS is always verified (httpx default); no switch turns that off.
+    http = httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(10.0, connect=5.0), trust_env=False)
+    api = BackendApi(http)
+    session = SessionService(api, secrets)
+    try:
+        agent = await session_login(session)
+    except BaseException:
+        await http.aclose()
+        raise
+    store = CacheStore(open_engine(paths.cache_db(url, agent.id)))
+    sync = SyncService(api, store, backoff=backoff)
+    inbox = InboxService(api, store, sync, session)
+    context = CustomerContextService(api, store, sync)
+    return Workstation(paths, http, api, session, store, sync, inbox, context, server)
+
+
+def make_secret_store(*, ephemeral: bool) -> tuple[SecretStore | None, str | None]:
+    """The keychain, or (for throw-away sessions) memory; with the reason if no keychain exists."""
+    from workstation.store.secrets import KeyringSecretStore, MemorySecretStore, SecretStoreUnavailable
+
+    if ephemeral:
+        return MemorySecretStore(), None
+    try:
+        return KeyringSecretStore(), None
+    except SecretStoreUnavailable as exc:
+        return None, str(exc)
+
+
+async def run_desktop(args: argparse.Namespace, started: float) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from workstation.ui.main_window import MainWindow
+    from workstation.ui.notifier import Notifier
+
+    paths = _paths(args)
+    settings, problem = Settings.load(paths.settings_file)
+    if problem:
+        log.warning("%s", problem)
+    window = MainWindow(sound=settings.offer_sound, popup=settings.offer_popup)
+    window.show()
+    log.info("window shown after %.0f ms", (time.perf_counter() - started) * 1000)
+    if problem:
+        window.statusBar().showMessage(problem, 20_000)
+
+    def save_preferences(sound: bool, popup: bool) -> None:
+        settings.offer_sound, settings.offer_popup = sound, popup
+        settings.save(paths.settings_file)
+
+    window.preferences_changed.connect(save_preferences)
+    closed = asyncio.get_running_loop().create_future()
+    app = QApplication.instance()
+    assert app is not None
+    app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(None))
+
+    server_url = args.server or settings.server_url
+    workstation: Workstation | None = None
+    try:
+        if not server_url:
+            window.connection_label.setText(window.tr("Starting the embedded backend…"))
+            server = await asyncio.get_running_loop().run_in_executor(
+                None,
+                lambda: start_embedded_backend(
+                    paths, offer_timeout=args.offer_timeout, chat_interval=args.chat_interval
+                ),
+            )
+            password = os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo")
+
+            async def demo_login(session: SessionService) -> Any:
+                # The embedded backend's demo account signs in fresh on every start: nothing to store.
+                return await session.login(DEMO_USER, password, remember=False)
+
+            workstation = await connect(paths, server.url, demo_login, secrets=None, server=server)
+        else:
+            secrets, keychain_problem = make_secret_store(ephemeral=False)
+            workstation = await _remote_login(
+                window, paths, server_url, args.user or settings.username, secrets, keychain_problem
+            )
+            if workstation is None:
+                return 0
+            settings.server_url, settings.username = (
+                str(workstation.api.base_url),
+                workstation.session.agent.username,
+            )  # type: ignore[union-attr]
+            settings.save(paths.settings_file)
+        notifier = Notifier(window, paths.cache, sound=settings.offer_sound, popup=settings.offer_popup)
+        window.bind(workstation.session, workstation.inbox, workstation.context, workstation.sync, notifier)
+        workstation.sync.start()
+        await workstation.inbox.refresh()
+        await closed
+        return 0
+    finally:
+        await window.shutdown()
+        if workstation is not None:
+            await workstation.close()
+
+
+async def _remote_login(
+    window: MainWindow,
+    paths: Paths,
+    server_url: str,
+    username: str,
+    secrets: SecretStore | None,
+    keychain_problem: str | None,
+) -> Workstation | None:
+    from workstation.client.api import ApiError, BackendUnavailable
+    from workstation.ui.login_dialog import LoginDialog
+
+    if username and secrets is not None:
+
+        async def restore(session: SessionService) -> Any:
+            agent = await session.restore(username)
+            if agent is None:
+                raise LookupError("no valid remembered session")
+            return agent
+
+        try:
+            return await connect(paths, server_url, restore, secrets=secrets)
+        except (LookupError, BackendUnavailable, ApiError) as exc:
+            log.info("remembered session not usable: %s", exc)
+    dialog = LoginDialog(server_url, username, window)
+    if keychain_problem:
+        dialog.show_error(keychain_problem)
+    while True:
+        credentials = await dialog.ask()
+        if credentials is None:
+            return None
+
+        async def login(session: SessionService, c: Any = credentials) -> Any:
+            return await session.login(c.username, c.password, remember=c.remember and secrets is not None)
+
+        try:
+            return await connect(paths, credentials.server, login, secrets=secrets)
+        except ApiError as exc:
+            dialog.show_error(exc.message)
+        except BackendUnavailable as exc:
+            dialog.show_error(window.tr("The server cannot be reached: {0}").format(exc))
+
+
+def _paths(args: argparse.Namespace) -> Paths:
+    if getattr(args, "temp_basedir", False):
+        return Paths.under(Path(tempfile.mkdtemp(prefix="workstation-"))).create()
+    if getattr(args, "basedir", None):
+        return Paths.under(args.basedir).create()
+    return Paths.default().create()
+
+
+def _install_exception_handler(loop: asyncio.AbstractEventLoop) -> None:
+    def handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        log.error("unhandled error in the event loop: %s", context.get("message"), exc_info=exc)
+
+    loop.set_exception_handler(handler)
+
+
+def main(argv: list[str] | None = None, *, started: float | None = None) -> int:
+    started = started if started is not None else time.perf_counter()
+    args = parse_args(argv)
+    prepare_qt_environment(headless=args.self_test)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Agent workstation")
+    app.setOrganizationName("workstation")
+    app.setApplicationVersion(__version__)
+    # The coroutine decides when to end (after a clean shutdown), not Qt's last-window rule.
+    app.setQuitOnLastWindowClosed(False)
+
+    async def run() -> int:
+        _install_exception_handler(asyncio.get_running_loop())
+        if args.self_test:
+            from workstation.selftest import run_self_test
+
+            return await run_self_test(args, started)
+        return await run_desktop(args, started)
+
+    try:
+        return int(qasync.run(run()))
+    except KeyboardInterrupt:
+        return 130

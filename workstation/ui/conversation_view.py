@@ -1,0 +1,197 @@
+"""One conversation: transcript and reply box, and beside it the customer and their history."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workstation.domain.models import Conversation, Customer, TimelineEvent, TranscriptEntry
+from workstation.services.customer_context import CustomerContext
+from workstation.ui.timeline_model import TimelineModel
+from workstation.ui.transcript_model import TranscriptModel
+
+SENDER_COLOURS = {"customer": "#f1f3f4", "agent": "#dbeafe", "system": "#fff4d6"}
+
+
+class ReplyEdit(QPlainTextEdit):
+    """Enter sends, Shift+Enter starts a new line. Signal: `submitted(text)`."""
+
+    submitted = Signal(str)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            text = self.toPlainText().strip()
+            if text:
+                self.submitted.emit(text)
+                self.clear()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class _ColouredTranscript(TranscriptModel):
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            sender = super().data(index, self.SenderRole)
+            return QBrush(QColor(SENDER_COLOURS.get(sender or "", "#ffffff")))
+        if role == Qt.ItemDataRole.ForegroundRole and super().data(index, self.DeliveryRole) == "failed":
+            return QBrush(QColor("#b00020"))
+        return super().data(index, role)
+
+
+class CustomerHeader(QFrame):
+    """Name, tier, CLV and language of the customer, and how fresh that is."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("customerHeader")
+        self.name_label = QLabel()
+        self.name_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.facts_label = QLabel()
+        self.freshness_label = QLabel()
+        self.freshness_label.setStyleSheet("color: #666;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.name_label)
+        layout.addWidget(self.facts_label)
+        layout.addWidget(self.freshness_label)
+
+    def show_customer(self, name: str, customer: Customer | None) -> None:
+        self.name_label.setText(customer.name if customer else name)
+        if customer is None:
+            self.facts_label.setText(self.tr("Loading customer record…"))
+            return
+        locale = QLocale()
+        language = {"de": self.tr("German"), "en": self.tr("English")}.get(
+            customer.language, customer.language
+        )
+        facts = [
+            self.tr("Tier: {0}").format(customer.value_tier.capitalize()),
+            self.tr("CLV: {0}").format(locale.toCurrencyString(customer.clv, "€")),
+            self.tr("Language: {0}").format(language),
+        ]
+        if customer.company:
+            facts.append(customer.company)
+        self.facts_label.setText("   ".join(facts))
+
+    def set_freshness(self, text: str) -> None:
+        self.freshness_label.setText(text)
+
+
+class ConversationView(QWidget):
+    """Signals: `reply_submitted(conversation_id, text)`."""
+
+    reply_submitted = Signal(str, str)
+
+    def __init__(self, conversation: Conversation, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.conversation = conversation
+        self.setObjectName(f"conversation-{conversation.id}")
+
+        self.transcript_model = _ColouredTranscript(self)
+        self.transcript_view = QListView()
+        self.transcript_view.setObjectName("transcript")
+        self.transcript_view.setModel(self.transcript_model)
+        self.transcript_view.setWordWrap(True)
+        self.transcript_view.setSpacing(3)
+        self.transcript_view.setUniformItemSizes(False)
+        self.transcript_view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+
+        self.reply_edit = ReplyEdit()
+        self.reply_edit.setObjectName("replyEdit")
+        self.reply_edit.setPlaceholderText(self.tr("Type a reply — Enter sends, Shift+Enter for a new line"))
+        self.reply_edit.setMaximumHeight(90)
+        self.reply_edit.submitted.connect(self._on_reply_edit_submitted)
+        send = QPushButton(self.tr("Send"))
+        send.clicked.connect(self._on_send_clicked)
+        reply_row = QHBoxLayout()
+        reply_row.addWidget(self.reply_edit, 1)
+        reply_row.addWidget(send)
+
+        topic = conversation.topic or self.tr("no topic")
+        where = f" · {conversation.page.title or conversation.page.url}" if conversation.page else ""
+        self.context_label = QLabel(f"{conversation.channel.capitalize()} · {topic}{where}")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.context_label)
+        left_layout.addWidget(self.transcript_view, 1)
+        left_layout.addLayout(reply_row)
+
+        self.customer_header = CustomerHeader()
+        # Reserved for the relevance panel (next best actions); it stays hidden until that exists.
+        self.relevance_slot = QFrame()
+        self.relevance_slot.setObjectName("relevancePanelSlot")
+        self.relevance_slot.setLayout(QVBoxLayout())
+        self.relevance_slot.hide()
+        self.timeline_model = TimelineModel(self)
+        self.timeline_view = QListView()
+        self.timeline_view.setObjectName("timeline")
+        self.timeline_view.setModel(self.timeline_model)
+        self.timeline_view.setUniformItemSizes(True)
+        timeline_box = QGroupBox(self.tr("History"))
+        QVBoxLayout(timeline_box).addWidget(self.timeline_view)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.customer_header)
+        right_layout.addWidget(self.relevance_slot)
+        right_layout.addWidget(timeline_box, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+        self.customer_header.show_customer(conversation.customer.name, None)
+
+    # --- filled by the main window ----------------------------------------------------------------
+
+    def show_transcript(self, entries: list[TranscriptEntry]) -> None:
+        self.transcript_model.reset(entries)
+        self.transcript_view.scrollToBottom()
+
+    def add_transcript(self, entries: list[TranscriptEntry]) -> None:
+        bar = self.transcript_view.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 4
+        self.transcript_model.upsert(entries)
+        if at_bottom:
+            self.transcript_view.scrollToBottom()
+
+    def show_context(self, context: CustomerContext, freshness: str) -> None:
+        self.customer_header.show_customer(self.conversation.customer.name, context.customer)
+        self.customer_header.set_freshness(freshness)
+        if context.events or not self.timeline_model.rowCount():
+            self.timeline_model.reset(context.events)
+
+    def add_timeline(self, events: list[TimelineEvent]) -> None:
+        self.timeline_model.add(events)
+
+    def focus_reply(self) -> None:
+        self.reply_edit.setFocus()
+
+    def _on_reply_edit_submitted(self, text: str) -> None:
+        self.reply_submitted.emit(self.conversation.id, text)
+
+    def _on_send_clicked(self) -> None:
+        text = self.reply_edit.toPlainText().strip()
+        if text:
+            self.reply_edit.clear()
+            self.reply_submitted.emit(self.conversation.id, text)
+        self.reply_edit.setFocus()

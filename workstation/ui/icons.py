@@ -1,0 +1,56 @@
+"""Small painted icons: a coloured badge per channel, and the application icon."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+
+#: channel -> (badge letter, colour); channels from the event vocabulary plus conversation channels
+CHANNELS: dict[str, tuple[str, str]] = {
+    "web": ("W", "#1f77b4"),
+    "app": ("A", "#9467bd"),
+    "phone": ("P", "#2ca02c"),
+    "chat": ("C", "#17becf"),
+    "email": ("E", "#8c564b"),
+    "branch": ("B", "#bcbd22"),
+    "social": ("S", "#e377c2"),
+    "device": ("D", "#7f7f7f"),
+    "shop": ("$", "#ff7f0e"),
+    "billing": ("€", "#d62728"),
+    "logistics": ("L", "#6b6ecf"),
+    "video": ("V", "#393b79"),
+}
+
+
+@cache
+def channel_icon(channel: str, size: int = 20) -> QIcon:
+    letter, colour = CHANNELS.get(channel, ("?", "#555555"))
+    return QIcon(_badge(letter, colour, size))
+
+
+def _badge(letter: str, colour: str, size: int) -> QPixmap:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(colour))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(QRectF(0.5, 0.5, size - 1, size - 1))
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(int(size * 0.55))
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, letter)
+    painter.end()
+    return pixmap
+
+
+@cache
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for size in (16, 32, 64, 128):
+        icon.addPixmap(_badge("W", "#0b5cad", size))
+    return icon

@@ -1,0 +1,464 @@
+"""The agent's main window: presence, incoming offers, conversation tabs, connection state."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workstation import __version__
+from workstation.domain.models import Conversation, Presence, TimelineEvent, TranscriptEntry
+from workstation.services.customer_context import CustomerContextService
+from workstation.services.inbox import InboxError, InboxService, PendingOffer
+from workstation.services.session import SessionService
+from workstation.services.sync import SyncService, TaskSet
+from workstation.ui.conversation_view import ConversationView
+from workstation.ui.icons import app_icon
+from workstation.ui.notifier import Notifier
+from workstation.ui.offer_card import OfferCard
+from workstation.ui.shortcuts import SHORTCUTS, describe
+from workstation.ui.wrapup_dialog import WrapUpDialog
+
+log = logging.getLogger(__name__)
+
+PRESENCE_LABELS = {Presence.AVAILABLE: "Available", Presence.AWAY: "Away", Presence.OFFLINE: "Offline"}
+
+
+class MainWindow(QMainWindow):
+    """Signals: `preferences_changed(sound: bool, popup: bool)`, `quit_requested()`,
+    `conversation_shown(conversation_id)` once a tab shows its transcript and customer context."""
+
+    preferences_changed = Signal(bool, bool)
+    conversation_shown = Signal(str)
+
+    def __init__(self, *, notifier_dir: object = None, sound: bool = True, popup: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle(self.tr("Agent workstation"))
+        self.setWindowIcon(app_icon())
+        self.resize(1200, 760)
+        self._tasks = TaskSet()
+        self.session: SessionService | None = None
+        self.inbox: InboxService | None = None
+        self.context: CustomerContextService | None = None
+        self.sync: SyncService | None = None
+        self.views: dict[str, ConversationView] = {}
+        self.offer_cards: dict[str, OfferCard] = {}
+        self.notifier: Notifier | None = None
+        self._sound, self._popup = sound, popup
+
+        self._build_toolbar()
+        self.offer_area = QWidget()
+        self.offer_area.setObjectName("offerArea")
+        self.offer_layout = QVBoxLayout(self.offer_area)
+        self.offer_layout.setContentsMargins(6, 6, 6, 0)
+        self.offer_area.hide()
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("conversations")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setMovable(True)
+        self.empty_label = QLabel(
+            self.tr("No conversations yet.\nSet yourself Available (Ctrl+1) to receive chats.")
+        )
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setStyleSheet("color: #666; font-size: 13pt;")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty_label)
+        self.stack.addWidget(self.tabs)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.offer_area)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.connection_label = QLabel(self.tr("Starting…"))
+        self.outbox_label = QLabel()
+        self.statusBar().addPermanentWidget(self.outbox_label)
+        self.statusBar().addPermanentWidget(self.connection_label)
+        self._build_menus()
+
+    # --- construction ----------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar(self.tr("Presence"))
+        toolbar.setObjectName("presenceToolbar")
+        toolbar.setMovable(False)
+        toolbar.addWidget(QLabel(self.tr(" Presence: ")))
+        self.presence_combo = QComboBox()
+        self.presence_combo.setObjectName("presence")
+        for presence, label in PRESENCE_LABELS.items():
+            self.presence_combo.addItem(self.tr(label), presence.value)
+        self.presence_combo.setCurrentIndex(2)
+        self.presence_combo.setEnabled(False)
+        self.presence_combo.activated.connect(self._on_presence_combo_activated)
+        toolbar.addWidget(self.presence_combo)
+        self.agent_label = QLabel()
+        toolbar.addSeparator()
+        toolbar.addWidget(self.agent_label)
+        self.addToolBar(toolbar)
+
+    def _action(self, name: str, text: str, slot: object, *, menu: object) -> QAction:
+        action = QAction(text, self)
+        keys = [k for k in SHORTCUTS.get(name, ((), ""))[0] if "…" not in k and k != "Return"]
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)  # type: ignore[attr-defined]
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        self.sound_action = QAction(self.tr("Play a sound for new offers"), self, checkable=True)
+        self.sound_action.setChecked(self._sound)
+        self.popup_action = QAction(self.tr("Desktop notification for new offers"), self, checkable=True)
+        self.popup_action.setChecked(self._popup)
+        for action in (self.sound_action, self.popup_action):
+            action.toggled.connect(self._on_preference_toggled)
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        quit_action = QAction(self.tr("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        work = bar.addMenu(self.tr("&Conversation"))
+        self.accept_action = self._action(
+            "accept_offer", self.tr("&Accept offer"), self.accept_oldest_offer, menu=work
+        )
+        self.reject_action = self._action(
+            "reject_offer", self.tr("&Decline offer"), self.reject_oldest_offer, menu=work
+        )
+        work.addSeparator()
+        self._action("focus_reply", self.tr("&Reply"), self.focus_reply, menu=work)
+        self.wrap_up_action = self._action(
+            "wrap_up", self.tr("&Close and wrap up…"), self.wrap_up_current, menu=work
+        )
+        work.addSeparator()
+        self._action("next_conversation", self.tr("&Next conversation"), lambda: self._step_tab(1), menu=work)
+        self._action(
+            "previous_conversation", self.tr("&Previous conversation"), lambda: self._step_tab(-1), menu=work
+        )
+        for n in range(1, 10):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Alt+{n}"))
+            action.triggered.connect(lambda _=False, i=n - 1: self._go_tab(i))
+            self.addAction(action)
+
+        presence = bar.addMenu(self.tr("&Presence"))
+        for name, value in (
+            ("available", Presence.AVAILABLE),
+            ("away", Presence.AWAY),
+            ("offline", Presence.OFFLINE),
+        ):
+            self._action(
+                name,
+                self.tr(PRESENCE_LABELS[value]),
+                lambda _=False, v=value: self.set_presence(v),
+                menu=presence,
+            )
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self._action("shortcuts", self.tr("&Keyboard shortcuts"), self.show_shortcuts, menu=help_menu)
+        about = QAction(self.tr("&About"), self)
+        about.triggered.connect(self._on_about_triggered)
+        help_menu.addAction(about)
+
+    # --- wiring ----------------------------------------------------------------------------------
+
+    def bind(
+        self,
+        session: SessionService,
+        inbox: InboxService,
+        context: CustomerContextService,
+        sync: SyncService,
+        notifier: Notifier,
+    ) -> None:
+        self.session, self.inbox, self.context, self.sync, self.notifier = (
+            session,
+            inbox,
+            context,
+            sync,
+            notifier,
+        )
+        agent = session.agent
+        if agent is not None:
+            self.agent_label.setText(f"  {agent.name} ({agent.username})")
+        self.presence_combo.setEnabled(True)
+        self._show_presence(session.presence.value)
+        session.presence_changed.connect(self._on_session_presence_changed)
+        session.keychain_problem.connect(self._on_session_keychain_problem)
+        inbox.offer_received.connect(self._on_inbox_offer_received)
+        inbox.offer_removed.connect(self._on_inbox_offer_removed)
+        inbox.conversation_opened.connect(self._on_inbox_conversation_opened)
+        inbox.conversation_closed.connect(self._on_inbox_conversation_closed)
+        inbox.transcript_updated.connect(self._on_inbox_transcript_updated)
+        inbox.write_refused.connect(self._on_inbox_write_refused)
+        context.context_refreshed.connect(self._on_context_refreshed)
+        context.events_added.connect(self._on_context_events_added)
+        sync.connection_changed.connect(self._on_sync_connection_changed)
+        sync.outbox_changed.connect(self._on_sync_outbox_changed)
+        sync.session_rejected.connect(self._on_sync_session_rejected)
+        self._on_sync_connection_changed(sync.online, "")
+
+    # --- presence --------------------------------------------------------------------------------
+
+    def set_presence(self, presence: Presence) -> None:
+        if self.inbox is not None:
+            self.inbox.set_presence(presence)
+
+    def _on_presence_combo_activated(self, index: int) -> None:
+        self.set_presence(Presence(self.presence_combo.itemData(index)))
+
+    def _show_presence(self, value: str) -> None:
+        index = self.presence_combo.findData(value)
+        if index >= 0:
+            self.presence_combo.setCurrentIndex(index)
+
+    def _on_session_presence_changed(self, value: str, reason: str) -> None:
+        self._show_presence(value)
+        if reason == "missed_offer":
+            self.statusBar().showMessage(self.tr("You missed an offer and were set to Away."), 15_000)
+
+    def _on_session_keychain_problem(self, message: str) -> None:
+        self.statusBar().showMessage(message, 30_000)
+
+    # --- offers ----------------------------------------------------------------------------------
+
+    def _on_inbox_offer_received(self, pending: PendingOffer) -> None:
+        card = OfferCard(pending, self.offer_area)
+        card.accept_clicked.connect(self.accept_offer)
+        card.reject_clicked.connect(self.reject_offer)
+        self.offer_cards[pending.offer.id] = card
+        self.offer_layout.addWidget(card)
+        self.offer_area.show()
+        if self.notifier is not None:
+            self.notifier.notify_offer(pending.offer)
+
+    def _on_inbox_offer_removed(self, offer_id: str, reason: str) -> None:
+        card = self.offer_cards.pop(offer_id, None)
+        if card is not None:
+            card.deleteLater()
+        self.offer_area.setVisible(bool(self.offer_cards))
+        if reason == "timed_out":
+            self.statusBar().showMessage(self.tr("An offer timed out and went back to the queue."), 10_000)
+
+    def _oldest_offer(self) -> str | None:
+        if not self.offer_cards:
+            return None
+        return min(self.offer_cards.values(), key=lambda c: c.pending.deadline).pending.offer.id
+
+    def accept_oldest_offer(self) -> None:
+        offer_id = self._oldest_offer()
+        if offer_id:
+            self.accept_offer(offer_id)
+
+    def reject_oldest_offer(self) -> None:
+        offer_id = self._oldest_offer()
+        if offer_id:
+            self.reject_offer(offer_id)
+
+    def accept_offer(self, offer_id: str) -> None:
+        if self.inbox is not None:
+            self._tasks.start(self._accept(offer_id), "accept-offer")
+
+    def reject_offer(self, offer_id: str) -> None:
+        if self.inbox is not None:
+            self._tasks.start(self._reject(offer_id), "reject-offer")
+
+    async def _accept(self, offer_id: str) -> None:
+        assert self.inbox is not None
+        card = self.offer_cards.get(offer_id)
+        if card is not None:
+            card.set_busy(True)
+        try:
+            conv = await self.inbox.accept(offer_id)
+        except InboxError as exc:
+            self.statusBar().showMessage(self.tr("Could not accept: {0}").format(exc), 10_000)
+            if card is not None and offer_id in self.offer_cards:
+                card.set_busy(False)
+            return
+        self._select(conv.id)
+
+    async def _reject(self, offer_id: str) -> None:
+        assert self.inbox is not None
+        try:
+            await self.inbox.reject(offer_id)
+        except InboxError as exc:
+            self.statusBar().showMessage(str(exc), 10_000)
+
+    # --- conversations ---------------------------------------------------------------------------
+
+    def _on_inbox_conversation_opened(self, conv: Conversation) -> None:
+        if conv.id in self.views or self.inbox is None or self.context is None:
+            return
+        view = ConversationView(conv)
+        view.reply_submitted.connect(self._on_view_reply_submitted)
+        self.views[conv.id] = view
+        # Cache first: the tab shows what we have now, the backend refresh follows.
+        view.show_transcript(self.inbox.transcript(conv.id))
+        view.show_context(self.context.cached(conv.customer.id), self.tr("From the local cache"))
+        index = self.tabs.addTab(view, conv.customer.name)
+        self.tabs.setTabToolTip(index, f"{conv.channel} · {conv.topic or ''}")
+        self.stack.setCurrentWidget(self.tabs)
+        if self.tabs.count() == 1:
+            self.tabs.setCurrentIndex(0)
+            view.focus_reply()
+        self.conversation_shown.emit(conv.id)
+        self._tasks.start(self.context.refresh(conv.customer.id), "refresh-customer")
+
+    def _on_inbox_conversation_closed(self, conversation_id: str) -> None:
+        view = self.views.pop(conversation_id, None)
+        if view is None:
+            return
+        self.tabs.removeTab(self.tabs.indexOf(view))
+        view.deleteLater()
+        if not self.views:
+            self.stack.setCurrentWidget(self.empty_label)
+        elif self.tabs.currentWidget() is not None:
+            self.tabs.currentWidget().setFocus()
+
+    def _on_inbox_transcript_updated(self, conversation_id: str, entries: list[TranscriptEntry]) -> None:
+        view = self.views.get(conversation_id)
+        if view is not None:
+            view.add_transcript(entries)
+
+    def _on_inbox_write_refused(self, message: str) -> None:
+        QMessageBox.warning(self, self.tr("Not delivered"), message)
+
+    def _on_view_reply_submitted(self, conversation_id: str, text: str) -> None:
+        if self.inbox is None:
+            return
+        try:
+            self.inbox.send(conversation_id, text)
+        except InboxError as exc:
+            self.statusBar().showMessage(str(exc), 5_000)
+
+    def _on_context_refreshed(self, customer_id: str) -> None:
+        if self.context is None:
+            return
+        context = self.context.cached(customer_id)
+        stamp = datetime.now().strftime("%H:%M:%S")
+        for view in self.views.values():
+            if view.conversation.customer.id == customer_id:
+                view.show_context(context, self.tr("Updated {0}").format(stamp))
+
+    def _on_context_events_added(self, customer_id: str, events: list[TimelineEvent]) -> None:
+        for view in self.views.values():
+            if view.conversation.customer.id == customer_id:
+                view.add_timeline(events)
+
+    def current_view(self) -> ConversationView | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, ConversationView) else None
+
+    def _select(self, conversation_id: str) -> None:
+        view = self.views.get(conversation_id)
+        if view is not None:
+            self.tabs.setCurrentWidget(view)
+            view.focus_reply()
+
+    def _step_tab(self, step: int) -> None:
+        if self.tabs.count():
+            self._go_tab((self.tabs.currentIndex() + step) % self.tabs.count())
+
+    def _go_tab(self, index: int) -> None:
+        if 0 <= index < self.tabs.count():
+            self.tabs.setCurrentIndex(index)
+            view = self.current_view()
+            if view is not None:
+                view.focus_reply()
+
+    def focus_reply(self) -> None:
+        view = self.current_view()
+        if view is not None:
+            view.focus_reply()
+
+    def wrap_up_current(self) -> None:
+        view = self.current_view()
+        if view is not None and self.inbox is not None:
+            self._tasks.start(self._wrap_up(view.conversation), "wrap-up")
+
+    async def _wrap_up(self, conv: Conversation) -> None:
+        assert self.inbox is not None
+        codes = await self.inbox.wrapup_codes()
+        if not codes:
+            self.statusBar().showMessage(self.tr("No wrap-up codes are available (offline?)."), 10_000)
+            return
+        self.wrapup_dialog = WrapUpDialog(codes, conv.customer.name, self)
+        code = await self.wrapup_dialog.chosen()
+        self.wrapup_dialog.deleteLater()
+        self.wrapup_dialog = None
+        if code is not None:
+            try:
+                self.inbox.close(conv.id, code)
+            except InboxError as exc:
+                self.statusBar().showMessage(str(exc), 10_000)
+
+    # --- connection ------------------------------------------------------------------------------
+
+    def _on_sync_connection_changed(self, online: bool, _detail: str) -> None:
+        if online:
+            self.connection_label.setText(self.tr("● Online"))
+            self.connection_label.setStyleSheet("color: #1b7f3b;")
+            return
+        since = self.sync.offline_since if self.sync else None
+        when = since.astimezone().strftime("%H:%M:%S") if since else "?"
+        self.connection_label.setText(self.tr("● Offline since {0} — reconnecting").format(when))
+        self.connection_label.setStyleSheet("color: #b00020;")
+
+    def _on_sync_outbox_changed(self, pending: int) -> None:
+        self.outbox_label.setText(self.tr("%n change(s) waiting to be sent", "", pending) if pending else "")
+
+    def _on_sync_session_rejected(self, reason: str) -> None:
+        self.connection_label.setText(self.tr("● Signed out: {0}").format(reason))
+        self.connection_label.setStyleSheet("color: #b00020;")
+
+    # --- misc ------------------------------------------------------------------------------------
+
+    def _on_preference_toggled(self, _checked: bool) -> None:
+        sound, popup = self.sound_action.isChecked(), self.popup_action.isChecked()
+        if self.notifier is not None:
+            self.notifier.sound_enabled, self.notifier.popup_enabled = sound, popup
+        self.preferences_changed.emit(sound, popup)
+
+    def show_shortcuts(self) -> None:
+        self.shortcuts_table = QTableWidget(len(SHORTCUTS), 2)
+        self.shortcuts_table.setWindowTitle(self.tr("Keyboard shortcuts"))
+        self.shortcuts_table.setHorizontalHeaderLabels([self.tr("Keys"), self.tr("Action")])
+        for row, (name, (keys, _text)) in enumerate(SHORTCUTS.items()):
+            self.shortcuts_table.setItem(row, 0, QTableWidgetItem(", ".join(keys)))
+            self.shortcuts_table.setItem(row, 1, QTableWidgetItem(describe(name)))
+        self.shortcuts_table.resizeColumnsToContents()
+        self.shortcuts_table.horizontalHeader().setStretchLastSection(True)
+        self.shortcuts_table.verticalHeader().hide()
+        self.shortcuts_table.resize(520, 420)
+        self.shortcuts_table.setWindowFlag(Qt.WindowType.Tool)
+        self.shortcuts_table.show()
+
+    def _on_about_triggered(self) -> None:
+        QMessageBox.about(self, self.tr("About"), self.tr("Agent workstation {0}").format(__version__))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._tasks_to_cancel = self._tasks
+        super().closeEvent(event)
+
+    async def shutdown(self) -> None:
+        await self._tasks.cancel_all()

@@ -1,0 +1,94 @@
+"""An offered chat: who, which channel and topic, and the time left to accept it."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from workstation.services.inbox import PendingOffer
+from workstation.ui.icons import channel_icon
+
+LANGUAGES = {"de": "German", "en": "English"}
+
+
+class OfferCard(QFrame):
+    """One offer with Accept / Decline and a countdown.
+
+    Signals: `accept_clicked(offer_id)`, `reject_clicked(offer_id)`.
+    """
+
+    accept_clicked = Signal(str)
+    reject_clicked = Signal(str)
+
+    def __init__(self, pending: PendingOffer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pending = pending
+        offer = pending.offer
+        self.setObjectName("offerCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet(
+            "#offerCard { background: #fff8e1; border: 1px solid #f0c36d; border-radius: 6px; }"
+        )
+        icon = QLabel()
+        icon.setPixmap(channel_icon(offer.channel, 28).pixmap(28, 28))
+        self.name_label = QLabel(f"<b>{_escape(offer.customer.name)}</b>")
+        details = [offer.channel.capitalize()]
+        if offer.topic:
+            details.append(self.tr("topic: {0}").format(offer.topic))
+        if offer.language:
+            details.append(self.tr(LANGUAGES.get(offer.language, offer.language)))
+        self.details_label = QLabel(" · ".join(details))
+        if offer.page is not None:
+            self.details_label.setToolTip(
+                self.tr("Chat started on {0}").format(offer.page.title or offer.page.url)
+            )
+        self.countdown = QProgressBar()
+        self.countdown.setRange(0, 1000)
+        self.countdown.setTextVisible(True)
+        self.countdown.setMaximumHeight(14)
+        self.accept_button = QPushButton(self.tr("&Accept"))
+        self.accept_button.setDefault(True)
+        self.accept_button.setToolTip(self.tr("Accept (Ctrl+Shift+A)"))
+        self.reject_button = QPushButton(self.tr("&Decline"))
+        self.reject_button.setToolTip(self.tr("Decline (Ctrl+Shift+D)"))
+        self.accept_button.clicked.connect(lambda: self.accept_clicked.emit(offer.id))
+        self.reject_button.clicked.connect(lambda: self.reject_clicked.emit(offer.id))
+
+        text = QVBoxLayout()
+        text.addWidget(self.name_label)
+        text.addWidget(self.details_label)
+        text.addWidget(self.countdown)
+        row = QHBoxLayout(self)
+        row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        row.addLayout(text, 1)
+        row.addWidget(self.accept_button)
+        row.addWidget(self.reject_button)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(200)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+        self._tick()
+
+    def remaining(self) -> float:
+        return max(0.0, self.pending.deadline - time.monotonic())
+
+    def set_busy(self, busy: bool) -> None:
+        self.accept_button.setEnabled(not busy and self.remaining() > 0)
+        self.reject_button.setEnabled(not busy and self.remaining() > 0)
+
+    def _tick(self) -> None:
+        total = max(self.pending.offer.timeout_s, 0.001)
+        left = self.remaining()
+        self.countdown.setValue(int(1000 * left / total))
+        self.countdown.setFormat(self.tr("%n s left", "", int(left + 0.999)))
+        if left <= 0:
+            self._timer.stop()
+            self.countdown.setFormat(self.tr("Timed out"))
+            self.set_busy(True)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

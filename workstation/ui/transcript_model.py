@@ -1,0 +1,104 @@
+"""The transcript of one conversation as a list model: messages in order, pending ones marked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from workstation.domain.models import TranscriptEntry
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class TranscriptModel(QAbstractListModel):
+    """Rows are TranscriptEntry; a server copy replaces its pending local line in place."""
+
+    EntryRole = Qt.ItemDataRole.UserRole + 1
+    SenderRole = Qt.ItemDataRole.UserRole + 2
+    DeliveryRole = Qt.ItemDataRole.UserRole + 3
+
+    #: Enough for any chat; older lines stay in the cache.
+    MAX_ROWS = 5000
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[TranscriptEntry] = []
+        self._row_of: dict[str, int] = {}
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        entry = self._rows[index.row()]
+        message = entry.message
+        if role == Qt.ItemDataRole.DisplayRole:
+            when = message.at.astimezone().strftime("%H:%M")
+            state = {"pending": self.tr(" · sending…"), "failed": self.tr(" · not delivered")}.get(
+                entry.delivery, ""
+            )
+            who = message.author or message.sender
+            text = f"{who}  {when}{state}\n{message.text}"
+            if entry.error:
+                text += "\n" + self.tr("⚠ {0}").format(entry.error)
+            return text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return message.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if message.sender == "agent":
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == self.EntryRole:
+            return entry
+        if role == self.SenderRole:
+            return message.sender
+        if role == self.DeliveryRole:
+            return entry.delivery
+        return None
+
+    def entries(self) -> list[TranscriptEntry]:
+        return list(self._rows)
+
+    def reset(self, entries: list[TranscriptEntry]) -> None:
+        self.beginResetModel()
+        self._rows = list(entries[-self.MAX_ROWS :])
+        self._reindex()
+        self.endResetModel()
+
+    def upsert(self, entries: list[TranscriptEntry]) -> None:
+        """Apply a batch: replace known lines (by id, or a pending line by client key), append new ones."""
+        appended: list[TranscriptEntry] = []
+        for entry in entries:
+            message = entry.message
+            row = self._row_of.get(message.id)
+            if row is None and message.client_key:
+                row = self._row_of.get(f"local:{message.client_key}")
+            if row is None:
+                if any(a.message.id == message.id for a in appended):
+                    continue
+                appended.append(entry)
+                continue
+            old = self._rows[row]
+            self._row_of.pop(old.message.id, None)
+            self._rows[row] = entry
+            self._row_of[message.id] = row
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
+        if appended:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(appended) - 1)
+            for entry in appended:
+                self._row_of[entry.message.id] = len(self._rows)
+                self._rows.append(entry)
+            self.endInsertRows()
+        if len(self._rows) > self.MAX_ROWS:
+            extra = len(self._rows) - self.MAX_ROWS
+            self.beginRemoveRows(QModelIndex(), 0, extra - 1)
+            del self._rows[:extra]
+            self._reindex()
+            self.endRemoveRows()
+
+    def _reindex(self) -> None:
+        self._row_of = {entry.message.id: row for row, entry in enumerate(self._rows)}
