@@ -271,6 +271,36 @@ def _paths(args: argparse.Namespace) -> Paths:
     return Paths.default().create()
 
 
+#: Qt messages that are expected and harmless, by exact text (not by silencing whole categories).
+_HARMLESS_QT_MESSAGES = frozenset(
+    {
+        # the offscreen platform (self-test, CI) cannot resize native windows to size hints
+        "This plugin does not support propagateSizeHints()",
+    }
+)
+
+
+def _install_qt_message_handler() -> None:
+    """Route Qt's own warnings into our log instead of bare stderr."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(mode: QtMsgType, context: Any, message: str) -> None:
+        if message in _HARMLESS_QT_MESSAGES:
+            return
+        qt_log.log(levels.get(mode, logging.WARNING), "%s (%s)", message, getattr(context, "category", ""))
+
+    qInstallMessageHandler(handler)
+
+
 def _install_exception_handler(loop: asyncio.AbstractEventLoop) -> None:
     def handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
@@ -289,6 +319,7 @@ def main(argv: list[str] | None = None, *, started: float | None = None) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    _install_qt_message_handler()
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Agent workstation")
     app.setOrganizationName("workstation")

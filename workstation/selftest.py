@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -43,7 +44,6 @@ async def run_self_test(args: argparse.Namespace, started: float) -> int:
     from workstation.ui.notifier import Notifier
 
     timings: dict[str, Any] = {}
-    base = Paths.under(Path(tempfile.mkdtemp(prefix="workstation-selftest-"))).create()
     step = "start"
     window: MainWindow | None = None
     workstation: Workstation | None = None
@@ -64,6 +64,8 @@ async def run_self_test(args: argparse.Namespace, started: float) -> int:
         return now
 
     try:
+        step = "create a temporary base directory"
+        base = Paths.under(Path(tempfile.mkdtemp(prefix="workstation-selftest-"))).create()
         step = "show window"
         window = MainWindow(sound=False, popup=True)
         window.show()
@@ -81,8 +83,10 @@ async def run_self_test(args: argparse.Namespace, started: float) -> int:
         step = "sign in"
         secrets, _ = make_secret_store(ephemeral=True)
 
+        password = os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo")
+
         async def login(session: Any) -> Any:
-            return await session.login(DEMO_USER, "demo", remember=True)
+            return await session.login(DEMO_USER, password, remember=True)
 
         workstation = await within(step, connect(base, server.url, login, secrets=secrets, server=server))
         notifier = Notifier(window, base.cache, sound=False, popup=True)

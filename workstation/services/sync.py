@@ -98,6 +98,7 @@ class SyncService(QObject):
         self._stream = EventStream(ws_url, lambda: api.token, self, backoff=self._backoff)
         self._tasks = TaskSet()
         self._outbox_wake = asyncio.Event()
+        self._stopping = False
         self.online = False
         self.offline_since: datetime | None = utcnow()
         self.skipped_events = 0
@@ -110,6 +111,7 @@ class SyncService(QObject):
         self.outbox_changed.emit(self._store.count_pending())
 
     async def stop(self) -> None:
+        self._stopping = True
         await self._stream.close()
         await self._tasks.cancel_all()
 
@@ -125,7 +127,7 @@ class SyncService(QObject):
         return self._store.stream_position()
 
     def on_connection(self, online: bool, detail: str) -> None:
-        if online == self.online:
+        if online == self.online or self._stopping:
             return
         self.online = online
         self.offline_since = None if online else utcnow()
