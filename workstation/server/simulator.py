@@ -91,10 +91,11 @@ class Simulator:
                 log.exception("simulator could not start a chat")
 
     def start_one_chat(self) -> str | None:
-        busy = {cid for cid, (cust, _o, _t) in self._chats.items()}
-        if len(busy) >= self.config.max_open_chats:
+        if len(self._chats) >= self.config.max_open_chats:
             return None
-        customer_ids = self.backend.list_customer_ids()
+        # A customer in a chat already does not open a second one.
+        chatting = {str(raw["id"]) for raw, _opening, _turns in self._chats.values()}
+        customer_ids = [c for c in self.backend.list_customer_ids() if c not in chatting]
         if not customer_ids:
             return None
         customer = self.backend.get_customer(self._service, self.rng.choice(customer_ids))

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
     preferences_changed = Signal(bool, bool)
     conversation_shown = Signal(str)
 
-    def __init__(self, *, notifier_dir: object = None, sound: bool = True, popup: bool = True) -> None:
+    def __init__(self, *, sound: bool = True, popup: bool = True) -> None:
         super().__init__()
         self.setWindowTitle(self.tr("Agent workstation"))
         self.setWindowIcon(app_icon())
@@ -72,10 +72,9 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("conversations")
         self.tabs.setDocumentMode(True)
         self.tabs.setMovable(True)
-        self.empty_label = QLabel(
-            self.tr("No conversations yet.\nSet yourself Available (Ctrl+1) to receive chats.")
-        )
+        self.empty_label = QLabel()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._update_empty_text(Presence.OFFLINE.value)
         self.empty_label.setStyleSheet("color: #666; font-size: 13pt;")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_label)
@@ -203,6 +202,7 @@ class MainWindow(QMainWindow):
             self.agent_label.setText(f"  {agent.name} ({agent.username})")
         self.presence_combo.setEnabled(True)
         self._show_presence(session.presence.value)
+        self._update_empty_text(session.presence.value)
         session.presence_changed.connect(self._on_session_presence_changed)
         session.keychain_problem.connect(self._on_session_keychain_problem)
         inbox.offer_received.connect(self._on_inbox_offer_received)
@@ -234,8 +234,16 @@ class MainWindow(QMainWindow):
 
     def _on_session_presence_changed(self, value: str, reason: str) -> None:
         self._show_presence(value)
+        self._update_empty_text(value)
         if reason == "missed_offer":
             self.statusBar().showMessage(self.tr("You missed an offer and were set to Away."), 15_000)
+
+    def _update_empty_text(self, presence: str) -> None:
+        if presence == Presence.AVAILABLE.value:
+            text = self.tr("No open conversations.\nNew chats are offered here as they arrive.")
+        else:
+            text = self.tr("No open conversations.\nSet yourself Available (Ctrl+1) to receive chats.")
+        self.empty_label.setText(text)
 
     def _on_session_keychain_problem(self, message: str) -> None:
         self.statusBar().showMessage(message, 30_000)
@@ -455,10 +463,6 @@ class MainWindow(QMainWindow):
 
     def _on_about_triggered(self) -> None:
         QMessageBox.about(self, self.tr("About"), self.tr("Agent workstation {0}").format(__version__))
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self._tasks_to_cancel = self._tasks
-        super().closeEvent(event)
 
     async def shutdown(self) -> None:
         await self._tasks.cancel_all()
