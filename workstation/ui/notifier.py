@@ -22,6 +22,22 @@ log = logging.getLogger(__name__)
 _PLAYERS = ("paplay", "pw-play", "aplay")
 
 
+def _freedesktop_notify(title: str, body: str) -> bool:
+    """A desktop notification where no tray exists (GNOME and others), via libnotify's notify-send."""
+    tool = shutil.which("notify-send")
+    if tool is None:
+        return False
+    try:
+        subprocess.Popen(
+            [tool, "--urgency=critical", "--app-name=Agent workstation", title, body],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return False
+    return True
+
+
 class Notifier(QObject):
     """Desktop notification and chime for offers; both switchable in the preferences."""
 
@@ -49,10 +65,18 @@ class Notifier(QObject):
         self.last_notification = f"{title} — {body}"
         # The taskbar entry flashes until the window is activated, wherever the agent is.
         QApplication.alert(self._window, 0)
-        if self.popup_enabled and self._tray is not None:
-            self._tray.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 10_000)
+        if self.popup_enabled:
+            self._popup(title, body)
         if self.sound_enabled:
             self.play_chime()
+
+    def _popup(self, title: str, body: str) -> None:
+        if self._tray is not None:
+            self._tray.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 10_000)
+            return
+        if sys.platform.startswith("linux") and _freedesktop_notify(title, body):
+            return
+        log.info("no desktop notification service; the taskbar entry flashes instead")
 
     def play_chime(self) -> None:
         try:
