@@ -200,3 +200,24 @@ def test_second_desktop_restores_open_conversations_from_a_fresh_start(
         assert [e.message.text for e in second.window.views[conv_id].transcript_model.entries()] == ["Hallo"]
     finally:
         close_desk(second)
+
+
+def test_refused_reply_is_shown_with_the_reason_and_kept(desk: Desk, backend: Backend) -> None:
+    _go_available(desk)
+    _chat, conv_id = _accept_next(desk, backend)
+    # The conversation is closed elsewhere (another session of the same agent) ...
+    other = backend.login("demo")
+    closed = backend.http.post(
+        f"/api/v1/conversations/{conv_id}/close", json={"wrapup_code": "resolved"}, headers=other
+    )
+    assert closed.status_code == 200
+    # ... while this desktop still sends a reply.
+    desk.ws.inbox.send(conv_id, "Noch eine Frage?")
+    desk.wait_until(lambda: getattr(desk.window, "refusal_box", None) is not None)
+    assert "already closed" in desk.window.refusal_box.text()
+    ((failed, reason),) = desk.ws.store.failed()
+    assert failed.payload == {"text": "Noch eine Frage?"} and "already closed" in reason
+    entries = desk.ws.store.transcript(conv_id)
+    assert (entries[-1].message.text, entries[-1].delivery) == ("Noch eine Frage?", "failed")
+    # The push of the close removed the tab; nothing was lost silently.
+    desk.wait_until(lambda: conv_id not in desk.window.views)

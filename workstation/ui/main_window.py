@@ -349,7 +349,11 @@ class MainWindow(QMainWindow):
             view.add_transcript(entries)
 
     def _on_inbox_write_refused(self, message: str) -> None:
-        QMessageBox.warning(self, self.tr("Not delivered"), message)
+        # open(), not exec(): a nested event loop would stall the qasync loop.
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Not delivered"), message, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.refusal_box = box
 
     def _on_view_reply_submitted(self, conversation_id: str, text: str) -> None:
         if self.inbox is None:
@@ -462,7 +466,14 @@ class MainWindow(QMainWindow):
         self.shortcuts_table.show()
 
     def _on_about_triggered(self) -> None:
-        QMessageBox.about(self, self.tr("About"), self.tr("Agent workstation {0}").format(__version__))
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("About"),
+            self.tr("Agent workstation {0}").format(__version__),
+            parent=self,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     async def shutdown(self) -> None:
         await self._tasks.cancel_all()
