@@ -286,3 +286,25 @@ def test_bad_message_payloads_are_refused(backend: Backend, body: dict[str, obje
     response = backend.http.post(f"{API}/conversations/{conv_id}/messages", json=body, headers=demo)
     assert response.status_code == 400
     assert response.json()["error"]["details"]
+
+
+def test_relevance_feedback_is_stored_idempotently_and_needs_a_reason_to_dismiss(backend: Backend) -> None:
+    demo = backend.login("demo")
+    feedback = {
+        "action": "cross_sell",
+        "context": "chat|delivery|service",
+        "outcome": "dismissed",
+        "reason": "inappropriate",
+        "customer_id": "c-1",
+        "at": "2026-11-20T14:00:00Z",
+    }
+    headers = {**demo, "Idempotency-Key": "fb-000000001"}
+    assert backend.http.post(f"{API}/relevance/feedback", json=feedback, headers=headers).status_code == 200
+    assert backend.http.post(f"{API}/relevance/feedback", json=feedback, headers=headers).status_code == 200
+    stored = backend.http.get(f"{API}/relevance/feedback", headers=demo).json()
+    assert [(f["action"], f["reason"]) for f in stored] == [("cross_sell", "inappropriate")]
+    no_reason = {**feedback, "reason": None}
+    refused = backend.http.post(f"{API}/relevance/feedback", json=no_reason, headers=demo)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "reason_required"
+    bad_reason = backend.http.post(f"{API}/relevance/feedback", json={**feedback, "reason": "meh"}, headers=demo)
+    assert bad_reason.status_code == 400

@@ -15,6 +15,7 @@ from workstation.domain.models import (
     Message,
     Offer,
     Presence,
+    RelevanceFeedback,
     Session,
     TimelinePage,
     WrapUpCode,
@@ -175,4 +176,12 @@ class BackendApi:
             params["before"] = before
         body = await self._request("GET", f"/customers/{customer_id}/events", params=params)
         result: TimelinePage = self._parse(TimelinePage, body, "timeline page")
+        return result
+
+    async def send_feedback(self, feedback: RelevanceFeedback, *, key: str) -> None:
+        await self._request("POST", "/relevance/feedback", json=feedback.model_dump(mode="json"), key=key)
+
+    async def feedback(self) -> list[RelevanceFeedback]:
+        body = await self._request("GET", "/relevance/feedback")
+        result: list[RelevanceFeedback] = self._parse(list[RelevanceFeedback], body, "relevance feedback")
         return result

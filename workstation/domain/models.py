@@ -171,6 +171,18 @@ class Session(Record):
     agent: Agent
 
 
+class RelevanceFeedback(Record):
+    """An agent's verdict on a relevance card; it shifts future ranking in similar contexts."""
+
+    action: Id
+    context: str = Field(max_length=200)
+    outcome: Literal["accepted", "dismissed"]
+    reason: Literal["not_relevant", "already_done", "wrong_customer", "inappropriate"] | None = None
+    customer_id: Id
+    conversation_id: str | None = None
+    at: UtcDateTime
+
+
 # --- the push channel ---------------------------------------------------------------------------
 
 #: Event types the backend appends to its log, and the record each one carries.

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from workstation import __version__
-from workstation.domain.models import HelloFrame, Presence, ResetFrame, WebPage
+from workstation.domain.models import HelloFrame, Presence, RelevanceFeedback, ResetFrame, WebPage
 from workstation.server.backend import Backend, BackendError, Principal, error_body
 
 log = logging.getLogger(__name__)
@@ -180,6 +180,19 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> dict[str, Any]:
         return backend.customer_events(p, customer_id, before=before, limit=limit).model_dump(mode="json")
+
+    @app.post(f"{API}/relevance/feedback")
+    async def relevance_feedback(p: Agent_, body: RelevanceFeedback, key: IdemKey = None) -> JSONResponse:
+        return idempotent(
+            p,
+            key,
+            f"feedback:{body.action}:{body.context}:{body.outcome}",
+            lambda: backend.record_feedback(p, body),
+        )
+
+    @app.get(f"{API}/relevance/feedback")
+    async def relevance_feedback_list(p: Agent_) -> list[dict[str, Any]]:
+        return [f.model_dump(mode="json") for f in backend.feedback(p)]
 
     # --- the customer's side (chat widget, simulator, tests) -------------------------------------
 

@@ -35,6 +35,7 @@ from workstation.domain.models import (
     OfferRevocation,
     Presence,
     PresenceChange,
+    RelevanceFeedback,
     Role,
     TimelineEvent,
     TimelinePage,
@@ -48,6 +49,7 @@ from workstation.server.db import (
     CustomerEventRow,
     CustomerRow,
     EventLogRow,
+    FeedbackRow,
     IdempotencyRow,
     MessageRow,
     Meta,
@@ -728,6 +730,29 @@ class Backend:
             wrapup_code=row.wrapup_code,
             messages=messages,
         )
+
+    # --- relevance feedback --------------------------------------------------------------------
+
+    def record_feedback(self, principal: Principal, feedback: RelevanceFeedback) -> dict[str, Any]:
+        if principal.scope != "agent" or principal.agent_id is None:
+            raise BackendError(403, "forbidden", "Agents only.")
+        if feedback.outcome == "dismissed" and feedback.reason is None:
+            raise BackendError(400, "reason_required", "A dismissal needs a reason.")
+        with self._uow() as uow:
+            row = FeedbackRow(
+                agent_id=principal.agent_id, data=feedback.model_dump(mode="json"), created_at=utcnow()
+            )
+            uow.db.add(row)
+            uow.db.flush()
+            return {"id": row.id}
+
+    def feedback(self, principal: Principal, *, limit: int = 5000) -> list[RelevanceFeedback]:
+        """Feedback that shapes this agent's ranking: the team's, newest last (learning is shared)."""
+        if principal.scope != "agent":
+            raise BackendError(403, "forbidden", "Agents only.")
+        with DbSession(self.engine) as db:
+            rows = list(db.scalars(select(FeedbackRow).order_by(FeedbackRow.id.desc()).limit(limit)))
+        return [RelevanceFeedback.model_validate(r.data) for r in reversed(rows)]
 
     # --- offers and routing ----------------------------------------------------------------------
 

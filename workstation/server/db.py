@@ -143,6 +143,16 @@ class EventLogRow(Base):
     data: Mapped[dict[str, Any]]
 
 
+class FeedbackRow(Base):
+    """Relevance feedback from agents, kept for learning (and for team leads to review)."""
+
+    __tablename__ = "relevance_feedback"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), index=True)
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
 class WrapUpCodeRow(Base):
     __tablename__ = "wrapup_codes"
     code: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -36,10 +36,29 @@ Event = dict[str, Any]
 # the end: an open journey is shifted in time as a whole, and formatting happens once per event.
 _Raw = tuple[datetime, str, str, str, dict[str, Any]]
 
-CHANNELS: Final = ("web", "app", "phone", "chat", "email", "branch", "social", "device", "shop", "billing",
-                   "logistics")
-TOPICS: Final = ("delivery", "payment", "return", "cancellation", "device", "product", "complaint",
-                 "checkout")
+CHANNELS: Final = (
+    "web",
+    "app",
+    "phone",
+    "chat",
+    "email",
+    "branch",
+    "social",
+    "device",
+    "shop",
+    "billing",
+    "logistics",
+)
+TOPICS: Final = (
+    "delivery",
+    "payment",
+    "return",
+    "cancellation",
+    "device",
+    "product",
+    "complaint",
+    "checkout",
+)
 
 # The vocabulary of the relevance README: every event of a kind carries exactly these data keys.
 EVENT_DATA_KEYS: Final[dict[str, tuple[str, ...]]] = {
@@ -71,35 +90,171 @@ EVENT_DATA_KEYS: Final[dict[str, tuple[str, ...]]] = {
 # --------------------------------------------------------------------------------------------- people
 
 DE_FIRST_NAMES: Final = (
-    "Jana", "Lukas", "Jürgen", "Björn", "Sören", "Jörg", "Bärbel", "Günter", "Mia", "Leon", "Anna", "Felix",
-    "Paul", "Lena", "Jonas", "Hannah", "Maximilian", "Katharina", "Tobias", "Lea", "Finn", "Sophie", "Käthe",
-    "Jörn", "Ute", "Heike", "Uwe", "Dieter", "Sabine", "Matthias", "Stefanie", "Kai", "Frauke", "Malte",
-    "Wiebke", "Hendrik",
+    "Jana",
+    "Lukas",
+    "Jürgen",
+    "Björn",
+    "Sören",
+    "Jörg",
+    "Bärbel",
+    "Günter",
+    "Mia",
+    "Leon",
+    "Anna",
+    "Felix",
+    "Paul",
+    "Lena",
+    "Jonas",
+    "Hannah",
+    "Maximilian",
+    "Katharina",
+    "Tobias",
+    "Lea",
+    "Finn",
+    "Sophie",
+    "Käthe",
+    "Jörn",
+    "Ute",
+    "Heike",
+    "Uwe",
+    "Dieter",
+    "Sabine",
+    "Matthias",
+    "Stefanie",
+    "Kai",
+    "Frauke",
+    "Malte",
+    "Wiebke",
+    "Hendrik",
 )
 DE_LAST_NAMES: Final = (
-    "Kowalski", "Schäfer", "Müller", "Schröder", "Köhler", "Krüger", "Jäger", "Böhm", "Weiß", "Groß",
-    "Hoffmann", "Wagner", "Becker", "Schulz", "Richter", "Neumann", "Wolf", "Braun", "Koch", "Fischer",
-    "Meyer", "Möller", "Förster", "Schmitz", "Bauer", "Zimmermann", "Krämer", "Vogel", "Köster", "Dörr",
-    "Hübner", "Brückner", "Schneider", "Lehmann", "Strauß", "Nowak", "Öztürk",
+    "Kowalski",
+    "Schäfer",
+    "Müller",
+    "Schröder",
+    "Köhler",
+    "Krüger",
+    "Jäger",
+    "Böhm",
+    "Weiß",
+    "Groß",
+    "Hoffmann",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Richter",
+    "Neumann",
+    "Wolf",
+    "Braun",
+    "Koch",
+    "Fischer",
+    "Meyer",
+    "Möller",
+    "Förster",
+    "Schmitz",
+    "Bauer",
+    "Zimmermann",
+    "Krämer",
+    "Vogel",
+    "Köster",
+    "Dörr",
+    "Hübner",
+    "Brückner",
+    "Schneider",
+    "Lehmann",
+    "Strauß",
+    "Nowak",
+    "Öztürk",
 )
 EN_FIRST_NAMES: Final = (
-    "Oliver", "Amelia", "Harry", "Isla", "George", "Olivia", "Jack", "Emily", "Charlie", "Grace", "Oscar",
-    "Chloe", "James", "Lucy", "William", "Poppy", "Alfie", "Freya", "Henry", "Evie", "Noah", "Ruby", "Arthur",
-    "Daisy", "Samuel", "Ella", "Theo", "Megan", "Callum", "Niamh",
+    "Oliver",
+    "Amelia",
+    "Harry",
+    "Isla",
+    "George",
+    "Olivia",
+    "Jack",
+    "Emily",
+    "Charlie",
+    "Grace",
+    "Oscar",
+    "Chloe",
+    "James",
+    "Lucy",
+    "William",
+    "Poppy",
+    "Alfie",
+    "Freya",
+    "Henry",
+    "Evie",
+    "Noah",
+    "Ruby",
+    "Arthur",
+    "Daisy",
+    "Samuel",
+    "Ella",
+    "Theo",
+    "Megan",
+    "Callum",
+    "Niamh",
 )
 EN_LAST_NAMES: Final = (
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Evans", "Roberts",
-    "Walker", "Wright", "Robinson", "Thompson", "Hughes", "Edwards", "Green", "Hall", "Wood", "Clarke",
-    "Patel", "Khan", "Murphy", "O'Brien", "Campbell", "Stewart", "Morgan", "Cooper", "Harris", "Lewis",
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Evans",
+    "Roberts",
+    "Walker",
+    "Wright",
+    "Robinson",
+    "Thompson",
+    "Hughes",
+    "Edwards",
+    "Green",
+    "Hall",
+    "Wood",
+    "Clarke",
+    "Patel",
+    "Khan",
+    "Murphy",
+    "O'Brien",
+    "Campbell",
+    "Stewart",
+    "Morgan",
+    "Cooper",
+    "Harris",
+    "Lewis",
 )
-_DE_COMPANIES: Final = ("{} Elektrotechnik GmbH", "Bäckerei {}", "Praxis Dr. {}", "Autohaus {} GmbH",
-                        "{} & Partner Steuerberatung", "Gärtnerei {}", "Kanzlei {}")
-_EN_COMPANIES: Final = ("{} & Sons Ltd", "{} Plumbing Ltd", "{} Consulting Ltd", "The {} Bakery",
-                        "{} Dental Practice", "{} Logistics Ltd")
+_DE_COMPANIES: Final = (
+    "{} Elektrotechnik GmbH",
+    "Bäckerei {}",
+    "Praxis Dr. {}",
+    "Autohaus {} GmbH",
+    "{} & Partner Steuerberatung",
+    "Gärtnerei {}",
+    "Kanzlei {}",
+)
+_EN_COMPANIES: Final = (
+    "{} & Sons Ltd",
+    "{} Plumbing Ltd",
+    "{} Consulting Ltd",
+    "The {} Bakery",
+    "{} Dental Practice",
+    "{} Logistics Ltd",
+)
 
 _TIERS: Final = ("bronze", "silver", "gold", "platinum")
-_CLV_RANGE: Final = {"bronze": (40.0, 600.0), "silver": (600.0, 2000.0), "gold": (2000.0, 8000.0),
-                     "platinum": (8000.0, 30000.0)}
+_CLV_RANGE: Final = {
+    "bronze": (40.0, 600.0),
+    "silver": (600.0, 2000.0),
+    "gold": (2000.0, 8000.0),
+    "platinum": (8000.0, 30000.0),
+}
 # Product "since" dates need an anchor; without `now` a fixed one keeps a seed alone reproducible.
 _DEFAULT_ANCHOR: Final = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -123,86 +278,378 @@ class _Item:
     slug: str = ""
 
 
-def _item(pid: str, name: str, category: str, price: float, kind: str, noun_de: str, gender: str,
-          noun_en: str, search_de: tuple[str, ...], search_en: tuple[str, ...], *,
-          alerts: tuple[tuple[str, str, str, str], ...] = (), name_de: str = "") -> _Item:
+def _item(
+    pid: str,
+    name: str,
+    category: str,
+    price: float,
+    kind: str,
+    noun_de: str,
+    gender: str,
+    noun_en: str,
+    search_de: tuple[str, ...],
+    search_en: tuple[str, ...],
+    *,
+    alerts: tuple[tuple[str, str, str, str], ...] = (),
+    name_de: str = "",
+) -> _Item:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return _Item(pid, name, category, price, kind, noun_de, gender, noun_en, search_de, search_en, alerts,
-                 name_de or name, slug)
+    return _Item(
+        pid,
+        name,
+        category,
+        price,
+        kind,
+        noun_de,
+        gender,
+        noun_en,
+        search_de,
+        search_en,
+        alerts,
+        name_de or name,
+        slug,
+    )
 
 
 _CATALOG: Final = (
-    _item("p-11", "Router R-200", "routers", 129.90, "device", "Router", "m", "router",
-          ("wlan router", "router r-200", "router kaufen"), ("wifi router", "router r-200"),
-          alerts=(("LOS", "no line sync", "critical", "internet outage"),
-                  ("RESYNC", "frequent line resyncs", "warning", "unstable internet"),
-                  ("WIFI", "Wi-Fi interference", "warning", "wifi problem"),
-                  ("FW", "firmware update pending", "info", "firmware update"))),
-    _item("p-12", "Mesh Wi-Fi Point M3", "routers", 79.90, "device", "Mesh-Repeater", "m", "mesh point",
-          ("mesh wlan", "wlan repeater"), ("mesh wifi", "wifi extender"),
-          alerts=(("OFFLINE", "offline", "warning", "wifi problem"),)),
-    _item("p-21", "Smart Thermostat T3", "smart-home", 149.00, "device", "Thermostat", "n", "thermostat",
-          ("smartes thermostat", "heizung per app steuern"), ("smart thermostat", "heating control app"),
-          alerts=(("OFFLINE", "offline", "warning", "thermostat offline"),
-                  ("BAT", "battery low", "warning", "thermostat battery"),
-                  ("SENSOR", "temperature sensor fault", "critical", "thermostat fault"))),
-    _item("p-22", "Smart Plug Duo", "smart-home", 34.90, "device", "Steckdose", "f", "smart plug",
-          ("smarte steckdose",), ("smart plug",),
-          alerts=(("OFFLINE", "offline", "info", "smart plug offline"),)),
-    _item("p-31", "Nova X5", "smartphones", 599.00, "gadget", "Handy", "n", "phone",
-          ("nova x5", "smartphone 5g"), ("nova x5", "5g smartphone")),
-    _item("p-32", "Nova X5 Pro", "smartphones", 899.00, "gadget", "Handy", "n", "phone",
-          ("nova x5 pro", "handy mit guter kamera"), ("nova x5 pro", "phone with best camera")),
-    _item("p-33", "Pixelon 8", "smartphones", 699.00, "gadget", "Handy", "n", "phone",
-          ("pixelon 8", "smartphone vergleich"), ("pixelon 8", "smartphone comparison")),
-    _item("p-41", "SoundPeak ANC 700", "audio", 199.00, "gadget", "Kopfhörer", "m", "headphones",
-          ("kopfhörer noise cancelling", "bluetooth kopfhörer"), ("noise cancelling headphones",
-                                                                  "bluetooth headphones")),
-    _item("p-42", "EarBuds Air 2", "audio", 129.00, "gadget", "Earbuds", "pl", "earbuds",
-          ("in ear kopfhörer kabellos", "earbuds"), ("wireless earbuds",)),
-    _item("p-51", "OLED 65 TV", "tv", 1499.00, "gadget", "Fernseher", "m", "TV",
-          ("oled fernseher 65 zoll", "fernseher"), ("65 inch oled tv", "oled tv")),
-    _item("p-52", "Soundbar S5", "tv", 349.00, "gadget", "Soundbar", "f", "soundbar", ("soundbar",),
-          ("soundbar",)),
-    _item("p-53", "Action Cam 4K", "cameras", 249.00, "gadget", "Kamera", "f", "camera",
-          ("action cam", "kamera 4k"), ("action camera", "4k camera")),
-    _item("p-61", "USB-C Cable 2 m", "accessories", 12.90, "accessory", "Kabel", "n", "cable",
-          ("usb c kabel",), ("usb c cable",), name_de="USB-C-Kabel 2 m"),
-    _item("p-62", "Powerbank 20000", "accessories", 39.90, "accessory", "Powerbank", "f", "power bank",
-          ("powerbank",), ("power bank",)),
-    _item("p-63", "Nova X5 Case", "accessories", 24.90, "accessory", "Hülle", "f", "case",
-          ("handyhülle nova x5", "hülle"), ("nova x5 case", "phone case"), name_de="Nova X5 Hülle"),
-    _item("p-64", "HDMI Adapter", "accessories", 14.90, "accessory", "Adapter", "m", "adapter",
-          ("hdmi adapter",), ("hdmi adapter",)),
-    _item("p-65", "microSD 128 GB", "accessories", 19.90, "accessory", "Speicherkarte", "f", "memory card",
-          ("speicherkarte 128gb", "micro sd"), ("micro sd card",)),
+    _item(
+        "p-11",
+        "Router R-200",
+        "routers",
+        129.90,
+        "device",
+        "Router",
+        "m",
+        "router",
+        ("wlan router", "router r-200", "router kaufen"),
+        ("wifi router", "router r-200"),
+        alerts=(
+            ("LOS", "no line sync", "critical", "internet outage"),
+            ("RESYNC", "frequent line resyncs", "warning", "unstable internet"),
+            ("WIFI", "Wi-Fi interference", "warning", "wifi problem"),
+            ("FW", "firmware update pending", "info", "firmware update"),
+        ),
+    ),
+    _item(
+        "p-12",
+        "Mesh Wi-Fi Point M3",
+        "routers",
+        79.90,
+        "device",
+        "Mesh-Repeater",
+        "m",
+        "mesh point",
+        ("mesh wlan", "wlan repeater"),
+        ("mesh wifi", "wifi extender"),
+        alerts=(("OFFLINE", "offline", "warning", "wifi problem"),),
+    ),
+    _item(
+        "p-21",
+        "Smart Thermostat T3",
+        "smart-home",
+        149.00,
+        "device",
+        "Thermostat",
+        "n",
+        "thermostat",
+        ("smartes thermostat", "heizung per app steuern"),
+        ("smart thermostat", "heating control app"),
+        alerts=(
+            ("OFFLINE", "offline", "warning", "thermostat offline"),
+            ("BAT", "battery low", "warning", "thermostat battery"),
+            ("SENSOR", "temperature sensor fault", "critical", "thermostat fault"),
+        ),
+    ),
+    _item(
+        "p-22",
+        "Smart Plug Duo",
+        "smart-home",
+        34.90,
+        "device",
+        "Steckdose",
+        "f",
+        "smart plug",
+        ("smarte steckdose",),
+        ("smart plug",),
+        alerts=(("OFFLINE", "offline", "info", "smart plug offline"),),
+    ),
+    _item(
+        "p-31",
+        "Nova X5",
+        "smartphones",
+        599.00,
+        "gadget",
+        "Handy",
+        "n",
+        "phone",
+        ("nova x5", "smartphone 5g"),
+        ("nova x5", "5g smartphone"),
+    ),
+    _item(
+        "p-32",
+        "Nova X5 Pro",
+        "smartphones",
+        899.00,
+        "gadget",
+        "Handy",
+        "n",
+        "phone",
+        ("nova x5 pro", "handy mit guter kamera"),
+        ("nova x5 pro", "phone with best camera"),
+    ),
+    _item(
+        "p-33",
+        "Pixelon 8",
+        "smartphones",
+        699.00,
+        "gadget",
+        "Handy",
+        "n",
+        "phone",
+        ("pixelon 8", "smartphone vergleich"),
+        ("pixelon 8", "smartphone comparison"),
+    ),
+    _item(
+        "p-41",
+        "SoundPeak ANC 700",
+        "audio",
+        199.00,
+        "gadget",
+        "Kopfhörer",
+        "m",
+        "headphones",
+        ("kopfhörer noise cancelling", "bluetooth kopfhörer"),
+        ("noise cancelling headphones", "bluetooth headphones"),
+    ),
+    _item(
+        "p-42",
+        "EarBuds Air 2",
+        "audio",
+        129.00,
+        "gadget",
+        "Earbuds",
+        "pl",
+        "earbuds",
+        ("in ear kopfhörer kabellos", "earbuds"),
+        ("wireless earbuds",),
+    ),
+    _item(
+        "p-51",
+        "OLED 65 TV",
+        "tv",
+        1499.00,
+        "gadget",
+        "Fernseher",
+        "m",
+        "TV",
+        ("oled fernseher 65 zoll", "fernseher"),
+        ("65 inch oled tv", "oled tv"),
+    ),
+    _item(
+        "p-52",
+        "Soundbar S5",
+        "tv",
+        349.00,
+        "gadget",
+        "Soundbar",
+        "f",
+        "soundbar",
+        ("soundbar",),
+        ("soundbar",),
+    ),
+    _item(
+        "p-53",
+        "Action Cam 4K",
+        "cameras",
+        249.00,
+        "gadget",
+        "Kamera",
+        "f",
+        "camera",
+        ("action cam", "kamera 4k"),
+        ("action camera", "4k camera"),
+    ),
+    _item(
+        "p-61",
+        "USB-C Cable 2 m",
+        "accessories",
+        12.90,
+        "accessory",
+        "Kabel",
+        "n",
+        "cable",
+        ("usb c kabel",),
+        ("usb c cable",),
+        name_de="USB-C-Kabel 2 m",
+    ),
+    _item(
+        "p-62",
+        "Powerbank 20000",
+        "accessories",
+        39.90,
+        "accessory",
+        "Powerbank",
+        "f",
+        "power bank",
+        ("powerbank",),
+        ("power bank",),
+    ),
+    _item(
+        "p-63",
+        "Nova X5 Case",
+        "accessories",
+        24.90,
+        "accessory",
+        "Hülle",
+        "f",
+        "case",
+        ("handyhülle nova x5", "hülle"),
+        ("nova x5 case", "phone case"),
+        name_de="Nova X5 Hülle",
+    ),
+    _item(
+        "p-64",
+        "HDMI Adapter",
+        "accessories",
+        14.90,
+        "accessory",
+        "Adapter",
+        "m",
+        "adapter",
+        ("hdmi adapter",),
+        ("hdmi adapter",),
+    ),
+    _item(
+        "p-65",
+        "microSD 128 GB",
+        "accessories",
+        19.90,
+        "accessory",
+        "Speicherkarte",
+        "f",
+        "memory card",
+        ("speicherkarte 128gb", "micro sd"),
+        ("micro sd card",),
+    ),
     _item("p-1", "DSL 50", "plans", 29.99, "plan", "Tarif", "m", "plan", ("dsl tarif",), ("broadband deal",)),
-    _item("p-5", "Fibre 100", "plans", 34.99, "plan", "Tarif", "m", "plan",
-          ("glasfaser tarif", "glasfaser verfügbarkeit"), ("fibre broadband", "fibre availability")),
-    _item("p-7", "Fibre 250", "plans", 44.99, "plan", "Tarif", "m", "plan",
-          ("glasfaser 250", "schnelles internet"), ("fibre 250", "fast broadband")),
-    _item("p-8", "Fibre 1000", "plans", 69.99, "plan", "Tarif", "m", "plan",
-          ("gigabit internet", "glasfaser 1000"), ("gigabit broadband", "fibre 1000")),
-    _item("p-2", "Mobile S", "plans", 9.99, "plan", "Tarif", "m", "plan", ("handytarif günstig",),
-          ("cheap sim only",)),
-    _item("p-3", "Mobile M", "plans", 19.99, "plan", "Tarif", "m", "plan", ("handyvertrag 20 gb",),
-          ("sim only 20gb",)),
-    _item("p-4", "Mobile XL", "plans", 39.99, "plan", "Tarif", "m", "plan", ("unlimited datenvolumen",),
-          ("unlimited data plan",)),
-    _item("p-9", "TV Stream", "plans", 12.99, "plan", "Tarif", "m", "plan", ("fernsehen streamen",),
-          ("tv streaming",)),
-    _item("p-10", "Business Fibre 500", "plans", 89.00, "plan", "Tarif", "m", "plan",
-          ("glasfaser geschäftskunden",), ("business fibre",)),
-    _item("p-6", "Business Mobile 10", "plans", 199.00, "plan", "Tarif", "m", "plan",
-          ("firmenhandy tarif",), ("business mobile plan",)),
+    _item(
+        "p-5",
+        "Fibre 100",
+        "plans",
+        34.99,
+        "plan",
+        "Tarif",
+        "m",
+        "plan",
+        ("glasfaser tarif", "glasfaser verfügbarkeit"),
+        ("fibre broadband", "fibre availability"),
+    ),
+    _item(
+        "p-7",
+        "Fibre 250",
+        "plans",
+        44.99,
+        "plan",
+        "Tarif",
+        "m",
+        "plan",
+        ("glasfaser 250", "schnelles internet"),
+        ("fibre 250", "fast broadband"),
+    ),
+    _item(
+        "p-8",
+        "Fibre 1000",
+        "plans",
+        69.99,
+        "plan",
+        "Tarif",
+        "m",
+        "plan",
+        ("gigabit internet", "glasfaser 1000"),
+        ("gigabit broadband", "fibre 1000"),
+    ),
+    _item(
+        "p-2",
+        "Mobile S",
+        "plans",
+        9.99,
+        "plan",
+        "Tarif",
+        "m",
+        "plan",
+        ("handytarif günstig",),
+        ("cheap sim only",),
+    ),
+    _item(
+        "p-3",
+        "Mobile M",
+        "plans",
+        19.99,
+        "plan",
+        "Tarif",
+        "m",
+        "plan",
+        ("handyvertrag 20 gb",),
+        ("sim only 20gb",),
+    ),
+    _item(
+        "p-4",
+        "Mobile XL",
+        "plans",
+        39.99,
+        "plan",
+        "Tarif",
+        "m",
+        "plan",
+        ("unlimited datenvolumen",),
+        ("unlimited data plan",),
+    ),
+    _item(
+        "p-9",
+        "TV Stream",
+        "plans",
+        12.99,
+        "plan",
+        "Tarif",
+        "m",
+        "plan",
+        ("fernsehen streamen",),
+        ("tv streaming",),
+    ),
+    _item(
+        "p-10",
+        "Business Fibre 500",
+        "plans",
+        89.00,
+        "plan",
+        "Tarif",
+        "m",
+        "plan",
+        ("glasfaser geschäftskunden",),
+        ("business fibre",),
+    ),
+    _item(
+        "p-6",
+        "Business Mobile 10",
+        "plans",
+        199.00,
+        "plan",
+        "Tarif",
+        "m",
+        "plan",
+        ("firmenhandy tarif",),
+        ("business mobile plan",),
+    ),
 )
 _BY_NAME: Final = {it.name: it for it in _CATALOG}
 _BY_PID: Final = {it.pid: it for it in _CATALOG}
 _BY_SLUG: Final = {it.slug: it for it in _CATALOG}
 _SHOP_ITEMS: Final = tuple(it for it in _CATALOG if it.kind != "plan")
 _SHOP_WEIGHTS: Final = tuple({"device": 5, "gadget": 5, "accessory": 3}[it.kind] for it in _SHOP_ITEMS)
-_BIG_ITEMS: Final = tuple(_BY_NAME[n] for n in ("OLED 65 TV", "Nova X5 Pro", "Pixelon 8", "Nova X5",
-                                                 "SoundPeak ANC 700", "Soundbar S5"))
+_BIG_ITEMS: Final = tuple(
+    _BY_NAME[n]
+    for n in ("OLED 65 TV", "Nova X5 Pro", "Pixelon 8", "Nova X5", "SoundPeak ANC 700", "Soundbar S5")
+)
 _ACCESSORIES_FOR: Final = {
     "smartphones": ("Nova X5 Case", "Powerbank 20000", "USB-C Cable 2 m", "microSD 128 GB"),
     "tv": ("HDMI Adapter", "Soundbar S5"),
@@ -215,38 +662,83 @@ _ACCESSORIES_FOR: Final = {
 _LADDERS: Final = (("DSL 50", "Fibre 100", "Fibre 250", "Fibre 1000"), ("Mobile S", "Mobile M", "Mobile XL"))
 _INTERNET_PLANS: Final = frozenset({"DSL 50", "Fibre 100", "Fibre 250", "Fibre 1000", "Business Fibre 500"})
 _CATEGORY_TITLES: Final = {
-    "routers": ("Router & WLAN", "Routers & Wi-Fi"), "smartphones": ("Smartphones", "Smartphones"),
-    "audio": ("Kopfhörer & Audio", "Headphones & Audio"), "smart-home": ("Smart Home", "Smart Home"),
-    "tv": ("TV & Heimkino", "TV & Home Cinema"), "cameras": ("Kameras", "Cameras"),
-    "accessories": ("Zubehör", "Accessories"), "plans": ("Tarife", "Plans"),
+    "routers": ("Router & WLAN", "Routers & Wi-Fi"),
+    "smartphones": ("Smartphones", "Smartphones"),
+    "audio": ("Kopfhörer & Audio", "Headphones & Audio"),
+    "smart-home": ("Smart Home", "Smart Home"),
+    "tv": ("TV & Heimkino", "TV & Home Cinema"),
+    "cameras": ("Kameras", "Cameras"),
+    "accessories": ("Zubehör", "Accessories"),
+    "plans": ("Tarife", "Plans"),
 }
-_DE_ART: Final = {"m": ("der", "den", "dem"), "f": ("die", "die", "der"), "n": ("das", "das", "dem"),
-                  "pl": ("die", "die", "den")}
+_DE_ART: Final = {
+    "m": ("der", "den", "dem"),
+    "f": ("die", "die", "der"),
+    "n": ("das", "das", "dem"),
+    "pl": ("die", "die", "den"),
+}
 _DE_ZU: Final = {"m": "zum", "f": "zur", "n": "zum", "pl": "zu den"}
 _DE_PRON_ACC: Final = {"m": "ihn", "f": "sie", "n": "es", "pl": "sie"}
 
 _CARRIERS: Final = ("DHL", "DPD", "Hermes", "UPS")
 _CARRIER_WEIGHTS: Final = (45, 20, 20, 15)
-_DELAY_REASONS: Final = ("depot backlog", "bad weather", "high parcel volume", "vehicle breakdown",
-                         "failed delivery attempt", "incomplete address")
-_RETURN_REASONS: Final = ("defective", "not as described", "changed my mind", "wrong item delivered",
-                          "arrived damaged", "does not fit")
-_PAYMENT_REASONS: Final = ("insufficient funds", "card expired", "account closed", "direct debit returned",
-                           "card declined")
+_DELAY_REASONS: Final = (
+    "depot backlog",
+    "bad weather",
+    "high parcel volume",
+    "vehicle breakdown",
+    "failed delivery attempt",
+    "incomplete address",
+)
+_RETURN_REASONS: Final = (
+    "defective",
+    "not as described",
+    "changed my mind",
+    "wrong item delivered",
+    "arrived damaged",
+    "does not fit",
+)
+_PAYMENT_REASONS: Final = (
+    "insufficient funds",
+    "card expired",
+    "account closed",
+    "direct debit returned",
+    "card declined",
+)
 _CANCEL_REASONS: Final = ("price", "competitor offer", "moving abroad", "poor service", "repeated outages")
-_GENERAL_CONTACT_TOPICS: Final = ("invoice copy", "opening hours", "password reset", "tariff question",
-                                  "roaming", "change of bank details", "product question", "delivery times")
+_GENERAL_CONTACT_TOPICS: Final = (
+    "invoice copy",
+    "opening hours",
+    "password reset",
+    "tariff question",
+    "roaming",
+    "change of bank details",
+    "product question",
+    "delivery times",
+)
 # Unresolved stand-alone contacts that a customer chases up later, and the chat topic they come back under.
-_OPEN_CONTACT_TOPICS: Final = {"invoice dispute": "payment", "tariff question": "product",
-                               "login problem": "checkout"}
-_APP_ERRORS: Final = (("login", "AUTH-401", "Session expired, please log in again"),
-                      ("orders", "ORD-500", "Order list could not be loaded"),
-                      ("checkout", "PAY-502", "Payment service unavailable"),
-                      ("account", "NET-TIMEOUT", "Request timed out"))
-_BRANCHES: Final = {"de": ("Berlin Mitte", "Hamburg Altona", "München Marienplatz", "Köln Hohe Straße",
-                           "Frankfurt Zeil", "Leipzig Hainstraße"),
-                    "en": ("London Oxford Street", "Manchester Arndale", "Birmingham Bullring",
-                           "Leeds Trinity")}
+_OPEN_CONTACT_TOPICS: Final = {
+    "invoice dispute": "payment",
+    "tariff question": "product",
+    "login problem": "checkout",
+}
+_APP_ERRORS: Final = (
+    ("login", "AUTH-401", "Session expired, please log in again"),
+    ("orders", "ORD-500", "Order list could not be loaded"),
+    ("checkout", "PAY-502", "Payment service unavailable"),
+    ("account", "NET-TIMEOUT", "Request timed out"),
+)
+_BRANCHES: Final = {
+    "de": (
+        "Berlin Mitte",
+        "Hamburg Altona",
+        "München Marienplatz",
+        "Köln Hohe Straße",
+        "Frankfurt Zeil",
+        "Leipzig Hainstraße",
+    ),
+    "en": ("London Oxford Street", "Manchester Arndale", "Birmingham Bullring", "Leeds Trinity"),
+}
 _CAMPAIGNS: Final = {  # (German name, English name, promoted category or plan name)
     "black": ("Black Week", "Black Week", "smartphones"),
     "summer": ("Sommer-Sale", "Summer Sale", "audio"),
@@ -255,23 +747,45 @@ _CAMPAIGNS: Final = {  # (German name, English name, promoted category or plan n
     "app": ("App-Gutschein", "App Voucher", "accessories"),
     "newsletter": ("Newsletter KW{week}", "Newsletter week {week}", "tv"),
 }
-_CHANNEL_LABEL: Final = {"phone": "Phone", "chat": "Chat", "email": "E-mail", "branch": "Branch",
-                         "web": "Web", "app": "App", "social": "Social"}
+_CHANNEL_LABEL: Final = {
+    "phone": "Phone",
+    "chat": "Chat",
+    "email": "E-mail",
+    "branch": "Branch",
+    "web": "Web",
+    "app": "App",
+    "social": "Social",
+}
 _SOCIAL: Final = {
-    ("de", "pos"): ("Neues {item} ist da, super schnelle Lieferung!", "Der Service in der Filiale war heute "
-                    "richtig gut.", "Endlich schnelles Internet, {plan} läuft stabil."),
-    ("de", "neg"): ("Seit Tagen Probleme mit dem {noun} und keiner ruft zurück. Danke für nichts, "
-                    "@shopexample!",
-                    "Paket schon wieder verspätet… @shopexample", "Dreimal angerufen, dreimal vertröstet."),
-    ("en", "pos"): ("My new {item} arrived, super fast delivery!", "Great service in the store today.",
-                    "Finally fast internet, {plan} works a treat."),
-    ("en", "neg"): ("Days of trouble with my {noun} and nobody calls back. Thanks for nothing @shopexample",
-                    "Parcel late again… @shopexample", "Called three times, fobbed off three times."),
+    ("de", "pos"): (
+        "Neues {item} ist da, super schnelle Lieferung!",
+        "Der Service in der Filiale war heute richtig gut.",
+        "Endlich schnelles Internet, {plan} läuft stabil.",
+    ),
+    ("de", "neg"): (
+        "Seit Tagen Probleme mit dem {noun} und keiner ruft zurück. Danke für nichts, @shopexample!",
+        "Paket schon wieder verspätet… @shopexample",
+        "Dreimal angerufen, dreimal vertröstet.",
+    ),
+    ("en", "pos"): (
+        "My new {item} arrived, super fast delivery!",
+        "Great service in the store today.",
+        "Finally fast internet, {plan} works a treat.",
+    ),
+    ("en", "neg"): (
+        "Days of trouble with my {noun} and nobody calls back. Thanks for nothing @shopexample",
+        "Parcel late again… @shopexample",
+        "Called three times, fobbed off three times.",
+    ),
 }
 _SURVEY_COMMENTS: Final = {
     ("de", "pos"): ("Schnelle Lieferung, alles bestens.", "Sehr freundliche Beratung.", "", ""),
-    ("de", "neg"): ("Die Lieferung hat viel zu lange gedauert.", "Ich musste mehrmals anrufen.",
-                    "Niemand hat zurückgerufen.", ""),
+    ("de", "neg"): (
+        "Die Lieferung hat viel zu lange gedauert.",
+        "Ich musste mehrmals anrufen.",
+        "Niemand hat zurückgerufen.",
+        "",
+    ),
     ("en", "pos"): ("Quick delivery, all good.", "Very helpful staff.", "", ""),
     ("en", "neg"): ("Delivery took far too long.", "I had to call several times.", "Nobody called back.", ""),
 }
@@ -318,25 +832,39 @@ def make_customer(rng: random.Random, customer_id: str, *, now: datetime | None 
     churn = round(min(0.97, rng.betavariate(1.6, 4.0)), 2)
     consents = {"marketing": rng.random() < 0.62, "cobrowse": rng.random() < 0.72}
     anchor = _utc(now) if now is not None else _DEFAULT_ANCHOR
-    customer: dict[str, Any] = {"id": customer_id, "name": f"{first} {last}", "language": lang,
-                                "segment": segment}
+    customer: dict[str, Any] = {
+        "id": customer_id,
+        "name": f"{first} {last}",
+        "language": lang,
+        "segment": segment,
+    }
     if segment == "b2b":
         pattern = rng.choice(_DE_COMPANIES if lang == "de" else _EN_COMPANIES)
         customer["company"] = pattern.format(
-            last if rng.random() < 0.6 else rng.choice(DE_LAST_NAMES if lang == "de" else EN_LAST_NAMES))
-    customer |= {"value_tier": tier, "clv": clv, "churn_risk": churn, "consents": consents,
-                 "products": _make_products(rng, segment, tier, anchor)}
+            last if rng.random() < 0.6 else rng.choice(DE_LAST_NAMES if lang == "de" else EN_LAST_NAMES)
+        )
+    customer |= {
+        "value_tier": tier,
+        "clv": clv,
+        "churn_risk": churn,
+        "consents": consents,
+        "products": _make_products(rng, segment, tier, anchor),
+    }
     local = f"{_mail_part(first)}.{_mail_part(last)}"
     if segment == "b2b":
         local = f"{_mail_part(first)[0]}.{_mail_part(last)}"
     if rng.random() < 0.3:
         local += str(rng.randint(1, 99))
-    domain = rng.choice(("example.de", "example.de", "example.com") if lang == "de"
-                        else ("example.com", "example.org"))
+    domain = rng.choice(
+        ("example.de", "example.de", "example.com") if lang == "de" else ("example.com", "example.org")
+    )
     customer["email"] = f"{local}@{domain}"
     # Number ranges reserved for fiction: Berlin 555 (as the brief asks) and Ofcom's 020 7946 0xxx.
-    customer["phone"] = (f"+49 30 555-{rng.randint(0, 9999):04d}" if lang == "de"
-                         else f"+44 20 7946 0{rng.randint(0, 999):03d}")
+    customer["phone"] = (
+        f"+49 30 555-{rng.randint(0, 9999):04d}"
+        if lang == "de"
+        else f"+44 20 7946 0{rng.randint(0, 999):03d}"
+    )
     return customer
 
 
@@ -384,12 +912,16 @@ def _make_products(rng: random.Random, segment: str, tier: str, anchor: datetime
 # ---------------------------------------------------------------------------------------------- history
 
 
-def make_history(rng: random.Random, customer: dict[str, Any], now: datetime, *, first_event_id: int = 1,
-                 months: int = 12) -> list[Event]:
+def make_history(
+    rng: random.Random, customer: dict[str, Any], now: datetime, *, first_event_id: int = 1, months: int = 12
+) -> list[Event]:
     """A customer's timeline over the last `months` months: coherent journeys, some still open at `now`."""
     gen = _Gen(rng, customer, _utc(now), months * 30.44)
-    activity = 1.0 + 0.25 * _TIERS.index(customer.get("value_tier", "bronze")) \
+    activity = (
+        1.0
+        + 0.25 * _TIERS.index(customer.get("value_tier", "bronze"))
         + (0.4 if customer.get("segment") == "b2b" else 0.0)
+    )
     # Open journeys and the last journey's overshoot come on top, so aim a little under 150.
     target = int(min(135, rng.triangular(20, 120, 35) * activity) * months / 12)
     raws = gen.consent_events() + gen.open_journeys()
@@ -398,8 +930,15 @@ def make_history(rng: random.Random, customer: dict[str, Any], now: datetime, *,
     return _finalize(raws, first_event_id)
 
 
-def make_long_history(rng: random.Random, customer: dict[str, Any], now: datetime, n_events: int, *,
-                      first_event_id: int = 1, months: int | None = None) -> list[Event]:
+def make_long_history(
+    rng: random.Random,
+    customer: dict[str, Any],
+    now: datetime,
+    n_events: int,
+    *,
+    first_event_id: int = 1,
+    months: int | None = None,
+) -> list[Event]:
     """Exactly `n_events` events (for benchmarks): the same journeys repeated over a longer span."""
     # About 30 events a day: busy, but journeys do not pile up on the same hours (100k → about 8 years).
     span = months if months is not None else max(12, math.ceil(n_events / 1000))
@@ -426,8 +965,16 @@ def _finalize(raws: list[_Raw], first_event_id: int) -> list[Event]:
         for key, value in data.items():
             if isinstance(value, datetime):
                 data[key] = _iso(value)
-        out.append({"id": f"e{first_event_id + i}", "at": _iso(at), "channel": channel, "kind": kind,
-                    "summary": summary, "data": data})
+        out.append(
+            {
+                "id": f"e{first_event_id + i}",
+                "at": _iso(at),
+                "channel": channel,
+                "kind": kind,
+                "summary": summary,
+                "data": data,
+            }
+        )
     return out
 
 
@@ -457,11 +1004,20 @@ class _Gen:
                 self.devices.append((item, _parse(product["since"] + "T00:00:00+00:00")))
         self._setup_consent()
         self._natural: tuple[tuple[Callable[[datetime], list[_Raw]], float], ...] = (
-            (self.browse, 30), (self.campaign, 8), (self.purchase_journey, 16), (self.checkout, 4),
-            (self.app_trouble, 3), (self.service_contact, 10), (self.device_issue, 6),
-            (self.payment, 3), (self.complaint, 2),
+            (self.browse, 30),
+            (self.campaign, 8),
+            (self.purchase_journey, 16),
+            (self.checkout, 4),
+            (self.app_trouble, 3),
+            (self.service_contact, 10),
+            (self.device_issue, 6),
+            (self.payment, 3),
+            (self.complaint, 2),
             (self.retention, 6 * float(customer.get("churn_risk", 0.2)) if self.plans else 0),
-            (self.contract, 3 if self.plans else 0), (self.move, 1), (self.store_visit, 2), (self.survey, 3),
+            (self.contract, 3 if self.plans else 0),
+            (self.move, 1),
+            (self.store_visit, 2),
+            (self.survey, 3),
             (self.social, 2),
         )
         self._natural_fns = tuple(fn for fn, w in self._natural if w > 0)
@@ -487,7 +1043,8 @@ class _Gen:
     def _later_day(self, t: datetime, lo_d: int, hi_d: int, lo_hour: int = 8, hi_hour: int = 20) -> datetime:
         rng = self.rng
         d = (t + timedelta(days=rng.randint(lo_d, hi_d))).replace(
-            hour=rng.randint(lo_hour, hi_hour), minute=rng.randint(0, 59), second=rng.randint(0, 59))
+            hour=rng.randint(lo_hour, hi_hour), minute=rng.randint(0, 59), second=rng.randint(0, 59)
+        )
         return d if d > t else t + timedelta(minutes=rng.randint(5, 90))
 
     # ---- id helpers
@@ -537,13 +1094,27 @@ class _Gen:
             return []
         out: list[_Raw] = []
         if self.consent_after:
-            out.append((at, self.rng.choice(("web", "app")), "consent_changed", "Marketing consent given",
-                        {"marketing": True}))
+            out.append(
+                (
+                    at,
+                    self.rng.choice(("web", "app")),
+                    "consent_changed",
+                    "Marketing consent given",
+                    {"marketing": True},
+                )
+            )
             return out
         if self.rng.random() < 0.5:
             name = self._campaign_name(at, self.rng.choice(tuple(_CAMPAIGNS)))[0]
-            out.append((at - timedelta(seconds=self.rng.randint(20, 300)), "email", "campaign_response",
-                        f"Campaign '{name}': unsubscribed", {"campaign": name, "response": "unsubscribed"}))
+            out.append(
+                (
+                    at - timedelta(seconds=self.rng.randint(20, 300)),
+                    "email",
+                    "campaign_response",
+                    f"Campaign '{name}': unsubscribed",
+                    {"campaign": name, "response": "unsubscribed"},
+                )
+            )
             channel = "email"
         else:
             channel = self.rng.choice(("web", "app", "phone"))
@@ -583,13 +1154,31 @@ class _Gen:
             return self._search(t, item)
         return self._page(t, self.rng.choice(("web", "app")), item)
 
-    _OPEN_WEIGHTS: Final = {"delayed": 18, "in_transit": 14, "not_shipped": 6, "return": 10, "payment": 10,
-                            "device": 12, "complaint": 8, "cancellation": 8, "checkout": 8, "contact": 6}
+    _OPEN_WEIGHTS: Final = {
+        "delayed": 18,
+        "in_transit": 14,
+        "not_shipped": 6,
+        "return": 10,
+        "payment": 10,
+        "device": 12,
+        "complaint": 8,
+        "cancellation": 8,
+        "checkout": 8,
+        "contact": 6,
+    }
     # How long ago the journey stopped, by open state: an agent sees fresh trouble and some older loose ends.
-    _OPEN_GAP_H: Final = {"delayed": (1, 72), "in_transit": (1, 12), "not_shipped": (1, 20),
-                          "return": (24, 240), "payment": (24, 288), "device": (1, 48),
-                          "complaint": (24, 240), "cancellation": (24, 168), "checkout": (0.2, 6),
-                          "contact": (1, 120)}
+    _OPEN_GAP_H: Final = {
+        "delayed": (1, 72),
+        "in_transit": (1, 12),
+        "not_shipped": (1, 20),
+        "return": (24, 240),
+        "payment": (24, 288),
+        "device": (1, 48),
+        "complaint": (24, 240),
+        "cancellation": (24, 168),
+        "checkout": (0.2, 6),
+        "contact": (1, 120),
+    }
 
     def open_journeys(self) -> list[_Raw]:
         rng = self.rng
@@ -610,8 +1199,9 @@ class _Gen:
         # Built from a point well in the past (so ownership and consent checks see a settled state), then
         # moved up to just before `now`.
         rng = self.rng
-        base = (self.now - timedelta(days=60)).replace(hour=rng.randint(8, 20), minute=rng.randint(0, 59),
-                                                       second=rng.randint(0, 59))
+        base = (self.now - timedelta(days=60)).replace(
+            hour=rng.randint(8, 20), minute=rng.randint(0, 59), second=rng.randint(0, 59)
+        )
         builders: dict[str, Callable[[], list[_Raw]]] = {
             "delayed": lambda: self.purchase_journey(base, stop="delayed"),
             "in_transit": lambda: self.purchase_journey(base, stop="shipped"),
@@ -619,8 +1209,11 @@ class _Gen:
             "return": lambda: self.purchase_journey(base, stop="returned"),
             "payment": lambda: self.payment(base, stop=self.rng.choice(("failed", "overdue"))),
             "device": lambda: self.device_issue(base, stop=self.rng.choice(("alert", "contact", "contact"))),
-            "complaint": lambda: (self.purchase_journey(base, stop="complaint") if self.rng.random() < 0.4
-                                  else self.complaint(base, stop="open")),
+            "complaint": lambda: (
+                self.purchase_journey(base, stop="complaint")
+                if self.rng.random() < 0.4
+                else self.complaint(base, stop="open")
+            ),
             "cancellation": lambda: self.retention(base, stop="intent"),
             "checkout": lambda: self.checkout(base, stop="abandoned"),
             "contact": lambda: self.service_contact(base, stop="unresolved"),
@@ -649,20 +1242,36 @@ class _Gen:
     def _page(self, t: datetime, channel: str, item: _Item, seconds: int | None = None) -> _Raw:
         title = self._title(item)
         secs = seconds if seconds is not None else int(5 + self.rng.expovariate(1 / 70))
-        return (t, channel, "page_view", f"Viewed {title}",
-                {"url": f"/products/{item.slug}", "title": title, "category": item.category, "seconds": secs})
+        return (
+            t,
+            channel,
+            "page_view",
+            f"Viewed {title}",
+            {"url": f"/products/{item.slug}", "title": title, "category": item.category, "seconds": secs},
+        )
 
     def _category_page(self, t: datetime, channel: str, category: str) -> _Raw:
         title = _CATEGORY_TITLES[category][0 if self.lang == "de" else 1]
         secs = int(4 + self.rng.expovariate(1 / 40))
-        return (t, channel, "page_view", f"Viewed {title}",
-                {"url": f"/category/{category}", "title": title, "category": category, "seconds": secs})
+        return (
+            t,
+            channel,
+            "page_view",
+            f"Viewed {title}",
+            {"url": f"/category/{category}", "title": title, "category": category, "seconds": secs},
+        )
 
-    def _site_page(self, t: datetime, channel: str, url: str, de: str, en: str, category: str,
-                   seconds: int) -> _Raw:
+    def _site_page(
+        self, t: datetime, channel: str, url: str, de: str, en: str, category: str, seconds: int
+    ) -> _Raw:
         title = de if self.lang == "de" else en
-        return (t, channel, "page_view", f"Viewed {title}",
-                {"url": url, "title": title, "category": category, "seconds": seconds})
+        return (
+            t,
+            channel,
+            "page_view",
+            f"Viewed {title}",
+            {"url": url, "title": title, "category": category, "seconds": seconds},
+        )
 
     def _search(self, t: datetime, item: _Item) -> _Raw:
         query = self.rng.choice(item.search_de if self.lang == "de" else item.search_en)
@@ -670,8 +1279,13 @@ class _Gen:
 
     def _contact(self, t: datetime, channel: str, topic: str, outcome: str, sentiment: float) -> _Raw:
         label = outcome.replace("_", " ")
-        return (t, channel, "contact", f"{_CHANNEL_LABEL[channel]} contact about {topic}, {label}",
-                {"topic": topic, "outcome": outcome, "sentiment": round(max(-1.0, min(1.0, sentiment)), 2)})
+        return (
+            t,
+            channel,
+            "contact",
+            f"{_CHANNEL_LABEL[channel]} contact about {topic}, {label}",
+            {"topic": topic, "outcome": outcome, "sentiment": round(max(-1.0, min(1.0, sentiment)), 2)},
+        )
 
     def _survey_event(self, t: datetime, good: bool) -> _Raw:
         rng = self.rng
@@ -688,8 +1302,13 @@ class _Gen:
         text = text.format(item=item.name, plan=plan, noun=noun)
         sentiment = round(rng.uniform(0.4, 0.95) if positive else rng.uniform(-0.95, -0.4), 2)
         mood = "positive" if positive else "negative"
-        return (t, "social", "social_post", f"Social post ({mood}): {text}",
-                {"text": text, "sentiment": sentiment})
+        return (
+            t,
+            "social",
+            "social_post",
+            f"Social post ({mood}): {text}",
+            {"text": text, "sentiment": sentiment},
+        )
 
     def _session(self, t: datetime, focus: _Item | None = None) -> list[_Raw]:
         """A browsing session: maybe a search, a category page, a few product pages (awareness/interest)."""
@@ -723,9 +1342,15 @@ class _Gen:
             return self._session(t)  # no consent, no campaign mail
         name, promoted = self._campaign_name(t, rng.choice(tuple(_CAMPAIGNS)))
         clicked = rng.random() < 0.35
-        out: list[_Raw] = [(t, "email", "campaign_response", f"Campaign '{name}': "
-                            f"{'clicked' if clicked else 'ignored'}",
-                            {"campaign": name, "response": "clicked" if clicked else "ignored"})]
+        out: list[_Raw] = [
+            (
+                t,
+                "email",
+                "campaign_response",
+                f"Campaign '{name}': {'clicked' if clicked else 'ignored'}",
+                {"campaign": name, "response": "clicked" if clicked else "ignored"},
+            )
+        ]
         if not clicked:
             return out
         t = self._after(t, 0.01, 0.2)
@@ -743,8 +1368,9 @@ class _Gen:
 
     # ---- journeys (purchase and logistics)
 
-    def purchase_journey(self, t: datetime, *, item: _Item | None = None, stop: str | None = None,
-                         browse: bool = True) -> list[_Raw]:
+    def purchase_journey(
+        self, t: datetime, *, item: _Item | None = None, stop: str | None = None, browse: bool = True
+    ) -> list[_Raw]:
         """Interest → (abandoned cart) → order → shipped → (delayed) → delivered → (return → refund)."""
         rng = self.rng
         item = item or self._shop_item()
@@ -763,23 +1389,44 @@ class _Gen:
             t = out[-1][0] + timedelta(seconds=out[-1][4]["seconds"])
         if rng.random() < 0.2:
             channel = out[-1][1] if out else "web"
-            out.append((t, channel, "cart_abandoned", f"Cart abandoned: {count} item(s), {value:.2f} EUR",
-                        {"value": value, "items": count}))
+            out.append(
+                (
+                    t,
+                    channel,
+                    "cart_abandoned",
+                    f"Cart abandoned: {count} item(s), {value:.2f} EUR",
+                    {"value": value, "items": count},
+                )
+            )
             t = self._later_day(t, 1, 5, 8, 22)
             out.append(self._page(t, rng.choice(("web", "app")), item))
             t += timedelta(seconds=out[-1][4]["seconds"])
         t += timedelta(seconds=rng.randint(30, 400))
         oid = self._order_id()
         names = ", ".join(f"{n}× {it.name}" if n > 1 else it.name for it, n in lines)
-        out.append((t, "shop", "order_placed", f"Order {oid} placed: {names} ({value:.2f} EUR)",
-                    {"order_id": oid, "value": value, "items": count}))
+        out.append(
+            (
+                t,
+                "shop",
+                "order_placed",
+                f"Order {oid} placed: {names} ({value:.2f} EUR)",
+                {"order_id": oid, "value": value, "items": count},
+            )
+        )
         if stop == "placed":
             return out
         shipped = self._after(t, 3, 40)
         eta = (shipped + timedelta(days=rng.randint(1, 3))).replace(hour=18, minute=0, second=0)
         carrier = rng.choices(_CARRIERS, weights=_CARRIER_WEIGHTS)[0]
-        out.append((shipped, "logistics", "order_shipped", f"Order {oid} shipped with {carrier}",
-                    {"order_id": oid, "carrier": carrier, "eta": eta}))
+        out.append(
+            (
+                shipped,
+                "logistics",
+                "order_shipped",
+                f"Order {oid} shipped with {carrier}",
+                {"order_id": oid, "carrier": carrier, "eta": eta},
+            )
+        )
         if stop == "shipped":
             return out
         delayed = stop in ("delayed", "complaint") or rng.random() < 0.15
@@ -790,8 +1437,15 @@ class _Gen:
             reason = rng.choice(_DELAY_REASONS)
             t = max(self._after(shipped, 2, 6), eta - timedelta(seconds=rng.randint(2 * 3600, 20 * 3600)))
             due = (eta + timedelta(days=rng.randint(1, 4))).replace(hour=18, minute=0, second=0)
-            out.append((t, "logistics", "delivery_delayed", f"Order {oid} delayed: {reason}",
-                        {"order_id": oid, "new_eta": due, "reason": reason}))
+            out.append(
+                (
+                    t,
+                    "logistics",
+                    "delivery_delayed",
+                    f"Order {oid} delayed: {reason}",
+                    {"order_id": oid, "new_eta": due, "reason": reason},
+                )
+            )
             if rng.random() < 0.2:
                 t = self._after(t, 1, 20)
                 out.append(self._social_event(t, False, item))
@@ -804,9 +1458,15 @@ class _Gen:
                 t = self._after(t, 1, 24)
                 complaint_topic = "late delivery"
                 severity = "high" if self.customer.get("value_tier") in ("gold", "platinum") else "medium"
-                out.append((t, rng.choice(("phone", "email")), "complaint",
-                            f"Complaint: {complaint_topic}, open", {"topic": complaint_topic,
-                                                                   "severity": severity, "status": "open"}))
+                out.append(
+                    (
+                        t,
+                        rng.choice(("phone", "email")),
+                        "complaint",
+                        f"Complaint: {complaint_topic}, open",
+                        {"topic": complaint_topic, "severity": severity, "status": "open"},
+                    )
+                )
             if stop in ("delayed", "complaint"):
                 return out
         # Deliveries happen in the daytime on the due day, after everything before them.
@@ -815,26 +1475,54 @@ class _Gen:
         t = arrived
         if complaint_topic:
             t = self._later_day(t, 1, 6)
-            out.append((t, "phone", "complaint", f"Complaint: {complaint_topic}, resolved",
-                        {"topic": complaint_topic, "severity": "medium", "status": "resolved"}))
+            out.append(
+                (
+                    t,
+                    "phone",
+                    "complaint",
+                    f"Complaint: {complaint_topic}, resolved",
+                    {"topic": complaint_topic, "severity": "medium", "status": "resolved"},
+                )
+            )
         returned = stop == "returned" or rng.random() < 0.1
         if returned:
             reason = rng.choice(_RETURN_REASONS)
             t = self._later_day(t, 1, 14)
-            out.append((t, rng.choice(("web", "app", "app", "branch")), "return_requested",
-                        f"Return requested for order {oid} ({reason})", {"order_id": oid, "reason": reason}))
+            out.append(
+                (
+                    t,
+                    rng.choice(("web", "app", "app", "branch")),
+                    "return_requested",
+                    f"Return requested for order {oid} ({reason})",
+                    {"order_id": oid, "reason": reason},
+                )
+            )
             if stop == "returned":
                 if rng.random() < 0.3:
                     t = self._later_day(t, 5, 12)
-                    out.append(self._contact(t, rng.choice(("email", "phone")), "refund status", "unresolved",
-                                             rng.uniform(-0.6, 0.0)))
+                    out.append(
+                        self._contact(
+                            t,
+                            rng.choice(("email", "phone")),
+                            "refund status",
+                            "unresolved",
+                            rng.uniform(-0.6, 0.0),
+                        )
+                    )
                 return out
             t = self._later_day(t, 4, 14)
             # Only the main line goes back; its refund carries its share of any order discount.
             full = sum(it.price * n for it, n in lines)
             amount = value if len(lines) == 1 else round(value * item.price * lines[0][1] / full, 2)
-            out.append((t, "billing", "refund_issued", f"Refund of {amount:.2f} EUR issued for order {oid}",
-                        {"order_id": oid, "amount": amount}))
+            out.append(
+                (
+                    t,
+                    "billing",
+                    "refund_issued",
+                    f"Refund of {amount:.2f} EUR issued for order {oid}",
+                    {"order_id": oid, "amount": amount},
+                )
+            )
         elif item.kind == "device":
             self.devices.append((item, arrived))
         if rng.random() < 0.2:
@@ -850,20 +1538,46 @@ class _Gen:
         out = self._session(t, item)
         channel = out[-1][1]
         t = out[-1][0] + timedelta(seconds=out[-1][4]["seconds"])
-        out.append(self._site_page(t, channel, "/checkout/cart", "Warenkorb", "Basket", "checkout",
-                                   rng.randint(15, 90)))
+        out.append(
+            self._site_page(
+                t, channel, "/checkout/cart", "Warenkorb", "Basket", "checkout", rng.randint(15, 90)
+            )
+        )
         t += timedelta(seconds=out[-1][4]["seconds"])
-        out.append(self._site_page(t, channel, "/checkout/payment", "Kasse – Zahlung", "Checkout – Payment",
-                                   "checkout", rng.randint(120, 700)))
+        out.append(
+            self._site_page(
+                t,
+                channel,
+                "/checkout/payment",
+                "Kasse – Zahlung",
+                "Checkout – Payment",
+                "checkout",
+                rng.randint(120, 700),
+            )
+        )
         t += timedelta(seconds=out[-1][4]["seconds"])
         if channel == "app" and rng.random() < 0.5:
             screen, code, message = _APP_ERRORS[2]
-            out.append((t, "app", "app_error", f"App error on {screen}: {message} ({code})",
-                        {"screen": screen, "code": code, "message": message}))
+            out.append(
+                (
+                    t,
+                    "app",
+                    "app_error",
+                    f"App error on {screen}: {message} ({code})",
+                    {"screen": screen, "code": code, "message": message},
+                )
+            )
             t += timedelta(seconds=rng.randint(5, 60))
         value = item.price
-        out.append((t, channel, "cart_abandoned", f"Cart abandoned: 1 item(s), {value:.2f} EUR",
-                    {"value": value, "items": 1}))
+        out.append(
+            (
+                t,
+                channel,
+                "cart_abandoned",
+                f"Cart abandoned: 1 item(s), {value:.2f} EUR",
+                {"value": value, "items": 1},
+            )
+        )
         if stop == "abandoned" or rng.random() < 0.4:
             return out
         return out + self.purchase_journey(self._after(t, 0.5, 72), item=item, browse=False)
@@ -873,12 +1587,26 @@ class _Gen:
     def app_trouble(self, t: datetime) -> list[_Raw]:
         rng = self.rng
         screen, code, message = rng.choice(_APP_ERRORS[:2] + _APP_ERRORS[3:])
-        out: list[_Raw] = [(t, "app", "app_error", f"App error on {screen}: {message} ({code})",
-                            {"screen": screen, "code": code, "message": message})]
+        out: list[_Raw] = [
+            (
+                t,
+                "app",
+                "app_error",
+                f"App error on {screen}: {message} ({code})",
+                {"screen": screen, "code": code, "message": message},
+            )
+        ]
         if rng.random() < 0.5:
             t = self._after(t, 0.01, 0.3)
-            out.append((t, "app", "app_error", f"App error on {screen}: {message} ({code})",
-                        {"screen": screen, "code": code, "message": message}))
+            out.append(
+                (
+                    t,
+                    "app",
+                    "app_error",
+                    f"App error on {screen}: {message} ({code})",
+                    {"screen": screen, "code": code, "message": message},
+                )
+            )
         if rng.random() < 0.4:
             t = self._daytime(self._after(t, 0.05, 5))
             topic = "app login" if screen == "login" else "app problem"
@@ -897,8 +1625,11 @@ class _Gen:
             out = [self._contact(t, channel, topic, "resolved", rng.uniform(0.0, 0.9))]
         else:
             # A loose end that gets tied up: first contact not resolved, a later one is.
-            out = [self._contact(t, channel, topic, rng.choice(("unresolved", "callback_promised")),
-                                 rng.uniform(-0.5, 0.2))]
+            out = [
+                self._contact(
+                    t, channel, topic, rng.choice(("unresolved", "callback_promised")), rng.uniform(-0.5, 0.2)
+                )
+            ]
             t = self._later_day(t, 1, 4)
             out.append(self._contact(t, "phone", topic, "resolved", rng.uniform(0.0, 0.7)))
         if rng.random() < 0.15:
@@ -936,8 +1667,15 @@ class _Gen:
         if stop == "contact":
             if rng.random() < 0.4:
                 t = self._daytime(self._after(t, 20, 30))
-                out.append(self._contact(t, "phone", topic, rng.choice(("unresolved", "callback_promised")),
-                                         rng.uniform(-0.9, -0.2)))
+                out.append(
+                    self._contact(
+                        t,
+                        "phone",
+                        topic,
+                        rng.choice(("unresolved", "callback_promised")),
+                        rng.uniform(-0.9, -0.2),
+                    )
+                )
             return out
         complaint = False
         if outcome != "resolved":
@@ -951,17 +1689,30 @@ class _Gen:
                 out.append(self._contact(t, rng.choice(channels), topic, "unresolved", sentiment))
                 t = self._after(t, 0.1, 3)
                 complaint = True
-                out.append((t, rng.choice(("phone", "email")), "complaint",
-                            "Complaint: repeated outage, open",
-                            {"topic": "repeated outage", "severity": "high", "status": "open"}))
+                out.append(
+                    (
+                        t,
+                        rng.choice(("phone", "email")),
+                        "complaint",
+                        "Complaint: repeated outage, open",
+                        {"topic": "repeated outage", "severity": "high", "status": "open"},
+                    )
+                )
                 t = self._daytime(self._after(t, 24, 96))
                 out.append(self._contact(t, "phone", topic, "resolved", rng.uniform(-0.2, 0.5)))
         t = self._after(t, 0.2, 30)
         out.append((t, "device", "device_alert", f"{item.name}: {message} cleared", data | {"active": False}))
         if complaint:
             t = self._later_day(t, 1, 5)
-            out.append((t, "email", "complaint", "Complaint: repeated outage, resolved",
-                        {"topic": "repeated outage", "severity": "high", "status": "resolved"}))
+            out.append(
+                (
+                    t,
+                    "email",
+                    "complaint",
+                    "Complaint: repeated outage, resolved",
+                    {"topic": "repeated outage", "severity": "high", "status": "resolved"},
+                )
+            )
         if rng.random() < 0.25:
             out.append(self._survey_event(self._later_day(t, 1, 3), not complaint))
         return out
@@ -973,24 +1724,43 @@ class _Gen:
         amount = round(sum(p.price for p in self.plans), 2) if self.plans else rng.choice((24.99, 29.99))
         reason = rng.choice(_PAYMENT_REASONS)
         label = "Card payment" if reason.startswith("card") else "Direct debit"
-        out: list[_Raw] = [(t, "billing", "payment_failed", f"{label} failed: {amount:.2f} EUR ({reason})",
-                            {"amount": amount, "reason": reason})]
+        out: list[_Raw] = [
+            (
+                t,
+                "billing",
+                "payment_failed",
+                f"{label} failed: {amount:.2f} EUR ({reason})",
+                {"amount": amount, "reason": reason},
+            )
+        ]
         if stop == "failed":
             return out
         if stop == "overdue" or rng.random() < 0.45:
             days = rng.randint(3, 30)
             t = self._later_day(t, 7 + days, 7 + days)
             iid = self._invoice_id()
-            out.append((t, "billing", "invoice_overdue",
-                        f"Invoice {iid} overdue: {amount:.2f} EUR ({days} days)",
-                        {"invoice_id": iid, "amount": amount, "days": days}))
+            out.append(
+                (
+                    t,
+                    "billing",
+                    "invoice_overdue",
+                    f"Invoice {iid} overdue: {amount:.2f} EUR ({days} days)",
+                    {"invoice_id": iid, "amount": amount, "days": days},
+                )
+            )
             if stop == "overdue":
                 return out
         t = self._later_day(t, 1, 6)
         channel = rng.choice(("phone", "email", "chat", "branch"))
-        out.append((t, channel, "contact", f"{_CHANNEL_LABEL[channel]} contact about payment, resolved "
-                    f"({amount:.2f} EUR settled)", {"topic": "payment", "outcome": "resolved",
-                                                    "sentiment": round(rng.uniform(-0.2, 0.6), 2)}))
+        out.append(
+            (
+                t,
+                channel,
+                "contact",
+                f"{_CHANNEL_LABEL[channel]} contact about payment, resolved ({amount:.2f} EUR settled)",
+                {"topic": "payment", "outcome": "resolved", "sentiment": round(rng.uniform(-0.2, 0.6), 2)},
+            )
+        )
         return out
 
     def complaint(self, t: datetime, *, stop: str | None = None) -> list[_Raw]:
@@ -999,24 +1769,45 @@ class _Gen:
         topic = rng.choice(("wrong invoice", "unfriendly staff", "defective device"))
         out: list[_Raw] = []
         if topic == "wrong invoice":
-            out.append(self._contact(t, rng.choice(("phone", "email")), "invoice dispute", "unresolved",
-                                     rng.uniform(-0.8, -0.2)))
+            out.append(
+                self._contact(
+                    t,
+                    rng.choice(("phone", "email")),
+                    "invoice dispute",
+                    "unresolved",
+                    rng.uniform(-0.8, -0.2),
+                )
+            )
         elif topic == "unfriendly staff":
             out.append(self._contact(t, "branch", "product advice", "unresolved", rng.uniform(-0.9, -0.4)))
         else:
             owned = [it for it, since in self.devices if since <= t]
             if owned:
                 name = rng.choice(owned).name
-                out.append((t, "device", "device_alert", f"{name}: hardware fault",
-                            {"device": name, "code": "HW", "severity": "critical", "active": True}))
+                out.append(
+                    (
+                        t,
+                        "device",
+                        "device_alert",
+                        f"{name}: hardware fault",
+                        {"device": name, "code": "HW", "severity": "critical", "active": True},
+                    )
+                )
             else:
                 topic = "wrong invoice"
                 sentiment = rng.uniform(-0.8, -0.2)
                 out.append(self._contact(t, "phone", "invoice dispute", "unresolved", sentiment))
         t = self._after(t, 0.5, 48)
         severity = rng.choices(("low", "medium", "high"), weights=(25, 50, 25))[0]
-        out.append((t, rng.choice(("email", "phone", "branch")), "complaint", f"Complaint: {topic}, open",
-                    {"topic": topic, "severity": severity, "status": "open"}))
+        out.append(
+            (
+                t,
+                rng.choice(("email", "phone", "branch")),
+                "complaint",
+                f"Complaint: {topic}, open",
+                {"topic": topic, "severity": severity, "status": "open"},
+            )
+        )
         if stop == "open":
             if rng.random() < 0.4:
                 t = self._later_day(t, 2, 7)
@@ -1027,12 +1818,26 @@ class _Gen:
         thread = "invoice dispute" if topic == "wrong invoice" else topic
         out.append(self._contact(t, "phone", thread, "resolved", rng.uniform(-0.2, 0.6)))
         if out[0][2] == "device_alert":
-            out.append((self._after(t, 24, 120), "device", "device_alert", f"{out[0][4]['device']}: hardware "
-                        "fault cleared", out[0][4] | {"active": False}))
+            out.append(
+                (
+                    self._after(t, 24, 120),
+                    "device",
+                    "device_alert",
+                    f"{out[0][4]['device']}: hardware fault cleared",
+                    out[0][4] | {"active": False},
+                )
+            )
             t = out[-1][0]
         t = self._after(t, 0.1, 48)
-        out.append((t, "email", "complaint", f"Complaint: {topic}, resolved",
-                    {"topic": topic, "severity": severity, "status": "resolved"}))
+        out.append(
+            (
+                t,
+                "email",
+                "complaint",
+                f"Complaint: {topic}, resolved",
+                {"topic": topic, "severity": severity, "status": "resolved"},
+            )
+        )
         if rng.random() < 0.3:
             out.append(self._survey_event(self._later_day(t, 1, 3), rng.random() < 0.5))
         return out
@@ -1049,8 +1854,15 @@ class _Gen:
             out.append(self._survey_event(t, False))
             t = self._later_day(t, 1, 20)
         channel = rng.choice(("email", "phone", "chat"))
-        out.append((t, channel, "cancellation_intent", f"{_CHANNEL_LABEL[channel]}: wants to cancel "
-                    f"{plan.name} ({reason})", {"product": plan.name, "reason": reason}))
+        out.append(
+            (
+                t,
+                channel,
+                "cancellation_intent",
+                f"{_CHANNEL_LABEL[channel]}: wants to cancel {plan.name} ({reason})",
+                {"product": plan.name, "reason": reason},
+            )
+        )
         if stop == "intent":
             return out
         t = self._later_day(t, 0, 5)
@@ -1060,8 +1872,15 @@ class _Gen:
         if higher:
             changes.append(f"upgrade to {higher} at the current price")
         change = rng.choice(changes)
-        out.append((t + timedelta(minutes=rng.randint(1, 15)), "phone", "contract_change",
-                    f"Contract {plan.name}: {change}", {"product": plan.name, "change": change}))
+        out.append(
+            (
+                t + timedelta(minutes=rng.randint(1, 15)),
+                "phone",
+                "contract_change",
+                f"Contract {plan.name}: {change}",
+                {"product": plan.name, "change": change},
+            )
+        )
         return out
 
     def contract(self, t: datetime) -> list[_Raw]:
@@ -1082,8 +1901,15 @@ class _Gen:
         if change.startswith("upgraded"):
             self.upgraded.add(plan.name)  # a plan is reached from the rung below only once
         channel = rng.choice(("web", "phone", "branch", "app"))
-        out.append((t, channel, "contract_change", f"Contract {plan.name}: {change}",
-                    {"product": plan.name, "change": change}))
+        out.append(
+            (
+                t,
+                channel,
+                "contract_change",
+                f"Contract {plan.name}: {change}",
+                {"product": plan.name, "change": change},
+            )
+        )
         return out
 
     def move(self, t: datetime) -> list[_Raw]:
@@ -1095,8 +1921,15 @@ class _Gen:
             t = self._later_day(t, 0, 3)
             out.append(self._contact(t, "phone", "moving", "resolved", rng.uniform(0.0, 0.6)))
             t = self._later_day(t, 3, 14)
-            out.append((t, "phone", "contract_change", f"Contract {lines[0].name}: line moved to new address",
-                        {"product": lines[0].name, "change": "line moved to new address"}))
+            out.append(
+                (
+                    t,
+                    "phone",
+                    "contract_change",
+                    f"Contract {lines[0].name}: line moved to new address",
+                    {"product": lines[0].name, "change": "line moved to new address"},
+                )
+            )
         return out
 
     def store_visit(self, t: datetime) -> list[_Raw]:
@@ -1108,10 +1941,24 @@ class _Gen:
         branch = rng.choice(_BRANCHES[self.lang])
         when = self._later_day(t, 1, 8, 10, 17).replace(minute=rng.choice((0, 30)), second=0)
         topic = f"try {item.name}" if rng.random() < 0.7 else "product advice"
-        out.append((t, rng.choice(("web", "phone", "app")), "appointment", f"Appointment booked at {branch}: "
-                    f"{topic}", {"branch": branch, "at": when, "topic": topic}))
-        out.append(self._contact(when + timedelta(minutes=rng.randint(0, 20)), "branch", "product advice",
-                                 "resolved", rng.uniform(0.2, 0.9)))
+        out.append(
+            (
+                t,
+                rng.choice(("web", "phone", "app")),
+                "appointment",
+                f"Appointment booked at {branch}: {topic}",
+                {"branch": branch, "at": when, "topic": topic},
+            )
+        )
+        out.append(
+            self._contact(
+                when + timedelta(minutes=rng.randint(0, 20)),
+                "branch",
+                "product advice",
+                "resolved",
+                rng.uniform(0.2, 0.9),
+            )
+        )
         if rng.random() < 0.5:
             out += self.purchase_journey(self._after(out[-1][0], 1, 72), item=item, browse=False)
         return out
@@ -1268,47 +2115,121 @@ def open_problems(history: list[Event], now: datetime) -> list[dict[str, Any]]:
             out.append(base | {"topic": "return", "problem": "pending_return", "event": ret})
     for key, ev in alerts.items():
         related = [c for c in alert_contacts[key] if c["data"]["outcome"] != "resolved"]
-        out.append({"topic": "device", "problem": "device_alert", "event": ev, "device": key[0],
-                    "code": key[1],
-                    "refs": [ev["id"]] + [c["id"] for c in related], "contacts": related})
+        out.append(
+            {
+                "topic": "device",
+                "problem": "device_alert",
+                "event": ev,
+                "device": key[0],
+                "code": key[1],
+                "refs": [ev["id"]] + [c["id"] for c in related],
+                "contacts": related,
+            }
+        )
     if payments:
         last = payments[-1]
         refs = [p["id"] for p in payments]
         out.append({"topic": "payment", "problem": last["kind"], "event": last, "refs": refs})
     for topic, ev in complaints.items():
         if ev["data"]["status"] == "open":
-            out.append({"topic": "complaint", "problem": "complaint", "event": ev, "refs": [ev["id"]],
-                        "complaint_topic": topic})
-    for product, ev in cancels.items():
-        out.append({"topic": "cancellation", "problem": "cancellation_intent", "event": ev,
+            out.append(
+                {
+                    "topic": "complaint",
+                    "problem": "complaint",
+                    "event": ev,
                     "refs": [ev["id"]],
-                    "product": product})
+                    "complaint_topic": topic,
+                }
+            )
+    for product, ev in cancels.items():
+        out.append(
+            {
+                "topic": "cancellation",
+                "problem": "cancellation_intent",
+                "event": ev,
+                "refs": [ev["id"]],
+                "product": product,
+            }
+        )
     if checkout is not None and now - _parse(checkout["at"]) < timedelta(days=2):
         out.append({"topic": "checkout", "problem": "checkout", "event": checkout, "refs": [checkout["id"]]})
     for topic, ev in contacts.items():
         if topic in _OPEN_CONTACT_TOPICS and ev["data"]["outcome"] != "resolved":
-            out.append({"topic": _OPEN_CONTACT_TOPICS[topic], "problem": "contact", "event": ev,
-                        "refs": [ev["id"]], "contact_topic": topic})
+            out.append(
+                {
+                    "topic": _OPEN_CONTACT_TOPICS[topic],
+                    "problem": "contact",
+                    "event": ev,
+                    "refs": [ev["id"]],
+                    "contact_topic": topic,
+                }
+            )
     out.sort(key=lambda p: (-_URGENCY[p["problem"]], p["event"]["at"]))
     return out
 
 
-_URGENCY: Final = {"delayed": 5, "device_alert": 4, "in_transit": 3, "invoice_overdue": 3,
-                   "payment_failed": 3,
-                   "complaint": 3, "cancellation_intent": 3, "checkout": 3, "pending_return": 3,
-                   "not_shipped": 2, "contact": 2}
+_URGENCY: Final = {
+    "delayed": 5,
+    "device_alert": 4,
+    "in_transit": 3,
+    "invoice_overdue": 3,
+    "payment_failed": 3,
+    "complaint": 3,
+    "cancellation_intent": 3,
+    "checkout": 3,
+    "pending_return": 3,
+    "not_shipped": 2,
+    "contact": 2,
+}
 
 # ---------------------------------------------------------------------------------------------- chat
 
 # Greetings are prefixed to bodies; the body's first word is lower-cased after a greeting where German or
 # English grammar wants it ("Hallo, mein Internet ...", but "Hi, I ...").
-_GREET: Final = {"de": ("Hallo, ", "Guten Tag, ", "Hi, ", "Moin, ", ""),
-                 "en": ("Hi, ", "Hello, ", "Hey, ", "")}
-_LOWER_AFTER_GREETING: Final = frozenset({"Mein", "Meine", "Das", "Der", "Die", "Ich", "Wo", "Wann", "Warum",
-                                          "Kann", "Ist", "Wie", "Was", "Bei", "Laut", "Gibt", "Seit", "Kurze",
-                                          "In", "Welches", "Muss", "My", "The", "Where", "When", "Why", "Can",
-                                          "Is", "Has", "How", "What", "What's", "Do", "Quick", "Which",
-                                          "Order"})
+_GREET: Final = {
+    "de": ("Hallo, ", "Guten Tag, ", "Hi, ", "Moin, ", ""),
+    "en": ("Hi, ", "Hello, ", "Hey, ", ""),
+}
+_LOWER_AFTER_GREETING: Final = frozenset(
+    {
+        "Mein",
+        "Meine",
+        "Das",
+        "Der",
+        "Die",
+        "Ich",
+        "Wo",
+        "Wann",
+        "Warum",
+        "Kann",
+        "Ist",
+        "Wie",
+        "Was",
+        "Bei",
+        "Laut",
+        "Gibt",
+        "Seit",
+        "Kurze",
+        "In",
+        "Welches",
+        "Muss",
+        "My",
+        "The",
+        "Where",
+        "When",
+        "Why",
+        "Can",
+        "Is",
+        "Has",
+        "How",
+        "What",
+        "What's",
+        "Do",
+        "Quick",
+        "Which",
+        "Order",
+    }
+)
 
 _OPENINGS: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     ("delayed_past", "de"): (
@@ -1463,65 +2384,109 @@ _OPENINGS: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     ("plan_switch", "en"): ("Can I switch from {current} to {plan}? How much would that be?",),
 }
 _DEVICE_BODIES: Final[dict[str, tuple[str, str]]] = {
-    "Router R-200/LOS": ("Mein Internet geht {since} nicht mehr, am Router leuchtet die DSL-Lampe rot.",
-                         "My internet has been down {since}, the DSL light on the router is red."),
-    "Router R-200/RESYNC": ("Mein Internet bricht {since} ständig ab, mehrmals am Tag.",
-                            "My internet keeps dropping out {since}, several times a day."),
-    "Router R-200/WIFI": ("Das WLAN ist {since} total langsam und bricht dauernd ab.",
-                          "The Wi-Fi has been really slow and keeps dropping {since}."),
-    "Router R-200/FW": ("Der Router sagt, es gibt ein Firmware-Update. Muss ich da etwas machen?",
-                        "The router says there's a firmware update. Do I need to do anything?"),
-    "Mesh Wi-Fi Point M3/OFFLINE": ("Mein Mesh-Repeater ist {since} offline, oben habe ich kein WLAN mehr.",
-                                    "My mesh point has been offline {since}, no Wi-Fi upstairs any more."),
+    "Router R-200/LOS": (
+        "Mein Internet geht {since} nicht mehr, am Router leuchtet die DSL-Lampe rot.",
+        "My internet has been down {since}, the DSL light on the router is red.",
+    ),
+    "Router R-200/RESYNC": (
+        "Mein Internet bricht {since} ständig ab, mehrmals am Tag.",
+        "My internet keeps dropping out {since}, several times a day.",
+    ),
+    "Router R-200/WIFI": (
+        "Das WLAN ist {since} total langsam und bricht dauernd ab.",
+        "The Wi-Fi has been really slow and keeps dropping {since}.",
+    ),
+    "Router R-200/FW": (
+        "Der Router sagt, es gibt ein Firmware-Update. Muss ich da etwas machen?",
+        "The router says there's a firmware update. Do I need to do anything?",
+    ),
+    "Mesh Wi-Fi Point M3/OFFLINE": (
+        "Mein Mesh-Repeater ist {since} offline, oben habe ich kein WLAN mehr.",
+        "My mesh point has been offline {since}, no Wi-Fi upstairs any more.",
+    ),
     "Smart Thermostat T3/OFFLINE": (
         "Mein Thermostat ist {since} offline und die Heizung reagiert nicht.",
-        "My thermostat has been offline {since} and the heating isn't responding."),
-    "Smart Thermostat T3/BAT": ("Das Thermostat meldet „Batterie schwach“. Welche Batterien brauche ich?",
-                                "The thermostat says 'battery low'. Which batteries do I need?"),
+        "My thermostat has been offline {since} and the heating isn't responding.",
+    ),
+    "Smart Thermostat T3/BAT": (
+        "Das Thermostat meldet „Batterie schwach“. Welche Batterien brauche ich?",
+        "The thermostat says 'battery low'. Which batteries do I need?",
+    ),
     "Smart Thermostat T3/SENSOR": (
         "Das Thermostat zeigt {since} einen Sensorfehler, die Temperatur stimmt nicht.",
-        "The thermostat has shown a sensor error {since} and the temperature is wrong."),
-    "Smart Plug Duo/OFFLINE": ("Die smarte Steckdose ist {since} offline und lässt sich nicht mehr schalten.",
-                               "The smart plug has been offline {since} and I can't switch it any more."),
+        "The thermostat has shown a sensor error {since} and the temperature is wrong.",
+    ),
+    "Smart Plug Duo/OFFLINE": (
+        "Die smarte Steckdose ist {since} offline und lässt sich nicht mehr schalten.",
+        "The smart plug has been offline {since} and I can't switch it any more.",
+    ),
 }
-_COMPLAINT_TOPICS: Final = {"late delivery": ("die verspätete Lieferung", "the late delivery"),
-                            "defective device": ("das defekte Gerät", "the faulty device"),
-                            "repeated outage": ("die ständigen Ausfälle", "the constant outages"),
-                            "wrong invoice": ("die falsche Rechnung", "the wrong invoice"),
-                            "unfriendly staff": ("das unfreundliche Personal in der Filiale",
-                                                 "the unfriendly staff in your store")}
+_COMPLAINT_TOPICS: Final = {
+    "late delivery": ("die verspätete Lieferung", "the late delivery"),
+    "defective device": ("das defekte Gerät", "the faulty device"),
+    "repeated outage": ("die ständigen Ausfälle", "the constant outages"),
+    "wrong invoice": ("die falsche Rechnung", "the wrong invoice"),
+    "unfriendly staff": ("das unfreundliche Personal in der Filiale", "the unfriendly staff in your store"),
+}
 _CANCEL_REASON_TEXT: Final = {
     "price": ("Die Konkurrenz ist deutlich günstiger.", "The competitor is much cheaper."),
     "competitor offer": ("Ich habe ein besseres Angebot bekommen.", "I've had a better offer elsewhere."),
     "moving abroad": ("Ich ziehe ins Ausland.", "I'm moving abroad."),
-    "poor service": ("Ich bin mit dem Service einfach nicht zufrieden.",
-                     "I'm just not happy with the service."),
+    "poor service": (
+        "Ich bin mit dem Service einfach nicht zufrieden.",
+        "I'm just not happy with the service.",
+    ),
     "repeated outages": ("Das Internet fällt ständig aus.", "The internet keeps going down."),
 }
 _PAGES: Final[dict[str, tuple[tuple[str, str, str], ...]]] = {
-    "delivery": (("/account/orders/{order}", "Bestellung {order}", "Order {order}"),
-                 ("/account/orders", "Meine Bestellungen", "My orders"),
-                 ("/help/delivery", "Hilfe – Lieferung", "Help – Delivery")),
-    "return": (("/account/returns", "Meine Rücksendungen", "My returns"),
-               ("/help/returns", "Hilfe – Rücksendung & Erstattung", "Help – Returns & refunds")),
-    "payment": (("/account/invoices", "Meine Rechnungen", "My invoices"),
-                ("/help/payment", "Hilfe – Zahlung", "Help – Payment")),
-    "device": (("/help/devices/{slug}", "Hilfe – {name}", "Help – {name}"),
-               ("/help/internet", "Hilfe – Internet & WLAN", "Help – Internet & Wi-Fi")),
+    "delivery": (
+        ("/account/orders/{order}", "Bestellung {order}", "Order {order}"),
+        ("/account/orders", "Meine Bestellungen", "My orders"),
+        ("/help/delivery", "Hilfe – Lieferung", "Help – Delivery"),
+    ),
+    "return": (
+        ("/account/returns", "Meine Rücksendungen", "My returns"),
+        ("/help/returns", "Hilfe – Rücksendung & Erstattung", "Help – Returns & refunds"),
+    ),
+    "payment": (
+        ("/account/invoices", "Meine Rechnungen", "My invoices"),
+        ("/help/payment", "Hilfe – Zahlung", "Help – Payment"),
+    ),
+    "device": (
+        ("/help/devices/{slug}", "Hilfe – {name}", "Help – {name}"),
+        ("/help/internet", "Hilfe – Internet & WLAN", "Help – Internet & Wi-Fi"),
+    ),
     "complaint": (("/help/contact", "Kontakt", "Contact us"), ("/account", "Mein Konto", "My account")),
-    "cancellation": (("/account/contracts", "Meine Verträge", "My contracts"),
-                     ("/help/cancellation", "Hilfe – Kündigung", "Help – Cancellation")),
-    "checkout": (("/checkout/payment", "Kasse – Zahlung", "Checkout – Payment"),
-                 ("/checkout/cart", "Warenkorb", "Basket")),
+    "cancellation": (
+        ("/account/contracts", "Meine Verträge", "My contracts"),
+        ("/help/cancellation", "Hilfe – Kündigung", "Help – Cancellation"),
+    ),
+    "checkout": (
+        ("/checkout/payment", "Kasse – Zahlung", "Checkout – Payment"),
+        ("/checkout/cart", "Warenkorb", "Basket"),
+    ),
 }
 _DE_WEEKDAYS: Final = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 _EN_WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_EN_MONTHS: Final = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                     "October", "November", "December")
+_EN_MONTHS: Final = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
-def make_chat_opening(rng: random.Random, customer: dict[str, Any], history: list[Event],
-                      now: datetime) -> dict[str, Any]:
+def make_chat_opening(
+    rng: random.Random, customer: dict[str, Any], history: list[Event], now: datetime
+) -> dict[str, Any]:
     """The customer's first chat message and the shop page they are on; about their open journey if any."""
     now = _utc(now)
     lang = "de" if customer.get("language") == "de" else "en"
@@ -1558,8 +2523,9 @@ def _page(rng: random.Random, lang: str, topic: str, fields: dict[str, str]) -> 
     return {"url": url.format(**fields), "title": (de if lang == "de" else en).format(**fields)}
 
 
-def _problem_opening(rng: random.Random, lang: str, problem: dict[str, Any],
-                     now: datetime) -> tuple[str, str, dict[str, str]]:
+def _problem_opening(
+    rng: random.Random, lang: str, problem: dict[str, Any], now: datetime
+) -> tuple[str, str, dict[str, str]]:
     kind = problem["problem"]
     topic = problem["topic"]
     ev = problem["event"]
@@ -1616,8 +2582,11 @@ def _device_opening(rng: random.Random, lang: str, problem: dict[str, Any], now:
     at = _parse(problem["event"]["at"])
     body_de, body_en = _DEVICE_BODIES.get(
         f"{problem['device']}/{problem['code']}",
-        (f"Mein Gerät {problem['device']} meldet {{since}} eine Störung.",
-         f"My {problem['device']} has been reporting a fault {{since}}."))
+        (
+            f"Mein Gerät {problem['device']} meldet {{since}} eine Störung.",
+            f"My {problem['device']} has been reporting a fault {{since}}.",
+        ),
+    )
     text = (body_de if lang == "de" else body_en).format(since=_since_phrase(at, now, lang))
     contacts = problem.get("contacts") or []
     if contacts:
@@ -1625,16 +2594,23 @@ def _device_opening(rng: random.Random, lang: str, problem: dict[str, Any], now:
         ago = _ago(_parse(last["at"]), now, lang)
         promised = last["data"]["outcome"] == "callback_promised"
         if lang == "de":
-            text += (f" Ich habe {ago} schon angerufen, und man hat mir einen Rückruf versprochen."
-                     if promised else f" Ich hatte mich deswegen {ago} schon gemeldet.")
+            text += (
+                f" Ich habe {ago} schon angerufen, und man hat mir einen Rückruf versprochen."
+                if promised
+                else f" Ich hatte mich deswegen {ago} schon gemeldet."
+            )
         else:
-            text += (f" I already called {ago} and someone promised to call me back." if promised
-                     else f" I already got in touch about this {ago}.")
+            text += (
+                f" I already called {ago} and someone promised to call me back."
+                if promised
+                else f" I already got in touch about this {ago}."
+            )
     return text
 
 
-def _product_opening(rng: random.Random, lang: str, customer: dict[str, Any],
-                     history: list[Event]) -> tuple[str, dict[str, str]]:
+def _product_opening(
+    rng: random.Random, lang: str, customer: dict[str, Any], history: list[Event]
+) -> tuple[str, dict[str, str]]:
     # Browsing customers ask about what they were just looking at.
     item: _Item | None = None
     for ev in reversed(history):
@@ -1643,12 +2619,16 @@ def _product_opening(rng: random.Random, lang: str, customer: dict[str, Any],
             if item is not None:
                 break
     if item is None:
-        item = rng.choice(_SHOP_ITEMS + tuple(it for it in _CATALOG if it.kind == "plan" and "Business" not in
-                                              it.name))
+        item = rng.choice(
+            _SHOP_ITEMS + tuple(it for it in _CATALOG if it.kind == "plan" and "Business" not in it.name)
+        )
     page = {"url": f"/products/{item.slug}", "title": item.name_de if lang == "de" else item.name}
     if item.kind == "plan":
-        owned = [str(p.get("name")) for p in customer.get("products", [])
-                 if _same_ladder(item.name, str(p.get("name"))) and p.get("name") != item.name]
+        owned = [
+            str(p.get("name"))
+            for p in customer.get("products", [])
+            if _same_ladder(item.name, str(p.get("name"))) and p.get("name") != item.name
+        ]
         if owned:
             text = rng.choice(_OPENINGS[("plan_switch", lang)]).format(current=owned[0], plan=item.name)
         else:
@@ -1657,8 +2637,12 @@ def _product_opening(rng: random.Random, lang: str, customer: dict[str, Any],
     art = _DE_ART[item.gender]
     name = item.name_de
     text = rng.choice(_OPENINGS[("product", lang)]).format(
-        name=item.name, name_nom=f"{art[0]} {name}", name_acc=f"{art[1]} {name}",
-        name_zu=f"{_DE_ZU[item.gender]} {name}", pron=_DE_PRON_ACC[item.gender])
+        name=item.name,
+        name_nom=f"{art[0]} {name}",
+        name_acc=f"{art[1]} {name}",
+        name_zu=f"{_DE_ZU[item.gender]} {name}",
+        pron=_DE_PRON_ACC[item.gender],
+    )
     return text, page
 
 
@@ -1722,56 +2706,130 @@ def _ago(when: datetime, now: datetime, lang: str) -> str:
 # ---------------------------------------------------------------------------------------------- replies
 
 _FOLLOW_UPS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
-    "delivery": {"de": ("Ok, und wann genau kommt sie jetzt?", "Kann ich das Paket auch in einer Packstation "
-                        "abholen?", "Und was ist, wenn ich dann nicht zu Hause bin?",
-                        "Bekomme ich eine neue Sendungsnummer?"),
-                 "en": ("Ok, and when will it arrive?", "Can I pick the parcel up from a locker instead?",
-                        "And what if I'm not at home then?", "Will I get a new tracking number?")},
-    "payment": {"de": ("Kann ich auch per PayPal zahlen?", "Muss ich jetzt Mahngebühren zahlen?",
-                       "Und läuft die nächste Abbuchung dann wieder normal?"),
-                "en": ("Can I pay by PayPal instead?", "Will there be a late fee?",
-                       "And will the next payment go through normally again?")},
-    "return": {"de": ("Wie lange dauert die Erstattung denn normalerweise?",
-                      "Geht das Geld auf mein Konto oder auf die Karte?",
-                      "Brauchen Sie noch die Sendungsnummer der Rücksendung?"),
-               "en": ("How long does a refund usually take?",
-                      "Will the money go to my bank account or my card?",
-                      "Do you need the tracking number of the return?")},
-    "cancellation": {"de": ("Was wäre das für ein Angebot genau?", "Und bis wann läuft mein Vertrag noch?",
-                            "Hm, das klingt interessant. Gilt das dauerhaft?"),
-                     "en": ("What exactly would that offer be?", "And when does my contract end?",
-                            "Hm, that sounds interesting. Is that permanent?")},
-    "device": {"de": ("Ich habe das Gerät schon neu gestartet, das hat nichts gebracht.",
-                      "Muss ich zu Hause sein, wenn ein Techniker kommt?", "Wie lange wird das dauern?"),
-               "en": ("I've already restarted it, that didn't help.",
-                      "Do I need to be at home if a technician comes?", "How long will that take?")},
-    "product": {"de": ("Und wie lange ist die Lieferzeit?", "Gibt es dazu gerade ein Angebot?",
-                       "Kann ich das auch in der Filiale abholen?"),
-                "en": ("And how long is delivery?", "Is there an offer on it at the moment?",
-                       "Can I pick it up in a store?")},
-    "complaint": {"de": ("Und wann kann ich mit einer Antwort rechnen?",
-                         "Ich erwarte schon eine kleine Entschädigung.",
-                         "Bitte sorgen Sie dafür, dass sich diesmal wirklich jemand meldet."),
-                  "en": ("And when can I expect an answer?", "I do expect some compensation.",
-                         "Please make sure someone actually gets back to me this time.")},
-    "checkout": {"de": ("Ah, jetzt sehe ich es. Wird der Rabatt direkt abgezogen?",
-                        "Es klappt immer noch nicht.", "Kann ich die Bestellung auch telefonisch aufgeben?"),
-                 "en": ("Ah, now I see it. Is the discount taken off straight away?",
-                        "It still doesn't work.", "Can I place the order by phone instead?")},
+    "delivery": {
+        "de": (
+            "Ok, und wann genau kommt sie jetzt?",
+            "Kann ich das Paket auch in einer Packstation abholen?",
+            "Und was ist, wenn ich dann nicht zu Hause bin?",
+            "Bekomme ich eine neue Sendungsnummer?",
+        ),
+        "en": (
+            "Ok, and when will it arrive?",
+            "Can I pick the parcel up from a locker instead?",
+            "And what if I'm not at home then?",
+            "Will I get a new tracking number?",
+        ),
+    },
+    "payment": {
+        "de": (
+            "Kann ich auch per PayPal zahlen?",
+            "Muss ich jetzt Mahngebühren zahlen?",
+            "Und läuft die nächste Abbuchung dann wieder normal?",
+        ),
+        "en": (
+            "Can I pay by PayPal instead?",
+            "Will there be a late fee?",
+            "And will the next payment go through normally again?",
+        ),
+    },
+    "return": {
+        "de": (
+            "Wie lange dauert die Erstattung denn normalerweise?",
+            "Geht das Geld auf mein Konto oder auf die Karte?",
+            "Brauchen Sie noch die Sendungsnummer der Rücksendung?",
+        ),
+        "en": (
+            "How long does a refund usually take?",
+            "Will the money go to my bank account or my card?",
+            "Do you need the tracking number of the return?",
+        ),
+    },
+    "cancellation": {
+        "de": (
+            "Was wäre das für ein Angebot genau?",
+            "Und bis wann läuft mein Vertrag noch?",
+            "Hm, das klingt interessant. Gilt das dauerhaft?",
+        ),
+        "en": (
+            "What exactly would that offer be?",
+            "And when does my contract end?",
+            "Hm, that sounds interesting. Is that permanent?",
+        ),
+    },
+    "device": {
+        "de": (
+            "Ich habe das Gerät schon neu gestartet, das hat nichts gebracht.",
+            "Muss ich zu Hause sein, wenn ein Techniker kommt?",
+            "Wie lange wird das dauern?",
+        ),
+        "en": (
+            "I've already restarted it, that didn't help.",
+            "Do I need to be at home if a technician comes?",
+            "How long will that take?",
+        ),
+    },
+    "product": {
+        "de": (
+            "Und wie lange ist die Lieferzeit?",
+            "Gibt es dazu gerade ein Angebot?",
+            "Kann ich das auch in der Filiale abholen?",
+        ),
+        "en": (
+            "And how long is delivery?",
+            "Is there an offer on it at the moment?",
+            "Can I pick it up in a store?",
+        ),
+    },
+    "complaint": {
+        "de": (
+            "Und wann kann ich mit einer Antwort rechnen?",
+            "Ich erwarte schon eine kleine Entschädigung.",
+            "Bitte sorgen Sie dafür, dass sich diesmal wirklich jemand meldet.",
+        ),
+        "en": (
+            "And when can I expect an answer?",
+            "I do expect some compensation.",
+            "Please make sure someone actually gets back to me this time.",
+        ),
+    },
+    "checkout": {
+        "de": (
+            "Ah, jetzt sehe ich es. Wird der Rabatt direkt abgezogen?",
+            "Es klappt immer noch nicht.",
+            "Kann ich die Bestellung auch telefonisch aufgeben?",
+        ),
+        "en": (
+            "Ah, now I see it. Is the discount taken off straight away?",
+            "It still doesn't work.",
+            "Can I place the order by phone instead?",
+        ),
+    },
 }
-_CLOSINGS: Final = {"de": ("Danke, das hilft mir weiter!", "Alles klar, vielen Dank!",
-                           "Super, danke für die schnelle Hilfe.", "Ok, danke. Schönen Tag noch!"),
-                    "en": ("Thanks, that helps!", "Great, thank you!", "Ok, thanks. Have a nice day!",
-                           "Perfect, thanks for the quick help.")}
+_CLOSINGS: Final = {
+    "de": (
+        "Danke, das hilft mir weiter!",
+        "Alles klar, vielen Dank!",
+        "Super, danke für die schnelle Hilfe.",
+        "Ok, danke. Schönen Tag noch!",
+    ),
+    "en": (
+        "Thanks, that helps!",
+        "Great, thank you!",
+        "Ok, thanks. Have a nice day!",
+        "Perfect, thanks for the quick help.",
+    ),
+}
 _ASKS_ORDER: Final = re.compile(r"bestellnummer|auftragsnummer|order (?:number|no)", re.IGNORECASE)
 _OFFERS_COBROWSE: Final = re.compile(r"co-?brows|bildschirm|mitsehen|screen|show you|zeigen", re.IGNORECASE)
-_OFFERS_VOUCHER: Final = re.compile(r"gutschein|voucher|entschädigung|compensat|goodwill|kulanz",
-                                    re.IGNORECASE)
+_OFFERS_VOUCHER: Final = re.compile(
+    r"gutschein|voucher|entschädigung|compensat|goodwill|kulanz", re.IGNORECASE
+)
 _OFFERS_CALLBACK: Final = re.compile(r"rückruf|zurückrufen|call you back|callback|call back", re.IGNORECASE)
 
 
-def make_customer_reply(rng: random.Random, customer: dict[str, Any], opening: dict[str, Any],
-                        agent_text: str, turn: int) -> str | None:
+def make_customer_reply(
+    rng: random.Random, customer: dict[str, Any], opening: dict[str, Any], agent_text: str, turn: int
+) -> str | None:
     """The customer's answer to `agent_text`, or None once they are done.
 
     `turn` counts the replies this customer already sent after the opening (0 for the first reply), which
@@ -1792,15 +2850,24 @@ def make_customer_reply(rng: random.Random, customer: dict[str, Any], opening: d
         found = re.search(r"\b\d{5,7}\b", str(opening.get("text", "")))
         if found:
             return f"Die Bestellnummer ist {found.group()}." if de else f"It's {found.group()}."
-        return ("Die Nummer habe ich gerade nicht zur Hand, sie müsste in meinem Kundenkonto stehen." if de
-                else "I don't have the number to hand, it should be in my account.")
+        return (
+            "Die Nummer habe ich gerade nicht zur Hand, sie müsste in meinem Kundenkonto stehen."
+            if de
+            else "I don't have the number to hand, it should be in my account."
+        )
     if _OFFERS_COBROWSE.search(agent_text):
         if customer.get("consents", {}).get("cobrowse"):
-            return rng.choice(("Ja, gerne, zeigen Sie es mir.", "Ja, das wäre super.") if de else
-                              ("Sure, go ahead and show me.", "Yes please, show me."))
+            return rng.choice(
+                ("Ja, gerne, zeigen Sie es mir.", "Ja, das wäre super.")
+                if de
+                else ("Sure, go ahead and show me.", "Yes please, show me.")
+            )
         # No cobrowse consent: the customer declines, as the consent says.
-        return ("Lieber nicht. Können Sie es mir einfach beschreiben?" if de
-                else "I'd rather not. Can you just describe it?")
+        return (
+            "Lieber nicht. Können Sie es mir einfach beschreiben?"
+            if de
+            else "I'd rather not. Can you just describe it?"
+        )
     if _OFFERS_VOUCHER.search(agent_text):
         return "Oh, das ist nett, danke!" if de else "Oh, that's nice, thank you!"
     if _OFFERS_CALLBACK.search(agent_text):

@@ -22,6 +22,7 @@ from workstation.domain.models import (
     Message,
     Presence,
     Record,
+    RelevanceFeedback,
     TimelineEvent,
     utcnow,
 )
@@ -239,6 +240,9 @@ class SyncService(QObject):
                     item.target, str(item.payload["wrapup_code"]), key=item.key
                 )
                 self._store.complete(item.id, conversations=[conv])
+            elif item.kind == "feedback":
+                await self._api.send_feedback(RelevanceFeedback.model_validate(item.payload), key=item.key)
+                self._store.complete(item.id)
             elif item.kind == "presence":
                 await self._api.set_presence(Presence(item.payload["presence"]), key=item.key)
                 self._store.complete(item.id)
