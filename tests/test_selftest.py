@@ -27,8 +27,8 @@ def _self_test(env: dict[str, str] | None = None) -> subprocess.CompletedProcess
     )
 
 
-def test_self_test_passes_and_reports_timings() -> None:
-    result = _self_test()
+def test_self_test_passes_and_reports_timings(tmp_path: Path) -> None:
+    result = _self_test({"TMPDIR": str(tmp_path)})
     assert result.returncode == 0, result.stdout + result.stderr
     (line,) = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
     report = json.loads(line)
@@ -42,6 +42,7 @@ def test_self_test_passes_and_reports_timings() -> None:
     ):
         assert report[key] > 0
     assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # its temporary directory is gone again
 
 
 def test_self_test_names_the_failed_step() -> None:

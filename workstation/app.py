@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -210,7 +211,13 @@ async def run_desktop(args: argparse.Namespace, started: float) -> int:
             )  # type: ignore[union-attr]
             settings.save(paths.settings_file)
         notifier = Notifier(window, paths.cache, sound=settings.offer_sound, popup=settings.offer_popup)
-        window.bind(workstation.session, workstation.inbox, workstation.context, workstation.sync, notifier)
+        window.bind(
+            workstation.session,
+            workstation.inbox,
+            workstation.context,
+            workstation.sync,
+            notifier,
+        )
         workstation.sync.start()
         await workstation.inbox.refresh()
         await closed
@@ -219,6 +226,8 @@ async def run_desktop(args: argparse.Namespace, started: float) -> int:
         await window.shutdown()
         if workstation is not None:
             await workstation.close()
+        if args.temp_basedir:
+            shutil.rmtree(paths.data.parent, ignore_errors=True)
 
 
 async def _remote_login(

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -45,6 +46,7 @@ async def run_self_test(args: argparse.Namespace, started: float) -> int:
 
     timings: dict[str, Any] = {}
     step = "start"
+    base: Paths | None = None
     window: MainWindow | None = None
     workstation: Workstation | None = None
     customer_http: httpx.AsyncClient | None = None
@@ -90,7 +92,13 @@ async def run_self_test(args: argparse.Namespace, started: float) -> int:
 
         workstation = await within(step, connect(base, server.url, login, secrets=secrets, server=server))
         notifier = Notifier(window, base.cache, sound=False, popup=True)
-        window.bind(workstation.session, workstation.inbox, workstation.context, workstation.sync, notifier)
+        window.bind(
+            workstation.session,
+            workstation.inbox,
+            workstation.context,
+            workstation.sync,
+            notifier,
+        )
         workstation.sync.start()
         await within(
             "connect push stream", next_emission(workstation.sync.connection_changed, lambda on, _d: on)
@@ -207,6 +215,9 @@ async def run_self_test(args: argparse.Namespace, started: float) -> int:
             window.close()
         if workstation is not None:
             await workstation.close()
+        if base is not None:
+            # A temporary directory is the self-test's own: leave nothing behind.
+            shutil.rmtree(base.data.parent, ignore_errors=True)
 
 
 def _fail(step: str, reason: str, timings: dict[str, Any]) -> int:
