@@ -130,3 +130,32 @@ def test_simulator_seeds_customers_with_history_and_chats_back(tmp_path: Path) -
     finally:
         helper.http.close()
         server.stop()
+
+
+
+def test_accepted_connections_have_nagle_switched_off() -> None:
+    # asyncio sets TCP_NODELAY only on sockets created as IPPROTO_TCP; without it each response
+    # waited for the client's 40 ms delayed ACK.
+    import asyncio
+    import socket
+
+    from workstation.server.runner import bind_socket
+
+    async def main() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        async def on_connect(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        listener = bind_socket("127.0.0.1", 0)
+        server = await asyncio.start_server(on_connect, sock=listener)
+        _reader, writer = await asyncio.open_connection(*listener.getsockname())
+        result = await asyncio.wait_for(accepted, 5)
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        return result
+
+    assert asyncio.run(main()) != 0
