@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import SignalInstance
 
 
-async def next_emission(
+def next_emission(
     signal: SignalInstance, predicate: Callable[..., bool] | None = None, *, timeout: float = 10.0
-) -> tuple[Any, ...]:
-    """The arguments of the next emission of `signal` (for which `predicate` holds)."""
+) -> Coroutine[Any, Any, tuple[Any, ...]]:
+    """The arguments of the next emission of `signal` (for which `predicate` holds).
+
+    The slot is connected *now*, not when the result is first awaited, so an emission that happens
+    between setting up the wait and awaiting it is not lost.
+    """
     future: asyncio.Future[tuple[Any, ...]] = asyncio.get_event_loop().create_future()
 
     def slot(*args: Any) -> None:
@@ -20,7 +24,11 @@ async def next_emission(
             future.set_result(args)
 
     signal.connect(slot)
-    try:
-        return await asyncio.wait_for(future, timeout)
-    finally:
-        signal.disconnect(slot)
+
+    async def wait() -> tuple[Any, ...]:
+        try:
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            signal.disconnect(slot)
+
+    return wait()
