@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLocale, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
@@ -100,6 +100,10 @@ class ConversationView(QWidget):
         super().__init__(parent)
         self.conversation = conversation
         self.setObjectName(f"conversation-{conversation.id}")
+        self._scroll_when_shown = False
+        self._scroll_timer = QTimer(self)
+        self._scroll_timer.setSingleShot(True)
+        self._scroll_timer.setInterval(100)
 
         self.transcript_model = _ColouredTranscript(self)
         self.transcript_view = QListView()
@@ -109,7 +113,11 @@ class ConversationView(QWidget):
         self.transcript_view.setSpacing(3)
         self.transcript_view.setUniformItemSizes(False)
         self.transcript_view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        # Long transcripts are laid out in batches between events instead of all at once.
+        self.transcript_view.setLayoutMode(QListView.LayoutMode.Batched)
+        self.transcript_view.setBatchSize(100)
 
+        self._scroll_timer.timeout.connect(self.transcript_view.scrollToBottom)
         self.reply_edit = ReplyEdit()
         self.reply_edit.setObjectName("replyEdit")
         self.reply_edit.setPlaceholderText(self.tr("Type a reply — Enter sends, Shift+Enter for a new line"))
@@ -168,10 +176,23 @@ class ConversationView(QWidget):
         self.transcript_view.scrollToBottom()
 
     def add_transcript(self, entries: list[TranscriptEntry]) -> None:
+        if not self.isVisible():
+            # A background tab does not lay out its transcript for every message (that relayout of
+            # every row was the GUI's biggest cost under load); it scrolls once when shown.
+            self.transcript_model.upsert(entries)
+            self._scroll_when_shown = True
+            return
         bar = self.transcript_view.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 4
         self.transcript_model.upsert(entries)
-        if at_bottom:
+        if at_bottom and not self._scroll_timer.isActive():
+            # One scroll per burst: scrollToBottom lays out every (word-wrapped) row.
+            self._scroll_timer.start()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._scroll_when_shown:
+            self._scroll_when_shown = False
             self.transcript_view.scrollToBottom()
 
     def show_context(self, context: CustomerContext, freshness: str) -> None:
