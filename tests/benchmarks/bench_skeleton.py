@@ -1,0 +1,371 @@
+"""Benchmarks of the walking skeleton: start-up, screen pop, GUI-thread stalls under chat load.
+
+    .venv/bin/python tests/benchmarks/bench_skeleton.py [--quick] [--only startup|screenpop|stall]
+
+Prints medians and p95s next to the targets; measures, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def row(name: str, values: list[float], target: str, unit: str = "ms") -> None:
+    print(
+        f"  {name:<44} n={len(values):<5} median {statistics.median(values):8.1f} {unit}"
+        f"   p95 {pct(values, 95):8.1f} {unit}   max {max(values):8.1f} {unit}   target {target}"
+    )
+
+
+# --- 1. process start to window shown -------------------------------------------------------------
+
+
+def bench_startup(runs: int) -> None:
+    print(f"\nStart-up: process start → main window shown ({runs} runs, embedded backend, fresh basedir)")
+    in_process: list[float] = []
+    from_spawn: list[float] = []
+    for _ in range(runs):
+        base = Path(tempfile.mkdtemp(prefix="bench-start-"))
+        spawned = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "main.py"), "--basedir", str(base), "--log-level", "info"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stderr is not None
+        try:
+            for line in proc.stderr:
+                match = re.search(r"window shown after (\d+) ms", line)
+                if match:
+                    from_spawn.append((time.perf_counter() - spawned) * 1000)
+                    in_process.append(float(match.group(1)))
+                    break
+        finally:
+            proc.terminate()
+            try:
+                proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+            shutil.rmtree(base, ignore_errors=True)
+    row("main.py first line → window shown", in_process, "≤ 1500 ms (median)")
+    row("process spawn → window shown (incl. interpreter)", from_spawn, "—")
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", str(ROOT / "main.py"), "--self-test", "--log-level", "warning"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    heavy = sorted({m for m in ("QtWebEngine", "pyqtgraph") if m in result.stderr})
+    print(f"  heavy modules imported during a full self-test run: {', '.join(heavy) or 'none'}")
+    report = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
+    print(f"  self-test timings: {report[-1] if report else 'n/a'}")
+
+
+# --- shared: a real backend and a signed-in desktop on one qasync loop ------------------------------
+
+
+class Harness:
+    def __init__(self, events_per_customer: int, max_chats: int = 3) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from tests.conftest import seed, start_server
+        from workstation.app import _install_qt_message_handler
+
+        _install_qt_message_handler()
+        self.app = QApplication.instance() or QApplication([])
+        self.tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+        self.server = start_server(self.tmp / "backend", offer_timeout=60)
+        seed(self.server, events_per_customer=events_per_customer)
+        backend = self.server.backend
+        assert backend is not None
+        self.service_token = self.server.call(lambda: backend.issue_token(backend.service_principal()))
+        if max_chats != 3:
+            self.server.call(lambda: _set_max_chats(backend, "a-demo", max_chats))
+
+    async def open(self) -> None:
+        from tests.ui.conftest import FAST_BACKOFF
+        from workstation.app import connect, settle_memory
+        from workstation.domain.models import Presence
+        from workstation.paths import Paths
+        from workstation.services.waiting import next_emission
+        from workstation.store.secrets import MemorySecretStore
+        from workstation.ui.main_window import MainWindow
+        from workstation.ui.notifier import Notifier
+
+        paths = Paths.under(self.tmp / "desk").create()
+        self.window = MainWindow(sound=False, popup=False)
+        self.window.show()
+
+        async def login(session: Any) -> Any:
+            return await session.login("demo", "demo", remember=False)
+
+        self.ws = await connect(
+            paths, self.server.url, login, secrets=MemorySecretStore(), backoff=FAST_BACKOFF
+        )
+        notifier = Notifier(self.window, paths.cache, sound=False, popup=False)
+        self.window.bind(self.ws.session, self.ws.inbox, self.ws.context, self.ws.sync, notifier)
+        online = next_emission(self.ws.sync.connection_changed, lambda on, _d: on)
+        self.ws.sync.start()
+        await online
+        await self.ws.inbox.refresh()
+        settle_memory()
+        done = next_emission(self.ws.sync.write_completed, lambda kind, _t: kind == "presence")
+        self.window.set_presence(Presence.AVAILABLE)
+        await done
+
+    async def close(self) -> None:
+        await self.window.shutdown()
+        await self.ws.close()
+        self.window.close()
+        self.server.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _set_max_chats(backend: Any, agent_id: str, count: int) -> None:
+    from sqlalchemy.orm import Session
+
+    from workstation.server.db import AgentRow
+
+    with Session(backend.engine) as db:
+        row_ = db.get(AgentRow, agent_id)
+        row_.max_chats = count
+        db.commit()
+
+
+def run_on_qasync(coro_factory: Any) -> Any:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.instance() or QApplication([])
+    return qasync.run(coro_factory())
+
+
+# --- 2. offer received → conversation tab shown -------------------------------------------------------
+
+
+def bench_screen_pop(offers: int) -> None:
+    print(
+        f"\nScreen pop: offer received → tab shown with transcript and timeline ({offers} offers, 200 events)"
+    )
+
+    async def main() -> None:
+        import httpx
+
+        from workstation.services.waiting import next_emission
+
+        harness = Harness(events_per_customer=200)
+        await harness.open()
+        window, ws = harness.window, harness.ws
+        pop: list[float] = []
+        refreshed: list[float] = []
+        with_timeline = 0
+        async with httpx.AsyncClient(base_url=harness.server.url, trust_env=False, timeout=10) as http:
+            for i in range(offers):
+                customer = ("c-1", "c-2", "c-3")[i % 3]
+                offered = next_emission(ws.inbox.offer_received, timeout=15)
+                response = await http.post(
+                    "/api/v1/customer/chats",
+                    json={"customer_id": customer, "text": f"Frage {i}", "topic": "delivery"},
+                    headers={"Authorization": f"Bearer {harness.service_token}"},
+                )
+                conv_id = response.json()["conversation"]["id"]
+                (pending,) = await offered
+                t0 = time.perf_counter()
+                shown = next_emission(window.conversation_shown, lambda cid, c=conv_id: cid == c, timeout=15)
+                fresh = next_emission(
+                    ws.context.context_refreshed, lambda cid, c=customer: cid == c, timeout=15
+                )
+                window.accept_offer(pending.offer.id)
+                await shown
+                pop.append((time.perf_counter() - t0) * 1000)
+                view = window.views[conv_id]
+                assert view.transcript_model.rowCount() >= 1
+                with_timeline += view.timeline_model.rowCount() > 0
+                await fresh
+                refreshed.append((time.perf_counter() - t0) * 1000)
+                closed = next_emission(ws.sync.write_completed, lambda kind, _t: kind == "close", timeout=15)
+                ws.inbox.close(conv_id, "resolved")
+                await closed
+        row("offer received → tab shown (accept round trip incl.)", pop, "≤ 100 ms (p95)")
+        row("offer received → customer context refreshed", refreshed, "—")
+        print(f"  tabs with a timeline at first paint (from the cache): {with_timeline}/{offers}")
+        await harness.close()
+
+    run_on_qasync(main)
+
+
+# --- 3. GUI-thread stalls while 20 conversations get 10 messages/s each -------------------------------
+
+
+def bench_stall(seconds: float, conversations: int = 20, rate: float = 10.0) -> None:
+    print(
+        f"\nGUI stall: {conversations} conversations × {rate:.0f} messages/s for {seconds:.0f} s "
+        f"(10 ms heartbeat lateness, {os.cpu_count()} CPUs)"
+    )
+
+    async def main() -> None:
+        import httpx
+        from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+
+        from workstation.services.waiting import next_emission
+
+        harness = Harness(events_per_customer=50, max_chats=conversations)
+        await harness.open()
+        window, ws = harness.window, harness.ws
+        chats: list[dict[str, Any]] = []
+        async with httpx.AsyncClient(base_url=harness.server.url, trust_env=False, timeout=10) as http:
+            for i in range(conversations):
+                offered = next_emission(ws.inbox.offer_received, timeout=15)
+                response = await http.post(
+                    "/api/v1/customer/chats",
+                    json={"customer_id": ("c-1", "c-2", "c-3")[i % 3], "text": f"Hallo {i}"},
+                    headers={"Authorization": f"Bearer {harness.service_token}"},
+                )
+                chats.append(response.json())
+                (pending,) = await offered
+                shown = next_emission(window.conversation_shown, timeout=15)
+                window.accept_offer(pending.offer.id)
+                await shown
+
+        lateness: list[float] = []
+        clock = QElapsedTimer()
+        heartbeat = QTimer()
+        heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+        heartbeat.setInterval(10)
+        last = [0]
+
+        def beat() -> None:
+            now = clock.elapsed()
+            lateness.append(max(0.0, now - last[0] - 10))
+            last[0] = now
+
+        heartbeat.timeout.connect(beat)
+
+        async def measure(duration: float) -> list[float]:
+            lateness.clear()
+            clock.start()
+            last[0] = 0
+            heartbeat.start()
+            await asyncio.sleep(duration)
+            heartbeat.stop()
+            return list(lateness[1:])
+
+        idle = await measure(5.0)
+        # The customers are other processes, as in life: load generation must not take the GUI's GIL.
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        results = ctx.Queue()
+        workers = 2  # more loader processes than cores would starve the GUI by themselves
+        plan = [(c["conversation"]["id"], c["customer_token"]) for c in chats]
+        procs = [
+            ctx.Process(
+                target=load_worker,
+                args=(harness.server.url, plan[w::workers], rate, seconds, results),
+                daemon=True,
+            )
+            for w in range(workers)
+        ]
+        for proc in procs:
+            proc.start()
+        await asyncio.sleep(1.0)  # let the workers import and connect before measuring
+        loaded = await measure(seconds)
+        sent, failures = [0], [0]
+        for _ in procs:
+            ok, bad = await asyncio.get_running_loop().run_in_executor(None, results.get)
+            sent[0] += ok
+            failures[0] += bad
+        for proc in procs:
+            proc.join()
+        expected = sent[0] + conversations  # plus each chat's opening message
+
+        def shown() -> int:
+            return sum(v.transcript_model.rowCount() for v in window.views.values())
+
+        deadline = time.monotonic() + 20
+        while shown() < expected and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        row("heartbeat lateness, idle", idle, "—")
+        row("heartbeat lateness under load", loaded, "≤ 50 ms (max)")
+        over = sum(1 for v in loaded if v > 50)
+        print(
+            f"  longest stall under load: {max(loaded):.1f} ms; p99 {pct(loaded, 99):.1f} ms; "
+            f"beats later than 50 ms: {over} of {len(loaded)}"
+        )
+        print(
+            f"  messages sent {sent[0]} ({sent[0] / seconds:.0f}/s, {failures[0]} refused), "
+            f"shown in transcripts {shown() - conversations}"
+        )
+        await harness.close()
+
+    run_on_qasync(main)
+
+
+def load_worker(url: str, plan: list[tuple[str, str]], rate: float, seconds: float, results: Any) -> None:
+    """Customers posting messages at `rate` per conversation, paced by schedule (a separate process)."""
+    import httpx
+
+    interval = 1.0 / (rate * len(plan))
+    ok = bad = n = 0
+    with httpx.Client(base_url=url, trust_env=False, timeout=10) as client:
+        time.sleep(1.0)
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            conversation_id, token = plan[n % len(plan)]
+            response = client.post(
+                f"/api/v1/customer/chats/{conversation_id}/messages",
+                json={"text": f"Nachricht {n}"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            ok, bad = (ok + 1, bad) if response.status_code == 201 else (ok, bad + 1)
+            n += 1
+            delay = start + n * interval - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+    results.put((ok, bad))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
+    parser.add_argument("--only", choices=["startup", "screenpop", "stall"])
+    args = parser.parse_args()
+    if args.only in (None, "startup"):
+        bench_startup(2 if args.quick else 5)
+    if args.only in (None, "screenpop"):
+        bench_screen_pop(10 if args.quick else 50)
+    if args.only in (None, "stall"):
+        bench_stall(5 if args.quick else 30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
