@@ -306,5 +306,7 @@ def test_relevance_feedback_is_stored_idempotently_and_needs_a_reason_to_dismiss
     no_reason = {**feedback, "reason": None}
     refused = backend.http.post(f"{API}/relevance/feedback", json=no_reason, headers=demo)
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "reason_required"
-    bad_reason = backend.http.post(f"{API}/relevance/feedback", json={**feedback, "reason": "meh"}, headers=demo)
+    bad_reason = backend.http.post(
+        f"{API}/relevance/feedback", json={**feedback, "reason": "meh"}, headers=demo
+    )
     assert bad_reason.status_code == 400
