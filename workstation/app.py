@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from workstation.store.cache import CacheStore
     from workstation.store.secrets import SecretStore
     from workstation.ui.main_window import MainWindow
+    from workstation.ui.notifier import Notifier
 
 log = logging.getLogger("workstation")
 
@@ -143,6 +144,12 @@ async def connect(
     return Workstation(paths, http, api, session, store, sync, inbox, context, server)
 
 
+def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> None:
+    """Show `workstation` in `window` and start its push stream and outbox."""
+    window.bind(workstation.session, workstation.inbox, workstation.context, workstation.sync, notifier)
+    workstation.sync.start()
+
+
 def settle_memory() -> None:
     """Move everything start-up created out of the collector's way.
 
@@ -223,14 +230,7 @@ async def run_desktop(args: argparse.Namespace, started: float) -> int:
             )  # type: ignore[union-attr]
             settings.save(paths.settings_file)
         notifier = Notifier(window, paths.cache, sound=settings.offer_sound, popup=settings.offer_popup)
-        window.bind(
-            workstation.session,
-            workstation.inbox,
-            workstation.context,
-            workstation.sync,
-            notifier,
-        )
-        workstation.sync.start()
+        attach(window, workstation, notifier)
         await workstation.inbox.refresh()
         settle_memory()
         await closed

@@ -37,7 +37,14 @@ async def run_self_test(args: argparse.Namespace, started: float) -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from workstation.app import DEMO_USER, Workstation, connect, make_secret_store, start_embedded_backend
+    from workstation.app import (
+        DEMO_USER,
+        Workstation,
+        attach,
+        connect,
+        make_secret_store,
+        start_embedded_backend,
+    )
     from workstation.domain.models import ConversationState, Presence
     from workstation.paths import Paths
     from workstation.services.waiting import next_emission
@@ -92,14 +99,7 @@ async def run_self_test(args: argparse.Namespace, started: float) -> int:
 
         workstation = await within(step, connect(base, server.url, login, secrets=secrets, server=server))
         notifier = Notifier(window, base.cache, sound=False, popup=True)
-        window.bind(
-            workstation.session,
-            workstation.inbox,
-            workstation.context,
-            workstation.sync,
-            notifier,
-        )
-        workstation.sync.start()
+        attach(window, workstation, notifier)
         await within(
             "connect push stream", next_emission(workstation.sync.connection_changed, lambda on, _d: on)
         )

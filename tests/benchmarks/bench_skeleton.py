@@ -110,7 +110,7 @@ class Harness:
 
     async def open(self) -> None:
         from tests.ui.conftest import FAST_BACKOFF
-        from workstation.app import connect, settle_memory
+        from workstation.app import attach, connect, settle_memory
         from workstation.domain.models import Presence
         from workstation.paths import Paths
         from workstation.services.waiting import next_emission
@@ -129,9 +129,8 @@ class Harness:
             paths, self.server.url, login, secrets=MemorySecretStore(), backoff=FAST_BACKOFF
         )
         notifier = Notifier(self.window, paths.cache, sound=False, popup=False)
-        self.window.bind(self.ws.session, self.ws.inbox, self.ws.context, self.ws.sync, notifier)
         online = next_emission(self.ws.sync.connection_changed, lambda on, _d: on)
-        self.ws.sync.start()
+        attach(self.window, self.ws, notifier)
         await online
         await self.ws.inbox.refresh()
         settle_memory()

@@ -12,7 +12,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from tests.conftest import Backend
-from workstation.app import Workstation, connect
+from workstation.app import Workstation, attach, connect
 from workstation.client.events import Backoff
 from workstation.paths import Paths
 from workstation.services.session import SessionService
@@ -85,10 +85,7 @@ def open_desk(loop: asyncio.AbstractEventLoop, base: Path, url: str, username: s
     ws = loop.run_until_complete(
         connect(paths, url, login, secrets=MemorySecretStore(), backoff=FAST_BACKOFF)
     )
-    window.bind(
-        ws.session, ws.inbox, ws.context, ws.sync, Notifier(window, paths.cache, sound=False, popup=True)
-    )
-    ws.sync.start()
+    attach(window, ws, Notifier(window, paths.cache, sound=False, popup=True))
     desk = Desk(loop, window, ws)
     desk.wait_until(lambda: ws.sync.online)
     desk.run(ws.inbox.refresh())

@@ -713,11 +713,7 @@ class Backend:
             )
         return Conversation(
             id=row.id,
-            customer=CustomerSummary(
-                id=row.customer_id,
-                name=customer.name if customer else "?",
-                language=customer.language if customer else "en",
-            ),
+            customer=_summary(row.customer_id, customer),
             channel=row.channel,
             topic=row.topic,
             language=row.language,
@@ -918,11 +914,7 @@ class Backend:
         return Offer(
             id=row.id,
             conversation_id=conv.id,
-            customer=CustomerSummary(
-                id=conv.customer_id,
-                name=customer.name if customer else "?",
-                language=customer.language if customer else "en",
-            ),
+            customer=_summary(conv.customer_id, customer),
             channel=conv.channel,
             topic=conv.topic,
             language=conv.language,
@@ -1009,6 +1001,13 @@ def _agent(row: AgentRow) -> Agent:
         languages=tuple(row.languages),
         max_chats=row.max_chats,
         presence=Presence(row.presence),
+    )
+
+
+def _summary(customer_id: str, row: CustomerRow | None) -> CustomerSummary:
+    # A conversation outlives nothing, but a half-migrated database must not crash a listing.
+    return CustomerSummary(
+        id=customer_id, name=row.name if row else "?", language=row.language if row else "en"
     )
 
 
