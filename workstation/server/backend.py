@@ -277,18 +277,7 @@ class Backend:
             stored = row.password_hash if row else hash_password("x", salt=b"0" * 16)
             if not verify_password(password, stored) or row is None:
                 raise BackendError(401, "invalid_credentials", "Unknown user or wrong password.")
-            token = secrets.token_urlsafe(32)
-            now = utcnow()
-            uow.db.add(
-                TokenRow(
-                    digest=_digest(token),
-                    agent_id=row.id,
-                    scope="agent",
-                    created_at=now,
-                    expires_at=now + self.config.token_ttl,
-                )
-            )
-            return token, _agent(row)
+            return self._mint_token(uow.db, scope="agent", agent_id=row.id), _agent(row)
 
     def logout(self, token: str) -> None:
         with self._uow() as uow:
@@ -322,18 +311,25 @@ class Backend:
 
     def issue_token(self, principal: Principal) -> str:
         """A bearer token for an in-process principal (tests and the simulator drive HTTP with it)."""
+        with self._uow() as uow:
+            return self._mint_token(uow.db, scope="agent", agent_id=principal.agent_id)
+
+    def _mint_token(
+        self, db: DbSession, *, scope: str, agent_id: str | None = None, conversation_id: str | None = None
+    ) -> str:
+        """A new bearer token; only its digest is stored."""
         token = secrets.token_urlsafe(32)
         now = utcnow()
-        with self._uow() as uow:
-            uow.db.add(
-                TokenRow(
-                    digest=_digest(token),
-                    agent_id=principal.agent_id,
-                    scope="agent",
-                    created_at=now,
-                    expires_at=now + self.config.token_ttl,
-                )
+        db.add(
+            TokenRow(
+                digest=_digest(token),
+                agent_id=agent_id,
+                conversation_id=conversation_id,
+                scope=scope,
+                created_at=now,
+                expires_at=now + self.config.token_ttl,
             )
+        )
         return token
 
     def get_agent(self, agent_id: str) -> Agent:
@@ -556,16 +552,7 @@ class Backend:
                     at=now,
                 )
             )
-            token = secrets.token_urlsafe(32)
-            uow.db.add(
-                TokenRow(
-                    digest=_digest(token),
-                    conversation_id=conv.id,
-                    scope="customer",
-                    created_at=now,
-                    expires_at=now + self.config.token_ttl,
-                )
-            )
+            token = self._mint_token(uow.db, scope="customer", conversation_id=conv.id)
             uow.db.flush()
             result = self._conversation(uow.db, conv)
         self.wake_router()
