@@ -53,6 +53,8 @@ def aloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     asyncio.set_event_loop(loop)
     yield loop
     asyncio.set_event_loop(None)
+    # Closed here, while Qt still exists; left to the garbage collector it fails at exit.
+    loop.close()
 
 
 class Desk:
