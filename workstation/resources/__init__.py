@@ -1,0 +1,1 @@
+"""Resources shipped with the application (found through importlib.resources, frozen or from source)."""
