@@ -57,7 +57,9 @@ __all__ = [
     "Operand",
     "Or",
     "compile_expression",
+    "parse_expression",
     "render_value",
+    "to_source",
 ]
 
 Attributes: TypeAlias = Mapping[str, object]
@@ -106,7 +108,9 @@ _OPERATOR_HINTS: Final = {
 _SPACE = re.compile(r"\s+")
 # Identifiers may use any Unicode letter: attribute keys come from JSON, which allows them.
 _NAME = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
+# ASCII digits only: str.isdigit() and \d also accept superscripts and other scripts' digits.
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_DIGITS: Final = frozenset("0123456789")
 _NUMBER_TAIL = re.compile(r"[\w.]+")
 # Runs of these characters are read whole so that `===` or `<>` is reported as one unknown
 # operator rather than as a confusing `==` followed by a stray `=`.
@@ -177,7 +181,7 @@ def _tokenize(source: str) -> list[_Token]:
             tokens.append(_Token("literal", source[i:end], i, end, text))
             i = end
             continue
-        if ch.isdigit() or (ch == "-" and i + 1 < n and source[i + 1].isdigit()):
+        if ch in _DIGITS or (ch == "-" and i + 1 < n and source[i + 1] in _DIGITS):
             number = _NUMBER.match(source, i)
             assert number is not None
             end = number.end()
@@ -802,6 +806,50 @@ class CompiledExpression:
 
     def __repr__(self) -> str:
         return f"CompiledExpression({self.source!r})"
+
+
+def parse_expression(source: str) -> Node:
+    """The syntax tree of `source`; raises ExpressionError (with a position) if it does not parse."""
+    return _Parser(source).parse()
+
+
+def _literal(value: object, text: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return render_value(value)
+    if isinstance(value, float):
+        # repr round-trips every finite float; an overflowed literal (1e999) keeps its own spelling.
+        return repr(value) if value == value and abs(value) != float("inf") else text
+    if isinstance(value, int):
+        return str(value)
+    if _is_list(value):
+        return "[" + ", ".join(_literal(item, text) for item in value) + "]"
+    return text
+
+
+def _operand_source(operand: Operand) -> str:
+    if isinstance(operand, Const):
+        return _literal(operand.value, operand.text)
+    prefix = "" if operand.root == "subject" else operand.root + "."
+    return prefix + ".".join(operand.path) if operand.path else operand.root
+
+
+def to_source(node: Node) -> str:
+    """The canonical text of a tree: parsing it gives the same tree (positions aside).
+
+    Parentheses only where the tree needs them; `=` prints as `==`, keywords upper case.
+    """
+    if isinstance(node, Comparison):
+        return f"{_operand_source(node.left)} {node.op} {_operand_source(node.right)}"
+    if isinstance(node, Not):
+        inner = to_source(node.operand)
+        return f"NOT ({inner})" if isinstance(node.operand, And | Or) else f"NOT {inner}"
+    if isinstance(node, And):
+        return " AND ".join(
+            f"({to_source(op)})" if isinstance(op, And | Or) else to_source(op) for op in node.operands
+        )
+    return " OR ".join(f"({to_source(op)})" if isinstance(op, Or) else to_source(op) for op in node.operands)
 
 
 def compile_expression(source: str) -> CompiledExpression:
