@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from workstation.server.runner import ServerThread
     from workstation.services.customer_context import CustomerContextService
     from workstation.services.inbox import InboxService
+    from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
     from workstation.store.cache import CacheStore
@@ -78,10 +79,12 @@ class Workstation:
     sync: SyncService
     inbox: InboxService
     context: CustomerContextService
+    relevance: RelevanceService
     server: ServerThread | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     async def close(self) -> None:
+        await self.relevance.stop()
         await self.sync.stop()
         await self.http.aclose()
         self.store.close()
@@ -122,8 +125,10 @@ async def connect(
     import httpx
 
     from workstation.client.api import BackendApi
+    from workstation.domain.relevance import RelevanceEngine
     from workstation.services.customer_context import CustomerContextService
     from workstation.services.inbox import InboxService
+    from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
     from workstation.store.cache import CacheStore, open_engine
@@ -141,13 +146,22 @@ async def connect(
     sync = SyncService(api, store, backoff=backoff)
     inbox = InboxService(api, store, sync, session)
     context = CustomerContextService(api, store, sync)
-    return Workstation(paths, http, api, session, store, sync, inbox, context, server)
+    relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
+    return Workstation(paths, http, api, session, store, sync, inbox, context, relevance, server)
 
 
 def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> None:
     """Show `workstation` in `window` and start its push stream and outbox."""
-    window.bind(workstation.session, workstation.inbox, workstation.context, workstation.sync, notifier)
+    window.bind(
+        workstation.session,
+        workstation.inbox,
+        workstation.context,
+        workstation.sync,
+        notifier,
+        workstation.relevance,
+    )
     workstation.sync.start()
+    workstation.relevance.start()
 
 
 def settle_memory() -> None:

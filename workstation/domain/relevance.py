@@ -778,7 +778,7 @@ class _Finder:
                 refunded=True,
             )
             if age > 45 and not mentioned:
-                s.stale = f"settled {_ago(self.now, refunded.at)}"
+                self.found.remove(s)  # routine and settled: not worth a line under hidden
             return
         if returned is not None:
             waited = self.days(returned.at)
@@ -819,7 +819,7 @@ class _Finder:
                 order_state="delivered",
             )
             if self.days(delivered.at) > 45 and not mentioned:
-                s.stale = f"delivered {_ago(self.now, delivered.at)}"
+                self.found.remove(s)  # routine and settled: not worth a line under hidden
             return
         if placed is None and shipped is None and delayed is None:
             return
@@ -1054,7 +1054,7 @@ class _Finder:
                         )
                     )
                     if self.days(last.at) > 14:
-                        s.stale = f"resolved {_ago(self.now, last.at)}"
+                        self.found.remove(s)  # routine and settled: not worth a line under hidden
                     continue
             first = streak[0]
             if self.days(first.at) > 30 and not about_now:
@@ -1128,7 +1128,7 @@ class _Finder:
                     )
                 )
                 if self.days(last.at) > 7:
-                    s.stale = f"cleared {_ago(self.now, last.at)}"
+                    self.found.remove(s)  # routine and settled: not worth a line under hidden
                 continue
             since = ordered[0]
             for event in reversed(ordered):
@@ -1630,7 +1630,7 @@ class RelevanceEngine:
         finder.others()
         finder.requests()
         situations = [s for s in finder.found if s.stale is None]
-        hidden: list[HiddenItem] = [
+        stale = [
             HiddenItem(s.title, f"not current: {s.stale}", refs=tuple(s.refs[:3]))
             for s in finder.found
             if s.stale is not None
@@ -1667,7 +1667,7 @@ class RelevanceEngine:
         }
         main_topic = self._main_topic(said, ivr)
         cards, more_hidden = self._cards(case, situations, facts, main_topic, handled or {})
-        hidden.extend(more_hidden)
+        hidden = [*more_hidden, *stale]
         phase = self._phase(situations, said)
         return Ranking(
             case_id=case.id,

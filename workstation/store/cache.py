@@ -336,6 +336,13 @@ class CacheStore:
             )
             return OutboxItem(row.id, row.key, row.kind, row.target, row.payload, row.attempts)
 
+    def outbox_payloads(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every write of one kind the agent made, oldest first, with its state (pending/done/failed)."""
+        with self._sessions() as db:
+            query = select(OutboxRow.state, OutboxRow.payload).where(OutboxRow.kind == kind)
+            rows = db.execute(query.order_by(OutboxRow.id))
+            return [(state, payload) for state, payload in rows]
+
     def failed(self) -> list[tuple[OutboxItem, str]]:
         with self._sessions() as db:
             rows = db.scalars(select(OutboxRow).where(OutboxRow.state == "failed").order_by(OutboxRow.id))

@@ -12,13 +12,16 @@ from PySide6.QtWidgets import (
     QListView,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from workstation.domain.models import Conversation, Customer, TimelineEvent, TranscriptEntry
+from workstation.domain.relevance import Ranking
 from workstation.services.customer_context import CustomerContext
+from workstation.ui.relevance_panel import RelevancePanel
 from workstation.ui.timeline_model import TimelineModel
 from workstation.ui.transcript_model import TranscriptModel
 
@@ -92,9 +95,13 @@ class CustomerHeader(QFrame):
 
 
 class ConversationView(QWidget):
-    """Signals: `reply_submitted(conversation_id, text)`."""
+    """Signals: `reply_submitted(conversation_id, text)`; the relevance panel's `accepted(Card)` and
+    `dismissed(Card, reason)` are re-emitted as `card_accepted(conversation_id, Card)` and
+    `card_dismissed(conversation_id, Card, reason)`."""
 
     reply_submitted = Signal(str, str)
+    card_accepted = Signal(str, object)
+    card_dismissed = Signal(str, object, str)
 
     def __init__(self, conversation: Conversation, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,11 +147,15 @@ class ConversationView(QWidget):
         left_layout.addLayout(reply_row)
 
         self.customer_header = CustomerHeader()
-        # Reserved for the relevance panel (next best actions); it stays hidden until that exists.
-        self.relevance_slot = QFrame()
-        self.relevance_slot.setObjectName("relevancePanelSlot")
-        self.relevance_slot.setLayout(QVBoxLayout())
-        self.relevance_slot.hide()
+        self.relevance_panel = RelevancePanel()
+        self.relevance_panel.accepted.connect(self._on_relevance_panel_accepted)
+        self.relevance_panel.dismissed.connect(self._on_relevance_panel_dismissed)
+        self.relevance_panel.ref_activated.connect(self.select_event)
+        relevance_scroll = QScrollArea()
+        relevance_scroll.setObjectName("relevanceScroll")
+        relevance_scroll.setWidgetResizable(True)
+        relevance_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        relevance_scroll.setWidget(self.relevance_panel)
         self.timeline_model = TimelineModel(self)
         self.timeline_view = QListView()
         self.timeline_view.setObjectName("timeline")
@@ -156,8 +167,16 @@ class ConversationView(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.customer_header)
-        right_layout.addWidget(self.relevance_slot)
-        right_layout.addWidget(timeline_box, 1)
+        beside = QSplitter(Qt.Orientation.Vertical)
+        beside.setObjectName("besideSplitter")
+        beside.addWidget(relevance_scroll)
+        beside.addWidget(timeline_box)
+        beside.setStretchFactor(0, 3)
+        beside.setStretchFactor(1, 2)
+        # The cards first: most of the column, the history below (the agent can drag the handle).
+        beside.setSizes([460, 300])
+        beside.setChildrenCollapsible(False)
+        right_layout.addWidget(beside, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -203,6 +222,27 @@ class ConversationView(QWidget):
 
     def add_timeline(self, events: list[TimelineEvent]) -> None:
         self.timeline_model.add(events)
+
+    def show_ranking(self, ranking: Ranking) -> None:
+        self.relevance_panel.show_ranking(ranking, self.timeline_model.by_id())
+
+    def select_event(self, event_id: str) -> bool:
+        """Show an event of the history (a card's reference): select it and scroll it into view."""
+        self.timeline_model.flush()
+        row = self.timeline_model.row_of(event_id)
+        if row is None:
+            self.relevance_panel.show_note(self.tr("That event is not in the loaded history yet."))
+            return False
+        index = self.timeline_model.index(row, 0)
+        self.timeline_view.setCurrentIndex(index)
+        self.timeline_view.scrollTo(index, QListView.ScrollHint.PositionAtCenter)
+        return True
+
+    def _on_relevance_panel_accepted(self, card: object) -> None:
+        self.card_accepted.emit(self.conversation.id, card)
+
+    def _on_relevance_panel_dismissed(self, card: object, reason: str) -> None:
+        self.card_dismissed.emit(self.conversation.id, card, reason)
 
     def focus_reply(self) -> None:
         self.reply_edit.setFocus()

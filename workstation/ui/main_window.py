@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
 
 from workstation import __version__
 from workstation.domain.models import Conversation, Presence, TimelineEvent, TranscriptEntry
+from workstation.domain.relevance import Card
 from workstation.services.customer_context import CustomerContextService
 from workstation.services.inbox import InboxError, InboxService, PendingOffer
+from workstation.services.relevance import RelevanceService
 from workstation.services.session import SessionService
 from workstation.services.sync import SyncService, TaskSet
 from workstation.ui.conversation_view import ConversationView
@@ -55,6 +57,7 @@ class MainWindow(QMainWindow):
         self.session: SessionService | None = None
         self.inbox: InboxService | None = None
         self.context: CustomerContextService | None = None
+        self.relevance: RelevanceService | None = None
         self.sync: SyncService | None = None
         self.views: dict[str, ConversationView] = {}
         self.offer_cards: dict[str, OfferCard] = {}
@@ -189,6 +192,7 @@ class MainWindow(QMainWindow):
         context: CustomerContextService,
         sync: SyncService,
         notifier: Notifier,
+        relevance: RelevanceService | None = None,
     ) -> None:
         self.session, self.inbox, self.context, self.sync, self.notifier = (
             session,
@@ -197,6 +201,7 @@ class MainWindow(QMainWindow):
             sync,
             notifier,
         )
+        self.relevance = relevance
         agent = session.agent
         if agent is not None:
             self.agent_label.setText(f"  {agent.name} ({agent.username})")
@@ -216,6 +221,9 @@ class MainWindow(QMainWindow):
         sync.connection_changed.connect(self._on_sync_connection_changed)
         sync.outbox_changed.connect(self._on_sync_outbox_changed)
         sync.session_rejected.connect(self._on_sync_session_rejected)
+        if relevance is not None:
+            inbox.transcript_updated.connect(relevance.on_transcript_updated)
+            relevance.ranking_changed.connect(self._on_relevance_ranking_changed)
         self._on_sync_connection_changed(sync.online, "")
 
     # --- presence --------------------------------------------------------------------------------
@@ -319,10 +327,14 @@ class MainWindow(QMainWindow):
             return
         view = ConversationView(conv)
         view.reply_submitted.connect(self._on_view_reply_submitted)
+        view.card_accepted.connect(self._on_view_card_accepted)
+        view.card_dismissed.connect(self._on_view_card_dismissed)
         self.views[conv.id] = view
         # Cache first: the tab shows what we have now, the backend refresh follows.
         view.show_transcript(self.inbox.transcript(conv.id))
         view.show_context(self.context.cached(conv.customer.id), self.tr("From the local cache"))
+        if self.relevance is not None:
+            view.show_ranking(self.relevance.track(conv))
         index = self.tabs.addTab(view, conv.customer.name)
         self.tabs.setTabToolTip(index, f"{conv.channel} · {conv.topic or ''}")
         self.stack.setCurrentWidget(self.tabs)
@@ -333,6 +345,8 @@ class MainWindow(QMainWindow):
         self._tasks.start(self.context.refresh(conv.customer.id), "refresh-customer")
 
     def _on_inbox_conversation_closed(self, conversation_id: str) -> None:
+        if self.relevance is not None:
+            self.relevance.forget(conversation_id)
         view = self.views.pop(conversation_id, None)
         if view is None:
             return
@@ -376,6 +390,27 @@ class MainWindow(QMainWindow):
         for view in self.views.values():
             if view.conversation.customer.id == customer_id:
                 view.add_timeline(events)
+
+    def _on_relevance_ranking_changed(self, conversation_id: str, ranking: object) -> None:
+        view = self.views.get(conversation_id)
+        if view is not None:
+            view.show_ranking(ranking)  # type: ignore[arg-type]
+
+    def _on_view_card_accepted(self, conversation_id: str, card: Card) -> None:
+        view = self.views.get(conversation_id)
+        if self.relevance is None or view is None:
+            return
+        self.relevance.accept(conversation_id, card)
+        view.relevance_panel.show_note(self.tr("✓ Done: {0}").format(card.title))
+
+    def _on_view_card_dismissed(self, conversation_id: str, card: Card, reason: str) -> None:
+        view = self.views.get(conversation_id)
+        if self.relevance is None or view is None:
+            return
+        self.relevance.dismiss(conversation_id, card, reason)
+        view.relevance_panel.show_note(
+            self.tr("Dismissed ({0}): {1}").format(reason.replace("_", " "), card.title)
+        )
 
     def current_view(self) -> ConversationView | None:
         widget = self.tabs.currentWidget()

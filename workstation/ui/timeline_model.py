@@ -50,6 +50,14 @@ class TimelineModel(QAbstractListModel):
     def events(self) -> list[TimelineEvent]:
         return list(self._rows)
 
+    def by_id(self) -> dict[str, TimelineEvent]:
+        return {event.id: event for event in self._rows}
+
+    def row_of(self, event_id: str) -> int | None:
+        if event_id not in self._ids:
+            return None
+        return next((i for i, event in enumerate(self._rows) if event.id == event_id), None)
+
     def reset(self, events: list[TimelineEvent]) -> None:
         """Replace the content (newest first), dropping duplicates by id."""
         self.beginResetModel()

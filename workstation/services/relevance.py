@@ -1,0 +1,295 @@
+"""The relevance panel's service: ranks cards per conversation from the cache, re-ranks on news, learns.
+
+Ranking reads only the local cache (customer, history, transcript), so the first paint of a new
+conversation never waits for the network; the re-rank after the background refresh, a new customer
+message or a pushed event is debounced so a burst of news costs one ranking. Agents' verdicts go
+through the outbox to the backend (durable, idempotent) and count locally at once: the team's
+verdicts (fetched from the backend, cached for offline starts) plus this desktop's not yet delivered
+ones are what the engine learns from.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from workstation.client.api import ApiError, BackendApi, BackendUnavailable
+from workstation.domain.models import Conversation, Customer, RelevanceFeedback, TimelineEvent, utcnow
+from workstation.domain.relevance import (
+    DISMISS_REASONS,
+    Card,
+    Case,
+    ChatLine,
+    CustomerFacts,
+    FeedbackStats,
+    Interaction,
+    Ranking,
+    RelevanceEngine,
+)
+from workstation.services.customer_context import CustomerContextService
+from workstation.services.sync import SyncService, TaskSet
+from workstation.store.cache import CacheStore
+
+log = logging.getLogger(__name__)
+
+TEAM_FEEDBACK_KEY = "relevance.team_feedback"
+
+
+@dataclass(slots=True)
+class _Tracked:
+    conversation: Conversation
+    #: action id -> "accepted" or the dismissal reason, for this conversation
+    handled: dict[str, str] = field(default_factory=dict)
+    ranking: Ranking | None = None
+
+
+def case_for(
+    conversation: Conversation,
+    customer: Customer | None,
+    events: list[TimelineEvent],
+    messages: list[tuple[str, Any, str]],
+) -> Case:
+    """The engine's view of a conversation: what the cache knows now."""
+    summary = conversation.customer
+    facts = (
+        CustomerFacts(
+            id=customer.id,
+            name=customer.name,
+            language=customer.language,
+            segment=customer.segment,
+            value_tier=customer.value_tier.lower(),
+            clv=customer.clv,
+            churn_risk=customer.churn_risk,
+            consents=dict(customer.consents),
+            products=tuple(customer.products),
+        )
+        if customer is not None
+        # Before the record arrives: no consents, so no consent-bound action can be suggested.
+        else CustomerFacts(id=summary.id, name=summary.name, language=summary.language)
+    )
+    page = conversation.page
+    return Case(
+        id=conversation.id,
+        now=utcnow(),
+        customer=facts,
+        interaction=Interaction(
+            channel=conversation.channel,
+            started=conversation.started_at,
+            topic=conversation.topic,
+            page_url=page.url if page else None,
+            page_title=page.title if page else None,
+            messages=tuple(ChatLine(sender, at, text) for sender, at, text in messages),
+        ),
+        events=events,
+    )
+
+
+class RelevanceService(QObject):
+    """Cards beside each open conversation.
+
+    Signals: `ranking_changed(conversation_id, Ranking)` whenever a conversation's cards may look
+    different; `feedback_recorded(conversation_id, action_id, outcome)` after a verdict was queued.
+    """
+
+    ranking_changed = Signal(str, object)
+    feedback_recorded = Signal(str, str, str)
+
+    DEBOUNCE_MS = 150
+
+    def __init__(
+        self,
+        engine: RelevanceEngine,
+        api: BackendApi,
+        store: CacheStore,
+        sync: SyncService,
+        context: CustomerContextService,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._engine = engine
+        self._api = api
+        self._store = store
+        self._sync = sync
+        self._context = context
+        self._tracked: dict[str, _Tracked] = {}
+        self._dirty: set[str] = set()
+        self._tasks = TaskSet()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(self.DEBOUNCE_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._team: list[dict[str, Any]] = self._cached_team()
+        self._rebuild_stats()
+        context.context_refreshed.connect(self._on_customer_changed)
+        context.events_added.connect(self._on_context_events_added)
+        sync.write_completed.connect(self._on_sync_write_completed)
+
+    # --- conversations ---------------------------------------------------------------------------
+
+    def track(self, conversation: Conversation) -> Ranking:
+        """Start following a conversation and rank it now, from the cache (the first paint)."""
+        tracked = self._tracked.get(conversation.id)
+        if tracked is None:
+            tracked = _Tracked(conversation, self._handled_before(conversation.id))
+            self._tracked[conversation.id] = tracked
+        return self._rank(tracked)
+
+    def forget(self, conversation_id: str) -> None:
+        self._tracked.pop(conversation_id, None)
+        self._dirty.discard(conversation_id)
+
+    def ranking(self, conversation_id: str) -> Ranking | None:
+        tracked = self._tracked.get(conversation_id)
+        return tracked.ranking if tracked else None
+
+    def request(self, conversation_id: str) -> None:
+        """Something changed for this conversation: re-rank soon (bursts coalesce into one)."""
+        if conversation_id in self._tracked:
+            self._dirty.add(conversation_id)
+            if not self._timer.isActive():
+                self._timer.start()
+
+    def on_transcript_updated(self, conversation_id: str, entries: list[Any]) -> None:
+        """New lines in a transcript: only what the customer says changes the ranking."""
+        if any(getattr(e.message, "sender", "") == "customer" for e in entries):
+            self.request(conversation_id)
+
+    def _on_timer_timeout(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        for conversation_id in dirty:
+            tracked = self._tracked.get(conversation_id)
+            if tracked is not None:
+                self._rank(tracked)
+
+    def _on_customer_changed(self, customer_id: str) -> None:
+        for conversation_id, tracked in self._tracked.items():
+            if tracked.conversation.customer.id == customer_id:
+                self.request(conversation_id)
+
+    def _on_context_events_added(self, customer_id: str, _events: list[TimelineEvent]) -> None:
+        self._on_customer_changed(customer_id)
+
+    def _rank(self, tracked: _Tracked) -> Ranking:
+        conv = tracked.conversation
+        context = self._context.cached(conv.customer.id)
+        transcript = self._store.transcript(conv.id)
+        messages = [(e.message.sender, e.message.at, e.message.text) for e in transcript]
+        case = case_for(conv, context.customer, context.events, messages)
+        ranking = self._engine.rank(case, handled=tracked.handled)
+        previous, tracked.ranking = tracked.ranking, ranking
+        if previous is None or _shown(previous) != _shown(ranking):
+            self.ranking_changed.emit(conv.id, ranking)
+        return ranking
+
+    # --- feedback --------------------------------------------------------------------------------
+
+    def accept(self, conversation_id: str, card: Card) -> None:
+        self._verdict(conversation_id, card, "accepted", None)
+
+    def dismiss(self, conversation_id: str, card: Card, reason: str) -> None:
+        if reason not in DISMISS_REASONS:
+            raise ValueError(f"unknown dismissal reason {reason!r}")
+        self._verdict(conversation_id, card, "dismissed", reason)
+
+    def _verdict(self, conversation_id: str, card: Card, outcome: str, reason: str | None) -> None:
+        tracked = self._tracked.get(conversation_id)
+        if tracked is None or card.action is None:
+            return
+        feedback = RelevanceFeedback(
+            action=card.action,
+            context=card.context[:200],
+            outcome=outcome,  # type: ignore[arg-type]
+            reason=reason,  # type: ignore[arg-type]
+            customer_id=tracked.conversation.customer.id,
+            conversation_id=conversation_id,
+            at=utcnow(),
+        )
+        # Durable first (the outbox), then it counts: locally at once, for the team once delivered.
+        self._sync.submit("feedback", feedback.model_dump(mode="json"), target=conversation_id)
+        self._engine.feedback.add(feedback.action, feedback.context, outcome, reason)
+        tracked.handled[card.action] = "accepted" if outcome == "accepted" else (reason or "not_relevant")
+        self.feedback_recorded.emit(conversation_id, card.action, outcome)
+        self._rank(tracked)
+
+    def _handled_before(self, conversation_id: str) -> dict[str, str]:
+        """Verdicts given in this conversation before a restart (they are in the outbox)."""
+        handled: dict[str, str] = {}
+        for state, payload in self._store.outbox_payloads("feedback"):
+            if state != "failed" and payload.get("conversation_id") == conversation_id:
+                action = str(payload.get("action"))
+                handled[action] = (
+                    "accepted" if payload.get("outcome") == "accepted" else str(payload.get("reason"))
+                )
+        return handled
+
+    # --- what the team taught --------------------------------------------------------------------
+
+    @property
+    def stats(self) -> FeedbackStats:
+        """What the ranking learns from now: the team's verdicts plus this desktop's undelivered ones."""
+        return self._engine.feedback
+
+    @property
+    def team_verdicts(self) -> int:
+        return len(self._team)
+
+    def _cached_team(self) -> list[dict[str, Any]]:
+        cached = self._store.get_value(TEAM_FEEDBACK_KEY)
+        return cached if isinstance(cached, list) else []
+
+    def _rebuild_stats(self) -> None:
+        verdicts: list[dict[str, Any]] = list(self._team)
+        verdicts.extend(p for state, p in self._store.outbox_payloads("feedback") if state == "pending")
+        stats = FeedbackStats()
+        for verdict in verdicts:
+            try:
+                stats.add(
+                    str(verdict["action"]),
+                    str(verdict["context"]),
+                    str(verdict["outcome"]),
+                    verdict.get("reason"),
+                )
+            except (KeyError, TypeError):
+                log.warning("ignoring a malformed relevance verdict: %r", verdict)
+        self._engine.feedback = stats
+
+    async def refresh_feedback(self) -> bool:
+        """Fetch the team's verdicts (what every agent taught the ranking); False when offline."""
+        try:
+            verdicts = await self._api.feedback()
+        except BackendUnavailable as exc:
+            log.info("relevance feedback stays as cached: %s", exc)
+            return False
+        except ApiError as exc:
+            log.warning("relevance feedback could not be fetched: %s", exc.message)
+            return False
+        self._team = [v.model_dump(mode="json") for v in verdicts]
+        self._store.set_value(TEAM_FEEDBACK_KEY, self._team)
+        self._rebuild_stats()
+        for conversation_id in self._tracked:
+            self.request(conversation_id)
+        return True
+
+    def start(self) -> None:
+        self._tasks.start(self.refresh_feedback(), "relevance-feedback")
+
+    def _on_sync_write_completed(self, kind: str, _target: str) -> None:
+        if kind == "feedback":
+            # Delivered: it is in the team's list now; fetch it so it is counted once, not twice.
+            self._tasks.start(self.refresh_feedback(), "relevance-feedback")
+
+    async def stop(self) -> None:
+        self._timer.stop()
+        await self._tasks.cancel_all()
+
+
+def _shown(ranking: Ranking) -> tuple[Any, ...]:
+    """What the panel displays, to skip repaints when a re-rank changes nothing visible."""
+    return (
+        tuple((c.kind, c.action, c.refs, c.title, c.reasons) for c in ranking.cards),
+        tuple((h.title, h.why) for h in ranking.hidden),
+        ranking.phase,
+    )
