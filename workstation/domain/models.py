@@ -105,6 +105,60 @@ class WebPage(Record):
     title: str = ""
 
 
+class RoutingReason(Record):
+    """Why a task was offered to this agent: the workflow filter, the step and the values that decided."""
+
+    #: The workflow filter that matched; None when none did and the task went to the default queue.
+    filter: str | None = None
+    filter_expression: str | None = None
+    step: int = Field(default=1, ge=1)  # 1-based, as people count
+    steps: int = Field(default=1, ge=1)
+    queue: str = ""
+    worker_expression: str = ""
+    #: The task's attribute values that made the filter match, e.g. "minutes_on_product_pages = 31 ≥ 30".
+    facts: tuple[str, ...] = ()
+    #: The agent's attribute values that made the step's worker expression hold.
+    worker_facts: tuple[str, ...] = ()
+    #: One line: "tier = platinum, minutes_on_product_pages = 31 ≥ 30 → Senior Sales, step 1 of 2".
+    summary: str = ""
+
+    def details(self) -> str:
+        """The whole explanation, several lines, for a tooltip or a team lead's view."""
+        if self.filter is None:
+            lines = ["No workflow filter matched: default queue."]
+        else:
+            lines = [
+                f"Filter: {self.filter}" + (f"  ({self.filter_expression})" if self.filter_expression else "")
+            ]
+            lines += [f"  • {fact}" for fact in self.facts]
+        lines.append(f"Step {self.step} of {self.steps}: queue {self.queue}")
+        if self.worker_expression:
+            lines.append(f"Agents: {self.worker_expression}")
+            lines += [f"  • {fact}" for fact in self.worker_facts]
+        return "\n".join(lines)
+
+
+class WaitingReason(Record):
+    """Why a task is still waiting: where it is in its workflow and who could take it."""
+
+    conversation_id: Id
+    filter: str | None = None
+    step: int = Field(ge=1)
+    steps: int = Field(ge=1)
+    queue: str
+    worker_expression: str = ""
+    #: Agents in the queue who satisfy the step's worker expression, whatever their presence.
+    matching_agents: int = Field(ge=0)
+    #: Of those, the ones available now with room for one more task of this channel.
+    available_agents: int = Field(ge=0)
+    waiting_since: UtcDateTime
+    #: When the step times out and the next step starts; None in the last step.
+    next_step_at: UtcDateTime | None = None
+    expires_at: UtcDateTime | None = None
+    offered_to: str | None = None
+    summary: str = ""
+
+
 class Offer(Record):
     id: Id
     conversation_id: Id
@@ -115,6 +169,8 @@ class Offer(Record):
     page: WebPage | None = None
     offered_at: UtcDateTime
     expires_at: UtcDateTime
+    #: Why the router offered it to this agent; None from backends that do not say.
+    routing: RoutingReason | None = None
 
     @property
     def timeout_s(self) -> float:
