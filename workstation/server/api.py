@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workstation import __version__
 from workstation.domain.models import HelloFrame, Presence, RelevanceFeedback, ResetFrame, WebPage
+from workstation.domain.workflow import AgentRouting
 from workstation.server.backend import Backend, BackendError, Principal, error_body
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ class StartChatBody(_Body):
     topic: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=8)
     page: WebPage | None = None
+    #: Routing attributes the caller knows (a shop: cart value, campaign); they add to the
+    #: customer's value and journey context the backend derives, and win on conflicts.
+    attributes: dict[str, Any] | None = None
 
 
 def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None = None) -> FastAPI:
@@ -194,6 +198,41 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
     async def relevance_feedback_list(p: Agent_) -> list[dict[str, Any]]:
         return [f.model_dump(mode="json") for f in backend.feedback(p)]
 
+    # --- routing configuration and explanations (team leads, service users) ----------------------
+
+    @app.get(f"{API}/routing/config")
+    async def routing_config(p: Agent_) -> dict[str, Any]:
+        return backend.routing_config(p).model_dump(mode="json")
+
+    @app.put(f"{API}/routing/config")
+    async def replace_routing_config(p: Agent_, request: Request) -> dict[str, Any]:
+        # Validated by the domain model (with expression positions), not by a FastAPI body model,
+        # so that every problem comes back in one answer.
+        try:
+            raw = await request.json()
+        except ValueError as exc:
+            raise BackendError(400, "bad_request", "The body is not JSON.") from exc
+        return backend.replace_routing_config(p, raw).model_dump(mode="json")
+
+    @app.get(f"{API}/routing/agents")
+    async def routing_agents(p: Agent_) -> list[dict[str, Any]]:
+        return backend.agent_routing(p)
+
+    @app.put(f"{API}/routing/agents/{{agent_id}}")
+    async def set_routing_agent(p: Agent_, agent_id: str, body: AgentRouting) -> dict[str, Any]:
+        backend.set_agent_routing(p, agent_id, body)
+        (row,) = [a for a in backend.agent_routing(p) if a["agent_id"] == agent_id]
+        return row
+
+    @app.get(f"{API}/routing/waiting")
+    async def routing_waiting(p: Agent_) -> list[dict[str, Any]]:
+        return [w.model_dump(mode="json") for w in backend.why_waiting(p)]
+
+    @app.get(f"{API}/routing/waiting/{{conversation_id}}")
+    async def routing_why_waiting(p: Agent_, conversation_id: str) -> dict[str, Any]:
+        (reason,) = backend.why_waiting(p, conversation_id)
+        return reason.model_dump(mode="json")
+
     # --- the customer's side (chat widget, simulator, tests) -------------------------------------
 
     @app.post(f"{API}/customer/chats", status_code=201)
@@ -210,6 +249,7 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
             topic=body.topic,
             language=body.language,
             page=body.page,
+            attributes=body.attributes,
         )
         return {"conversation": conv.model_dump(mode="json"), "customer_token": token}
 

@@ -16,7 +16,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -37,13 +37,26 @@ from workstation.domain.models import (
     PresenceChange,
     RelevanceFeedback,
     Role,
+    RoutingReason,
     TimelineEvent,
     TimelinePage,
+    WaitingReason,
     WebPage,
     WrapUpCode,
     utcnow,
 )
+from workstation.domain.task_attributes import task_attributes
+from workstation.domain.workflow import (
+    AgentRouting,
+    Decision,
+    Router,
+    RoutingConfig,
+    RoutingConfigError,
+    TaskState,
+    WorkerState,
+)
 from workstation.server.db import (
+    AgentRoutingRow,
     AgentRow,
     ConversationRow,
     CustomerEventRow,
@@ -53,7 +66,9 @@ from workstation.server.db import (
     IdempotencyRow,
     MessageRow,
     Meta,
+    OfferReasonRow,
     OfferRow,
+    RoutingTaskRow,
     TokenRow,
     WrapUpCodeRow,
 )
@@ -62,16 +77,20 @@ log = logging.getLogger(__name__)
 
 AUDIENCE_ALL = "*"
 AUDIENCE_TEAMLEADS = "role:teamlead"
+ROUTING_CONFIG_KEY = "routing_config"
 
 
 class BackendError(Exception):
     """A refused request: maps to an HTTP status and a JSON error body."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.details = details
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +231,15 @@ class Backend:
         with self._uow() as uow:
             if uow.db.get(Meta, "log_id") is None:
                 uow.db.add(Meta(key="log_id", value=uuid.uuid4().hex))
+            stored = uow.db.get(Meta, ROUTING_CONFIG_KEY)
+            if stored is None:
+                from workstation.server.routing_config import load_demo
+
+                config, _agents = load_demo()
+                uow.db.add(Meta(key=ROUTING_CONFIG_KEY, value=config.model_dump_json()))
+            else:
+                config = RoutingConfig.model_validate_json(stored.value)
+            self._router = Router(config)
             if uow.db.scalar(select(func.count()).select_from(WrapUpCodeRow)) == 0:
                 for pos, (code, label) in enumerate(DEFAULT_WRAPUP_CODES):
                     uow.db.add(WrapUpCodeRow(code=code, label=label, position=pos))
@@ -521,8 +549,13 @@ class Backend:
         language: str | None = None,
         page: WebPage | None = None,
         channel: str = "chat",
+        attributes: dict[str, Any] | None = None,
     ) -> tuple[Conversation, str]:
-        """A customer opens a chat: a queued conversation, its first message, a customer token."""
+        """A customer opens a chat: a queued conversation, its first message, a customer token.
+
+        The conversation becomes a routing task whose attributes are the customer's value and
+        journey context; `attributes` (from the caller, e.g. the shop) add to or override them.
+        """
         if not text.strip():
             raise BackendError(400, "empty_message", "The first message must not be empty.")
         with self._uow() as uow:
@@ -553,10 +586,38 @@ class Backend:
                 )
             )
             token = self._mint_token(uow.db, scope="customer", conversation_id=conv.id)
+            uow.db.add(self._routing_task(uow.db, conv, customer, attributes))
             uow.db.flush()
             result = self._conversation(uow.db, conv)
         self.wake_router()
         return result, token
+
+    @staticmethod
+    def _routing_task(
+        db: DbSession, conv: ConversationRow, customer: CustomerRow, extra: dict[str, Any] | None
+    ) -> RoutingTaskRow:
+        events = db.scalars(
+            select(CustomerEventRow).where(
+                CustomerEventRow.customer_id == conv.customer_id,
+                CustomerEventRow.kind.in_(("page_view", "cart_abandoned", "complaint")),
+            )
+        )
+        attributes = task_attributes(
+            _customer(customer),
+            channel=conv.channel,
+            language=conv.language,
+            topic=conv.topic,
+            page=WebPage.model_validate(conv.page) if conv.page else None,
+            events=[_timeline_event(e) for e in events],
+            now=utcnow(),
+            extra=extra,
+        )
+        return RoutingTaskRow(
+            conversation_id=conv.id,
+            channel=conv.channel,
+            attributes=attributes,
+            created_at=_aware(conv.started_at),
+        )
 
     def post_customer_message(self, principal: Principal, conversation_id: str, text: str) -> Message:
         if principal.scope == "customer" and principal.conversation_id != conversation_id:
@@ -817,9 +878,15 @@ class Backend:
         return len(missed)
 
     def assign_waiting(self) -> int:
-        """Offer each waiting chat (oldest first) to the best free agent who speaks its language."""
+        """One router pass: place waiting tasks in their workflow step and offer them to agents.
+
+        The decisions are the domain's (workstation.domain.workflow.Router.plan); this method reads
+        the state they need and writes their outcome: step changes, offers with their reasons, and
+        tasks given up after their time to live.
+        """
         now = utcnow()
         made = 0
+        router = self._router
         with self._uow() as uow:
             waiting = list(
                 uow.db.scalars(
@@ -830,74 +897,131 @@ class Backend:
             )
             if not waiting:
                 return 0
-            agents = list(
-                uow.db.scalars(
-                    select(AgentRow).where(
-                        AgentRow.presence == Presence.AVAILABLE.value, AgentRow.role == Role.AGENT.value
-                    )
-                )
-            )
-            load = self._load(uow.db)
-            for conv in waiting:
-                cooldown = self._cooldown.get(conv.id, {})
-                candidates = [
-                    a
-                    for a in agents
-                    if load.get(a.id, 0) < a.max_chats
-                    and (not conv.language or conv.language in a.languages)
-                    and cooldown.get(a.id, now) <= now
-                ]
-                if not candidates:
-                    continue
-                # Skill match first, then fewest chats, then longest since the last offer.
-                epoch = datetime.min.replace(tzinfo=now.tzinfo)
-                candidates.sort(
-                    key=lambda a: (
-                        0 if conv.topic and conv.topic in a.skills else 1,
-                        load.get(a.id, 0),
-                        _aware(a.last_offer_at) if a.last_offer_at else epoch,
-                    )
-                )
-                agent = candidates[0]
-                offer = OfferRow(
-                    id=_new_id("of"),
-                    conversation_id=conv.id,
-                    agent_id=agent.id,
-                    state="offered",
-                    offered_at=now,
-                    expires_at=now + timedelta(seconds=self.config.offer_timeout_s),
-                )
-                uow.db.add(offer)
-                conv.state = ConversationState.OFFERED.value
-                agent.last_offer_at = now
-                load[agent.id] = load.get(agent.id, 0) + 1
-                uow.db.flush()
-                uow.append(agent.id, "offer.created", self._offer(uow.db, offer).model_dump(mode="json"))
-                made += 1
+            rows = self._task_rows(uow.db, waiting)
+            workers = self._workers(uow.db)
+            tasks = [self._task_state(rows[conv.id], now) for conv in waiting]
+            by_id = {conv.id: conv for conv in waiting}
+            for decision in router.plan(tasks, workers, now.timestamp()):
+                conv, task = by_id[decision.task_id], rows[decision.task_id]
+                _record_step(task, decision)
+                if decision.expired:
+                    self._give_up(uow, conv)
+                elif decision.worker_id is not None:
+                    self._make_offer(uow, conv, decision, now)
+                    made += 1
         return made
 
+    def _make_offer(self, uow: _UnitOfWork, conv: ConversationRow, decision: Decision, now: datetime) -> None:
+        assert decision.worker_id is not None and decision.reason is not None
+        offer = OfferRow(
+            id=_new_id("of"),
+            conversation_id=conv.id,
+            agent_id=decision.worker_id,
+            state="offered",
+            offered_at=now,
+            expires_at=now + timedelta(seconds=self.config.offer_timeout_s),
+        )
+        uow.db.add(offer)
+        uow.db.flush()  # the offer row before its reason (no ORM relationship orders them)
+        uow.db.add(OfferReasonRow(offer_id=offer.id, data=decision.reason.model_dump(mode="json")))
+        conv.state = ConversationState.OFFERED.value
+        agent = uow.db.get(AgentRow, decision.worker_id)
+        assert agent is not None
+        agent.last_offer_at = now
+        uow.db.flush()
+        uow.append(agent.id, "offer.created", self._offer(uow.db, offer).model_dump(mode="json"))
+
+    def _give_up(self, uow: _UnitOfWork, conv: ConversationRow) -> None:
+        """A task that waited out its time to live: closed, with a word to the customer."""
+        now = utcnow()
+        conv.state = ConversationState.CLOSED.value
+        conv.closed_at = now
+        uow.db.add(
+            MessageRow(
+                id=_new_id("m"),
+                conversation_id=conv.id,
+                sender="system",
+                text="No agent could take this conversation in time. Please try again later.",
+                at=now,
+            )
+        )
+        uow.db.flush()
+        closed = self._conversation(uow.db, conv, with_messages=False)
+        uow.append(AUDIENCE_TEAMLEADS, "conversation.closed", closed.model_dump(mode="json"))
+
+    def _task_rows(self, db: DbSession, convs: list[ConversationRow]) -> dict[str, RoutingTaskRow]:
+        rows = {
+            r.conversation_id: r
+            for r in db.scalars(
+                select(RoutingTaskRow).where(RoutingTaskRow.conversation_id.in_([c.id for c in convs]))
+            )
+        }
+        for conv in convs:
+            if conv.id not in rows:  # queued before routing tasks existed (an older database)
+                customer = db.get(CustomerRow, conv.customer_id)
+                assert customer is not None
+                rows[conv.id] = self._routing_task(db, conv, customer, None)
+                db.add(rows[conv.id])
+        return rows
+
+    def _task_state(self, row: RoutingTaskRow, now: datetime) -> TaskState:
+        cooldown = self._cooldown.get(row.conversation_id, {})
+        return TaskState(
+            id=row.conversation_id,
+            channel=row.channel,
+            attributes=row.attributes,
+            created_at=_aware(row.created_at).timestamp(),
+            placed=row.placed,
+            filter_name=row.filter_name,
+            step=row.step,
+            step_started_at=_aware(row.step_started_at).timestamp() if row.step_started_at else 0.0,
+            excluded=frozenset(a for a, until in cooldown.items() if until > now),
+        )
+
+    def _workers(self, db: DbSession) -> list[WorkerState]:
+        load = self._load(db)
+        routing = {r.agent_id: r for r in db.scalars(select(AgentRoutingRow))}
+        workers = []
+        for agent in db.scalars(select(AgentRow).where(AgentRow.role == Role.AGENT.value)):
+            extra = routing.get(agent.id)
+            workers.append(
+                WorkerState(
+                    id=agent.id,
+                    attributes=_worker_attributes(agent, extra),
+                    capacity=_capacity(agent, extra),
+                    load=load.get(agent.id, {}),
+                    available=agent.presence == Presence.AVAILABLE.value,
+                    idle_since=_aware(agent.last_offer_at).timestamp() if agent.last_offer_at else 0.0,
+                )
+            )
+        return workers
+
     @staticmethod
-    def _load(db: DbSession) -> dict[str, int]:
-        load: dict[str, int] = {}
-        for agent_id, count in db.execute(
-            select(ConversationRow.agent_id, func.count())
+    def _load(db: DbSession) -> dict[str, dict[str, int]]:
+        """Agent id -> channel -> conversations held plus offers open (what counts against capacity)."""
+        load: dict[str, dict[str, int]] = {}
+        for agent_id, channel, count in db.execute(
+            select(ConversationRow.agent_id, ConversationRow.channel, func.count())
             .where(ConversationRow.state == ConversationState.ACTIVE.value)
-            .group_by(ConversationRow.agent_id)
+            .group_by(ConversationRow.agent_id, ConversationRow.channel)
         ):
             if agent_id:
-                load[agent_id] = count
-        for agent_id, count in db.execute(
-            select(OfferRow.agent_id, func.count())
+                load.setdefault(agent_id, {})[channel] = count
+        for agent_id, channel, count in db.execute(
+            select(OfferRow.agent_id, ConversationRow.channel, func.count())
+            .join(ConversationRow, ConversationRow.id == OfferRow.conversation_id)
             .where(OfferRow.state == "offered")
-            .group_by(OfferRow.agent_id)
+            .group_by(OfferRow.agent_id, ConversationRow.channel)
         ):
-            load[agent_id] = load.get(agent_id, 0) + count
+            per_channel = load.setdefault(agent_id, {})
+            per_channel[channel] = per_channel.get(channel, 0) + count
         return load
 
     def _offer(self, db: DbSession, row: OfferRow) -> Offer:
         conv = db.get(ConversationRow, row.conversation_id)
         assert conv is not None
         customer = db.get(CustomerRow, conv.customer_id)
+        reason = db.get(OfferReasonRow, row.id)
         return Offer(
             id=row.id,
             conversation_id=conv.id,
@@ -908,7 +1032,122 @@ class Backend:
             page=WebPage.model_validate(conv.page) if conv.page else None,
             offered_at=row.offered_at,
             expires_at=row.expires_at,
+            routing=RoutingReason.model_validate(reason.data) if reason else None,
         )
+
+    # --- routing configuration (team leads and service users) ----------------------------------
+
+    @staticmethod
+    def _require_supervisor(principal: Principal) -> None:
+        if principal.scope != "agent" or principal.role not in (Role.TEAMLEAD, Role.SERVICE):
+            raise BackendError(403, "forbidden", "Team leads only.")
+
+    def routing_config(self, principal: Principal) -> RoutingConfig:
+        self._require_supervisor(principal)
+        return self._router.config
+
+    def replace_routing_config(self, principal: Principal, raw: Any) -> RoutingConfig:
+        """Validate and store a new workflow and queues; waiting tasks are routed afresh under it."""
+        self._require_supervisor(principal)
+        router = _compile_config(raw)
+        with self._uow() as uow:
+            uow.db.merge(Meta(key=ROUTING_CONFIG_KEY, value=router.config.model_dump_json()))
+            for task in uow.db.scalars(
+                select(RoutingTaskRow)
+                .join(ConversationRow, ConversationRow.id == RoutingTaskRow.conversation_id)
+                .where(ConversationRow.state == ConversationState.QUEUED.value)
+            ):
+                task.placed, task.filter_name, task.step, task.step_started_at = False, None, 0, None
+        self._router = router
+        self.wake_router()
+        return router.config
+
+    def agent_routing(self, principal: Principal) -> list[dict[str, Any]]:
+        self._require_supervisor(principal)
+        with DbSession(self.engine) as db:
+            routing = {r.agent_id: r for r in db.scalars(select(AgentRoutingRow))}
+            return [
+                {
+                    "agent_id": agent.id,
+                    "username": agent.username,
+                    "attributes": _worker_attributes(agent, routing.get(agent.id)),
+                    "capacity": _capacity(agent, routing.get(agent.id)),
+                }
+                for agent in db.scalars(
+                    select(AgentRow).where(AgentRow.role == Role.AGENT.value).order_by(AgentRow.username)
+                )
+            ]
+
+    def set_agent_routing(self, principal: Principal | None, agent_id: str, routing: AgentRouting) -> None:
+        """Replace an agent's routing attributes and capacity (principal None: seeding in-process).
+
+        `skills` and `languages` in the attributes also update the agent's record, so the desktop
+        and the router never disagree about them.
+        """
+        if principal is not None:
+            self._require_supervisor(principal)
+        problems = []
+        for channel, capacity in routing.capacity.items():
+            if not 0 <= capacity <= 20:
+                problems.append({"field": f"capacity.{channel}", "problem": "must be 0 to 20"})
+        for key in ("skills", "languages"):
+            value = routing.attributes.get(key)
+            if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                problems.append({"field": f"attributes.{key}", "problem": "must be a list of strings"})
+        if problems:
+            raise BackendError(400, "bad_agent_routing", "The agent's routing is invalid.", problems)
+        with self._uow() as uow:
+            agent = uow.db.get(AgentRow, agent_id)
+            if agent is None:
+                raise BackendError(404, "not_found", f"No agent {agent_id}.")
+            attributes = dict(routing.attributes)
+            if "skills" in attributes:
+                agent.skills = list(attributes.pop("skills"))
+            if "languages" in attributes:
+                agent.languages = list(attributes.pop("languages"))
+            for key in ("id", "username", "name"):
+                attributes.pop(key, None)
+            if routing.capacity.get("chat"):
+                agent.max_chats = int(routing.capacity["chat"])
+            uow.db.merge(AgentRoutingRow(agent_id=agent_id, attributes=attributes, capacity=routing.capacity))
+        self.wake_router()
+
+    def has_agent_routing(self, agent_id: str) -> bool:
+        with DbSession(self.engine) as db:
+            return db.get(AgentRoutingRow, agent_id) is not None
+
+    def why_waiting(self, principal: Principal, conversation_id: str | None = None) -> list[WaitingReason]:
+        """Where each waiting task (or the one asked about) stands, and who could take it."""
+        self._require_supervisor(principal)
+        now = utcnow()
+        with DbSession(self.engine) as db:
+            query = select(ConversationRow).where(
+                ConversationRow.state.in_((ConversationState.QUEUED.value, ConversationState.OFFERED.value))
+            )
+            if conversation_id is not None:
+                conv = db.get(ConversationRow, conversation_id)
+                if conv is None:
+                    raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+                if conv.state not in (ConversationState.QUEUED.value, ConversationState.OFFERED.value):
+                    raise BackendError(409, "not_waiting", f"The conversation is {conv.state}, not waiting.")
+                query = query.where(ConversationRow.id == conversation_id)
+            convs = list(db.scalars(query.order_by(ConversationRow.started_at)))
+            rows = self._task_rows(db, convs)
+            workers = self._workers(db)
+            offered = {
+                conv_id: agent_id
+                for conv_id, agent_id in db.execute(
+                    select(OfferRow.conversation_id, OfferRow.agent_id).where(
+                        OfferRow.state == "offered", OfferRow.conversation_id.in_([c.id for c in convs])
+                    )
+                )
+            }
+            return [
+                self._router.waiting(
+                    self._task_state(rows[c.id], now), workers, now.timestamp(), offered_to=offered.get(c.id)
+                )
+                for c in convs
+            ]
 
     async def run_router(self) -> None:
         """Expire offers and assign waiting chats, on every wake-up and at least every tick."""
@@ -955,12 +1194,13 @@ class Backend:
 
 
 def error_body(exc: BackendError) -> dict[str, Any]:
-    return {"error": {"code": exc.code, "message": exc.message}}
+    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.details:
+        error["details"] = exc.details
+    return {"error": error}
 
 
 def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
@@ -976,6 +1216,56 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise BackendError(400, "bad_cursor", "The paging cursor is malformed.") from exc
     # SQLite keeps naive UTC timestamps; compare like with like.
     return at.replace(tzinfo=None), event_id
+
+
+def _record_step(task: RoutingTaskRow, decision: Decision) -> None:
+    task.placed = True
+    task.filter_name = decision.filter_name
+    task.step = decision.step
+    task.step_started_at = datetime.fromtimestamp(decision.step_started_at, UTC)
+    task.priority = decision.priority
+    task.queue = decision.queue
+
+
+def _compile_config(raw: Any) -> Router:
+    """A Router for a submitted configuration, or a 400 naming every problem (with positions)."""
+    from pydantic import ValidationError
+
+    try:
+        config = RoutingConfig.model_validate(raw)
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")}
+            for err in exc.errors()
+        ]
+        message = "The routing configuration is invalid."
+        raise BackendError(400, "bad_routing_config", message, details) from exc
+    try:
+        return Router(config)
+    except RoutingConfigError as exc:
+        details = [p.as_dict() for p in exc.problems]
+        first = exc.problems[0]
+        message = f"The routing configuration is invalid: {first.field}: {first.message}"
+        raise BackendError(400, "bad_routing_config", message, details) from exc
+
+
+def _worker_attributes(agent: AgentRow, extra: AgentRoutingRow | None) -> dict[str, Any]:
+    """What worker.* reads: the agent's identity, skills and languages, then its routing attributes."""
+    attributes: dict[str, Any] = dict(extra.attributes) if extra else {}
+    attributes.update(
+        id=agent.id,
+        username=agent.username,
+        name=agent.name,
+        skills=list(agent.skills),
+        languages=list(agent.languages),
+    )
+    return attributes
+
+
+def _capacity(agent: AgentRow, extra: AgentRoutingRow | None) -> dict[str, int]:
+    if extra is not None:
+        return {str(k): int(v) for k, v in extra.capacity.items()}
+    return {"chat": agent.max_chats, "voice": 1}
 
 
 def _agent(row: AgentRow) -> Agent:

@@ -120,6 +120,40 @@ class OfferRow(Base):
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class RoutingTaskRow(Base):
+    """A conversation as a routing task: its attributes and where it stands in its workflow."""
+
+    __tablename__ = "routing_tasks"
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    attributes: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    #: False until the router has matched a filter (or the default queue) for it.
+    placed: Mapped[bool] = mapped_column(default=False)
+    filter_name: Mapped[str | None] = mapped_column(String(120), default=None)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    step_started_at: Mapped[datetime | None] = mapped_column(default=None)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    queue: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class AgentRoutingRow(Base):
+    """An agent's routing attributes (worker.*) and capacity per channel."""
+
+    __tablename__ = "agent_routing"
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), primary_key=True)
+    attributes: Mapped[dict[str, Any]]
+    capacity: Mapped[dict[str, Any]]
+
+
+class OfferReasonRow(Base):
+    """Why an offer went to its agent (a RoutingReason), kept beside the offer."""
+
+    __tablename__ = "offer_reasons"
+    offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"), primary_key=True)
+    data: Mapped[dict[str, Any]]
+
+
 class IdempotencyRow(Base):
     """The stored answer to a write, replayed when the same key comes again."""
 

@@ -29,10 +29,17 @@ DEMO_AGENTS = (
 
 
 def seed_users(backend: Backend, password: str) -> None:
+    from workstation.server.routing_config import load_demo
+
+    _config, routing = load_demo()
     for username, name, role, skills, languages in DEMO_AGENTS:
-        backend.ensure_agent(
+        agent = backend.ensure_agent(
             username=username, name=name, password=password, role=role, skills=skills, languages=languages
         )
+        # Routing attributes (level, capacity) from routing_demo.toml, once: a team lead's later
+        # changes over the API are kept across restarts.
+        if username in routing and not backend.has_agent_routing(agent.id):
+            backend.set_agent_routing(None, agent.id, routing[username])
 
 
 def seed_customers(backend: Backend, rng: random.Random, count: int) -> None:

@@ -1,0 +1,193 @@
+"""Workflow routing in the real backend over HTTP: explained offers, steps, capacity, configuration."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from tests.conftest import Backend
+from workstation.server.routing_config import load_demo
+
+API = "/api/v1"
+
+
+def _available(backend: Backend, username: str) -> dict[str, str]:
+    headers = backend.login(username)
+    response = backend.http.put(f"{API}/me/presence", json={"presence": "available"}, headers=headers)
+    assert response.status_code == 200
+    return headers
+
+
+def _demo_config() -> dict[str, Any]:
+    config, _agents = load_demo()
+    return config.model_dump(mode="json")
+
+
+def _put_config(backend: Backend, lead: dict[str, str], config: dict[str, Any]) -> dict[str, Any]:
+    response = backend.http.put(f"{API}/routing/config", json=config, headers=lead)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_the_demo_configuration_is_package_data_with_five_filters() -> None:
+    config, agents = load_demo()
+    assert len(config.workflow.filters) == 5
+    assert {"demo", "anna", "ben"} <= set(agents)
+    assert agents["demo"].attributes["level"] == 3
+
+
+def test_an_offer_carries_why_it_came_to_this_agent(backend: Backend) -> None:
+    demo = _available(backend, "demo")
+    backend.start_chat(
+        "c-1", "Ist das lieferbar?", topic="product", attributes={"minutes_on_product_pages": 31}
+    )
+    (offer,) = backend.wait_for(lambda: backend.offers(demo))
+    why = offer["routing"]
+    assert why["summary"] == "tier = gold, minutes_on_product_pages = 31 ≥ 30 → Senior Sales, step 1 of 2"
+    assert why["filter"] == "High-value shopper"
+    assert why["facts"] == ["customer.tier = gold", "minutes_on_product_pages = 31 ≥ 30"]
+    assert why["worker_facts"] == ["task.language = de IN languages = [de, en]"]
+
+
+def test_journey_context_comes_from_the_customers_history(backend: Backend) -> None:
+    # c-2 (silver) has no open complaint; a German bronze customer with no topic goes by language.
+    demo = _available(backend, "demo")
+    backend.start_chat("c-3", "Hallo")
+    (offer,) = backend.wait_for(lambda: backend.offers(demo))
+    assert offer["routing"]["filter"] == "German"
+    # No agent has the (missing) topic as a skill: step 1 was skipped at once.
+    assert offer["routing"]["step"] == 2
+
+
+def test_high_value_waits_for_a_senior_then_falls_back_after_the_step_timeout(backend: Backend) -> None:
+    lead = backend.login("lead")
+    config = _demo_config()
+    config["workflow"]["filters"][0]["steps"][0]["timeout_s"] = 1.0
+    _put_config(backend, lead, config)
+    anna = _available(backend, "anna")  # level 2: not in Senior Sales
+    chat = backend.start_chat("c-1", "Hallo", topic="product", attributes={"minutes_on_product_pages": 45})
+    conv_id = chat["conversation"]["id"]
+    why = backend.http.get(f"{API}/routing/waiting/{conv_id}", headers=lead)
+    assert why.status_code == 200, why.text
+    report = why.json()
+    assert (report["filter"], report["step"], report["steps"], report["queue"]) == (
+        "High-value shopper",
+        1,
+        2,
+        "Senior Sales",
+    )
+    assert report["matching_agents"] == 1  # demo is senior, but offline
+    assert report["available_agents"] == 0
+    assert report["next_step_at"] is not None and report["next_step_at"] > report["waiting_since"]
+    assert backend.offers(anna) == []
+    (offer,) = backend.wait_for(lambda: backend.offers(anna), timeout=5)
+    assert offer["routing"]["step"] == 2 and offer["routing"]["queue"] == "Everyone"
+    listing = backend.http.get(f"{API}/routing/waiting", headers=lead).json()
+    assert [(w["conversation_id"], w["offered_to"]) for w in listing] == [(conv_id, "a-anna")]
+
+
+def test_capacity_per_channel_limits_offers(backend: Backend) -> None:
+    lead = backend.login("lead")
+    response = backend.http.put(
+        f"{API}/routing/agents/a-demo",
+        json={"attributes": {"level": 3, "team": "north"}, "capacity": {"chat": 1, "voice": 1}},
+        headers=lead,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["capacity"] == {"chat": 1, "voice": 1}
+    assert response.json()["attributes"]["team"] == "north"
+    demo = _available(backend, "demo")
+    backend.start_chat("c-1", "Erste Frage")
+    backend.start_chat("c-3", "Zweite Frage")
+    backend.wait_for(lambda: backend.offers(demo))
+    waiting = backend.wait_for(lambda: backend.http.get(f"{API}/routing/waiting", headers=lead).json())
+    assert len(backend.offers(demo)) == 1
+    unoffered = [w for w in waiting if w["offered_to"] is None]
+    assert len(unoffered) == 1 and unoffered[0]["available_agents"] == 0
+    assert unoffered[0]["matching_agents"] == 2  # demo (full) and anna (offline) speak German
+
+
+def test_configuration_is_for_team_leads_and_validated_on_save(backend: Backend) -> None:
+    lead = backend.login("lead")
+    demo = backend.login("demo")
+    assert backend.http.get(f"{API}/routing/config", headers=demo).status_code == 403
+    assert backend.http.put(f"{API}/routing/config", json=_demo_config(), headers=demo).status_code == 403
+    assert backend.http.get(f"{API}/routing/waiting", headers=demo).status_code == 403
+    current = backend.http.get(f"{API}/routing/config", headers=lead).json()
+    assert current == _demo_config()
+
+    bad = copy.deepcopy(current)
+    bad["workflow"]["filters"][1]["expression"] = "open_complaint == true OR customer.churn_risk >>= 0.6"
+    bad["queues"][0]["target_workers"] = "level >= 3 AND"
+    response = backend.http.put(f"{API}/routing/config", json=bad, headers=lead)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "bad_routing_config"
+    details = {d["field"]: d for d in error["details"]}
+    assert details["workflow.filters[1].expression"]["position"] == 46
+    assert "unknown operator '>>='" in details["workflow.filters[1].expression"]["problem"]
+    assert details["queues[0].target_workers"]["position"] == 14
+    # Nothing was saved.
+    assert backend.http.get(f"{API}/routing/config", headers=lead).json() == current
+
+    unknown_queue = copy.deepcopy(current)
+    unknown_queue["workflow"]["filters"][0]["steps"][0]["queue"] = "nowhere"
+    response = backend.http.put(f"{API}/routing/config", json=unknown_queue, headers=lead)
+    assert response.status_code == 400
+    assert "unknown queue 'nowhere'" in response.json()["error"]["message"]
+    shapeless = backend.http.put(f"{API}/routing/config", json={"queues": []}, headers=lead)
+    assert shapeless.status_code == 400 and shapeless.json()["error"]["details"]
+
+    bad_agent = backend.http.put(
+        f"{API}/routing/agents/a-demo", json={"attributes": {"skills": "all"}, "capacity": {}}, headers=lead
+    )
+    assert bad_agent.status_code == 400
+    assert backend.http.put(f"{API}/routing/agents/a-nobody", json={}, headers=lead).status_code == 404
+
+
+def test_a_new_configuration_routes_waiting_tasks_afresh(backend: Backend) -> None:
+    lead = backend.login("lead")
+    ben = _available(backend, "ben")  # English only
+    chat = backend.start_chat("c-1", "Hallo")  # German: waits for a German speaker
+    conv_id = chat["conversation"]["id"]
+    backend.wait_for(lambda: backend.http.get(f"{API}/routing/waiting/{conv_id}", headers=lead).json())
+    assert backend.offers(ben) == []
+    anyone = {
+        "queues": [{"id": "all", "name": "Everyone"}],
+        "workflow": {"filters": [], "default_queue": "all"},
+    }
+    _put_config(backend, lead, anyone)
+    (offer,) = backend.wait_for(lambda: backend.offers(ben))
+    assert offer["conversation_id"] == conv_id
+    assert offer["routing"]["filter"] is None
+    assert "default queue" in offer["routing"]["summary"]
+
+
+def test_a_task_that_outlives_its_time_to_live_is_closed_with_a_word_to_the_customer(
+    backend: Backend,
+) -> None:
+    lead = backend.login("lead")
+    config = _demo_config()
+    config["workflow"]["task_ttl_s"] = 0.5
+    _put_config(backend, lead, config)
+    chat = backend.start_chat("c-1", "Hallo?")
+    backend.wait_for(lambda: len(backend.transcript(chat)) == 2, timeout=5)
+    last = backend.transcript(chat)[-1]
+    assert last["sender"] == "system" and "No agent" in last["text"]
+    conv_id = chat["conversation"]["id"]
+    assert backend.http.get(f"{API}/routing/waiting/{conv_id}", headers=lead).status_code == 409
+
+
+@pytest.mark.parametrize("offer_timeout", [0.6])
+def test_a_timed_out_offer_goes_to_the_next_candidate(backend: Backend) -> None:
+    demo = _available(backend, "demo")
+    anna = _available(backend, "anna")
+    backend.http.put(f"{API}/me/presence", json={"presence": "away"}, headers=anna)
+    chat = backend.start_chat("c-1", "Hallo")
+    (first,) = backend.wait_for(lambda: backend.offers(demo))
+    _available(backend, "anna")
+    (second,) = backend.wait_for(lambda: backend.offers(anna), timeout=5)
+    assert second["conversation_id"] == first["conversation_id"] == chat["conversation"]["id"]
+    assert backend.offers(demo) == []
