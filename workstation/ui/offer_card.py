@@ -1,4 +1,4 @@
-"""An offered chat: who, which channel and topic, and the time left to accept it."""
+"""An offered chat: who, which channel and topic, why it came to this agent, and the time left."""
 
 from __future__ import annotations
 
@@ -44,6 +44,19 @@ class OfferCard(QFrame):
             self.details_label.setToolTip(
                 self.tr("Chat started on {0}").format(offer.page.title or offer.page.url)
             )
+        # Why the router chose this agent: one line on the card, the whole reasoning on hover.
+        self.why_label = QLabel()
+        self.why_label.setObjectName("offerWhy")
+        self.why_label.setStyleSheet("#offerWhy { color: #5d4a1f; }")
+        self.why_label.setTextFormat(Qt.TextFormat.PlainText)
+        routing = offer.routing
+        if routing is not None and routing.summary:
+            self.why_label.setText(self.tr("Why: {0}").format(_elide(routing.summary, 90)))
+            self.why_label.setToolTip(routing.details())
+            self.why_label.setAccessibleName(self.tr("Why this offer"))
+            self.why_label.setAccessibleDescription(routing.details())
+        else:
+            self.why_label.hide()
         self.countdown = QProgressBar()
         self.countdown.setRange(0, 1000)
         self.countdown.setTextVisible(True)
@@ -59,6 +72,7 @@ class OfferCard(QFrame):
         text = QVBoxLayout()
         text.addWidget(self.name_label)
         text.addWidget(self.details_label)
+        text.addWidget(self.why_label)
         text.addWidget(self.countdown)
         row = QHBoxLayout(self)
         row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
@@ -88,6 +102,10 @@ class OfferCard(QFrame):
             self._timer.stop()
             self.countdown.setFormat(self.tr("Timed out"))
             self.set_busy(True)
+
+
+def _elide(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _escape(text: str) -> str:
