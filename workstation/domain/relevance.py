@@ -618,6 +618,9 @@ class _History:
         self.cancellations: list[EventLike] = []
         self.carts: list[EventLike] = []
         self.session: list[EventLike] = []
+        #: page views and searches of the last week before this visit
+        self.recent_views: list[EventLike] = []
+        week_ago = now - timedelta(days=7)
         self.app_errors: list[EventLike] = []
         self.surveys: list[EventLike] = []
         self.social: list[EventLike] = []
@@ -642,6 +645,8 @@ class _History:
             if kind == "page_view" or kind == "search":
                 if at >= self.session_from:
                     self.session.append(event)
+                elif at >= week_ago:
+                    self.recent_views.append(event)
                 continue
             if kind == "campaign_response":
                 if _str(event.data, "response") == "unsubscribed":
@@ -806,6 +811,29 @@ class _Finder:
                 s.stale, s.open = f"return requested {_ago(self.now, returned.at)}, probably settled", False
             return
         if delivered is not None:
+            since = self.days(delivered.at)
+            if self.said.not_received and (mentioned or since <= 7):
+                carrier = _str(shipped.data, "carrier") if shipped else ""
+                s = situation(
+                    "delivery_disputed",
+                    delivered,
+                    f"Order {order_id}{named} marked delivered {_ago(self.now, delivered.at)}, "
+                    "customer has nothing",
+                    [
+                        f"delivered {_day(delivered.at)}" + (f" by {carrier}" if carrier else ""),
+                        "customer says it did not arrive: trace with the carrier",
+                    ],
+                    46,
+                    10,
+                    {"delivery", "order"},
+                    order_state="disputed",
+                    service_failure=True,
+                    needs_specialist=True,
+                    topic="missing parcel",
+                    carrier=carrier,
+                )
+                s.open = True
+                return
             s = situation(
                 "recent_order",
                 placed or delivered,
@@ -815,7 +843,7 @@ class _Finder:
                 [f"delivered {_ago(self.now, delivered.at)}"],
                 8,
                 20,
-                {"order", "product_advice"},
+                {"order", "product_advice", "delivery"} if since <= 14 else {"order", "product_advice"},
                 order_state="delivered",
             )
             if self.days(delivered.at) > 45 and not mentioned:
@@ -1343,7 +1371,7 @@ class _Finder:
                     12 + min(dwell / 60, 30) * 0.8,
                     product_views[-1].at,
                     1,
-                    {"product_advice", "in_person"},
+                    {"product_advice"},
                     {"product": product, "minutes": round(dwell / 60)},
                     words_seen,
                 )
@@ -1356,12 +1384,19 @@ class _Finder:
             interest = next((s for s in self.found if s.kind == "product_interest"), None)
             refs = list(interest.refs) if interest else []
             product = interest.attrs["product"] if interest else (self.case.interaction.page_title or "")
-            if not refs:
-                matched = self._matching_orders()
-                refs = matched[:2]
+            products = interest.products if interest else frozenset()
             facts = ["asks to see or try it in person"]
             if interest is not None:
                 facts.extend(interest.facts)
+            else:
+                seen, product_seen = self._recently_viewed()
+                if seen:
+                    refs = [e.id for e in seen]
+                    product = product or product_seen
+                    products = product_words(w for e in seen for w in words(_view_text(e)))
+                    facts.append(f"looked at '{product_seen}' {_ago(self.now, seen[0].at)}")
+                else:
+                    refs = self._matching_orders()[:2]
             self.add(
                 Situation(
                     "wants_in_person",
@@ -1373,7 +1408,7 @@ class _Finder:
                     1,
                     {"in_person"},
                     {"product": product or "the product"},
-                    interest.products if interest else self.said.products,
+                    products,
                 )
             )
         if "product_advice" in self.said.topics or (self.said.purchase and self.said.products):
@@ -1387,6 +1422,24 @@ class _Finder:
                 interest = next((s for s in self.found if s.kind == "product_interest"), None)
                 if interest is not None:
                     interest.topics.add("product_advice")
+
+    def _recently_viewed(self) -> tuple[list[EventLike], str]:
+        """Product pages of the last days the customer's words point at (else the last day's
+        most-viewed one), newest first, and the product's name."""
+        views = [e for e in self.h.recent_views if e.kind == "page_view" and _is_product(e)]
+        searches = [e for e in self.h.recent_views if e.kind == "search"]
+        matched = [
+            e
+            for e in views + searches
+            if shared_products(self.said.products, product_words(words(_view_text(e))))
+        ]
+        if not matched:
+            day = [e for e in views if self.days(e.at) <= 1]
+            matched = [max(day, key=lambda e: _num(e.data, "seconds") or 0)] if day else []
+        matched.sort(key=lambda e: (e.kind != "page_view", -(_num(e.data, "seconds") or 0)))
+        pages = [e for e in matched if e.kind == "page_view"]
+        name = _str(pages[0].data, "title") if pages else _str(matched[0].data, "query") if matched else ""
+        return matched[:4], name
 
     def _matching_orders(self) -> list[str]:
         refs: list[str] = []
@@ -1538,6 +1591,12 @@ def _first_product(case: Case) -> str:
         if isinstance(name, str) and name:
             return name
     return ""
+
+
+def _view_text(event: EventLike) -> str:
+    data = event.data
+    slug = _str(data, "url").split("#")[0].rsplit("/", 1)[-1]
+    return f"{_str(data, 'title')} {_str(data, 'category')} {slug} {_str(data, 'query')}"
 
 
 def _page_topics(event: EventLike) -> set[str]:
@@ -1760,7 +1819,7 @@ class RelevanceEngine:
         candidates: list[Card] = []
         hidden: list[HiddenItem] = []
         blocked: dict[str, HiddenItem] = {}
-        by_action: dict[str, Card] = {}
+        by_action: dict[tuple[str, str], Card] = {}
         channel = case.interaction.channel
         for s in sorted(situations, key=lambda s: -s.score):
             scope = {**facts, "situation": {"kind": s.kind, "open": s.open, **s.attrs}}
@@ -1812,13 +1871,15 @@ class RelevanceEngine:
                     )
                     continue
                 eligible += 1
-                previous = by_action.get(spec.id)
+                # One card per action and object: another situation the same card answers adds its
+                # evidence; a card about another order or device stands on its own.
+                key = (spec.id, card.title)
+                previous = by_action.get(key)
                 if previous is None:
-                    by_action[spec.id] = card
+                    by_action[key] = card
                 else:
-                    # One card per action; the other situations it answers add their evidence.
                     extra = tuple(r for r in card.refs if r not in previous.refs)
-                    by_action[spec.id] = Card(
+                    by_action[key] = Card(
                         previous.kind,
                         previous.action,
                         previous.refs + extra,
@@ -1853,7 +1914,8 @@ class RelevanceEngine:
                     else "not relevant enough now"
                 )
                 hidden.append(HiddenItem(c.title, why, c.action, c.refs, c.score))
-        hidden.extend(b for a, b in blocked.items() if a not in by_action)
+        allowed = {action for action, _title in by_action}
+        hidden.extend(b for a, b in blocked.items() if a not in allowed)
         return shown, hidden
 
     @staticmethod

@@ -51,6 +51,7 @@ _LEXICON: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[st
             "tracking",
             "courier",
             "arriv",
+            "unterwegs",
         ),
         ("dhl", "hermes", "dpd", "ups", "gls", "eta", "track", "ship"),
         (
@@ -248,6 +249,13 @@ _LEXICON: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[st
             ("in", "der", "naehe"),
             ("near", "me"),
             ("look", "at", "it"),
+            ("try", "somewhere"),
+            ("try", "before"),
+            ("test", "before"),
+            ("see", "before"),
+            ("testen", "bevor"),
+            ("probieren", "bevor"),
+            ("live", "sehen"),
         ),
     ),
     "product_advice": (
@@ -299,6 +307,22 @@ _REPEAT: Final = (
     ("called", "yesterday"),
 )
 
+#: "It says delivered, but I have nothing": a delivery the customer disputes.
+_NOT_RECEIVED: Final = (
+    ("nichts", "bekommen"),
+    ("nicht", "bekommen"),
+    ("nicht", "erhalten"),
+    ("nichts", "erhalten"),
+    ("nie", "angekommen"),
+    ("not", "received"),
+    ("never", "arrived"),
+    ("never", "received"),
+    ("didn", "receive"),
+    ("haven", "received"),
+    ("nothing", "arrived"),
+    ("kein", "paket"),
+)
+
 #: Words about buying something, past or future ("I bought", "bevor ich ihn kaufe").
 _PURCHASE: Final = ("gekauft", "kauf", "bought", "purchas", "bestellt", "ordered")
 
@@ -335,6 +359,7 @@ _CONCEPT: Final[dict[str, str]] = {
     "kaffeemaschine": "coffee",
     "kaffee": "coffee",
     "wasserkocher": "kettle",
+    "laptops": "notebook",
     "spielkonsole": "console",
     "konsole": "console",
     "speicherkarte": "memorycard",
@@ -370,6 +395,9 @@ _STOP: Final = frozenset(
     want week what when where which while will with would your yesterday today days ago two
     order orders ordered placed delivered shipped viewed searched contact customer bestellung
     bestellungen kunde event eur euro price preis new neu resolved open status
+    filiale laden geschaeft store shop branch somewhere irgendwo vorher gern gerne beraten lassen
+    wuerde moechte kaufen kaufe bevor these them those diese dieser dieses anschauen ansehen sehen
+    probieren ausprobieren testen bekommen erhalten received arrived nichts nothing never
     """
     )
 )
@@ -386,6 +414,7 @@ class Utterance:
     products: frozenset[str] = frozenset()
     repeat: bool = False
     purchase: bool = False
+    not_received: bool = False
 
 
 def _has_phrase(tokens: set[str], phrase: tuple[str, ...]) -> bool:
@@ -438,6 +467,7 @@ def analyse(text: str) -> Utterance:
         products=product_words(tokens),
         repeat=any(_has_phrase(token_set, phrase) for phrase in _REPEAT),
         purchase=any(word.startswith(_PURCHASE) for word in tokens),
+        not_received=any(_has_phrase(token_set, phrase) for phrase in _NOT_RECEIVED),
     )
 
 

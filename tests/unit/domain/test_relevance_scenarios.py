@@ -16,14 +16,7 @@ from workstation.domain.relevance import RelevanceEngine, case_from_mapping, che
 
 DATA = Path(__file__).resolve().parent / "data" / "relevance_scenarios"
 
-KNOWN_FAILURES: dict[str, str] = {
-    "see-in-store-en": "engine: 'try these headphones somewhere before I buy' is not read as wanting to see "
-    "it in person; cross_sell is the first action instead of book_branch_appointment",
-    "see-in-branch-de": "engine: branch card for 'Notebook … in einer Filiale anschauen' has no refs; the "
-    "ZenBook 16 page viewed 3 h before the chat is not linked (and 'anschauen' is taken for a product)",
-    "delivered-not-received-de": "engine: no card at all when a delivered parcel did not arrive; the agent "
-    "needs yesterday's delivery event to start a carrier trace",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _load(path: Path) -> dict[str, Any]:
