@@ -192,7 +192,8 @@ class RelevancePanel(QFrame):
         self.empty_label = QLabel(self.tr("Nothing stands out for this customer right now."))
         self.empty_label.setStyleSheet("color: #666;")
         self.empty_label.setWordWrap(True)
-        self.cards = [RelevanceCardWidget(i, self) for i in range(MAX_CARDS)]
+        #: grows on demand up to MAX_CARDS, then reused: a re-rank rewrites these in place
+        self.cards: list[RelevanceCardWidget] = []
         self.note_label = QLabel()
         self.note_label.setObjectName("relevanceNote")
         self.note_label.setStyleSheet("color: #1b7f3b;")
@@ -209,17 +210,11 @@ class RelevancePanel(QFrame):
         self.hidden_label.setStyleSheet("color: #444;")
         self.hidden_label.hide()
 
-        layout = QVBoxLayout(self)
+        self._layout = layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addLayout(head)
         layout.addWidget(self.empty_label)
-        for card in self.cards:
-            card.hide()
-            card.accepted.connect(self.accepted)
-            card.dismissed.connect(self.dismissed)
-            card.ref_activated.connect(self.ref_activated)
-            layout.addWidget(card)
         layout.addWidget(self.note_label)
         layout.addWidget(self.hidden_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.hidden_label)
@@ -234,6 +229,8 @@ class RelevancePanel(QFrame):
             self.context_label.setText(
                 self.tr("Journey: {0}").format(ranking.phase) + (f" · {topics}" if topics else "")
             )
+            while len(self.cards) < min(len(ranking.cards), MAX_CARDS):
+                self._add_card_widget()
             for widget, card in zip(self.cards, ranking.cards, strict=False):
                 widget.show_card(card, events)
                 widget.show()
@@ -250,6 +247,15 @@ class RelevancePanel(QFrame):
             )
         finally:
             self.setUpdatesEnabled(True)
+
+    def _add_card_widget(self) -> None:
+        widget = RelevanceCardWidget(len(self.cards), self)
+        widget.accepted.connect(self.accepted)
+        widget.dismissed.connect(self.dismissed)
+        widget.ref_activated.connect(self.ref_activated)
+        # After the header and the empty-state line, before the note and the hidden list.
+        self._layout.insertWidget(2 + len(self.cards), widget)
+        self.cards.append(widget)
 
     def show_note(self, text: str) -> None:
         self.note_label.setText(text)
