@@ -25,7 +25,7 @@ Time is plain seconds since the epoch here; the backend converts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -374,16 +374,28 @@ class Router:
             task.attributes, worker.attributes, "worker"
         )
 
-    def _eligible(
-        self, step: _Step, task: TaskState, live: _Live, members: Mapping[str, frozenset[str]]
-    ) -> bool:
-        worker = live.state
-        return (
-            worker.available
-            and worker.id not in task.excluded
-            and live.has_room(task.channel)
-            and self._matches(step, task, worker, members)
-        )
+    def _pools(
+        self, workers: Sequence[WorkerState]
+    ) -> tuple[dict[str, frozenset[str]], dict[str, list[_Live]]]:
+        """Queue membership, and per queue the available members as this pass sees them."""
+        members = self.members(workers)
+        lives = [_Live(w, dict(w.load), w.idle_since) for w in workers if w.available]
+        pools = {
+            queue_id: [live for live in lives if live.state.id in ids] for queue_id, ids in members.items()
+        }
+        return members, pools
+
+    @staticmethod
+    def _candidates(step: _Step, task: TaskState, pools: Mapping[str, list[_Live]]) -> Iterator[_Live]:
+        """Available queue members with room for the task's channel whom the step's expression admits."""
+        channel, attributes, excluded = task.channel, task.attributes, task.excluded
+        for live in pools.get(step.queue.id, ()):
+            if (
+                live.has_room(channel)
+                and live.state.id not in excluded
+                and step.expression.evaluate(attributes, live.state.attributes, "worker")
+            ):
+                yield live
 
     @staticmethod
     def _sort_key(step: _Step, live: _Live, channel: str) -> tuple[object, ...]:
@@ -410,12 +422,7 @@ class Router:
         return tuple(key)
 
     def _advance(
-        self,
-        route: _Route,
-        task: TaskState,
-        now: float,
-        lives: Mapping[str, _Live],
-        members: Mapping[str, frozenset[str]],
+        self, route: _Route, task: TaskState, now: float, pools: Mapping[str, list[_Live]]
     ) -> tuple[int, float]:
         """The task's step and when it started, after timeouts and skip_if up to `now`."""
         if task.placed and route.name == task.filter_name:
@@ -430,11 +437,7 @@ class Router:
             if step.timeout_s is not None and now >= started + step.timeout_s:
                 index, started, entered = index + 1, started + step.timeout_s, True
                 continue
-            if (
-                entered
-                and step.skip_if_none
-                and not any(self._eligible(step, task, live, members) for live in lives.values())
-            ):
+            if entered and step.skip_if_none and next(self._candidates(step, task, pools), None) is None:
                 index, entered = index + 1, True  # the next step starts when this one was entered
                 continue
             return index, started
@@ -443,8 +446,7 @@ class Router:
 
     def plan(self, tasks: Sequence[TaskState], workers: Sequence[WorkerState], now: float) -> list[Decision]:
         """Place every waiting task in its step and offer what can be offered, best task first."""
-        members = self.members(workers)
-        lives = {w.id: _Live(w, dict(w.load), w.idle_since) for w in workers}
+        _members, pools = self._pools(workers)
         placed: list[tuple[TaskState, _Route, int, float]] = []
         decisions: list[Decision] = []
         for task in tasks:
@@ -453,7 +455,7 @@ class Router:
                 if task.placed
                 else self.route(task.attributes)
             )
-            index, started = self._advance(route, task, now, lives, members)
+            index, started = self._advance(route, task, now, pools)
             if now >= task.created_at + self.task_ttl_s:
                 step = route.steps[index]
                 decisions.append(
@@ -470,7 +472,7 @@ class Router:
 
         for task, route, index, started in sorted(placed, key=order):
             step = route.steps[index]
-            candidates = [live for live in lives.values() if self._eligible(step, task, live, members)]
+            candidates = list(self._candidates(step, task, pools))
             worker_id = None
             reason = None
             if candidates:
@@ -518,17 +520,16 @@ class Router:
         offered_to: str | None = None,
     ) -> WaitingReason:
         """Where a waiting task stands: its step, who matches, who is available, when the next step starts."""
-        members = self.members(workers)
-        lives = {w.id: _Live(w, dict(w.load), w.idle_since) for w in workers}
+        members, pools = self._pools(workers)
         route = (
             self._route_named(task.filter_name, task.attributes)
             if task.placed
             else self.route(task.attributes)
         )
-        index, started = self._advance(route, task, now, lives, members)
+        index, started = self._advance(route, task, now, pools)
         step = route.steps[index]
         matching = [w for w in workers if self._matches(step, task, w, members)]
-        available = [w for w in matching if self._eligible(step, task, lives[w.id], members)]
+        available = list(self._candidates(step, task, pools))
         last = index == len(route.steps) - 1
         next_at = None if last or step.timeout_s is None else _utc(started + step.timeout_s)
         queue = step.queue.name

@@ -898,20 +898,45 @@ class Backend:
             if not waiting:
                 return 0
             rows = self._task_rows(uow.db, waiting)
-            workers = self._workers(uow.db)
+            # Held for the whole pass: the session's identity map keeps rows only while referenced,
+            # and each offer updates its agent's row.
+            agents = {a.id: a for a in self._agent_rows(uow.db)}
+            workers = self._workers(uow.db, list(agents.values()))
             tasks = [self._task_state(rows[conv.id], now) for conv in waiting]
             by_id = {conv.id: conv for conv in waiting}
+            names = {
+                customer_id: CustomerSummary(id=customer_id, name=name, language=language)
+                for customer_id, name, language in uow.db.execute(
+                    select(CustomerRow.id, CustomerRow.name, CustomerRow.language).where(
+                        CustomerRow.id.in_({conv.customer_id for conv in waiting})
+                    )
+                )
+            }
+            reasons: list[OfferReasonRow] = []
             for decision in router.plan(tasks, workers, now.timestamp()):
                 conv, task = by_id[decision.task_id], rows[decision.task_id]
                 _record_step(task, decision)
                 if decision.expired:
                     self._give_up(uow, conv)
                 elif decision.worker_id is not None:
-                    self._make_offer(uow, conv, decision, now)
+                    customer = names.get(conv.customer_id) or _summary(conv.customer_id, None)
+                    agent = agents[decision.worker_id]
+                    reasons.append(self._make_offer(uow, conv, customer, agent, decision, now))
                     made += 1
+            # Offers first, then their reasons: no ORM relationship orders the two inserts.
+            uow.db.flush()
+            uow.db.add_all(reasons)
         return made
 
-    def _make_offer(self, uow: _UnitOfWork, conv: ConversationRow, decision: Decision, now: datetime) -> None:
+    def _make_offer(
+        self,
+        uow: _UnitOfWork,
+        conv: ConversationRow,
+        customer: CustomerSummary,
+        agent: AgentRow,
+        decision: Decision,
+        now: datetime,
+    ) -> OfferReasonRow:
         assert decision.worker_id is not None and decision.reason is not None
         offer = OfferRow(
             id=_new_id("of"),
@@ -922,14 +947,22 @@ class Backend:
             expires_at=now + timedelta(seconds=self.config.offer_timeout_s),
         )
         uow.db.add(offer)
-        uow.db.flush()  # the offer row before its reason (no ORM relationship orders them)
-        uow.db.add(OfferReasonRow(offer_id=offer.id, data=decision.reason.model_dump(mode="json")))
         conv.state = ConversationState.OFFERED.value
-        agent = uow.db.get(AgentRow, decision.worker_id)
-        assert agent is not None
         agent.last_offer_at = now
-        uow.db.flush()
-        uow.append(agent.id, "offer.created", self._offer(uow.db, offer).model_dump(mode="json"))
+        record = Offer(
+            id=offer.id,
+            conversation_id=conv.id,
+            customer=customer,
+            channel=conv.channel,
+            topic=conv.topic,
+            language=conv.language,
+            page=WebPage.model_validate(conv.page) if conv.page else None,
+            offered_at=offer.offered_at,
+            expires_at=offer.expires_at,
+            routing=decision.reason,
+        )
+        uow.append(agent.id, "offer.created", record.model_dump(mode="json"))
+        return OfferReasonRow(offer_id=offer.id, data=decision.reason.model_dump(mode="json"))
 
     def _give_up(self, uow: _UnitOfWork, conv: ConversationRow) -> None:
         """A task that waited out its time to live: closed, with a word to the customer."""
@@ -978,11 +1011,13 @@ class Backend:
             excluded=frozenset(a for a, until in cooldown.items() if until > now),
         )
 
-    def _workers(self, db: DbSession) -> list[WorkerState]:
+    def _workers(self, db: DbSession, agents: list[AgentRow] | None = None) -> list[WorkerState]:
         load = self._load(db)
         routing = {r.agent_id: r for r in db.scalars(select(AgentRoutingRow))}
+        if agents is None:
+            agents = self._agent_rows(db)
         workers = []
-        for agent in db.scalars(select(AgentRow).where(AgentRow.role == Role.AGENT.value)):
+        for agent in agents:
             extra = routing.get(agent.id)
             workers.append(
                 WorkerState(
@@ -995,6 +1030,10 @@ class Backend:
                 )
             )
         return workers
+
+    @staticmethod
+    def _agent_rows(db: DbSession) -> list[AgentRow]:
+        return list(db.scalars(select(AgentRow).where(AgentRow.role == Role.AGENT.value)))
 
     @staticmethod
     def _load(db: DbSession) -> dict[str, dict[str, int]]:
@@ -1219,10 +1258,20 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def _record_step(task: RoutingTaskRow, decision: Decision) -> None:
+    started = datetime.fromtimestamp(decision.step_started_at, UTC)
+    unchanged = (
+        task.placed
+        and task.filter_name == decision.filter_name
+        and task.step == decision.step
+        and task.step_started_at is not None
+        and _aware(task.step_started_at) == started
+    )
+    if unchanged:  # most passes change nothing: no UPDATE for them
+        return
     task.placed = True
     task.filter_name = decision.filter_name
     task.step = decision.step
-    task.step_started_at = datetime.fromtimestamp(decision.step_started_at, UTC)
+    task.step_started_at = started
     task.priority = decision.priority
     task.queue = decision.queue
 
