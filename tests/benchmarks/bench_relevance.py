@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.stats import row as _row  # noqa: E402
 from tests.unit.domain import relevance_scenarios as scenarios  # noqa: E402
 from workstation.domain.relevance import (  # noqa: E402
     Card,
@@ -34,21 +34,14 @@ from workstation.domain.relevance import (  # noqa: E402
     check_expect,
 )
 
+
+def row(name: str, values: list[float], target: str, unit: str = "ms") -> None:
+    _row(name, values, target, unit, digits=2)
+
+
 PUBLISHED = ROOT.parent / "shared" / "relevance" / "cases"
 CORPUS = ROOT / "tests" / "unit" / "domain" / "data" / "relevance_scenarios"
 SIZES = [(200, "≤ 2 ms (median)"), (2_000, "≤ 10 ms (median)"), (20_000, "≤ 60 ms (median)")]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def row(name: str, values: list[float], target: str, unit: str = "ms") -> None:
-    print(
-        f"  {name:<44} n={len(values):<5} median {statistics.median(values):8.2f} {unit}"
-        f"   p95 {pct(values, 95):8.2f} {unit}   max {max(values):8.2f} {unit}   target {target}"
-    )
 
 
 # --- 1. speed -------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import asyncio
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,20 +21,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks.stats import pct, row  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def row(name: str, values: list[float], target: str, unit: str = "ms") -> None:
-    print(
-        f"  {name:<44} n={len(values):<5} median {statistics.median(values):8.1f} {unit}"
-        f"   p95 {pct(values, 95):8.1f} {unit}   max {max(values):8.1f} {unit}   target {target}"
-    )
 
 
 # --- 1. process start to window shown -------------------------------------------------------------
