@@ -62,6 +62,7 @@ __all__ = [
 MAX_CARDS: Final = 5
 #: Cards below this score are not worth the agent's attention, even if there is room.
 MIN_SCORE: Final = 10.0
+#: The journey phases, in order (journey_phase() and Ranking.phase name one of them).
 PHASES: Final = ("awareness", "interest", "purchase", "service")
 DISMISS_REASONS: Final = ("not_relevant", "already_done", "wrong_customer", "inappropriate")
 
@@ -627,7 +628,6 @@ class _History:
         self.other: list[EventLike] = []
         self.consent_events: list[EventLike] = []
         self.unsubscribed: list[EventLike] = []
-        self.considered = 0
         recent = now - timedelta(days=400)
         order_kinds = {
             "order_placed",
@@ -657,7 +657,6 @@ class _History:
                 continue
             if at < recent and kind not in ("complaint",):
                 continue
-            self.considered += 1
             data = event.data
             if kind in order_kinds:
                 order_id = _str(data, "order_id")
@@ -688,7 +687,6 @@ class _History:
                 self.social.append(event)
             else:
                 self.other.append(event)
-        self.considered += len(self.session)
 
 
 def _by_time(events: Iterable[EventLike]) -> list[EventLike]:
