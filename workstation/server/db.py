@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -119,6 +120,17 @@ class OfferRow(Base):
     expires_at: Mapped[datetime]
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
 
+    # One reservation per task: the database refuses a second open offer for a conversation.
+    __table_args__ = (
+        Index(
+            "uq_offers_one_open_per_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("state = 'offered'"),
+            postgresql_where=text("state = 'offered'"),
+        ),
+    )
+
 
 class RoutingTaskRow(Base):
     """A conversation as a routing task: its attributes and where it stands in its workflow."""
@@ -214,4 +226,8 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
     Base.metadata.create_all(engine)
+    # create_all skips the indexes of tables that already exist: databases made before the
+    # one-open-offer index get it here.
+    for index in OfferRow.__table__.indexes:
+        index.create(engine, checkfirst=True)
     return engine
