@@ -1,4 +1,4 @@
-"""Command line for routing expressions: `eval CASES.jsonl` answers each case, `check EXPR` validates one."""
+"""Routing on the command line: `eval CASES.jsonl`, `check EXPR`, `check-config FILE` (TOML or JSON)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import IO
 
 from workstation.domain.routing_expr import CompiledExpression, ExpressionError, compile_expression
+from workstation.domain.workflow import RoutingConfigError, compile_document
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -49,7 +50,7 @@ def _case(line_number: int, raw: bytes) -> tuple[str, Mapping[str, object], Mapp
             raise _BadLine(f"'{key}' must be a JSON object")
     subject = case.get("subject", "task")
     if subject not in ("task", "worker"):
-        raise _BadLine("'subject' must be \"task\" or \"worker\"")
+        raise _BadLine('\'subject\' must be "task" or "worker"')
     return expr, task, worker, subject
 
 
@@ -116,6 +117,38 @@ def _run_check(source: str) -> int:
     return EXIT_OK
 
 
+def _run_check_config(path: str, parser: argparse.ArgumentParser) -> int:
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle) if path.endswith(".toml") else json.load(handle)
+    except OSError as exc:
+        parser.error(f"cannot read {path!r}: {exc.strerror or exc}")
+    except (tomllib.TOMLDecodeError, ValueError) as exc:
+        print(f"error: {path}: not valid {'TOML' if path.endswith('.toml') else 'JSON'}: {exc}")
+        return EXIT_INVALID
+    if not isinstance(data, dict):
+        print(f"error: {path}: expected a table with queues and workflow")
+        return EXIT_INVALID
+    try:
+        router, agents = compile_document(data)
+    except RoutingConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem.field}: {problem.message}")
+            if problem.source is not None and problem.position is not None:
+                # The source line and the caret, as `check` shows them.
+                shown = caret_report(problem.source, ExpressionError("", problem.position))
+                print(shown.split("\n", 1)[1])
+        return EXIT_INVALID
+    workflow = router.config.workflow
+    print(
+        f"ok: {len(router.config.queues)} queues, {len(workflow.filters)} filters, "
+        f"default queue {workflow.default_queue!r}, {len(agents)} agents"
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m workstation.routing",
@@ -132,6 +165,15 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="check that an expression parses", description="Print ok, or the error and where."
     )
     check.add_argument("expr", metavar="EXPR", help="the routing expression (quote it for the shell)")
+    check_config = commands.add_parser(
+        "check-config",
+        help="check a routing configuration file",
+        description="Validate queues, workflow and agents as the backend does on save: print ok, or every "
+        "problem with its field (and a caret under an expression's error).",
+    )
+    check_config.add_argument(
+        "file", metavar="FILE", help="a .toml file (like the demo's) or JSON (the API's body)"
+    )
     return parser
 
 
@@ -142,7 +184,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code = _run_eval(args.cases, parser) if args.command == "eval" else _run_check(args.expr)
+        if args.command == "eval":
+            code = _run_eval(args.cases, parser)
+        elif args.command == "check-config":
+            code = _run_check_config(args.file, parser)
+        else:
+            code = _run_check(args.expr)
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep the interpreter's final flush quiet too.

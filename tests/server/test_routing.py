@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -191,3 +193,24 @@ def test_a_timed_out_offer_goes_to_the_next_candidate(backend: Backend) -> None:
     (second,) = backend.wait_for(lambda: backend.offers(anna), timeout=5)
     assert second["conversation_id"] == first["conversation_id"] == chat["conversation"]["id"]
     assert backend.offers(demo) == []
+
+
+def test_a_saved_configuration_that_no_longer_compiles_falls_back_to_the_demo(tmp_path: Path) -> None:
+    from sqlalchemy.orm import Session
+
+    from workstation.server.backend import ROUTING_CONFIG_KEY
+    from workstation.server.backend import Backend as ServerBackend
+    from workstation.server.db import Meta, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    ServerBackend(engine)
+    with Session(engine) as db:
+        broken = {"queues": [{"id": "q", "name": "Q", "target_workers": "level >>= 3"}], "workflow": {}}
+        db.merge(Meta(key=ROUTING_CONFIG_KEY, value=json.dumps(broken)))
+        db.commit()
+    restarted = ServerBackend(engine)
+    assert restarted._router.config == load_demo()[0]
+    with Session(engine) as db:  # kept for the team lead to see and fix
+        stored = db.get(Meta, ROUTING_CONFIG_KEY)
+        assert stored is not None and json.loads(stored.value) == broken
+    engine.dispose()

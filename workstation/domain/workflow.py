@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workstation.domain.models import RoutingReason, WaitingReason
 from workstation.domain.routing_expr import (
@@ -53,6 +53,8 @@ __all__ = [
     "TaskState",
     "WorkerState",
     "WorkflowConfig",
+    "compile_config",
+    "compile_document",
 ]
 
 
@@ -117,11 +119,12 @@ class AgentRouting(_Config):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One reason a configuration was refused; `position` points into the expression at `field`."""
+    """One reason a configuration was refused; `position` points into `source`, the expression at `field`."""
 
     field: str
     message: str
     position: int | None = None
+    source: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {"field": self.field, "problem": self.message, "position": self.position}
@@ -236,7 +239,7 @@ def _compile(source: str, where: str, problems: list[Problem]) -> CompiledExpres
     try:
         return compile_expression(source)
     except ExpressionError as exc:
-        problems.append(Problem(where, exc.message, exc.position))
+        problems.append(Problem(where, exc.message, exc.position, source))
         return None
 
 
@@ -556,6 +559,56 @@ class Router:
             offered_to=offered_to,
             summary=summary,
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Whole documents (the API's body, the demo TOML file)
+
+
+def _field(loc: Sequence[int | str]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _validation_problems(exc: ValidationError, prefix: str = "") -> list[Problem]:
+    return [
+        Problem(_field([*([prefix] if prefix else []), *err.get("loc", ())]), err.get("msg", "invalid"))
+        for err in exc.errors()
+    ]
+
+
+def compile_config(raw: object) -> Router:
+    """Validate a configuration (queues and workflow) and compile it; the error lists every problem."""
+    try:
+        config = RoutingConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise RoutingConfigError(_validation_problems(exc)) from exc
+    return Router(config)
+
+
+def compile_document(data: Mapping[str, object]) -> tuple[Router, dict[str, AgentRouting]]:
+    """A configuration file's content: queues, workflow, and `agents` (username -> AgentRouting)."""
+    problems: list[Problem] = []
+    agents: dict[str, AgentRouting] = {}
+    raw_agents = data.get("agents", {})
+    if not isinstance(raw_agents, Mapping):
+        problems.append(Problem("agents", "must map usernames to attributes and capacity"))
+    else:
+        for name, spec in raw_agents.items():
+            try:
+                agents[str(name)] = AgentRouting.model_validate(spec)
+            except ValidationError as exc:
+                problems += _validation_problems(exc, f"agents.{name}")
+    router: Router | None = None
+    try:
+        router = compile_config({key: value for key, value in data.items() if key != "agents"})
+    except RoutingConfigError as exc:
+        problems[:0] = exc.problems
+    if problems or router is None:
+        raise RoutingConfigError(problems)
+    return router, agents
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import uuid
@@ -54,6 +55,7 @@ from workstation.domain.workflow import (
     RoutingConfigError,
     TaskState,
     WorkerState,
+    compile_config,
 )
 from workstation.server.db import (
     AgentRoutingRow,
@@ -231,15 +233,7 @@ class Backend:
         with self._uow() as uow:
             if uow.db.get(Meta, "log_id") is None:
                 uow.db.add(Meta(key="log_id", value=uuid.uuid4().hex))
-            stored = uow.db.get(Meta, ROUTING_CONFIG_KEY)
-            if stored is None:
-                from workstation.server.routing_config import load_demo
-
-                config, _agents = load_demo()
-                uow.db.add(Meta(key=ROUTING_CONFIG_KEY, value=config.model_dump_json()))
-            else:
-                config = RoutingConfig.model_validate_json(stored.value)
-            self._router = Router(config)
+            self._router = self._stored_router(uow.db)
             if uow.db.scalar(select(func.count()).select_from(WrapUpCodeRow)) == 0:
                 for pos, (code, label) in enumerate(DEFAULT_WRAPUP_CODES):
                     uow.db.add(WrapUpCodeRow(code=code, label=label, position=pos))
@@ -247,6 +241,26 @@ class Backend:
             meta = db.get(Meta, "log_id")
             assert meta is not None
             self.log_id = meta.value
+
+    @staticmethod
+    def _stored_router(db: DbSession) -> Router:
+        """The saved routing configuration, compiled; the demo one for a new database.
+
+        A saved configuration this version cannot compile (stricter checks after an upgrade) is
+        kept for the team lead to fix, and routing runs on the demo configuration meanwhile.
+        """
+        from workstation.server.routing_config import load_demo
+
+        stored = db.get(Meta, ROUTING_CONFIG_KEY)
+        if stored is not None:
+            try:
+                return compile_config(json.loads(stored.value))
+            except ValueError:
+                log.exception("the saved routing configuration is invalid; using the demo configuration")
+        config, _agents = load_demo()
+        if stored is None:
+            db.add(Meta(key=ROUTING_CONFIG_KEY, value=config.model_dump_json()))
+        return Router(config)
 
     # --- units of work ---------------------------------------------------------------------------
 
@@ -1278,24 +1292,12 @@ def _record_step(task: RoutingTaskRow, decision: Decision) -> None:
 
 def _compile_config(raw: Any) -> Router:
     """A Router for a submitted configuration, or a 400 naming every problem (with positions)."""
-    from pydantic import ValidationError
-
     try:
-        config = RoutingConfig.model_validate(raw)
-    except ValidationError as exc:
-        details = [
-            {"field": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")}
-            for err in exc.errors()
-        ]
-        message = "The routing configuration is invalid."
-        raise BackendError(400, "bad_routing_config", message, details) from exc
-    try:
-        return Router(config)
+        return compile_config(raw)
     except RoutingConfigError as exc:
-        details = [p.as_dict() for p in exc.problems]
         first = exc.problems[0]
         message = f"The routing configuration is invalid: {first.field}: {first.message}"
-        raise BackendError(400, "bad_routing_config", message, details) from exc
+        raise BackendError(400, "bad_routing_config", message, [p.as_dict() for p in exc.problems]) from exc
 
 
 def _worker_attributes(agent: AgentRow, extra: AgentRoutingRow | None) -> dict[str, Any]:

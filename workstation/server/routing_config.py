@@ -6,17 +6,15 @@ import tomllib
 from importlib import resources
 from typing import Any
 
-from workstation.domain.workflow import AgentRouting, Router, RoutingConfig
+from workstation.domain.workflow import AgentRouting, RoutingConfig, compile_document
 
 DEMO_FILE = "routing_demo.toml"
 
 
 def parse(data: dict[str, Any]) -> tuple[RoutingConfig, dict[str, AgentRouting]]:
-    """Routing config and per-username agent routing from the TOML's tables; raises if invalid."""
-    agents = {name: AgentRouting.model_validate(spec) for name, spec in data.get("agents", {}).items()}
-    config = RoutingConfig.model_validate({k: v for k, v in data.items() if k != "agents"})
-    Router(config)  # every expression compiles, every queue exists
-    return config, agents
+    """Routing config and per-username agent routing from the TOML's tables; RoutingConfigError if invalid."""
+    router, agents = compile_document(data)
+    return router.config, agents
 
 
 def load_demo() -> tuple[RoutingConfig, dict[str, AgentRouting]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -395,3 +396,58 @@ def test_escalation_happens_exactly_at_the_step_timeout(
     placed = TaskState("t1", "chat", {}, created, True, "F", d.step, d.step_started_at)
     (again,) = router.plan([placed], nobody, now)
     assert (again.step, again.step_started_at) == (d.step, d.step_started_at)
+
+
+# --- whole documents and the check-config command ------------------------------------------------
+
+
+def test_a_document_reports_every_problem_with_its_field() -> None:
+    from workstation.domain.workflow import compile_document
+
+    with pytest.raises(RoutingConfigError) as caught:
+        compile_document(
+            {
+                "queues": [{"id": "all", "name": "All", "target_workers": "level >= 3 AND"}],
+                "workflow": {
+                    "filters": [{"name": "x", "expression": "a == 1", "steps": []}],
+                    "default_queue": "all",
+                },
+                "agents": {"ben": {"capacity": {"chat": "two"}}},
+            }
+        )
+    fields = [p.field for p in caught.value.problems]
+    assert fields == ["workflow.filters[0].steps", "agents.ben.capacity.chat"]
+    with pytest.raises(RoutingConfigError) as caught:
+        compile_document(
+            {
+                "queues": [{"id": "all", "name": "All", "target_workers": "level >= 3 AND"}],
+                "workflow": {"default_queue": "all"},
+            }
+        )
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.position, problem.source) == (
+        "queues[0].target_workers",
+        14,
+        "level >= 3 AND",
+    )
+
+
+def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from workstation.routing import main
+
+    demo = Path(__file__).resolve().parents[3] / "workstation" / "server" / "routing_demo.toml"
+    assert main(["check-config", str(demo)]) == 0
+    assert capsys.readouterr().out.startswith("ok: 4 queues, 5 filters")
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        '{"queues": [{"id": "q", "name": "Q", "target_workers": "level >>= 3"}], '
+        '"workflow": {"default_queue": "nope"}}'
+    )
+    assert main(["check-config", str(bad)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("error: queues[0].target_workers: unknown operator '>>=' at position 6")
+    assert out[1:3] == ["  level >>= 3", "        ^"]
+    assert out[3] == "error: workflow.default_queue: unknown queue 'nope'"
+    (tmp_path / "broken.toml").write_text("queues = [")
+    assert main(["check-config", str(tmp_path / "broken.toml")]) == 1
+    assert "not valid TOML" in capsys.readouterr().out
