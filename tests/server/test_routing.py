@@ -182,6 +182,31 @@ def test_a_task_that_outlives_its_time_to_live_is_closed_with_a_word_to_the_cust
     assert backend.http.get(f"{API}/routing/waiting/{conv_id}", headers=lead).status_code == 409
 
 
+def test_the_team_lead_sees_where_a_task_went_and_why(backend: Backend) -> None:
+    lead = backend.login("lead")
+    demo = _available(backend, "demo")
+    chat = backend.start_chat("c-1", "Hallo", topic="delivery")
+    conv_id = chat["conversation"]["id"]
+    (offer,) = backend.wait_for(lambda: backend.offers(demo))
+    backend.http.post(f"{API}/offers/{offer['id']}/reject", headers=demo)
+    anna = _available(backend, "anna")
+    (second,) = backend.wait_for(lambda: backend.offers(anna))
+    backend.http.post(f"{API}/offers/{second['id']}/accept", headers=anna)
+    history = backend.http.get(f"{API}/routing/tasks/{conv_id}", headers=lead).json()
+    assert history["state"] == "active" and history["agent_id"] == "a-anna"
+    assert history["attributes"]["customer"]["tier"] == "gold"
+    assert [(o["agent_id"], o["state"]) for o in history["offers"]] == [
+        ("a-demo", "rejected"),
+        ("a-anna", "accepted"),
+    ]
+    assert history["offers"][1]["routing"]["summary"] == "language = de → German, step 1 of 2"
+    assert history["offers"][1]["routing"]["worker_facts"] == [
+        "task.topic = delivery IN skills = [delivery, return, complaint]"
+    ]
+    assert backend.http.get(f"{API}/routing/tasks/{conv_id}", headers=anna).status_code == 403
+    assert backend.http.get(f"{API}/routing/tasks/cv-nope", headers=lead).status_code == 404
+
+
 @pytest.mark.parametrize("offer_timeout", [0.6])
 def test_a_timed_out_offer_goes_to_the_next_candidate(backend: Backend) -> None:
     demo = _available(backend, "demo")

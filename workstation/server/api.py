@@ -228,6 +228,10 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
     async def routing_waiting(p: Agent_) -> list[dict[str, Any]]:
         return [w.model_dump(mode="json") for w in backend.why_waiting(p)]
 
+    @app.get(f"{API}/routing/tasks/{{conversation_id}}")
+    async def routing_history(p: Agent_, conversation_id: str) -> dict[str, Any]:
+        return backend.routing_history(p, conversation_id)
+
     @app.get(f"{API}/routing/waiting/{{conversation_id}}")
     async def routing_why_waiting(p: Agent_, conversation_id: str) -> dict[str, Any]:
         (reason,) = backend.why_waiting(p, conversation_id)

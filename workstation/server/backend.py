@@ -1169,6 +1169,41 @@ class Backend:
         with DbSession(self.engine) as db:
             return db.get(AgentRoutingRow, agent_id) is not None
 
+    def routing_history(self, principal: Principal, conversation_id: str) -> dict[str, Any]:
+        """Where a task went and why: its attributes, its workflow position, every offer with its reason."""
+        self._require_supervisor(principal)
+        with DbSession(self.engine) as db:
+            conv = db.get(ConversationRow, conversation_id)
+            if conv is None:
+                raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+            task = db.get(RoutingTaskRow, conversation_id)
+            offers = []
+            for offer in db.scalars(
+                select(OfferRow)
+                .where(OfferRow.conversation_id == conversation_id)
+                .order_by(OfferRow.offered_at)
+            ):
+                reason = db.get(OfferReasonRow, offer.id)
+                offers.append(
+                    {
+                        "offer_id": offer.id,
+                        "agent_id": offer.agent_id,
+                        "state": offer.state,
+                        "offered_at": _aware(offer.offered_at).isoformat(),
+                        "decided_at": _aware(offer.decided_at).isoformat() if offer.decided_at else None,
+                        "routing": reason.data if reason else None,
+                    }
+                )
+            return {
+                "conversation_id": conv.id,
+                "state": conv.state,
+                "agent_id": conv.agent_id,
+                "attributes": task.attributes if task else None,
+                "filter": task.filter_name if task else None,
+                "step": task.step + 1 if task and task.placed else None,
+                "offers": offers,
+            }
+
     def why_waiting(self, principal: Principal, conversation_id: str | None = None) -> list[WaitingReason]:
         """Where each waiting task (or the one asked about) stands, and who could take it."""
         self._require_supervisor(principal)
