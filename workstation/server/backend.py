@@ -963,18 +963,7 @@ class Backend:
         uow.db.add(offer)
         conv.state = ConversationState.OFFERED.value
         agent.last_offer_at = now
-        record = Offer(
-            id=offer.id,
-            conversation_id=conv.id,
-            customer=customer,
-            channel=conv.channel,
-            topic=conv.topic,
-            language=conv.language,
-            page=WebPage.model_validate(conv.page) if conv.page else None,
-            offered_at=offer.offered_at,
-            expires_at=offer.expires_at,
-            routing=decision.reason,
-        )
+        record = _offer_record(offer, conv, customer, decision.reason)
         uow.append(agent.id, "offer.created", record.model_dump(mode="json"))
         return OfferReasonRow(offer_id=offer.id, data=decision.reason.model_dump(mode="json"))
 
@@ -1075,18 +1064,8 @@ class Backend:
         assert conv is not None
         customer = db.get(CustomerRow, conv.customer_id)
         reason = db.get(OfferReasonRow, row.id)
-        return Offer(
-            id=row.id,
-            conversation_id=conv.id,
-            customer=_summary(conv.customer_id, customer),
-            channel=conv.channel,
-            topic=conv.topic,
-            language=conv.language,
-            page=WebPage.model_validate(conv.page) if conv.page else None,
-            offered_at=row.offered_at,
-            expires_at=row.expires_at,
-            routing=RoutingReason.model_validate(reason.data) if reason else None,
-        )
+        routing = RoutingReason.model_validate(reason.data) if reason else None
+        return _offer_record(row, conv, _summary(conv.customer_id, customer), routing)
 
     # --- routing configuration (team leads and service users) ----------------------------------
 
@@ -1364,6 +1343,24 @@ def _agent(row: AgentRow) -> Agent:
         languages=tuple(row.languages),
         max_chats=row.max_chats,
         presence=Presence(row.presence),
+    )
+
+
+def _offer_record(
+    row: OfferRow, conv: ConversationRow, customer: CustomerSummary, routing: RoutingReason | None
+) -> Offer:
+    """An offer as agents receive it (pushed when made, listed later): one shape for both."""
+    return Offer(
+        id=row.id,
+        conversation_id=conv.id,
+        customer=customer,
+        channel=conv.channel,
+        topic=conv.topic,
+        language=conv.language,
+        page=WebPage.model_validate(conv.page) if conv.page else None,
+        offered_at=row.offered_at,
+        expires_at=row.expires_at,
+        routing=routing,
     )
 
 
