@@ -29,7 +29,7 @@ from workstation.domain.relevance import (
     Ranking,
     RelevanceEngine,
 )
-from workstation.services.customer_context import CustomerContextService
+from workstation.services.customer_context import CustomerContext, CustomerContextService
 from workstation.services.sync import SyncService, TaskSet
 from workstation.store.cache import CacheStore
 
@@ -129,13 +129,14 @@ class RelevanceService(QObject):
 
     # --- conversations ---------------------------------------------------------------------------
 
-    def track(self, conversation: Conversation) -> Ranking:
-        """Start following a conversation and rank it now, from the cache (the first paint)."""
+    def track(self, conversation: Conversation, context: CustomerContext | None = None) -> Ranking:
+        """Start following a conversation and rank it now, from the cache (the first paint); pass the
+        customer context the caller already read so the first paint reads the cache once."""
         tracked = self._tracked.get(conversation.id)
         if tracked is None:
             tracked = _Tracked(conversation, self._handled_before(conversation.id))
             self._tracked[conversation.id] = tracked
-        return self._rank(tracked)
+        return self._rank(tracked, context)
 
     def forget(self, conversation_id: str) -> None:
         self._tracked.pop(conversation_id, None)
@@ -172,9 +173,10 @@ class RelevanceService(QObject):
     def _on_context_events_added(self, customer_id: str, _events: list[TimelineEvent]) -> None:
         self._on_customer_changed(customer_id)
 
-    def _rank(self, tracked: _Tracked) -> Ranking:
+    def _rank(self, tracked: _Tracked, context: CustomerContext | None = None) -> Ranking:
         conv = tracked.conversation
-        context = self._context.cached(conv.customer.id)
+        if context is None:
+            context = self._context.cached(conv.customer.id)
         transcript = self._store.transcript(conv.id)
         messages = [(e.message.sender, e.message.at, e.message.text) for e in transcript]
         case = case_for(conv, context.customer, context.events, messages)

@@ -332,9 +332,10 @@ class MainWindow(QMainWindow):
         self.views[conv.id] = view
         # Cache first: the tab shows what we have now, the backend refresh follows.
         view.show_transcript(self.inbox.transcript(conv.id))
-        view.show_context(self.context.cached(conv.customer.id), self.tr("From the local cache"))
+        cached = self.context.cached(conv.customer.id)
+        view.show_context(cached, self.tr("From the local cache"))
         if self.relevance is not None:
-            view.show_ranking(self.relevance.track(conv))
+            view.show_ranking(self.relevance.track(conv, cached))
         index = self.tabs.addTab(view, conv.customer.name)
         self.tabs.setTabToolTip(index, f"{conv.channel} · {conv.topic or ''}")
         self.stack.setCurrentWidget(self.tabs)
