@@ -57,6 +57,7 @@ VOCABULARY: dict[str, set[str]] = {
     "social_post": {"text", "sentiment"},
     "appointment": {"branch", "at", "topic"},
 }
+EXTRAS: dict[str, set[str]] = {"contact": {"order_id", "transcript"}, "complaint": {"order_id"}}
 CHANNELS = {"web", "app", "phone", "chat", "email", "branch", "social", "device", "shop", "billing",
             "logistics"}
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -86,7 +87,13 @@ def check_event_schema(event: dict[str, Any]) -> None:
     assert isinstance(event["summary"], str) and event["summary"].strip(), event
     kind, data = event["kind"], event["data"]
     assert kind in VOCABULARY, event
-    assert set(data) == VOCABULARY[kind], event
+    # The published fields always; beyond them only the documented extras (a contact's order and
+    # transcript, a complaint's order), which link events into stories in the timeline.
+    assert VOCABULARY[kind] <= set(data) <= VOCABULARY[kind] | EXTRAS.get(kind, set()), event
+    if "transcript" in data:
+        assert data["transcript"] and all(
+            line["sender"] in ("customer", "agent") and line["text"].strip() for line in data["transcript"]
+        ), event
     if kind == "page_view":
         assert data["url"].startswith("/") and data["title"] and isinstance(data["seconds"], int)
         assert data["seconds"] >= 0

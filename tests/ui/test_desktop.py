@@ -60,8 +60,8 @@ def test_accept_reply_and_wrap_up_round_trip(desk: Desk, backend: Backend) -> No
     desk.wait_until(lambda: "Gold" in view.customer_header.facts_label.text())
     assert view.customer_header.name_label.text() == "Jana Kowalski"
     assert "German" in view.customer_header.facts_label.text()
-    desk.wait_until(lambda: view.timeline_model.rowCount() == 25)
-    newest = view.timeline_model.events()
+    desk.wait_until(lambda: len(view.timeline_model.entries()) == 25)
+    newest = view.timeline_model.entries()
     assert [e.at for e in newest] == sorted((e.at for e in newest), reverse=True)
 
     backend.customer_says(chat, "Die Nummer ist 88231.")

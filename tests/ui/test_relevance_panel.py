@@ -158,7 +158,7 @@ def test_the_panel_shows_the_delay_the_customer_asks_about_and_leads_to_the_even
     # The referenced events are one click away in the history.
     assert 'href="ref:o3"' in top.refs_label.text()
     top.refs_label.linkActivated.emit("ref:o3")
-    assert view.timeline_view.currentIndex().data(view.timeline_model.EventRole).id == "o3"
+    assert view.timeline_view.currentIndex().data(view.timeline_model.EntryRole).id == "o3"
 
 
 def test_re_ranks_live_on_what_the_customer_says_and_on_pushed_events(desk: Desk, backend: Backend) -> None:

@@ -20,6 +20,7 @@ from workstation.domain.models import (
     TimelinePage,
     WrapUpCode,
 )
+from workstation.domain.timeline import TimelineFilter
 
 log = logging.getLogger(__name__)
 
@@ -169,13 +170,32 @@ class BackendApi:
         return result
 
     async def customer_events(
-        self, customer_id: str, *, before: str | None = None, limit: int = 200
+        self,
+        customer_id: str,
+        *,
+        before: str | None = None,
+        limit: int = 200,
+        where: TimelineFilter | None = None,
     ) -> TimelinePage:
         params: dict[str, Any] = {"limit": limit}
         if before:
             params["before"] = before
+        if where is not None:
+            params |= {
+                "channel": sorted(where.channels),
+                "phase": sorted(where.phases),
+                "kind": sorted(where.kinds),
+                "q": where.text.strip(),
+                "open": "true" if where.only_open else "false",
+            }
         body = await self._request("GET", f"/customers/{customer_id}/events", params=params)
         result: TimelinePage = self._parse(TimelinePage, body, "timeline page")
+        return result
+
+    async def customer_conversation(self, customer_id: str, conversation_id: str) -> Conversation:
+        """A past conversation of this customer, read-only, with its transcript."""
+        body = await self._request("GET", f"/customers/{customer_id}/conversations/{conversation_id}")
+        result: Conversation = self._parse(Conversation, body, "conversation")
         return result
 
     async def send_feedback(self, feedback: RelevanceFeedback, *, key: str) -> None:

@@ -98,6 +98,8 @@ class TimelineEvent(Record):
 class TimelinePage(Record):
     events: tuple[TimelineEvent, ...]
     next_cursor: str | None = None
+    #: the customer's stories (workstation.domain.timeline.story_key) that are open now
+    open_stories: tuple[str, ...] = ()
 
 
 class WebPage(Record):

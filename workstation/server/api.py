@@ -17,8 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workstation import __version__
 from workstation.domain.models import HelloFrame, Presence, RelevanceFeedback, ResetFrame, WebPage
+from workstation.domain.timeline import TimelineFilter
 from workstation.domain.workflow import AgentRouting
 from workstation.server.backend import Backend, BackendError, Principal, error_body
+
+MAX_INGEST_BYTES = 16_000_000
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +185,50 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
         customer_id: str,
         before: Annotated[str | None, Query(max_length=200)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        channel: Annotated[list[str] | None, Query(max_length=32)] = None,
+        phase: Annotated[list[str] | None, Query(max_length=16)] = None,
+        kind: Annotated[list[str] | None, Query(max_length=48)] = None,
+        q: Annotated[str, Query(max_length=200)] = "",
+        open_only: Annotated[bool, Query(alias="open")] = False,
     ) -> dict[str, Any]:
-        return backend.customer_events(p, customer_id, before=before, limit=limit).model_dump(mode="json")
+        where = TimelineFilter(
+            channels=frozenset(channel or ()),
+            phases=frozenset(phase or ()),
+            kinds=frozenset(kind or ()),
+            text=q,
+            only_open=open_only,
+        )
+        page = backend.customer_events(p, customer_id, before=before, limit=limit, where=where)
+        return page.model_dump(mode="json")
+
+    @app.get(f"{API}/customers/{{customer_id}}/conversations/{{conversation_id}}")
+    async def customer_conversation(p: Agent_, customer_id: str, conversation_id: str) -> dict[str, Any]:
+        return backend.customer_conversation(p, customer_id, conversation_id).model_dump(mode="json")
+
+    @app.post(f"{API}/events")
+    async def ingest_events(p: Agent_, request: Request) -> JSONResponse:
+        """One event (an object) or a batch (a list, or {"events": [...]}) from an outside system."""
+        raw = await request.body()
+        if len(raw) > MAX_INGEST_BYTES:
+            raise BackendError(413, "too_large", f"At most {MAX_INGEST_BYTES // 1_000_000} MB per request.")
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BackendError(400, "bad_json", f"The body is not JSON: {exc}") from exc
+        single = isinstance(body, dict) and "events" not in body
+        items = [body] if single else body.get("events") if isinstance(body, dict) else body
+        if not isinstance(items, list):
+            raise BackendError(422, "bad_batch", 'Send one event object, a list, or {"events": [...]}.')
+        results = backend.ingest_events(p, items)
+        out = [
+            {"index": i, "status": r.status, "id": r.id}
+            | ({"duplicate_of": r.duplicate_of} if r.duplicate_of else {})
+            | ({"error": r.error} if r.error else {})
+            for i, r in enumerate(results)
+        ]
+        counts = {s: sum(1 for r in results if r.status == s) for s in ("stored", "duplicate", "error")}
+        status = 422 if results and counts["error"] == len(results) else 200
+        return JSONResponse({**counts, "results": out}, status_code=status)
 
     @app.post(f"{API}/relevance/feedback")
     async def relevance_feedback(p: Agent_, body: RelevanceFeedback, key: IdemKey = None) -> JSONResponse:

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from pydantic import ValidationError
+from sqlalchemy import String, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as DbSession
 
+from workstation.domain import timeline
 from workstation.domain.models import (
     Agent,
     Conversation,
@@ -63,6 +65,7 @@ from workstation.server.db import (
     ConversationRow,
     CustomerEventRow,
     CustomerRow,
+    CustomerStoryRow,
     EventLogRow,
     FeedbackRow,
     IdempotencyRow,
@@ -73,6 +76,7 @@ from workstation.server.db import (
     RoutingTaskRow,
     TokenRow,
     WrapUpCodeRow,
+    refresh_story,
 )
 
 log = logging.getLogger(__name__)
@@ -107,6 +111,19 @@ class Principal:
     @property
     def key(self) -> str:
         return self.agent_id or f"customer:{self.conversation_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What became of one ingested event: stored, a duplicate (of an existing id), or an error."""
+
+    status: str
+    id: str | None
+    duplicate_of: str | None = None
+    error: str | None = None
+
+
+MAX_INGEST_BATCH = 1000
 
 
 @dataclass(slots=True)
@@ -455,11 +472,32 @@ class Backend:
                 row.name, row.language, row.data = customer.name, customer.language, data
                 row.version += 1
 
-    def add_customer_events(self, events: list[TimelineEvent], *, push: bool = True) -> None:
+    def add_customer_events(self, events: list[TimelineEvent], *, push: bool = True) -> list[IngestResult]:
+        """Store events in the customers' histories; the same event delivered twice (by id, or by a
+        second source system: see `timeline.fingerprint`) is stored once. Returns one result each."""
+        results: list[IngestResult] = []
+        touched: set[tuple[str, str]] = set()
         with self._uow() as uow:
             for ev in events:
                 if uow.db.get(CustomerEventRow, ev.id) is not None:
-                    continue  # the same event delivered twice is stored once
+                    results.append(IngestResult("duplicate", ev.id, ev.id))
+                    continue
+                fp = timeline.fingerprint(ev.kind, ev.channel, ev.summary, ev.data)
+                window = timedelta(seconds=fp.window_s)
+                twin = uow.db.scalar(
+                    select(CustomerEventRow.id)
+                    .where(
+                        CustomerEventRow.customer_id == ev.customer_id,
+                        CustomerEventRow.fingerprint == fp.key,
+                        CustomerEventRow.at >= ev.at - window,
+                        CustomerEventRow.at <= ev.at + window,
+                    )
+                    .limit(1)
+                )
+                if twin is not None:
+                    results.append(IngestResult("duplicate", ev.id, twin))
+                    continue
+                story = timeline.story_key(ev.kind, ev.data)
                 uow.db.add(
                     CustomerEventRow(
                         id=ev.id,
@@ -469,11 +507,53 @@ class Backend:
                         kind=ev.kind,
                         summary=ev.summary,
                         data=ev.data,
+                        phase=timeline.journey_phase(ev.kind, ev.data),
+                        story=story,
+                        fingerprint=fp.key,
                     )
                 )
+                uow.db.flush()
+                if story:
+                    touched.add((ev.customer_id, story))
+                results.append(IngestResult("stored", ev.id))
                 if push:
                     for agent_id in self._agents_holding(uow.db, ev.customer_id):
                         uow.append(agent_id, "timeline.event_added", ev.model_dump(mode="json"))
+            for customer_id, story in touched:
+                refresh_story(uow.db, customer_id, story)
+        return results
+
+    def ingest_events(self, principal: Principal, items: list[Any]) -> list[IngestResult]:
+        """Events from outside systems (a shop, a carrier, a CRM): each validated on its own; a bad
+        one is reported by its index and the good ones are kept."""
+        if principal.role != Role.SERVICE:
+            raise BackendError(403, "forbidden", "Only service accounts may ingest customer events.")
+        if len(items) > MAX_INGEST_BATCH:
+            raise BackendError(
+                413, "batch_too_large", f"At most {MAX_INGEST_BATCH} events per request, got {len(items)}."
+            )
+        results: list[IngestResult | None] = [None] * len(items)
+        good: list[tuple[int, TimelineEvent]] = []
+        with DbSession(self.engine) as db:
+            known: set[str] = set()
+            for index, item in enumerate(items):
+                try:
+                    event = TimelineEvent.model_validate(item)
+                except ValidationError as exc:
+                    results[index] = IngestResult("error", _item_id(item), error=_validation_text(exc))
+                    continue
+                if event.customer_id not in known:
+                    if db.get(CustomerRow, event.customer_id) is None:
+                        results[index] = IngestResult(
+                            "error", event.id, error=f"unknown customer {event.customer_id!r}"
+                        )
+                        continue
+                    known.add(event.customer_id)
+                good.append((index, event))
+        stored = self.add_customer_events([event for _, event in good])
+        for (index, _), result in zip(good, stored, strict=True):
+            results[index] = result
+        return [r for r in results if r is not None]
 
     def customer_count(self) -> int:
         with DbSession(self.engine) as db:
@@ -492,14 +572,30 @@ class Backend:
             return _customer(row)
 
     def customer_events(
-        self, principal: Principal, customer_id: str, *, before: str | None, limit: int
+        self,
+        principal: Principal,
+        customer_id: str,
+        *,
+        before: str | None,
+        limit: int,
+        where: timeline.TimelineFilter | None = None,
     ) -> TimelinePage:
-        """A page of the customer's history, newest first; `before` is the previous page's cursor."""
+        """A page of the customer's history, newest first; `before` is the previous page's cursor.
+        `where` narrows it (channels, phases, kinds, text, only open stories) in SQL."""
         self._require_customer_access(principal, customer_id)
         with DbSession(self.engine) as db:
             if db.get(CustomerRow, customer_id) is None:
                 raise BackendError(404, "not_found", f"No customer {customer_id}.")
+            open_stories = tuple(
+                db.scalars(
+                    select(CustomerStoryRow.key)
+                    .where(CustomerStoryRow.customer_id == customer_id, CustomerStoryRow.open.is_(True))
+                    .order_by(CustomerStoryRow.last_at.desc())
+                )
+            )
             query = select(CustomerEventRow).where(CustomerEventRow.customer_id == customer_id)
+            if where is not None:
+                query = _filtered(query, where, open_stories)
             if before:
                 at, event_id = _decode_cursor(before)
                 query = query.where(
@@ -515,7 +611,7 @@ class Backend:
         rows = rows[:limit]
         events = tuple(_timeline_event(r) for r in rows)
         cursor = _encode_cursor(rows[-1].at, rows[-1].id) if more and rows else None
-        return TimelinePage(events=events, next_cursor=cursor)
+        return TimelinePage(events=events, next_cursor=cursor, open_stories=open_stories)
 
     def _require_customer_access(self, principal: Principal, customer_id: str) -> None:
         # Agents read customer data only while one of the customer's chats is offered to or held
@@ -738,8 +834,21 @@ class Backend:
             result = self._conversation(uow.db, conv, with_messages=False)
             uow.append(principal.agent_id or "", "conversation.closed", result.model_dump(mode="json"))
             uow.append(AUDIENCE_TEAMLEADS, "conversation.closed", result.model_dump(mode="json"))
+        # The chat becomes part of the customer's history, with a link to its transcript.
+        self.add_customer_events([_contact_event(result, wrapup_code)])
         self.wake_router()
         return result
+
+    def customer_conversation(
+        self, principal: Principal, customer_id: str, conversation_id: str
+    ) -> Conversation:
+        """A past conversation of a customer the agent is serving, with its transcript (read-only)."""
+        self._require_customer_access(principal, customer_id)
+        with DbSession(self.engine) as db:
+            row = db.get(ConversationRow, conversation_id)
+            if row is None or row.customer_id != customer_id:
+                raise BackendError(404, "not_found", f"No conversation {conversation_id} of this customer.")
+            return self._conversation(db, row)
 
     def wrapup_codes(self) -> list[WrapUpCode]:
         with DbSession(self.engine) as db:
@@ -1269,6 +1378,62 @@ def error_body(exc: BackendError) -> dict[str, Any]:
 
 def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _filtered(query: Any, where: timeline.TimelineFilter, open_stories: tuple[str, ...]) -> Any:
+    if where.channels:
+        query = query.where(CustomerEventRow.channel.in_(sorted(where.channels)))
+    if where.phases:
+        query = query.where(CustomerEventRow.phase.in_(sorted(where.phases)))
+    if where.kinds:
+        query = query.where(CustomerEventRow.kind.in_(sorted(where.kinds)))
+    if where.only_open:
+        query = query.where(CustomerEventRow.story.in_(open_stories))
+    text = where.text.strip()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            CustomerEventRow.summary.ilike(pattern, escape="\\")
+            | func.cast(CustomerEventRow.data, String).ilike(pattern, escape="\\")
+        )
+    return query
+
+
+#: How a wrap-up code reads as the outcome of a contact in the customer's history.
+WRAPUP_OUTCOMES = {
+    "resolved": "resolved",
+    "info_given": "resolved",
+    "follow_up": "callback_promised",
+    "escalated": "escalated",
+}
+
+
+def _contact_event(conv: Conversation, wrapup_code: str) -> TimelineEvent:
+    outcome = WRAPUP_OUTCOMES.get(wrapup_code, "unresolved")
+    topic = conv.topic or "general"
+    at = conv.closed_at or utcnow()
+    return TimelineEvent(
+        id=f"{conv.id}-closed",
+        customer_id=conv.customer.id,
+        at=at,
+        channel=conv.channel,
+        kind="contact",
+        summary=f"{conv.channel.capitalize()} about {topic.replace('_', ' ')}, {outcome.replace('_', ' ')}",
+        data={"topic": topic, "outcome": outcome, "conversation_id": conv.id, "wrapup_code": wrapup_code},
+    )
+
+
+def _item_id(item: Any) -> str | None:
+    value = item.get("id") if isinstance(item, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _validation_text(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ())) or "event"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts)
 
 
 def _encode_cursor(at: datetime, event_id: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +17,14 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
+    select,
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from workstation.domain import timeline
 
 
 class Base(DeclarativeBase):
@@ -77,8 +82,27 @@ class CustomerEventRow(Base):
     kind: Mapped[str] = mapped_column(String(48))
     summary: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]]
+    #: journey phase, story key and duplicate fingerprint (workstation.domain.timeline), stored so
+    #: the history can be filtered and linked in SQL
+    phase: Mapped[str] = mapped_column(String(16), default="interest")
+    story: Mapped[str | None] = mapped_column(String(80), default=None)
+    fingerprint: Mapped[str] = mapped_column(String(256), default="")
 
-    __table_args__ = (Index("ix_customer_events_timeline", "customer_id", "at", "id"),)
+    __table_args__ = (
+        Index("ix_customer_events_timeline", "customer_id", "at", "id"),
+        Index("ix_customer_events_story", "customer_id", "story"),
+        Index("ix_customer_events_fingerprint", "customer_id", "fingerprint", "at"),
+    )
+
+
+class CustomerStoryRow(Base):
+    """Whether each of a customer's stories (an order, a topic, ...) is still open."""
+
+    __tablename__ = "customer_stories"
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    open: Mapped[bool]
+    last_at: Mapped[datetime]
 
 
 class ConversationRow(Base):
@@ -226,8 +250,61 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
     Base.metadata.create_all(engine)
+    _upgrade(engine)
     # create_all skips the indexes of tables that already exist: databases made before the
     # one-open-offer index get it here.
     for index in OfferRow.__table__.indexes:
         index.create(engine, checkfirst=True)
     return engine
+
+
+def _upgrade(engine: Engine) -> None:
+    """Bring a database made by an earlier version up to these models, keeping its data.
+
+    create_all adds missing tables but not missing columns: the timeline's phase/story/fingerprint
+    columns are added here and filled from each event's kind and data.
+    """
+    columns = {c["name"] for c in inspect(engine).get_columns("customer_events")}
+    if "story" in columns:
+        return
+    with engine.begin() as conn:
+        for column in (
+            "phase VARCHAR(16) NOT NULL DEFAULT 'interest'",
+            "story VARCHAR(80)",
+            "fingerprint VARCHAR(256) NOT NULL DEFAULT ''",
+        ):
+            conn.execute(text(f"ALTER TABLE customer_events ADD COLUMN {column}"))
+        rows = conn.execute(text("SELECT id, channel, kind, summary, data FROM customer_events")).all()
+        for row in rows:
+            data = json.loads(row.data) if isinstance(row.data, str) else (row.data or {})
+            conn.execute(
+                text("UPDATE customer_events SET phase = :p, story = :s, fingerprint = :f WHERE id = :id"),
+                {
+                    "p": timeline.journey_phase(row.kind, data),
+                    "s": timeline.story_key(row.kind, data),
+                    "f": timeline.fingerprint(row.kind, row.channel, row.summary, data).key,
+                    "id": row.id,
+                },
+            )
+    for index in CustomerEventRow.__table__.indexes:
+        index.create(engine, checkfirst=True)
+    with Session(engine) as db, db.begin():
+        pairs = db.execute(
+            text("SELECT DISTINCT customer_id, story FROM customer_events WHERE story IS NOT NULL")
+        ).all()
+        for customer_id, story in pairs:
+            refresh_story(db, customer_id, story)
+
+
+def refresh_story(db: Session, customer_id: str, key: str) -> bool:
+    """Recompute whether one of a customer's stories is open, from its events; returns the state."""
+    rows = db.execute(
+        select(CustomerEventRow.kind, CustomerEventRow.data, CustomerEventRow.at)
+        .where(CustomerEventRow.customer_id == customer_id, CustomerEventRow.story == key)
+        .order_by(CustomerEventRow.at, CustomerEventRow.id)
+    ).all()
+    if not rows:
+        return False
+    is_open = timeline.story_open((r.kind, r.data) for r in rows)
+    db.merge(CustomerStoryRow(customer_id=customer_id, key=key, open=is_open, last_at=rows[-1].at))
+    return is_open

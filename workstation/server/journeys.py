@@ -1277,15 +1277,27 @@ class _Gen:
         query = self.rng.choice(item.search_de if self.lang == "de" else item.search_en)
         return (t, self.rng.choice(("web", "app")), "search", f"Searched '{query}'", {"query": query})
 
-    def _contact(self, t: datetime, channel: str, topic: str, outcome: str, sentiment: float) -> _Raw:
+    def _contact(
+        self,
+        t: datetime,
+        channel: str,
+        topic: str,
+        outcome: str,
+        sentiment: float,
+        *,
+        order_id: str | None = None,
+    ) -> _Raw:
         label = outcome.replace("_", " ")
-        return (
-            t,
-            channel,
-            "contact",
-            f"{_CHANNEL_LABEL[channel]} contact about {topic}, {label}",
-            {"topic": topic, "outcome": outcome, "sentiment": round(max(-1.0, min(1.0, sentiment)), 2)},
-        )
+        data: dict[str, Any] = {
+            "topic": topic,
+            "outcome": outcome,
+            "sentiment": round(max(-1.0, min(1.0, sentiment)), 2),
+        }
+        if order_id:
+            data["order_id"] = order_id
+        if channel in ("chat", "email"):
+            data["transcript"] = _transcript(self.lang, channel, topic, outcome, order_id, t)
+        return (t, channel, "contact", f"{_CHANNEL_LABEL[channel]} contact about {topic}, {label}", data)
 
     def _survey_event(self, t: datetime, good: bool) -> _Raw:
         rng = self.rng
@@ -1453,7 +1465,8 @@ class _Gen:
                 t = self._daytime(self._after(t, 2, 30))  # people call in waking hours
                 outcome = rng.choice(("unresolved", "resolved")) if stop is None else "unresolved"
                 channel = rng.choice(("chat", "phone", "email"))
-                out.append(self._contact(t, channel, "delivery status", outcome, rng.uniform(-0.8, 0.1)))
+                mood = rng.uniform(-0.8, 0.1)
+                out.append(self._contact(t, channel, "delivery status", outcome, mood, order_id=oid))
             if stop == "complaint" or rng.random() < 0.1:
                 t = self._after(t, 1, 24)
                 complaint_topic = "late delivery"
@@ -1464,7 +1477,7 @@ class _Gen:
                         rng.choice(("phone", "email")),
                         "complaint",
                         f"Complaint: {complaint_topic}, open",
-                        {"topic": complaint_topic, "severity": severity, "status": "open"},
+                        {"topic": complaint_topic, "severity": severity, "status": "open", "order_id": oid},
                     )
                 )
             if stop in ("delayed", "complaint"):
@@ -1481,7 +1494,7 @@ class _Gen:
                     "phone",
                     "complaint",
                     f"Complaint: {complaint_topic}, resolved",
-                    {"topic": complaint_topic, "severity": "medium", "status": "resolved"},
+                    {"topic": complaint_topic, "severity": "medium", "status": "resolved", "order_id": oid},
                 )
             )
         returned = stop == "returned" or rng.random() < 0.1
@@ -2875,3 +2888,59 @@ def make_customer_reply(
     options = _FOLLOW_UPS.get(str(opening.get("topic")), _FOLLOW_UPS["product"])[lang]
     # Walk the follow-ups in a per-chat order so one chat never asks the same thing twice.
     return options[(seed + turn) % len(options)]
+
+
+_TRANSCRIPT_OPENINGS = {
+    "de": (
+        "Guten Tag, ich habe eine Frage zum Thema {topic}{order}.",
+        "Hallo, es geht um {topic}{order}. Können Sie mir helfen?",
+        "Ich melde mich wegen {topic}{order}.",
+    ),
+    "en": (
+        "Hello, I have a question about {topic}{order}.",
+        "Hi, this is about {topic}{order}. Can you help me?",
+        "I am getting in touch about {topic}{order}.",
+    ),
+}
+_TRANSCRIPT_REPLIES = {
+    ("de", "resolved"): (
+        "Ich habe es mir angesehen und direkt für Sie erledigt.",
+        "Danke, das hilft mir. Schönen Tag noch!",
+    ),
+    ("de", "unresolved"): (
+        "Das kann ich leider nicht sofort klären, ich gebe es an die Fachabteilung.",
+        "Das ist ärgerlich. Ich warte auf Ihre Nachricht.",
+    ),
+    ("de", "callback_promised"): (
+        "Eine Kollegin ruft Sie bis morgen zurück.",
+        "Gut, ich warte auf den Rückruf.",
+    ),
+    ("en", "resolved"): (
+        "I have looked into it and sorted it out for you.",
+        "Thanks, that helps. Have a good day!",
+    ),
+    ("en", "unresolved"): (
+        "I cannot settle this right away; I am passing it to the specialist team.",
+        "That is annoying. I will wait to hear from you.",
+    ),
+    ("en", "callback_promised"): (
+        "A colleague will call you back by tomorrow.",
+        "Fine, I will wait for the call.",
+    ),
+}
+
+
+def _transcript(
+    lang: str, channel: str, topic: str, outcome: str, order_id: str | None, t: datetime
+) -> list[dict[str, str]]:
+    """A short, plausible exchange for a past chat or e-mail (read-only in the desktop's history).
+
+    Chosen from the contact's own fields, not from the journey's random stream, so adding
+    transcripts did not change any generated history."""
+    order = (f" (Bestellung {order_id})" if lang == "de" else f" (order {order_id})") if order_id else ""
+    openings = _TRANSCRIPT_OPENINGS[lang]
+    opening = openings[(t.day + len(topic)) % len(openings)].format(topic=topic, order=order)
+    agent, customer = _TRANSCRIPT_REPLIES.get((lang, outcome), _TRANSCRIPT_REPLIES[(lang, "unresolved")])
+    greeting = "Guten Tag! Ich sehe mir das an." if lang == "de" else "Hello! Let me have a look."
+    lines = [("customer", opening), ("agent", greeting), ("agent", agent), ("customer", customer)]
+    return [{"sender": sender, "text": text} for sender, text in lines]

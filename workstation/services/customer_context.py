@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
 
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable
 from workstation.domain.models import Customer, TimelineEvent
+from workstation.domain.timeline import TimelineEntry, TimelineFilter, story_key
 from workstation.services.sync import AppliedEvent, SyncService
 from workstation.store.cache import CacheStore
 
 log = logging.getLogger(__name__)
 
 TIMELINE_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptLine:
+    sender: str
+    text: str
+    at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +37,20 @@ class CustomerContextService(QObject):
     """Customer records and histories for the panels beside conversations.
 
     Signals: `context_refreshed(customer_id)` when fresh data from the backend landed in the cache,
-    `events_added(customer_id, list[TimelineEvent])` for live history pushed while a chat is open.
+    `events_added(customer_id, list[TimelineEvent])` for live history pushed while a chat is open,
+    `history_loaded(customer_id, count)` when older history arrived from the backend (count may be 0
+    when the history is complete), `history_failed(customer_id, reason)` when it could not be loaded.
     """
 
     context_refreshed = Signal(str)
     events_added = Signal(str, list)
+    history_loaded = Signal(str, int)
+    history_failed = Signal(str, str)
+
+    #: events per backend request when the agent scrolls into older history
+    OLDER_PAGE = 1000
+    #: newest pages fetched at most on a refresh to close a gap after a long time offline
+    MAX_CATCH_UP_PAGES = 10
 
     def __init__(
         self, api: BackendApi, store: CacheStore, sync: SyncService, parent: QObject | None = None
@@ -40,6 +58,7 @@ class CustomerContextService(QObject):
         super().__init__(parent)
         self._api = api
         self._store = store
+        self._loading: set[str] = set()
         sync.events_applied.connect(self._on_sync_events_applied)
 
     def cached(self, customer_id: str) -> CustomerContext:
@@ -48,20 +67,123 @@ class CustomerContextService(QObject):
             self._store.customer(customer_id), self._store.timeline(customer_id, limit=TIMELINE_PAGE)
         )
 
+    # --- the history, page by page ------------------------------------------------------------------
+
+    def page(
+        self,
+        customer_id: str,
+        where: TimelineFilter | None,
+        before: TimelineEntry | None,
+        limit: int,
+    ) -> list[TimelineEntry]:
+        """A page of the cached history (newest first), narrowed by `where`."""
+        return self._store.timeline_page(customer_id, where=where, before=before, limit=limit)
+
+    def event(self, event_id: str) -> TimelineEvent | None:
+        return self._store.timeline_event(event_id)
+
+    def story(self, customer_id: str, key: str) -> list[TimelineEntry]:
+        return self._store.story_entries(customer_id, key)
+
+    def open_stories(self, customer_id: str) -> set[str]:
+        return self._store.open_stories(customer_id)
+
+    def history_complete(self, customer_id: str) -> bool:
+        """True when the cache holds the customer's whole history back to the first event."""
+        return bool(self._store.get_value(_older_key(customer_id)) == _COMPLETE)
+
+    def loading_older(self, customer_id: str) -> bool:
+        return customer_id in self._loading
+
+    async def load_older(self, customer_id: str) -> int:
+        """Fetch the next older page of the history from the backend into the cache.
+
+        Returns how many events arrived; emits `history_loaded` or `history_failed`."""
+        if customer_id in self._loading or self.history_complete(customer_id):
+            return 0
+        self._loading.add(customer_id)
+        try:
+            cursor = self._store.get_value(_older_key(customer_id))
+            try:
+                if cursor is None:
+                    # Nothing fetched yet: start at the newest page (refresh() normally did).
+                    await self._fetch_newest(customer_id)
+                    cursor = self._store.get_value(_older_key(customer_id))
+                    if cursor == _COMPLETE:
+                        self.history_loaded.emit(customer_id, 0)
+                        return 0
+                page = await self._api.customer_events(customer_id, before=cursor, limit=self.OLDER_PAGE)
+            except (BackendUnavailable, ApiError) as exc:
+                reason = exc.message if isinstance(exc, ApiError) else str(exc)
+                log.info("older history of %s not loaded: %s", customer_id, reason)
+                self.history_failed.emit(customer_id, reason)
+                return 0
+            self._store.apply(events=page.events)
+            self._store.set_value(_older_key(customer_id), page.next_cursor or _COMPLETE)
+            self.history_loaded.emit(customer_id, len(page.events))
+            return len(page.events)
+        finally:
+            self._loading.discard(customer_id)
+
     async def refresh(self, customer_id: str) -> bool:
         """Fetch the customer and their latest history into the cache; False when offline."""
         try:
             customer = await self._api.customer(customer_id)
-            page = await self._api.customer_events(customer_id, limit=TIMELINE_PAGE)
+            self._store.apply(customers=[customer])
+            await self._fetch_newest(customer_id)
         except BackendUnavailable as exc:
             log.info("customer %s stays as cached: %s", customer_id, exc)
             return False
         except ApiError as exc:
             log.warning("customer %s could not be refreshed: %s", customer_id, exc.message)
             return False
-        self._store.apply(customers=[customer], events=page.events)
         self.context_refreshed.emit(customer_id)
         return True
+
+    async def _fetch_newest(self, customer_id: str) -> None:
+        """The newest page, and further pages until they meet what the cache already holds (events
+        that happened while this desktop was offline), so the cached history has no hole."""
+        cursor: str | None = None
+        had_history = self._store.get_value(_older_key(customer_id)) is not None
+        for _ in range(self.MAX_CATCH_UP_PAGES):
+            page = await self._api.customer_events(customer_id, before=cursor, limit=TIMELINE_PAGE)
+            met = any(self._store.timeline_event(ev.id) is not None for ev in page.events[-1:])
+            self._store.apply(events=page.events)
+            self._store.set_open_stories(customer_id, page.open_stories)
+            if self._store.get_value(_older_key(customer_id)) is None:
+                self._store.set_value(_older_key(customer_id), page.next_cursor or _COMPLETE)
+            if met or not had_history or page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+        log.info("history of %s: more than %d new pages; older ones load on scrolling", customer_id, 10)
+
+    async def transcript(self, customer_id: str, event: TimelineEvent) -> list[TranscriptLine]:
+        """The transcript of a past contact in the history, read-only: carried by the event (an
+        imported chat or e-mail), in the cache (the agent's own chat), or from the backend.
+
+        Raises LookupError, with a message for the agent, when there is none or it cannot be had now."""
+        lines = event.data.get("transcript")
+        if isinstance(lines, list) and lines:
+            return [
+                TranscriptLine(str(line.get("sender", "")), str(line.get("text", "")), None)
+                for line in lines
+                if isinstance(line, dict)
+            ]
+        conversation_id = event.data.get("conversation_id")
+        if not isinstance(conversation_id, str):
+            raise LookupError("This event has no transcript.")
+        cached = self._store.transcript(conversation_id)
+        if cached:
+            return [TranscriptLine(e.message.sender, e.message.text, e.message.at) for e in cached]
+        try:
+            conv = await self._api.customer_conversation(customer_id, conversation_id)
+        except BackendUnavailable as exc:
+            raise LookupError(
+                "That transcript is not cached; it opens when the backend is reachable."
+            ) from exc
+        except ApiError as exc:
+            raise LookupError(f"Transcript not available: {exc.message}") from exc
+        return [TranscriptLine(m.sender, m.text, m.at) for m in conv.messages]
 
     def _on_sync_events_applied(self, applied: list[AppliedEvent]) -> None:
         added: dict[str, list[TimelineEvent]] = {}
@@ -69,4 +191,14 @@ class CustomerContextService(QObject):
             if isinstance(event.record, TimelineEvent):
                 added.setdefault(event.record.customer_id, []).append(event.record)
         for customer_id, events in added.items():
+            stories = {key for ev in events if (key := story_key(ev.kind, ev.data))}
+            if stories:
+                self._store.refresh_stories(customer_id, stories)
             self.events_added.emit(customer_id, events)
+
+
+_COMPLETE = "complete"
+
+
+def _older_key(customer_id: str) -> str:
+    return f"timeline.older:{customer_id}"

@@ -11,7 +11,7 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +22,18 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    cast,
     create_engine,
     delete,
     event,
+    func,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from workstation.domain import timeline
 from workstation.domain.models import (
     Conversation,
     ConversationState,
@@ -39,8 +43,9 @@ from workstation.domain.models import (
     TranscriptEntry,
     utcnow,
 )
+from workstation.domain.timeline import TimelineEntry, TimelineFilter
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Base(DeclarativeBase):
@@ -66,8 +71,26 @@ class TimelineEventRow(Base):
     customer_id: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     data: Mapped[dict[str, Any]]
+    # Copied out of `data` (schema 2) so the history pages and filters in SQL without parsing JSON.
+    channel: Mapped[str] = mapped_column(String(32), default="")
+    kind: Mapped[str] = mapped_column(String(48), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    phase: Mapped[str] = mapped_column(String(16), default="interest")
+    story: Mapped[str | None] = mapped_column(String(80), default=None)
 
-    __table_args__ = (Index("ix_timeline_customer_at", "customer_id", "at"),)
+    __table_args__ = (
+        Index("ix_timeline_customer_at", "customer_id", "at"),
+        Index("ix_timeline_customer_story", "customer_id", "story"),
+    )
+
+
+class TimelineStoryRow(Base):
+    """The customer's stories that are open (as the backend last said, or as pushed events made them)."""
+
+    __tablename__ = "timeline_stories"
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    open: Mapped[bool]
 
 
 class ConversationRow(Base):
@@ -138,7 +161,40 @@ def open_engine(path: Path | str) -> Engine:
                 f"The cache {path} was written by a newer version (schema {stored.value}); "
                 "update the application or use another --basedir."
             )
+        elif int(stored.value) < SCHEMA_VERSION:
+            _upgrade(db, int(stored.value))
+            stored.value = str(SCHEMA_VERSION)
+            db.commit()
     return engine
+
+
+def _upgrade(db: Session, version: int) -> None:
+    """Bring an older cache up to this schema in place; nothing the agent wrote is touched."""
+    if version < 2:
+        # The timeline's columns: added, then filled from each cached event's JSON.
+        for column in (
+            "channel VARCHAR(32) NOT NULL DEFAULT ''",
+            "kind VARCHAR(48) NOT NULL DEFAULT ''",
+            "summary TEXT NOT NULL DEFAULT ''",
+            "phase VARCHAR(16) NOT NULL DEFAULT 'interest'",
+            "story VARCHAR(80)",
+        ):
+            db.execute(text(f"ALTER TABLE timeline_events ADD COLUMN {column}"))
+        for row in db.scalars(select(TimelineEventRow)):
+            _fill_entry_columns(row, TimelineEvent.model_validate(row.data))
+        for index in TimelineEventRow.__table__.indexes:
+            index.create(db.connection(), checkfirst=True)
+
+
+def _entry(row: Any) -> TimelineEntry:
+    at = row[1] if row[1].tzinfo is not None else row[1].replace(tzinfo=UTC)
+    return TimelineEntry(row[0], at, row[2], row[3], row[4], row[5], row[6])
+
+
+def _fill_entry_columns(row: TimelineEventRow, ev: TimelineEvent) -> None:
+    row.channel, row.kind, row.summary = ev.channel, ev.kind, ev.summary
+    row.phase = timeline.journey_phase(ev.kind, ev.data)
+    row.story = timeline.story_key(ev.kind, ev.data)
 
 
 class CacheStore:
@@ -184,11 +240,11 @@ class CacheStore:
             for customer in customers:
                 db.merge(CustomerRow(id=customer.id, data=customer.model_dump(mode="json"), fetched_at=now))
             for ev in events:
-                db.merge(
-                    TimelineEventRow(
-                        id=ev.id, customer_id=ev.customer_id, at=ev.at, data=ev.model_dump(mode="json")
-                    )
+                row = TimelineEventRow(
+                    id=ev.id, customer_id=ev.customer_id, at=ev.at, data=ev.model_dump(mode="json")
                 )
+                _fill_entry_columns(row, ev)
+                db.merge(row)
             for conv in conversations:
                 data = conv.model_dump(mode="json", exclude={"messages"})
                 db.merge(
@@ -237,6 +293,91 @@ class CacheStore:
                 .limit(limit)
             )
             return [TimelineEvent.model_validate(r.data) for r in rows]
+
+    def timeline_page(
+        self,
+        customer_id: str,
+        *,
+        where: TimelineFilter | None = None,
+        before: TimelineEntry | None = None,
+        limit: int = 200,
+    ) -> list[TimelineEntry]:
+        """One page of the cached history, newest first, narrowed by `where`; `before` is the last
+        entry of the previous page. Reads only the columns a history row shows (no JSON)."""
+        t = TimelineEventRow
+        query = select(t.id, t.at, t.channel, t.kind, t.summary, t.phase, t.story).where(
+            t.customer_id == customer_id
+        )
+        if where is not None:
+            if where.channels:
+                query = query.where(t.channel.in_(sorted(where.channels)))
+            if where.phases:
+                query = query.where(t.phase.in_(sorted(where.phases)))
+            if where.kinds:
+                query = query.where(t.kind.in_(sorted(where.kinds)))
+            if where.only_open:
+                query = query.where(t.story.in_(sorted(self.open_stories(customer_id))))
+            needle = where.text.strip()
+            if needle:
+                pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                query = query.where(
+                    t.summary.ilike(pattern, escape="\\") | cast(t.data, String).ilike(pattern, escape="\\")
+                )
+        if before is not None:
+            query = query.where((t.at < before.at) | ((t.at == before.at) & (t.id < before.id)))
+        query = query.order_by(t.at.desc(), t.id.desc()).limit(limit)
+        with self._sessions() as db:
+            return [_entry(row) for row in db.execute(query)]
+
+    def timeline_event(self, event_id: str) -> TimelineEvent | None:
+        with self._sessions() as db:
+            row = db.get(TimelineEventRow, event_id)
+            return TimelineEvent.model_validate(row.data) if row else None
+
+    def timeline_count(self, customer_id: str) -> int:
+        with self._sessions() as db:
+            query = select(func.count()).select_from(TimelineEventRow)
+            return db.scalar(query.where(TimelineEventRow.customer_id == customer_id)) or 0
+
+    def story_entries(self, customer_id: str, story: str) -> list[TimelineEntry]:
+        """The cached events of one story, oldest first (how the agent reads a story)."""
+        t = TimelineEventRow
+        query = (
+            select(t.id, t.at, t.channel, t.kind, t.summary, t.phase, t.story)
+            .where(t.customer_id == customer_id, t.story == story)
+            .order_by(t.at, t.id)
+        )
+        with self._sessions() as db:
+            return [_entry(row) for row in db.execute(query)]
+
+    def open_stories(self, customer_id: str) -> set[str]:
+        with self._sessions() as db:
+            query = select(TimelineStoryRow.key).where(
+                TimelineStoryRow.customer_id == customer_id, TimelineStoryRow.open.is_(True)
+            )
+            return set(db.scalars(query))
+
+    def set_open_stories(self, customer_id: str, keys: Iterable[str]) -> None:
+        """What the backend says is open now (it sees the whole history; the cache may not)."""
+        with self._sessions.begin() as db:
+            db.execute(delete(TimelineStoryRow).where(TimelineStoryRow.customer_id == customer_id))
+            db.add_all(TimelineStoryRow(customer_id=customer_id, key=k, open=True) for k in set(keys))
+
+    def refresh_stories(self, customer_id: str, keys: Iterable[str]) -> set[str]:
+        """Recompute stories from their cached events (after a pushed event); returns the open ones."""
+        opened: set[str] = set()
+        with self._sessions.begin() as db:
+            for key in set(keys):
+                rows = db.execute(
+                    select(TimelineEventRow.kind, TimelineEventRow.data)
+                    .where(TimelineEventRow.customer_id == customer_id, TimelineEventRow.story == key)
+                    .order_by(TimelineEventRow.at, TimelineEventRow.id)
+                ).all()
+                is_open = timeline.story_open((kind, data.get("data")) for kind, data in rows)
+                db.merge(TimelineStoryRow(customer_id=customer_id, key=key, open=is_open))
+                if is_open:
+                    opened.add(key)
+        return opened
 
     def conversation(self, conversation_id: str) -> Conversation | None:
         with self._sessions() as db:

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
 from workstation.domain.models import Conversation, Customer, TimelineEvent, TranscriptEntry
 from workstation.domain.relevance import Ranking
 from workstation.services.customer_context import CustomerContext
+from workstation.ui.history_panel import HistoryPanel
 from workstation.ui.relevance_panel import RelevancePanel
-from workstation.ui.timeline_model import TimelineModel
+from workstation.ui.timeline_model import TimelineSource
 from workstation.ui.transcript_model import TranscriptModel
 
 SENDER_COLOURS = {"customer": "#f1f3f4", "agent": "#dbeafe", "system": "#fff4d6"}
@@ -95,13 +96,18 @@ class CustomerHeader(QFrame):
 
 
 class ConversationView(QWidget):
-    """Signals: `reply_submitted(conversation_id, text)`; the relevance panel's `accepted(Card)` and
+    """Signals: `reply_submitted(conversation_id, text)`, `transcript_requested`,
+    `older_history_requested` (see below); the relevance panel's `accepted(Card)` and
     `dismissed(Card, reason)` are re-emitted as `card_accepted(conversation_id, Card)` and
     `card_dismissed(conversation_id, Card, reason)`."""
 
     reply_submitted = Signal(str, str)
     card_accepted = Signal(str, object)
     card_dismissed = Signal(str, object, str)
+    #: (conversation_id, customer_id, event_id): open a past conversation of the history read-only
+    transcript_requested = Signal(str, str, str)
+    #: (customer_id): the agent scrolled past the cached history
+    older_history_requested = Signal(str)
 
     def __init__(self, conversation: Conversation, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -156,13 +162,13 @@ class ConversationView(QWidget):
         relevance_scroll.setWidgetResizable(True)
         relevance_scroll.setFrameShape(QFrame.Shape.NoFrame)
         relevance_scroll.setWidget(self.relevance_panel)
-        self.timeline_model = TimelineModel(self)
-        self.timeline_view = QListView()
-        self.timeline_view.setObjectName("timeline")
-        self.timeline_view.setModel(self.timeline_model)
-        self.timeline_view.setUniformItemSizes(True)
+        self.history = HistoryPanel()
+        self.history.transcript_requested.connect(self._on_history_transcript_requested)
+        self.history.older_requested.connect(self._on_history_older_requested)
+        self.timeline_model = self.history.model
+        self.timeline_view = self.history.view
         timeline_box = QGroupBox(self.tr("History"))
-        QVBoxLayout(timeline_box).addWidget(self.timeline_view)
+        QVBoxLayout(timeline_box).addWidget(self.history)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -171,10 +177,10 @@ class ConversationView(QWidget):
         beside.setObjectName("besideSplitter")
         beside.addWidget(relevance_scroll)
         beside.addWidget(timeline_box)
-        beside.setStretchFactor(0, 3)
-        beside.setStretchFactor(1, 2)
-        # The cards first: most of the column, the history below (the agent can drag the handle).
-        beside.setSizes([460, 300])
+        beside.setStretchFactor(0, 1)
+        beside.setStretchFactor(1, 1)
+        # The cards first, the history below with its filters (the agent can drag the handle).
+        beside.setSizes([400, 400])
         beside.setChildrenCollapsible(False)
         right_layout.addWidget(beside, 1)
 
@@ -214,29 +220,55 @@ class ConversationView(QWidget):
             self._scroll_when_shown = False
             self.transcript_view.scrollToBottom()
 
+    def bind_history(self, source: TimelineSource) -> None:
+        """Page the history from `source` (the customer context service) instead of fixed lists."""
+        self.history.bind(source, self.conversation.customer.id)
+
     def show_context(self, context: CustomerContext, freshness: str) -> None:
         self.customer_header.show_customer(self.conversation.customer.name, context.customer)
         self.customer_header.set_freshness(freshness)
-        if context.events or not self.timeline_model.rowCount():
+        if self._history_bound():
+            if not self.timeline_model.rowCount():
+                self.timeline_model.reload()
+            else:
+                # Fresh data goes in where it belongs; the agent's place and selection stay.
+                self.timeline_model.add(context.events)
+        elif context.events or not self.timeline_model.rowCount():
             self.timeline_model.reset(context.events)
+
+    def _history_bound(self) -> bool:
+        return self.history._source is not None
 
     def add_timeline(self, events: list[TimelineEvent]) -> None:
         self.timeline_model.add(events)
+
+    def older_history_loaded(self, count: int) -> None:
+        self.history.older_loaded(count)
+
+    def older_history_failed(self, reason: str) -> None:
+        self.history.older_failed(reason)
+
+    def _on_history_transcript_requested(self, event_id: str) -> None:
+        self.transcript_requested.emit(self.conversation.id, self.conversation.customer.id, event_id)
+
+    def _on_history_older_requested(self) -> None:
+        self.older_history_requested.emit(self.conversation.customer.id)
 
     def show_ranking(self, ranking: Ranking) -> None:
         self.relevance_panel.show_ranking(ranking, self.timeline_model.by_id())
 
     def select_event(self, event_id: str) -> bool:
-        """Show an event of the history (a card's reference): select it and scroll it into view."""
-        self.timeline_model.flush()
-        row = self.timeline_model.row_of(event_id)
-        if row is None:
-            self.relevance_panel.show_note(self.tr("That event is not in the loaded history yet."))
-            return False
-        index = self.timeline_model.index(row, 0)
-        self.timeline_view.setCurrentIndex(index)
-        self.timeline_view.scrollTo(index, QListView.ScrollHint.PositionAtCenter)
-        return True
+        """Show an event of the history (a card's reference): select it and scroll it into view,
+        clearing the history's filter when it hides the event."""
+        if self.history.select(event_id):
+            return True
+        if self.timeline_model.where.active:
+            self.history.clear_filter()
+            if self.history.select(event_id):
+                self.relevance_panel.show_note(self.tr("The history filter was cleared to show that event."))
+                return True
+        self.relevance_panel.show_note(self.tr("That event is not in the loaded history yet."))
+        return False
 
     def _on_relevance_panel_accepted(self, card: object) -> None:
         self.card_accepted.emit(self.conversation.id, card)

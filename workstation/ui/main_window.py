@@ -30,6 +30,7 @@ from workstation.services.relevance import RelevanceService
 from workstation.services.session import SessionService
 from workstation.services.sync import SyncService, TaskSet
 from workstation.ui.conversation_view import ConversationView
+from workstation.ui.history_panel import TranscriptDialog
 from workstation.ui.icons import app_icon
 from workstation.ui.notifier import Notifier
 from workstation.ui.offer_card import OfferCard
@@ -218,6 +219,8 @@ class MainWindow(QMainWindow):
         inbox.write_refused.connect(self._on_inbox_write_refused)
         context.context_refreshed.connect(self._on_context_refreshed)
         context.events_added.connect(self._on_context_events_added)
+        context.history_loaded.connect(self._on_context_history_loaded)
+        context.history_failed.connect(self._on_context_history_failed)
         sync.connection_changed.connect(self._on_sync_connection_changed)
         sync.outbox_changed.connect(self._on_sync_outbox_changed)
         sync.session_rejected.connect(self._on_sync_session_rejected)
@@ -329,6 +332,9 @@ class MainWindow(QMainWindow):
         view.reply_submitted.connect(self._on_view_reply_submitted)
         view.card_accepted.connect(self._on_view_card_accepted)
         view.card_dismissed.connect(self._on_view_card_dismissed)
+        view.older_history_requested.connect(self._on_view_older_history_requested)
+        view.transcript_requested.connect(self._on_view_transcript_requested)
+        view.bind_history(self.context)
         self.views[conv.id] = view
         # Cache first: the tab shows what we have now, the backend refresh follows.
         view.show_transcript(self.inbox.transcript(conv.id))
@@ -391,6 +397,47 @@ class MainWindow(QMainWindow):
         for view in self.views.values():
             if view.conversation.customer.id == customer_id:
                 view.add_timeline(events)
+
+    def _views_of(self, customer_id: str) -> list[ConversationView]:
+        return [v for v in self.views.values() if v.conversation.customer.id == customer_id]
+
+    def _on_view_older_history_requested(self, customer_id: str) -> None:
+        if self.context is not None and not self.context.loading_older(customer_id):
+            self._tasks.start(self.context.load_older(customer_id), "older-history")
+
+    def _on_context_history_loaded(self, customer_id: str, count: int) -> None:
+        for view in self._views_of(customer_id):
+            view.older_history_loaded(count)
+
+    def _on_context_history_failed(self, customer_id: str, reason: str) -> None:
+        for view in self._views_of(customer_id):
+            view.older_history_failed(reason)
+
+    def _on_view_transcript_requested(self, _conversation_id: str, customer_id: str, event_id: str) -> None:
+        self._tasks.start(self._open_transcript(customer_id, event_id), "open-transcript")
+
+    async def _open_transcript(self, customer_id: str, event_id: str) -> None:
+        """A past conversation from the history, read-only."""
+        if self.context is None:
+            return
+        event = self.context.event(event_id)
+        if event is None:
+            return
+        try:
+            lines = await self.context.transcript(customer_id, event)
+        except LookupError as exc:
+            self.statusBar().showMessage(str(exc), 8_000)
+            return
+        when = event.at.astimezone().strftime("%d.%m.%Y %H:%M")
+        title = self.tr("{0} — {1}").format(event.summary or event.kind, when)
+        rows = [
+            (line.sender, line.text, line.at.astimezone().strftime("%d.%m. %H:%M") if line.at else "")
+            for line in lines
+        ]
+        dialog = TranscriptDialog(title, rows, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.transcript_dialog = dialog
+        dialog.show()
 
     def _on_relevance_ranking_changed(self, conversation_id: str, ranking: object) -> None:
         view = self.views.get(conversation_id)

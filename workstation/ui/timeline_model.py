@@ -1,73 +1,241 @@
-"""A customer's history as a list model, newest first; live events are inserted in batches."""
+"""A customer's history as a list model: newest first, grouped by day, fetched page by page.
+
+Rows are day headers (a `date`) and events (a `TimelineEntry`, the few fields a row shows). The
+model asks its source for the next page only when the view scrolls near the end (`canFetchMore` /
+`fetchMore`), so a customer with 100,000 events costs what the agent has looked at. Live events are
+inserted in batches; a filter change resets the model from the source (the cache filters in SQL).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from workstation.domain.models import TimelineEvent
+from workstation.domain.timeline import TimelineEntry, TimelineFilter, matches
 from workstation.ui.icons import channel_icon
 
 _Index = QModelIndex | QPersistentModelIndex
+Row = TimelineEntry | date
+
+PHASE_LABELS = {
+    "awareness": "Awareness",
+    "interest": "Interest",
+    "purchase": "Purchase",
+    "service": "Service",
+}
+PHASE_COLOURS = {"awareness": "#7c3aed", "interest": "#2563eb", "purchase": "#15803d", "service": "#b45309"}
+HEADER_BACKGROUND = "#eef1f5"
+STORY_BACKGROUND = "#fff7d6"
+
+
+class TimelineSource(Protocol):
+    """Where the model reads pages from (the customer context service, over the cache)."""
+
+    def page(
+        self, customer_id: str, where: TimelineFilter | None, before: TimelineEntry | None, limit: int
+    ) -> list[TimelineEntry]: ...
+
+    def history_complete(self, customer_id: str) -> bool: ...
+
+    def open_stories(self, customer_id: str) -> set[str]: ...
+
+    def event(self, event_id: str) -> TimelineEvent | None: ...
+
+    def story(self, customer_id: str, key: str) -> list[TimelineEntry]: ...
+
+
+def entry_of(event: TimelineEvent) -> TimelineEntry:
+    return TimelineEntry.of(event.id, event.at, event.channel, event.kind, event.summary, event.data)
+
+
+def day_label(day: date, today: date | None = None) -> str:
+    today = today or date.today()
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return f"{day:%A}, {day:%d.%m.%Y}"
 
 
 class TimelineModel(QAbstractListModel):
-    """Rows are TimelineEvent, newest first, each event once (by id)."""
+    """Signals: `older_needed()` when the source has no more cached pages but the history is not
+    complete (the view asks the backend); `filled()` after a page or a reset was added."""
 
-    EventRole = Qt.ItemDataRole.UserRole + 1
-    MAX_ROWS = 10_000
+    EntryRole = Qt.ItemDataRole.UserRole + 1
+    HeaderRole = Qt.ItemDataRole.UserRole + 2
+    PhaseRole = Qt.ItemDataRole.UserRole + 3
+    OpenRole = Qt.ItemDataRole.UserRole + 4
+    PAGE = 200
     FLUSH_MS = 50
+
+    older_needed = Signal()
+    filled = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[TimelineEvent] = []
-        self._ids: set[str] = set()
+        self._rows: list[Row] = []
+        self._ids: dict[str, TimelineEntry] = {}
         self._incoming: list[TimelineEvent] = []
+        self._source: TimelineSource | None = None
+        self._customer_id = ""
+        self._where = TimelineFilter()
+        self._open: set[str] = set()
+        self._cache_exhausted = True
+        self._highlight: str | None = None
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(self.FLUSH_MS)
         self._flush_timer.timeout.connect(self.flush)
 
+    # --- Qt model interface -------------------------------------------------------------------------
+
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        if isinstance(self._rows[index.row()], TimelineEntry):
+            return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return Qt.ItemFlag.ItemIsEnabled
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        event = self._rows[index.row()]
+        row = self._rows[index.row()]
+        if not isinstance(row, TimelineEntry):
+            return self._header_data(row, role)
         if role == Qt.ItemDataRole.DisplayRole:
-            when = event.at.astimezone().strftime("%d.%m.%Y %H:%M")
-            return f"{when}  {event.summary or event.kind}"
+            return f"{row.at.astimezone():%H:%M}  {row.summary or row.kind}"
         if role == Qt.ItemDataRole.DecorationRole:
-            return channel_icon(event.channel)
+            return channel_icon(row.channel)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{event.channel} · {event.kind}\n{event.summary}"
-        if role == self.EventRole:
-            return event
+            phase = PHASE_LABELS.get(row.phase, row.phase)
+            when = row.at.astimezone().strftime("%d.%m.%Y %H:%M")
+            return f"{when} · {row.channel} · {row.kind.replace('_', ' ')} · {phase}\n{row.summary}"
+        if role == Qt.ItemDataRole.BackgroundRole and self._highlight and row.story == self._highlight:
+            return QBrush(QColor(STORY_BACKGROUND))
+        if role == self.EntryRole:
+            return row
+        if role == self.PhaseRole:
+            return row.phase
+        if role == self.OpenRole:
+            return row.story is not None and row.story in self._open
+        if role == self.HeaderRole:
+            return False
         return None
 
-    def events(self) -> list[TimelineEvent]:
-        return list(self._rows)
+    def _header_data(self, day: date, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return day_label(day)
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(QColor(HEADER_BACKGROUND))
+        if role == self.HeaderRole:
+            return True
+        return None
 
-    def by_id(self) -> dict[str, TimelineEvent]:
-        return {event.id: event for event in self._rows}
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+        if parent.isValid() or self._source is None:
+            return False
+        return not self._cache_exhausted
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or self._source is None or self._cache_exhausted:
+            return
+        last = self._last_entry()
+        page = self._source.page(self._customer_id, self._where, last, self.PAGE)
+        page = [e for e in page if e.id not in self._ids]
+        if len(page) < self.PAGE:
+            self._cache_exhausted = True
+        if page:
+            rows = self._with_headers(page, self._last_day())
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self._ids.update((e.id, e) for e in page)
+            self.endInsertRows()
+        if self._cache_exhausted and not self._source.history_complete(self._customer_id):
+            self.older_needed.emit()
+        self.filled.emit()
+
+    # --- what the view calls ------------------------------------------------------------------------
+
+    def set_source(self, source: TimelineSource, customer_id: str) -> None:
+        self._source, self._customer_id = source, customer_id
+
+    @property
+    def where(self) -> TimelineFilter:
+        return self._where
+
+    def reload(self, where: TimelineFilter | None = None) -> None:
+        """Start again from the newest cached event (a filter change, or fresh data)."""
+        if where is not None:
+            self._where = where
+        if self._source is None:
+            return
+        self.beginResetModel()
+        self._rows, self._ids, self._incoming = [], {}, []
+        self._open = self._source.open_stories(self._customer_id)
+        self._cache_exhausted = False
+        self.endResetModel()
+        self.fetchMore()
+
+    def more_available(self) -> None:
+        """Older events landed in the source (from the backend): the next fetch may find them."""
+        self._cache_exhausted = False
+
+    def complete(self) -> bool:
+        """Everything there is has been listed."""
+        return self._cache_exhausted and (
+            self._source is None or self._source.history_complete(self._customer_id)
+        )
+
+    def set_highlight(self, story: str | None) -> None:
+        """Tint the events of one story (the selected event's order, complaint, ...)."""
+        if story == self._highlight:
+            return
+        self._highlight = story
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0), self.index(len(self._rows) - 1), [Qt.ItemDataRole.BackgroundRole]
+            )
+
+    def entries(self) -> list[TimelineEntry]:
+        return [row for row in self._rows if isinstance(row, TimelineEntry)]
+
+    def entry(self, event_id: str) -> TimelineEntry | None:
+        return self._ids.get(event_id)
+
+    def by_id(self) -> dict[str, TimelineEntry]:
+        return dict(self._ids)
 
     def row_of(self, event_id: str) -> int | None:
         if event_id not in self._ids:
             return None
-        return next((i for i, event in enumerate(self._rows) if event.id == event_id), None)
+        return next(
+            (i for i, row in enumerate(self._rows) if isinstance(row, TimelineEntry) and row.id == event_id),
+            None,
+        )
 
     def reset(self, events: list[TimelineEvent]) -> None:
-        """Replace the content (newest first), dropping duplicates by id."""
+        """Show exactly these events (newest first, each once): for a model without a source."""
         self.beginResetModel()
         self._incoming.clear()
-        self._rows, self._ids = [], set()
-        for event in sorted(events, key=lambda e: (e.at, e.id), reverse=True)[: self.MAX_ROWS]:
-            if event.id not in self._ids:
-                self._ids.add(event.id)
-                self._rows.append(event)
+        unique = {e.id: entry_of(e) for e in events}
+        ordered = sorted(unique.values(), key=lambda e: (e.at, e.id), reverse=True)
+        self._ids = {e.id: e for e in ordered}
+        self._rows = self._with_headers(ordered, None)
         self.endResetModel()
+        self.filled.emit()
 
     def add(self, events: list[TimelineEvent]) -> None:
         """Queue live events; they are inserted together on the next flush."""
@@ -77,33 +245,72 @@ class TimelineModel(QAbstractListModel):
 
     def flush(self) -> None:
         incoming, self._incoming = self._incoming, []
-        fresh = {e.id: e for e in incoming if e.id not in self._ids}
-        if not fresh:
+        if not incoming:
             return
-        newest_first = sorted(fresh.values(), key=lambda e: (e.at, e.id), reverse=True)
-        if not self._rows or (newest_first[-1].at, newest_first[-1].id) >= (
-            self._rows[0].at,
-            self._rows[0].id,
-        ):
-            # The usual case: all newer than what is shown, one insert at the top.
-            self.beginInsertRows(QModelIndex(), 0, len(newest_first) - 1)
-            self._rows[0:0] = newest_first
-            self._ids.update(fresh)
-            self.endInsertRows()
-        else:
-            for event in newest_first:
-                row = next(
-                    (i for i, cur in enumerate(self._rows) if (cur.at, cur.id) < (event.at, event.id)),
-                    len(self._rows),
-                )
-                self.beginInsertRows(QModelIndex(), row, row)
-                self._rows.insert(row, event)
-                self._ids.add(event.id)
-                self.endInsertRows()
-        if len(self._rows) > self.MAX_ROWS:
-            first = self.MAX_ROWS
-            self.beginRemoveRows(QModelIndex(), first, len(self._rows) - 1)
-            for event in self._rows[first:]:
-                self._ids.discard(event.id)
-            del self._rows[first:]
-            self.endRemoveRows()
+        if self._source is not None:
+            self._open = self._source.open_stories(self._customer_id)
+        fresh: dict[str, TimelineEntry] = {}
+        for event in incoming:
+            entry = entry_of(event)
+            if entry.id in self._ids or not matches(entry, self._where, self._open, json.dumps(event.data)):
+                continue
+            fresh[entry.id] = entry
+        if fresh:
+            for entry in sorted(fresh.values(), key=lambda e: (e.at, e.id)):
+                self._insert(entry)
+        if self._rows:
+            # Open/closed marks may have changed with the new events.
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [self.OpenRole])
+
+    # --- internals ----------------------------------------------------------------------------------
+
+    def _insert(self, entry: TimelineEntry) -> None:
+        """Insert one event at its place (usually the top), with a header when its day is new."""
+        key = (entry.at, entry.id)
+        row = next(
+            (
+                i
+                for i, cur in enumerate(self._rows)
+                if isinstance(cur, TimelineEntry) and (cur.at, cur.id) < key
+            ),
+            len(self._rows),
+        )
+        if row == len(self._rows) and not self._cache_exhausted:
+            return  # older than everything listed so far: it comes with a later page
+        day = _day(entry.at)
+        if row > 0 and isinstance(self._rows[row - 1], date) and self._rows[row - 1] != day:
+            row -= 1  # above a later day's header is an earlier day's group: go before the header
+        above = _row_day(self._rows[row - 1]) if row > 0 else None
+        rows: list[Row] = [entry] if above == day else [day, entry]
+        self.beginInsertRows(QModelIndex(), row, row + len(rows) - 1)
+        self._rows[row:row] = rows
+        self._ids[entry.id] = entry
+        self.endInsertRows()
+
+    def _with_headers(self, entries: list[TimelineEntry], previous_day: date | None) -> list[Row]:
+        rows: list[Row] = []
+        for entry in entries:
+            day = _day(entry.at)
+            if day != previous_day:
+                rows.append(day)
+                previous_day = day
+            rows.append(entry)
+        return rows
+
+    def _last_entry(self) -> TimelineEntry | None:
+        for row in reversed(self._rows):
+            if isinstance(row, TimelineEntry):
+                return row
+        return None
+
+    def _last_day(self) -> date | None:
+        last = self._last_entry()
+        return _day(last.at) if last else None
+
+
+def _day(at: datetime) -> date:
+    return at.astimezone().date()
+
+
+def _row_day(row: Row) -> date:
+    return row if not isinstance(row, TimelineEntry) else _day(row.at)
