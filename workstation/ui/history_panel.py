@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt,
 from PySide6.QtGui import QAction, QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QPushButton,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTextBrowser,
@@ -63,8 +65,8 @@ class _EntryDelegate(QStyledItemDelegate):
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
-        super().paint(painter, option, index)
         if index.data(TimelineModel.HeaderRole):
+            super().paint(painter, option, index)
             return
         phase = index.data(TimelineModel.PhaseRole)
         tags = [(PHASE_LABELS.get(phase, phase), PHASE_COLOURS.get(phase, "#555"))]
@@ -75,9 +77,22 @@ class _EntryDelegate(QStyledItemDelegate):
         font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
         painter.setFont(font)
         metrics = painter.fontMetrics()
+        widths = [metrics.horizontalAdvance(text) + 10 for text, _ in tags]
+        painter.restore()
+        # The row's background (selection, story tint) spans the whole row; the text is elided
+        # before the tags, not painted beneath them.
+        full = QStyleOptionViewItem(option)
+        self.initStyleOption(full, index)
+        style = full.widget.style() if full.widget is not None else QApplication.style()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, full, painter, full.widget)
+        text_option = QStyleOptionViewItem(option)
+        text_option.rect = QRect(option.rect)
+        text_option.rect.setRight(option.rect.right() - sum(widths) - 4 * len(widths) - 6)
+        super().paint(painter, text_option, index)
+        painter.save()
+        painter.setFont(font)
         right = option.rect.right() - 4
-        for text, colour in reversed(tags):
-            width = metrics.horizontalAdvance(text) + 10
+        for (text, colour), width in zip(reversed(tags), reversed(widths), strict=True):
             box = QRect(right - width, option.rect.top() + 2, width, option.rect.height() - 4)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(colour).lighter(185))
@@ -305,7 +320,7 @@ class HistoryPanel(QWidget):
         self.model.flush()
         row = self.model.row_of(event_id)
         while row is None and load and self.model.canFetchMore():
-            self.model.fetchMore()
+            self.model.fetch_page()
             row = self.model.row_of(event_id)
         if row is None:
             return False
@@ -391,7 +406,7 @@ class HistoryPanel(QWidget):
         self._offline_reason = ""
         self.model.more_available()
         if self.model.canFetchMore():
-            self.model.fetchMore()
+            self.model.fetch_page()
         self._update_status()
 
     def older_failed(self, reason: str) -> None:

@@ -86,6 +86,8 @@ class TimelineModel(QAbstractListModel):
         self._where = TimelineFilter()
         self._open: set[str] = set()
         self._cache_exhausted = True
+        self._fetching = False
+        self._fetch_queued = False
         self._highlight: str | None = None
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -144,13 +146,38 @@ class TimelineModel(QAbstractListModel):
         return None
 
     def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
-        if parent.isValid() or self._source is None:
+        if parent.isValid() or self._source is None or self._fetching:
             return False
         return not self._cache_exhausted
 
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self._source is None or self._cache_exhausted:
+        """Qt's request for more rows: answered on the next turn of the event loop, never from
+        inside another change notification (views and qtmodeltester call it from those)."""
+        if parent.isValid() or not self.canFetchMore() or self._fetch_queued:
             return
+        self._fetch_queued = True
+        QTimer.singleShot(0, self, self.fetch_page)
+
+    def fetch_page(self) -> None:
+        """Append the next page from the source now."""
+        self._fetch_queued = False
+        if self._source is None or self._cache_exhausted or self._fetching:
+            return
+        self._fetching = True
+        try:
+            self._fetch_page()
+        finally:
+            self._fetching = False
+        self._after_fetch()
+
+    def _after_fetch(self) -> None:
+        assert self._source is not None
+        if self._cache_exhausted and not self._source.history_complete(self._customer_id):
+            self.older_needed.emit()
+        self.filled.emit()
+
+    def _fetch_page(self, *, notify: bool = True) -> None:
+        assert self._source is not None
         last = self._last_entry()
         page = self._source.page(self._customer_id, self._where, last, self.PAGE)
         page = [e for e in page if e.id not in self._ids]
@@ -159,13 +186,12 @@ class TimelineModel(QAbstractListModel):
         if page:
             rows = self._with_headers(page, self._last_day())
             first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            if notify:
+                self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
             self._rows.extend(rows)
             self._ids.update((e.id, e) for e in page)
-            self.endInsertRows()
-        if self._cache_exhausted and not self._source.history_complete(self._customer_id):
-            self.older_needed.emit()
-        self.filled.emit()
+            if notify:
+                self.endInsertRows()
 
     # --- what the view calls ------------------------------------------------------------------------
 
@@ -186,8 +212,13 @@ class TimelineModel(QAbstractListModel):
         self._rows, self._ids, self._incoming = [], {}, []
         self._open = self._source.open_stories(self._customer_id)
         self._cache_exhausted = False
+        self._fetching = True
+        try:
+            self._fetch_page(notify=False)
+        finally:
+            self._fetching = False
         self.endResetModel()
-        self.fetchMore()
+        self._after_fetch()
 
     def more_available(self) -> None:
         """Older events landed in the source (from the backend): the next fetch may find them."""

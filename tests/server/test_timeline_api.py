@@ -1,0 +1,232 @@
+"""The customer history over HTTP: cursor paging with filters, ingest from outside systems,
+duplicates from two systems stored once, open stories, past conversations read-only, and an
+older database upgraded in place."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import CUSTOMERS, Backend, start_server
+from workstation.domain.models import utcnow
+
+API = "/api/v1"
+
+
+def _service(backend: Backend) -> dict[str, str]:
+    return {"Authorization": f"Bearer {backend.service_token}"}
+
+
+def _event(i: int, **over: Any) -> dict[str, Any]:
+    at = utcnow() - timedelta(minutes=10 * i)
+    base = {
+        "id": f"ext-{i}",
+        "customer_id": "c-2",
+        "at": at.isoformat(),
+        "channel": "shop",
+        "kind": "order_placed",
+        "summary": f"Order {9000 + i} placed",
+        "data": {"order_id": str(9000 + i), "value": 10.0, "items": 1},
+    }
+    return base | over
+
+
+def _pages(backend: Backend, headers: dict[str, str], customer: str, **params: Any) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        query = dict(params, limit=7) | ({"before": cursor} if cursor else {})
+        body = backend.http.get(f"{API}/customers/{customer}/events", params=query, headers=headers).json()
+        events += body["events"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return events
+
+
+def test_ingest_keeps_good_events_and_reports_bad_ones_by_index(backend: Backend) -> None:
+    batch = [
+        _event(1),
+        {"id": "broken", "customer_id": "c-2", "channel": "shop"},  # no at, kind
+        _event(2, customer_id="c-404"),
+        _event(3, at="yesterday"),
+        _event(4),
+    ]
+    response = backend.http.post(f"{API}/events", json={"events": batch}, headers=_service(backend))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["stored"], body["duplicate"], body["error"]) == (2, 0, 3)
+    by_index = {r["index"]: r for r in body["results"]}
+    assert by_index[0]["status"] == by_index[4]["status"] == "stored"
+    assert "at" in by_index[1]["error"] and "kind" in by_index[1]["error"]
+    assert "unknown customer" in by_index[2]["error"]
+    assert by_index[3]["status"] == "error" and "at" in by_index[3]["error"]
+
+    lead = backend.login("lead")
+    ids = [e["id"] for e in _pages(backend, lead, "c-2", kind="order_placed")]
+    assert "ext-1" in ids and "ext-4" in ids and "broken" not in ids
+
+
+def test_ingest_of_one_event_and_refusals(backend: Backend) -> None:
+    one = backend.http.post(f"{API}/events", json=_event(5), headers=_service(backend))
+    assert one.status_code == 200 and one.json()["results"] == [
+        {"index": 0, "status": "stored", "id": "ext-5"}
+    ]
+    agent = backend.http.post(f"{API}/events", json=_event(6), headers=backend.login("demo"))
+    assert agent.status_code == 403
+    too_many = backend.http.post(
+        f"{API}/events", json=[_event(i) for i in range(1001)], headers=_service(backend)
+    )
+    assert too_many.status_code == 413
+    not_json = backend.http.post(f"{API}/events", content=b"{oops", headers=_service(backend))
+    assert not_json.status_code == 400 and not_json.json()["error"]["code"] == "bad_json"
+    all_bad = backend.http.post(f"{API}/events", json=[{"id": 1}], headers=_service(backend))
+    assert all_bad.status_code == 422
+
+
+def test_the_same_event_from_two_systems_or_twice_is_stored_once(backend: Backend) -> None:
+    shop = _event(
+        7,
+        id="shop-77",
+        kind="order_shipped",
+        channel="shop",
+        summary="Order 9007 shipped",
+        data={"order_id": "9007", "carrier": "DHL", "eta": "2026-11-30"},
+    )
+    carrier_at = (utcnow() - timedelta(minutes=68)).isoformat()  # a few minutes apart
+    carrier = dict(
+        shop,
+        id="dhl-1",
+        channel="logistics",
+        summary="DHL: parcel 9007 on its way",
+        at=carrier_at,
+        data={"order_id": "9007", "carrier": "DHL", "eta": "2026-11-30", "source": "dhl"},
+    )
+    body = backend.http.post(f"{API}/events", json=[shop, carrier, shop], headers=_service(backend)).json()
+    assert [r["status"] for r in body["results"]] == ["stored", "duplicate", "duplicate"]
+    assert body["results"][1]["duplicate_of"] == "shop-77"
+    shipped = _pages(backend, backend.login("lead"), "c-2", kind="order_shipped")
+    assert [e["id"] for e in shipped] == ["shop-77"]
+
+
+def test_filters_and_cursor_paging_return_every_match_exactly_once(backend: Backend) -> None:
+    lead = backend.login("lead")
+    everything = _pages(backend, lead, "c-1")
+    assert len(everything) == 25 and len({e["id"] for e in everything}) == 25
+    assert [e["at"] for e in everything] == sorted((e["at"] for e in everything), reverse=True)
+    by_channel = _pages(backend, lead, "c-1", channel=["phone", "email"])
+    assert {e["channel"] for e in by_channel} == {"phone", "email"}
+    assert len(by_channel) == sum(1 for e in everything if e["channel"] in ("phone", "email"))
+    purchase = _pages(backend, lead, "c-1", phase="purchase")
+    assert purchase and all(e["kind"] == "order_placed" for e in purchase)
+    text = _pages(backend, lead, "c-1", q="event 1")  # "Event 1", "Event 10".."Event 19"
+    assert sorted(int(e["summary"].split()[1]) for e in text) == [1, *range(10, 20)]
+    assert _pages(backend, lead, "c-1", q="100%") == []  # % is text, not a wildcard
+
+
+def test_open_stories_follow_the_events(backend: Backend) -> None:
+    lead, service = backend.login("lead"), _service(backend)
+    delayed = [
+        _event(20, id="o1", data={"order_id": "5555", "value": 99.0, "items": 1}),
+        _event(
+            19,
+            id="o2",
+            kind="delivery_delayed",
+            channel="logistics",
+            summary="Order 5555 delayed",
+            data={"order_id": "5555", "new_eta": "2026-12-01", "reason": "strike"},
+        ),
+        _event(
+            18,
+            id="o3",
+            kind="contact",
+            channel="chat",
+            summary="Chat about 5555, unresolved",
+            data={"order_id": "5555", "topic": "delivery status", "outcome": "unresolved"},
+        ),
+    ]
+    backend.http.post(f"{API}/events", json=delayed, headers=service)
+    page = backend.http.get(f"{API}/customers/c-2/events", params={"open": "true"}, headers=lead).json()
+    assert page["open_stories"] == ["order:5555"]
+    assert [e["id"] for e in page["events"]] == ["o3", "o2", "o1"]
+    delivered = _event(
+        1,
+        id="o4",
+        kind="delivered",
+        channel="logistics",
+        summary="Order 5555 delivered",
+        data={"order_id": "5555"},
+    )
+    backend.http.post(f"{API}/events", json=delivered, headers=service)
+    page = backend.http.get(f"{API}/customers/c-2/events", params={"open": "true"}, headers=lead).json()
+    assert page["open_stories"] == [] and page["events"] == []
+
+
+def test_a_closed_chat_joins_the_history_and_opens_read_only(backend: Backend) -> None:
+    demo = backend.login("demo")
+    backend.http.put(f"{API}/me/presence", json={"presence": "available"}, headers=demo)
+    chat = backend.start_chat("c-3", "Meine Rechnung stimmt nicht", topic="payment")
+    offer = backend.wait_for(lambda: backend.offers(demo))[0]
+    conv_id = backend.http.post(f"{API}/offers/{offer['id']}/accept", headers=demo).json()["id"]
+    backend.customer_says(chat, "Betrag 42,00")
+    closed = backend.http.post(
+        f"{API}/conversations/{conv_id}/close", json={"wrapup_code": "follow_up"}, headers=demo
+    )
+    assert closed.status_code == 200, closed.text
+
+    lead = backend.login("lead")
+    (event,) = _pages(backend, lead, "c-3", kind="contact", q=conv_id)
+    assert event["data"]["conversation_id"] == conv_id and event["data"]["outcome"] == "callback_promised"
+    past = backend.http.get(f"{API}/customers/c-3/conversations/{conv_id}", headers=lead)
+    assert past.status_code == 200
+    assert [m["text"] for m in past.json()["messages"]] == ["Meine Rechnung stimmt nicht", "Betrag 42,00"]
+    # another agent, not serving this customer, reads nothing; nor can it be read under another customer
+    assert (
+        backend.http.get(
+            f"{API}/customers/c-3/conversations/{conv_id}", headers=backend.login("ben")
+        ).status_code
+        == 403
+    )
+    assert backend.http.get(f"{API}/customers/c-1/conversations/{conv_id}", headers=lead).status_code == 404
+
+
+def test_a_database_from_before_the_timeline_columns_is_upgraded_in_place(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "old")
+    db_file = tmp_path / "old" / "backend.sqlite3"
+    backend = server.backend
+    assert backend is not None
+    server.call(lambda: backend.upsert_customer(CUSTOMERS[0]))
+    server.stop()
+    con = sqlite3.connect(db_file)
+    con.executescript(
+        """
+        DROP TABLE customer_stories;
+        DROP TABLE customer_events;
+        CREATE TABLE customer_events (id VARCHAR(64) PRIMARY KEY, customer_id VARCHAR(64), at DATETIME,
+            channel VARCHAR(32), kind VARCHAR(48), summary TEXT, data JSON);
+        INSERT INTO customer_events VALUES ('old-1', 'c-1', '2026-11-01 10:00:00.000000', 'logistics',
+            'delivery_delayed', 'Order 7 delayed', '{"order_id": "7", "new_eta": "x", "reason": "y"}');
+        """
+    )
+    con.commit()
+    con.close()
+    server = start_server(tmp_path / "old")
+    try:
+        helper = Backend(server)
+        page = helper.http.get(
+            f"{API}/customers/c-1/events", params={"open": "true"}, headers=helper.login("lead")
+        )
+        assert page.status_code == 200, page.text
+        assert page.json()["open_stories"] == ["order:7"]
+        assert [e["id"] for e in page.json()["events"]] == ["old-1"]
+        helper.http.close()
+    finally:
+        server.stop()
+
+
+def test_unknown_query_values_are_refused_clearly(backend: Backend) -> None:
+    lead = backend.login("lead")
+    response = backend.http.get(f"{API}/customers/c-1/events", params={"limit": 0}, headers=lead)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"]
