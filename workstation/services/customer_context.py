@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,21 +105,19 @@ class CustomerContextService(QObject):
         self._loading.add(customer_id)
         try:
             cursor = self._store.get_value(_older_key(customer_id))
+            if cursor is None:
+                # Nothing fetched yet: refresh() (started when the tab opened) fetches the newest
+                # page first and says where older history continues.
+                return 0
             try:
-                if cursor is None:
-                    # Nothing fetched yet: start at the newest page (refresh() normally did).
-                    await self._fetch_newest(customer_id)
-                    cursor = self._store.get_value(_older_key(customer_id))
-                    if cursor == _COMPLETE:
-                        self.history_loaded.emit(customer_id, 0)
-                        return 0
                 page = await self._api.customer_events(customer_id, before=cursor, limit=self.OLDER_PAGE)
             except (BackendUnavailable, ApiError) as exc:
                 reason = exc.message if isinstance(exc, ApiError) else str(exc)
                 log.info("older history of %s not loaded: %s", customer_id, reason)
                 self.history_failed.emit(customer_id, reason)
                 return 0
-            self._store.apply(events=page.events)
+            # Writing 1,000 events takes a while: off the GUI thread (the cache opens a session per call).
+            await asyncio.to_thread(self._store.apply, events=page.events)
             self._store.set_value(_older_key(customer_id), page.next_cursor or _COMPLETE)
             self.history_loaded.emit(customer_id, len(page.events))
             return len(page.events)
@@ -133,9 +132,11 @@ class CustomerContextService(QObject):
             await self._fetch_newest(customer_id)
         except BackendUnavailable as exc:
             log.info("customer %s stays as cached: %s", customer_id, exc)
+            self.history_failed.emit(customer_id, str(exc))
             return False
         except ApiError as exc:
             log.warning("customer %s could not be refreshed: %s", customer_id, exc.message)
+            self.history_failed.emit(customer_id, exc.message)
             return False
         self.context_refreshed.emit(customer_id)
         return True

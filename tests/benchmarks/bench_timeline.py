@@ -1,0 +1,223 @@
+"""Benchmark of the customer timeline at scale: one customer with 100,000 events.
+
+    .venv/bin/python tests/benchmarks/bench_timeline.py [--events N] [--quick]
+
+The real parts: the reference backend on loopback (events ingested over POST /api/v1/events), the
+desktop's cache on a SQLite file, the customer context service and the history panel (offscreen Qt).
+Prints medians and p95s next to the issue's targets; measures, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests.benchmarks.stats import row  # noqa: E402
+
+KINDS = (
+    ("web", "page_view", {"url": "/products/tv-55", "title": "TV 55", "seconds": 40}),
+    ("web", "search", {"query": "soundbar"}),
+    ("shop", "order_placed", {"value": 99.0, "items": 1}),
+    ("logistics", "order_shipped", {"carrier": "DHL", "eta": "2026-12-01"}),
+    ("logistics", "delivery_delayed", {"new_eta": "2026-12-03", "reason": "strike"}),
+    ("chat", "contact", {"topic": "delivery status", "outcome": "unresolved", "sentiment": -0.3}),
+    ("logistics", "delivered", {}),
+    ("email", "survey", {"nps": 8, "comment": "ok"}),
+)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def make_events(n: int) -> list[dict[str, object]]:
+    from workstation.domain.models import utcnow
+
+    now = utcnow()
+    out = []
+    for i in range(n):
+        channel, kind, data = KINDS[i % len(KINDS)]
+        order = (
+            {"order_id": str(100000 + i // len(KINDS))}
+            if kind not in ("page_view", "search", "survey")
+            else {}
+        )
+        out.append(
+            {
+                "id": f"b{i:07d}",
+                "customer_id": "c-1",
+                "at": (now - timedelta(minutes=7 * i)).isoformat(),
+                "channel": channel,
+                "kind": kind,
+                "summary": f"{kind.replace('_', ' ')} #{i}",
+                "data": data | order,
+            }
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="10,000 events")
+    args = parser.parse_args()
+    n = 10_000 if args.quick else args.events
+
+    import httpx
+    from PySide6.QtWidgets import QApplication
+
+    from tests.conftest import CUSTOMERS, start_server
+    from workstation.client.api import BackendApi
+    from workstation.domain.timeline import TimelineFilter
+    from workstation.services.customer_context import CustomerContextService
+    from workstation.services.sync import SyncService
+    from workstation.store.cache import CacheStore, open_engine
+    from workstation.ui.history_panel import HistoryPanel
+
+    app = QApplication.instance() or QApplication([])
+    tmp = Path(tempfile.mkdtemp(prefix="bench-timeline-"))
+    server = start_server(tmp / "backend")
+    backend = server.backend
+    assert backend is not None
+    server.call(lambda: backend.upsert_customer(CUSTOMERS[0]))
+    service = server.call(lambda: backend.issue_token(backend.service_principal()))
+
+    print(f"\nCustomer timeline, one customer with {n:,} events (backend on loopback, cache on SQLite)")
+    ingest: list[float] = []
+    with httpx.Client(base_url=server.url, trust_env=False, timeout=120) as http:
+        events = make_events(n)
+        for i in range(0, n, 1000):
+            t0 = time.perf_counter()
+            r = http.post(
+                "/api/v1/events", json=events[i : i + 1000], headers={"Authorization": f"Bearer {service}"}
+            )
+            ingest.append((time.perf_counter() - t0) * 1000)
+            assert r.status_code == 200 and r.json()["stored"] == len(events[i : i + 1000]), r.text
+        token = http.post("/api/v1/auth/login", json={"username": "lead", "password": "demo"}).json()["token"]
+        del events
+    row("ingest, 1,000 events per POST /events", ingest, "—")
+
+    async def run() -> None:
+        http = httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=60)
+        api = BackendApi(http, token)
+
+        def service_for(path: Path) -> tuple[CacheStore, CustomerContextService]:
+            store = CacheStore(open_engine(path))
+            return store, CustomerContextService(api, store, SyncService(api, store))
+
+        def paint(panel: HistoryPanel) -> None:
+            panel.view.viewport().repaint()
+            app.processEvents()
+
+        # 1. first page, cold: nothing cached, the newest page comes from the backend
+        cold: list[float] = []
+        for rep in range(5):
+            store, context = service_for(tmp / f"cold-{rep}.sqlite")
+            panel = HistoryPanel()
+            panel.resize(700, 500)
+            panel.show()
+            t0 = time.perf_counter()
+            await context.refresh("c-1")
+            panel.bind(context, "c-1")
+            paint(panel)
+            cold.append((time.perf_counter() - t0) * 1000)
+            panel.deleteLater()
+            store.close()
+        row("first page shown, cold cache (backend fetch + paint)", cold, "≤ 300 ms")
+
+        # 2. scroll to the end: pages from the cache, older pages from the backend when it runs out
+        store, context = service_for(tmp / "warm.sqlite")
+        await context.refresh("c-1")
+        before = rss_mb()
+        panel = HistoryPanel()
+        panel.resize(700, 500)
+        panel.show()
+        panel.bind(context, "c-1")
+        context.history_loaded.connect(lambda _c, count: panel.older_loaded(count))
+        page_steps: list[float] = []
+        backend_pages: list[float] = []
+        started = time.perf_counter()
+        while not panel.model.complete():
+            if panel.model.canFetchMore():
+                t0 = time.perf_counter()
+                panel.model.fetch_page()
+                panel.view.scrollToBottom()
+                paint(panel)
+                page_steps.append((time.perf_counter() - t0) * 1000)
+            else:
+                t0 = time.perf_counter()
+                got = await context.load_older("c-1")
+                backend_pages.append((time.perf_counter() - t0) * 1000)
+                if not got and not context.history_complete("c-1"):
+                    raise RuntimeError("older history did not load")
+        scrolled = time.perf_counter() - started
+        listed = len(panel.model.entries())
+        row(
+            f"scroll step: next {panel.model.PAGE} rows from the cache + paint",
+            page_steps,
+            "smooth (≤ 16 ms)",
+        )
+        row("older page of 1,000 events from the backend into the cache", backend_pages, "off the paint path")
+        growth = rss_mb() - before
+        print(
+            f"  scrolled through {listed:,} events in {scrolled:.1f} s; RSS growth {growth:.0f} MB (≤ 150 MB)"
+        )
+
+        # 3. first page, warm: everything cached
+        warm: list[float] = []
+        for _ in range(7):
+            other = HistoryPanel()
+            other.resize(700, 500)
+            other.show()
+            t0 = time.perf_counter()
+            other.bind(context, "c-1")
+            paint(other)
+            warm.append((time.perf_counter() - t0) * 1000)
+            other.deleteLater()
+        row(f"first page shown, {n:,} events cached", warm, "≤ 300 ms")
+
+        # 4. filter changes on the whole cached history
+        filters = {
+            "channel = chat": TimelineFilter(channels=frozenset({"chat"})),
+            "phase = purchase": TimelineFilter(phases=frozenset({"purchase"})),
+            "kind = delivery_delayed": TimelineFilter(kinds=frozenset({"delivery_delayed"})),
+            "text '#9999' (few matches)": TimelineFilter(text="#9999"),
+            "text 'no such thing' (none)": TimelineFilter(text="no such thing"),
+            "only open issues": TimelineFilter(only_open=True),
+        }
+        all_changes: list[float] = []
+        for name, where in filters.items():
+            times = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                panel.model.reload(where)
+                paint(panel)
+                times.append((time.perf_counter() - t0) * 1000)
+                panel.model.reload(TimelineFilter())
+            all_changes += times
+            row(f"filter change: {name}", times, "≤ 100 ms")
+        row("filter change, all of the above", all_changes, "≤ 100 ms")
+        await http.aclose()
+
+    try:
+        # A plain asyncio loop: Qt work is driven by processEvents() where the GUI would paint.
+        asyncio.run(run())
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
