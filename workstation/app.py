@@ -16,16 +16,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workstation import __version__
+from workstation import config as configuration
+from workstation.config import LOG_LEVELS, EffectiveConfig
 from workstation.paths import Paths
 from workstation.settings import Settings
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
     from workstation.client.api import BackendApi
     from workstation.client.events import Backoff
+    from workstation.domain.redaction import Redactor
     from workstation.server.runner import ServerThread
     from workstation.services.customer_context import CustomerContextService
+    from workstation.services.diagnostics import DiagnosticsService
     from workstation.services.inbox import InboxService
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
@@ -54,7 +60,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--chat-interval", type=float, default=40.0, help="embedded simulator: mean s between chats"
     )
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser.add_argument(
+        "--log-level", choices=LOG_LEVELS, help="overrides the configured log level (default: info)"
+    )
+    parser.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print the effective configuration and where each value came from (exit 1: problems)",
+    )
     parser.add_argument("--version", action="version", version=f"workstation {__version__}")
     return parser.parse_args(argv)
 
@@ -120,8 +133,15 @@ async def connect(
     secrets: SecretStore | None,
     server: ServerThread | None = None,
     backoff: Backoff | None = None,
+    tls: ssl.SSLContext | None = None,
+    redactor: Redactor | None = None,
+    cache_limit_mb: int | None = None,
 ) -> Workstation:
-    """Build the client side for backend `url`; `session_login(session)` signs in and returns the agent."""
+    """Build the client side for backend `url`; `session_login(session)` signs in and returns the agent.
+
+    `tls`: the trust for https/wss (default: the bundled CAs; verification is never off);
+    `redactor` learns the session token so that no log line shows it; `cache_limit_mb` prunes
+    the offline cache's oldest history beyond that size when it opens."""
     import httpx
 
     from workstation.client.api import BackendApi
@@ -133,9 +153,14 @@ async def connect(
     from workstation.services.sync import SyncService
     from workstation.store.cache import CacheStore, open_engine
 
-    # TLS is always verified (httpx default); no switch turns that off.
-    http = httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(10.0, connect=5.0), trust_env=False)
-    api = BackendApi(http)
+    # TLS is always verified; the configuration chooses whom to trust, never whether.
+    http = httpx.AsyncClient(
+        base_url=url,
+        timeout=httpx.Timeout(10.0, connect=5.0),
+        trust_env=False,
+        verify=tls if tls is not None else True,
+    )
+    api = BackendApi(http, on_token=redactor.add_secret if redactor is not None else None)
     session = SessionService(api, secrets)
     try:
         agent = await session_login(session)
@@ -143,7 +168,11 @@ async def connect(
         await http.aclose()
         raise
     store = CacheStore(open_engine(paths.cache_db(url, agent.id)))
-    sync = SyncService(api, store, backoff=backoff)
+    if cache_limit_mb is not None:
+        pruned = await asyncio.get_running_loop().run_in_executor(None, store.prune_to, cache_limit_mb << 20)
+        if pruned:
+            log.info("cache over %d MB: dropped %d of its oldest rows", cache_limit_mb, pruned)
+    sync = SyncService(api, store, backoff=backoff, tls=tls)
     inbox = InboxService(api, store, sync, session)
     context = CustomerContextService(api, store, sync)
     relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
@@ -187,25 +216,32 @@ def make_secret_store(*, ephemeral: bool) -> tuple[SecretStore | None, str | Non
         return None, str(exc)
 
 
-async def run_desktop(args: argparse.Namespace, started: float) -> int:
+async def run_desktop(
+    args: argparse.Namespace,
+    paths: Paths,
+    effective: EffectiveConfig,
+    diagnostics: DiagnosticsService,
+    redactor: Redactor,
+    started: float,
+) -> int:
+    from functools import partial
+
     from PySide6.QtWidgets import QApplication
 
+    from workstation.client.tls import TlsConfigError, ssl_context
     from workstation.ui.main_window import MainWindow
     from workstation.ui.notifier import Notifier
 
-    paths = _paths(args)
-    settings, problem = Settings.load(paths.settings_file)
-    if problem:
-        log.warning("%s", problem)
-    window = MainWindow(sound=settings.offer_sound, popup=settings.offer_popup)
+    config = effective.config
+    settings = Settings.load(paths.settings_file)
+    window = MainWindow(sound=config.offer_sound, popup=config.offer_popup, diagnostics=diagnostics)
     window.show()
     log.info("window shown after %.0f ms", (time.perf_counter() - started) * 1000)
-    if problem:
-        window.statusBar().showMessage(problem, 20_000)
+    if effective.problems:
+        window.show_configuration_problems(effective.problems)
 
     def save_preferences(sound: bool, popup: bool) -> None:
-        settings.offer_sound, settings.offer_popup = sound, popup
-        settings.save(paths.settings_file)
+        settings.update(offer_sound=sound, offer_popup=popup)
 
     window.preferences_changed.connect(save_preferences)
     closed = asyncio.get_running_loop().create_future()
@@ -213,10 +249,15 @@ async def run_desktop(args: argparse.Namespace, started: float) -> int:
     assert app is not None
     app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(None))
 
-    server_url = args.server or settings.server_url
+    try:
+        tls = ssl_context(config.tls_trust, config.tls_ca_bundle)
+    except TlsConfigError as exc:
+        log.error("%s; trusting the %s certificate authorities only", exc, config.tls_trust)
+        tls = ssl_context(config.tls_trust)
+    connect_to = partial(connect, tls=tls, redactor=redactor, cache_limit_mb=config.cache_size_mb)
     workstation: Workstation | None = None
     try:
-        if not server_url:
+        if not config.server_url:
             window.connection_label.setText(window.tr("Starting the embedded backend…"))
             server = await asyncio.get_running_loop().run_in_executor(
                 None,
@@ -230,31 +271,39 @@ async def run_desktop(args: argparse.Namespace, started: float) -> int:
                 # The embedded backend's demo account signs in fresh on every start: nothing to store.
                 return await session.login(DEMO_USER, password, remember=False)
 
-            workstation = await connect(paths, server.url, demo_login, secrets=None, server=server)
+            workstation = await connect_to(paths, server.url, demo_login, secrets=None, server=server)
         else:
             secrets, keychain_problem = make_secret_store(ephemeral=False)
             workstation = await _remote_login(
-                window, paths, server_url, args.user or settings.username, secrets, keychain_problem
+                window,
+                paths,
+                config.server_url,
+                args.user or config.username,
+                secrets,
+                keychain_problem,
+                connect_to,
             )
             if workstation is None:
                 return 0
-            settings.server_url, settings.username = (
-                str(workstation.api.base_url),
-                workstation.session.agent.username,
-            )  # type: ignore[union-attr]
-            settings.save(paths.settings_file)
-        notifier = Notifier(window, paths.cache, sound=settings.offer_sound, popup=settings.offer_popup)
+            used = str(workstation.api.base_url)
+            # Remember a server only if the user chose another one than the configuration says, so
+            # that a new machine-wide server URL reaches everybody who never picked their own.
+            settings.update(
+                username=workstation.session.agent.username,  # type: ignore[union-attr]
+                server_url=used if used.rstrip("/") != config.server_url.rstrip("/") else None,
+            )
+        diagnostics.customer_identifiers = workstation.store.customer_identifiers
+        notifier = Notifier(window, paths.cache, sound=config.offer_sound, popup=config.offer_popup)
         attach(window, workstation, notifier)
         await workstation.inbox.refresh()
         settle_memory()
         await closed
         return 0
     finally:
+        diagnostics.customer_identifiers = None
         await window.shutdown()
         if workstation is not None:
             await workstation.close()
-        if args.temp_basedir:
-            shutil.rmtree(paths.data.parent, ignore_errors=True)
 
 
 async def _remote_login(
@@ -264,6 +313,7 @@ async def _remote_login(
     username: str,
     secrets: SecretStore | None,
     keychain_problem: str | None,
+    connect_to: Any = connect,
 ) -> Workstation | None:
     from workstation.client.api import ApiError, BackendUnavailable
     from workstation.ui.login_dialog import LoginDialog
@@ -277,7 +327,7 @@ async def _remote_login(
             return agent
 
         try:
-            return await connect(paths, server_url, restore, secrets=secrets)
+            return await connect_to(paths, server_url, restore, secrets=secrets)
         except (LookupError, BackendUnavailable, ApiError) as exc:
             log.info("remembered session not usable: %s", exc)
     dialog = LoginDialog(server_url, username, window)
@@ -292,19 +342,33 @@ async def _remote_login(
             return await session.login(c.username, c.password, remember=c.remember and secrets is not None)
 
         try:
-            return await connect(paths, credentials.server, login, secrets=secrets)
+            return await connect_to(paths, credentials.server, login, secrets=secrets)
         except ApiError as exc:
             dialog.show_error(exc.message)
         except BackendUnavailable as exc:
             dialog.show_error(window.tr("The server cannot be reached: {0}").format(exc))
 
 
-def _paths(args: argparse.Namespace) -> Paths:
+def _paths(args: argparse.Namespace, *, create: bool = True) -> Paths:
     if getattr(args, "temp_basedir", False):
         return Paths.under(Path(tempfile.mkdtemp(prefix="workstation-"))).create()
-    if getattr(args, "basedir", None):
-        return Paths.under(args.basedir).create()
-    return Paths.default().create()
+    paths = Paths.under(args.basedir) if getattr(args, "basedir", None) else Paths.default()
+    return paths.create() if create else paths
+
+
+def load_configuration(args: argparse.Namespace, paths: Paths) -> EffectiveConfig:
+    """All layers; the command line's --server and --log-level are the top one."""
+    return configuration.load(
+        paths.settings_file, cli={"server_url": args.server, "log_level": args.log_level}
+    )
+
+
+def print_config(args: argparse.Namespace) -> int:
+    effective = load_configuration(args, _paths(args, create=False))
+    sys.stdout.write(effective.report())
+    for problem in effective.problems:
+        print(f"configuration problem: {problem}", file=sys.stderr)
+    return 1 if effective.problems else 0
 
 
 #: Qt messages that are expected and harmless, by exact text (not by silencing whole categories).
@@ -348,18 +412,37 @@ def _install_exception_handler(loop: asyncio.AbstractEventLoop) -> None:
 def main(argv: list[str] | None = None, *, started: float | None = None) -> int:
     started = started if started is not None else time.perf_counter()
     args = parse_args(argv)
+    if args.print_config:
+        return print_config(args)
+    # The self-test keeps everything in its own temporary directory; it only reads the configuration.
+    paths = _paths(args, create=not args.self_test)
+    effective = load_configuration(args, paths)
     prepare_qt_environment(headless=args.self_test)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+    from workstation.domain.redaction import Redactor
+    from workstation.logs import close_logging, configure_logging, log_files
+    from workstation.services.diagnostics import DiagnosticsService
+
+    redactor = Redactor()
+    log_file = configure_logging(effective.config.log_level, None if args.self_test else paths.logs, redactor)
+    if log_file is not None:
+        log.info("workstation %s; log file %s", __version__, log_file)
+    for problem in effective.problems:
+        log.warning("configuration: %s", problem)
+    diagnostics = DiagnosticsService(
+        redactor, log_files=lambda: log_files(paths.logs), config_report=effective.report
     )
     import qasync
     from PySide6.QtWidgets import QApplication
+
+    from workstation.ui.language import apply_language
 
     _install_qt_message_handler()
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Agent workstation")
     app.setOrganizationName("workstation")
     app.setApplicationVersion(__version__)
+    apply_language(app, effective.config.language)
     # The coroutine decides when to end (after a clean shutdown), not Qt's last-window rule.
     app.setQuitOnLastWindowClosed(False)
 
@@ -369,9 +452,13 @@ def main(argv: list[str] | None = None, *, started: float | None = None) -> int:
             from workstation.selftest import run_self_test
 
             return await run_self_test(args, started)
-        return await run_desktop(args, started)
+        return await run_desktop(args, paths, effective, diagnostics, redactor, started)
 
     try:
         return int(qasync.run(run()))
     except KeyboardInterrupt:
         return 130
+    finally:
+        close_logging()
+        if args.temp_basedir:
+            shutil.rmtree(paths.data.parent, ignore_errors=True)

@@ -1,57 +1,55 @@
-"""The user's settings: typed, read from settings.toml, written back when changed in the app."""
+"""The user's own settings file: only the options the user (or the app for them) set.
+
+Keys the user never set are not written, so a machine-wide value that IT changes later still
+applies to them (see config.py for the layers). Values are typed and checked like every layer's.
+"""
 
 from __future__ import annotations
 
 import logging
-import tomllib
-from dataclasses import dataclass, fields
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from workstation import config
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(slots=True)
+@dataclass
 class Settings:
-    #: Empty: start the embedded reference backend.
-    server_url: str = ""
-    username: str = ""
-    offer_sound: bool = True
-    offer_popup: bool = True
+    path: Path
+    values: dict[str, Any] = field(default_factory=dict)
+    #: The file held something that cannot be kept (it did not parse, or a value was invalid).
+    damaged: bool = False
 
     @classmethod
-    def load(cls, path: Path) -> tuple[Settings, str | None]:
-        """The settings in `path`, or defaults and a message naming the problem (nothing is lost:
-        the broken file is left as it is, and is only replaced when the user changes a setting)."""
-        if not path.exists():
-            return cls(), None
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            return cls(), f"{path}: {exc}; using default settings"
-        settings, problems = cls(), []
-        for f in fields(cls):
-            if f.name not in raw:
-                continue
-            value, default = raw[f.name], getattr(settings, f.name)
-            if type(value) is not type(default):
-                problems.append(f"{f.name} must be a {type(default).__name__}")
-                continue
-            setattr(settings, f.name, value)
-        unknown = sorted(set(raw) - {f.name for f in fields(cls)})
-        if unknown:
-            problems.append(f"unknown keys ignored: {', '.join(unknown)}")
-        return settings, (f"{path}: " + "; ".join(problems)) if problems else None
+    def load(cls, path: Path) -> Settings:
+        layer = config.read_file(path, label="user settings", machine=False)
+        return cls(path, dict(layer.values), damaged=bool(layer.problems))
 
-    def save(self, path: Path) -> None:
-        lines = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, bool):
-                lines.append(f"{f.name} = {'true' if value else 'false'}")
-            else:
-                escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
-                lines.append(f'{f.name} = "{escaped}"')
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+    def update(self, **values: Any) -> None:
+        """Set (or with None: forget) options and write the file. A damaged file is kept beside it."""
+        for key, value in values.items():
+            if value is None:
+                self.values.pop(key, None)
+                continue
+            typed, problem = config.check(key, value)
+            if problem:
+                raise ValueError(problem)
+            self.values[key] = typed
+        self.save()
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.damaged and self.path.exists():
+            # Nothing is lost: the file as the user left it stays beside the rewritten one.
+            backup = self.path.with_name(self.path.name + ".damaged")
+            shutil.copy2(self.path, backup)
+            log.warning("%s had problems; the original is kept as %s", self.path, backup)
+            self.damaged = False
+        lines = [f"{key} = {config.toml_value(value)}" for key, value in sorted(self.values.items())]
+        tmp = self.path.with_suffix(".tmp")
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        tmp.replace(self.path)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from workstation.client.tls import certificate_problem
 from workstation.domain.models import (
     Agent,
     Conversation,
@@ -31,6 +33,10 @@ class BackendUnavailable(Exception):
     """The backend could not be reached (or answered with a server error): retry later."""
 
 
+class UntrustedCertificate(BackendUnavailable):
+    """The server's TLS certificate did not verify against the configured trust."""
+
+
 class ApiError(Exception):
     """The backend refused the request; retrying the same request will not help."""
 
@@ -52,15 +58,26 @@ class ProtocolError(BackendUnavailable):
 class BackendApi:
     """Typed calls to the reference backend (or anything speaking its API)."""
 
-    def __init__(self, http: httpx.AsyncClient, token: str | None = None) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        token: str | None = None,
+        *,
+        on_token: Callable[[str], None] | None = None,
+    ) -> None:
+        """`on_token` sees every session token this API will send (the log redactor learns it)."""
         self._http = http
-        self._token = token
+        self._on_token = on_token
+        self._token: str | None = None
+        self.set_token(token)
 
     @property
     def base_url(self) -> str:
         return str(self._http.base_url).rstrip("/")
 
     def set_token(self, token: str | None) -> None:
+        if token and self._on_token is not None:
+            self._on_token(token)
         self._token = token
 
     @property
@@ -78,6 +95,13 @@ class BackendApi:
         try:
             response = await self._http.request(method, API + path, json=json, params=params, headers=headers)
         except httpx.HTTPError as exc:
+            untrusted = certificate_problem(exc)
+            if untrusted is not None:
+                raise UntrustedCertificate(
+                    f"the server's certificate is not trusted ({untrusted.verify_message}); if it is "
+                    'your company\'s own, IT sets tls_ca_bundle or tls_trust = "system" in the '
+                    "configuration"
+                ) from exc
             raise BackendUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
         if response.status_code >= 500:
             raise BackendUnavailable(f"{method} {path}: server error {response.status_code}")
@@ -105,7 +129,7 @@ class BackendApi:
     async def login(self, username: str, password: str) -> Session:
         body = await self._request("POST", "/auth/login", json={"username": username, "password": password})
         session: Session = self._parse(Session, body, "login answer")
-        self._token = session.token
+        self.set_token(session.token)
         return session
 
     async def logout(self) -> None:

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import random
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -64,8 +65,11 @@ class EventStream:
         batch_window_s: float = 0.02,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._url = ws_url
+        # wss:// only: websockets refuses a TLS context for a plain ws:// URL.
+        self._tls = tls if ws_url.startswith("wss://") else None
         self._token = token
         self._handler = handler
         self._backoff = backoff or Backoff()
@@ -102,7 +106,7 @@ class EventStream:
         headers = {"Authorization": f"Bearer {self._token() or ''}"}
         try:
             connection = await connect(
-                url, additional_headers=headers, proxy=None, open_timeout=10, max_size=2**22
+                url, additional_headers=headers, proxy=None, open_timeout=10, max_size=2**22, ssl=self._tls
             )
         except websockets.exceptions.InvalidStatus as exc:
             if exc.response.status_code in (401, 403):

@@ -39,7 +39,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--offer-timeout", type=float, default=30.0, help="seconds an agent has to accept")
     parser.add_argument("--seed", type=int, help="random seed for the simulator (reproducible demo data)")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    return parser.parse_args(argv)
+    parser.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve https and wss")
+    parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_simulator
         else SimulatorConfig(customers=args.customers, chat_interval_s=args.chat_interval, seed=args.seed),
         demo_password=password,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
     try:
         sock = bind_socket(args.host, args.port)
@@ -72,11 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _backend, app, _simulator = build(options)
     port = sock.getsockname()[1]
+    scheme = "https" if args.tls_cert else "http"
     print(
-        f"Workstation reference backend on http://{args.host}:{port} (data: {args.db_url or args.data_dir})"
+        f"Workstation reference backend on {scheme}://{args.host}:{port} "
+        f"(data: {args.db_url or args.data_dir})"
     )
     print("Demo users: demo, anna, ben (agents), lead (team lead)", flush=True)
-    uvicorn.Server(uvicorn_config(app, log_level=args.log_level)).run(sockets=[sock])
+    config = uvicorn_config(app, log_level=args.log_level, tls_cert=args.tls_cert, tls_key=args.tls_key)
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

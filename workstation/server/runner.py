@@ -39,6 +39,9 @@ class ServerOptions:
     #: None: no demo customers and no simulated chats (an empty backend).
     simulator: SimulatorConfig | None = field(default_factory=SimulatorConfig)
     demo_password: str = "demo"
+    #: PEM certificate (chain) and key: serve https/wss instead of http/ws.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
 
 def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
@@ -73,9 +76,19 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_config(app: FastAPI, *, log_level: str = "warning") -> uvicorn.Config:
+def uvicorn_config(
+    app: FastAPI, *, log_level: str = "warning", tls_cert: Path | None = None, tls_key: Path | None = None
+) -> uvicorn.Config:
     # The sans-I/O websockets protocol: the legacy one is deprecated in websockets >= 14.
-    return uvicorn.Config(app, log_level=log_level, ws="websockets-sansio", lifespan="on", access_log=False)
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        ws="websockets-sansio",
+        lifespan="on",
+        access_log=False,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+    )
 
 
 class ServerThread:
@@ -94,13 +107,16 @@ class ServerThread:
     @property
     def url(self) -> str:
         host = self.options.host
-        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+        scheme = "https" if self.options.tls_cert else "http"
+        return f"{scheme}://[{host}]:{self.port}" if ":" in host else f"{scheme}://{host}:{self.port}"
 
     def start(self, timeout: float = 30.0) -> str:
         self.backend, app, self.simulator = build(self.options)
         sock = bind_socket(self.options.host, self.options.port)
         self.port = sock.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn_config(app))
+        self._server = uvicorn.Server(
+            uvicorn_config(app, tls_cert=self.options.tls_cert, tls_key=self.options.tls_key)
+        )
         ready = threading.Event()
 
         def run() -> None:

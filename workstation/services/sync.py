@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import ssl
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,6 +87,7 @@ class SyncService(QObject):
         store: CacheStore,
         *,
         backoff: Backoff | None = None,
+        tls: ssl.SSLContext | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -96,7 +98,7 @@ class SyncService(QObject):
         ws_url = (
             api.base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/api/v1/stream"
         )
-        self._stream = EventStream(ws_url, lambda: api.token, self, backoff=self._backoff)
+        self._stream = EventStream(ws_url, lambda: api.token, self, backoff=self._backoff, tls=tls)
         self._tasks = TaskSet()
         self._outbox_wake = asyncio.Event()
         self._stopping = False

@@ -492,6 +492,65 @@ class CacheStore:
                 for r in rows
             ]
 
+    # --- privacy and size ------------------------------------------------------------------------
+
+    def customer_identifiers(self) -> set[str]:
+        """Names, e-mail addresses, phone numbers and companies of every customer in the cache
+        (what diagnostics must scrub from anything they export)."""
+        found: set[str] = set()
+        with self._sessions() as db:
+            for data in db.scalars(select(CustomerRow.data)):
+                found.update(str(data[k]) for k in ("name", "email", "phone", "company") if data.get(k))
+            for data in db.scalars(select(ConversationRow.data)):
+                name = (data.get("customer") or {}).get("name")
+                if name:
+                    found.add(str(name))
+        return found
+
+    def used_bytes(self) -> int:
+        """Bytes the cache's pages hold (free pages left by deletions are reused, not counted)."""
+        with self.engine.connect() as conn:
+            size = int(conn.exec_driver_sql("PRAGMA page_size").scalar_one())
+            pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
+            free = int(conn.exec_driver_sql("PRAGMA freelist_count").scalar_one())
+        return (pages - free) * size
+
+    def prune_to(self, max_bytes: int, *, batch: int = 2000) -> int:
+        """Drop the oldest cached history until the cache holds at most `max_bytes`: first timeline
+        events of customers without an open conversation, then closed conversations with their
+        transcripts. Never the outbox, never an open conversation or its customer's history.
+        Returns how many rows went."""
+        removed = 0
+        busy_customers = (
+            select(func.json_extract(ConversationRow.data, "$.customer.id"))
+            .where(ConversationRow.state != ConversationState.CLOSED.value)
+            .scalar_subquery()
+        )
+        while self.used_bytes() > max_bytes:
+            with self._sessions.begin() as db:
+                events = db.scalars(
+                    select(TimelineEventRow.id)
+                    .where(TimelineEventRow.customer_id.not_in(busy_customers))
+                    .order_by(TimelineEventRow.at)
+                    .limit(batch)
+                ).all()
+                if events:
+                    db.execute(delete(TimelineEventRow).where(TimelineEventRow.id.in_(events)))
+                    removed += len(events)
+                    continue
+                closed = db.scalars(
+                    select(ConversationRow.id)
+                    .where(ConversationRow.state == ConversationState.CLOSED.value)
+                    .order_by(ConversationRow.started_at)
+                    .limit(max(1, batch // 20))
+                ).all()
+                if not closed:
+                    break  # what is left is open work: it stays, whatever the limit
+                result = db.execute(delete(MessageRow).where(MessageRow.conversation_id.in_(closed)))
+                db.execute(delete(ConversationRow).where(ConversationRow.id.in_(closed)))
+                removed += len(closed) + int(getattr(result, "rowcount", 0) or 0)
+        return removed
+
 
 def new_key() -> str:
     """A client-generated idempotency key."""

@@ -1,11 +1,13 @@
-"""Small painted icons: a coloured badge per channel, and the application icon."""
+"""Icons: a painted coloured badge per channel, and the application icon (SVG package data)."""
 
 from __future__ import annotations
 
 from functools import cache
+from importlib import resources
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
 
 #: channel -> (badge letter, colour); channels from the event vocabulary plus conversation channels
 CHANNELS: dict[str, tuple[str, str]] = {
@@ -48,9 +50,19 @@ def _badge(letter: str, colour: str, size: int) -> QPixmap:
     return pixmap
 
 
+APP_ICON = "icons/workstation.svg"
+
+
 @cache
 def app_icon() -> QIcon:
+    """The application icon (package data, so the frozen build finds it the same way)."""
+    svg = resources.files("workstation.resources").joinpath(APP_ICON).read_bytes()
     icon = QIcon()
-    for size in (16, 32, 64, 128):
-        icon.addPixmap(_badge("W", "#0b5cad", size))
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        QSvgRenderer(QByteArray(svg)).render(painter)
+        painter.end()
+        icon.addPixmap(pixmap)
     return icon

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -25,6 +27,7 @@ from workstation import __version__
 from workstation.domain.models import Conversation, Presence, TimelineEvent, TranscriptEntry
 from workstation.domain.relevance import Card
 from workstation.services.customer_context import CustomerContextService
+from workstation.services.diagnostics import DiagnosticsService
 from workstation.services.inbox import InboxError, InboxService, PendingOffer
 from workstation.services.relevance import RelevanceService
 from workstation.services.session import SessionService
@@ -44,13 +47,18 @@ PRESENCE_LABELS = {Presence.AVAILABLE: "Available", Presence.AWAY: "Away", Prese
 
 class MainWindow(QMainWindow):
     """Signals: `preferences_changed(sound: bool, popup: bool)`, `quit_requested()`,
-    `conversation_shown(conversation_id)` once a tab shows its transcript and customer context."""
+    `conversation_shown(conversation_id)` once a tab shows its transcript and customer context,
+    `diagnostics_saved(path)` once a diagnostics zip is written."""
 
     preferences_changed = Signal(bool, bool)
+    diagnostics_saved = Signal(str)
     conversation_shown = Signal(str)
 
-    def __init__(self, *, sound: bool = True, popup: bool = True) -> None:
+    def __init__(
+        self, *, sound: bool = True, popup: bool = True, diagnostics: DiagnosticsService | None = None
+    ) -> None:
         super().__init__()
+        self.diagnostics = diagnostics
         self.setWindowTitle(self.tr("Agent workstation"))
         self.setWindowIcon(app_icon())
         self.resize(1200, 760)
@@ -180,6 +188,16 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu(self.tr("&Help"))
         self._action("shortcuts", self.tr("&Keyboard shortcuts"), self.show_shortcuts, menu=help_menu)
+        self.diagnostics_action = QAction(self.tr("Save &diagnostics…"), self)
+        self.diagnostics_action.setToolTip(
+            self.tr(
+                "A zip file for IT support: logs, versions and configuration, without tokens or customer data"
+            )
+        )
+        self.diagnostics_action.setEnabled(self.diagnostics is not None)
+        self.diagnostics_action.triggered.connect(self.save_diagnostics)
+        help_menu.addAction(self.diagnostics_action)
+        help_menu.addSeparator()
         about = QAction(self.tr("&About"), self)
         about.triggered.connect(self._on_about_triggered)
         help_menu.addAction(about)
@@ -547,6 +565,54 @@ class MainWindow(QMainWindow):
         self.shortcuts_table.resize(520, 420)
         self.shortcuts_table.setWindowFlag(Qt.WindowType.Tool)
         self.shortcuts_table.show()
+
+    def show_configuration_problems(self, problems: list[str]) -> None:
+        """Configuration files with problems: the app runs on without the bad values; say so."""
+        first = (
+            problems[0]
+            if len(problems) == 1
+            else self.tr("{0} (and {1} more)").format(problems[0], len(problems) - 1)
+        )
+        self.statusBar().showMessage(self.tr("Configuration problem: {0}").format(first), 30_000)
+        self.statusBar().setToolTip("\n".join(problems))
+
+    def save_diagnostics(self) -> None:
+        """Ask where to save (a non-modal dialog: no nested event loop), then write in the background."""
+        if self.diagnostics is None:
+            return
+        start = Path(
+            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home()
+        )
+        dialog = QFileDialog(self, self.tr("Save diagnostics"), str(start / self.diagnostics.default_name()))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter(self.tr("Zip archives (*.zip)"))
+        dialog.setDefaultSuffix("zip")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(
+            lambda path: self._tasks.start(self._write_diagnostics(Path(path)), "diagnostics")
+        )
+        self.diagnostics_dialog = dialog
+        dialog.open()
+
+    async def _write_diagnostics(self, target: Path) -> None:
+        assert self.diagnostics is not None
+        self.diagnostics_action.setEnabled(False)
+        try:
+            written = await self.diagnostics.save(target)
+        except OSError as exc:
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
+                self.tr("Save diagnostics"),
+                self.tr("The diagnostics could not be saved to {0}: {1}").format(target, exc.strerror or exc),
+                parent=self,
+            )
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+            return
+        finally:
+            self.diagnostics_action.setEnabled(True)
+        self.statusBar().showMessage(self.tr("Diagnostics saved to {0}").format(written), 15_000)
+        self.diagnostics_saved.emit(str(written))
 
     def _on_about_triggered(self) -> None:
         box = QMessageBox(
