@@ -107,7 +107,6 @@ class DiagnosticsService:
         def clean(text: str) -> str:
             return self._redactor.everything(text, terms)
 
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".part")
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(
