@@ -1,0 +1,148 @@
+"""What the frozen bundle leaves out, and why: read by the spec and printed in the build report."""
+
+from __future__ import annotations
+
+#: Python modules never put into the bundle, with the reason. PyInstaller follows every import it
+#: can see, including optional ones in libraries (e.g. pydantic's optional email validator, the
+#: test helpers of SQLAlchemy), so these are cut explicitly.
+EXCLUDED: dict[str, str] = {
+    # development and test tools: installed in the same venv by `.[test]`, never used at run time
+    "pytest": "test runner (development only)",
+    "_pytest": "test runner (development only)",
+    "pytestqt": "test runner plugin (development only)",
+    "hypothesis": "property-based tests (development only)",
+    "mypy": "type checker (development only)",
+    "mypyc": "type checker (development only)",
+    "importlinter": "layer checker (development only)",
+    "grimp": "layer checker (development only)",
+    "ruff": "linter (development only)",
+    "PyInstaller": "the build tool itself",
+    "tests": "the project's test suite",
+    # standard library parts the application does not use
+    "tkinter": "a second GUI toolkit; the app is Qt",
+    "turtle": "tkinter demo module",
+    "idlelib": "the IDLE editor",
+    "lib2to3": "Python 2 converter",
+    "pydoc_data": "pydoc's HTML topics",
+    "ensurepip": "pip bootstrapper",
+    "venv": "virtual environment creator",
+    # Qt bindings the application never imports (each pulls its Qt libraries and plugins)
+    "PySide6.QtQml": "QML engine: the UI is Qt Widgets",
+    "PySide6.QtQuick": "Qt Quick: the UI is Qt Widgets",
+    "PySide6.QtQuickWidgets": "Qt Quick: the UI is Qt Widgets",
+    "PySide6.QtQuickControls2": "Qt Quick: the UI is Qt Widgets",
+    "PySide6.QtQuickTest": "Qt Quick: the UI is Qt Widgets",
+    "PySide6.QtDesigner": "Qt Designer plugin API",
+    "PySide6.QtUiTools": ".ui file loader (no .ui files)",
+    "PySide6.QtHelp": "Qt Assistant help engine",
+    "PySide6.QtSql": "Qt's SQL drivers: the cache uses SQLAlchemy on Python's sqlite3",
+    "PySide6.QtXml": "Qt's XML DOM (unused)",
+    "PySide6.QtConcurrent": "Qt's thread pool API: blocking work uses asyncio executors",
+    "PySide6.QtOpenGL": "OpenGL: nothing is drawn with GL",
+    "PySide6.QtOpenGLWidgets": "OpenGL: nothing is drawn with GL",
+    "PySide6.QtPrintSupport": "printing (unused)",
+    "PySide6.QtLabsStyleKit": "experimental styling module (unused)",
+    "PySide6.Qt3DCore": "3D (unused)",
+    "PySide6.QtCharts": "charts (unused)",
+    "PySide6.QtDataVisualization": "3D charts (unused)",
+    "PySide6.QtGraphs": "charts (unused)",
+    "PySide6.QtMultimedia": "audio/video: the offer chime is played by the desktop's sound tool",
+    "PySide6.QtBluetooth": "unused",
+    "PySide6.QtNfc": "unused",
+    "PySide6.QtSerialPort": "unused",
+    "PySide6.QtSensors": "unused",
+    "PySide6.QtTextToSpeech": "unused",
+    "PySide6.QtPdf": "PDF rendering (unused unless QtWebEngine brings it)",
+    "PyQt5": "another Qt binding: the app uses PySide6",
+    "PyQt6": "another Qt binding: the app uses PySide6",
+}
+
+EXCLUDED_MODULES = tuple(EXCLUDED)
+
+#: Files removed from the collected bundle after PyInstaller ran, as glob patterns relative to the
+#: bundle's `_internal` directory, with the reason.
+PRUNED_FILES: dict[str, str] = {
+    "PySide6/Qt/translations/assistant_*.qm": "translations of Qt Assistant (not shipped)",
+    "PySide6/Qt/translations/designer_*.qm": "translations of Qt Designer (not shipped)",
+    "PySide6/Qt/translations/linguist_*.qm": "translations of Qt Linguist (not shipped)",
+    "PySide6/Qt/translations/qt_help_*.qm": "translations of the Qt help engine (not shipped)",
+    "PySide6/Qt/translations/qtdeclarative_*.qm": "translations of QML (the UI is Qt Widgets)",
+}
+
+#: Linux shared libraries PyInstaller would copy from the build machine that must come from the
+#: desktop the app runs on instead: the desktop stack (X11/xcb, Wayland, GTK/GLib, fonts, D-Bus,
+#: accessibility) has to match the running session, and a bundled copy of GLib or GTK next to the
+#: system's theme and input-method modules crashes or silently misbehaves. These are the same
+#: libraries `pip install PySide6` expects the system to provide. (libxcb-cursor is kept: Qt needs
+#: it and many distributions do not install it by default.)
+SYSTEM_LIBRARIES: dict[str, str] = {
+    "libX*.so*": "X11 client libraries (the desktop's)",
+    "libxcb.so*": "X11 protocol library (the desktop's)",
+    "libxcb-[!c]*.so*": "X11 protocol extensions (the desktop's)",
+    "libxkbcommon*.so*": "keyboard layouts (the desktop's)",
+    "libwayland-*.so*": "Wayland client libraries (the desktop's)",
+    "libgtk-3.so*": "GTK (the desktop's; Qt's GTK theme plugin loads it if present)",
+    "libgdk-3.so*": "GTK (the desktop's)",
+    "libgdk_pixbuf-2.0.so*": "GTK (the desktop's)",
+    "libatk*.so*": "accessibility (the desktop's)",
+    "libatspi.so*": "accessibility (the desktop's)",
+    "libcairo*.so*": "GTK's drawing library (the desktop's)",
+    "libpango*.so*": "GTK's text layout (the desktop's)",
+    "libharfbuzz.so*": "text shaping (the desktop's)",
+    "libglib-2.0.so*": "GLib (the desktop's; must match GTK and the input methods)",
+    "libgio-2.0.so*": "GLib (the desktop's)",
+    "libgobject-2.0.so*": "GLib (the desktop's)",
+    "libgmodule-2.0.so*": "GLib (the desktop's)",
+    "libgthread-2.0.so*": "GLib (the desktop's)",
+    "libfontconfig.so*": "font configuration (the desktop's)",
+    "libfreetype.so*": "font rendering (the desktop's)",
+    "libdbus-1.so*": "D-Bus (the desktop's)",
+    "libsystemd.so*": "systemd client library (the system's)",
+    "libEGL*.so*": "OpenGL/EGL drivers (the system's)",
+    "libGL*.so*": "OpenGL drivers (the system's)",
+    "libepoxy.so*": "OpenGL dispatch (the system's)",
+}
+
+#: Qt plugins (relative to PySide6/Qt/plugins) left out: platforms for kiosks and embedded
+#: devices, input drivers for those, and image formats nobody sends to an agent.
+EXCLUDED_QT_PLUGINS: dict[str, str] = {
+    "platforms/libqeglfs.so": "embedded full-screen platform (not a desktop)",
+    "platforms/libqlinuxfb.so": "framebuffer platform (not a desktop)",
+    "platforms/libqminimal.so": "test platform",
+    "platforms/libqminimalegl.so": "test platform",
+    "platforms/libqvkkhrdisplay.so": "Vulkan display platform (not a desktop)",
+    "platforms/libqvnc.so": "VNC server platform",
+    "egldeviceintegrations/*": "only for the embedded full-screen platform",
+    "generic/*": "evdev/tuio input for embedded platforms",
+    "imageformats/libqtiff.so": "TIFF images (unused)",
+    "imageformats/libqtga.so": "TGA images (unused)",
+    "imageformats/libqwbmp.so": "WBMP images (unused)",
+    "imageformats/libqicns.so": "macOS icon files (unused)",
+}
+
+#: Qt libraries only the plugins above need.
+EXCLUDED_QT_LIBRARIES: dict[str, str] = {
+    "libQt6EglFSDeviceIntegration.so*": "only for the embedded full-screen platform",
+    "libQt6EglFsKmsSupport.so*": "only for the embedded full-screen platform",
+}
+
+
+def left_out(dest: str) -> str | None:
+    """Why the bundle leaves out the binary with this destination path (None: it stays)."""
+    from fnmatch import fnmatch
+    from pathlib import PurePosixPath
+
+    path = PurePosixPath(dest.replace("\\", "/"))
+    for pattern, reason in SYSTEM_LIBRARIES.items():
+        if len(path.parts) == 1 and fnmatch(path.name, pattern):
+            return reason
+    for pattern, reason in EXCLUDED_QT_LIBRARIES.items():
+        if fnmatch(path.name, pattern):
+            return reason
+    plugins = "PySide6/Qt/plugins/"
+    if str(path).startswith(plugins):
+        relative = str(path)[len(plugins) :]
+        for pattern, reason in EXCLUDED_QT_PLUGINS.items():
+            if fnmatch(relative, pattern):
+                return reason
+    return None
