@@ -13,7 +13,7 @@ from workstation.client.api import ApiError, BackendApi, BackendUnavailable
 from workstation.domain.models import Customer, TimelineEvent
 from workstation.domain.timeline import TimelineEntry, TimelineFilter, story_key
 from workstation.services.sync import AppliedEvent, SyncService
-from workstation.store.cache import CacheStore
+from workstation.store.cache import HISTORY_CURSOR_PREFIX, CacheStore
 
 log = logging.getLogger(__name__)
 
@@ -202,4 +202,4 @@ _COMPLETE = "complete"
 
 
 def _older_key(customer_id: str) -> str:
-    return f"timeline.older:{customer_id}"
+    return f"{HISTORY_CURSOR_PREFIX}{customer_id}"

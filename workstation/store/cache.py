@@ -46,6 +46,8 @@ from workstation.domain.models import (
 from workstation.domain.timeline import TimelineEntry, TimelineFilter
 
 SCHEMA_VERSION = 2
+#: Key prefix (key/value table) of how far back a customer's history is cached; see prune_to.
+HISTORY_CURSOR_PREFIX = "timeline.older:"
 
 
 class Base(DeclarativeBase):
@@ -535,7 +537,18 @@ class CacheStore:
                     .limit(batch)
                 ).all()
                 if events:
+                    touched = set(
+                        db.scalars(
+                            select(TimelineEventRow.customer_id)
+                            .where(TimelineEventRow.id.in_(events))
+                            .distinct()
+                        )
+                    )
                     db.execute(delete(TimelineEventRow).where(TimelineEventRow.id.in_(events)))
+                    # Their history is no longer whole back to the stored paging cursor: forget it, so
+                    # the next refresh starts paging afresh (CustomerContextService's "timeline.older:").
+                    keys = [f"{HISTORY_CURSOR_PREFIX}{customer}" for customer in touched]
+                    db.execute(delete(KeyValue).where(KeyValue.key.in_(keys)))
                     removed += len(events)
                     continue
                 closed = db.scalars(

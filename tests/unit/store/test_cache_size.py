@@ -46,6 +46,8 @@ def _fill(store: CacheStore) -> None:
 def test_prune_keeps_the_cache_under_its_limit_and_open_work_intact(tmp_path: Path) -> None:
     store = CacheStore(open_engine(tmp_path / "cache.sqlite3"))
     _fill(store)
+    for c in range(20):
+        store.set_value(f"timeline.older:c{c}", "complete")
     before = store.used_bytes()
     limit = before // 3
     removed = store.prune_to(limit)
@@ -57,4 +59,7 @@ def test_prune_keeps_the_cache_under_its_limit_and_open_work_intact(tmp_path: Pa
     # the oldest history goes first: every customer still has their newest event
     assert all(store.timeline(f"c{c}", limit=1)[0].id == f"c{c}-e0" for c in range(1, 20) if survivors[c - 1])
     assert {"Customer Number3", "c3@example.org"} <= store.customer_identifiers()
+    # a pruned customer's history is no longer complete; an untouched one's still is
+    assert store.get_value("timeline.older:c1") is None
+    assert store.get_value("timeline.older:c0") == "complete"
     assert store.prune_to(before * 2) == 0  # under the limit: nothing happens
