@@ -54,20 +54,50 @@ class AgentRosterModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[AgentStatus] = []
+        # Cells are computed once per change, not per paint or sort (views ask thousands of times).
+        self._display: list[list[object]] = []
+        self._sort: list[tuple[object, ...]] = []
         self._now = time.time()
 
     def agents(self) -> list[AgentStatus]:
         return list(self._rows)
+
+    def _cells(self, agent: AgentStatus) -> tuple[list[object], tuple[object, ...]]:
+        label = self.tr(STATE_LABELS[agent.state])
+        display: list[object] = [
+            agent.name,
+            f"{label} ({reason_text(agent.reason)})" if agent.reason else label,
+            None,  # time in state: from the clock
+            f"{agent.conversations} / {agent.capacity}",
+            ", ".join(agent.skills),
+            ", ".join(agent.languages),
+            agent.handled_today,
+        ]
+        sort = (
+            agent.name.lower(),
+            _STATE_ORDER[agent.state],
+            -agent.state_since.timestamp(),  # longer in the state = larger
+            agent.conversations / agent.capacity if agent.capacity else 0.0,
+            display[4],
+            display[5],
+            agent.handled_today,
+        )
+        return display, sort
 
     def set_agents(self, agents: tuple[AgentStatus, ...] | list[AgentStatus]) -> None:
         agents = list(agents)
         if [a.agent_id for a in agents] != [a.agent_id for a in self._rows]:
             self.beginResetModel()
             self._rows = agents
+            cells = [self._cells(a) for a in agents]
+            self._display = [c[0] for c in cells]
+            self._sort = [c[1] for c in cells]
             self.endResetModel()
             return
         changed = [i for i, (old, new) in enumerate(zip(self._rows, agents, strict=True)) if old != new]
         self._rows = agents
+        for i in changed:
+            self._display[i], self._sort[i] = self._cells(agents[i])
         if changed:
             self.dataChanged.emit(
                 self.index(min(changed), 0), self.index(max(changed), len(self.COLUMNS) - 1)
@@ -97,37 +127,15 @@ class AgentRosterModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        agent = self._rows[index.row()]
-        column = index.column()
-        in_state = max(0.0, self._now - agent.state_since.timestamp())
+        row, column = index.row(), index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == self.AGENT:
-                return agent.name
-            if column == self.STATE:
-                label = self.tr(STATE_LABELS[agent.state])
-                return f"{label} ({reason_text(agent.reason)})" if agent.reason else label
             if column == self.TIME:
-                return format_duration(in_state)
-            if column == self.CHATS:
-                return f"{agent.conversations} / {agent.capacity}"
-            if column == self.SKILLS:
-                return ", ".join(agent.skills)
-            if column == self.LANGUAGES:
-                return ", ".join(agent.languages)
-            if column == self.HANDLED:
-                return agent.handled_today
-        elif role == SORT_ROLE:
-            values: tuple[object, ...] = (
-                agent.name.lower(),
-                _STATE_ORDER[agent.state],
-                in_state,
-                agent.conversations / agent.capacity if agent.capacity else 0.0,
-                ", ".join(agent.skills),
-                ", ".join(agent.languages),
-                agent.handled_today,
-            )
-            return values[column] if 0 <= column < len(values) else None
-        elif role == AGENT_ID_ROLE:
+                return format_duration(self._now - self._rows[row].state_since.timestamp())
+            return self._display[row][column] if 0 <= column < len(self.COLUMNS) else None
+        if role == SORT_ROLE:
+            return self._sort[row][column] if 0 <= column < len(self.COLUMNS) else None
+        agent = self._rows[row]
+        if role == AGENT_ID_ROLE:
             return agent.agent_id
         elif role == Qt.ItemDataRole.ForegroundRole and column == self.STATE:
             return QBrush(QColor(STATE_COLOURS[agent.state]))

@@ -207,7 +207,8 @@ class QueueMonitorView(QWidget):
         table.setSortingEnabled(True)
         table.setAlternatingRowColors(True)
         table.verticalHeader().hide()
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Sized to the contents when rows come or go, not on every update (that reads every cell).
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         table.horizontalHeader().setStretchLastSection(True)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
 
@@ -226,7 +227,10 @@ class QueueMonitorView(QWidget):
             self.tr("Service level, answered, abandoned: last {0} min").format(f"{snapshot.window_s / 60:g}")
         )
         if agents_changed:
+            count = self.roster_model.rowCount()
             self.roster_model.set_agents(snapshot.agents)
+            if count != self.roster_model.rowCount():
+                self.roster.resizeColumnsToContents()
             self.side.setTabText(0, self.tr("Agents ({0})").format(len(snapshot.agents)))
         if waiting_changed:
             self._set_waiting(snapshot)
@@ -293,7 +297,10 @@ class QueueMonitorView(QWidget):
 
     def _set_waiting(self, snapshot: MonitorSnapshot) -> None:
         selected = self._why_for
+        count = self.waiting_model.rowCount()
         self.waiting_model.set_tasks(snapshot.waiting)
+        if count == 0 and snapshot.waiting:
+            self.waiting.resizeColumnsToContents()
         self.side.setTabText(1, self.tr("Waiting ({0})").format(len(snapshot.waiting)))
         if selected is None:
             return

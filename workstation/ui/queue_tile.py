@@ -87,6 +87,8 @@ class QueueTile(QFrame):
         self.setToolTip("\n".join(tip))
         self._restyle()
 
+    _styled: tuple[str, bool] | None = None
+
     def set_stale(self, stale: bool) -> None:
         if stale != self.stale:
             self.stale = stale
@@ -102,6 +104,11 @@ class QueueTile(QFrame):
         return "stale" if self.stale else (self.stats.status if self.stats else "ok")
 
     def _restyle(self) -> None:
+        # A style sheet costs a re-polish of the tile and its labels: only when the look changes.
+        look = (self.status, self.selected)
+        if look == self._styled:
+            return
+        self._styled = look
         background, border = _STYLE[self.status]
         width = 3 if self.selected else 1
         text = "#888888" if self.stale else "#1d1d1d"
