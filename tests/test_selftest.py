@@ -45,6 +45,59 @@ def test_self_test_passes_and_reports_timings(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []  # its temporary directory is gone again
 
 
+def test_team_lead_self_test_sees_live_statistics_for_every_queue_drawn(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--role",
+            "teamlead",
+            "--self-test",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (line,) = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
+    report = json.loads(line)
+    assert report["self_test"] == "ok" and report["role"] == "teamlead"
+    assert report["queues"] == 4  # the demo configuration's queues
+    assert report["agents"] >= 4  # the simulated team is on the roster
+    for key in ("backend_ready_ms", "live_stats_ms", "chart_drawn_ms"):
+        assert report[key] > 0
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_team_lead_self_test_names_the_failed_step() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--role",
+            "teamlead",
+            "--self-test",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "WORKSTATION_DEMO_PASSWORD": ""},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 1
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["self_test"] == "failed" and report["step"] == "sign in as the team lead"
+
+
 def test_self_test_names_the_failed_step() -> None:
     # A misconfigured demo password (empty) makes the sign-in step fail.
     result = _self_test({"WORKSTATION_DEMO_PASSWORD": ""})

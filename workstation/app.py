@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from workstation.services.customer_context import CustomerContextService
     from workstation.services.diagnostics import DiagnosticsService
     from workstation.services.inbox import InboxService
+    from workstation.services.queue_monitor import QueueMonitorService
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("workstation")
 
 DEMO_USER = "demo"
+DEMO_TEAMLEAD = "lead"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -54,6 +56,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     base.add_argument("--temp-basedir", action="store_true", help="use a fresh temporary directory")
     parser.add_argument("--user", help="user name to sign in with (remote backends)")
     parser.add_argument("--self-test", action="store_true", help="run a headless round trip and exit 0/1")
+    parser.add_argument(
+        "--role",
+        choices=["agent", "teamlead"],
+        default="agent",
+        help="embedded backend: sign in as the demo agent, or as the demo team lead (queue monitor, "
+        "with a simulated contact-centre day)",
+    )
     parser.add_argument(
         "--offer-timeout", type=float, default=30.0, help="embedded backend: seconds to accept"
     )
@@ -95,8 +104,14 @@ class Workstation:
     relevance: RelevanceService
     server: ServerThread | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    #: Team leads only: the queue monitor's live statistics.
+    monitor: QueueMonitorService | None = None
+    #: Reconnect pacing for push streams (tests shorten it).
+    backoff: Backoff | None = None
 
     async def close(self) -> None:
+        if self.monitor is not None:
+            await self.monitor.stop()
         await self.relevance.stop()
         await self.sync.stop()
         await self.http.aclose()
@@ -106,10 +121,21 @@ class Workstation:
 
 
 def start_embedded_backend(
-    paths: Paths, *, offer_timeout: float, chat_interval: float, seed: int | None = None
+    paths: Paths,
+    *,
+    offer_timeout: float,
+    chat_interval: float,
+    seed: int | None = None,
+    simulate_day: bool = False,
+    day_length_s: float = 1200.0,
 ) -> ServerThread:
-    """The reference backend on a free loopback port, its database under the data directory."""
+    """The reference backend on a free loopback port, its database under the data directory.
+
+    `simulate_day`: a contact-centre day compressed in time (simulated agents, waves, bursts,
+    abandons) instead of the occasional chat for the demo agent; what the team lead's monitor shows.
+    """
     from workstation.server.backend import BackendConfig
+    from workstation.server.day_simulator import DayConfig
     from workstation.server.runner import ServerOptions, ServerThread
     from workstation.server.simulator import SimulatorConfig
 
@@ -119,6 +145,7 @@ def start_embedded_backend(
             backend=BackendConfig(offer_timeout_s=offer_timeout),
             simulator=SimulatorConfig(chat_interval_s=chat_interval, seed=seed),
             demo_password=os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo"),
+            day=DayConfig(seed=seed, day_length_s=day_length_s) if simulate_day else None,
         )
     )
     server.start()
@@ -176,7 +203,9 @@ async def connect(
     inbox = InboxService(api, store, sync, session)
     context = CustomerContextService(api, store, sync)
     relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
-    return Workstation(paths, http, api, session, store, sync, inbox, context, relevance, server)
+    return Workstation(
+        paths, http, api, session, store, sync, inbox, context, relevance, server, backoff=backoff
+    )
 
 
 def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> None:
@@ -191,6 +220,21 @@ def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> 
     )
     workstation.sync.start()
     workstation.relevance.start()
+    agent = workstation.session.agent
+    if agent is not None and agent.role.value == "teamlead":
+        attach_monitor(window, workstation)
+
+
+def attach_monitor(window: MainWindow, workstation: Workstation) -> None:
+    """Team leads: the queue monitor in the window, fed by its push stream (pyqtgraph loads only here)."""
+    from workstation.client.monitor import MonitorApi
+    from workstation.services.queue_monitor import QueueMonitorService
+    from workstation.ui.queue_monitor import QueueMonitorView
+
+    service = QueueMonitorService(MonitorApi(workstation.api), backoff=workstation.backoff)
+    workstation.monitor = service
+    window.show_monitor(QueueMonitorView(service))
+    service.start()
 
 
 def settle_memory() -> None:
@@ -259,17 +303,21 @@ async def run_desktop(
     try:
         if not config.server_url:
             window.connection_label.setText(window.tr("Starting the embedded backend…"))
+            lead = args.role == "teamlead"
             server = await asyncio.get_running_loop().run_in_executor(
                 None,
                 lambda: start_embedded_backend(
-                    paths, offer_timeout=args.offer_timeout, chat_interval=args.chat_interval
+                    paths,
+                    offer_timeout=args.offer_timeout,
+                    chat_interval=args.chat_interval,
+                    simulate_day=lead,
                 ),
             )
             password = os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo")
 
             async def demo_login(session: SessionService) -> Any:
                 # The embedded backend's demo account signs in fresh on every start: nothing to store.
-                return await session.login(DEMO_USER, password, remember=False)
+                return await session.login(DEMO_TEAMLEAD if lead else DEMO_USER, password, remember=False)
 
             workstation = await connect_to(paths, server.url, demo_login, secrets=None, server=server)
         else:
@@ -448,6 +496,10 @@ def main(argv: list[str] | None = None, *, started: float | None = None) -> int:
 
     async def run() -> int:
         _install_exception_handler(asyncio.get_running_loop())
+        if args.self_test and args.role == "teamlead":
+            from workstation.monitor_selftest import run_monitor_self_test
+
+            return await run_monitor_self_test(args, started)
         if args.self_test:
             from workstation.selftest import run_self_test
 

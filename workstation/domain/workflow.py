@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from workstation.domain.models import RoutingReason, WaitingReason
 from workstation.domain.routing_expr import (
@@ -45,10 +45,12 @@ __all__ = [
     "AgentRouting",
     "Decision",
     "FilterConfig",
+    "QueueAlerts",
     "QueueConfig",
     "Router",
     "RoutingConfig",
     "RoutingConfigError",
+    "ServiceLevelConfig",
     "StepConfig",
     "TaskState",
     "WorkerState",
@@ -66,12 +68,44 @@ class _Config(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class ServiceLevelConfig(_Config):
+    """The queue's promise: `target` of its tasks answered within `threshold_s` (e.g. 80 % in 20 s)."""
+
+    threshold_s: float = Field(default=20.0, gt=0, le=86_400)
+    target: float = Field(default=0.8, gt=0, le=1)
+
+
+class QueueAlerts(_Config):
+    """When the queue's tile on the team lead's monitor turns amber or red (any condition is enough).
+
+    None switches a condition off. The service level is amber below the queue's target.
+    """
+
+    waiting_amber: int | None = Field(default=5, ge=1)
+    waiting_red: int | None = Field(default=10, ge=1)
+    longest_wait_amber_s: float | None = Field(default=60.0, gt=0)
+    longest_wait_red_s: float | None = Field(default=180.0, gt=0)
+    service_level_red: float | None = Field(default=0.6, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _amber_before_red(self) -> QueueAlerts:
+        for amber, red in (
+            (self.waiting_amber, self.waiting_red),
+            (self.longest_wait_amber_s, self.longest_wait_red_s),
+        ):
+            if amber is not None and red is not None and amber > red:
+                raise ValueError("an amber threshold must not be above its red threshold")
+        return self
+
+
 class QueueConfig(_Config):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=120)
     #: Which workers belong to the queue; bare names read the worker.
     target_workers: str = "1 == 1"
     order: Literal["fifo", "lifo"] = "fifo"
+    service_level: ServiceLevelConfig = ServiceLevelConfig()
+    alerts: QueueAlerts = QueueAlerts()
 
 
 class StepConfig(_Config):
@@ -172,6 +206,10 @@ class TaskState:
     step_started_at: float = 0.0
     #: Agents not to offer it to now (they declined or missed it a moment ago).
     excluded: frozenset[str] = frozenset()
+    #: A team lead moved the task to this queue: it leaves its workflow and waits there for any
+    #: member, at `moved_priority`. An unknown queue (removed since) is ignored.
+    moved_to: str | None = None
+    moved_priority: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +230,9 @@ class Decision:
 # --------------------------------------------------------------------------------------------
 # Compiled form
 
+
+#: The route name of a task a team lead moved to another queue (recorded as its filter name).
+MOVED = "moved by a team lead"
 
 _ORDER = re.compile(r"^\s*(idle_time|load|worker(?:\.[^\W\d]\w*)+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 
@@ -233,6 +274,9 @@ class _Live:
 
     def has_room(self, channel: str) -> bool:
         return self.load.get(channel, 0) < self.state.capacity.get(channel, 0)
+
+
+_ANYONE = compile_expression("1 == 1")
 
 
 def _compile(source: str, where: str, problems: list[Problem]) -> CompiledExpression | None:
@@ -353,6 +397,17 @@ class Router:
                 return route
         return self._default
 
+    def route_of(self, task: TaskState) -> _Route:
+        """The route a task follows: the queue a team lead moved it to, its filter, or a new match."""
+        if task.moved_to is not None and task.moved_to in self._queues:
+            queue = self._queues[task.moved_to]
+            idle_first = (_OrderKey("idle_time", (), True),)
+            step = _Step(0, queue, _ANYONE, task.moved_priority, None, False, idle_first)
+            return _Route(MOVED, None, (step,))
+        if task.placed:
+            return self._route_named(task.filter_name, task.attributes)
+        return self.route(task.attributes)
+
     def _route_named(self, name: str | None, attributes: Mapping[str, object]) -> _Route:
         if name is None:
             return self._default
@@ -453,11 +508,7 @@ class Router:
         placed: list[tuple[TaskState, _Route, int, float]] = []
         decisions: list[Decision] = []
         for task in tasks:
-            route = (
-                self._route_named(task.filter_name, task.attributes)
-                if task.placed
-                else self.route(task.attributes)
-            )
+            route = self.route_of(task)
             index, started = self._advance(route, task, now, pools)
             if now >= task.created_at + self.task_ttl_s:
                 step = route.steps[index]
@@ -508,7 +559,7 @@ class Router:
             step=index + 1,
             steps=len(route.steps),
             queue=step.queue.name,
-            worker_expression=step.expression.source if route.name is not None else "",
+            worker_expression=step.expression.source if route.name not in (None, MOVED) else "",
             facts=facts,
             worker_facts=worker_facts,
             summary=f"{head} → {where}, step {index + 1} of {len(route.steps)}",
@@ -524,11 +575,7 @@ class Router:
     ) -> WaitingReason:
         """Where a waiting task stands: its step, who matches, who is available, when the next step starts."""
         members, pools = self._pools(workers)
-        route = (
-            self._route_named(task.filter_name, task.attributes)
-            if task.placed
-            else self.route(task.attributes)
-        )
+        route = self.route_of(task)
         index, started = self._advance(route, task, now, pools)
         step = route.steps[index]
         matching = [w for w in workers if self._matches(step, task, w, members)]
@@ -550,7 +597,7 @@ class Router:
             step=index + 1,
             steps=len(route.steps),
             queue=queue,
-            worker_expression=step.expression.source if route.name is not None else "",
+            worker_expression=step.expression.source if route.name not in (None, MOVED) else "",
             matching_agents=len(matching),
             available_agents=len(available),
             waiting_since=_utc(task.created_at),

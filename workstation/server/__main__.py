@@ -12,6 +12,7 @@ import platformdirs
 import uvicorn
 
 from workstation.server.backend import BackendConfig
+from workstation.server.day_simulator import DayConfig
 from workstation.server.runner import ServerOptions, bind_socket, build, uvicorn_config
 from workstation.server.simulator import SimulatorConfig
 
@@ -38,6 +39,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--offer-timeout", type=float, default=30.0, help="seconds an agent has to accept")
     parser.add_argument("--seed", type=int, help="random seed for the simulator (reproducible demo data)")
+    parser.add_argument(
+        "--simulate-day",
+        action="store_true",
+        help="a contact-centre day compressed in time: simulated agents, waves, bursts, abandons",
+    )
+    parser.add_argument(
+        "--day-minutes", type=float, default=20.0, help="real minutes for 08:00-20:00 with --simulate-day"
+    )
+    parser.add_argument("--sim-agents", type=int, default=12, help="simulated agents with --simulate-day")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve https and wss")
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
@@ -71,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         demo_password=password,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
+        day=DayConfig(agents=args.sim_agents, day_length_s=args.day_minutes * 60, seed=args.seed)
+        if args.simulate_day and not args.no_simulator
+        else None,
     )
     try:
         sock = bind_socket(args.host, args.port)

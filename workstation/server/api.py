@@ -20,6 +20,8 @@ from workstation.domain.models import HelloFrame, Presence, RelevanceFeedback, R
 from workstation.domain.timeline import TimelineFilter
 from workstation.domain.workflow import AgentRouting
 from workstation.server.backend import Backend, BackendError, Principal, error_body
+from workstation.server.monitor_api import monitor_routes
+from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 
 MAX_INGEST_BYTES = 16_000_000
 
@@ -63,19 +65,28 @@ class StartChatBody(_Body):
 def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None = None) -> FastAPI:
     """The ASGI app around `backend`; `background` coroutines (router, simulator) run with it."""
 
+    config = backend.config
+    monitor = QueueMonitor(
+        backend, MonitorConfig(window_s=config.stats_window_s, interval_s=config.stats_interval_s)
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(backend.run_router(), name="router")]
+        tasks.append(asyncio.create_task(monitor.run(), name="queue-monitor"))
         tasks += [asyncio.create_task(factory(), name="background") for factory in background or []]
         try:
             yield
         finally:
             backend.hub.close_all()
+            monitor.close_all()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
     app = FastAPI(title="Workstation reference backend", version=__version__, lifespan=lifespan)
+    app.state.monitor = monitor
+    app.include_router(monitor_routes(backend, monitor))
 
     @app.exception_handler(BackendError)
     async def _backend_error(_request: Request, exc: BackendError) -> JSONResponse:

@@ -74,6 +74,8 @@ from workstation.server.db import (
     OfferReasonRow,
     OfferRow,
     RoutingTaskRow,
+    TaskMoveRow,
+    TaskOutcomeRow,
     TokenRow,
     WrapUpCodeRow,
     refresh_story,
@@ -137,6 +139,9 @@ class BackendConfig:
     #: Oldest log entries beyond this count are pruned; clients behind that point get a reset.
     max_log_events: int = 200_000
     router_tick_s: float = 0.25
+    #: Queue monitor: the rolling window of service level and abandons, and the push interval.
+    stats_window_s: float = 900.0
+    stats_interval_s: float = 1.0
 
 
 DEFAULT_WRAPUP_CODES = (
@@ -247,10 +252,14 @@ class Backend:
         #: conversation id -> agent id -> not before: agents who declined or missed that chat.
         self._cooldown: dict[str, dict[str, datetime]] = {}
         self.agent_message_listeners: list[Callable[[str, Message], None]] = []
+        #: conversation id -> TaskState fields of a task a team lead moved to another queue.
+        self._moves: dict[str, dict[str, Any]] = {}
         with self._uow() as uow:
             if uow.db.get(Meta, "log_id") is None:
                 uow.db.add(Meta(key="log_id", value=uuid.uuid4().hex))
             self._router = self._stored_router(uow.db)
+            for move in uow.db.scalars(select(TaskMoveRow)):
+                self._moves[move.conversation_id] = {"moved_to": move.queue, "moved_priority": move.priority}
             if uow.db.scalar(select(func.count()).select_from(WrapUpCodeRow)) == 0:
                 for pos, (code, label) in enumerate(DEFAULT_WRAPUP_CODES):
                     uow.db.add(WrapUpCodeRow(code=code, label=label, position=pos))
@@ -942,6 +951,7 @@ class Backend:
             conv.state = ConversationState.ACTIVE.value
             conv.agent_id = offer.agent_id
             conv.accepted_at = now
+            self._record_outcome(uow.db, conv, "answered", now, agent_id=offer.agent_id)
             uow.db.flush()
             revocation = OfferRevocation(offer_id=offer.id, conversation_id=conv.id, reason="accepted")
             uow.append(offer.agent_id, "offer.revoked", revocation.model_dump(mode="json"))
@@ -1081,6 +1091,7 @@ class Backend:
         now = utcnow()
         conv.state = ConversationState.CLOSED.value
         conv.closed_at = now
+        self._record_outcome(uow.db, conv, "expired", now)
         uow.db.add(
             MessageRow(
                 id=_new_id("m"),
@@ -1121,6 +1132,7 @@ class Backend:
             step=row.step,
             step_started_at=_aware(row.step_started_at).timestamp() if row.step_started_at else 0.0,
             excluded=frozenset(a for a, until in cooldown.items() if until > now),
+            **self._moves.get(row.conversation_id, {}),
         )
 
     def _workers(self, db: DbSession, agents: list[AgentRow] | None = None) -> list[WorkerState]:
@@ -1324,6 +1336,113 @@ class Backend:
                 )
                 for c in convs
             ]
+
+    # --- team-lead actions, and customers who leave ---------------------------------------------
+
+    def force_presence(self, principal: Principal, agent_id: str, presence: Presence) -> Agent:
+        """A team lead sets an agent's presence (e.g. Away for someone who left the desk)."""
+        self._require_supervisor(principal)
+        with DbSession(self.engine) as db:
+            target = db.get(AgentRow, agent_id)
+            lead = db.get(AgentRow, principal.agent_id or "")
+            if target is None or target.role != Role.AGENT.value:
+                raise BackendError(404, "not_found", f"No agent {agent_id}.")
+            by = lead.username if lead else "service"
+        return self.set_presence(agent_id, presence, reason=f"team_lead:{by}")
+
+    def move_task(self, principal: Principal, conversation_id: str, queue_id: str) -> WaitingReason:
+        """A team lead moves a waiting task to another queue: any member of it may take it now.
+
+        An open offer for the task is withdrawn; the task keeps its arrival time (its wait goes on)
+        and the priority of the step it was in.
+        """
+        self._require_supervisor(principal)
+        if queue_id not in {q.id for q in self._router.config.queues}:
+            raise BackendError(422, "unknown_queue", f"There is no queue {queue_id!r}.")
+        now = utcnow()
+        with self._uow() as uow:
+            conv = uow.db.get(ConversationRow, conversation_id)
+            if conv is None:
+                raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+            if conv.state not in (ConversationState.QUEUED.value, ConversationState.OFFERED.value):
+                raise BackendError(409, "not_waiting", f"The conversation is {conv.state}, not waiting.")
+            (task,) = self._task_rows(uow.db, [conv]).values()
+            for offer in uow.db.scalars(
+                select(OfferRow).where(OfferRow.conversation_id == conv.id, OfferRow.state == "offered")
+            ):
+                self._end_offer(uow, offer, "canceled")
+                self._cooldown.get(conv.id, {}).pop(offer.agent_id, None)  # not the agent's fault
+            lead = uow.db.get(AgentRow, principal.agent_id or "")
+            uow.db.merge(
+                TaskMoveRow(
+                    conversation_id=conv.id,
+                    queue=queue_id,
+                    priority=task.priority,
+                    moved_by=lead.username if lead else "service",
+                    moved_at=now,
+                )
+            )
+            task.queue = queue_id
+            self._moves[conv.id] = {"moved_to": queue_id, "moved_priority": task.priority}
+        self.wake_router()
+        (reason,) = self.why_waiting(principal, conversation_id)
+        return reason
+
+    def leave_chat(self, principal: Principal, conversation_id: str) -> Conversation:
+        """The customer leaves: a waiting chat is closed as abandoned; an active one tells its agent."""
+        if principal.scope == "customer" and principal.conversation_id != conversation_id:
+            raise BackendError(403, "forbidden", "This token belongs to another conversation.")
+        if principal.scope == "agent" and principal.role != Role.SERVICE:
+            raise BackendError(403, "forbidden", "Only the customer (or a service user) can leave a chat.")
+        now = utcnow()
+        with self._uow() as uow:
+            conv = uow.db.get(ConversationRow, conversation_id)
+            if conv is None:
+                raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+            if conv.state == ConversationState.CLOSED.value:
+                raise BackendError(409, "conversation_closed", "The conversation is already closed.")
+            note = MessageRow(
+                id=_new_id("m"), conversation_id=conv.id, sender="system", text="The customer left.", at=now
+            )
+            uow.db.add(note)
+            if conv.state == ConversationState.ACTIVE.value:
+                # The agent still wraps it up; they see why nobody answers any more.
+                if conv.agent_id:
+                    uow.append(conv.agent_id, "message.created", _message(note).model_dump(mode="json"))
+                uow.db.flush()
+                return self._conversation(uow.db, conv, with_messages=False)
+            for offer in uow.db.scalars(
+                select(OfferRow).where(OfferRow.conversation_id == conv.id, OfferRow.state == "offered")
+            ):
+                self._end_offer(uow, offer, "canceled")
+            conv.state = ConversationState.CLOSED.value
+            conv.closed_at = now
+            self._record_outcome(uow.db, conv, "abandoned", now)
+            uow.db.flush()
+            closed = self._conversation(uow.db, conv, with_messages=False)
+            uow.append(AUDIENCE_TEAMLEADS, "conversation.closed", closed.model_dump(mode="json"))
+        self._cooldown.pop(conversation_id, None)
+        self.wake_router()
+        return closed
+
+    def _record_outcome(
+        self, db: DbSession, conv: ConversationRow, outcome: str, now: datetime, agent_id: str | None = None
+    ) -> None:
+        """How the task left its queue, for the queue statistics (in the same transaction as the change)."""
+        task = db.get(RoutingTaskRow, conv.id)
+        arrived = _aware(conv.started_at)
+        db.merge(
+            TaskOutcomeRow(
+                conversation_id=conv.id,
+                queue=(task.queue if task else None) or self._router.config.workflow.default_queue,
+                outcome=outcome,
+                arrived_at=arrived,
+                ended_at=now,
+                wait_s=max(0.0, (now - arrived).total_seconds()),
+                agent_id=agent_id,
+            )
+        )
+        self._moves.pop(conv.id, None)
 
     async def run_router(self) -> None:
         """Expire offers and assign waiting chats, on every wake-up and at least every tick."""

@@ -232,6 +232,38 @@ class WrapUpCodeRow(Base):
     __table_args__ = (UniqueConstraint("label"),)
 
 
+class TaskOutcomeRow(Base):
+    """How a task left its queue (answered, abandoned, expired): what queue statistics are built from."""
+
+    __tablename__ = "task_outcomes"
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    arrived_at: Mapped[datetime]
+    ended_at: Mapped[datetime] = mapped_column(index=True)
+    wait_s: Mapped[float]
+    agent_id: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class TaskMoveRow(Base):
+    """A waiting task a team lead moved to another queue (it leaves its workflow)."""
+
+    __tablename__ = "task_moves"
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    moved_by: Mapped[str] = mapped_column(String(64))
+    moved_at: Mapped[datetime]
+
+
+class MonitorSampleRow(Base):
+    """A sample of the queue statistics (per queue: waiting, service level; agent states) for charts."""
+
+    __tablename__ = "monitor_samples"
+    at: Mapped[datetime] = mapped_column(primary_key=True)
+    data: Mapped[dict[str, Any]]
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
     is_sqlite = url.startswith("sqlite")

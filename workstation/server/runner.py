@@ -7,7 +7,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from workstation.server.api import create_app
 from workstation.server.backend import Backend, BackendConfig
+from workstation.server.day_simulator import DayConfig, DaySimulator
 from workstation.server.db import make_engine
 from workstation.server.simulator import (
     Simulator,
@@ -38,6 +39,8 @@ class ServerOptions:
     backend: BackendConfig = field(default_factory=BackendConfig)
     #: None: no demo customers and no simulated chats (an empty backend).
     simulator: SimulatorConfig | None = field(default_factory=SimulatorConfig)
+    #: A contact-centre day (simulated agents, waves, bursts, abandons) instead of the occasional chat.
+    day: DayConfig | None = None
     demo_password: str = "demo"
     #: PEM certificate (chain) and key: serve https/wss instead of http/ws.
     tls_cert: Path | None = None
@@ -53,9 +56,14 @@ def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
     simulator = None
     background: list[Callable[[], Any]] = []
     if options.simulator is not None:
-        seed_customers(backend, _rng(options.simulator.seed), options.simulator.customers)
-        simulator = Simulator(backend, options.simulator)
-        background.append(simulator.run)
+        customers = max(options.simulator.customers, options.day.customers if options.day else 0)
+        seed_customers(backend, _rng(options.simulator.seed), customers)
+        if options.day is not None:
+            simulator = Simulator(backend, replace(options.simulator, max_open_chats=10_000))
+            background.append(DaySimulator(backend, simulator, options.day).run)
+        else:
+            simulator = Simulator(backend, options.simulator)
+            background.append(simulator.run)
     return backend, create_app(backend, background=background), simulator
 
 

@@ -144,6 +144,10 @@ class Simulator:
             )
         return conv.id
 
+    def forget(self, conversation_id: str) -> None:
+        """The chat is over (closed, or the customer left): its customer may open another one."""
+        self._chats.pop(conversation_id, None)
+
     def _on_agent_message(self, conversation_id: str, message: Message) -> None:
         state = self._chats.get(conversation_id)
         if state is None:

@@ -266,6 +266,12 @@ class MainWindow(QMainWindow):
         self._update_empty_text(value)
         if reason == "missed_offer":
             self.statusBar().showMessage(self.tr("You missed an offer and were set to Away."), 15_000)
+        elif reason.startswith("team_lead:"):
+            label = self.tr(PRESENCE_LABELS[Presence(value)])
+            who = reason.split(":", 1)[1]
+            self.statusBar().showMessage(
+                self.tr("Your team lead ({0}) set you to {1}.").format(who, label), 30_000
+            )
 
     def _update_empty_text(self, presence: str) -> None:
         if presence == Presence.AVAILABLE.value:
@@ -624,5 +630,16 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
+    def show_monitor(self, view: QWidget) -> None:
+        """Team leads: the queue monitor takes the conversation area (the router offers them no chats)."""
+        self.monitor_view = view
+        self.presence_combo.setEnabled(False)  # nothing is routed to team leads
+        self.stack.addWidget(view)
+        self.stack.setCurrentWidget(view)
+        self.setWindowTitle(self.tr("Queue monitor — Agent workstation"))
+
     async def shutdown(self) -> None:
+        view = getattr(self, "monitor_view", None)
+        if view is not None:
+            await view.shutdown()
         await self._tasks.cancel_all()

@@ -1,0 +1,159 @@
+"""The queue monitor's side of the backend API: statistics, history, team-lead actions, push stream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Protocol
+
+import websockets
+from pydantic import Field, TypeAdapter, ValidationError
+from websockets.asyncio.client import ClientConnection, connect
+
+from workstation.client.api import BackendApi
+from workstation.client.events import AuthRejected, Backoff
+from workstation.domain.models import Agent, Presence, WaitingReason
+from workstation.domain.queue_monitor import MonitorDelta, MonitorHistory, MonitorSnapshot, MonitorTick
+
+log = logging.getLogger(__name__)
+
+MonitorFrame = Annotated[MonitorSnapshot | MonitorDelta | MonitorTick, Field(discriminator="kind")]
+_FRAME: TypeAdapter[MonitorSnapshot | MonitorDelta | MonitorTick] = TypeAdapter(MonitorFrame)
+
+
+class MonitorApi:
+    """Typed monitor calls over the same transport, token and error mapping as `BackendApi`."""
+
+    def __init__(self, api: BackendApi) -> None:
+        self._api = api
+
+    @property
+    def ws_url(self) -> str:
+        return self._api.base_url.replace("http", "ws", 1) + "/api/v1/monitor/stream"
+
+    def token(self) -> str | None:
+        return self._api.token
+
+    async def snapshot(self) -> MonitorSnapshot:
+        body = await self._api._request("GET", "/monitor/snapshot")
+        result: MonitorSnapshot = self._api._parse(MonitorSnapshot, body, "monitor snapshot")
+        return result
+
+    async def history(self, minutes: float = 60) -> MonitorHistory:
+        body = await self._api._request("GET", "/monitor/history", params={"minutes": minutes})
+        result: MonitorHistory = self._api._parse(MonitorHistory, body, "monitor history")
+        return result
+
+    async def why_waiting(self, conversation_id: str) -> WaitingReason:
+        body = await self._api._request("GET", f"/routing/waiting/{conversation_id}")
+        result: WaitingReason = self._api._parse(WaitingReason, body, "waiting reason")
+        return result
+
+    async def force_presence(self, agent_id: str, presence: Presence) -> Agent:
+        body = await self._api._request(
+            "PUT", f"/monitor/agents/{agent_id}/presence", json={"presence": presence.value}
+        )
+        result: Agent = self._api._parse(Agent, body, "agent")
+        return result
+
+    async def move_task(self, conversation_id: str, queue_id: str) -> WaitingReason:
+        body = await self._api._request(
+            "POST", f"/monitor/tasks/{conversation_id}/move", json={"queue": queue_id}
+        )
+        result: WaitingReason = self._api._parse(WaitingReason, body, "waiting reason")
+        return result
+
+
+class MonitorHandler(Protocol):
+    def on_frame(self, frame: MonitorSnapshot | MonitorDelta | MonitorTick) -> bool:
+        """Apply a frame; False when the handler is out of step (a delta for another version)."""
+        ...
+
+    def on_connection(self, online: bool, detail: str) -> None: ...
+
+
+class MonitorStream:
+    """Keeps the monitor's WebSocket open: a snapshot on every (re)connect, then deltas and ticks."""
+
+    def __init__(
+        self,
+        ws_url: str,
+        token: Callable[[], str | None],
+        handler: MonitorHandler,
+        *,
+        backoff: Backoff | None = None,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._url = ws_url
+        self._token = token
+        self._handler = handler
+        self._backoff = backoff or Backoff()
+        self._rng = rng or random.Random()
+        self._sleep = sleep
+        self._connection: ClientConnection | None = None
+        self.skipped = 0
+
+    async def run(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._session()
+                attempt = 0
+                self._handler.on_connection(False, "the backend closed the monitor stream")
+            except AuthRejected as exc:
+                self._handler.on_connection(False, str(exc))
+                raise
+            except (OSError, websockets.exceptions.WebSocketException, TimeoutError) as exc:
+                self._handler.on_connection(False, f"{type(exc).__name__}: {exc}")
+            await self._sleep(self._backoff.delay(attempt, self._rng))
+            attempt += 1
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.close()
+
+    async def _session(self) -> None:
+        headers = {"Authorization": f"Bearer {self._token() or ''}"}
+        connection = await connect(
+            self._url, additional_headers=headers, proxy=None, open_timeout=10, max_size=2**24
+        )
+        self._connection = connection
+        try:
+            first = True
+            while True:
+                frame = self._parse(await connection.recv())
+                if frame is None:
+                    continue
+                if first:
+                    if not isinstance(frame, MonitorSnapshot):
+                        raise websockets.exceptions.InvalidMessage(
+                            "the monitor stream did not start with a snapshot"
+                        )
+                    self._handler.on_connection(True, "connected")
+                    first = False
+                if not self._handler.on_frame(frame):
+                    return  # out of step: reconnect, which starts with a fresh snapshot
+        except websockets.exceptions.ConnectionClosed as exc:
+            if exc.rcvd is not None and exc.rcvd.code in (4401, 4403):
+                raise AuthRejected(exc.rcvd.reason or "the backend refused the session token") from exc
+            if exc.rcvd is not None and exc.rcvd.code in (1000, 1001, 1012):
+                return
+            raise
+        finally:
+            self._connection = None
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    def _parse(self, raw: str | bytes) -> MonitorSnapshot | MonitorDelta | MonitorTick | None:
+        try:
+            return _FRAME.validate_json(raw)
+        except ValidationError as exc:
+            # A malformed frame is logged and skipped; the monitor keeps its last good numbers.
+            self.skipped += 1
+            log.warning("skipped a malformed monitor frame (%d problems)", exc.error_count())
+            return None

@@ -1,0 +1,125 @@
+"""The queue monitor's HTTP routes: statistics, history, team-lead actions, its push stream; and the
+customer leaving a chat (what makes a task abandoned)."""
+
+# No `from __future__ import annotations`: FastAPI must see the dependency aliases as real objects.
+
+import asyncio
+import contextlib
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, Field
+
+from workstation.domain.models import Presence
+from workstation.server.backend import Backend, BackendError, Principal
+from workstation.server.queue_stats import QueueMonitor
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+
+
+class ForcePresenceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    presence: Presence
+
+
+class MoveTaskBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    queue: str = Field(min_length=1, max_length=64)
+
+
+def monitor_routes(backend: Backend, monitor: QueueMonitor) -> APIRouter:
+    router = APIRouter(prefix=API)
+
+    def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        return backend.authenticate(_bearer(authorization))
+
+    def supervisor(p: Annotated[Principal, Depends(principal)]) -> Principal:
+        backend._require_supervisor(p)
+        return p
+
+    Lead = Annotated[Principal, Depends(supervisor)]
+    Any_ = Annotated[Principal, Depends(principal)]
+
+    @router.get("/monitor/snapshot")
+    async def snapshot(p: Lead) -> dict[str, Any]:
+        return monitor.current().model_dump(mode="json")
+
+    @router.get("/monitor/history")
+    async def history(p: Lead, minutes: Annotated[float, Query(gt=0, le=1440)] = 60) -> dict[str, Any]:
+        return monitor.history(minutes).model_dump(mode="json")
+
+    @router.put("/monitor/agents/{agent_id}/presence")
+    async def force_presence(p: Lead, agent_id: str, body: ForcePresenceBody) -> dict[str, Any]:
+        agent = backend.force_presence(p, agent_id, body.presence)
+        monitor.step()  # the team lead sees the result at once, not up to a second later
+        return agent.model_dump(mode="json")
+
+    @router.post("/monitor/tasks/{conversation_id}/move")
+    async def move_task(p: Lead, conversation_id: str, body: MoveTaskBody) -> dict[str, Any]:
+        reason = backend.move_task(p, conversation_id, body.queue)
+        monitor.step()
+        return reason.model_dump(mode="json")
+
+    @router.post("/customer/chats/{conversation_id}/leave")
+    async def leave(p: Any_, conversation_id: str) -> dict[str, Any]:
+        return backend.leave_chat(p, conversation_id).model_dump(mode="json")
+
+    @router.websocket("/monitor/stream")
+    async def stream(ws: WebSocket) -> None:
+        try:
+            p = backend.authenticate(_bearer(ws.headers.get("authorization")) or ws.query_params.get("token"))
+            backend._require_supervisor(p)
+        except BackendError as exc:
+            await ws.accept()
+            await ws.close(code=4403 if exc.status == 403 else 4401, reason=exc.message)
+            return
+        await ws.accept()
+        sub = monitor.subscribe()
+        try:
+            # Subscribed first, then the snapshot: frames older than it are skipped below.
+            first = monitor.current()
+            await ws.send_text(first.model_dump_json())
+            await _forward(ws, sub.queue, first.version)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            monitor.unsubscribe(sub)
+
+    return router
+
+
+async def _forward(ws: WebSocket, queue: "asyncio.Queue[tuple[str, int, str] | None]", version: int) -> None:
+    receiver = asyncio.create_task(_drain(ws))
+    try:
+        while True:
+            getter = asyncio.create_task(queue.get())
+            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            if receiver in done:
+                getter.cancel()
+                return
+            item = getter.result()
+            if item is None:  # shutting down, or this client fell behind: it starts afresh
+                await ws.close(code=1012)
+                return
+            kind, frame_version, text = item
+            # Frames up to the snapshot the client got are already in it.
+            if kind != "tick" and frame_version <= version:
+                continue
+            await ws.send_text(text)
+    finally:
+        receiver.cancel()
+
+
+async def _drain(ws: WebSocket) -> None:
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await ws.receive_text()
+
+
+def _bearer(header: str | None) -> str | None:
+    if header and header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None
