@@ -57,7 +57,11 @@ def make_events(n: int) -> list[dict[str, object]]:
             {
                 "id": f"b{i:07d}",
                 "customer_id": "c-1",
-                "at": (now - timedelta(minutes=7 * i)).isoformat(),
+                # Within each group of 8 the events happen in the order of KINDS (browse → order →
+                # ship → delay → chat → delivery → survey); groups are 56 minutes apart.
+                "at": (
+                    now - timedelta(minutes=7 * (i - i % len(KINDS) + len(KINDS) - 1 - i % len(KINDS)))
+                ).isoformat(),
                 "channel": channel,
                 "kind": kind,
                 "summary": f"{kind.replace('_', ' ')} #{i}",

@@ -98,7 +98,8 @@ class TimelineEvent(Record):
 class TimelinePage(Record):
     events: tuple[TimelineEvent, ...]
     next_cursor: str | None = None
-    #: the customer's stories (workstation.domain.timeline.story_key) that are open now
+    #: the customer's stories (workstation.domain.timeline.story_key) that are open now; on the
+    #: first page only (a page fetched with a cursor leaves it empty)
     open_stories: tuple[str, ...] = ()
 
 

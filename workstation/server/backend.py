@@ -483,26 +483,46 @@ class Backend:
 
     def add_customer_events(self, events: list[TimelineEvent], *, push: bool = True) -> list[IngestResult]:
         """Store events in the customers' histories; the same event delivered twice (by id, or by a
-        second source system: see `timeline.fingerprint`) is stored once. Returns one result each."""
+        second source system: see `timeline.fingerprint`) is stored once. Returns one result each.
+
+        A batch costs a fixed number of queries for the duplicate checks (not one per event)."""
+        if not events:
+            return []
+        prints = [timeline.fingerprint(ev.kind, ev.channel, ev.summary, ev.data) for ev in events]
         results: list[IngestResult] = []
         touched: set[tuple[str, str]] = set()
         with self._uow() as uow:
-            for ev in events:
-                if uow.db.get(CustomerEventRow, ev.id) is not None:
+            known_ids = set(
+                uow.db.scalars(
+                    select(CustomerEventRow.id).where(CustomerEventRow.id.in_({ev.id for ev in events}))
+                )
+            )
+            widest = timedelta(seconds=max(fp.window_s for fp in prints))
+            # Stored events that could be twins of this batch's, by (customer, fingerprint) → [(at, id)].
+            twins: dict[tuple[str, str], list[tuple[datetime, str]]] = {}
+            rows = uow.db.execute(
+                select(
+                    CustomerEventRow.customer_id,
+                    CustomerEventRow.fingerprint,
+                    CustomerEventRow.at,
+                    CustomerEventRow.id,
+                ).where(
+                    CustomerEventRow.customer_id.in_({ev.customer_id for ev in events}),
+                    CustomerEventRow.fingerprint.in_({fp.key for fp in prints}),
+                    CustomerEventRow.at >= min(ev.at for ev in events) - widest,
+                    CustomerEventRow.at <= max(ev.at for ev in events) + widest,
+                )
+            )
+            for customer_id, key, at, event_id in rows:
+                twins.setdefault((customer_id, key), []).append((_aware(at), event_id))
+            holders: dict[str, set[str]] = {}
+            for ev, fp in zip(events, prints, strict=True):
+                if ev.id in known_ids:
                     results.append(IngestResult("duplicate", ev.id, ev.id))
                     continue
-                fp = timeline.fingerprint(ev.kind, ev.channel, ev.summary, ev.data)
                 window = timedelta(seconds=fp.window_s)
-                twin = uow.db.scalar(
-                    select(CustomerEventRow.id)
-                    .where(
-                        CustomerEventRow.customer_id == ev.customer_id,
-                        CustomerEventRow.fingerprint == fp.key,
-                        CustomerEventRow.at >= ev.at - window,
-                        CustomerEventRow.at <= ev.at + window,
-                    )
-                    .limit(1)
-                )
+                candidates = twins.setdefault((ev.customer_id, fp.key), [])
+                twin = next((i for at, i in candidates if abs(at - ev.at) <= window), None)
                 if twin is not None:
                     results.append(IngestResult("duplicate", ev.id, twin))
                     continue
@@ -521,13 +541,17 @@ class Backend:
                         fingerprint=fp.key,
                     )
                 )
-                uow.db.flush()
+                known_ids.add(ev.id)
+                candidates.append((ev.at, ev.id))
                 if story:
                     touched.add((ev.customer_id, story))
                 results.append(IngestResult("stored", ev.id))
                 if push:
-                    for agent_id in self._agents_holding(uow.db, ev.customer_id):
+                    if ev.customer_id not in holders:
+                        holders[ev.customer_id] = self._agents_holding(uow.db, ev.customer_id)
+                    for agent_id in holders[ev.customer_id]:
                         uow.append(agent_id, "timeline.event_added", ev.model_dump(mode="json"))
+            uow.db.flush()
             for customer_id, story in touched:
                 refresh_story(uow.db, customer_id, story)
         return results
@@ -595,16 +619,16 @@ class Backend:
         with DbSession(self.engine) as db:
             if db.get(CustomerRow, customer_id) is None:
                 raise BackendError(404, "not_found", f"No customer {customer_id}.")
-            open_stories = tuple(
-                db.scalars(
-                    select(CustomerStoryRow.key)
-                    .where(CustomerStoryRow.customer_id == customer_id, CustomerStoryRow.open.is_(True))
-                    .order_by(CustomerStoryRow.last_at.desc())
-                )
+            open_keys = (
+                select(CustomerStoryRow.key)
+                .where(CustomerStoryRow.customer_id == customer_id, CustomerStoryRow.open.is_(True))
+                .order_by(CustomerStoryRow.last_at.desc())
             )
+            # The first page says which stories are open; later pages do not repeat it.
+            open_stories = () if before else tuple(db.scalars(open_keys))
             query = select(CustomerEventRow).where(CustomerEventRow.customer_id == customer_id)
             if where is not None:
-                query = _filtered(query, where, open_stories)
+                query = _filtered(query, where, open_keys)
             if before:
                 at, event_id = _decode_cursor(before)
                 query = query.where(
@@ -1499,7 +1523,7 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _filtered(query: Any, where: timeline.TimelineFilter, open_stories: tuple[str, ...]) -> Any:
+def _filtered(query: Any, where: timeline.TimelineFilter, open_keys: Any) -> Any:
     if where.channels:
         query = query.where(CustomerEventRow.channel.in_(sorted(where.channels)))
     if where.phases:
@@ -1507,7 +1531,7 @@ def _filtered(query: Any, where: timeline.TimelineFilter, open_stories: tuple[st
     if where.kinds:
         query = query.where(CustomerEventRow.kind.in_(sorted(where.kinds)))
     if where.only_open:
-        query = query.where(CustomerEventRow.story.in_(open_stories))
+        query = query.where(CustomerEventRow.story.in_(open_keys.order_by(None).scalar_subquery()))
     text = where.text.strip()
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
