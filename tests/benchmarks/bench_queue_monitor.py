@@ -230,9 +230,8 @@ def bench(seconds: float, warmup: float) -> None:
         print(f"  longest GUI-thread stall: {max(lateness[1:]):.1f} ms; p99 {pct(lateness[1:], 99):.1f} ms")
         worst_gc = max(gc_pauses, key=lambda p: p[1], default=(0, 0.0))
         print(
-            f"  garbage collections: {len(gc_pauses)}, "
-            f"longest {worst_gc[1]:.1f} ms (generation {worst_gc[0]}); "
-            f"stalls over 50 ms: {sum(1 for v in lateness[1:] if v > 50)}"
+            f"  garbage collections: {len(gc_pauses)}, longest {worst_gc[1]:.1f} ms "
+            f"(generation {worst_gc[0]}); stalls over 50 ms: {sum(1 for v in lateness[1:] if v > 50)}"
         )
         row("chart repaint (3 plots, 6 queues + stacked area)", paints, "≤ 16 ms (median)")
         print(
