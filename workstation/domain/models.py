@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from workstation.domain.cobrowse import CobrowseSession
+
 
 def _aware(value: datetime) -> datetime:
     # Naive datetimes are ambiguous across machines; everything on the wire is UTC.
@@ -245,7 +247,7 @@ class RelevanceFeedback(Record):
 # --- the push channel ---------------------------------------------------------------------------
 
 #: Event types the backend appends to its log, and the record each one carries.
-EVENT_PAYLOADS: dict[str, type[Record]] = {
+EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "offer.created": Offer,
     "offer.revoked": OfferRevocation,
     "conversation.assigned": Conversation,
@@ -253,6 +255,7 @@ EVENT_PAYLOADS: dict[str, type[Record]] = {
     "message.created": Message,
     "presence.changed": PresenceChange,
     "timeline.event_added": TimelineEvent,
+    "cobrowse.updated": CobrowseSession,
 }
 
 
@@ -265,7 +268,7 @@ class EventFrame(Record):
     at: UtcDateTime
     data: dict[str, Any]
 
-    def payload(self) -> Record:
+    def payload(self) -> BaseModel:
         """The typed record this event carries; raises ValueError for unknown or malformed ones."""
         model = EVENT_PAYLOADS.get(self.type)
         if model is None:
