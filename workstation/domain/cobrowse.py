@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -111,8 +112,6 @@ class CobrowseSession(BaseModel):
     #: Who made the last transition, and why when the backend made it (a timeout, the chat closed).
     last_actor: Actor = Actor.AGENT
     reason: str | None = Field(default=None, max_length=200)
-    #: The page the customer is on, as their page last reported it (never form contents).
-    url: str | None = Field(default=None, max_length=2000)
 
     @property
     def terminal(self) -> bool:
@@ -218,7 +217,7 @@ def due(
         return None
     waited = (_aware(now) - session.updated_at).total_seconds()
     if session.state == CobrowseState.INVITED and waited >= policy.invite_ttl_s:
-        return CobrowseAction.EXPIRE, f"no answer within {policy.invite_ttl_s:.0f} s"
+        return CobrowseAction.EXPIRE, f"no answer within {policy.invite_ttl_s:g} s"
     if session.state == CobrowseState.ACCEPTED and waited >= policy.start_ttl_s:
         return CobrowseAction.EXPIRE, "the customer's page did not start sharing"
     if session.state == CobrowseState.PAUSED and waited >= policy.paused_ttl_s:
@@ -253,3 +252,42 @@ def same_site_url(current: str, target: str) -> str:
     if any(ord(c) < 32 for c in resolved):
         raise ValueError("The address contains control characters.")
     return resolved
+
+
+class CobrowseStatus(BaseModel):
+    """Whether the agent can invite the customer of a conversation to cobrowse now, and why (not)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    conversation_id: str = Field(min_length=1, max_length=128)
+    available: bool
+    reason: str
+    #: The customer has a page of the web site open, with the chat widget connected.
+    online: bool = False
+    #: The conversation's latest cobrowse session, if any.
+    session: CobrowseSession | None = None
+
+
+def availability(
+    *,
+    conversation_active: bool,
+    channel: str,
+    online: bool,
+    consent: bool | None,
+    sessions: Iterable[CobrowseSession],
+) -> tuple[bool, str]:
+    """Can the agent invite now? `consent` is the customer's standing cobrowse consent (None: never asked)."""
+    if not conversation_active:
+        return False, "The conversation is not active."
+    if channel != "chat":
+        return False, "Cobrowse needs a web chat."
+    if consent is False:
+        return False, "The customer has refused cobrowse (no cobrowse consent)."
+    for session in sessions:
+        if session.state == CobrowseState.DECLINED:
+            return False, "The customer declined cobrowse in this conversation."
+        if not session.terminal:
+            return False, f"A cobrowse session is already {session.state.value}."
+    if not online:
+        return False, "The customer is not on the web site now (no page with the chat is open)."
+    return True, "Invite the customer to share their web page with you."

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from workstation.domain.cobrowse import CobrowseSession
+from workstation.domain.cobrowse import CobrowseStatus
 
 
 def _aware(value: datetime) -> datetime:
@@ -255,7 +255,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "message.created": Message,
     "presence.changed": PresenceChange,
     "timeline.event_added": TimelineEvent,
-    "cobrowse.updated": CobrowseSession,
+    "cobrowse.status": CobrowseStatus,
 }
 
 

@@ -22,6 +22,8 @@ from workstation.domain.workflow import AgentRouting
 from workstation.server.backend import Backend, BackendError, Principal, error_body
 from workstation.server.monitor_api import monitor_routes
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
+from workstation.server.cobrowse import cobrowse_router
+from workstation.server.shop import shop_router
 
 MAX_INGEST_BYTES = 16_000_000
 
@@ -320,6 +322,9 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
     @app.get(f"{API}/customer/chats/{{conversation_id}}/messages")
     async def customer_transcript(p: Any_, conversation_id: str) -> list[dict[str, Any]]:
         return [m.model_dump(mode="json") for m in backend.customer_messages(p, conversation_id)]
+
+    app.include_router(cobrowse_router(backend))
+    app.include_router(shop_router(backend))
 
     # --- the push stream -------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as DbSession
 
 from workstation.domain import timeline
+from workstation.domain.cobrowse import CobrowsePolicy
 from workstation.domain.models import (
     Agent,
     Conversation,
@@ -142,6 +143,8 @@ class BackendConfig:
     #: Queue monitor: the rolling window of service level and abandons, and the push interval.
     stats_window_s: float = 900.0
     stats_interval_s: float = 1.0
+    #: Cobrowse timeouts: unanswered invitations, pages that never start sharing, long pauses.
+    cobrowse: CobrowsePolicy = field(default_factory=CobrowsePolicy)
 
 
 DEFAULT_WRAPUP_CODES = (
@@ -254,6 +257,8 @@ class Backend:
         self.agent_message_listeners: list[Callable[[str, Message], None]] = []
         #: conversation id -> TaskState fields of a task a team lead moved to another queue.
         self._moves: dict[str, dict[str, Any]] = {}
+        #: Called with a conversation's id after it was closed (cobrowse ends its session then).
+        self.conversation_closed_listeners: list[Callable[[str], None]] = []
         with self._uow() as uow:
             if uow.db.get(Meta, "log_id") is None:
                 uow.db.add(Meta(key="log_id", value=uuid.uuid4().hex))
@@ -289,6 +294,10 @@ class Backend:
         return Router(config)
 
     # --- units of work ---------------------------------------------------------------------------
+
+    def unit_of_work(self) -> contextlib.AbstractContextManager[_UnitOfWork]:
+        """One transaction whose appended log events are pushed after the commit (for sibling modules)."""
+        return self._uow()
 
     @contextlib.contextmanager
     def _uow(self) -> Iterator[_UnitOfWork]:
@@ -870,6 +879,11 @@ class Backend:
         # The chat becomes part of the customer's history, with a link to its transcript.
         self.add_customer_events([_contact_event(result, wrapup_code)])
         self.wake_router()
+        for listener in list(self.conversation_closed_listeners):
+            try:
+                listener(conversation_id)
+            except Exception:
+                log.exception("conversation-closed listener failed")
         return result
 
     def customer_conversation(

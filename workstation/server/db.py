@@ -223,6 +223,16 @@ class FeedbackRow(Base):
     created_at: Mapped[datetime]
 
 
+class CobrowseRow(Base):
+    """A cobrowse session, a child of its chat conversation. Only its state: page data is never stored."""
+
+    __tablename__ = "cobrowse_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    data: Mapped[dict[str, Any]]
+
+
 class WrapUpCodeRow(Base):
     __tablename__ = "wrapup_codes"
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
