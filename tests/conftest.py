@@ -20,9 +20,14 @@ from typing import Any
 import httpx
 import pytest
 
+from workstation.app import allow_lazy_webengine, prepare_webengine_environment
 from workstation.domain.models import Customer, TimelineEvent, utcnow
 from workstation.server.backend import BackendConfig
 from workstation.server.runner import ServerOptions, ServerThread
+
+# QtWebEngine (the cobrowse view) is imported lazily, after pytest-qt made the QApplication: as in the app.
+prepare_webengine_environment()
+allow_lazy_webengine()
 
 CUSTOMERS = (
     Customer(id="c-1", name="Jana Kowalski", language="de", value_tier="gold", clv=3400.0),

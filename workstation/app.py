@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from workstation.client.events import Backoff
     from workstation.domain.redaction import Redactor
     from workstation.server.runner import ServerThread
+    from workstation.services.cobrowse import CobrowseService
     from workstation.services.customer_context import CustomerContextService
     from workstation.services.diagnostics import DiagnosticsService
     from workstation.services.inbox import InboxService
@@ -82,11 +83,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def prepare_qt_environment(*, headless: bool) -> None:
-    """Pick the Qt binding before anything imports qasync or pyqtgraph (they prefer PyQt otherwise)."""
+    """Pick the Qt binding before anything imports qasync or pyqtgraph (they prefer PyQt otherwise),
+    and prepare QtWebEngine (loaded later, only when a cobrowse session starts)."""
     os.environ.setdefault("QT_API", "pyside6")
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
     if headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    prepare_webengine_environment()
+
+
+def prepare_webengine_environment() -> None:
+    """QtWebEngine's Chromium refuses to run as root with its sandbox, and has no GPU offscreen.
+
+    The sandbox stays on for normal users. Only the cobrowse view uses QtWebEngine: our replay page
+    with the customer's page as rrweb recorded it (masked on their device).
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+        if "--disable-gpu" not in flags:
+            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --disable-gpu").strip()
+
+
+def allow_lazy_webengine() -> None:
+    """QtWebEngine may be imported after the QApplication exists only if contexts are shared."""
+    from PySide6.QtCore import QCoreApplication, Qt
+
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
 
 @dataclass
@@ -102,6 +126,7 @@ class Workstation:
     inbox: InboxService
     context: CustomerContextService
     relevance: RelevanceService
+    cobrowse: CobrowseService
     server: ServerThread | None = None
     timings: dict[str, float] = field(default_factory=dict)
     #: Team leads only: the queue monitor's live statistics.
@@ -112,6 +137,7 @@ class Workstation:
     async def close(self) -> None:
         if self.monitor is not None:
             await self.monitor.stop()
+        await self.cobrowse.stop()
         await self.relevance.stop()
         await self.sync.stop()
         await self.http.aclose()
@@ -173,6 +199,7 @@ async def connect(
 
     from workstation.client.api import BackendApi
     from workstation.domain.relevance import RelevanceEngine
+    from workstation.services.cobrowse import CobrowseService
     from workstation.services.customer_context import CustomerContextService
     from workstation.services.inbox import InboxService
     from workstation.services.relevance import RelevanceService
@@ -203,8 +230,9 @@ async def connect(
     inbox = InboxService(api, store, sync, session)
     context = CustomerContextService(api, store, sync)
     relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
+    cobrowse = CobrowseService(api, sync)
     return Workstation(
-        paths, http, api, session, store, sync, inbox, context, relevance, server, backoff=backoff
+        paths, http, api, session, store, sync, inbox, context, relevance, cobrowse, server, backoff=backoff
     )
 
 
@@ -217,6 +245,7 @@ def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> 
         workstation.sync,
         notifier,
         workstation.relevance,
+        workstation.cobrowse,
     )
     workstation.sync.start()
     workstation.relevance.start()
@@ -424,6 +453,11 @@ _HARMLESS_QT_MESSAGES = frozenset(
     {
         # the offscreen platform (self-test, CI) cannot resize native windows to size hints
         "This plugin does not support propagateSizeHints()",
+        # QtWebEngine without a GPU (offscreen, remote desktops) falls back to software rendering
+        "QRhiGles2: Failed to create temporary context",
+        "QRhiGles2: Failed to create context",
+        "Failed to create RHI for backend: OpenGL",
+        "GPUInfo not initialized on GpuInfoUpdate",
     }
 )
 
@@ -486,6 +520,7 @@ def main(argv: list[str] | None = None, *, started: float | None = None) -> int:
     from workstation.ui.language import apply_language
 
     _install_qt_message_handler()
+    allow_lazy_webengine()
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Agent workstation")
     app.setOrganizationName("workstation")

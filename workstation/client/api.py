@@ -10,6 +10,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from workstation.client.tls import certificate_problem
+from workstation.domain.cobrowse import CobrowseSession, CobrowseStatus
 from workstation.domain.models import (
     Agent,
     Conversation,
@@ -228,4 +229,21 @@ class BackendApi:
     async def feedback(self) -> list[RelevanceFeedback]:
         body = await self._request("GET", "/relevance/feedback")
         result: list[RelevanceFeedback] = self._parse(list[RelevanceFeedback], body, "relevance feedback")
+        return result
+
+    # --- cobrowse ------------------------------------------------------------------------------
+
+    async def cobrowse_status(self, conversation_id: str) -> CobrowseStatus:
+        body = await self._request("GET", f"/conversations/{conversation_id}/cobrowse")
+        result: CobrowseStatus = self._parse(CobrowseStatus, body, "cobrowse status")
+        return result
+
+    async def invite_to_cobrowse(self, conversation_id: str) -> CobrowseSession:
+        body = await self._request("POST", f"/conversations/{conversation_id}/cobrowse")
+        result: CobrowseSession = self._parse(CobrowseSession, body, "cobrowse session")
+        return result
+
+    async def end_cobrowse(self, conversation_id: str, session_id: str) -> CobrowseSession:
+        body = await self._request("POST", f"/conversations/{conversation_id}/cobrowse/{session_id}/end")
+        result: CobrowseSession = self._parse(CobrowseSession, body, "cobrowse session")
         return result

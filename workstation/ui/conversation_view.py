@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workstation.domain.cobrowse import CobrowseStatus
 from workstation.domain.models import Conversation, Customer, TimelineEvent, TranscriptEntry
 from workstation.domain.relevance import Ranking
 from workstation.services.customer_context import CustomerContext
@@ -99,7 +100,7 @@ class ConversationView(QWidget):
     """Signals: `reply_submitted(conversation_id, text)`, `transcript_requested`,
     `older_history_requested` (see below); the relevance panel's `accepted(Card)` and
     `dismissed(Card, reason)` are re-emitted as `card_accepted(conversation_id, Card)` and
-    `card_dismissed(conversation_id, Card, reason)`."""
+    `card_dismissed(conversation_id, Card, reason)`; `cobrowse_invite_requested(conversation_id)`."""
 
     reply_submitted = Signal(str, str)
     card_accepted = Signal(str, object)
@@ -108,6 +109,7 @@ class ConversationView(QWidget):
     transcript_requested = Signal(str, str, str)
     #: (customer_id): the agent scrolled past the cached history
     older_history_requested = Signal(str)
+    cobrowse_invite_requested = Signal(str)
 
     def __init__(self, conversation: Conversation, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,10 +147,18 @@ class ConversationView(QWidget):
         topic = conversation.topic or self.tr("no topic")
         where = f" · {conversation.page.title or conversation.page.url}" if conversation.page else ""
         self.context_label = QLabel(f"{conversation.channel.capitalize()} · {topic}{where}")
+        self.cobrowse_button = QPushButton(self.tr("Invite to cobrowse"))
+        self.cobrowse_button.setObjectName("cobrowseInvite")
+        self.cobrowse_button.setEnabled(False)
+        self.cobrowse_button.setToolTip(self.tr("Checking whether the customer is on the web site…"))
+        self.cobrowse_button.clicked.connect(self._on_cobrowse_button_clicked)
+        context_row = QHBoxLayout()
+        context_row.addWidget(self.context_label, 1)
+        context_row.addWidget(self.cobrowse_button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.context_label)
+        left_layout.addLayout(context_row)
         left_layout.addWidget(self.transcript_view, 1)
         left_layout.addLayout(reply_row)
 
@@ -184,7 +194,10 @@ class ConversationView(QWidget):
         beside.setChildrenCollapsible(False)
         right_layout.addWidget(beside, 1)
 
+        self.cobrowse_view: QWidget | None = None
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("conversationSplitter")
+        self.splitter = splitter
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
@@ -278,6 +291,30 @@ class ConversationView(QWidget):
 
     def focus_reply(self) -> None:
         self.reply_edit.setFocus()
+
+    # --- cobrowse ----------------------------------------------------------------------------------
+
+    def set_cobrowse_status(self, status: CobrowseStatus) -> None:
+        """Enable "Invite to cobrowse" only when the backend says the customer can be invited, and say why."""
+        self.cobrowse_button.setEnabled(status.available)
+        self.cobrowse_button.setToolTip(status.reason)
+
+    def show_cobrowse(self, view: QWidget | None) -> None:
+        """Put the cobrowse view beside the chat (the chat stays visible and keeps working), or remove it."""
+        if self.cobrowse_view is not None:
+            self.cobrowse_view.hide()
+            self.cobrowse_view.setParent(None)
+            self.cobrowse_view.deleteLater()
+        self.cobrowse_view = view
+        if view is not None:
+            self.splitter.insertWidget(0, view)
+            self.splitter.setStretchFactor(0, 5)
+            total = max(self.splitter.width(), 1000)
+            self.splitter.setSizes([int(total * 0.55), int(total * 0.27), int(total * 0.18)])
+
+    def _on_cobrowse_button_clicked(self) -> None:
+        self.cobrowse_button.setEnabled(False)  # until the backend answers (the status comes back)
+        self.cobrowse_invite_requested.emit(self.conversation.id)
 
     def _on_reply_edit_submitted(self, text: str) -> None:
         self.reply_submitted.emit(self.conversation.id, text)

@@ -24,14 +24,17 @@ from PySide6.QtWidgets import (
 )
 
 from workstation import __version__
+from workstation.domain.cobrowse import CobrowseStatus
 from workstation.domain.models import Conversation, Presence, TimelineEvent, TranscriptEntry
 from workstation.domain.relevance import Card
+from workstation.services.cobrowse import CobrowseService, CobrowseServiceError
 from workstation.services.customer_context import CustomerContextService
 from workstation.services.diagnostics import DiagnosticsService
 from workstation.services.inbox import InboxError, InboxService, PendingOffer
 from workstation.services.relevance import RelevanceService
 from workstation.services.session import SessionService
 from workstation.services.sync import SyncService, TaskSet
+from workstation.ui.cobrowse_view import CobrowseView
 from workstation.ui.conversation_view import ConversationView
 from workstation.ui.history_panel import TranscriptDialog
 from workstation.ui.icons import app_icon
@@ -67,6 +70,7 @@ class MainWindow(QMainWindow):
         self.inbox: InboxService | None = None
         self.context: CustomerContextService | None = None
         self.relevance: RelevanceService | None = None
+        self.cobrowse: CobrowseService | None = None
         self.sync: SyncService | None = None
         self.views: dict[str, ConversationView] = {}
         self.offer_cards: dict[str, OfferCard] = {}
@@ -212,6 +216,7 @@ class MainWindow(QMainWindow):
         sync: SyncService,
         notifier: Notifier,
         relevance: RelevanceService | None = None,
+        cobrowse: CobrowseService | None = None,
     ) -> None:
         self.session, self.inbox, self.context, self.sync, self.notifier = (
             session,
@@ -245,6 +250,9 @@ class MainWindow(QMainWindow):
         if relevance is not None:
             inbox.transcript_updated.connect(relevance.on_transcript_updated)
             relevance.ranking_changed.connect(self._on_relevance_ranking_changed)
+        self.cobrowse = cobrowse
+        if cobrowse is not None:
+            cobrowse.status_changed.connect(self._on_cobrowse_status_changed)
         self._on_sync_connection_changed(sync.online, "")
 
     # --- presence --------------------------------------------------------------------------------
@@ -359,6 +367,7 @@ class MainWindow(QMainWindow):
         view.older_history_requested.connect(self._on_view_older_history_requested)
         view.transcript_requested.connect(self._on_view_transcript_requested)
         view.bind_history(self.context)
+        view.cobrowse_invite_requested.connect(self._on_view_cobrowse_invite_requested)
         self.views[conv.id] = view
         # Cache first: the tab shows what we have now, the backend refresh follows.
         view.show_transcript(self.inbox.transcript(conv.id))
@@ -374,10 +383,14 @@ class MainWindow(QMainWindow):
             view.focus_reply()
         self.conversation_shown.emit(conv.id)
         self._tasks.start(self.context.refresh(conv.customer.id), "refresh-customer")
+        if self.cobrowse is not None:
+            self._tasks.start(self.cobrowse.refresh(conv.id), "refresh-cobrowse")
 
     def _on_inbox_conversation_closed(self, conversation_id: str) -> None:
         if self.relevance is not None:
             self.relevance.forget(conversation_id)
+        if self.cobrowse is not None:
+            self.cobrowse.forget(conversation_id)
         view = self.views.pop(conversation_id, None)
         if view is None:
             return
@@ -467,6 +480,34 @@ class MainWindow(QMainWindow):
         view = self.views.get(conversation_id)
         if view is not None:
             view.show_ranking(ranking)  # type: ignore[arg-type]
+
+    # --- cobrowse ---------------------------------------------------------------------------------
+
+    def _on_view_cobrowse_invite_requested(self, conversation_id: str) -> None:
+        if self.cobrowse is not None:
+            self._tasks.start(self._invite_to_cobrowse(conversation_id), "cobrowse-invite")
+
+    async def _invite_to_cobrowse(self, conversation_id: str) -> None:
+        assert self.cobrowse is not None
+        try:
+            await self.cobrowse.invite(conversation_id)
+        except CobrowseServiceError as exc:
+            self.statusBar().showMessage(self.tr("Could not invite to cobrowse: {0}").format(exc), 10_000)
+            status = self.cobrowse.status(conversation_id)
+            view = self.views.get(conversation_id)
+            if status is not None and view is not None:
+                view.set_cobrowse_status(status)
+
+    def _on_cobrowse_status_changed(self, conversation_id: str, status: CobrowseStatus) -> None:
+        view = self.views.get(conversation_id)
+        if view is None or self.cobrowse is None:
+            return
+        view.set_cobrowse_status(status)
+        session = status.session
+        if session is not None and not session.terminal and view.cobrowse_view is None:
+            view.show_cobrowse(CobrowseView(self.cobrowse, conversation_id))
+        elif (session is None or session.terminal) and view.cobrowse_view is not None:
+            view.show_cobrowse(None)
 
     def _on_view_card_accepted(self, conversation_id: str, card: Card) -> None:
         view = self.views.get(conversation_id)

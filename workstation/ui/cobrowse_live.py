@@ -1,0 +1,185 @@
+"""The live cobrowse view: the customer's page replayed by rrweb inside QtWebEngine.
+
+Importing this module loads QtWebEngine, so only `cobrowse_view.load_live_view` imports it, when a
+session starts. Without QtWebEngine, or when its page does not come up, the caller falls back to
+the text view.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib import resources
+from typing import Any
+
+from PySide6.QtCore import QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+log = logging.getLogger(__name__)
+
+RRWEB = ("node_modules", "rrweb", "dist")
+#: How long the replay page may take to come up before the view falls back to text.
+START_TIMEOUT_MS = 20_000
+
+
+class LiveViewUnavailable(Exception):
+    """The live view cannot start; the message says why, for the agent."""
+
+
+def _web(*parts: str) -> Any:
+    node = resources.files("workstation.web")
+    for part in parts:
+        node = node.joinpath(part)
+    return node
+
+
+def replay_html() -> str:
+    """The replay page with rrweb, QWebChannel's client and our script inlined (no file or network access)."""
+    rrweb_js, rrweb_css = _web(*RRWEB, "rrweb.umd.min.cjs"), _web(*RRWEB, "style.min.css")
+    if not rrweb_js.is_file():
+        raise LiveViewUnavailable(
+            "The rrweb web assets are not installed (run `npm ci --prefix workstation/web`)."
+        )
+    channel = QFile(":/qtwebchannel/qwebchannel.js")
+    if not channel.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise LiveViewUnavailable("QtWebChannel's script is missing from this Qt installation.")
+    channel_js = bytes(channel.readAll().data()).decode()
+    channel.close()
+    page = _web("agent", "replay.html").read_text(encoding="utf-8")
+    # Inserted last, so that no asset can inject a placeholder for another.
+    return (
+        page.replace("/*RRWEB_CSS*/", rrweb_css.read_text(encoding="utf-8") if rrweb_css.is_file() else "")
+        .replace("/*QWEBCHANNEL_JS*/", channel_js.replace("</script", "<\\/script"))
+        .replace("/*REPLAY_JS*/", _web("agent", "replay.js").read_text(encoding="utf-8"))
+        .replace("/*RRWEB_JS*/", rrweb_js.read_text(encoding="utf-8").replace("</script", "<\\/script"))
+    )
+
+
+class _Bridge(QObject):
+    """What the replay page may call: nothing but these slots."""
+
+    became_ready = Signal()
+    pointed = Signal(float, float)
+    picked = Signal(int, str)
+
+    @Slot()
+    def ready(self) -> None:
+        self.became_ready.emit()
+
+    @Slot(float, float)
+    def pointer(self, x: float, y: float) -> None:
+        self.pointed.emit(x, y)
+
+    @Slot(int, str)
+    def pick(self, node: int, label: str) -> None:
+        self.picked.emit(node, label)
+
+
+class _Page(QWebEnginePage):
+    """Keeps the replay page's console out of Qt's warnings (a replayed page may log anything)."""
+
+    def javaScriptConsoleMessage(self, level: Any, message: str, line: int, source: str) -> None:
+        log.debug("replay page: %s (%s:%d)", message[:300], source[-60:], line)
+
+
+class LiveReplay(QWidget):
+    """The customer's page, replayed live and scaled to fit.
+
+    Signals: `ready()` once the page runs, `failed(reason)` when it cannot (the caller falls back),
+    `pointed(x, y)` and `picked(node_id, label)` from the agent's pointer and highlight tools.
+    """
+
+    ready = Signal()
+    failed = Signal(str)
+    pointed = Signal(float, float)
+    picked = Signal(int, str)
+
+    def __init__(
+        self, html: str, base_url: str, parent: QWidget | None = None, *, start_timeout_ms: int | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.is_ready = False
+        self._queue: list[list[dict[str, Any]]] = []
+        self._failed = False
+        self.view = QWebEngineView(self)
+        self.view.setObjectName("cobrowseLive")
+        # An off-the-record profile: the replay keeps nothing on disk (no cache, no cookies).
+        self._profile = QWebEngineProfile(self)
+        self.page = _Page(self._profile, self.view)
+        settings = self.page.settings()
+        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)
+        self.view.setPage(self.page)
+        self.bridge = _Bridge(self)
+        self.channel = QWebChannel(self)
+        self.channel.registerObject("bridge", self.bridge)
+        self.page.setWebChannel(self.channel)
+        self.bridge.became_ready.connect(self._on_bridge_became_ready)
+        self.bridge.pointed.connect(self.pointed)
+        self.bridge.picked.connect(self.picked)
+        self.page.loadFinished.connect(self._on_page_load_finished)
+        self.page.renderProcessTerminated.connect(self._on_page_render_process_terminated)
+        self._timeout = QTimer(self)
+        self._timeout.setSingleShot(True)
+        self._timeout.timeout.connect(lambda: self._fail("The live view did not start in time."))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self._timeout.start(start_timeout_ms or START_TIMEOUT_MS)
+        self.page.setHtml(html, QUrl(base_url.rstrip("/") + "/"))
+
+    # --- feeding the page ----------------------------------------------------------------------
+
+    def add_events(self, events: list[dict[str, Any]]) -> None:
+        if not self.is_ready:
+            self._queue.append(events)
+            return
+        self.page.runJavaScript(f"cobrowse.add({json.dumps(events, separators=(',', ':'))})")
+
+    def reset(self) -> None:
+        self._queue.clear()
+        if self.is_ready:
+            self.page.runJavaScript("cobrowse.reset()")
+
+    def set_mode(self, mode: str) -> None:
+        if self.is_ready and mode in ("none", "pointer", "highlight"):
+            self.page.runJavaScript(f"cobrowse.setMode({json.dumps(mode)})")
+
+    def clear_marks(self) -> None:
+        if self.is_ready:
+            self.page.runJavaScript("cobrowse.clearMarks()")
+
+    def evaluate(self, script: str, callback: Any) -> None:
+        """Run `script` in the replay page and pass its result to `callback` (tests, benchmarks)."""
+        self.page.runJavaScript(script, 0, callback)
+
+    # --- health ------------------------------------------------------------------------------------
+
+    def _on_bridge_became_ready(self) -> None:
+        if self._failed or self.is_ready:
+            return
+        self.is_ready = True
+        self._timeout.stop()
+        queued, self._queue = self._queue, []
+        for events in queued:
+            self.add_events(events)
+        self.ready.emit()
+
+    def _on_page_load_finished(self, ok: bool) -> None:
+        if not ok:
+            self._fail("The live view's page did not load.")
+
+    def _on_page_render_process_terminated(self, status: Any, code: int) -> None:
+        self._fail(f"The live view's renderer stopped ({getattr(status, 'name', status)}, code {code}).")
+
+    def _fail(self, reason: str) -> None:
+        if self._failed:
+            return
+        self._failed = True
+        self.is_ready = False
+        self._timeout.stop()
+        log.warning("cobrowse live view failed: %s", reason)
+        self.failed.emit(reason)
