@@ -19,6 +19,8 @@
     // What the customer's page blocked (card details, passwords, their chat window) stays hidden.
     ".rr-block { background: repeating-linear-gradient(45deg, #eceff3 0 8px, #f7f8fa 8px 16px) !important;" +
       " outline: 1px dashed #9aa5b8; }",
+    ".rr-block::after { content: 'Hidden on the customer\\'s device'; display: block; padding: 8px;" +
+      " font: 12px system-ui, sans-serif; color: #5b6472; }",
     ".cobrowse-ui, .cobrowse-layer { display: none !important; }",
   ];
 
