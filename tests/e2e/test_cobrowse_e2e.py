@@ -230,6 +230,8 @@ def test_chat_to_cobrowse_hand_off_with_a_real_browser(
     assert _leaks([replay, cobrowse.text_view.toPlainText()]) == []
     customer.do(lambda p: p.click("#pay-button"))
     desk.wait_until(lambda: customer.do(lambda p: "no payment was taken" in p.inner_text("#checkout-result")))
+    # a change made by the page's own script reaches the agent's live view as a mutation
+    _replay(desk, cobrowse, "no payment was taken")
 
     # --- end --------------------------------------------------------------------------------------
     QTest.mouseClick(cobrowse.end_button, Qt.MouseButton.LeftButton)

@@ -130,8 +130,36 @@ def test_live_view_shows_the_page_and_the_tools_reach_the_customer(desk: Desk, b
             return bool(contents) and "Returns and refunds" in contents[-1]
 
         desk.wait_until(probe, timeout=20)
+        # changes after the snapshot show too (rrweb mutations applied to the live DOM, not only snapshots)
+        mutation = {
+            "type": 3,
+            "timestamp": time.time() * 1000,
+            "data": {
+                "source": 0,
+                "texts": [{"id": 6, "value": "Returns, refunds and exchanges"}],
+                "attributes": [],
+                "removes": [],
+                "adds": [],
+            },
+        }
+        page.send(
+            json.dumps(
+                {
+                    "kind": "events",
+                    "session_id": cobrowse.service.status(_conv_id).session.id,
+                    "events": [mutation],
+                }
+            )
+        )
+        changed: list[str] = []
+
+        def changed_probe() -> bool:
+            cobrowse.live.evaluate("cobrowse.contents()", lambda r: changed.append(str(r)))
+            return bool(changed) and "Returns, refunds and exchanges" in changed[-1]
+
+        desk.wait_until(changed_probe, timeout=20)
         # the text state is kept up to date too (the fallback, and the "Text view" toggle)
-        desk.wait_until(lambda: "Returns and refunds" in cobrowse.text_view.toPlainText())
+        desk.wait_until(lambda: "Returns, refunds and exchanges" in cobrowse.text_view.toPlainText())
         assert "E-mail [email]: (masked)" in cobrowse.text_view.toPlainText()
 
         # highlight: the agent picks the button in the replay; the customer's page gets its node id

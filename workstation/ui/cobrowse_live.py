@@ -106,9 +106,12 @@ class LiveReplay(QWidget):
         self._failed = False
         self.view = QWebEngineView(self)
         self.view.setObjectName("cobrowseLive")
-        # An off-the-record profile: the replay keeps nothing on disk (no cache, no cookies).
-        self._profile = QWebEngineProfile(self)
-        self.page = _Page(self._profile, self.view)
+        # Qt's default profile is off the record (memory cache, no cookies on disk); it outlives
+        # every page, so no page is ever left without its profile at exit.
+        profile = QWebEngineProfile.defaultProfile()
+        if not profile.isOffTheRecord():
+            log.warning("QtWebEngine's default profile keeps data on disk; the replay may be cached")
+        self.page = _Page(profile, self.view)
         settings = self.page.settings()
         settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
         settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)

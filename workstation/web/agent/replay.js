@@ -39,8 +39,9 @@
       size = { width: d.width, height: d.height };
       fit();
     });
-    // Every event is applied as it arrives, whatever the customer's clock says.
-    replayer.startLive(Number.MAX_SAFE_INTEGER);
+    // Live from now on. Events are re-stamped on arrival (below), so the customer's clock does not
+    // matter; events stamped before the baseline would only reach rrweb's virtual DOM.
+    replayer.startLive(Date.now());
     added = 0;
   }
 
@@ -122,13 +123,17 @@
         if (e.type === 2) {
           if (added > RECREATE_AFTER || !replayer) {
             make();
-            if (lastMeta && lastMeta !== e) replayer.addEvent(lastMeta);
+            if (lastMeta && lastMeta !== e) {
+              lastMeta.timestamp = Date.now();
+              replayer.addEvent(lastMeta);
+            }
           }
           waiting.hidden = true;
           marked = null;
           drawMarks();
         }
         if (!replayer) make();
+        e.timestamp = Date.now();
         replayer.addEvent(e);
         added += 1;
       }
