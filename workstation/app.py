@@ -343,7 +343,7 @@ async def run_desktop(
                 ),
             )
             password = os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo")
-            log.info("embedded backend on %s; the customers' demo shop is at %s/shop/", server.url, server.url)
+            log.info("embedded backend on %s; the customers' demo shop: %s/shop/", server.url, server.url)
 
             async def demo_login(session: SessionService) -> Any:
                 # The embedded backend's demo account signs in fresh on every start: nothing to store.
