@@ -460,3 +460,19 @@ def test_the_relay_buffer_is_bounded_and_restarts_at_a_fresh_snapshot(backend: B
 
     frames = backend.server.call(run)
     assert sum(json.loads(f)["kind"] == "snapshot" for f in frames) == 1
+
+
+def test_the_shop_says_clearly_when_the_rrweb_assets_are_missing(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = backend.http.get("/shop/")
+    assert page.status_code == 200 and "/shop/static/vendor/rrweb.js" in page.text
+    assert "Cobrowse is not available" not in page.text
+    monkeypatch.setattr("workstation.server.shop.RRWEB_DIST", ("node_modules", "missing", "rrweb.js"))
+    page = backend.http.get("/shop/")
+    assert page.status_code == 200  # the shop and its chat still work
+    assert "Cobrowse is not available: the rrweb web assets are not installed" in page.text
+    assert "npm ci --prefix workstation/web" in page.text and "vendor/rrweb.js" not in page.text
+    script = backend.http.get("/shop/static/vendor/rrweb.js")
+    assert script.status_code == 503 and "npm ci" in script.text
+    assert backend.http.get("/shop/static/../../server/db.py").status_code == 404
