@@ -20,9 +20,9 @@ from workstation.domain.models import HelloFrame, Presence, RelevanceFeedback, R
 from workstation.domain.timeline import TimelineFilter
 from workstation.domain.workflow import AgentRouting
 from workstation.server.backend import Backend, BackendError, Principal, error_body
+from workstation.server.cobrowse import cobrowse_router
 from workstation.server.monitor_api import monitor_routes
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
-from workstation.server.cobrowse import cobrowse_router
 from workstation.server.shop import shop_router
 
 MAX_INGEST_BYTES = 16_000_000
