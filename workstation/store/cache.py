@@ -2,7 +2,9 @@
 
 Push events are applied together with the sequence number they advance, in one transaction, so
 a crash between the two can neither lose nor double-apply an event. Agent writes are committed to
-the outbox (with their idempotency key) before anything is sent.
+the outbox (with their idempotency key) before anything is sent. The schema is migrated by Alembic
+(workstation/store/migrations) when the file is opened; the size is kept under a limit by evicting
+the histories of customers the agent has not opened for longest (never unsent writes).
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from sqlalchemy import (
     event,
     func,
     select,
-    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -45,7 +46,18 @@ from workstation.domain.models import (
 )
 from workstation.domain.timeline import TimelineEntry, TimelineFilter
 
-SCHEMA_VERSION = 2
+#: Written to the kv table for versions of the application from before Alembic, which refuse a
+#: cache whose number is above theirs (1 or 2). It is the head revision's number.
+SCHEMA_VERSION = 3
+
+#: SQLite's `synchronous` setting. FULL syncs the WAL at every commit, so a write the agent was
+#: told is saved survives a power cut or an OS crash too, not only a crash of the application
+#: (NORMAL). Measured cost in the README (Offline benchmarks).
+DEFAULT_SYNCHRONOUS = "FULL"
+
+#: Outbox states: waiting to be sent, delivered, refused for good (with the reason), or refused
+#: because the record changed meanwhile (kept with the backend's version until the agent decides).
+PENDING, DONE, FAILED, CONFLICT = "pending", "done", "failed", "conflict"
 #: Key prefix (key/value table) of how far back a customer's history is cached; see prune_to.
 HISTORY_CURSOR_PREFIX = "timeline.older:"
 
@@ -65,6 +77,8 @@ class CustomerRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     data: Mapped[dict[str, Any]]
     fetched_at: Mapped[datetime]
+    #: When a conversation with this customer was last opened here (eviction keeps recent ones).
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class TimelineEventRow(Base):
@@ -116,6 +130,23 @@ class MessageRow(Base):
     __table_args__ = (Index("ix_messages_conversation_at", "conversation_id", "at"),)
 
 
+class NoteRow(Base):
+    """A note on a customer: the backend's copy, or a new one not yet delivered (`local:<key>`)."""
+
+    __tablename__ = "notes"
+    id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    client_key: Mapped[str | None] = mapped_column(String(128), default=None)
+    delivery: Mapped[str] = mapped_column(String(16), default="sent")
+    updated_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]]
+
+    __table_args__ = (
+        Index("ix_notes_customer", "customer_id"),
+        Index("ix_notes_client_key", "client_key"),
+    )
+
+
 class OutboxRow(Base):
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -127,6 +158,7 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime]
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,53 +171,47 @@ class OutboxItem:
     attempts: int
 
 
-def open_engine(path: Path | str) -> Engine:
-    """An engine on the cache file with WAL journaling; creates the schema when new."""
-    url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{path}"
+def open_engine(path: Path | str, *, synchronous: str = DEFAULT_SYNCHRONOUS) -> Engine:
+    """An engine on the cache file (WAL journaling), its schema migrated to this version's head."""
+    from workstation.store import migrate
+
+    memory = str(path) == ":memory:"
+    if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+    if not memory:
+        migrate.restore_interrupted(Path(path))
+    url = "sqlite://" if memory else f"sqlite:///{path}"
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives any process crash; only a power cut may lose the last commits.
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.close()
 
-    Base.metadata.create_all(engine)
-    with Session(engine) as db:
-        stored = db.get(KeyValue, "schema_version")
-        if stored is None:
-            db.add(KeyValue(key="schema_version", value=str(SCHEMA_VERSION)))
+    try:
+        with Session(engine) as db:
+            stored = db.get(KeyValue, "schema_version") if _has_kv(engine) else None
+            if stored is not None and int(stored.value) > SCHEMA_VERSION:
+                raise migrate.NewerCacheError(
+                    f"The cache {path} was written by a newer version (schema {stored.value}); "
+                    "update the application or use another --basedir."
+                )
+        migrate.upgrade(engine, None if memory else Path(path))
+        with Session(engine) as db:
+            db.merge(KeyValue(key="schema_version", value=str(SCHEMA_VERSION)))
             db.commit()
-        elif int(stored.value) > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"The cache {path} was written by a newer version (schema {stored.value}); "
-                "update the application or use another --basedir."
-            )
-        elif int(stored.value) < SCHEMA_VERSION:
-            _upgrade(db, int(stored.value))
-            stored.value = str(SCHEMA_VERSION)
-            db.commit()
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 
-def _upgrade(db: Session, version: int) -> None:
-    """Bring an older cache up to this schema in place; nothing the agent wrote is touched."""
-    if version < 2:
-        # The timeline's columns: added, then filled from each cached event's JSON.
-        for column in (
-            "channel VARCHAR(32) NOT NULL DEFAULT ''",
-            "kind VARCHAR(48) NOT NULL DEFAULT ''",
-            "summary TEXT NOT NULL DEFAULT ''",
-            "phase VARCHAR(16) NOT NULL DEFAULT 'interest'",
-            "story VARCHAR(80)",
-        ):
-            db.execute(text(f"ALTER TABLE timeline_events ADD COLUMN {column}"))
-        for row in db.scalars(select(TimelineEventRow)):
-            _fill_entry_columns(row, TimelineEvent.model_validate(row.data))
-        for index in TimelineEventRow.__table__.indexes:
-            index.create(db.connection(), checkfirst=True)
+def _has_kv(engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
+    return "kv" in inspect(engine).get_table_names()
 
 
 def _entry(row: Any) -> TimelineEntry:
