@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from workstation.services.diagnostics import DiagnosticsService
     from workstation.services.inbox import InboxService
     from workstation.services.queue_monitor import QueueMonitorService
+    from workstation.services.records import RecordsService
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
@@ -108,6 +109,8 @@ class Workstation:
     monitor: QueueMonitorService | None = None
     #: Reconnect pacing for push streams (tests shorten it).
     backoff: Backoff | None = None
+    #: Contact details and notes the agent edits (through the outbox, conflicts decided by the agent).
+    records: RecordsService | None = None
 
     async def close(self) -> None:
         if self.monitor is not None:
@@ -175,6 +178,7 @@ async def connect(
     from workstation.domain.relevance import RelevanceEngine
     from workstation.services.customer_context import CustomerContextService
     from workstation.services.inbox import InboxService
+    from workstation.services.records import RecordsService
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
@@ -203,8 +207,20 @@ async def connect(
     inbox = InboxService(api, store, sync, session)
     context = CustomerContextService(api, store, sync)
     relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
+    records = RecordsService(api, store, sync, session)
     return Workstation(
-        paths, http, api, session, store, sync, inbox, context, relevance, server, backoff=backoff
+        paths,
+        http,
+        api,
+        session,
+        store,
+        sync,
+        inbox,
+        context,
+        relevance,
+        server,
+        backoff=backoff,
+        records=records,
     )
 
 
@@ -217,6 +233,7 @@ def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> 
         workstation.sync,
         notifier,
         workstation.relevance,
+        workstation.records,
     )
     workstation.sync.start()
     workstation.relevance.start()

@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -39,6 +40,7 @@ from workstation.domain.models import (
     Conversation,
     ConversationState,
     Customer,
+    CustomerNote,
     Message,
     TimelineEvent,
     TranscriptEntry,
@@ -171,6 +173,29 @@ class OutboxItem:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """An outbox item with its state: what the agent did, and what became of it."""
+
+    item: OutboxItem
+    state: str
+    error: str | None
+    detail: dict[str, Any] | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NoteEntry:
+    """A note as the agent sees it: the backend's copy, or a new one still pending."""
+
+    note: CustomerNote
+    delivery: str
+
+
+#: Kinds of write that are about a customer (their `target` is the customer id).
+CUSTOMER_KINDS = ("customer_update", "note_create", "note_update")
+
+
 def open_engine(path: Path | str, *, synchronous: str = DEFAULT_SYNCHRONOUS) -> Engine:
     """An engine on the cache file (WAL journaling), its schema migrated to this version's head."""
     from workstation.store import migrate
@@ -261,12 +286,15 @@ class CacheStore:
         events: Iterable[TimelineEvent] = (),
         conversations: Iterable[Conversation] = (),
         messages: Iterable[Message] = (),
+        notes: Iterable[CustomerNote] = (),
     ) -> None:
         """Upsert records and advance the stream position, all in one transaction."""
         now = utcnow()
         with self._sessions.begin() as db:
             for customer in customers:
-                db.merge(CustomerRow(id=customer.id, data=customer.model_dump(mode="json"), fetched_at=now))
+                self._put_customer(db, customer, now)
+            for note in notes:
+                self._put_note(db, note)
             for ev in events:
                 row = TimelineEventRow(
                     id=ev.id, customer_id=ev.customer_id, at=ev.at, data=ev.model_dump(mode="json")
@@ -286,6 +314,34 @@ class CacheStore:
                 db.merge(KeyValue(key="log_id", value=json.dumps(log_id)))
             if seq is not None:
                 db.merge(KeyValue(key="seq", value=json.dumps(seq)))
+
+    @staticmethod
+    def _put_customer(db: Session, customer: Customer, now: datetime) -> None:
+        row = db.get(CustomerRow, customer.id)
+        data = customer.model_dump(mode="json")
+        if row is None:
+            db.add(CustomerRow(id=customer.id, data=data, fetched_at=now))
+        elif int(row.data.get("version", 0)) <= customer.version:
+            # An older copy (a slow refresh answered after a newer push) never replaces a newer one.
+            row.data, row.fetched_at = data, now
+
+    @staticmethod
+    def _put_note(db: Session, note: CustomerNote) -> None:
+        if note.client_key:
+            db.execute(delete(NoteRow).where(NoteRow.id == _local_id(note.client_key)))
+        row = db.get(NoteRow, note.id)
+        if row is not None and int(row.data.get("version", 0)) > note.version:
+            return
+        db.merge(
+            NoteRow(
+                id=note.id,
+                customer_id=note.customer_id,
+                client_key=note.client_key,
+                delivery="sent",
+                updated_at=note.updated_at,
+                data=note.model_dump(mode="json"),
+            )
+        )
 
     @staticmethod
     def _put_message(db: Session, message: Message) -> None:
@@ -310,6 +366,40 @@ class CacheStore:
         with self._sessions() as db:
             row = db.get(CustomerRow, customer_id)
             return Customer.model_validate(row.data) if row else None
+
+    def customer_fetched_at(self, customer_id: str) -> datetime | None:
+        """When the customer's record last came from the backend (None: never, on this desktop)."""
+        with self._sessions() as db:
+            row = db.get(CustomerRow, customer_id)
+            return _utc(row.fetched_at) if row else None
+
+    def mark_used(self, customer_id: str) -> None:
+        """The agent opened a conversation with this customer (eviction keeps recent ones longest)."""
+        with self._sessions.begin() as db:
+            db.execute(update(CustomerRow).where(CustomerRow.id == customer_id).values(used_at=utcnow()))
+
+    def notes(self, customer_id: str) -> list[NoteEntry]:
+        """The customer's notes, newest first, including new ones not yet delivered."""
+        with self._sessions() as db:
+            rows = db.scalars(
+                select(NoteRow)
+                .where(NoteRow.customer_id == customer_id)
+                .order_by(NoteRow.updated_at.desc(), NoteRow.id.desc())
+            )
+            return [NoteEntry(CustomerNote.model_validate(r.data), r.delivery) for r in rows]
+
+    def note_by_key(self, client_key: str) -> CustomerNote | None:
+        """The backend's copy of the note created with this key, once it was delivered."""
+        with self._sessions() as db:
+            row = db.scalar(
+                select(NoteRow).where(NoteRow.client_key == client_key, NoteRow.delivery == "sent")
+            )
+            return CustomerNote.model_validate(row.data) if row else None
+
+    def note(self, note_id: str) -> CustomerNote | None:
+        with self._sessions() as db:
+            row = db.get(NoteRow, note_id)
+            return CustomerNote.model_validate(row.data) if row else None
 
     def timeline(self, customer_id: str, *, limit: int = 500) -> list[TimelineEvent]:
         """The customer's cached history, newest first."""
@@ -434,11 +524,32 @@ class CacheStore:
     # --- the outbox ------------------------------------------------------------------------------
 
     def enqueue(
-        self, kind: str, payload: dict[str, Any], *, target: str = "", local_message: Message | None = None
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        target: str = "",
+        local_message: Message | None = None,
+        local_note: CustomerNote | None = None,
+        key: str | None = None,
     ) -> str:
-        """Commit an agent write (and its pending transcript line) before anything is sent."""
-        key = local_message.client_key if local_message and local_message.client_key else new_key()
+        """Commit an agent write (and its pending transcript line or note) before anything is sent."""
+        if key is None:
+            key = local_message.client_key if local_message and local_message.client_key else new_key()
+        if local_note is not None and local_note.client_key:
+            key = local_note.client_key
         with self._sessions.begin() as db:
+            if local_note is not None:
+                db.add(
+                    NoteRow(
+                        id=_local_id(key),
+                        customer_id=local_note.customer_id,
+                        client_key=key,
+                        delivery="pending",
+                        updated_at=local_note.updated_at,
+                        data=local_note.model_dump(mode="json"),
+                    )
+                )
             db.add(
                 OutboxRow(
                     key=key, kind=kind, target=target, payload=payload, state="pending", created_at=utcnow()
@@ -467,7 +578,66 @@ class CacheStore:
 
     def count_pending(self) -> int:
         with self._sessions() as db:
-            return len(list(db.scalars(select(OutboxRow.id).where(OutboxRow.state == "pending"))))
+            return int(db.scalar(select(func.count()).where(OutboxRow.state == PENDING)) or 0)
+
+    def outbox_records(
+        self, *, kinds: Sequence[str] = (), states: Sequence[str] = (), target: str | None = None
+    ) -> list[OutboxRecord]:
+        """Outbox items (oldest first), filtered by kind, state and target."""
+        query = select(OutboxRow).order_by(OutboxRow.id)
+        if kinds:
+            query = query.where(OutboxRow.kind.in_(kinds))
+        if states:
+            query = query.where(OutboxRow.state.in_(states))
+        if target is not None:
+            query = query.where(OutboxRow.target == target)
+        with self._sessions() as db:
+            return [
+                OutboxRecord(
+                    OutboxItem(r.id, r.key, r.kind, r.target, r.payload, r.attempts),
+                    r.state,
+                    r.error,
+                    r.detail,
+                    _utc(r.created_at),
+                )
+                for r in db.scalars(query)
+            ]
+
+    def outbox_record(self, item_id: int) -> OutboxRecord | None:
+        with self._sessions() as db:
+            r = db.get(OutboxRow, item_id)
+            if r is None:
+                return None
+            item = OutboxItem(r.id, r.key, r.kind, r.target, r.payload, r.attempts)
+            return OutboxRecord(item, r.state, r.error, r.detail, _utc(r.created_at))
+
+    def conflict(self, item_id: int, reason: str, detail: dict[str, Any]) -> None:
+        """The record changed meanwhile: keep the write with the backend's version for the agent."""
+        with self._sessions.begin() as db:
+            row = db.get(OutboxRow, item_id)
+            if row is not None:
+                row.state, row.error, row.detail = CONFLICT, reason, detail
+
+    def settle(
+        self, item_id: int, outcome: str, *, then: tuple[str, dict[str, Any], str] | None = None
+    ) -> str:
+        """The agent decided a conflict: close the item with the outcome and, in the same
+        transaction, queue what they chose (kind, payload, target); returns the new key or ''."""
+        with self._sessions.begin() as db:
+            row = db.get(OutboxRow, item_id)
+            if row is None or row.state != CONFLICT:
+                raise LookupError(f"outbox item {item_id} is not an open conflict")
+            row.state, row.error = DONE, outcome
+            if then is None:
+                return ""
+            kind, payload, target = then
+            key = new_key()
+            db.add(
+                OutboxRow(
+                    key=key, kind=kind, target=target, payload=payload, state=PENDING, created_at=utcnow()
+                )
+            )
+            return key
 
     def note_attempt(self, item_id: int) -> None:
         with self._sessions.begin() as db:
@@ -476,13 +646,24 @@ class CacheStore:
                 row.attempts += 1
 
     def complete(
-        self, item_id: int, *, messages: Sequence[Message] = (), conversations: Sequence[Conversation] = ()
+        self,
+        item_id: int,
+        *,
+        messages: Sequence[Message] = (),
+        conversations: Sequence[Conversation] = (),
+        customers: Sequence[Customer] = (),
+        notes: Sequence[CustomerNote] = (),
     ) -> None:
         """The backend took the write: mark it done and store what it answered, atomically."""
         with self._sessions.begin() as db:
             row = db.get(OutboxRow, item_id)
             if row is not None:
-                row.state = "done"
+                row.state = DONE
+            now = utcnow()
+            for customer in customers:
+                self._put_customer(db, customer, now)
+            for note in notes:
+                self._put_note(db, note)
             for message in messages:
                 self._put_message(db, message)
             for conv in conversations:
@@ -497,12 +678,13 @@ class CacheStore:
             row = db.get(OutboxRow, item_id)
             if row is None:
                 return None
-            row.state, row.error = "failed", reason
+            row.state, row.error = FAILED, reason
             db.execute(
                 MessageRow.__table__.update()
                 .where(MessageRow.id == _local_id(row.key))
                 .values(delivery="failed", error=reason)
             )
+            db.execute(update(NoteRow).where(NoteRow.id == _local_id(row.key)).values(delivery="failed"))
             return OutboxItem(row.id, row.key, row.kind, row.target, row.payload, row.attempts)
 
     def outbox_payloads(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
@@ -589,6 +771,11 @@ class CacheStore:
                 db.execute(delete(ConversationRow).where(ConversationRow.id.in_(closed)))
                 removed += len(closed) + int(getattr(result, "rowcount", 0) or 0)
         return removed
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=utcnow().tzinfo)
 
 
 def new_key() -> str:
