@@ -9,6 +9,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer
@@ -152,6 +153,16 @@ class StallMeter(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """The test itself blocks the GUI thread (a blocking HTTP call, stopping a server): not counted."""
+        self._timer.stop()
+        try:
+            yield
+        finally:
+            self._last = self._clock.nsecsElapsed()
+            self._timer.start()
 
     def _beat(self) -> None:
         now = self._clock.nsecsElapsed()
