@@ -239,6 +239,7 @@ def bench_drain(quick: bool) -> None:
         )
         try:
             url = f"http://127.0.0.1:{port}"
+            # (terminated in `finally`, also when the benchmark fails half way)
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 try:
@@ -292,6 +293,10 @@ def bench_durability(quick: bool) -> None:
 
 
 def main() -> int:
+    from PySide6.QtCore import QCoreApplication
+
+    # The services are QObjects; as in the app, a Qt application object exists while they run.
+    app = QCoreApplication.instance() or QCoreApplication([])  # noqa: F841
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -81,11 +81,9 @@ APP = Starlette(
 def hostile() -> Iterator[str]:
     sock = bind_socket("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(APP, log_level="warning", lifespan="off"))
+    server_loop = asyncio.DefaultEventLoopPolicy().new_event_loop()
     thread = threading.Thread(
-        target=lambda: (
-            asyncio.DefaultEventLoopPolicy().new_event_loop().run_until_complete(server.serve([sock]))
-        ),
-        daemon=True,
+        target=lambda: server_loop.run_until_complete(server.serve([sock])), daemon=True
     )
     thread.start()
     while not server.started:
@@ -93,6 +91,7 @@ def hostile() -> Iterator[str]:
     yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     server.should_exit = True
     thread.join(10)
+    server_loop.close()
     sock.close()
 
 

@@ -14,7 +14,10 @@ from sqlalchemy import create_engine
 from workstation.store import migrate
 from workstation.store.cache import SCHEMA_VERSION, Base, CacheStore, open_engine
 
-LEGACY = Path(__file__).with_name("data") / "cache-schema1.sqlite3"
+DATA = Path(__file__).with_name("data")
+LEGACY = DATA / "cache-schema1.sqlite3"
+#: Caches written by earlier releases, each with the schema_version it had (before Alembic).
+RELEASES = [(DATA / "cache-schema1.sqlite3", "1"), (DATA / "cache-schema2.sqlite3", "2")]
 
 
 def test_migrating_an_empty_file_gives_exactly_the_models_schema(tmp_path: Path) -> None:
@@ -31,15 +34,23 @@ def test_head_number_is_the_schema_version_old_builds_compare_with() -> None:
     assert int(migrate.head()) == SCHEMA_VERSION
 
 
-def test_cache_made_before_migrations_is_upgraded_with_all_its_data(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("made", "version"), RELEASES, ids=["schema1", "schema2"])
+def test_cache_made_before_migrations_is_upgraded_with_all_its_data(
+    tmp_path: Path, made: Path, version: str
+) -> None:
     path = tmp_path / "cache.sqlite3"
-    shutil.copy(LEGACY, path)
+    shutil.copy(made, path)
     store = CacheStore(open_engine(path))
     # what the agent saw and did before the update is all still there
     assert store.stream_position() == ("log-legacy", 42)
     customer = store.customer("c-1")
     assert customer is not None and customer.email == "jana@example.org"
     assert [e.id for e in store.timeline("c-1")] == ["e0", "e1", "e2", "e3", "e4"]
+    # the history's columns are filled from each event (in SQL paging), whichever release made it
+    assert [(e.id, e.kind, e.summary) for e in store.timeline_page("c-1", limit=2)] == [
+        ("e0", "page_view", "Seite 0"),
+        ("e1", "page_view", "Seite 1"),
+    ]
     entries = store.transcript("cv-1")
     assert [(e.message.text, e.delivery) for e in entries] == [
         ("Wo ist mein Paket?", "sent"),
@@ -90,10 +101,13 @@ def test_a_cache_from_a_newer_build_is_refused_and_left_as_it_is(tmp_path: Path)
     assert path.read_bytes() == before
 
 
-def test_legacy_file_is_really_the_old_schema() -> None:
-    # The fixture must stay what the previous release wrote: no alembic_version, schema_version 1.
-    engine = create_engine(f"sqlite:///{LEGACY}")
+@pytest.mark.parametrize(("made", "version"), RELEASES, ids=["schema1", "schema2"])
+def test_legacy_files_are_really_what_those_releases_wrote(made: Path, version: str) -> None:
+    # The fixtures must stay what earlier releases wrote: no alembic_version, their schema_version.
+    engine = create_engine(f"sqlite:///{made}")
     with engine.connect() as connection:
         assert migrate.current(connection) is None
-        assert connection.exec_driver_sql("SELECT value FROM kv WHERE key='schema_version'").scalar() == "1"
+        assert (
+            connection.exec_driver_sql("SELECT value FROM kv WHERE key='schema_version'").scalar() == version
+        )
     engine.dispose()

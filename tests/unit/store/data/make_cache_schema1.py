@@ -16,7 +16,7 @@ from workstation.domain.models import (
     TimelineEvent,
 )
 
-assert cache.SCHEMA_VERSION == 1, cache.__file__
+assert cache.SCHEMA_VERSION in (1, 2), cache.__file__
 T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 store = cache.CacheStore(cache.open_engine(sys.argv[1]))
 jana = Customer(id="c-1", name="Jana Kowalski", language="de", value_tier="gold", email="jana@example.org")
