@@ -71,7 +71,7 @@ def test_offline_marks_data_stale_and_keeps_everything_usable(
     assert view.customer_header.freshness_label.property("stale") is True
     # what was cached stays on screen and usable
     assert "Gold" in view.customer_header.facts_label.text()
-    assert view.timeline_model.rowCount() == 25
+    assert len(view.timeline_model.entries()) == 25
     view.notes_panel.editor.setPlainText("Paket kam beschädigt an")
     QTest.keyClick(view.notes_panel.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert view.notes_panel.texts() == ["Paket kam beschädigt an"]
