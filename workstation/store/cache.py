@@ -89,7 +89,7 @@ class TimelineEventRow(Base):
     customer_id: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     data: Mapped[dict[str, Any]]
-    # Copied out of `data` (schema 2) so the history pages and filters in SQL without parsing JSON.
+    # Copied out of `data` (revision 0002) so the history pages and filters in SQL without parsing JSON.
     channel: Mapped[str] = mapped_column(String(32), default="")
     kind: Mapped[str] = mapped_column(String(48), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
