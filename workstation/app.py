@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from workstation.services.diagnostics import DiagnosticsService
     from workstation.services.inbox import InboxService
     from workstation.services.queue_monitor import QueueMonitorService
+    from workstation.services.records import RecordsService
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
@@ -133,6 +134,8 @@ class Workstation:
     monitor: QueueMonitorService | None = None
     #: Reconnect pacing for push streams (tests shorten it).
     backoff: Backoff | None = None
+    #: Contact details and notes the agent edits (through the outbox, conflicts decided by the agent).
+    records: RecordsService | None = None
 
     async def close(self) -> None:
         if self.monitor is not None:
@@ -202,6 +205,7 @@ async def connect(
     from workstation.services.cobrowse import CobrowseService
     from workstation.services.customer_context import CustomerContextService
     from workstation.services.inbox import InboxService
+    from workstation.services.records import RecordsService
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
@@ -231,8 +235,21 @@ async def connect(
     context = CustomerContextService(api, store, sync)
     relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
     cobrowse = CobrowseService(api, sync)
+    records = RecordsService(api, store, sync, session)
     return Workstation(
-        paths, http, api, session, store, sync, inbox, context, relevance, cobrowse, server, backoff=backoff
+        paths,
+        http,
+        api,
+        session,
+        store,
+        sync,
+        inbox,
+        context,
+        relevance,
+        cobrowse,
+        server,
+        backoff=backoff,
+        records=records,
     )
 
 
@@ -246,6 +263,7 @@ def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> 
         notifier,
         workstation.relevance,
         workstation.cobrowse,
+        workstation.records,
     )
     workstation.sync.start()
     workstation.relevance.start()

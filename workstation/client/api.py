@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from workstation.domain.models import (
     Agent,
     Conversation,
     Customer,
+    CustomerNote,
     Message,
     Offer,
     Presence,
@@ -28,6 +30,10 @@ from workstation.domain.timeline import TimelineFilter
 log = logging.getLogger(__name__)
 
 API = "/api/v1"
+
+#: Larger answers are refused unread beyond this point: no answer of this API comes near it, and a
+#: hostile or broken server must not be able to fill the desktop's memory.
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 
 class BackendUnavailable(Exception):
@@ -50,6 +56,14 @@ class ApiError(Exception):
 
 class AuthError(ApiError):
     """Missing, wrong or expired credentials."""
+
+
+class VersionConflict(ApiError):
+    """The record was changed since the version the edit was made on; `current` is how it is now."""
+
+    def __init__(self, status: int, code: str, message: str, current: dict[str, Any]) -> None:
+        super().__init__(status, code, message)
+        self.current = current
 
 
 class ProtocolError(BackendUnavailable):
@@ -86,15 +100,30 @@ class BackendApi:
         return self._token
 
     async def _request(
-        self, method: str, path: str, *, json: Any = None, params: Any = None, key: str | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        key: str | None = None,
+        version: int | None = None,
     ) -> Any:
         headers = {}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         if key:
             headers["Idempotency-Key"] = key
+        if version is not None:
+            headers["If-Match"] = f'"{version}"'
         try:
-            response = await self._http.request(method, API + path, json=json, params=params, headers=headers)
+            async with self._http.stream(
+                method, API + path, json=json, params=params, headers=headers
+            ) as response:
+                status, reason = response.status_code, response.reason_phrase
+                if status >= 500:
+                    raise BackendUnavailable(f"{method} {path}: server error {status}")
+                raw = await _read_capped(response, f"{method} {path}")
         except httpx.HTTPError as exc:
             untrusted = certificate_problem(exc)
             if untrusted is not None:
@@ -104,18 +133,19 @@ class BackendApi:
                     "configuration"
                 ) from exc
             raise BackendUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
-        if response.status_code >= 500:
-            raise BackendUnavailable(f"{method} {path}: server error {response.status_code}")
         try:
-            body = response.json()
-        except ValueError as exc:
-            raise ProtocolError(f"{method} {path}: the answer is not JSON ({response.status_code})") from exc
-        if response.status_code >= 400:
+            body = jsonlib.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise _protocol(f"{method} {path}: the answer is not JSON ({status}, {len(raw)} bytes)") from exc
+        if status >= 400:
             error = body.get("error", {}) if isinstance(body, dict) else {}
+            error = error if isinstance(error, dict) else {}
             code = str(error.get("code", "error"))
-            message = str(error.get("message", response.reason_phrase))
-            cls = AuthError if response.status_code == 401 else ApiError
-            raise cls(response.status_code, code, message)
+            message = str(error.get("message", reason))
+            if status == 412 and isinstance(error.get("current"), dict):
+                raise VersionConflict(status, code, message, error["current"])
+            cls = AuthError if status == 401 else ApiError
+            raise cls(status, code, message)
         return body
 
     @staticmethod
@@ -125,7 +155,12 @@ class BackendApi:
                 return model.model_validate(body)
             return TypeAdapter(model).validate_python(body)
         except ValidationError as exc:
-            raise ProtocolError(f"malformed {what} from the backend: {exc.error_count()} problem(s)") from exc
+            first = exc.errors()[0] if exc.error_count() else {}
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            raise _protocol(
+                f"malformed {what} from the backend: {exc.error_count()} problem(s),"
+                f" first at {where or 'top level'}: {first.get('msg', '')}"
+            ) from exc
 
     async def login(self, username: str, password: str) -> Session:
         body = await self._request("POST", "/auth/login", json={"username": username, "password": password})
@@ -247,3 +282,52 @@ class BackendApi:
         body = await self._request("POST", f"/conversations/{conversation_id}/cobrowse/{session_id}/end")
         result: CobrowseSession = self._parse(CobrowseSession, body, "cobrowse session")
         return result
+    # --- records agents edit (version-guarded) ---------------------------------------------------
+
+    async def update_customer(
+        self, customer_id: str, fields: dict[str, Any], *, version: int, key: str
+    ) -> Customer:
+        body = await self._request(
+            "PATCH", f"/customers/{customer_id}", json={"fields": fields}, key=key, version=version
+        )
+        result: Customer = self._parse(Customer, body, "customer")
+        return result
+
+    async def customer_notes(self, customer_id: str) -> list[CustomerNote]:
+        body = await self._request("GET", f"/customers/{customer_id}/notes")
+        result: list[CustomerNote] = self._parse(list[CustomerNote], body, "notes")
+        return result
+
+    async def create_note(self, customer_id: str, text: str, *, key: str) -> CustomerNote:
+        body = await self._request("POST", f"/customers/{customer_id}/notes", json={"text": text}, key=key)
+        result: CustomerNote = self._parse(CustomerNote, body, "note")
+        return result
+
+    async def update_note(
+        self, customer_id: str, note_id: str, text: str, *, version: int, key: str
+    ) -> CustomerNote:
+        body = await self._request(
+            "PUT", f"/customers/{customer_id}/notes/{note_id}", json={"text": text}, key=key, version=version
+        )
+        result: CustomerNote = self._parse(CustomerNote, body, "note")
+        return result
+
+
+async def _read_capped(response: httpx.Response, what: str) -> bytes:
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        raise _protocol(f"{what}: the answer is {int(declared):,} bytes, over the limit")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise _protocol(f"{what}: the answer is over {MAX_RESPONSE_BYTES:,} bytes; not read further")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _protocol(reason: str) -> ProtocolError:
+    """A ProtocolError, logged with its reason (the answer is dropped; nothing of it is stored)."""
+    log.warning("rejected an answer from the backend: %s", reason)
+    return ProtocolError(reason)

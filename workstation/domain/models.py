@@ -86,6 +86,31 @@ class Customer(Record):
     def summary(self) -> CustomerSummary:
         return CustomerSummary(id=self.id, name=self.name, language=self.language)
 
+    def editable(self) -> dict[str, str | None]:
+        """The fields an agent may edit, as they are in this version of the record."""
+        return {name: getattr(self, name) for name in EDITABLE_CUSTOMER_FIELDS}
+
+
+#: Customer fields an agent may correct during a contact (the rest belongs to the CRM's own processes).
+EDITABLE_CUSTOMER_FIELDS: tuple[str, ...] = ("email", "phone", "company")
+#: Longest value the backend accepts for an editable customer field.
+EDITABLE_FIELD_MAX = 200
+
+
+class CustomerNote(Record):
+    """A free-text note on a customer, written by an agent; edits are guarded by `version`."""
+
+    id: Id
+    customer_id: Id
+    text: str = Field(min_length=1, max_length=10_000)
+    author: str = ""
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    updated_by: str = ""
+    version: int = Field(default=1, ge=0)
+    #: The idempotency key of the write that created it, so the desktop can match its pending copy.
+    client_key: str | None = None
+
 
 class TimelineEvent(Record):
     id: Id
@@ -256,6 +281,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "presence.changed": PresenceChange,
     "timeline.event_added": TimelineEvent,
     "cobrowse.status": CobrowseStatus,
+    "customer.updated": Customer,
+    "note.saved": CustomerNote,
 }
 
 

@@ -5,6 +5,7 @@
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +25,7 @@ from workstation.server.cobrowse import cobrowse_router
 from workstation.server.monitor_api import monitor_routes
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 from workstation.server.shop import shop_router
+from workstation.server.records import CustomerRecords, parse_if_match
 
 MAX_INGEST_BYTES = 16_000_000
 
@@ -51,6 +53,15 @@ class MessageBody(_Body):
 
 class CloseBody(_Body):
     wrapup_code: str = Field(min_length=1, max_length=64)
+
+
+class CustomerPatchBody(_Body):
+    #: Only the fields the agent changed (EDITABLE_CUSTOMER_FIELDS); null clears one.
+    fields: dict[str, Any]
+
+
+class NoteBody(_Body):
+    text: str = Field(min_length=1, max_length=10_000)
 
 
 class StartChatBody(_Body):
@@ -114,6 +125,8 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
     Agent_ = Annotated[Principal, Depends(agent)]
     Any_ = Annotated[Principal, Depends(principal)]
     IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+    IfMatch = Annotated[str | None, Header(alias="If-Match")]
+    records = CustomerRecords(backend)
 
     def idempotent(p: Principal, key: str | None, request: str, action: Callable[[], Any]) -> JSONResponse:
         status, body = backend.idempotent(p, key, request, lambda: _dump(action()))
@@ -242,6 +255,48 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
         counts = {s: sum(1 for r in results if r.status == s) for s in ("stored", "duplicate", "error")}
         status = 422 if results and counts["error"] == len(results) else 200
         return JSONResponse({**counts, "results": out}, status_code=status)
+
+    @app.patch(f"{API}/customers/{{customer_id}}")
+    async def patch_customer(
+        p: Agent_, customer_id: str, body: CustomerPatchBody, key: IdemKey = None, if_match: IfMatch = None
+    ) -> JSONResponse:
+        version = parse_if_match(if_match)
+        return idempotent(
+            p,
+            key,
+            _fingerprint("customer", customer_id, version, body.fields),
+            lambda: records.update_customer(p, customer_id, version, body.fields),
+        )
+
+    @app.get(f"{API}/customers/{{customer_id}}/notes")
+    async def customer_notes(p: Agent_, customer_id: str) -> list[dict[str, Any]]:
+        return [n.model_dump(mode="json") for n in records.notes(p, customer_id)]
+
+    @app.post(f"{API}/customers/{{customer_id}}/notes")
+    async def create_note(p: Agent_, customer_id: str, body: NoteBody, key: IdemKey = None) -> JSONResponse:
+        return idempotent(
+            p,
+            key,
+            _fingerprint("note", customer_id, None, body.text),
+            lambda: records.create_note(p, customer_id, body.text, key),
+        )
+
+    @app.put(f"{API}/customers/{{customer_id}}/notes/{{note_id}}")
+    async def update_note(
+        p: Agent_,
+        customer_id: str,
+        note_id: str,
+        body: NoteBody,
+        key: IdemKey = None,
+        if_match: IfMatch = None,
+    ) -> JSONResponse:
+        version = parse_if_match(if_match)
+        return idempotent(
+            p,
+            key,
+            _fingerprint(f"note:{note_id}", customer_id, version, body.text),
+            lambda: records.update_note(p, customer_id, note_id, version, body.text),
+        )
 
     @app.post(f"{API}/relevance/feedback")
     async def relevance_feedback(p: Agent_, body: RelevanceFeedback, key: IdemKey = None) -> JSONResponse:
@@ -407,6 +462,12 @@ def _bearer(header: str | None) -> str | None:
     if header and header.lower().startswith("bearer "):
         return header[7:].strip() or None
     return None
+
+
+def _fingerprint(kind: str, target: str, version: int | None, body: Any) -> str:
+    """What a repeated Idempotency-Key must repeat: short enough for the key table, exact by hash."""
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:24]
+    return f"{kind}:{target}:{version}:{digest}"[:256]
 
 
 def _dump(value: Any) -> dict[str, Any]:

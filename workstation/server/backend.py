@@ -93,13 +93,21 @@ class BackendError(Exception):
     """A refused request: maps to an HTTP status and a JSON error body."""
 
     def __init__(
-        self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        *,
+        current: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        #: With a version conflict (412): the record as it is now, for the client's three-way merge.
+        self.current = current
 
 
 @dataclass(frozen=True, slots=True)
@@ -1530,6 +1538,8 @@ def error_body(exc: BackendError) -> dict[str, Any]:
     error: dict[str, Any] = {"code": exc.code, "message": exc.message}
     if exc.details:
         error["details"] = exc.details
+    if exc.current is not None:
+        error["current"] = exc.current
     return {"error": error}
 
 

@@ -105,6 +105,21 @@ class CustomerStoryRow(Base):
     last_at: Mapped[datetime]
 
 
+class NoteRow(Base):
+    """An agent's note on a customer; `version` guards edits (If-Match)."""
+
+    __tablename__ = "customer_notes"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    client_key: Mapped[str | None] = mapped_column(String(128), default=None)
+
+
 class ConversationRow(Base):
     __tablename__ = "conversations"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

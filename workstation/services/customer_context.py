@@ -9,7 +9,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
 
-from workstation.client.api import ApiError, BackendApi, BackendUnavailable
+from workstation.client.api import ApiError, BackendApi, BackendUnavailable, ProtocolError
 from workstation.domain.models import Customer, TimelineEvent
 from workstation.domain.timeline import TimelineEntry, TimelineFilter, story_key
 from workstation.services.sync import AppliedEvent, SyncService
@@ -32,6 +32,8 @@ class CustomerContext:
     customer: Customer | None
     #: newest first
     events: list[TimelineEvent]
+    #: when the record last came from the backend; None if it never did on this desktop
+    fetched_at: datetime | None = None
 
 
 class CustomerContextService(QObject):
@@ -65,7 +67,9 @@ class CustomerContextService(QObject):
     def cached(self, customer_id: str) -> CustomerContext:
         """What the cache has now: never waits for the network (the first paint depends on it)."""
         return CustomerContext(
-            self._store.customer(customer_id), self._store.timeline(customer_id, limit=TIMELINE_PAGE)
+            self._store.customer(customer_id),
+            self._store.timeline(customer_id, limit=TIMELINE_PAGE),
+            self._store.customer_fetched_at(customer_id),
         )
 
     # --- the history, page by page ------------------------------------------------------------------
@@ -125,10 +129,14 @@ class CustomerContextService(QObject):
             self._loading.discard(customer_id)
 
     async def refresh(self, customer_id: str) -> bool:
-        """Fetch the customer and their latest history into the cache; False when offline."""
+        """Fetch the customer, their latest history and notes into the cache; False when offline."""
+        self._store.mark_used(customer_id)
         try:
             customer = await self._api.customer(customer_id)
-            self._store.apply(customers=[customer])
+            if customer.id != customer_id:
+                raise _foreign(customer_id)
+            notes = await self._api.customer_notes(customer_id)
+            self._store.apply(customers=[customer], notes=[n for n in notes if n.customer_id == customer_id])
             await self._fetch_newest(customer_id)
         except BackendUnavailable as exc:
             log.info("customer %s stays as cached: %s", customer_id, exc)
@@ -148,6 +156,8 @@ class CustomerContextService(QObject):
         had_history = self._store.get_value(_older_key(customer_id)) is not None
         for _ in range(self.MAX_CATCH_UP_PAGES):
             page = await self._api.customer_events(customer_id, before=cursor, limit=TIMELINE_PAGE)
+            if any(ev.customer_id != customer_id for ev in page.events):
+                raise _foreign(customer_id)
             met = any(self._store.timeline_event(ev.id) is not None for ev in page.events[-1:])
             self._store.apply(events=page.events)
             self._store.set_open_stories(customer_id, page.open_stories)
@@ -203,3 +213,10 @@ _COMPLETE = "complete"
 
 def _older_key(customer_id: str) -> str:
     return f"{HISTORY_CURSOR_PREFIX}{customer_id}"
+
+
+def _foreign(customer_id: str) -> ProtocolError:
+    """The backend answered a question about one customer with another's data: nothing is stored."""
+    reason = f"customer {customer_id} answered with another's data"
+    log.warning("rejected an answer from the backend: %s", reason)
+    return ProtocolError(reason)

@@ -7,18 +7,20 @@ import contextlib
 import logging
 import random
 import ssl
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from workstation.client.api import ApiError, AuthError, BackendApi, BackendUnavailable
+from workstation.client.api import ApiError, AuthError, BackendApi, BackendUnavailable, ProtocolError
 from workstation.client.events import AuthRejected, Backoff, EventStream
 from workstation.domain.models import (
     Conversation,
     ConversationState,
+    Customer,
+    CustomerNote,
     EventFrame,
     Message,
     Presence,
@@ -71,6 +73,10 @@ class SyncService(QObject):
     Signals: `events_applied(list[AppliedEvent])` after each stored batch, `reset_applied()` after a
     full refetch, `connection_changed(online, detail)`, `outbox_changed(pending_count)`,
     `write_completed(kind, target)`, `write_refused(kind, target, reason)`, `session_rejected(reason)`.
+
+    Other services add kinds of write with `register(kind, deliver)`: `deliver(item)` sends it and
+    stores the answer (store.complete / store.conflict); it raises ApiError for a refusal and
+    BackendUnavailable to try again later.
     """
 
     events_applied = Signal(list)
@@ -101,6 +107,7 @@ class SyncService(QObject):
         self._stream = EventStream(ws_url, lambda: api.token, self, backoff=self._backoff, tls=tls)
         self._tasks = TaskSet()
         self._outbox_wake = asyncio.Event()
+        self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {}
         self._stopping = False
         self.online = False
         self.offline_since: datetime | None = utcnow()
@@ -147,6 +154,8 @@ class SyncService(QObject):
         conversations: dict[str, Conversation] = {}
         messages: list[Message] = []
         events: list[TimelineEvent] = []
+        customers: dict[str, Customer] = {}
+        notes: dict[str, CustomerNote] = {}
         for frame in frames:
             if frame.seq <= seq:
                 continue  # already applied before a reconnect: exactly once
@@ -162,6 +171,10 @@ class SyncService(QObject):
                 messages.append(record)
             elif isinstance(record, TimelineEvent):
                 events.append(record)
+            elif isinstance(record, Customer):
+                customers[record.id] = record
+            elif isinstance(record, CustomerNote):
+                notes[record.id] = record
             applied.append(AppliedEvent(frame.seq, frame.type, record))
         last = max((f.seq for f in frames), default=seq)
         if last <= seq:
@@ -172,6 +185,8 @@ class SyncService(QObject):
             conversations=list(conversations.values()),
             messages=messages,
             events=events,
+            customers=list(customers.values()),
+            notes=list(notes.values()),
         )
         if applied:
             self.events_applied.emit(applied)
@@ -196,6 +211,14 @@ class SyncService(QObject):
         self.reset_applied.emit()
 
     # --- the outbox ------------------------------------------------------------------------------
+
+    def register(self, kind: str, deliver: Callable[[OutboxItem], Awaitable[None]]) -> None:
+        self._handlers[kind] = deliver
+
+    def wake_outbox(self) -> None:
+        """Something was queued directly in the store (e.g. a resolved conflict): send it."""
+        self._outbox_wake.set()
+        self.outbox_changed.emit(self._store.count_pending())
 
     def submit(
         self, kind: str, payload: dict[str, Any], *, target: str = "", local_message: Message | None = None
@@ -234,8 +257,18 @@ class SyncService(QObject):
     async def _deliver(self, item: OutboxItem) -> None:
         self._store.note_attempt(item.id)
         try:
-            if item.kind == "message":
+            if item.kind in self._handlers:
+                await self._handlers[item.kind](item)
+            elif item.kind == "message":
                 message = await self._api.send_message(item.target, str(item.payload["text"]), key=item.key)
+                if message.conversation_id != item.target or message.client_key not in (None, item.key):
+                    # Never store another conversation's message (or another write's) as ours.
+                    reason = (
+                        f"the backend answered a reply to {item.target} with a message of "
+                        f"{message.conversation_id} (key {message.client_key})"
+                    )
+                    log.warning("rejected an answer from the backend: %s", reason)
+                    raise ProtocolError(reason)
                 self._store.complete(item.id, messages=[message])
             elif item.kind == "close":
                 conv = await self._api.close_conversation(

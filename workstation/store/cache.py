@@ -2,7 +2,9 @@
 
 Push events are applied together with the sequence number they advance, in one transaction, so
 a crash between the two can neither lose nor double-apply an event. Agent writes are committed to
-the outbox (with their idempotency key) before anything is sent.
+the outbox (with their idempotency key) before anything is sent. The schema is migrated by Alembic
+(workstation/store/migrations) when the file is opened; the size is kept under a limit by evicting
+the histories of customers the agent has not opened for longest (never unsent writes).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy import (
     event,
     func,
     select,
-    text,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -38,6 +40,7 @@ from workstation.domain.models import (
     Conversation,
     ConversationState,
     Customer,
+    CustomerNote,
     Message,
     TimelineEvent,
     TranscriptEntry,
@@ -45,7 +48,18 @@ from workstation.domain.models import (
 )
 from workstation.domain.timeline import TimelineEntry, TimelineFilter
 
-SCHEMA_VERSION = 2
+#: Written to the kv table for versions of the application from before Alembic, which refuse a
+#: cache whose number is above theirs (1 or 2). It is the head revision's number.
+SCHEMA_VERSION = 3
+
+#: SQLite's `synchronous` setting. FULL syncs the WAL at every commit, so a write the agent was
+#: told is saved survives a power cut or an OS crash too, not only a crash of the application
+#: (NORMAL). Measured cost in the README (Offline benchmarks).
+DEFAULT_SYNCHRONOUS = "FULL"
+
+#: Outbox states: waiting to be sent, delivered, refused for good (with the reason), or refused
+#: because the record changed meanwhile (kept with the backend's version until the agent decides).
+PENDING, DONE, FAILED, CONFLICT = "pending", "done", "failed", "conflict"
 #: Key prefix (key/value table) of how far back a customer's history is cached; see prune_to.
 HISTORY_CURSOR_PREFIX = "timeline.older:"
 
@@ -65,6 +79,8 @@ class CustomerRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     data: Mapped[dict[str, Any]]
     fetched_at: Mapped[datetime]
+    #: When a conversation with this customer was last opened here (eviction keeps recent ones).
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class TimelineEventRow(Base):
@@ -73,7 +89,7 @@ class TimelineEventRow(Base):
     customer_id: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     data: Mapped[dict[str, Any]]
-    # Copied out of `data` (schema 2) so the history pages and filters in SQL without parsing JSON.
+    # Copied out of `data` (revision 0002) so the history pages and filters in SQL without parsing JSON.
     channel: Mapped[str] = mapped_column(String(32), default="")
     kind: Mapped[str] = mapped_column(String(48), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -116,6 +132,23 @@ class MessageRow(Base):
     __table_args__ = (Index("ix_messages_conversation_at", "conversation_id", "at"),)
 
 
+class NoteRow(Base):
+    """A note on a customer: the backend's copy, or a new one not yet delivered (`local:<key>`)."""
+
+    __tablename__ = "notes"
+    id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    client_key: Mapped[str | None] = mapped_column(String(128), default=None)
+    delivery: Mapped[str] = mapped_column(String(16), default="sent")
+    updated_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]]
+
+    __table_args__ = (
+        Index("ix_notes_customer", "customer_id"),
+        Index("ix_notes_client_key", "client_key"),
+    )
+
+
 class OutboxRow(Base):
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -127,6 +160,7 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime]
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,53 +173,70 @@ class OutboxItem:
     attempts: int
 
 
-def open_engine(path: Path | str) -> Engine:
-    """An engine on the cache file with WAL journaling; creates the schema when new."""
-    url = "sqlite://" if str(path) == ":memory:" else f"sqlite:///{path}"
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """An outbox item with its state: what the agent did, and what became of it."""
+
+    item: OutboxItem
+    state: str
+    error: str | None
+    detail: dict[str, Any] | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NoteEntry:
+    """A note as the agent sees it: the backend's copy, or a new one still pending."""
+
+    note: CustomerNote
+    delivery: str
+
+
+#: Kinds of write that are about a customer (their `target` is the customer id).
+CUSTOMER_KINDS = ("customer_update", "note_create", "note_update")
+
+
+def open_engine(path: Path | str, *, synchronous: str = DEFAULT_SYNCHRONOUS) -> Engine:
+    """An engine on the cache file (WAL journaling), its schema migrated to this version's head."""
+    from workstation.store import migrate
+
+    memory = str(path) == ":memory:"
+    if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+    if not memory:
+        migrate.restore_interrupted(Path(path))
+    url = "sqlite://" if memory else f"sqlite:///{path}"
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives any process crash; only a power cut may lose the last commits.
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.close()
 
-    Base.metadata.create_all(engine)
-    with Session(engine) as db:
-        stored = db.get(KeyValue, "schema_version")
-        if stored is None:
-            db.add(KeyValue(key="schema_version", value=str(SCHEMA_VERSION)))
+    try:
+        with Session(engine) as db:
+            stored = db.get(KeyValue, "schema_version") if _has_kv(engine) else None
+            if stored is not None and int(stored.value) > SCHEMA_VERSION:
+                raise migrate.NewerCacheError(
+                    f"The cache {path} was written by a newer version (schema {stored.value}); "
+                    "update the application or use another --basedir."
+                )
+        migrate.upgrade(engine, None if memory else Path(path))
+        with Session(engine) as db:
+            db.merge(KeyValue(key="schema_version", value=str(SCHEMA_VERSION)))
             db.commit()
-        elif int(stored.value) > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"The cache {path} was written by a newer version (schema {stored.value}); "
-                "update the application or use another --basedir."
-            )
-        elif int(stored.value) < SCHEMA_VERSION:
-            _upgrade(db, int(stored.value))
-            stored.value = str(SCHEMA_VERSION)
-            db.commit()
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 
-def _upgrade(db: Session, version: int) -> None:
-    """Bring an older cache up to this schema in place; nothing the agent wrote is touched."""
-    if version < 2:
-        # The timeline's columns: added, then filled from each cached event's JSON.
-        for column in (
-            "channel VARCHAR(32) NOT NULL DEFAULT ''",
-            "kind VARCHAR(48) NOT NULL DEFAULT ''",
-            "summary TEXT NOT NULL DEFAULT ''",
-            "phase VARCHAR(16) NOT NULL DEFAULT 'interest'",
-            "story VARCHAR(80)",
-        ):
-            db.execute(text(f"ALTER TABLE timeline_events ADD COLUMN {column}"))
-        for row in db.scalars(select(TimelineEventRow)):
-            _fill_entry_columns(row, TimelineEvent.model_validate(row.data))
-        for index in TimelineEventRow.__table__.indexes:
-            index.create(db.connection(), checkfirst=True)
+def _has_kv(engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
+    return "kv" in inspect(engine).get_table_names()
 
 
 def _entry(row: Any) -> TimelineEntry:
@@ -235,12 +286,15 @@ class CacheStore:
         events: Iterable[TimelineEvent] = (),
         conversations: Iterable[Conversation] = (),
         messages: Iterable[Message] = (),
+        notes: Iterable[CustomerNote] = (),
     ) -> None:
         """Upsert records and advance the stream position, all in one transaction."""
         now = utcnow()
         with self._sessions.begin() as db:
             for customer in customers:
-                db.merge(CustomerRow(id=customer.id, data=customer.model_dump(mode="json"), fetched_at=now))
+                self._put_customer(db, customer, now)
+            for note in notes:
+                self._put_note(db, note)
             for ev in events:
                 row = TimelineEventRow(
                     id=ev.id, customer_id=ev.customer_id, at=ev.at, data=ev.model_dump(mode="json")
@@ -260,6 +314,34 @@ class CacheStore:
                 db.merge(KeyValue(key="log_id", value=json.dumps(log_id)))
             if seq is not None:
                 db.merge(KeyValue(key="seq", value=json.dumps(seq)))
+
+    @staticmethod
+    def _put_customer(db: Session, customer: Customer, now: datetime) -> None:
+        row = db.get(CustomerRow, customer.id)
+        data = customer.model_dump(mode="json")
+        if row is None:
+            db.add(CustomerRow(id=customer.id, data=data, fetched_at=now))
+        elif int(row.data.get("version", 0)) <= customer.version:
+            # An older copy (a slow refresh answered after a newer push) never replaces a newer one.
+            row.data, row.fetched_at = data, now
+
+    @staticmethod
+    def _put_note(db: Session, note: CustomerNote) -> None:
+        if note.client_key:
+            db.execute(delete(NoteRow).where(NoteRow.id == _local_id(note.client_key)))
+        row = db.get(NoteRow, note.id)
+        if row is not None and int(row.data.get("version", 0)) > note.version:
+            return
+        db.merge(
+            NoteRow(
+                id=note.id,
+                customer_id=note.customer_id,
+                client_key=note.client_key,
+                delivery="sent",
+                updated_at=note.updated_at,
+                data=note.model_dump(mode="json"),
+            )
+        )
 
     @staticmethod
     def _put_message(db: Session, message: Message) -> None:
@@ -284,6 +366,40 @@ class CacheStore:
         with self._sessions() as db:
             row = db.get(CustomerRow, customer_id)
             return Customer.model_validate(row.data) if row else None
+
+    def customer_fetched_at(self, customer_id: str) -> datetime | None:
+        """When the customer's record last came from the backend (None: never, on this desktop)."""
+        with self._sessions() as db:
+            row = db.get(CustomerRow, customer_id)
+            return _utc(row.fetched_at) if row else None
+
+    def mark_used(self, customer_id: str) -> None:
+        """The agent opened a conversation with this customer (eviction keeps recent ones longest)."""
+        with self._sessions.begin() as db:
+            db.execute(update(CustomerRow).where(CustomerRow.id == customer_id).values(used_at=utcnow()))
+
+    def notes(self, customer_id: str) -> list[NoteEntry]:
+        """The customer's notes, newest first, including new ones not yet delivered."""
+        with self._sessions() as db:
+            rows = db.scalars(
+                select(NoteRow)
+                .where(NoteRow.customer_id == customer_id)
+                .order_by(NoteRow.updated_at.desc(), NoteRow.id.desc())
+            )
+            return [NoteEntry(CustomerNote.model_validate(r.data), r.delivery) for r in rows]
+
+    def note_by_key(self, client_key: str) -> CustomerNote | None:
+        """The backend's copy of the note created with this key, once it was delivered."""
+        with self._sessions() as db:
+            row = db.scalar(
+                select(NoteRow).where(NoteRow.client_key == client_key, NoteRow.delivery == "sent")
+            )
+            return CustomerNote.model_validate(row.data) if row else None
+
+    def note(self, note_id: str) -> CustomerNote | None:
+        with self._sessions() as db:
+            row = db.get(NoteRow, note_id)
+            return CustomerNote.model_validate(row.data) if row else None
 
     def timeline(self, customer_id: str, *, limit: int = 500) -> list[TimelineEvent]:
         """The customer's cached history, newest first."""
@@ -408,11 +524,32 @@ class CacheStore:
     # --- the outbox ------------------------------------------------------------------------------
 
     def enqueue(
-        self, kind: str, payload: dict[str, Any], *, target: str = "", local_message: Message | None = None
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        target: str = "",
+        local_message: Message | None = None,
+        local_note: CustomerNote | None = None,
+        key: str | None = None,
     ) -> str:
-        """Commit an agent write (and its pending transcript line) before anything is sent."""
-        key = local_message.client_key if local_message and local_message.client_key else new_key()
+        """Commit an agent write (and its pending transcript line or note) before anything is sent."""
+        if key is None:
+            key = local_message.client_key if local_message and local_message.client_key else new_key()
+        if local_note is not None and local_note.client_key:
+            key = local_note.client_key
         with self._sessions.begin() as db:
+            if local_note is not None:
+                db.add(
+                    NoteRow(
+                        id=_local_id(key),
+                        customer_id=local_note.customer_id,
+                        client_key=key,
+                        delivery="pending",
+                        updated_at=local_note.updated_at,
+                        data=local_note.model_dump(mode="json"),
+                    )
+                )
             db.add(
                 OutboxRow(
                     key=key, kind=kind, target=target, payload=payload, state="pending", created_at=utcnow()
@@ -441,7 +578,66 @@ class CacheStore:
 
     def count_pending(self) -> int:
         with self._sessions() as db:
-            return len(list(db.scalars(select(OutboxRow.id).where(OutboxRow.state == "pending"))))
+            return int(db.scalar(select(func.count()).where(OutboxRow.state == PENDING)) or 0)
+
+    def outbox_records(
+        self, *, kinds: Sequence[str] = (), states: Sequence[str] = (), target: str | None = None
+    ) -> list[OutboxRecord]:
+        """Outbox items (oldest first), filtered by kind, state and target."""
+        query = select(OutboxRow).order_by(OutboxRow.id)
+        if kinds:
+            query = query.where(OutboxRow.kind.in_(kinds))
+        if states:
+            query = query.where(OutboxRow.state.in_(states))
+        if target is not None:
+            query = query.where(OutboxRow.target == target)
+        with self._sessions() as db:
+            return [
+                OutboxRecord(
+                    OutboxItem(r.id, r.key, r.kind, r.target, r.payload, r.attempts),
+                    r.state,
+                    r.error,
+                    r.detail,
+                    _utc(r.created_at),
+                )
+                for r in db.scalars(query)
+            ]
+
+    def outbox_record(self, item_id: int) -> OutboxRecord | None:
+        with self._sessions() as db:
+            r = db.get(OutboxRow, item_id)
+            if r is None:
+                return None
+            item = OutboxItem(r.id, r.key, r.kind, r.target, r.payload, r.attempts)
+            return OutboxRecord(item, r.state, r.error, r.detail, _utc(r.created_at))
+
+    def conflict(self, item_id: int, reason: str, detail: dict[str, Any]) -> None:
+        """The record changed meanwhile: keep the write with the backend's version for the agent."""
+        with self._sessions.begin() as db:
+            row = db.get(OutboxRow, item_id)
+            if row is not None:
+                row.state, row.error, row.detail = CONFLICT, reason, detail
+
+    def settle(
+        self, item_id: int, outcome: str, *, then: tuple[str, dict[str, Any], str] | None = None
+    ) -> str:
+        """The agent decided a conflict: close the item with the outcome and, in the same
+        transaction, queue what they chose (kind, payload, target); returns the new key or ''."""
+        with self._sessions.begin() as db:
+            row = db.get(OutboxRow, item_id)
+            if row is None or row.state != CONFLICT:
+                raise LookupError(f"outbox item {item_id} is not an open conflict")
+            row.state, row.error = DONE, outcome
+            if then is None:
+                return ""
+            kind, payload, target = then
+            key = new_key()
+            db.add(
+                OutboxRow(
+                    key=key, kind=kind, target=target, payload=payload, state=PENDING, created_at=utcnow()
+                )
+            )
+            return key
 
     def note_attempt(self, item_id: int) -> None:
         with self._sessions.begin() as db:
@@ -450,13 +646,24 @@ class CacheStore:
                 row.attempts += 1
 
     def complete(
-        self, item_id: int, *, messages: Sequence[Message] = (), conversations: Sequence[Conversation] = ()
+        self,
+        item_id: int,
+        *,
+        messages: Sequence[Message] = (),
+        conversations: Sequence[Conversation] = (),
+        customers: Sequence[Customer] = (),
+        notes: Sequence[CustomerNote] = (),
     ) -> None:
         """The backend took the write: mark it done and store what it answered, atomically."""
         with self._sessions.begin() as db:
             row = db.get(OutboxRow, item_id)
             if row is not None:
-                row.state = "done"
+                row.state = DONE
+            now = utcnow()
+            for customer in customers:
+                self._put_customer(db, customer, now)
+            for note in notes:
+                self._put_note(db, note)
             for message in messages:
                 self._put_message(db, message)
             for conv in conversations:
@@ -471,12 +678,13 @@ class CacheStore:
             row = db.get(OutboxRow, item_id)
             if row is None:
                 return None
-            row.state, row.error = "failed", reason
+            row.state, row.error = FAILED, reason
             db.execute(
                 MessageRow.__table__.update()
                 .where(MessageRow.id == _local_id(row.key))
                 .values(delivery="failed", error=reason)
             )
+            db.execute(update(NoteRow).where(NoteRow.id == _local_id(row.key)).values(delivery="failed"))
             return OutboxItem(row.id, row.key, row.kind, row.target, row.payload, row.attempts)
 
     def outbox_payloads(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
@@ -563,6 +771,11 @@ class CacheStore:
                 db.execute(delete(ConversationRow).where(ConversationRow.id.in_(closed)))
                 removed += len(closed) + int(getattr(result, "rowcount", 0) or 0)
         return removed
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=utcnow().tzinfo)
 
 
 def new_key() -> str:

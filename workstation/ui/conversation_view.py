@@ -6,7 +6,6 @@ from PySide6.QtCore import QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +22,10 @@ from workstation.domain.cobrowse import CobrowseStatus
 from workstation.domain.models import Conversation, Customer, TimelineEvent, TranscriptEntry
 from workstation.domain.relevance import Ranking
 from workstation.services.customer_context import CustomerContext
+from workstation.services.records import CustomerView, NoteView
+from workstation.ui.customer_edit_dialog import FIELD_LABELS
 from workstation.ui.history_panel import HistoryPanel
+from workstation.ui.notes_panel import NotesPanel
 from workstation.ui.relevance_panel import RelevancePanel
 from workstation.ui.timeline_model import TimelineSource
 from workstation.ui.transcript_model import TranscriptModel
@@ -58,7 +61,11 @@ class _ColouredTranscript(TranscriptModel):
 
 
 class CustomerHeader(QFrame):
-    """Name, tier, CLV and language of the customer, and how fresh that is."""
+    """Name, tier, CLV, language and contact details of the customer, and how fresh that is.
+
+    Signal: `edit_requested()` (the "Edit details…" button)."""
+
+    edit_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,13 +73,51 @@ class CustomerHeader(QFrame):
         self.name_label = QLabel()
         self.name_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.facts_label = QLabel()
+        self.contact_label = QLabel()
+        self.contact_label.setObjectName("contactDetails")
+        self.contact_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.edit_button = QPushButton(self.tr("Edit details…"))
+        self.edit_button.setObjectName("editCustomer")
+        self.edit_button.setEnabled(False)
+        self.edit_button.clicked.connect(self.edit_requested)
         self.freshness_label = QLabel()
-        self.freshness_label.setStyleSheet("color: #666;")
+        self.freshness_label.setObjectName("freshness")
+        self.set_stale(False)
+        contact_row = QHBoxLayout()
+        contact_row.addWidget(self.contact_label, 1)
+        contact_row.addWidget(self.edit_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.name_label)
         layout.addWidget(self.facts_label)
+        layout.addLayout(contact_row)
         layout.addWidget(self.freshness_label)
+
+    def show_contact(self, view: CustomerView) -> None:
+        """The editable fields, with the agent's unsent or conflicting edits marked."""
+        parts = []
+        for field in ("email", "phone", "company"):
+            value = view.value(field)
+            label = self.tr(FIELD_LABELS[field])
+            mark = ""
+            if field in view.conflicted:
+                mark = " ⚠"
+            elif field in view.pending:
+                mark = self.tr(" (not sent yet)")
+            parts.append(f"{label}: {value or '—'}{mark}")
+        self.contact_label.setText("   ".join(parts))
+        tips = []
+        if view.pending:
+            tips.append(self.tr("Saved on this desktop, not sent yet"))
+        if view.conflicted:
+            tips.append(self.tr("⚠ changed by someone else meanwhile: decide in the status bar"))
+        self.contact_label.setToolTip("\n".join(tips))
+        self.edit_button.setEnabled(view.customer is not None)
+
+    def set_stale(self, stale: bool) -> None:
+        style = "color: #8a4b00; background: #fff4d6; padding: 1px 4px;" if stale else "color: #666;"
+        self.freshness_label.setStyleSheet(style)
+        self.freshness_label.setProperty("stale", stale)
 
     def show_customer(self, name: str, customer: Customer | None) -> None:
         self.name_label.setText(customer.name if customer else name)
@@ -92,8 +137,9 @@ class CustomerHeader(QFrame):
             facts.append(customer.company)
         self.facts_label.setText("   ".join(facts))
 
-    def set_freshness(self, text: str) -> None:
+    def set_freshness(self, text: str, *, stale: bool = False) -> None:
         self.freshness_label.setText(text)
+        self.set_stale(stale)
 
 
 class ConversationView(QWidget):
@@ -110,6 +156,10 @@ class ConversationView(QWidget):
     #: (customer_id): the agent scrolled past the cached history
     older_history_requested = Signal(str)
     cobrowse_invite_requested = Signal(str)
+    #: (customer_id) / (customer_id, text) / (customer_id, note_id, text)
+    customer_edit_requested = Signal(str)
+    note_added = Signal(str, str)
+    note_edited = Signal(str, str, str)
 
     def __init__(self, conversation: Conversation, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -163,6 +213,13 @@ class ConversationView(QWidget):
         left_layout.addLayout(reply_row)
 
         self.customer_header = CustomerHeader()
+        customer_id = conversation.customer.id
+        self.customer_header.edit_requested.connect(lambda: self.customer_edit_requested.emit(customer_id))
+        self.notes_panel = NotesPanel()
+        self.notes_panel.note_added.connect(lambda text: self.note_added.emit(customer_id, text))
+        self.notes_panel.note_edited.connect(
+            lambda note_id, text: self.note_edited.emit(customer_id, note_id, text)
+        )
         self.relevance_panel = RelevancePanel()
         self.relevance_panel.accepted.connect(self._on_relevance_panel_accepted)
         self.relevance_panel.dismissed.connect(self._on_relevance_panel_dismissed)
@@ -177,8 +234,12 @@ class ConversationView(QWidget):
         self.history.older_requested.connect(self._on_history_older_requested)
         self.timeline_model = self.history.model
         self.timeline_view = self.history.view
-        timeline_box = QGroupBox(self.tr("History"))
-        QVBoxLayout(timeline_box).addWidget(self.history)
+        self.lower_tabs = QTabWidget()
+        self.lower_tabs.setObjectName("historyAndNotes")
+        self.lower_tabs.setDocumentMode(True)
+        self.lower_tabs.addTab(self.history, self.tr("History"))
+        self.lower_tabs.addTab(self.notes_panel, self.tr("Notes"))
+        timeline_box = self.lower_tabs
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -251,6 +312,18 @@ class ConversationView(QWidget):
 
     def _history_bound(self) -> bool:
         return self.history._source is not None
+
+    def show_contact(self, view: CustomerView) -> None:
+        self.customer_header.show_contact(view)
+
+    def show_notes(self, notes: list[NoteView]) -> None:
+        self.notes_panel.show_notes(notes)
+        unsent = sum(1 for n in notes if n.state != "sent")
+        if unsent:
+            title = self.tr("Notes ({0}, {1} not sent)").format(len(notes), unsent)
+        else:
+            title = self.tr("Notes ({0})").format(len(notes)) if notes else self.tr("Notes")
+        self.lower_tabs.setTabText(1, title)
 
     def add_timeline(self, events: list[TimelineEvent]) -> None:
         self.timeline_model.add(events)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -29,13 +30,17 @@ from workstation.domain.models import Conversation, Presence, TimelineEvent, Tra
 from workstation.domain.relevance import Card
 from workstation.services.cobrowse import CobrowseService, CobrowseServiceError
 from workstation.services.customer_context import CustomerContextService
+from workstation.services.customer_context import CustomerContext, CustomerContextService
 from workstation.services.diagnostics import DiagnosticsService
 from workstation.services.inbox import InboxError, InboxService, PendingOffer
+from workstation.services.records import Conflict, RecordsError, RecordsService
 from workstation.services.relevance import RelevanceService
 from workstation.services.session import SessionService
 from workstation.services.sync import SyncService, TaskSet
 from workstation.ui.cobrowse_view import CobrowseView
+from workstation.ui.conflict_dialog import ConflictDialog
 from workstation.ui.conversation_view import ConversationView
+from workstation.ui.customer_edit_dialog import CustomerEditDialog
 from workstation.ui.history_panel import TranscriptDialog
 from workstation.ui.icons import app_icon
 from workstation.ui.notifier import Notifier
@@ -71,7 +76,10 @@ class MainWindow(QMainWindow):
         self.context: CustomerContextService | None = None
         self.relevance: RelevanceService | None = None
         self.cobrowse: CobrowseService | None = None
+        self.records: RecordsService | None = None
         self.sync: SyncService | None = None
+        self.conflict_dialog: ConflictDialog | None = None
+        self.customer_dialog: CustomerEditDialog | None = None
         self.views: dict[str, ConversationView] = {}
         self.offer_cards: dict[str, OfferCard] = {}
         self.notifier: Notifier | None = None
@@ -104,7 +112,18 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.connection_label = QLabel(self.tr("Starting…"))
+        self.connection_label.setObjectName("connection")
         self.outbox_label = QLabel()
+        self.conflicts_button = QPushButton()
+        self.conflicts_button.setObjectName("conflicts")
+        self.conflicts_button.setFlat(True)
+        self.conflicts_button.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.conflicts_button.setToolTip(
+            self.tr("Changes someone else made at the same time: choose what to keep")
+        )
+        self.conflicts_button.clicked.connect(self.resolve_next_conflict)
+        self.conflicts_button.hide()
+        self.statusBar().addPermanentWidget(self.conflicts_button)
         self.statusBar().addPermanentWidget(self.outbox_label)
         self.statusBar().addPermanentWidget(self.connection_label)
         self._build_menus()
@@ -217,6 +236,7 @@ class MainWindow(QMainWindow):
         notifier: Notifier,
         relevance: RelevanceService | None = None,
         cobrowse: CobrowseService | None = None,
+        records: RecordsService | None = None,
     ) -> None:
         self.session, self.inbox, self.context, self.sync, self.notifier = (
             session,
@@ -226,6 +246,7 @@ class MainWindow(QMainWindow):
             notifier,
         )
         self.relevance = relevance
+        self.records = records
         agent = session.agent
         if agent is not None:
             self.agent_label.setText(f"  {agent.name} ({agent.username})")
@@ -253,6 +274,11 @@ class MainWindow(QMainWindow):
         self.cobrowse = cobrowse
         if cobrowse is not None:
             cobrowse.status_changed.connect(self._on_cobrowse_status_changed)
+        if records is not None:
+            records.customer_changed.connect(self._on_records_customer_changed)
+            records.notes_changed.connect(self._on_records_notes_changed)
+            records.conflicts_changed.connect(self._on_records_conflicts_changed)
+            self._on_records_conflicts_changed(len(records.conflicts()))
         self._on_sync_connection_changed(sync.online, "")
 
     # --- presence --------------------------------------------------------------------------------
@@ -368,11 +394,19 @@ class MainWindow(QMainWindow):
         view.transcript_requested.connect(self._on_view_transcript_requested)
         view.bind_history(self.context)
         view.cobrowse_invite_requested.connect(self._on_view_cobrowse_invite_requested)
+        view.customer_edit_requested.connect(self.edit_customer)
+        view.note_added.connect(self._on_view_note_added)
+        view.note_edited.connect(self._on_view_note_edited)
         self.views[conv.id] = view
         # Cache first: the tab shows what we have now, the backend refresh follows.
         view.show_transcript(self.inbox.transcript(conv.id))
         cached = self.context.cached(conv.customer.id)
-        view.show_context(cached, self.tr("From the local cache"))
+        text, stale = self._freshness(cached)
+        view.show_context(cached, text)
+        view.customer_header.set_stale(stale)
+        if self.records is not None:
+            view.show_contact(self.records.customer(conv.customer.id))
+            view.show_notes(self.records.notes(conv.customer.id))
         if self.relevance is not None:
             view.show_ranking(self.relevance.track(conv, cached))
         index = self.tabs.addTab(view, conv.customer.name)
@@ -429,6 +463,110 @@ class MainWindow(QMainWindow):
         for view in self.views.values():
             if view.conversation.customer.id == customer_id:
                 view.show_context(context, self.tr("Updated {0}").format(stamp))
+                if self.records is not None:
+                    view.show_contact(self.records.customer(customer_id))
+                    view.show_notes(self.records.notes(customer_id))
+
+    def _freshness(self, context: CustomerContext) -> tuple[str, bool]:
+        """What the header says about the age of the customer data, and whether it may be stale."""
+        as_of = context.fetched_at.astimezone().strftime("%d.%m. %H:%M") if context.fetched_at else None
+        if self.sync is not None and self.sync.online:
+            if as_of is None:
+                return self.tr("Loading from the backend…"), False
+            return self.tr("From the local cache (as of {0}), refreshing…").format(as_of), False
+        since = self.sync.offline_since if self.sync else None
+        when = since.astimezone().strftime("%H:%M") if since else "?"
+        if as_of is None:
+            return self.tr("⚠ Offline since {0}: nothing cached for this customer yet").format(when), True
+        return self.tr("⚠ Offline since {0}: shown as of {1}, may be out of date").format(when, as_of), True
+
+    # --- records the agent edits (contact details, notes) ------------------------------------------
+
+    def _views_of(self, customer_id: str) -> list[ConversationView]:
+        return [v for v in self.views.values() if v.conversation.customer.id == customer_id]
+
+    def _on_records_customer_changed(self, customer_id: str) -> None:
+        if self.records is None:
+            return
+        view_model = self.records.customer(customer_id)
+        for view in self._views_of(customer_id):
+            view.show_contact(view_model)
+            if view_model.customer is not None:
+                view.customer_header.show_customer(view.conversation.customer.name, view_model.customer)
+
+    def _on_records_notes_changed(self, customer_id: str) -> None:
+        if self.records is None:
+            return
+        notes = self.records.notes(customer_id)
+        for view in self._views_of(customer_id):
+            view.show_notes(notes)
+
+    def _on_records_conflicts_changed(self, count: int) -> None:
+        self.conflicts_button.setText(self.tr("⚠ %n change(s) need your decision", "", count))
+        self.conflicts_button.setVisible(count > 0)
+        if count:
+            self.statusBar().showMessage(
+                self.tr("Someone else changed a record you edited. Click the red note to decide."), 15_000
+            )
+
+    def _on_view_note_added(self, customer_id: str, text: str) -> None:
+        if self.records is None:
+            return
+        try:
+            self.records.add_note(customer_id, text)
+        except RecordsError as exc:
+            self.statusBar().showMessage(str(exc), 10_000)
+
+    def _on_view_note_edited(self, customer_id: str, note_id: str, text: str) -> None:
+        if self.records is None:
+            return
+        try:
+            self.records.edit_note(customer_id, note_id, text)
+        except RecordsError as exc:
+            self.statusBar().showMessage(str(exc), 10_000)
+
+    def edit_customer(self, customer_id: str) -> None:
+        if self.records is not None and self.customer_dialog is None:
+            self._tasks.start(self._edit_customer(customer_id), "edit-customer")
+
+    async def _edit_customer(self, customer_id: str) -> None:
+        assert self.records is not None
+        current = self.records.customer(customer_id)
+        if current.customer is None:
+            return
+        values = {field: current.value(field) for field in ("email", "phone", "company")}
+        self.customer_dialog = CustomerEditDialog(current.customer.name, values, self)
+        try:
+            chosen = await self.customer_dialog.chosen()
+        finally:
+            self.customer_dialog.deleteLater()
+            self.customer_dialog = None
+        if chosen is None:
+            return
+        try:
+            self.records.edit_customer(customer_id, {k: v or None for k, v in chosen.items()})
+        except RecordsError as exc:
+            self.statusBar().showMessage(str(exc), 10_000)
+
+    def resolve_next_conflict(self) -> None:
+        if self.records is None or self.conflict_dialog is not None:
+            return
+        conflicts = self.records.conflicts()
+        if conflicts:
+            self._tasks.start(self._resolve(conflicts[0]), "resolve-conflict")
+
+    async def _resolve(self, conflict: Conflict) -> None:
+        assert self.records is not None
+        cached = self.context.cached(conflict.customer_id) if self.context else None
+        name = cached.customer.name if cached and cached.customer else conflict.customer_id
+        self.conflict_dialog = ConflictDialog(conflict, name, self)
+        try:
+            choices = await self.conflict_dialog.chosen()
+        finally:
+            self.conflict_dialog.deleteLater()
+            self.conflict_dialog = None
+        if choices is not None:
+            self.records.decide(conflict, choices)
 
     def _on_context_events_added(self, customer_id: str, events: list[TimelineEvent]) -> None:
         for view in self.views.values():
@@ -578,11 +716,26 @@ class MainWindow(QMainWindow):
         if online:
             self.connection_label.setText(self.tr("● Online"))
             self.connection_label.setStyleSheet("color: #1b7f3b;")
+            self.connection_label.setToolTip("")
+            # Back online: what is on screen may have changed meanwhile; fetch it in the background.
+            if self.context is not None:
+                for customer_id in {v.conversation.customer.id for v in self.views.values()}:
+                    self._tasks.start(self.context.refresh(customer_id), "refresh-after-reconnect")
             return
         since = self.sync.offline_since if self.sync else None
-        when = since.astimezone().strftime("%H:%M:%S") if since else "?"
+        when = since.astimezone().strftime("%H:%M") if since else "?"
         self.connection_label.setText(self.tr("● Offline since {0} — reconnecting").format(when))
+        self.connection_label.setToolTip(
+            self.tr(
+                "The backend cannot be reached. Everything cached stays usable; what you write is saved "
+                "here and sent when the connection is back."
+            )
+        )
         self.connection_label.setStyleSheet("color: #b00020;")
+        if self.context is not None:
+            for view in self.views.values():
+                text, stale = self._freshness(self.context.cached(view.conversation.customer.id))
+                view.customer_header.set_freshness(text, stale=stale)
 
     def _on_sync_outbox_changed(self, pending: int) -> None:
         self.outbox_label.setText(self.tr("%n change(s) waiting to be sent", "", pending) if pending else "")

@@ -135,3 +135,4 @@ def test_cache_from_a_newer_version_is_refused_not_overwritten(tmp_path: Path) -
     CacheStore(open_engine(path)).set_value("schema_version", 999)
     with pytest.raises(RuntimeError, match="newer version"):
         open_engine(path)
+

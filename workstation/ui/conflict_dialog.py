@@ -1,0 +1,119 @@
+"""Base / theirs / mine for an edit the backend refused because the record changed meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workstation.services.records import Conflict
+from workstation.ui.customer_edit_dialog import FIELD_LABELS
+
+
+def _shown(value: Any) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+class ConflictDialog(QDialog):
+    """One row per conflicting field: what it was when the agent started (base), what was saved
+    meanwhile (theirs) and the agent's value (mine), with a choice between theirs and mine.
+    `chosen()` awaits {field: value}, or None when the agent postpones the decision."""
+
+    def __init__(self, conflict: Conflict, customer_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.conflict = conflict
+        self.setWindowTitle(self.tr("Changed meanwhile: {0}").format(conflict.title))
+        self.setMinimumWidth(620)
+        intro = QLabel(
+            self.tr(
+                "<b>{0}</b> of <b>{1}</b> was changed by someone else{2} while your change was waiting "
+                "to be sent. Choose which value to keep; nothing is saved until you do."
+            ).format(
+                conflict.title,
+                customer_name,
+                self.tr(" ({0})").format(conflict.theirs_by) if conflict.theirs_by else "",
+            )
+        )
+        intro.setWordWrap(True)
+        grid = QGridLayout()
+        for column, header in enumerate(
+            (
+                self.tr("Field"),
+                self.tr("Before (base)"),
+                self.tr("Saved meanwhile (theirs)"),
+                self.tr("Yours (mine)"),
+            )
+        ):
+            label = QLabel(f"<b>{header}</b>")
+            grid.addWidget(label, 0, column)
+        self.groups: dict[str, tuple[QButtonGroup, QRadioButton, QRadioButton]] = {}
+        for row, field in enumerate(conflict.fields, start=1):
+            grid.addWidget(QLabel(self.tr(FIELD_LABELS.get(field.name, field.name.capitalize()))), row, 0)
+            base = QLabel(_shown(field.base))
+            base.setStyleSheet("color: #666;")
+            base.setWordWrap(True)
+            base.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(base, row, 1, Qt.AlignmentFlag.AlignTop)
+            theirs = QRadioButton(_shown(field.theirs))
+            mine = QRadioButton(_shown(field.mine))
+            theirs.setObjectName(f"theirs-{field.name}")
+            mine.setObjectName(f"mine-{field.name}")
+            mine.setChecked(True)
+            group = QButtonGroup(self)
+            group.addButton(theirs)
+            group.addButton(mine)
+            grid.addWidget(theirs, row, 2, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(mine, row, 3, Qt.AlignmentFlag.AlignTop)
+            self.groups[field.name] = (group, theirs, mine)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 2)
+        grid.setColumnStretch(3, 2)
+        buttons = QDialogButtonBox()
+        self.keep_button = buttons.addButton(
+            self.tr("Keep the chosen values"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.later_button = buttons.addButton(self.tr("Decide later"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(grid)
+        if conflict.merge.changes:
+            others = ", ".join(self.tr(FIELD_LABELS.get(n, n)) for n in conflict.merge.changes)
+            kept = QLabel(self.tr("Your other changes ({0}) do not collide and are kept.").format(others))
+            kept.setStyleSheet("color: #1b7f3b;")
+            layout.addWidget(kept)
+        layout.addWidget(buttons)
+        self._future: asyncio.Future[dict[str, Any] | None] | None = None
+        self.finished.connect(self._on_finished)
+
+    def choose(self, field: str, side: str) -> None:
+        _group, theirs, mine = self.groups[field]
+        (theirs if side == "theirs" else mine).setChecked(True)
+
+    def choices(self) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for field in self.conflict.fields:
+            _group, theirs, _mine = self.groups[field.name]
+            result[field.name] = field.theirs if theirs.isChecked() else field.mine
+        return result
+
+    async def chosen(self) -> dict[str, Any] | None:
+        self._future = asyncio.get_event_loop().create_future()
+        self.open()
+        return await self._future
+
+    def _on_finished(self, result: int) -> None:
+        if self._future is not None and not self._future.done():
+            self._future.set_result(self.choices() if result == QDialog.DialogCode.Accepted else None)
