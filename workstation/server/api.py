@@ -24,8 +24,8 @@ from workstation.server.backend import Backend, BackendError, Principal, error_b
 from workstation.server.cobrowse import cobrowse_router
 from workstation.server.monitor_api import monitor_routes
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
-from workstation.server.shop import shop_router
 from workstation.server.records import CustomerRecords, parse_if_match
+from workstation.server.shop import shop_router
 
 MAX_INGEST_BYTES = 16_000_000
 

@@ -29,7 +29,6 @@ from workstation.domain.cobrowse import CobrowseStatus
 from workstation.domain.models import Conversation, Presence, TimelineEvent, TranscriptEntry
 from workstation.domain.relevance import Card
 from workstation.services.cobrowse import CobrowseService, CobrowseServiceError
-from workstation.services.customer_context import CustomerContextService
 from workstation.services.customer_context import CustomerContext, CustomerContextService
 from workstation.services.diagnostics import DiagnosticsService
 from workstation.services.inbox import InboxError, InboxService, PendingOffer
