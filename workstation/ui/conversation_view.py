@@ -240,7 +240,7 @@ class ConversationView(QWidget):
     def show_context(self, context: CustomerContext, freshness: str) -> None:
         self.customer_header.show_customer(self.conversation.customer.name, context.customer)
         self.customer_header.set_freshness(freshness)
-        if self._history_bound():
+        if self.history.bound:
             if not self.timeline_model.rowCount():
                 self.timeline_model.reload()
             else:
@@ -248,9 +248,6 @@ class ConversationView(QWidget):
                 self.timeline_model.add(context.events)
         elif context.events or not self.timeline_model.rowCount():
             self.timeline_model.reset(context.events)
-
-    def _history_bound(self) -> bool:
-        return self.history._source is not None
 
     def add_timeline(self, events: list[TimelineEvent]) -> None:
         self.timeline_model.add(events)
