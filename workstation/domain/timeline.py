@@ -24,6 +24,7 @@ __all__ = [
     "TimelineFilter",
     "fingerprint",
     "journey_phase",
+    "like_pattern",
     "matches",
     "story_key",
     "story_label",
@@ -144,6 +145,12 @@ def story_open(events: Iterable[tuple[str, Mapping[str, Any] | None]]) -> bool:
         elif kind == "device_alert" and not device_active:
             contact_open = False
     return delayed or returned or payment_due or complaint_open or contact_open or device_active
+
+
+def like_pattern(text: str) -> str:
+    """A SQL LIKE pattern (escape character backslash) matching `text` anywhere, literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1558,7 +1558,7 @@ def _filtered(query: Any, where: timeline.TimelineFilter, open_keys: Any) -> Any
         query = query.where(CustomerEventRow.story.in_(open_keys.order_by(None).scalar_subquery()))
     text = where.text.strip()
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = timeline.like_pattern(text)
         query = query.where(
             CustomerEventRow.summary.ilike(pattern, escape="\\")
             | func.cast(CustomerEventRow.data, String).ilike(pattern, escape="\\")

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any, Final
 
+from workstation.domain.timeline import CHANNELS  # re-exported: the simulator's channels
+
 __all__ = [
     "CHANNELS",
     "DE_FIRST_NAMES",
@@ -36,19 +38,6 @@ Event = dict[str, Any]
 # the end: an open journey is shifted in time as a whole, and formatting happens once per event.
 _Raw = tuple[datetime, str, str, str, dict[str, Any]]
 
-CHANNELS: Final = (
-    "web",
-    "app",
-    "phone",
-    "chat",
-    "email",
-    "branch",
-    "social",
-    "device",
-    "shop",
-    "billing",
-    "logistics",
-)
 TOPICS: Final = (
     "delivery",
     "payment",

@@ -166,7 +166,11 @@ class CustomerContextService(QObject):
             if met or not had_history or page.next_cursor is None:
                 return
             cursor = page.next_cursor
-        log.info("history of %s: more than %d new pages; older ones load on scrolling", customer_id, 10)
+        log.info(
+            "history of %s: more than %d new pages; older ones load on scrolling",
+            customer_id,
+            self.MAX_CATCH_UP_PAGES,
+        )
 
     async def transcript(self, customer_id: str, event: TimelineEvent) -> list[TranscriptLine]:
         """The transcript of a past contact in the history, read-only: carried by the event (an

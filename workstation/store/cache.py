@@ -437,7 +437,7 @@ class CacheStore:
                 query = query.where(t.story.in_(sorted(self.open_stories(customer_id))))
             needle = where.text.strip()
             if needle:
-                pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                pattern = timeline.like_pattern(needle)
                 query = query.where(
                     t.summary.ilike(pattern, escape="\\") | cast(t.data, String).ilike(pattern, escape="\\")
                 )

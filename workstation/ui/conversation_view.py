@@ -301,7 +301,7 @@ class ConversationView(QWidget):
     def show_context(self, context: CustomerContext, freshness: str) -> None:
         self.customer_header.show_customer(self.conversation.customer.name, context.customer)
         self.customer_header.set_freshness(freshness)
-        if self._history_bound():
+        if self.history.bound:
             if not self.timeline_model.rowCount():
                 self.timeline_model.reload()
             else:
@@ -309,9 +309,6 @@ class ConversationView(QWidget):
                 self.timeline_model.add(context.events)
         elif context.events or not self.timeline_model.rowCount():
             self.timeline_model.reset(context.events)
-
-    def _history_bound(self) -> bool:
-        return self.history._source is not None
 
     def show_contact(self, view: CustomerView) -> None:
         self.customer_header.show_contact(view)

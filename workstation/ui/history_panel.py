@@ -257,6 +257,11 @@ class HistoryPanel(QWidget):
         button.setMenu(menu)
         return button, actions
 
+    @property
+    def bound(self) -> bool:
+        """Whether the history pages from a source (else it shows fixed lists via `model.reset`)."""
+        return self._source is not None
+
     def bind(self, source: TimelineSource, customer_id: str) -> None:
         """Read pages from `source` (the customer context service) from now on."""
         self._source, self._customer_id = source, customer_id
