@@ -11,6 +11,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 # Tests never touch the real keychain: keyring gets its null backend, the app a MemorySecretStore.
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 
+import gc
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -24,6 +25,7 @@ from workstation.app import allow_lazy_webengine, prepare_webengine_environment
 from workstation.domain.models import Customer, TimelineEvent, utcnow
 from workstation.server.backend import BackendConfig
 from workstation.server.runner import ServerOptions, ServerThread
+from workstation.ui.collector import collect_due
 
 # QtWebEngine (the cobrowse view) is imported lazily, after pytest-qt made the QApplication: as in the app.
 prepare_webengine_environment()
@@ -34,6 +36,15 @@ CUSTOMERS = (
     Customer(id="c-2", name="Oliver Bennett", language="en", value_tier="silver", clv=900.0),
     Customer(id="c-3", name="Lukas Schäfer", language="de", value_tier="bronze", clv=120.0),
 )
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collected_on_the_main_thread() -> Iterator[None]:
+    """Once the GUI tests started a GuiThreadCollector, Python collects nothing by itself; garbage is
+    collected when Qt's loop runs, and here between tests (on the main thread, as it must be)."""
+    yield
+    if not gc.isenabled():
+        collect_due()
 
 
 def seed(server: ServerThread, events_per_customer: int = 25) -> None:

@@ -196,8 +196,8 @@ async def connect(
     """Build the client side for backend `url`; `session_login(session)` signs in and returns the agent.
 
     `tls`: the trust for https/wss (default: the bundled CAs; verification is never off);
-    `redactor` learns the session token so that no log line shows it; `cache_limit_mb` prunes
-    the offline cache's oldest history beyond that size when it opens."""
+    `redactor` learns the session token so that no log line shows it; `cache_limit_mb` keeps the
+    offline cache under that size: when it opens, and whenever older history was loaded."""
     import httpx
 
     from workstation.client.api import BackendApi
@@ -229,10 +229,14 @@ async def connect(
     if cache_limit_mb is not None:
         pruned = await asyncio.get_running_loop().run_in_executor(None, store.prune_to, cache_limit_mb << 20)
         if pruned:
-            log.info("cache over %d MB: dropped %d of its oldest rows", cache_limit_mb, pruned)
+            log.info(
+                "cache over %d MB: dropped %d rows of the least recently used history", cache_limit_mb, pruned
+            )
     sync = SyncService(api, store, backoff=backoff, tls=tls)
     inbox = InboxService(api, store, sync, session)
-    context = CustomerContextService(api, store, sync)
+    context = CustomerContextService(
+        api, store, sync, cache_limit_bytes=None if cache_limit_mb is None else cache_limit_mb << 20
+    )
     relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
     cobrowse = CobrowseService(api, sync)
     records = RecordsService(api, store, sync, session)
@@ -545,6 +549,10 @@ def main(argv: list[str] | None = None, *, started: float | None = None) -> int:
     app.setOrganizationName("workstation")
     app.setApplicationVersion(__version__)
     apply_language(app, effective.config.language)
+    from workstation.ui.collector import GuiThreadCollector
+
+    # Qt objects must be freed on the GUI thread, never by a collection another thread set off.
+    GuiThreadCollector(app)
     # The coroutine decides when to end (after a clean shutdown), not Qt's last-window rule.
     app.setQuitOnLastWindowClosed(False)
 

@@ -111,8 +111,8 @@ class Config:
     cache_size_mb: int = field(
         default=512,
         metadata=_option(
-            "the offline cache's limit on disk in MB; the oldest history of customers without an open "
-            "conversation is dropped beyond it (never unsent work)",
+            "the offline cache's limit on disk in MB; beyond it the history of the customers opened "
+            "longest ago is dropped, then old closed chats (never unsent work or an open conversation)",
             _check_cache_size,
         ),
     )

@@ -17,6 +17,7 @@ from workstation.client.events import Backoff
 from workstation.paths import Paths
 from workstation.services.session import SessionService
 from workstation.store.secrets import MemorySecretStore
+from workstation.ui.collector import GuiThreadCollector
 from workstation.ui.main_window import MainWindow
 from workstation.ui.notifier import Notifier
 
@@ -51,7 +52,11 @@ def aloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """One qasync loop for the GUI tests: coroutines and Qt signals run on the same thread."""
     loop = _TestLoop(qapp)
     asyncio.set_event_loop(loop)
+    # As in the app: garbage (and the Qt objects in it) is freed on this thread only; the backends
+    # of the tests run in threads of their own.
+    collector = GuiThreadCollector(qapp)
     yield loop
+    collector.stop()
     asyncio.set_event_loop(None)
     # Closed here, while Qt still exists; left to the garbage collector it fails at exit.
     loop.close()

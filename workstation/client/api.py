@@ -5,6 +5,7 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -68,6 +69,46 @@ class VersionConflict(ApiError):
 
 class ProtocolError(BackendUnavailable):
     """The backend answered something that is not what the API promises."""
+
+
+def refusal(status: int, body: Any, reason: str = "") -> ApiError:
+    """The error a 4xx answer means (its JSON body says why)."""
+    error = body.get("error", {}) if isinstance(body, dict) else {}
+    error = error if isinstance(error, dict) else {}
+    code = str(error.get("code", "error"))
+    message = str(error.get("message", reason or f"refused ({status})"))
+    if status == 412 and isinstance(error.get("current"), dict):
+        return VersionConflict(status, code, message, error["current"])
+    cls = AuthError if status == 401 else ApiError
+    return cls(status, code, message)
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One idempotent write of a batch: `op` names its single endpoint (message, close, note,
+    presence, feedback), `target` the conversation or customer, `body` that endpoint's body."""
+
+    key: str
+    op: str
+    target: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What the backend answered to one write of a batch: the status and body of its single endpoint."""
+
+    key: str
+    status: int
+    body: Any
+
+    def parsed(self, model: Any, what: str) -> Any:
+        """The answer as `model`; raises what the single endpoint's call would have raised."""
+        if self.status >= 500:
+            raise BackendUnavailable(f"write {self.key}: server error {self.status}")
+        if self.status >= 400:
+            raise refusal(self.status, self.body)
+        return BackendApi._parse(model, self.body, what)
 
 
 class BackendApi:
@@ -138,14 +179,7 @@ class BackendApi:
         except (ValueError, UnicodeDecodeError) as exc:
             raise _protocol(f"{method} {path}: the answer is not JSON ({status}, {len(raw)} bytes)") from exc
         if status >= 400:
-            error = body.get("error", {}) if isinstance(body, dict) else {}
-            error = error if isinstance(error, dict) else {}
-            code = str(error.get("code", "error"))
-            message = str(error.get("message", reason))
-            if status == 412 and isinstance(error.get("current"), dict):
-                raise VersionConflict(status, code, message, error["current"])
-            cls = AuthError if status == 401 else ApiError
-            raise cls(status, code, message)
+            raise refusal(status, body, reason)
         return body
 
     @staticmethod
@@ -282,6 +316,28 @@ class BackendApi:
         body = await self._request("POST", f"/conversations/{conversation_id}/cobrowse/{session_id}/end")
         result: CobrowseSession = self._parse(CobrowseSession, body, "cobrowse session")
         return result
+
+    async def send_writes(self, writes: list[Write]) -> list[WriteResult]:
+        """Many idempotent writes in one request (POST /writes), answered one by one and in order."""
+        body = await self._request(
+            "POST",
+            "/writes",
+            json={"writes": [{"key": w.key, "op": w.op, "target": w.target, "body": w.body} for w in writes]},
+        )
+        results = body.get("results") if isinstance(body, dict) else None
+        if not isinstance(results, list) or len(results) != len(writes):
+            raise _protocol(f"POST /writes: expected {len(writes)} results, got {_describe(results)}")
+        answers: list[WriteResult] = []
+        for write, result in zip(writes, results, strict=True):
+            if (
+                not isinstance(result, dict)
+                or result.get("key") != write.key
+                or not isinstance(result.get("status"), int)
+            ):
+                raise _protocol(f"POST /writes: the result for write {write.key} is missing or malformed")
+            answers.append(WriteResult(write.key, result["status"], result.get("body")))
+        return answers
+
     # --- records agents edit (version-guarded) ---------------------------------------------------
 
     async def update_customer(
@@ -331,3 +387,7 @@ def _protocol(reason: str) -> ProtocolError:
     """A ProtocolError, logged with its reason (the answer is dropped; nothing of it is stored)."""
     log.warning("rejected an answer from the backend: %s", reason)
     return ProtocolError(reason)
+
+
+def _describe(value: Any) -> str:
+    return f"a list of {len(value)}" if isinstance(value, list) else type(value).__name__

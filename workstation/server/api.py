@@ -9,12 +9,13 @@ import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from workstation import __version__
 from workstation.domain.models import HelloFrame, Presence, RelevanceFeedback, ResetFrame, WebPage
@@ -62,6 +63,32 @@ class CustomerPatchBody(_Body):
 
 class NoteBody(_Body):
     text: str = Field(min_length=1, max_length=10_000)
+
+
+#: Most writes one POST /writes may carry; the desktop sends its outbox in batches of at most this.
+MAX_BATCH_WRITES = 500
+
+
+class WriteItem(_Body):
+    """One write of a batch: the same operation, key and body as its single endpoint takes."""
+
+    key: str = Field(min_length=8, max_length=128)
+    op: str = Field(min_length=1, max_length=32)
+    target: str = Field(default="", max_length=64)
+    body: dict[str, Any]
+
+
+class WritesBody(_Body):
+    writes: list[WriteItem] = Field(min_length=1, max_length=MAX_BATCH_WRITES)
+
+
+@dataclass(frozen=True, slots=True)
+class _WriteOp:
+    """A kind of idempotent write: its body, what a repeated key must repeat, and what it does."""
+
+    body: type[BaseModel]
+    request: Callable[[str, Any], str]
+    action: Callable[[Principal, str, Any, str | None], Any]
 
 
 class StartChatBody(_Body):
@@ -132,6 +159,58 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
         status, body = backend.idempotent(p, key, request, lambda: _dump(action()))
         return JSONResponse(body, status_code=status)
 
+    # The writes the desktop's outbox sends, one per request or many per POST /writes. Both ways
+    # share the fingerprint, so a key is answered the same whichever way it comes again.
+    ops: dict[str, _WriteOp] = {
+        "presence": _WriteOp(
+            PresenceBody,
+            lambda _t, b: f"presence:{b.presence}",
+            lambda p, _t, b, _k: backend.set_presence(p.agent_id or "", b.presence),
+        ),
+        "message": _WriteOp(
+            MessageBody,
+            lambda t, b: f"message:{t}:{b.text}",
+            lambda p, t, b, k: backend.post_agent_message(p, t, b.text, k),
+        ),
+        "close": _WriteOp(
+            CloseBody,
+            lambda t, b: f"close:{t}:{b.wrapup_code}",
+            lambda p, t, b, _k: backend.close_conversation(p, t, b.wrapup_code),
+        ),
+        "note": _WriteOp(
+            NoteBody,
+            lambda t, b: _fingerprint("note", t, None, b.text),
+            lambda p, t, b, k: records.create_note(p, t, b.text, k),
+        ),
+        "feedback": _WriteOp(
+            RelevanceFeedback,
+            lambda _t, b: f"feedback:{b.action}:{b.context}:{b.outcome}",
+            lambda p, _t, b, _k: backend.record_feedback(p, b),
+        ),
+    }
+
+    def write(p: Principal, op: str, target: str, body: Any, key: str | None) -> JSONResponse:
+        spec = ops[op]
+        return idempotent(p, key, spec.request(target, body), lambda: spec.action(p, target, body, key))
+
+    def batch_write(p: Principal, item: WriteItem) -> tuple[int, dict[str, Any]]:
+        spec = ops.get(item.op)
+        if spec is None:
+            raise BackendError(400, "unknown_op", f"No kind of write {item.op!r}; known: {', '.join(ops)}.")
+        try:
+            body = spec.body.model_validate(item.body)
+        except ValidationError as exc:
+            problems = [
+                {"field": ".".join(str(x) for x in err["loc"]), "problem": err["msg"]} for err in exc.errors()
+            ]
+            raise BackendError(400, "bad_request", "The write is malformed.", details=problems) from exc
+        return backend.idempotent(
+            p,
+            item.key,
+            spec.request(item.target, body),
+            lambda: _dump(spec.action(p, item.target, body, item.key)),
+        )
+
     @app.get(f"{API}/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "log_id": backend.log_id}
@@ -152,9 +231,7 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
 
     @app.put(f"{API}/me/presence")
     async def presence(p: Agent_, body: PresenceBody, key: IdemKey = None) -> JSONResponse:
-        return idempotent(
-            p, key, f"presence:{body.presence}", lambda: backend.set_presence(p.agent_id or "", body.presence)
-        )
+        return write(p, "presence", "", body, key)
 
     @app.get(f"{API}/offers")
     async def offers(p: Agent_) -> list[dict[str, Any]]:
@@ -181,21 +258,11 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
     async def post_message(
         p: Agent_, conversation_id: str, body: MessageBody, key: IdemKey = None
     ) -> JSONResponse:
-        return idempotent(
-            p,
-            key,
-            f"message:{conversation_id}:{body.text}",
-            lambda: backend.post_agent_message(p, conversation_id, body.text, key),
-        )
+        return write(p, "message", conversation_id, body, key)
 
     @app.post(f"{API}/conversations/{{conversation_id}}/close")
     async def close(p: Agent_, conversation_id: str, body: CloseBody, key: IdemKey = None) -> JSONResponse:
-        return idempotent(
-            p,
-            key,
-            f"close:{conversation_id}:{body.wrapup_code}",
-            lambda: backend.close_conversation(p, conversation_id, body.wrapup_code),
-        )
+        return write(p, "close", conversation_id, body, key)
 
     @app.get(f"{API}/wrapup-codes")
     async def wrapup_codes(p: Agent_) -> list[dict[str, Any]]:
@@ -274,12 +341,7 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
 
     @app.post(f"{API}/customers/{{customer_id}}/notes")
     async def create_note(p: Agent_, customer_id: str, body: NoteBody, key: IdemKey = None) -> JSONResponse:
-        return idempotent(
-            p,
-            key,
-            _fingerprint("note", customer_id, None, body.text),
-            lambda: records.create_note(p, customer_id, body.text, key),
-        )
+        return write(p, "note", customer_id, body, key)
 
     @app.put(f"{API}/customers/{{customer_id}}/notes/{{note_id}}")
     async def update_note(
@@ -300,12 +362,36 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
 
     @app.post(f"{API}/relevance/feedback")
     async def relevance_feedback(p: Agent_, body: RelevanceFeedback, key: IdemKey = None) -> JSONResponse:
-        return idempotent(
-            p,
-            key,
-            f"feedback:{body.action}:{body.context}:{body.outcome}",
-            lambda: backend.record_feedback(p, body),
-        )
+        return write(p, "feedback", "", body, key)
+
+    @app.post(f"{API}/writes")
+    async def batch_writes(p: Agent_, body: WritesBody) -> dict[str, Any]:
+        """Many idempotent writes in one request, done in order, each answered as on its own.
+
+        Each result is the status and body its single endpoint would have answered. A write that
+        hits a server error stops the batch: it and the ones after it are answered 503 and can be
+        sent again (their keys make that safe)."""
+        results: list[dict[str, Any]] = []
+        stopped: BackendError | None = None
+        with backend.batch():
+            for item in body.writes:
+                if stopped is not None:
+                    status, answer = stopped.status, error_body(stopped)
+                else:
+                    try:
+                        status, answer = batch_write(p, item)
+                    except BackendError as exc:
+                        status, answer = exc.status, error_body(exc)
+                        if exc.status >= 500:
+                            stopped = BackendError(
+                                503, "not_attempted", "An earlier write of the batch failed."
+                            )
+                    except Exception:
+                        log.exception("write %s of a batch failed", item.op)
+                        status, answer = 500, error_body(BackendError(500, "internal", "The write failed."))
+                        stopped = BackendError(503, "not_attempted", "An earlier write of the batch failed.")
+                results.append({"key": item.key, "status": status, "body": answer})
+        return {"results": results}
 
     @app.get(f"{API}/relevance/feedback")
     async def relevance_feedback_list(p: Agent_) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import hmac
 import json
@@ -21,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import String, func, select
+from sqlalchemy import String, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as DbSession
 
@@ -245,6 +246,8 @@ def audience_matches(principal: Principal, audience: str) -> bool:
 class _UnitOfWork:
     db: DbSession
     pending: list[EventLogRow] = field(default_factory=list)
+    #: Run after the commit (listeners that reach outside the database: pages, the simulator).
+    after: list[Callable[[], None]] = field(default_factory=list)
 
     def append(self, audience: str, type_: str, data: dict[str, Any]) -> None:
         row = EventLogRow(at=utcnow(), audience=audience, type=type_, data=data)
@@ -267,6 +270,10 @@ class Backend:
         self._moves: dict[str, dict[str, Any]] = {}
         #: Called with a conversation's id after it was closed (cobrowse ends its session then).
         self.conversation_closed_listeners: list[Callable[[str], None]] = []
+        #: The transaction of the batch being run (see batch()), if any.
+        self._batch: contextvars.ContextVar[_UnitOfWork | None] = contextvars.ContextVar(
+            "batch", default=None
+        )
         with self._uow() as uow:
             if uow.db.get(Meta, "log_id") is None:
                 uow.db.add(Meta(key="log_id", value=uuid.uuid4().hex))
@@ -309,6 +316,15 @@ class Backend:
 
     @contextlib.contextmanager
     def _uow(self) -> Iterator[_UnitOfWork]:
+        outer = self._batch.get()
+        if outer is not None:
+            # Inside a batch this is part of the write being run; idempotent() holds each write in
+            # a savepoint of the batch's transaction and undoes it alone if it fails.
+            uow = _UnitOfWork(outer.db)
+            yield uow
+            outer.pending += uow.pending
+            outer.after += uow.after
+            return
         with DbSession(self.engine, expire_on_commit=False) as db:
             uow = _UnitOfWork(db)
             yield uow
@@ -320,6 +336,41 @@ class Backend:
             db.commit()
         if frames:
             self.hub.publish(frames)
+        for callback in uow.after:
+            try:
+                callback()
+            except Exception:  # a listener must never break the write that is already committed
+                log.exception("after-commit listener failed")
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run many writes as one transaction, each in a savepoint of its own: a write that fails
+        is undone alone, and everything the others did commits (and is pushed) once, at the end.
+        Reads through _reading() see the batch's own uncommitted writes."""
+        if self._batch.get() is not None:
+            yield
+            return
+        with self._uow() as uow:
+            # The session's identity map holds rows weakly; keeping what the batch loads lets the
+            # next write of the batch find the same conversation or agent without a query.
+            keep: list[object] = []
+            event.listen(uow.db, "loaded_as_persistent", lambda _db, row: keep.append(row))
+            token = self._batch.set(uow)
+            try:
+                yield
+            finally:
+                self._batch.reset(token)
+
+    def _reading(self) -> contextlib.AbstractContextManager[DbSession]:
+        outer = self._batch.get()
+        return contextlib.nullcontext(outer.db) if outer is not None else DbSession(self.engine)
+
+    def _after_commit(self, callback: Callable[[], None]) -> None:
+        outer = self._batch.get()
+        if outer is not None:
+            outer.after.append(callback)
+        else:
+            callback()
 
     def wake_router(self) -> None:
         self._wake_router.set()
@@ -438,22 +489,31 @@ class Backend:
             return 200, action()
         if not 8 <= len(key) <= 128:
             raise BackendError(400, "bad_idempotency_key", "Idempotency-Key must be 8 to 128 characters.")
-        with DbSession(self.engine) as db:
-            row = db.get(IdempotencyRow, (principal.key, key))
+        # The write and its key commit together: a crash between the two must not leave a write
+        # whose repetition would be done again.
+        with self.batch(), self._uow() as uow:
+            row = uow.db.get(IdempotencyRow, (principal.key, key))
             if row is not None:
                 if row.request != request:
                     raise BackendError(
                         422, "idempotency_key_reused", "This Idempotency-Key was used for another request."
                     )
                 return row.status, row.body
-        try:
-            status, body = 200, action()
-        except BackendError as exc:
-            if exc.status >= 500 or exc.status in (401, 403):
-                raise
-            status, body = exc.status, error_body(exc)
-        with self._uow() as uow:
-            uow.db.merge(
+            batch = self._batch.get()
+            assert batch is not None
+            pushed, after = len(batch.pending), len(batch.after)
+            savepoint = uow.db.begin_nested()
+            try:
+                status, body = 200, action()
+                savepoint.commit()  # flushes: a database error is this write's, undone below
+            except BaseException as exc:
+                # Undone alone, with the events and listeners it had lined up.
+                savepoint.rollback()
+                del batch.pending[pushed:], batch.after[after:]
+                if not isinstance(exc, BackendError) or exc.status >= 500 or exc.status in (401, 403):
+                    raise
+                status, body = exc.status, error_body(exc)
+            uow.db.add(
                 IdempotencyRow(
                     principal=principal.key,
                     key=key,
@@ -795,12 +855,18 @@ class Backend:
         message = self._post_message(
             conversation_id, sender="agent", agent_id=principal.agent_id, text=text, client_key=client_key
         )
-        for listener in list(self.agent_message_listeners):
-            try:
-                listener(conversation_id, message)
-            except Exception:  # a listener (the simulator) must never break the write
-                log.exception("agent message listener failed")
+        self._after_commit(
+            lambda: self._tell_listeners(self.agent_message_listeners, conversation_id, message)
+        )
         return message
+
+    @staticmethod
+    def _tell_listeners(listeners: list[Callable[..., None]], *args: Any) -> None:
+        for listener in list(listeners):
+            try:
+                listener(*args)
+            except Exception:  # a listener (the simulator, cobrowse) must never break the write
+                log.exception("listener %r failed", listener)
 
     def _post_message(
         self, conversation_id: str, *, sender: str, agent_id: str | None, text: str, client_key: str | None
@@ -887,11 +953,7 @@ class Backend:
         # The chat becomes part of the customer's history, with a link to its transcript.
         self.add_customer_events([_contact_event(result, wrapup_code)])
         self.wake_router()
-        for listener in list(self.conversation_closed_listeners):
-            try:
-                listener(conversation_id)
-            except Exception:
-                log.exception("conversation-closed listener failed")
+        self._after_commit(lambda: self._tell_listeners(self.conversation_closed_listeners, conversation_id))
         return result
 
     def customer_conversation(
@@ -915,7 +977,7 @@ class Backend:
     ) -> None:
         if principal.scope != "agent":
             raise BackendError(403, "forbidden", "Agents only.")
-        with DbSession(self.engine) as db:
+        with self._reading() as db:
             conv = db.get(ConversationRow, conversation_id)
             # Another agent's conversation is reported as missing: its existence is not our business.
             if conv is None or (conv.agent_id != principal.agent_id and principal.role != Role.TEAMLEAD):

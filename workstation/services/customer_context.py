@@ -56,11 +56,18 @@ class CustomerContextService(QObject):
     MAX_CATCH_UP_PAGES = 10
 
     def __init__(
-        self, api: BackendApi, store: CacheStore, sync: SyncService, parent: QObject | None = None
+        self,
+        api: BackendApi,
+        store: CacheStore,
+        sync: SyncService,
+        parent: QObject | None = None,
+        *,
+        cache_limit_bytes: int | None = None,
     ) -> None:
         super().__init__(parent)
         self._api = api
         self._store = store
+        self._limit = cache_limit_bytes
         self._loading: set[str] = set()
         sync.events_applied.connect(self._on_sync_events_applied)
 
@@ -124,9 +131,21 @@ class CustomerContextService(QObject):
             await asyncio.to_thread(self._store.apply, events=page.events)
             self._store.set_value(_older_key(customer_id), page.next_cursor or _COMPLETE)
             self.history_loaded.emit(customer_id, len(page.events))
+            await self.keep_within_limit(customer_id)
             return len(page.events)
         finally:
             self._loading.discard(customer_id)
+
+    async def keep_within_limit(self, *on_screen: str) -> int:
+        """Older history is where the cache grows: past its limit, the timelines of the customers
+        opened longest ago go (store.prune_to), never those on screen. Returns the rows dropped."""
+        if self._limit is None or self._store.used_bytes() <= self._limit:
+            return 0
+        removed = await asyncio.to_thread(self._store.prune_to, self._limit, keep=on_screen)
+        log.info(
+            "cache over %d MB: dropped %d rows of the least recently used history", self._limit >> 20, removed
+        )
+        return removed
 
     async def refresh(self, customer_id: str) -> bool:
         """Fetch the customer, their latest history and notes into the cache; False when offline."""

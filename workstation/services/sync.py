@@ -14,9 +14,17 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from workstation.client.api import ApiError, AuthError, BackendApi, BackendUnavailable, ProtocolError
+from workstation.client.api import (
+    ApiError,
+    AuthError,
+    BackendApi,
+    BackendUnavailable,
+    ProtocolError,
+    Write,
+)
 from workstation.client.events import AuthRejected, Backoff, EventStream
 from workstation.domain.models import (
+    Agent,
     Conversation,
     ConversationState,
     Customer,
@@ -29,7 +37,7 @@ from workstation.domain.models import (
     TimelineEvent,
     utcnow,
 )
-from workstation.store.cache import CacheStore, OutboxItem
+from workstation.store.cache import Answer, CacheStore, OutboxItem, Sent
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +117,8 @@ class SyncService(QObject):
         self._outbox_wake = asyncio.Event()
         self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {}
         self._stopping = False
+        #: False once the backend turned out not to take batches of writes (an older one).
+        self._batches = True
         self.online = False
         self.offline_since: datetime | None = utcnow()
         self.skipped_events = 0
@@ -118,6 +128,7 @@ class SyncService(QObject):
     def start(self) -> None:
         self._tasks.start(self._run_stream(), "push-stream")
         self._tasks.start(self._run_outbox(), "outbox")
+        self._outbox_wake.set()  # writes left from the last session go out as soon as they can
         self.outbox_changed.emit(self._store.count_pending())
 
     async def stop(self) -> None:
@@ -235,13 +246,12 @@ class SyncService(QObject):
             await self._outbox_wake.wait()
             self._outbox_wake.clear()
             while True:
-                batch = self._store.pending(limit=50)
+                batch = self._store.pending(limit=BATCH_SIZE)
                 if not batch:
                     attempt = 0
                     break
                 try:
-                    for item in batch:
-                        await self._deliver(item)
+                    await self._send(batch)
                 except BackendUnavailable as exc:
                     log.info("outbox waits for the backend: %s", exc)
                     delay = self._backoff.delay(attempt, self._rng)
@@ -254,6 +264,66 @@ class SyncService(QObject):
                 attempt = 0
                 self.outbox_changed.emit(self._store.count_pending())
 
+    async def _send(self, items: list[OutboxItem]) -> None:
+        """Send in order: runs of built-in writes together (POST /writes), the others one by one."""
+        i = 0
+        while i < len(items):
+            run = 0
+            while i + run < len(items) and self._batchable(items[i + run]):
+                run += 1
+            if run > 1 and self._batches:
+                await self._deliver_batch(items[i : i + run])
+                i += run
+            else:
+                await self._deliver(items[i])
+                i += 1
+
+    def _batchable(self, item: OutboxItem) -> bool:
+        return item.kind in ANSWERS and item.kind not in self._handlers
+
+    async def _deliver_batch(self, items: list[OutboxItem]) -> None:
+        self._store.note_attempt(*(item.id for item in items))
+        try:
+            results = await self._api.send_writes([_write_of(item) for item in items])
+        except AuthError as exc:
+            self.session_rejected.emit(exc.message)
+            raise BackendUnavailable("signed out") from exc
+        except ApiError as exc:
+            if exc.status in (404, 405):
+                log.info("the backend takes no batches of writes (%s); sending them one by one", exc)
+                self._batches = False
+            else:  # the batch as a whole was refused: one by one, each write gets its own answer
+                log.warning("the backend refused a batch of %d writes: %s", len(items), exc)
+            for item in items:
+                await self._deliver(item)
+            return
+        outcomes: list[Sent] = []
+        stop: BackendUnavailable | None = None
+        for item, result in zip(items, results, strict=True):
+            try:
+                answer = _answer_of(item, result.parsed(ANSWERS[item.kind], f"answer to a {item.kind}"))
+            except AuthError as exc:
+                self.session_rejected.emit(exc.message)
+                stop = BackendUnavailable("signed out")
+                break
+            except ApiError as exc:
+                outcomes.append(Sent(item.id, refused=exc.message))
+                continue
+            except BackendUnavailable as exc:  # a server error, or an answer that is not the API's
+                stop = exc
+                break
+            outcomes.append(Sent(item.id, answer))
+        self._store.settle_sent(outcomes)
+        by_id = {item.id: item for item in items}
+        for outcome in outcomes:
+            item = by_id[outcome.item_id]
+            if outcome.refused is None:
+                self.write_completed.emit(item.kind, item.target)
+            else:
+                self.write_refused.emit(item.kind, item.target, outcome.refused)
+        if stop is not None:
+            raise stop
+
     async def _deliver(self, item: OutboxItem) -> None:
         self._store.note_attempt(item.id)
         try:
@@ -261,20 +331,12 @@ class SyncService(QObject):
                 await self._handlers[item.kind](item)
             elif item.kind == "message":
                 message = await self._api.send_message(item.target, str(item.payload["text"]), key=item.key)
-                if message.conversation_id != item.target or message.client_key not in (None, item.key):
-                    # Never store another conversation's message (or another write's) as ours.
-                    reason = (
-                        f"the backend answered a reply to {item.target} with a message of "
-                        f"{message.conversation_id} (key {message.client_key})"
-                    )
-                    log.warning("rejected an answer from the backend: %s", reason)
-                    raise ProtocolError(reason)
-                self._store.complete(item.id, messages=[message])
+                self._store.settle_sent([Sent(item.id, _answer_of(item, message))])
             elif item.kind == "close":
                 conv = await self._api.close_conversation(
                     item.target, str(item.payload["wrapup_code"]), key=item.key
                 )
-                self._store.complete(item.id, conversations=[conv])
+                self._store.settle_sent([Sent(item.id, _answer_of(item, conv))])
             elif item.kind == "feedback":
                 await self._api.send_feedback(RelevanceFeedback.model_validate(item.payload), key=item.key)
                 self._store.complete(item.id)
@@ -294,3 +356,46 @@ class SyncService(QObject):
             self.write_refused.emit(item.kind, item.target, exc.message)
             return
         self.write_completed.emit(item.kind, item.target)
+
+
+#: Most writes sent in one request (the backend takes up to 500).
+BATCH_SIZE = 200
+
+#: The built-in kinds of write, sent in batches, and what the backend answers to each.
+ANSWERS: dict[str, Any] = {"message": Message, "close": Conversation, "feedback": Any, "presence": Agent}
+
+
+def _write_of(item: OutboxItem) -> Write:
+    """An outbox item as a write of a batch: the same operation and body as its single endpoint."""
+    payload = item.payload
+    if item.kind == "message":
+        return Write(item.key, "message", item.target, {"text": str(payload["text"])})
+    if item.kind == "close":
+        return Write(item.key, "close", item.target, {"wrapup_code": str(payload["wrapup_code"])})
+    if item.kind == "feedback":
+        feedback = RelevanceFeedback.model_validate(payload)
+        return Write(item.key, "feedback", "", feedback.model_dump(mode="json"))
+    if item.kind == "presence":
+        return Write(item.key, "presence", "", {"presence": Presence(payload["presence"]).value})
+    raise ValueError(f"{item.kind} writes are not sent in batches")
+
+
+def _answer_of(item: OutboxItem, record: Any) -> Answer:
+    """What to store of the backend's answer to a write, after checking it answers *this* write."""
+    if item.kind == "message":
+        if record.conversation_id != item.target or record.client_key not in (None, item.key):
+            # Never store another conversation's message (or another write's) as ours.
+            reason = (
+                f"the backend answered a reply to {item.target} with a message of "
+                f"{record.conversation_id} (key {record.client_key})"
+            )
+            log.warning("rejected an answer from the backend: %s", reason)
+            raise ProtocolError(reason)
+        return Answer(messages=[record])
+    if item.kind == "close":
+        if record.id != item.target:
+            reason = f"the backend answered closing {item.target} with conversation {record.id}"
+            log.warning("rejected an answer from the backend: %s", reason)
+            raise ProtocolError(reason)
+        return Answer(conversations=[record])
+    return Answer()

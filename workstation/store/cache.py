@@ -32,6 +32,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -174,6 +176,25 @@ class OutboxItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Answer:
+    """What the backend answered to a write, to be stored with it."""
+
+    messages: Sequence[Message] = ()
+    conversations: Sequence[Conversation] = ()
+    customers: Sequence[Customer] = ()
+    notes: Sequence[CustomerNote] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """The outcome of one sent write: done with its answer, or refused for good with a reason."""
+
+    item_id: int
+    answer: Answer = Answer()
+    refused: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxRecord:
     """An outbox item with its state: what the agent did, and what became of it."""
 
@@ -301,15 +322,13 @@ class CacheStore:
                 )
                 _fill_entry_columns(row, ev)
                 db.merge(row)
+            conversations = list(conversations)
             for conv in conversations:
                 data = conv.model_dump(mode="json", exclude={"messages"})
                 db.merge(
                     ConversationRow(id=conv.id, state=conv.state.value, started_at=conv.started_at, data=data)
                 )
-                for message in conv.messages:
-                    self._put_message(db, message)
-            for message in messages:
-                self._put_message(db, message)
+            self._put_messages(db, [m for conv in conversations for m in conv.messages] + list(messages))
             if log_id is not None:
                 db.merge(KeyValue(key="log_id", value=json.dumps(log_id)))
             if seq is not None:
@@ -344,20 +363,37 @@ class CacheStore:
         )
 
     @staticmethod
-    def _put_message(db: Session, message: Message) -> None:
-        if message.client_key:
-            # The server's copy replaces the pending local one written when the agent pressed Enter.
-            db.execute(delete(MessageRow).where(MessageRow.id == _local_id(message.client_key)))
-        db.merge(
-            MessageRow(
-                id=message.id,
-                conversation_id=message.conversation_id,
-                at=message.at,
-                client_key=message.client_key,
-                delivery="sent",
-                error=None,
-                data=message.model_dump(mode="json"),
+    def _put_messages(db: Session, messages: Sequence[Message]) -> None:
+        """Upsert the server's copies, in two statements however many (the outbox drains thousands)."""
+        if not messages:
+            return
+        # The server's copy replaces the pending local one written when the agent pressed Enter.
+        local = [_local_id(m.client_key) for m in messages if m.client_key]
+        for start in range(0, len(local), 500):
+            db.execute(
+                delete(MessageRow)
+                .where(MessageRow.id.in_(local[start : start + 500]))
+                .execution_options(synchronize_session=False)
             )
+        upsert = sqlite_insert(MessageRow)
+        columns = ("conversation_id", "at", "client_key", "delivery", "error", "data")
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[MessageRow.id], set_={c: upsert.excluded[c] for c in columns}
+        )
+        db.execute(
+            upsert,
+            [
+                {
+                    "id": m.id,
+                    "conversation_id": m.conversation_id,
+                    "at": m.at,
+                    "client_key": m.client_key,
+                    "delivery": "sent",
+                    "error": None,
+                    "data": m.model_dump(mode="json"),
+                }
+                for m in messages
+            ],
         )
 
     # --- reads -----------------------------------------------------------------------------------
@@ -639,11 +675,15 @@ class CacheStore:
             )
             return key
 
-    def note_attempt(self, item_id: int) -> None:
+    def note_attempt(self, *item_ids: int) -> None:
+        """These writes are about to be sent (once more)."""
         with self._sessions.begin() as db:
-            row = db.get(OutboxRow, item_id)
-            if row is not None:
-                row.attempts += 1
+            db.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(item_ids))
+                .values(attempts=OutboxRow.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
 
     def complete(
         self,
@@ -655,37 +695,59 @@ class CacheStore:
         notes: Sequence[CustomerNote] = (),
     ) -> None:
         """The backend took the write: mark it done and store what it answered, atomically."""
-        with self._sessions.begin() as db:
-            row = db.get(OutboxRow, item_id)
-            if row is not None:
-                row.state = DONE
-            now = utcnow()
-            for customer in customers:
-                self._put_customer(db, customer, now)
-            for note in notes:
-                self._put_note(db, note)
-            for message in messages:
-                self._put_message(db, message)
-            for conv in conversations:
-                data = conv.model_dump(mode="json", exclude={"messages"})
-                db.merge(
-                    ConversationRow(id=conv.id, state=conv.state.value, started_at=conv.started_at, data=data)
-                )
+        answer = Answer(messages, conversations, customers, notes)
+        self.settle_sent([Sent(item_id, answer)])
 
     def fail(self, item_id: int, reason: str) -> OutboxItem | None:
         """The backend refused the write for good: keep it, with the reason, for the agent to see."""
+        return self.settle_sent([Sent(item_id, refused=reason)])[0]
+
+    def settle_sent(self, outcomes: Sequence[Sent]) -> list[OutboxItem | None]:
+        """What the backend answered to writes sent together, stored in one transaction: each is
+        done (with what it answered) or refused for good (kept, with the reason, for the agent).
+        Returns the refused items (None for the others)."""
+        refused: dict[int, OutboxItem] = {}
+        done = [o for o in outcomes if o.refused is None]
         with self._sessions.begin() as db:
-            row = db.get(OutboxRow, item_id)
-            if row is None:
-                return None
-            row.state, row.error = FAILED, reason
-            db.execute(
-                MessageRow.__table__.update()
-                .where(MessageRow.id == _local_id(row.key))
-                .values(delivery="failed", error=reason)
-            )
-            db.execute(update(NoteRow).where(NoteRow.id == _local_id(row.key)).values(delivery="failed"))
-            return OutboxItem(row.id, row.key, row.kind, row.target, row.payload, row.attempts)
+            ids = [o.item_id for o in done]
+            for start in range(0, len(ids), 500):
+                db.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(ids[start : start + 500]))
+                    .values(state=DONE)
+                    .execution_options(synchronize_session=False)
+                )
+            now = utcnow()
+            for o in done:
+                for customer in o.answer.customers:
+                    self._put_customer(db, customer, now)
+                for note in o.answer.notes:
+                    self._put_note(db, note)
+                for conv in o.answer.conversations:
+                    data = conv.model_dump(mode="json", exclude={"messages"})
+                    db.merge(
+                        ConversationRow(
+                            id=conv.id, state=conv.state.value, started_at=conv.started_at, data=data
+                        )
+                    )
+            self._put_messages(db, [m for o in done for m in o.answer.messages])
+            for outcome in outcomes:
+                if outcome.refused is None:
+                    continue
+                row = db.get(OutboxRow, outcome.item_id)
+                if row is None:
+                    continue
+                reason = outcome.refused
+                row.state, row.error = FAILED, reason
+                db.execute(
+                    update(MessageRow)
+                    .where(MessageRow.id == _local_id(row.key))
+                    .values(delivery="failed", error=reason)
+                    .execution_options(synchronize_session=False)
+                )
+                db.execute(update(NoteRow).where(NoteRow.id == _local_id(row.key)).values(delivery="failed"))
+                refused[row.id] = OutboxItem(row.id, row.key, row.kind, row.target, row.payload, row.attempts)
+        return [refused.get(o.item_id) for o in outcomes]
 
     def outbox_payloads(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
         """Every write of one kind the agent made, oldest first, with its state (pending/done/failed)."""
@@ -719,54 +781,74 @@ class CacheStore:
 
     def used_bytes(self) -> int:
         """Bytes the cache's pages hold (free pages left by deletions are reused, not counted)."""
-        with self.engine.connect() as conn:
-            size = int(conn.exec_driver_sql("PRAGMA page_size").scalar_one())
-            pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
-            free = int(conn.exec_driver_sql("PRAGMA freelist_count").scalar_one())
+        with self._sessions() as db:
+            return self._used_bytes(db)
+
+    @staticmethod
+    def _used_bytes(db: Session) -> int:
+        size, pages, free = (
+            int(db.execute(sql_text(f"PRAGMA {name}")).scalar_one())
+            for name in ("page_size", "page_count", "freelist_count")
+        )
         return (pages - free) * size
 
-    def prune_to(self, max_bytes: int, *, batch: int = 2000) -> int:
-        """Drop the oldest cached history until the cache holds at most `max_bytes`: first timeline
-        events of customers without an open conversation, then closed conversations with their
-        transcripts. Never the outbox, never an open conversation or its customer's history.
+    def prune_to(self, max_bytes: int, *, keep: Iterable[str] = (), batch: int = 50) -> int:
+        """Drop cached history until the cache holds at most `max_bytes`.
+
+        First the timelines of the customers the agent opened longest ago (or never), whole, one
+        customer after the other; then closed conversations with their transcripts, oldest first.
+        Never the outbox, never a customer with an open conversation or in `keep` (the one on
+        screen), never a customer's record or notes (the screen pop needs them, and they are small).
         Returns how many rows went."""
         removed = 0
-        busy_customers = (
+        if self.used_bytes() <= max_bytes:
+            return 0
+        busy = (
             select(func.json_extract(ConversationRow.data, "$.customer.id"))
             .where(ConversationRow.state != ConversationState.CLOSED.value)
             .scalar_subquery()
         )
+        recency = func.coalesce(CustomerRow.used_at, CustomerRow.fetched_at)
+        with self._sessions() as db:
+            # Customers with history, least recently used first (no record at all: never used).
+            candidates = list(
+                db.scalars(
+                    select(TimelineEventRow.customer_id)
+                    .outerjoin(CustomerRow, CustomerRow.id == TimelineEventRow.customer_id)
+                    .where(TimelineEventRow.customer_id.not_in(busy))
+                    .where(TimelineEventRow.customer_id.not_in(list(keep)))
+                    .group_by(TimelineEventRow.customer_id)
+                    .order_by(func.max(recency).is_not(None), func.max(recency))
+                )
+            )
+        for start in range(0, len(candidates), batch):
+            if self.used_bytes() <= max_bytes:
+                return removed
+            group = candidates[start : start + batch]
+            with self._sessions.begin() as db:
+                for customer_id in group:
+                    result = db.execute(
+                        delete(TimelineEventRow).where(TimelineEventRow.customer_id == customer_id)
+                    )
+                    removed += int(getattr(result, "rowcount", 0) or 0)
+                    if self._used_bytes(db) <= max_bytes:
+                        group = group[: group.index(customer_id) + 1]
+                        break
+                db.execute(delete(TimelineStoryRow).where(TimelineStoryRow.customer_id.in_(group)))
+                # Their history is no longer cached back to the stored paging cursor: forget it, so the
+                # next refresh starts paging afresh (CustomerContextService's "timeline.older:").
+                keys = [f"{HISTORY_CURSOR_PREFIX}{customer}" for customer in group]
+                db.execute(delete(KeyValue).where(KeyValue.key.in_(keys)))
         while self.used_bytes() > max_bytes:
             with self._sessions.begin() as db:
-                events = db.scalars(
-                    select(TimelineEventRow.id)
-                    .where(TimelineEventRow.customer_id.not_in(busy_customers))
-                    .order_by(TimelineEventRow.at)
-                    .limit(batch)
-                ).all()
-                if events:
-                    touched = set(
-                        db.scalars(
-                            select(TimelineEventRow.customer_id)
-                            .where(TimelineEventRow.id.in_(events))
-                            .distinct()
-                        )
-                    )
-                    db.execute(delete(TimelineEventRow).where(TimelineEventRow.id.in_(events)))
-                    # Their history is no longer whole back to the stored paging cursor: forget it, so
-                    # the next refresh starts paging afresh (CustomerContextService's "timeline.older:").
-                    keys = [f"{HISTORY_CURSOR_PREFIX}{customer}" for customer in touched]
-                    db.execute(delete(KeyValue).where(KeyValue.key.in_(keys)))
-                    removed += len(events)
-                    continue
                 closed = db.scalars(
                     select(ConversationRow.id)
                     .where(ConversationRow.state == ConversationState.CLOSED.value)
                     .order_by(ConversationRow.started_at)
-                    .limit(max(1, batch // 20))
+                    .limit(batch)
                 ).all()
                 if not closed:
-                    break  # what is left is open work: it stays, whatever the limit
+                    break  # what is left is open work and the screen's customer: it stays, whatever the limit
                 result = db.execute(delete(MessageRow).where(MessageRow.conversation_id.in_(closed)))
                 db.execute(delete(ConversationRow).where(ConversationRow.id.in_(closed)))
                 removed += len(closed) + int(getattr(result, "rowcount", 0) or 0)

@@ -66,6 +66,15 @@ async def patch_customer(_request: Request) -> Response:
     return _answer("patch")
 
 
+#: How the hostile backend answers a batch of writes: a function of the request's writes.
+BATCH_ANSWER: list[Any] = []
+
+
+async def writes(request: Request) -> Response:
+    body = BATCH_ANSWER[0]((await request.json())["writes"])
+    return Response(body if isinstance(body, bytes) else json.dumps(body), media_type="application/json")
+
+
 APP = Starlette(
     routes=[
         Route("/api/v1/customers/c-1", customer, methods=["GET"]),
@@ -73,6 +82,7 @@ APP = Starlette(
         Route("/api/v1/customers/c-1/events", events),
         Route("/api/v1/customers/c-1/notes", notes),
         Route("/api/v1/conversations/cv-1/messages", messages, methods=["POST"]),
+        Route("/api/v1/writes", writes, methods=["POST"]),
     ]
 )
 
@@ -251,3 +261,72 @@ def test_a_conflict_answer_with_a_malformed_current_record_is_not_taken_for_thei
     assert item.payload["mine"] == {"email": "new@example.org"}
     assert records.conflicts() == []
     assert store.customer("c-1") == Customer.model_validate(GOOD_CUSTOMER)
+
+
+def _reply(write: dict[str, Any], **change: Any) -> dict[str, Any]:
+    message = {
+        "id": f"m-{write['key']}",
+        "conversation_id": write["target"],
+        "sender": "agent",
+        "text": write["body"]["text"],
+        "at": T0.isoformat(),
+        "client_key": write["key"],
+    }
+    return {"key": write["key"], "status": 200, "body": message | change}
+
+
+@pytest.mark.parametrize(
+    ("answer", "delivered"),
+    [
+        (lambda ws: {"results": [_reply(ws[0])]}, 0),  # one answer short
+        (lambda ws: {"results": [_reply(w) for w in reversed(ws)]}, 0),  # answers out of order
+        (lambda ws: {"results": "all fine"}, 0),
+        (lambda ws: b'{"results": [{"key": "k-0", "sta', 0),  # truncated
+        (lambda ws: {"results": [_reply(ws[0]), _reply(ws[1], conversation_id="cv-OTHER")]}, 1),
+        (lambda ws: {"results": [_reply(ws[0]), _reply(ws[1], text=7)]}, 1),
+        (lambda ws: {"results": [_reply(ws[0]), {"key": ws[1]["key"], "status": 503, "body": {}}]}, 1),
+    ],
+    ids=["short", "out-of-order", "not-a-list", "truncated", "other-conversation", "wrong-types", "5xx"],
+)
+def test_a_bad_answer_to_a_batch_keeps_the_writes_it_does_not_answer_well_queued(
+    hostile: str,
+    loop: asyncio.AbstractEventLoop,
+    store: CacheStore,
+    caplog: pytest.LogCaptureFixture,
+    answer: Any,
+    delivered: int,
+) -> None:
+    BATCH_ANSWER[:] = [answer]
+    ANSWERS.clear()
+    ANSWERS["message"] = (503, b"{}")  # a write left alone is sent on its own, and waits too
+    http = httpx.AsyncClient(base_url=hostile, trust_env=False)
+    sync = SyncService(BackendApi(http, token="t" * 20), store, backoff=Backoff(initial=0.05, maximum=0.1))
+    for i in range(2):
+        local = Message(
+            id=f"local:k-{i}",
+            conversation_id="cv-1",
+            sender="agent",
+            text=f"Hallo {i}",
+            at=T0,
+            client_key=f"k-{i}",
+        )
+        store.enqueue("message", {"text": f"Hallo {i}"}, target="cv-1", local_message=local)
+
+    async def run() -> None:
+        sync.start()
+        await asyncio.sleep(0.4)  # several attempts
+        await sync.stop()
+
+    with caplog.at_level(logging.INFO):
+        loop.run_until_complete(run())
+    loop.run_until_complete(http.aclose())
+    assert [item.key for item in store.pending()] == [f"k-{i}" for i in range(delivered, 2)]
+    assert all(item.attempts >= 2 for item in store.pending())
+    transcript = store.transcript("cv-1")
+    assert {(e.message.id, e.delivery) for e in transcript} == {
+        (f"m-k-{i}", "sent") if i < delivered else (f"local:k-{i}", "pending") for i in range(2)
+    }
+    assert any(
+        "rejected an answer from the backend" in r.getMessage() or "server error" in r.getMessage()
+        for r in caplog.records
+    )

@@ -43,23 +43,37 @@ def _fill(store: CacheStore) -> None:
     store.enqueue("message", {"text": "queued while offline"}, target="conv-open")
 
 
-def test_prune_keeps_the_cache_under_its_limit_and_open_work_intact(tmp_path: Path) -> None:
+def test_prune_drops_the_least_recently_used_customers_timelines_first_and_keeps_open_work(
+    tmp_path: Path,
+) -> None:
     store = CacheStore(open_engine(tmp_path / "cache.sqlite3"))
     _fill(store)
+    # The agent opened c19 first, ..., c1 last; c0 has an open chat, c7 is on screen (kept).
+    for c in range(19, 0, -1):
+        store.mark_used(f"c{c}")
     for c in range(20):
         store.set_value(f"timeline.older:c{c}", "complete")
     before = store.used_bytes()
     limit = before // 3
-    removed = store.prune_to(limit)
+    removed = store.prune_to(limit, keep=["c7"])
     assert removed > 0 and store.used_bytes() <= limit
-    assert len(store.timeline("c0")) == 150  # the customer with an open conversation keeps all
     assert store.count_pending() == 1  # unsent work is never dropped
-    survivors = [len(store.timeline(f"c{c}")) for c in range(1, 20)]
-    assert sum(survivors) < 19 * 150
-    # the oldest history goes first: every customer still has their newest event
-    assert all(store.timeline(f"c{c}", limit=1)[0].id == f"c{c}-e0" for c in range(1, 20) if survivors[c - 1])
-    assert {"Customer Number3", "c3@example.org"} <= store.customer_identifiers()
-    # a pruned customer's history is no longer complete; an untouched one's still is
-    assert store.get_value("timeline.older:c1") is None
-    assert store.get_value("timeline.older:c0") == "complete"
+    kept = {c for c in range(20) if store.timeline(f"c{c}")}
+    assert {0, 7} <= kept  # the open chat's customer, the one on screen
+    # whole timelines went, longest unused first: the survivors are the most recently used ones
+    assert all(len(store.timeline(f"c{c}")) == 150 for c in kept)
+    gone = set(range(20)) - kept
+    assert gone and max(gone) == 19 and all(c > max(kept - {0, 7}) for c in gone)
+    # records stay (the screen pop needs them); a dropped history is no longer complete
+    assert {"Customer Number19", "c19@example.org"} <= store.customer_identifiers()
+    assert store.get_value("timeline.older:c19") is None
+    assert store.get_value("timeline.older:c1") == "complete"
     assert store.prune_to(before * 2) == 0  # under the limit: nothing happens
+
+
+def test_a_limit_below_the_open_work_keeps_the_open_work(tmp_path: Path) -> None:
+    store = CacheStore(open_engine(tmp_path / "cache.sqlite3"))
+    _fill(store)
+    store.prune_to(1)
+    assert len(store.timeline("c0")) == 150 and store.count_pending() == 1
+    assert all(not store.timeline(f"c{c}") for c in range(1, 20))
