@@ -67,11 +67,13 @@ def test_a_batch_is_done_in_order_and_each_write_answered_as_on_its_own(
         _write("teleport", conv),
         _write("message", conv, text=""),
     ]
+    writes.append(writes[0])  # the same write twice in one batch: done once, answered twice
     response = backend.http.post(f"{API}/writes", json={"writes": writes}, headers=demo)
     assert response.status_code == 200, response.text
     results = response.json()["results"]
     assert [r["key"] for r in results] == [w["key"] for w in writes]
-    assert [r["status"] for r in results] == [200, 200, 200, 200, 409, 404, 400, 400]
+    assert [r["status"] for r in results] == [200, 200, 200, 200, 409, 404, 400, 400, 200]
+    assert results[-1] == results[0]
     assert results[0]["body"]["text"] == "Ich schaue nach."
     assert results[0]["body"]["client_key"] == writes[0]["key"]
     assert results[1]["body"]["text"] == "Paket 4711 verspätet"

@@ -374,6 +374,7 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
         results: list[dict[str, Any]] = []
         stopped: BackendError | None = None
         with backend.batch():
+            backend.expect_keys(p, [item.key for item in body.writes])
             for item in body.writes:
                 if stopped is not None:
                     status, answer = stopped.status, error_body(stopped)

@@ -248,6 +248,8 @@ class _UnitOfWork:
     pending: list[EventLogRow] = field(default_factory=list)
     #: Run after the commit (listeners that reach outside the database: pages, the simulator).
     after: list[Callable[[], None]] = field(default_factory=list)
+    #: Idempotency keys (principal, key) a batch knows to be new: no lookup for each of them.
+    new_keys: set[tuple[str, str]] = field(default_factory=set)
 
     def append(self, audience: str, type_: str, data: dict[str, Any]) -> None:
         row = EventLogRow(at=utcnow(), audience=audience, type=type_, data=data)
@@ -360,6 +362,23 @@ class Backend:
                 yield
             finally:
                 self._batch.reset(token)
+
+    def expect_keys(self, principal: Principal, keys: list[str]) -> None:
+        """In a batch: look up which of these idempotency keys are new, in one query for all."""
+        batch = self._batch.get()
+        if batch is None:
+            return
+        seen: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            seen.update(
+                batch.db.scalars(
+                    select(IdempotencyRow.key).where(
+                        IdempotencyRow.principal == principal.key, IdempotencyRow.key.in_(chunk)
+                    )
+                )
+            )
+        batch.new_keys = {(principal.key, k) for k in keys if k not in seen}
 
     def _reading(self) -> contextlib.AbstractContextManager[DbSession]:
         outer = self._batch.get()
@@ -492,15 +511,19 @@ class Backend:
         # The write and its key commit together: a crash between the two must not leave a write
         # whose repetition would be done again.
         with self.batch(), self._uow() as uow:
-            row = uow.db.get(IdempotencyRow, (principal.key, key))
+            batch = self._batch.get()
+            assert batch is not None
+            if (principal.key, key) in batch.new_keys:
+                batch.new_keys.discard((principal.key, key))  # a repeat within the batch looks it up
+                row = None
+            else:
+                row = uow.db.get(IdempotencyRow, (principal.key, key))
             if row is not None:
                 if row.request != request:
                     raise BackendError(
                         422, "idempotency_key_reused", "This Idempotency-Key was used for another request."
                     )
                 return row.status, row.body
-            batch = self._batch.get()
-            assert batch is not None
             pushed, after = len(batch.pending), len(batch.after)
             savepoint = uow.db.begin_nested()
             try:
