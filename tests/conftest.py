@@ -127,6 +127,20 @@ class Backend:
             time.sleep(0.05)
         raise AssertionError(f"condition not met within {timeout} s")
 
+    def accepted_chat(
+        self, username: str = "demo", customer_id: str = "c-1"
+    ) -> tuple[dict[str, str], dict[str, Any], str]:
+        """`username` goes Available and accepts a new chat of the customer: (their headers, the
+        chat as the customer holds it, the conversation id)."""
+        agent = self.login(username)
+        response = self.http.put("/api/v1/me/presence", json={"presence": "available"}, headers=agent)
+        assert response.status_code == 200, response.text
+        chat = self.start_chat(customer_id)
+        (offer,) = self.wait_for(lambda: self.offers(agent))
+        conv = self.http.post(f"/api/v1/offers/{offer['id']}/accept", headers=agent)
+        assert conv.status_code == 200, conv.text
+        return agent, chat, conv.json()["id"]
+
     def offers(self, headers: dict[str, str]) -> list[dict[str, Any]]:
         response = self.http.get("/api/v1/offers", headers=headers)
         assert response.status_code == 200, response.text

@@ -13,15 +13,6 @@ from workstation.domain.models import EventFrame
 API = "/api/v1"
 
 
-def _active_chat(backend: Backend) -> tuple[dict[str, str], dict[str, Any], str]:
-    demo = backend.login("demo")
-    assert backend.http.put(f"{API}/me/presence", json={"presence": "available"}, headers=demo).is_success
-    chat = backend.start_chat("c-1")
-    (offer,) = backend.wait_for(lambda: backend.offers(demo))
-    conv = backend.http.post(f"{API}/offers/{offer['id']}/accept", headers=demo).json()
-    return demo, chat, conv["id"]
-
-
 def _write(op: str, target: str = "", key: str | None = None, **body: Any) -> dict[str, Any]:
     return {"key": key or uuid.uuid4().hex, "op": op, "target": target, "body": body}
 
@@ -48,7 +39,7 @@ def _pushed(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> list[EventFram
 def test_a_batch_is_done_in_order_and_each_write_answered_as_on_its_own(
     backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    demo, chat, conv = _active_chat(backend)
+    demo, chat, conv = backend.accepted_chat()
     pushed = _pushed(backend, monkeypatch)
     writes = [
         _write("message", conv, text="Ich schaue nach."),
@@ -111,7 +102,7 @@ def test_a_batch_is_done_in_order_and_each_write_answered_as_on_its_own(
 def test_a_write_that_fails_half_way_is_undone_alone_and_the_rest_can_be_sent_again(
     backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    demo, chat, conv = _active_chat(backend)
+    demo, chat, conv = backend.accepted_chat()
     server = backend.server.backend
     assert server is not None
     post = server.post_agent_message

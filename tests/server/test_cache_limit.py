@@ -52,11 +52,7 @@ def test_loading_older_history_past_the_limit_drops_the_longest_unused_timelines
         store.apply(customers=[Customer(id=f"x{c}", name=f"Earlier {c}")], events=events)
         store.mark_used(f"x{c}")
     limit = store.used_bytes() + 100_000  # room for the newest page, not for the older history
-    demo = backend.login("demo")  # in a chat with c-1, so that the agent may read the customer
-    assert backend.http.put("/api/v1/me/presence", json={"presence": "available"}, headers=demo).is_success
-    backend.start_chat("c-1")
-    (offer,) = backend.wait_for(lambda: backend.offers(demo))
-    assert backend.http.post(f"/api/v1/offers/{offer['id']}/accept", headers=demo).is_success
+    demo, _chat, _conv = backend.accepted_chat()  # in a chat with c-1: the agent may read the customer
 
     async def run() -> None:
         http = httpx.AsyncClient(base_url=backend.url, trust_env=False)

@@ -37,15 +37,6 @@ class _NoBatches(httpx.AsyncBaseTransport):
         await self._real.aclose()
 
 
-def _active_chat(backend: Backend) -> tuple[dict[str, str], dict[str, Any], str]:
-    demo = backend.login("demo")
-    assert backend.http.put(f"{API}/me/presence", json={"presence": "available"}, headers=demo).is_success
-    chat = backend.start_chat("c-1")
-    (offer,) = backend.wait_for(lambda: backend.offers(demo))
-    conv = backend.http.post(f"{API}/offers/{offer['id']}/accept", headers=demo).json()
-    return demo, chat, conv["id"]
-
-
 def _queue_reply(store: CacheStore, conv: str, text: str) -> str:
     key = new_key()
     local = Message(
@@ -87,7 +78,7 @@ def _drain(backend: Backend, demo: dict[str, str], store: CacheStore, transport:
 def test_queued_writes_arrive_once_in_order_and_a_refused_one_is_kept_with_its_reason(
     backend: Backend, tmp_path: Path, batches: bool
 ) -> None:
-    demo, chat, conv = _active_chat(backend)
+    demo, chat, conv = backend.accepted_chat()
     store = CacheStore(open_engine(tmp_path / "cache.sqlite3"))
     texts = [f"reply {i}" for i in range(BATCH_SIZE + 50)]
     for text in texts[:120]:
