@@ -67,11 +67,19 @@ def test_sigkill_at_many_points_loses_nothing_committed_and_duplicates_nothing(
     committed: set[int] = set()
     attempted: set[int] = set()
     kills = 0
-    first = 0
+    # A run without a kill counts the points (statements, commits, answers) 25 writes pass, so that
+    # the kills below land all over the write path however many statements it takes.
+    count = 25
+    calibration = _writer(cache, backend, conv, token, 0, count)
+    out, err = calibration.communicate(timeout=60)
+    assert calibration.returncode == 0, err[-2000:]
+    attempted.update(range(count))
+    committed.update(int(line.split()[1]) for line in out.splitlines() if line.startswith("committed "))
+    (total,) = [int(line.split()[1]) for line in out.splitlines() if line.startswith("points ")]
+    first = count
     # Deterministic points spread over the whole write path, then kills at random moments in time.
-    points = sorted(rng.sample(range(1, 350), 10)) + [0] * 6
+    points = sorted(rng.sample(range(1, total), 12)) + [0] * 6
     for kill_at in points:
-        count = 25
         child = _writer(cache, backend, conv, token, first, count, kill_at)
         if kill_at == 0:
             time.sleep(rng.uniform(0.4, 2.0))  # mostly while it imports, migrates or writes

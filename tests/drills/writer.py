@@ -81,6 +81,7 @@ async def main() -> int:
     while store.count_pending():
         await asyncio.sleep(0.02)
     print("drained", flush=True)
+    print(f"points {_points}", flush=True)  # how many kill points this run passed
     await sync.stop()
     await http.aclose()
     store.close()
