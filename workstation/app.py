@@ -226,17 +226,12 @@ async def connect(
         await http.aclose()
         raise
     store = CacheStore(open_engine(paths.cache_db(url, agent.id)))
-    if cache_limit_mb is not None:
-        pruned = await asyncio.get_running_loop().run_in_executor(None, store.prune_to, cache_limit_mb << 20)
-        if pruned:
-            log.info(
-                "cache over %d MB: dropped %d rows of the least recently used history", cache_limit_mb, pruned
-            )
     sync = SyncService(api, store, backoff=backoff, tls=tls)
-    inbox = InboxService(api, store, sync, session)
     context = CustomerContextService(
         api, store, sync, cache_limit_bytes=None if cache_limit_mb is None else cache_limit_mb << 20
     )
+    await context.keep_within_limit()  # before anything reads the cache
+    inbox = InboxService(api, store, sync, session)
     relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
     cobrowse = CobrowseService(api, sync)
     records = RecordsService(api, store, sync, session)

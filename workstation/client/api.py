@@ -177,7 +177,9 @@ class BackendApi:
         try:
             body = jsonlib.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise _protocol(f"{method} {path}: the answer is not JSON ({status}, {len(raw)} bytes)") from exc
+            raise rejected_answer(
+                f"{method} {path}: the answer is not JSON ({status}, {len(raw)} bytes)"
+            ) from exc
         if status >= 400:
             raise refusal(status, body, reason)
         return body
@@ -191,7 +193,7 @@ class BackendApi:
         except ValidationError as exc:
             first = exc.errors()[0] if exc.error_count() else {}
             where = ".".join(str(p) for p in first.get("loc", ()))
-            raise _protocol(
+            raise rejected_answer(
                 f"malformed {what} from the backend: {exc.error_count()} problem(s),"
                 f" first at {where or 'top level'}: {first.get('msg', '')}"
             ) from exc
@@ -326,7 +328,7 @@ class BackendApi:
         )
         results = body.get("results") if isinstance(body, dict) else None
         if not isinstance(results, list) or len(results) != len(writes):
-            raise _protocol(f"POST /writes: expected {len(writes)} results, got {_describe(results)}")
+            raise rejected_answer(f"POST /writes: expected {len(writes)} results, got {_describe(results)}")
         answers: list[WriteResult] = []
         for write, result in zip(writes, results, strict=True):
             if (
@@ -334,7 +336,9 @@ class BackendApi:
                 or result.get("key") != write.key
                 or not isinstance(result.get("status"), int)
             ):
-                raise _protocol(f"POST /writes: the result for write {write.key} is missing or malformed")
+                raise rejected_answer(
+                    f"POST /writes: the result for write {write.key} is missing or malformed"
+                )
             answers.append(WriteResult(write.key, result["status"], result.get("body")))
         return answers
 
@@ -372,18 +376,20 @@ class BackendApi:
 async def _read_capped(response: httpx.Response, what: str) -> bytes:
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-        raise _protocol(f"{what}: the answer is {int(declared):,} bytes, over the limit")
+        raise rejected_answer(f"{what}: the answer is {int(declared):,} bytes, over the limit")
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > MAX_RESPONSE_BYTES:
-            raise _protocol(f"{what}: the answer is over {MAX_RESPONSE_BYTES:,} bytes; not read further")
+            raise rejected_answer(
+                f"{what}: the answer is over {MAX_RESPONSE_BYTES:,} bytes; not read further"
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _protocol(reason: str) -> ProtocolError:
+def rejected_answer(reason: str) -> ProtocolError:
     """A ProtocolError, logged with its reason (the answer is dropped; nothing of it is stored)."""
     log.warning("rejected an answer from the backend: %s", reason)
     return ProtocolError(reason)

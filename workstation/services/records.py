@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from PySide6.QtCore import QObject, Signal
 
-from workstation.client.api import ApiError, BackendApi, ProtocolError, VersionConflict
+from workstation.client.api import ApiError, BackendApi, ProtocolError, VersionConflict, rejected_answer
 from workstation.domain.merge import FieldConflict, MergeResult, merge3, resolve
 from workstation.domain.models import EDITABLE_CUSTOMER_FIELDS, Customer, CustomerNote, utcnow
 from workstation.services.session import SessionService
@@ -375,8 +375,7 @@ class RecordsService(QObject):
     @staticmethod
     def _check(condition: bool, problem: str) -> None:
         if not condition:
-            log.warning("rejected an answer from the backend: %s", problem)
-            raise ProtocolError(problem)
+            raise rejected_answer(problem)
 
 
 def _validated(model: type[Any], data: Any, what: str) -> Any:

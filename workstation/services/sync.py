@@ -19,8 +19,8 @@ from workstation.client.api import (
     AuthError,
     BackendApi,
     BackendUnavailable,
-    ProtocolError,
     Write,
+    rejected_answer,
 )
 from workstation.client.events import AuthRejected, Backoff, EventStream
 from workstation.domain.models import (
@@ -385,17 +385,13 @@ def _answer_of(item: OutboxItem, record: Any) -> Answer:
     if item.kind == "message":
         if record.conversation_id != item.target or record.client_key not in (None, item.key):
             # Never store another conversation's message (or another write's) as ours.
-            reason = (
+            raise rejected_answer(
                 f"the backend answered a reply to {item.target} with a message of "
                 f"{record.conversation_id} (key {record.client_key})"
             )
-            log.warning("rejected an answer from the backend: %s", reason)
-            raise ProtocolError(reason)
         return Answer(messages=[record])
     if item.kind == "close":
         if record.id != item.target:
-            reason = f"the backend answered closing {item.target} with conversation {record.id}"
-            log.warning("rejected an answer from the backend: %s", reason)
-            raise ProtocolError(reason)
+            raise rejected_answer(f"the backend answered closing {item.target} with conversation {record.id}")
         return Answer(conversations=[record])
     return Answer()

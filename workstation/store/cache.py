@@ -782,14 +782,10 @@ class CacheStore:
     def used_bytes(self) -> int:
         """Bytes the cache's pages hold (free pages left by deletions are reused, not counted)."""
         with self._sessions() as db:
-            return self._used_bytes(db)
-
-    @staticmethod
-    def _used_bytes(db: Session) -> int:
-        size, pages, free = (
-            int(db.execute(sql_text(f"PRAGMA {name}")).scalar_one())
-            for name in ("page_size", "page_count", "freelist_count")
-        )
+            size, pages, free = (
+                int(db.execute(sql_text(f"PRAGMA {name}")).scalar_one())
+                for name in ("page_size", "page_count", "freelist_count")
+            )
         return (pages - free) * size
 
     def prune_to(self, max_bytes: int, *, keep: Iterable[str] = (), batch: int = 50) -> int:
@@ -821,24 +817,18 @@ class CacheStore:
                     .order_by(func.max(recency).is_not(None), func.max(recency))
                 )
             )
-        for start in range(0, len(candidates), batch):
+        for customer_id in candidates:
             if self.used_bytes() <= max_bytes:
                 return removed
-            group = candidates[start : start + batch]
             with self._sessions.begin() as db:
-                for customer_id in group:
-                    result = db.execute(
-                        delete(TimelineEventRow).where(TimelineEventRow.customer_id == customer_id)
-                    )
-                    removed += int(getattr(result, "rowcount", 0) or 0)
-                    if self._used_bytes(db) <= max_bytes:
-                        group = group[: group.index(customer_id) + 1]
-                        break
-                db.execute(delete(TimelineStoryRow).where(TimelineStoryRow.customer_id.in_(group)))
-                # Their history is no longer cached back to the stored paging cursor: forget it, so the
+                result = db.execute(
+                    delete(TimelineEventRow).where(TimelineEventRow.customer_id == customer_id)
+                )
+                removed += int(getattr(result, "rowcount", 0) or 0)
+                db.execute(delete(TimelineStoryRow).where(TimelineStoryRow.customer_id == customer_id))
+                # The history is no longer cached back to the stored paging cursor: forget it, so the
                 # next refresh starts paging afresh (CustomerContextService's "timeline.older:").
-                keys = [f"{HISTORY_CURSOR_PREFIX}{customer}" for customer in group]
-                db.execute(delete(KeyValue).where(KeyValue.key.in_(keys)))
+                db.execute(delete(KeyValue).where(KeyValue.key == f"{HISTORY_CURSOR_PREFIX}{customer_id}"))
         while self.used_bytes() > max_bytes:
             with self._sessions.begin() as db:
                 closed = db.scalars(
