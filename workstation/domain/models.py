@@ -320,7 +320,28 @@ class ResetFrame(Record):
     reason: str
 
 
-StreamFrame = Annotated[EventFrame | HelloFrame | ResetFrame, Field(discriminator="kind")]
+# The largest push frame (serialised JSON, bytes) a server sends unless the client asks for less with
+# the stream's `max_frame` query parameter. A frame over the limit is never sent: a SkippedFrame with
+# the same seq takes its place, so one oversized record can never wedge a stream that resumes by seq.
+DEFAULT_MAX_FRAME_BYTES = 1 * 2**20
+
+
+class SkippedFrame(Record):
+    """An event the server did not send because it was too large for the client's frame limit.
+
+    The client logs the reason, advances its position past `seq` and refetches what `type` concerns
+    over REST (which pages and bounds its answers) instead of reconnecting at the same frame forever.
+    """
+
+    kind: Literal["skipped"] = "skipped"
+    seq: int = Field(ge=1)
+    type: str
+    at: UtcDateTime
+    size: int = Field(ge=0, description="bytes the full frame would have taken")
+    reason: str
+
+
+StreamFrame = Annotated[EventFrame | HelloFrame | ResetFrame | SkippedFrame, Field(discriminator="kind")]
 
 
 # --- desktop-side views -------------------------------------------------------------------------
