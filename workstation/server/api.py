@@ -27,6 +27,7 @@ from workstation.server.monitor_api import monitor_routes
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 from workstation.server.records import CustomerRecords, parse_if_match
 from workstation.server.shop import shop_router
+from workstation.server.streams import frame_text, max_frame_bytes
 
 MAX_INGEST_BYTES = 16_000_000
 
@@ -472,21 +473,23 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
 
     @app.websocket(f"{API}/stream")
     async def stream(ws: WebSocket) -> None:
+        # Accept, then check the token and close with an application code: the client learns
+        # *why* (a refused handshake would only say 403). Checked after the accept, with no await
+        # between the check and the stream's registration, so a logout cannot slip in between.
+        await ws.accept()
+        token = _bearer(ws.headers.get("authorization")) or ws.query_params.get("token") or ""
         try:
-            p = backend.authenticate(_bearer(ws.headers.get("authorization")) or ws.query_params.get("token"))
+            p = backend.authenticate(token)
         except BackendError as exc:
-            # Accept, then close with an application code: the client learns *why* (a refused
-            # handshake would only say 403).
-            await ws.accept()
             await ws.close(code=4401, reason=exc.message)
             return
-        await ws.accept()
         if p.scope != "agent":
             await ws.close(code=4403, reason="Agents only.")
             return
+        limit = max_frame_bytes(ws.query_params.get("max_frame"))
         sub = backend.hub.subscribe(p)
         try:
-            await _serve_stream(ws, backend, p, sub.queue)
+            await backend.streams.serve(ws, token, _serve_stream(ws, backend, p, sub.queue, limit))
         except WebSocketDisconnect:
             pass
         finally:
@@ -495,7 +498,11 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
     return app
 
 
-async def _serve_stream(ws: WebSocket, backend: Backend, p: Principal, queue: asyncio.Queue[Any]) -> None:
+async def _serve_stream(
+    ws: WebSocket, backend: Backend, p: Principal, queue: asyncio.Queue[Any], limit: int
+) -> None:
+    # Every event frame goes through frame_text: one over `limit` bytes is sent as a SkippedFrame
+    # with its seq, so the client moves past it instead of reconnecting at it forever.
     # Subscribed before reading the backlog, so nothing falls between the two; duplicates are
     # dropped by sequence number.
     head = backend.head()
@@ -514,11 +521,12 @@ async def _serve_stream(ws: WebSocket, backend: Backend, p: Principal, queue: as
     while True:
         backlog = backend.events_after(p, last)
         for frame in backlog:
-            await ws.send_text(frame.model_dump_json())
+            await ws.send_text(frame_text(frame, limit))
             last = frame.seq
         if len(backlog) < 1000:
             break
     receiver = asyncio.create_task(_drain_client(ws))
+    getter: asyncio.Task[Any] | None = None
     try:
         while True:
             getter = asyncio.create_task(queue.get())
@@ -532,10 +540,13 @@ async def _serve_stream(ws: WebSocket, backend: Backend, p: Principal, queue: as
                 return
             if frame.seq <= last:
                 continue
-            await ws.send_text(frame.model_dump_json())
+            await ws.send_text(frame_text(frame, limit))
             last = frame.seq
     finally:
+        # Cancelled too when the stream's token is revoked: leave no task waiting on the queue.
         receiver.cancel()
+        if getter is not None:
+            getter.cancel()
 
 
 async def _drain_client(ws: WebSocket) -> None:

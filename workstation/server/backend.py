@@ -82,6 +82,7 @@ from workstation.server.db import (
     WrapUpCodeRow,
     refresh_story,
 )
+from workstation.server.streams import StreamRegistry
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +265,8 @@ class Backend:
         self.engine = engine
         self.config = config or BackendConfig()
         self.hub = EventHub()
+        #: Open WebSocket streams per token: revoking a token (logout) closes them.
+        self.streams = StreamRegistry()
         self._wake_router = asyncio.Event()
         #: conversation id -> agent id -> not before: agents who declined or missed that chat.
         self._cooldown: dict[str, dict[str, datetime]] = {}
@@ -435,10 +438,12 @@ class Backend:
             return self._mint_token(uow.db, scope="agent", agent_id=row.id), _agent(row)
 
     def logout(self, token: str) -> None:
+        """Revoke the token: REST refuses it from now on and its open streams close (4401)."""
         with self._uow() as uow:
             row = uow.db.get(TokenRow, _digest(token))
             if row is not None:
                 uow.db.delete(row)
+        self.streams.revoke(token)
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:

@@ -361,6 +361,10 @@ class CobrowseHub:
             return
         except WebSocketDisconnect:
             return
+        assert isinstance(token, str)
+        await self.backend.streams.serve(ws, token, self._serve_page(ws, conversation_id))
+
+    async def _serve_page(self, ws: WebSocket, conversation_id: str) -> None:
         link = _Link(ws, conversation_id, asyncio.Queue(CUSTOMER_QUEUE_FRAMES))
         self._pages.setdefault(conversation_id, set()).add(link)
         self._absent_since.pop(conversation_id, None)
@@ -511,6 +515,10 @@ class CobrowseHub:
             code = {401: 4401, 403: 4403}.get(exc.status, 4404)
             await ws.close(code=code, reason=exc.message)
             return
+        assert token is not None
+        await self.backend.streams.serve(ws, token, self._serve_relay(ws, relay))
+
+    async def _serve_relay(self, ws: WebSocket, relay: _Relay) -> None:
         link = _Link(ws, relay.session.conversation_id, asyncio.Queue(AGENT_QUEUE_FRAMES))
         previous, relay.agent = relay.agent, link
         if previous is not None:
