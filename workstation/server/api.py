@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -23,6 +24,7 @@ from workstation.domain.timeline import TimelineFilter
 from workstation.domain.workflow import AgentRouting
 from workstation.server.backend import Backend, BackendError, Principal, error_body
 from workstation.server.cobrowse import cobrowse_router
+from workstation.server.limits import MAX_AGENT_MESSAGE_CHARS
 from workstation.server.monitor_api import monitor_routes
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 from workstation.server.records import CustomerRecords, parse_if_match
@@ -50,7 +52,13 @@ class PresenceBody(_Body):
 
 
 class MessageBody(_Body):
-    text: str = Field(min_length=1, max_length=10_000)
+    text: str = Field(min_length=1, max_length=MAX_AGENT_MESSAGE_CHARS)
+
+
+class CustomerMessageBody(_Body):
+    #: No length here: the backend refuses one over MAX_CUSTOMER_MESSAGE_CHARS with a 413 that
+    #: names the limit (a generic validation error would not); the request body size is capped.
+    text: str = Field(min_length=1)
 
 
 class CloseBody(_Body):
@@ -94,7 +102,7 @@ class _WriteOp:
 
 class StartChatBody(_Body):
     customer_id: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1, max_length=10_000)
+    text: str = Field(min_length=1)  # bounded by the backend (MAX_CUSTOMER_MESSAGE_CHARS, 413)
     topic: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=8)
     page: WebPage | None = None
@@ -131,7 +139,8 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
 
     @app.exception_handler(BackendError)
     async def _backend_error(_request: Request, exc: BackendError) -> JSONResponse:
-        return JSONResponse(error_body(exc), status_code=exc.status)
+        headers = {"Retry-After": str(math.ceil(exc.retry_after))} if exc.retry_after is not None else None
+        return JSONResponse(error_body(exc), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -459,7 +468,7 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
         return {"conversation": conv.model_dump(mode="json"), "customer_token": token}
 
     @app.post(f"{API}/customer/chats/{{conversation_id}}/messages", status_code=201)
-    async def customer_message(p: Any_, conversation_id: str, body: MessageBody) -> dict[str, Any]:
+    async def customer_message(p: Any_, conversation_id: str, body: CustomerMessageBody) -> dict[str, Any]:
         return backend.post_customer_message(p, conversation_id, body.text).model_dump(mode="json")
 
     @app.get(f"{API}/customer/chats/{{conversation_id}}/messages")

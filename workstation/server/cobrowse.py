@@ -171,9 +171,9 @@ class CobrowseHub:
         # Only the agent holding the chat: not another agent, not a team lead (it is the customer's screen).
         if principal.scope != "agent":
             raise BackendError(403, "forbidden", "Agents only.")
+        self.backend.require_access(principal, conversation_id=conversation_id, roles=())
         conv = db.get(ConversationRow, conversation_id)
-        if conv is None or conv.agent_id != principal.agent_id:
-            raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+        assert conv is not None
         return conv
 
     def _customer_conversation(self, principal: Principal, conversation_id: str) -> None:
