@@ -25,6 +25,7 @@ from workstation.domain.workflow import AgentRouting
 from workstation.server.backend import Backend, BackendError, Principal, error_body
 from workstation.server.cobrowse import cobrowse_router
 from workstation.server.limits import MAX_AGENT_MESSAGE_CHARS
+from workstation.server.log_redaction import install_log_redaction
 from workstation.server.monitor_api import monitor_routes
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 from workstation.server.records import CustomerRecords, parse_if_match
@@ -114,6 +115,8 @@ class StartChatBody(_Body):
 def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None = None) -> FastAPI:
     """The ASGI app around `backend`; `background` coroutines (router, simulator) run with it."""
 
+    # Before uvicorn configures its loggers (their filters survive that): no token in any log.
+    install_log_redaction()
     config = backend.config
     monitor = QueueMonitor(
         backend, MonitorConfig(window_s=config.stats_window_s, interval_s=config.stats_interval_s)
