@@ -235,3 +235,44 @@ def test_ingest_refuses_a_10_mb_summary_and_1000_deep_data_alone(backend: Backen
     ).json()
     ids = {e["id"] for e in page["events"]}
     assert {"e-1", "e-4"} <= ids and not ids & {"e-2", "e-3"}
+
+
+def test_a_cobrowse_replay_reaches_the_agents_view_in_bounded_frames(backend: Backend) -> None:
+    # A page that shares megabytes: the relay buffers them (bounded) and replays them to a view that
+    # (re)joins in frames no larger than one page frame, never as one frame of the whole buffer.
+    from workstation.server.cobrowse import MAX_FRAME_BYTES, RELAY_FRAME_BYTES
+
+    agent, chat, conv_id = backend.accepted_chat("demo")
+    base = backend.url.replace("http://", "ws://")
+    with connect(f"{base}{API}/customer/chats/{conv_id}/live", proxy=None, max_size=2**25) as page:
+        page.send(json.dumps({"token": chat["customer_token"]}))
+        page.recv(timeout=5)
+        status = f"{API}/conversations/{conv_id}/cobrowse"
+        backend.wait_for(lambda: backend.http.get(status, headers=agent).json()["available"])
+        session_id = backend.http.post(status, headers=agent).json()["id"]
+        accept = f"{API}/customer/chats/{conv_id}/cobrowse/{session_id}/accept"
+        token = {"Authorization": f"Bearer {chat['customer_token']}"}
+        assert backend.http.post(accept, headers=token).status_code == 200
+        now = 1_700_000_000_000
+        snapshot = [
+            {"type": 4, "timestamp": now, "data": {"href": "http://shop.test/", "width": 800, "height": 600}},
+            {"type": 2, "timestamp": now, "data": {"node": {"type": 0, "id": 1, "childNodes": []}}},
+        ]
+        page.send(json.dumps({"kind": "events", "session_id": session_id, "events": snapshot}))
+        backend.wait_for(
+            lambda: (backend.http.get(status, headers=agent).json()["session"] or {})["state"] == "active"
+        )
+        filler = "f" * (MAX_FRAME_BYTES - 200_000)  # each page frame just under the page's limit
+        for i in range(3):
+            big = {
+                "type": 3,
+                "timestamp": now + i,
+                "data": {"source": 0, "texts": [{"id": 1, "value": filler}]},
+            }
+            page.send(json.dumps({"kind": "events", "session_id": session_id, "events": [big]}))
+        relay = f"{base}{API}/cobrowse/{session_id}/relay"
+        with connect(relay, additional_headers=agent, proxy=None, max_size=2**26) as view:
+            frames = _raw_frames(view, quiet=1.5)
+    events = [json.loads(f) for f in frames if f.startswith('{"kind":"events"')]
+    assert sum(len(e["events"]) for e in events) == 5  # Meta, snapshot and three big ones: all there
+    assert max(len(f.encode()) for f in frames) <= RELAY_FRAME_BYTES
