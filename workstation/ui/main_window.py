@@ -265,6 +265,7 @@ class MainWindow(QMainWindow):
         context.history_loaded.connect(self._on_context_history_loaded)
         context.history_failed.connect(self._on_context_history_failed)
         sync.connection_changed.connect(self._on_sync_connection_changed)
+        sync.frame_skipped.connect(self._on_sync_frame_skipped)
         sync.outbox_changed.connect(self._on_sync_outbox_changed)
         sync.session_rejected.connect(self._on_sync_session_rejected)
         if relevance is not None:
@@ -711,15 +712,22 @@ class MainWindow(QMainWindow):
 
     # --- connection ------------------------------------------------------------------------------
 
+    def _refresh_open_customers(self, why: str) -> None:
+        if self.context is not None:
+            for customer_id in {v.conversation.customer.id for v in self.views.values()}:
+                self._tasks.start(self.context.refresh(customer_id), why)
+
+    def _on_sync_frame_skipped(self, _type: str, _seq: int) -> None:
+        # An event too large for the stream may have changed a customer on screen: fetch over REST.
+        self._refresh_open_customers("refresh-after-skipped-event")
+
     def _on_sync_connection_changed(self, online: bool, _detail: str) -> None:
         if online:
             self.connection_label.setText(self.tr("● Online"))
             self.connection_label.setStyleSheet("color: #1b7f3b;")
             self.connection_label.setToolTip("")
             # Back online: what is on screen may have changed meanwhile; fetch it in the background.
-            if self.context is not None:
-                for customer_id in {v.conversation.customer.id for v in self.views.values()}:
-                    self._tasks.start(self.context.refresh(customer_id), "refresh-after-reconnect")
+            self._refresh_open_customers("refresh-after-reconnect")
             return
         since = self.sync.offline_since if self.sync else None
         when = since.astimezone().strftime("%H:%M") if since else "?"
