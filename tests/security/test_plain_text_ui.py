@@ -255,3 +255,32 @@ def test_queue_monitor_tiles_roster_and_waiting_list_show_hostile_names_as_text(
         desk.run(view.shutdown())
     finally:
         close_desk(desk)
+
+
+def test_the_desktop_notification_of_an_offer_escapes_the_customers_topic(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from workstation.domain.models import Offer
+    from workstation.ui import notifier as notifier_module
+
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(notifier_module.sys, "platform", "linux")
+    monkeypatch.setattr(notifier_module, "_freedesktop_notify", lambda t, b: sent.append((t, b)) or True)
+    window = QWidget()
+    qtbot.addWidget(window)
+    notifier = notifier_module.Notifier(window, tmp_path, sound=False, popup=True)
+    notifier._tray = None  # the notify-send path (no tray offscreen anyway)
+    offer = Offer.model_validate(
+        {
+            "id": "o-1",
+            "conversation_id": "cv-1",
+            "customer": {"id": "c-evil", "name": "Eve", "language": "en"},
+            "channel": "chat",
+            "topic": BOLD,
+            "offered_at": utcnow(),
+            "expires_at": utcnow() + timedelta(seconds=30),
+        }
+    )
+    notifier.notify_offer(offer)
+    ((_title, body),) = sent
+    assert BOLD not in body and "&lt;b&gt;bold&lt;/b&gt;" in body
