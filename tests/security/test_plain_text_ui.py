@@ -102,7 +102,7 @@ def _hostile_customer(backend: Backend) -> None:
     now = utcnow()
     customer = Customer(
         id="c-evil",
-        name=f"Eve {IMG}",
+        name=f"Eve & {IMG}",
         language="en",
         value_tier="gold",
         clv=5000.0,
@@ -192,7 +192,10 @@ def test_every_label_and_tooltip_of_the_agent_window_shows_hostile_data_as_text(
     desk.ws.cobrowse.problem.emit(conv_id, IMG)
 
     # The data did reach the screen (the audit below is not vacuous), as the characters it is.
-    assert header.name_label.text() == f"Eve {IMG}"
+    assert header.name_label.text() == f"Eve & {IMG}"
+    # In a tab, "&" would underline the next character and bind Alt+<it> as a shortcut.
+    tab = desk.window.tabs.tabText(desk.window.tabs.indexOf(view))
+    assert tab == f"Eve && {IMG}"
     assert BIG in cobrowse.url_label.text()
     try:
         more, shown = audit([w for w in QApplication.topLevelWidgets() if w.isVisible()])

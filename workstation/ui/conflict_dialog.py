@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from workstation.services.records import Conflict
 from workstation.ui.customer_edit_dialog import FIELD_LABELS
-from workstation.ui.text import data_label, escape
+from workstation.ui.text import data_label, escape, mnemonic_free
 
 
 def _shown(value: Any) -> str:
@@ -67,8 +67,8 @@ class ConflictDialog(QDialog):
             base.setWordWrap(True)
             base.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(base, row, 1, Qt.AlignmentFlag.AlignTop)
-            theirs = QRadioButton(_shown(field.theirs))
-            mine = QRadioButton(_shown(field.mine))
+            theirs = QRadioButton(mnemonic_free(_shown(field.theirs)))
+            mine = QRadioButton(mnemonic_free(_shown(field.mine)))
             theirs.setObjectName(f"theirs-{field.name}")
             mine.setObjectName(f"mine-{field.name}")
             mine.setChecked(True)

@@ -45,7 +45,7 @@ from workstation.ui.icons import app_icon
 from workstation.ui.notifier import Notifier
 from workstation.ui.offer_card import OfferCard
 from workstation.ui.shortcuts import SHORTCUTS, describe
-from workstation.ui.text import data_label, plain_message_box, tooltip
+from workstation.ui.text import data_label, mnemonic_free, plain_message_box, tooltip
 from workstation.ui.wrapup_dialog import WrapUpDialog
 
 log = logging.getLogger(__name__)
@@ -410,7 +410,7 @@ class MainWindow(QMainWindow):
             view.show_notes(self.records.notes(conv.customer.id))
         if self.relevance is not None:
             view.show_ranking(self.relevance.track(conv, cached))
-        index = self.tabs.addTab(view, conv.customer.name)
+        index = self.tabs.addTab(view, mnemonic_free(conv.customer.name))
         self.tabs.setTabToolTip(index, tooltip(f"{conv.channel} · {conv.topic or ''}"))
         self.stack.setCurrentWidget(self.tabs)
         if self.tabs.count() == 1:

@@ -43,6 +43,12 @@ def tooltip(text: str) -> str:
     return '<p style="white-space:pre-wrap">' + escape(text) + "</p>"
 
 
+def mnemonic_free(text: str) -> str:
+    """Data as the text of a button or tab: `&` would otherwise underline the next letter and make
+    it a keyboard shortcut (a customer named "A&B" shows as "AB" with Alt+B bound to it)."""
+    return text.replace("&", "&&")
+
+
 def plain_message_box(box: QMessageBox) -> QMessageBox:
     """A message box whose text and details show data literally."""
     box.setTextFormat(Qt.TextFormat.PlainText)
