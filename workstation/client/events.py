@@ -97,6 +97,8 @@ class EventStream:
         self.requested_max_frame = max_frame_bytes - FRAME_MARGIN_BYTES
         self._connection: ClientConnection | None = None
         self._too_big_at: tuple[str | None, int] | None = None
+        #: The log the server named in its last hello (the handler has no position before its first event).
+        self._server_log: str | None = None
         self._too_big_run = 0
         self.skipped = 0
         #: Connections closed because a frame was over a limit (1009), and frames the server skipped.
@@ -118,7 +120,7 @@ class EventStream:
         connection = await self._ws.open(self._path, params=params, max_size=self._max_size)
         self._connection = connection
         try:
-            current_log = await self._handshake(connection)
+            current_log = self._server_log = await self._handshake(connection)
             self._handler.on_connection(True, "connected")
             await self._pump(connection, current_log)
         except websockets.exceptions.ConnectionClosed as exc:
@@ -148,12 +150,13 @@ class EventStream:
             self.requested_max_frame,
             self._too_big_run,
         )
-        if self._too_big_run >= TOO_BIG_GIVE_UP and position[0] is not None:
+        log_id = position[0] or self._server_log
+        if self._too_big_run >= TOO_BIG_GIVE_UP and log_id is not None:
             self._too_big_run = 0
             frame = SkippedFrame(
                 seq=position[1] + 1, type="unknown", at=utcnow(), size=0, reason="closed 1009 repeatedly"
             )
-            await self._skipped(position[0], frame)
+            await self._skipped(log_id, frame)
 
     async def _handshake(self, connection: ClientConnection) -> str:
         frame = self._parse(await connection.recv())
