@@ -160,23 +160,45 @@ def test_an_oversized_frame_makes_the_client_ask_for_less_and_the_server_skips_i
     assert recorder.events == [1, 3] and [s.seq for s in recorder.skips] == [2]
 
 
-@pytest.mark.parametrize("big", [1, 2], ids=["first-event", "after-an-event"])
+@pytest.mark.parametrize("big", [10, 20], ids=["first-event", "after-an-event"])
 def test_an_older_server_that_ignores_max_frame_cannot_loop_the_client_forever(big: int) -> None:
+    # The agent's stream has gaps in its seqs (other agents' events): the skip must hit the right one.
+    recorder = Recorder(stop_at=30)
+
+    async def script(ws: ServerConnection, _n: int) -> None:
+        after = int(parse_qs(urlsplit(ws.request.path if ws.request else "").query)["after"][0])
+        await ws.send(_hello(30))
+        for seq in (s for s in (10, 20, 30) if s > after):
+            await ws.send(_event(seq, "x" * 300_000 if seq == big else "ok"))
+        await asyncio.sleep(2)
+
+    paths, stream = asyncio.run(_drive(script, recorder, max_frame_bytes=200_000))
+    # Bounded: TOO_BIG_GIVE_UP closes at the same place, one probe connection that reads only the
+    # oversized frame's head, then the stream goes on after it.
+    assert len(paths) == TOO_BIG_GIVE_UP + 2
+    assert stream.too_big_closes == TOO_BIG_GIVE_UP
+    (skip,) = recorder.skips
+    assert (skip.seq, skip.type) == (big, "message.created") and skip.size > 300_000
+    assert recorder.events == [s for s in (10, 20, 30) if s != big]
+
+
+def test_a_frame_over_even_the_probe_limit_is_passed_by_seq() -> None:
     recorder = Recorder(stop_at=3)
 
     async def script(ws: ServerConnection, _n: int) -> None:
         after = int(parse_qs(urlsplit(ws.request.path if ws.request else "").query)["after"][0])
         await ws.send(_hello(3))
         for seq in range(after + 1, 4):
-            await ws.send(_event(seq, "x" * 300_000 if seq == big else "ok"))
+            await ws.send(_event(seq, "x" * 300_000 if seq == 2 else "ok"))
         await asyncio.sleep(2)
 
-    paths, stream = asyncio.run(_drive(script, recorder, max_frame_bytes=200_000))
-    # Bounded: the first connection plus TOO_BIG_GIVE_UP - 1 retries at the same place, then it moves on.
-    assert len(paths) == TOO_BIG_GIVE_UP + 1
-    assert stream.too_big_closes == TOO_BIG_GIVE_UP
-    assert [s.seq for s in recorder.skips] == [big] and "1009" in recorder.skips[0].reason
-    assert recorder.events == [s for s in (1, 2, 3) if s != big]
+    paths, stream = asyncio.run(
+        _drive(script, recorder, max_frame_bytes=100_000, probe_max_frame_bytes=200_000)
+    )
+    assert stream.too_big_closes == TOO_BIG_GIVE_UP + 1  # the probe too
+    assert len(paths) == TOO_BIG_GIVE_UP + 2
+    assert [s.seq for s in recorder.skips] == [2] and "1009" in recorder.skips[0].reason
+    assert recorder.events == [1, 3]
 
 
 def test_sync_service_commits_a_skipped_seq_once_and_refetches_over_rest(

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import random
+import re
 import ssl
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -40,9 +41,16 @@ FRAME_MARGIN_BYTES = 16 * 2**10
 #: After a 1009 close the next request asks for this fraction of the last one, down to the floor.
 TOO_BIG_SHRINK = 2
 MIN_MAX_FRAME_BYTES = 64 * 2**10
-#: Consecutive 1009 closes at one position after which the next frame is taken as skipped: a server
-#: that ignores `max_frame` (older than the SkippedFrame contract) would otherwise resend it forever.
+#: Consecutive 1009 closes at one position after which the stream stops asking: a server that ignores
+#: `max_frame` (older than the SkippedFrame contract) would otherwise resend that frame forever.
 TOO_BIG_GIVE_UP = 3
+#: Then one connection takes frames up to this size, only to learn the oversized frame's seq and type
+#: (from its first bytes; it is never parsed or applied) and skip exactly that event.
+PROBE_MAX_FRAME_BYTES = 64 * 2**20
+#: Where the seq and type of an event frame are found (the server writes kind, seq, type first).
+_HEAD_BYTES = 512
+_SEQ = re.compile(r'"seq"\s*:\s*(\d{1,18})')
+_TYPE = re.compile(r'"type"\s*:\s*"([A-Za-z0-9_.:-]{1,80})"')
 
 Parsed = EventFrame | HelloFrame | ResetFrame | SkippedFrame
 
@@ -82,6 +90,7 @@ class EventStream:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         tls: ssl.SSLContext | None = None,
         max_frame_bytes: int = MAX_FRAME_BYTES,
+        probe_max_frame_bytes: int = PROBE_MAX_FRAME_BYTES,
     ) -> None:
         if isinstance(ws, str):
             ws, self._path = WsClient.for_url(
@@ -93,6 +102,10 @@ class EventStream:
         self._handler = handler
         self._batch_window = batch_window_s
         self._max_size = max_frame_bytes
+        self._probe_size = probe_max_frame_bytes
+        #: The next connection is a probe (see PROBE_MAX_FRAME_BYTES); tried once per position.
+        self._probe_next = False
+        self._probe_tried = False
         #: What the next connection asks the server to stay under (shrinks after a 1009 close).
         self.requested_max_frame = max_frame_bytes - FRAME_MARGIN_BYTES
         self._connection: ClientConnection | None = None
@@ -117,12 +130,16 @@ class EventStream:
     async def _session(self) -> None:
         log_id, seq = self._handler.position()
         params: dict[str, object] = {"after": seq, "log_id": log_id, "max_frame": self.requested_max_frame}
-        connection = await self._ws.open(self._path, params=params, max_size=self._max_size)
+        probing, self._probe_next = self._probe_next, False
+        size = self._probe_size if probing else self._max_size
+        connection = await self._ws.open(self._path, params=params, max_size=size)
         self._connection = connection
         try:
             current_log = self._server_log = await self._handshake(connection)
             self._handler.on_connection(True, "connected")
             await self._pump(connection, current_log)
+        except _ProbeDone:
+            return  # reconnect at once, with the normal limit again
         except websockets.exceptions.ConnectionClosed as exc:
             raise_if_auth(exc)
             if MESSAGE_TOO_BIG in _codes(exc):
@@ -141,7 +158,9 @@ class EventStream:
         self.too_big_closes += 1
         self.requested_max_frame = max(MIN_MAX_FRAME_BYTES, self.requested_max_frame // TOO_BIG_SHRINK)
         position = self._handler.position()
-        self._too_big_run = self._too_big_run + 1 if self._too_big_at == position else 1
+        if self._too_big_at != position:
+            self._too_big_run, self._probe_tried = 0, False
+        self._too_big_run += 1
         self._too_big_at = position
         log.warning(
             "the stream closed on a frame over the size limit (1009) after seq %d; asking for at most %d "
@@ -151,12 +170,33 @@ class EventStream:
             self._too_big_run,
         )
         log_id = position[0] or self._server_log
-        if self._too_big_run >= TOO_BIG_GIVE_UP and log_id is not None:
-            self._too_big_run = 0
-            frame = SkippedFrame(
-                seq=position[1] + 1, type="unknown", at=utcnow(), size=0, reason="closed 1009 repeatedly"
-            )
-            await self._skipped(log_id, frame)
+        if self._too_big_run < TOO_BIG_GIVE_UP or log_id is None:
+            return
+        if not self._probe_tried:
+            self._probe_tried = self._probe_next = True
+            return
+        # Over even the probe's limit: the next seq is the best guess (exact when the log has no gaps
+        # for this agent; otherwise this repeats, a seq further each time, until it is passed).
+        self._too_big_run = 0
+        frame = SkippedFrame(
+            seq=position[1] + 1, type="unknown", at=utcnow(), size=0, reason="closed 1009 repeatedly"
+        )
+        await self._skipped(log_id, frame)
+
+    def _culprit(self, raw: str | bytes, after: int) -> SkippedFrame:
+        """The SkippedFrame for an oversized frame a probe connection received: seq and type from its
+        first bytes (the rest is never parsed)."""
+        head = raw[:_HEAD_BYTES]
+        text = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
+        seq_match, type_match = _SEQ.search(text), _TYPE.search(text)
+        seq = int(seq_match.group(1)) if seq_match else after + 1
+        return SkippedFrame(
+            seq=max(seq, after + 1),
+            type=type_match.group(1) if type_match else "unknown",
+            at=utcnow(),
+            size=len(raw),
+            reason="over this client's frame limit; the server did not honour max_frame",
+        )
 
     async def _handshake(self, connection: ClientConnection) -> str:
         frame = self._parse(await connection.recv())
@@ -185,6 +225,14 @@ class EventStream:
                 frames, batch = batch, []
                 await self._handler.on_events(log_id, frames)
 
+        async def receive() -> Parsed | None:
+            raw = await connection.recv()
+            if len(raw) > self._max_size:  # only a probe connection takes such a frame
+                await flush()
+                await self._skipped(log_id, self._culprit(raw, self._handler.position()[1]))
+                raise _ProbeDone
+            return self._parse(raw)
+
         async def take(frame: Parsed | None) -> None:
             nonlocal log_id
             if isinstance(frame, EventFrame):
@@ -199,14 +247,14 @@ class EventStream:
 
         try:
             while True:
-                await take(self._parse(await connection.recv()))
+                await take(await receive())
                 if not batch:
                     continue
                 # Collect what arrives within a short window so the cache commits once per burst.
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self._batch_window):
                         while len(batch) < 500:
-                            await take(self._parse(await connection.recv()))
+                            await take(await receive())
                 await flush()
         except websockets.exceptions.ConnectionClosed:
             # What arrived before the connection dropped is kept: the position must point exactly at
@@ -228,6 +276,10 @@ class EventStream:
             self.skipped += 1
             log.warning("skipped a stream frame that is not JSON")
             return None
+
+
+class _ProbeDone(Exception):
+    """The probe connection found and skipped the oversized frame."""
 
 
 def _codes(exc: websockets.exceptions.ConnectionClosed) -> set[int]:
