@@ -29,15 +29,13 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from workstation.domain.relevance_text import (
-    Utterance,
-    analyse,
     fold,
     normalise_reference,
     product_words,
     shared_products,
-    topics_of,
     words,
 )
+from workstation.domain.relevance_understanding import Utterance, analyse, topics_of, topics_of_text
 from workstation.domain.routing_expr import CompiledExpression, ExpressionError, compile_expression
 
 __all__ = [
@@ -694,7 +692,7 @@ def _by_time(events: Iterable[EventLike]) -> list[EventLike]:
 
 
 def _topics(text: str) -> set[str]:
-    return set(topics_of(words(text)))
+    return set(topics_of_text(text))
 
 
 class _Finder:
@@ -1061,6 +1059,8 @@ class _Finder:
             topic = _str(last.data, "topic") or key
             topics = {key} | _topics(topic)
             about_now = bool(topics & current_topics)
+            if streak:
+                topics.add("follow_up")  # "you promised to call back": about any open contact
             if not streak:
                 if about_now and self.said.repeat and self.days(last.at) <= 14:
                     streak = [last]  # "it's broken again": the customer says it is not resolved
@@ -1635,6 +1635,14 @@ _PRODUCT: Final = 24.0
 _REPEAT: Final = 12.0
 _ACTION_EDGE: Final = 2.0
 
+#: How much a generic topic counts next to a specific one when weighing what the customer said.
+_GENERIC_TOPIC_SHARE: Final = {"order": 0.5}
+
+
+def _specific(topic: str, evidence: float) -> float:
+    return evidence * _GENERIC_TOPIC_SHARE.get(topic, 1.0)
+
+
 _TIER_NAMES: Final = {"platinum": "Platinum", "gold": "Gold", "silver": "Silver", "bronze": "Bronze"}
 _TOPIC_WORDS: Final = {
     "delivery": "delivery",
@@ -1649,6 +1657,7 @@ _TOPIC_WORDS: Final = {
     "product_advice": "product advice",
     "address": "their address",
     "account": "their account",
+    "follow_up": "an earlier contact that was not followed up",
 }
 
 
@@ -1699,7 +1708,7 @@ class RelevanceEngine:
         cancel = any(s.kind == "cancellation_intent" for s in situations)
         if valued and (open_count or cancel):
             situations.append(self._valued(case, open_count, cancel))
-        marketing = self._marketing_consent(case, history)
+        marketing = self._marketing_consent(case, history) and not said.no_marketing
         facts = {
             "customer": {
                 "id": case.customer.id,
@@ -1769,7 +1778,12 @@ class RelevanceEngine:
         overlap = [t for t in said.topics if t in s.topics]
         if overlap:
             best = max(overlap, key=lambda t: (said.topics[t], t != "order"))
-            score += _SAID * min(1.0, 0.6 + 0.2 * sum(said.topics[t] for t in overlap))
+            # What the customer says most about counts fully; a side topic (often just "order",
+            # which people say about everything) only a little: relative evidence, squared.
+            main = max(_specific(t, v) for t, v in said.topics.items())
+            share = max(_specific(t, said.topics[t]) for t in overlap) / main
+            strength = min(1.0, 0.6 + 0.2 * sum(said.topics[t] for t in overlap))
+            score += _SAID * strength * share * share
             reasons.append(f"customer is asking about {_TOPIC_WORDS.get(best, best)}")
         elif s.topics & ivr:
             score += _IVR

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Final
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e", "è": "e", "à": "a"})
@@ -17,7 +16,9 @@ _WORD = re.compile(r"[a-z0-9]+")
 # Order numbers as people write them: "order #88231", "Bestellung 51234", "Nr. 60001".
 _NUMBER = re.compile(r"(?<![\w.-])#?(\d{4,12})(?![\w])")
 # Invoice, ticket and similar references: "INV-3381", "RE 2024-17".
-_REFERENCE = re.compile(r"\b([a-z]{2,5})[- ]?(\d{3,12})\b")
+_REFERENCE = re.compile(r"\b([a-z]{2,5})[- ]?(\d{2,12}(?:[- ]\d{2,12}){0,2})\b")
+# Thousands-style or hyphenated digit groups: "48 213", "48-213", "2026-0042".
+_GROUPED = re.compile(r"(?<![\w.,])\d{1,6}(?:[- ]\d{3,6})+(?![\w.,]\d)")
 
 
 def fold(text: str) -> str:
@@ -29,299 +30,8 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-# --- topics ------------------------------------------------------------------------------------
+# --- topics: see workstation/domain/relevance_understanding.py and resources/relevance_concepts.toml
 
-#: topic -> (word stems matched as prefixes, exact words, phrases = word sets that must all occur)
-_LEXICON: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, ...], ...]]]] = {
-    "delivery": (
-        (
-            "liefer",
-            "paket",
-            "sendung",
-            "versand",
-            "verschick",
-            "zustell",
-            "angekommen",
-            "deliver",
-            "package",
-            "parcel",
-            "shipment",
-            "shipping",
-            "shipped",
-            "tracking",
-            "courier",
-            "arriv",
-            "unterwegs",
-        ),
-        ("dhl", "hermes", "dpd", "ups", "gls", "eta", "track", "ship"),
-        (
-            ("wo", "bleibt"),
-            ("noch", "nicht", "da"),
-            ("where", "order"),
-            ("not", "arrived"),
-            ("still", "waiting"),
-            ("warte", "bestellung"),
-        ),
-    ),
-    "order": (
-        ("bestell", "gekauft", "kaufe", "purchas", "auftrag"),
-        ("order", "orders", "ordered", "bought", "kauf", "kaufen"),
-        (),
-    ),
-    "return_refund": (
-        (
-            "rueckgabe",
-            "retour",
-            "zurueckgeschickt",
-            "zurueckgesendet",
-            "zurueckschick",
-            "umtausch",
-            "erstatt",
-            "rueckerstatt",
-            "gutschrift",
-            "refund",
-            "reimburs",
-        ),
-        ("return", "returned", "returning", "exchange", "geld"),
-        (("sent", "back"), ("send", "back"), ("my", "money"), ("geld", "zurueck"), ("mein", "geld")),
-    ),
-    "billing": (
-        (
-            "rechnung",
-            "zahlung",
-            "bezahl",
-            "abbuch",
-            "abgebucht",
-            "lastschrift",
-            "mahnung",
-            "betrag",
-            "gebuehr",
-            "invoice",
-            "payment",
-            "charge",
-            "debit",
-            "overdue",
-            "dunning",
-        ),
-        ("bill", "bills", "billing", "billed", "pay", "paid", "konto", "iban", "sepa"),
-        (("direct", "debit"),),
-    ),
-    "cancellation": (
-        (
-            "kuendig",
-            "vertragsende",
-            "cancel",
-            "terminat",
-            "competitor",
-            "konkurrenz",
-            "guenstiger",
-            "billiger",
-            "cheaper",
-        ),
-        ("anbieter", "provider"),
-        (
-            ("zu", "teuer"),
-            ("too", "expensive"),
-            ("switch", "provider"),
-            ("vertrag", "beenden"),
-            ("end", "contract"),
-        ),
-    ),
-    "technical": (
-        (
-            "internet",
-            "router",
-            "modem",
-            "wlan",
-            "wifi",
-            "verbindung",
-            "stoerung",
-            "ausfall",
-            "empfang",
-            "netzwerk",
-            "connect",
-            "outage",
-            "disconnect",
-            "glasfaser",
-            "leitung",
-            "fehler",
-            "neustart",
-            "reboot",
-            "kaputt",
-            "defekt",
-            "broken",
-        ),
-        (
-            "down",
-            "offline",
-            "dsl",
-            "fibre",
-            "fiber",
-            "netz",
-            "signal",
-            "slow",
-            "langsam",
-            "error",
-            "lte",
-            "5g",
-        ),
-        (
-            ("funktioniert", "nicht"),
-            ("geht", "nicht"),
-            ("not", "working"),
-            ("doesn", "work"),
-            ("stopped", "working"),
-            ("kein", "internet"),
-            ("no", "internet"),
-        ),
-    ),
-    "complaint": (
-        (
-            "beschwer",
-            "unzufrieden",
-            "aergerlich",
-            "unverschaemt",
-            "frechheit",
-            "inakzeptabel",
-            "enttaeusch",
-            "complain",
-            "unacceptable",
-            "disappoint",
-            "furious",
-            "outrag",
-            "terrible",
-        ),
-        ("angry", "awful", "sauer"),
-        (),
-    ),
-    "website_help": (
-        (
-            "gutschein",
-            "rabattcode",
-            "voucher",
-            "coupon",
-            "eingeben",
-            "eingabe",
-            "checkout",
-            "warenkorb",
-            "formular",
-            "webseite",
-            "website",
-            "klick",
-            "button",
-        ),
-        ("kasse", "cart", "basket", "seite", "page", "promo", "code", "enter", "field", "feld"),
-        (
-            ("finde", "nicht"),
-            ("nicht", "finden"),
-            ("can", "find"),
-            ("cannot", "find"),
-            ("couldn", "find"),
-            ("where", "can"),
-            ("how", "do", "i"),
-            ("wo", "kann", "ich"),
-            ("wie", "kann", "ich"),
-            ("komme", "nicht", "weiter"),
-            ("stuck",),
-        ),
-    ),
-    "in_person": (
-        (
-            "filiale",
-            "geschaeft",
-            "ausprobier",
-            "anschauen",
-            "ansehen",
-            "showroom",
-            "persoenlich",
-            "beratungstermin",
-            "haendler",
-            "dealer",
-            "appointment",
-        ),
-        ("laden", "store", "branch", "termin", "vorort"),
-        (
-            ("vor", "ort"),
-            ("in", "person"),
-            ("see", "it"),
-            ("try", "it"),
-            ("try", "out"),
-            ("in", "der", "naehe"),
-            ("near", "me"),
-            ("look", "at", "it"),
-            ("try", "somewhere"),
-            ("try", "before"),
-            ("test", "before"),
-            ("see", "before"),
-            ("testen", "bevor"),
-            ("probieren", "bevor"),
-            ("live", "sehen"),
-        ),
-    ),
-    "product_advice": (
-        (
-            "passend",
-            "kompatib",
-            "zubehoer",
-            "empfehl",
-            "recommend",
-            "compatib",
-            "accessor",
-            "suitable",
-            "geeignet",
-            "alternativ",
-            "upgrade",
-        ),
-        ("welche", "welcher", "welches", "which", "passt", "fits", "fit", "dazu", "suits"),
-        (),
-    ),
-    "address": (
-        ("adress", "umzug", "umgezogen", "anschrift", "address"),
-        ("moved", "moving"),
-        (),
-    ),
-    "account": (
-        ("passwort", "password", "anmeld", "kundenkonto", "zugang", "login"),
-        ("account", "konto"),
-        (("sign", "in"), ("log", "in")),
-    ),
-}
-
-#: Phrases that say "this is not the first time": a repeat contact.
-_REPEAT: Final = (
-    ("schon", "wieder"),
-    ("immer", "noch"),
-    ("noch", "immer"),
-    ("already",),
-    ("again",),
-    ("still",),
-    ("bereits",),
-    ("nochmal",),
-    ("erneut",),
-    ("wieder",),
-    ("third", "time"),
-    ("second", "time"),
-    ("zum", "dritten"),
-    ("zum", "zweiten"),
-    ("schon", "angerufen"),
-    ("called", "yesterday"),
-)
-
-#: "It says delivered, but I have nothing": a delivery the customer disputes.
-_NOT_RECEIVED: Final = (
-    ("nichts", "bekommen"),
-    ("nicht", "bekommen"),
-    ("nicht", "erhalten"),
-    ("nichts", "erhalten"),
-    ("nie", "angekommen"),
-    ("not", "received"),
-    ("never", "arrived"),
-    ("never", "received"),
-    ("didn", "receive"),
-    ("haven", "received"),
-    ("nothing", "arrived"),
-    ("kein", "paket"),
-)
 
 #: Words about buying something, past or future ("I bought", "bevor ich ihn kaufe").
 _PURCHASE: Final = ("gekauft", "kauf", "bought", "purchas", "bestellt", "ordered")
@@ -403,37 +113,6 @@ _STOP: Final = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Utterance:
-    """What one text says, once analysed."""
-
-    topics: dict[str, float] = field(default_factory=dict)
-    #: order numbers and references ("inv3381"), folded, digits only for plain numbers
-    references: frozenset[str] = frozenset()
-    #: product words as concepts ("tv" for "Fernseher"), stop words removed
-    products: frozenset[str] = frozenset()
-    repeat: bool = False
-    purchase: bool = False
-    not_received: bool = False
-
-
-def _has_phrase(tokens: set[str], phrase: tuple[str, ...]) -> bool:
-    return all(word in tokens for word in phrase)
-
-
-def topics_of(tokens: Iterable[str]) -> dict[str, float]:
-    """Topic -> evidence (number of hits) for a list of folded words."""
-    token_list = list(tokens)
-    token_set = set(token_list)
-    found: dict[str, float] = {}
-    for topic, (stems, exact, phrases) in _LEXICON.items():
-        hits = sum(1 for word in token_list if word in exact or word.startswith(stems))
-        hits += sum(1 for phrase in phrases if _has_phrase(token_set, phrase))
-        if hits:
-            found[topic] = float(hits)
-    return found
-
-
 def concept(word: str) -> str:
     return _CONCEPT.get(word, word)
 
@@ -446,29 +125,31 @@ def product_words(tokens: Iterable[str]) -> frozenset[str]:
 
 
 def references_in(text: str) -> frozenset[str]:
-    """Order numbers and references mentioned in a text, in the form `normalise_reference` gives."""
+    """Order numbers and references mentioned in a text, in the form `normalise_reference` gives.
+
+    People write one number many ways: "#48213", "Best.-Nr. 48213", "48 213", "48-213", "AB-48213",
+    "RE 2026 0042", "INV-3381". Plain numbers of 4+ digits count alone; digit groups joined by a space
+    or hyphen in thousands style ("48 213") or by hyphens also count joined; a short letter prefix
+    before digit groups gives a reference ("re20260042", "inv3381").
+    """
     folded = fold(text)
     found = {m.group(1) for m in _NUMBER.finditer(folded)}
-    found.update(f"{m.group(1)}{m.group(2)}" for m in _REFERENCE.finditer(folded))
+    for m in _GROUPED.finditer(folded):
+        digits = re.sub(r"[^0-9]", "", m.group(0))
+        if 4 <= len(digits) <= 12:
+            found.add(digits)
+    for m in _REFERENCE.finditer(folded):
+        digits = re.sub(r"[^0-9]", "", m.group(2))
+        if len(digits) >= 3:  # "von 49", "seit 20": a word before a small number is no reference
+            found.add(m.group(1) + digits)
+        if len(digits) >= 4:
+            found.add(digits)  # "AB-48213" names order 48213
     return frozenset(found)
 
 
 def normalise_reference(value: str) -> str:
     """The form a reference is compared in: folded, letters and digits only ("INV-3381" -> "inv3381")."""
     return "".join(_WORD.findall(fold(value)))
-
-
-def analyse(text: str) -> Utterance:
-    tokens = words(text)
-    token_set = set(tokens)
-    return Utterance(
-        topics=topics_of(tokens),
-        references=references_in(text),
-        products=product_words(tokens),
-        repeat=any(_has_phrase(token_set, phrase) for phrase in _REPEAT),
-        purchase=any(word.startswith(_PURCHASE) for word in tokens),
-        not_received=any(_has_phrase(token_set, phrase) for phrase in _NOT_RECEIVED),
-    )
 
 
 def similar(a: str, b: str) -> bool:
