@@ -21,13 +21,24 @@ from __future__ import annotations
 import math
 import time
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final, Protocol
 
+from workstation.domain.events import (
+    AWARENESS_KINDS,
+    ERROR_KINDS,
+    ORDER_KINDS,
+    PAYMENT_PROBLEMS,
+    PURCHASE_KINDS,
+    SERVICE_KINDS,
+    WEB_KINDS,
+    collapse,
+    contact_unresolved,
+)
 from workstation.domain.relevance_text import (
     fold,
     normalise_reference,
@@ -470,15 +481,6 @@ def check_expect(cards: Sequence[Card], expect: Mapping[str, Any]) -> list[str]:
 
 # --- journey phase -------------------------------------------------------------------------------
 
-_SERVICE_KINDS: Final = frozenset(
-    str.split(
-        """order_shipped delivery_delayed delivered return_requested refund_issued payment_failed
-    invoice_overdue complaint contact survey cancellation_intent contract_change device_alert
-    address_change appointment app_error"""
-    )
-)
-_PURCHASE_KINDS: Final = frozenset({"cart_abandoned", "order_placed"})
-_AWARENESS_KINDS: Final = frozenset({"campaign_response", "social_post", "consent_changed"})
 _PURCHASE_PAGES: Final = ("checkout", "kasse", "cart", "warenkorb", "basket", "payment", "zahlung")
 _HELP_PAGES: Final = ("hilfe", "help", "faq", "support", "kontakt", "contact", "service")
 _ACCOUNT_PAGES: Final = ("konto", "account", "login", "anmeld", "kuendig", "cancel", "profil")
@@ -486,11 +488,11 @@ _ACCOUNT_PAGES: Final = ("konto", "account", "login", "anmeld", "kuendig", "canc
 
 def journey_phase(kind: str, data: Mapping[str, Any] | None = None) -> str:
     """Which of awareness → interest → purchase → service an event belongs to."""
-    if kind in _SERVICE_KINDS:
+    if kind in SERVICE_KINDS:
         return "service"
-    if kind in _PURCHASE_KINDS:
+    if kind in PURCHASE_KINDS:
         return "purchase"
-    if kind in _AWARENESS_KINDS:
+    if kind in AWARENESS_KINDS:
         return "awareness"
     if kind == "page_view" and data:
         where = fold(f"{data.get('url', '')} {data.get('category', '')}")
@@ -627,15 +629,9 @@ class _History:
         self.consent_events: list[EventLike] = []
         self.unsubscribed: list[EventLike] = []
         recent = now - timedelta(days=400)
-        order_kinds = {
-            "order_placed",
-            "order_shipped",
-            "delivery_delayed",
-            "delivered",
-            "return_requested",
-            "refund_issued",
-        }
-        for event in case.events:
+        #: the other records of an event two systems logged (the first record's id -> the others' ids)
+        self.twins: dict[str, list[str]] = {}
+        for event in self._one_per_event(case.events, self.session_from):
             kind = event.kind
             at = event.at
             if at > now + timedelta(days=1) and kind != "appointment":
@@ -656,11 +652,11 @@ class _History:
             if at < recent and kind not in ("complaint",):
                 continue
             data = event.data
-            if kind in order_kinds:
+            if kind in ORDER_KINDS:
                 order_id = _str(data, "order_id")
                 if order_id:
                     self.orders.setdefault(order_id, []).append(event)
-            elif kind in ("payment_failed", "invoice_overdue"):
+            elif kind in PAYMENT_PROBLEMS:
                 self.billing.append(event)
             elif kind.startswith(("payment_", "invoice_")):
                 self.settlements.append(event)  # payment_received, invoice_paid, ...
@@ -675,7 +671,7 @@ class _History:
                 self.cancellations.append(event)
             elif kind == "cart_abandoned":
                 self.carts.append(event)
-            elif kind == "app_error":
+            elif kind in ERROR_KINDS:
                 self.app_errors.append(event)
                 if at >= self.session_from:
                     self.session.append(event)
@@ -685,6 +681,36 @@ class _History:
                 self.social.append(event)
             else:
                 self.other.append(event)
+
+    def _one_per_event(self, events: Iterable[EventLike], session_from: datetime) -> Iterator[EventLike]:
+        """The events, one record per event (`workstation.domain.events.collapse`): a call the
+        telephony system and the CRM both logged is one contact. Page views and searches before this
+        visit are passed as they are: thousands of them, and a twin there changes nothing."""
+        merge: list[EventLike] = []
+        for event in events:
+            if event.kind in WEB_KINDS and event.at < session_from:
+                yield event
+            else:
+                merge.append(event)
+        for group in collapse(
+            merge,
+            kind=lambda e: e.kind,
+            at=lambda e: e.at,
+            channel=lambda e: e.channel,
+            summary=lambda e: e.summary,
+            data=lambda e: e.data,
+        ):
+            if len(group) == 1:
+                yield group[0]
+                continue
+            first = group[0]
+            data: dict[str, Any] = {}
+            summary = ""
+            for record in group:  # the later record (the CRM's wrap-up after the call) says more
+                data.update({k: v for k, v in record.data.items() if v not in (None, "")})
+                summary = record.summary or summary
+            self.twins[first.id] = [r.id for r in group[1:]]
+            yield CaseEvent(first.id, first.at, first.channel, first.kind, summary, data)
 
 
 def _by_time(events: Iterable[EventLike]) -> list[EventLike]:
@@ -1051,9 +1077,10 @@ class _Finder:
             # The streak since the last resolved contact is the open issue.
             streak: list[EventLike] = []
             for event in ordered:
-                if _str(event.data, "outcome") == "resolved":
+                unresolved = contact_unresolved(event.data)
+                if unresolved is False:
                     streak = []
-                else:
+                elif unresolved or streak:  # a record without outcome continues an open streak
                     streak.append(event)
             last = ordered[-1]
             topic = _str(last.data, "topic") or key
@@ -1261,9 +1288,13 @@ class _Finder:
         evidence: dict[str, EventLike] = {}
         seen: dict[str, list[EventLike]] = {}
         for event in views:
-            seen.setdefault(_str(event.data, "url").split("#")[0], []).append(event)
+            seen.setdefault(_page_key(_str(event.data, "url")), []).append(event)
         loops = [(url, hits) for url, hits in seen.items() if url and len(hits) >= 2]
         if loops:
+            # Each return to a page already seen is evidence: back and forth twice says more than once.
+            returns = sum(len(hits) - 1 for _, hits in loops)
+            if returns >= LOOP_RETURNS_STRONG:
+                signals.append(f"came back {returns} times to pages already seen")
             signals.append(
                 "went back and forth between "
                 + " and ".join(f"'{_str(hits[-1].data, 'title') or url}'" for url, hits in loops[:2])
@@ -1292,9 +1323,11 @@ class _Finder:
             signals.append(f"searched {len(searches)} times")
             for e in searches:
                 evidence[e.id] = e
-        errors = [e for e in visit if e.kind == "app_error"]
+        errors = [e for e in visit if e.kind in ERROR_KINDS]
         if errors:
-            signals.append(f"error on '{_str(errors[-1].data, 'screen')}'")
+            last_error = errors[-1].data
+            where = _str(last_error, "screen") or _str(last_error, "form") or _str(last_error, "field")
+            signals.append(f"error on '{where or errors[-1].summary}'")
             for e in errors:
                 evidence[e.id] = e
         carts = [e for e in self.h.carts if e.at >= self.h.session_from]
@@ -1591,6 +1624,15 @@ def _first_product(case: Case) -> str:
     return ""
 
 
+#: Returns to already-seen pages in one visit from which a loop counts as two signals, not one.
+LOOP_RETURNS_STRONG: Final = 2
+
+
+def _page_key(url: str) -> str:
+    """One page whatever the query, fragment, trailing slash or case ("/Hilfe/?x=1#a" = "/hilfe")."""
+    return url.split("#")[0].split("?")[0].rstrip("/").lower()
+
+
 def _view_text(event: EventLike) -> str:
     data = event.data
     slug = _str(data, "url").split("#")[0].rsplit("/", 1)[-1]
@@ -1696,6 +1738,9 @@ class RelevanceEngine:
         finder.others()
         finder.requests()
         situations = [s for s in finder.found if s.stale is None]
+        if history.twins:  # a card names every record of its events, from whichever system
+            for s in finder.found:
+                s.refs = [r for ref in s.refs for r in (ref, *history.twins.get(ref, ()))]
         stale = [
             HiddenItem(s.title, f"not current: {s.stale}", refs=tuple(s.refs[:3]))
             for s in finder.found

@@ -80,6 +80,8 @@ class _Entry:
     #: True: counts only when a negation covers it ("nicht angekommen")
     when_negated: bool
     words: tuple[frozenset[str], ...]
+    #: counts only next to other evidence for its topic ("Termin" needs a place to be a visit)
+    context: bool
     #: the part that may stand inside a compound (single words of COMPOUND_MIN+ letters)
     core: str | None
     label: str
@@ -93,13 +95,13 @@ class _Lexicon:
     negatable: frozenset[str]
 
 
-def _entry(topic: str, weight: float, when_negated: bool, text: str) -> _Entry:
+def _entry(topic: str, weight: float, when_negated: bool, text: str, context: bool = False) -> _Entry:
     parts = tuple(_keys(w) for w in text.split())
     core = None
     if len(parts) == 1:
         stems = sorted((k for k in parts[0] if len(k) >= COMPOUND_MIN), key=len)
         core = stems[0] if stems else None
-    return _Entry(topic, weight, when_negated, parts, core, text)
+    return _Entry(topic, weight, when_negated, parts, context, core, text)
 
 
 def parse_concepts(text: str) -> _Lexicon:
@@ -122,6 +124,7 @@ def parse_concepts(text: str) -> _Lexicon:
         entries += [_entry(topic, 1.0, True, t) for t in spec.get("negated", [])]
         entries += [_entry(topic, 1.0, False, t) for t in spec.get("phrases", [])]
         entries += [_entry(topic, WEIGHTS["weak"], False, t) for t in spec.get("weak_phrases", [])]
+        entries += [_entry(topic, WEIGHTS["weak"], False, t, context=True) for t in spec.get("context", [])]
         for e in entries:
             if len(e.words) > 1:
                 phrases.append(e)
@@ -220,6 +223,7 @@ def _evidence(text: str) -> tuple[dict[str, float], set[str], bool]:
     scores: dict[str, float] = {}
     negated: set[str] = set()
     seen: set[tuple[str, str]] = set()
+    context: dict[str, float] = {}
     not_received = False
     for clause in _clauses(text):
         local: dict[str, float] = {}
@@ -244,6 +248,9 @@ def _evidence(text: str) -> tuple[dict[str, float], set[str], bool]:
                 if (e.topic, e.label) in seen:
                     continue
                 seen.add((e.topic, e.label))
+                if e.context:
+                    context[e.topic] = context.get(e.topic, 0.0) + e.weight
+                    continue
                 local[e.topic] = local.get(e.topic, 0.0) + e.weight
             if _plain(token) in _NOT_RECEIVED and _negated(clause, i, both_ways=True):
                 not_received = True
@@ -259,6 +266,9 @@ def _evidence(text: str) -> tuple[dict[str, float], set[str], bool]:
                 negated.add(topic)
                 continue
             scores[topic] = scores.get(topic, 0.0) + weight
+    for topic, weight in context.items():
+        if scores.get(topic):
+            scores[topic] += weight
     for topic in negated:
         if topic in lex.negatable and scores.get(topic, 0.0) < THRESHOLD:
             scores.pop(topic, None)
