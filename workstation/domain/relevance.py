@@ -71,6 +71,8 @@ __all__ = [
 MAX_CARDS: Final = 5
 #: Cards below this score are not worth the agent's attention, even if there is room.
 MIN_SCORE: Final = 10.0
+#: Why a situation with no event or customer fact behind it is hidden rather than shown.
+NO_EVIDENCE: Final = "weak evidence: nothing in the history or the customer record behind it"
 #: The journey phases, in order (journey_phase() and Ranking.phase name one of them).
 PHASES: Final = ("awareness", "interest", "purchase", "service")
 DISMISS_REASONS: Final = ("not_relevant", "already_done", "wrong_customer", "inappropriate")
@@ -1261,6 +1263,8 @@ class _Finder:
         refs = ([first_intent.id] if first_intent else []) + [
             e.id for e in reversed(events) if first_intent is None or e.id != first_intent.id
         ]
+        if not refs and self.case.customer.products:
+            refs = ["fact:products"]  # said only now: the contract on record is what it is about
         s = self.add(
             Situation(
                 "cancellation_intent",
@@ -1902,10 +1906,16 @@ class RelevanceEngine:
                     reasons.append(f"ranked lower: agents dismissed it {dismissed:g}× in similar {channel}s")
                 elif factor > 1.15:
                     reasons.append(f"agents took this {accepted:g}× in similar {channel}s")
+                refs = tuple(s.refs) + self._policy_refs(spec)
+                if not refs:
+                    # Nothing in the history or the customer's record behind it (a word in passing,
+                    # "zum nächsten Termin"): an action the agent cannot check is not offered; say why.
+                    hidden.append(HiddenItem(_format(spec.title_for(s.kind), s.attrs), NO_EVIDENCE, spec.id))
+                    continue
                 card = Card(
                     kind="action",
                     action=spec.id,
-                    refs=tuple(s.refs) + self._policy_refs(spec),
+                    refs=refs,
                     title=_format(spec.title_for(s.kind), s.attrs),
                     reasons=tuple(dict.fromkeys(reasons)),
                     score=s.score * spec.weight * factor + _ACTION_EDGE,
@@ -1947,7 +1957,9 @@ class RelevanceEngine:
                         previous.context,
                         previous.label,
                     )
-            if not eligible:
+            if not eligible and not s.refs:
+                hidden.append(HiddenItem(s.title, NO_EVIDENCE, None, (), s.score))
+            elif not eligible:
                 candidates.append(
                     Card(
                         kind="insight",

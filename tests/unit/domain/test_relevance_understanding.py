@@ -193,3 +193,22 @@ def test_the_same_page_with_another_query_or_case_is_one_page() -> None:
             event["data"]["url"] = "https://shop.example/Hilfe/Gutscheine/?ref=checkout"
     cards = ENGINE.rank(case_from_mapping(raw)).cards
     assert next(c for c in cards if c.kind == "action").action == "start_cobrowse"
+
+
+# --- no card without references -------------------------------------------------------------------
+
+
+def test_an_action_with_nothing_behind_it_is_hidden_with_the_reason() -> None:
+    raw = _case("where-is-my-order-de")
+    raw["events"] = [e for e in raw["events"] if e["kind"] != "page_view"]
+    raw["interaction"]["messages"][0]["text"] = "Ich hätte gern einen Beratungstermin in einer Filiale."
+    ranking = ENGINE.rank(case_from_mapping(raw))
+    assert all(c.action != "book_branch_appointment" for c in ranking.cards)
+    why = [h.why for h in ranking.hidden if h.action == "book_branch_appointment"]
+    assert why and "weak evidence" in why[0]
+
+
+def test_every_shown_card_points_at_something() -> None:
+    for path in sorted(CASES_DIR.glob("*.json")):
+        for card in ENGINE.rank(case_from_mapping(json.loads(path.read_text(encoding="utf-8")))).cards:
+            assert card.refs, (path.stem, card.title)
