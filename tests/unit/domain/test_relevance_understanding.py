@@ -12,8 +12,8 @@ import pytest
 
 from workstation.domain.events import collapse, contact_unresolved, same_event
 from workstation.domain.relevance import CaseEvent, RelevanceEngine, case_from_mapping
-from workstation.domain.relevance_text import references_in
-from workstation.domain.relevance_understanding import analyse
+from workstation.domain.relevance.phrasing import references_in
+from workstation.domain.relevance.understanding import analyse
 
 ROOT = Path(__file__).resolve().parents[3]
 SHARED = ROOT.parent.parent / "shared" / "relevance" / "cases"

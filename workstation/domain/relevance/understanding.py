@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import snowballstemmer
 
-from workstation.domain.relevance_text import product_words, references_in, words
+from workstation.domain.relevance.phrasing import product_words, references_in, words
 
 __all__ = ["Utterance", "analyse", "topics_of", "topics_of_text"]
 
