@@ -212,3 +212,38 @@ def test_every_shown_card_points_at_something() -> None:
     for path in sorted(CASES_DIR.glob("*.json")):
         for card in ENGINE.rank(case_from_mapping(json.loads(path.read_text(encoding="utf-8")))).cards:
             assert card.refs, (path.stem, card.title)
+
+
+def test_what_the_customer_searched_in_this_visit_is_evidence_too() -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.benchmarks.relevance_accuracy import scenario_case
+
+    raw = scenario_case("busy", "de", "Hallo")
+    before = [c.action for c in ENGINE.rank(case_from_mapping(raw)).cards if c.kind == "action"]
+    raw["events"].append(
+        {
+            "id": "q1",
+            "at": "2026-11-20T13:50:00Z",
+            "channel": "web",
+            "kind": "search",
+            "summary": "Searched 'rücksendung erstattung'",
+            "data": {"query": "rücksendung erstattung"},
+        }
+    )
+    after = [c.action for c in ENGINE.rank(case_from_mapping(raw)).cards if c.kind == "action"]
+    assert before[0] != "process_return" and after[0] == "process_return"
+
+
+# --- the weights table --------------------------------------------------------------------------------
+
+
+def test_the_weights_table_is_checked() -> None:
+    from workstation.domain.relevance.weights import parse_weights, weights
+
+    table = weights()
+    assert table.base("order_delayed") > table.base("order_in_transit")
+    assert table.of("complaint_open", "high") > table.of("complaint_open", "low")
+    with pytest.raises(ValueError, match="needs base and half_life_days"):
+        parse_weights("[situation.x]\nbase = 1\n")
+    with pytest.raises(ValueError, match="must be a number"):
+        parse_weights('[situation.x]\nbase = "a"\nhalf_life_days = 1\n')

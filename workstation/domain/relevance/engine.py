@@ -10,19 +10,24 @@ from workstation.domain.relevance.cards import MAX_CARDS, MIN_SCORE, NO_EVIDENCE
 from workstation.domain.relevance.case import Case
 from workstation.domain.relevance.catalog import ActionSpec, Catalog, load_catalog
 from workstation.domain.relevance.feedback import FeedbackStats
+from workstation.domain.relevance.journey import _is_form, _is_help, _str, _topics
 from workstation.domain.relevance.phrasing import shared_products
 from workstation.domain.relevance.situations import Finder
-from workstation.domain.relevance.situations.base import History, Situation, _by_time, _topics
+from workstation.domain.relevance.situations.base import History, Situation, _by_time
 from workstation.domain.relevance.understanding import Utterance, analyse
+from workstation.domain.relevance.weights import weights
 
-#: Evidence weights: what the customer says counts most, then the IVR topic, then the page.
-_SAID: Final = 40.0
-_IVR: Final = 28.0
-_PAGE: Final = 10.0
-_MENTIONED: Final = 60.0
-_PRODUCT: Final = 24.0
-_REPEAT: Final = 12.0
-_ACTION_EDGE: Final = 2.0
+#: Evidence weights (resources/relevance_weights.toml): what the customer says counts most, then the
+#: IVR topic, then what they did in this visit, then the page.
+W: Final = weights()
+_SAID: Final = W.evidence["said"]
+_IVR: Final = W.evidence["ivr"]
+_PAGE: Final = W.evidence["page"]
+_MENTIONED: Final = W.evidence["mentioned"]
+_PRODUCT: Final = W.evidence["product"]
+_REPEAT: Final = W.evidence["repeat"]
+_BEHAVIOUR: Final = W.evidence["behaviour"]
+_ACTION_EDGE: Final = W.evidence["action_edge"]
 
 #: How much a generic topic counts next to a specific one when weighing what the customer said.
 _GENERIC_TOPIC_SHARE: Final = {"order": 0.5}
@@ -48,6 +53,17 @@ _TOPIC_WORDS: Final = {
     "account": "their account",
     "follow_up": "an earlier contact that was not followed up",
 }
+
+
+def _behaviour_topics(history: History) -> set[str]:
+    """What the customer searched for and which help or account pages they read in this visit: their
+    intent in deeds, counted even when they write nothing about it."""
+    texts = [
+        _str(e.data, "query") if e.kind == "search" else f"{_str(e.data, 'title')} {_str(e.data, 'url')}"
+        for e in history.session
+        if e.kind == "search" or (e.kind == "page_view" and (_is_help(e) or _is_form(e)))
+    ]
+    return {t for text in texts for t in _topics(text)}
 
 
 class RelevanceEngine:
@@ -93,8 +109,9 @@ class RelevanceEngine:
             for s in finder.found
             if s.stale is not None
         ]
+        behaviour = _behaviour_topics(history)
         for s in situations:
-            self._score(case, s, said, ivr, page)
+            self._score(case, s, said, ivr, page, behaviour)
         valued = case.customer.value_tier in ("gold", "platinum") or case.customer.clv >= 2000
         open_count = sum(1 for s in situations if s.open)
         cancel = any(s.kind == "cancellation_intent" for s in situations)
@@ -162,7 +179,9 @@ class RelevanceEngine:
 
     # -- scoring --
 
-    def _score(self, case: Case, s: Situation, said: Utterance, ivr: set[str], page: set[str]) -> None:
+    def _score(
+        self, case: Case, s: Situation, said: Utterance, ivr: set[str], page: set[str], behaviour: set[str]
+    ) -> None:
         age_days = max(0.0, (case.now - s.at).total_seconds() / 86400)
         fresh = max(s.floor, 0.5 ** (age_days / s.half_life_days)) if s.half_life_days > 0 else 1.0
         score = s.base * fresh
@@ -182,6 +201,10 @@ class RelevanceEngine:
             reasons.append(f"call is about {_TOPIC_WORDS.get(sorted(s.topics & ivr)[0], 'this')}")
         if s.topics & page and not overlap:
             score += _PAGE
+        done = s.topics & behaviour
+        if done and not overlap and s.kind != "stuck_on_site":  # the visit is that situation's own evidence
+            score += _BEHAVIOUR
+            reasons.append(f"searched or read about {_TOPIC_WORDS.get(sorted(done)[0], 'it')} in this visit")
         mentioned = s.references & said.references
         if mentioned:
             score += _MENTIONED
@@ -205,8 +228,9 @@ class RelevanceEngine:
             refs.append("fact:churn_risk")
         why = "wants to cancel" if cancel else f"{open_count} open problem{'s' if open_count > 1 else ''}"
         title = "Valued customer who wants to cancel" if cancel else f"Valued customer with {why}"
-        s = Situation("valued_customer", refs, title, facts, 16, case.now, 0, set())
-        s.score = 16 + (8 if cancel else 0) + 3 * min(open_count, 3)
+        base = W.base("valued_customer")
+        s = Situation("valued_customer", refs, title, facts, base, case.now, 0, set())
+        s.score = base + (8 if cancel else 0) + 3 * min(open_count, 3)
         s.reasons = list(facts)
         return s
 

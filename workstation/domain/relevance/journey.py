@@ -12,7 +12,7 @@ from workstation.domain.events import (
     EventLike,
 )
 from workstation.domain.relevance.phrasing import fold
-from workstation.domain.relevance.situations.base import _str, _topics
+from workstation.domain.relevance.understanding import topics_of_text
 
 #: The journey phases, in order (journey_phase() and Ranking.phase name one of them).
 PHASES: Final = ("awareness", "interest", "purchase", "service")
@@ -20,6 +20,15 @@ PHASES: Final = ("awareness", "interest", "purchase", "service")
 _PURCHASE_PAGES: Final = ("checkout", "kasse", "cart", "warenkorb", "basket", "payment", "zahlung")
 _HELP_PAGES: Final = ("hilfe", "help", "faq", "support", "kontakt", "contact", "service")
 _ACCOUNT_PAGES: Final = ("konto", "account", "login", "anmeld", "kuendig", "cancel", "profil")
+
+
+def _str(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _topics(text: str) -> set[str]:
+    return set(topics_of_text(text))
 
 
 def journey_phase(kind: str, data: Mapping[str, Any] | None = None) -> str:

@@ -16,8 +16,9 @@ from workstation.domain.events import (
     collapse,
 )
 from workstation.domain.relevance.case import Case, CaseEvent
+from workstation.domain.relevance.journey import _str
 from workstation.domain.relevance.phrasing import fold, product_words, words
-from workstation.domain.relevance.understanding import Utterance, topics_of_text
+from workstation.domain.relevance.understanding import Utterance
 
 
 @dataclass(slots=True)
@@ -67,11 +68,6 @@ def _money(value: object) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f"{value:,.2f} €"
     return str(value)
-
-
-def _str(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
 def _num(data: Mapping[str, Any], key: str) -> float | None:
@@ -227,10 +223,6 @@ class History:
 
 def _by_time(events: Iterable[EventLike]) -> list[EventLike]:
     return sorted(events, key=lambda e: (e.at, e.id))
-
-
-def _topics(text: str) -> set[str]:
-    return set(topics_of_text(text))
 
 
 class FinderBase:

@@ -8,6 +8,7 @@ from typing import Any
 from workstation.domain.events import (
     EventLike,
 )
+from workstation.domain.relevance.journey import _str
 from workstation.domain.relevance.phrasing import normalise_reference
 from workstation.domain.relevance.situations.base import (
     FinderBase,
@@ -19,9 +20,12 @@ from workstation.domain.relevance.situations.base import (
     _num,
     _order_label,
     _order_products,
-    _str,
     _when,
 )
+from workstation.domain.relevance.weights import weights
+
+#: the named weights table (resources/relevance_weights.toml)
+W = weights()
 
 
 class OrderSituations(FinderBase):
@@ -85,8 +89,8 @@ class OrderSituations(FinderBase):
                 refunded,
                 f"Order {order_id}: refund of {_money(refunded.data.get('amount'))} issued",
                 [f"refunded {_ago(self.now, refunded.at)}"],
-                10,
-                14,
+                W.base("refund_issued"),
+                W.half_life("refund_issued"),
                 {"return_refund", "order"},
                 order_state="refunded",
                 refunded=True,
@@ -107,15 +111,15 @@ class OrderSituations(FinderBase):
                 returned,
                 f"Return of order {order_id}{named} not refunded yet",
                 facts,
-                42 + (12 if overdue else 0),
-                30,
+                W.base("return_open") + (W.of("return_open", "overdue_bonus") if overdue else 0),
+                W.half_life("return_open"),
                 {"return_refund", "order"},
                 order_state="return_open",
                 refunded=False,
                 service_failure=overdue,
                 needs_specialist=False,
             )
-            s.open, s.floor = True, 0.3
+            s.open, s.floor = True, W.floor("return_open")
             if waited > 120 and not mentioned:
                 s.stale, s.open = f"return requested {_ago(self.now, returned.at)}, probably settled", False
             return
@@ -132,8 +136,8 @@ class OrderSituations(FinderBase):
                         f"delivered {_day(delivered.at)}" + (f" by {carrier}" if carrier else ""),
                         "customer says it did not arrive: trace with the carrier",
                     ],
-                    46,
-                    10,
+                    W.base("delivery_disputed"),
+                    W.half_life("delivery_disputed"),
                     {"delivery", "order"},
                     order_state="disputed",
                     service_failure=True,
@@ -150,8 +154,8 @@ class OrderSituations(FinderBase):
                 if placed
                 else f"Order {order_id} delivered",
                 [f"delivered {_ago(self.now, delivered.at)}"],
-                8,
-                20,
+                W.base("recent_order"),
+                W.half_life("recent_order"),
                 {"order", "product_advice", "delivery"} if since <= 14 else {"order", "product_advice"},
                 order_state="delivered",
             )
@@ -180,14 +184,14 @@ class OrderSituations(FinderBase):
                 delayed,
                 f"Order {order_id} is delayed" + (f" ({reason})" if reason else ""),
                 facts,
-                52,
-                10,
+                W.base("order_delayed"),
+                W.half_life("order_delayed"),
                 {"delivery", "order"},
                 order_state="delayed",
                 service_failure=True,
                 carrier=_str(shipped.data, "carrier") if shipped else "",
             )
-            s.open, s.floor = True, 0.2
+            s.open, s.floor = True, W.floor("order_delayed")
             if age > 60 and not mentioned:
                 s.stale, s.open = f"delay reported {_ago(self.now, delayed.at)}, no news since", False
             return
@@ -203,22 +207,22 @@ class OrderSituations(FinderBase):
                     shipped,
                     f"Order {order_id} is overdue",
                     facts,
-                    48,
-                    10,
+                    W.of("order_delayed", "overdue_base"),
+                    W.half_life("order_delayed"),
                     {"delivery", "order"},
                     order_state="delayed",
                     service_failure=True,
                     carrier=carrier,
                 )
-                s.open, s.floor = True, 0.2
+                s.open, s.floor = True, W.floor("order_delayed")
             else:
                 s = situation(
                     "order_in_transit",
                     shipped,
                     f"Order {order_id}{named} is on its way",
                     facts,
-                    26,
-                    7,
+                    W.base("order_in_transit"),
+                    W.half_life("order_in_transit"),
                     {"delivery", "order"},
                     order_state="in_transit",
                     carrier=carrier,
@@ -235,8 +239,8 @@ class OrderSituations(FinderBase):
                 f"placed {_day(placed.at)}" + (f", {_money(value)}" if value else ""),
                 "not shipped yet: address and items can still change",
             ],
-            18,
-            7,
+            W.base("order_processing"),
+            W.half_life("order_processing"),
             {"order", "delivery", "address"},
             order_state="processing",
         )

@@ -6,7 +6,7 @@ from workstation.domain.events import (
     EventLike,
     contact_unresolved,
 )
-from workstation.domain.relevance.journey import _page_topics
+from workstation.domain.relevance.journey import _page_topics, _str, _topics
 from workstation.domain.relevance.phrasing import fold, normalise_reference, product_words, words
 from workstation.domain.relevance.situations.base import (
     FinderBase,
@@ -18,10 +18,12 @@ from workstation.domain.relevance.situations.base import (
     _money,
     _num,
     _ordinal,
-    _str,
-    _topics,
 )
 from workstation.domain.relevance.understanding import topics_of
+from workstation.domain.relevance.weights import weights
+
+#: the named weights table (resources/relevance_weights.toml)
+W = weights()
 
 
 class ServiceSituations(FinderBase):
@@ -64,16 +66,16 @@ class ServiceSituations(FinderBase):
                 [e.id for e in reversed(open_items)],
                 "Open payment: " + facts[0],
                 facts,
-                50,
+                W.base("billing_open"),
                 newest.at,
-                30,
+                W.half_life("billing_open"),
                 {"billing"},
                 {"amount": _money(amounts[0]), "count": len(open_items)},
                 frozenset(),
                 refs_ids,
             )
         )
-        s.open, s.floor = True, 0.3
+        s.open, s.floor = True, W.floor("billing_open")
 
     # -- complaints --
 
@@ -87,7 +89,7 @@ class ServiceSituations(FinderBase):
             refs = [e.id for e in reversed(ordered)]
             topics = {"complaint"} | _topics(topic)
             if is_open:
-                base = {"high": 58, "medium": 42, "low": 28}.get(severity, 40)
+                base = W.of("complaint_open", severity)
                 s = self.add(
                     Situation(
                         "complaint_open",
@@ -99,7 +101,7 @@ class ServiceSituations(FinderBase):
                         ],
                         base,
                         last.at,
-                        60,
+                        W.half_life("complaint_open"),
                         topics,
                         {
                             "topic": topic,
@@ -111,7 +113,7 @@ class ServiceSituations(FinderBase):
                         product_words(words(topic)),
                     )
                 )
-                s.open, s.floor = True, 0.5
+                s.open, s.floor = True, W.floor("complaint_open")
             else:
                 s = self.add(
                     Situation(
@@ -119,9 +121,9 @@ class ServiceSituations(FinderBase):
                         refs,
                         f"Complaint about {topic} resolved {_ago(self.now, last.at)}",
                         [f"resolved {_day(last.at)}"],
-                        10,
+                        W.base("complaint_resolved"),
                         last.at,
-                        14,
+                        W.half_life("complaint_resolved"),
                         topics,
                         {"topic": topic, "severity": severity, "open": False},
                         product_words(words(topic)),
@@ -168,9 +170,9 @@ class ServiceSituations(FinderBase):
                             f"{last.channel.capitalize()} contact about {topic} "
                             f"{_ago(self.now, last.at)} (resolved)",
                             [f"resolved {_day(last.at)}"],
-                            8,
+                            W.base("recent_contact"),
                             last.at,
-                            7,
+                            W.half_life("recent_contact"),
                             topics,
                             {"topic": topic},
                         )
@@ -206,9 +208,9 @@ class ServiceSituations(FinderBase):
                     [e.id for e in reversed(streak)],
                     title,
                     facts,
-                    (44 if promised else 34) + 6 * min(number - 1, 3),
+                    W.base(kind) + W.of(kind, "per_contact") * min(number - 1, 3),
                     streak[-1].at,
-                    10,
+                    W.half_life(kind),
                     topics,
                     {
                         "topic": topic,
@@ -220,7 +222,7 @@ class ServiceSituations(FinderBase):
                     product_words(words(topic)),
                 )
             )
-            s.open, s.floor = True, 0.2
+            s.open, s.floor = True, W.floor(kind)
 
     # -- devices --
 
@@ -241,9 +243,9 @@ class ServiceSituations(FinderBase):
                         refs,
                         f"{device}: alert {code} cleared",
                         [f"cleared {_day(last.at)}"],
-                        6,
+                        W.base("device_cleared"),
                         last.at,
-                        3,
+                        W.half_life("device_cleared"),
                         {"technical"},
                         {"device": device, "active": False},
                         product_words(words(device)),
@@ -261,7 +263,7 @@ class ServiceSituations(FinderBase):
                 f"{severity} alert {code}" + (f": {msg}" if msg else "") + f", active since "
                 f"{_ago(self.now, since.at)}"
             ]
-            base = {"critical": 52, "warning": 36, "info": 14}.get(severity, 30)
+            base = W.of("device_alert", severity)
             s = self.add(
                 Situation(
                     "device_alert",
@@ -270,7 +272,7 @@ class ServiceSituations(FinderBase):
                     facts,
                     base,
                     last.at,
-                    30,
+                    W.half_life("device_alert"),
                     {"technical"},
                     {
                         "device": device,
@@ -283,7 +285,7 @@ class ServiceSituations(FinderBase):
                     product_words(words(f"{device} {code}")),
                 )
             )
-            s.open, s.floor = True, 0.5
+            s.open, s.floor = True, W.floor("device_alert")
             if self.days(last.at) > 90:
                 s.stale, s.open = f"last reported {_ago(self.now, last.at)}", False
 
@@ -303,7 +305,7 @@ class ServiceSituations(FinderBase):
                         [],
                         0,
                         event.at,
-                        30,
+                        W.half_life("cancellation_intent"),
                         {"cancellation"},
                         stale=f"{_ago(self.now, event.at)}, no follow-up",
                     )
@@ -338,12 +340,12 @@ class ServiceSituations(FinderBase):
                 refs,
                 f"Wants to cancel {product}" if product else "Wants to cancel",
                 facts,
-                50,
+                W.base("cancellation_intent"),
                 newest.at if newest else self.now,
-                30,
+                W.half_life("cancellation_intent"),
                 {"cancellation"},
                 {"product": product or "the contract", "reason": reason},
                 product_words(words(product)),
             )
         )
-        s.floor = 0.5 if said else 0.0
+        s.floor = W.floor("cancellation_intent") if said else 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workstation.domain.relevance.journey import _str, _topics
 from workstation.domain.relevance.phrasing import product_words, words
 from workstation.domain.relevance.situations.base import (
     FinderBase,
@@ -10,10 +11,12 @@ from workstation.domain.relevance.situations.base import (
     _day,
     _money,
     _num,
-    _str,
-    _topics,
     _when,
 )
+from workstation.domain.relevance.weights import weights
+
+#: the named weights table (resources/relevance_weights.toml)
+W = weights()
 
 
 class SignalSituations(FinderBase):
@@ -33,9 +36,9 @@ class SignalSituations(FinderBase):
                         f"{len(errors)} error{'s' if len(errors) > 1 else ''} in the app this week, last "
                         f"{_ago(self.now, last.at)}"
                     ],
-                    22 + 4 * min(len(errors), 4),
+                    W.base("app_error") + W.of("app_error", "per_error") * min(len(errors), 4),
                     last.at,
-                    3,
+                    W.half_life("app_error"),
                     {"technical", "website_help", "account"},
                     {"topic": "app error", "needs_specialist": len(errors) >= 3},
                 )
@@ -51,9 +54,9 @@ class SignalSituations(FinderBase):
                         [event.id],
                         f"Gave NPS {int(nps)} {_ago(self.now, event.at)}",
                         [f"comment: “{comment}”"] if comment else ["unhappy in the last survey"],
-                        20,
+                        W.base("detractor"),
                         event.at,
-                        30,
+                        W.half_life("detractor"),
                         {"complaint"} | _topics(comment),
                         {},
                         product_words(words(comment)),
@@ -69,9 +72,9 @@ class SignalSituations(FinderBase):
                         [event.id],
                         f"Complained publicly {_ago(self.now, event.at)}",
                         [f"“{text[:120]}”"] if text else [],
-                        30,
+                        W.base("public_complaint"),
                         event.at,
-                        14,
+                        W.half_life("public_complaint"),
                         {"complaint"} | _topics(text),
                         {"topic": "social media post"},
                         product_words(words(text)),
@@ -85,9 +88,9 @@ class SignalSituations(FinderBase):
                         [event.id],
                         f"Left a cart of {_money(event.data.get('value'))} {_ago(self.now, event.at)}",
                         [],
-                        16,
+                        W.base("cart_abandoned"),
                         event.at,
-                        4,
+                        W.half_life("cart_abandoned"),
                         {"order", "website_help"},
                         {"value": event.data.get("value")},
                     )
@@ -101,9 +104,9 @@ class SignalSituations(FinderBase):
                         [event.id],
                         f"Address changed {_ago(self.now, event.at)}",
                         [],
-                        12,
+                        W.base("address_changed"),
                         event.at,
-                        14,
+                        W.half_life("address_changed"),
                         {"address", "delivery"},
                     )
                 )
@@ -116,9 +119,9 @@ class SignalSituations(FinderBase):
                             [event.id],
                             f"Appointment at {_str(event.data, 'branch') or 'a branch'} on {_day(when)}",
                             [_str(event.data, "topic")] if event.data.get("topic") else [],
-                            18,
+                            W.base("appointment"),
                             self.now,
-                            30,
+                            W.half_life("appointment"),
                             {"in_person"} | _topics(_str(event.data, "topic")),
                             {},
                         )
@@ -130,9 +133,9 @@ class SignalSituations(FinderBase):
                         [event.id],
                         event.summary or f"Contract changed {_ago(self.now, event.at)}",
                         [f"{_str(event.data, 'change')} {_str(event.data, 'product')}".strip()],
-                        12,
+                        W.base("contract_changed"),
                         event.at,
-                        14,
+                        W.half_life("contract_changed"),
                         {"billing", "cancellation"},
                         {},
                         product_words(words(_str(event.data, "product"))),

@@ -14,19 +14,16 @@ from workstation.domain.relevance.journey import (
     _is_help,
     _is_product,
     _page_key,
+    _str,
+    _topics,
     _view_text,
 )
 from workstation.domain.relevance.phrasing import fold, product_words, shared_products, words
-from workstation.domain.relevance.situations.base import (
-    FinderBase,
-    Situation,
-    _ago,
-    _by_time,
-    _money,
-    _num,
-    _str,
-    _topics,
-)
+from workstation.domain.relevance.situations.base import FinderBase, Situation, _ago, _by_time, _money, _num
+from workstation.domain.relevance.weights import weights
+
+#: the named weights table (resources/relevance_weights.toml)
+W = weights()
 
 
 class VisitSituations(FinderBase):
@@ -107,9 +104,9 @@ class VisitSituations(FinderBase):
                     refs,
                     f"Stuck on the web site: {where}",
                     signals,
-                    14 + 7 * strength,
+                    W.base("stuck_on_site") + W.of("stuck_on_site", "per_signal") * strength,
                     views[-1].at if views else self.now,
-                    1,
+                    W.half_life("stuck_on_site"),
                     {"website_help"} | page_topics,
                     {"page": where},
                     frozenset(),
@@ -152,9 +149,9 @@ class VisitSituations(FinderBase):
                     refs,
                     f"Looked at {product} for {round(dwell / 60)} min",
                     [f"{round(dwell / 60)} min on product pages in this visit, most on '{product}'"],
-                    12 + min(dwell / 60, 30) * 0.8,
+                    W.base("product_interest") + min(dwell / 60, 30) * W.of("product_interest", "per_minute"),
                     product_views[-1].at,
-                    1,
+                    W.half_life("product_interest"),
                     {"product_advice"},
                     {"product": product, "minutes": round(dwell / 60)},
                     words_seen,
@@ -187,9 +184,9 @@ class VisitSituations(FinderBase):
                     refs,
                     f"Wants to see {product or 'it'} in person",
                     facts,
-                    30,
+                    W.base("wants_in_person"),
                     self.now,
-                    1,
+                    W.half_life("wants_in_person"),
                     {"in_person"},
                     {"product": product or "the product"},
                     products,
@@ -200,7 +197,7 @@ class VisitSituations(FinderBase):
             if best is not None:
                 best.kind = "purchase_followup"
                 best.facts = [*best.facts, "asks what goes with it"]
-                best.base = 22
+                best.base = W.base("purchase_followup")
                 best.topics |= {"product_advice"}
             else:
                 interest = next((s for s in self.found if s.kind == "product_interest"), None)
