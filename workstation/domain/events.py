@@ -174,13 +174,27 @@ def collapse(
     """Records grouped into events: each group is one event as one or more systems logged it, its
     records in time order (a record joins a group when it is within the window of the group's last
     record). Groups come in the order of their first record."""
+    # Only records of one kind within the widest window of each other can be twins: fingerprint
+    # just those (a long history has thousands of records, few of them that close).
+    by_kind: dict[str, list[tuple[datetime, int, E]]] = {}
+    for n, ev in enumerate(events):
+        by_kind.setdefault(kind(ev), []).append((at(ev), n, ev))
+    widest = timedelta(seconds=max(BUSINESS_WINDOW_S, CONTACT_WINDOW_S, CONTENT_WINDOW_S))
+    groups: list[tuple[datetime, int, list[E]]] = []
     keyed: dict[str, list[tuple[datetime, int, E]]] = {}
     windows: dict[str, float] = {}
-    for n, ev in enumerate(events):
-        fp = fingerprint(kind(ev), channel(ev), summary(ev), data(ev))
-        keyed.setdefault(fp.key, []).append((at(ev), n, ev))
-        windows[fp.key] = fp.window_s
-    groups: list[tuple[datetime, int, list[E]]] = []
+    for records in by_kind.values():
+        records.sort(key=lambda r: (r[0], r[1]))
+        for j, (when, n, ev) in enumerate(records):
+            near = (j > 0 and when - records[j - 1][0] <= widest) or (
+                j + 1 < len(records) and records[j + 1][0] - when <= widest
+            )
+            if not near:
+                groups.append((when, n, [ev]))
+                continue
+            fp = fingerprint(kind(ev), channel(ev), summary(ev), data(ev))
+            keyed.setdefault(fp.key, []).append((when, n, ev))
+            windows[fp.key] = fp.window_s
     for key, records in keyed.items():
         window = timedelta(seconds=windows[key])
         records.sort(key=lambda r: (r[0], r[1]))

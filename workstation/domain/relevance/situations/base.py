@@ -109,6 +109,12 @@ def _order_label(summary: str, order_id: str) -> str:
     return f"order {order_id}"
 
 
+#: Contacts older than this are never counted (contacts() looks back 60 days): no need to pair them.
+TWIN_HORIZON: Final = timedelta(days=90)
+#: Kinds whose records are counted or listed one by one, so a twin would show twice.
+_COUNTED_KINDS: Final = frozenset({"complaint"}) | PAYMENT_PROBLEMS
+
+
 class History:
     """One pass over the events, bucketed by what they are about."""
 
@@ -192,14 +198,21 @@ class History:
 
     def _one_per_event(self, events: Iterable[EventLike], session_from: datetime) -> Iterator[EventLike]:
         """The events, one record per event (`workstation.domain.events.collapse`): a call the
-        telephony system and the CRM both logged is one contact. Page views and searches before this
-        visit are passed as they are: thousands of them, and a twin there changes nothing."""
+        telephony system and the CRM both logged is one contact. Only records whose twins would be
+        counted twice go through it (recent contacts, complaints, open payments, this visit's pages
+        and errors); the rest, thousands in a long history, are taken by latest state anyway."""
         merge: list[EventLike] = []
+        contacts_from = session_from - TWIN_HORIZON
         for event in events:
-            if event.kind in WEB_KINDS and event.at < session_from:
-                yield event
-            else:
+            kind = event.kind
+            if (
+                (kind == "contact" and event.at >= contacts_from)
+                or kind in _COUNTED_KINDS
+                or (event.at >= session_from and (kind in WEB_KINDS or kind in ERROR_KINDS))
+            ):
                 merge.append(event)
+            else:
+                yield event
         for group in collapse(
             merge,
             kind=lambda e: e.kind,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
 from workstation.domain.events import (
     EventLike,
@@ -24,6 +24,9 @@ from workstation.domain.relevance.situations.base import (
 )
 from workstation.domain.relevance.weights import weights
 
+#: An order settled longer ago than this (refunded, or delivered and kept) is not shown unless named.
+SETTLED_DAYS: Final = 45
+
 #: the named weights table (resources/relevance_weights.toml)
 W = weights()
 
@@ -34,6 +37,19 @@ class OrderSituations(FinderBase):
     def orders(self) -> None:
         for order_id, events in self.h.orders.items():
             self._order(order_id, _by_time(events))
+
+    def _settled_long_ago(
+        self,
+        returned: EventLike | None,
+        refunded: EventLike | None,
+        delivered: EventLike | None,
+        last: EventLike,
+    ) -> bool:
+        """An order refunded, or delivered and not returned, more than SETTLED_DAYS ago: `_order`
+        would drop it anyway, so its labels and product words need not be worked out."""
+        if refunded is not None and (returned is None or refunded.at >= returned.at):
+            return self.days(last.at) > SETTLED_DAYS
+        return returned is None and delivered is not None and self.days(delivered.at) > SETTLED_DAYS
 
     def _order(self, order_id: str, events: list[EventLike]) -> None:
         latest: dict[str, EventLike] = {}
@@ -46,11 +62,13 @@ class OrderSituations(FinderBase):
         returned = latest.get("return_requested")
         refunded = latest.get("refund_issued")
         last = events[-1]
+        mentioned = normalise_reference(order_id) in self.said.references
+        if not mentioned and self._settled_long_ago(returned, refunded, delivered, last):
+            return  # routine and settled: not worth a line, and thousands of them in a long history
         label = _order_label(placed.summary if placed else "", order_id)
         named = f" ({label})" if label != f"order {order_id}" else ""
         products = _order_products(placed.summary if placed else "", placed.data if placed else {})
         reference = frozenset({normalise_reference(order_id)})
-        mentioned = bool(reference & self.said.references)
         age = self.days(last.at)
         value = _num(placed.data, "value") if placed else None
         attrs: dict[str, Any] = {"order_id": order_id, "product": label, "value": value}
@@ -95,7 +113,7 @@ class OrderSituations(FinderBase):
                 order_state="refunded",
                 refunded=True,
             )
-            if age > 45 and not mentioned:
+            if age > SETTLED_DAYS and not mentioned:
                 self.found.remove(s)  # routine and settled: not worth a line under hidden
             return
         if returned is not None:
@@ -159,7 +177,7 @@ class OrderSituations(FinderBase):
                 {"order", "product_advice", "delivery"} if since <= 14 else {"order", "product_advice"},
                 order_state="delivered",
             )
-            if self.days(delivered.at) > 45 and not mentioned:
+            if self.days(delivered.at) > SETTLED_DAYS and not mentioned:
                 self.found.remove(s)  # routine and settled: not worth a line under hidden
             return
         if placed is None and shipped is None and delayed is None:
