@@ -247,3 +247,29 @@ def test_the_weights_table_is_checked() -> None:
         parse_weights("[situation.x]\nbase = 1\n")
     with pytest.raises(ValueError, match="must be a number"):
         parse_weights('[situation.x]\nbase = "a"\nhalf_life_days = 1\n')
+
+
+# --- sparse records and clocks that disagree -----------------------------------------------------------
+
+
+def test_a_crm_clock_behind_the_telephony_clock_still_pairs_the_records() -> None:
+    raw = _case("repeat-contact-router-en")
+    raw["events"].append(_contact("k1-crm", "2026-11-19T11:57:00+00:00", "internet outage", "unresolved"))
+    cards = ENGINE.rank(case_from_mapping(raw)).cards
+    assert "escalate_complaint" not in [c.action for c in cards]
+    assert any({"k1", "k1-crm"} <= set(c.refs) for c in cards)
+
+
+@pytest.mark.parametrize(
+    "name", ["where-is-my-order-de", "repeat-contact-router-en", "lost-at-checkout-voucher"]
+)
+def test_sparse_records_are_ranked_not_refused(name: str) -> None:
+    raw = _case(name)
+    for n, event in enumerate(raw["events"]):
+        if n % 2:
+            event.pop("summary", None)
+            event.pop("channel", None)
+        if n % 3 == 0:
+            event["data"] = {}
+    ranking = ENGINE.rank(case_from_mapping(raw))
+    assert all(card.refs for card in ranking.cards)
