@@ -19,6 +19,7 @@ __all__ = [
     "CONTACT_WINDOW_S",
     "CONTENT_WINDOW_S",
     "Fingerprint",
+    "alert_open",
     "collapse",
     "contact_unresolved",
     "fingerprint",
@@ -82,6 +83,12 @@ def contact_unresolved(data: Mapping[str, Any] | None) -> bool | None:
     if outcome in RESOLVED_OUTCOMES:
         return False
     return None
+
+
+def alert_open(data: Mapping[str, Any] | None) -> bool:
+    """Whether a device alert needs the agent: active (unless it says it is not) and more than info."""
+    data = data or {}
+    return data.get("active") is not False and str(data.get("severity") or "warning") != "info"
 
 
 # --- the same event ----------------------------------------------------------------------------------
@@ -268,7 +275,7 @@ def story_open(events: Iterable[tuple[str, Mapping[str, Any] | None]]) -> bool:
             if unresolved is not None:
                 contact_open = unresolved
         elif kind == "device_alert":
-            device_active = bool(data.get("active", False)) and data.get("severity") != "info"
+            device_active = alert_open(data)
         # What settles a problem also settles the unresolved contact about it.
         if kind in ("delivered", "order_cancelled"):
             delayed = contact_open = False

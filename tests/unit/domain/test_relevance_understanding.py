@@ -273,3 +273,25 @@ def test_sparse_records_are_ranked_not_refused(name: str) -> None:
             event["data"] = {}
     ranking = ENGINE.rank(case_from_mapping(raw))
     assert all(card.refs for card in ranking.cards)
+
+
+def test_the_timeline_and_the_engine_agree_on_what_is_open() -> None:
+    from workstation.domain.events import story_open
+
+    info = {"device": "Router", "code": "FW", "severity": "info", "active": True}
+    critical = {"device": "Router", "code": "LOS", "severity": "critical"}  # no "active": still an alert
+    assert not story_open([("device_alert", info)])
+    assert story_open([("device_alert", critical)])
+    raw = _case("cross-sell-welcome")
+    raw["events"].append(
+        {
+            "id": "d9",
+            "at": "2026-11-20T10:00:00Z",
+            "channel": "device",
+            "kind": "device_alert",
+            "summary": "Router: firmware available",
+            "data": info,
+        }
+    )
+    actions = [c.action for c in ENGINE.rank(case_from_mapping(raw)).cards]
+    assert "cross_sell" in actions, "an info notice is no open problem, here as in the timeline"

@@ -11,6 +11,7 @@ from workstation.domain.events import (
     ERROR_KINDS,
     ORDER_KINDS,
     PAYMENT_PROBLEMS,
+    PAYMENT_SETTLED,
     WEB_KINDS,
     EventLike,
     collapse,
@@ -172,8 +173,8 @@ class History:
                     self.orders.setdefault(order_id, []).append(event)
             elif kind in PAYMENT_PROBLEMS:
                 self.billing.append(event)
-            elif kind.startswith(("payment_", "invoice_")):
-                self.settlements.append(event)  # payment_received, invoice_paid, ...
+            elif kind in PAYMENT_SETTLED:
+                self.settlements.append(event)
             elif kind == "complaint":
                 self.complaints.setdefault(fold(_str(data, "topic")) or event.id, []).append(event)
             elif kind == "contact":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workstation.domain.events import (
     EventLike,
+    alert_open,
     contact_unresolved,
 )
 from workstation.domain.relevance.journey import _page_topics, _str, _topics
@@ -285,7 +286,7 @@ class ServiceSituations(FinderBase):
                     product_words(words(f"{device} {code}")),
                 )
             )
-            s.open, s.floor = True, W.floor("device_alert")
+            s.open, s.floor = alert_open(last.data), W.floor("device_alert")
             if self.days(last.at) > 90:
                 s.stale, s.open = f"last reported {_ago(self.now, last.at)}", False
 
