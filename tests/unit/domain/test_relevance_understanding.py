@@ -295,3 +295,15 @@ def test_the_timeline_and_the_engine_agree_on_what_is_open() -> None:
     )
     actions = [c.action for c in ENGINE.rank(case_from_mapping(raw)).cards]
     assert "cross_sell" in actions, "an info notice is no open problem, here as in the timeline"
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Wo ist meine Lieferunf?", "delivery"),
+        ("My pakage is not here", "delivery"),
+        ("Rückerstatung?", "return_refund"),
+    ],
+)
+def test_a_typo_in_a_longer_word_is_forgiven(text: str, topic: str) -> None:
+    assert topic in analyse(text).topics

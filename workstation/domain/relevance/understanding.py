@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import snowballstemmer
 
-from workstation.domain.relevance.phrasing import product_words, references_in, words
+from workstation.domain.relevance.phrasing import _within_one_edit, product_words, references_in, words
 
 __all__ = ["Utterance", "analyse", "topics_of", "topics_of_text"]
 
@@ -34,6 +34,8 @@ NEGATION_REACH: Final = 4
 PHRASE_GAP: Final = 2
 #: Compounds: a concept word this long also matches inside a longer word.
 COMPOUND_MIN: Final = 5
+#: Typos: a word this long that matches nothing meets a concept word one edit away.
+TYPO_MIN: Final = 6
 
 #: Topics that only steer understanding and are not reported as what the customer talks about.
 _INTERNAL: Final = frozenset({"resolved", "revoked", "no_marketing", "done_before"})
@@ -93,6 +95,8 @@ class _Lexicon:
     compounds: tuple[_Entry, ...]
     phrases: tuple[_Entry, ...]
     negatable: frozenset[str]
+    #: single words of TYPO_MIN+ letters by their first two letters, for typo-tolerant matching
+    by_start: dict[str, tuple[tuple[str, _Entry], ...]]
 
 
 def _entry(topic: str, weight: float, when_negated: bool, text: str, context: bool = False) -> _Entry:
@@ -134,8 +138,18 @@ def parse_concepts(text: str) -> _Lexicon:
                     single.setdefault(key, []).append(e)
             if e.core is not None:
                 compounds.append(e)
+    by_start: dict[str, list[tuple[str, _Entry]]] = {}
+    for entries_of_key in single.values():
+        for e in entries_of_key:
+            plain = _plain(e.label)
+            if len(plain) >= TYPO_MIN and (plain, e) not in by_start.get(plain[:2], []):
+                by_start.setdefault(plain[:2], []).append((plain, e))
     return _Lexicon(
-        {k: tuple(v) for k, v in single.items()}, tuple(compounds), tuple(phrases), frozenset(negatable)
+        {k: tuple(v) for k, v in single.items()},
+        tuple(compounds),
+        tuple(phrases),
+        frozenset(negatable),
+        {k: tuple(v) for k, v in by_start.items()},
     )
 
 
@@ -198,6 +212,9 @@ def _matches(token: str, lex: _Lexicon) -> list[_Entry]:
         found += [
             e for e in lex.compounds if e.core is not None and len(plain) > len(e.core) and e.core in plain
         ]
+    if not found and len(plain) >= TYPO_MIN:
+        # a typo ("Lieferunf", "pakage"): one letter added, dropped or changed in a longer word
+        found = [e for word, e in lex.by_start.get(plain[:2], ()) if _within_one_edit(plain, word)]
     return found
 
 
