@@ -245,9 +245,8 @@ def _evidence(text: str) -> tuple[dict[str, float], set[str], bool]:
     for clause in _clauses(text):
         local: dict[str, float] = {}
         for i, token in enumerate(clause):
-            if token in _NEGATORS:
-                continue
-            hits = _matches(token, lex)
+            # a negation is no concept itself, but may start a phrase ("nirgends zu sehen")
+            hits = [] if token in _NEGATORS else _matches(token, lex)
             # one token counts once per topic, with its strongest reading
             best: dict[tuple[str, bool], _Entry] = {}
             for e in hits:
