@@ -253,6 +253,7 @@ class RelevanceEngine:
         for s in sorted(situations, key=lambda s: -s.score):
             scope = {**facts, "situation": {"kind": s.kind, "open": s.open, **s.attrs}}
             eligible = 0
+            weak = False
             for spec in self.catalog.answering(s.kind):
                 if not spec.policy.evaluate(scope, {}):
                     if spec.id not in blocked:
@@ -279,6 +280,7 @@ class RelevanceEngine:
                     # Nothing in the history or the customer's record behind it (a word in passing,
                     # "zum nächsten Termin"): an action the agent cannot check is not offered; say why.
                     hidden.append(HiddenItem(_format(spec.title_for(s.kind), s.attrs), NO_EVIDENCE, spec.id))
+                    weak = True
                     continue
                 card = Card(
                     kind="action",
@@ -326,7 +328,8 @@ class RelevanceEngine:
                         previous.label,
                     )
             if not eligible and not s.refs:
-                hidden.append(HiddenItem(s.title, NO_EVIDENCE, None, (), s.score))
+                if not weak:  # the action hidden for it already says so
+                    hidden.append(HiddenItem(s.title, NO_EVIDENCE, None, (), s.score))
             elif not eligible:
                 candidates.append(
                     Card(
