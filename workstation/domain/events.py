@@ -138,6 +138,12 @@ def fingerprint(kind: str, channel: str, summary: str, data: Mapping[str, Any] |
         values = "|".join(_slug(data.get(f, "")) for f in fields)
         return Fingerprint(f"{kind}|{values}", BUSINESS_WINDOW_S)
     if kind == "contact":
+        # The desk's own closed chats name their conversation: two chats a customer opened within
+        # minutes are two contacts, each with its own transcript. Records from other systems (which
+        # name the same call differently, if at all) fall back to "one per channel and window".
+        own = data.get("conversation_id")
+        if own not in (None, ""):
+            return Fingerprint(f"contact|{_slug(channel)}|{_slug(own)}", BUSINESS_WINDOW_S)
         return Fingerprint(f"contact|{_slug(channel)}", CONTACT_WINDOW_S)
     content = "|".join(f"{k}={data[k]}" for k in sorted(data) if k not in ("source", "source_id"))
     return Fingerprint(f"{kind}|{channel}|{_slug(summary)}|{_slug(content)}"[:250], CONTENT_WINDOW_S)
