@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import contextvars
 import hashlib
-import hmac
 import json
 import logging
 import secrets
@@ -82,6 +81,7 @@ from workstation.server.db import (
     WrapUpCodeRow,
     refresh_story,
 )
+from workstation.server.passwords import dummy_hash, hash_password, verify_password
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,7 @@ class BackendError(Exception):
         details: list[dict[str, Any]] | None = None,
         *,
         current: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -109,6 +110,8 @@ class BackendError(Exception):
         self.details = details
         #: With a version conflict (412): the record as it is now, for the client's three-way merge.
         self.current = current
+        #: Extra response headers (Retry-After with 429).
+        self.headers = headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,23 +167,6 @@ DEFAULT_WRAPUP_CODES = (
     ("no_response", "Customer did not respond"),
     ("wrong_queue", "Wrong queue / transferred"),
 )
-
-
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, salt_hex, digest_hex = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), n=2**14, r=8, p=1)
-    return hmac.compare_digest(digest.hex(), digest_hex)
 
 
 def _digest(token: str) -> str:
@@ -426,11 +412,31 @@ class Backend:
             return _agent(row)
 
     def login(self, username: str, password: str) -> tuple[str, Agent]:
+        """Check the password and open a session (in-process callers; HTTP goes through LoginGuard,
+        which runs check_password on a worker thread and throttles)."""
+        agent_id = self.check_password(username, password)
+        if agent_id is None:
+            raise BackendError(401, "invalid_credentials", "Unknown user or wrong password.")
+        return self.open_session(agent_id)
+
+    def check_password(self, username: str, password: str) -> str | None:
+        """The agent id if `password` is theirs and they may sign in, else None. Blocking (one scrypt
+        run whatever the outcome, so timing does not tell unknown users apart): call it off the loop."""
+        with DbSession(self.engine) as db:
+            row = db.scalar(select(AgentRow).where(AgentRow.username == username))
+            stored, agent_id = (row.password_hash, row.id) if row else (dummy_hash(), None)
+            usable = row is not None and row.disabled_at is None and row.role != Role.SERVICE.value
+        ok = verify_password(password, stored)
+        return agent_id if ok and usable else None
+
+    def is_username(self, username: str) -> bool:
+        with DbSession(self.engine) as db:
+            return db.scalar(select(AgentRow.id).where(AgentRow.username == username)) is not None
+
+    def open_session(self, agent_id: str) -> tuple[str, Agent]:
         with self._uow() as uow:
-            row = uow.db.scalar(select(AgentRow).where(AgentRow.username == username))
-            # Verify against a dummy hash for unknown users too, so timing does not reveal them.
-            stored = row.password_hash if row else hash_password("x", salt=b"0" * 16)
-            if not verify_password(password, stored) or row is None:
+            row = uow.db.get(AgentRow, agent_id)
+            if row is None or row.disabled_at is not None:
                 raise BackendError(401, "invalid_credentials", "Unknown user or wrong password.")
             return self._mint_token(uow.db, scope="agent", agent_id=row.id), _agent(row)
 
@@ -450,7 +456,7 @@ class Backend:
             if row.scope == "customer":
                 return Principal(scope="customer", conversation_id=row.conversation_id)
             agent = db.get(AgentRow, row.agent_id)
-            if agent is None:
+            if agent is None or agent.disabled_at is not None:
                 raise BackendError(401, "unauthenticated", "The user of this token no longer exists.")
             return Principal(scope="agent", agent_id=agent.id, role=Role(agent.role))
 
