@@ -60,6 +60,7 @@ from workstation.domain.workflow import (
     WorkerState,
     compile_config,
 )
+from workstation.server import audit
 from workstation.server.db import (
     AgentRoutingRow,
     AgentRow,
@@ -1342,6 +1343,12 @@ class Backend:
         router = _compile_config(raw)
         with self._uow() as uow:
             uow.db.merge(Meta(key=ROUTING_CONFIG_KEY, value=router.config.model_dump_json()))
+            audit.record(
+                uow.db,
+                audit.ROUTING_CONFIG,
+                actor=audit.actor_of(uow.db, principal.agent_id),
+                queues=[q.id for q in router.config.queues],
+            )
             for task in uow.db.scalars(
                 select(RoutingTaskRow)
                 .join(ConversationRow, ConversationRow.id == RoutingTaskRow.conversation_id)
@@ -1388,8 +1395,19 @@ class Backend:
             raise BackendError(400, "bad_agent_routing", "The agent's routing is invalid.", problems)
         with self._uow() as uow:
             agent = uow.db.get(AgentRow, agent_id)
-            if agent is None:
+            # Only agents are routed (team leads and service accounts have no routing row to show):
+            # refused before anything changes, so a failed PUT leaves the record as it was.
+            if agent is None or agent.role != Role.AGENT.value:
                 raise BackendError(404, "not_found", f"No agent {agent_id}.")
+            if principal is not None:
+                audit.record(
+                    uow.db,
+                    audit.AGENT_ROUTING,
+                    actor=audit.actor_of(uow.db, principal.agent_id),
+                    target=agent.username,
+                    attributes=sorted(routing.attributes),
+                    capacity=[f"{k}={v}" for k, v in sorted(routing.capacity.items())],
+                )
             attributes = dict(routing.attributes)
             if "skills" in attributes:
                 agent.skills = list(attributes.pop("skills"))
@@ -1485,7 +1503,17 @@ class Backend:
             if target is None or target.role != Role.AGENT.value:
                 raise BackendError(404, "not_found", f"No agent {agent_id}.")
             by = lead.username if lead else "service"
-        return self.set_presence(agent_id, presence, reason=f"team_lead:{by}")
+        with self.batch():  # the change and its audit entry commit together
+            agent = self.set_presence(agent_id, presence, reason=f"team_lead:{by}")
+            with self._uow() as uow:
+                audit.record(
+                    uow.db,
+                    audit.FORCE_PRESENCE,
+                    actor=audit.actor_of(uow.db, principal.agent_id),
+                    target=target.username,
+                    presence=presence.value,
+                )
+        return agent
 
     def move_task(self, principal: Principal, conversation_id: str, queue_id: str) -> WaitingReason:
         """A team lead moves a waiting task to another queue: any member of it may take it now.
@@ -1520,6 +1548,13 @@ class Backend:
                 )
             )
             task.queue = queue_id
+            audit.record(
+                uow.db,
+                audit.MOVE_TASK,
+                actor=audit.actor_of(uow.db, principal.agent_id),
+                target=conv.id,
+                queue=queue_id,
+            )
             self._moves[conv.id] = {"moved_to": queue_id, "moved_priority": task.priority}
         self.wake_router()
         (reason,) = self.why_waiting(principal, conversation_id)
