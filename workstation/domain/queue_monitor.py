@@ -539,7 +539,9 @@ def _cell(value: object) -> str:
     # Every text cell, joined lists included: a spreadsheet runs a cell starting with one of these
     # as a formula (tab and CR too: some strip them first).
     text = " ".join(str(v) for v in value) if isinstance(value, tuple | list) else str(value)
-    return "'" + text if text[:1] in _FORMULA_STARTS else text
+    # Line breaks would start a new row mid-cell (the writer does not quote a lone CR): one line.
+    text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    return "'" + text if text[:1] == "\t" or text.lstrip(" ")[:1] in _FORMULA_STARTS else text
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = ("=", "+", "-", "@")
