@@ -80,7 +80,6 @@ def test_every_csv_cell_is_guarded_against_formulas_lists_included(hostile: str)
     [
         ("email", "jana\x00@example.com"),
         ("email", "jana@example.com\x00<script>"),
-        ("phone", "+49 30\x00 1234"),
         ("company", "ACME\x00 GmbH"),
         ("company", "ACME\x1b[31m"),
         ("company", "ACME\u202eHbmG"),
