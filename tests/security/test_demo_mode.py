@@ -150,3 +150,26 @@ def test_a_service_account_token_is_printed_once_stored_as_a_hash_and_revocable(
         assert admin(tmp_path, "service-accounts", "revoke", "crm-connector").returncode == 0
         assert backend.http.get(f"{API}/routing/config", headers=headers).status_code == 401
     assert admin(tmp_path, "service-accounts", "revoke", "nobody").returncode == 1
+
+
+def test_a_production_start_on_a_former_demo_database_warns_about_its_demo_users(tmp_path: Path) -> None:
+    with running(tmp_path, seeded=False):
+        pass  # a demo start made demo, anna, ben and lead
+    assert admin(tmp_path, "users", "disable", "anna").returncode == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workstation.server", "--port", "0", "--data-dir", str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert proc.stderr is not None
+        warning = next(
+            line for line in proc.stderr if line.startswith("warning:") or "Uvicorn running" in line
+        )
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+    assert "demo users from an earlier --demo start (ben, demo, lead)" in warning  # anna is disabled

@@ -15,10 +15,11 @@ import platformdirs
 import uvicorn
 
 from workstation.server import admin
+from workstation.server.accounts import active_users
 from workstation.server.backend import BackendConfig
 from workstation.server.day_simulator import DayConfig
 from workstation.server.runner import ServerOptions, bind_socket, build, uvicorn_config
-from workstation.server.simulator import SimulatorConfig
+from workstation.server.simulator import DEMO_AGENTS, SimulatorConfig
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -123,6 +124,14 @@ def main(argv: list[str] | None = None) -> int:
         print("Demo mode. Demo users: demo, anna, ben (agents), lead (team lead)", flush=True)
     else:
         print("Users: add them with `python -m workstation.server users add NAME --role ...`", flush=True)
+        # A database first started with --demo keeps its demo users (and their known password).
+        leftover = active_users(_backend.engine, tuple(a[0] for a in DEMO_AGENTS))
+        if leftover:
+            print(
+                "warning: this database has demo users from an earlier --demo start "
+                f"({', '.join(leftover)}); disable them with `users disable NAME`",
+                file=sys.stderr,
+            )
     config = uvicorn_config(app, log_level=args.log_level, tls_cert=args.tls_cert, tls_key=args.tls_key)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

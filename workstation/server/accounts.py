@@ -109,6 +109,18 @@ def revoke_service_account(engine: Engine, name: str) -> None:
         audit.record(db, audit.SERVICE_REVOKE, actor=audit.CLI_ACTOR, target=name)
 
 
+def active_users(engine: Engine, usernames: tuple[str, ...]) -> list[str]:
+    """Which of `usernames` exist and are not disabled."""
+    with DbSession(engine) as db:
+        return list(
+            db.scalars(
+                select(AgentRow.username)
+                .where(AgentRow.username.in_(usernames), AgentRow.disabled_at.is_(None))
+                .order_by(AgentRow.username)
+            )
+        )
+
+
 def ensure_password(engine: Engine, username: str, password: str) -> bool:
     """Demo mode: give a demo user `password` if it is not theirs already; True if it changed."""
     with DbSession(engine) as db, db.begin():
