@@ -170,3 +170,18 @@ def test_json_depth_scanner_follows_strings_and_escapes_across_chunks() -> None:
         assert scanner.feed(chunk)
     assert scanner.depth == 0
     assert not JsonDepthScanner(max_depth=2).feed(b'{"a": [[1]]}')
+
+
+def test_the_header_deadline_spares_open_streams(tmp_path: Path) -> None:
+    from websockets.sync.client import connect
+
+    with running(tmp_path, header_timeout_s=0.5) as backend:
+        headers = backend.login("demo")
+        ws_url = backend.url.replace("http", "ws") + f"{API}/stream"
+        with connect(ws_url, additional_headers=headers, proxy=None, open_timeout=5) as ws:
+            assert json.loads(ws.recv(timeout=5))["kind"] == "hello"
+            time.sleep(1.5)  # three header deadlines: not the stream's business
+            answer = backend.http.put(f"{API}/me/presence", json={"presence": "available"}, headers=headers)
+            assert answer.status_code == 200
+            frame = json.loads(ws.recv(timeout=5))
+            assert frame["type"] == "presence.changed"
