@@ -335,15 +335,16 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-#: Columns added to existing tables since their first release: (table, column, SQL definition).
-_ADDED_COLUMNS = (("agents", "disabled_at", "DATETIME"),)
+#: Columns added to existing tables since their first release: (table, column, model column).
+_ADDED_COLUMNS = (("agents", "disabled_at", AgentRow.__table__.c.disabled_at),)
 
 
 def _add_missing_columns(engine: Engine) -> None:
-    for table, column, definition in _ADDED_COLUMNS:
-        if column not in {c["name"] for c in inspect(engine).get_columns(table)}:
+    for table, name, column in _ADDED_COLUMNS:
+        if name not in {c["name"] for c in inspect(engine).get_columns(table)}:
+            sql_type = column.type.compile(dialect=engine.dialect)
             with engine.begin() as conn:
-                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {definition}"))
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
 
 
 def _append_only(engine: Engine, table: str) -> None:
