@@ -9,7 +9,6 @@ take all threads or grow an unbounded queue. Locked-out attempts are refused bef
 
 from __future__ import annotations
 
-import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -149,5 +148,5 @@ def _too_many(wait: float) -> BackendError:
         429,
         "too_many_attempts",
         "Too many failed sign-ins; try again later.",
-        headers={"Retry-After": str(math.ceil(wait))},
+        retry_after=wait,
     )

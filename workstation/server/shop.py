@@ -16,7 +16,6 @@ import hmac
 import html
 import json
 import logging
-import math
 import secrets
 import time
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from sqlalchemy.orm import Session as DbSession
 from workstation.domain.models import WebPage
 from workstation.server.backend import Backend, BackendError
 from workstation.server.db import CustomerRow
-from workstation.server.rate_limit import RateLimiter
+from workstation.server.limits import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +155,8 @@ def rrweb_installed() -> bool:
 def shop_router(backend: Backend, limits: ShopLimits | None = None) -> APIRouter:
     limits = limits or ShopLimits()
     router = APIRouter()
-    signins = RateLimiter(limits.signins_per_minute, limits.signin_burst, clock=limits.clock)
-    chats = RateLimiter(limits.chats_per_minute, limits.chat_burst, clock=limits.clock)
+    signins = RateLimiter(limits.signin_burst, limits.signins_per_minute, clock=limits.clock)
+    chats = RateLimiter(limits.chat_burst, limits.chats_per_minute, clock=limits.clock)
     secret = secrets.token_bytes(32)  # signs the demo sign-in cookie; a restart signs everyone out
 
     def sign(customer_id: str) -> str:
@@ -451,12 +450,12 @@ document.getElementById("signout").addEventListener("click", async () => {{
 
 def _limit(limiter: RateLimiter, request: Request, what: str) -> None:
     wait = limiter.take(request.client.host if request.client else "")
-    if wait > 0:
+    if wait is not None:
         raise BackendError(
             429,
             "too_many_requests",
             f"Too many {what} from your address; try again later.",
-            headers={"Retry-After": str(math.ceil(wait))},
+            retry_after=wait,
         )
 
 
