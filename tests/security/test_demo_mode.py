@@ -173,3 +173,22 @@ def test_a_production_start_on_a_former_demo_database_warns_about_its_demo_users
         proc.terminate()
         proc.communicate(timeout=20)
     assert "demo users from an earlier --demo start (ben, demo, lead)" in warning  # anna is disabled
+
+
+def test_disabling_a_user_from_the_admin_command_closes_their_open_streams(tmp_path: Path) -> None:
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    from workstation.server.backend import BackendConfig
+
+    with running(tmp_path, backend=BackendConfig(revocation_sweep_s=0.2)) as backend:
+        headers = backend.login("anna")
+        url = backend.url.replace("http", "ws") + f"{API}/stream"
+        with connect(url, additional_headers=headers, proxy=None, open_timeout=5) as ws:
+            ws.recv(timeout=5)  # hello
+            # The admin command runs in its own process: it can only delete the token rows.
+            assert admin(tmp_path, "users", "disable", "anna").returncode == 0
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401

@@ -171,6 +171,9 @@ class BackendConfig:
     #: Oldest log entries beyond this count are pruned; clients behind that point get a reset.
     max_log_events: int = 200_000
     router_tick_s: float = 0.25
+    #: How often open streams are checked against the tokens table: a token revoked by an admin
+    #: command (another process), expired, or of a disabled user closes its streams within this.
+    revocation_sweep_s: float = 5.0
     #: Queue monitor: the rolling window of service level and abandons, and the push interval.
     stats_window_s: float = 900.0
     stats_interval_s: float = 1.0
@@ -494,6 +497,40 @@ class Backend:
             if agent is None or agent.disabled_at is not None:
                 raise BackendError(401, "unauthenticated", "The user of this token no longer exists.")
             return Principal(scope="agent", agent_id=agent.id, role=Role(agent.role))
+
+    def sweep_revoked_streams(self) -> int:
+        """Close the streams of tokens that stopped being valid outside a logout: deleted by an admin
+        command (another process), expired, or of a disabled user. Returns how many tokens."""
+        keys = self.streams.keys()
+        if not keys:
+            return 0
+        now = utcnow()
+        with DbSession(self.engine) as db:
+            rows = {r.digest: r for r in db.scalars(select(TokenRow).where(TokenRow.digest.in_(keys)))}
+            disabled = set(
+                db.scalars(
+                    select(AgentRow.id).where(
+                        AgentRow.id.in_([r.agent_id for r in rows.values() if r.agent_id]),
+                        AgentRow.disabled_at.is_not(None),
+                    )
+                )
+            )
+        gone = [
+            key
+            for key in keys
+            if (row := rows.get(key)) is None or _aware(row.expires_at) <= now or row.agent_id in disabled
+        ]
+        for key in gone:
+            self.streams.revoke_key(key)
+        return len(gone)
+
+    async def run_revocation_sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.revocation_sweep_s)
+            try:
+                self.sweep_revoked_streams()
+            except Exception:
+                log.exception("the sweep for revoked tokens failed")
 
     def service_principal(self) -> Principal:
         """The in-process service user (the simulator) that acts for customers."""
