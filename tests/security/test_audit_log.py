@@ -145,3 +145,12 @@ def test_admin_commands_are_recorded_and_the_table_is_append_only(tmp_path: Path
         for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
             with pytest.raises(sqlite3.DatabaseError, match="append-only"):
                 db.execute(statement)
+
+
+def test_a_lockout_is_recorded_once_with_its_length(backend: Backend) -> None:
+    for _ in range(6):  # the fifth failure locks; the sixth is refused before any check (429)
+        backend.http.post(f"{API}/auth/login", json={"username": "ben", "password": "wrong"})
+    entries = _audit(backend, backend.login("lead"))
+    locked = [e for e in entries if e["action"] == "auth.locked_out"]
+    assert [(e["target"], e["detail"]) for e in locked] == [("ben", {"seconds": 30})]
+    assert sum(e["action"] == "auth.sign_in_failed" for e in entries) == 5
