@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +50,7 @@ from workstation.domain.models import (
     utcnow,
 )
 from workstation.domain.timeline import TimelineEntry, TimelineFilter
+from workstation.store.writer import CacheWriter
 
 #: Written to the kv table for versions of the application from before Alembic, which refuse a
 #: cache whose number is above theirs (1 or 2). It is the head revision's number.
@@ -217,8 +219,16 @@ class NoteEntry:
 CUSTOMER_KINDS = ("customer_update", "note_create", "note_update")
 
 
-def open_engine(path: Path | str, *, synchronous: str = DEFAULT_SYNCHRONOUS) -> Engine:
-    """An engine on the cache file (WAL journaling), its schema migrated to this version's head."""
+def open_engine(
+    path: Path | str,
+    *,
+    synchronous: str = DEFAULT_SYNCHRONOUS,
+    progress: Callable[[str], None] | None = None,
+) -> Engine:
+    """An engine on the cache file (WAL journaling), its schema migrated to this version's head.
+
+    `progress(step)` hears what a migration is doing ("backup", "migrate", "done"); nothing when the
+    file is at the head already. It is called on the thread that opens the cache."""
     from workstation.store import migrate
 
     memory = str(path) == ":memory:"
@@ -244,7 +254,7 @@ def open_engine(path: Path | str, *, synchronous: str = DEFAULT_SYNCHRONOUS) -> 
                     f"The cache {path} was written by a newer version (schema {stored.value}); "
                     "update the application or use another --basedir."
                 )
-        migrate.upgrade(engine, None if memory else Path(path))
+        migrate.upgrade(engine, None if memory else Path(path), progress=progress)
         with Session(engine) as db:
             db.merge(KeyValue(key="schema_version", value=str(SCHEMA_VERSION)))
             db.commit()
@@ -252,6 +262,29 @@ def open_engine(path: Path | str, *, synchronous: str = DEFAULT_SYNCHRONOUS) -> 
         engine.dispose()
         raise
     return engine
+
+
+def open_store(
+    path: Path | str,
+    *,
+    synchronous: str = DEFAULT_SYNCHRONOUS,
+    progress: Callable[[str], None] | None = None,
+) -> Future[CacheStore]:
+    """Open (and migrate, and back up before migrating) the cache on its writer thread.
+
+    The migration at sign-in can take seconds on a large cache; on the writer thread the window stays
+    responsive and can show `progress`. The future fails as `open_engine` would (the writer is
+    stopped then)."""
+    writer = CacheWriter()
+
+    def _open() -> CacheStore:
+        try:
+            return CacheStore(open_engine(path, synchronous=synchronous, progress=progress), writer=writer)
+        except BaseException:
+            writer.close()
+            raise
+
+    return writer.submit(_open)
 
 
 def _has_kv(engine: Engine) -> bool:
@@ -272,13 +305,21 @@ def _fill_entry_columns(row: TimelineEventRow, ev: TimelineEvent) -> None:
 
 
 class CacheStore:
-    """Reads and writes of the offline cache; each method is one short transaction."""
+    """Reads and writes of the offline cache; each method is one short transaction.
 
-    def __init__(self, engine: Engine) -> None:
+    The methods themselves are synchronous. In the desktop every write goes through `writes`, the
+    store's single writer thread (`await store.writes.run(store.apply, ...)`), so that no commit waits
+    for the disk on the GUI thread and writes commit in the order they were submitted; reads are run
+    wherever they are called (WAL snapshots)."""
+
+    def __init__(self, engine: Engine, *, writer: CacheWriter | None = None) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.writes = writer if writer is not None else CacheWriter()
 
     def close(self) -> None:
+        """Commit every queued write, then close the file."""
+        self.writes.close()
         self.engine.dispose()
 
     # --- key/value -------------------------------------------------------------------------------
