@@ -343,7 +343,7 @@ class SyncService(QObject):
         return item.kind in ANSWERS and item.kind not in self._handlers
 
     async def _deliver_batch(self, items: list[OutboxItem]) -> None:
-        await self._store.writes.run(self._store.note_attempt, *(item.id for item in items))
+        self._count_attempt(*(item.id for item in items))
         try:
             results = await self._api.send_writes([_write_of(item) for item in items])
         except AuthError as exc:
@@ -385,9 +385,16 @@ class SyncService(QObject):
         if stop is not None:
             raise stop
 
+    def _count_attempt(self, *item_ids: int) -> None:
+        """Count a delivery attempt without waiting for it: the count is for the agent's information
+        (no guarantee rests on it), and the writer's FIFO order commits it before the answer is stored.
+        Waiting for it cost the reply one commit and two thread hops."""
+        job = self._store.writes.submit(self._store.note_attempt, *item_ids)
+        job.add_done_callback(_log_failure)
+
     async def _deliver(self, item: OutboxItem) -> None:
         store, write = self._store, self._store.writes.run
-        await write(store.note_attempt, item.id)
+        self._count_attempt(item.id)
         try:
             if item.kind in self._handlers:
                 await self._handlers[item.kind](item)
@@ -425,6 +432,11 @@ BATCH_SIZE = 200
 
 #: The built-in kinds of write, sent in batches, and what the backend answers to each.
 ANSWERS: dict[str, Any] = {"message": Message, "close": Conversation, "feedback": Any, "presence": Agent}
+
+
+def _log_failure(job: Future[Any]) -> None:
+    if not job.cancelled() and (exc := job.exception()) is not None:
+        log.warning("could not count a delivery attempt in the cache: %s", exc)
 
 
 def _write_of(item: OutboxItem) -> Write:
