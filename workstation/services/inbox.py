@@ -27,6 +27,9 @@ from workstation.store.cache import CacheStore, new_key
 
 log = logging.getLogger(__name__)
 
+#: Newest messages re-read for a tab when a write of it settled (the rest did not change).
+REPAINTED = 20
+
 
 class InboxError(Exception):
     """An inbox action that could not be done, with a message for the agent."""
@@ -225,7 +228,7 @@ class InboxService(QObject):
     def _on_sync_write_completed(self, kind: str, target: str) -> None:
         if kind == "message":
             # The server's copy (with its id) replaced the pending line in the cache.
-            self.transcript_updated.emit(target, self._store.transcript(target)[-20:])
+            self.transcript_updated.emit(target, self._store.transcript(target, last=REPAINTED))
 
     def _on_sync_write_refused(self, kind: str, target: str, reason: str) -> None:
         what = {"message": "A message", "close": "A wrap-up", "presence": "A presence change"}.get(
@@ -233,7 +236,7 @@ class InboxService(QObject):
         )
         self.write_refused.emit(f"{what} was refused by the backend: {reason}")
         if kind == "message":
-            self.transcript_updated.emit(target, self._store.transcript(target)[-20:])
+            self.transcript_updated.emit(target, self._store.transcript(target, last=REPAINTED))
 
     # --- helpers ---------------------------------------------------------------------------------
 

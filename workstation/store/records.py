@@ -153,14 +153,19 @@ class RecordsReads:
                 query = query.where(ConversationRow.state == state.value)
             return [Conversation.model_validate(r.data) for r in db.scalars(query)]
 
-    def transcript(self, conversation_id: str) -> list[TranscriptEntry]:
+    def transcript(self, conversation_id: str, *, last: int | None = None) -> list[TranscriptEntry]:
+        """The conversation's messages, oldest first; only the `last` newest if given (what a tab
+        repaints after a write settled: reading a long chat's whole transcript for it stalled the GUI)."""
+        query = select(MessageRow).where(MessageRow.conversation_id == conversation_id)
+        if last is None:
+            query = query.order_by(MessageRow.at, MessageRow.id)
+        else:
+            query = query.order_by(MessageRow.at.desc(), MessageRow.id.desc()).limit(last)
         with self._sessions() as db:
-            rows = db.scalars(
-                select(MessageRow)
-                .where(MessageRow.conversation_id == conversation_id)
-                .order_by(MessageRow.at, MessageRow.id)
-            )
-            return [
-                TranscriptEntry(message=Message.model_validate(r.data), delivery=r.delivery, error=r.error)  # type: ignore[arg-type]
-                for r in rows
-            ]
+            rows = list(db.scalars(query))
+        if last is not None:
+            rows.reverse()
+        return [
+            TranscriptEntry(message=Message.model_validate(r.data), delivery=r.delivery, error=r.error)  # type: ignore[arg-type]
+            for r in rows
+        ]
