@@ -63,6 +63,22 @@ class CommitThreads:
         print(f"  cache commits on the GUI thread: {self.on_gui} of {total}")
 
 
+def _set_chat_capacity(backend: Any, agent_id: str, count: int) -> None:
+    """The agent takes `count` chats at once (the routing's capacity, which the seeded demo sets to 3)."""
+    from sqlalchemy.orm import Session
+
+    from workstation.server.db import AgentRoutingRow, AgentRow
+
+    with Session(backend.engine) as db:
+        agent = db.get(AgentRow, agent_id)
+        agent.max_chats = count
+        routing = db.get(AgentRoutingRow, agent_id)
+        if routing is not None:
+            routing.capacity = {**routing.capacity, "chat": count}
+        db.commit()
+    backend.wake_router()
+
+
 async def _open_chat(
     harness: Harness, http: Any, customer: str, text: str, topic: str | None = "delivery"
 ) -> tuple[str, Any]:
@@ -234,7 +250,9 @@ def bench_stall(
         import httpx
         from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
-        harness = Harness(events_per_customer=50, max_chats=conversations)
+        harness = Harness(events_per_customer=50)
+        backend = harness.server.backend
+        harness.server.call(lambda: _set_chat_capacity(backend, "a-demo", conversations))
         await harness.open()
         ws = harness.ws
         chats: list[dict[str, Any]] = []

@@ -20,7 +20,7 @@ from workstation.domain.models import (
     TimelineEvent,
 )
 from workstation.domain.timeline import TimelineEntry, TimelineFilter
-from workstation.store.schema import TimelineEventRow, TimelineStoryRow
+from workstation.store.schema import TimelineEventRow, TimelineStoryRow, json_text
 
 #: Key prefix (key/value table) of how far back a customer's history is cached; see prune_to.
 HISTORY_CURSOR_PREFIX = "timeline.older:"
@@ -45,13 +45,13 @@ class HistoryStore:
     def timeline(self, customer_id: str, *, limit: int = 500) -> list[TimelineEvent]:
         """The customer's cached history, newest first."""
         with self._sessions() as db:
-            rows = db.scalars(
-                select(TimelineEventRow)
+            texts = db.scalars(
+                select(json_text(TimelineEventRow.data))
                 .where(TimelineEventRow.customer_id == customer_id)
                 .order_by(TimelineEventRow.at.desc(), TimelineEventRow.id.desc())
                 .limit(limit)
-            )
-            return [TimelineEvent.model_validate(r.data) for r in rows]
+            ).all()
+        return [TimelineEvent.model_validate_json(text) for text in texts]
 
     def timeline_page(
         self,

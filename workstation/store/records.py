@@ -24,7 +24,15 @@ from workstation.domain.models import (
     TranscriptEntry,
     utcnow,
 )
-from workstation.store.schema import ConversationRow, CustomerRow, MessageRow, NoteRow, local_id, utc
+from workstation.store.schema import (
+    ConversationRow,
+    CustomerRow,
+    MessageRow,
+    NoteRow,
+    json_text,
+    local_id,
+    utc,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,24 +156,26 @@ class RecordsReads:
 
     def conversations(self, *, state: ConversationState | None = None) -> list[Conversation]:
         with self._sessions() as db:
-            query = select(ConversationRow).order_by(ConversationRow.started_at)
+            query = select(json_text(ConversationRow.data)).order_by(ConversationRow.started_at)
             if state is not None:
                 query = query.where(ConversationRow.state == state.value)
-            return [Conversation.model_validate(r.data) for r in db.scalars(query)]
+            texts = db.scalars(query).all()
+        return [Conversation.model_validate_json(text) for text in texts]
 
     def transcript(self, conversation_id: str, *, last: int | None = None) -> list[TranscriptEntry]:
         """The conversation's messages, oldest first; only the `last` newest if given (what a tab
         repaints after a write settled: reading a long chat's whole transcript for it stalled the GUI)."""
-        query = select(MessageRow).where(MessageRow.conversation_id == conversation_id)
+        m = MessageRow
+        query = select(json_text(m.data), m.delivery, m.error).where(m.conversation_id == conversation_id)
         if last is None:
             query = query.order_by(MessageRow.at, MessageRow.id)
         else:
             query = query.order_by(MessageRow.at.desc(), MessageRow.id.desc()).limit(last)
         with self._sessions() as db:
-            rows = list(db.scalars(query))
+            rows = list(db.execute(query))
         if last is not None:
             rows.reverse()
         return [
-            TranscriptEntry(message=Message.model_validate(r.data), delivery=r.delivery, error=r.error)  # type: ignore[arg-type]
-            for r in rows
+            TranscriptEntry(message=Message.model_validate_json(text), delivery=delivery, error=error)
+            for text, delivery, error in rows
         ]
