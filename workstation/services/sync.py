@@ -299,7 +299,14 @@ class SyncService(QObject):
 
         # Callbacks of the writer's futures run on the writer thread: hop to the loop, in order.
         loop = self._loop or asyncio.get_event_loop()
-        job.add_done_callback(lambda result: loop.call_soon_threadsafe(_done, result))
+
+        def _hop(result: Future[Any]) -> None:
+            try:
+                loop.call_soon_threadsafe(_done, result)
+            except RuntimeError:  # the loop is closed: shutting down, the write was flushed; nobody to tell
+                return
+
+        job.add_done_callback(_hop)
 
     async def _run_outbox(self) -> None:
         attempt = 0
