@@ -97,7 +97,8 @@ def test_random_writes_disconnects_and_restarts_end_in_the_agents_intent(
 
         async def _load_customer(self) -> None:
             customer = await self.desk.api.customer("c-1")
-            self.desk.store.apply(customers=[customer])
+            # Through the writer, as every write of the desktop (a pushed copy may be stored meanwhile).
+            await self.desk.store.writes.run(self.desk.store.apply, customers=[customer])
 
         def _run(self, coro: Any) -> Any:
             return loop.run_until_complete(asyncio.wait_for(coro, 60))
