@@ -57,10 +57,18 @@ class StreamRegistry:
 
     def revoke(self, token: str) -> int:
         """Tell every open stream of `token` to close; returns how many there were."""
-        streams = self._open.pop(token_key(token), set())
+        return self.revoke_key(token_key(token))
+
+    def revoke_key(self, key: str) -> int:
+        """`revoke` by the token's digest (what the database holds: the admin commands revoke there)."""
+        streams = self._open.pop(key, set())
         for revoked in streams:
             revoked.set()
         return len(streams)
+
+    def keys(self) -> list[str]:
+        """The digests of the tokens that have open streams."""
+        return list(self._open)
 
     def count(self, token: str) -> int:
         return len(self._open.get(token_key(token), ()))
