@@ -23,6 +23,7 @@ from workstation.settings import Settings
 
 if TYPE_CHECKING:
     import ssl
+    from collections.abc import Callable
 
     import httpx
 
@@ -195,12 +196,15 @@ async def connect(
     tls: ssl.SSLContext | None = None,
     redactor: Redactor | None = None,
     cache_limit_mb: int | None = None,
+    cache_progress: Callable[[str], None] | None = None,
 ) -> Workstation:
     """Build the client side for backend `url`; `session_login(session)` signs in and returns the agent.
 
     `tls`: the trust for https/wss (default: the bundled CAs; verification is never off);
     `redactor` learns the session token so that no log line shows it; `cache_limit_mb` keeps the
-    offline cache under that size: when it opens, and whenever older history was loaded."""
+    offline cache under that size: when it opens, and whenever older history was loaded.
+    `cache_progress(step)` hears, on the event loop, what a migration of the cache at sign-in does
+    (store.migrate's BACKUP, MIGRATE, DONE); the cache opens on its writer thread, never blocking."""
     import httpx
 
     from workstation.client.api import BackendApi
@@ -213,7 +217,7 @@ async def connect(
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
-    from workstation.store.cache import CacheStore, open_engine
+    from workstation.store.cache import open_store
 
     # TLS is always verified; the configuration chooses whom to trust, never whether.
     http = httpx.AsyncClient(
@@ -229,7 +233,17 @@ async def connect(
     except BaseException:
         await http.aclose()
         raise
-    store = CacheStore(open_engine(paths.cache_db(url, agent.id)))
+    loop = asyncio.get_running_loop()
+
+    def progress(step: str) -> None:  # on the writer thread: hop to the event loop
+        if cache_progress is not None:
+            loop.call_soon_threadsafe(cache_progress, step)
+
+    try:
+        store = await asyncio.wrap_future(open_store(paths.cache_db(url, agent.id), progress=progress))
+    except BaseException:
+        await http.aclose()
+        raise
     ws = WsClient(url, lambda: api.token, tls=tls, backoff=backoff)
     sync = SyncService(api, store, ws=ws)
     context = CustomerContextService(
@@ -350,7 +364,21 @@ async def run_desktop(
     except TlsConfigError as exc:
         log.error("%s; trusting the %s certificate authorities only", exc, config.tls_trust)
         tls = ssl_context(config.tls_trust)
-    connect_to = partial(connect, tls=tls, redactor=redactor, cache_limit_mb=config.cache_size_mb)
+
+    def cache_progress(step: str) -> None:
+        from workstation.store.migrate import DONE
+
+        window.connection_label.setText(
+            window.tr("Offline data updated.") if step == DONE else window.tr("Updating your offline data…")
+        )
+
+    connect_to = partial(
+        connect,
+        tls=tls,
+        redactor=redactor,
+        cache_limit_mb=config.cache_size_mb,
+        cache_progress=cache_progress,
+    )
     workstation: Workstation | None = None
     try:
         if not config.server_url:
