@@ -31,6 +31,7 @@ from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 from workstation.server.records import CustomerRecords, parse_if_match
 from workstation.server.shop import shop_router
 from workstation.server.streams import frame_text, max_frame_bytes
+from workstation.server.voice import voice_router
 
 MAX_INGEST_BYTES = 16_000_000
 
@@ -480,6 +481,7 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
 
     app.include_router(cobrowse_router(backend))
     app.include_router(shop_router(backend))
+    app.include_router(voice_router(backend))
 
     # --- the push stream -------------------------------------------------------------------------
 
