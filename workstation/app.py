@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
+    from workstation.services.voice import VoiceService
     from workstation.store.cache import CacheStore
     from workstation.store.secrets import SecretStore
     from workstation.ui.main_window import MainWindow
@@ -136,11 +137,15 @@ class Workstation:
     backoff: Backoff | None = None
     #: Contact details and notes the agent edits (through the outbox, conflicts decided by the agent).
     records: RecordsService | None = None
+    #: Calls: the agent's softphone and call control (None when no softphone is configured).
+    voice: VoiceService | None = None
 
     async def close(self) -> None:
         if self.monitor is not None:
             await self.monitor.stop()
         await self.cobrowse.stop()
+        if self.voice is not None:
+            await self.voice.close()
         await self.relevance.stop()
         await self.sync.stop()
         await self.http.aclose()
@@ -192,6 +197,8 @@ async def connect(
     tls: ssl.SSLContext | None = None,
     redactor: Redactor | None = None,
     cache_limit_mb: int | None = None,
+    softphone: str = "",
+    sip_domain: str = "",
 ) -> Workstation:
     """Build the client side for backend `url`; `session_login(session)` signs in and returns the agent.
 
@@ -235,6 +242,13 @@ async def connect(
     relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
     cobrowse = CobrowseService(api, sync)
     records = RecordsService(api, store, sync, session)
+    voice = None
+    if softphone:
+        from workstation.client.softphone import SoftphoneClient
+        from workstation.services.voice import VoiceService
+
+        host, _, port = softphone.rpartition(":")
+        voice = VoiceService(api, inbox, SoftphoneClient(host, int(port)), sip_domain=sip_domain)
     return Workstation(
         paths,
         http,
@@ -249,6 +263,7 @@ async def connect(
         server,
         backoff=backoff,
         records=records,
+        voice=voice,
     )
 
 
@@ -266,6 +281,8 @@ def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> 
     )
     workstation.sync.start()
     workstation.relevance.start()
+    if workstation.voice is not None:
+        window.bind_voice(workstation.voice)
     agent = workstation.session.agent
     if agent is not None and agent.role.value == "teamlead":
         attach_monitor(window, workstation)
@@ -344,7 +361,14 @@ async def run_desktop(
     except TlsConfigError as exc:
         log.error("%s; trusting the %s certificate authorities only", exc, config.tls_trust)
         tls = ssl_context(config.tls_trust)
-    connect_to = partial(connect, tls=tls, redactor=redactor, cache_limit_mb=config.cache_size_mb)
+    connect_to = partial(
+        connect,
+        tls=tls,
+        redactor=redactor,
+        cache_limit_mb=config.cache_size_mb,
+        softphone=config.softphone,
+        sip_domain=config.sip_domain,
+    )
     workstation: Workstation | None = None
     try:
         if not config.server_url:

@@ -9,6 +9,7 @@ Under CI (`CI` set) a missing Kamailio or baresip fails the tests instead of ski
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -45,12 +46,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 class Phone:
     """A baresip process plus its control connection; events are collected for the test to wait on."""
 
-    def __init__(self, process: Baresip, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, process: Baresip, loop: asyncio.AbstractEventLoop, control: bool = True) -> None:
         self.process = process
         self.loop = loop
         self.events: list[PhoneEvent] = []
         self.client = SoftphoneClient("127.0.0.1", process.ctrl_port, on_event=self.events.append)
-        self.run(self.client.connect())
+        # baresip's ctrl_tcp serves one connection at a time: a phone the desk drives has no other.
+        if control:
+            self.run(self.client.connect())
 
     def run(self, coro: Any, timeout: float = 10.0) -> Any:
         return self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
@@ -79,16 +82,19 @@ class Phone:
 class VoiceStack:
     """Backend + proxy + phones for one test."""
 
-    def __init__(self, tmp: Path, backend: Backend, proxy: Kamailio) -> None:
+    def __init__(
+        self, tmp: Path, backend: Backend, proxy: Kamailio, loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
         self.tmp = tmp
         self.backend = backend
         self.proxy = proxy
-        self.loop = asyncio.new_event_loop()
+        self._own_loop = loop is None
+        self.loop = loop or asyncio.new_event_loop()
         self.phones: list[Phone] = []
 
-    def phone(self, user: str, *, tone_hz: int = 440, register: bool = True) -> Phone:
+    def phone(self, user: str, *, tone_hz: int = 440, register: bool = True, control: bool = True) -> Phone:
         process = Baresip(self.tmp, user, self.proxy.port, tone_hz=tone_hz, register=register)
-        phone = Phone(process, self.loop)
+        phone = Phone(process, self.loop, control)
         self.phones.append(phone)
         if register:
             self.wait_registered(user)
@@ -122,11 +128,12 @@ class VoiceStack:
     def close(self) -> None:
         for phone in self.phones:
             phone.close()
-        self.loop.close()
+        if self._own_loop:
+            self.loop.close()
 
 
-@pytest.fixture
-def voice(tmp_path: Path) -> Iterator[VoiceStack]:
+@contextlib.contextmanager
+def voice_stack(tmp_path: Path, loop: asyncio.AbstractEventLoop | None = None) -> Iterator[VoiceStack]:
     missing = have_telephony()
     if missing:
         pytest.fail(f"voice tests need {missing} (Debian: kamailio kamailio-utils-modules baresip-core)")
@@ -136,7 +143,7 @@ def voice(tmp_path: Path) -> Iterator[VoiceStack]:
     server.call(lambda: server.backend.upsert_customer(KNOWN_CUSTOMER))  # type: ignore[union-attr]
     helper = Backend(server)
     proxy = Kamailio(tmp_path / "proxy", server.url, VOICE_KEY)
-    stack = VoiceStack(tmp_path, helper, proxy)
+    stack = VoiceStack(tmp_path, helper, proxy, loop)
     try:
         yield stack
     finally:
@@ -144,3 +151,9 @@ def voice(tmp_path: Path) -> Iterator[VoiceStack]:
         proxy.stop()
         helper.http.close()
         server.stop()
+
+
+@pytest.fixture
+def voice(tmp_path: Path) -> Iterator[VoiceStack]:
+    with voice_stack(tmp_path) as stack:
+        yield stack

@@ -118,6 +118,12 @@ class SoftphoneClient:
         self._tokens = itertools.count(1)
         self._read_task: asyncio.Task[None] | None = None
 
+    def set_handlers(
+        self, *, on_event: Callable[[PhoneEvent], None], on_closed: Callable[[str], None]
+    ) -> None:
+        """Who hears the phone's events (set before connect())."""
+        self._on_event, self._on_closed = on_event, on_closed
+
     @property
     def connected(self) -> bool:
         return self._writer is not None and not self._writer.is_closing()

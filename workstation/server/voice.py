@@ -12,8 +12,8 @@ the shared secret in `X-Voice-Key`:
   agent was offered it within `route_wait_s` (the task is then closed as abandoned).
 * `POST /api/v1/voice/event?call_id=&event=cancel|failed|bye`: the caller hung up while ringing, the
   agent's phone failed or did not answer, or either side hung up. A call that ends before it was
-  answered is closed as abandoned (its offer revoked); an answered call records its talk time, tells
-  the agent's desk (`voice.call_ended`) and waits for after-call work (the wrap-up closes it and
+  answered is closed as abandoned (its offer revoked); an answered call records its talk time and
+  waits for after-call work (the wrap-up closes it and
   writes a phone contact with duration and outcome into the customer's history).
 
 The SIP Call-ID is stored in the task's attributes, so a restarted backend still knows every call.
@@ -42,6 +42,7 @@ from workstation.domain.models import (
     TimelineEvent,
     utcnow,
 )
+from workstation.domain.voice import CallInfo
 from workstation.server.backend import (
     AUDIENCE_TEAMLEADS,
     WRAPUP_OUTCOMES,
@@ -221,11 +222,8 @@ class VoiceDesk:
             answered = _aware(conv.accepted_at) if conv.accepted_at else now
             talk_s = round(max(0.0, (now - answered).total_seconds()), 1)
             task.attributes = {**task.attributes, "talk_s": talk_s, "ended_by": by[:64]}
-            uow.append(
-                conv.agent_id,
-                "voice.call_ended",
-                {"conversation_id": conv_id, "talk_s": talk_s, "ended_by": by[:64]},
-            )
+        # The desk learns that the call ended from its softphone (and reads the talk time here); the
+        # push stream carries no voice events yet, so desks of older versions see nothing new.
 
     def call(self, principal: Principal, conv_id: str) -> dict[str, Any]:
         """A call as the agent's desk shows it: the caller's and the dialled number, whether the
@@ -300,18 +298,19 @@ class VoiceDesk:
 
 def _call_record(conv: ConversationRow, task: RoutingTaskRow) -> dict[str, Any]:
     attributes = task.attributes
-    return {
-        "conversation_id": conv.id,
-        "customer_id": conv.customer_id,
-        "ani": str(attributes.get("ani") or ""),
-        "dnis": str(attributes.get("dnis") or ""),
-        "known_caller": bool(attributes.get("known_caller")),
-        "state": conv.state,
-        "ended": "talk_s" in attributes,
-        "talk_s": attributes.get("talk_s"),
-        "started_at": _aware(conv.started_at).isoformat(),
-        "answered_at": _aware(conv.accepted_at).isoformat() if conv.accepted_at else None,
-    }
+    talk = attributes.get("talk_s")
+    return CallInfo(
+        conversation_id=conv.id,
+        customer_id=conv.customer_id,
+        ani=str(attributes.get("ani") or ""),
+        dnis=str(attributes.get("dnis") or ""),
+        known_caller=bool(attributes.get("known_caller")),
+        state=conv.state,
+        ended="talk_s" in attributes,
+        talk_s=float(talk) if isinstance(talk, int | float) else None,
+        started_at=_aware(conv.started_at),
+        answered_at=_aware(conv.accepted_at) if conv.accepted_at else None,
+    ).model_dump(mode="json")
 
 
 def _unknown(customer: CustomerRow) -> bool:
