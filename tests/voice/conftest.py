@@ -148,6 +148,7 @@ def voice_stack(tmp_path: Path, loop: asyncio.AbstractEventLoop | None = None) -
         yield stack
     finally:
         stack.close()
+        stack.proxy.stop()  # a test may have restarted the proxy
         proxy.stop()
         helper.http.close()
         server.stop()
