@@ -216,6 +216,10 @@ class VoiceService(QObject):
         elif command == "mute":
             call.muted = not call.muted
         elif command in ("hangup", "transfer") and call.state != CallState.ENDED:
+            if command == "transfer":
+                # Blind: baresip would keep our leg until the target answers; the agent is done now.
+                with contextlib.suppress(SoftphoneError):
+                    await self.phone.command("hangup")
             self._ended()
             return
         with contextlib.suppress(RuntimeError):  # the service may be gone when the answer arrives
