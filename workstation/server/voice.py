@@ -153,23 +153,28 @@ class VoiceDesk:
         backend.wake_router()
         return conv_id
 
-    def wait_for_agent(self, conv_id: str, wait_s: float) -> str | None:
+    async def wait_for_agent(self, conv_id: str, wait_s: float) -> str | None:
         """The username of the agent the call is offered to, once the router offered it; None if no
-        agent was offered it in time (the task is then closed as abandoned)."""
+        agent was offered it in time (the task is then closed as abandoned). Waits on the event loop
+        and reads on a worker thread briefly: many ringing callers must not hold the thread pool."""
         deadline = time.monotonic() + wait_s
         while True:
-            with DbSession(self.backend.engine) as db:
-                row = db.execute(
-                    select(AgentRow.username)
-                    .join(OfferRow, OfferRow.agent_id == AgentRow.id)
-                    .where(OfferRow.conversation_id == conv_id, OfferRow.state == "offered")
-                ).first()
-            if row is not None:
-                return str(row[0])
+            agent = await asyncio.to_thread(self._offered_to, conv_id)
+            if agent is not None:
+                return agent
             if time.monotonic() >= deadline:
-                self.end_unanswered(conv_id, "no agent")
+                await asyncio.to_thread(self.end_unanswered, conv_id, "no agent")
                 return None
-            time.sleep(_POLL_S)
+            await asyncio.sleep(_POLL_S)
+
+    def _offered_to(self, conv_id: str) -> str | None:
+        with DbSession(self.backend.engine) as db:
+            row = db.execute(
+                select(AgentRow.username)
+                .join(OfferRow, OfferRow.agent_id == AgentRow.id)
+                .where(OfferRow.conversation_id == conv_id, OfferRow.state == "offered")
+            ).first()
+        return str(row[0]) if row is not None else None
 
     def event(self, call_id: str, event: str, by: str = "", code: str = "") -> str:
         """What the proxy saw happen to a call; returns what the backend did (for the proxy's log)."""
@@ -383,7 +388,7 @@ def voice_router(backend: Backend) -> APIRouter:
         dnis = dnis if _NUMBER.match(dnis) else ""
         # Database work and the wait for the router run on a worker thread (never stall the streams).
         conv_id = await asyncio.to_thread(desk.start_call, call_id, ani, dnis)
-        agent = await asyncio.to_thread(desk.wait_for_agent, conv_id, backend.config.voice.route_wait_s)
+        agent = await desk.wait_for_agent(conv_id, backend.config.voice.route_wait_s)
         if agent is None:
             return PlainTextResponse("", status_code=480)
         return PlainTextResponse(agent)
