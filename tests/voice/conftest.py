@@ -133,11 +133,15 @@ class VoiceStack:
 
 
 @contextlib.contextmanager
-def voice_stack(tmp_path: Path, loop: asyncio.AbstractEventLoop | None = None) -> Iterator[VoiceStack]:
+def voice_stack(
+    tmp_path: Path, loop: asyncio.AbstractEventLoop | None = None, **voice_config: Any
+) -> Iterator[VoiceStack]:
     missing = have_telephony()
     if missing:
         pytest.fail(f"voice tests need {missing} (Debian: kamailio kamailio-utils-modules baresip-core)")
-    server = start_server(tmp_path / "backend", voice=VoiceConfig(key=VOICE_KEY, route_wait_s=5.0))
+    server = start_server(
+        tmp_path / "backend", voice=VoiceConfig(**{"key": VOICE_KEY, "route_wait_s": 5.0, **voice_config})
+    )
     seed(server)
     assert server.backend is not None
     server.call(lambda: server.backend.upsert_customer(KNOWN_CUSTOMER))  # type: ignore[union-attr]
@@ -155,6 +159,12 @@ def voice_stack(tmp_path: Path, loop: asyncio.AbstractEventLoop | None = None) -
 
 
 @pytest.fixture
-def voice(tmp_path: Path) -> Iterator[VoiceStack]:
-    with voice_stack(tmp_path) as stack:
+def voice_config() -> dict[str, Any]:
+    """More VoiceConfig fields for the `voice` stack (override in a module or with parametrize)."""
+    return {}
+
+
+@pytest.fixture
+def voice(tmp_path: Path, voice_config: dict[str, Any]) -> Iterator[VoiceStack]:
+    with voice_stack(tmp_path, **voice_config) as stack:
         yield stack

@@ -22,15 +22,17 @@ The SIP Call-ID is stored in the task's attributes, so a restarted backend still
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 import re
 import threading
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, FastAPI, Header
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
@@ -39,6 +41,7 @@ from workstation.domain.models import (
     Conversation,
     ConversationState,
     Customer,
+    Role,
     TimelineEvent,
     utcnow,
 )
@@ -58,6 +61,7 @@ from workstation.server.db import (
     CustomerRow,
     OfferRow,
     RoutingTaskRow,
+    WrapUpCodeRow,
 )
 
 log = logging.getLogger(__name__)
@@ -68,6 +72,8 @@ _NUMBER = re.compile(r"^[+\w.\-*#]{1,64}$")
 _CALL_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
 #: How often the routing endpoint looks for the router's offer while the caller waits.
 _POLL_S = 0.02
+#: How often after-call work is checked against its limit.
+_AFTER_CALL_TICK_S = 0.5
 _UNANSWERED = (ConversationState.QUEUED.value, ConversationState.OFFERED.value)
 
 
@@ -96,6 +102,14 @@ class VoiceDesk:
         self._registered: dict[str, float] = {}
         backend.capacity_hooks.append(self._adjust_capacity)
         backend.contact_event_builders["voice"] = self._contact_event
+        self._ensure_after_call_code()
+
+    def _ensure_after_call_code(self) -> None:
+        """The wrap-up code the backend uses when after-call work runs out (listed last for agents)."""
+        code = self.config.after_call_code
+        with self.backend.unit_of_work() as uow:
+            if uow.db.get(WrapUpCodeRow, code) is None:
+                uow.db.add(WrapUpCodeRow(code=code, label="After-call work time ran out", position=10_000))
 
     # --- registrations -------------------------------------------------------------------------
 
@@ -226,9 +240,43 @@ class VoiceDesk:
             now = utcnow()
             answered = _aware(conv.accepted_at) if conv.accepted_at else now
             talk_s = round(max(0.0, (now - answered).total_seconds()), 1)
-            task.attributes = {**task.attributes, "talk_s": talk_s, "ended_by": by[:64]}
+            task.attributes = {
+                **task.attributes,
+                "talk_s": talk_s,
+                "ended_by": by[:64],
+                "ended_at": now.isoformat(),
+            }
         # The desk learns that the call ended from its softphone (and reads the talk time here); the
         # push stream carries no voice events yet, so desks of older versions see nothing new.
+
+    def expire_after_call_work(self) -> int:
+        """Closes calls whose after-call work outlasted `after_call_work_s`; how many it closed."""
+        limit = self.config.after_call_work_s
+        if limit <= 0:
+            return 0
+        now = utcnow()
+        due: list[tuple[str, str]] = []
+        with DbSession(self.backend.engine) as db:
+            for conv, task in db.execute(
+                select(ConversationRow, RoutingTaskRow)
+                .join(RoutingTaskRow, RoutingTaskRow.conversation_id == ConversationRow.id)
+                .where(
+                    ConversationRow.channel == "voice",
+                    ConversationRow.state == ConversationState.ACTIVE.value,
+                )
+            ):
+                ended = task.attributes.get("ended_at")
+                if not isinstance(ended, str) or conv.agent_id is None:
+                    continue
+                if (now - datetime.fromisoformat(ended)).total_seconds() >= limit:
+                    due.append((conv.id, conv.agent_id))
+        for conv_id, agent_id in due:
+            agent = Principal(scope="agent", agent_id=agent_id, role=Role.AGENT)
+            try:
+                self.backend.close_conversation(agent, conv_id, self.config.after_call_code)
+            except BackendError as exc:  # the agent wrapped up meanwhile
+                log.info("voice: after-call work of %s: %s", conv_id, exc.message)
+        return len(due)
 
     def call(self, principal: Principal, conv_id: str) -> dict[str, Any]:
         """A call as the agent's desk shows it: the caller's and the dialled number, whether the
@@ -360,9 +408,28 @@ def _valid(value: str, pattern: re.Pattern[str], what: str) -> str:
     return value
 
 
+async def _after_call_work_timer(desk: VoiceDesk) -> None:
+    while True:
+        await asyncio.sleep(_AFTER_CALL_TICK_S)
+        try:
+            await asyncio.to_thread(desk.expire_after_call_work)
+        except Exception:  # one bad pass must not end the timer
+            log.exception("voice: after-call work check failed")
+
+
 def voice_router(backend: Backend) -> APIRouter:
     desk = VoiceDesk(backend)
-    router = APIRouter()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_after_call_work_timer(desk), name="voice-after-call-work")
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    router = APIRouter(lifespan=lifespan)
     router.desk = desk  # type: ignore[attr-defined]  # tests reach the registrations
 
     @router.post(f"{API}/registered", response_class=PlainTextResponse)

@@ -16,5 +16,9 @@ class VoiceConfig:
     blocks_chats: bool = True
     #: A registration is trusted for its expiry plus this grace (a re-REGISTER may come late).
     registration_grace_s: float = 10.0
+    #: After-call work (from the end of the call to the wrap-up) is closed by the backend after this
+    #: many seconds with the wrap-up code below; 0: no limit.
+    after_call_work_s: float = 120.0
+    after_call_code: str = "after_call_timeout"
     #: Country code that national numbers ("030 …") are read in, to match callers to customers.
     country_code: str = "49"
