@@ -113,6 +113,41 @@ def test_desk_pops_answers_holds_mutes_and_hangs_up_a_call(gui_voice: VoiceStack
         close_desk(desk)
 
 
+def test_a_restarted_desk_recovers_the_call(gui_voice: VoiceStack) -> None:
+    voice = gui_voice
+    agent_phone = voice.phone("demo", control=False)
+    desk = open_phone_desk(voice, agent_phone.process.ctrl_port)
+    service = desk.ws.voice
+    assert service is not None
+    desk.wait_until(lambda: service.ready)
+    available(voice, "demo")
+    caller = voice.phone(CALLER_NUMBER, register=False)
+    voice.dial(caller)
+    desk.wait_until(lambda: desk.window.offer_cards)
+    (card,) = desk.window.offer_cards.values()
+    desk.wait_until(lambda: CALLER_NUMBER in card.details_label.text())
+    desk.window.accept_offer(card.pending.offer.id)
+    desk.wait_until(lambda: service.call is not None and service.call.state == CallState.TALKING)
+    conv_id = service.call.conversation_id  # type: ignore[union-attr]
+    close_desk(desk)  # the desk goes away; the softphone and the call stay
+
+    desk = open_phone_desk(voice, agent_phone.process.ctrl_port)
+    try:
+        service = desk.ws.voice
+        assert service is not None
+        desk.wait_until(lambda: service.call is not None and service.call.state == CallState.TALKING)
+        assert service.call.conversation_id == conv_id  # type: ignore[union-attr]
+        assert service.call.talk_seconds() > 0  # type: ignore[union-attr]
+        view = desk.window.views[conv_id]
+        panel = view.findChild(CallPanel)
+        assert panel is not None and CALLER_NUMBER in panel.number_label.text()
+        desk.wait_until(lambda: service.ready)
+        panel.hangup_button.click()  # the recovered desk still controls the call
+        caller.wait_event("CALL_CLOSED")
+    finally:
+        close_desk(desk)
+
+
 def test_desk_without_a_running_softphone_says_so(gui_voice: VoiceStack) -> None:
     desk = open_phone_desk(gui_voice, ctrl_port=9)  # discard port: nothing listens on loopback
     try:

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable
 from workstation.client.softphone import PhoneEvent, SoftphoneClient, SoftphoneError
-from workstation.domain.models import Conversation
+from workstation.domain.models import Conversation, utcnow
 from workstation.domain.voice import CallInfo
 from workstation.services.inbox import InboxService, PendingOffer
 from workstation.services.sync import TaskSet
@@ -85,9 +85,13 @@ class VoiceService(QObject):
         self.status_text = "No softphone configured: calls are not offered to this desk."
         self.call: ActiveCall | None = None
         self.calls_info: dict[str, CallInfo] = {}
+        #: Conversations offered to this desk (the answer goes to the softphone when one is accepted).
+        self._offered: set[str] = set()
+        self._offer_conversations: dict[str, str] = {}
         if phone is not None:
             phone.set_handlers(on_event=self._on_phone_event, on_closed=self._on_phone_closed)
         inbox.offer_received.connect(self._on_inbox_offer_received)
+        inbox.offer_removed.connect(self._on_inbox_offer_removed)
         inbox.conversation_opened.connect(self._on_inbox_conversation_opened)
         inbox.conversation_closed.connect(self._on_inbox_conversation_closed)
 
@@ -151,7 +155,15 @@ class VoiceService(QObject):
 
     def _on_inbox_offer_received(self, pending: PendingOffer) -> None:
         if pending.offer.channel == "voice":
+            self._offered.add(pending.offer.conversation_id)
+            self._offer_conversations[pending.offer.id] = pending.offer.conversation_id
             self._tasks.start(self._fetch_call(pending.offer.id, pending.offer.conversation_id), "call-info")
+
+    def _on_inbox_offer_removed(self, offer_id: str, reason: str) -> None:
+        conversation_id = self._offer_conversations.pop(offer_id, None)
+        if conversation_id is not None and reason != "accepted":  # withdrawn, declined or timed out
+            self._offered.discard(conversation_id)
+            self.calls_info.pop(conversation_id, None)
 
     async def _fetch_call(self, offer_id: str, conversation_id: str) -> None:
         try:
@@ -167,10 +179,35 @@ class VoiceService(QObject):
             return
         self.call = ActiveCall(conv.id, self.calls_info.get(conv.id))
         self.call_changed.emit(self.call)
-        self._tasks.start(self._command("accept"), "answer")
+        if conv.id in self._offered:  # offered to this desk and just accepted: pick up
+            self._offered.discard(conv.id)
+            self._tasks.start(self._command("accept"), "answer")
+        else:  # a call this agent already had (the desk restarted): recover its state
+            self._tasks.start(self._recover(conv.id), "recover-call")
+
+    async def _recover(self, conversation_id: str) -> None:
+        try:
+            info = await self._api.voice_call(conversation_id)
+        except (ApiError, BackendUnavailable) as exc:
+            log.info("call %s: cannot recover its state: %s", conversation_id, exc)
+            return
+        call = self.call
+        if call is None or call.conversation_id != conversation_id:
+            return
+        call.info = info
+        now = time.monotonic()
+        if info.answered_at is not None:
+            call.answered_at = now - max(0.0, (utcnow() - info.answered_at).total_seconds())
+        if info.ended:
+            call.state = CallState.ENDED
+            call.ended_at = call.answered_at + (info.talk_s or 0.0) if call.answered_at is not None else now
+        else:
+            call.state = CallState.TALKING
+        self.call_changed.emit(call)
 
     def _on_inbox_conversation_closed(self, conversation_id: str) -> None:
         self.calls_info.pop(conversation_id, None)
+        self._offered.discard(conversation_id)
         if self.call is not None and self.call.conversation_id == conversation_id:
             if self.call.state != CallState.ENDED:
                 self._tasks.start(self._command("hangup"), "hangup")
