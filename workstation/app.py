@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
+    from workstation.services.voice import VoiceService
     from workstation.store.cache import CacheStore
     from workstation.store.secrets import SecretStore
     from workstation.ui.main_window import MainWindow
@@ -140,11 +141,15 @@ class Workstation:
     records: RecordsService | None = None
     #: The one WebSocket client (TLS, token, backoff) every push stream and relay connects through.
     ws: WsClient | None = None
+    #: Calls: the agent's softphone and call control (None when no softphone is configured).
+    voice: VoiceService | None = None
 
     async def close(self) -> None:
         if self.monitor is not None:
             await self.monitor.stop()
         await self.cobrowse.stop()
+        if self.voice is not None:
+            await self.voice.close()
         await self.relevance.stop()
         await self.sync.stop()
         await self.http.aclose()
@@ -197,6 +202,8 @@ async def connect(
     redactor: Redactor | None = None,
     cache_limit_mb: int | None = None,
     cache_progress: Callable[[str], None] | None = None,
+    softphone: str = "",
+    sip_domain: str = "",
 ) -> Workstation:
     """Build the client side for backend `url`; `session_login(session)` signs in and returns the agent.
 
@@ -254,6 +261,13 @@ async def connect(
     relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
     cobrowse = CobrowseService(api, sync, ws=ws)
     records = RecordsService(api, store, sync, session)
+    voice = None
+    if softphone:
+        from workstation.client.softphone import SoftphoneClient
+        from workstation.services.voice import VoiceService
+
+        host, _, port = softphone.rpartition(":")
+        voice = VoiceService(api, inbox, SoftphoneClient(host, int(port)), sip_domain=sip_domain)
     return Workstation(
         paths,
         http,
@@ -269,6 +283,7 @@ async def connect(
         backoff=backoff,
         records=records,
         ws=ws,
+        voice=voice,
     )
 
 
@@ -286,6 +301,8 @@ def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> 
     )
     workstation.sync.start()
     workstation.relevance.start()
+    if workstation.voice is not None:
+        window.bind_voice(workstation.voice)
     agent = workstation.session.agent
     if agent is not None and agent.role.value == "teamlead":
         attach_monitor(window, workstation)
@@ -378,6 +395,8 @@ async def run_desktop(
         redactor=redactor,
         cache_limit_mb=config.cache_size_mb,
         cache_progress=cache_progress,
+        softphone=config.softphone,
+        sip_domain=config.sip_domain,
     )
     workstation: Workstation | None = None
     try:

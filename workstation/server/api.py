@@ -33,6 +33,7 @@ from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 from workstation.server.records import CustomerRecords, parse_if_match
 from workstation.server.shop import ShopLimits, shop_router
 from workstation.server.streams import frame_text, max_frame_bytes
+from workstation.server.voice import voice_router
 
 MAX_INGEST_BYTES = 16_000_000
 
@@ -497,6 +498,7 @@ def create_app(
     if shop is not None:
         app.include_router(shop_router(backend, shop))
     app.include_router(audit_router(backend))
+    app.include_router(voice_router(backend))
 
     # --- the push stream -------------------------------------------------------------------------
 

@@ -101,6 +101,7 @@ from workstation.server.limits import (
 )
 from workstation.server.passwords import dummy_hash, hash_password, verify_password
 from workstation.server.streams import StreamRegistry
+from workstation.server.voice_config import VoiceConfig
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +185,8 @@ class BackendConfig:
     customer_messages_per_minute: float = CUSTOMER_MESSAGES_PER_MINUTE
     #: How long an agent keeps access to a customer after wrapping up their chat (see access.py).
     access_after_wrapup_s: float = ACCESS_AFTER_WRAPUP_S
+    #: The voice channel: the SIP proxy's shared secret, how long a call waits for an agent (voice.py).
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
 
 
 DEFAULT_WRAPUP_CODES = (
@@ -294,6 +297,10 @@ class Backend:
         self._moves: dict[str, dict[str, Any]] = {}
         #: Called with a conversation's id after it was closed (cobrowse ends its session then).
         self.conversation_closed_listeners: list[Callable[[str], None]] = []
+        #: (username, capacity, load) -> capacity: the voice channel's rules (no phone, no calls).
+        self.capacity_hooks: list[Callable[[str, dict[str, int], dict[str, int]], dict[str, int]]] = []
+        #: Channel -> builder of the history entry a wrap-up writes (calls: a phone contact).
+        self.contact_event_builders: dict[str, Callable[[Conversation, str], TimelineEvent]] = {}
         #: The transaction of the batch being run (see batch()), if any.
         self._batch: contextvars.ContextVar[_UnitOfWork | None] = contextvars.ContextVar(
             "batch", default=None
@@ -1083,7 +1090,8 @@ class Backend:
             uow.append(principal.agent_id or "", "conversation.closed", result.model_dump(mode="json"))
             uow.append(AUDIENCE_TEAMLEADS, "conversation.closed", result.model_dump(mode="json"))
         # The chat becomes part of the customer's history, with a link to its transcript.
-        self.add_customer_events([_contact_event(result, wrapup_code)])
+        contact_event = self.contact_event_builders.get(result.channel, _contact_event)
+        self.add_customer_events([contact_event(result, wrapup_code)])
         self.wake_router()
         self._after_commit(lambda: self._tell_listeners(self.conversation_closed_listeners, conversation_id))
         return result
@@ -1390,11 +1398,14 @@ class Backend:
         workers = []
         for agent in agents:
             extra = routing.get(agent.id)
+            capacity = _capacity(agent, extra)
+            for hook in self.capacity_hooks:
+                capacity = hook(agent.username, capacity, load.get(agent.id, {}))
             workers.append(
                 WorkerState(
                     id=agent.id,
                     attributes=_worker_attributes(agent, extra),
-                    capacity=_capacity(agent, extra),
+                    capacity=capacity,
                     load=load.get(agent.id, {}),
                     available=agent.presence == Presence.AVAILABLE.value,
                     idle_since=_aware(agent.last_offer_at).timestamp() if agent.last_offer_at else 0.0,
