@@ -58,10 +58,25 @@ def initialise(directory: Path, name: str = "template") -> Path:
     db.touch()
     env = {**os.environ, "TRYTONPASSFILE": str(passfile)}
     result = subprocess.run(
-        [_bin("trytond-admin"), "-c", str(conf), "-d", name, "--all", "--activate-dependencies",
-         "--email", "admin@example.invalid", "-u", *MODULES],
-        env=env, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        [
+            _bin("trytond-admin"),
+            "-c",
+            str(conf),
+            "-d",
+            name,
+            "--all",
+            "--activate-dependencies",
+            "--email",
+            "admin@example.invalid",
+            "-u",
+            *MODULES,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"trytond-admin failed: {result.stderr[-2000:]}")
     return db
@@ -98,8 +113,10 @@ class TrytonServer:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [_bin("trytond"), "-c", str(conf), "-d", *self.databases],
-                stdout=log, stderr=subprocess.STDOUT, cwd=self.directory,
-            )  # fmt: skip
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.directory,
+            )
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -198,7 +215,7 @@ class TrytonSeed:
         wh = await r.search_read(
             "stock.location", [["type", "=", "warehouse"]], ["output_location", "storage_location"]
         )
-        self.warehouse = wh[0]  # fmt: skip
+        self.warehouse = wh[0]
 
     async def reload(self) -> None:
         """Find what `setup` created (a second seeding session on the same database)."""
@@ -211,7 +228,9 @@ class TrytonSeed:
         for row in await r.search_read("sale.complaint.type", [], ["name"]):
             self.complaint_types[row["name"]] = row["id"]
         self.journal = (await r.search_read("account.journal", [["type", "=", "revenue"]], ["id"]))[0]["id"]
-        wh = await r.search_read("stock.location", [["type", "=", "warehouse"]], ["output_location", "storage_location"])
+        wh = await r.search_read(
+            "stock.location", [["type", "=", "warehouse"]], ["output_location", "storage_location"]
+        )
         self.warehouse = wh[0]
 
     async def party(self, name: str, *, email: str | None = None, phone: str | None = None) -> int:
@@ -234,37 +253,100 @@ class TrytonSeed:
         self, party: int, amount: float, *, confirm: bool = True, when: dt.date | None = None
     ) -> int:
         address = await self.address(party)
-        (sale_id,) = await self.rpc.model("sale.sale", "create", [{
-            "party": party, "company": self.company, "currency": self.currency,
-            "sale_date": when or dt.date.today(), "invoice_address": address, "shipment_address": address,
-            "lines": [["create", [{"type": "line", "description": "Router X200", "quantity": 1.0,
-                                   "unit_price": d(amount)}]]]}])  # fmt: skip
+        (sale_id,) = await self.rpc.model(
+            "sale.sale",
+            "create",
+            [
+                {
+                    "party": party,
+                    "company": self.company,
+                    "currency": self.currency,
+                    "sale_date": when or dt.date.today(),
+                    "invoice_address": address,
+                    "shipment_address": address,
+                    "lines": [
+                        [
+                            "create",
+                            [
+                                {
+                                    "type": "line",
+                                    "description": "Router X200",
+                                    "quantity": 1.0,
+                                    "unit_price": d(amount),
+                                }
+                            ],
+                        ]
+                    ],
+                }
+            ],
+        )
         if confirm:
             await self.rpc.model("sale.sale", "quote", [sale_id])
             await self.rpc.model("sale.sale", "confirm", [sale_id])
         return int(sale_id)
 
     async def complaint(self, party: int, sale: int | None, kind: str, text: str) -> int:
-        values: dict[str, Any] = {"customer": party, "type": self.complaint_types[kind], "description": text,
-                                  "company": self.company, "date": dt.date.today()}  # fmt: skip
+        values: dict[str, Any] = {
+            "customer": party,
+            "type": self.complaint_types[kind],
+            "description": text,
+            "company": self.company,
+            "date": dt.date.today(),
+        }
         if sale is not None:
             values["origin"] = f"sale.sale,{sale}"
         (complaint_id,) = await self.rpc.model("sale.complaint", "create", [values])
         return int(complaint_id)
 
     async def shipment(self, party: int, planned: dt.date) -> int:
-        (shipment_id,) = await self.rpc.model("stock.shipment.out", "create", [{
-            "customer": party, "delivery_address": await self.address(party), "company": self.company,
-            "warehouse": self.warehouse["id"], "warehouse_output": self.warehouse["output_location"],
-            "warehouse_storage": self.warehouse["storage_location"], "planned_date": planned}])  # fmt: skip
+        (shipment_id,) = await self.rpc.model(
+            "stock.shipment.out",
+            "create",
+            [
+                {
+                    "customer": party,
+                    "delivery_address": await self.address(party),
+                    "company": self.company,
+                    "warehouse": self.warehouse["id"],
+                    "warehouse_output": self.warehouse["output_location"],
+                    "warehouse_storage": self.warehouse["storage_location"],
+                    "planned_date": planned,
+                }
+            ],
+        )
         await self.rpc.model("stock.shipment.out", "wait", [shipment_id])
         return int(shipment_id)
 
     async def invoice(self, party: int, amount: float, *, when: dt.date, due: dt.date) -> int:
-        (invoice_id,) = await self.rpc.model("account.invoice", "create", [{
-            "type": "out", "party": party, "invoice_address": await self.address(party),
-            "account": self.accounts["receivable"], "journal": self.journal, "company": self.company,
-            "currency": self.currency, "invoice_date": when, "payment_term_date": due,
-            "lines": [["create", [{"type": "line", "description": "Router X200", "quantity": 1.0,
-                                   "unit_price": d(amount), "account": self.accounts["revenue"]}]]]}])  # fmt: skip
+        (invoice_id,) = await self.rpc.model(
+            "account.invoice",
+            "create",
+            [
+                {
+                    "type": "out",
+                    "party": party,
+                    "invoice_address": await self.address(party),
+                    "account": self.accounts["receivable"],
+                    "journal": self.journal,
+                    "company": self.company,
+                    "currency": self.currency,
+                    "invoice_date": when,
+                    "payment_term_date": due,
+                    "lines": [
+                        [
+                            "create",
+                            [
+                                {
+                                    "type": "line",
+                                    "description": "Router X200",
+                                    "quantity": 1.0,
+                                    "unit_price": d(amount),
+                                    "account": self.accounts["revenue"],
+                                }
+                            ],
+                        ]
+                    ],
+                }
+            ],
+        )
         return int(invoice_id)
