@@ -16,6 +16,9 @@ from fastapi import FastAPI
 
 from workstation.server.api import create_app
 from workstation.server.backend import Backend, BackendConfig
+from workstation.server.connectors.api import connector_routes
+from workstation.server.connectors.config import ConnectorConfig
+from workstation.server.connectors.hub import ConnectorHub
 from workstation.server.day_simulator import DayConfig, DaySimulator
 from workstation.server.db import make_engine
 from workstation.server.simulator import (
@@ -45,6 +48,8 @@ class ServerOptions:
     #: PEM certificate (chain) and key: serve https/wss instead of http/ws.
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    #: Upstream systems to import from and write back to (`[connectors.NAME]` of --config).
+    connectors: list[ConnectorConfig] = field(default_factory=list)
 
 
 def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
@@ -64,7 +69,12 @@ def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
         else:
             simulator = Simulator(backend, options.simulator)
             background.append(simulator.run)
-    return backend, create_app(backend, background=background), simulator
+    hub = ConnectorHub(backend, options.connectors)
+    background.append(hub.run)
+    app = create_app(backend, background=background)
+    app.state.connectors = hub
+    app.include_router(connector_routes(backend, hub))
+    return backend, app, simulator
 
 
 def _rng(seed: int | None) -> Any:

@@ -118,6 +118,10 @@ class Connector(Protocol):
         """The next page of changes after `checkpoint` (empty dict: the initial import)."""
         ...
 
+    async def refetch(self, records: list[str]) -> Batch:
+        """`records` read again as they are now (to retry dead letters); its checkpoint is unused."""
+        ...
+
     async def write_fields(self, record: str, writes: list[FieldWrite]) -> WriteOutcome:
         """Write the agent's field edits to `record`, each only if upstream still has `before`."""
         ...

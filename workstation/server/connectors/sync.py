@@ -40,6 +40,8 @@ RETRY_MAX_S = 300.0
 #: Pages pulled in a row before the loop yields to the rest of the backend for a moment.
 PAGES_PER_TURN = 20
 ERROR_MAX = 500
+#: Dead letters read again per sync pass (oldest-tried first).
+DEAD_RETRY_BATCH = 200
 
 
 def backoff_delay(
@@ -128,12 +130,29 @@ class ConnectorSync:
                 break
             if pages % PAGES_PER_TURN == 0:
                 await asyncio.sleep(0)  # let the rest of the backend run during a long import
+        await self.retry_dead_letters(counts)
         await self.write_back(counts)
         with self.backend.unit_of_work() as uow:
             state = uow.db.get(ConnectorStateRow, self.name)
             assert state is not None
             state.last_sync_at = utcnow()
         return counts
+
+    async def retry_dead_letters(self, counts: SyncCounts) -> None:
+        """Read the oldest-tried dead letters again: a record fixed upstream maps now."""
+        with self.backend.unit_of_work() as uow:
+            records = list(
+                uow.db.scalars(
+                    select(DeadLetterRow.record)
+                    .where(DeadLetterRow.connector == self.name)
+                    .order_by(DeadLetterRow.last_seen)
+                    .limit(DEAD_RETRY_BATCH)
+                )
+            )
+        if records:
+            batch = await self.connector.refetch(records)
+            batch.checkpoint = self._checkpoint()
+            self.apply(batch, counts)
 
     def _checkpoint(self) -> dict[str, Any]:
         with self.backend.unit_of_work() as uow:

@@ -120,12 +120,44 @@ class TrytonConnector:
         self.rpc = TrytonRPC(self._http, self.database, str(options.get("login", "admin")), password)
         self.web_url = str(options["web_url"]).rstrip("/") if options.get("web_url") else None
         self.severity: dict[str, str] = {str(k): str(v) for k, v in dict(options.get("severity", {})).items()}
+        self._own_parties: set[int] | None = None
         self._today = today or (lambda: dt.datetime.now(dt.UTC).date())
 
     async def close(self) -> None:
         await self._http.aclose()
 
     # --- reading ---------------------------------------------------------------------------------
+
+    async def refetch(self, records: list[str]) -> Batch:
+        """Read `records` ("model,id") again as they are now: dead letters get another chance once
+        someone fixed them upstream (their own cursor has moved on long ago)."""
+        batch = Batch(checkpoint={}, more=False)
+        wanted: dict[str, list[int]] = {}
+        for record in records:
+            model, _, raw = record.partition(",")
+            if raw.isdigit():
+                wanted.setdefault(model, []).append(int(raw))
+        for model, fields, party_field in MODELS:
+            ids = wanted.get(model)
+            if not ids:
+                continue
+            rows = await self.rpc.search_read(
+                model, [("id", "in", ids)], [*fields, "create_date", "write_date"]
+            )
+            await self._map_page(
+                batch, model, [r for r in rows if isinstance(r, dict) and "id" in r], party_field
+            )
+        return batch
+
+    async def _company_parties(self) -> set[int]:
+        # The company's own party (the shop itself) is no customer.
+        if self._own_parties is None:
+            try:
+                rows = await self.rpc.search_read("company.company", [], ["party"])
+            except UpstreamError:
+                rows = []
+            self._own_parties = {int(r["party"]) for r in rows if isinstance(r.get("party"), int)}
+        return self._own_parties
 
     async def pull(self, checkpoint: dict[str, Any]) -> Batch:
         cursors: dict[str, Any] = {k: list(v) for k, v in checkpoint.get("cursors", {}).items()}
@@ -175,7 +207,10 @@ class TrytonConnector:
             read = await self.rpc.search_read("party.party", [("id", "in", ids)], PARTY_FIELDS) if ids else []
             parties = {int(p["id"]): p for p in read}
         good_parties: set[int] = set()
+        own = await self._company_parties()
         for party_id, party in parties.items():
+            if party_id in own:
+                continue
             try:
                 batch.customers.append(self.map_party(party))
                 good_parties.add(party_id)
@@ -188,6 +223,8 @@ class TrytonConnector:
             record = f"{model},{row['id']}"
             try:
                 party_id = row.get(party_field)
+                if party_id in own:
+                    continue
                 if party_id not in good_parties:
                     raise MappingError(f"its party {party_id!r} is missing or could not be imported")
                 batch.events.extend(self.map_record(model, row, self.customer_id(party_id)))
