@@ -285,6 +285,55 @@ class TrytonSeed:
             await self.rpc.model("sale.sale", "confirm", [sale_id])
         return int(sale_id)
 
+    async def parties_with_sales(self, count: int, sales_each: int, *, prefix: str = "Customer") -> list[int]:
+        """`count` parties with `sales_each` confirmed sales each, in a few calls (for volume)."""
+        parties = await self.rpc.model(
+            "party.party",
+            "create",
+            [
+                {
+                    "name": f"{prefix} {i}",
+                    "contact_mechanisms": [["create", [{"type": "email", "value": f"c{i}@example.org"}]]],
+                    "addresses": [["create", [{"street": f"Weg {i}", "city": "Berlin"}]]],
+                }
+                for i in range(count)
+            ],
+        )
+        addresses = await self.rpc.search_read("party.address", [["party", "in", parties]], ["party"])
+        address_of = {a["party"]: a["id"] for a in addresses}
+        sales = await self.rpc.model(
+            "sale.sale",
+            "create",
+            [
+                {
+                    "party": p,
+                    "company": self.company,
+                    "currency": self.currency,
+                    "sale_date": dt.date.today(),
+                    "invoice_address": address_of[p],
+                    "shipment_address": address_of[p],
+                    "lines": [
+                        [
+                            "create",
+                            [
+                                {
+                                    "type": "line",
+                                    "description": f"Item {n}",
+                                    "quantity": 1.0,
+                                    "unit_price": d(10 + n),
+                                }
+                            ],
+                        ]
+                    ],
+                }
+                for p in parties
+                for n in range(sales_each)
+            ],
+        )
+        await self.rpc.model("sale.sale", "quote", sales)
+        await self.rpc.model("sale.sale", "confirm", sales)
+        return [int(p) for p in parties]
+
     async def complaint(self, party: int, sale: int | None, kind: str, text: str) -> int:
         values: dict[str, Any] = {
             "customer": party,

@@ -71,8 +71,8 @@ class DeadLetter:
 class Batch:
     """One page of upstream changes, in upstream order, and the checkpoint after it.
 
-    The runner stores customers before events and the checkpoint last, in that order: a backend
-    stopped in between pulls the same page again, and deterministic event ids make that harmless.
+    The runner stores a page and its checkpoint in one transaction; event ids are derived from
+    the upstream record and its state, so a page pulled twice is stored once all the same.
     """
 
     customers: list[ImportedCustomer] = field(default_factory=list)

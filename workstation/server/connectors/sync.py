@@ -1,10 +1,10 @@
 """Runs connectors inside the backend: initial import, then polling from a durable checkpoint,
 retries with jittered backoff, dead letters, conflict-aware customer updates and write-back.
 
-Each page is applied in three short units of work, in this order: customers (and their links),
-events (through `Backend.add_customer_events`, the ingest path, so ids and fingerprints keep
-duplicates out), then dead letters and the checkpoint. A backend stopped between them pulls the
-same page again on restart; that is harmless, so nothing is lost and nothing stored twice.
+Each page is applied in one transaction: customers (and their links), events (through
+`Backend.add_customer_events`, the ingest path, so ids and fingerprints keep duplicates out),
+dead letters and the checkpoint. A backend killed mid-sync resumes after the last committed page;
+and should a page ever be pulled twice, its events keep their ids and are stored once.
 """
 
 from __future__ import annotations
@@ -169,7 +169,13 @@ class ConnectorSync:
     # --- applying a page -------------------------------------------------------------------------
 
     def apply(self, batch: Batch, counts: SyncCounts | None = None) -> SyncCounts:
+        """Store one page and move the checkpoint past it, in one transaction (`Backend.batch`)."""
         counts = counts or SyncCounts()
+        with self.backend.batch():
+            self._apply(batch, counts)
+        return counts
+
+    def _apply(self, batch: Batch, counts: SyncCounts) -> None:
         counts.customers += self._apply_customers(batch.customers, counts)
         results = self.backend.add_customer_events(batch.events)
         stored = sum(1 for r in results if r.status == "stored")
@@ -209,7 +215,6 @@ class ConnectorSync:
                 state.upstream_at is None or _aware(state.upstream_at) < batch.upstream_at
             ):
                 state.upstream_at = batch.upstream_at
-        return counts
 
     def _apply_customers(self, imported: list[ImportedCustomer], counts: SyncCounts) -> int:
         changed = 0
