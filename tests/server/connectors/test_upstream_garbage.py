@@ -213,3 +213,55 @@ def test_config_takes_secrets_only_from_env_or_keychain(
     path.write_text("[connectors.erp\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         connector_config.load(path)
+
+
+def test_shipment_invoice_and_sale_states_map_to_the_relevance_vocabulary() -> None:
+    today = dt.date(2026, 11, 20)
+    connector = TrytonConnector(CONFIG, "pw", today=lambda: today)
+    base = {"create_date": STAMP, "write_date": STAMP + dt.timedelta(days=2)}
+
+    def kinds(model: str, **row: Any) -> list[tuple[str, dict[str, Any]]]:
+        events = connector.map_record(model, {"id": 7, **base, **row}, "c-1")
+        return [(e.kind, {k: v for k, v in e.data.items() if not k.startswith("source")}) for e in events]
+
+    ship = {"number": "SH7", "planned_date": dt.date(2026, 11, 18)}
+    assert kinds("stock.shipment.out", state="packed", **ship) == [
+        ("order_shipped", {"order_id": "shipment SH7", "carrier": None, "eta": "2026-11-18"})
+    ]
+    assert (
+        kinds("stock.shipment.out", state="done", effective_date=dt.date(2026, 11, 19), **ship)[0][0]
+        == "delivered"
+    )
+    assert kinds("stock.shipment.out", state="waiting", **ship)[0][0] == "delivery_delayed"
+    assert kinds("stock.shipment.out", state="waiting", **{**ship, "planned_date": today}) == []
+    invoice = {"number": "INV1", "total_amount": Decimal("80"), "payment_term_date": dt.date(2026, 11, 10)}
+    assert kinds("account.invoice", state="posted", amount_to_pay=Decimal("80"), **invoice) == [
+        ("invoice_overdue", {"invoice_id": "INV1", "amount": 80.0, "days": 10})
+    ]
+    assert kinds("account.invoice", state="posted", amount_to_pay=Decimal("0"), **invoice) == []
+    assert kinds("account.invoice", state="paid", **invoice) == [
+        ("invoice_paid", {"invoice_id": "INV1", "amount": 80.0})
+    ]
+    sale = {"number": "S7", "sale_date": dt.date(2026, 11, 1), "total_amount": Decimal("5"), "lines": [1, 2]}
+    assert [k for k, _ in kinds("sale.sale", state="cancelled", **sale)] == [
+        "order_placed",
+        "order_cancelled",
+    ]
+    assert kinds("sale.sale", state="draft", **sale) == []
+    with pytest.raises(ValueError, match="unknown complaint state"):
+        kinds("sale.complaint", state="exploded", number="C1")
+
+
+def test_upstream_clock_far_ahead_of_the_backend_skips_and_repeats_nothing(tmp_path: Path) -> None:
+    # Tryton's clock runs three hours ahead: the cursors compare its timestamps with its own only.
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)
+    fake = FakeTryton({"party.party": [_party(1, create_date=ahead)], "sale.sale": []})
+    backend = backend_on(tmp_path / "b.sqlite")
+    sync = ConnectorSync(backend, _connector(fake))
+    run(sync.sync_once())
+    fake.tables["sale.sale"] = [_sale(1, 1, create_date=ahead + dt.timedelta(seconds=1), sale_date=None)]
+    assert run(sync.sync_once()).events == 1
+    fake.tables["sale.sale"].append(_sale(2, 1, create_date=ahead + dt.timedelta(seconds=1), sale_date=None))
+    assert run(sync.sync_once()).events == 1  # the same timestamp as the last one read: the id breaks the tie
+    assert run(sync.sync_once()).events == 0
+    assert len(backend.customer_events(LEAD, "erp-party-1", before=None, limit=10).events) == 2
