@@ -10,7 +10,7 @@ import pytest
 from tests.server.connectors.tryton_server import TrytonServer, initialise
 
 #: Databases served by the session's trytond; each test that needs a clean one takes one.
-DATABASES = 16
+DATABASES = 11
 
 
 @pytest.fixture(scope="session")
