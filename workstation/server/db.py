@@ -345,6 +345,18 @@ class ConnectorConflictRow(Base):
     at: Mapped[datetime]
 
 
+class ConnectorWriteRow(Base):
+    """A write-back that reached the upstream system (a conversation's wrap-up), by its key: the
+    key travels on to the upstream record too, so a write repeated after a crash is found there."""
+
+    __tablename__ = "connector_writes"
+    connector: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    upstream: Mapped[str] = mapped_column(String(128))
+    done_at: Mapped[datetime]
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
     is_sqlite = url.startswith("sqlite")

@@ -66,7 +66,7 @@ def test_backend_killed_mid_sync_resumes_without_duplicates_or_gaps(
     tryton: TrytonServer, tmp_path: Path
 ) -> None:
     db = tryton.take()
-    parties, sales_each = 30, 2
+    parties, sales_each = 20, 2
 
     async def volume(s: TrytonSeed) -> list[int]:
         return await s.parties_with_sales(parties, sales_each)
@@ -229,3 +229,63 @@ def test_status_endpoint_command_and_a_new_complaint_reaching_the_agent(
     )  # crm is down
     out = capsys.readouterr().out
     assert "erp" in out and "up" in out and "crm" in out and "down" in out
+
+
+def test_wrap_up_is_added_to_the_party_once(
+    tryton: TrytonServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tryton.take()
+    jana = seed(tryton, db, lambda s: s.party("Jana Kowalski", email="jana@example.org"), setup=True)
+    monkeypatch.setenv("ERP_TEST_PASSWORD", ADMIN_PASSWORD)
+    import tomllib
+
+    erp = parse("erp", tomllib.loads(_config(tryton, db, poll_interval_s=30.0))["connectors"]["erp"])
+    server = ServerThread(
+        ServerOptions(
+            data_dir=tmp_path / "backend",
+            simulator=None,
+            connectors=[erp],
+            backend=BackendConfig(router_tick_s=0.05),
+        )
+    )
+    server.start()
+    helper = BackendHelper(server)
+
+    def notes() -> list[dict[str, Any]]:
+        return seed(
+            tryton,
+            db,
+            lambda s: s.rpc.search_read("ir.note", [["resource", "=", f"party.party,{jana}"]], ["message"]),
+            setup=False,
+        )
+
+    try:
+        lead = helper.login("lead")
+        customer_id = f"erp-party-{jana}"
+        helper.wait_for(
+            lambda: helper.http.get(f"/api/v1/customers/{customer_id}", headers=lead).status_code == 200, 60
+        )
+        agent, _chat, conv = helper.accepted_chat("demo", customer_id)
+        closed = helper.http.post(
+            f"/api/v1/conversations/{conv}/close", json={"wrapup_code": "follow_up"}, headers=agent
+        )
+        assert closed.status_code == 200, closed.text
+        helper.http.post("/api/v1/connectors/erp/sync", headers=lead)
+        (note,) = helper.wait_for(notes, timeout=30)
+        assert (
+            "callback promised" in note["message"] and conv in note["message"] and "demo" in note["message"]
+        )
+        # Polling again (and again) adds nothing.
+        for _ in range(2):
+            (before,) = helper.http.get("/api/v1/connectors", headers=lead).json()
+            helper.http.post("/api/v1/connectors/erp/sync", headers=lead)
+            helper.wait_for(
+                lambda before=before: (
+                    helper.http.get("/api/v1/connectors", headers=lead).json()[0]["last_sync_at"]
+                    != before["last_sync_at"]
+                )
+            )
+        assert len(notes()) == 1
+    finally:
+        helper.http.close()
+        server.stop()

@@ -8,6 +8,7 @@ connector gets the same guarantees.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from workstation.domain.models import Customer, TimelineEvent
@@ -106,6 +107,21 @@ class WriteOutcome:
     missing: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class WrapUp:
+    """A closed conversation's outcome, to add to the customer's upstream record; `key` makes the
+    write idempotent (it is stored with the upstream activity)."""
+
+    key: str
+    record: str
+    channel: str
+    topic: str
+    wrapup_code: str
+    outcome: str
+    closed_at: datetime
+    agent: str
+
+
 @runtime_checkable
 class Connector(Protocol):
     """A connector to one upstream system. Every method may raise `UpstreamError`."""
@@ -124,6 +140,10 @@ class Connector(Protocol):
 
     async def write_fields(self, record: str, writes: list[FieldWrite]) -> WriteOutcome:
         """Write the agent's field edits to `record`, each only if upstream still has `before`."""
+        ...
+
+    async def write_wrapup(self, wrapup: WrapUp) -> str:
+        """Add the outcome to the upstream record (once per key); returns the upstream record made."""
         ...
 
     async def close(self) -> None: ...

@@ -21,8 +21,9 @@ from sqlalchemy import delete, func, select
 
 from workstation.domain.models import EDITABLE_CUSTOMER_FIELDS, Customer, utcnow
 from workstation.server.backend import AUDIENCE_TEAMLEADS, Backend, _customer
-from workstation.server.connectors.base import Batch, Connector, FieldWrite, ImportedCustomer
+from workstation.server.connectors.base import Batch, Connector, ImportedCustomer
 from workstation.server.connectors.tryton_rpc import UpstreamError
+from workstation.server.connectors.writeback import WriteBack
 from workstation.server.db import (
     ConnectorConflictRow,
     ConnectorLinkRow,
@@ -83,6 +84,7 @@ class ConnectorSync:
         self.running = False
         #: Set to make a waiting loop poll at once (tests, "sync now").
         self.wake = asyncio.Event()
+        self.writes = WriteBack(backend, connector)
         with backend.unit_of_work() as uow:
             if uow.db.get(ConnectorStateRow, self.name) is None:
                 uow.db.add(ConnectorStateRow(name=self.name, checkpoint={}))
@@ -132,6 +134,7 @@ class ConnectorSync:
                 await asyncio.sleep(0)  # let the rest of the backend run during a long import
         await self.retry_dead_letters(counts)
         await self.write_back(counts)
+        await self.write_wrapups(counts)
         with self.backend.unit_of_work() as uow:
             state = uow.db.get(ConnectorStateRow, self.name)
             assert state is not None
@@ -258,7 +261,7 @@ class ConnectorSync:
                     if yours == before or name not in EDITABLE_CUSTOMER_FIELDS:
                         merged[name] = agreed[name] = theirs  # only upstream changed: take it
                         continue
-                    self._conflict(uow, source.record, customer.id, name, before, theirs, yours)
+                    self.writes.conflict(uow, source.record, customer.id, name, before, theirs, yours)
                     counts.conflicts += 1
                 if link is None:
                     link = ConnectorLinkRow(
@@ -284,125 +287,16 @@ class ConnectorSync:
                 link.seen_version = row.version
         return changed
 
-    def _conflict(
-        self, uow: Any, record: str, customer_id: str, field: str, before: Any, theirs: Any, yours: Any
-    ) -> None:
-        log.warning(
-            "connector %s: %s.%s changed in the desk and upstream: kept both, asking",
-            self.name,
-            record,
-            field,
-        )
-        uow.db.merge(
-            ConnectorConflictRow(
-                connector=self.name,
-                record=record,
-                field=field,
-                customer_id=customer_id,
-                before=before,
-                theirs=theirs,
-                yours=yours,
-                at=utcnow(),
-            )
-        )
-        payload = {
-            "connector": self.name,
-            "customer_id": customer_id,
-            "field": field,
-            "before": before,
-            "theirs": theirs,
-            "yours": yours,
-        }
-        for agent_id in self.backend._agents_holding(uow.db, customer_id):
-            uow.append(agent_id, "connector.conflict", payload)
-        uow.append(AUDIENCE_TEAMLEADS, "connector.conflict", payload)
-
-    # --- writing back ----------------------------------------------------------------------------
+    # --- writing back (writeback.py) -------------------------------------------------------------
 
     async def write_back(self, counts: SyncCounts | None = None) -> SyncCounts:
-        """Send the desk's contact edits to the upstream record, each guarded by the value both
-        sides last agreed on; an upstream that changed meanwhile makes a conflict, not a write."""
-        counts = counts or SyncCounts()
-        writable = set(self.connector.capabilities.writes_fields)
-        if not writable:
-            return counts
-        with self.backend.unit_of_work() as uow:
-            pending = uow.db.execute(
-                select(ConnectorLinkRow, CustomerRow)
-                .join(CustomerRow, CustomerRow.id == ConnectorLinkRow.customer_id)
-                .where(
-                    ConnectorLinkRow.connector == self.name,
-                    CustomerRow.version != ConnectorLinkRow.seen_version,
-                )
-            ).all()
-            open_conflicts = {
-                (r[0], r[1])
-                for r in uow.db.execute(
-                    select(ConnectorConflictRow.record, ConnectorConflictRow.field).where(
-                        ConnectorConflictRow.connector == self.name
-                    )
-                )
-            }
-            work = []
-            for link, row in pending:
-                writes = [
-                    FieldWrite(name, link.fields.get(name), row.data.get(name))
-                    for name in sorted(writable)
-                    if row.data.get(name) != link.fields.get(name)
-                    and (link.record, name) not in open_conflicts
-                ]
-                work.append((link.record, row.id, row.version, writes))
-        for record, customer_id, version, writes in work:
-            outcome = await self.connector.write_fields(record, writes) if writes else None
-            with self.backend.unit_of_work() as uow:
-                link = uow.db.get(ConnectorLinkRow, (self.name, record))
-                assert link is not None
-                if outcome is not None and outcome.missing:
-                    for w in writes:
-                        self._conflict(uow, record, customer_id, w.field, w.before, None, w.yours)
-                        counts.conflicts += 1
-                elif outcome is not None:
-                    fields = dict(link.fields)
-                    for w in writes:
-                        if w.field in outcome.written:
-                            fields[w.field] = w.yours
-                        elif w.field in outcome.conflicts:
-                            self._conflict(
-                                uow,
-                                record,
-                                customer_id,
-                                w.field,
-                                w.before,
-                                outcome.conflicts[w.field],
-                                w.yours,
-                            )
-                            counts.conflicts += 1
-                    link.fields = fields
-                    counts.written += len(outcome.written)
-                link.seen_version = version
-        return counts
+        return await self.writes.write_fields(counts or SyncCounts())
+
+    async def write_wrapups(self, counts: SyncCounts | None = None) -> SyncCounts:
+        return await self.writes.write_wrapups(counts or SyncCounts())
 
     def resolve(self, record: str, field: str, keep: str) -> None:
-        """A person decided a conflict: `theirs` takes the upstream value into the desk, `yours`
-        writes the desk's value upstream on the next pass (the upstream value becomes the base)."""
-        with self.backend.unit_of_work() as uow:
-            conflict = uow.db.get(ConnectorConflictRow, (self.name, record, field))
-            link = uow.db.get(ConnectorLinkRow, (self.name, record))
-            if conflict is None or link is None:
-                raise KeyError(f"no conflict on {record} {field}")
-            link.fields = {**link.fields, field: conflict.theirs}
-            row = uow.db.get(CustomerRow, conflict.customer_id)
-            if row is not None and keep == "theirs":
-                row.data = {**row.data, field: conflict.theirs}
-                row.version += 1
-                link.seen_version = row.version
-                uow.db.flush()
-                payload = _customer(row).model_dump(mode="json")
-                for agent_id in self.backend._agents_holding(uow.db, row.id):
-                    uow.append(agent_id, "customer.updated", payload)
-            elif row is not None:
-                link.seen_version = row.version - 1  # makes the next write-back pass look at it
-            uow.db.delete(conflict)
+        self.writes.resolve(record, field, keep)
 
     # --- status ----------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from workstation.server.connectors.base import (
     FieldWrite,
     ImportedCustomer,
     Source,
+    WrapUp,
     WriteOutcome,
 )
 from workstation.server.connectors.config import ConnectorConfig
@@ -98,7 +99,7 @@ class TrytonConnector:
     severity (complaint type name → low/medium/high), overdue_grace_days."""
 
     capabilities = Capabilities(
-        reads_customers=True, reads_events=EVENT_KINDS, writes_fields=("email", "phone")
+        reads_customers=True, reads_events=EVENT_KINDS, writes_fields=("email", "phone"), writes_wrapup=True
     )
     system = SYSTEM
 
@@ -446,6 +447,23 @@ class TrytonConnector:
             await self._write_mechanism(party_id, write.field, write.yours)
         done = tuple(w.field for w in writes if w.field not in conflicts)
         return WriteOutcome(written=done, conflicts=conflicts)
+
+    async def write_wrapup(self, wrapup: WrapUp) -> str:
+        """The outcome as a note on the party (Tryton's `ir.note`, shown in the party's notes);
+        the key in the note finds a note written before a crash instead of adding a second one."""
+        marker = f"[workstation {wrapup.key}]"
+        found = await self.rpc.search_read(
+            "ir.note", [("resource", "=", wrapup.record), ("message", "ilike", f"%{marker}%")], ["id"]
+        )
+        if found:
+            return f"ir.note,{found[0]['id']}"
+        text = (
+            f"{wrapup.channel.capitalize()} {wrapup.closed_at:%Y-%m-%d %H:%M} UTC about "
+            f"{wrapup.topic.replace('_', ' ')}: {wrapup.outcome.replace('_', ' ')} "
+            f"(wrap-up {wrapup.wrapup_code}, agent {wrapup.agent}) {marker}"
+        )
+        (note_id,) = await self.rpc.model("ir.note", "create", [{"resource": wrapup.record, "message": text}])
+        return f"ir.note,{note_id}"
 
     async def _write_mechanism(self, party_id: int, kind: str, value: str | None) -> None:
         # The party's e-mail/phone are its first active contact mechanism of that type.
