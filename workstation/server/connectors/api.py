@@ -65,7 +65,7 @@ def connector_routes(backend: Backend, hub: ConnectorHub) -> APIRouter:
 
     @router.get("/connectors/{name}/conflicts")
     async def conflicts(p: Any_, name: str, customer_id: str) -> list[dict[str, Any]]:
-        backend._require_customer_access(p, customer_id)
+        backend.require_access(p, customer_id=customer_id)
         with Session(backend.engine) as db:
             rows = db.scalars(
                 select(ConnectorConflictRow).where(
@@ -91,7 +91,7 @@ def connector_routes(backend: Backend, hub: ConnectorHub) -> APIRouter:
             if row is None:
                 raise BackendError(404, "not_found", "No such conflict.")
             customer_id = row.customer_id
-        backend._require_customer_access(p, customer_id)
+        backend.require_access(p, customer_id=customer_id)
         sync.resolve(body.record, body.field, body.keep)
         sync.wake.set()
         return {"resolved": True, "keep": body.keep}
