@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import resource
 import sys
 import tempfile
@@ -105,7 +106,11 @@ def bench_latency(server: TrytonServer, db: str, poll_s: float, samples: int, wo
         )
         agent, _chat, _conv = helper.accepted_chat("demo", customer)
         latencies = []
+        rng = random.Random(11)
         for i in range(samples):
+            # At a random point of the polling cycle, as changes happen in life (right after the
+            # previous sample was seen would always be just after a pass: the worst case).
+            time.sleep(rng.uniform(0, poll_s))
             # The clock starts when Tryton has committed the complaint (the create call returned),
             # not before the seeding client's own login.
             new = seed(
