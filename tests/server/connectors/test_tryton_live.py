@@ -209,6 +209,11 @@ def test_status_endpoint_command_and_a_new_complaint_reaching_the_agent(
 
         customer_id = f"erp-party-{jana}"
         agent, _chat, _conv = helper.accepted_chat("demo", customer_id)
+        (source,) = helper.http.get(f"/api/v1/customers/{customer_id}/sources", headers=agent).json()
+        assert (source["system"], source["record"]) == ("tryton", f"party.party,{jana}")
+        assert {"name", "email", "phone", "language"} <= set(source["fields"])
+        other = helper.http.get(f"/api/v1/customers/{customer_id}/sources", headers=helper.login("anna"))
+        assert other.status_code == 403  # an agent without a chat of this customer
         new = seed(
             tryton, db, lambda s: s.complaint(jana, sale, "Damaged goods", "The box was crushed"), setup=False
         )

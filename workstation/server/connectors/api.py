@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from workstation.server.backend import Backend, BackendError, Principal
 from workstation.server.connectors.hub import ConnectorHub
 from workstation.server.connectors.sync import dead_letters
-from workstation.server.db import ConnectorConflictRow
+from workstation.server.db import ConnectorConflictRow, ConnectorLinkRow
 
 API = "/api/v1"
 
@@ -62,6 +62,26 @@ def connector_routes(backend: Backend, hub: ConnectorHub) -> APIRouter:
     async def sync_now(p: Lead, name: str) -> dict[str, Any]:
         sync_of(name).wake.set()
         return {"name": name, "queued": True}
+
+    @router.get("/customers/{customer_id}/sources")
+    async def sources(p: Any_, customer_id: str) -> list[dict[str, Any]]:
+        """Where a customer's fields come from: per connector the upstream record, its link, and
+        the fields it owns (the values last agreed with it)."""
+        backend.require_access(p, customer_id=customer_id)
+        with Session(backend.engine) as db:
+            links = db.scalars(select(ConnectorLinkRow).where(ConnectorLinkRow.customer_id == customer_id))
+            return [
+                {
+                    "connector": link.connector,
+                    "system": hub.syncs[link.connector].connector.system
+                    if link.connector in hub.syncs
+                    else None,
+                    "record": link.record,
+                    "url": link.url,
+                    "fields": sorted(link.fields),
+                }
+                for link in links
+            ]
 
     @router.get("/connectors/{name}/conflicts")
     async def conflicts(p: Any_, name: str, customer_id: str) -> list[dict[str, Any]]:
