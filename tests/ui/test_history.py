@@ -287,6 +287,31 @@ def test_past_chat_transcripts_open_read_only(qtbot: QtBot) -> None:
     assert chat.data["transcript"][0]["text"] in dialog.browser.toPlainText()
 
 
+def test_imported_event_links_to_its_record_upstream(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = CacheStore(open_engine(":memory:"))
+    source = {"source": "tryton", "source_id": "sale.complaint,5"}
+    events = [
+        TimelineEvent(id="e1", customer_id="c-1", at=utcnow(), channel="email", kind="complaint",
+                      data={**source, "source_url": "https://erp.example.com/#shop/model/sale.complaint/5"}),
+        TimelineEvent(id="e2", customer_id="c-1", at=utcnow() - timedelta(hours=1), channel="email",
+                      kind="complaint", data={**source, "source_url": "javascript:alert(1)"}),
+    ]
+    store.apply(events=events)
+    opened: list[str] = []
+    monkeypatch.setattr(
+        "workstation.ui.history_panel.QDesktopServices.openUrl", lambda url: opened.append(url.toString())
+    )
+    panel = HistoryPanel()
+    qtbot.addWidget(panel)
+    panel.bind(CacheSource(store), "c-1")
+    assert panel.select("e1")
+    assert panel.source_button.isVisibleTo(panel) and panel.source_button.text() == "Open in Tryton"
+    panel.source_button.click()
+    assert opened == ["https://erp.example.com/#shop/model/sale.complaint/5"]
+    assert panel.select("e2")
+    assert not panel.source_button.isVisibleTo(panel)  # a link in another scheme is not offered
+
+
 # --- against the real backend ---------------------------------------------------------------------
 
 

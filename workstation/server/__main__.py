@@ -17,6 +17,7 @@ import uvicorn
 from workstation.server import admin
 from workstation.server.accounts import active_users
 from workstation.server.backend import BackendConfig
+from workstation.server.connectors import config as connector_config
 from workstation.server.day_simulator import DayConfig
 from workstation.server.runner import ServerOptions, bind_socket, build, uvicorn_config
 from workstation.server.simulator import DEMO_AGENTS, SimulatorConfig
@@ -64,6 +65,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve https and wss")
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    parser.add_argument(
+        "--config", type=Path, help="server configuration (TOML): [connectors.NAME] tables, see the README"
+    )
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
@@ -76,7 +80,16 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in admin.COMMANDS:
         return admin.main(argv)
+    if argv[:1] == ["connectors"]:
+        from workstation.server.connectors.cli import main as connectors_main
+
+        return connectors_main(argv[1:])
     args = parse_args(argv)
+    try:
+        connectors = connector_config.load(args.config) if args.config else []
+    except connector_config.ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -107,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         day=DayConfig(agents=args.sim_agents, day_length_s=args.day_minutes * 60, seed=args.seed)
         if args.simulate_day and simulate
         else None,
+        connectors=connectors,
     )
     try:
         sock = bind_socket(args.host, args.port)

@@ -306,6 +306,74 @@ class MonitorSampleRow(Base):
     data: Mapped[dict[str, Any]]
 
 
+class ConnectorStateRow(Base):
+    """A connector's durable checkpoint (its own JSON) and its counters, written after each batch."""
+
+    __tablename__ = "connector_state"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    checkpoint: Mapped[dict[str, Any]]
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    last_sync_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The newest upstream change time imported (upstream's clock): lag = now - this.
+    upstream_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_error_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ConnectorLinkRow(Base):
+    """An upstream record behind a customer: its source, and the field values last agreed with it
+    (the base of a three-way comparison when the desk and the upstream both change a field)."""
+
+    __tablename__ = "connector_links"
+    connector: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record: Mapped[str] = mapped_column(String(128), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    fields: Mapped[dict[str, Any]]
+    url: Mapped[str | None] = mapped_column(String(500), default=None)
+    #: The customer's version when it was last compared with `fields` (a newer one: the desk edited).
+    seen_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DeadLetterRow(Base):
+    """An upstream record that could not be mapped, with the reason; cleared when it maps again."""
+
+    __tablename__ = "connector_dead_letters"
+    connector: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record: Mapped[str] = mapped_column(String(128), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ConnectorConflictRow(Base):
+    """A field both the desk and the upstream changed since they last agreed: nothing is written
+    either way until someone decides (before / theirs / yours)."""
+
+    __tablename__ = "connector_conflicts"
+    connector: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record: Mapped[str] = mapped_column(String(128), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    before: Mapped[str | None] = mapped_column(Text, default=None)
+    theirs: Mapped[str | None] = mapped_column(Text, default=None)
+    yours: Mapped[str | None] = mapped_column(Text, default=None)
+    at: Mapped[datetime]
+
+
+class ConnectorWriteRow(Base):
+    """A write-back that reached the upstream system (a conversation's wrap-up), by its key: the
+    key travels on to the upstream record too, so a write repeated after a crash is found there."""
+
+    __tablename__ = "connector_writes"
+    connector: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    upstream: Mapped[str] = mapped_column(String(128))
+    done_at: Mapped[datetime]
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
     is_sqlite = url.startswith("sqlite")

@@ -16,6 +16,9 @@ from fastapi import FastAPI
 
 from workstation.server.api import MAX_BATCH_WRITES, MAX_INGEST_BYTES, create_app
 from workstation.server.backend import Backend, BackendConfig
+from workstation.server.connectors.api import connector_routes
+from workstation.server.connectors.config import ConnectorConfig
+from workstation.server.connectors.hub import ConnectorHub
 from workstation.server.day_simulator import DayConfig, DaySimulator
 from workstation.server.db import make_engine
 from workstation.server.http_limits import (
@@ -82,6 +85,8 @@ class ServerOptions:
     #: PEM certificate (chain) and key: serve https/wss instead of http/ws.
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    #: Upstream systems to import from and write back to (`[connectors.NAME]` of --config).
+    connectors: list[ConnectorConfig] = field(default_factory=list)
 
 
 def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
@@ -102,9 +107,13 @@ def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
         else:
             simulator = Simulator(backend, options.simulator)
             background.append(simulator.run)
+    hub = ConnectorHub(backend, options.connectors)
+    background.append(hub.run)
     app = create_app(
         backend, background=background, login=options.login, shop=options.shop if options.demo else None
     )
+    app.state.connectors = hub
+    app.include_router(connector_routes(backend, hub))
     app.add_middleware(BodyLimitMiddleware, limits=options.body_limits)
     return backend, app, simulator
 

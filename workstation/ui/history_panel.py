@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QPainter, QPalette
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QColor, QDesktopServices, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -138,6 +138,10 @@ class TranscriptDialog(QDialog):
         self.resize(480, 420)
 
 
+#: Longest upstream link the history offers to open.
+SOURCE_URL_MAX = 2000
+
+
 class HistoryPanel(QWidget):
     """Signals: `older_requested()` when the agent scrolled past what the cache holds;
     `transcript_requested(event_id)` when the agent opens a past conversation (double-click, Enter
@@ -227,9 +231,15 @@ class HistoryPanel(QWidget):
         self.transcript_button.setObjectName("openTranscript")
         self.transcript_button.setVisible(False)
         self.transcript_button.clicked.connect(self._on_transcript_clicked)
+        # Events imported by a connector name their record upstream; with a web UI, a link to it.
+        self.source_button = QPushButton()
+        self.source_button.setObjectName("openSource")
+        self.source_button.setVisible(False)
+        self.source_button.clicked.connect(self._on_source_clicked)
         detail = QHBoxLayout()
         detail.addWidget(self.story_label, 1)
         detail.addWidget(self.transcript_button, 0, Qt.AlignmentFlag.AlignTop)
+        detail.addWidget(self.source_button, 0, Qt.AlignmentFlag.AlignTop)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -340,9 +350,11 @@ class HistoryPanel(QWidget):
             self.model.set_highlight(None)
             self.story_label.clear()
             self.transcript_button.setVisible(False)
+            self.source_button.setVisible(False)
             return
         self.model.set_highlight(entry.story)
         self.transcript_button.setVisible(entry.kind == "contact" and self.has_transcript(entry.id))
+        self._show_source(entry.id)
         self.story_label.setText(self._story_html(entry))
         self.event_selected.emit(entry)
 
@@ -378,6 +390,32 @@ class HistoryPanel(QWidget):
         entry = index.data(TimelineModel.EntryRole)
         if isinstance(entry, TimelineEntry) and self.has_transcript(entry.id):
             self.transcript_requested.emit(entry.id)
+
+    def source_link(self, event_id: str) -> tuple[str, str] | None:
+        """(system, http(s) URL) of an imported event's upstream record, when it has a web link."""
+        event = self._source.event(event_id) if self._source is not None else None
+        if event is None:
+            return None
+        system, url = event.data.get("source"), event.data.get("source_url")
+        if not isinstance(system, str) or not isinstance(url, str) or len(url) > SOURCE_URL_MAX:
+            return None
+        parsed = QUrl(url, QUrl.ParsingMode.StrictMode)
+        if not parsed.isValid() or parsed.scheme() not in ("http", "https"):
+            return None  # never a file:, javascript: or custom-scheme link from another system
+        return system[:40], url
+
+    def _show_source(self, event_id: str) -> None:
+        link = self.source_link(event_id)
+        self.source_button.setVisible(link is not None)
+        if link is not None:
+            self.source_button.setText(self.tr("Open in %s") % link[0].capitalize())
+            self.source_button.setToolTip(link[1])
+
+    def _on_source_clicked(self) -> None:
+        entry = self.selected_entry()
+        link = self.source_link(entry.id) if entry is not None else None
+        if link is not None:
+            QDesktopServices.openUrl(QUrl(link[1]))
 
     def _on_transcript_clicked(self) -> None:
         entry = self.selected_entry()

@@ -1,0 +1,382 @@
+"""Runs connectors inside the backend: initial import, then polling from a durable checkpoint,
+retries with jittered backoff, dead letters, conflict-aware customer updates and write-back.
+
+Each page is applied in one transaction: customers (and their links), events (through
+`Backend.add_customer_events`, the ingest path, so ids and fingerprints keep duplicates out),
+dead letters and the checkpoint. A backend killed mid-sync resumes after the last committed page;
+and should a page ever be pulled twice, its events keep their ids and are stored once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from workstation.domain.models import EDITABLE_CUSTOMER_FIELDS, Customer, utcnow
+from workstation.server.backend import AUDIENCE_TEAMLEADS, Backend, _customer
+from workstation.server.connectors.base import Batch, Connector, ImportedCustomer
+from workstation.server.connectors.tryton_rpc import UpstreamError
+from workstation.server.connectors.writeback import WriteBack
+from workstation.server.db import (
+    ConnectorConflictRow,
+    ConnectorLinkRow,
+    ConnectorStateRow,
+    CustomerRow,
+    DeadLetterRow,
+)
+
+log = logging.getLogger(__name__)
+
+#: Backoff after failures: base * 2**n, capped, times a random factor in [0.5, 1] so that many
+#: backends (or connectors) that lost one upstream do not hammer it in lockstep when it returns.
+RETRY_BASE_S = 1.0
+RETRY_MAX_S = 300.0
+#: Pages pulled in a row before the loop yields to the rest of the backend for a moment.
+PAGES_PER_TURN = 20
+ERROR_MAX = 500
+#: Dead letters read again per sync pass (oldest-tried first).
+DEAD_RETRY_BATCH = 200
+
+
+def backoff_delay(
+    failures: int, rng: random.Random, *, base: float = RETRY_BASE_S, cap: float = RETRY_MAX_S
+) -> float:
+    return min(cap, base * 2 ** max(0, failures - 1)) * rng.uniform(0.5, 1.0)
+
+
+@dataclass(slots=True)
+class SyncCounts:
+    customers: int = 0
+    events: int = 0
+    duplicates: int = 0
+    dead: int = 0
+    conflicts: int = 0
+    written: int = 0
+
+
+class ConnectorSync:
+    """One connector's loop on the backend's event loop. `status()` is what team leads see."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        connector: Connector,
+        *,
+        poll_interval_s: float = 5.0,
+        rng: random.Random | None = None,
+        retry_base_s: float = RETRY_BASE_S,
+        retry_max_s: float = RETRY_MAX_S,
+    ) -> None:
+        self.backend = backend
+        self.connector = connector
+        self.name = connector.name
+        self.poll_interval_s = poll_interval_s
+        self._rng = rng or random.Random()
+        self._retry = (retry_base_s, retry_max_s)
+        self.failures = 0
+        self.running = False
+        #: Set to make a waiting loop poll at once (tests, "sync now").
+        self.wake = asyncio.Event()
+        self.writes = WriteBack(backend, connector)
+        with backend.unit_of_work() as uow:
+            if uow.db.get(ConnectorStateRow, self.name) is None:
+                uow.db.add(ConnectorStateRow(name=self.name, checkpoint={}))
+
+    # --- the loop --------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        self.running = True
+        try:
+            while True:
+                try:
+                    await self.sync_once()
+                    self.failures = 0
+                    delay = self.poll_interval_s
+                except UpstreamError as exc:
+                    self.failures += 1
+                    delay = backoff_delay(self.failures, self._rng, base=self._retry[0], cap=self._retry[1])
+                    self._record_error(exc.reason)
+                    log.warning(
+                        "connector %s: %s (retry %d in %.1fs)", self.name, exc.reason, self.failures, delay
+                    )
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # a bug must not stop the backend: log it, count it, retry
+                    self.failures += 1
+                    delay = backoff_delay(self.failures, self._rng, base=self._retry[0], cap=self._retry[1])
+                    self._record_error(f"{type(exc).__name__}: {exc}")
+                    log.exception("connector %s failed (retry in %.1fs)", self.name, delay)
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), delay)
+        finally:
+            self.running = False
+            await self.connector.close()
+
+    async def sync_once(self) -> SyncCounts:
+        """Pull until the upstream has nothing new, then write the desk's edits back."""
+        counts = SyncCounts()
+        pages = 0
+        while True:
+            batch = await self.connector.pull(self._checkpoint())
+            self.apply(batch, counts)
+            pages += 1
+            if not batch.more:
+                break
+            if pages % PAGES_PER_TURN == 0:
+                await asyncio.sleep(0)  # let the rest of the backend run during a long import
+        await self.retry_dead_letters(counts)
+        await self.write_back(counts)
+        await self.write_wrapups(counts)
+        with self.backend.unit_of_work() as uow:
+            state = uow.db.get(ConnectorStateRow, self.name)
+            assert state is not None
+            state.last_sync_at = utcnow()
+        return counts
+
+    async def retry_dead_letters(self, counts: SyncCounts) -> None:
+        """Read the oldest-tried dead letters again: a record fixed upstream maps now."""
+        with self.backend.unit_of_work() as uow:
+            records = list(
+                uow.db.scalars(
+                    select(DeadLetterRow.record)
+                    .where(DeadLetterRow.connector == self.name)
+                    .order_by(DeadLetterRow.last_seen)
+                    .limit(DEAD_RETRY_BATCH)
+                )
+            )
+        if records:
+            batch = await self.connector.refetch(records)
+            batch.checkpoint = self._checkpoint()
+            self.apply(batch, counts)
+
+    def _checkpoint(self) -> dict[str, Any]:
+        with self.backend.unit_of_work() as uow:
+            state = uow.db.get(ConnectorStateRow, self.name)
+            return dict(state.checkpoint) if state else {}
+
+    def _record_error(self, reason: str) -> None:
+        with self.backend.unit_of_work() as uow:
+            state = uow.db.get(ConnectorStateRow, self.name)
+            if state is not None:
+                state.last_error = reason[:ERROR_MAX]
+                state.last_error_at = utcnow()
+
+    # --- applying a page -------------------------------------------------------------------------
+
+    def apply(self, batch: Batch, counts: SyncCounts | None = None) -> SyncCounts:
+        """Store one page and move the checkpoint past it, in one transaction (`Backend.batch`)."""
+        counts = counts or SyncCounts()
+        with self.backend.batch():
+            self._apply(batch, counts)
+        return counts
+
+    def _apply(self, batch: Batch, counts: SyncCounts) -> None:
+        counts.customers += self._apply_customers(batch.customers, counts)
+        results = self.backend.add_customer_events(batch.events)
+        stored = sum(1 for r in results if r.status == "stored")
+        counts.events += stored
+        counts.duplicates += len(results) - stored
+        now = utcnow()
+        with self.backend.unit_of_work() as uow:
+            if batch.mapped:
+                uow.db.execute(
+                    delete(DeadLetterRow).where(
+                        DeadLetterRow.connector == self.name, DeadLetterRow.record.in_(batch.mapped)
+                    )
+                )
+            for dead in batch.dead:
+                log.warning("connector %s: dead letter %s: %s", self.name, dead.record, dead.reason)
+                row = uow.db.get(DeadLetterRow, (self.name, dead.record))
+                if row is None:
+                    uow.db.add(
+                        DeadLetterRow(
+                            connector=self.name,
+                            record=dead.record,
+                            reason=dead.reason[:ERROR_MAX],
+                            excerpt=dead.excerpt,
+                            first_seen=now,
+                            last_seen=now,
+                        )
+                    )
+                else:
+                    row.reason, row.excerpt, row.last_seen = dead.reason[:ERROR_MAX], dead.excerpt, now
+                    row.attempts += 1
+            counts.dead += len(batch.dead)
+            state = uow.db.get(ConnectorStateRow, self.name)
+            assert state is not None
+            state.checkpoint = batch.checkpoint
+            state.imported += stored
+            if batch.upstream_at is not None and (
+                state.upstream_at is None or _aware(state.upstream_at) < batch.upstream_at
+            ):
+                state.upstream_at = batch.upstream_at
+
+    def _apply_customers(self, imported: list[ImportedCustomer], counts: SyncCounts) -> int:
+        changed = 0
+        with self.backend.unit_of_work() as uow:
+            for item in imported:
+                customer, source = item.customer, item.source
+                upstream = _fields(customer)
+                row = uow.db.get(CustomerRow, customer.id)
+                link = uow.db.get(ConnectorLinkRow, (self.name, source.record))
+                if row is None:
+                    uow.db.add(
+                        CustomerRow(
+                            id=customer.id,
+                            name=customer.name,
+                            language=customer.language,
+                            data=customer.model_dump(mode="json"),
+                        )
+                    )
+                    uow.db.flush()
+                    uow.db.merge(
+                        ConnectorLinkRow(
+                            connector=self.name,
+                            record=source.record,
+                            customer_id=customer.id,
+                            fields=upstream,
+                            url=source.url,
+                            seen_version=1,
+                        )
+                    )
+                    changed += 1
+                    continue
+                base = dict(link.fields) if link else {}
+                local = {name: row.data.get(name) for name in upstream}
+                merged = dict(local)
+                agreed = dict(base)
+                for name, theirs in upstream.items():
+                    before, yours = base.get(name), local.get(name)
+                    if theirs in (before, yours):
+                        agreed[name] = theirs
+                        continue  # upstream unchanged (a local edit waits for write-back), or both agree
+                    if yours == before or name not in EDITABLE_CUSTOMER_FIELDS:
+                        merged[name] = agreed[name] = theirs  # only upstream changed: take it
+                        continue
+                    self.writes.conflict(uow, source.record, customer.id, name, before, theirs, yours)
+                    counts.conflicts += 1
+                if link is None:
+                    link = ConnectorLinkRow(
+                        connector=self.name,
+                        record=source.record,
+                        customer_id=customer.id,
+                        fields={},
+                        url=source.url,
+                        seen_version=row.version,
+                    )
+                    uow.db.add(link)
+                link.fields, link.url = agreed, source.url
+                if merged != local:
+                    row.name, row.language = str(merged["name"]), str(merged["language"])
+                    row.data = {**row.data, **merged}
+                    row.version += 1
+                    uow.db.flush()
+                    payload = _customer(row).model_dump(mode="json")
+                    for agent_id in self.backend._agents_holding(uow.db, row.id):
+                        uow.append(agent_id, "customer.updated", payload)
+                    uow.append(AUDIENCE_TEAMLEADS, "customer.updated", payload)
+                    changed += 1
+                link.seen_version = row.version
+        return changed
+
+    # --- writing back (writeback.py) -------------------------------------------------------------
+
+    async def write_back(self, counts: SyncCounts | None = None) -> SyncCounts:
+        return await self.writes.write_fields(counts or SyncCounts())
+
+    async def write_wrapups(self, counts: SyncCounts | None = None) -> SyncCounts:
+        return await self.writes.write_wrapups(counts or SyncCounts())
+
+    def resolve(self, record: str, field: str, keep: str) -> None:
+        self.writes.resolve(record, field, keep)
+
+    # --- status ----------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        return connector_status(self.backend.engine, self.name) | {
+            "running": self.running,
+            "system": self.connector.system,
+            "capabilities": self.connector.capabilities.as_dict(),
+        }
+
+
+def connector_status(engine: Any, name: str) -> dict[str, Any]:
+    """Read from the database alone, so `connectors status` works without the running backend."""
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as db:
+        state = db.get(ConnectorStateRow, name)
+        dead = db.scalar(
+            select(func.count()).select_from(DeadLetterRow).where(DeadLetterRow.connector == name)
+        )
+        conflicts = db.scalar(
+            select(func.count())
+            .select_from(ConnectorConflictRow)
+            .where(ConnectorConflictRow.connector == name)
+        )
+        linked = db.scalar(
+            select(func.count()).select_from(ConnectorLinkRow).where(ConnectorLinkRow.connector == name)
+        )
+    now = datetime.now(UTC)
+    last_sync = _aware(state.last_sync_at) if state and state.last_sync_at else None
+    last_error_at = _aware(state.last_error_at) if state and state.last_error_at else None
+    down = last_error_at is not None and (last_sync is None or last_error_at > last_sync)
+    return {
+        "name": name,
+        "state": "down" if down else ("up" if last_sync else "starting"),
+        "last_sync_at": last_sync.isoformat() if last_sync else None,
+        "lag_s": round((now - last_sync).total_seconds(), 1) if last_sync else None,
+        "newest_upstream_change": _aware(state.upstream_at).isoformat()
+        if state and state.upstream_at
+        else None,
+        "records_imported": state.imported if state else 0,
+        "customers_linked": linked or 0,
+        "dead_letters": dead or 0,
+        "conflicts": conflicts or 0,
+        "last_error": state.last_error if state and down else None,
+        "last_error_at": last_error_at.isoformat() if last_error_at else None,
+    }
+
+
+def dead_letters(engine: Any, name: str, limit: int = 100) -> list[dict[str, Any]]:
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as db:
+        rows = db.scalars(
+            select(DeadLetterRow)
+            .where(DeadLetterRow.connector == name)
+            .order_by(DeadLetterRow.last_seen.desc())
+            .limit(limit)
+        )
+        return [
+            {
+                "record": r.record,
+                "reason": r.reason,
+                "excerpt": r.excerpt,
+                "attempts": r.attempts,
+                "first_seen": _aware(r.first_seen).isoformat(),
+                "last_seen": _aware(r.last_seen).isoformat(),
+            }
+            for r in rows
+        ]
+
+
+def _fields(customer: Customer) -> dict[str, Any]:
+    """The customer fields a connector owns: identity plus the contact fields the desk may edit."""
+    return {
+        "name": customer.name,
+        "language": customer.language,
+        **{f: getattr(customer, f) for f in EDITABLE_CUSTOMER_FIELDS},
+    }
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

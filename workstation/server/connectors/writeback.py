@@ -1,0 +1,216 @@
+"""Writing the desk's work back upstream: contact fields (guarded by the value both sides last
+agreed on; a change on both sides becomes a conflict, never an overwrite) and wrap-ups."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from workstation.domain.models import utcnow
+from workstation.server.backend import AUDIENCE_TEAMLEADS, WRAPUP_OUTCOMES, Backend, _customer
+from workstation.server.connectors.base import Connector, FieldWrite, WrapUp
+from workstation.server.db import (
+    AgentRow,
+    ConnectorConflictRow,
+    ConnectorLinkRow,
+    ConnectorWriteRow,
+    ConversationRow,
+    CustomerRow,
+)
+
+if TYPE_CHECKING:
+    from workstation.server.connectors.sync import SyncCounts
+
+log = logging.getLogger(__name__)
+
+#: Wrap-ups written back per pass, and how far back closed conversations are looked for (a link
+#: made today does not send a customer's old conversations upstream).
+WRAPUP_BATCH = 200
+WRAPUP_LOOKBACK = timedelta(days=2)
+
+
+class WriteBack:
+    """One connector's write-back; conflicts are kept in `connector_conflicts` until decided."""
+
+    def __init__(self, backend: Backend, connector: Connector) -> None:
+        self.backend = backend
+        self.connector = connector
+        self.name = connector.name
+
+    def conflict(
+        self, uow: Any, record: str, customer_id: str, field: str, before: Any, theirs: Any, yours: Any
+    ) -> None:
+        log.warning(
+            "connector %s: %s.%s changed in the desk and upstream: kept both, asking",
+            self.name,
+            record,
+            field,
+        )
+        uow.db.merge(
+            ConnectorConflictRow(
+                connector=self.name,
+                record=record,
+                field=field,
+                customer_id=customer_id,
+                before=before,
+                theirs=theirs,
+                yours=yours,
+                at=utcnow(),
+            )
+        )
+        payload = {
+            "connector": self.name,
+            "customer_id": customer_id,
+            "field": field,
+            "before": before,
+            "theirs": theirs,
+            "yours": yours,
+        }
+        for agent_id in self.backend._agents_holding(uow.db, customer_id):
+            uow.append(agent_id, "connector.conflict", payload)
+        uow.append(AUDIENCE_TEAMLEADS, "connector.conflict", payload)
+
+    # --- writing back ----------------------------------------------------------------------------
+
+    async def write_fields(self, counts: SyncCounts) -> SyncCounts:
+        """Send the desk's contact edits to the upstream record, each guarded by the value both
+        sides last agreed on; an upstream that changed meanwhile makes a conflict, not a write."""
+        writable = set(self.connector.capabilities.writes_fields)
+        if not writable:
+            return counts
+        with self.backend.unit_of_work() as uow:
+            pending = uow.db.execute(
+                select(ConnectorLinkRow, CustomerRow)
+                .join(CustomerRow, CustomerRow.id == ConnectorLinkRow.customer_id)
+                .where(
+                    ConnectorLinkRow.connector == self.name,
+                    CustomerRow.version != ConnectorLinkRow.seen_version,
+                )
+            ).all()
+            open_conflicts = {
+                (r[0], r[1])
+                for r in uow.db.execute(
+                    select(ConnectorConflictRow.record, ConnectorConflictRow.field).where(
+                        ConnectorConflictRow.connector == self.name
+                    )
+                )
+            }
+            work = []
+            for link, row in pending:
+                writes = [
+                    FieldWrite(name, link.fields.get(name), row.data.get(name))
+                    for name in sorted(writable)
+                    if row.data.get(name) != link.fields.get(name)
+                    and (link.record, name) not in open_conflicts
+                ]
+                work.append((link.record, row.id, row.version, writes))
+        for record, customer_id, version, writes in work:
+            outcome = await self.connector.write_fields(record, writes) if writes else None
+            with self.backend.unit_of_work() as uow:
+                link = uow.db.get(ConnectorLinkRow, (self.name, record))
+                assert link is not None
+                if outcome is not None and outcome.missing:
+                    for w in writes:
+                        self.conflict(uow, record, customer_id, w.field, w.before, None, w.yours)
+                        counts.conflicts += 1
+                elif outcome is not None:
+                    fields = dict(link.fields)
+                    for w in writes:
+                        if w.field in outcome.written:
+                            fields[w.field] = w.yours
+                        elif w.field in outcome.conflicts:
+                            self.conflict(
+                                uow,
+                                record,
+                                customer_id,
+                                w.field,
+                                w.before,
+                                outcome.conflicts[w.field],
+                                w.yours,
+                            )
+                            counts.conflicts += 1
+                    link.fields = fields
+                    counts.written += len(outcome.written)
+                link.seen_version = version
+        return counts
+
+    async def write_wrapups(self, counts: SyncCounts) -> SyncCounts:
+        """Add the outcome of each closed conversation of a linked customer to its upstream record.
+
+        Read from the conversations themselves (not from a hook at closing time), so a backend
+        that stopped before a write finds it still to do; the conversation id is the key."""
+        if not self.connector.capabilities.writes_wrapup:
+            return counts
+        since = utcnow() - WRAPUP_LOOKBACK
+        with self.backend.unit_of_work() as uow:
+            done = select(ConnectorWriteRow.key).where(ConnectorWriteRow.connector == self.name)
+            rows = uow.db.execute(
+                select(ConversationRow, ConnectorLinkRow.record, AgentRow.username)
+                .join(ConnectorLinkRow, ConnectorLinkRow.customer_id == ConversationRow.customer_id)
+                .outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
+                .where(
+                    ConnectorLinkRow.connector == self.name,
+                    ConversationRow.state == "closed",
+                    ConversationRow.closed_at >= since,
+                    ConversationRow.id.not_in(done),
+                )
+                .order_by(ConversationRow.closed_at)
+                .limit(WRAPUP_BATCH)
+            ).all()
+            todo = [
+                WrapUp(
+                    key=conv.id,
+                    record=record,
+                    channel=conv.channel,
+                    topic=conv.topic or "general",
+                    wrapup_code=conv.wrapup_code or "",
+                    outcome=WRAPUP_OUTCOMES.get(conv.wrapup_code or "", "unresolved"),
+                    closed_at=_aware(conv.closed_at or utcnow()),
+                    agent=username or "",
+                )
+                for conv, record, username in rows
+            ]
+        for wrapup in todo:
+            upstream = await self.connector.write_wrapup(wrapup)
+            with self.backend.unit_of_work() as uow:
+                customer_id = uow.db.get(ConversationRow, wrapup.key)
+                uow.db.merge(
+                    ConnectorWriteRow(
+                        connector=self.name,
+                        key=wrapup.key,
+                        upstream=upstream,
+                        customer_id=customer_id.customer_id if customer_id else "",
+                        done_at=utcnow(),
+                    )
+                )
+            counts.written += 1
+        return counts
+
+    def resolve(self, record: str, field: str, keep: str) -> None:
+        """A person decided a conflict: `theirs` takes the upstream value into the desk, `yours`
+        writes the desk's value upstream on the next pass (the upstream value becomes the base)."""
+        with self.backend.unit_of_work() as uow:
+            conflict = uow.db.get(ConnectorConflictRow, (self.name, record, field))
+            link = uow.db.get(ConnectorLinkRow, (self.name, record))
+            if conflict is None or link is None:
+                raise KeyError(f"no conflict on {record} {field}")
+            link.fields = {**link.fields, field: conflict.theirs}
+            row = uow.db.get(CustomerRow, conflict.customer_id)
+            if row is not None and keep == "theirs":
+                row.data = {**row.data, field: conflict.theirs}
+                row.version += 1
+                link.seen_version = row.version
+                uow.db.flush()
+                payload = _customer(row).model_dump(mode="json")
+                for agent_id in self.backend._agents_holding(uow.db, row.id):
+                    uow.append(agent_id, "customer.updated", payload)
+            elif row is not None:
+                link.seen_version = row.version - 1  # makes the next write-back pass look at it
+            uow.db.delete(conflict)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
