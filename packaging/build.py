@@ -379,7 +379,8 @@ def main() -> int:
             report.append(f"  {pattern}: {reason}")
     if args.runs:
         report.append(
-            "Start-up, process spawn → main window shown "
+            "Start-up, process spawn → main window first painted, frozen and from source vs. a bare Qt "
+            "window in the same python "
             f"(embedded backend, offscreen, {args.runs} runs each):"
         )
         report += startup_report(BUNDLE, args.runs)

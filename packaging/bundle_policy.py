@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 #: Python modules never put into the bundle, with the reason. PyInstaller follows every import it
 #: can see, including optional ones in libraries (e.g. pydantic's optional email validator, the
 #: test helpers of SQLAlchemy), so these are cut explicitly.
@@ -146,3 +148,21 @@ def left_out(dest: str) -> str | None:
             if fnmatch(relative, pattern):
                 return reason
     return None
+
+
+def web_asset_files(root: Path) -> list[tuple[str, str]]:
+    """(source, destination directory) of the files below workstation/web/node_modules that
+    pyproject.toml's package-data ships (rrweb's browser build), for the spec's datas."""
+    import tomllib
+
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = project["tool"]["setuptools"]["package-data"]["workstation.web"]
+    web = root / "workstation" / "web"
+    found: list[tuple[str, str]] = []
+    for pattern in patterns:
+        if not pattern.startswith("node_modules/"):
+            continue
+        for path in sorted(web.glob(pattern)):
+            relative = path.relative_to(root).parent
+            found.append((str(path), str(relative)))
+    return found
