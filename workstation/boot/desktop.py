@@ -52,7 +52,11 @@ async def run_desktop(
     redactor: Redactor,
 ) -> int:
     await _painted(first_paint)
-    # Everything below loads after the first paint.
+    # Everything below loads after the first paint; how long the window froze meanwhile is logged.
+    from workstation.boot.window import StallWatch
+
+    stalls = StallWatch(window)
+    stalls.start()
     from functools import partial
 
     from PySide6.QtWidgets import QApplication
@@ -142,6 +146,9 @@ async def run_desktop(
         notifier = Notifier(window, paths.cache, sound=config.offer_sound, popup=config.offer_popup)
         attach(window, workstation, notifier)
         await workstation.inbox.refresh()
+        log.info(
+            "signed in; the GUI thread stalled at most %.0f ms between the first paint and now", stalls.stop()
+        )
         settle_memory()
         await closed
         return 0

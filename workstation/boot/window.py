@@ -59,3 +59,41 @@ def show_main_window(effective: EffectiveConfig, started: float) -> tuple[MainWi
     # imports that follow (not a nested loop: no coroutine is running yet).
     QApplication.processEvents()
     return window, first_paint
+
+
+class StallWatch(QObject):
+    """A 10 ms heartbeat on the GUI thread: how late it came at worst is how long the window could not
+    repaint or react (start-up reports it in the log: the loading after the first paint must not
+    freeze the window)."""
+
+    INTERVAL_MS = 10
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+
+        super().__init__(parent)
+        self.longest_ms = 0.0
+        self.beats = 0
+        self._clock = QElapsedTimer()
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(self.INTERVAL_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._last = 0
+
+    def start(self) -> None:
+        self._clock.start()
+        self._last = 0
+        self._timer.start()
+
+    def stop(self) -> float:
+        """Stops; returns the longest stall in ms (lateness beyond the interval)."""
+        self._timer.stop()
+        self._on_timer_timeout()
+        return self.longest_ms
+
+    def _on_timer_timeout(self) -> None:
+        now = self._clock.elapsed()
+        self.longest_ms = max(self.longest_ms, float(now - self._last - self.INTERVAL_MS))
+        self._last = now
+        self.beats += 1

@@ -15,6 +15,9 @@ from typing import Any
 
 from workstation.selftest.harness import SelfTest, StepFailed, run_self_test
 
+#: Starting the backend imports and creates everything (web server, database, seed data): on a busy
+#: machine, or the first start of a frozen build with a cold disk cache, that takes far longer than a step.
+BACKEND_START_TIMEOUT = 90.0
 STEP_TIMEOUT = 20.0
 
 
@@ -45,6 +48,7 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
         loop.run_in_executor(
             None, lambda: start_embedded_backend(base, offer_timeout=60, chat_interval=0, seed=7)
         ),
+        timeout=BACKEND_START_TIMEOUT,
     )
     t = test.mark("backend_ready_ms", t)
 

@@ -13,6 +13,9 @@ from typing import Any
 
 from workstation.selftest.harness import SelfTest, StepFailed, run_self_test
 
+#: Starting the backend imports and creates everything (web server, database, seed data): on a busy
+#: machine, or the first start of a frozen build with a cold disk cache, that takes far longer than a step.
+BACKEND_START_TIMEOUT = 90.0
 STEP_TIMEOUT = 30.0
 SIGN_IN_TIMEOUT = 20.0
 
@@ -40,6 +43,7 @@ async def _monitor(test: SelfTest) -> dict[str, Any]:
                 base, offer_timeout=30, chat_interval=0, seed=7, simulate_day=True, day_length_s=300
             ),
         ),
+        timeout=BACKEND_START_TIMEOUT,
     )
     t = test.mark("backend_ready_ms", t)
 
