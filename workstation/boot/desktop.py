@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from workstation.config import EffectiveConfig
     from workstation.domain.redaction import Redactor
     from workstation.paths import Paths
+    from workstation.server.runner import ServerThread
     from workstation.services.session import SessionService
     from workstation.store.secrets import SecretStore
     from workstation.ui.main_window import MainWindow
@@ -57,6 +58,25 @@ async def run_desktop(
 
     stalls = StallWatch(window)
     stalls.start()
+    from workstation.boot.wiring import preload_session_modules, start_embedded_backend
+
+    config = effective.config
+    loop = asyncio.get_running_loop()
+    backend: asyncio.Future[ServerThread] | None = None
+    if not config.server_url:
+        window.connection_label.setText(window.tr("Starting the embedded backend…"))
+        backend = loop.run_in_executor(
+            None,
+            lambda: start_embedded_backend(
+                paths,
+                offer_timeout=args.offer_timeout,
+                chat_interval=args.chat_interval,
+                simulate_day=args.role == "teamlead",
+            ),
+        )
+    # The session's modules (client, store, services: httpx, SQLAlchemy, pydantic) are imported on a
+    # worker thread, alongside the backend's start: the window keeps painting and reacting meanwhile.
+    await loop.run_in_executor(None, preload_session_modules)
     from functools import partial
 
     from PySide6.QtWidgets import QApplication
@@ -68,7 +88,6 @@ async def run_desktop(
         connect,
         make_secret_store,
         settle_memory,
-        start_embedded_backend,
     )
     from workstation.client.tls import TlsConfigError, ssl_context
     from workstation.logs import log_files
@@ -76,7 +95,6 @@ async def run_desktop(
     from workstation.settings import Settings
     from workstation.ui.notifier import Notifier
 
-    config = effective.config
     diagnostics = DiagnosticsService(
         redactor, log_files=lambda: log_files(paths.logs), config_report=effective.report
     )
@@ -102,18 +120,9 @@ async def run_desktop(
     connect_to = partial(connect, tls=tls, redactor=redactor, cache_limit_mb=config.cache_size_mb)
     workstation: Workstation | None = None
     try:
-        if not config.server_url:
-            window.connection_label.setText(window.tr("Starting the embedded backend…"))
+        if backend is not None:
             lead = args.role == "teamlead"
-            server = await asyncio.get_running_loop().run_in_executor(
-                None,
-                lambda: start_embedded_backend(
-                    paths,
-                    offer_timeout=args.offer_timeout,
-                    chat_interval=args.chat_interval,
-                    simulate_day=lead,
-                ),
-            )
+            server = await backend
             password = os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo")
             log.info("embedded backend on %s; the customers' demo shop: %s/shop/", server.url, server.url)
 
@@ -157,6 +166,9 @@ async def run_desktop(
         await window.shutdown()
         if workstation is not None:
             await workstation.close()
+        elif backend is not None and backend.done() and not backend.cancelled() and not backend.exception():
+            # Sign-in failed: the backend started for it is nobody's to close but ours.
+            await loop.run_in_executor(None, backend.result().stop)
 
 
 async def remote_login(

@@ -36,6 +36,34 @@ if TYPE_CHECKING:
 DEMO_USER = "demo"
 DEMO_TEAMLEAD = "lead"
 
+#: What a session imports beyond the window (most of the start-up's import time: httpx, SQLAlchemy,
+#: pydantic models, the services' QtCore classes). No widget modules: their import may create
+#: GUI objects, which belong on the GUI thread.
+SESSION_MODULES = (
+    "workstation.client.api",
+    "workstation.client.events",
+    "workstation.client.tls",
+    "workstation.store.cache",
+    "workstation.store.secrets",
+    "workstation.domain.relevance",
+    "workstation.services.session",
+    "workstation.services.sync",
+    "workstation.services.inbox",
+    "workstation.services.customer_context",
+    "workstation.services.relevance",
+    "workstation.services.cobrowse",
+    "workstation.services.records",
+    "workstation.services.diagnostics",
+)
+
+
+def preload_session_modules() -> None:
+    """Import SESSION_MODULES (on a worker thread, so that the window stays responsive meanwhile)."""
+    import importlib
+
+    for name in SESSION_MODULES:
+        importlib.import_module(name)
+
 
 @dataclass
 class Workstation:
@@ -145,10 +173,14 @@ async def connect(
     session = SessionService(api, secrets)
     try:
         agent = await session_login(session)
+        # Opening the cache runs its migrations (Alembic): blocking work, off the GUI thread.
+        engine = await asyncio.get_running_loop().run_in_executor(
+            None, open_engine, paths.cache_db(url, agent.id)
+        )
     except BaseException:
         await http.aclose()
         raise
-    store = CacheStore(open_engine(paths.cache_db(url, agent.id)))
+    store = CacheStore(engine)
     sync = SyncService(api, store, backoff=backoff, tls=tls)
     context = CustomerContextService(
         api, store, sync, cache_limit_bytes=None if cache_limit_mb is None else cache_limit_mb << 20
