@@ -62,21 +62,25 @@ async def run_desktop(
 
     config = effective.config
     loop = asyncio.get_running_loop()
-    backend: asyncio.Future[ServerThread] | None = None
     if not config.server_url:
         window.connection_label.setText(window.tr("Starting the embedded backend…"))
-        backend = loop.run_in_executor(
-            None,
-            lambda: start_embedded_backend(
-                paths,
-                offer_timeout=args.offer_timeout,
-                chat_interval=args.chat_interval,
-                simulate_day=args.role == "teamlead",
-            ),
+
+    def prepare() -> ServerThread | None:
+        # The session's modules (client, store, services: httpx, SQLAlchemy, pydantic), then the
+        # embedded backend, on a worker thread: the window keeps painting and reacting meanwhile.
+        # One thread imports at a time: two at once broke in PySide6's import hook ("partially
+        # initialized module pydantic._internal._validators").
+        preload_session_modules()
+        if config.server_url:
+            return None
+        return start_embedded_backend(
+            paths,
+            offer_timeout=args.offer_timeout,
+            chat_interval=args.chat_interval,
+            simulate_day=args.role == "teamlead",
         )
-    # The session's modules (client, store, services: httpx, SQLAlchemy, pydantic) are imported on a
-    # worker thread, alongside the backend's start: the window keeps painting and reacting meanwhile.
-    await loop.run_in_executor(None, preload_session_modules)
+
+    server = await loop.run_in_executor(None, prepare)
     from functools import partial
 
     from PySide6.QtWidgets import QApplication
@@ -120,9 +124,8 @@ async def run_desktop(
     connect_to = partial(connect, tls=tls, redactor=redactor, cache_limit_mb=config.cache_size_mb)
     workstation: Workstation | None = None
     try:
-        if backend is not None:
+        if server is not None:
             lead = args.role == "teamlead"
-            server = await backend
             password = os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo")
             log.info("embedded backend on %s; the customers' demo shop: %s/shop/", server.url, server.url)
 
@@ -166,9 +169,9 @@ async def run_desktop(
         await window.shutdown()
         if workstation is not None:
             await workstation.close()
-        elif backend is not None and backend.done() and not backend.cancelled() and not backend.exception():
+        elif server is not None:
             # Sign-in failed: the backend started for it is nobody's to close but ours.
-            await loop.run_in_executor(None, backend.result().stop)
+            await loop.run_in_executor(None, server.stop)
 
 
 async def remote_login(
