@@ -147,13 +147,18 @@ class Backend:
         return list(response.json())
 
 
-def start_server(data_dir: Path, *, offer_timeout: float = 30.0, port: int = 0) -> ServerThread:
+def start_server(
+    data_dir: Path, *, offer_timeout: float = 30.0, port: int = 0, **config: Any
+) -> ServerThread:
+    """`config`: more BackendConfig fields (a customer rate limit, the after-wrap-up window...)."""
     server = ServerThread(
         ServerOptions(
             data_dir=data_dir,
             port=port,
             simulator=None,
-            backend=BackendConfig(offer_timeout_s=offer_timeout, reoffer_cooldown_s=60, router_tick_s=0.05),
+            backend=BackendConfig(
+                offer_timeout_s=offer_timeout, reoffer_cooldown_s=60, router_tick_s=0.05, **config
+            ),
         )
     )
     server.start()

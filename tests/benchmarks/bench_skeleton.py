@@ -86,7 +86,10 @@ class Harness:
         install_qt_message_handler()
         self.app = QApplication.instance() or QApplication([])
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-"))
-        self.server = start_server(self.tmp / "backend", offer_timeout=60)
+        # The stall benchmark floods chats on purpose: far above the customer rate limit.
+        self.server = start_server(
+            self.tmp / "backend", offer_timeout=60, customer_burst=10**6, customer_messages_per_minute=10**6
+        )
         seed(self.server, events_per_customer=events_per_customer)
         backend = self.server.backend
         assert backend is not None

@@ -121,7 +121,21 @@ async def run_desktop(
     except TlsConfigError as exc:
         log.error("%s; trusting the %s certificate authorities only", exc, config.tls_trust)
         tls = ssl_context(config.tls_trust)
-    connect_to = partial(connect, tls=tls, redactor=redactor, cache_limit_mb=config.cache_size_mb)
+
+    def cache_progress(step: str) -> None:
+        from workstation.store.migrate import DONE
+
+        window.connection_label.setText(
+            window.tr("Offline data updated.") if step == DONE else window.tr("Updating your offline data…")
+        )
+
+    connect_to = partial(
+        connect,
+        tls=tls,
+        redactor=redactor,
+        cache_limit_mb=config.cache_size_mb,
+        cache_progress=cache_progress,
+    )
     workstation: Workstation | None = None
     try:
         if server is not None:

@@ -13,11 +13,13 @@ from workstation.paths import Paths
 
 if TYPE_CHECKING:
     import ssl
+    from collections.abc import Callable
 
     import httpx
 
     from workstation.client.api import BackendApi
     from workstation.client.events import Backoff
+    from workstation.client.ws import WsClient
     from workstation.domain.redaction import Redactor
     from workstation.server.runner import ServerThread
     from workstation.services.cobrowse import CobrowseService
@@ -87,6 +89,8 @@ class Workstation:
     backoff: Backoff | None = None
     #: Contact details and notes the agent edits (through the outbox, conflicts decided by the agent).
     records: RecordsService | None = None
+    #: The one WebSocket client (TLS, token, backoff) every push stream and relay connects through.
+    ws: WsClient | None = None
 
     async def close(self) -> None:
         if self.monitor is not None:
@@ -143,15 +147,19 @@ async def connect(
     tls: ssl.SSLContext | None = None,
     redactor: Redactor | None = None,
     cache_limit_mb: int | None = None,
+    cache_progress: Callable[[str], None] | None = None,
 ) -> Workstation:
     """Build the client side for backend `url`; `session_login(session)` signs in and returns the agent.
 
     `tls`: the trust for https/wss (default: the bundled CAs; verification is never off);
     `redactor` learns the session token so that no log line shows it; `cache_limit_mb` keeps the
-    offline cache under that size: when it opens, and whenever older history was loaded."""
+    offline cache under that size: when it opens, and whenever older history was loaded.
+    `cache_progress(step)` hears, on the event loop, what a migration of the cache at sign-in does
+    (store.migrate's BACKUP, MIGRATE, DONE); the cache opens on its writer thread, never blocking."""
     import httpx
 
     from workstation.client.api import BackendApi
+    from workstation.client.ws import WsClient
     from workstation.domain.relevance import RelevanceEngine
     from workstation.services.cobrowse import CobrowseService
     from workstation.services.customer_context import CustomerContextService
@@ -160,7 +168,7 @@ async def connect(
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
-    from workstation.store.cache import CacheStore, open_engine
+    from workstation.store.cache import open_store
 
     # TLS is always verified; the configuration chooses whom to trust, never whether.
     http = httpx.AsyncClient(
@@ -173,22 +181,29 @@ async def connect(
     session = SessionService(api, secrets)
     try:
         agent = await session_login(session)
-        # Opening the cache runs its migrations (Alembic): blocking work, off the GUI thread.
-        engine = await asyncio.get_running_loop().run_in_executor(
-            None, open_engine, paths.cache_db(url, agent.id)
-        )
     except BaseException:
         await http.aclose()
         raise
-    store = CacheStore(engine)
-    sync = SyncService(api, store, backoff=backoff, tls=tls)
+    loop = asyncio.get_running_loop()
+
+    def progress(step: str) -> None:  # on the writer thread: hop to the event loop
+        if cache_progress is not None:
+            loop.call_soon_threadsafe(cache_progress, step)
+
+    try:
+        store = await asyncio.wrap_future(open_store(paths.cache_db(url, agent.id), progress=progress))
+    except BaseException:
+        await http.aclose()
+        raise
+    ws = WsClient(url, lambda: api.token, tls=tls, backoff=backoff)
+    sync = SyncService(api, store, ws=ws)
     context = CustomerContextService(
         api, store, sync, cache_limit_bytes=None if cache_limit_mb is None else cache_limit_mb << 20
     )
     await context.keep_within_limit()  # before anything reads the cache
     inbox = InboxService(api, store, sync, session)
     relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
-    cobrowse = CobrowseService(api, sync)
+    cobrowse = CobrowseService(api, sync, ws=ws)
     records = RecordsService(api, store, sync, session)
     return Workstation(
         paths,
@@ -204,6 +219,7 @@ async def connect(
         server,
         backoff=backoff,
         records=records,
+        ws=ws,
     )
 
 
@@ -232,7 +248,7 @@ def attach_monitor(window: MainWindow, workstation: Workstation) -> None:
     from workstation.services.queue_monitor import QueueMonitorService
     from workstation.ui.queue_monitor import QueueMonitorView
 
-    service = QueueMonitorService(MonitorApi(workstation.api), backoff=workstation.backoff)
+    service = QueueMonitorService(MonitorApi(workstation.api), backoff=workstation.backoff, ws=workstation.ws)
     workstation.monitor = service
     window.show_monitor(QueueMonitorView(service))
     service.start()

@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import contextvars
 import hashlib
-import hmac
 import json
 import logging
+import math
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
@@ -61,6 +61,8 @@ from workstation.domain.workflow import (
     WorkerState,
     compile_config,
 )
+from workstation.server import audit
+from workstation.server.access import ACCESS_AFTER_WRAPUP_S, conversation_is_live, customer_link
 from workstation.server.db import (
     AgentRoutingRow,
     AgentRow,
@@ -82,6 +84,23 @@ from workstation.server.db import (
     WrapUpCodeRow,
     refresh_story,
 )
+from workstation.server.limits import (
+    CUSTOMER_BURST,
+    CUSTOMER_MESSAGES_PER_MINUTE,
+    MAX_AGENT_MESSAGE_CHARS,
+    MAX_ATTRIBUTES_BYTES,
+    MAX_CUSTOMER_MESSAGE_CHARS,
+    MAX_PAGE_TITLE_CHARS,
+    MAX_PAGE_URL_CHARS,
+    PUSHED_MESSAGES,
+    PUSHED_TRANSCRIPT_BYTES,
+    LimitExceeded,
+    RateLimiter,
+    check_data,
+    check_event,
+)
+from workstation.server.passwords import dummy_hash, hash_password, verify_password
+from workstation.server.streams import StreamRegistry
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +120,7 @@ class BackendError(Exception):
         details: list[dict[str, Any]] | None = None,
         *,
         current: dict[str, Any] | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -109,6 +129,8 @@ class BackendError(Exception):
         self.details = details
         #: With a version conflict (412): the record as it is now, for the client's three-way merge.
         self.current = current
+        #: With a rate limit (429): seconds until the caller may try again (the Retry-After header).
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +171,19 @@ class BackendConfig:
     #: Oldest log entries beyond this count are pruned; clients behind that point get a reset.
     max_log_events: int = 200_000
     router_tick_s: float = 0.25
+    #: How often open streams are checked against the tokens table: a token revoked by an admin
+    #: command (another process), expired, or of a disabled user closes its streams within this.
+    revocation_sweep_s: float = 5.0
     #: Queue monitor: the rolling window of service level and abandons, and the push interval.
     stats_window_s: float = 900.0
     stats_interval_s: float = 1.0
     #: Cobrowse timeouts: unanswered invitations, pages that never start sharing, long pauses.
     cobrowse: CobrowsePolicy = field(default_factory=CobrowsePolicy)
+    #: The customer rate limit: a burst of messages, then so many per minute (see limits.py).
+    customer_burst: int = CUSTOMER_BURST
+    customer_messages_per_minute: float = CUSTOMER_MESSAGES_PER_MINUTE
+    #: How long an agent keeps access to a customer after wrapping up their chat (see access.py).
+    access_after_wrapup_s: float = ACCESS_AFTER_WRAPUP_S
 
 
 DEFAULT_WRAPUP_CODES = (
@@ -164,23 +194,6 @@ DEFAULT_WRAPUP_CODES = (
     ("no_response", "Customer did not respond"),
     ("wrong_queue", "Wrong queue / transferred"),
 )
-
-
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, salt_hex, digest_hex = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), n=2**14, r=8, p=1)
-    return hmac.compare_digest(digest.hex(), digest_hex)
 
 
 def _digest(token: str) -> str:
@@ -260,10 +273,19 @@ class _UnitOfWork:
 class Backend:
     """All state-changing operations of the reference backend."""
 
-    def __init__(self, engine: Engine, config: BackendConfig | None = None) -> None:
+    def __init__(
+        self, engine: Engine, config: BackendConfig | None = None, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.engine = engine
         self.config = config or BackendConfig()
+        #: The time access checks compare against (tests move it past the after-wrap-up window).
+        self.clock = clock
         self.hub = EventHub()
+        self._customer_rate = RateLimiter(
+            self.config.customer_burst, self.config.customer_messages_per_minute
+        )
+        #: Open WebSocket streams per token: revoking a token (logout) closes them.
+        self.streams = StreamRegistry()
         self._wake_router = asyncio.Event()
         #: conversation id -> agent id -> not before: agents who declined or missed that chat.
         self._cooldown: dict[str, dict[str, datetime]] = {}
@@ -426,19 +448,41 @@ class Backend:
             return _agent(row)
 
     def login(self, username: str, password: str) -> tuple[str, Agent]:
+        """Check the password and open a session (in-process callers; HTTP goes through LoginGuard,
+        which runs check_password on a worker thread and throttles)."""
+        agent_id = self.check_password(username, password)
+        if agent_id is None:
+            raise BackendError(401, "invalid_credentials", "Unknown user or wrong password.")
+        return self.open_session(agent_id)
+
+    def check_password(self, username: str, password: str) -> str | None:
+        """The agent id if `password` is theirs and they may sign in, else None. Blocking (one scrypt
+        run whatever the outcome, so timing does not tell unknown users apart): call it off the loop."""
+        with DbSession(self.engine) as db:
+            row = db.scalar(select(AgentRow).where(AgentRow.username == username))
+            stored, agent_id = (row.password_hash, row.id) if row else (dummy_hash(), None)
+            usable = row is not None and row.disabled_at is None and row.role != Role.SERVICE.value
+        ok = verify_password(password, stored)
+        return agent_id if ok and usable else None
+
+    def is_username(self, username: str) -> bool:
+        with DbSession(self.engine) as db:
+            return db.scalar(select(AgentRow.id).where(AgentRow.username == username)) is not None
+
+    def open_session(self, agent_id: str) -> tuple[str, Agent]:
         with self._uow() as uow:
-            row = uow.db.scalar(select(AgentRow).where(AgentRow.username == username))
-            # Verify against a dummy hash for unknown users too, so timing does not reveal them.
-            stored = row.password_hash if row else hash_password("x", salt=b"0" * 16)
-            if not verify_password(password, stored) or row is None:
+            row = uow.db.get(AgentRow, agent_id)
+            if row is None or row.disabled_at is not None:
                 raise BackendError(401, "invalid_credentials", "Unknown user or wrong password.")
             return self._mint_token(uow.db, scope="agent", agent_id=row.id), _agent(row)
 
     def logout(self, token: str) -> None:
+        """Revoke the token: REST refuses it from now on and its open streams close (4401)."""
         with self._uow() as uow:
             row = uow.db.get(TokenRow, _digest(token))
             if row is not None:
                 uow.db.delete(row)
+        self.streams.revoke(token)
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
@@ -450,9 +494,43 @@ class Backend:
             if row.scope == "customer":
                 return Principal(scope="customer", conversation_id=row.conversation_id)
             agent = db.get(AgentRow, row.agent_id)
-            if agent is None:
+            if agent is None or agent.disabled_at is not None:
                 raise BackendError(401, "unauthenticated", "The user of this token no longer exists.")
             return Principal(scope="agent", agent_id=agent.id, role=Role(agent.role))
+
+    def sweep_revoked_streams(self) -> int:
+        """Close the streams of tokens that stopped being valid outside a logout: deleted by an admin
+        command (another process), expired, or of a disabled user. Returns how many tokens."""
+        keys = self.streams.keys()
+        if not keys:
+            return 0
+        now = utcnow()
+        with DbSession(self.engine) as db:
+            rows = {r.digest: r for r in db.scalars(select(TokenRow).where(TokenRow.digest.in_(keys)))}
+            disabled = set(
+                db.scalars(
+                    select(AgentRow.id).where(
+                        AgentRow.id.in_([r.agent_id for r in rows.values() if r.agent_id]),
+                        AgentRow.disabled_at.is_not(None),
+                    )
+                )
+            )
+        gone = [
+            key
+            for key in keys
+            if (row := rows.get(key)) is None or _aware(row.expires_at) <= now or row.agent_id in disabled
+        ]
+        for key in gone:
+            self.streams.revoke_key(key)
+        return len(gone)
+
+    async def run_revocation_sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.revocation_sweep_s)
+            try:
+                self.sweep_revoked_streams()
+            except Exception:
+                log.exception("the sweep for revoked tokens failed")
 
     def service_principal(self) -> Principal:
         """The in-process service user (the simulator) that acts for customers."""
@@ -671,6 +749,11 @@ class Backend:
             known: set[str] = set()
             for index, item in enumerate(items):
                 try:
+                    check_event(item)
+                except LimitExceeded as exc:
+                    results[index] = IngestResult("error", _item_id(item), error=str(exc))
+                    continue
+                try:
                     event = TimelineEvent.model_validate(item)
                 except ValidationError as exc:
                     results[index] = IngestResult("error", _item_id(item), error=_validation_text(exc))
@@ -697,7 +780,7 @@ class Backend:
             return list(db.scalars(select(CustomerRow.id).order_by(CustomerRow.id)))
 
     def get_customer(self, principal: Principal, customer_id: str) -> Customer:
-        self._require_customer_access(principal, customer_id)
+        self.require_access(principal, customer_id=customer_id)
         with DbSession(self.engine) as db:
             row = db.get(CustomerRow, customer_id)
             if row is None:
@@ -715,7 +798,7 @@ class Backend:
     ) -> TimelinePage:
         """A page of the customer's history, newest first; `before` is the previous page's cursor.
         `where` narrows it (channels, phases, kinds, text, only open stories) in SQL."""
-        self._require_customer_access(principal, customer_id)
+        self.require_access(principal, customer_id=customer_id)
         with DbSession(self.engine) as db:
             if db.get(CustomerRow, customer_id) is None:
                 raise BackendError(404, "not_found", f"No customer {customer_id}.")
@@ -746,29 +829,38 @@ class Backend:
         cursor = _encode_cursor(rows[-1].at, rows[-1].id) if more and rows else None
         return TimelinePage(events=events, next_cursor=cursor, open_stories=open_stories)
 
-    def _require_customer_access(self, principal: Principal, customer_id: str) -> None:
-        # Agents read customer data only while one of the customer's chats is offered to or held
-        # by them; team leads and service users read any.
+    def require_access(
+        self,
+        principal: Principal,
+        *,
+        customer_id: str | None = None,
+        conversation_id: str | None = None,
+        own_history: bool = False,
+        roles: tuple[Role, ...] | None = None,
+    ) -> None:
+        """The one access check for agents' reads and writes of customer records and conversations:
+        a live link (see access.py) to the customer, or to the conversation (which must be the
+        agent's own; another agent's is reported as missing). `roles` pass on their role (default:
+        team leads and service accounts for customers, team leads for conversations);
+        `own_history` lets an agent read a conversation they handled however old it is."""
         if principal.scope != "agent":
             raise BackendError(403, "forbidden", "Customers cannot read CRM records.")
-        if principal.role in (Role.TEAMLEAD, Role.SERVICE):
-            return
-        with DbSession(self.engine) as db:
-            assigned = db.scalar(
-                select(func.count())
-                .select_from(ConversationRow)
-                .where(
-                    ConversationRow.customer_id == customer_id, ConversationRow.agent_id == principal.agent_id
-                )
-            )
-            offered = db.scalar(
-                select(func.count())
-                .select_from(OfferRow)
-                .join(ConversationRow, ConversationRow.id == OfferRow.conversation_id)
-                .where(ConversationRow.customer_id == customer_id, OfferRow.agent_id == principal.agent_id)
-            )
-        if not assigned and not offered:
-            raise BackendError(403, "forbidden", "This customer is not in any of your conversations.")
+        now, window = self.clock(), self.config.access_after_wrapup_s
+        with self._reading() as db:
+            if conversation_id is not None:
+                passing = (Role.TEAMLEAD,) if roles is None else roles
+                conv = db.get(ConversationRow, conversation_id)
+                if conv is None or (conv.agent_id != principal.agent_id and principal.role not in passing):
+                    raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+                if principal.role in passing or own_history or conversation_is_live(conv, now, window):
+                    return
+                raise BackendError(403, "access_expired", _expired(window, "this conversation"))
+            assert customer_id is not None
+            passing = (Role.TEAMLEAD, Role.SERVICE) if roles is None else roles
+            if principal.role in passing:
+                return
+            if not customer_link(db, principal.agent_id or "", customer_id, now, window):
+                raise BackendError(403, "forbidden", "This customer is not in any of your conversations.")
 
     @staticmethod
     def _agents_holding(db: DbSession, customer_id: str) -> set[str]:
@@ -801,10 +893,12 @@ class Backend:
         """
         if not text.strip():
             raise BackendError(400, "empty_message", "The first message must not be empty.")
+        _check_opening(text, page, attributes)
         with self._uow() as uow:
             customer = uow.db.get(CustomerRow, customer_id)
             if customer is None:
                 raise BackendError(404, "not_found", f"No customer {customer_id}.")
+            self._customer_may_send(customer_id)
             now = utcnow()
             conv = ConversationRow(
                 id=_new_id("cv"),
@@ -862,6 +956,20 @@ class Backend:
             created_at=_aware(conv.started_at),
         )
 
+    def _customer_may_send(self, customer_id: str) -> None:
+        """The customer rate limit, for every way a customer's message comes in (the chat API, the
+        shop's widget, the simulator: all of them reach start_chat or _post_message)."""
+        wait = self._customer_rate.take(customer_id)
+        if wait is not None:
+            per_minute = self.config.customer_messages_per_minute
+            raise BackendError(
+                429,
+                "rate_limited",
+                f"Too many messages: at most {self.config.customer_burst} at once, then "
+                f"{per_minute:g} a minute. Try again in {math.ceil(wait)} s.",
+                retry_after=wait,
+            )
+
     def post_customer_message(self, principal: Principal, conversation_id: str, text: str) -> Message:
         if principal.scope == "customer" and principal.conversation_id != conversation_id:
             raise BackendError(403, "forbidden", "This token belongs to another conversation.")
@@ -897,12 +1005,13 @@ class Backend:
         text = text.strip()
         if not text:
             raise BackendError(400, "empty_message", "A message must not be empty.")
-        if len(text) > 10_000:
-            raise BackendError(413, "message_too_long", "A message may have at most 10,000 characters.")
+        _check_length(text, sender)
         with self._uow() as uow:
             conv = uow.db.get(ConversationRow, conversation_id)
             if conv is None:
                 raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+            if sender == "customer" and conv.state != ConversationState.CLOSED.value:
+                self._customer_may_send(conv.customer_id)
             if conv.state == ConversationState.CLOSED.value:
                 raise BackendError(409, "conversation_closed", "The conversation is already closed.")
             if sender == "agent" and conv.state != ConversationState.ACTIVE.value:
@@ -933,7 +1042,7 @@ class Backend:
         if principal.scope == "customer" and principal.conversation_id != conversation_id:
             raise BackendError(403, "forbidden", "This token belongs to another conversation.")
         if principal.scope == "agent" and principal.role != Role.SERVICE:
-            self._require_own_conversation(principal, conversation_id, allow_closed=True)
+            self._require_own_conversation(principal, conversation_id, allow_closed=True, read=True)
         with DbSession(self.engine) as db:
             conv = db.get(ConversationRow, conversation_id)
             if conv is None:
@@ -941,7 +1050,7 @@ class Backend:
             return list(self._conversation(db, conv).messages)
 
     def get_conversation(self, principal: Principal, conversation_id: str) -> Conversation:
-        self._require_own_conversation(principal, conversation_id, allow_closed=True)
+        self._require_own_conversation(principal, conversation_id, allow_closed=True, read=True)
         with DbSession(self.engine) as db:
             conv = db.get(ConversationRow, conversation_id)
             assert conv is not None
@@ -982,8 +1091,13 @@ class Backend:
     def customer_conversation(
         self, principal: Principal, customer_id: str, conversation_id: str
     ) -> Conversation:
-        """A past conversation of a customer the agent is serving, with its transcript (read-only)."""
-        self._require_customer_access(principal, customer_id)
+        """A past conversation of a customer the agent is serving, with its transcript (read-only);
+        or one the agent handled themselves (their own history), whoever they serve now."""
+        with DbSession(self.engine) as db:
+            row = db.get(ConversationRow, conversation_id)
+            own = row is not None and principal.scope == "agent" and row.agent_id == principal.agent_id
+        if not own:
+            self.require_access(principal, customer_id=customer_id)
         with DbSession(self.engine) as db:
             row = db.get(ConversationRow, conversation_id)
             if row is None or row.customer_id != customer_id:
@@ -996,17 +1110,18 @@ class Backend:
             return [WrapUpCode(code=r.code, label=r.label) for r in rows]
 
     def _require_own_conversation(
-        self, principal: Principal, conversation_id: str, *, allow_closed: bool = False
+        self, principal: Principal, conversation_id: str, *, allow_closed: bool = False, read: bool = False
     ) -> None:
+        """require_access for one conversation; a write to it also needs it open (unless
+        `allow_closed`); `read` lets the agent read their own however old (own_history)."""
         if principal.scope != "agent":
             raise BackendError(403, "forbidden", "Agents only.")
-        with self._reading() as db:
-            conv = db.get(ConversationRow, conversation_id)
-            # Another agent's conversation is reported as missing: its existence is not our business.
-            if conv is None or (conv.agent_id != principal.agent_id and principal.role != Role.TEAMLEAD):
-                raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
-            if conv.state == ConversationState.CLOSED.value and not allow_closed:
-                raise BackendError(409, "conversation_closed", "The conversation is already closed.")
+        self.require_access(principal, conversation_id=conversation_id, own_history=read)
+        if not allow_closed:
+            with self._reading() as db:
+                conv = db.get(ConversationRow, conversation_id)
+                if conv is not None and conv.state == ConversationState.CLOSED.value:
+                    raise BackendError(409, "conversation_closed", "The conversation is already closed.")
 
     def _conversation(
         self, db: DbSession, row: ConversationRow, *, with_messages: bool = True
@@ -1087,7 +1202,8 @@ class Backend:
             revocation = OfferRevocation(offer_id=offer.id, conversation_id=conv.id, reason="accepted")
             uow.append(offer.agent_id, "offer.revoked", revocation.model_dump(mode="json"))
             result = self._conversation(uow.db, conv)
-            uow.append(offer.agent_id, "conversation.assigned", result.model_dump(mode="json"))
+            # The push carries the latest messages only; the REST answer (result) has them all.
+            uow.append(offer.agent_id, "conversation.assigned", _pushed(result).model_dump(mode="json"))
         return result
 
     def reject_offer(self, principal: Principal, offer_id: str) -> None:
@@ -1336,6 +1452,12 @@ class Backend:
         router = _compile_config(raw)
         with self._uow() as uow:
             uow.db.merge(Meta(key=ROUTING_CONFIG_KEY, value=router.config.model_dump_json()))
+            audit.record(
+                uow.db,
+                audit.ROUTING_CONFIG,
+                actor=audit.actor_of(uow.db, principal.agent_id),
+                queues=[q.id for q in router.config.queues],
+            )
             for task in uow.db.scalars(
                 select(RoutingTaskRow)
                 .join(ConversationRow, ConversationRow.id == RoutingTaskRow.conversation_id)
@@ -1382,8 +1504,19 @@ class Backend:
             raise BackendError(400, "bad_agent_routing", "The agent's routing is invalid.", problems)
         with self._uow() as uow:
             agent = uow.db.get(AgentRow, agent_id)
-            if agent is None:
+            # Only agents are routed (team leads and service accounts have no routing row to show):
+            # refused before anything changes, so a failed PUT leaves the record as it was.
+            if agent is None or agent.role != Role.AGENT.value:
                 raise BackendError(404, "not_found", f"No agent {agent_id}.")
+            if principal is not None:
+                audit.record(
+                    uow.db,
+                    audit.AGENT_ROUTING,
+                    actor=audit.actor_of(uow.db, principal.agent_id),
+                    target=agent.username,
+                    attributes=sorted(routing.attributes),
+                    capacity=[f"{k}={v}" for k, v in sorted(routing.capacity.items())],
+                )
             attributes = dict(routing.attributes)
             if "skills" in attributes:
                 agent.skills = list(attributes.pop("skills"))
@@ -1479,7 +1612,17 @@ class Backend:
             if target is None or target.role != Role.AGENT.value:
                 raise BackendError(404, "not_found", f"No agent {agent_id}.")
             by = lead.username if lead else "service"
-        return self.set_presence(agent_id, presence, reason=f"team_lead:{by}")
+        with self.batch():  # the change and its audit entry commit together
+            agent = self.set_presence(agent_id, presence, reason=f"team_lead:{by}")
+            with self._uow() as uow:
+                audit.record(
+                    uow.db,
+                    audit.FORCE_PRESENCE,
+                    actor=audit.actor_of(uow.db, principal.agent_id),
+                    target=target.username,
+                    presence=presence.value,
+                )
+        return agent
 
     def move_task(self, principal: Principal, conversation_id: str, queue_id: str) -> WaitingReason:
         """A team lead moves a waiting task to another queue: any member of it may take it now.
@@ -1514,6 +1657,13 @@ class Backend:
                 )
             )
             task.queue = queue_id
+            audit.record(
+                uow.db,
+                audit.MOVE_TASK,
+                actor=audit.actor_of(uow.db, principal.agent_id),
+                target=conv.id,
+                queue=queue_id,
+            )
             self._moves[conv.id] = {"moved_to": queue_id, "moved_priority": task.priority}
         self.wake_router()
         (reason,) = self.why_waiting(principal, conversation_id)
@@ -1617,6 +1767,52 @@ class Backend:
         if cutoff > 0 and self.oldest() <= cutoff:
             with self._uow() as uow:
                 uow.db.query(EventLogRow).filter(EventLogRow.seq <= cutoff).delete()
+
+
+def _expired(window_s: float, what: str) -> str:
+    return f"Your access to {what} ended {window_s / 60:g} minutes after its wrap-up."
+
+
+def _check_length(text: str, sender: str) -> None:
+    limit = MAX_CUSTOMER_MESSAGE_CHARS if sender == "customer" else MAX_AGENT_MESSAGE_CHARS
+    if len(text) > limit:
+        raise BackendError(
+            413,
+            "message_too_long",
+            f"A{' customer' if sender == 'customer' else 'n agent'} message may have at most "
+            f"{limit:,} characters; this one has {len(text):,}.",
+        )
+
+
+def _check_opening(text: str, page: WebPage | None, attributes: dict[str, Any] | None) -> None:
+    """Bounds of a new chat: its first message, the page it starts on, the caller's attributes."""
+    _check_length(text.strip(), "customer")
+    problems = []
+    if page is not None and len(page.url) > MAX_PAGE_URL_CHARS:
+        problems.append({"field": "page.url", "problem": f"at most {MAX_PAGE_URL_CHARS} characters"})
+    if page is not None and len(page.title) > MAX_PAGE_TITLE_CHARS:
+        problems.append({"field": "page.title", "problem": f"at most {MAX_PAGE_TITLE_CHARS} characters"})
+    if attributes:
+        try:
+            check_data("attributes", attributes, max_bytes=MAX_ATTRIBUTES_BYTES)
+        except LimitExceeded as exc:
+            problems.append({"field": "attributes", "problem": str(exc)})
+    if problems:
+        raise BackendError(413, "too_large", "Parts of the chat are too large.", problems)
+
+
+def _pushed(conv: Conversation) -> Conversation:
+    """`conv` as pushed on the stream: only its latest messages (PUSHED_MESSAGES, at most
+    PUSHED_TRANSCRIPT_BYTES), with the count of those left out."""
+    kept: list[Message] = []
+    size = 0
+    for message in reversed(conv.messages):
+        size += len(message.model_dump_json().encode())
+        if len(kept) >= PUSHED_MESSAGES or (kept and size > PUSHED_TRANSCRIPT_BYTES):
+            break
+        kept.append(message)
+    omitted = len(conv.messages) - len(kept)
+    return conv.model_copy(update={"messages": tuple(reversed(kept)), "messages_omitted": omitted})
 
 
 def error_body(exc: BackendError) -> dict[str, Any]:

@@ -50,6 +50,8 @@ class AgentRow(Base):
     presence: Mapped[str] = mapped_column(String(16), default="offline")
     presence_since: Mapped[datetime]
     last_offer_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: Set by `users disable` / `service-accounts revoke`: no sign-in, no token of theirs works.
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class TokenRow(Base):
@@ -281,6 +283,21 @@ class TaskMoveRow(Base):
     moved_at: Mapped[datetime]
 
 
+class AuditRow(Base):
+    """Who did what and when (workstation.server.audit). Append-only: the code has no update or
+    delete path, and on SQLite triggers refuse both."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    #: "agent:<username>", "cli" (an admin command), or "anonymous" (a failed sign-in).
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    target: Mapped[str] = mapped_column(String(120), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]]
+
+
 class MonitorSampleRow(Base):
     """A sample of the queue statistics (per queue: waiting, service level; agent states) for charts."""
 
@@ -308,11 +325,38 @@ def make_engine(url: str) -> Engine:
 
     Base.metadata.create_all(engine)
     _upgrade(engine)
+    _add_missing_columns(engine)
+    if is_sqlite:
+        _append_only(engine, AuditRow.__tablename__)
     # create_all skips the indexes of tables that already exist: databases made before the
     # one-open-offer index get it here.
     for index in OfferRow.__table__.indexes:
         index.create(engine, checkfirst=True)
     return engine
+
+
+#: Columns added to existing tables since their first release: (table, column, model column).
+_ADDED_COLUMNS = (("agents", "disabled_at", AgentRow.__table__.c.disabled_at),)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    for table, name, column in _ADDED_COLUMNS:
+        if name not in {c["name"] for c in inspect(engine).get_columns(table)}:
+            sql_type = column.type.compile(dialect=engine.dialect)
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+
+
+def _append_only(engine: Engine, table: str) -> None:
+    """SQLite triggers that refuse UPDATE and DELETE on `table` (a second guard beside the code)."""
+    with engine.begin() as conn:
+        for verb in ("UPDATE", "DELETE"):
+            conn.execute(
+                text(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
+            )
 
 
 def _upgrade(engine: Engine) -> None:
