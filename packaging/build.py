@@ -39,8 +39,12 @@ from bundle_policy import (  # noqa: E402
     EXCLUDED,
     EXCLUDED_QT_LIBRARIES,
     EXCLUDED_QT_PLUGINS,
+    KEPT_LANGUAGES,
     PRUNED_FILES,
+    STRIP_DEBUG_REASON,
     SYSTEM_LIBRARIES,
+    TRANSLATIONS,
+    language_kept,
 )
 
 from workstation import __version__  # noqa: E402
@@ -114,6 +118,33 @@ def run_pyinstaller() -> None:
     for pattern in PRUNED_FILES:
         for path in internal.glob(pattern):
             path.unlink()
+    for pattern in TRANSLATIONS:
+        for path in internal.glob(pattern):
+            if not language_kept(path.name):
+                path.unlink()
+    if sys.platform.startswith("linux"):
+        strip_debug_info(internal)
+
+
+def strip_debug_info(internal: Path) -> None:
+    """`strip --strip-debug` on the bundle's shared objects that carry debug information."""
+    strip, readelf = shutil.which("strip"), shutil.which("readelf")
+    if strip is None or readelf is None:
+        print("binutils (strip, readelf) not found: debug information stays in the bundle")
+        return
+    before = after = 0
+    for path in sorted(internal.rglob("*.so*")):
+        if path.is_symlink() or not path.is_file() or any(p.endswith(".libs") for p in path.parts):
+            continue
+        sections = subprocess.run(
+            [readelf, "-S", "-W", str(path)], capture_output=True, text=True, check=False
+        )
+        if ".debug_info" not in sections.stdout:
+            continue
+        before += path.stat().st_size
+        subprocess.run([strip, "--strip-debug", str(path)], check=True)
+        after += path.stat().st_size
+    print(f"stripped debug information: {(before - after) / 1e6:.1f} MB")
 
 
 def executable(bundle: Path, *, console: bool = True) -> Path:
@@ -377,9 +408,14 @@ def main() -> int:
     for table in (SYSTEM_LIBRARIES, EXCLUDED_QT_LIBRARIES, EXCLUDED_QT_PLUGINS, PRUNED_FILES):
         for pattern, reason in table.items():
             report.append(f"  {pattern}: {reason}")
+    for pattern, naming in TRANSLATIONS.items():
+        report.append(f"  {pattern} ({naming}): all but {', '.join(KEPT_LANGUAGES)}, the app's languages")
+    if sys.platform.startswith("linux"):
+        report.append(f"  stripped: {STRIP_DEBUG_REASON}")
     if args.runs:
         report.append(
-            "Start-up, process spawn → main window shown "
+            "Start-up, process spawn → main window first painted, frozen and from source vs. a bare Qt "
+            "window in the same python "
             f"(embedded backend, offscreen, {args.runs} runs each):"
         )
         report += startup_report(BUNDLE, args.runs)

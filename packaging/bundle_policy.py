@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 #: Python modules never put into the bundle, with the reason. PyInstaller follows every import it
 #: can see, including optional ones in libraries (e.g. pydantic's optional email validator, the
 #: test helpers of SQLAlchemy), so these are cut explicitly.
@@ -55,6 +57,12 @@ EXCLUDED: dict[str, str] = {
     "PySide6.QtPdf": "PDF rendering (unused unless QtWebEngine brings it)",
     "PyQt5": "another Qt binding: the app uses PySide6",
     "PyQt6": "another Qt binding: the app uses PySide6",
+    # found by the analysis through SQLAlchemy's optional dialects; the desktop's embedded backend
+    # and its cache are SQLite (a PostgreSQL backend runs as `python -m workstation.server`, unfrozen)
+    "psycopg": "PostgreSQL driver: the desktop's databases are SQLite",
+    "psycopg_binary": "PostgreSQL driver: the desktop's databases are SQLite",
+    "psycopg2": "PostgreSQL driver: the desktop's databases are SQLite",
+    "asyncpg": "PostgreSQL driver: the desktop's databases are SQLite",
 }
 
 EXCLUDED_MODULES = tuple(EXCLUDED)
@@ -67,7 +75,33 @@ PRUNED_FILES: dict[str, str] = {
     "PySide6/Qt/translations/linguist_*.qm": "translations of Qt Linguist (not shipped)",
     "PySide6/Qt/translations/qt_help_*.qm": "translations of the Qt help engine (not shipped)",
     "PySide6/Qt/translations/qtdeclarative_*.qm": "translations of QML (the UI is Qt Widgets)",
+    # Chromium's DevTools: the cobrowse view does not open them
+    "PySide6/Qt/resources/qtwebengine_devtools_resources.pak": "Chromium's DevTools (never opened)",
 }
+
+#: The languages the app is translated into: Qt's and Chromium's translations of others are pruned.
+KEPT_LANGUAGES = ("de", "en", "en-US", "en-GB")
+
+#: Translation files pruned unless their language is kept (pattern -> how the language is named).
+TRANSLATIONS: dict[str, str] = {
+    "PySide6/Qt/translations/*.qm": "Qt's own texts, <module>_<language>.qm",
+    "PySide6/Qt/translations/qtwebengine_locales/*.pak": "Chromium's texts, <language>.pak",
+}
+
+
+def translation_language(name: str) -> str:
+    """`qtbase_de.qm` -> `de`, `pt_BR` stays whole; `en-US.pak` -> `en-US`."""
+    stem = name.rsplit(".", 1)[0]
+    if name.endswith(".pak"):
+        return stem
+    parts = stem.split("_")
+    # qtbase_pt_BR -> pt_BR: a second part in capitals is the region
+    return "_".join(parts[-2:]) if len(parts) > 2 and parts[-1].isupper() else parts[-1]
+
+
+def language_kept(name: str) -> bool:
+    return translation_language(name) in KEPT_LANGUAGES
+
 
 #: Linux shared libraries PyInstaller would copy from the build machine that must come from the
 #: desktop the app runs on instead: the desktop stack (X11/xcb, Wayland, GTK/GLib, fonts, D-Bus,
@@ -118,13 +152,23 @@ EXCLUDED_QT_PLUGINS: dict[str, str] = {
     "imageformats/libqtga.so": "TGA images (unused)",
     "imageformats/libqwbmp.so": "WBMP images (unused)",
     "imageformats/libqicns.so": "macOS icon files (unused)",
+    "imageformats/libqpdf.so": "PDF pages as images (unused; the only user of QtPdf)",
+    "platforminputcontexts/libqtvirtualkeyboardplugin.so": "Qt's on-screen keyboard for touch kiosks",
 }
 
 #: Qt libraries only the plugins above need.
 EXCLUDED_QT_LIBRARIES: dict[str, str] = {
     "libQt6EglFSDeviceIntegration.so*": "only for the embedded full-screen platform",
     "libQt6EglFsKmsSupport.so*": "only for the embedded full-screen platform",
+    "libQt6Pdf.so*": "only for the PDF image-format plugin",
+    "libQt6VirtualKeyboard*.so*": "only for the on-screen keyboard plugin",
 }
+
+#: Binaries built with debug information (the interpreter and stdlib extensions from a source-built
+#: Python, Cython modules): `strip --strip-debug` removes it (about 30 MB). Only files that carry a
+#: .debug_info section are touched: wheels' vendored libraries (*.libs/, patched with patchelf) and
+#: Qt's (already stripped) are left as they are, because stripping patched files can corrupt them.
+STRIP_DEBUG_REASON = "debug information (kept by a source-built Python and Cython extensions)"
 
 
 def left_out(dest: str) -> str | None:
@@ -146,3 +190,21 @@ def left_out(dest: str) -> str | None:
             if fnmatch(relative, pattern):
                 return reason
     return None
+
+
+def web_asset_files(root: Path) -> list[tuple[str, str]]:
+    """(source, destination directory) of the files below workstation/web/node_modules that
+    pyproject.toml's package-data ships (rrweb's browser build), for the spec's datas."""
+    import tomllib
+
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = project["tool"]["setuptools"]["package-data"]["workstation.web"]
+    web = root / "workstation" / "web"
+    found: list[tuple[str, str]] = []
+    for pattern in patterns:
+        if not pattern.startswith("node_modules/"):
+            continue
+        for path in sorted(web.glob(pattern)):
+            relative = path.relative_to(root).parent
+            found.append((str(path), str(relative)))
+    return found

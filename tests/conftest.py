@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from workstation.app import allow_lazy_webengine, prepare_webengine_environment
+from workstation.boot.qt import allow_lazy_webengine, prepare_webengine_environment
 from workstation.domain.models import Customer, TimelineEvent, utcnow
 from workstation.server.backend import BackendConfig
 from workstation.server.runner import ServerOptions, ServerThread

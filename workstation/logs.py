@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import logging.handlers
 import sys
+import threading
 from pathlib import Path
+from types import TracebackType
+from typing import IO
 
 from workstation.domain.redaction import Redactor
 
 LOG_FILE = "workstation.log"
+#: Where a hard crash (segfault, abort in Qt) leaves the Python stacks of every thread.
+CRASH_LOG = "crash.log"
 MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 4  # workstation.log + .1 … .4: at most 25 MB
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -39,9 +45,10 @@ def configure_logging(level: str, log_dir: Path | None, redactor: Redactor) -> P
     numeric = getattr(logging, level.upper())
     root.setLevel(numeric)
     formatter = RedactingFormatter(redactor)
-    console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(formatter)
-    root.addHandler(console)
+    if sys.stderr is not None:  # a windowed Windows build has none: the file is all there is
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(formatter)
+        root.addHandler(console)
     for name in PROTOCOL_LOGGERS:
         logging.getLogger(name).setLevel(max(numeric, logging.INFO))
     if log_dir is None:
@@ -72,3 +79,55 @@ def log_files(log_dir: Path) -> list[Path]:
     """The current log and its rotated predecessors, oldest first."""
     files = [log_dir / f"{LOG_FILE}.{n}" for n in range(BACKUPS, 0, -1)] + [log_dir / LOG_FILE]
     return [f for f in files if f.is_file()]
+
+
+def install_crash_handlers(log_dir: Path | None) -> IO[str] | None:
+    """Errors nobody catches end up in the log, and a hard crash leaves its stacks behind.
+
+    - `sys.excepthook`: uncaught exceptions, and those raised in Qt slots and virtual overrides
+      (PySide6 hands those to the hook and carries on), are logged with their traceback;
+    - `threading.excepthook`: the same for worker threads;
+    - `faulthandler`: a segfault or abort writes every thread's Python stack to `crash.log` next to
+      the log (stderr when there is no log directory, e.g. the self-test).
+
+    Returns the open crash file (faulthandler writes to it until the process ends), or None.
+    """
+    crash_log = logging.getLogger("workstation.crash")
+
+    def log_uncaught(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, value, tb)
+            return
+        crash_log.critical("uncaught exception", exc_info=(kind, value, tb))
+
+    def log_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None or isinstance(args.exc_value, SystemExit):
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        crash_log.critical(
+            "uncaught exception in thread %s",
+            name,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+
+    sys.excepthook = log_uncaught
+    threading.excepthook = log_thread
+    crash_file: IO[str] | None = None
+    if log_dir is not None:
+        try:
+            crash_file = (log_dir / CRASH_LOG).open("a", encoding="utf-8")
+        except OSError as exc:
+            crash_log.warning("cannot write %s: %s", log_dir / CRASH_LOG, exc)
+    target = crash_file if crash_file is not None else sys.stderr
+    if target is not None:
+        faulthandler.enable(file=target, all_threads=True)
+    return crash_file
+
+
+def uninstall_crash_handlers(crash_file: IO[str] | None) -> None:
+    """Back to Python's defaults (before the log directory goes away, e.g. --temp-basedir)."""
+    faulthandler.disable()
+    sys.excepthook = sys.__excepthook__
+    threading.excepthook = threading.__excepthook__
+    if crash_file is not None:
+        crash_file.close()

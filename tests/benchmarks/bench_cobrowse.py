@@ -40,7 +40,7 @@ os.environ.setdefault("QT_API", "pyside6")
 
 from tests.benchmarks.stats import row  # noqa: E402
 from tests.conftest import Backend, seed, start_server  # noqa: E402
-from workstation.app import allow_lazy_webengine, prepare_webengine_environment  # noqa: E402
+from workstation.boot.qt import allow_lazy_webengine, prepare_webengine_environment  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--headless",

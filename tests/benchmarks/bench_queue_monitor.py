@@ -143,7 +143,8 @@ def bench(seconds: float, warmup: float) -> None:
     app = QApplication.instance() or QApplication([])
 
     async def main() -> None:
-        from workstation.app import _install_qt_message_handler, attach, connect, settle_memory
+        from workstation.boot.qt import install_qt_message_handler as _install_qt_message_handler
+        from workstation.boot.wiring import attach, connect, settle_memory
         from workstation.paths import Paths
         from workstation.ui.main_window import MainWindow
         from workstation.ui.notifier import Notifier

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDialog
 from tests.server.test_tls import make_ca_and_server_cert
 from tests.ui.conftest import Desk
 from workstation import config
-from workstation.app import _remote_login
+from workstation.boot.desktop import remote_login
 from workstation.client.api import ApiError, BackendApi
 from workstation.client.cobrowse import RelayConnection, RelayRefused
 from workstation.client.monitor import MonitorStream
@@ -100,7 +100,7 @@ def test_login_dialog_refuses_plain_http_to_another_computer_without_connecting(
         raise AssertionError("no connection may be attempted")
 
     task = aloop.create_task(
-        _remote_login(window, Paths.under(tmp_path).create(), REMOTE_PLAIN, "", None, None, connect_to)
+        remote_login(window, Paths.under(tmp_path).create(), REMOTE_PLAIN, "", None, None, connect_to)
     )
     desk.wait_until(lambda: (d := window.findChild(LoginDialog)) is not None and d.isVisible())
     dialog = window.findChild(LoginDialog)

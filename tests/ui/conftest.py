@@ -12,7 +12,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from tests.conftest import Backend
-from workstation.app import Workstation, attach, connect
+from workstation.boot.wiring import Workstation, attach, connect
 from workstation.client.events import Backoff
 from workstation.paths import Paths
 from workstation.services.session import SessionService

@@ -12,7 +12,7 @@ from typing import Any
 
 from tests.conftest import Backend
 from tests.ui.conftest import FAST_BACKOFF
-from workstation.app import connect
+from workstation.boot.wiring import connect
 from workstation.paths import Paths
 from workstation.services.session import SessionService
 from workstation.store import migrate

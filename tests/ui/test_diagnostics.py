@@ -22,7 +22,7 @@ import pytest
 from tests.conftest import Backend
 from tests.ui.conftest import FAST_BACKOFF, Desk, close_desk
 from workstation import __version__, config
-from workstation.app import attach, connect
+from workstation.boot.wiring import attach, connect
 from workstation.domain.models import Customer
 from workstation.domain.redaction import Redactor
 from workstation.logs import configure_logging, log_files

@@ -46,7 +46,7 @@ class CacheSource:
     def open_stories(self, cid: str) -> set[str]:
         return self.store.open_stories(cid)
 
-    def event(self, event_id: str) -> TimelineEvent | None:
+    def event_by_id(self, event_id: str) -> TimelineEvent | None:
         return self.store.timeline_event(event_id)
 
     def story(self, cid: str, key: str) -> list[TimelineEntry]:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog
 
 from tests.conftest import Backend
 from tests.ui.conftest import Desk
-from workstation.app import _remote_login
+from workstation.boot.desktop import remote_login
 from workstation.paths import Paths
 from workstation.services.session import token_account
 from workstation.store.secrets import MemorySecretStore
@@ -31,7 +31,7 @@ def test_login_dialog_refuses_then_signs_in_and_remembers_in_the_keychain(
     secrets = MemorySecretStore()
     paths = Paths.under(tmp_path).create()
     desk = Desk(aloop, window, None)  # type: ignore[arg-type]
-    task = aloop.create_task(_remote_login(window, paths, backend.url, "", secrets, None))
+    task = aloop.create_task(remote_login(window, paths, backend.url, "", secrets, None))
     desk.wait_until(lambda: _dialog(window) is not None and _dialog(window).isVisible())
     dialog = _dialog(window)
     assert dialog is not None
@@ -56,7 +56,7 @@ def test_login_dialog_refuses_then_signs_in_and_remembers_in_the_keychain(
     assert token.encode() not in cache_bytes
 
     # Next start: the remembered token signs in without a dialog.
-    again = desk.run(_remote_login(window, paths, backend.url, "demo", secrets, None))
+    again = desk.run(remote_login(window, paths, backend.url, "demo", secrets, None))
     assert again is not None and again.session.agent is not None
     assert again.session.agent.username == "demo"
     desk.run(again.close())
@@ -70,7 +70,7 @@ def test_cancelled_login_ends_cleanly_and_a_keychain_problem_is_shown(
     desk = Desk(aloop, window, None)  # type: ignore[arg-type]
     problem = "No system keychain is available (keyring found no usable backend)."
     task = aloop.create_task(
-        _remote_login(window, Paths.under(tmp_path).create(), backend.url, "", None, problem)
+        remote_login(window, Paths.under(tmp_path).create(), backend.url, "", None, problem)
     )
     desk.wait_until(lambda: _dialog(window) is not None and _dialog(window).isVisible())
     dialog = _dialog(window)

@@ -235,7 +235,8 @@ def test_pyqtgraph_uses_pyside6_and_agents_never_load_it() -> None:
 
     assert pg.Qt.QT_LIB == "PySide6"
     probe = (
-        "import sys, workstation.app, workstation.ui.main_window, workstation.services.queue_monitor;"
+        "import sys, workstation.app, workstation.boot.wiring, workstation.ui.main_window,"
+        " workstation.services.queue_monitor;"
         "print('pyqtgraph' in sys.modules)"
     )
     result = subprocess.run(

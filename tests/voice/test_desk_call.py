@@ -12,7 +12,7 @@ import pytest
 from tests.ui.conftest import FAST_BACKOFF, Desk, aloop, close_desk  # noqa: F401 (aloop: fixture)
 from tests.voice.conftest import CALLER_NUMBER, KNOWN_CUSTOMER, VoiceStack, voice_stack
 from tests.voice.test_call_flow import available
-from workstation.app import attach, connect
+from workstation.boot.wiring import attach, connect
 from workstation.paths import Paths
 from workstation.services.session import SessionService
 from workstation.services.voice import CallState

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from workstation.domain.cobrowse import CobrowseStatus
+from workstation.domain.presence import Presence as Presence  # re-exported: its home until it moved
 
 
 def _aware(value: datetime) -> datetime:
@@ -29,12 +30,6 @@ class Record(BaseModel):
     """Base of every wire record: immutable, unknown keys ignored (forward compatible)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
-
-
-class Presence(StrEnum):
-    AVAILABLE = "available"
-    AWAY = "away"
-    OFFLINE = "offline"
 
 
 class Role(StrEnum):

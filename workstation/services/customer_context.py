@@ -92,7 +92,7 @@ class CustomerContextService(QObject):
         """A page of the cached history (newest first), narrowed by `where`."""
         return self._store.timeline_page(customer_id, where=where, before=before, limit=limit)
 
-    def event(self, event_id: str) -> TimelineEvent | None:
+    def event_by_id(self, event_id: str) -> TimelineEvent | None:
         return self._store.timeline_event(event_id)
 
     def story(self, customer_id: str, key: str) -> list[TimelineEntry]:

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import random
 import ssl
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +40,7 @@ from workstation.domain.models import (
     TimelineEvent,
     utcnow,
 )
+from workstation.services.tasks import TaskSet
 from workstation.store.cache import Answer, CacheStore, OutboxItem, Sent, new_key
 
 log = logging.getLogger(__name__)
@@ -52,30 +53,6 @@ class AppliedEvent:
     seq: int
     type: str
     record: Record
-
-
-class TaskSet:
-    """Strong references to the tasks a service starts (qasync keeps only weak ones), cancelled together."""
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[Any]] = set()
-
-    def start(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        task = asyncio.get_event_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-        return task
-
-    def _done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
-
-    async def cancel_all(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class SyncService(QObject):

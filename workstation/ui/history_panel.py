@@ -359,7 +359,7 @@ class HistoryPanel(QWidget):
         self.event_selected.emit(entry)
 
     def has_transcript(self, event_id: str) -> bool:
-        event = self._source.event(event_id) if self._source is not None else None
+        event = self._source.event_by_id(event_id) if self._source is not None else None
         return event is not None and bool(event.data.get("transcript") or event.data.get("conversation_id"))
 
     def _story_html(self, entry: TimelineEntry) -> str:

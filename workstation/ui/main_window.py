@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -25,31 +26,33 @@ from PySide6.QtWidgets import (
 )
 
 from workstation import __version__
-from workstation.domain.cobrowse import CobrowseStatus
-from workstation.domain.models import Conversation, Presence, TimelineEvent, TranscriptEntry
-from workstation.domain.relevance import Card
-from workstation.domain.voice import CallInfo
-from workstation.services.cobrowse import CobrowseService, CobrowseServiceError
-from workstation.services.customer_context import CustomerContext, CustomerContextService
-from workstation.services.diagnostics import DiagnosticsService
-from workstation.services.inbox import InboxError, InboxService, PendingOffer
-from workstation.services.records import Conflict, RecordsError, RecordsService
-from workstation.services.relevance import RelevanceService
-from workstation.services.session import SessionService
-from workstation.services.sync import SyncService, TaskSet
-from workstation.services.voice import VoiceService
-from workstation.ui.call_panel import CallPanel
-from workstation.ui.cobrowse_view import CobrowseView
-from workstation.ui.conflict_dialog import ConflictDialog
-from workstation.ui.conversation_view import ConversationView
-from workstation.ui.customer_edit_dialog import CustomerEditDialog
-from workstation.ui.history_panel import TranscriptDialog
+from workstation.domain.presence import Presence
+from workstation.services.tasks import TaskSet
 from workstation.ui.icons import app_icon
-from workstation.ui.notifier import Notifier
-from workstation.ui.offer_card import OfferCard
 from workstation.ui.shortcuts import SHORTCUTS, describe
 from workstation.ui.text import data_label, mnemonic_free, plain_message_box, tooltip
-from workstation.ui.wrapup_dialog import WrapUpDialog
+
+if TYPE_CHECKING:
+    # What the window needs at first paint is above; the services, the conversation view and the
+    # dialogs (pydantic, SQLAlchemy, httpx behind them) load after it, imported where first used.
+    from workstation.domain.cobrowse import CobrowseStatus
+    from workstation.domain.models import Conversation, TimelineEvent, TranscriptEntry
+    from workstation.domain.relevance import Card
+    from workstation.domain.voice import CallInfo
+    from workstation.services.cobrowse import CobrowseService
+    from workstation.services.customer_context import CustomerContext, CustomerContextService
+    from workstation.services.diagnostics import DiagnosticsService
+    from workstation.services.inbox import InboxService, PendingOffer
+    from workstation.services.records import Conflict, RecordsService
+    from workstation.services.relevance import RelevanceService
+    from workstation.services.session import SessionService
+    from workstation.services.sync import SyncService
+    from workstation.services.voice import VoiceService
+    from workstation.ui.conflict_dialog import ConflictDialog
+    from workstation.ui.conversation_view import ConversationView
+    from workstation.ui.customer_edit_dialog import CustomerEditDialog
+    from workstation.ui.notifier import Notifier
+    from workstation.ui.offer_card import OfferCard
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +234,11 @@ class MainWindow(QMainWindow):
 
     # --- wiring ----------------------------------------------------------------------------------
 
+    def set_diagnostics(self, diagnostics: DiagnosticsService) -> None:
+        """Help > Save diagnostics, once the service exists (it loads after the first paint)."""
+        self.diagnostics = diagnostics
+        self.diagnostics_action.setEnabled(True)
+
     def bind(
         self,
         session: SessionService,
@@ -338,6 +346,8 @@ class MainWindow(QMainWindow):
     # --- offers ----------------------------------------------------------------------------------
 
     def _on_inbox_offer_received(self, pending: PendingOffer) -> None:
+        from workstation.ui.offer_card import OfferCard
+
         card = OfferCard(pending, self.offer_area)
         card.accept_clicked.connect(self.accept_offer)
         card.reject_clicked.connect(self.reject_offer)
@@ -379,6 +389,8 @@ class MainWindow(QMainWindow):
             self._tasks.start(self._reject(offer_id), "reject-offer")
 
     async def _accept(self, offer_id: str) -> None:
+        from workstation.services.inbox import InboxError
+
         assert self.inbox is not None
         card = self.offer_cards.get(offer_id)
         if card is not None:
@@ -393,6 +405,8 @@ class MainWindow(QMainWindow):
         self._select(conv.id)
 
     async def _reject(self, offer_id: str) -> None:
+        from workstation.services.inbox import InboxError
+
         assert self.inbox is not None
         try:
             await self.inbox.reject(offer_id)
@@ -402,6 +416,8 @@ class MainWindow(QMainWindow):
     # --- conversations ---------------------------------------------------------------------------
 
     def _on_inbox_conversation_opened(self, conv: Conversation) -> None:
+        from workstation.ui.conversation_view import ConversationView
+
         if conv.id in self.views or self.inbox is None or self.context is None:
             return
         view = ConversationView(conv)
@@ -428,6 +444,8 @@ class MainWindow(QMainWindow):
         if self.relevance is not None:
             view.show_ranking(self.relevance.track(conv, cached))
         if conv.channel == "voice" and self.voice is not None:
+            from workstation.ui.call_panel import CallPanel
+
             view.layout().insertWidget(0, CallPanel(self.voice, conv.id, view))
         index = self.tabs.addTab(view, mnemonic_free(conv.customer.name))
         self.tabs.setTabToolTip(index, tooltip(f"{conv.channel} · {conv.topic or ''}"))
@@ -468,6 +486,8 @@ class MainWindow(QMainWindow):
         self.refusal_box = box
 
     def _on_view_reply_submitted(self, conversation_id: str, text: str) -> None:
+        from workstation.services.inbox import InboxError
+
         if self.inbox is None:
             return
         try:
@@ -502,9 +522,6 @@ class MainWindow(QMainWindow):
 
     # --- records the agent edits (contact details, notes) ------------------------------------------
 
-    def _views_of(self, customer_id: str) -> list[ConversationView]:
-        return [v for v in self.views.values() if v.conversation.customer.id == customer_id]
-
     def _on_records_customer_changed(self, customer_id: str) -> None:
         if self.records is None:
             return
@@ -530,6 +547,8 @@ class MainWindow(QMainWindow):
             )
 
     def _on_view_note_added(self, customer_id: str, text: str) -> None:
+        from workstation.services.records import RecordsError
+
         if self.records is None:
             return
         try:
@@ -538,6 +557,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(exc), 10_000)
 
     def _on_view_note_edited(self, customer_id: str, note_id: str, text: str) -> None:
+        from workstation.services.records import RecordsError
+
         if self.records is None:
             return
         try:
@@ -550,6 +571,9 @@ class MainWindow(QMainWindow):
             self._tasks.start(self._edit_customer(customer_id), "edit-customer")
 
     async def _edit_customer(self, customer_id: str) -> None:
+        from workstation.services.records import RecordsError
+        from workstation.ui.customer_edit_dialog import CustomerEditDialog
+
         assert self.records is not None
         current = self.records.customer(customer_id)
         if current.customer is None:
@@ -576,6 +600,8 @@ class MainWindow(QMainWindow):
             self._tasks.start(self._resolve(conflicts[0]), "resolve-conflict")
 
     async def _resolve(self, conflict: Conflict) -> None:
+        from workstation.ui.conflict_dialog import ConflictDialog
+
         assert self.records is not None
         cached = self.context.cached(conflict.customer_id) if self.context else None
         name = cached.customer.name if cached and cached.customer else conflict.customer_id
@@ -612,10 +638,12 @@ class MainWindow(QMainWindow):
         self._tasks.start(self._open_transcript(customer_id, event_id), "open-transcript")
 
     async def _open_transcript(self, customer_id: str, event_id: str) -> None:
+        from workstation.ui.history_panel import TranscriptDialog
+
         """A past conversation from the history, read-only."""
         if self.context is None:
             return
-        event = self.context.event(event_id)
+        event = self.context.event_by_id(event_id)
         if event is None:
             return
         try:
@@ -646,6 +674,8 @@ class MainWindow(QMainWindow):
             self._tasks.start(self._invite_to_cobrowse(conversation_id), "cobrowse-invite")
 
     async def _invite_to_cobrowse(self, conversation_id: str) -> None:
+        from workstation.services.cobrowse import CobrowseServiceError
+
         assert self.cobrowse is not None
         try:
             await self.cobrowse.invite(conversation_id)
@@ -657,6 +687,8 @@ class MainWindow(QMainWindow):
                 view.set_cobrowse_status(status)
 
     def _on_cobrowse_status_changed(self, conversation_id: str, status: CobrowseStatus) -> None:
+        from workstation.ui.cobrowse_view import CobrowseView
+
         view = self.views.get(conversation_id)
         if view is None or self.cobrowse is None:
             return
@@ -684,6 +716,8 @@ class MainWindow(QMainWindow):
         )
 
     def current_view(self) -> ConversationView | None:
+        from workstation.ui.conversation_view import ConversationView
+
         widget = self.tabs.currentWidget()
         return widget if isinstance(widget, ConversationView) else None
 
@@ -715,6 +749,9 @@ class MainWindow(QMainWindow):
             self._tasks.start(self._wrap_up(view.conversation), "wrap-up")
 
     async def _wrap_up(self, conv: Conversation) -> None:
+        from workstation.services.inbox import InboxError
+        from workstation.ui.wrapup_dialog import WrapUpDialog
+
         assert self.inbox is not None
         codes = await self.inbox.wrapup_codes()
         if not codes:

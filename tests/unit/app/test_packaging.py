@@ -47,6 +47,9 @@ def test_bundle_keeps_what_the_desktop_needs_and_leaves_out_the_desktop_stack() 
         "PySide6/Qt/plugins/platforms/libqvnc.so",
         "PySide6/Qt/plugins/generic/libqevdevmouseplugin.so",
         "libQt6EglFSDeviceIntegration.so.6",
+        "PySide6/Qt/plugins/imageformats/libqpdf.so",
+        "PySide6/Qt/lib/libQt6Pdf.so.6",
+        "PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so",
     ):
         assert left_out(gone), gone
 
@@ -103,3 +106,24 @@ def test_install_sh_installs_and_uninstalls_below_a_destdir(tmp_path: Path) -> N
     assert not (root / "usr/share/applications/workstation.desktop").exists()
     # IT's machine-wide configuration survives removal
     assert (root / "etc/workstation/config.toml").read_text() == 'server_url = "https://crm.example"\n'
+
+
+def test_bundle_keeps_the_apps_languages_and_prunes_the_others() -> None:
+    from bundle_policy import language_kept
+
+    for kept in ("qtbase_de.qm", "qt_en.qm", "qtwebengine_de.qm", "de.pak", "en-US.pak", "en-GB.pak"):
+        assert language_kept(kept), kept
+    for gone in ("qtbase_fr.qm", "qtbase_pt_BR.qm", "qt_zh_CN.qm", "fr.pak", "pt-BR.pak", "zh-CN.pak"):
+        assert not language_kept(gone), gone
+
+
+def test_bundle_ships_only_the_rrweb_files_package_data_names() -> None:
+    from bundle_policy import web_asset_files
+
+    web = ROOT / "workstation" / "web"
+    shipped = {Path(source).relative_to(web).as_posix() for source, _ in web_asset_files(ROOT)}
+    assert shipped == {
+        "node_modules/rrweb/package.json",
+        "node_modules/rrweb/dist/rrweb.umd.min.cjs",
+        "node_modules/rrweb/dist/style.min.css",
+    }

@@ -1,0 +1,294 @@
+"""The wiring of one desktop session: the embedded backend, the client side built for a backend,
+and the window bound to it. The command line (`workstation.app`) and the self-tests call it."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from workstation.paths import Paths
+
+if TYPE_CHECKING:
+    import ssl
+    from collections.abc import Callable
+
+    import httpx
+
+    from workstation.client.api import BackendApi
+    from workstation.client.events import Backoff
+    from workstation.client.ws import WsClient
+    from workstation.domain.redaction import Redactor
+    from workstation.server.runner import ServerThread
+    from workstation.services.cobrowse import CobrowseService
+    from workstation.services.customer_context import CustomerContextService
+    from workstation.services.inbox import InboxService
+    from workstation.services.queue_monitor import QueueMonitorService
+    from workstation.services.records import RecordsService
+    from workstation.services.relevance import RelevanceService
+    from workstation.services.session import SessionService
+    from workstation.services.sync import SyncService
+    from workstation.services.voice import VoiceService
+    from workstation.store.cache import CacheStore
+    from workstation.store.secrets import SecretStore
+    from workstation.ui.main_window import MainWindow
+    from workstation.ui.notifier import Notifier
+
+DEMO_USER = "demo"
+DEMO_TEAMLEAD = "lead"
+
+#: What a session imports beyond the window (most of the start-up's import time: httpx, SQLAlchemy,
+#: pydantic models, the services' QtCore classes). No widget modules: their import may create
+#: GUI objects, which belong on the GUI thread.
+SESSION_MODULES = (
+    "workstation.client.api",
+    "workstation.client.events",
+    "workstation.client.tls",
+    "workstation.store.cache",
+    "workstation.store.secrets",
+    "workstation.domain.relevance",
+    "workstation.services.session",
+    "workstation.services.sync",
+    "workstation.services.inbox",
+    "workstation.services.customer_context",
+    "workstation.services.relevance",
+    "workstation.services.cobrowse",
+    "workstation.services.records",
+    "workstation.services.diagnostics",
+)
+
+
+def preload_session_modules() -> None:
+    """Import SESSION_MODULES (on a worker thread, so that the window stays responsive meanwhile)."""
+    import importlib
+
+    for name in SESSION_MODULES:
+        importlib.import_module(name)
+
+
+@dataclass
+class Workstation:
+    """Everything one signed-in desktop session consists of, built once and closed once."""
+
+    paths: Paths
+    http: httpx.AsyncClient
+    api: BackendApi
+    session: SessionService
+    store: CacheStore
+    sync: SyncService
+    inbox: InboxService
+    context: CustomerContextService
+    relevance: RelevanceService
+    cobrowse: CobrowseService
+    server: ServerThread | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    #: Team leads only: the queue monitor's live statistics.
+    monitor: QueueMonitorService | None = None
+    #: Reconnect pacing for push streams (tests shorten it).
+    backoff: Backoff | None = None
+    #: Contact details and notes the agent edits (through the outbox, conflicts decided by the agent).
+    records: RecordsService | None = None
+    #: The one WebSocket client (TLS, token, backoff) every push stream and relay connects through.
+    ws: WsClient | None = None
+    #: Calls: the agent's softphone and call control (None when no softphone is configured).
+    voice: VoiceService | None = None
+
+    async def close(self) -> None:
+        if self.monitor is not None:
+            await self.monitor.stop()
+        await self.cobrowse.stop()
+        if self.voice is not None:
+            await self.voice.close()
+        await self.relevance.stop()
+        await self.sync.stop()
+        await self.http.aclose()
+        self.store.close()
+        if self.server is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
+
+
+def start_embedded_backend(
+    paths: Paths,
+    *,
+    offer_timeout: float,
+    chat_interval: float,
+    seed: int | None = None,
+    simulate_day: bool = False,
+    day_length_s: float = 1200.0,
+) -> ServerThread:
+    """The reference backend on a free loopback port, its database under the data directory.
+
+    `simulate_day`: a contact-centre day compressed in time (simulated agents, waves, bursts,
+    abandons) instead of the occasional chat for the demo agent; what the team lead's monitor shows.
+    """
+    from workstation.server.backend import BackendConfig
+    from workstation.server.day_simulator import DayConfig
+    from workstation.server.runner import ServerOptions, ServerThread
+    from workstation.server.simulator import SimulatorConfig
+
+    server = ServerThread(
+        ServerOptions(
+            data_dir=paths.embedded_backend,
+            backend=BackendConfig(offer_timeout_s=offer_timeout),
+            simulator=SimulatorConfig(chat_interval_s=chat_interval, seed=seed),
+            demo_password=os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo"),
+            day=DayConfig(seed=seed, day_length_s=day_length_s) if simulate_day else None,
+        )
+    )
+    server.start()
+    return server
+
+
+async def connect(
+    paths: Paths,
+    url: str,
+    session_login: Any,
+    *,
+    secrets: SecretStore | None,
+    server: ServerThread | None = None,
+    backoff: Backoff | None = None,
+    tls: ssl.SSLContext | None = None,
+    redactor: Redactor | None = None,
+    cache_limit_mb: int | None = None,
+    cache_progress: Callable[[str], None] | None = None,
+    softphone: str = "",
+    sip_domain: str = "",
+) -> Workstation:
+    """Build the client side for backend `url`; `session_login(session)` signs in and returns the agent.
+
+    `tls`: the trust for https/wss (default: the bundled CAs; verification is never off);
+    `redactor` learns the session token so that no log line shows it; `cache_limit_mb` keeps the
+    offline cache under that size: when it opens, and whenever older history was loaded.
+    `cache_progress(step)` hears, on the event loop, what a migration of the cache at sign-in does
+    (store.migrate's BACKUP, MIGRATE, DONE); the cache opens on its writer thread, never blocking."""
+    import httpx
+
+    from workstation.client.api import BackendApi
+    from workstation.client.ws import WsClient
+    from workstation.domain.relevance import RelevanceEngine
+    from workstation.services.cobrowse import CobrowseService
+    from workstation.services.customer_context import CustomerContextService
+    from workstation.services.inbox import InboxService
+    from workstation.services.records import RecordsService
+    from workstation.services.relevance import RelevanceService
+    from workstation.services.session import SessionService
+    from workstation.services.sync import SyncService
+    from workstation.store.cache import open_store
+
+    # TLS is always verified; the configuration chooses whom to trust, never whether.
+    http = httpx.AsyncClient(
+        base_url=url,
+        timeout=httpx.Timeout(10.0, connect=5.0),
+        trust_env=False,
+        verify=tls if tls is not None else True,
+    )
+    api = BackendApi(http, on_token=redactor.add_secret if redactor is not None else None)
+    session = SessionService(api, secrets)
+    try:
+        agent = await session_login(session)
+    except BaseException:
+        await http.aclose()
+        raise
+    loop = asyncio.get_running_loop()
+
+    def progress(step: str) -> None:  # on the writer thread: hop to the event loop
+        if cache_progress is not None:
+            loop.call_soon_threadsafe(cache_progress, step)
+
+    try:
+        store = await asyncio.wrap_future(open_store(paths.cache_db(url, agent.id), progress=progress))
+    except BaseException:
+        await http.aclose()
+        raise
+    ws = WsClient(url, lambda: api.token, tls=tls, backoff=backoff)
+    sync = SyncService(api, store, ws=ws)
+    context = CustomerContextService(
+        api, store, sync, cache_limit_bytes=None if cache_limit_mb is None else cache_limit_mb << 20
+    )
+    await context.keep_within_limit()  # before anything reads the cache
+    inbox = InboxService(api, store, sync, session)
+    relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
+    cobrowse = CobrowseService(api, sync, ws=ws)
+    records = RecordsService(api, store, sync, session)
+    voice = None
+    if softphone:
+        from workstation.client.softphone import SoftphoneClient
+        from workstation.services.voice import VoiceService
+
+        host, _, port = softphone.rpartition(":")
+        voice = VoiceService(api, inbox, SoftphoneClient(host, int(port)), sip_domain=sip_domain)
+    return Workstation(
+        paths,
+        http,
+        api,
+        session,
+        store,
+        sync,
+        inbox,
+        context,
+        relevance,
+        cobrowse,
+        server,
+        backoff=backoff,
+        records=records,
+        voice=voice,
+        ws=ws,
+    )
+
+
+def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> None:
+    """Show `workstation` in `window` and start its push stream and outbox."""
+    window.bind(
+        workstation.session,
+        workstation.inbox,
+        workstation.context,
+        workstation.sync,
+        notifier,
+        workstation.relevance,
+        workstation.cobrowse,
+        workstation.records,
+    )
+    workstation.sync.start()
+    workstation.relevance.start()
+    if workstation.voice is not None:
+        window.bind_voice(workstation.voice)
+    agent = workstation.session.agent
+    if agent is not None and agent.role.value == "teamlead":
+        attach_monitor(window, workstation)
+
+
+def attach_monitor(window: MainWindow, workstation: Workstation) -> None:
+    """Team leads: the queue monitor in the window, fed by its push stream (pyqtgraph loads only here)."""
+    from workstation.client.monitor import MonitorApi
+    from workstation.services.queue_monitor import QueueMonitorService
+    from workstation.ui.queue_monitor import QueueMonitorView
+
+    service = QueueMonitorService(MonitorApi(workstation.api), backoff=workstation.backoff, ws=workstation.ws)
+    workstation.monitor = service
+    window.show_monitor(QueueMonitorView(service))
+    service.start()
+
+
+def settle_memory() -> None:
+    """Move everything start-up created out of the collector's way.
+
+    A full (generation 2) collection walks every object; with the modules, widgets and caches of a
+    running desktop that took up to 100 ms on the GUI thread in the stall benchmark. Frozen objects
+    are skipped by later collections.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def make_secret_store(*, ephemeral: bool) -> tuple[SecretStore | None, str | None]:
+    """The keychain, or (for throw-away sessions) memory; with the reason if no keychain exists."""
+    from workstation.store.secrets import KeyringSecretStore, MemorySecretStore, SecretStoreUnavailable
+
+    if ephemeral:
+        return MemorySecretStore(), None
+    try:
+        return KeyringSecretStore(), None
+    except SecretStoreUnavailable as exc:
+        return None, str(exc)

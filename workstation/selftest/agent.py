@@ -1,0 +1,155 @@
+"""`main.py --self-test`: the whole round trip, headless, against the embedded backend.
+
+Sign in, go Available, a customer opens a chat over the backend's HTTP API, the offer arrives and
+is accepted from the keyboard, the customer's message shows, the reply is typed and sent with Enter,
+the backend is asked whether it stored the reply, the conversation is wrapped up. One JSON line of
+timings on stdout; exit 0, or 1 naming the step that failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import Any
+
+from workstation.selftest.harness import SelfTest, StepFailed, run_self_test
+
+#: Starting the backend imports and creates everything (web server, database, seed data): on a busy
+#: machine, or the first start of a frozen build with a cold disk cache, that takes far longer than a step.
+BACKEND_START_TIMEOUT = 90.0
+STEP_TIMEOUT = 20.0
+
+
+async def run_agent_self_test(started: float) -> int:
+    return await run_self_test(started, _round_trip, step_timeout=STEP_TIMEOUT)
+
+
+async def _round_trip(test: SelfTest) -> dict[str, Any]:
+    import httpx
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from workstation.boot.wiring import DEMO_USER, attach, connect, make_secret_store, start_embedded_backend
+    from workstation.domain.models import ConversationState, Presence
+    from workstation.services.waiting import next_emission
+    from workstation.ui.main_window import MainWindow
+    from workstation.ui.notifier import Notifier
+
+    base = test.base
+    test.step = "show window"
+    window = test.window = MainWindow(sound=False, popup=True)
+    window.show()
+    t = test.mark("window_shown_ms", test.started)
+
+    loop = asyncio.get_running_loop()
+    server = await test.within(
+        "start embedded backend",
+        loop.run_in_executor(
+            None, lambda: start_embedded_backend(base, offer_timeout=60, chat_interval=0, seed=7)
+        ),
+        timeout=BACKEND_START_TIMEOUT,
+    )
+    t = test.mark("backend_ready_ms", t)
+
+    secrets, _ = make_secret_store(ephemeral=True)
+    password = os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo")
+
+    async def login(session: Any) -> Any:
+        return await session.login(DEMO_USER, password, remember=True)
+
+    workstation = test.workstation = await test.within(
+        "sign in", connect(base, server.url, login, secrets=secrets, server=server)
+    )
+    notifier = Notifier(window, base.cache, sound=False, popup=True)
+    attach(window, workstation, notifier)
+    await test.within(
+        "connect push stream", next_emission(workstation.sync.connection_changed, lambda on, _d: on)
+    )
+    await test.within("initial refresh", workstation.inbox.refresh())
+    t = test.mark("login_ms", t)
+
+    window.presence_combo.setFocus()
+    available = next_emission(workstation.sync.write_completed, lambda kind, _t: kind == "presence")
+    window.set_presence(Presence.AVAILABLE)
+    await test.within("go available", available)
+    if workstation.session.presence != Presence.AVAILABLE:
+        raise StepFailed("go available", f"presence is {workstation.session.presence}")
+    t = test.mark("available_ms", t)
+
+    test.step = "customer opens a chat"
+    service_token = server.call(lambda: server.backend.issue_token(server.backend.service_principal()))
+    customer_id = server.call(lambda: server.backend.list_customer_ids()[0])
+    question = "Hallo, wo bleibt meine Bestellung? Self-test " + str(int(time.time()))
+    customer_http = httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=10)
+    test.close_first(customer_http.aclose)
+    offer_arrived = next_emission(workstation.inbox.offer_received)
+    response = await test.within(
+        test.step,
+        customer_http.post(
+            "/api/v1/customer/chats",
+            json={"customer_id": customer_id, "text": question, "topic": "delivery"},
+            headers={"Authorization": f"Bearer {service_token}"},
+        ),
+    )
+    if response.status_code != 201:
+        raise StepFailed(test.step, f"backend answered {response.status_code}: {response.text}")
+    chat = response.json()
+    customer_token = chat["customer_token"]
+    conversation_id = chat["conversation"]["id"]
+
+    (pending,) = await test.within("receive offer", offer_arrived)
+    t_offer = time.perf_counter()
+    test.timings["chat_to_offer_ms"] = round((t_offer - t) * 1000, 1)
+    if pending.offer.conversation_id != conversation_id:
+        raise StepFailed(test.step, "the offer is for another conversation")
+    if notifier.last_notification is None:
+        raise StepFailed(test.step, "no desktop notification was raised")
+
+    shown = next_emission(window.conversation_shown, lambda cid: cid == conversation_id)
+    QTest.keyClick(
+        window, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    await test.within("accept offer (Ctrl+Shift+A)", shown)
+    t = test.mark("offer_to_open_ms", t_offer)
+
+    test.step = "read the customer's message"
+    view = window.views[conversation_id]
+    texts = [e.message.text for e in view.transcript_model.entries()]
+    if question not in texts:
+        raise StepFailed(test.step, f"transcript shows {texts!r}")
+
+    reply = "Guten Tag! Ich sehe sofort nach. (self-test)"
+    delivered = next_emission(workstation.sync.write_completed, lambda kind, target: kind == "message")
+    view.reply_edit.setFocus()
+    QTest.keyClicks(view.reply_edit, reply)
+    QTest.keyClick(view.reply_edit, Qt.Key.Key_Return)
+    await test.within("reply with Enter", delivered)
+    t = test.mark("reply_delivered_ms", t)
+
+    transcript = await test.within(
+        "backend stored the reply",
+        customer_http.get(
+            f"/api/v1/customer/chats/{conversation_id}/messages",
+            headers={"Authorization": f"Bearer {customer_token}"},
+        ),
+    )
+    stored = [m["text"] for m in transcript.json() if m["sender"] == "agent"]
+    if stored != [reply]:
+        raise StepFailed(test.step, f"backend has agent messages {stored!r}")
+
+    test.step = "wrap up (Ctrl+W)"
+    closed_remote = next_emission(workstation.sync.write_completed, lambda kind, target: kind == "close")
+    QTest.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    await test.until(test.step, lambda: getattr(window, "wrapup_dialog", None) is not None, timeout=4)
+    dialog = window.wrapup_dialog
+    code = dialog.selected_code()
+    QTest.keyClick(dialog.codes, Qt.Key.Key_Return)
+    await test.within(test.step, closed_remote)
+    conv = await test.within("backend closed the conversation", workstation.api.conversation(conversation_id))
+    if conv.state != ConversationState.CLOSED or conv.wrapup_code != code:
+        raise StepFailed(test.step, f"state {conv.state}, code {conv.wrapup_code}")
+    if conversation_id in window.views:
+        raise StepFailed("wrap up (Ctrl+W)", "the tab is still open")
+    test.mark("wrap_up_ms", t)
+    return {}
