@@ -1,4 +1,4 @@
-"""A real PostgreSQL for the tests under the `postgres` marker: one cluster per session, a database per test."""
+"""A real PostgreSQL for the `postgres` tests: one cluster per session, a database per test."""
 
 from __future__ import annotations
 
