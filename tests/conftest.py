@@ -147,11 +147,14 @@ class Backend:
         return list(response.json())
 
 
-def start_server(data_dir: Path, *, offer_timeout: float = 30.0, port: int = 0) -> ServerThread:
+def start_server(
+    data_dir: Path, *, offer_timeout: float = 30.0, port: int = 0, db_url: str | None = None
+) -> ServerThread:
     server = ServerThread(
         ServerOptions(
             data_dir=data_dir,
             port=port,
+            db_url=db_url,
             simulator=None,
             backend=BackendConfig(offer_timeout_s=offer_timeout, reoffer_cooldown_s=60, router_tick_s=0.05),
         )

@@ -72,7 +72,10 @@ class PostgresServer:
         # Durability off: a test cluster never outlives its tests, and fsyncs would dominate their time.
         options = (
             f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+            # Far from UTC, as a production server's may be: naive UTC timestamps compared with
+            # timestamptz columns would be off by hours here, not by nothing.
+            "-c TimeZone=Pacific/Auckland"
         )
         self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data), "-l",
                   str(self.root / "server.log"), "-o", options)  # fmt: skip

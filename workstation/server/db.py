@@ -315,6 +315,17 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+    else:
+
+        @event.listens_for(engine, "connect")
+        def _utc(dbapi_connection: Any, _record: Any) -> None:
+            # The code compares timestamptz columns with naive UTC datetimes (what SQLite stores):
+            # PostgreSQL reads a naive value in the session's time zone, so that must be UTC.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET TIME ZONE 'UTC'")
+            cursor.close()
+            dbapi_connection.commit()
+
     from workstation.server import migrate
 
     try:
