@@ -113,6 +113,7 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(backend.run_router(), name="router")]
+        tasks.append(asyncio.create_task(backend.fanout.run(), name="event-fanout"))
         tasks.append(asyncio.create_task(monitor.run(), name="queue-monitor"))
         tasks += [asyncio.create_task(factory(), name="background") for factory in background or []]
         try:

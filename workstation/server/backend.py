@@ -61,6 +61,7 @@ from workstation.domain.workflow import (
     WorkerState,
     compile_config,
 )
+from workstation.server import router_lease
 from workstation.server.db import (
     AgentRoutingRow,
     AgentRow,
@@ -82,6 +83,7 @@ from workstation.server.db import (
     WrapUpCodeRow,
     refresh_story,
 )
+from workstation.server.fanout import EventFanout
 
 log = logging.getLogger(__name__)
 
@@ -252,9 +254,8 @@ class _UnitOfWork:
     new_keys: set[tuple[str, str]] = field(default_factory=set)
 
     def append(self, audience: str, type_: str, data: dict[str, Any]) -> None:
-        row = EventLogRow(at=utcnow(), audience=audience, type=type_, data=data)
-        self.db.add(row)
-        self.pending.append(row)
+        # Inserted at the end of the transaction, by EventFanout.write (which orders seq across processes).
+        self.pending.append(EventLogRow(at=utcnow(), audience=audience, type=type_, data=data))
 
 
 class Backend:
@@ -264,6 +265,8 @@ class Backend:
         self.engine = engine
         self.config = config or BackendConfig()
         self.hub = EventHub()
+        #: Writes the event log and feeds the hub (across processes on PostgreSQL: fanout.py).
+        self.fanout = EventFanout(engine, self.hub)
         self._wake_router = asyncio.Event()
         #: conversation id -> agent id -> not before: agents who declined or missed that chat.
         self._cooldown: dict[str, dict[str, datetime]] = {}
@@ -331,13 +334,14 @@ class Backend:
             uow = _UnitOfWork(db)
             yield uow
             db.flush()
+            self.fanout.write(db, uow.pending)
             frames = [
                 (row.audience, EventFrame(seq=row.seq, type=row.type, at=row.at, data=row.data))
                 for row in uow.pending
             ]
             db.commit()
         if frames:
-            self.hub.publish(frames)
+            self.fanout.committed(frames)
         for callback in uow.after:
             try:
                 callback()
@@ -1576,9 +1580,16 @@ class Backend:
         self._moves.pop(conv.id, None)
 
     async def run_router(self) -> None:
-        """Expire offers and assign waiting chats, on every wake-up and at least every tick."""
+        """Expire offers and assign waiting chats, on every wake-up and at least every tick; on
+        PostgreSQL only while this process holds the router lock (router_lease.py)."""
+        await router_lease.run_exclusive(self.engine, self._route)
+
+    async def _route(self) -> None:
+        shared = router_lease.SharedRouterState(self) if self.fanout.shared else None
         while True:
             try:
+                if shared is not None:
+                    shared.refresh()
                 self.expire_offers()
                 self.assign_waiting()
                 self.prune_log()

@@ -18,6 +18,7 @@ from workstation.server.api import create_app
 from workstation.server.backend import Backend, BackendConfig
 from workstation.server.day_simulator import DayConfig, DaySimulator
 from workstation.server.db import make_engine
+from workstation.server.fanout import startup_lock
 from workstation.server.simulator import (
     Simulator,
     SimulatorConfig,
@@ -51,13 +52,17 @@ def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
     """The backend over its database, its ASGI app, and the simulator if one is configured."""
     options.data_dir.mkdir(parents=True, exist_ok=True)
     url = options.db_url or f"sqlite:///{options.data_dir / DB_FILE}"
-    backend = Backend(make_engine(url), options.backend)
-    seed_users(backend, options.demo_password)
+    engine = make_engine(url)
+    # Processes starting together on one PostgreSQL database set up shared rows one at a time.
+    with startup_lock(engine):
+        backend = Backend(engine, options.backend)
+        seed_users(backend, options.demo_password)
+        if options.simulator is not None:
+            customers = max(options.simulator.customers, options.day.customers if options.day else 0)
+            seed_customers(backend, _rng(options.simulator.seed), customers)
     simulator = None
     background: list[Callable[[], Any]] = []
     if options.simulator is not None:
-        customers = max(options.simulator.customers, options.day.customers if options.day else 0)
-        seed_customers(backend, _rng(options.simulator.seed), customers)
         if options.day is not None:
             simulator = Simulator(backend, replace(options.simulator, max_open_chats=10_000))
             background.append(DaySimulator(backend, simulator, options.day).run)
