@@ -47,8 +47,9 @@ class PostgresServer:
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
         self.as_root = os.geteuid() == 0
-        # Not under pytest's tmp_path: as root that lies under a 0700 directory `nobody` cannot enter.
-        self.root = Path(tempfile.mkdtemp(prefix="ws-pg-"))
+        # Not under pytest's tmp_path: as root that lies under a 0700 directory `nobody` cannot enter
+        # (nor under a private $TMPDIR); /tmp is open to all. Short, too: a socket path has ~100 bytes.
+        self.root = Path(tempfile.mkdtemp(prefix="ws-pg-", dir="/tmp" if self.as_root else None))
         self.data = self.root / "data"
         self.sockets = self.root / "sock"
         self.port = _free_port()
