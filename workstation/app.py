@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from workstation.client.api import BackendApi
     from workstation.client.events import Backoff
+    from workstation.client.ws import WsClient
     from workstation.domain.redaction import Redactor
     from workstation.server.runner import ServerThread
     from workstation.services.cobrowse import CobrowseService
@@ -136,6 +137,8 @@ class Workstation:
     backoff: Backoff | None = None
     #: Contact details and notes the agent edits (through the outbox, conflicts decided by the agent).
     records: RecordsService | None = None
+    #: The one WebSocket client (TLS, token, backoff) every push stream and relay connects through.
+    ws: WsClient | None = None
 
     async def close(self) -> None:
         if self.monitor is not None:
@@ -201,6 +204,7 @@ async def connect(
     import httpx
 
     from workstation.client.api import BackendApi
+    from workstation.client.ws import WsClient
     from workstation.domain.relevance import RelevanceEngine
     from workstation.services.cobrowse import CobrowseService
     from workstation.services.customer_context import CustomerContextService
@@ -226,14 +230,15 @@ async def connect(
         await http.aclose()
         raise
     store = CacheStore(open_engine(paths.cache_db(url, agent.id)))
-    sync = SyncService(api, store, backoff=backoff, tls=tls)
+    ws = WsClient(url, lambda: api.token, tls=tls, backoff=backoff)
+    sync = SyncService(api, store, ws=ws)
     context = CustomerContextService(
         api, store, sync, cache_limit_bytes=None if cache_limit_mb is None else cache_limit_mb << 20
     )
     await context.keep_within_limit()  # before anything reads the cache
     inbox = InboxService(api, store, sync, session)
     relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
-    cobrowse = CobrowseService(api, sync)
+    cobrowse = CobrowseService(api, sync, ws=ws)
     records = RecordsService(api, store, sync, session)
     return Workstation(
         paths,
@@ -249,6 +254,7 @@ async def connect(
         server,
         backoff=backoff,
         records=records,
+        ws=ws,
     )
 
 
@@ -277,7 +283,7 @@ def attach_monitor(window: MainWindow, workstation: Workstation) -> None:
     from workstation.services.queue_monitor import QueueMonitorService
     from workstation.ui.queue_monitor import QueueMonitorView
 
-    service = QueueMonitorService(MonitorApi(workstation.api), backoff=workstation.backoff)
+    service = QueueMonitorService(MonitorApi(workstation.api), backoff=workstation.backoff, ws=workstation.ws)
     workstation.monitor = service
     window.show_monitor(QueueMonitorView(service))
     service.start()

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from workstation.domain.transport import plain_transport_problem
 from workstation.paths import APP_NAME
 
 ENV_PREFIX = "WORKSTATION_"
@@ -48,7 +49,7 @@ def _check_url(value: str) -> str | None:
         return "must be an http:// or https:// URL with a host name, or empty for the embedded backend"
     if parts.username or parts.password:
         return "must not contain a user name or password"
-    return None
+    return plain_transport_problem(value)
 
 
 def _check_ca_bundle(value: str) -> str | None:

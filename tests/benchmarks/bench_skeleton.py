@@ -28,7 +28,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
 
-
 # --- 1. process start to window shown -------------------------------------------------------------
 
 
@@ -91,7 +90,10 @@ class Harness:
         _install_qt_message_handler()
         self.app = QApplication.instance() or QApplication([])
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-"))
-        self.server = start_server(self.tmp / "backend", offer_timeout=60)
+        # The stall benchmark floods chats on purpose: far above the customer rate limit.
+        self.server = start_server(
+            self.tmp / "backend", offer_timeout=60, customer_burst=10**6, customer_messages_per_minute=10**6
+        )
         seed(self.server, events_per_customer=events_per_customer)
         backend = self.server.backend
         assert backend is not None

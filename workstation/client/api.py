@@ -27,6 +27,7 @@ from workstation.domain.models import (
     WrapUpCode,
 )
 from workstation.domain.timeline import TimelineFilter
+from workstation.domain.transport import plain_transport_problem
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,11 @@ class BackendApi:
         key: str | None = None,
         version: int | None = None,
     ) -> Any:
+        insecure = plain_transport_problem(self.base_url)
+        if insecure is not None:
+            # Checked before every request, not only in the sign-in dialog: no token or customer
+            # data ever goes to another computer in the clear, whatever path the URL came by.
+            raise ApiError(0, "insecure_transport", insecure)
         headers = {}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"

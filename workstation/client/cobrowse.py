@@ -8,14 +8,17 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import websockets
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 
+from workstation.client.ws import AUTH_CLOSE_CODES, AuthRejected, WsClient
 from workstation.domain.cobrowse import CobrowseSession
 
 log = logging.getLogger(__name__)
 
 #: Close codes of the relay that mean "not yours / not open": reconnecting will not help.
-REFUSED = {4401, 4403, 4404}
+REFUSED = AUTH_CLOSE_CODES | {4404}
+#: A full snapshot of a heavy page.
+MAX_RELAY_FRAME_BYTES = 16 * 2**20
 
 
 class RelayRefused(Exception):
@@ -72,16 +75,15 @@ class RelayConnection:
         self._connection = connection
 
     @classmethod
-    async def open(cls, base_url: str, session_id: str, token: str) -> RelayConnection:
-        url = base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+    async def open(cls, ws: WsClient | str, session_id: str, token: str | None = None) -> RelayConnection:
+        """Open the relay of `session_id` through the shared client (`ws`), or (older form) to the
+        backend at base URL `ws` with `token` and the default trust."""
+        if isinstance(ws, str):
+            ws = WsClient(ws, lambda: token)
         try:
-            connection = await connect(
-                f"{url}/api/v1/cobrowse/{session_id}/relay",
-                additional_headers={"Authorization": f"Bearer {token}"},
-                proxy=None,
-                open_timeout=10,
-                max_size=16 * 2**20,  # a full snapshot of a heavy page
-            )
+            connection = await ws.open(f"/api/v1/cobrowse/{session_id}/relay", max_size=MAX_RELAY_FRAME_BYTES)
+        except AuthRejected as exc:
+            raise RelayRefused(str(exc)) from exc
         except websockets.exceptions.InvalidStatus as exc:
             raise RelayRefused(f"the backend refused the relay ({exc.response.status_code})") from exc
         return cls(connection)

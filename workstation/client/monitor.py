@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import random
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Protocol
 
 import websockets
 from pydantic import Field, TypeAdapter, ValidationError
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 
 from workstation.client.api import BackendApi
-from workstation.client.events import AuthRejected, Backoff
+from workstation.client.ws import CLEAN_CLOSE_CODES, WsClient, raise_if_auth
 from workstation.domain.models import Agent, Presence, WaitingReason
 from workstation.domain.queue_monitor import MonitorDelta, MonitorHistory, MonitorSnapshot, MonitorTick
 
 log = logging.getLogger(__name__)
+
+#: The monitor stream's path, and the largest frame it takes (a snapshot of a big contact centre).
+MONITOR_PATH = "/api/v1/monitor/stream"
+MAX_MONITOR_FRAME_BYTES = 16 * 2**20
 
 MonitorFrame = Annotated[MonitorSnapshot | MonitorDelta | MonitorTick, Field(discriminator="kind")]
 _FRAME: TypeAdapter[MonitorSnapshot | MonitorDelta | MonitorTick] = TypeAdapter(MonitorFrame)
@@ -31,8 +32,8 @@ class MonitorApi:
         self._api = api
 
     @property
-    def ws_url(self) -> str:
-        return self._api.base_url.replace("http", "ws", 1) + "/api/v1/monitor/stream"
+    def base_url(self) -> str:
+        return self._api.base_url
 
     def token(self) -> str | None:
         return self._api.token
@@ -76,41 +77,18 @@ class MonitorHandler(Protocol):
 
 
 class MonitorStream:
-    """Keeps the monitor's WebSocket open: a snapshot on every (re)connect, then deltas and ticks."""
+    """Keeps the monitor's WebSocket open: a snapshot on every (re)connect, then deltas and ticks.
 
-    def __init__(
-        self,
-        ws_url: str,
-        token: Callable[[], str | None],
-        handler: MonitorHandler,
-        *,
-        backoff: Backoff | None = None,
-        rng: random.Random | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self._url = ws_url
-        self._token = token
+    Connects through the shared `WsClient` (TLS, token, backoff, auth close codes)."""
+
+    def __init__(self, ws: WsClient, handler: MonitorHandler) -> None:
+        self._ws = ws
         self._handler = handler
-        self._backoff = backoff or Backoff()
-        self._rng = rng or random.Random()
-        self._sleep = sleep
         self._connection: ClientConnection | None = None
         self.skipped = 0
 
     async def run(self) -> None:
-        attempt = 0
-        while True:
-            try:
-                await self._session()
-                attempt = 0
-                self._handler.on_connection(False, "the backend closed the monitor stream")
-            except AuthRejected as exc:
-                self._handler.on_connection(False, str(exc))
-                raise
-            except (OSError, websockets.exceptions.WebSocketException, TimeoutError) as exc:
-                self._handler.on_connection(False, f"{type(exc).__name__}: {exc}")
-            await self._sleep(self._backoff.delay(attempt, self._rng))
-            attempt += 1
+        await self._ws.keep_open(self._session, self._handler.on_connection, what="the monitor stream")
 
     async def close(self) -> None:
         if self._connection is not None:
@@ -118,10 +96,7 @@ class MonitorStream:
                 await self._connection.close()
 
     async def _session(self) -> None:
-        headers = {"Authorization": f"Bearer {self._token() or ''}"}
-        connection = await connect(
-            self._url, additional_headers=headers, proxy=None, open_timeout=10, max_size=2**24
-        )
+        connection = await self._ws.open(MONITOR_PATH, max_size=MAX_MONITOR_FRAME_BYTES)
         self._connection = connection
         try:
             first = True
@@ -139,9 +114,8 @@ class MonitorStream:
                 if not self._handler.on_frame(frame):
                     return  # out of step: reconnect, which starts with a fresh snapshot
         except websockets.exceptions.ConnectionClosed as exc:
-            if exc.rcvd is not None and exc.rcvd.code in (4401, 4403):
-                raise AuthRejected(exc.rcvd.reason or "the backend refused the session token") from exc
-            if exc.rcvd is not None and exc.rcvd.code in (1000, 1001, 1012):
+            raise_if_auth(exc)
+            if exc.rcvd is not None and exc.rcvd.code in CLEAN_CLOSE_CODES:
                 return
             raise
         finally:

@@ -237,6 +237,9 @@ class Conversation(Record):
     closed_at: UtcDateTime | None = None
     wrapup_code: str | None = None
     messages: tuple[Message, ...] = ()
+    #: Older messages left out of `messages`: a conversation pushed on the stream carries only its
+    #: latest ones (a push frame is bounded); GET /conversations/{id} answers with all of them.
+    messages_omitted: int = Field(default=0, ge=0)
 
 
 class WrapUpCode(Record):

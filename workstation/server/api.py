@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -23,10 +24,13 @@ from workstation.domain.timeline import TimelineFilter
 from workstation.domain.workflow import AgentRouting
 from workstation.server.backend import Backend, BackendError, Principal, error_body
 from workstation.server.cobrowse import cobrowse_router
+from workstation.server.limits import MAX_AGENT_MESSAGE_CHARS
+from workstation.server.log_redaction import install_log_redaction
 from workstation.server.monitor_api import monitor_routes
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 from workstation.server.records import CustomerRecords, parse_if_match
 from workstation.server.shop import shop_router
+from workstation.server.streams import frame_text, max_frame_bytes
 
 MAX_INGEST_BYTES = 16_000_000
 
@@ -49,7 +53,13 @@ class PresenceBody(_Body):
 
 
 class MessageBody(_Body):
-    text: str = Field(min_length=1, max_length=10_000)
+    text: str = Field(min_length=1, max_length=MAX_AGENT_MESSAGE_CHARS)
+
+
+class CustomerMessageBody(_Body):
+    #: No length here: the backend refuses one over MAX_CUSTOMER_MESSAGE_CHARS with a 413 that
+    #: names the limit (a generic validation error would not); the request body size is capped.
+    text: str = Field(min_length=1)
 
 
 class CloseBody(_Body):
@@ -93,7 +103,7 @@ class _WriteOp:
 
 class StartChatBody(_Body):
     customer_id: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1, max_length=10_000)
+    text: str = Field(min_length=1)  # bounded by the backend (MAX_CUSTOMER_MESSAGE_CHARS, 413)
     topic: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=8)
     page: WebPage | None = None
@@ -105,6 +115,8 @@ class StartChatBody(_Body):
 def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None = None) -> FastAPI:
     """The ASGI app around `backend`; `background` coroutines (router, simulator) run with it."""
 
+    # Before uvicorn configures its loggers (their filters survive that): no token in any log.
+    install_log_redaction()
     config = backend.config
     monitor = QueueMonitor(
         backend, MonitorConfig(window_s=config.stats_window_s, interval_s=config.stats_interval_s)
@@ -131,7 +143,8 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
 
     @app.exception_handler(BackendError)
     async def _backend_error(_request: Request, exc: BackendError) -> JSONResponse:
-        return JSONResponse(error_body(exc), status_code=exc.status)
+        headers = {"Retry-After": str(math.ceil(exc.retry_after))} if exc.retry_after is not None else None
+        return JSONResponse(error_body(exc), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -459,7 +472,7 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
         return {"conversation": conv.model_dump(mode="json"), "customer_token": token}
 
     @app.post(f"{API}/customer/chats/{{conversation_id}}/messages", status_code=201)
-    async def customer_message(p: Any_, conversation_id: str, body: MessageBody) -> dict[str, Any]:
+    async def customer_message(p: Any_, conversation_id: str, body: CustomerMessageBody) -> dict[str, Any]:
         return backend.post_customer_message(p, conversation_id, body.text).model_dump(mode="json")
 
     @app.get(f"{API}/customer/chats/{{conversation_id}}/messages")
@@ -473,21 +486,23 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
 
     @app.websocket(f"{API}/stream")
     async def stream(ws: WebSocket) -> None:
+        # Accept, then check the token and close with an application code: the client learns
+        # *why* (a refused handshake would only say 403). Checked after the accept, with no await
+        # between the check and the stream's registration, so a logout cannot slip in between.
+        await ws.accept()
+        token = _bearer(ws.headers.get("authorization")) or ws.query_params.get("token") or ""
         try:
-            p = backend.authenticate(_bearer(ws.headers.get("authorization")) or ws.query_params.get("token"))
+            p = backend.authenticate(token)
         except BackendError as exc:
-            # Accept, then close with an application code: the client learns *why* (a refused
-            # handshake would only say 403).
-            await ws.accept()
             await ws.close(code=4401, reason=exc.message)
             return
-        await ws.accept()
         if p.scope != "agent":
             await ws.close(code=4403, reason="Agents only.")
             return
+        limit = max_frame_bytes(ws.query_params.get("max_frame"))
         sub = backend.hub.subscribe(p)
         try:
-            await _serve_stream(ws, backend, p, sub.queue)
+            await backend.streams.serve(ws, token, _serve_stream(ws, backend, p, sub.queue, limit))
         except WebSocketDisconnect:
             pass
         finally:
@@ -496,7 +511,11 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
     return app
 
 
-async def _serve_stream(ws: WebSocket, backend: Backend, p: Principal, queue: asyncio.Queue[Any]) -> None:
+async def _serve_stream(
+    ws: WebSocket, backend: Backend, p: Principal, queue: asyncio.Queue[Any], limit: int
+) -> None:
+    # Every event frame goes through frame_text: one over `limit` bytes is sent as a SkippedFrame
+    # with its seq, so the client moves past it instead of reconnecting at it forever.
     # Subscribed before reading the backlog, so nothing falls between the two; duplicates are
     # dropped by sequence number.
     head = backend.head()
@@ -515,11 +534,12 @@ async def _serve_stream(ws: WebSocket, backend: Backend, p: Principal, queue: as
     while True:
         backlog = backend.events_after(p, last)
         for frame in backlog:
-            await ws.send_text(frame.model_dump_json())
+            await ws.send_text(frame_text(frame, limit))
             last = frame.seq
         if len(backlog) < 1000:
             break
     receiver = asyncio.create_task(_drain_client(ws))
+    getter: asyncio.Task[Any] | None = None
     try:
         while True:
             getter = asyncio.create_task(queue.get())
@@ -533,10 +553,13 @@ async def _serve_stream(ws: WebSocket, backend: Backend, p: Principal, queue: as
                 return
             if frame.seq <= last:
                 continue
-            await ws.send_text(frame.model_dump_json())
+            await ws.send_text(frame_text(frame, limit))
             last = frame.seq
     finally:
+        # Cancelled too when the stream's token is revoked: leave no task waiting on the queue.
         receiver.cancel()
+        if getter is not None:
+            getter.cancel()
 
 
 async def _drain_client(ws: WebSocket) -> None:

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
@@ -62,6 +63,7 @@ from workstation.domain.workflow import (
     compile_config,
 )
 from workstation.server import router_lease
+from workstation.server.access import ACCESS_AFTER_WRAPUP_S, conversation_is_live, customer_link
 from workstation.server.db import (
     AgentRoutingRow,
     AgentRow,
@@ -84,6 +86,22 @@ from workstation.server.db import (
     refresh_story,
 )
 from workstation.server.fanout import EventFanout
+from workstation.server.limits import (
+    CUSTOMER_BURST,
+    CUSTOMER_MESSAGES_PER_MINUTE,
+    MAX_AGENT_MESSAGE_CHARS,
+    MAX_ATTRIBUTES_BYTES,
+    MAX_CUSTOMER_MESSAGE_CHARS,
+    MAX_PAGE_TITLE_CHARS,
+    MAX_PAGE_URL_CHARS,
+    PUSHED_MESSAGES,
+    PUSHED_TRANSCRIPT_BYTES,
+    LimitExceeded,
+    RateLimiter,
+    check_data,
+    check_event,
+)
+from workstation.server.streams import StreamRegistry
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +121,7 @@ class BackendError(Exception):
         details: list[dict[str, Any]] | None = None,
         *,
         current: dict[str, Any] | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -111,6 +130,8 @@ class BackendError(Exception):
         self.details = details
         #: With a version conflict (412): the record as it is now, for the client's three-way merge.
         self.current = current
+        #: With a rate limit (429): seconds until the caller may try again (the Retry-After header).
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +177,11 @@ class BackendConfig:
     stats_interval_s: float = 1.0
     #: Cobrowse timeouts: unanswered invitations, pages that never start sharing, long pauses.
     cobrowse: CobrowsePolicy = field(default_factory=CobrowsePolicy)
+    #: The customer rate limit: a burst of messages, then so many per minute (see limits.py).
+    customer_burst: int = CUSTOMER_BURST
+    customer_messages_per_minute: float = CUSTOMER_MESSAGES_PER_MINUTE
+    #: How long an agent keeps access to a customer after wrapping up their chat (see access.py).
+    access_after_wrapup_s: float = ACCESS_AFTER_WRAPUP_S
 
 
 DEFAULT_WRAPUP_CODES = (
@@ -261,12 +287,21 @@ class _UnitOfWork:
 class Backend:
     """All state-changing operations of the reference backend."""
 
-    def __init__(self, engine: Engine, config: BackendConfig | None = None) -> None:
+    def __init__(
+        self, engine: Engine, config: BackendConfig | None = None, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.engine = engine
         self.config = config or BackendConfig()
+        #: The time access checks compare against (tests move it past the after-wrap-up window).
+        self.clock = clock
         self.hub = EventHub()
         #: Writes the event log and feeds the hub (across processes on PostgreSQL: fanout.py).
         self.fanout = EventFanout(engine, self.hub)
+        self._customer_rate = RateLimiter(
+            self.config.customer_burst, self.config.customer_messages_per_minute
+        )
+        #: Open WebSocket streams per token: revoking a token (logout) closes them.
+        self.streams = StreamRegistry()
         self._wake_router = asyncio.Event()
         #: conversation id -> agent id -> not before: agents who declined or missed that chat.
         self._cooldown: dict[str, dict[str, datetime]] = {}
@@ -439,10 +474,12 @@ class Backend:
             return self._mint_token(uow.db, scope="agent", agent_id=row.id), _agent(row)
 
     def logout(self, token: str) -> None:
+        """Revoke the token: REST refuses it from now on and its open streams close (4401)."""
         with self._uow() as uow:
             row = uow.db.get(TokenRow, _digest(token))
             if row is not None:
                 uow.db.delete(row)
+        self.streams.revoke(token)
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
@@ -675,6 +712,11 @@ class Backend:
             known: set[str] = set()
             for index, item in enumerate(items):
                 try:
+                    check_event(item)
+                except LimitExceeded as exc:
+                    results[index] = IngestResult("error", _item_id(item), error=str(exc))
+                    continue
+                try:
                     event = TimelineEvent.model_validate(item)
                 except ValidationError as exc:
                     results[index] = IngestResult("error", _item_id(item), error=_validation_text(exc))
@@ -701,7 +743,7 @@ class Backend:
             return list(db.scalars(select(CustomerRow.id).order_by(CustomerRow.id)))
 
     def get_customer(self, principal: Principal, customer_id: str) -> Customer:
-        self._require_customer_access(principal, customer_id)
+        self.require_access(principal, customer_id=customer_id)
         with DbSession(self.engine) as db:
             row = db.get(CustomerRow, customer_id)
             if row is None:
@@ -719,7 +761,7 @@ class Backend:
     ) -> TimelinePage:
         """A page of the customer's history, newest first; `before` is the previous page's cursor.
         `where` narrows it (channels, phases, kinds, text, only open stories) in SQL."""
-        self._require_customer_access(principal, customer_id)
+        self.require_access(principal, customer_id=customer_id)
         with DbSession(self.engine) as db:
             if db.get(CustomerRow, customer_id) is None:
                 raise BackendError(404, "not_found", f"No customer {customer_id}.")
@@ -750,29 +792,38 @@ class Backend:
         cursor = _encode_cursor(rows[-1].at, rows[-1].id) if more and rows else None
         return TimelinePage(events=events, next_cursor=cursor, open_stories=open_stories)
 
-    def _require_customer_access(self, principal: Principal, customer_id: str) -> None:
-        # Agents read customer data only while one of the customer's chats is offered to or held
-        # by them; team leads and service users read any.
+    def require_access(
+        self,
+        principal: Principal,
+        *,
+        customer_id: str | None = None,
+        conversation_id: str | None = None,
+        own_history: bool = False,
+        roles: tuple[Role, ...] | None = None,
+    ) -> None:
+        """The one access check for agents' reads and writes of customer records and conversations:
+        a live link (see access.py) to the customer, or to the conversation (which must be the
+        agent's own; another agent's is reported as missing). `roles` pass on their role (default:
+        team leads and service accounts for customers, team leads for conversations);
+        `own_history` lets an agent read a conversation they handled however old it is."""
         if principal.scope != "agent":
             raise BackendError(403, "forbidden", "Customers cannot read CRM records.")
-        if principal.role in (Role.TEAMLEAD, Role.SERVICE):
-            return
-        with DbSession(self.engine) as db:
-            assigned = db.scalar(
-                select(func.count())
-                .select_from(ConversationRow)
-                .where(
-                    ConversationRow.customer_id == customer_id, ConversationRow.agent_id == principal.agent_id
-                )
-            )
-            offered = db.scalar(
-                select(func.count())
-                .select_from(OfferRow)
-                .join(ConversationRow, ConversationRow.id == OfferRow.conversation_id)
-                .where(ConversationRow.customer_id == customer_id, OfferRow.agent_id == principal.agent_id)
-            )
-        if not assigned and not offered:
-            raise BackendError(403, "forbidden", "This customer is not in any of your conversations.")
+        now, window = self.clock(), self.config.access_after_wrapup_s
+        with self._reading() as db:
+            if conversation_id is not None:
+                passing = (Role.TEAMLEAD,) if roles is None else roles
+                conv = db.get(ConversationRow, conversation_id)
+                if conv is None or (conv.agent_id != principal.agent_id and principal.role not in passing):
+                    raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+                if principal.role in passing or own_history or conversation_is_live(conv, now, window):
+                    return
+                raise BackendError(403, "access_expired", _expired(window, "this conversation"))
+            assert customer_id is not None
+            passing = (Role.TEAMLEAD, Role.SERVICE) if roles is None else roles
+            if principal.role in passing:
+                return
+            if not customer_link(db, principal.agent_id or "", customer_id, now, window):
+                raise BackendError(403, "forbidden", "This customer is not in any of your conversations.")
 
     @staticmethod
     def _agents_holding(db: DbSession, customer_id: str) -> set[str]:
@@ -805,10 +856,12 @@ class Backend:
         """
         if not text.strip():
             raise BackendError(400, "empty_message", "The first message must not be empty.")
+        _check_opening(text, page, attributes)
         with self._uow() as uow:
             customer = uow.db.get(CustomerRow, customer_id)
             if customer is None:
                 raise BackendError(404, "not_found", f"No customer {customer_id}.")
+            self._customer_may_send(customer_id)
             now = utcnow()
             conv = ConversationRow(
                 id=_new_id("cv"),
@@ -866,6 +919,20 @@ class Backend:
             created_at=_aware(conv.started_at),
         )
 
+    def _customer_may_send(self, customer_id: str) -> None:
+        """The customer rate limit, for every way a customer's message comes in (the chat API, the
+        shop's widget, the simulator: all of them reach start_chat or _post_message)."""
+        wait = self._customer_rate.take(customer_id)
+        if wait is not None:
+            per_minute = self.config.customer_messages_per_minute
+            raise BackendError(
+                429,
+                "rate_limited",
+                f"Too many messages: at most {self.config.customer_burst} at once, then "
+                f"{per_minute:g} a minute. Try again in {math.ceil(wait)} s.",
+                retry_after=wait,
+            )
+
     def post_customer_message(self, principal: Principal, conversation_id: str, text: str) -> Message:
         if principal.scope == "customer" and principal.conversation_id != conversation_id:
             raise BackendError(403, "forbidden", "This token belongs to another conversation.")
@@ -901,12 +968,13 @@ class Backend:
         text = text.strip()
         if not text:
             raise BackendError(400, "empty_message", "A message must not be empty.")
-        if len(text) > 10_000:
-            raise BackendError(413, "message_too_long", "A message may have at most 10,000 characters.")
+        _check_length(text, sender)
         with self._uow() as uow:
             conv = uow.db.get(ConversationRow, conversation_id)
             if conv is None:
                 raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+            if sender == "customer" and conv.state != ConversationState.CLOSED.value:
+                self._customer_may_send(conv.customer_id)
             if conv.state == ConversationState.CLOSED.value:
                 raise BackendError(409, "conversation_closed", "The conversation is already closed.")
             if sender == "agent" and conv.state != ConversationState.ACTIVE.value:
@@ -937,7 +1005,7 @@ class Backend:
         if principal.scope == "customer" and principal.conversation_id != conversation_id:
             raise BackendError(403, "forbidden", "This token belongs to another conversation.")
         if principal.scope == "agent" and principal.role != Role.SERVICE:
-            self._require_own_conversation(principal, conversation_id, allow_closed=True)
+            self._require_own_conversation(principal, conversation_id, allow_closed=True, read=True)
         with DbSession(self.engine) as db:
             conv = db.get(ConversationRow, conversation_id)
             if conv is None:
@@ -945,7 +1013,7 @@ class Backend:
             return list(self._conversation(db, conv).messages)
 
     def get_conversation(self, principal: Principal, conversation_id: str) -> Conversation:
-        self._require_own_conversation(principal, conversation_id, allow_closed=True)
+        self._require_own_conversation(principal, conversation_id, allow_closed=True, read=True)
         with DbSession(self.engine) as db:
             conv = db.get(ConversationRow, conversation_id)
             assert conv is not None
@@ -986,8 +1054,13 @@ class Backend:
     def customer_conversation(
         self, principal: Principal, customer_id: str, conversation_id: str
     ) -> Conversation:
-        """A past conversation of a customer the agent is serving, with its transcript (read-only)."""
-        self._require_customer_access(principal, customer_id)
+        """A past conversation of a customer the agent is serving, with its transcript (read-only);
+        or one the agent handled themselves (their own history), whoever they serve now."""
+        with DbSession(self.engine) as db:
+            row = db.get(ConversationRow, conversation_id)
+            own = row is not None and principal.scope == "agent" and row.agent_id == principal.agent_id
+        if not own:
+            self.require_access(principal, customer_id=customer_id)
         with DbSession(self.engine) as db:
             row = db.get(ConversationRow, conversation_id)
             if row is None or row.customer_id != customer_id:
@@ -1000,17 +1073,18 @@ class Backend:
             return [WrapUpCode(code=r.code, label=r.label) for r in rows]
 
     def _require_own_conversation(
-        self, principal: Principal, conversation_id: str, *, allow_closed: bool = False
+        self, principal: Principal, conversation_id: str, *, allow_closed: bool = False, read: bool = False
     ) -> None:
+        """require_access for one conversation; a write to it also needs it open (unless
+        `allow_closed`); `read` lets the agent read their own however old (own_history)."""
         if principal.scope != "agent":
             raise BackendError(403, "forbidden", "Agents only.")
-        with self._reading() as db:
-            conv = db.get(ConversationRow, conversation_id)
-            # Another agent's conversation is reported as missing: its existence is not our business.
-            if conv is None or (conv.agent_id != principal.agent_id and principal.role != Role.TEAMLEAD):
-                raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
-            if conv.state == ConversationState.CLOSED.value and not allow_closed:
-                raise BackendError(409, "conversation_closed", "The conversation is already closed.")
+        self.require_access(principal, conversation_id=conversation_id, own_history=read)
+        if not allow_closed:
+            with self._reading() as db:
+                conv = db.get(ConversationRow, conversation_id)
+                if conv is not None and conv.state == ConversationState.CLOSED.value:
+                    raise BackendError(409, "conversation_closed", "The conversation is already closed.")
 
     def _conversation(
         self, db: DbSession, row: ConversationRow, *, with_messages: bool = True
@@ -1091,7 +1165,8 @@ class Backend:
             revocation = OfferRevocation(offer_id=offer.id, conversation_id=conv.id, reason="accepted")
             uow.append(offer.agent_id, "offer.revoked", revocation.model_dump(mode="json"))
             result = self._conversation(uow.db, conv)
-            uow.append(offer.agent_id, "conversation.assigned", result.model_dump(mode="json"))
+            # The push carries the latest messages only; the REST answer (result) has them all.
+            uow.append(offer.agent_id, "conversation.assigned", _pushed(result).model_dump(mode="json"))
         return result
 
     def reject_offer(self, principal: Principal, offer_id: str) -> None:
@@ -1628,6 +1703,52 @@ class Backend:
         if cutoff > 0 and self.oldest() <= cutoff:
             with self._uow() as uow:
                 uow.db.query(EventLogRow).filter(EventLogRow.seq <= cutoff).delete()
+
+
+def _expired(window_s: float, what: str) -> str:
+    return f"Your access to {what} ended {window_s / 60:g} minutes after its wrap-up."
+
+
+def _check_length(text: str, sender: str) -> None:
+    limit = MAX_CUSTOMER_MESSAGE_CHARS if sender == "customer" else MAX_AGENT_MESSAGE_CHARS
+    if len(text) > limit:
+        raise BackendError(
+            413,
+            "message_too_long",
+            f"A{' customer' if sender == 'customer' else 'n agent'} message may have at most "
+            f"{limit:,} characters; this one has {len(text):,}.",
+        )
+
+
+def _check_opening(text: str, page: WebPage | None, attributes: dict[str, Any] | None) -> None:
+    """Bounds of a new chat: its first message, the page it starts on, the caller's attributes."""
+    _check_length(text.strip(), "customer")
+    problems = []
+    if page is not None and len(page.url) > MAX_PAGE_URL_CHARS:
+        problems.append({"field": "page.url", "problem": f"at most {MAX_PAGE_URL_CHARS} characters"})
+    if page is not None and len(page.title) > MAX_PAGE_TITLE_CHARS:
+        problems.append({"field": "page.title", "problem": f"at most {MAX_PAGE_TITLE_CHARS} characters"})
+    if attributes:
+        try:
+            check_data("attributes", attributes, max_bytes=MAX_ATTRIBUTES_BYTES)
+        except LimitExceeded as exc:
+            problems.append({"field": "attributes", "problem": str(exc)})
+    if problems:
+        raise BackendError(413, "too_large", "Parts of the chat are too large.", problems)
+
+
+def _pushed(conv: Conversation) -> Conversation:
+    """`conv` as pushed on the stream: only its latest messages (PUSHED_MESSAGES, at most
+    PUSHED_TRANSCRIPT_BYTES), with the count of those left out."""
+    kept: list[Message] = []
+    size = 0
+    for message in reversed(conv.messages):
+        size += len(message.model_dump_json().encode())
+        if len(kept) >= PUSHED_MESSAGES or (kept and size > PUSHED_TRANSCRIPT_BYTES):
+            break
+        kept.append(message)
+    omitted = len(conv.messages) - len(kept)
+    return conv.model_copy(update={"messages": tuple(reversed(kept)), "messages_omitted": omitted})
 
 
 def error_body(exc: BackendError) -> dict[str, Any]:

@@ -56,6 +56,8 @@ FULL_SNAPSHOT, META = 2, 4
 #: One frame from a customer's page: a full snapshot of a heavy page fits, a flood does not.
 MAX_FRAME_BYTES = 4 * 1024 * 1024
 MAX_EVENTS_PER_FRAME = 1000
+#: One frame to the agent's view: a page's frame fits; a replayed buffer is split into several.
+RELAY_FRAME_BYTES = MAX_FRAME_BYTES + 64 * 1024
 #: What an agent link may have queued before the relay drops it and asks for a fresh snapshot.
 AGENT_QUEUE_FRAMES = 500
 CUSTOMER_QUEUE_FRAMES = 200
@@ -171,9 +173,9 @@ class CobrowseHub:
         # Only the agent holding the chat: not another agent, not a team lead (it is the customer's screen).
         if principal.scope != "agent":
             raise BackendError(403, "forbidden", "Agents only.")
+        self.backend.require_access(principal, conversation_id=conversation_id, roles=())
         conv = db.get(ConversationRow, conversation_id)
-        if conv is None or conv.agent_id != principal.agent_id:
-            raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+        assert conv is not None
         return conv
 
     def _customer_conversation(self, principal: Principal, conversation_id: str) -> None:
@@ -361,6 +363,10 @@ class CobrowseHub:
             return
         except WebSocketDisconnect:
             return
+        assert isinstance(token, str)
+        await self.backend.streams.serve(ws, token, self._serve_page(ws, conversation_id))
+
+    async def _serve_page(self, ws: WebSocket, conversation_id: str) -> None:
         link = _Link(ws, conversation_id, asyncio.Queue(CUSTOMER_QUEUE_FRAMES))
         self._pages.setdefault(conversation_id, set()).add(link)
         self._absent_since.pop(conversation_id, None)
@@ -511,6 +517,10 @@ class CobrowseHub:
             code = {401: 4401, 403: 4403}.get(exc.status, 4404)
             await ws.close(code=code, reason=exc.message)
             return
+        assert token is not None
+        await self.backend.streams.serve(ws, token, self._serve_relay(ws, relay))
+
+    async def _serve_relay(self, ws: WebSocket, relay: _Relay) -> None:
         link = _Link(ws, relay.session.conversation_id, asyncio.Queue(AGENT_QUEUE_FRAMES))
         previous, relay.agent = relay.agent, link
         if previous is not None:
@@ -535,7 +545,10 @@ class CobrowseHub:
 
     def _to_agent(self, relay: _Relay, serialized: list[str]) -> None:
         assert relay.agent is not None
-        if relay.agent.offer('{"kind":"events","events":[' + ",".join(serialized) + "]}"):
+        # In frames of at most RELAY_FRAME_BYTES: a replayed buffer (up to buffer_bytes) in one frame
+        # could exceed the view's frame limit, and the view would rejoin into the same replay forever.
+        frames = _event_frames(serialized, RELAY_FRAME_BYTES)
+        if all(relay.agent.offer(frame) for frame in frames):
             self.stats.events_out += len(serialized)
             return
         # The agent fell behind: drop what is queued, tell the view to wait for a new baseline.
@@ -571,6 +584,24 @@ class CobrowseHub:
             json.dumps({"kind": "command", "command": command})
         ):
             link.offer(json.dumps({"kind": "error", "message": "The customer's page is not connected."}))
+
+
+def _event_frames(serialized: list[str], budget: int) -> list[str]:
+    """Serialized rrweb events as `events` frames of at most `budget` bytes (one event over it
+    goes alone: a page's frame, and so each of its events, is at most MAX_FRAME_BYTES)."""
+    frames: list[str] = []
+    chunk: list[str] = []
+    size = 0
+    for text in serialized:
+        cost = len(text.encode()) + 1
+        if chunk and size + cost > budget:
+            frames.append('{"kind":"events","events":[' + ",".join(chunk) + "]}")
+            chunk, size = [], 0
+        chunk.append(text)
+        size += cost
+    if chunk:
+        frames.append('{"kind":"events","events":[' + ",".join(chunk) + "]}")
+    return frames
 
 
 def _sessions(db: DbSession, conversation_id: str) -> list[CobrowseSession]:

@@ -69,30 +69,36 @@ def monitor_routes(backend: Backend, monitor: QueueMonitor) -> APIRouter:
 
     @router.websocket("/monitor/stream")
     async def stream(ws: WebSocket) -> None:
+        # Checked after the accept with no await before the stream registers: a logout cannot
+        # slip between the check and the registration that lets it close this stream.
+        await ws.accept()
+        token = _bearer(ws.headers.get("authorization")) or ws.query_params.get("token") or ""
         try:
-            p = backend.authenticate(_bearer(ws.headers.get("authorization")) or ws.query_params.get("token"))
+            p = backend.authenticate(token)
             backend._require_supervisor(p)
         except BackendError as exc:
-            await ws.accept()
             await ws.close(code=4403 if exc.status == 403 else 4401, reason=exc.message)
             return
-        await ws.accept()
         sub = monitor.subscribe()
         try:
-            # Subscribed first, then the snapshot: frames older than it are skipped below.
-            first = monitor.current()
-            await ws.send_text(first.model_dump_json())
-            await _forward(ws, sub.queue, first.version)
+            await backend.streams.serve(ws, token, _serve(ws, sub.queue))
         except WebSocketDisconnect:
             pass
         finally:
             monitor.unsubscribe(sub)
+
+    async def _serve(ws: WebSocket, queue: "asyncio.Queue[tuple[str, int, str] | None]") -> None:
+        # Subscribed first, then the snapshot: frames older than it are skipped below.
+        first = monitor.current()
+        await ws.send_text(first.model_dump_json())
+        await _forward(ws, queue, first.version)
 
     return router
 
 
 async def _forward(ws: WebSocket, queue: "asyncio.Queue[tuple[str, int, str] | None]", version: int) -> None:
     receiver = asyncio.create_task(_drain(ws))
+    getter: asyncio.Task[Any] | None = None
     try:
         while True:
             getter = asyncio.create_task(queue.get())
@@ -110,7 +116,10 @@ async def _forward(ws: WebSocket, queue: "asyncio.Queue[tuple[str, int, str] | N
                 continue
             await ws.send_text(text)
     finally:
+        # Cancelled too when the stream's token is revoked: leave no task waiting on the queue.
         receiver.cancel()
+        if getter is not None:
+            getter.cancel()
 
 
 async def _drain(ws: WebSocket) -> None:

@@ -78,7 +78,7 @@ class CustomerRecords:
     # --- notes -----------------------------------------------------------------------------------
 
     def notes(self, principal: Principal, customer_id: str) -> list[CustomerNote]:
-        self._backend._require_customer_access(principal, customer_id)
+        self._backend.require_access(principal, customer_id=customer_id)
         with DbSession(self._backend.engine) as db:
             rows = db.scalars(
                 select(NoteRow)
@@ -133,7 +133,7 @@ class CustomerRecords:
     def _can_edit(self, principal: Principal, customer_id: str) -> None:
         if principal.role == Role.SERVICE:
             return  # integrations (and tests) act for the CRM
-        self._backend._require_customer_access(principal, customer_id)
+        self._backend.require_access(principal, customer_id=customer_id)
 
     def _push(self, uow: Any, customer_id: str, note: CustomerNote) -> None:
         payload = note.model_dump(mode="json")

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable
 from workstation.client.cobrowse import RelayConnection, RelayRefused
+from workstation.client.ws import WsClient
 from workstation.domain.cobrowse import CobrowseSession, CobrowseState, CobrowseStatus, same_site_url
 from workstation.domain.page_state import PageState, PageStateReducer
 from workstation.services.sync import AppliedEvent, SyncService, TaskSet
@@ -57,12 +58,13 @@ class CobrowseService(QObject):
         api: BackendApi,
         sync: SyncService,
         *,
-        retry_s: float = 1.0,
+        ws: WsClient | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`ws`: the shared WebSocket client (TLS, token, backoff); made for `api` when not given."""
         super().__init__(parent)
         self._api = api
-        self._retry_s = retry_s
+        self._ws = ws if ws is not None else WsClient(api.base_url, lambda: api.token)
         self._tasks = TaskSet()
         self.statuses: dict[str, CobrowseStatus] = {}
         self._live: dict[str, _Live] = {}
@@ -215,11 +217,12 @@ class CobrowseService(QObject):
 
     async def _run_relay(self, conversation_id: str, live: _Live) -> None:
         """Keep the relay open while the session is; every (re)join starts from a fresh snapshot."""
+        attempt = 0
         while self._live.get(conversation_id) is live:
-            token = self._api.token or ""
             try:
-                live.relay = await RelayConnection.open(self._api.base_url, live.session.id, token)
+                live.relay = await RelayConnection.open(self._ws, live.session.id)
                 live.connected = True
+                attempt = 0
                 live.reducer.reset()
                 self.view_reset.emit(conversation_id)
                 self.relay_changed.emit(conversation_id, True, "")
@@ -236,7 +239,8 @@ class CobrowseService(QObject):
             live.connected = False
             live.relay = None
             self.relay_changed.emit(conversation_id, False, "reconnecting…")
-            await asyncio.sleep(self._retry_s)
+            await self._ws.pause(attempt)  # the same jittered backoff as the other streams
+            attempt += 1
 
     def _on_frame(self, conversation_id: str, live: _Live, frame: Any) -> None:
         if frame.kind == "events":

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from workstation.client.api import ApiError, BackendUnavailable
 from workstation.client.events import AuthRejected, Backoff
 from workstation.client.monitor import MonitorApi, MonitorStream
+from workstation.client.ws import WsClient
 from workstation.domain.models import Agent, Presence, WaitingReason
 from workstation.domain.queue_monitor import (
     AGENT_STATES,
@@ -136,8 +137,10 @@ class QueueMonitorService(QObject):
         backoff: Backoff | None = None,
         stale_after_s: float = 3.5,
         history_minutes: float = 60,
+        ws: WsClient | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`ws`: the shared WebSocket client (TLS, token, backoff); made for `api` when not given."""
         super().__init__(parent)
         self.api = api
         self.snapshot: MonitorSnapshot | None = None
@@ -149,7 +152,9 @@ class QueueMonitorService(QObject):
         self._stale_after = stale_after_s
         self._last_frame = 0.0
         self._tasks = TaskSet()
-        self._stream = MonitorStream(api.ws_url, api.token, self, backoff=backoff)
+        if ws is None:
+            ws = WsClient(api.base_url, api.token, backoff=backoff)
+        self._stream = MonitorStream(ws, self)
         self._watchdog = QTimer(self)
         self._watchdog.setInterval(1000)
         self._watchdog.timeout.connect(self._on_watchdog_timeout)

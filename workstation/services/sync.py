@@ -23,6 +23,7 @@ from workstation.client.api import (
     rejected_answer,
 )
 from workstation.client.events import AuthRejected, Backoff, EventStream
+from workstation.client.ws import WsClient
 from workstation.domain.models import (
     Agent,
     Conversation,
@@ -34,6 +35,7 @@ from workstation.domain.models import (
     Presence,
     Record,
     RelevanceFeedback,
+    SkippedFrame,
     TimelineEvent,
     utcnow,
 )
@@ -80,7 +82,9 @@ class SyncService(QObject):
 
     Signals: `events_applied(list[AppliedEvent])` after each stored batch, `reset_applied()` after a
     full refetch, `connection_changed(online, detail)`, `outbox_changed(pending_count)`,
-    `write_completed(kind, target)`, `write_refused(kind, target, reason)`, `session_rejected(reason)`.
+    `write_completed(kind, target)`, `write_refused(kind, target, reason)`, `session_rejected(reason)`,
+    `frame_skipped(event type, seq)` when the server left out an event too large to send (its
+    conversations were refetched; the customer context service refetches open customers).
 
     Other services add kinds of write with `register(kind, deliver)`: `deliver(item)` sends it and
     stores the answer (store.complete / store.conflict); it raises ApiError for a refusal and
@@ -94,6 +98,7 @@ class SyncService(QObject):
     write_completed = Signal(str, str)
     write_refused = Signal(str, str, str)
     session_rejected = Signal(str)
+    frame_skipped = Signal(str, int)
 
     def __init__(
         self,
@@ -102,17 +107,19 @@ class SyncService(QObject):
         *,
         backoff: Backoff | None = None,
         tls: ssl.SSLContext | None = None,
+        ws: WsClient | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`ws`: the shared WebSocket client (app.connect builds it once); without it one is made for
+        `api.base_url` with `tls` and `backoff`."""
         super().__init__(parent)
         self._api = api
         self._store = store
-        self._backoff = backoff or Backoff()
+        self._backoff = backoff or (ws.backoff if ws is not None else Backoff())
         self._rng = random.Random()
-        ws_url = (
-            api.base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/api/v1/stream"
-        )
-        self._stream = EventStream(ws_url, lambda: api.token, self, backoff=self._backoff, tls=tls)
+        if ws is None:
+            ws = WsClient(api.base_url, lambda: api.token, tls=tls, backoff=self._backoff)
+        self._stream = EventStream(ws, None, self)
         self._tasks = TaskSet()
         self._outbox_wake = asyncio.Event()
         self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {}
@@ -204,12 +211,26 @@ class SyncService(QObject):
 
     async def on_reset(self, log_id: str, head: int, reason: str) -> None:
         log.info("stream reset (%s): refetching state", reason)
+        await self._refetch(log_id, head)
+
+    async def on_skipped(self, log_id: str, frame: SkippedFrame) -> None:
+        """The server left out an event too large to send: its seq counts as applied (exactly once, as
+        in on_events), and what it may have changed comes over REST like after a reset."""
+        _stored_log, seq = self._store.stream_position()
+        if frame.seq <= seq:
+            return  # already past it (a resend after reconnect): exactly once
+        await self._refetch(log_id, frame.seq)  # emits reset_applied: the inbox re-reads transcripts
+        self.skipped_events += 1
+        self.frame_skipped.emit(frame.type, frame.seq)
+
+    async def _refetch(self, log_id: str, seq: int) -> None:
+        """Active conversations from the backend, committed with the stream position `seq`."""
         try:
             active = await self._api.conversations(state=ConversationState.ACTIVE.value)
         except (BackendUnavailable, ApiError) as exc:
-            log.warning("refetch after reset failed: %s", exc)
+            log.warning("refetch from the backend failed: %s", exc)
             raise OSError("refetch failed") from exc
-        self._store.apply(log_id=log_id, seq=head, conversations=active)
+        self._store.apply(log_id=log_id, seq=seq, conversations=active)
         # Conversations we hold open locally that the backend no longer has active were closed meanwhile.
         active_ids = {c.id for c in active}
         stale = [

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from workstation.domain.queue_monitor import AgentStatus, format_duration
+from workstation.ui.text import tooltip
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -141,7 +142,7 @@ class AgentRosterModel(QAbstractTableModel):
             return QBrush(QColor(STATE_COLOURS[agent.state]))
         elif role == Qt.ItemDataRole.ToolTipRole:
             if column == self.AGENT:
-                return f"{agent.name} ({agent.username})\nQueues: {', '.join(agent.queues) or '—'}"
+                return tooltip(f"{agent.name} ({agent.username})\nQueues: {', '.join(agent.queues) or '—'}")
             if column == self.TIME:
                 return self.tr("since {0}").format(_local(agent.state_since))
         elif role == Qt.ItemDataRole.TextAlignmentRole and column in (self.TIME, self.CHATS, self.HANDLED):

@@ -14,13 +14,27 @@ from typing import Any
 
 from PySide6.QtCore import QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
-from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineSettings
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineSettings,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 log = logging.getLogger(__name__)
 
 RRWEB = ("node_modules", "rrweb", "dist")
+#: The replay page's own origin: the desk serves it (inlined, by setHtml), nothing is ever fetched
+#: from it. The customer's site (the shop, even when the backend serves it) is a third party here.
+REPLAY_ORIGIN = "https://cobrowse-replay.invalid/"
+#: Schemes that carry their content in the URL itself (rrweb uses them for inlined images and
+#: canvases); none reaches the network.
+SELF_CONTAINED_SCHEMES = frozenset({"data", "blob", "about"})
+#: Blocked addresses remembered for diagnostics and tests (the count goes on).
+BLOCKED_KEPT = 200
 #: How long the replay page may take to come up before the view falls back to text.
 START_TIMEOUT_MS = 20_000
 
@@ -78,6 +92,33 @@ class _Bridge(QObject):
         self.picked.emit(node, label)
 
 
+class OwnOriginOnly(QWebEngineUrlRequestInterceptor):
+    """Blocks every request of the replay that would leave the desk: images, style sheets, fonts,
+    frames and fetches the customer's page names. Only self-contained URLs (data:, blob:, about:)
+    pass; the replay page itself is inlined and never requested.
+
+    Without this, a replayed page makes the agent's machine fetch any URL the page (or whoever
+    wrote it) chose: tracking pixels, internal addresses, file:// paths."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.blocked_count = 0
+        #: The latest blocked addresses (up to BLOCKED_KEPT), for diagnostics and tests.
+        self.blocked: list[str] = []
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
+        url = info.requestUrl()
+        if url.scheme().lower() in SELF_CONTAINED_SCHEMES:
+            return
+        info.block(True)
+        self.blocked_count += 1
+        shown = url.toString()[:300]
+        if len(self.blocked) >= BLOCKED_KEPT:
+            del self.blocked[0]
+        self.blocked.append(shown)
+        log.debug("cobrowse replay: blocked %s", shown)
+
+
 class _Page(QWebEnginePage):
     """Keeps the replay page's console out of Qt's warnings (a replayed page may log anything)."""
 
@@ -106,15 +147,19 @@ class LiveReplay(QWidget):
         self._failed = False
         self.view = QWebEngineView(self)
         self.view.setObjectName("cobrowseLive")
-        # Qt's default profile is off the record (memory cache, no cookies on disk); it outlives
-        # every page, so no page is ever left without its profile at exit.
-        profile = QWebEngineProfile.defaultProfile()
-        if not profile.isOffTheRecord():
-            log.warning("QtWebEngine's default profile keeps data on disk; the replay may be cached")
-        self.page = _Page(profile, self.view)
+        # A profile of its own, off the record (no storage name: memory cache, no cookies on disk),
+        # so that the interceptor below sees every request of the replay and nothing else's.
+        self.profile = QWebEngineProfile()
+        self.interceptor = OwnOriginOnly(self.profile)
+        self.profile.setUrlRequestInterceptor(self.interceptor)
+        self.page = _Page(self.profile, self.view)
+        # The profile must outlive its page (Qt warns and may crash otherwise): as the page's child it
+        # goes only after the page itself is gone, whoever deletes the view.
+        self.profile.setParent(self.page)
         settings = self.page.settings()
         settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
         settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.AutoLoadIconsForPage, False)
         self.view.setPage(self.page)
         self.bridge = _Bridge(self)
         self.channel = QWebChannel(self)
@@ -132,7 +177,10 @@ class LiveReplay(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         self._timeout.start(start_timeout_ms or START_TIMEOUT_MS)
-        self.page.setHtml(html, QUrl(base_url.rstrip("/") + "/"))
+        # `base_url` (the backend) is no longer the page's origin: relative addresses of the customer's
+        # page resolve to the replay's own origin, which serves nothing and is blocked anyway.
+        self.base_url = base_url
+        self.page.setHtml(html, QUrl(REPLAY_ORIGIN))
 
     # --- feeding the page ----------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from workstation.domain.cobrowse import CobrowseState, CobrowseStatus
 from workstation.domain.page_state import PageState
 from workstation.services.cobrowse import CobrowseService, CobrowseServiceError
 from workstation.services.sync import TaskSet
+from workstation.ui.text import data_label
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +79,10 @@ class CobrowseView(QWidget):
         self.live_problem: str | None = None
         self._page = PageState()
 
-        self.state_label = QLabel()
+        self.state_label = data_label()
         self.state_label.setObjectName("cobrowseState")
         self.state_label.setStyleSheet("font-weight: bold;")
-        self.url_label = QLabel()
+        self.url_label = data_label()  # the customer's page title and address
         self.url_label.setObjectName("cobrowseUrl")
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.url_label.setStyleSheet("color: #555;")
@@ -120,7 +121,7 @@ class CobrowseView(QWidget):
         tools.addWidget(self.goto_button)
         tools.addWidget(self.end_button)
 
-        self.note_label = QLabel()
+        self.note_label = data_label()  # relay problems and backend messages
         self.note_label.setObjectName("cobrowseNote")
         self.note_label.setWordWrap(True)
         self.note_label.setStyleSheet("color: #8a4b00;")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from workstation.services.records import Conflict
 from workstation.ui.customer_edit_dialog import FIELD_LABELS
+from workstation.ui.text import data_label, escape, mnemonic_free
 
 
 def _shown(value: Any) -> str:
@@ -40,11 +41,12 @@ class ConflictDialog(QDialog):
                 "<b>{0}</b> of <b>{1}</b> was changed by someone else{2} while your change was waiting "
                 "to be sent. Choose which value to keep; nothing is saved until you do."
             ).format(
-                conflict.title,
-                customer_name,
-                self.tr(" ({0})").format(conflict.theirs_by) if conflict.theirs_by else "",
+                escape(conflict.title),
+                escape(customer_name),
+                escape(self.tr(" ({0})").format(conflict.theirs_by)) if conflict.theirs_by else "",
             )
         )
+        intro.setTextFormat(Qt.TextFormat.RichText)  # the markup is ours; the data in it is escaped
         intro.setWordWrap(True)
         grid = QGridLayout()
         for column, header in enumerate(
@@ -60,13 +62,13 @@ class ConflictDialog(QDialog):
         self.groups: dict[str, tuple[QButtonGroup, QRadioButton, QRadioButton]] = {}
         for row, field in enumerate(conflict.fields, start=1):
             grid.addWidget(QLabel(self.tr(FIELD_LABELS.get(field.name, field.name.capitalize()))), row, 0)
-            base = QLabel(_shown(field.base))
+            base = data_label(_shown(field.base))
             base.setStyleSheet("color: #666;")
             base.setWordWrap(True)
             base.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(base, row, 1, Qt.AlignmentFlag.AlignTop)
-            theirs = QRadioButton(_shown(field.theirs))
-            mine = QRadioButton(_shown(field.mine))
+            theirs = QRadioButton(mnemonic_free(_shown(field.theirs)))
+            mine = QRadioButton(mnemonic_free(_shown(field.mine)))
             theirs.setObjectName(f"theirs-{field.name}")
             mine.setObjectName(f"mine-{field.name}")
             mine.setChecked(True)
@@ -91,7 +93,7 @@ class ConflictDialog(QDialog):
         layout.addLayout(grid)
         if conflict.merge.changes:
             others = ", ".join(self.tr(FIELD_LABELS.get(n, n)) for n in conflict.merge.changes)
-            kept = QLabel(self.tr("Your other changes ({0}) do not collide and are kept.").format(others))
+            kept = data_label(self.tr("Your other changes ({0}) do not collide and are kept.").format(others))
             kept.setStyleSheet("color: #1b7f3b;")
             layout.addWidget(kept)
         layout.addWidget(buttons)

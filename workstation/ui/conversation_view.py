@@ -7,7 +7,6 @@ from PySide6.QtGui import QBrush, QColor, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QListView,
     QPlainTextEdit,
     QPushButton,
@@ -27,6 +26,7 @@ from workstation.ui.customer_edit_dialog import FIELD_LABELS
 from workstation.ui.history_panel import HistoryPanel
 from workstation.ui.notes_panel import NotesPanel
 from workstation.ui.relevance_panel import RelevancePanel
+from workstation.ui.text import data_label, tooltip
 from workstation.ui.timeline_model import TimelineSource
 from workstation.ui.transcript_model import TranscriptModel
 
@@ -70,17 +70,18 @@ class CustomerHeader(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("customerHeader")
-        self.name_label = QLabel()
+        # Everything here is the customer's record: names, companies, addresses are data, never markup.
+        self.name_label = data_label()
         self.name_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
-        self.facts_label = QLabel()
-        self.contact_label = QLabel()
+        self.facts_label = data_label()
+        self.contact_label = data_label()
         self.contact_label.setObjectName("contactDetails")
         self.contact_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.edit_button = QPushButton(self.tr("Edit details…"))
         self.edit_button.setObjectName("editCustomer")
         self.edit_button.setEnabled(False)
         self.edit_button.clicked.connect(self.edit_requested)
-        self.freshness_label = QLabel()
+        self.freshness_label = data_label()
         self.freshness_label.setObjectName("freshness")
         self.set_stale(False)
         contact_row = QHBoxLayout()
@@ -111,7 +112,7 @@ class CustomerHeader(QFrame):
             tips.append(self.tr("Saved on this desktop, not sent yet"))
         if view.conflicted:
             tips.append(self.tr("⚠ changed by someone else meanwhile: decide in the status bar"))
-        self.contact_label.setToolTip("\n".join(tips))
+        self.contact_label.setToolTip(tooltip("\n".join(tips)))
         self.edit_button.setEnabled(view.customer is not None)
 
     def set_stale(self, stale: bool) -> None:
@@ -196,7 +197,7 @@ class ConversationView(QWidget):
 
         topic = conversation.topic or self.tr("no topic")
         where = f" · {conversation.page.title or conversation.page.url}" if conversation.page else ""
-        self.context_label = QLabel(f"{conversation.channel.capitalize()} · {topic}{where}")
+        self.context_label = data_label(f"{conversation.channel.capitalize()} · {topic}{where}")
         self.cobrowse_button = QPushButton(self.tr("Invite to cobrowse"))
         self.cobrowse_button.setObjectName("cobrowseInvite")
         self.cobrowse_button.setEnabled(False)
@@ -367,7 +368,7 @@ class ConversationView(QWidget):
     def set_cobrowse_status(self, status: CobrowseStatus) -> None:
         """Enable "Invite to cobrowse" only when the backend says the customer can be invited, and say why."""
         self.cobrowse_button.setEnabled(status.available)
-        self.cobrowse_button.setToolTip(status.reason)
+        self.cobrowse_button.setToolTip(tooltip(status.reason))
 
     def show_cobrowse(self, view: QWidget | None) -> None:
         """Put the cobrowse view beside the chat (the chat stays visible and keeps working), or remove it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -15,6 +16,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from workstation.domain.transport import plain_transport_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,7 @@ class LoginDialog(QDialog):
         self.remember_box = QCheckBox(self.tr("Remember me on this computer (system keychain)"))
         self.remember_box.setChecked(True)
         self.error_label = QLabel()
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)  # server errors are not markup
         self.error_label.setStyleSheet("color: #b00020;")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
@@ -61,6 +65,15 @@ class LoginDialog(QDialog):
     def show_error(self, message: str) -> None:
         self.error_label.setText(message)
         self.error_label.show()
+
+    def done(self, result: int) -> None:
+        # A plain http:// server on another computer would get the password in the clear: refuse it
+        # here (accept() ends in done()), before any connection is attempted.
+        if result == QDialog.DialogCode.Accepted and plain_transport_problem(self.server_edit.text().strip()):
+            self.show_error(self.tr("Plain HTTP is only allowed to this computer; use https://"))
+            self.server_edit.setFocus()
+            return
+        super().done(result)
 
     async def ask(self) -> Credentials | None:
         self._future = asyncio.get_event_loop().create_future()

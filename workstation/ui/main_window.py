@@ -45,6 +45,7 @@ from workstation.ui.icons import app_icon
 from workstation.ui.notifier import Notifier
 from workstation.ui.offer_card import OfferCard
 from workstation.ui.shortcuts import SHORTCUTS, describe
+from workstation.ui.text import data_label, mnemonic_free, plain_message_box, tooltip
 from workstation.ui.wrapup_dialog import WrapUpDialog
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.connection_label = QLabel(self.tr("Starting…"))
+        self.connection_label = data_label(self.tr("Starting…"))  # may carry the backend's reason
         self.connection_label.setObjectName("connection")
         self.outbox_label = QLabel()
         self.conflicts_button = QPushButton()
@@ -142,7 +143,7 @@ class MainWindow(QMainWindow):
         self.presence_combo.setEnabled(False)
         self.presence_combo.activated.connect(self._on_presence_combo_activated)
         toolbar.addWidget(self.presence_combo)
-        self.agent_label = QLabel()
+        self.agent_label = data_label()
         toolbar.addSeparator()
         toolbar.addWidget(self.agent_label)
         self.addToolBar(toolbar)
@@ -265,6 +266,7 @@ class MainWindow(QMainWindow):
         context.history_loaded.connect(self._on_context_history_loaded)
         context.history_failed.connect(self._on_context_history_failed)
         sync.connection_changed.connect(self._on_sync_connection_changed)
+        sync.frame_skipped.connect(self._on_sync_frame_skipped)
         sync.outbox_changed.connect(self._on_sync_outbox_changed)
         sync.session_rejected.connect(self._on_sync_session_rejected)
         if relevance is not None:
@@ -408,8 +410,8 @@ class MainWindow(QMainWindow):
             view.show_notes(self.records.notes(conv.customer.id))
         if self.relevance is not None:
             view.show_ranking(self.relevance.track(conv, cached))
-        index = self.tabs.addTab(view, conv.customer.name)
-        self.tabs.setTabToolTip(index, f"{conv.channel} · {conv.topic or ''}")
+        index = self.tabs.addTab(view, mnemonic_free(conv.customer.name))
+        self.tabs.setTabToolTip(index, tooltip(f"{conv.channel} · {conv.topic or ''}"))
         self.stack.setCurrentWidget(self.tabs)
         if self.tabs.count() == 1:
             self.tabs.setCurrentIndex(0)
@@ -711,15 +713,22 @@ class MainWindow(QMainWindow):
 
     # --- connection ------------------------------------------------------------------------------
 
+    def _refresh_open_customers(self, why: str) -> None:
+        if self.context is not None:
+            for customer_id in {v.conversation.customer.id for v in self.views.values()}:
+                self._tasks.start(self.context.refresh(customer_id), why)
+
+    def _on_sync_frame_skipped(self, _type: str, _seq: int) -> None:
+        # An event too large for the stream may have changed a customer on screen: fetch over REST.
+        self._refresh_open_customers("refresh-after-skipped-event")
+
     def _on_sync_connection_changed(self, online: bool, _detail: str) -> None:
         if online:
             self.connection_label.setText(self.tr("● Online"))
             self.connection_label.setStyleSheet("color: #1b7f3b;")
             self.connection_label.setToolTip("")
             # Back online: what is on screen may have changed meanwhile; fetch it in the background.
-            if self.context is not None:
-                for customer_id in {v.conversation.customer.id for v in self.views.values()}:
-                    self._tasks.start(self.context.refresh(customer_id), "refresh-after-reconnect")
+            self._refresh_open_customers("refresh-after-reconnect")
             return
         since = self.sync.offline_since if self.sync else None
         when = since.astimezone().strftime("%H:%M") if since else "?"
@@ -773,7 +782,7 @@ class MainWindow(QMainWindow):
             else self.tr("{0} (and {1} more)").format(problems[0], len(problems) - 1)
         )
         self.statusBar().showMessage(self.tr("Configuration problem: {0}").format(first), 30_000)
-        self.statusBar().setToolTip("\n".join(problems))
+        self.statusBar().setToolTip(tooltip("\n".join(problems)))
 
     def save_diagnostics(self) -> None:
         """Ask where to save (a non-modal dialog: no nested event loop), then write in the background."""
@@ -805,6 +814,7 @@ class MainWindow(QMainWindow):
                 self.tr("The diagnostics could not be saved to {0}: {1}").format(target, exc.strerror or exc),
                 parent=self,
             )
+            plain_message_box(box)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
             return

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workstation.domain.queue_monitor import AGENT_STATES
 from workstation.services.queue_monitor import MonitorSeries
+from workstation.ui.text import escape
 
 # Software rendering: with OpenGL pyqtgraph is far slower on machines without a GPU (CONVENTIONS.md).
 pg.setConfigOptions(useOpenGL=False, background="w", foreground="#333333", antialias=False)
@@ -56,6 +57,7 @@ class MonitorCharts(QWidget):
         self.canvas = _ChartCanvas()
         self.canvas.setObjectName("monitorCharts")
         self.hover_label = QLabel(" ")
+        self.hover_label.setTextFormat(Qt.TextFormat.RichText)  # bold names of ours, data escaped
         self.hover_label.setObjectName("chartHover")
         self.hover_label.setStyleSheet("color: #333; padding: 2px 4px;")
         self.hover_label.setWordWrap(True)
@@ -132,7 +134,9 @@ class MonitorCharts(QWidget):
         self.waiting_curves, self.level_curves = [], []
         for i, (_queue_id, name) in enumerate(self.queues):
             pen = pg.mkPen(QUEUE_COLOURS[i], width=2)
-            self.waiting_curves.append(_fast(self.waiting_plot.plot(pen=pen, name=name, connect="finite")))
+            # pyqtgraph's legend renders its labels as HTML: the queue name (backend data) is escaped.
+            curve = self.waiting_plot.plot(pen=pen, name=escape(name), connect="finite")
+            self.waiting_curves.append(_fast(curve))
             self.level_curves.append(_fast(self.level_plot.plot(pen=pen, connect="finite")))
         if target is None:
             self.target_line.hide()
@@ -193,7 +197,7 @@ class MonitorCharts(QWidget):
             text = "—" if np.isnan(waiting) else f"{int(waiting)} waiting"
             text += "" if np.isnan(level) else f", SL {level:.0f} %"
             values[queue_id] = text
-            parts.append(f"<b>{name}</b>: {text}")
+            parts.append(f"<b>{escape(name)}</b>: {text}")
         states = self.series.states()[:, index]
         state_text = ", ".join(
             f"{state} {int(v)}" for state, v in zip(AGENT_STATES, states, strict=True) if not np.isnan(v)
@@ -201,4 +205,4 @@ class MonitorCharts(QWidget):
         values["agents"] = state_text
         self.hover_values = values
         stamp = datetime.fromtimestamp(at).strftime("%H:%M:%S")
-        self.hover_label.setText(f"{stamp} — " + " · ".join([*parts, f"<b>Agents</b>: {state_text}"]))
+        self.hover_label.setText(f"{stamp} — " + " · ".join([*parts, f"<b>Agents</b>: {escape(state_text)}"]))

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from workstation.domain.models import Offer
 from workstation.ui.icons import app_icon
+from workstation.ui.text import escape
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,10 @@ class Notifier(QObject):
             self.play_chime()
 
     def _popup(self, title: str, body: str) -> None:
+        if sys.platform.startswith("linux"):
+            # Freedesktop notification servers (which the tray uses on Linux too) render a subset of
+            # HTML in the body (<b>, <a>, <img>): the customer's topic is data, so it is escaped.
+            body = escape(body)
         if self._tray is not None:
             self._tray.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 10_000)
             return

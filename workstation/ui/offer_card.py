@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushBu
 
 from workstation.services.inbox import PendingOffer
 from workstation.ui.icons import channel_icon
+from workstation.ui.text import data_label, escape, tooltip
 
 LANGUAGES = {"de": "German", "en": "English"}
 
@@ -33,16 +34,17 @@ class OfferCard(QFrame):
         )
         icon = QLabel()
         icon.setPixmap(channel_icon(offer.channel, 28).pixmap(28, 28))
-        self.name_label = QLabel(f"<b>{_escape(offer.customer.name)}</b>")
+        self.name_label = QLabel(f"<b>{escape(offer.customer.name)}</b>")
+        self.name_label.setTextFormat(Qt.TextFormat.RichText)  # our bold, the name escaped
         details = [offer.channel.capitalize()]
         if offer.topic:
             details.append(self.tr("topic: {0}").format(offer.topic))
         if offer.language:
             details.append(self.tr(LANGUAGES.get(offer.language, offer.language)))
-        self.details_label = QLabel(" · ".join(details))
+        self.details_label = data_label(" · ".join(details))
         if offer.page is not None:
             self.details_label.setToolTip(
-                self.tr("Chat started on {0}").format(offer.page.title or offer.page.url)
+                tooltip(self.tr("Chat started on {0}").format(offer.page.title or offer.page.url))
             )
         # Why the router chose this agent: one line on the card, the whole reasoning on hover.
         self.why_label = QLabel()
@@ -52,7 +54,7 @@ class OfferCard(QFrame):
         routing = offer.routing
         if routing is not None and routing.summary:
             self.why_label.setText(self.tr("Why: {0}").format(_elide(routing.summary, 90)))
-            self.why_label.setToolTip(routing.details())
+            self.why_label.setToolTip(tooltip(routing.details()))
             self.why_label.setAccessibleName(self.tr("Why this offer"))
             self.why_label.setAccessibleDescription(routing.details())
         else:
@@ -106,7 +108,3 @@ class OfferCard(QFrame):
 
 def _elide(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -34,6 +34,7 @@ from workstation.services.sync import TaskSet
 from workstation.ui.agent_roster_model import AGENT_ID_ROLE, AgentRosterModel, RosterFilterProxy
 from workstation.ui.monitor_charts import MonitorCharts
 from workstation.ui.queue_tile import QueueTile
+from workstation.ui.text import data_label, escape
 from workstation.ui.waiting_model import CONVERSATION_ROLE, WaitingTasksModel
 
 log = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ class QueueMonitorView(QWidget):
         body.addWidget(self.side)
         body.setSizes([900, 480])
 
-        self.message_label = QLabel()
+        self.message_label = data_label()  # backend refusals and reasons
         self.message_label.setObjectName("monitorMessage")
         self.message_label.setStyleSheet("color: #b00020;")
         layout = QVBoxLayout(self)
@@ -474,4 +475,4 @@ def why_html(reason: WaitingReason) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape(text)

@@ -7,6 +7,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 
 from workstation.domain.queue_monitor import QueueStats, format_duration
+from workstation.ui.text import data_label, tooltip
 
 _STYLE = {
     # status: (background, border)
@@ -31,7 +32,7 @@ class QueueTile(QFrame):
         self.stats: QueueStats | None = None
         self.stale = False
         self.selected = False
-        self.name_label = QLabel()
+        self.name_label = data_label()  # the queue's name is configuration data of the backend
         self.name_label.setStyleSheet("font-weight: 600; font-size: 10.5pt;")
         self.waiting_label = QLabel()
         self.waiting_label.setStyleSheet("font-size: 20pt; font-weight: 600;")
@@ -84,7 +85,7 @@ class QueueTile(QFrame):
         ]
         if stats.status_reason:
             tip.insert(1, stats.status_reason)
-        self.setToolTip("\n".join(tip))
+        self.setToolTip(tooltip("\n".join(tip)))
         self._restyle()
 
     _styled: tuple[str, bool] | None = None

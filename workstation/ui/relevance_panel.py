@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from workstation.domain.models import TimelineEvent
 from workstation.domain.relevance import MAX_CARDS, Card, Ranking
+from workstation.ui.text import data_label, tooltip
 
 DISMISS_LABELS = {
     "not_relevant": "Not relevant",
@@ -63,7 +64,7 @@ class RelevanceCardWidget(QFrame):
         super().__init__(parent)
         self.setObjectName(f"relevanceCard{index}")
         self.card: Card | None = None
-        self.title_label = QLabel()
+        self.title_label = data_label()  # card titles carry customer data (order names, topics)
         self.title_label.setObjectName("cardTitle")
         self.title_label.setWordWrap(True)
         self.title_label.setStyleSheet("font-weight: bold;")
@@ -126,14 +127,14 @@ class RelevanceCardWidget(QFrame):
         if len(card.reasons) > MAX_CHIPS:
             text += f' <span style="color:#555;">+{len(card.reasons) - MAX_CHIPS}</span>'
         self.reasons_label.setText(text)
-        self.reasons_label.setToolTip("\n".join(f"• {r}" for r in card.reasons))
+        self.reasons_label.setToolTip(tooltip("\n".join(f"• {r}" for r in card.reasons)))
         self.refs_label.setText(self._refs_html(card, events))
         self.refs_label.setVisible(bool(card.refs))
         is_action = card.kind == "action"
         self.do_button.setVisible(is_action)
         self.dismiss_button.setVisible(is_action)
         if is_action:
-            self.do_button.setToolTip(self.tr("Mark as done: {0}").format(card.label or card.title))
+            self.do_button.setToolTip(tooltip(self.tr("Mark as done: {0}").format(card.label or card.title)))
 
     def _refs_html(self, card: Card, events: Mapping[str, TimelineEvent]) -> str:
         links: list[str] = []
@@ -181,7 +182,7 @@ class RelevancePanel(QFrame):
         self.ranking: Ranking | None = None
         title = QLabel(self.tr("Next best actions"))
         title.setStyleSheet("font-weight: bold; font-size: 11pt;")
-        self.context_label = QLabel()
+        self.context_label = data_label()
         self.context_label.setObjectName("relevanceContext")
         self.context_label.setStyleSheet("color: #555;")
         head = QHBoxLayout()
@@ -194,7 +195,7 @@ class RelevancePanel(QFrame):
         self.empty_label.setWordWrap(True)
         #: grows on demand up to MAX_CARDS, then reused: a re-rank rewrites these in place
         self.cards: list[RelevanceCardWidget] = []
-        self.note_label = QLabel()
+        self.note_label = data_label()
         self.note_label.setObjectName("relevanceNote")
         self.note_label.setStyleSheet("color: #1b7f3b;")
         self.note_label.hide()

@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from workstation.domain.models import TimelineEvent
 from workstation.domain.timeline import TimelineEntry, TimelineFilter, matches
 from workstation.ui.icons import channel_icon
+from workstation.ui.text import tooltip
 
 _Index = QModelIndex | QPersistentModelIndex
 Row = TimelineEntry | date
@@ -119,7 +120,7 @@ class TimelineModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             phase = PHASE_LABELS.get(row.phase, row.phase)
             when = row.at.astimezone().strftime("%d.%m.%Y %H:%M")
-            return f"{when} · {row.channel} · {row.kind.replace('_', ' ')} · {phase}\n{row.summary}"
+            return tooltip(f"{when} · {row.channel} · {row.kind.replace('_', ' ')} · {phase}\n{row.summary}")
         if role == Qt.ItemDataRole.BackgroundRole and self._highlight and row.story == self._highlight:
             return QBrush(QColor(STORY_BACKGROUND))
         if role == self.EntryRole:

@@ -7,7 +7,6 @@ import asyncio
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QVBoxLayout,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.domain.models import WrapUpCode
+from workstation.ui.text import data_label
 
 
 class WrapUpDialog(QDialog):
@@ -37,7 +37,7 @@ class WrapUpDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("How did the conversation with {0} end?").format(customer_name)))
+        layout.addWidget(data_label(self.tr("How did the conversation with {0} end?").format(customer_name)))
         layout.addWidget(self.codes)
         layout.addWidget(buttons)
         self._future: asyncio.Future[str | None] | None = None

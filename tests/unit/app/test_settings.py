@@ -13,9 +13,9 @@ from workstation.settings import Settings
 
 def test_round_trip_writes_only_what_was_set(tmp_path: Path) -> None:
     path = tmp_path / "settings.toml"
-    Settings(path).update(server_url='http://a "b".example', username="demo", offer_sound=False)
+    Settings(path).update(server_url='https://a "b".example', username="demo", offer_sound=False)
     loaded = Settings.load(path)
-    assert loaded.values == {"server_url": 'http://a "b".example', "username": "demo", "offer_sound": False}
+    assert loaded.values == {"server_url": 'https://a "b".example', "username": "demo", "offer_sound": False}
     assert not loaded.damaged
     # offer_popup was never set by the user, so a machine-wide value for it still applies
     assert "offer_popup" not in path.read_text(encoding="utf-8")

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from workstation.client.events import AuthRejected, Backoff, EventStream
+from workstation.client.events import (
+    FRAME_MARGIN_BYTES,
+    MAX_FRAME_BYTES,
+    AuthRejected,
+    Backoff,
+    EventStream,
+)
 from workstation.domain.models import EventFrame
 
 FAST = Backoff(initial=0.01, maximum=0.05)
@@ -112,8 +118,9 @@ def test_reconnect_resumes_after_the_last_sequence() -> None:
         await asyncio.sleep(1)
 
     requests = asyncio.run(_run(script, recorder))
-    assert requests[0] == "/stream?after=0"
-    assert requests[1] == "/stream?after=2&log_id=L"
+    # Every connection also asks the server to keep frames under this client's limit (max_frame).
+    assert requests[0] == f"/stream?after=0&max_frame={MAX_FRAME_BYTES - FRAME_MARGIN_BYTES}"
+    assert requests[1] == f"/stream?after=2&log_id=L&max_frame={MAX_FRAME_BYTES - FRAME_MARGIN_BYTES}"
     assert [f.seq for f in recorder.frames] == [1, 2, 3, 4]
     assert recorder.connections[:3] == [True, False, True]
 

@@ -1,0 +1,120 @@
+"""Open push streams: which token each belongs to (so signing out closes them), and the frame limit.
+
+Every WebSocket the backend serves to a signed-in user (the agent stream, the queue monitor, the
+cobrowse relay, a customer's page) registers under its token's digest. Revoking the token (logout)
+ends those streams at once with close code 4401, which the desktop's clients treat as "the session
+token was refused" (`workstation.client.events` / `client.monitor` / `client.cobrowse`): they stop
+reconnecting instead of retrying with a dead token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from fastapi import WebSocket
+
+from workstation.domain.models import DEFAULT_MAX_FRAME_BYTES, EventFrame, SkippedFrame
+
+log = logging.getLogger(__name__)
+
+#: Close code for a stream whose token was revoked: the clients' "auth rejected".
+REVOKED_CLOSE_CODE = 4401
+#: The range a client may ask for with `max_frame`: below the floor even ordinary frames (an offer
+#: with its routing reasons) would be skipped; above the ceiling one frame could pin megabytes of
+#: memory in every client that asked for it.
+MIN_MAX_FRAME_BYTES = 16 * 1024
+MAX_MAX_FRAME_BYTES = 16 * 2**20
+
+
+def token_key(token: str) -> str:
+    """The registry's key for a token: its digest, so no raw token sits in a long-lived dict."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class StreamRegistry:
+    """Open streams per token; `revoke` signals every stream of a token to close."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, set[asyncio.Event]] = {}
+
+    def register(self, token: str) -> asyncio.Event:
+        revoked = asyncio.Event()
+        self._open.setdefault(token_key(token), set()).add(revoked)
+        return revoked
+
+    def unregister(self, token: str, revoked: asyncio.Event) -> None:
+        key = token_key(token)
+        streams = self._open.get(key)
+        if streams is not None:
+            streams.discard(revoked)
+            if not streams:
+                del self._open[key]
+
+    def revoke(self, token: str) -> int:
+        """Tell every open stream of `token` to close; returns how many there were."""
+        streams = self._open.pop(token_key(token), set())
+        for revoked in streams:
+            revoked.set()
+        return len(streams)
+
+    def count(self, token: str) -> int:
+        return len(self._open.get(token_key(token), ()))
+
+    async def serve(self, ws: WebSocket, token: str, body: Coroutine[Any, Any, None]) -> None:
+        """Run a stream's `body` until it ends or the token is revoked; then close with 4401.
+
+        The body is cancelled first, so nothing else is sending on the socket when it closes."""
+        revoked = self.register(token)
+        task = asyncio.ensure_future(body)
+        watcher = asyncio.ensure_future(revoked.wait())
+        try:
+            await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            if task.done():
+                await task  # its own result or error, as if it had been awaited directly
+                return
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            log.info("a stream was closed because its session was signed out")
+            with contextlib.suppress(Exception):
+                await ws.close(code=REVOKED_CLOSE_CODE, reason="The session was signed out.")
+        finally:
+            watcher.cancel()
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            self.unregister(token, revoked)
+
+
+def max_frame_bytes(raw: str | None) -> int:
+    """The client's `max_frame` query parameter, clamped to the sane range; the default if absent
+    or not a number (a bad value must not cost the client its stream)."""
+    try:
+        wanted = int(raw) if raw is not None else DEFAULT_MAX_FRAME_BYTES
+    except ValueError:
+        wanted = DEFAULT_MAX_FRAME_BYTES
+    return max(MIN_MAX_FRAME_BYTES, min(MAX_MAX_FRAME_BYTES, wanted))
+
+
+def frame_text(frame: EventFrame, limit: int) -> str:
+    """The frame as sent: its JSON, or a SkippedFrame with the same seq when that is over `limit`
+    bytes. Logged at WARNING with type, seq and size only: never the content."""
+    text = frame.model_dump_json()
+    size = len(text.encode())
+    if size <= limit:
+        return text
+    log.warning(
+        "stream frame %d (%s) skipped: %d bytes over the %d-byte limit", frame.seq, frame.type, size, limit
+    )
+    skipped = SkippedFrame(
+        seq=frame.seq,
+        type=frame.type,
+        at=frame.at,
+        size=size,
+        reason=f"the frame is {size} bytes, over this stream's limit of {limit}; fetch it over REST",
+    )
+    return skipped.model_dump_json()
