@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from workstation.domain.models import Customer
@@ -210,3 +211,13 @@ def test_events_reach_every_process_and_a_killed_router_is_replaced(
     offers = _offers_by_conversation(pg_url)
     assert set(offers) >= {conv, *later}
     assert all(count == 1 for count in offers.values()), offers
+
+    # Signing out through one process closes the token's streams on the others (4401).
+    with _stream(survivors[1].url, bob) as ws:
+        ws.recv(timeout=10)  # hello: the stream is registered
+        out = httpx.post(f"{survivors[0].url}{API}/auth/logout", headers=bob, trust_env=False)
+        assert out.status_code == 200, out.text
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                ws.recv(timeout=20)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401

@@ -302,6 +302,7 @@ class Backend:
         )
         #: Open WebSocket streams per token: revoking a token (logout) closes them.
         self.streams = StreamRegistry()
+        self.fanout.on_revoked = self.streams.revoke_key
         self._wake_router = asyncio.Event()
         #: conversation id -> agent id -> not before: agents who declined or missed that chat.
         self._cooldown: dict[str, dict[str, datetime]] = {}
@@ -480,6 +481,7 @@ class Backend:
             if row is not None:
                 uow.db.delete(row)
         self.streams.revoke(token)
+        self.fanout.token_revoked(_digest(token))  # its streams on other processes (PostgreSQL)
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:

@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, text
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL = "workstation_events"
+#: A signed-out token's digest: every process closes that token's streams (StreamRegistry.revoke_key).
+REVOKED_CHANNEL = "workstation_revoked"
 #: pg_advisory_xact_lock key that orders the log's writers ('wslg').
 LOG_LOCK = 0x77736C67
 #: Serialises start-up work of processes starting together (first users, log id, wrap-up codes).
@@ -87,6 +89,8 @@ class EventFanout:
         self._wake: asyncio.Event | None = None
         #: The highest seq handed to the hub (PostgreSQL).
         self.delivered = 0
+        #: Called on the loop with the digest of a token another process revoked.
+        self.on_revoked: Callable[[str], object] | None = None
 
     def write(self, db: Session, rows: Sequence[EventLogRow]) -> None:
         """Insert a transaction's log entries, as its last statements before the commit."""
@@ -107,10 +111,27 @@ class EventFanout:
         else:
             self._poke()
 
+    def token_revoked(self, digest: str) -> None:
+        """After a sign-out: the other processes close the token's streams too (PostgreSQL)."""
+        if self.shared:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    text("SELECT pg_notify(:channel, :d)"), {"channel": REVOKED_CHANNEL, "d": digest}
+                )
+
+    def _revoked(self, digest: str) -> None:
+        if self.on_revoked is not None:
+            self.on_revoked(digest)
+
     def _poke(self) -> None:
-        loop, wake = self._loop, self._wake
-        if loop is not None and wake is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(wake.set)
+        if self._wake is not None:
+            self._call_soon(self._wake.set)
+
+    def _call_soon(self, callback: Callable[..., object], *args: Any) -> None:
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: shutting down
+                loop.call_soon_threadsafe(callback, *args)
 
     async def run(self) -> None:
         """The tailer and its LISTEN thread (PostgreSQL; returns at once on SQLite)."""
@@ -169,10 +190,14 @@ class EventFanout:
                 conn.rollback()
                 conn.autocommit = True
                 conn.execute(f"LISTEN {CHANNEL}")
+                conn.execute(f"LISTEN {REVOKED_CHANNEL}")
                 self._poke()  # anything committed while not listening
                 while not stop.is_set():
-                    for _note in conn.notifies(timeout=POLL_S):
-                        self._poke()
+                    for note in conn.notifies(timeout=POLL_S):
+                        if note.channel == REVOKED_CHANNEL:
+                            self._call_soon(self._revoked, note.payload)
+                        else:
+                            self._poke()
             except Exception as exc:
                 if not stop.is_set():
                     log.warning("the event LISTEN connection failed (%s); reconnecting", exc)

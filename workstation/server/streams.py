@@ -57,7 +57,11 @@ class StreamRegistry:
 
     def revoke(self, token: str) -> int:
         """Tell every open stream of `token` to close; returns how many there were."""
-        streams = self._open.pop(token_key(token), set())
+        return self.revoke_key(token_key(token))
+
+    def revoke_key(self, key: str) -> int:
+        """`revoke` by the token's digest (what another backend process sends: fanout.py)."""
+        streams = self._open.pop(key, set())
         for revoked in streams:
             revoked.set()
         return len(streams)
