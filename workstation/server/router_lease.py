@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -149,14 +149,3 @@ class SharedRouterState:
 
 def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def advisory_lock_held(engine: Engine) -> bool:
-    """Whether any session holds the router lock (for tests and diagnostics)."""
-    with engine.connect() as conn:
-        return bool(
-            conn.execute(
-                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k AND granted"),
-                {"k": ROUTER_LOCK},
-            ).scalar()
-        )
