@@ -23,6 +23,7 @@ from workstation.settings import Settings
 
 if TYPE_CHECKING:
     import ssl
+    from collections.abc import Callable
 
     import httpx
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
+    from workstation.services.voice import VoiceService
     from workstation.store.cache import CacheStore
     from workstation.store.secrets import SecretStore
     from workstation.ui.main_window import MainWindow
@@ -139,11 +141,15 @@ class Workstation:
     records: RecordsService | None = None
     #: The one WebSocket client (TLS, token, backoff) every push stream and relay connects through.
     ws: WsClient | None = None
+    #: Calls: the agent's softphone and call control (None when no softphone is configured).
+    voice: VoiceService | None = None
 
     async def close(self) -> None:
         if self.monitor is not None:
             await self.monitor.stop()
         await self.cobrowse.stop()
+        if self.voice is not None:
+            await self.voice.close()
         await self.relevance.stop()
         await self.sync.stop()
         await self.http.aclose()
@@ -195,12 +201,17 @@ async def connect(
     tls: ssl.SSLContext | None = None,
     redactor: Redactor | None = None,
     cache_limit_mb: int | None = None,
+    cache_progress: Callable[[str], None] | None = None,
+    softphone: str = "",
+    sip_domain: str = "",
 ) -> Workstation:
     """Build the client side for backend `url`; `session_login(session)` signs in and returns the agent.
 
     `tls`: the trust for https/wss (default: the bundled CAs; verification is never off);
     `redactor` learns the session token so that no log line shows it; `cache_limit_mb` keeps the
-    offline cache under that size: when it opens, and whenever older history was loaded."""
+    offline cache under that size: when it opens, and whenever older history was loaded.
+    `cache_progress(step)` hears, on the event loop, what a migration of the cache at sign-in does
+    (store.migrate's BACKUP, MIGRATE, DONE); the cache opens on its writer thread, never blocking."""
     import httpx
 
     from workstation.client.api import BackendApi
@@ -213,7 +224,7 @@ async def connect(
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
-    from workstation.store.cache import CacheStore, open_engine
+    from workstation.store.cache import open_store
 
     # TLS is always verified; the configuration chooses whom to trust, never whether.
     http = httpx.AsyncClient(
@@ -229,7 +240,17 @@ async def connect(
     except BaseException:
         await http.aclose()
         raise
-    store = CacheStore(open_engine(paths.cache_db(url, agent.id)))
+    loop = asyncio.get_running_loop()
+
+    def progress(step: str) -> None:  # on the writer thread: hop to the event loop
+        if cache_progress is not None:
+            loop.call_soon_threadsafe(cache_progress, step)
+
+    try:
+        store = await asyncio.wrap_future(open_store(paths.cache_db(url, agent.id), progress=progress))
+    except BaseException:
+        await http.aclose()
+        raise
     ws = WsClient(url, lambda: api.token, tls=tls, backoff=backoff)
     sync = SyncService(api, store, ws=ws)
     context = CustomerContextService(
@@ -240,6 +261,13 @@ async def connect(
     relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
     cobrowse = CobrowseService(api, sync, ws=ws)
     records = RecordsService(api, store, sync, session)
+    voice = None
+    if softphone:
+        from workstation.client.softphone import SoftphoneClient
+        from workstation.services.voice import VoiceService
+
+        host, _, port = softphone.rpartition(":")
+        voice = VoiceService(api, inbox, SoftphoneClient(host, int(port)), sip_domain=sip_domain)
     return Workstation(
         paths,
         http,
@@ -255,6 +283,7 @@ async def connect(
         backoff=backoff,
         records=records,
         ws=ws,
+        voice=voice,
     )
 
 
@@ -272,6 +301,8 @@ def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> 
     )
     workstation.sync.start()
     workstation.relevance.start()
+    if workstation.voice is not None:
+        window.bind_voice(workstation.voice)
     agent = workstation.session.agent
     if agent is not None and agent.role.value == "teamlead":
         attach_monitor(window, workstation)
@@ -350,7 +381,23 @@ async def run_desktop(
     except TlsConfigError as exc:
         log.error("%s; trusting the %s certificate authorities only", exc, config.tls_trust)
         tls = ssl_context(config.tls_trust)
-    connect_to = partial(connect, tls=tls, redactor=redactor, cache_limit_mb=config.cache_size_mb)
+
+    def cache_progress(step: str) -> None:
+        from workstation.store.migrate import DONE
+
+        window.connection_label.setText(
+            window.tr("Offline data updated.") if step == DONE else window.tr("Updating your offline data…")
+        )
+
+    connect_to = partial(
+        connect,
+        tls=tls,
+        redactor=redactor,
+        cache_limit_mb=config.cache_size_mb,
+        cache_progress=cache_progress,
+        softphone=config.softphone,
+        sip_domain=config.sip_domain,
+    )
     workstation: Workstation | None = None
     try:
         if not config.server_url:

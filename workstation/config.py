@@ -78,6 +78,14 @@ def _check_language(value: str) -> str | None:
     return 'must be "system" or a language code such as "de", "en" or "pt_BR"'
 
 
+def _check_host_port(value: str) -> str | None:
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    ok = bool(host) and port.isdigit() and 0 < int(port) < 65536
+    return None if ok else 'must be "host:port", e.g. "127.0.0.1:4444", or empty'
+
+
 def _check_cache_size(value: int) -> str | None:
     return None if 16 <= value <= 100_000 else "must be between 16 and 100000 (MB)"
 
@@ -122,6 +130,17 @@ class Config:
     )
     offer_sound: bool = field(default=True, metadata=_option("play a sound for new offers"))
     offer_popup: bool = field(default=True, metadata=_option("desktop notification for new offers"))
+    softphone: str = field(
+        default="",
+        metadata=_option(
+            "host:port of the agent's softphone control socket (baresip ctrl_tcp); empty: no calls",
+            _check_host_port,
+        ),
+    )
+    sip_domain: str = field(
+        default="",
+        metadata=_option("host:port of the SIP proxy, to address blind transfers", _check_host_port),
+    )
     username: str = field(default="", metadata=_option("last signed-in user (per user)", machine=False))
 
 

@@ -224,6 +224,7 @@ def bench_drain(quick: bool) -> None:
                 sys.executable,
                 "-m",
                 "workstation.server",
+                "--demo",  # demo users and simulated chats
                 "--port",
                 str(port),
                 "--data-dir",

@@ -97,10 +97,20 @@ def test_random_writes_disconnects_and_restarts_end_in_the_agents_intent(
 
         async def _load_customer(self) -> None:
             customer = await self.desk.api.customer("c-1")
-            self.desk.store.apply(customers=[customer])
+            # Through the writer, as every write of the desktop (a pushed copy may be stored meanwhile).
+            await self.desk.store.writes.run(self.desk.store.apply, customers=[customer])
 
         def _run(self, coro: Any) -> Any:
             return loop.run_until_complete(asyncio.wait_for(coro, 60))
+
+        def _committed(self) -> None:
+            """Every write submitted so far is committed by the cache's writer thread."""
+
+            async def barrier() -> None:
+                await asyncio.wrap_future(self.desk.store.writes.barrier())
+                await asyncio.sleep(0)  # and what follows a commit (run on the loop) has run
+
+            self._run(barrier())
 
         def _let_it_run(self, seconds: float) -> None:
             self._run(asyncio.sleep(seconds))
@@ -154,6 +164,7 @@ def test_random_writes_disconnects_and_restarts_end_in_the_agents_intent(
             self.messages.append(text)
 
         def edit_note(self, word: str) -> None:
+            self._committed()  # the agent edits a note they see, i.e. one committed
             # (the stream also brings the notes earlier examples wrote on the same customer)
             (view,) = [v for v in self.desk.records.notes("c-1") if v.note.client_key == self.note_key]
             new = f"{view.text} {word}"
@@ -190,6 +201,7 @@ def test_random_writes_disconnects_and_restarts_end_in_the_agents_intent(
         def teardown(self) -> None:
             try:
                 proxy.set_mode("pass")
+                self._committed()
 
                 async def settled() -> None:
                     while self.desk.store.count_pending():

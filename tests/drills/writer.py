@@ -75,9 +75,17 @@ async def main() -> int:
             at=datetime.now(UTC),
             client_key=key,
         )
-        sync.submit("message", {"text": text}, target=args.conversation, local_message=local)
-        print(f"committed {i}", flush=True)
+        # Reported once the writer thread committed it, as the UI shows it pending only then.
+        sync.submit(
+            "message",
+            {"text": text},
+            target=args.conversation,
+            local_message=local,
+            then=lambda i=i: print(f"committed {i}", flush=True),
+        )
         await asyncio.sleep(rng.choice((0, 0, 0.001, 0.005)))
+    await asyncio.wrap_future(store.writes.barrier())  # every submitted write is committed
+    await asyncio.sleep(0)  # and its `then` has run
     while store.count_pending():
         await asyncio.sleep(0.02)
     print("drained", flush=True)

@@ -45,9 +45,13 @@ def test_a_new_database_is_created_at_the_head_revision_and_matches_the_models(d
         engine.dispose()
 
 
-def test_a_database_from_before_migrations_is_upgraded_and_stamped_keeping_its_data(db_url: str) -> None:
+@pytest.mark.parametrize("audit", [False, True], ids=["before-audit-log", "with-audit-log"])
+def test_a_database_from_before_migrations_is_upgraded_and_stamped_keeping_its_data(
+    db_url: str, audit: bool
+) -> None:
+    # Before the audit log, or after it (start-up had created audit_log and agents.disabled_at).
     old = create_engine(db_url)
-    _old_schema(old)
+    _old_schema(old, audit=audit)
     old.dispose()
 
     engine = make_engine(db_url)
@@ -87,11 +91,13 @@ def test_a_database_migrated_by_a_newer_backend_is_refused_untouched(db_url: str
         make_engine(db_url)
 
 
-def _old_schema(engine: Engine) -> None:
+def _old_schema(engine: Engine, *, audit: bool) -> None:
     """The schema before migrations and before the timeline columns, with a little data in it."""
-    tables = [Base.metadata.tables[name] for name in LEGACY_TABLES]
+    tables = [Base.metadata.tables[name] for name in (*LEGACY_TABLES, *(("audit_log",) if audit else ()))]
     Base.metadata.create_all(engine, tables=tables)
     with engine.begin() as conn:
+        if not audit:
+            conn.execute(text("ALTER TABLE agents DROP COLUMN disabled_at"))
         conn.execute(text("DROP INDEX uq_offers_one_open_per_conversation"))
         for index in ("ix_customer_events_story", "ix_customer_events_fingerprint"):
             conn.execute(text(f"DROP INDEX {index}"))

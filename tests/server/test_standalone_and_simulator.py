@@ -26,6 +26,7 @@ def test_standalone_server_starts_and_serves(tmp_path: Path) -> None:
             "workstation.server",
             "--port",
             "0",
+            "--demo",
             "--no-simulator",
             "--data-dir",
             str(tmp_path),

@@ -231,3 +231,23 @@ def test_unknown_query_values_are_refused_clearly(backend: Backend) -> None:
     response = backend.http.get(f"{API}/customers/c-1/events", params={"limit": 0}, headers=lead)
     assert response.status_code == 400
     assert response.json()["error"]["message"]
+
+
+def test_two_chats_closed_minutes_apart_are_two_contacts_in_the_history(backend: Backend) -> None:
+    # Records from two systems about one call collapse (domain/events.py); the desk's own chats name
+    # their conversation, so a customer who chats twice within minutes keeps both, each with its
+    # transcript link.
+    demo = backend.login("demo")
+    backend.http.put(f"{API}/me/presence", json={"presence": "available"}, headers=demo)
+    closed: list[str] = []
+    for text in ("Wo ist mein Paket?", "Noch eine Frage zur Lieferung"):
+        backend.start_chat("c-2", text, topic="delivery")
+        offer = backend.wait_for(lambda: backend.offers(demo))[0]
+        conv_id = backend.http.post(f"{API}/offers/{offer['id']}/accept", headers=demo).json()["id"]
+        answer = backend.http.post(
+            f"{API}/conversations/{conv_id}/close", json={"wrapup_code": "resolved"}, headers=demo
+        )
+        assert answer.status_code == 200, answer.text
+        closed.append(conv_id)
+    events = _pages(backend, backend.login("lead"), "c-2", kind="contact")
+    assert set(closed) <= {e["data"].get("conversation_id") for e in events}

@@ -162,6 +162,9 @@ def test_backend_restart_mid_conversation_catches_up_without_duplicates(
     assert "Offline since" in desk.window.connection_label.text()
     # The agent keeps typing while the backend is down: the reply waits in the outbox.
     desk.ws.inbox.send(conv_id, "Während der Pause geschrieben")
+    desk.wait_until(
+        lambda: view.transcript_model.entries()[-1].message.text == "Während der Pause geschrieben"
+    )
     assert view.transcript_model.entries()[-1].delivery == "pending"
 
     restarted = start_server(data_dir, port=port)

@@ -74,7 +74,8 @@ def test_offline_marks_data_stale_and_keeps_everything_usable(
     assert len(view.timeline_model.entries()) == 25
     view.notes_panel.editor.setPlainText("Paket kam beschädigt an")
     QTest.keyClick(view.notes_panel.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert view.notes_panel.texts() == ["Paket kam beschädigt an"]
+    # Shown once the cache's writer thread committed it (durable first), a moment later.
+    desk.wait_until(lambda: view.notes_panel.texts() == ["Paket kam beschädigt an"])
     assert "not sent yet" in view.notes_panel.model.item(0).text()
 
     proxy.set_mode("pass")
@@ -110,7 +111,7 @@ def test_conflicting_offline_edit_is_decided_by_the_agent_and_the_rest_merged(
     dialog.edits["phone"].setText("+49 170 5550123")
     dialog.accept()
     desk.wait_until(lambda: desk.window.customer_dialog is None)
-    assert "jana.k@example.org (not sent yet)" in view.customer_header.contact_label.text()
+    desk.wait_until(lambda: "jana.k@example.org (not sent yet)" in view.customer_header.contact_label.text())
     # ... and meanwhile a team lead changes the e-mail differently, and the company.
     saved = backend.http.patch(
         f"{API}/customers/c-1",
@@ -172,7 +173,7 @@ def test_note_edited_on_both_sides_keeps_theirs_when_the_agent_says_so(
     assert view.notes_panel.start_edit(note.note.id)
     view.notes_panel.editor.setPlainText("Kundin wünscht Rückruf morgen früh")
     view.notes_panel.save()
-    assert [n.state for n in records.notes("c-1")] == ["pending"]
+    desk.wait_until(lambda: [n.state for n in records.notes("c-1")] == ["pending"])
     lead = backend.login("lead")
     url = f"{API}/customers/c-1/notes/{note.note.id}"
     assert (
@@ -195,7 +196,7 @@ def test_note_edited_on_both_sides_keeps_theirs_when_the_agent_says_so(
     records.decide(conflict, {"text": field.theirs})
     desk.wait_until(lambda: [n.state for n in records.notes("c-1")] == ["sent"], timeout=10)
     assert [n.text for n in records.notes("c-1")] == ["Rückruf erledigt"]
-    assert desk.ws.store.count_pending() == 0
+    desk.wait_until(lambda: desk.ws.store.count_pending() == 0)
     assert [n["text"] for n in backend.http.get(f"{API}/customers/c-1/notes", headers=lead).json()] == [
         "Rückruf erledigt"
     ]

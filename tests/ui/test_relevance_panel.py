@@ -203,7 +203,8 @@ def test_do_it_and_dismiss_are_recorded_through_the_outbox_and_change_the_cards(
     assert track is not None
     QTest.mouseClick(track.do_button, Qt.MouseButton.LeftButton)
 
-    assert {"track_order", "apologize_compensate"}.isdisjoint(_actions(view))
+    # The verdicts count (and the cards go) once the cache's writer thread committed them.
+    desk.wait_until(lambda: {"track_order", "apologize_compensate"}.isdisjoint(_actions(view)))
     assert "Done: Give tracking for order 47110" in panel.note_label.text()
     assert "done in this conversation" in panel.hidden_label.text()
     assert "dismissed here: already done" in panel.hidden_label.text()

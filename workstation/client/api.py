@@ -28,6 +28,7 @@ from workstation.domain.models import (
 )
 from workstation.domain.timeline import TimelineFilter
 from workstation.domain.transport import plain_transport_problem
+from workstation.domain.voice import CallInfo
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +235,13 @@ class BackendApi:
 
     async def reject(self, offer_id: str) -> None:
         await self._request("POST", f"/offers/{offer_id}/reject")
+
+    async def voice_call(self, conversation_id: str) -> CallInfo:
+        """The caller's number, the dialled number and the state of a call offered to or held by us."""
+        result: CallInfo = self._parse(
+            CallInfo, await self._request("GET", f"/voice/calls/{conversation_id}"), "call"
+        )
+        return result
 
     async def conversations(self, *, state: str | None = None) -> list[Conversation]:
         params = {"state": state} if state else None

@@ -530,9 +530,18 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, tuple | list):
-        return " ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, float):
         return f"{value:.4g}" if abs(value) < 1 else f"{value:.1f}"
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    if isinstance(value, int):
+        return str(value)
+    # Every text cell, joined lists included: a spreadsheet runs a cell starting with one of these
+    # as a formula (tab and CR too: some strip them first).
+    text = " ".join(str(v) for v in value) if isinstance(value, tuple | list) else str(value)
+    # Line breaks would start a new row mid-cell (the writer does not quote a lone CR): one line.
+    text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    return "'" + text if text[:1] == "\t" or text.lstrip(" ")[:1] in _FORMULA_STARTS else text
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@")

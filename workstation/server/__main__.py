@@ -1,4 +1,7 @@
-"""`python -m workstation.server`: the reference backend alone, shared by several desktops."""
+"""`python -m workstation.server`: the reference backend alone, shared by several desktops.
+
+Without --demo it has no users: add them with `python -m workstation.server users add NAME --role
+agent|teamlead`, integrations with `service-accounts add NAME` (see workstation.server.admin)."""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from pathlib import Path
 import platformdirs
 import uvicorn
 
+from workstation.server import admin
+from workstation.server.accounts import active_users
 from workstation.server.backend import BackendConfig
 from workstation.server.day_simulator import DayConfig
 from workstation.server.runner import ServerOptions, bind_socket, build, uvicorn_config
-from workstation.server.simulator import SimulatorConfig
+from workstation.server.simulator import DEMO_AGENTS, SimulatorConfig
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -30,7 +35,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--db-url", help="SQLAlchemy database URL (overrides --data-dir), e.g. postgresql://..."
     )
-    parser.add_argument("--no-simulator", action="store_true", help="no demo customers, no simulated chats")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo mode: demo users (password WORKSTATION_DEMO_PASSWORD, default 'demo'), the demo shop "
+        "under /shop, demo customers and simulated chats; never for real customers",
+    )
+    parser.add_argument(
+        "--no-simulator", action="store_true", help="with --demo: no demo customers, no simulated chats"
+    )
     parser.add_argument(
         "--chat-interval", type=float, default=45.0, help="mean seconds between simulated chats"
     )
@@ -54,35 +67,45 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
+    if args.simulate_day and not args.demo:
+        parser.error("--simulate-day needs --demo (it creates simulated agents and customers)")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in admin.COMMANDS:
+        return admin.main(argv)
     args = parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     password = os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo")
-    if args.host not in ("127.0.0.1", "::1", "localhost") and password == "demo":
+    loopback = args.host in ("127.0.0.1", "::1", "localhost")
+    if args.demo and not loopback and password == "demo":
         print(
-            "warning: listening beyond loopback with the default demo password; "
-            "set WORKSTATION_DEMO_PASSWORD",
+            "error: --demo beyond loopback needs a demo password of your own in WORKSTATION_DEMO_PASSWORD",
             file=sys.stderr,
         )
+        return 2
+    simulate = args.demo and not args.no_simulator
     options = ServerOptions(
         data_dir=args.data_dir,
         host=args.host,
         port=args.port,
         db_url=args.db_url,
         backend=BackendConfig(offer_timeout_s=args.offer_timeout),
-        simulator=None
-        if args.no_simulator
-        else SimulatorConfig(customers=args.customers, chat_interval_s=args.chat_interval, seed=args.seed),
+        demo=args.demo,
+        simulator=SimulatorConfig(
+            customers=args.customers, chat_interval_s=args.chat_interval, seed=args.seed
+        )
+        if simulate
+        else None,
         demo_password=password,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         day=DayConfig(agents=args.sim_agents, day_length_s=args.day_minutes * 60, seed=args.seed)
-        if args.simulate_day and not args.no_simulator
+        if args.simulate_day and simulate
         else None,
     )
     try:
@@ -97,7 +120,18 @@ def main(argv: list[str] | None = None) -> int:
         f"Workstation reference backend on {scheme}://{args.host}:{port} "
         f"(data: {args.db_url or args.data_dir})"
     )
-    print("Demo users: demo, anna, ben (agents), lead (team lead)", flush=True)
+    if args.demo:
+        print("Demo mode. Demo users: demo, anna, ben (agents), lead (team lead)", flush=True)
+    else:
+        print("Users: add them with `python -m workstation.server users add NAME --role ...`", flush=True)
+        # A database first started with --demo keeps its demo users (and their known password).
+        leftover = active_users(_backend.engine, tuple(a[0] for a in DEMO_AGENTS))
+        if leftover:
+            print(
+                "warning: this database has demo users from an earlier --demo start "
+                f"({', '.join(leftover)}); disable them with `users disable NAME`",
+                file=sys.stderr,
+            )
     config = uvicorn_config(app, log_level=args.log_level, tls_cert=args.tls_cert, tls_key=args.tls_key)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

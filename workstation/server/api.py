@@ -22,15 +22,18 @@ from workstation import __version__
 from workstation.domain.models import HelloFrame, Presence, RelevanceFeedback, ResetFrame, WebPage
 from workstation.domain.timeline import TimelineFilter
 from workstation.domain.workflow import AgentRouting
+from workstation.server.audit import audit_router
 from workstation.server.backend import Backend, BackendError, Principal, error_body
 from workstation.server.cobrowse import cobrowse_router
 from workstation.server.limits import MAX_AGENT_MESSAGE_CHARS
 from workstation.server.log_redaction import install_log_redaction
+from workstation.server.login_guard import LoginGuard, LoginPolicy
 from workstation.server.monitor_api import monitor_routes
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 from workstation.server.records import CustomerRecords, parse_if_match
-from workstation.server.shop import shop_router
+from workstation.server.shop import ShopLimits, shop_router
 from workstation.server.streams import frame_text, max_frame_bytes
+from workstation.server.voice import voice_router
 
 MAX_INGEST_BYTES = 16_000_000
 
@@ -112,8 +115,17 @@ class StartChatBody(_Body):
     attributes: dict[str, Any] | None = None
 
 
-def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None = None) -> FastAPI:
-    """The ASGI app around `backend`; `background` coroutines (router, simulator) run with it."""
+def create_app(
+    backend: Backend,
+    *,
+    background: list[Callable[[], Any]] | None = None,
+    login: LoginPolicy | None = None,
+    shop: ShopLimits | None = None,
+) -> FastAPI:
+    """The ASGI app around `backend`; `background` coroutines (router, simulator) run with it.
+
+    `shop`: serve the demo shop under /shop with these rate limits (demo mode only: it signs anyone
+    in as any customer); None: no /shop routes at all."""
 
     # Before uvicorn configures its loggers (their filters survive that): no token in any log.
     install_log_redaction()
@@ -127,6 +139,7 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
         tasks = [asyncio.create_task(backend.run_router(), name="router")]
         tasks.append(asyncio.create_task(backend.fanout.run(), name="event-fanout"))
         tasks.append(asyncio.create_task(monitor.run(), name="queue-monitor"))
+        tasks.append(asyncio.create_task(backend.run_revocation_sweep(), name="revocation-sweep"))
         tasks += [asyncio.create_task(factory(), name="background") for factory in background or []]
         try:
             yield
@@ -229,9 +242,12 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
     async def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "log_id": backend.log_id}
 
+    guard = LoginGuard(backend, login)
+
     @app.post(f"{API}/auth/login")
-    async def login(body: LoginBody) -> dict[str, Any]:
-        token, me = backend.login(body.username, body.password)
+    async def login_route(body: LoginBody, request: Request) -> dict[str, Any]:
+        address = request.client.host if request.client else ""
+        token, me = await guard.login(body.username, body.password, address)
         return {"token": token, "agent": me.model_dump(mode="json")}
 
     @app.post(f"{API}/auth/logout")
@@ -480,7 +496,10 @@ def create_app(backend: Backend, *, background: list[Callable[[], Any]] | None =
         return [m.model_dump(mode="json") for m in backend.customer_messages(p, conversation_id)]
 
     app.include_router(cobrowse_router(backend))
-    app.include_router(shop_router(backend))
+    if shop is not None:
+        app.include_router(shop_router(backend, shop))
+    app.include_router(audit_router(backend))
+    app.include_router(voice_router(backend))
 
     # --- the push stream -------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import contextvars
 import hashlib
-import hmac
 import json
 import logging
 import math
@@ -62,7 +61,7 @@ from workstation.domain.workflow import (
     WorkerState,
     compile_config,
 )
-from workstation.server import router_lease
+from workstation.server import audit, router_lease
 from workstation.server.access import ACCESS_AFTER_WRAPUP_S, conversation_is_live, customer_link
 from workstation.server.db import (
     AgentRoutingRow,
@@ -101,7 +100,9 @@ from workstation.server.limits import (
     check_data,
     check_event,
 )
+from workstation.server.passwords import dummy_hash, hash_password, verify_password
 from workstation.server.streams import StreamRegistry
+from workstation.server.voice_config import VoiceConfig
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,9 @@ class BackendConfig:
     #: Oldest log entries beyond this count are pruned; clients behind that point get a reset.
     max_log_events: int = 200_000
     router_tick_s: float = 0.25
+    #: How often open streams are checked against the tokens table: a token revoked by an admin
+    #: command (another process), expired, or of a disabled user closes its streams within this.
+    revocation_sweep_s: float = 5.0
     #: Queue monitor: the rolling window of service level and abandons, and the push interval.
     stats_window_s: float = 900.0
     stats_interval_s: float = 1.0
@@ -182,6 +186,8 @@ class BackendConfig:
     customer_messages_per_minute: float = CUSTOMER_MESSAGES_PER_MINUTE
     #: How long an agent keeps access to a customer after wrapping up their chat (see access.py).
     access_after_wrapup_s: float = ACCESS_AFTER_WRAPUP_S
+    #: The voice channel: the SIP proxy's shared secret, how long a call waits for an agent (voice.py).
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
 
 
 DEFAULT_WRAPUP_CODES = (
@@ -192,23 +198,6 @@ DEFAULT_WRAPUP_CODES = (
     ("no_response", "Customer did not respond"),
     ("wrong_queue", "Wrong queue / transferred"),
 )
-
-
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, salt_hex, digest_hex = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), n=2**14, r=8, p=1)
-    return hmac.compare_digest(digest.hex(), digest_hex)
 
 
 def _digest(token: str) -> str:
@@ -311,6 +300,10 @@ class Backend:
         self._moves: dict[str, dict[str, Any]] = {}
         #: Called with a conversation's id after it was closed (cobrowse ends its session then).
         self.conversation_closed_listeners: list[Callable[[str], None]] = []
+        #: (username, capacity, load) -> capacity: the voice channel's rules (no phone, no calls).
+        self.capacity_hooks: list[Callable[[str, dict[str, int], dict[str, int]], dict[str, int]]] = []
+        #: Channel -> builder of the history entry a wrap-up writes (calls: a phone contact).
+        self.contact_event_builders: dict[str, Callable[[Conversation, str], TimelineEvent]] = {}
         #: The transaction of the batch being run (see batch()), if any.
         self._batch: contextvars.ContextVar[_UnitOfWork | None] = contextvars.ContextVar(
             "batch", default=None
@@ -466,11 +459,31 @@ class Backend:
             return _agent(row)
 
     def login(self, username: str, password: str) -> tuple[str, Agent]:
+        """Check the password and open a session (in-process callers; HTTP goes through LoginGuard,
+        which runs check_password on a worker thread and throttles)."""
+        agent_id = self.check_password(username, password)
+        if agent_id is None:
+            raise BackendError(401, "invalid_credentials", "Unknown user or wrong password.")
+        return self.open_session(agent_id)
+
+    def check_password(self, username: str, password: str) -> str | None:
+        """The agent id if `password` is theirs and they may sign in, else None. Blocking (one scrypt
+        run whatever the outcome, so timing does not tell unknown users apart): call it off the loop."""
+        with DbSession(self.engine) as db:
+            row = db.scalar(select(AgentRow).where(AgentRow.username == username))
+            stored, agent_id = (row.password_hash, row.id) if row else (dummy_hash(), None)
+            usable = row is not None and row.disabled_at is None and row.role != Role.SERVICE.value
+        ok = verify_password(password, stored)
+        return agent_id if ok and usable else None
+
+    def is_username(self, username: str) -> bool:
+        with DbSession(self.engine) as db:
+            return db.scalar(select(AgentRow.id).where(AgentRow.username == username)) is not None
+
+    def open_session(self, agent_id: str) -> tuple[str, Agent]:
         with self._uow() as uow:
-            row = uow.db.scalar(select(AgentRow).where(AgentRow.username == username))
-            # Verify against a dummy hash for unknown users too, so timing does not reveal them.
-            stored = row.password_hash if row else hash_password("x", salt=b"0" * 16)
-            if not verify_password(password, stored) or row is None:
+            row = uow.db.get(AgentRow, agent_id)
+            if row is None or row.disabled_at is not None:
                 raise BackendError(401, "invalid_credentials", "Unknown user or wrong password.")
             return self._mint_token(uow.db, scope="agent", agent_id=row.id), _agent(row)
 
@@ -493,9 +506,43 @@ class Backend:
             if row.scope == "customer":
                 return Principal(scope="customer", conversation_id=row.conversation_id)
             agent = db.get(AgentRow, row.agent_id)
-            if agent is None:
+            if agent is None or agent.disabled_at is not None:
                 raise BackendError(401, "unauthenticated", "The user of this token no longer exists.")
             return Principal(scope="agent", agent_id=agent.id, role=Role(agent.role))
+
+    def sweep_revoked_streams(self) -> int:
+        """Close the streams of tokens that stopped being valid outside a logout: deleted by an admin
+        command (another process), expired, or of a disabled user. Returns how many tokens."""
+        keys = self.streams.keys()
+        if not keys:
+            return 0
+        now = utcnow()
+        with DbSession(self.engine) as db:
+            rows = {r.digest: r for r in db.scalars(select(TokenRow).where(TokenRow.digest.in_(keys)))}
+            disabled = set(
+                db.scalars(
+                    select(AgentRow.id).where(
+                        AgentRow.id.in_([r.agent_id for r in rows.values() if r.agent_id]),
+                        AgentRow.disabled_at.is_not(None),
+                    )
+                )
+            )
+        gone = [
+            key
+            for key in keys
+            if (row := rows.get(key)) is None or _aware(row.expires_at) <= now or row.agent_id in disabled
+        ]
+        for key in gone:
+            self.streams.revoke_key(key)
+        return len(gone)
+
+    async def run_revocation_sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.revocation_sweep_s)
+            try:
+                self.sweep_revoked_streams()
+            except Exception:
+                log.exception("the sweep for revoked tokens failed")
 
     def service_principal(self) -> Principal:
         """The in-process service user (the simulator) that acts for customers."""
@@ -1048,7 +1095,8 @@ class Backend:
             uow.append(principal.agent_id or "", "conversation.closed", result.model_dump(mode="json"))
             uow.append(AUDIENCE_TEAMLEADS, "conversation.closed", result.model_dump(mode="json"))
         # The chat becomes part of the customer's history, with a link to its transcript.
-        self.add_customer_events([_contact_event(result, wrapup_code)])
+        contact_event = self.contact_event_builders.get(result.channel, _contact_event)
+        self.add_customer_events([contact_event(result, wrapup_code)])
         self.wake_router()
         self._after_commit(lambda: self._tell_listeners(self.conversation_closed_listeners, conversation_id))
         return result
@@ -1355,11 +1403,14 @@ class Backend:
         workers = []
         for agent in agents:
             extra = routing.get(agent.id)
+            capacity = _capacity(agent, extra)
+            for hook in self.capacity_hooks:
+                capacity = hook(agent.username, capacity, load.get(agent.id, {}))
             workers.append(
                 WorkerState(
                     id=agent.id,
                     attributes=_worker_attributes(agent, extra),
-                    capacity=_capacity(agent, extra),
+                    capacity=capacity,
                     load=load.get(agent.id, {}),
                     available=agent.presence == Presence.AVAILABLE.value,
                     idle_since=_aware(agent.last_offer_at).timestamp() if agent.last_offer_at else 0.0,
@@ -1417,6 +1468,12 @@ class Backend:
         router = _compile_config(raw)
         with self._uow() as uow:
             uow.db.merge(Meta(key=ROUTING_CONFIG_KEY, value=router.config.model_dump_json()))
+            audit.record(
+                uow.db,
+                audit.ROUTING_CONFIG,
+                actor=audit.actor_of(uow.db, principal.agent_id),
+                queues=[q.id for q in router.config.queues],
+            )
             for task in uow.db.scalars(
                 select(RoutingTaskRow)
                 .join(ConversationRow, ConversationRow.id == RoutingTaskRow.conversation_id)
@@ -1463,8 +1520,19 @@ class Backend:
             raise BackendError(400, "bad_agent_routing", "The agent's routing is invalid.", problems)
         with self._uow() as uow:
             agent = uow.db.get(AgentRow, agent_id)
-            if agent is None:
+            # Only agents are routed (team leads and service accounts have no routing row to show):
+            # refused before anything changes, so a failed PUT leaves the record as it was.
+            if agent is None or agent.role != Role.AGENT.value:
                 raise BackendError(404, "not_found", f"No agent {agent_id}.")
+            if principal is not None:
+                audit.record(
+                    uow.db,
+                    audit.AGENT_ROUTING,
+                    actor=audit.actor_of(uow.db, principal.agent_id),
+                    target=agent.username,
+                    attributes=sorted(routing.attributes),
+                    capacity=[f"{k}={v}" for k, v in sorted(routing.capacity.items())],
+                )
             attributes = dict(routing.attributes)
             if "skills" in attributes:
                 agent.skills = list(attributes.pop("skills"))
@@ -1560,7 +1628,17 @@ class Backend:
             if target is None or target.role != Role.AGENT.value:
                 raise BackendError(404, "not_found", f"No agent {agent_id}.")
             by = lead.username if lead else "service"
-        return self.set_presence(agent_id, presence, reason=f"team_lead:{by}")
+        with self.batch():  # the change and its audit entry commit together
+            agent = self.set_presence(agent_id, presence, reason=f"team_lead:{by}")
+            with self._uow() as uow:
+                audit.record(
+                    uow.db,
+                    audit.FORCE_PRESENCE,
+                    actor=audit.actor_of(uow.db, principal.agent_id),
+                    target=target.username,
+                    presence=presence.value,
+                )
+        return agent
 
     def move_task(self, principal: Principal, conversation_id: str, queue_id: str) -> WaitingReason:
         """A team lead moves a waiting task to another queue: any member of it may take it now.
@@ -1595,6 +1673,13 @@ class Backend:
                 )
             )
             task.queue = queue_id
+            audit.record(
+                uow.db,
+                audit.MOVE_TASK,
+                actor=audit.actor_of(uow.db, principal.agent_id),
+                target=conv.id,
+                queue=queue_id,
+            )
             self._moves[conv.id] = {"moved_to": queue_id, "moved_priority": task.priority}
         self.wake_router()
         (reason,) = self.why_waiting(principal, conversation_id)

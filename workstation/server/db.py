@@ -51,6 +51,8 @@ class AgentRow(Base):
     presence: Mapped[str] = mapped_column(String(16), default="offline")
     presence_since: Mapped[datetime]
     last_offer_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: Set by `users disable` / `service-accounts revoke`: no sign-in, no token of theirs works.
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class TokenRow(Base):
@@ -283,6 +285,21 @@ class TaskMoveRow(Base):
     priority: Mapped[int] = mapped_column(Integer, default=0)
     moved_by: Mapped[str] = mapped_column(String(64))
     moved_at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    """Who did what and when (workstation.server.audit). Append-only: the code has no update or
+    delete path, and on SQLite triggers refuse both."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    #: "agent:<username>", "cli" (an admin command), or "anonymous" (a failed sign-in).
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    target: Mapped[str] = mapped_column(String(120), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]]
 
 
 class MonitorSampleRow(Base):

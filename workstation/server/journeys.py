@@ -8,12 +8,13 @@ import re
 import unicodedata
 import zlib
 from bisect import bisect_left, insort
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any, Final
 
+from workstation.domain.events import PAYMENT_PROBLEMS, collapse, contact_unresolved
 from workstation.domain.timeline import CHANNELS  # re-exported: the simulator's channels
 
 __all__ = [
@@ -2057,7 +2058,9 @@ def open_problems(history: list[Event], now: datetime) -> list[dict[str, Any]]:
     event of it, ...details}. Most urgent first.
     """
     now = _utc(now)
-    events = sorted((e for e in history if _parse(e["at"]) <= now), key=lambda e: _parse(e["at"]))
+    events = sorted(
+        _one_per_event(e for e in history if _parse(e["at"]) <= now), key=lambda e: _parse(e["at"])
+    )
     orders: dict[str, dict[str, Event]] = {}
     alerts: dict[tuple[str, str], Event] = {}
     alert_contacts: dict[tuple[str, str], list[Event]] = {}
@@ -2085,11 +2088,11 @@ def open_problems(history: list[Event], now: datetime) -> list[dict[str, Any]]:
             cancels[data["product"]] = ev
         elif kind == "contract_change":
             cancels.pop(data["product"], None)
-        elif kind in ("payment_failed", "invoice_overdue"):
+        elif kind in PAYMENT_PROBLEMS:
             payments.append(ev)
         elif kind == "contact":
             contacts[data["topic"]] = ev
-            if data["topic"] == "payment" and data["outcome"] == "resolved":
+            if data["topic"] == "payment" and contact_unresolved(data) is False:
                 payments.clear()
             for key in alerts:
                 if data["topic"] == _ALERT_TOPIC.get(key, "defective device"):
@@ -2116,7 +2119,7 @@ def open_problems(history: list[Event], now: datetime) -> list[dict[str, Any]]:
             ret = steps["return_requested"]
             out.append(base | {"topic": "return", "problem": "pending_return", "event": ret})
     for key, ev in alerts.items():
-        related = [c for c in alert_contacts[key] if c["data"]["outcome"] != "resolved"]
+        related = [c for c in alert_contacts[key] if contact_unresolved(c["data"]) is not False]
         out.append(
             {
                 "topic": "device",
@@ -2156,7 +2159,7 @@ def open_problems(history: list[Event], now: datetime) -> list[dict[str, Any]]:
     if checkout is not None and now - _parse(checkout["at"]) < timedelta(days=2):
         out.append({"topic": "checkout", "problem": "checkout", "event": checkout, "refs": [checkout["id"]]})
     for topic, ev in contacts.items():
-        if topic in _OPEN_CONTACT_TOPICS and ev["data"]["outcome"] != "resolved":
+        if topic in _OPEN_CONTACT_TOPICS and contact_unresolved(ev["data"]) is not False:
             out.append(
                 {
                     "topic": _OPEN_CONTACT_TOPICS[topic],
@@ -2167,6 +2170,29 @@ def open_problems(history: list[Event], now: datetime) -> list[dict[str, Any]]:
                 }
             )
     out.sort(key=lambda p: (-_URGENCY[p["problem"]], p["event"]["at"]))
+    return out
+
+
+def _one_per_event(history: Iterable[Event]) -> list[Event]:
+    """One record per event (workstation.domain.events.collapse: a call the telephony system and
+    the CRM both logged is one contact), the later record's fields filling in the first's."""
+    groups = collapse(
+        list(history),
+        kind=itemgetter("kind"),
+        at=lambda e: _parse(e["at"]),
+        channel=lambda e: str(e.get("channel", "")),
+        summary=lambda e: str(e.get("summary", "")),
+        data=lambda e: e.get("data") or {},
+    )
+    out = []
+    for group in groups:
+        merged = dict(group[0])
+        for later in group[1:]:
+            merged["data"] = {
+                **merged.get("data", {}),
+                **{k: v for k, v in later["data"].items() if v not in (None, "")},
+            }
+        out.append(merged)
     return out
 
 

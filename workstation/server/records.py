@@ -8,6 +8,7 @@ and let the agent choose. An edit without a version is refused (428): nothing is
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from workstation.domain.models import (
     Role,
     utcnow,
 )
+from workstation.server import audit
 from workstation.server.backend import (
     AUDIENCE_TEAMLEADS,
     Backend,
@@ -67,6 +69,14 @@ class CustomerRecords:
             _check_version(version, row.version, _customer(row).model_dump(mode="json"))
             row.data = {**row.data, **clean}
             row.version += 1
+            # Which fields changed, not their values (personal data stays out of the audit log).
+            audit.record(
+                uow.db,
+                audit.CUSTOMER_EDIT,
+                actor=audit.actor_of(uow.db, principal.agent_id),
+                target=customer_id,
+                fields=sorted(clean),
+            )
             uow.db.flush()
             customer = _customer(row)
             payload = customer.model_dump(mode="json")
@@ -108,6 +118,13 @@ class CustomerRecords:
                 client_key=client_key,
             )
             uow.db.add(row)
+            audit.record(
+                uow.db,
+                audit.NOTE_CREATE,
+                actor=audit.actor_of(uow.db, principal.agent_id),
+                target=customer_id,
+                note=row.id,
+            )
             note = _note(row)
             self._push(uow, customer_id, note)
         return note
@@ -124,6 +141,13 @@ class CustomerRecords:
             _check_version(version, row.version, _note(row).model_dump(mode="json"))
             row.text, row.updated_at, row.updated_by = text, utcnow(), _author(uow.db, principal)
             row.version += 1
+            audit.record(
+                uow.db,
+                audit.NOTE_EDIT,
+                actor=audit.actor_of(uow.db, principal.agent_id),
+                target=customer_id,
+                note=note_id,
+            )
             note = _note(row)
             self._push(uow, customer_id, note)
         return note
@@ -167,7 +191,9 @@ def _validate_fields(fields: dict[str, Any]) -> dict[str, str | None]:
             problems.append({"field": name, "problem": "must be text or null"})
             continue
         value = (value or "").strip() or None
-        if value is not None and len(value) > EDITABLE_FIELD_MAX:
+        if value is not None and _has_control(value):
+            problems.append({"field": name, "problem": "must not contain control characters"})
+        elif value is not None and len(value) > EDITABLE_FIELD_MAX:
             problems.append({"field": name, "problem": f"at most {EDITABLE_FIELD_MAX} characters"})
         elif value is not None and name == "email" and not _EMAIL.match(value):
             problems.append({"field": name, "problem": "not an e-mail address"})
@@ -180,6 +206,15 @@ def _validate_fields(fields: dict[str, Any]) -> dict[str, str | None]:
     if problems:
         raise BackendError(422, "invalid_fields", "Some fields cannot be saved.", problems)
     return clean
+
+
+def _has_control(text: str) -> bool:
+    """Control characters (NUL, newlines, escapes), line/paragraph separators and bidi overrides:
+    nothing a contact field needs, and each can break what the value is later written into."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI_CONTROLS for c in text)
+
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
 
 def _note_text(text: str) -> str:

@@ -14,11 +14,24 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
-from workstation.server.api import create_app
+from workstation.server.api import MAX_BATCH_WRITES, MAX_INGEST_BYTES, create_app
 from workstation.server.backend import Backend, BackendConfig
 from workstation.server.day_simulator import DayConfig, DaySimulator
 from workstation.server.db import make_engine
 from workstation.server.fanout import startup_lock
+from workstation.server.http_limits import (
+    BODY_TIMEOUT_S,
+    HEADER_TIMEOUT_S,
+    KEEP_ALIVE_S,
+    MAX_HEADER_BYTES,
+    MIB,
+    BodyLimitMiddleware,
+    BodyLimits,
+    RouteLimit,
+    guarded_h11,
+)
+from workstation.server.login_guard import LoginPolicy
+from workstation.server.shop import ShopLimits
 from workstation.server.simulator import (
     Simulator,
     SimulatorConfig,
@@ -29,6 +42,22 @@ from workstation.server.simulator import (
 log = logging.getLogger(__name__)
 
 DB_FILE = "backend.sqlite3"
+
+#: Most bytes one write of POST /writes can take: a 10,000-character text at 4 bytes a character
+#: in UTF-8, plus its key, op and JSON framing.
+_WRITE_BYTES = 4 * 10_000 + 2048
+
+
+def default_body_limits() -> BodyLimits:
+    """1 MiB for any body, except the two batch endpoints, sized to their largest valid batch."""
+    return BodyLimits(
+        routes={
+            ("POST", "/api/v1/events"): RouteLimit(MAX_INGEST_BYTES, 4 * BODY_TIMEOUT_S),
+            ("POST", "/api/v1/writes"): RouteLimit(
+                -(-MAX_BATCH_WRITES * _WRITE_BYTES // MIB) * MIB, 4 * BODY_TIMEOUT_S
+            ),
+        }
+    )
 
 
 @dataclass(slots=True)
@@ -42,7 +71,15 @@ class ServerOptions:
     simulator: SimulatorConfig | None = field(default_factory=SimulatorConfig)
     #: A contact-centre day (simulated agents, waves, bursts, abandons) instead of the occasional chat.
     day: DayConfig | None = None
+    #: Demo mode: the demo users (with `demo_password`), the demo shop under /shop, and the simulator
+    #: if one is configured. The desktop's embedded backend and the tests run in it; the standalone
+    #: server only with --demo. Off: no demo users, no /shop routes, no simulator.
+    demo: bool = True
     demo_password: str = "demo"
+    login: LoginPolicy = field(default_factory=LoginPolicy)
+    shop: ShopLimits = field(default_factory=ShopLimits)
+    body_limits: BodyLimits = field(default_factory=default_body_limits)
+    header_timeout_s: float = HEADER_TIMEOUT_S
     #: PEM certificate (chain) and key: serve https/wss instead of http/ws.
     tls_cert: Path | None = None
     tls_key: Path | None = None
@@ -56,20 +93,25 @@ def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
     # Processes starting together on one PostgreSQL database set up shared rows one at a time.
     with startup_lock(engine):
         backend = Backend(engine, options.backend)
-        seed_users(backend, options.demo_password)
-        if options.simulator is not None:
+        if options.demo:
+            seed_users(backend, options.demo_password)
+        if options.demo and options.simulator is not None:
             customers = max(options.simulator.customers, options.day.customers if options.day else 0)
             seed_customers(backend, _rng(options.simulator.seed), customers)
     simulator = None
     background: list[Callable[[], Any]] = []
-    if options.simulator is not None:
+    if options.demo and options.simulator is not None:
         if options.day is not None:
             simulator = Simulator(backend, replace(options.simulator, max_open_chats=10_000))
             background.append(DaySimulator(backend, simulator, options.day).run)
         else:
             simulator = Simulator(backend, options.simulator)
             background.append(simulator.run)
-    return backend, create_app(backend, background=background), simulator
+    app = create_app(
+        backend, background=background, login=options.login, shop=options.shop if options.demo else None
+    )
+    app.add_middleware(BodyLimitMiddleware, limits=options.body_limits)
+    return backend, app, simulator
 
 
 def _rng(seed: int | None) -> Any:
@@ -90,13 +132,22 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def uvicorn_config(
-    app: FastAPI, *, log_level: str = "warning", tls_cert: Path | None = None, tls_key: Path | None = None
+    app: FastAPI,
+    *,
+    log_level: str = "warning",
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+    header_timeout_s: float = HEADER_TIMEOUT_S,
 ) -> uvicorn.Config:
     # The sans-I/O websockets protocol: the legacy one is deprecated in websockets >= 14.
+    # h11 (not httptools) with a deadline for request heads: slow clients are closed, not kept.
     return uvicorn.Config(
         app,
         log_level=log_level,
         ws="websockets-sansio",
+        http=guarded_h11(header_timeout_s),
+        timeout_keep_alive=KEEP_ALIVE_S,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         lifespan="on",
         access_log=False,
         ssl_certfile=str(tls_cert) if tls_cert else None,
@@ -128,7 +179,12 @@ class ServerThread:
         sock = bind_socket(self.options.host, self.options.port)
         self.port = sock.getsockname()[1]
         self._server = uvicorn.Server(
-            uvicorn_config(app, tls_cert=self.options.tls_cert, tls_key=self.options.tls_key)
+            uvicorn_config(
+                app,
+                tls_cert=self.options.tls_cert,
+                tls_key=self.options.tls_key,
+                header_timeout_s=self.options.header_timeout_s,
+            )
         )
         ready = threading.Event()
 

@@ -4,6 +4,9 @@ Product, help, account and checkout pages with the chat widget and the cobrowse 
 stands in for a retailer's web site: it signs a demo customer in (a signed cookie), opens chats for
 them as the shop's backend would, and serves rrweb from the npm install under `workstation/web`.
 The checkout's card form never posts anywhere: card data stays in the browser.
+
+Signing in needs no password, so the shop exists only in demo mode (`--demo`, the desktop's
+embedded backend) and its sign-ins and chat openings are rate-limited per client address.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import html
 import json
 import logging
 import secrets
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -28,6 +33,7 @@ from sqlalchemy.orm import Session as DbSession
 from workstation.domain.models import WebPage
 from workstation.server.backend import Backend, BackendError
 from workstation.server.db import CustomerRow
+from workstation.server.limits import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +48,17 @@ MISSING_ASSETS = (
     "Cobrowse is not available: the rrweb web assets are not installed. "
     "Run `npm ci --prefix workstation/web` (the README's set-up command does this)."
 )
+
+
+@dataclass(slots=True)
+class ShopLimits:
+    """How often one client address may sign in and open chats (token buckets: a burst, then a rate)."""
+
+    signins_per_minute: float = 6.0
+    signin_burst: int = 10
+    chats_per_minute: float = 1.0
+    chat_burst: int = 5
+    clock: Callable[[], float] = field(default=time.monotonic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +152,11 @@ def rrweb_installed() -> bool:
     return web_file(*RRWEB_DIST).is_file()
 
 
-def shop_router(backend: Backend) -> APIRouter:
+def shop_router(backend: Backend, limits: ShopLimits | None = None) -> APIRouter:
+    limits = limits or ShopLimits()
     router = APIRouter()
+    signins = RateLimiter(limits.signin_burst, limits.signins_per_minute, clock=limits.clock)
+    chats = RateLimiter(limits.chat_burst, limits.chats_per_minute, clock=limits.clock)
     secret = secrets.token_bytes(32)  # signs the demo sign-in cookie; a restart signs everyone out
 
     def sign(customer_id: str) -> str:
@@ -164,7 +184,7 @@ def shop_router(backend: Backend) -> APIRouter:
             + f'<script src="{SHOP}/static/cobrowse.js"></script>\n'
             + f'<script src="{SHOP}/static/widget.js"></script>'
         )
-        config = json.dumps(
+        config = script_json(
             {
                 "api": "/api/v1",
                 "signedIn": customer is not None,
@@ -373,7 +393,8 @@ document.getElementById("signout").addEventListener("click", async () => {{
         return page("Account", body, customer)
 
     @router.post(f"{SHOP}/api/signin")
-    async def signin(body: SignInBody) -> JSONResponse:
+    async def signin(body: SignInBody, request: Request) -> JSONResponse:
+        _limit(signins, request, "sign-ins")
         with DbSession(backend.engine) as db:
             customer = db.get(CustomerRow, body.customer_id)
         if customer is None:
@@ -389,11 +410,14 @@ document.getElementById("signout").addEventListener("click", async () => {{
         return response
 
     @router.post(f"{SHOP}/api/chat", status_code=201)
-    async def start_chat(body: ChatBody, shop_customer: str | None = Cookie(default=None)) -> dict[str, Any]:
+    async def start_chat(
+        body: ChatBody, request: Request, shop_customer: str | None = Cookie(default=None)
+    ) -> dict[str, Any]:
         # The shop's backend opens the chat for its signed-in customer (as a service user would).
         customer = signed_in(shop_customer)
         if customer is None:
             raise BackendError(401, "unauthenticated", "Sign in to the shop to chat with us.")
+        _limit(chats, request, "chats")
         path = body.url if body.url.startswith("/") else ""
         if not path and body.url:
             from urllib.parse import urlsplit
@@ -422,6 +446,30 @@ document.getElementById("signout").addEventListener("click", async () => {{
         return Response(web_file("shop", name).read_bytes(), media_type=STATIC[name], headers=_cache())
 
     return router
+
+
+def _limit(limiter: RateLimiter, request: Request, what: str) -> None:
+    wait = limiter.take(request.client.host if request.client else "")
+    if wait is not None:
+        raise BackendError(
+            429,
+            "too_many_requests",
+            f"Too many {what} from your address; try again later.",
+            retry_after=wait,
+        )
+
+
+#: What must not appear literally in JSON written into a <script> element: "</script>" or "<!--"
+#: would end or confuse it, and U+2028/2029 end a line in older JavaScript.
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(value: Any) -> str:
+    """`value` as JSON that is safe inside an HTML <script> element."""
+    text = json.dumps(value)
+    for char, escaped in _SCRIPT_ESCAPES.items():
+        text = text.replace(char, escaped)
+    return text
 
 
 def _cache() -> dict[str, str]:

@@ -29,6 +29,9 @@ DEMO_AGENTS = (
 
 
 def seed_users(backend: Backend, password: str) -> None:
+    """The demo users (demo mode only), with `password`: a changed WORKSTATION_DEMO_PASSWORD
+    replaces the one they were created with."""
+    from workstation.server.accounts import ensure_password
     from workstation.server.routing_config import load_demo
 
     _config, routing = load_demo()
@@ -36,6 +39,7 @@ def seed_users(backend: Backend, password: str) -> None:
         agent = backend.ensure_agent(
             username=username, name=name, password=password, role=role, skills=skills, languages=languages
         )
+        ensure_password(backend.engine, username, password)
         # Routing attributes (level, capacity) from routing_demo.toml, once: a team lead's later
         # changes over the API are kept across restarts.
         if username in routing and not backend.has_agent_routing(agent.id):

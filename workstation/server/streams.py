@@ -60,11 +60,16 @@ class StreamRegistry:
         return self.revoke_key(token_key(token))
 
     def revoke_key(self, key: str) -> int:
-        """`revoke` by the token's digest (what another backend process sends: fanout.py)."""
+        """`revoke` by the token's digest (what the database holds: the admin commands revoke there,
+        and another backend process sends it on sign-out: fanout.py)."""
         streams = self._open.pop(key, set())
         for revoked in streams:
             revoked.set()
         return len(streams)
+
+    def keys(self) -> list[str]:
+        """The digests of the tokens that have open streams."""
+        return list(self._open)
 
     def count(self, token: str) -> int:
         return len(self._open.get(token_key(token), ()))

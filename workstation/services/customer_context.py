@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from PySide6.QtCore import QObject, Signal
 
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable, ProtocolError
-from workstation.domain.models import Customer, TimelineEvent
+from workstation.domain.models import Customer, TimelineEvent, TimelinePage
 from workstation.domain.timeline import TimelineEntry, TimelineFilter, story_key
 from workstation.services.sync import AppliedEvent, SyncService
 from workstation.store.cache import HISTORY_CURSOR_PREFIX, CacheStore
@@ -68,6 +68,7 @@ class CustomerContextService(QObject):
         self._api = api
         self._store = store
         self._limit = cache_limit_bytes
+        self._sync = sync
         self._loading: set[str] = set()
         sync.events_applied.connect(self._on_sync_events_applied)
 
@@ -127,9 +128,8 @@ class CustomerContextService(QObject):
                 log.info("older history of %s not loaded: %s", customer_id, reason)
                 self.history_failed.emit(customer_id, reason)
                 return 0
-            # Writing 1,000 events takes a while: off the GUI thread (the cache opens a session per call).
-            await asyncio.to_thread(self._store.apply, events=page.events)
-            self._store.set_value(_older_key(customer_id), page.next_cursor or _COMPLETE)
+            # One job: the events and the cursor that says how far back they reach commit together.
+            await self._store.writes.run(self._store_older_page, customer_id, page.events, page.next_cursor)
             self.history_loaded.emit(customer_id, len(page.events))
             await self.keep_within_limit(customer_id)
             return len(page.events)
@@ -141,7 +141,7 @@ class CustomerContextService(QObject):
         opened longest ago go (store.prune_to), never those on screen. Returns the rows dropped."""
         if self._limit is None or self._store.used_bytes() <= self._limit:
             return 0
-        removed = await asyncio.to_thread(self._store.prune_to, self._limit, keep=on_screen)
+        removed = await self._store.writes.run(self._store.prune_to, self._limit, keep=on_screen)
         log.info(
             "cache over %d MB: dropped %d rows of the least recently used history", self._limit >> 20, removed
         )
@@ -149,13 +149,14 @@ class CustomerContextService(QObject):
 
     async def refresh(self, customer_id: str) -> bool:
         """Fetch the customer, their latest history and notes into the cache; False when offline."""
-        self._store.mark_used(customer_id)
+        self._store.writes.submit(self._store.mark_used, customer_id)  # nothing waits for it
         try:
             customer = await self._api.customer(customer_id)
             if customer.id != customer_id:
                 raise _foreign(customer_id)
             notes = await self._api.customer_notes(customer_id)
-            self._store.apply(customers=[customer], notes=[n for n in notes if n.customer_id == customer_id])
+            mine = [n for n in notes if n.customer_id == customer_id]
+            await self._store.writes.run(self._store.apply, customers=[customer], notes=mine)
             await self._fetch_newest(customer_id)
         except BackendUnavailable as exc:
             log.info("customer %s stays as cached: %s", customer_id, exc)
@@ -178,10 +179,7 @@ class CustomerContextService(QObject):
             if any(ev.customer_id != customer_id for ev in page.events):
                 raise _foreign(customer_id)
             met = any(self._store.timeline_event(ev.id) is not None for ev in page.events[-1:])
-            self._store.apply(events=page.events)
-            self._store.set_open_stories(customer_id, page.open_stories)
-            if self._store.get_value(_older_key(customer_id)) is None:
-                self._store.set_value(_older_key(customer_id), page.next_cursor or _COMPLETE)
+            await self._store.writes.run(self._store_newest_page, customer_id, page)
             if met or not had_history or page.next_cursor is None:
                 return
             cursor = page.next_cursor
@@ -226,9 +224,24 @@ class CustomerContextService(QObject):
                 added.setdefault(event.record.customer_id, []).append(event.record)
         for customer_id, events in added.items():
             stories = {key for ev in events if (key := story_key(ev.kind, ev.data))}
-            if stories:
-                self._store.refresh_stories(customer_id, stories)
-            self.events_added.emit(customer_id, events)
+            if not stories:
+                self.events_added.emit(customer_id, events)
+                continue
+            # The panel reads the open stories when it repaints: tell it once they are stored.
+            job = self._store.writes.submit(self._store.refresh_stories, customer_id, stories)
+            self._sync.committed(job, partial(self.events_added.emit, customer_id, events))
+
+    # --- write jobs (run on the store's writer thread) --------------------------------------------
+
+    def _store_older_page(self, customer_id: str, events: list[TimelineEvent], cursor: str | None) -> None:
+        self._store.apply(events=events)
+        self._store.set_value(_older_key(customer_id), cursor or _COMPLETE)
+
+    def _store_newest_page(self, customer_id: str, page: TimelinePage) -> None:
+        self._store.apply(events=page.events)
+        self._store.set_open_stories(customer_id, page.open_stories)
+        if self._store.get_value(_older_key(customer_id)) is None:
+            self._store.set_value(_older_key(customer_id), page.next_cursor or _COMPLETE)
 
 
 _COMPLETE = "complete"

@@ -27,6 +27,9 @@ from workstation.store.cache import CacheStore, new_key
 
 log = logging.getLogger(__name__)
 
+#: Newest messages re-read for a tab when a write of it settled (the rest did not change).
+REPAINTED = 20
+
 
 class InboxError(Exception):
     """An inbox action that could not be done, with a message for the agent."""
@@ -96,7 +99,7 @@ class InboxService(QObject):
         except BackendUnavailable as exc:
             log.info("working from the cache: %s", exc)
             return
-        self._store.apply(conversations=active)
+        await self._store.writes.run(self._store.apply, conversations=active)
         for conv in active:
             self._open_once(conv)
         current = {o.id for o in offers}
@@ -110,7 +113,8 @@ class InboxService(QObject):
         if not self._wrapup_codes:
             try:
                 self._wrapup_codes = await self._api.wrapup_codes()
-                self._store.set_value("wrapup_codes", [c.model_dump(mode="json") for c in self._wrapup_codes])
+                codes = [c.model_dump(mode="json") for c in self._wrapup_codes]
+                await self._store.writes.run(self._store.set_value, "wrapup_codes", codes)
             except BackendUnavailable:
                 cached = self._store.get_value("wrapup_codes") or []
                 self._wrapup_codes = [WrapUpCode.model_validate(c) for c in cached]
@@ -132,7 +136,7 @@ class InboxService(QObject):
         except BackendUnavailable as exc:
             raise InboxError("The backend cannot be reached; the offer could not be accepted.") from exc
         self._drop_offer(offer_id, "accepted")
-        self._store.apply(conversations=[conv])
+        await self._store.writes.run(self._store.apply, conversations=[conv])
         self._open_once(conv)
         return conv
 
@@ -146,7 +150,8 @@ class InboxService(QObject):
             raise InboxError("The backend cannot be reached; the offer will time out by itself.") from exc
 
     def send(self, conversation_id: str, text: str) -> TranscriptEntry:
-        """Queue a reply: stored and shown as pending at once, delivered by the outbox."""
+        """Queue a reply: shown as pending as soon as the cache's writer committed it (a moment later,
+        off the GUI thread), delivered by the outbox. Returns the pending entry."""
         text = text.strip()
         if not text:
             raise InboxError("Nothing to send.")
@@ -161,24 +166,30 @@ class InboxService(QObject):
             at=utcnow(),
             client_key=key,
         )
-        self._sync.submit("message", {"text": text}, target=conversation_id, local_message=local)
         entry = TranscriptEntry(message=local, delivery="pending")
-        self.transcript_updated.emit(conversation_id, [entry])
+        self._sync.submit(
+            "message",
+            {"text": text},
+            target=conversation_id,
+            local_message=local,
+            then=lambda: self.transcript_updated.emit(conversation_id, [entry]),
+        )
         return entry
 
     def close(self, conversation_id: str, wrapup_code: str) -> None:
-        """Wrap up: closed here at once, the close itself goes through the outbox."""
+        """Wrap up: closed here once the cache's writer committed it (with the close in the outbox,
+        which delivers it)."""
         conv = self._store.conversation(conversation_id)
         if conv is None:
             raise InboxError("Unknown conversation.")
         self._sync.submit("close", {"wrapup_code": wrapup_code}, target=conversation_id)
-        self._store.apply(
-            conversations=[
-                conv.model_copy(update={"state": ConversationState.CLOSED, "wrapup_code": wrapup_code})
-            ]
-        )
+        closed = conv.model_copy(update={"state": ConversationState.CLOSED, "wrapup_code": wrapup_code})
+        # Behind the close in the writer's queue: both are committed when the tab goes.
+        job = self._store.writes.submit(self._store.apply, conversations=[closed])
         self._open.discard(conversation_id)
-        self.conversation_closed.emit(conversation_id)
+        self._sync.committed(
+            job, lambda: self.conversation_closed.emit(conversation_id), kind="close", target=conversation_id
+        )
 
     # --- pushed events ---------------------------------------------------------------------------
 
@@ -217,7 +228,7 @@ class InboxService(QObject):
     def _on_sync_write_completed(self, kind: str, target: str) -> None:
         if kind == "message":
             # The server's copy (with its id) replaced the pending line in the cache.
-            self.transcript_updated.emit(target, self._store.transcript(target)[-20:])
+            self.transcript_updated.emit(target, self._store.transcript(target, last=REPAINTED))
 
     def _on_sync_write_refused(self, kind: str, target: str, reason: str) -> None:
         what = {"message": "A message", "close": "A wrap-up", "presence": "A presence change"}.get(
@@ -225,7 +236,7 @@ class InboxService(QObject):
         )
         self.write_refused.emit(f"{what} was refused by the backend: {reason}")
         if kind == "message":
-            self.transcript_updated.emit(target, self._store.transcript(target)[-20:])
+            self.transcript_updated.emit(target, self._store.transcript(target, last=REPAINTED))
 
     # --- helpers ---------------------------------------------------------------------------------
 

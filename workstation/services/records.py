@@ -162,18 +162,20 @@ class RecordsService(QObject):
             name: (str(value).strip() or None) if value is not None else None
             for name, value in values.items()
         }
-        base = {name: view.value(name) for name in clean}
-        mine = {name: value for name, value in clean.items() if value != base[name]}
-        if not mine:
+        if _customer_edit(view, clean) is None:
             return False
-        payload = {
-            "base_version": view.customer.version,
-            "base": {name: base[name] for name in mine},
-            "mine": mine,
-        }
-        self._sync.submit("customer_update", payload, target=customer_id)
-        self.customer_changed.emit(customer_id)
+        job = self._store.writes.submit(self._queue_customer_edit, customer_id, clean)
+        self._sync.committed(
+            job, lambda: self.customer_changed.emit(customer_id), kind="customer_update", target=customer_id
+        )
         return True
+
+    def _queue_customer_edit(self, customer_id: str, clean: dict[str, Any]) -> None:
+        # On the writer thread, behind every write queued before: the base is what the agent saw,
+        # including an edit made a moment ago that the GUI thread could not read yet.
+        payload = _customer_edit(self.customer(customer_id), clean)
+        if payload is not None:
+            self._store.enqueue("customer_update", payload, target=customer_id)
 
     def add_note(self, customer_id: str, text: str) -> NoteView:
         text = text.strip()
@@ -195,9 +197,12 @@ class RecordsService(QObject):
             version=0,
             client_key=key,
         )
-        self._store.enqueue("note_create", {"text": text}, target=customer_id, local_note=local)
-        self._sync.wake_outbox()
-        self.notes_changed.emit(customer_id)
+        job = self._store.writes.submit(
+            self._store.enqueue, "note_create", {"text": text}, target=customer_id, local_note=local
+        )
+        self._sync.committed(
+            job, lambda: self.notes_changed.emit(customer_id), kind="note_create", target=customer_id
+        )
         return NoteView(local, text, PENDING)
 
     def edit_note(self, customer_id: str, note_id: str, text: str) -> bool:
@@ -205,18 +210,30 @@ class RecordsService(QObject):
         text = text.strip()
         if not text:
             raise RecordsError("A note must not be empty.")
+        if self._note_edit(customer_id, note_id, text) is None:
+            return False
+        job = self._store.writes.submit(self._queue_note_edit, customer_id, note_id, text)
+        self._sync.committed(
+            job, lambda: self.notes_changed.emit(customer_id), kind="note_update", target=customer_id
+        )
+        return True
+
+    def _note_edit(self, customer_id: str, note_id: str, text: str) -> dict[str, Any] | None:
         current = next((v for v in self.notes(customer_id) if v.note.id == note_id), None)
         if current is None:
             raise RecordsError("That note is not in the local cache.")
         if text == current.text:
-            return False
+            return None
         note = current.note
         # A note not delivered yet is edited on the version its creation will make (1).
         base_version = 1 if note.id.startswith("local:") else note.version
-        payload = {"note_id": note.id, "base_version": base_version, "base_text": current.text, "text": text}
-        self._sync.submit("note_update", payload, target=customer_id)
-        self.notes_changed.emit(customer_id)
-        return True
+        return {"note_id": note.id, "base_version": base_version, "base_text": current.text, "text": text}
+
+    def _queue_note_edit(self, customer_id: str, note_id: str, text: str) -> None:
+        # On the writer thread (see _queue_customer_edit).
+        payload = self._note_edit(customer_id, note_id, text)
+        if payload is not None:
+            self._store.enqueue("note_update", payload, target=customer_id)
 
     def decide(self, conflict: Conflict, choices: dict[str, Any]) -> None:
         """The agent chose a value for every conflicting field: queue the result, close the conflict."""
@@ -245,9 +262,16 @@ class RecordsService(QObject):
                 conflict.customer_id,
             )
         outcome = "resolved by the agent" if then else "the agent kept the saved version"
-        self._store.settle(conflict.item_id, outcome, then=then)
-        self._sync.wake_outbox()
-        self._after_change(conflict.kind, conflict.customer_id)
+        record = self._store.outbox_record(conflict.item_id)
+        if record is None or record.state != CONFLICT:
+            raise LookupError(f"outbox item {conflict.item_id} is not an open conflict")
+        job = self._store.writes.submit(self._store.settle, conflict.item_id, outcome, then=then)
+        self._sync.committed(
+            job,
+            lambda: self._after_change(conflict.kind, conflict.customer_id),
+            kind=conflict.kind,
+            target=conflict.customer_id,
+        )
 
     # --- delivery (called by the sync service's outbox loop) -------------------------------------
 
@@ -265,7 +289,8 @@ class RecordsService(QObject):
                 theirs_fields = theirs.editable()
                 merge = merge3(base, theirs_fields, mine)
                 if not merge.clean or attempt == MAX_REBASES:
-                    self._store.conflict(
+                    await self._store.writes.run(
+                        self._store.conflict,
                         item.id,
                         exc.message,
                         {"theirs": exc.current, "base": base, "mine": mine},
@@ -273,13 +298,14 @@ class RecordsService(QObject):
                     self._after_change(item.kind, item.target)
                     return
                 if not merge.changes:
-                    self._store.complete(item.id, customers=[theirs])  # it is already as the agent wants
+                    # It is already as the agent wants.
+                    await self._store.writes.run(self._store.complete, item.id, customers=[theirs])
                     return
                 version, mine = theirs.version, merge.changes
                 base = {name: theirs_fields.get(name) for name in mine}
                 continue
             self._check(customer.id == item.target, f"answered an edit of {item.target} with {customer.id}")
-            self._store.complete(item.id, customers=[customer])
+            await self._store.writes.run(self._store.complete, item.id, customers=[customer])
             return
 
     async def _deliver_note_create(self, item: OutboxItem) -> None:
@@ -290,7 +316,7 @@ class RecordsService(QObject):
         )
         if note.client_key is None:
             note = note.model_copy(update={"client_key": item.key})
-        self._store.complete(item.id, notes=[note])
+        await self._store.writes.run(self._store.complete, item.id, notes=[note])
 
     async def _deliver_note_update(self, item: OutboxItem) -> None:
         payload = item.payload
@@ -316,16 +342,16 @@ class RecordsService(QObject):
                 merge = merge3({"text": base_text}, {"text": theirs.text}, {"text": text})
                 if not merge.clean or attempt == MAX_REBASES:
                     detail = {"theirs": exc.current, "base": {"text": base_text}, "mine": {"text": text}}
-                    self._store.conflict(item.id, exc.message, detail)
+                    await self._store.writes.run(self._store.conflict, item.id, exc.message, detail)
                     self._after_change(item.kind, item.target)
                     return
                 if not merge.changes:
-                    self._store.complete(item.id, notes=[theirs])
+                    await self._store.writes.run(self._store.complete, item.id, notes=[theirs])
                     return
                 version, base_text = theirs.version, theirs.text
                 continue
             self._check(note.id == note_id, f"answered an edit of note {note_id} with {note.id}")
-            self._store.complete(item.id, notes=[note])
+            await self._store.writes.run(self._store.complete, item.id, notes=[note])
             return
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -376,6 +402,17 @@ class RecordsService(QObject):
     def _check(condition: bool, problem: str) -> None:
         if not condition:
             raise rejected_answer(problem)
+
+
+def _customer_edit(view: CustomerView, clean: dict[str, Any]) -> dict[str, Any] | None:
+    """The outbox payload of an edit of the contact details as seen in `view`; None: nothing changed."""
+    if view.customer is None:
+        return None
+    base = {name: view.value(name) for name in clean}
+    mine = {name: value for name, value in clean.items() if value != base[name]}
+    if not mine:
+        return None
+    return {"base_version": view.customer.version, "base": {name: base[name] for name in mine}, "mine": mine}
 
 
 def _validated(model: type[Any], data: Any, what: str) -> Any:

@@ -209,12 +209,15 @@ class RelevanceService(QObject):
             conversation_id=conversation_id,
             at=utcnow(),
         )
-        # Durable first (the outbox), then it counts: locally at once, for the team once delivered.
-        self._sync.submit("feedback", feedback.model_dump(mode="json"), target=conversation_id)
-        self._engine.feedback.add(feedback.action, feedback.context, outcome, reason)
-        tracked.handled[card.action] = "accepted" if outcome == "accepted" else (reason or "not_relevant")
-        self.feedback_recorded.emit(conversation_id, card.action, outcome)
-        self._rank(tracked)
+
+        # Durable first (the outbox), then it counts: locally once committed, for the team once delivered.
+        def _counts() -> None:
+            self._engine.feedback.add(feedback.action, feedback.context, outcome, reason)
+            tracked.handled[card.action] = "accepted" if outcome == "accepted" else (reason or "not_relevant")
+            self.feedback_recorded.emit(conversation_id, card.action, outcome)
+            self._rank(tracked)
+
+        self._sync.submit("feedback", feedback.model_dump(mode="json"), target=conversation_id, then=_counts)
 
     def _handled_before(self, conversation_id: str) -> dict[str, str]:
         """Verdicts given in this conversation before a restart (they are in the outbox)."""
@@ -269,7 +272,7 @@ class RelevanceService(QObject):
             log.warning("relevance feedback could not be fetched: %s", exc.message)
             return False
         self._team = [v.model_dump(mode="json") for v in verdicts]
-        self._store.set_value(TEAM_FEEDBACK_KEY, self._team)
+        await self._store.writes.run(self._store.set_value, TEAM_FEEDBACK_KEY, self._team)
         self._rebuild_stats()
         for conversation_id in self._tracked:
             self.request(conversation_id)

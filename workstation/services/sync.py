@@ -8,6 +8,7 @@ import logging
 import random
 import ssl
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,7 +40,7 @@ from workstation.domain.models import (
     TimelineEvent,
     utcnow,
 )
-from workstation.store.cache import Answer, CacheStore, OutboxItem, Sent
+from workstation.store.cache import Answer, CacheStore, OutboxItem, Sent, new_key
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,11 @@ class SyncService(QObject):
     conversations were refetched; the customer context service refetches open customers).
 
     Other services add kinds of write with `register(kind, deliver)`: `deliver(item)` sends it and
-    stores the answer (store.complete / store.conflict); it raises ApiError for a refusal and
-    BackendUnavailable to try again later.
+    stores the answer (store.complete / store.conflict, through the store's writer); it raises
+    ApiError for a refusal and BackendUnavailable to try again later.
+
+    Every cache write goes through the store's writer thread (`store.writes`): the GUI thread never
+    waits for a commit. Jobs commit in the order they were submitted.
     """
 
     events_applied = Signal(list)
@@ -124,6 +128,8 @@ class SyncService(QObject):
         self._outbox_wake = asyncio.Event()
         self._handlers: dict[str, Callable[[OutboxItem], Awaitable[None]]] = {}
         self._stopping = False
+        #: The loop the service runs on (set by start()): where a committed write's follow-up runs.
+        self._loop: asyncio.AbstractEventLoop | None = None
         #: False once the backend turned out not to take batches of writes (an older one).
         self._batches = True
         self.online = False
@@ -133,6 +139,7 @@ class SyncService(QObject):
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._loop = asyncio.get_event_loop()
         self._tasks.start(self._run_stream(), "push-stream")
         self._tasks.start(self._run_outbox(), "outbox")
         self._outbox_wake.set()  # writes left from the last session go out as soon as they can
@@ -197,7 +204,8 @@ class SyncService(QObject):
         last = max((f.seq for f in frames), default=seq)
         if last <= seq:
             return
-        self._store.apply(
+        await self._store.writes.run(
+            self._store.apply,
             log_id=log_id,
             seq=last,
             conversations=list(conversations.values()),
@@ -230,7 +238,7 @@ class SyncService(QObject):
         except (BackendUnavailable, ApiError) as exc:
             log.warning("refetch from the backend failed: %s", exc)
             raise OSError("refetch failed") from exc
-        self._store.apply(log_id=log_id, seq=seq, conversations=active)
+        await self._store.writes.run(self._store.apply, log_id=log_id, seq=seq, conversations=active)
         # Conversations we hold open locally that the backend no longer has active were closed meanwhile.
         active_ids = {c.id for c in active}
         stale = [
@@ -239,7 +247,7 @@ class SyncService(QObject):
             if c.id not in active_ids
         ]
         if stale:
-            self._store.apply(conversations=stale)
+            await self._store.writes.run(self._store.apply, conversations=stale)
         self.reset_applied.emit()
 
     # --- the outbox ------------------------------------------------------------------------------
@@ -253,13 +261,73 @@ class SyncService(QObject):
         self.outbox_changed.emit(self._store.count_pending())
 
     def submit(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        target: str = "",
+        local_message: Message | None = None,
+        then: Callable[[], None] | None = None,
+    ) -> str:
+        """Queue a write: the store's writer commits it to the outbox (durable from then on), then
+        the sender delivers it. Returns its idempotency key at once; `then()` runs on the event loop
+        once the write is committed (only then may the UI show it as saved or pending)."""
+        key, job = self._queue(kind, payload, target, local_message)
+        self.committed(job, then, kind=kind, target=target)
+        return key
+
+    async def submit_committed(
         self, kind: str, payload: dict[str, Any], *, target: str = "", local_message: Message | None = None
     ) -> str:
-        """Commit a write locally (durable from here on), then let the sender deliver it."""
-        key = self._store.enqueue(kind, payload, target=target, local_message=local_message)
-        self._outbox_wake.set()
-        self.outbox_changed.emit(self._store.count_pending())
+        """`submit`, returning the key once the write is committed (raising if it could not be)."""
+        key, job = self._queue(kind, payload, target, local_message)
+        self.committed(job, kind=kind, target=target)
+        await asyncio.wrap_future(job)
         return key
+
+    def _queue(
+        self, kind: str, payload: dict[str, Any], target: str, local_message: Message | None
+    ) -> tuple[str, Future[str]]:
+        key = local_message.client_key if local_message and local_message.client_key else new_key()
+        job = self._store.writes.submit(
+            self._store.enqueue, kind, payload, target=target, local_message=local_message, key=key
+        )
+        return key, job
+
+    def committed(
+        self,
+        job: Future[Any],
+        then: Callable[[], None] | None = None,
+        *,
+        kind: str = "",
+        target: str = "",
+    ) -> None:
+        """Once the writer ran `job` (a write submitted to `store.writes`): wake the outbox (the job
+        may have queued a write), then run `then()` on the event loop. A write the cache could not
+        store (disk full, a broken file) is reported as refused: the agent must not believe it saved."""
+
+        def _done(result: Future[Any]) -> None:
+            if result.cancelled():
+                return
+            if (exc := result.exception()) is not None:
+                log.error("a %s write could not be stored in the cache", kind or "local", exc_info=exc)
+                self.write_refused.emit(kind, target, f"it could not be saved on this computer ({exc})")
+                return
+            self._outbox_wake.set()
+            self.outbox_changed.emit(self._store.count_pending())
+            if then is not None:
+                then()
+
+        # Callbacks of the writer's futures run on the writer thread: hop to the loop, in order.
+        loop = self._loop or asyncio.get_event_loop()
+
+        def _hop(result: Future[Any]) -> None:
+            try:
+                loop.call_soon_threadsafe(_done, result)
+            except RuntimeError:  # the loop is closed: shutting down, the write was flushed; nobody to tell
+                return
+
+        job.add_done_callback(_hop)
 
     async def _run_outbox(self) -> None:
         attempt = 0
@@ -303,7 +371,7 @@ class SyncService(QObject):
         return item.kind in ANSWERS and item.kind not in self._handlers
 
     async def _deliver_batch(self, items: list[OutboxItem]) -> None:
-        self._store.note_attempt(*(item.id for item in items))
+        self._count_attempt(*(item.id for item in items))
         try:
             results = await self._api.send_writes([_write_of(item) for item in items])
         except AuthError as exc:
@@ -334,7 +402,7 @@ class SyncService(QObject):
                 stop = exc
                 break
             outcomes.append(Sent(item.id, answer))
-        self._store.settle_sent(outcomes)
+        await self._store.writes.run(self._store.settle_sent, outcomes)
         by_id = {item.id: item for item in items}
         for outcome in outcomes:
             item = by_id[outcome.item_id]
@@ -345,27 +413,35 @@ class SyncService(QObject):
         if stop is not None:
             raise stop
 
+    def _count_attempt(self, *item_ids: int) -> None:
+        """Count a delivery attempt without waiting for it: the count is for the agent's information
+        (no guarantee rests on it), and the writer's FIFO order commits it before the answer is stored.
+        Waiting for it cost the reply one commit and two thread hops."""
+        job = self._store.writes.submit(self._store.note_attempt, *item_ids)
+        job.add_done_callback(_log_failure)
+
     async def _deliver(self, item: OutboxItem) -> None:
-        self._store.note_attempt(item.id)
+        store, write = self._store, self._store.writes.run
+        self._count_attempt(item.id)
         try:
             if item.kind in self._handlers:
                 await self._handlers[item.kind](item)
             elif item.kind == "message":
                 message = await self._api.send_message(item.target, str(item.payload["text"]), key=item.key)
-                self._store.settle_sent([Sent(item.id, _answer_of(item, message))])
+                await write(store.settle_sent, [Sent(item.id, _answer_of(item, message))])
             elif item.kind == "close":
                 conv = await self._api.close_conversation(
                     item.target, str(item.payload["wrapup_code"]), key=item.key
                 )
-                self._store.settle_sent([Sent(item.id, _answer_of(item, conv))])
+                await write(store.settle_sent, [Sent(item.id, _answer_of(item, conv))])
             elif item.kind == "feedback":
                 await self._api.send_feedback(RelevanceFeedback.model_validate(item.payload), key=item.key)
-                self._store.complete(item.id)
+                await write(store.complete, item.id)
             elif item.kind == "presence":
                 await self._api.set_presence(Presence(item.payload["presence"]), key=item.key)
-                self._store.complete(item.id)
+                await write(store.complete, item.id)
             else:
-                self._store.fail(item.id, f"unknown kind of write {item.kind!r}")
+                await write(store.fail, item.id, f"unknown kind of write {item.kind!r}")
                 self.write_refused.emit(item.kind, item.target, f"unknown kind of write {item.kind!r}")
                 return
         except AuthError as exc:
@@ -373,7 +449,7 @@ class SyncService(QObject):
             self.session_rejected.emit(exc.message)
             raise BackendUnavailable("signed out") from exc
         except ApiError as exc:
-            self._store.fail(item.id, exc.message)
+            await write(store.fail, item.id, exc.message)
             self.write_refused.emit(item.kind, item.target, exc.message)
             return
         self.write_completed.emit(item.kind, item.target)
@@ -384,6 +460,11 @@ BATCH_SIZE = 200
 
 #: The built-in kinds of write, sent in batches, and what the backend answers to each.
 ANSWERS: dict[str, Any] = {"message": Message, "close": Conversation, "feedback": Any, "presence": Agent}
+
+
+def _log_failure(job: Future[Any]) -> None:
+    if not job.cancelled() and (exc := job.exception()) is not None:
+        log.warning("could not count a delivery attempt in the cache: %s", exc)
 
 
 def _write_of(item: OutboxItem) -> Write:

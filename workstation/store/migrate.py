@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -64,8 +65,15 @@ def restore_interrupted(path: Path) -> bool:
     return True
 
 
-def upgrade(engine: Engine, path: Path | None) -> str:
-    """Bring the cache to the head revision; returns the revision it was at before ('' if new)."""
+#: Steps a migration reports to `upgrade(progress=...)`, in this order (no backup for a new cache).
+BACKUP, MIGRATE, DONE = "backup", "migrate", "done"
+
+
+def upgrade(engine: Engine, path: Path | None, *, progress: Callable[[str], None] | None = None) -> str:
+    """Bring the cache to the head revision; returns the revision it was at before ('' if new).
+
+    `progress(step)` hears BACKUP, MIGRATE and DONE when there is something to migrate."""
+    report = progress or (lambda _step: None)
     target = head()
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
@@ -84,12 +92,15 @@ def upgrade(engine: Engine, path: Path | None) -> str:
     if before == target:
         return before
     if path is not None and before is not None:
+        report(BACKUP)
         _copy(engine, path)
+    report(MIGRATE)
     log.info("migrating the cache %s from %s to %s", path or "(memory)", before or "empty", target)
     with engine.begin() as connection:
         command.upgrade(config(connection), "head")
     if path is not None:
         backup_path(path).unlink(missing_ok=True)
+    report(DONE)
     return before or ""
 
 

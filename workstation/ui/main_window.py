@@ -28,6 +28,7 @@ from workstation import __version__
 from workstation.domain.cobrowse import CobrowseStatus
 from workstation.domain.models import Conversation, Presence, TimelineEvent, TranscriptEntry
 from workstation.domain.relevance import Card
+from workstation.domain.voice import CallInfo
 from workstation.services.cobrowse import CobrowseService, CobrowseServiceError
 from workstation.services.customer_context import CustomerContext, CustomerContextService
 from workstation.services.diagnostics import DiagnosticsService
@@ -36,6 +37,8 @@ from workstation.services.records import Conflict, RecordsError, RecordsService
 from workstation.services.relevance import RelevanceService
 from workstation.services.session import SessionService
 from workstation.services.sync import SyncService, TaskSet
+from workstation.services.voice import VoiceService
+from workstation.ui.call_panel import CallPanel
 from workstation.ui.cobrowse_view import CobrowseView
 from workstation.ui.conflict_dialog import ConflictDialog
 from workstation.ui.conversation_view import ConversationView
@@ -82,6 +85,7 @@ class MainWindow(QMainWindow):
         self.customer_dialog: CustomerEditDialog | None = None
         self.views: dict[str, ConversationView] = {}
         self.offer_cards: dict[str, OfferCard] = {}
+        self.voice: VoiceService | None = None
         self.notifier: Notifier | None = None
         self._sound, self._popup = sound, popup
 
@@ -282,6 +286,19 @@ class MainWindow(QMainWindow):
             self._on_records_conflicts_changed(len(records.conflicts()))
         self._on_sync_connection_changed(sync.online, "")
 
+    def bind_voice(self, voice: VoiceService) -> None:
+        """Calls: the softphone's state in the status bar, the caller's number on the offer card,
+        a call panel above each call's tab (workstation.ui.call_panel)."""
+        self.voice = voice
+        voice.phone_changed.connect(lambda _ready, text: self.statusBar().showMessage(text, 15_000))
+        voice.call_offered.connect(self._on_voice_call_offered)
+        self._tasks.start(voice.start(), "softphone")
+
+    def _on_voice_call_offered(self, offer_id: str, info: CallInfo) -> None:
+        card = self.offer_cards.get(offer_id)
+        if card is not None:
+            card.show_call(info)
+
     # --- presence --------------------------------------------------------------------------------
 
     def set_presence(self, presence: Presence) -> None:
@@ -410,6 +427,8 @@ class MainWindow(QMainWindow):
             view.show_notes(self.records.notes(conv.customer.id))
         if self.relevance is not None:
             view.show_ranking(self.relevance.track(conv, cached))
+        if conv.channel == "voice" and self.voice is not None:
+            view.layout().insertWidget(0, CallPanel(self.voice, conv.id, view))
         index = self.tabs.addTab(view, mnemonic_free(conv.customer.name))
         self.tabs.setTabToolTip(index, tooltip(f"{conv.channel} · {conv.topic or ''}"))
         self.stack.setCurrentWidget(self.tabs)

@@ -7,6 +7,7 @@ import time
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from workstation.domain.voice import CallInfo
 from workstation.services.inbox import PendingOffer
 from workstation.ui.icons import channel_icon
 from workstation.ui.text import data_label, escape, tooltip
@@ -22,6 +23,14 @@ class OfferCard(QFrame):
 
     accept_clicked = Signal(str)
     reject_clicked = Signal(str)
+
+    def show_call(self, info: CallInfo) -> None:
+        """A call's offer: the caller's number and the dialled line, or that the caller is unknown."""
+        who = info.ani or self.tr("withheld number")
+        if not info.known_caller:
+            who = self.tr("unknown caller {0}").format(who)
+        self.details_label.setTextFormat(Qt.TextFormat.PlainText)  # the number comes from the caller
+        self.details_label.setText(f"{self.details_label.text()} · ☎ {who} → {info.dnis}")
 
     def __init__(self, pending: PendingOffer, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -24,7 +24,8 @@ from workstation.domain.relevance import (
     load_catalog,
     parse_catalog,
 )
-from workstation.domain.relevance_text import analyse, references_in, similar
+from workstation.domain.relevance.phrasing import references_in, similar
+from workstation.domain.relevance.understanding import analyse
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parents[3] / "shared" / "relevance" / "cases"

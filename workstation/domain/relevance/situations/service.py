@@ -1,0 +1,352 @@
+"""Situations about service: open payments, complaints, contacts on one topic, devices, cancellation."""
+
+from __future__ import annotations
+
+from workstation.domain.events import (
+    EventLike,
+    alert_open,
+    contact_unresolved,
+)
+from workstation.domain.relevance.journey import _page_topics, _str, _topics
+from workstation.domain.relevance.phrasing import fold, normalise_reference, product_words, words
+from workstation.domain.relevance.situations.base import (
+    FinderBase,
+    Situation,
+    _ago,
+    _by_time,
+    _day,
+    _first_product,
+    _money,
+    _num,
+    _ordinal,
+)
+from workstation.domain.relevance.understanding import topics_of
+from workstation.domain.relevance.weights import weights
+
+#: the named weights table (resources/relevance_weights.toml)
+W = weights()
+
+
+class ServiceSituations(FinderBase):
+    # -- billing --
+
+    def billing(self) -> None:
+        open_items = []
+        for event in _by_time(self.h.billing):
+            settled = any(s.at > event.at for s in self.h.settlements)
+            if settled or self.days(event.at) > 90:
+                continue
+            open_items.append(event)
+        if not open_items:
+            return
+        newest = open_items[-1]
+        facts = []
+        amounts = []
+        for event in reversed(open_items):
+            amount = event.data.get("amount")
+            amounts.append(amount)
+            if event.kind == "payment_failed":
+                reason = _str(event.data, "reason")
+                facts.append(
+                    f"payment of {_money(amount)} failed {_ago(self.now, event.at)}"
+                    + (f" ({reason})" if reason else "")
+                )
+            else:
+                days = event.data.get("days")
+                facts.append(
+                    f"invoice {_str(event.data, 'invoice_id')} overdue"
+                    + (f" {days} days" if days is not None else "")
+                    + f": {_money(amount)}"
+                )
+        refs_ids = frozenset(
+            normalise_reference(_str(e.data, "invoice_id")) for e in open_items if _str(e.data, "invoice_id")
+        )
+        s = self.add(
+            Situation(
+                "billing_open",
+                [e.id for e in reversed(open_items)],
+                "Open payment: " + facts[0],
+                facts,
+                W.base("billing_open"),
+                newest.at,
+                W.half_life("billing_open"),
+                {"billing"},
+                {"amount": _money(amounts[0]), "count": len(open_items)},
+                frozenset(),
+                refs_ids,
+            )
+        )
+        s.open, s.floor = True, W.floor("billing_open")
+
+    # -- complaints --
+
+    def complaints(self) -> None:
+        for events in self.h.complaints.values():
+            ordered = _by_time(events)
+            last = ordered[-1]
+            topic = _str(last.data, "topic") or "complaint"
+            severity = _str(last.data, "severity") or "medium"
+            is_open = _str(last.data, "status") != "resolved"
+            refs = [e.id for e in reversed(ordered)]
+            topics = {"complaint"} | _topics(topic)
+            if is_open:
+                base = W.of("complaint_open", severity)
+                s = self.add(
+                    Situation(
+                        "complaint_open",
+                        refs,
+                        f"Open complaint: {topic} ({severity})",
+                        [
+                            f"complaint raised {_ago(self.now, ordered[0].at)}, still open",
+                            f"severity {severity}",
+                        ],
+                        base,
+                        last.at,
+                        W.half_life("complaint_open"),
+                        topics,
+                        {
+                            "topic": topic,
+                            "severity": severity,
+                            "open": True,
+                            "service_failure": True,
+                            "needs_specialist": severity == "high",
+                        },
+                        product_words(words(topic)),
+                    )
+                )
+                s.open, s.floor = True, W.floor("complaint_open")
+            else:
+                s = self.add(
+                    Situation(
+                        "complaint_resolved",
+                        refs,
+                        f"Complaint about {topic} resolved {_ago(self.now, last.at)}",
+                        [f"resolved {_day(last.at)}"],
+                        W.base("complaint_resolved"),
+                        last.at,
+                        W.half_life("complaint_resolved"),
+                        topics,
+                        {"topic": topic, "severity": severity, "open": False},
+                        product_words(words(topic)),
+                    )
+                )
+                if self.days(last.at) > 30:
+                    s.stale = f"resolved {_ago(self.now, last.at)}"
+
+    # -- contacts on one topic --
+
+    def contacts(self, current_topics: set[str]) -> None:
+        groups: dict[str, list[EventLike]] = {}
+        for event in self.h.contacts:
+            if self.days(event.at) > 60:
+                continue
+            raw = _str(event.data, "topic")
+            found = topics_of(words(raw))
+            key = max(found, key=lambda t: found[t]) if found else fold(raw) or "other"
+            groups.setdefault(key, []).append(event)
+        for key, events in groups.items():
+            ordered = _by_time(events)
+            # The streak since the last resolved contact is the open issue.
+            streak: list[EventLike] = []
+            for event in ordered:
+                unresolved = contact_unresolved(event.data)
+                if unresolved is False:
+                    streak = []
+                elif unresolved or streak:  # a record without outcome continues an open streak
+                    streak.append(event)
+            last = ordered[-1]
+            topic = _str(last.data, "topic") or key
+            topics = {key} | _topics(topic)
+            about_now = bool(topics & current_topics)
+            if streak:
+                topics.add("follow_up")  # "you promised to call back": about any open contact
+            if not streak:
+                if about_now and self.said.repeat and self.days(last.at) <= 14:
+                    streak = [last]  # "it's broken again": the customer says it is not resolved
+                else:
+                    s = self.add(
+                        Situation(
+                            "recent_contact",
+                            [last.id],
+                            f"{last.channel.capitalize()} contact about {topic} "
+                            f"{_ago(self.now, last.at)} (resolved)",
+                            [f"resolved {_day(last.at)}"],
+                            W.base("recent_contact"),
+                            last.at,
+                            W.half_life("recent_contact"),
+                            topics,
+                            {"topic": topic},
+                        )
+                    )
+                    if self.days(last.at) > 14:
+                        self.found.remove(s)  # routine and settled: not worth a line under hidden
+                    continue
+            first = streak[0]
+            if self.days(first.at) > 30 and not about_now:
+                continue
+            number = len(streak) + (1 if about_now else 0)
+            promised = _str(streak[-1].data, "outcome") == "callback_promised"
+            kind = "callback_due" if promised else "unresolved_contact"
+            facts = []
+            if number >= 2:
+                facts.append(f"{_ordinal(number)} contact on the same unresolved topic")
+            channels = ", ".join(sorted({e.channel for e in streak}))
+            facts.append(f"{len(streak)} earlier ({channels}), first {_ago(self.now, first.at)}")
+            if promised:
+                facts.insert(0, f"callback promised {_ago(self.now, streak[-1].at)}, not kept")
+            sentiment = _num(streak[-1].data, "sentiment")
+            if sentiment is not None and sentiment <= -0.3:
+                facts.append("customer was upset last time")
+            title = (
+                f"Callback on {topic} promised {_ago(self.now, streak[-1].at)}"
+                if promised
+                else f"Unresolved: {topic}"
+            )
+            technical = "technical" in topics
+            s = self.add(
+                Situation(
+                    kind,
+                    [e.id for e in reversed(streak)],
+                    title,
+                    facts,
+                    W.base(kind) + W.of(kind, "per_contact") * min(number - 1, 3),
+                    streak[-1].at,
+                    W.half_life(kind),
+                    topics,
+                    {
+                        "topic": topic,
+                        "contact_number": number,
+                        "service_failure": (promised and self.days(streak[-1].at) >= 0.17) or number >= 3,
+                        "needs_specialist": promised or technical or number >= 2,
+                        "open": True,
+                    },
+                    product_words(words(topic)),
+                )
+            )
+            s.open, s.floor = True, W.floor(kind)
+
+    # -- devices --
+
+    def devices(self) -> None:
+        for (_device, _code), events in self.h.devices.items():
+            ordered = _by_time(events)
+            last = ordered[-1]
+            device = _str(last.data, "device") or "device"
+            code = _str(last.data, "code")
+            severity = _str(last.data, "severity") or "warning"
+            active = last.data.get("active") is not False
+            refs = [e.id for e in reversed(ordered)]
+            msg = _str(last.data, "message")
+            if not active:
+                s = self.add(
+                    Situation(
+                        "device_cleared",
+                        refs,
+                        f"{device}: alert {code} cleared",
+                        [f"cleared {_day(last.at)}"],
+                        W.base("device_cleared"),
+                        last.at,
+                        W.half_life("device_cleared"),
+                        {"technical"},
+                        {"device": device, "active": False},
+                        product_words(words(device)),
+                    )
+                )
+                if self.days(last.at) > 7:
+                    self.found.remove(s)  # routine and settled: not worth a line under hidden
+                continue
+            since = ordered[0]
+            for event in reversed(ordered):
+                if event.data.get("active") is False:
+                    break
+                since = event
+            facts = [
+                f"{severity} alert {code}" + (f": {msg}" if msg else "") + f", active since "
+                f"{_ago(self.now, since.at)}"
+            ]
+            base = W.of("device_alert", severity)
+            s = self.add(
+                Situation(
+                    "device_alert",
+                    refs,
+                    f"{device}: {code or 'alert'} ({severity})" + (f" — {msg}" if msg else ""),
+                    facts,
+                    base,
+                    last.at,
+                    W.half_life("device_alert"),
+                    {"technical"},
+                    {
+                        "device": device,
+                        "active": True,
+                        "severity": severity,
+                        "topic": device,
+                        "needs_specialist": severity == "critical",
+                        "service_failure": severity == "critical" and self.days(since.at) >= 0.5,
+                    },
+                    product_words(words(f"{device} {code}")),
+                )
+            )
+            s.open, s.floor = alert_open(last.data), W.floor("device_alert")
+            if self.days(last.at) > 90:
+                s.stale, s.open = f"last reported {_ago(self.now, last.at)}", False
+
+    # -- cancellation --
+
+    def cancellation(self) -> None:
+        recent = [e for e in self.h.cancellations if self.days(e.at) <= 90]
+        pages = [e for e in self.h.session if e.kind == "page_view" and "cancellation" in _page_topics(e)]
+        said = "cancellation" in self.said.topics
+        if not recent and not said:
+            for event in self.h.cancellations:
+                self.add(
+                    Situation(
+                        "cancellation_intent",
+                        [event.id],
+                        event.summary or "Cancellation intent",
+                        [],
+                        0,
+                        event.at,
+                        W.half_life("cancellation_intent"),
+                        {"cancellation"},
+                        stale=f"{_ago(self.now, event.at)}, no follow-up",
+                    )
+                )
+            return
+        events = _by_time(recent + pages)
+        newest = events[-1] if events else None
+        first_intent = _by_time(recent)[-1] if recent else None
+        product = (_str(first_intent.data, "product") if first_intent else "") or _first_product(self.case)
+        reason = _str(first_intent.data, "reason") if first_intent else ""
+        facts = []
+        if first_intent is not None:
+            facts.append(
+                f"said {_ago(self.now, first_intent.at)} by {first_intent.channel} that they want "
+                f"to cancel {product}" + (f" ({reason})" if reason else "")
+            )
+        if pages:
+            facts.append(f"on the cancellation page {_ago(self.now, pages[-1].at)}")
+        if said:
+            facts.append("says so now")
+        churn = self.case.customer.churn_risk
+        if churn >= 0.5:
+            facts.append(f"churn risk {round(churn * 100)} %")
+        refs = ([first_intent.id] if first_intent else []) + [
+            e.id for e in reversed(events) if first_intent is None or e.id != first_intent.id
+        ]
+        if not refs and self.case.customer.products:
+            refs = ["fact:products"]  # said only now: the contract on record is what it is about
+        s = self.add(
+            Situation(
+                "cancellation_intent",
+                refs,
+                f"Wants to cancel {product}" if product else "Wants to cancel",
+                facts,
+                W.base("cancellation_intent"),
+                newest.at if newest else self.now,
+                W.half_life("cancellation_intent"),
+                {"cancellation"},
+                {"product": product or "the contract", "reason": reason},
+                product_words(words(product)),
+            )
+        )
+        s.floor = W.floor("cancellation_intent") if said else 0.0

@@ -1,0 +1,143 @@
+"""Smaller signals: app errors, detractors, public complaints, carts, address, appointments, contracts."""
+
+from __future__ import annotations
+
+from workstation.domain.relevance.journey import _str, _topics
+from workstation.domain.relevance.phrasing import product_words, words
+from workstation.domain.relevance.situations.base import (
+    FinderBase,
+    Situation,
+    _ago,
+    _day,
+    _money,
+    _num,
+    _when,
+)
+from workstation.domain.relevance.weights import weights
+
+#: the named weights table (resources/relevance_weights.toml)
+W = weights()
+
+
+class SignalSituations(FinderBase):
+    # -- smaller signals --
+
+    def others(self) -> None:
+        errors = [e for e in self.h.app_errors if self.days(e.at) <= 7]
+        if errors:
+            last = errors[-1]
+            s = self.add(
+                Situation(
+                    "app_error",
+                    [e.id for e in reversed(errors)][:5],
+                    f"App error on '{_str(last.data, 'screen')}': "
+                    f"{_str(last.data, 'message') or _str(last.data, 'code')}",
+                    [
+                        f"{len(errors)} error{'s' if len(errors) > 1 else ''} in the app this week, last "
+                        f"{_ago(self.now, last.at)}"
+                    ],
+                    W.base("app_error") + W.of("app_error", "per_error") * min(len(errors), 4),
+                    last.at,
+                    W.half_life("app_error"),
+                    {"technical", "website_help", "account"},
+                    {"topic": "app error", "needs_specialist": len(errors) >= 3},
+                )
+            )
+            s.open = True
+        for event in self.h.surveys:
+            nps = _num(event.data, "nps")
+            if nps is not None and nps <= 6 and self.days(event.at) <= 60:
+                comment = _str(event.data, "comment")
+                self.add(
+                    Situation(
+                        "detractor",
+                        [event.id],
+                        f"Gave NPS {int(nps)} {_ago(self.now, event.at)}",
+                        [f"comment: “{comment}”"] if comment else ["unhappy in the last survey"],
+                        W.base("detractor"),
+                        event.at,
+                        W.half_life("detractor"),
+                        {"complaint"} | _topics(comment),
+                        {},
+                        product_words(words(comment)),
+                    )
+                )
+        for event in self.h.social:
+            sentiment = _num(event.data, "sentiment")
+            if sentiment is not None and sentiment <= -0.3 and self.days(event.at) <= 30:
+                text = _str(event.data, "text")
+                self.add(
+                    Situation(
+                        "public_complaint",
+                        [event.id],
+                        f"Complained publicly {_ago(self.now, event.at)}",
+                        [f"“{text[:120]}”"] if text else [],
+                        W.base("public_complaint"),
+                        event.at,
+                        W.half_life("public_complaint"),
+                        {"complaint"} | _topics(text),
+                        {"topic": "social media post"},
+                        product_words(words(text)),
+                    )
+                )
+        for event in self.h.carts:
+            if self.days(event.at) <= 14 and event.at < self.h.session_from:
+                self.add(
+                    Situation(
+                        "cart_abandoned",
+                        [event.id],
+                        f"Left a cart of {_money(event.data.get('value'))} {_ago(self.now, event.at)}",
+                        [],
+                        W.base("cart_abandoned"),
+                        event.at,
+                        W.half_life("cart_abandoned"),
+                        {"order", "website_help"},
+                        {"value": event.data.get("value")},
+                    )
+                )
+        for event in self.h.other:
+            age = self.days(event.at)
+            if event.kind == "address_change" and age <= 30:
+                self.add(
+                    Situation(
+                        "address_changed",
+                        [event.id],
+                        f"Address changed {_ago(self.now, event.at)}",
+                        [],
+                        W.base("address_changed"),
+                        event.at,
+                        W.half_life("address_changed"),
+                        {"address", "delivery"},
+                    )
+                )
+            elif event.kind == "appointment":
+                when = _when(event.data.get("at")) or event.at
+                if -2 <= (when - self.now).total_seconds() / 86400 <= 30:
+                    self.add(
+                        Situation(
+                            "appointment",
+                            [event.id],
+                            f"Appointment at {_str(event.data, 'branch') or 'a branch'} on {_day(when)}",
+                            [_str(event.data, "topic")] if event.data.get("topic") else [],
+                            W.base("appointment"),
+                            self.now,
+                            W.half_life("appointment"),
+                            {"in_person"} | _topics(_str(event.data, "topic")),
+                            {},
+                        )
+                    )
+            elif event.kind == "contract_change" and age <= 30:
+                self.add(
+                    Situation(
+                        "contract_changed",
+                        [event.id],
+                        event.summary or f"Contract changed {_ago(self.now, event.at)}",
+                        [f"{_str(event.data, 'change')} {_str(event.data, 'product')}".strip()],
+                        W.base("contract_changed"),
+                        event.at,
+                        W.half_life("contract_changed"),
+                        {"billing", "cancellation"},
+                        {},
+                        product_words(words(_str(event.data, "product"))),
+                    )
+                )

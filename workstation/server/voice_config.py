@@ -1,0 +1,24 @@
+"""Settings of the voice channel (kept apart from voice.py so backend.py can hold them without a cycle)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class VoiceConfig:
+    #: Shared secret the SIP proxy sends in `X-Voice-Key`; empty disables the proxy's endpoints (403).
+    key: str = ""
+    #: How long the routing endpoint waits for an agent to be offered a call before telling the
+    #: proxy "no agent" (480); the proxy's http_client timeout must be longer (kamailio.cfg).
+    route_wait_s: float = 8.0
+    #: While an agent has a call (offered or answered), no new chat is offered to them.
+    blocks_chats: bool = True
+    #: A registration is trusted for its expiry plus this grace (a re-REGISTER may come late).
+    registration_grace_s: float = 10.0
+    #: After-call work (from the end of the call to the wrap-up) is closed by the backend after this
+    #: many seconds with the wrap-up code below; 0: no limit.
+    after_call_work_s: float = 120.0
+    after_call_code: str = "after_call_timeout"
+    #: Country code that national numbers ("030 …") are read in, to match callers to customers.
+    country_code: str = "49"

@@ -1,0 +1,263 @@
+"""The desk's telephone: offers of calls, the softphone's state, and call control (QtCore only).
+
+The agent answers a call as they accept a chat (the offer card, Ctrl+Shift+A): when the inbox opens
+a conversation of channel `voice`, this service tells the softphone to pick up. Hold, resume, mute,
+blind transfer and hang-up go to the softphone (baresip over ctrl_tcp); the backend learns from the
+SIP proxy when the call ends and keeps the talk time for the history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+from workstation.client.api import ApiError, BackendApi, BackendUnavailable
+from workstation.client.softphone import PhoneEvent, SoftphoneClient, SoftphoneError
+from workstation.domain.models import Conversation, utcnow
+from workstation.domain.voice import CallInfo
+from workstation.services.inbox import InboxService, PendingOffer
+from workstation.services.sync import TaskSet
+
+log = logging.getLogger(__name__)
+
+#: How long to wait before trying the softphone's control socket again (it may start after the desk).
+RECONNECT_S = 3.0
+
+
+class CallState:
+    RINGING = "ringing"
+    TALKING = "talking"
+    HELD = "held"
+    ENDED = "ended"
+
+
+@dataclass(slots=True)
+class ActiveCall:
+    """The call on this desk (voice capacity is one): its backend record and what the phone did."""
+
+    conversation_id: str
+    info: CallInfo | None
+    state: str = CallState.RINGING
+    muted: bool = False
+    #: time.monotonic() when the agent answered / when it ended (for the call timer)
+    answered_at: float | None = None
+    ended_at: float | None = None
+
+    def talk_seconds(self, now: float | None = None) -> float:
+        if self.answered_at is None:
+            return 0.0
+        end = self.ended_at if self.ended_at is not None else (now or time.monotonic())
+        return max(0.0, end - self.answered_at)
+
+
+class VoiceService(QObject):
+    """Signals: `phone_changed(ready: bool, text)` when the softphone connects, registers or goes
+    away; `call_offered(offer_id, CallInfo)` with the caller's number before the agent answers;
+    `call_changed(ActiveCall)` on every state change; `call_failed(text)` when a command fails."""
+
+    phone_changed = Signal(bool, str)
+    call_offered = Signal(str, object)
+    call_changed = Signal(object)
+    call_failed = Signal(str)
+
+    def __init__(
+        self,
+        api: BackendApi,
+        inbox: InboxService,
+        phone: SoftphoneClient | None,
+        *,
+        sip_domain: str = "",
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._sip_domain = sip_domain
+        self._closing = False
+        self._api = api
+        self._inbox = inbox
+        self._tasks = TaskSet()
+        self.phone = phone
+        self.ready = False
+        self.status_text = "No softphone configured: calls are not offered to this desk."
+        self.call: ActiveCall | None = None
+        self.calls_info: dict[str, CallInfo] = {}
+        #: Conversations offered to this desk (the answer goes to the softphone when one is accepted).
+        self._offered: set[str] = set()
+        self._offer_conversations: dict[str, str] = {}
+        if phone is not None:
+            phone.set_handlers(on_event=self._on_phone_event, on_closed=self._on_phone_closed)
+        inbox.offer_received.connect(self._on_inbox_offer_received)
+        inbox.offer_removed.connect(self._on_inbox_offer_removed)
+        inbox.conversation_opened.connect(self._on_inbox_conversation_opened)
+        inbox.conversation_closed.connect(self._on_inbox_conversation_closed)
+
+    # --- the softphone -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect to the softphone, and keep trying while it is not running."""
+        if self.phone is None:
+            return
+        while not self.phone.connected and not self._closing:
+            try:
+                await self.phone.connect()
+            except SoftphoneError as exc:
+                self._set_phone(False, f"{exc} Calls are not offered to you until it runs.")
+                await asyncio.sleep(RECONNECT_S)
+                continue
+            self._set_phone(True, "Softphone connected.")
+
+    async def close(self) -> None:
+        self._closing = True
+        await self._tasks.cancel_all()
+        if self.phone is not None:
+            await self.phone.close()
+
+    def _set_phone(self, ready: bool, text: str) -> None:
+        if (ready, text) != (self.ready, self.status_text):
+            self.ready, self.status_text = ready, text
+            self.phone_changed.emit(ready, text)
+
+    def _on_phone_closed(self, reason: str) -> None:
+        if self._closing:
+            return
+        self._set_phone(False, f"The softphone went away ({reason}). Calls are not offered to you.")
+        if self.call is not None and self.call.state != CallState.ENDED:
+            self._ended()
+        self._tasks.start(self._reconnect(), "softphone-reconnect")
+
+    async def _reconnect(self) -> None:
+        await asyncio.sleep(RECONNECT_S)
+        await self.start()
+
+    def _on_phone_event(self, event: PhoneEvent) -> None:
+        if event.type == "REGISTER_OK":
+            self._set_phone(True, "Softphone registered.")
+        elif event.type in ("REGISTER_FAIL", "UNREGISTERING"):
+            self._set_phone(False, "The softphone is not registered: calls are not offered to you.")
+        elif event.type == "CALL_ESTABLISHED" and self.call is not None:
+            self.call.state = CallState.TALKING
+            self.call.answered_at = self.call.answered_at or time.monotonic()
+            self.call_changed.emit(self.call)
+        elif event.type == "CALL_CLOSED" and self.call is not None:
+            self._ended()
+
+    def _ended(self) -> None:
+        assert self.call is not None
+        self.call.state = CallState.ENDED
+        self.call.ended_at = time.monotonic()
+        self.call_changed.emit(self.call)
+
+    # --- offers and answering ------------------------------------------------------------------
+
+    def _on_inbox_offer_received(self, pending: PendingOffer) -> None:
+        if pending.offer.channel == "voice":
+            self._offered.add(pending.offer.conversation_id)
+            self._offer_conversations[pending.offer.id] = pending.offer.conversation_id
+            self._tasks.start(self._fetch_call(pending.offer.id, pending.offer.conversation_id), "call-info")
+
+    def _on_inbox_offer_removed(self, offer_id: str, reason: str) -> None:
+        conversation_id = self._offer_conversations.pop(offer_id, None)
+        if conversation_id is not None and reason != "accepted":  # withdrawn, declined or timed out
+            self._offered.discard(conversation_id)
+            self.calls_info.pop(conversation_id, None)
+
+    async def _fetch_call(self, offer_id: str, conversation_id: str) -> None:
+        try:
+            info = await self._api.voice_call(conversation_id)
+        except (ApiError, BackendUnavailable) as exc:
+            log.info("call %s: no call details: %s", conversation_id, exc)
+            return
+        self.calls_info[conversation_id] = info
+        self.call_offered.emit(offer_id, info)
+
+    def _on_inbox_conversation_opened(self, conv: Conversation) -> None:
+        if conv.channel != "voice":
+            return
+        self.call = ActiveCall(conv.id, self.calls_info.get(conv.id))
+        self.call_changed.emit(self.call)
+        if conv.id in self._offered:  # offered to this desk and just accepted: pick up
+            self._offered.discard(conv.id)
+            self._tasks.start(self._command("accept"), "answer")
+        else:  # a call this agent already had (the desk restarted): recover its state
+            self._tasks.start(self._recover(conv.id), "recover-call")
+
+    async def _recover(self, conversation_id: str) -> None:
+        try:
+            info = await self._api.voice_call(conversation_id)
+        except (ApiError, BackendUnavailable) as exc:
+            log.info("call %s: cannot recover its state: %s", conversation_id, exc)
+            return
+        call = self.call
+        if call is None or call.conversation_id != conversation_id:
+            return
+        call.info = info
+        now = time.monotonic()
+        if info.answered_at is not None:
+            call.answered_at = now - max(0.0, (utcnow() - info.answered_at).total_seconds())
+        if info.ended:
+            call.state = CallState.ENDED
+            call.ended_at = call.answered_at + (info.talk_s or 0.0) if call.answered_at is not None else now
+        else:
+            call.state = CallState.TALKING
+        self.call_changed.emit(call)
+
+    def _on_inbox_conversation_closed(self, conversation_id: str) -> None:
+        self.calls_info.pop(conversation_id, None)
+        self._offered.discard(conversation_id)
+        if self.call is not None and self.call.conversation_id == conversation_id:
+            if self.call.state != CallState.ENDED:
+                self._tasks.start(self._command("hangup"), "hangup")
+            self.call = None
+
+    # --- call control (the call panel's buttons) -----------------------------------------------
+
+    def hold(self) -> None:
+        self._tasks.start(self._command("hold"), "hold")
+
+    def resume(self) -> None:
+        self._tasks.start(self._command("resume"), "resume")
+
+    def toggle_mute(self) -> None:
+        self._tasks.start(self._command("mute"), "mute")
+
+    def hangup(self) -> None:
+        self._tasks.start(self._command("hangup"), "hangup")
+
+    def transfer(self, target: str) -> None:
+        """Blind transfer to a SIP user (an agent's username or a queue's number) at the same proxy."""
+        uri = target
+        if not target.startswith("sip:") and self._sip_domain:
+            uri = f"sip:{target}@{self._sip_domain}"
+        self._tasks.start(self._command("transfer", uri), "transfer")
+
+    async def _command(self, command: str, params: str = "") -> None:
+        if self.phone is None or not self.phone.connected:
+            self.call_failed.emit("The softphone is not running.")
+            return
+        try:
+            await self.phone.command(command, params)
+        except SoftphoneError as exc:
+            self.call_failed.emit(str(exc))
+            return
+        call = self.call
+        if call is None:
+            return
+        if command == "hold":
+            call.state = CallState.HELD
+        elif command == "resume":
+            call.state = CallState.TALKING
+        elif command == "mute":
+            call.muted = not call.muted
+        elif command in ("hangup", "transfer") and call.state != CallState.ENDED:
+            if command == "transfer":
+                # Blind: baresip would keep our leg until the target answers; the agent is done now.
+                with contextlib.suppress(SoftphoneError):
+                    await self.phone.command("hangup")
+            self._ended()
+            return
+        with contextlib.suppress(RuntimeError):  # the service may be gone when the answer arrives
+            self.call_changed.emit(call)

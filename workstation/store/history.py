@@ -1,0 +1,139 @@
+"""A customer's history (timeline events and open stories) in the cache, page by page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import (
+    String,
+    cast,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from workstation.domain import timeline
+from workstation.domain.models import (
+    TimelineEvent,
+)
+from workstation.domain.timeline import TimelineEntry, TimelineFilter
+from workstation.store.schema import TimelineEventRow, TimelineStoryRow, json_text
+
+#: Key prefix (key/value table) of how far back a customer's history is cached; see prune_to.
+HISTORY_CURSOR_PREFIX = "timeline.older:"
+
+
+def entry_of(row: Any) -> TimelineEntry:
+    at = row[1] if row[1].tzinfo is not None else row[1].replace(tzinfo=UTC)
+    return TimelineEntry(row[0], at, row[2], row[3], row[4], row[5], row[6])
+
+
+def fill_entry_columns(row: TimelineEventRow, ev: TimelineEvent) -> None:
+    row.channel, row.kind, row.summary = ev.channel, ev.kind, ev.summary
+    row.phase = timeline.journey_phase(ev.kind, ev.data)
+    row.story = timeline.story_key(ev.kind, ev.data)
+
+
+class HistoryStore:
+    """Reads and writes of the history, mixed into CacheStore."""
+
+    _sessions: sessionmaker[Session]
+
+    def timeline(self, customer_id: str, *, limit: int = 500) -> list[TimelineEvent]:
+        """The customer's cached history, newest first."""
+        with self._sessions() as db:
+            texts = db.scalars(
+                select(json_text(TimelineEventRow.data))
+                .where(TimelineEventRow.customer_id == customer_id)
+                .order_by(TimelineEventRow.at.desc(), TimelineEventRow.id.desc())
+                .limit(limit)
+            ).all()
+        return [TimelineEvent.model_validate_json(text) for text in texts]
+
+    def timeline_page(
+        self,
+        customer_id: str,
+        *,
+        where: TimelineFilter | None = None,
+        before: TimelineEntry | None = None,
+        limit: int = 200,
+    ) -> list[TimelineEntry]:
+        """One page of the cached history, newest first, narrowed by `where`; `before` is the last
+        entry of the previous page. Reads only the columns a history row shows (no JSON)."""
+        t = TimelineEventRow
+        query = select(t.id, t.at, t.channel, t.kind, t.summary, t.phase, t.story).where(
+            t.customer_id == customer_id
+        )
+        if where is not None:
+            if where.channels:
+                query = query.where(t.channel.in_(sorted(where.channels)))
+            if where.phases:
+                query = query.where(t.phase.in_(sorted(where.phases)))
+            if where.kinds:
+                query = query.where(t.kind.in_(sorted(where.kinds)))
+            if where.only_open:
+                query = query.where(t.story.in_(sorted(self.open_stories(customer_id))))
+            needle = where.text.strip()
+            if needle:
+                pattern = timeline.like_pattern(needle)
+                query = query.where(
+                    t.summary.ilike(pattern, escape="\\") | cast(t.data, String).ilike(pattern, escape="\\")
+                )
+        if before is not None:
+            query = query.where((t.at < before.at) | ((t.at == before.at) & (t.id < before.id)))
+        query = query.order_by(t.at.desc(), t.id.desc()).limit(limit)
+        with self._sessions() as db:
+            return [entry_of(row) for row in db.execute(query)]
+
+    def timeline_event(self, event_id: str) -> TimelineEvent | None:
+        with self._sessions() as db:
+            row = db.get(TimelineEventRow, event_id)
+            return TimelineEvent.model_validate(row.data) if row else None
+
+    def timeline_count(self, customer_id: str) -> int:
+        with self._sessions() as db:
+            query = select(func.count()).select_from(TimelineEventRow)
+            return db.scalar(query.where(TimelineEventRow.customer_id == customer_id)) or 0
+
+    def story_entries(self, customer_id: str, story: str) -> list[TimelineEntry]:
+        """The cached events of one story, oldest first (how the agent reads a story)."""
+        t = TimelineEventRow
+        query = (
+            select(t.id, t.at, t.channel, t.kind, t.summary, t.phase, t.story)
+            .where(t.customer_id == customer_id, t.story == story)
+            .order_by(t.at, t.id)
+        )
+        with self._sessions() as db:
+            return [entry_of(row) for row in db.execute(query)]
+
+    def open_stories(self, customer_id: str) -> set[str]:
+        with self._sessions() as db:
+            query = select(TimelineStoryRow.key).where(
+                TimelineStoryRow.customer_id == customer_id, TimelineStoryRow.open.is_(True)
+            )
+            return set(db.scalars(query))
+
+    def set_open_stories(self, customer_id: str, keys: Iterable[str]) -> None:
+        """What the backend says is open now (it sees the whole history; the cache may not)."""
+        with self._sessions.begin() as db:
+            db.execute(delete(TimelineStoryRow).where(TimelineStoryRow.customer_id == customer_id))
+            db.add_all(TimelineStoryRow(customer_id=customer_id, key=k, open=True) for k in set(keys))
+
+    def refresh_stories(self, customer_id: str, keys: Iterable[str]) -> set[str]:
+        """Recompute stories from their cached events (after a pushed event); returns the open ones."""
+        opened: set[str] = set()
+        with self._sessions.begin() as db:
+            for key in set(keys):
+                rows = db.execute(
+                    select(TimelineEventRow.kind, TimelineEventRow.data)
+                    .where(TimelineEventRow.customer_id == customer_id, TimelineEventRow.story == key)
+                    .order_by(TimelineEventRow.at, TimelineEventRow.id)
+                ).all()
+                is_open = timeline.story_open((kind, data.get("data")) for kind, data in rows)
+                db.merge(TimelineStoryRow(customer_id=customer_id, key=key, open=is_open))
+                if is_open:
+                    opened.add(key)
+        return opened
