@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -82,6 +83,10 @@ class PostgresServer:
                   str(self.root / "server.log"), "-o", options)  # fmt: skip
 
     def stop(self) -> None:
+        # A crashed server process makes every open connection "lost": say so, the log goes next.
+        tail = self.log_tail(80)
+        if any(word in tail for word in ("PANIC", "terminated by signal", "was terminated")):
+            print(f"\nPostgreSQL test server log (tail):\n{tail}", file=sys.stderr)
         try:
             self._run("pg_ctl", "stop", "-D", str(self.data), "-m", "immediate", "-w", "-t", "30")
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
