@@ -148,13 +148,20 @@ class Backend:
 
 
 def start_server(
-    data_dir: Path, *, offer_timeout: float = 30.0, port: int = 0, **config: Any
+    data_dir: Path,
+    *,
+    offer_timeout: float = 30.0,
+    port: int = 0,
+    db_url: str | None = None,
+    **config: Any,
 ) -> ServerThread:
-    """`config`: more BackendConfig fields (a customer rate limit, the after-wrap-up window...)."""
+    """`config`: more BackendConfig fields (a customer rate limit, the after-wrap-up window...);
+    `db_url`: another database than the SQLite file in `data_dir` (PostgreSQL tests)."""
     server = ServerThread(
         ServerOptions(
             data_dir=data_dir,
             port=port,
+            db_url=db_url,
             simulator=None,
             backend=BackendConfig(
                 offer_timeout_s=offer_timeout, reoffer_cooldown_s=60, router_tick_s=0.05, **config

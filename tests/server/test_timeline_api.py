@@ -201,6 +201,7 @@ def test_a_database_from_before_the_timeline_columns_is_upgraded_in_place(tmp_pa
     con = sqlite3.connect(db_file)
     con.executescript(
         """
+        DROP TABLE alembic_version;
         DROP TABLE customer_stories;
         DROP TABLE customer_events;
         CREATE TABLE customer_events (id VARCHAR(64) PRIMARY KEY, customer_id VARCHAR(64), at DATETIME,

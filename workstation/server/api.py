@@ -137,6 +137,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(backend.run_router(), name="router")]
+        tasks.append(asyncio.create_task(backend.fanout.run(), name="event-fanout"))
         tasks.append(asyncio.create_task(monitor.run(), name="queue-monitor"))
         tasks.append(asyncio.create_task(backend.run_revocation_sweep(), name="revocation-sweep"))
         tasks += [asyncio.create_task(factory(), name="background") for factory in background or []]

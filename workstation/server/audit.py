@@ -4,7 +4,7 @@ Entries are written in the same transaction as the action they describe (an acti
 leaves no entry). They name the actor, the action, its target, the client address where there is
 one, and small facts (field names, queue ids): never passwords, tokens, message or note texts, or
 the values of contact fields. There is deliberately no function here that updates or deletes an
-entry; on SQLite, triggers refuse both (workstation.server.db._append_only).
+entry; on SQLite, triggers refuse both (migration 0002, workstation/server/migrations/versions).
 """
 
 from __future__ import annotations

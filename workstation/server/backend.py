@@ -61,7 +61,7 @@ from workstation.domain.workflow import (
     WorkerState,
     compile_config,
 )
-from workstation.server import audit
+from workstation.server import audit, router_lease
 from workstation.server.access import ACCESS_AFTER_WRAPUP_S, conversation_is_live, customer_link
 from workstation.server.db import (
     AgentRoutingRow,
@@ -84,6 +84,7 @@ from workstation.server.db import (
     WrapUpCodeRow,
     refresh_story,
 )
+from workstation.server.fanout import EventFanout
 from workstation.server.limits import (
     CUSTOMER_BURST,
     CUSTOMER_MESSAGES_PER_MINUTE,
@@ -268,9 +269,8 @@ class _UnitOfWork:
     new_keys: set[tuple[str, str]] = field(default_factory=set)
 
     def append(self, audience: str, type_: str, data: dict[str, Any]) -> None:
-        row = EventLogRow(at=utcnow(), audience=audience, type=type_, data=data)
-        self.db.add(row)
-        self.pending.append(row)
+        # Inserted at the end of the transaction, by EventFanout.write (which orders seq across processes).
+        self.pending.append(EventLogRow(at=utcnow(), audience=audience, type=type_, data=data))
 
 
 class Backend:
@@ -284,11 +284,14 @@ class Backend:
         #: The time access checks compare against (tests move it past the after-wrap-up window).
         self.clock = clock
         self.hub = EventHub()
+        #: Writes the event log and feeds the hub (across processes on PostgreSQL: fanout.py).
+        self.fanout = EventFanout(engine, self.hub)
         self._customer_rate = RateLimiter(
             self.config.customer_burst, self.config.customer_messages_per_minute
         )
         #: Open WebSocket streams per token: revoking a token (logout) closes them.
         self.streams = StreamRegistry()
+        self.fanout.on_revoked = self.streams.revoke_key
         self._wake_router = asyncio.Event()
         #: conversation id -> agent id -> not before: agents who declined or missed that chat.
         self._cooldown: dict[str, dict[str, datetime]] = {}
@@ -360,13 +363,14 @@ class Backend:
             uow = _UnitOfWork(db)
             yield uow
             db.flush()
+            self.fanout.write(db, uow.pending)
             frames = [
                 (row.audience, EventFrame(seq=row.seq, type=row.type, at=row.at, data=row.data))
                 for row in uow.pending
             ]
             db.commit()
         if frames:
-            self.hub.publish(frames)
+            self.fanout.committed(frames)
         for callback in uow.after:
             try:
                 callback()
@@ -490,6 +494,7 @@ class Backend:
             if row is not None:
                 uow.db.delete(row)
         self.streams.revoke(token)
+        self.fanout.token_revoked(_digest(token))  # its streams on other processes (PostgreSQL)
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
@@ -1737,9 +1742,16 @@ class Backend:
         self._moves.pop(conv.id, None)
 
     async def run_router(self) -> None:
-        """Expire offers and assign waiting chats, on every wake-up and at least every tick."""
+        """Expire offers and assign waiting chats, on every wake-up and at least every tick; on
+        PostgreSQL only while this process holds the router lock (router_lease.py)."""
+        await router_lease.run_exclusive(self.engine, self._route)
+
+    async def _route(self) -> None:
+        shared = router_lease.SharedRouterState(self) if self.fanout.shared else None
         while True:
             try:
+                if shared is not None:
+                    shared.refresh()
                 self.expire_offers()
                 self.assign_waiting()
                 self.prune_log()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -223,7 +224,10 @@ class EventLogRow(Base):
     """The append-only event log; `seq` is the monotonic position clients resume from."""
 
     __tablename__ = "event_log"
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: 64-bit on PostgreSQL (a busy centre passes 2^31 events); on SQLite the rowid, 64-bit already.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     at: Mapped[datetime]
     audience: Mapped[str] = mapped_column(String(64), index=True)
     type: Mapped[str] = mapped_column(String(48))
@@ -375,11 +379,16 @@ class ConnectorWriteRow(Base):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine for `url`, its schema migrated to the head revision (workstation/server/migrate.py).
+
+    SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL (postgresql+psycopg://...) a
+    connection check before a pooled connection is reused (a restarted server leaves dead ones).
+    """
     is_sqlite = url.startswith("sqlite")
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": 30} if is_sqlite else {},
+        pool_pre_ping=not is_sqlite,
     )
     if is_sqlite:
 
@@ -391,43 +400,43 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
-    Base.metadata.create_all(engine)
-    _upgrade(engine)
-    _add_missing_columns(engine)
-    if is_sqlite:
-        _append_only(engine, AuditRow.__tablename__)
+    else:
+
+        @event.listens_for(engine, "connect")
+        def _utc(dbapi_connection: Any, _record: Any) -> None:
+            # The code compares timestamptz columns with naive UTC datetimes (what SQLite stores):
+            # PostgreSQL reads a naive value in the session's time zone, so that must be UTC.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET TIME ZONE 'UTC'")
+            cursor.close()
+            dbapi_connection.commit()
+
+    from workstation.server import migrate
+
+    try:
+        migrate.upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def legacy_upgrade(engine: Engine) -> None:
+    """Bring a database made before migrations existed to revision 0001, keeping its data.
+
+    What start-up did before Alembic: create the missing tables and the one-open-offer index, then
+    add the timeline columns (below). Only the tables revision 0001 knows are created here.
+    """
+    tables = [Base.metadata.tables[name] for name in LEGACY_TABLES]
+    Base.metadata.create_all(engine, tables=tables)
     # create_all skips the indexes of tables that already exist: databases made before the
     # one-open-offer index get it here.
     for index in OfferRow.__table__.indexes:
         index.create(engine, checkfirst=True)
-    return engine
+    _add_timeline_columns(engine)
 
 
-#: Columns added to existing tables since their first release: (table, column, model column).
-_ADDED_COLUMNS = (("agents", "disabled_at", AgentRow.__table__.c.disabled_at),)
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    for table, name, column in _ADDED_COLUMNS:
-        if name not in {c["name"] for c in inspect(engine).get_columns(table)}:
-            sql_type = column.type.compile(dialect=engine.dialect)
-            with engine.begin() as conn:
-                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
-
-
-def _append_only(engine: Engine, table: str) -> None:
-    """SQLite triggers that refuse UPDATE and DELETE on `table` (a second guard beside the code)."""
-    with engine.begin() as conn:
-        for verb in ("UPDATE", "DELETE"):
-            conn.execute(
-                text(
-                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                )
-            )
-
-
-def _upgrade(engine: Engine) -> None:
+def _add_timeline_columns(engine: Engine) -> None:
     """Bring a database made by an earlier version up to these models, keeping its data.
 
     create_all adds missing tables but not missing columns: the timeline's phase/story/fingerprint
@@ -463,6 +472,15 @@ def _upgrade(engine: Engine) -> None:
         ).all()
         for customer_id, story in pairs:
             refresh_story(db, customer_id, story)
+
+
+#: The tables of migration revision 0001 (what a database from before migrations is brought to).
+LEGACY_TABLES = (
+    "meta", "agents", "tokens", "customers", "customer_events", "customer_stories", "customer_notes",
+    "conversations", "messages", "offers", "routing_tasks", "agent_routing", "offer_reasons",
+    "idempotency", "event_log", "relevance_feedback", "cobrowse_sessions", "wrapup_codes",
+    "task_outcomes", "task_moves", "monitor_samples",
+)  # fmt: skip
 
 
 def refresh_story(db: Session, customer_id: str, key: str) -> bool:

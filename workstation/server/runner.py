@@ -21,6 +21,7 @@ from workstation.server.connectors.config import ConnectorConfig
 from workstation.server.connectors.hub import ConnectorHub
 from workstation.server.day_simulator import DayConfig, DaySimulator
 from workstation.server.db import make_engine
+from workstation.server.fanout import startup_lock
 from workstation.server.http_limits import (
     BODY_TIMEOUT_S,
     HEADER_TIMEOUT_S,
@@ -93,14 +94,18 @@ def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
     """The backend over its database, its ASGI app, and the simulator if one is configured."""
     options.data_dir.mkdir(parents=True, exist_ok=True)
     url = options.db_url or f"sqlite:///{options.data_dir / DB_FILE}"
-    backend = Backend(make_engine(url), options.backend)
+    engine = make_engine(url)
+    # Processes starting together on one PostgreSQL database set up shared rows one at a time.
+    with startup_lock(engine):
+        backend = Backend(engine, options.backend)
+        if options.demo:
+            seed_users(backend, options.demo_password)
+        if options.demo and options.simulator is not None:
+            customers = max(options.simulator.customers, options.day.customers if options.day else 0)
+            seed_customers(backend, _rng(options.simulator.seed), customers)
     simulator = None
     background: list[Callable[[], Any]] = []
-    if options.demo:
-        seed_users(backend, options.demo_password)
     if options.demo and options.simulator is not None:
-        customers = max(options.simulator.customers, options.day.customers if options.day else 0)
-        seed_customers(backend, _rng(options.simulator.seed), customers)
         if options.day is not None:
             simulator = Simulator(backend, replace(options.simulator, max_open_chats=10_000))
             background.append(DaySimulator(backend, simulator, options.day).run)

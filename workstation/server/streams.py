@@ -60,7 +60,8 @@ class StreamRegistry:
         return self.revoke_key(token_key(token))
 
     def revoke_key(self, key: str) -> int:
-        """`revoke` by the token's digest (what the database holds: the admin commands revoke there)."""
+        """`revoke` by the token's digest (what the database holds: the admin commands revoke there,
+        and another backend process sends it on sign-out: fanout.py)."""
         streams = self._open.pop(key, set())
         for revoked in streams:
             revoked.set()

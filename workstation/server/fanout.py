@@ -1,0 +1,208 @@
+"""The event log shared by several backend processes on one PostgreSQL database.
+
+On SQLite (one process) the log is written in the change's transaction and the new entries are
+handed to the process's `EventHub` right after the commit, as always.
+
+On PostgreSQL `seq` comes from the database (a 64-bit identity) and any process may write. Clients
+resume by `seq` and drop what is not above the last one they saw, so a `seq` must never become
+visible after a higher one: with plain sequences it could (transaction A takes 10, B takes 11, B
+commits first; a reader that delivered 11 would skip 10 for good). So each transaction takes a
+transaction-level advisory lock (`LOG_LOCK`) just before it inserts its log entries, after every
+other change of the transaction is flushed, and holds it to its commit: log entries are numbered
+in commit order, and once a reader sees `seq` N, every lower `seq` is visible too or was rolled
+back. (PostgreSQL makes a commit visible before it releases the transaction's locks.) Taking the
+lock last keeps it deadlock-free: its holder waits for no other lock, only for its commit. The cost
+is that log-writing commits of all processes pass one at a time, as every write does on SQLite.
+
+The same transaction sends `NOTIFY workstation_events, '<seq>'`, which PostgreSQL delivers only
+if it commits. Every process LISTENs on a dedicated connection (a thread blocking on psycopg's
+notifies()), and its tailer reads the log after the last `seq` it delivered, in `seq` order, and
+hands those entries to its own EventHub, writes of its own process included (never directly: that
+could overtake another process's lower `seq`). The tailer also reads once a second without a
+notification, so a dropped LISTEN connection delays pushes but loses none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from workstation.domain.models import EventFrame
+from workstation.server.db import EventLogRow
+
+if TYPE_CHECKING:
+    from workstation.server.backend import EventHub
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "workstation_events"
+#: A signed-out token's digest: every process closes that token's streams (StreamRegistry.revoke_key).
+REVOKED_CHANNEL = "workstation_revoked"
+#: pg_advisory_xact_lock key that orders the log's writers ('wslg').
+LOG_LOCK = 0x77736C67
+#: Serialises start-up work of processes starting together (first users, log id, wrap-up codes).
+STARTUP_LOCK = 0x77737374
+#: The tailer reads the log at least this often, notification or not.
+POLL_S = 1.0
+#: Seconds between attempts to (re)open the LISTEN connection.
+RECONNECT_S = 1.0
+BATCH = 1000
+
+
+def is_shared(engine: Engine) -> bool:
+    """Whether several processes may share this database (PostgreSQL), or it is one process's (SQLite)."""
+    return engine.dialect.name == "postgresql"
+
+
+@contextlib.contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """Held while a process sets up shared rows, so processes starting together do not race (PostgreSQL)."""
+    if not is_shared(engine):
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": STARTUP_LOCK})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": STARTUP_LOCK})
+            conn.commit()
+
+
+class EventFanout:
+    """Writes a transaction's log entries and gets committed entries to this process's streams."""
+
+    def __init__(self, engine: Engine, hub: EventHub) -> None:
+        self.engine = engine
+        self.hub = hub
+        self.shared = is_shared(engine)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        #: The highest seq handed to the hub (PostgreSQL).
+        self.delivered = 0
+        #: Called on the loop with the digest of a token another process revoked.
+        self.on_revoked: Callable[[str], object] | None = None
+
+    def write(self, db: Session, rows: Sequence[EventLogRow]) -> None:
+        """Insert a transaction's log entries, as its last statements before the commit."""
+        if not rows:
+            return
+        if self.shared:
+            db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOG_LOCK})
+        db.add_all(rows)
+        db.flush()
+        if self.shared:
+            head = max(row.seq for row in rows)
+            db.execute(text("SELECT pg_notify(:channel, :seq)"), {"channel": CHANNEL, "seq": str(head)})
+
+    def committed(self, frames: list[tuple[str, EventFrame]]) -> None:
+        """After the commit: SQLite pushes at once; PostgreSQL lets the tailer deliver, in seq order."""
+        if not self.shared:
+            self.hub.publish(frames)
+        else:
+            self._poke()
+
+    def token_revoked(self, digest: str) -> None:
+        """After a sign-out: the other processes close the token's streams too (PostgreSQL)."""
+        if self.shared:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    text("SELECT pg_notify(:channel, :d)"), {"channel": REVOKED_CHANNEL, "d": digest}
+                )
+
+    def _revoked(self, digest: str) -> None:
+        if self.on_revoked is not None:
+            self.on_revoked(digest)
+
+    def _poke(self) -> None:
+        if self._wake is not None:
+            self._call_soon(self._wake.set)
+
+    def _call_soon(self, callback: Callable[..., object], *args: Any) -> None:
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: shutting down
+                loop.call_soon_threadsafe(callback, *args)
+
+    async def run(self) -> None:
+        """The tailer and its LISTEN thread (PostgreSQL; returns at once on SQLite)."""
+        if not self.shared:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        with Session(self.engine) as db:
+            self.delivered = db.scalar(select(func.max(EventLogRow.seq))) or 0
+        stop = threading.Event()
+        listener = threading.Thread(target=self._listen, args=(stop,), name="event-listen", daemon=True)
+        listener.start()
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), POLL_S)
+                self._wake.clear()
+                try:
+                    self.deliver()
+                except Exception:
+                    log.exception("reading the event log failed; trying again")
+        finally:
+            stop.set()  # the thread notices within its notifies() timeout
+
+    def deliver(self) -> int:
+        """Hand the entries committed since the last call to the hub, in seq order; returns how many."""
+        count = 0
+        while True:
+            with Session(self.engine) as db:
+                rows = list(
+                    db.scalars(
+                        select(EventLogRow)
+                        .where(EventLogRow.seq > self.delivered)
+                        .order_by(EventLogRow.seq)
+                        .limit(BATCH)
+                    )
+                )
+                frames = [
+                    (r.audience, EventFrame(seq=r.seq, type=r.type, at=r.at, data=r.data)) for r in rows
+                ]
+            if not frames:
+                return count
+            self.hub.publish(frames)
+            self.delivered = rows[-1].seq
+            count += len(frames)
+            if len(rows) < BATCH:
+                return count
+
+    def _listen(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            raw: Any = None
+            try:
+                raw = self.engine.raw_connection()
+                conn = raw.driver_connection
+                raw.detach()  # a connection of its own, never handed back to the pool
+                conn.rollback()
+                conn.autocommit = True
+                conn.execute(f"LISTEN {CHANNEL}")
+                conn.execute(f"LISTEN {REVOKED_CHANNEL}")
+                self._poke()  # anything committed while not listening
+                while not stop.is_set():
+                    for note in conn.notifies(timeout=POLL_S):
+                        if note.channel == REVOKED_CHANNEL:
+                            self._call_soon(self._revoked, note.payload)
+                        else:
+                            self._poke()
+            except Exception as exc:
+                if not stop.is_set():
+                    log.warning("the event LISTEN connection failed (%s); reconnecting", exc)
+                    stop.wait(RECONNECT_S)
+            finally:
+                if raw is not None:
+                    with contextlib.suppress(Exception):
+                        raw.close()
