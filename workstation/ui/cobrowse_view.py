@@ -24,19 +24,10 @@ from workstation.domain.cobrowse import CobrowseState, CobrowseStatus
 from workstation.domain.page_state import PageState
 from workstation.services.cobrowse import CobrowseService, CobrowseServiceError
 from workstation.services.sync import TaskSet
+from workstation.ui.labels import COBROWSE_STATES, term
 from workstation.ui.text import data_label
 
 log = logging.getLogger(__name__)
-
-STATE_TEXT = {
-    CobrowseState.INVITED: "Invitation sent — waiting for the customer to accept",
-    CobrowseState.ACCEPTED: "The customer accepted — their page is connecting",
-    CobrowseState.ACTIVE: "You see the customer's page",
-    CobrowseState.PAUSED: "The customer paused sharing — you see nothing new",
-    CobrowseState.ENDED: "Cobrowse ended",
-    CobrowseState.DECLINED: "The customer declined cobrowse",
-    CobrowseState.EXPIRED: "Cobrowse expired",
-}
 
 
 def load_live_view(base_url: str, parent: QWidget | None = None) -> QWidget:
@@ -160,7 +151,7 @@ class CobrowseView(QWidget):
     def show_status(self, status: CobrowseStatus) -> None:
         session = status.session
         state = session.state if session else None
-        self.state_label.setText(self.tr(STATE_TEXT.get(state, "")) if state else "")
+        self.state_label.setText(term(COBROWSE_STATES, state.value) if state else "")
         sharing = state == CobrowseState.ACTIVE
         for w in (self.pointer_button, self.highlight_button, self.goto_edit, self.goto_button):
             w.setEnabled(sharing)

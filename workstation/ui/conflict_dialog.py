@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.services.records import Conflict
-from workstation.ui.customer_edit_dialog import FIELD_LABELS
+from workstation.ui.labels import FIELDS, term
 from workstation.ui.text import data_label, escape, mnemonic_free
 
 
@@ -61,7 +61,7 @@ class ConflictDialog(QDialog):
             grid.addWidget(label, 0, column)
         self.groups: dict[str, tuple[QButtonGroup, QRadioButton, QRadioButton]] = {}
         for row, field in enumerate(conflict.fields, start=1):
-            grid.addWidget(QLabel(self.tr(FIELD_LABELS.get(field.name, field.name.capitalize()))), row, 0)
+            grid.addWidget(QLabel(term(FIELDS, field.name)), row, 0)
             base = data_label(_shown(field.base))
             base.setStyleSheet("color: #666;")
             base.setWordWrap(True)
@@ -92,7 +92,7 @@ class ConflictDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(grid)
         if conflict.merge.changes:
-            others = ", ".join(self.tr(FIELD_LABELS.get(n, n)) for n in conflict.merge.changes)
+            others = ", ".join(term(FIELDS, n) for n in conflict.merge.changes)
             kept = data_label(self.tr("Your other changes ({0}) do not collide and are kept.").format(others))
             kept.setStyleSheet("color: #1b7f3b;")
             layout.addWidget(kept)

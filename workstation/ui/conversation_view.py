@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLocale, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -22,11 +22,12 @@ from workstation.domain.models import Conversation, Customer, TimelineEvent, Tra
 from workstation.domain.relevance import Ranking
 from workstation.services.customer_context import CustomerContext
 from workstation.services.records import CustomerView, NoteView
-from workstation.ui.customer_edit_dialog import FIELD_LABELS
 from workstation.ui.history_panel import HistoryPanel
+from workstation.ui.labels import FIELDS, channel_name, language_name, term, tier_name
+from workstation.ui.language import money_text
 from workstation.ui.notes_panel import NotesPanel
 from workstation.ui.relevance_panel import RelevancePanel
-from workstation.ui.text import data_label, tooltip
+from workstation.ui.text import DATA_PROPERTY, data_label, tooltip
 from workstation.ui.timeline_model import TimelineSource
 from workstation.ui.transcript_model import TranscriptModel
 
@@ -99,7 +100,7 @@ class CustomerHeader(QFrame):
         parts = []
         for field in ("email", "phone", "company"):
             value = view.value(field)
-            label = self.tr(FIELD_LABELS[field])
+            label = term(FIELDS, field)
             mark = ""
             if field in view.conflicted:
                 mark = " ⚠"
@@ -125,13 +126,10 @@ class CustomerHeader(QFrame):
         if customer is None:
             self.facts_label.setText(self.tr("Loading customer record…"))
             return
-        locale = QLocale()
-        language = {"de": self.tr("German"), "en": self.tr("English")}.get(
-            customer.language, customer.language
-        )
+        language = language_name(customer.language)
         facts = [
-            self.tr("Tier: {0}").format(customer.value_tier.capitalize()),
-            self.tr("CLV: {0}").format(locale.toCurrencyString(customer.clv, "€")),
+            self.tr("Tier: {0}").format(tier_name(customer.value_tier)),
+            self.tr("CLV: {0}").format(money_text(customer.clv)),
             self.tr("Language: {0}").format(language),
         ]
         if customer.company:
@@ -173,6 +171,7 @@ class ConversationView(QWidget):
 
         self.transcript_model = _ColouredTranscript(self)
         self.transcript_view = QListView()
+        self.transcript_view.setProperty(DATA_PROPERTY, True)  # messages: the customer's words
         self.transcript_view.setObjectName("transcript")
         self.transcript_view.setModel(self.transcript_model)
         self.transcript_view.setWordWrap(True)
@@ -197,7 +196,7 @@ class ConversationView(QWidget):
 
         topic = conversation.topic or self.tr("no topic")
         where = f" · {conversation.page.title or conversation.page.url}" if conversation.page else ""
-        self.context_label = data_label(f"{conversation.channel.capitalize()} · {topic}{where}")
+        self.context_label = data_label(f"{channel_name(conversation.channel)} · {topic}{where}")
         self.cobrowse_button = QPushButton(self.tr("Invite to cobrowse"))
         self.cobrowse_button.setObjectName("cobrowseInvite")
         self.cobrowse_button.setEnabled(False)

@@ -42,6 +42,8 @@ from workstation.ui.conversation_view import ConversationView
 from workstation.ui.customer_edit_dialog import CustomerEditDialog
 from workstation.ui.history_panel import TranscriptDialog
 from workstation.ui.icons import app_icon
+from workstation.ui.labels import STATES, term
+from workstation.ui.language import datetime_text, time_text
 from workstation.ui.notifier import Notifier
 from workstation.ui.offer_card import OfferCard
 from workstation.ui.shortcuts import SHORTCUTS, describe
@@ -50,7 +52,7 @@ from workstation.ui.wrapup_dialog import WrapUpDialog
 
 log = logging.getLogger(__name__)
 
-PRESENCE_LABELS = {Presence.AVAILABLE: "Available", Presence.AWAY: "Away", Presence.OFFLINE: "Offline"}
+PRESENCES = (Presence.AVAILABLE, Presence.AWAY, Presence.OFFLINE)
 
 
 class MainWindow(QMainWindow):
@@ -137,8 +139,8 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(QLabel(self.tr(" Presence: ")))
         self.presence_combo = QComboBox()
         self.presence_combo.setObjectName("presence")
-        for presence, label in PRESENCE_LABELS.items():
-            self.presence_combo.addItem(self.tr(label), presence.value)
+        for presence in PRESENCES:
+            self.presence_combo.addItem(term(STATES, presence.value), presence.value)
         self.presence_combo.setCurrentIndex(2)
         self.presence_combo.setEnabled(False)
         self.presence_combo.activated.connect(self._on_presence_combo_activated)
@@ -204,7 +206,7 @@ class MainWindow(QMainWindow):
         ):
             self._action(
                 name,
-                self.tr(PRESENCE_LABELS[value]),
+                term(STATES, value.value),
                 lambda _=False, v=value: self.set_presence(v),
                 menu=presence,
             )
@@ -302,10 +304,10 @@ class MainWindow(QMainWindow):
         if reason == "missed_offer":
             self.statusBar().showMessage(self.tr("You missed an offer and were set to Away."), 15_000)
         elif reason.startswith("team_lead:"):
-            label = self.tr(PRESENCE_LABELS[Presence(value)])
+            state = term(STATES, value)
             who = reason.split(":", 1)[1]
             self.statusBar().showMessage(
-                self.tr("Your team lead ({0}) set you to {1}.").format(who, label), 30_000
+                self.tr("Your team lead ({0}) set you to {1}.").format(who, state), 30_000
             )
 
     def _update_empty_text(self, presence: str) -> None:
@@ -460,7 +462,7 @@ class MainWindow(QMainWindow):
         if self.context is None:
             return
         context = self.context.cached(customer_id)
-        stamp = datetime.now().strftime("%H:%M:%S")
+        stamp = time_text(datetime.now(), seconds=True)
         for view in self.views.values():
             if view.conversation.customer.id == customer_id:
                 view.show_context(context, self.tr("Updated {0}").format(stamp))
@@ -470,13 +472,13 @@ class MainWindow(QMainWindow):
 
     def _freshness(self, context: CustomerContext) -> tuple[str, bool]:
         """What the header says about the age of the customer data, and whether it may be stale."""
-        as_of = context.fetched_at.astimezone().strftime("%d.%m. %H:%M") if context.fetched_at else None
+        as_of = datetime_text(context.fetched_at) if context.fetched_at else None
         if self.sync is not None and self.sync.online:
             if as_of is None:
                 return self.tr("Loading from the backend…"), False
             return self.tr("From the local cache (as of {0}), refreshing…").format(as_of), False
         since = self.sync.offline_since if self.sync else None
-        when = since.astimezone().strftime("%H:%M") if since else "?"
+        when = time_text(since) if since else "?"
         if as_of is None:
             return self.tr("⚠ Offline since {0}: nothing cached for this customer yet").format(when), True
         return self.tr("⚠ Offline since {0}: shown as of {1}, may be out of date").format(when, as_of), True
@@ -604,12 +606,9 @@ class MainWindow(QMainWindow):
         except LookupError as exc:
             self.statusBar().showMessage(str(exc), 8_000)
             return
-        when = event.at.astimezone().strftime("%d.%m.%Y %H:%M")
+        when = datetime_text(event.at)
         title = self.tr("{0} — {1}").format(event.summary or event.kind, when)
-        rows = [
-            (line.sender, line.text, line.at.astimezone().strftime("%d.%m. %H:%M") if line.at else "")
-            for line in lines
-        ]
+        rows = [(line.sender, line.text, datetime_text(line.at) if line.at else "") for line in lines]
         dialog = TranscriptDialog(title, rows, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.transcript_dialog = dialog
@@ -731,7 +730,7 @@ class MainWindow(QMainWindow):
             self._refresh_open_customers("refresh-after-reconnect")
             return
         since = self.sync.offline_since if self.sync else None
-        when = since.astimezone().strftime("%H:%M") if since else "?"
+        when = time_text(since) if since else "?"
         self.connection_label.setText(self.tr("● Offline since {0} — reconnecting").format(when))
         self.connection_label.setToolTip(
             self.tr(

@@ -51,7 +51,7 @@ class Notifier(QObject):
         self._tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self._tray = QSystemTrayIcon(app_icon(), self)
-            self._tray.setToolTip("Agent workstation")
+            self._tray.setToolTip(self.tr("Agent workstation"))
             self._tray.messageClicked.connect(self._raise_window)
             self._tray.show()
         self.last_notification: str | None = None

@@ -9,9 +9,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushBu
 
 from workstation.services.inbox import PendingOffer
 from workstation.ui.icons import channel_icon
+from workstation.ui.labels import channel_name, language_name
 from workstation.ui.text import data_label, escape, tooltip
-
-LANGUAGES = {"de": "German", "en": "English"}
 
 
 class OfferCard(QFrame):
@@ -36,11 +35,11 @@ class OfferCard(QFrame):
         icon.setPixmap(channel_icon(offer.channel, 28).pixmap(28, 28))
         self.name_label = QLabel(f"<b>{escape(offer.customer.name)}</b>")
         self.name_label.setTextFormat(Qt.TextFormat.RichText)  # our bold, the name escaped
-        details = [offer.channel.capitalize()]
+        details = [channel_name(offer.channel)]
         if offer.topic:
             details.append(self.tr("topic: {0}").format(offer.topic))
         if offer.language:
-            details.append(self.tr(LANGUAGES.get(offer.language, offer.language)))
+            details.append(language_name(offer.language))
         self.details_label = data_label(" · ".join(details))
         if offer.page is not None:
             self.details_label.setToolTip(

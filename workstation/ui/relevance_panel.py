@@ -26,21 +26,10 @@ from PySide6.QtWidgets import (
 
 from workstation.domain.models import TimelineEvent
 from workstation.domain.relevance import MAX_CARDS, Card, Ranking
+from workstation.ui.labels import DISMISS_REASONS, FACTS, term
+from workstation.ui.language import date_text
 from workstation.ui.text import data_label, tooltip
 
-DISMISS_LABELS = {
-    "not_relevant": "Not relevant",
-    "already_done": "Already done",
-    "wrong_customer": "Wrong customer",
-    "inappropriate": "Inappropriate",
-}
-FACT_LABELS = {
-    "clv": "CLV",
-    "value_tier": "value tier",
-    "churn_risk": "churn risk",
-    "consents.marketing": "marketing consent",
-    "consents.cobrowse": "cobrowse consent",
-}
 KIND_STYLE = {
     # border, background, chip background, mark
     "action": ("#1d4ed8", "#eff4ff", "#d6e2fb", "▶"),
@@ -90,8 +79,8 @@ class RelevanceCardWidget(QFrame):
         self.dismiss_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.dismiss_button)
         self.dismiss_actions: dict[str, QAction] = {}
-        for reason, label in DISMISS_LABELS.items():
-            action = menu.addAction(self.tr(label))
+        for reason in DISMISS_REASONS:
+            action = menu.addAction(term(DISMISS_REASONS, reason))
             action.triggered.connect(lambda _=False, r=reason: self._on_dismiss_chosen(r))
             self.dismiss_actions[reason] = action
         self.dismiss_button.setMenu(menu)
@@ -142,11 +131,11 @@ class RelevanceCardWidget(QFrame):
         for ref in card.refs:
             if ref.startswith("fact:"):
                 name = ref.removeprefix("fact:")
-                facts.append(html.escape(FACT_LABELS.get(name, name)))
+                facts.append(html.escape(term(FACTS, name)))
                 continue
             event = events.get(ref)
             label = (event.summary or event.kind) if event else ref
-            when = f" ({event.at.astimezone().strftime('%d.%m.')})" if event else ""
+            when = f" ({date_text(event.at)})" if event else ""
             links.append(f'<a href="ref:{html.escape(ref)}">{html.escape(label)}{when}</a>')
         parts = links[:MAX_LINKS]
         if len(links) > MAX_LINKS:
