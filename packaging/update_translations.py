@@ -3,8 +3,9 @@
     python packaging/update_translations.py          # lupdate (keeps translations) + lrelease
     python packaging/update_translations.py --check  # exit 1 if a .qm is out of date or German is unfinished
 
-`pyside6-lupdate` extracts tr()/QT_TRANSLATE_NOOP texts from the UI and from the domain's message
-catalogue (`workstation/domain/messages.py`) into `workstation/resources/translations/*.ts`;
+`pyside6-lupdate` extracts tr()/QT_TRANSLATE_NOOP texts from the UI and from the domain (its message
+catalogue `workstation/domain/messages.py` and the words marked where they are used) into
+`workstation/resources/translations/*.ts`;
 translators edit the `.ts` (Qt Linguist); `pyside6-lrelease` compiles the `.qm` files the app loads.
 The `.qm` files are committed so that `pip install -e .` and the frozen build need no Qt tools.
 """
@@ -35,8 +36,8 @@ def tool(name: str) -> str:
 
 def sources() -> list[str]:
     files = sorted((ROOT / "workstation" / "ui").glob("*.py"))
-    files.append(ROOT / "workstation" / "domain" / "messages.py")
-    return [str(f.relative_to(ROOT)) for f in files if f.exists()]
+    files += sorted((ROOT / "workstation" / "domain").rglob("*.py"))
+    return [str(f.relative_to(ROOT)) for f in files]
 
 
 def lupdate() -> None:

@@ -22,6 +22,7 @@ from workstation.domain.models import Conversation, Customer, TimelineEvent, Tra
 from workstation.domain.relevance import Ranking
 from workstation.services.customer_context import CustomerContext
 from workstation.services.records import CustomerView, NoteView
+from workstation.ui.domain_text import render
 from workstation.ui.history_panel import HistoryPanel
 from workstation.ui.labels import FIELDS, channel_name, language_name, term, tier_name
 from workstation.ui.language import money_text
@@ -367,7 +368,7 @@ class ConversationView(QWidget):
     def set_cobrowse_status(self, status: CobrowseStatus) -> None:
         """Enable "Invite to cobrowse" only when the backend says the customer can be invited, and say why."""
         self.cobrowse_button.setEnabled(status.available)
-        self.cobrowse_button.setToolTip(tooltip(status.reason))
+        self.cobrowse_button.setToolTip(tooltip(render(status.reason)))
 
     def show_cobrowse(self, view: QWidget | None) -> None:
         """Put the cobrowse view beside the chat (the chat stays visible and keeps working), or remove it."""

@@ -71,6 +71,16 @@ FACTS = {
     "consents.marketing": QT_TRANSLATE_NOOP("labels", "marketing consent"),
     "consents.cobrowse": QT_TRANSLATE_NOOP("labels", "cobrowse consent"),
 }
+#: The reference backend's standard wrap-up codes and their English labels. A label the backend sends
+#: that differs (a contact centre's own wording) is shown as it is.
+WRAPUP_CODES = {
+    "resolved": QT_TRANSLATE_NOOP("labels", "Resolved"),
+    "info_given": QT_TRANSLATE_NOOP("labels", "Information given"),
+    "follow_up": QT_TRANSLATE_NOOP("labels", "Follow-up needed"),
+    "escalated": QT_TRANSLATE_NOOP("labels", "Escalated"),
+    "no_response": QT_TRANSLATE_NOOP("labels", "Customer did not respond"),
+    "wrong_queue": QT_TRANSLATE_NOOP("labels", "Wrong queue / transferred"),
+}
 AWAY_REASONS = {
     "break": QT_TRANSLATE_NOOP("labels", "break"),
     "lunch": QT_TRANSLATE_NOOP("labels", "lunch"),
@@ -95,3 +105,8 @@ def channel_name(channel: str) -> str:
 
 def tier_name(tier: str) -> str:
     return term(TIERS, tier)
+
+
+def wrapup_label(code: str, label: str) -> str:
+    """A wrap-up code's label: translated when it is the standard English one, else as configured."""
+    return term(WRAPUP_CODES, code) if WRAPUP_CODES.get(code) == label else label

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushBu
 from workstation.services.inbox import PendingOffer
 from workstation.ui.icons import channel_icon
 from workstation.ui.labels import channel_name, language_name
+from workstation.ui.routing_text import details_text, summary_text
 from workstation.ui.text import data_label, escape, tooltip
 
 
@@ -52,10 +53,10 @@ class OfferCard(QFrame):
         self.why_label.setTextFormat(Qt.TextFormat.PlainText)
         routing = offer.routing
         if routing is not None and routing.summary:
-            self.why_label.setText(self.tr("Why: {0}").format(_elide(routing.summary, 90)))
-            self.why_label.setToolTip(tooltip(routing.details()))
+            self.why_label.setText(self.tr("Why: {0}").format(_elide(summary_text(routing), 90)))
+            self.why_label.setToolTip(tooltip(details_text(routing)))
             self.why_label.setAccessibleName(self.tr("Why this offer"))
-            self.why_label.setAccessibleDescription(routing.details())
+            self.why_label.setAccessibleDescription(details_text(routing))
         else:
             self.why_label.hide()
         self.countdown = QProgressBar()

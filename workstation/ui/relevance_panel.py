@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from workstation.domain.models import TimelineEvent
 from workstation.domain.relevance import MAX_CARDS, Card, Ranking
-from workstation.ui.labels import DISMISS_REASONS, FACTS, term
+from workstation.ui.domain_text import render
+from workstation.ui.labels import DISMISS_REASONS, FACTS, PHASES, term
 from workstation.ui.language import date_text
 from workstation.ui.text import data_label, tooltip
 
@@ -107,23 +108,26 @@ class RelevanceCardWidget(QFrame):
             f"#{self.objectName()} {{ border-left: 4px solid {colour}; background: {background};"
             " border-radius: 3px; }"
         )
-        self.title_label.setText(f"{mark} {card.title}")
+        self.title_label.setText(f"{mark} {render(card.title)}")
         self.title_label.setToolTip(
             self.tr("Suggested action") if card.kind == "action" else self.tr("Insight")
         )
-        shown = card.reasons[:MAX_CHIPS]
+        reasons = [render(r) for r in card.reasons]
+        shown = reasons[:MAX_CHIPS]
         text = " ".join(CHIP.format(bg=chip, text=html.escape(r)) for r in shown)
         if len(card.reasons) > MAX_CHIPS:
             text += f' <span style="color:#555;">+{len(card.reasons) - MAX_CHIPS}</span>'
         self.reasons_label.setText(text)
-        self.reasons_label.setToolTip(tooltip("\n".join(f"• {r}" for r in card.reasons)))
+        self.reasons_label.setToolTip(tooltip("\n".join(f"• {r}" for r in reasons)))
         self.refs_label.setText(self._refs_html(card, events))
         self.refs_label.setVisible(bool(card.refs))
         is_action = card.kind == "action"
         self.do_button.setVisible(is_action)
         self.dismiss_button.setVisible(is_action)
         if is_action:
-            self.do_button.setToolTip(tooltip(self.tr("Mark as done: {0}").format(card.label or card.title)))
+            self.do_button.setToolTip(
+                tooltip(self.tr("Mark as done: {0}").format(render(card.label or card.title)))
+            )
 
     def _refs_html(self, card: Card, events: Mapping[str, TimelineEvent]) -> str:
         links: list[str] = []
@@ -217,7 +221,8 @@ class RelevancePanel(QFrame):
         try:
             topics = ", ".join(t.replace("_", " ") for t in ranking.topics if t != "order")
             self.context_label.setText(
-                self.tr("Journey: {0}").format(ranking.phase) + (f" · {topics}" if topics else "")
+                self.tr("Journey: {0}").format(term(PHASES, ranking.phase))
+                + (f" · {topics}" if topics else "")
             )
             while len(self.cards) < min(len(ranking.cards), MAX_CARDS):
                 self._add_card_widget()
@@ -233,8 +238,14 @@ class RelevancePanel(QFrame):
             self.hidden_button.setVisible(count > 0)
             self._label_hidden_button()
             self.hidden_label.setText(
-                "<br>".join(f"• {html.escape(h.title)} — <i>{html.escape(h.why)}</i>" for h in ranking.hidden)
+                "<br>".join(
+                    f"• {html.escape(render(h.title))} — <i>{html.escape(render(h.why))}</i>"
+                    for h in ranking.hidden
+                )
             )
+            # The policy behind a refusal, as written, for team leads who tune the catalogue.
+            details = [f"{render(h.title)}: {h.detail}" for h in ranking.hidden if h.detail]
+            self.hidden_label.setToolTip(tooltip("\n".join(details)))
         finally:
             self.setUpdatesEnabled(True)
 

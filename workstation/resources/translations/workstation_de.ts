@@ -69,7 +69,7 @@
     </message>
     <message>
         <source>Page of the same site, e.g. /shop/help/returns</source>
-        <translation>Seite derselben Website, z. B. /shop/help/returns</translation>
+        <translation>Seite derselben Website, z. B. /shop/hilfe/ruecksendung</translation>
     </message>
     <message>
         <source>Send page</source>
@@ -999,6 +999,388 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     </message>
 </context>
 <context>
+    <name>domain</name>
+    <message>
+        <source>weak evidence: nothing in the history or the customer record behind it</source>
+        <translation>schwache Grundlage: nichts im Verlauf oder in den Kundendaten spricht dafür</translation>
+    </message>
+    <message>
+        <source>done in this conversation</source>
+        <translation>in diesem Gespräch erledigt</translation>
+    </message>
+    <message>
+        <source>dismissed here: {reason}</source>
+        <translation>hier verworfen: {reason}</translation>
+    </message>
+    <message>
+        <source>less relevant than the cards shown</source>
+        <translation>weniger wichtig als die gezeigten Karten</translation>
+    </message>
+    <message>
+        <source>not relevant enough now</source>
+        <translation>gerade nicht wichtig genug</translation>
+    </message>
+    <message>
+        <source>not current: {why}</source>
+        <translation>nicht aktuell: {why}</translation>
+    </message>
+    <message>
+        <source>{action} only {conditions}</source>
+        <translation>{action} nur {conditions}</translation>
+    </message>
+    <message>
+        <source>for {expected} customers (this customer: {value})</source>
+        <translation>für {expected}-Kunden (dieser Kunde: {value})</translation>
+    </message>
+    <message>
+        <source>from a customer value of {expected} (this customer: {value})</source>
+        <translation>ab {expected} Kundenwert (dieser Kunde: {value})</translation>
+    </message>
+    <message>
+        <source>after a service failure on our side</source>
+        <translation>nach einem Fehler auf unserer Seite</translation>
+    </message>
+    <message>
+        <source>while the order is on its way</source>
+        <translation>solange die Bestellung unterwegs ist</translation>
+    </message>
+    <message>
+        <source>while the matter is still open</source>
+        <translation>solange das Anliegen offen ist</translation>
+    </message>
+    <message>
+        <source>for serious complaints</source>
+        <translation>bei schweren Beschwerden</translation>
+    </message>
+    <message>
+        <source>from contact no. {expected} on the matter (now: {value})</source>
+        <translation>ab dem {expected}. Kontakt zum Anliegen (jetzt: {value})</translation>
+    </message>
+    <message>
+        <source>if the customer has agreed to cobrowsing</source>
+        <translation>mit Einwilligung des Kunden zum Co-Browsing</translation>
+    </message>
+    <message>
+        <source>while the customer is on the web site</source>
+        <translation>solange der Kunde auf der Website ist</translation>
+    </message>
+    <message>
+        <source>when a specialist is needed</source>
+        <translation>wenn ein Spezialist nötig ist</translation>
+    </message>
+    <message>
+        <source>with the customer&apos;s marketing consent</source>
+        <translation>mit Werbeeinwilligung des Kunden</translation>
+    </message>
+    <message>
+        <source>when no problem is open (open now: {value})</source>
+        <translation>wenn kein Problem offen ist (jetzt offen: {value})</translation>
+    </message>
+    <message>
+        <source>when the customer does not want to cancel</source>
+        <translation>wenn der Kunde nicht kündigen will</translation>
+    </message>
+    <message>
+        <source>before the refund is made</source>
+        <translation>bevor die Erstattung erfolgt ist</translation>
+    </message>
+    <message>
+        <source>while it is current</source>
+        <translation>solange es aktuell ist</translation>
+    </message>
+    <message>
+        <source>in a different situation</source>
+        <translation>in einer anderen Situation</translation>
+    </message>
+    <message>
+        <source> or </source>
+        <translation> oder </translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation> und </translation>
+    </message>
+    <message>
+        <source>{tier} customer, CLV {clv}</source>
+        <translation>{tier}-Kunde, Kundenwert {clv}</translation>
+    </message>
+    <message>
+        <source>has agreed to cobrowsing</source>
+        <translation>hat dem Co-Browsing zugestimmt</translation>
+    </message>
+    <message>
+        <source>marketing consent given, no open problem</source>
+        <translation>Werbeeinwilligung liegt vor, kein offenes Problem</translation>
+    </message>
+    <message>
+        <source>ranked lower: agents dismissed it {count}× in similar {channel}s</source>
+        <translation>niedriger eingestuft: Agenten haben es {count}× in ähnlichen Kontakten ({channel}) verworfen</translation>
+    </message>
+    <message>
+        <source>agents took this {count}× in similar {channel}s</source>
+        <translation>Agenten haben das {count}× in ähnlichen Kontakten ({channel}) genutzt</translation>
+    </message>
+    <message>
+        <source>customer is asking about {topic}</source>
+        <translation>Kunde fragt nach {topic}</translation>
+    </message>
+    <message>
+        <source>call is about {topic}</source>
+        <translation>Anruf betrifft {topic}</translation>
+    </message>
+    <message>
+        <source>searched or read about {topic} in this visit</source>
+        <translation>hat bei diesem Besuch nach {topic} gesucht oder darüber gelesen</translation>
+    </message>
+    <message>
+        <source>customer mentions {things}</source>
+        <translation>Kunde nennt {things}</translation>
+    </message>
+    <message>
+        <source>customer mentions the {thing}</source>
+        <translation>Kunde erwähnt: {thing}</translation>
+    </message>
+    <message>
+        <source>customer says it is not the first time</source>
+        <translation>Kunde sagt, es ist nicht das erste Mal</translation>
+    </message>
+    <message>
+        <source>The conversation is not active.</source>
+        <translation>Das Gespräch ist nicht aktiv.</translation>
+    </message>
+    <message>
+        <source>Cobrowse needs a web chat.</source>
+        <translation>Co-Browsing braucht einen Web-Chat.</translation>
+    </message>
+    <message>
+        <source>The customer has refused cobrowse (no cobrowse consent).</source>
+        <translation>Der Kunde hat Co-Browsing abgelehnt (keine Einwilligung).</translation>
+    </message>
+    <message>
+        <source>The customer declined cobrowse in this conversation.</source>
+        <translation>Der Kunde hat Co-Browsing in diesem Gespräch abgelehnt.</translation>
+    </message>
+    <message>
+        <source>A cobrowse session is already {state}.</source>
+        <translation>Eine Co-Browsing-Sitzung läuft bereits ({state}).</translation>
+    </message>
+    <message>
+        <source>The customer is not on the web site now (no page with the chat is open).</source>
+        <translation>Der Kunde ist gerade nicht auf der Website (keine Seite mit dem Chat ist offen).</translation>
+    </message>
+    <message>
+        <source>Invite the customer to share their web page with you.</source>
+        <translation>Den Kunden einladen, seine Webseite mit Ihnen zu teilen.</translation>
+    </message>
+    <message>
+        <source>if {condition}</source>
+        <extracomment>Attributes that hold money (shown as amounts, not bare numbers).</extracomment>
+        <translation>wenn {condition}</translation>
+    </message>
+    <message>
+        <source>Give tracking</source>
+        <translation>Sendungsverfolgung geben</translation>
+    </message>
+    <message>
+        <source>Give tracking for order {order_id}</source>
+        <translation>Sendungsverfolgung für Bestellung {order_id} geben</translation>
+    </message>
+    <message>
+        <source>Apologise + voucher</source>
+        <translation>Entschuldigung + Gutschein</translation>
+    </message>
+    <message>
+        <source>Apologise and offer a goodwill voucher</source>
+        <translation>Entschuldigen und einen Kulanzgutschein anbieten</translation>
+    </message>
+    <message>
+        <source>Escalate</source>
+        <translation>Eskalieren</translation>
+    </message>
+    <message>
+        <source>Escalate to the complaints team: {topic}</source>
+        <translation>An das Beschwerdeteam eskalieren: {topic}</translation>
+    </message>
+    <message>
+        <source>Settle payment</source>
+        <translation>Zahlung klären</translation>
+    </message>
+    <message>
+        <source>Settle the open payment ({amount})</source>
+        <translation>Die offene Zahlung klären ({amount})</translation>
+    </message>
+    <message>
+        <source>Start cobrowse</source>
+        <translation>Co-Browsing starten</translation>
+    </message>
+    <message>
+        <source>Invite to cobrowse and guide them to the right page</source>
+        <translation>Zum Co-Browsing einladen und zur richtigen Seite führen</translation>
+    </message>
+    <message>
+        <source>Retention offer</source>
+        <translation>Halteangebot</translation>
+    </message>
+    <message>
+        <source>Make a retention offer ({product})</source>
+        <translation>Ein Halteangebot machen ({product})</translation>
+    </message>
+    <message>
+        <source>Specialist callback</source>
+        <translation>Rückruf vom Spezialisten</translation>
+    </message>
+    <message>
+        <source>Schedule a specialist callback: {topic}</source>
+        <translation>Rückruf eines Spezialisten vereinbaren: {topic}</translation>
+    </message>
+    <message>
+        <source>Book appointment</source>
+        <translation>Termin buchen</translation>
+    </message>
+    <message>
+        <source>Offer an appointment in a branch to see {product}</source>
+        <translation>Einen Termin in einer Filiale anbieten, um {product} anzusehen</translation>
+    </message>
+    <message>
+        <source>Suggest product</source>
+        <translation>Produkt vorschlagen</translation>
+    </message>
+    <message>
+        <source>Suggest something that fits the {product}</source>
+        <translation>Etwas Passendes zu {product} vorschlagen</translation>
+    </message>
+    <message>
+        <source>Advise on {product} and what goes with it</source>
+        <translation>Zu {product} und passendem Zubehör beraten</translation>
+    </message>
+    <message>
+        <source>Progress return</source>
+        <translation>Rücksendung voranbringen</translation>
+    </message>
+    <message>
+        <source>Progress the return and refund of order {order_id}</source>
+        <translation>Rücksendung und Erstattung von Bestellung {order_id} voranbringen</translation>
+    </message>
+    <message>
+        <source>Troubleshoot device</source>
+        <translation>Gerätefehler beheben</translation>
+    </message>
+    <message>
+        <source>Troubleshoot the {device}</source>
+        <translation>Fehler am Gerät beheben: {device}</translation>
+    </message>
+    <message>
+        <source>this</source>
+        <extracomment>Words the engine puts into its reasons (topics, tiers).</extracomment>
+        <translation>dies</translation>
+    </message>
+    <message>
+        <source>it</source>
+        <translation>das</translation>
+    </message>
+    <message>
+        <source>the product</source>
+        <translation>das Produkt</translation>
+    </message>
+    <message>
+        <source>the issue</source>
+        <translation>das Anliegen</translation>
+    </message>
+    <message>
+        <source>the amount</source>
+        <translation>den Betrag</translation>
+    </message>
+    <message>
+        <source>device</source>
+        <translation>Gerät</translation>
+    </message>
+    <message>
+        <source>bronze</source>
+        <translation>Bronze</translation>
+    </message>
+    <message>
+        <source>silver</source>
+        <translation>Silber</translation>
+    </message>
+    <message>
+        <source>gold</source>
+        <translation>Gold</translation>
+    </message>
+    <message>
+        <source>platinum</source>
+        <translation>Platin</translation>
+    </message>
+    <message>
+        <source>Platinum</source>
+        <extracomment>Evidence weights (resources/relevance_weights.toml): what the customer says counts most, then the IVR topic, then what they did in this visit, then the page. How much a generic topic counts next to a specific one when weighing what the customer said.</extracomment>
+        <translation>Platin</translation>
+    </message>
+    <message>
+        <source>Gold</source>
+        <translation>Gold</translation>
+    </message>
+    <message>
+        <source>Silver</source>
+        <translation>Silber</translation>
+    </message>
+    <message>
+        <source>Bronze</source>
+        <translation>Bronze</translation>
+    </message>
+    <message>
+        <source>delivery</source>
+        <translation>die Lieferung</translation>
+    </message>
+    <message>
+        <source>an order</source>
+        <translation>eine Bestellung</translation>
+    </message>
+    <message>
+        <source>a return or refund</source>
+        <translation>eine Rücksendung oder Erstattung</translation>
+    </message>
+    <message>
+        <source>billing</source>
+        <translation>die Rechnung</translation>
+    </message>
+    <message>
+        <source>cancelling</source>
+        <translation>eine Kündigung</translation>
+    </message>
+    <message>
+        <source>a technical problem</source>
+        <translation>ein technisches Problem</translation>
+    </message>
+    <message>
+        <source>a complaint</source>
+        <translation>eine Beschwerde</translation>
+    </message>
+    <message>
+        <source>finding their way on the web site</source>
+        <translation>Orientierung auf der Website</translation>
+    </message>
+    <message>
+        <source>seeing it in person</source>
+        <translation>eine Besichtigung vor Ort</translation>
+    </message>
+    <message>
+        <source>product advice</source>
+        <translation>eine Produktberatung</translation>
+    </message>
+    <message>
+        <source>their address</source>
+        <translation>die Adresse</translation>
+    </message>
+    <message>
+        <source>their account</source>
+        <translation>das Kundenkonto</translation>
+    </message>
+    <message>
+        <source>an earlier contact that was not followed up</source>
+        <translation>einen früheren Kontakt ohne Rückmeldung</translation>
+    </message>
+</context>
+<context>
     <name>labels</name>
     <message>
         <source>German</source>
@@ -1169,6 +1551,31 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Einwilligung zum Co-Browsing</translation>
     </message>
     <message>
+        <source>Resolved</source>
+        <extracomment>The reference backend&apos;s standard wrap-up codes and their English labels. A label the backend sends that differs (a contact centre&apos;s own wording) is shown as it is.</extracomment>
+        <translation>Gelöst</translation>
+    </message>
+    <message>
+        <source>Information given</source>
+        <translation>Auskunft gegeben</translation>
+    </message>
+    <message>
+        <source>Follow-up needed</source>
+        <translation>Nachbearbeitung nötig</translation>
+    </message>
+    <message>
+        <source>Escalated</source>
+        <translation>Eskaliert</translation>
+    </message>
+    <message>
+        <source>Customer did not respond</source>
+        <translation>Kunde hat nicht geantwortet</translation>
+    </message>
+    <message>
+        <source>Wrong queue / transferred</source>
+        <translation>Falsche Warteschlange / weitergeleitet</translation>
+    </message>
+    <message>
         <source>break</source>
         <translation>Pause</translation>
     </message>
@@ -1183,6 +1590,70 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>end of shift</source>
         <translation>Schichtende</translation>
+    </message>
+</context>
+<context>
+    <name>routing</name>
+    <message>
+        <source>{0} customer</source>
+        <extracomment>attribute (last segment) -&gt; phrase; {0} is the value as the agent reads it.</extracomment>
+        <translation>{0}-Kunde</translation>
+    </message>
+    <message>
+        <source>{0} minutes on product pages</source>
+        <translation>seit {0} Minuten auf Produktseiten</translation>
+    </message>
+    <message>
+        <source>writes {0}</source>
+        <translation>schreibt {0}</translation>
+    </message>
+    <message>
+        <source>complaint still open</source>
+        <translation>Beschwerde noch offen</translation>
+    </message>
+    <message>
+        <source>churn risk {0} %</source>
+        <translation>Abwanderungsrisiko {0} %</translation>
+    </message>
+    <message>
+        <source>topic: {0}</source>
+        <translation>Thema: {0}</translation>
+    </message>
+    <message>
+        <source>cart worth {0}</source>
+        <translation>Warenkorb im Wert von {0}</translation>
+    </message>
+    <message>
+        <source>customer value {0}</source>
+        <translation>Kundenwert {0}</translation>
+    </message>
+    <message>
+        <source>no filter matched</source>
+        <translation>kein Filter passte</translation>
+    </message>
+    <message>
+        <source>{0} → {1} (default queue), step {2} of {3}</source>
+        <translation>{0} → {1} (Standard-Warteschlange), Stufe {2} von {3}</translation>
+    </message>
+    <message>
+        <source>{0} → {1}, step {2} of {3}</source>
+        <translation>{0} → {1}, Stufe {2} von {3}</translation>
+    </message>
+    <message>
+        <source>No workflow filter matched: default queue.</source>
+        <translation>Kein Workflow-Filter passte: Standard-Warteschlange.</translation>
+    </message>
+    <message>
+        <source>Filter: {0}</source>
+        <translation>Filter: {0}</translation>
+    </message>
+    <message>
+        <source>Step {0} of {1}: queue {2}</source>
+        <translation>Stufe {0} von {1}: Warteschlange {2}</translation>
+    </message>
+    <message>
+        <source>Agents: {0}</source>
+        <translation>Agenten: {0}</translation>
     </message>
 </context>
 <context>

@@ -997,6 +997,388 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
 </context>
 <context>
+    <name>domain</name>
+    <message>
+        <source>weak evidence: nothing in the history or the customer record behind it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>done in this conversation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dismissed here: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>less relevant than the cards shown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not relevant enough now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not current: {why}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{action} only {conditions}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>for {expected} customers (this customer: {value})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from a customer value of {expected} (this customer: {value})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>after a service failure on our side</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>while the order is on its way</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>while the matter is still open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>for serious complaints</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from contact no. {expected} on the matter (now: {value})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>if the customer has agreed to cobrowsing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>while the customer is on the web site</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>when a specialist is needed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>with the customer&apos;s marketing consent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>when no problem is open (open now: {value})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>when the customer does not want to cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>before the refund is made</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>while it is current</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>in a different situation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> or </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{tier} customer, CLV {clv}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>has agreed to cobrowsing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>marketing consent given, no open problem</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ranked lower: agents dismissed it {count}× in similar {channel}s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>agents took this {count}× in similar {channel}s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>customer is asking about {topic}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>call is about {topic}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>searched or read about {topic} in this visit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>customer mentions {things}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>customer mentions the {thing}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>customer says it is not the first time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation is not active.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse needs a web chat.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer has refused cobrowse (no cobrowse consent).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer declined cobrowse in this conversation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A cobrowse session is already {state}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer is not on the web site now (no page with the chat is open).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invite the customer to share their web page with you.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>if {condition}</source>
+        <extracomment>Attributes that hold money (shown as amounts, not bare numbers).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give tracking</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give tracking for order {order_id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Apologise + voucher</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Apologise and offer a goodwill voucher</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Escalate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Escalate to the complaints team: {topic}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settle payment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settle the open payment ({amount})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start cobrowse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invite to cobrowse and guide them to the right page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retention offer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make a retention offer ({product})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Specialist callback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Schedule a specialist callback: {topic}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Book appointment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offer an appointment in a branch to see {product}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Suggest product</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Suggest something that fits the {product}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Advise on {product} and what goes with it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Progress return</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Progress the return and refund of order {order_id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Troubleshoot device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Troubleshoot the {device}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this</source>
+        <extracomment>Words the engine puts into its reasons (topics, tiers).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the product</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the issue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bronze</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>silver</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>gold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>platinum</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Platinum</source>
+        <extracomment>Evidence weights (resources/relevance_weights.toml): what the customer says counts most, then the IVR topic, then what they did in this visit, then the page. How much a generic topic counts next to a specific one when weighing what the customer said.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Gold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Silver</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bronze</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>delivery</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an order</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a return or refund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>billing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancelling</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a technical problem</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>finding their way on the web site</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>seeing it in person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>product advice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>their address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>their account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an earlier contact that was not followed up</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>labels</name>
     <message>
         <source>German</source>
@@ -1167,6 +1549,31 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Resolved</source>
+        <extracomment>The reference backend&apos;s standard wrap-up codes and their English labels. A label the backend sends that differs (a contact centre&apos;s own wording) is shown as it is.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Information given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Follow-up needed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Escalated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customer did not respond</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrong queue / transferred</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>break</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1180,6 +1587,70 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>end of shift</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>routing</name>
+    <message>
+        <source>{0} customer</source>
+        <extracomment>attribute (last segment) -&gt; phrase; {0} is the value as the agent reads it.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} minutes on product pages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>writes {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>complaint still open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>churn risk {0} %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>topic: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cart worth {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>customer value {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no filter matched</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} → {1} (default queue), step {2} of {3}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} → {1}, step {2} of {3}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No workflow filter matched: default queue.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Step {0} of {1}: queue {2}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agents: {0}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
