@@ -331,6 +331,7 @@ async def run_desktop(
     config = effective.config
     settings = Settings.load(paths.settings_file)
     window = MainWindow(sound=config.offer_sound, popup=config.offer_popup, diagnostics=diagnostics)
+    window.settings_store = settings  # File ▸ Settings writes the user's settings file
     window.show()
     log.info("window shown after %.0f ms", (time.perf_counter() - started) * 1000)
     if effective.problems:

@@ -46,12 +46,13 @@ from workstation.domain.models import Presence, utcnow
 from workstation.domain.queue_monitor import AgentStatus, MonitorSnapshot, QueueStats, WaitingTask
 from workstation.services.queue_monitor import QueueMonitorService
 from workstation.services.records import Conflict
+from workstation.settings import Settings
 from workstation.ui import language
 from workstation.ui.cobrowse_view import CobrowseView
 from workstation.ui.conflict_dialog import ConflictDialog
 from workstation.ui.login_dialog import LoginDialog
 from workstation.ui.queue_monitor import QueueMonitorView
-from workstation.ui.text import DATA_PROPERTY
+from workstation.ui.text import DATA_ITEM_ROLE, DATA_PROPERTY
 
 pytestmark = pytest.mark.gui
 
@@ -134,7 +135,8 @@ def visible_texts(root: QWidget) -> Iterator[tuple[str, str]]:
             yield where + " placeholder", widget.placeholderText()
         elif isinstance(widget, QComboBox):
             for i in range(widget.count()):
-                yield where + f" item {i}", widget.itemText(i)
+                if not widget.itemData(i, DATA_ITEM_ROLE):
+                    yield where + f" item {i}", widget.itemText(i)
         elif isinstance(widget, QTabWidget):
             for i in range(widget.count()):
                 if not widget.widget(i).property(DATA_PROPERTY):
@@ -257,6 +259,11 @@ def test_every_window_and_dialog_speaks_german(
         login.show()
         opened.append(login)
         window.show_shortcuts()
+        window.settings_store = Settings.load(tmp_path / "settings.toml")
+        window.open_settings()
+        opened.append(window.settings_dialog)
+        window._on_about_triggered()
+        opened.append(window.about_dialog)
         window.wrap_up_current()
         desk.wait_until(lambda: getattr(window, "wrapup_dialog", None) is not None)
         problems += english_in([w for w in QApplication.topLevelWidgets() if w.isVisible()], names)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workstation import __version__
 from workstation.domain.cobrowse import CobrowseStatus
 from workstation.domain.models import Conversation, Presence, TimelineEvent, TranscriptEntry
 from workstation.domain.relevance import Card
@@ -36,6 +35,7 @@ from workstation.services.records import Conflict, RecordsError, RecordsService
 from workstation.services.relevance import RelevanceService
 from workstation.services.session import SessionService
 from workstation.services.sync import SyncService, TaskSet
+from workstation.settings import Settings
 from workstation.ui.cobrowse_view import CobrowseView
 from workstation.ui.conflict_dialog import ConflictDialog
 from workstation.ui.conversation_view import ConversationView
@@ -86,6 +86,8 @@ class MainWindow(QMainWindow):
         self.offer_cards: dict[str, OfferCard] = {}
         self.notifier: Notifier | None = None
         self._sound, self._popup = sound, popup
+        #: The user's settings file, for File ▸ Settings (the app sets it; tests may leave it None).
+        self.settings_store: Settings | None = None
 
         self._build_toolbar()
         self.offer_area = QWidget()
@@ -169,6 +171,10 @@ class MainWindow(QMainWindow):
         for action in (self.sound_action, self.popup_action):
             action.toggled.connect(self._on_preference_toggled)
             file_menu.addAction(action)
+        settings_action = QAction(self.tr("&Settings…"), self)
+        settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        settings_action.triggered.connect(self.open_settings)
+        file_menu.addAction(settings_action)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -823,14 +829,41 @@ class MainWindow(QMainWindow):
         self.diagnostics_saved.emit(str(written))
 
     def _on_about_triggered(self) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            self.tr("About"),
-            self.tr("Agent workstation {0}").format(__version__),
-            parent=self,
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        from workstation.ui.about_dialog import AboutDialog
+
+        self.about_dialog = AboutDialog(self)
+        self.about_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.about_dialog.open()
+
+    def open_settings(self) -> None:
+        """File ▸ Settings: needs the user's settings file (`settings_store`, set by the app)."""
+        from workstation.ui.settings_dialog import SettingsDialog
+
+        if self.settings_store is None:
+            self.statusBar().showMessage(self.tr("Settings are not available in this session."), 10_000)
+            return
+        current = {
+            "language": "system",
+            "server_url": "",
+            **self.settings_store.values,
+            "offer_sound": self.sound_action.isChecked(),
+            "offer_popup": self.popup_action.isChecked(),
+        }
+        dialog = SettingsDialog(self.settings_store, current, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.settings_dialog = dialog
+
+        def saved() -> None:
+            chosen = dialog.values()
+            self.sound_action.setChecked(chosen["offer_sound"])
+            self.popup_action.setChecked(chosen["offer_popup"])
+            if dialog.needs_restart():
+                self.statusBar().showMessage(
+                    self.tr("Saved. Language and server change at the next start."), 30_000
+                )
+
+        dialog.accepted.connect(saved)
+        dialog.open()
 
     def show_monitor(self, view: QWidget) -> None:
         """Team leads: the queue monitor takes the conversation area (the router offers them no chats)."""

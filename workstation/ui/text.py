@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 #: Widget property naming a widget whose text is data (names, messages, page titles), not
 #: interface text: the language check (tests/ui/test_german.py) does not expect it translated.
 DATA_PROPERTY = "showsData"
+#: The same for one item of a combo box or list (a language named in itself: "Deutsch", "English").
+DATA_ITEM_ROLE = Qt.ItemDataRole.UserRole + 90
 
 
 def data_label(text: str = "", parent: QWidget | None = None) -> QLabel:

@@ -2,6 +2,30 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About</source>
+        <extracomment>(distribution, licence when its metadata does not say): what the application ships. Parts that are not Python distributions.</extracomment>
+        <translation>Über</translation>
+    </message>
+    <message>
+        <source>Agent workstation {0}</source>
+        <translation>Agenten-Arbeitsplatz {0}</translation>
+    </message>
+    <message>
+        <source>Versions</source>
+        <translation>Versionen</translation>
+    </message>
+    <message>
+        <source>Third-party software and licences</source>
+        <translation>Software Dritter und Lizenzen</translation>
+    </message>
+    <message>
+        <source>About Qt</source>
+        <translation>Über Qt</translation>
+    </message>
+</context>
+<context>
     <name>AgentRosterModel</name>
     <message>
         <source>set by {0}</source>
@@ -363,6 +387,7 @@
     </message>
     <message>
         <source>Starting…</source>
+        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None).</extracomment>
         <translation>Starte …</translation>
     </message>
     <message>
@@ -388,6 +413,10 @@
     <message>
         <source>Desktop notification for new offers</source>
         <translation>Desktop-Benachrichtigung bei neuen Angeboten</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>&amp;Einstellungen …</translation>
     </message>
     <message>
         <source>&amp;Quit</source>
@@ -588,12 +617,12 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Diagnose gespeichert unter {0}</translation>
     </message>
     <message>
-        <source>About</source>
-        <translation>Über</translation>
+        <source>Settings are not available in this session.</source>
+        <translation>Einstellungen sind in dieser Sitzung nicht verfügbar.</translation>
     </message>
     <message>
-        <source>Agent workstation {0}</source>
-        <translation>Agenten-Arbeitsplatz {0}</translation>
+        <source>Saved. Language and server change at the next start.</source>
+        <translation>Gespeichert. Sprache und Server ändern sich beim nächsten Start.</translation>
     </message>
     <message>
         <source>Queue monitor — Agent workstation</source>
@@ -907,6 +936,46 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>Show {0} hidden ▾</source>
         <translation>{0} ausgeblendete zeigen ▾</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <extracomment>Language choices; the languages are named in themselves, as every settings dialog does.</extracomment>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>Systemsprache</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Sprache</translation>
+    </message>
+    <message>
+        <source>Play a sound for new offers</source>
+        <translation>Ton bei neuen Angeboten abspielen</translation>
+    </message>
+    <message>
+        <source>Desktop notification for new offers</source>
+        <translation>Desktop-Benachrichtigung bei neuen Angeboten</translation>
+    </message>
+    <message>
+        <source>Empty: the built-in demo server</source>
+        <translation>Leer: der eingebaute Demo-Server</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <source>Language and server change at the next start; open conversations are kept.</source>
+        <translation>Sprache und Server ändern sich beim nächsten Start; offene Gespräche bleiben erhalten.</translation>
+    </message>
+    <message>
+        <source>The settings could not be saved: {0}</source>
+        <translation>Die Einstellungen konnten nicht gespeichert werden: {0}</translation>
     </message>
 </context>
 <context>

@@ -2,6 +2,30 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About</source>
+        <extracomment>(distribution, licence when its metadata does not say): what the application ships. Parts that are not Python distributions.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agent workstation {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Versions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Third-party software and licences</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>About Qt</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>AgentRosterModel</name>
     <message>
         <source>set by {0}</source>
@@ -363,6 +387,7 @@
     </message>
     <message>
         <source>Starting…</source>
+        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -387,6 +412,10 @@
     </message>
     <message>
         <source>Desktop notification for new offers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -586,11 +615,11 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>About</source>
+        <source>Settings are not available in this session.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Agent workstation {0}</source>
+        <source>Saved. Language and server change at the next start.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -904,6 +933,46 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>Show {0} hidden ▾</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <extracomment>Language choices; the languages are named in themselves, as every settings dialog does.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Play a sound for new offers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Desktop notification for new offers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Empty: the built-in demo server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Language and server change at the next start; open conversations are kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The settings could not be saved: {0}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
