@@ -332,6 +332,10 @@ async def run_desktop(
     settings = Settings.load(paths.settings_file)
     window = MainWindow(sound=config.offer_sound, popup=config.offer_popup, diagnostics=diagnostics)
     window.settings_store = settings  # File ▸ Settings writes the user's settings file
+    from workstation.ui import desk_habits  # geometry, splitters, last tab (QSettings)
+
+    desk_habits.use_file(paths.settings_file.with_name("window-state.ini"))
+    desk_habits.restore_window(window)
     window.show()
     log.info("window shown after %.0f ms", (time.perf_counter() - started) * 1000)
     if effective.problems:
@@ -551,6 +555,11 @@ def main(argv: list[str] | None = None, *, started: float | None = None) -> int:
     app.setOrganizationName("workstation")
     app.setApplicationVersion(__version__)
     apply_language(app, effective.config.language)
+    if not args.self_test and not args.temp_basedir:
+        from workstation.ui.single_instance import SingleInstance
+
+        if SingleInstance.claim(str(paths.data), app) is None:
+            return 0  # the running desk was asked to show itself
     from workstation.ui.collector import GuiThreadCollector
 
     # Qt objects must be freed on the GUI thread, never by a collection another thread set off.

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from workstation import __version__
 from workstation.ui.text import data_label
+from workstation.ui.theme import themed
 
 #: (distribution, licence when its metadata does not say): what the application ships.
 THIRD_PARTY = (
@@ -98,7 +99,7 @@ class AboutDialog(QDialog):
         self.setWindowTitle(self.tr("About"))
         self.setMinimumSize(560, 420)
         title = QLabel(self.tr("Agent workstation {0}").format(__version__))
-        title.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        title.setStyleSheet(themed("font-size: 14pt; font-weight: 600;"))
         self.versions_label = data_label("\n".join(f"{name}: {value}" for name, value in versions()))
         self.versions_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.versions_label.setAccessibleName(self.tr("Versions"))

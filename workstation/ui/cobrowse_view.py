@@ -26,6 +26,7 @@ from workstation.services.cobrowse import CobrowseService, CobrowseServiceError
 from workstation.services.sync import TaskSet
 from workstation.ui.labels import COBROWSE_STATES, term
 from workstation.ui.text import data_label
+from workstation.ui.theme import themed
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +73,11 @@ class CobrowseView(QWidget):
 
         self.state_label = data_label()
         self.state_label.setObjectName("cobrowseState")
-        self.state_label.setStyleSheet("font-weight: bold;")
+        self.state_label.setStyleSheet(themed("font-weight: bold;"))
         self.url_label = data_label()  # the customer's page title and address
         self.url_label.setObjectName("cobrowseUrl")
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.url_label.setStyleSheet("color: #555;")
+        self.url_label.setStyleSheet(themed("color: #555;"))
 
         self.pointer_button = QToolButton(text=self.tr("Pointer"), checkable=True)
         self.pointer_button.setToolTip(self.tr("Show the customer where your mouse points"))
@@ -115,7 +116,7 @@ class CobrowseView(QWidget):
         self.note_label = data_label()  # relay problems and backend messages
         self.note_label.setObjectName("cobrowseNote")
         self.note_label.setWordWrap(True)
-        self.note_label.setStyleSheet("color: #8a4b00;")
+        self.note_label.setStyleSheet(themed("color: #8a4b00;"))
         self.note_label.hide()
 
         self.waiting_label = QLabel(self.tr("Waiting for the customer's page…"))

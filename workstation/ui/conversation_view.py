@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QShowEvent
+from PySide6.QtGui import QBrush, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -22,6 +22,7 @@ from workstation.domain.models import Conversation, Customer, TimelineEvent, Tra
 from workstation.domain.relevance import Ranking
 from workstation.services.customer_context import CustomerContext
 from workstation.services.records import CustomerView, NoteView
+from workstation.ui import desk_habits
 from workstation.ui.domain_text import render
 from workstation.ui.history_panel import HistoryPanel
 from workstation.ui.labels import FIELDS, channel_name, language_name, term, tier_name
@@ -29,6 +30,7 @@ from workstation.ui.language import money_text
 from workstation.ui.notes_panel import NotesPanel
 from workstation.ui.relevance_panel import RelevancePanel
 from workstation.ui.text import DATA_PROPERTY, data_label, tooltip
+from workstation.ui.theme import colour, text_colour, themed
 from workstation.ui.timeline_model import TimelineSource
 from workstation.ui.transcript_model import TranscriptModel
 
@@ -56,9 +58,9 @@ class _ColouredTranscript(TranscriptModel):
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
         if role == Qt.ItemDataRole.BackgroundRole:
             sender = super().data(index, self.SenderRole)
-            return QBrush(QColor(SENDER_COLOURS.get(sender or "", "#ffffff")))
+            return QBrush(colour(SENDER_COLOURS.get(sender or "", "#ffffff")))
         if role == Qt.ItemDataRole.ForegroundRole and super().data(index, self.DeliveryRole) == "failed":
-            return QBrush(QColor("#b00020"))
+            return QBrush(text_colour("#b00020"))
         return super().data(index, role)
 
 
@@ -74,7 +76,7 @@ class CustomerHeader(QFrame):
         self.setObjectName("customerHeader")
         # Everything here is the customer's record: names, companies, addresses are data, never markup.
         self.name_label = data_label()
-        self.name_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.name_label.setStyleSheet(themed("font-size: 15pt; font-weight: bold;"))
         self.facts_label = data_label()
         self.contact_label = data_label()
         self.contact_label.setObjectName("contactDetails")
@@ -119,7 +121,7 @@ class CustomerHeader(QFrame):
 
     def set_stale(self, stale: bool) -> None:
         style = "color: #8a4b00; background: #fff4d6; padding: 1px 4px;" if stale else "color: #666;"
-        self.freshness_label.setStyleSheet(style)
+        self.freshness_label.setStyleSheet(themed(style))
         self.freshness_label.setProperty("stale", stale)
 
     def show_customer(self, name: str, customer: Customer | None) -> None:
@@ -255,6 +257,8 @@ class ConversationView(QWidget):
         beside.setSizes([400, 400])
         beside.setChildrenCollapsible(False)
         right_layout.addWidget(beside, 1)
+        desk_habits.remember_splitter(beside)
+        desk_habits.remember_tab(self.lower_tabs)
 
         self.cobrowse_view: QWidget | None = None
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -264,6 +268,7 @@ class ConversationView(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        desk_habits.remember_splitter(splitter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 
 from workstation.domain.models import EDITABLE_CUSTOMER_FIELDS, EDITABLE_FIELD_MAX
 from workstation.ui.labels import FIELDS, term
+from workstation.ui.theme import themed
 
 
 class CustomerEditDialog(QDialog):
@@ -37,7 +38,7 @@ class CustomerEditDialog(QDialog):
             )
         )
         note.setWordWrap(True)
-        note.setStyleSheet("color: #666;")
+        note.setStyleSheet(themed("color: #666;"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)

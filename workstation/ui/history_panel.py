@@ -33,6 +33,7 @@ from workstation.ui.labels import PHASES as PHASE_WORDS
 from workstation.ui.labels import term
 from workstation.ui.language import date_text
 from workstation.ui.text import DATA_PROPERTY
+from workstation.ui.theme import themed
 from workstation.ui.timeline_model import PHASE_COLOURS, TimelineModel, TimelineSource
 
 #: the kinds an agent filters by, in the words of the event vocabulary
@@ -135,7 +136,7 @@ class TranscriptDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         note = QLabel(self.tr("Read-only: a past conversation."))
-        note.setStyleSheet("color: #666;")
+        note.setStyleSheet(themed("color: #666;"))
         layout.addWidget(note)
         layout.addWidget(self.browser, 1)
         layout.addWidget(buttons)
@@ -220,7 +221,7 @@ class HistoryPanel(QWidget):
 
         self.status_label = QLabel()
         self.status_label.setObjectName("historyStatus")
-        self.status_label.setStyleSheet("color: #666;")
+        self.status_label.setStyleSheet(themed("color: #666;"))
         self.story_label = QLabel()
         self.story_label.setObjectName("storyLabel")
         self.story_label.setWordWrap(True)

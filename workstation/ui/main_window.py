@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -36,6 +36,7 @@ from workstation.services.relevance import RelevanceService
 from workstation.services.session import SessionService
 from workstation.services.sync import SyncService, TaskSet
 from workstation.settings import Settings
+from workstation.ui import desk_habits
 from workstation.ui.cobrowse_view import CobrowseView
 from workstation.ui.conflict_dialog import ConflictDialog
 from workstation.ui.conversation_view import ConversationView
@@ -48,6 +49,7 @@ from workstation.ui.notifier import Notifier
 from workstation.ui.offer_card import OfferCard
 from workstation.ui.shortcuts import SHORTCUTS, describe
 from workstation.ui.text import data_label, mnemonic_free, plain_message_box, tooltip
+from workstation.ui.theme import themed
 from workstation.ui.wrapup_dialog import WrapUpDialog
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,9 @@ class MainWindow(QMainWindow):
         self._sound, self._popup = sound, popup
         #: The user's settings file, for File ▸ Settings (the app sets it; tests may leave it None).
         self.settings_store: Settings | None = None
+        #: Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes.
+        self.pending_writes = 0
+        self.quit_confirmed = False
 
         self._build_toolbar()
         self.offer_area = QWidget()
@@ -103,7 +108,7 @@ class MainWindow(QMainWindow):
         self.empty_label = QLabel()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._update_empty_text(Presence.OFFLINE.value)
-        self.empty_label.setStyleSheet("color: #666; font-size: 13pt;")
+        self.empty_label.setStyleSheet(themed("color: #666; font-size: 13pt;"))
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_label)
         self.stack.addWidget(self.tabs)
@@ -121,7 +126,7 @@ class MainWindow(QMainWindow):
         self.conflicts_button = QPushButton()
         self.conflicts_button.setObjectName("conflicts")
         self.conflicts_button.setFlat(True)
-        self.conflicts_button.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.conflicts_button.setStyleSheet(themed("color: #b00020; font-weight: bold;"))
         self.conflicts_button.setToolTip(
             self.tr("Changes someone else made at the same time: choose what to keep")
         )
@@ -260,6 +265,8 @@ class MainWindow(QMainWindow):
             self.agent_label.setText(f"  {agent.name} ({agent.username})")
         self.presence_combo.setEnabled(True)
         self._show_presence(session.presence.value)
+        if notifier.tray_available:
+            notifier.set_tray_menu(desk_habits.tray_menu(self))
         self._update_empty_text(session.presence.value)
         session.presence_changed.connect(self._on_session_presence_changed)
         session.keychain_problem.connect(self._on_session_keychain_problem)
@@ -730,7 +737,7 @@ class MainWindow(QMainWindow):
     def _on_sync_connection_changed(self, online: bool, _detail: str) -> None:
         if online:
             self.connection_label.setText(self.tr("● Online"))
-            self.connection_label.setStyleSheet("color: #1b7f3b;")
+            self.connection_label.setStyleSheet(themed("color: #1b7f3b;"))
             self.connection_label.setToolTip("")
             # Back online: what is on screen may have changed meanwhile; fetch it in the background.
             self._refresh_open_customers("refresh-after-reconnect")
@@ -744,18 +751,19 @@ class MainWindow(QMainWindow):
                 "here and sent when the connection is back."
             )
         )
-        self.connection_label.setStyleSheet("color: #b00020;")
+        self.connection_label.setStyleSheet(themed("color: #b00020;"))
         if self.context is not None:
             for view in self.views.values():
                 text, stale = self._freshness(self.context.cached(view.conversation.customer.id))
                 view.customer_header.set_freshness(text, stale=stale)
 
     def _on_sync_outbox_changed(self, pending: int) -> None:
+        self.pending_writes = pending
         self.outbox_label.setText(self.tr("%n change(s) waiting to be sent", "", pending) if pending else "")
 
     def _on_sync_session_rejected(self, reason: str) -> None:
         self.connection_label.setText(self.tr("● Signed out: {0}").format(reason))
-        self.connection_label.setStyleSheet("color: #b00020;")
+        self.connection_label.setStyleSheet(themed("color: #b00020;"))
 
     # --- misc ------------------------------------------------------------------------------------
 
@@ -873,7 +881,12 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(view)
         self.setWindowTitle(self.tr("Queue monitor — Agent workstation"))
 
+    def closeEvent(self, event: QCloseEvent) -> None:
+        desk_habits.confirm_quit(self, event)
+
     async def shutdown(self) -> None:
+        self.quit_confirmed = True  # the app is ending: no more questions
+        await desk_habits.go_offline(self)
         view = getattr(self, "monitor_view", None)
         if view is not None:
             await view.shutdown()

@@ -18,6 +18,7 @@ from workstation.services.queue_monitor import MonitorSeries
 from workstation.ui.labels import STATES, term
 from workstation.ui.language import time_text
 from workstation.ui.text import escape
+from workstation.ui.theme import themed
 
 # Software rendering: with OpenGL pyqtgraph is far slower on machines without a GPU (CONVENTIONS.md).
 pg.setConfigOptions(useOpenGL=False, background="w", foreground="#333333", antialias=False)
@@ -61,7 +62,7 @@ class MonitorCharts(QWidget):
         self.hover_label = QLabel(" ")
         self.hover_label.setTextFormat(Qt.TextFormat.RichText)  # bold names of ours, data escaped
         self.hover_label.setObjectName("chartHover")
-        self.hover_label.setStyleSheet("color: #333; padding: 2px 4px;")
+        self.hover_label.setStyleSheet(themed("color: #333; padding: 2px 4px;"))
         self.hover_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from workstation.services.records import NoteView
 from workstation.ui.language import datetime_text
 from workstation.ui.text import DATA_PROPERTY
+from workstation.ui.theme import themed
 
 STATE_MARKS = {
     "pending": ("· not sent yet", "#8a6d00"),
@@ -71,7 +72,7 @@ class NotesPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel_edit)
         self.cancel_button.hide()
         self.mode_label = QLabel()
-        self.mode_label.setStyleSheet("color: #666;")
+        self.mode_label.setStyleSheet(themed("color: #666;"))
         buttons = QHBoxLayout()
         buttons.addWidget(self.mode_label, 1)
         buttons.addWidget(self.edit_button)

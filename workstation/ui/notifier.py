@@ -12,7 +12,7 @@ import wave
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from workstation.domain.models import Offer
 from workstation.ui.icons import app_icon
@@ -59,6 +59,11 @@ class Notifier(QObject):
     @property
     def tray_available(self) -> bool:
         return self._tray is not None
+
+    def set_tray_menu(self, menu: QMenu) -> None:
+        """The tray icon's context menu (presence, show, quit)."""
+        if self._tray is not None:
+            self._tray.setContextMenu(menu)
 
     def notify_offer(self, offer: Offer) -> None:
         title = self.tr("New chat: {0}").format(offer.customer.name)

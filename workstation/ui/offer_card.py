@@ -12,6 +12,7 @@ from workstation.ui.icons import channel_icon
 from workstation.ui.labels import channel_name, language_name
 from workstation.ui.routing_text import details_text, summary_text
 from workstation.ui.text import data_label, escape, tooltip
+from workstation.ui.theme import themed
 
 
 class OfferCard(QFrame):
@@ -30,7 +31,7 @@ class OfferCard(QFrame):
         self.setObjectName("offerCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet(
-            "#offerCard { background: #fff8e1; border: 1px solid #f0c36d; border-radius: 6px; }"
+            themed("#offerCard { background: #fff8e1; border: 1px solid #f0c36d; border-radius: 6px; }")
         )
         icon = QLabel()
         icon.setPixmap(channel_icon(offer.channel, 28).pixmap(28, 28))
@@ -49,7 +50,7 @@ class OfferCard(QFrame):
         # Why the router chose this agent: one line on the card, the whole reasoning on hover.
         self.why_label = QLabel()
         self.why_label.setObjectName("offerWhy")
-        self.why_label.setStyleSheet("#offerWhy { color: #5d4a1f; }")
+        self.why_label.setStyleSheet(themed("#offerWhy { color: #5d4a1f; }"))
         self.why_label.setTextFormat(Qt.TextFormat.PlainText)
         routing = offer.routing
         if routing is not None and routing.summary:

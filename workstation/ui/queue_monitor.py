@@ -37,6 +37,7 @@ from workstation.ui.language import time_text
 from workstation.ui.monitor_charts import MonitorCharts
 from workstation.ui.queue_tile import QueueTile
 from workstation.ui.text import DATA_PROPERTY, data_label, escape
+from workstation.ui.theme import themed
 from workstation.ui.waiting_model import CONVERSATION_ROLE, WaitingTasksModel
 
 log = logging.getLogger(__name__)
@@ -60,11 +61,11 @@ class QueueMonitorView(QWidget):
 
         # Header: live / stale, the window, export.
         self.title = QLabel(self.tr("Queue monitor"))
-        self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.title.setStyleSheet(themed("font-size: 13pt; font-weight: 600;"))
         self.status_label = QLabel(self.tr("Connecting…"))
         self.status_label.setObjectName("monitorStatus")
         self.window_label = QLabel()
-        self.window_label.setStyleSheet("color: #555;")
+        self.window_label.setStyleSheet(themed("color: #555;"))
         self.export_button = QPushButton(self.tr("Export CSV…"))
         self.export_button.clicked.connect(self._on_export_clicked)
         header = QHBoxLayout()
@@ -182,7 +183,7 @@ class QueueMonitorView(QWidget):
 
         self.message_label = data_label()  # backend refusals and reasons
         self.message_label.setObjectName("monitorMessage")
-        self.message_label.setStyleSheet("color: #b00020;")
+        self.message_label.setStyleSheet(themed("color: #b00020;"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 4)
         layout.addLayout(header)
@@ -242,7 +243,7 @@ class QueueMonitorView(QWidget):
         if not self.service.stale:
             stamp = time_text(snapshot.at, seconds=True)
             self.status_label.setText(self.tr("● Live — {0}").format(stamp))
-            self.status_label.setStyleSheet("color: #1b7f3b; font-weight: 600;")
+            self.status_label.setStyleSheet(themed("color: #1b7f3b; font-weight: 600;"))
 
     def _build_tiles(self, snapshot: MonitorSnapshot) -> None:
         for tile in self.tiles.values():
@@ -342,7 +343,7 @@ class QueueMonitorView(QWidget):
             self.waiting_model.tick()
 
     def show_message(self, text: str, *, ok: bool = False) -> None:
-        self.message_label.setStyleSheet("color: #1b7f3b;" if ok else "color: #b00020;")
+        self.message_label.setStyleSheet(themed("color: #1b7f3b;" if ok else "color: #b00020;"))
         self.message_label.setText(text)
         self._message_timer.start(12_000)
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 
 from workstation.domain.queue_monitor import QueueStats, format_duration
 from workstation.ui.text import data_label, tooltip
+from workstation.ui.theme import themed
 
 _STYLE = {
     # status: (background, border)
@@ -33,9 +34,9 @@ class QueueTile(QFrame):
         self.stale = False
         self.selected = False
         self.name_label = data_label()  # the queue's name is configuration data of the backend
-        self.name_label.setStyleSheet("font-weight: 600; font-size: 10.5pt;")
+        self.name_label.setStyleSheet(themed("font-weight: 600; font-size: 10.5pt;"))
         self.waiting_label = QLabel()
-        self.waiting_label.setStyleSheet("font-size: 20pt; font-weight: 600;")
+        self.waiting_label.setStyleSheet(themed("font-size: 20pt; font-weight: 600;"))
         self.waiting_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.waits_label = QLabel()
         self.level_label = QLabel()
@@ -114,9 +115,11 @@ class QueueTile(QFrame):
         width = 3 if self.selected else 1
         text = "#888888" if self.stale else "#1d1d1d"
         self.setStyleSheet(
-            f"QFrame#queueTile {{ background: {background}; border: {width}px solid {border};"
-            f" border-left: 6px solid {border}; border-radius: 4px; }}"
-            f" QFrame#queueTile QLabel {{ color: {text}; background: transparent; border: none; }}"
+            themed(
+                f"QFrame#queueTile {{ background: {background}; border: {width}px solid {border};"
+                f" border-left: 6px solid {border}; border-radius: 4px; }}"
+                f" QFrame#queueTile QLabel {{ color: {text}; background: transparent; border: none; }}"
+            )
         )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

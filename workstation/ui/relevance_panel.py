@@ -30,6 +30,7 @@ from workstation.ui.domain_text import render
 from workstation.ui.labels import DISMISS_REASONS, FACTS, PHASES, term
 from workstation.ui.language import date_text
 from workstation.ui.text import data_label, tooltip
+from workstation.ui.theme import themed
 
 KIND_STYLE = {
     # border, background, chip background, mark
@@ -57,7 +58,7 @@ class RelevanceCardWidget(QFrame):
         self.title_label = data_label()  # card titles carry customer data (order names, topics)
         self.title_label.setObjectName("cardTitle")
         self.title_label.setWordWrap(True)
-        self.title_label.setStyleSheet("font-weight: bold;")
+        self.title_label.setStyleSheet(themed("font-weight: bold;"))
         self.reasons_label = QLabel()
         self.reasons_label.setObjectName("cardReasons")
         self.reasons_label.setWordWrap(True)
@@ -105,8 +106,10 @@ class RelevanceCardWidget(QFrame):
         self.card = card
         colour, background, chip, mark = KIND_STYLE.get(card.kind, KIND_STYLE["insight"])
         self.setStyleSheet(
-            f"#{self.objectName()} {{ border-left: 4px solid {colour}; background: {background};"
-            " border-radius: 3px; }"
+            themed(
+                f"#{self.objectName()} {{ border-left: 4px solid {colour}; background: {background};"
+                " border-radius: 3px; }"
+            )
         )
         self.title_label.setText(f"{mark} {render(card.title)}")
         self.title_label.setToolTip(
@@ -117,7 +120,7 @@ class RelevanceCardWidget(QFrame):
         text = " ".join(CHIP.format(bg=chip, text=html.escape(r)) for r in shown)
         if len(card.reasons) > MAX_CHIPS:
             text += f' <span style="color:#555;">+{len(card.reasons) - MAX_CHIPS}</span>'
-        self.reasons_label.setText(text)
+        self.reasons_label.setText(themed(text))
         self.reasons_label.setToolTip(tooltip("\n".join(f"• {r}" for r in reasons)))
         self.refs_label.setText(self._refs_html(card, events))
         self.refs_label.setVisible(bool(card.refs))
@@ -174,23 +177,23 @@ class RelevancePanel(QFrame):
         self.setObjectName("relevancePanel")
         self.ranking: Ranking | None = None
         title = QLabel(self.tr("Next best actions"))
-        title.setStyleSheet("font-weight: bold; font-size: 11pt;")
+        title.setStyleSheet(themed("font-weight: bold; font-size: 11pt;"))
         self.context_label = data_label()
         self.context_label.setObjectName("relevanceContext")
-        self.context_label.setStyleSheet("color: #555;")
+        self.context_label.setStyleSheet(themed("color: #555;"))
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(title)
         head.addStretch(1)
         head.addWidget(self.context_label)
         self.empty_label = QLabel(self.tr("Nothing stands out for this customer right now."))
-        self.empty_label.setStyleSheet("color: #666;")
+        self.empty_label.setStyleSheet(themed("color: #666;"))
         self.empty_label.setWordWrap(True)
         #: grows on demand up to MAX_CARDS, then reused: a re-rank rewrites these in place
         self.cards: list[RelevanceCardWidget] = []
         self.note_label = data_label()
         self.note_label.setObjectName("relevanceNote")
-        self.note_label.setStyleSheet("color: #1b7f3b;")
+        self.note_label.setStyleSheet(themed("color: #1b7f3b;"))
         self.note_label.hide()
         self.hidden_button = QToolButton()
         self.hidden_button.setObjectName("showHidden")
@@ -201,7 +204,7 @@ class RelevancePanel(QFrame):
         self.hidden_label.setObjectName("hiddenList")
         self.hidden_label.setWordWrap(True)
         self.hidden_label.setTextFormat(Qt.TextFormat.RichText)
-        self.hidden_label.setStyleSheet("color: #444;")
+        self.hidden_label.setStyleSheet(themed("color: #444;"))
         self.hidden_label.hide()
 
         self._layout = layout = QVBoxLayout(self)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from workstation import config
 from workstation.settings import Settings
 from workstation.ui.text import DATA_ITEM_ROLE, data_label
+from workstation.ui.theme import themed
 
 #: Language choices; the languages are named in themselves, as every settings dialog does.
 LANGUAGES = (("de", "Deutsch"), ("en", "English"))
@@ -57,7 +58,7 @@ class SettingsDialog(QDialog):
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.error = data_label()
-        self.error.setStyleSheet("color: palette(link);")
+        self.error.setStyleSheet(themed("color: palette(link);"))
         self.error.hide()
         for signal in (self.language.currentIndexChanged, self.server.textChanged):
             signal.connect(self._update_note)

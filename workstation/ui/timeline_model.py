@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
 from workstation.domain.models import TimelineEvent
 from workstation.domain.timeline import TimelineEntry, TimelineFilter, matches
@@ -30,6 +30,7 @@ from workstation.ui.icons import channel_icon
 from workstation.ui.labels import PHASES, channel_name, term
 from workstation.ui.language import datetime_text, day_text, time_text
 from workstation.ui.text import tooltip
+from workstation.ui.theme import colour
 
 _Index = QModelIndex | QPersistentModelIndex
 Row = TimelineEntry | date
@@ -128,7 +129,7 @@ class TimelineModel(QAbstractListModel):
             kind = row.kind.replace("_", " ")
             return tooltip(f"{when} · {channel_name(row.channel)} · {kind} · {phase}\n{row.summary}")
         if role == Qt.ItemDataRole.BackgroundRole and self._highlight and row.story == self._highlight:
-            return QBrush(QColor(STORY_BACKGROUND))
+            return QBrush(colour(STORY_BACKGROUND))
         if role == self.EntryRole:
             return row
         if role == self.PhaseRole:
@@ -147,7 +148,7 @@ class TimelineModel(QAbstractListModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(QColor(HEADER_BACKGROUND))
+            return QBrush(colour(HEADER_BACKGROUND))
         if role == self.HeaderRole:
             return True
         return None

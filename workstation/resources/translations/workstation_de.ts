@@ -387,7 +387,7 @@
     </message>
     <message>
         <source>Starting…</source>
-        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None).</extracomment>
+        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None). Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes.</extracomment>
         <translation>Starte …</translation>
     </message>
     <message>
@@ -879,6 +879,39 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     </message>
 </context>
 <context>
+    <name>QuitQuestion</name>
+    <message numerus="yes">
+        <source>%n open chat(s)</source>
+        <translation>
+            <numerusform>%n offenen Chat</numerusform>
+            <numerusform>%n offene Chats</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) not sent yet</source>
+        <translation>
+            <numerusform>%n noch nicht gesendete Änderung</numerusform>
+            <numerusform>%n noch nicht gesendete Änderungen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>You have {0}. Quit anyway? You will be set to Offline; unsent changes are sent at the next start.</source>
+        <translation>Sie haben {0}. Trotzdem beenden? Sie werden auf Offline gesetzt; nicht gesendete Änderungen werden beim nächsten Start gesendet.</translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation> und </translation>
+    </message>
+    <message>
+        <source>Quit the workstation?</source>
+        <translation>Arbeitsplatz beenden?</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+</context>
+<context>
     <name>RelevanceCardWidget</name>
     <message>
         <source>Do it</source>
@@ -1023,6 +1056,17 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>⚠ {0}</source>
         <translation>⚠ {0}</translation>
+    </message>
+</context>
+<context>
+    <name>TrayMenu</name>
+    <message>
+        <source>&amp;Show the workstation</source>
+        <translation>Arbeitsplatz &amp;zeigen</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
     </message>
 </context>
 <context>

@@ -387,7 +387,7 @@
     </message>
     <message>
         <source>Starting…</source>
-        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None).</extracomment>
+        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None). Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -877,6 +877,39 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
 </context>
 <context>
+    <name>QuitQuestion</name>
+    <message numerus="yes">
+        <source>%n open chat(s)</source>
+        <translation>
+            <numerusform>%n open chat</numerusform>
+            <numerusform>%n open chats</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) not sent yet</source>
+        <translation>
+            <numerusform>%n change not sent yet</numerusform>
+            <numerusform>%n changes not sent yet</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>You have {0}. Quit anyway? You will be set to Offline; unsent changes are sent at the next start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit the workstation?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>RelevanceCardWidget</name>
     <message>
         <source>Do it</source>
@@ -1020,6 +1053,17 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>⚠ {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TrayMenu</name>
+    <message>
+        <source>&amp;Show the workstation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
