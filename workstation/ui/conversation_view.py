@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -25,7 +26,7 @@ from workstation.services.records import CustomerView, NoteView
 from workstation.ui import desk_habits
 from workstation.ui.domain_text import render
 from workstation.ui.history_panel import HistoryPanel
-from workstation.ui.labels import FIELDS, channel_name, language_name, term, tier_name
+from workstation.ui.labels import FIELDS, channel_name, language_name, term, tier_name, topic_name
 from workstation.ui.language import money_text
 from workstation.ui.notes_panel import NotesPanel
 from workstation.ui.relevance_panel import RelevancePanel
@@ -91,6 +92,8 @@ class CustomerHeader(QFrame):
         contact_row = QHBoxLayout()
         contact_row.addWidget(self.contact_label, 1)
         contact_row.addWidget(self.edit_button)
+        # As tall as its lines: extra height goes to the cards and the history, not to gaps here.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.name_label)
@@ -177,6 +180,9 @@ class ConversationView(QWidget):
         self.transcript_view.setProperty(DATA_PROPERTY, True)  # messages: the customer's words
         self.transcript_view.setObjectName("transcript")
         self.transcript_view.setModel(self.transcript_model)
+        self.transcript_view.setAccessibleName(
+            self.tr("Conversation with {0}").format(conversation.customer.name)
+        )
         self.transcript_view.setWordWrap(True)
         self.transcript_view.setSpacing(3)
         self.transcript_view.setUniformItemSizes(False)
@@ -190,6 +196,9 @@ class ConversationView(QWidget):
         self.reply_edit.setObjectName("replyEdit")
         self.reply_edit.setPlaceholderText(self.tr("Type a reply — Enter sends, Shift+Enter for a new line"))
         self.reply_edit.setMaximumHeight(90)
+        # Tab moves on to Send (a reply has no tab characters); screen readers name the box.
+        self.reply_edit.setTabChangesFocus(True)
+        self.reply_edit.setAccessibleName(self.tr("Reply to {0}").format(conversation.customer.name))
         self.reply_edit.submitted.connect(self._on_reply_edit_submitted)
         send = QPushButton(self.tr("Send"))
         send.clicked.connect(self._on_send_clicked)
@@ -197,7 +206,7 @@ class ConversationView(QWidget):
         reply_row.addWidget(self.reply_edit, 1)
         reply_row.addWidget(send)
 
-        topic = conversation.topic or self.tr("no topic")
+        topic = topic_name(conversation.topic) if conversation.topic else self.tr("no topic")
         where = f" · {conversation.page.title or conversation.page.url}" if conversation.page else ""
         self.context_label = data_label(f"{channel_name(conversation.channel)} · {topic}{where}")
         self.cobrowse_button = QPushButton(self.tr("Invite to cobrowse"))
@@ -251,10 +260,11 @@ class ConversationView(QWidget):
         beside.setObjectName("besideSplitter")
         beside.addWidget(relevance_scroll)
         beside.addWidget(timeline_box)
-        beside.setStretchFactor(0, 1)
+        # The cards first, the history below with its filters (the agent can drag the handle); a
+        # taller window gives its height to the history, not to blank space under a few cards.
+        beside.setStretchFactor(0, 0)
         beside.setStretchFactor(1, 1)
-        # The cards first, the history below with its filters (the agent can drag the handle).
-        beside.setSizes([400, 400])
+        beside.setSizes([320, 480])
         beside.setChildrenCollapsible(False)
         right_layout.addWidget(beside, 1)
         desk_habits.remember_splitter(beside)

@@ -81,6 +81,23 @@ WRAPUP_CODES = {
     "no_response": QT_TRANSLATE_NOOP("labels", "Customer did not respond"),
     "wrong_queue": QT_TRANSLATE_NOOP("labels", "Wrong queue / transferred"),
 }
+#: Topics of chats as the shop and the router name them.
+TOPICS = {
+    "delivery": QT_TRANSLATE_NOOP("labels", "delivery"),
+    "billing": QT_TRANSLATE_NOOP("labels", "billing"),
+    "payment": QT_TRANSLATE_NOOP("labels", "payment"),
+    "return": QT_TRANSLATE_NOOP("labels", "return"),
+    "return_refund": QT_TRANSLATE_NOOP("labels", "return or refund"),
+    "product": QT_TRANSLATE_NOOP("labels", "product"),
+    "product_advice": QT_TRANSLATE_NOOP("labels", "product advice"),
+    "checkout": QT_TRANSLATE_NOOP("labels", "checkout"),
+    "order": QT_TRANSLATE_NOOP("labels", "order"),
+    "cancellation": QT_TRANSLATE_NOOP("labels", "cancellation"),
+    "technical": QT_TRANSLATE_NOOP("labels", "technical problem"),
+    "complaint": QT_TRANSLATE_NOOP("labels", "complaint"),
+    "account": QT_TRANSLATE_NOOP("labels", "account"),
+    "address": QT_TRANSLATE_NOOP("labels", "address"),
+}
 AWAY_REASONS = {
     "break": QT_TRANSLATE_NOOP("labels", "break"),
     "lunch": QT_TRANSLATE_NOOP("labels", "lunch"),
@@ -110,3 +127,7 @@ def tier_name(tier: str) -> str:
 def wrapup_label(code: str, label: str) -> str:
     """A wrap-up code's label: translated when it is the standard English one, else as configured."""
     return term(WRAPUP_CODES, code) if WRAPUP_CODES.get(code) == label else label
+
+
+def topic_name(topic: str) -> str:
+    return term(TOPICS, topic)

@@ -7,14 +7,23 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QAction,
+    QCloseEvent,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -54,6 +63,8 @@ from workstation.ui.wrapup_dialog import WrapUpDialog
 
 log = logging.getLogger(__name__)
 
+#: How many offer cards show at once before the offer band scrolls.
+MAX_OFFERS_SHOWN = 2.2
 PRESENCES = (Presence.AVAILABLE, Presence.AWAY, Presence.OFFLINE)
 
 
@@ -93,13 +104,24 @@ class MainWindow(QMainWindow):
         #: Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes.
         self.pending_writes = 0
         self.quit_confirmed = False
+        #: What screen readers were last told (tests read it; Qt gives no way to listen).
+        self.last_announcement = ""
 
         self._build_toolbar()
         self.offer_area = QWidget()
         self.offer_area.setObjectName("offerArea")
         self.offer_layout = QVBoxLayout(self.offer_area)
         self.offer_layout.setContentsMargins(6, 6, 6, 0)
-        self.offer_area.hide()
+        self.offer_layout.setSpacing(4)
+        # Several offers at once stay in a band of at most ~2 cards (it scrolls beyond): the open
+        # conversation keeps its rows even in a 1200×760 window.
+        self.offer_scroll = QScrollArea()
+        self.offer_scroll.setObjectName("offerScroll")
+        self.offer_scroll.setWidgetResizable(True)
+        self.offer_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.offer_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.offer_scroll.setWidget(self.offer_area)
+        self.offer_scroll.hide()
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("conversations")
@@ -116,7 +138,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.offer_area)
+        layout.addWidget(self.offer_scroll)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -341,15 +363,35 @@ class MainWindow(QMainWindow):
         card.reject_clicked.connect(self.reject_offer)
         self.offer_cards[pending.offer.id] = card
         self.offer_layout.addWidget(card)
-        self.offer_area.show()
+        self._fit_offers()
+        # Screen readers say it, whatever has the focus (the agent may be typing in another chat).
+        announcement = self.tr("New chat offered: {0}").format(pending.offer.customer.name)
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(card, announcement))
+        self.last_announcement = announcement
         if self.notifier is not None:
             self.notifier.notify_offer(pending.offer)
+
+    def _fit_offers(self) -> None:
+        """Show the offer band as tall as its cards, but never more than ~2 cards or a third of the
+        window: more offers scroll inside it."""
+        cards = list(self.offer_cards.values())
+        visible = bool(self.offer_cards)
+        self.offer_area.setVisible(visible)
+        self.offer_scroll.setVisible(visible)
+        if not visible:
+            return
+        card_height = max((c.sizeHint().height() for c in cards), default=80)
+        margins = self.offer_layout.contentsMargins()
+        spacing = self.offer_layout.spacing()
+        content = sum(c.sizeHint().height() + spacing for c in cards) + margins.top() + margins.bottom()
+        limit = min(int(card_height * MAX_OFFERS_SHOWN + 12), self.height() // 3)
+        self.offer_scroll.setFixedHeight(max(min(content, limit), card_height + 8))
 
     def _on_inbox_offer_removed(self, offer_id: str, reason: str) -> None:
         card = self.offer_cards.pop(offer_id, None)
         if card is not None:
             card.deleteLater()
-        self.offer_area.setVisible(bool(self.offer_cards))
+        self._fit_offers()
         if reason == "timed_out":
             self.statusBar().showMessage(self.tr("An offer timed out and went back to the queue."), 10_000)
 
@@ -880,6 +922,11 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(view)
         self.stack.setCurrentWidget(view)
         self.setWindowTitle(self.tr("Queue monitor — Agent workstation"))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.offer_cards:
+            self._fit_offers()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         desk_habits.confirm_quit(self, event)

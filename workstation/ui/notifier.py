@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from workstation.domain.models import Offer
 from workstation.ui.icons import app_icon
+from workstation.ui.labels import channel_name, language_name, topic_name
 from workstation.ui.text import escape
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,15 @@ class Notifier(QObject):
 
     def notify_offer(self, offer: Offer) -> None:
         title = self.tr("New chat: {0}").format(offer.customer.name)
-        body = ", ".join(x for x in (offer.channel, offer.topic or "", offer.language or "") if x)
+        body = ", ".join(
+            x
+            for x in (
+                channel_name(offer.channel),
+                topic_name(offer.topic or ""),
+                language_name(offer.language or ""),
+            )
+            if x
+        )
         self.last_notification = f"{title} — {body}"
         # The taskbar entry flashes until the window is activated, wherever the agent is.
         QApplication.alert(self._window, 0)

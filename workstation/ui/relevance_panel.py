@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from workstation.domain.models import TimelineEvent
 from workstation.domain.relevance import MAX_CARDS, Card, Ranking
 from workstation.ui.domain_text import render
-from workstation.ui.labels import DISMISS_REASONS, FACTS, PHASES, term
+from workstation.ui.labels import DISMISS_REASONS, FACTS, PHASES, term, topic_name
 from workstation.ui.language import date_text
 from workstation.ui.text import data_label, tooltip
 from workstation.ui.theme import themed
@@ -215,6 +215,7 @@ class RelevancePanel(QFrame):
         layout.addWidget(self.note_label)
         layout.addWidget(self.hidden_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.hidden_label)
+        layout.addStretch(1)  # the cards at the top; spare height stays below them, not between
         self.empty_label.setText(self.tr("Ranking…"))
 
     def show_ranking(self, ranking: Ranking, events: Mapping[str, TimelineEvent]) -> None:
@@ -222,7 +223,7 @@ class RelevancePanel(QFrame):
         self.ranking = ranking
         self.setUpdatesEnabled(False)
         try:
-            topics = ", ".join(t.replace("_", " ") for t in ranking.topics if t != "order")
+            topics = ", ".join(topic_name(t) for t in ranking.topics if t != "order")
             self.context_label.setText(
                 self.tr("Journey: {0}").format(term(PHASES, ranking.phase))
                 + (f" · {topics}" if topics else "")

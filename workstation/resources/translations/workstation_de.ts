@@ -174,9 +174,17 @@
 <context>
     <name>ConversationView</name>
     <message>
-        <source>Type a reply — Enter sends, Shift+Enter for a new line</source>
+        <source>Conversation with {0}</source>
         <extracomment>(conversation_id, customer_id, event_id): open a past conversation of the history read-only (customer_id): the agent scrolled past the cached history (customer_id) / (customer_id, text) / (customer_id, note_id, text)</extracomment>
+        <translation>Gespräch mit {0}</translation>
+    </message>
+    <message>
+        <source>Type a reply — Enter sends, Shift+Enter for a new line</source>
         <translation>Antwort schreiben — Eingabe sendet, Umschalt+Eingabe für eine neue Zeile</translation>
+    </message>
+    <message>
+        <source>Reply to {0}</source>
+        <translation>Antwort an {0}</translation>
     </message>
     <message>
         <source>Send</source>
@@ -383,11 +391,12 @@
     <name>MainWindow</name>
     <message>
         <source>Agent workstation</source>
+        <extracomment>How many offer cards show at once before the offer band scrolls.</extracomment>
         <translation>Agenten-Arbeitsplatz</translation>
     </message>
     <message>
         <source>Starting…</source>
-        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None). Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes.</extracomment>
+        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None). Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes. What screen readers were last told (tests read it; Qt gives no way to listen).</extracomment>
         <translation>Starte …</translation>
     </message>
     <message>
@@ -493,6 +502,10 @@ Neue Chats werden hier angeboten, sobald sie eintreffen.</translation>
 Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation>Keine offenen Gespräche.
 Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
+    </message>
+    <message>
+        <source>New chat offered: {0}</source>
+        <translation>Neuer Chat angeboten: {0}</translation>
     </message>
     <message>
         <source>An offer timed out and went back to the queue.</source>
@@ -716,6 +729,14 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <source>Decline (Ctrl+Shift+D)</source>
         <translation>Ablehnen (Strg+Umschalt+D)</translation>
     </message>
+    <message>
+        <source>Accept the chat with {0}</source>
+        <translation>Den Chat mit {0} annehmen</translation>
+    </message>
+    <message>
+        <source>Decline the chat with {0}</source>
+        <translation>Den Chat mit {0} ablehnen</translation>
+    </message>
     <message numerus="yes">
         <source>%n s left</source>
         <translation>
@@ -846,6 +867,23 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
 <context>
     <name>QueueTile</name>
     <message>
+        <source>on target</source>
+        <extracomment>The status in words: the tile&apos;s colour is never the only sign (colour-blind agents, screen readers).</extracomment>
+        <translation>im Ziel</translation>
+    </message>
+    <message>
+        <source>at risk</source>
+        <translation>gefährdet</translation>
+    </message>
+    <message>
+        <source>off target</source>
+        <translation>verfehlt</translation>
+    </message>
+    <message>
+        <source>not live</source>
+        <translation>nicht aktuell</translation>
+    </message>
+    <message>
         <source>waiting</source>
         <translation>wartend</translation>
     </message>
@@ -876,6 +914,10 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>Service level: answered within {0} s ÷ (answered + abandoned after {0} s + expired).</source>
         <translation>Servicelevel: innerhalb von {0} s angenommen ÷ (angenommen + nach {0} s abgebrochen + abgelaufen).</translation>
+    </message>
+    <message>
+        <source>Queue {0}: {1}, {2} waiting</source>
+        <translation>Warteschlange {0}: {1}, {2} wartend</translation>
     </message>
 </context>
 <context>
@@ -1687,6 +1729,63 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>Wrong queue / transferred</source>
         <translation>Falsche Warteschlange / weitergeleitet</translation>
+    </message>
+    <message>
+        <source>delivery</source>
+        <extracomment>Topics of chats as the shop and the router name them.</extracomment>
+        <translation>Lieferung</translation>
+    </message>
+    <message>
+        <source>billing</source>
+        <translation>Rechnung</translation>
+    </message>
+    <message>
+        <source>payment</source>
+        <translation>Zahlung</translation>
+    </message>
+    <message>
+        <source>return</source>
+        <translation>Rücksendung</translation>
+    </message>
+    <message>
+        <source>return or refund</source>
+        <translation>Rücksendung oder Erstattung</translation>
+    </message>
+    <message>
+        <source>product</source>
+        <translation>Produkt</translation>
+    </message>
+    <message>
+        <source>product advice</source>
+        <translation>Produktberatung</translation>
+    </message>
+    <message>
+        <source>checkout</source>
+        <translation>Kasse</translation>
+    </message>
+    <message>
+        <source>order</source>
+        <translation>Bestellung</translation>
+    </message>
+    <message>
+        <source>cancellation</source>
+        <translation>Kündigung</translation>
+    </message>
+    <message>
+        <source>technical problem</source>
+        <translation>technisches Problem</translation>
+    </message>
+    <message>
+        <source>complaint</source>
+        <translation>Beschwerde</translation>
+    </message>
+    <message>
+        <source>account</source>
+        <translation>Kundenkonto</translation>
+    </message>
+    <message>
+        <source>address</source>
+        <translation>Adresse</translation>
     </message>
     <message>
         <source>break</source>

@@ -174,8 +174,16 @@
 <context>
     <name>ConversationView</name>
     <message>
-        <source>Type a reply — Enter sends, Shift+Enter for a new line</source>
+        <source>Conversation with {0}</source>
         <extracomment>(conversation_id, customer_id, event_id): open a past conversation of the history read-only (customer_id): the agent scrolled past the cached history (customer_id) / (customer_id, text) / (customer_id, note_id, text)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type a reply — Enter sends, Shift+Enter for a new line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reply to {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -383,11 +391,12 @@
     <name>MainWindow</name>
     <message>
         <source>Agent workstation</source>
+        <extracomment>How many offer cards show at once before the offer band scrolls.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Starting…</source>
-        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None). Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes.</extracomment>
+        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None). Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes. What screen readers were last told (tests read it; Qt gives no way to listen).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -490,6 +499,10 @@ New chats are offered here as they arrive.</source>
     <message>
         <source>No open conversations.
 Set yourself Available (Ctrl+1) to receive chats.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New chat offered: {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -714,6 +727,14 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <source>Decline (Ctrl+Shift+D)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Accept the chat with {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decline the chat with {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message numerus="yes">
         <source>%n s left</source>
         <translation type="unfinished">
@@ -844,6 +865,23 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
 <context>
     <name>QueueTile</name>
     <message>
+        <source>on target</source>
+        <extracomment>The status in words: the tile&apos;s colour is never the only sign (colour-blind agents, screen readers).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>at risk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>off target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not live</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>waiting</source>
         <translation type="unfinished"></translation>
     </message>
@@ -873,6 +911,10 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>Service level: answered within {0} s ÷ (answered + abandoned after {0} s + expired).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Queue {0}: {1}, {2} waiting</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1684,6 +1726,63 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>Wrong queue / transferred</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>delivery</source>
+        <extracomment>Topics of chats as the shop and the router name them.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>billing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>payment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>return</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>return or refund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>product</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>product advice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checkout</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>order</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancellation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>technical problem</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>address</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
