@@ -26,7 +26,6 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.split("x")) for s in (args.size or ["1280x720", "1920x1080"])]
 
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from tests.conftest import Backend, seed, start_server
@@ -49,7 +48,9 @@ def main() -> int:
             window.set_presence(Presence.AVAILABLE)
             desk.wait_until(lambda: desk.ws.store.count_pending() == 0)
             backend.start_chat(
-                "c-1", "Hallo, wo bleibt meine Bestellung?", topic="delivery",
+                "c-1",
+                "Hallo, wo bleibt meine Bestellung?",
+                topic="delivery",
                 attributes={"minutes_on_product_pages": 31},
             )
             desk.wait_until(lambda: len(window.offer_cards) == 1)
@@ -76,7 +77,6 @@ def main() -> int:
             backend.http.close()
             server.stop()
     loop.close()
-    del qasync
     return 0
 
 

@@ -317,3 +317,29 @@ def test_german_catalogue_is_complete_and_compiled() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.check() == []
+
+
+def test_a_policy_refusal_and_a_routing_why_read_as_plain_german(german: None) -> None:
+    from workstation.domain.messages import refusal
+    from workstation.domain.models import RoutingReason
+    from workstation.domain.routing_expr import compile_expression
+    from workstation.ui.domain_text import render
+    from workstation.ui.routing_text import summary_text
+
+    policy = compile_expression("customer.value_tier IN ['gold', 'platinum'] OR customer.clv >= 2000")
+    unmet = policy.unmet({"customer": {"value_tier": "bronze", "clv": 302.0}}, {})
+    assert unmet is not None
+    assert render(refusal("Apologise + voucher", unmet)) == (
+        "Entschuldigung + Gutschein nur für Gold/Platin-Kunden (dieser Kunde: Bronze)"
+        " oder ab 2.000\xa0€ Kundenwert (dieser Kunde: 302\xa0€)"
+    )
+    reason = RoutingReason(
+        filter="High-value shopper",
+        step=1,
+        steps=2,
+        queue="Senior Sales",
+        facts=("tier = gold", "minutes_on_product_pages = 31 ≥ 30"),
+    )
+    assert (
+        summary_text(reason) == "Gold-Kunde, seit 31 Minuten auf Produktseiten → Senior Sales, Stufe 1 von 2"
+    )

@@ -41,7 +41,7 @@ def render(value: object) -> str:
         separator = QCoreApplication.translate(CONTEXT, value.separator)
         return separator.join(render(part) for part in value.parts)
     if isinstance(value, Money):
-        return money_text(float(value)).replace(",00", "").replace(".00", "")
+        return money_text(float(value), decimals=0 if float(value).is_integer() else 2)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):

@@ -129,6 +129,6 @@ def number_text(value: float, decimals: int = 0) -> str:
     return QLocale().toString(float(value), "f", decimals)
 
 
-def money_text(amount: float, symbol: str = "€") -> str:
-    """'1.234,50 €' in German, '€1,234.50' in English."""
-    return QLocale().toCurrencyString(float(amount), symbol)
+def money_text(amount: float, symbol: str = "€", decimals: int = 2) -> str:
+    """'1.234,50 €' in German, '€1,234.50' in English; `decimals=0` for round amounts ('2.000 €')."""
+    return QLocale().toCurrencyString(float(amount), symbol, decimals)

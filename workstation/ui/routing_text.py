@@ -67,7 +67,7 @@ def _number(text: str, *, money: bool = False, percent: bool = False) -> str:
     if percent:
         return number_text(number * 100)
     if money:
-        return money_text(number).replace(",00", "").replace(".00", "")
+        return money_text(number, decimals=0 if number.is_integer() else 2)
     return number_text(number, 0 if number.is_integer() else 1)
 
 
