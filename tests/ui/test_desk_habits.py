@@ -128,3 +128,26 @@ def test_quitting_with_an_open_chat_asks_and_then_goes_offline(
         if not closed:
             desk.window.quit_confirmed = True
         close_desk(desk)
+
+
+class _Window(QMainWindow):
+    def __init__(self) -> None:
+        super().__init__()
+        self.presences: list[Presence] = []
+
+    def set_presence(self, presence: Presence) -> None:
+        self.presences.append(presence)
+
+
+def test_the_tray_menu_sets_presence_shows_and_quits(qtbot: QtBot) -> None:
+    window = _Window()
+    qtbot.addWidget(window)
+    menu = desk_habits.tray_menu(window)
+    actions = [a for a in menu.actions() if not a.isSeparator()]
+    assert len(actions) == 5
+    actions[2].trigger()  # Offline
+    assert window.presences == [Presence.OFFLINE]
+    actions[3].trigger()  # Show
+    assert window.isVisible()
+    actions[4].trigger()  # Quit: closes the window (the app ends on the last window)
+    assert not window.isVisible()
