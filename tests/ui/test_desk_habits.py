@@ -139,6 +139,7 @@ class _Window(QMainWindow):
         self.presences.append(presence)
 
 
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
 def test_the_tray_menu_sets_presence_shows_and_quits(qtbot: QtBot) -> None:
     window = _Window()
     qtbot.addWidget(window)
