@@ -25,6 +25,7 @@ SUPPORTED = ("de", "en")
 TRANSLATIONS_PACKAGE = "workstation.resources.translations"
 
 _installed: list[QTranslator] = []
+_buffers: dict[int, bytes] = {}
 
 
 def resolve(language: str, system: QLocale | None = None) -> QLocale:
@@ -60,6 +61,7 @@ def apply_language(app: QCoreApplication, language: str) -> list[str]:
         app.removeTranslator(old)
     _installed.clear()
     installed: list[str] = []
+    # The old catalogues' bytes stay: a translator Qt still deletes later may read them until then.
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     qt_translator = QTranslator(app)
     if qt_translator.load(locale, "qtbase", "_", qt_dir):
@@ -69,11 +71,11 @@ def apply_language(app: QCoreApplication, language: str) -> list[str]:
     name = catalogue_name(locale)
     data = catalogue_bytes(name)
     own = QTranslator(app)
-    # QTranslator.load(bytes) keeps a pointer into the buffer: the bytes live as long as the object.
-    own.setProperty("_buffer", data)
+    # QTranslator.load(data) keeps pointing into the buffer: keep the bytes as long as the translator.
     if data is not None and own.load(data):
         app.installTranslator(own)
         _installed.append(own)
+        _buffers[id(own)] = data
         installed.append(f"workstation_{name}")
     log.info("language %s (%s): translations %s", language, locale.name(), ", ".join(installed) or "none")
     return installed
