@@ -128,6 +128,11 @@ def main(argv: list[str] | None = None, *, started: float | None = None) -> int:
     app.setOrganizationName("workstation")
     app.setApplicationVersion(__version__)
     apply_language(app, effective.config.language)
+    if not args.self_test and not args.temp_basedir:
+        from workstation.ui.single_instance import SingleInstance
+
+        if SingleInstance.claim(str(paths.data), app) is None:
+            return 0  # the running desk was asked to show itself
     from workstation.ui.collector import GuiThreadCollector
 
     # Qt objects must be freed on the GUI thread, never by a collection another thread set off.
@@ -138,7 +143,9 @@ def main(argv: list[str] | None = None, *, started: float | None = None) -> int:
         from workstation.boot.window import show_main_window
 
         # The window first: everything else loads once it is on screen.
-        window, first_paint = show_main_window(effective, started)
+        window, first_paint = show_main_window(
+            effective, started, window_state=paths.settings_file.with_name("window-state.ini")
+        )
 
     import asyncio
 

@@ -45,12 +45,19 @@ def test_card_shows_a_short_why_and_the_full_reasoning_in_its_tooltip(qtbot: QtB
     )
     card = OfferCard(_offer(reason))
     qtbot.addWidget(card)
-    text = card.why_label.text()
-    assert text.startswith("Why: tier = platinum, minutes_on_product_pages = 31 ≥ 30 → Senior Sales")
-    assert text.endswith("…") and len(text) < 100
+    # In plain words on the card; the expressions and values in the tooltip for team leads.
+    assert (
+        card.why_label.text()
+        == "Why: Platinum customer, 31 minutes on product pages → Senior Sales, step 1 of 2"
+    )
     tooltip = card.why_label.toolTip()
+    assert "tier = platinum" in tooltip and "minutes_on_product_pages = 31 ≥ 30" in tooltip
     assert "Filter: High-value shopper" in tooltip and "level = 4 ≥ 3" in tooltip
     assert "Step 1 of 2: queue Senior Sales" in tooltip
+    # A long queue name does not stretch the card: the line is elided.
+    long_card = OfferCard(_offer(reason.model_copy(update={"queue": "Senior Sales " + "x" * 80})))
+    qtbot.addWidget(long_card)
+    assert long_card.why_label.text().endswith("…") and len(long_card.why_label.text()) < 100
 
 
 def test_card_from_a_backend_that_does_not_explain_has_no_why_line(qtbot: QtBot) -> None:
@@ -68,7 +75,7 @@ def test_an_offer_from_the_real_router_explains_itself_on_the_card(desk: Desk, b
     )
     desk.wait_until(lambda: desk.window.offer_cards)
     (card,) = desk.window.offer_cards.values()
-    assert card.why_label.text() == (
-        "Why: tier = gold, minutes_on_product_pages = 31 ≥ 30 → Senior Sales, step 1 of 2"
+    assert (
+        card.why_label.text() == "Why: Gold customer, 31 minutes on product pages → Senior Sales, step 1 of 2"
     )
     assert "High-value shopper" in card.why_label.toolTip()

@@ -147,7 +147,7 @@ def test_the_panel_shows_the_delay_the_customer_asks_about_and_leads_to_the_even
     assert top.do_button.isVisible() and top.dismiss_button.isVisible()
     assert "apologize_compensate" in _actions(view), "a gold customer with a service failure"
     assert "cross_sell" not in _actions(view), "never while a delivery is late"
-    assert "Journey: service" in panel.context_label.text()
+    assert "Journey: Service" in panel.context_label.text()
     # "Show N hidden" reveals what was left out, and why.
     hidden = len(panel.ranking.hidden)  # type: ignore[union-attr]
     assert panel.hidden_button.text() == f"Show {hidden} hidden ▾"

@@ -104,6 +104,7 @@ async def run_desktop(
     )
     window.set_diagnostics(diagnostics)
     settings = Settings.load(paths.settings_file)
+    window.settings_store = settings  # File ▸ Settings writes the user's settings file
     if effective.problems:
         window.show_configuration_problems(effective.problems)
 

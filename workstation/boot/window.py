@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Signal
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from workstation.config import EffectiveConfig
     from workstation.ui.main_window import MainWindow
 
@@ -44,8 +46,11 @@ class FirstPaint(QObject):
         return False
 
 
-def show_main_window(effective: EffectiveConfig, started: float) -> tuple[MainWindow, FirstPaint]:
-    """The main window in its "connecting…" state, shown and (as far as the platform allows) painted."""
+def show_main_window(
+    effective: EffectiveConfig, started: float, *, window_state: Path | None = None
+) -> tuple[MainWindow, FirstPaint]:
+    """The main window in its "connecting…" state, shown and (as far as the platform allows) painted;
+    with `window_state`, its geometry, splitters and last tab as the user left them (QSettings file)."""
     from PySide6.QtWidgets import QApplication
 
     from workstation.ui.main_window import MainWindow
@@ -53,6 +58,11 @@ def show_main_window(effective: EffectiveConfig, started: float) -> tuple[MainWi
     config = effective.config
     window = MainWindow(sound=config.offer_sound, popup=config.offer_popup)
     window.connection_label.setText(window.tr("Connecting…"))
+    if window_state is not None:
+        from workstation.ui import desk_habits
+
+        desk_habits.use_file(window_state)
+        desk_habits.restore_window(window)
     first_paint = FirstPaint(window, started)
     window.show()
     # Before the event loop runs: lets the platform deliver the expose and paint now, ahead of the

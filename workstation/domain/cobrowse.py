@@ -11,6 +11,9 @@ from urllib.parse import urljoin, urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from workstation.domain import messages as M
+from workstation.domain.messages import Msg
+
 # This module imports nothing of ours: models.py imports it (for the push payloads), not the reverse.
 
 
@@ -278,16 +281,16 @@ def availability(
 ) -> tuple[bool, str]:
     """Can the agent invite now? `consent` is the customer's standing cobrowse consent (None: never asked)."""
     if not conversation_active:
-        return False, "The conversation is not active."
+        return False, Msg(M.COBROWSE_NOT_ACTIVE)
     if channel != "chat":
-        return False, "Cobrowse needs a web chat."
+        return False, Msg(M.COBROWSE_NEEDS_CHAT)
     if consent is False:
-        return False, "The customer has refused cobrowse (no cobrowse consent)."
+        return False, Msg(M.COBROWSE_REFUSED)
     for session in sessions:
         if session.state == CobrowseState.DECLINED:
-            return False, "The customer declined cobrowse in this conversation."
+            return False, Msg(M.COBROWSE_DECLINED)
         if not session.terminal:
-            return False, f"A cobrowse session is already {session.state.value}."
+            return False, Msg(M.COBROWSE_RUNNING, state=session.state.value)
     if not online:
-        return False, "The customer is not on the web site now (no page with the chat is open)."
-    return True, "Invite the customer to share their web page with you."
+        return False, Msg(M.COBROWSE_OFFLINE)
+    return True, Msg(M.COBROWSE_OK)

@@ -732,6 +732,10 @@ class Explained:
         return line + " (under NOT)" if self.negated else line
 
 
+#: Why an expression does not hold: a failing comparison, or ("and" | "or", the failing parts).
+Unmet: TypeAlias = "Explained | tuple[str, tuple[Unmet, ...]]"
+
+
 def _explain_operand(
     operand: Operand, task: Attributes, worker: Attributes, subject: Attributes
 ) -> ExplainedOperand:
@@ -794,6 +798,31 @@ class CompiledExpression:
             held = _OPERATORS[node.op](left.value, right.value)
             explained.append(Explained(node.text, node.op, left, right, held, negated))
         return explained
+
+    def unmet(self, task: Attributes, worker: Attributes, subject: str = "task") -> Unmet | None:
+        """What keeps the expression from holding, as a tree: the failing comparisons, grouped by the
+        AND (all listed must change) and OR (any one would do) they sit in; None when it holds.
+        A NOT over a group is given as its comparisons' explanations (rare in policies)."""
+        scope = self._subject(task, worker, subject)
+
+        def walk(node: Node, negated: bool) -> Unmet | None:
+            if isinstance(node, Comparison):
+                left = _explain_operand(node.left, task, worker, scope)
+                right = _explain_operand(node.right, task, worker, scope)
+                held = _OPERATORS[node.op](left.value, right.value) != negated
+                return None if held else Explained(node.text, node.op, left, right, False, negated)
+            if isinstance(node, Not):
+                return walk(node.operand, not negated)
+            conjunction = isinstance(node, And) != negated  # De Morgan under NOT
+            children = [walk(child, negated) for child in node.operands]
+            failed = [c for c in children if c is not None]
+            if conjunction:
+                return None if not failed else failed[0] if len(failed) == 1 else ("and", tuple(failed))
+            if len(failed) < len(children):
+                return None
+            return failed[0] if len(failed) == 1 else ("or", tuple(failed))
+
+        return walk(self.ast, False)
 
     def names(self, subject: str | None = None) -> set[str]:
         """Attribute paths referenced, as written; with a subject, bare names get its prefix."""

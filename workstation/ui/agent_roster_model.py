@@ -6,7 +6,9 @@ import time
 from datetime import datetime
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -16,6 +18,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from workstation.domain.queue_monitor import AgentStatus, format_duration
+from workstation.ui.labels import AWAY_REASONS, STATES, term
+from workstation.ui.language import time_text
 from workstation.ui.text import tooltip
 
 Index = QModelIndex | QPersistentModelIndex
@@ -24,21 +28,14 @@ Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 AGENT_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
-STATE_LABELS = {"available": "Available", "busy": "Busy", "away": "Away", "offline": "Offline"}
 STATE_COLOURS = {"available": "#1b7f3b", "busy": "#1f5fbf", "away": "#b26a00", "offline": "#777777"}
 _STATE_ORDER = {"available": 0, "busy": 1, "away": 2, "offline": 3}
-_REASONS = {
-    "break": "break",
-    "lunch": "lunch",
-    "missed_offer": "missed an offer",
-    "end_of_shift": "end of shift",
-}
 
 
 def reason_text(reason: str) -> str:
     if reason.startswith("team_lead:"):
-        return f"set by {reason.split(':', 1)[1]}"
-    return _REASONS.get(reason, reason)
+        return QCoreApplication.translate("AgentRosterModel", "set by {0}").format(reason.split(":", 1)[1])
+    return term(AWAY_REASONS, reason)
 
 
 class AgentRosterModel(QAbstractTableModel):
@@ -49,7 +46,15 @@ class AgentRosterModel(QAbstractTableModel):
     refreshed once a second by `tick()`.
     """
 
-    COLUMNS = ("Agent", "State", "Time in state", "Chats", "Skills", "Languages", "Handled today")
+    COLUMNS = (
+        QT_TRANSLATE_NOOP("AgentRosterModel", "Agent"),
+        QT_TRANSLATE_NOOP("AgentRosterModel", "State"),
+        QT_TRANSLATE_NOOP("AgentRosterModel", "Time in state"),
+        QT_TRANSLATE_NOOP("AgentRosterModel", "Chats"),
+        QT_TRANSLATE_NOOP("AgentRosterModel", "Skills"),
+        QT_TRANSLATE_NOOP("AgentRosterModel", "Languages"),
+        QT_TRANSLATE_NOOP("AgentRosterModel", "Handled today"),
+    )
     AGENT, STATE, TIME, CHATS, SKILLS, LANGUAGES, HANDLED = range(7)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -64,7 +69,7 @@ class AgentRosterModel(QAbstractTableModel):
         return list(self._rows)
 
     def _cells(self, agent: AgentStatus) -> tuple[list[object], tuple[object, ...]]:
-        label = self.tr(STATE_LABELS[agent.state])
+        label = term(STATES, agent.state)
         display: list[object] = [
             agent.name,
             f"{label} ({reason_text(agent.reason)})" if agent.reason else label,
@@ -194,4 +199,4 @@ class RosterFilterProxy(QSortFilterProxyModel):
 
 
 def _local(value: datetime) -> str:
-    return value.astimezone().strftime("%H:%M:%S")
+    return time_text(value, seconds=True)

@@ -172,7 +172,7 @@ class LiveReplay(QWidget):
         self.page.renderProcessTerminated.connect(self._on_page_render_process_terminated)
         self._timeout = QTimer(self)
         self._timeout.setSingleShot(True)
-        self._timeout.timeout.connect(lambda: self._fail("The live view did not start in time."))
+        self._timeout.timeout.connect(lambda: self._fail(self.tr("The live view did not start in time.")))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)

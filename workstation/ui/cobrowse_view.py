@@ -24,19 +24,11 @@ from workstation.domain.cobrowse import CobrowseState, CobrowseStatus
 from workstation.domain.page_state import PageState
 from workstation.services.cobrowse import CobrowseService, CobrowseServiceError
 from workstation.services.sync import TaskSet
+from workstation.ui.labels import COBROWSE_STATES, term
 from workstation.ui.text import data_label
+from workstation.ui.theme import themed
 
 log = logging.getLogger(__name__)
-
-STATE_TEXT = {
-    CobrowseState.INVITED: "Invitation sent — waiting for the customer to accept",
-    CobrowseState.ACCEPTED: "The customer accepted — their page is connecting",
-    CobrowseState.ACTIVE: "You see the customer's page",
-    CobrowseState.PAUSED: "The customer paused sharing — you see nothing new",
-    CobrowseState.ENDED: "Cobrowse ended",
-    CobrowseState.DECLINED: "The customer declined cobrowse",
-    CobrowseState.EXPIRED: "Cobrowse expired",
-}
 
 
 def load_live_view(base_url: str, parent: QWidget | None = None) -> QWidget:
@@ -81,11 +73,11 @@ class CobrowseView(QWidget):
 
         self.state_label = data_label()
         self.state_label.setObjectName("cobrowseState")
-        self.state_label.setStyleSheet("font-weight: bold;")
+        self.state_label.setStyleSheet(themed("font-weight: bold;"))
         self.url_label = data_label()  # the customer's page title and address
         self.url_label.setObjectName("cobrowseUrl")
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.url_label.setStyleSheet("color: #555;")
+        self.url_label.setStyleSheet(themed("color: #555;"))
 
         self.pointer_button = QToolButton(text=self.tr("Pointer"), checkable=True)
         self.pointer_button.setToolTip(self.tr("Show the customer where your mouse points"))
@@ -124,7 +116,7 @@ class CobrowseView(QWidget):
         self.note_label = data_label()  # relay problems and backend messages
         self.note_label.setObjectName("cobrowseNote")
         self.note_label.setWordWrap(True)
-        self.note_label.setStyleSheet("color: #8a4b00;")
+        self.note_label.setStyleSheet(themed("color: #8a4b00;"))
         self.note_label.hide()
 
         self.waiting_label = QLabel(self.tr("Waiting for the customer's page…"))
@@ -160,7 +152,7 @@ class CobrowseView(QWidget):
     def show_status(self, status: CobrowseStatus) -> None:
         session = status.session
         state = session.state if session else None
-        self.state_label.setText(self.tr(STATE_TEXT.get(state, "")) if state else "")
+        self.state_label.setText(term(COBROWSE_STATES, state.value) if state else "")
         sharing = state == CobrowseState.ACTIVE
         for w in (self.pointer_button, self.highlight_button, self.goto_edit, self.goto_button):
             w.setEnabled(sharing)

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.services.records import Conflict
-from workstation.ui.customer_edit_dialog import FIELD_LABELS
+from workstation.ui.labels import FIELDS, term
 from workstation.ui.text import data_label, escape, mnemonic_free
+from workstation.ui.theme import themed
 
 
 def _shown(value: Any) -> str:
@@ -61,9 +62,9 @@ class ConflictDialog(QDialog):
             grid.addWidget(label, 0, column)
         self.groups: dict[str, tuple[QButtonGroup, QRadioButton, QRadioButton]] = {}
         for row, field in enumerate(conflict.fields, start=1):
-            grid.addWidget(QLabel(self.tr(FIELD_LABELS.get(field.name, field.name.capitalize()))), row, 0)
+            grid.addWidget(QLabel(term(FIELDS, field.name)), row, 0)
             base = data_label(_shown(field.base))
-            base.setStyleSheet("color: #666;")
+            base.setStyleSheet(themed("color: #666;"))
             base.setWordWrap(True)
             base.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(base, row, 1, Qt.AlignmentFlag.AlignTop)
@@ -92,9 +93,9 @@ class ConflictDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(grid)
         if conflict.merge.changes:
-            others = ", ".join(self.tr(FIELD_LABELS.get(n, n)) for n in conflict.merge.changes)
+            others = ", ".join(term(FIELDS, n) for n in conflict.merge.changes)
             kept = data_label(self.tr("Your other changes ({0}) do not collide and are kept.").format(others))
-            kept.setStyleSheet("color: #1b7f3b;")
+            kept.setStyleSheet(themed("color: #1b7f3b;"))
             layout.addWidget(kept)
         layout.addWidget(buttons)
         self._future: asyncio.Future[dict[str, Any] | None] | None = None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLocale, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QShowEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -22,11 +23,15 @@ from workstation.domain.models import Conversation, Customer, TimelineEvent, Tra
 from workstation.domain.relevance import Ranking
 from workstation.services.customer_context import CustomerContext
 from workstation.services.records import CustomerView, NoteView
-from workstation.ui.customer_edit_dialog import FIELD_LABELS
+from workstation.ui import desk_habits
+from workstation.ui.domain_text import render
 from workstation.ui.history_panel import HistoryPanel
+from workstation.ui.labels import FIELDS, channel_name, language_name, term, tier_name, topic_name
+from workstation.ui.language import money_text
 from workstation.ui.notes_panel import NotesPanel
 from workstation.ui.relevance_panel import RelevancePanel
-from workstation.ui.text import data_label, tooltip
+from workstation.ui.text import DATA_PROPERTY, data_label, tooltip
+from workstation.ui.theme import colour, text_colour, themed
 from workstation.ui.timeline_model import TimelineSource
 from workstation.ui.transcript_model import TranscriptModel
 
@@ -54,9 +59,9 @@ class _ColouredTranscript(TranscriptModel):
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
         if role == Qt.ItemDataRole.BackgroundRole:
             sender = super().data(index, self.SenderRole)
-            return QBrush(QColor(SENDER_COLOURS.get(sender or "", "#ffffff")))
+            return QBrush(colour(SENDER_COLOURS.get(sender or "", "#ffffff")))
         if role == Qt.ItemDataRole.ForegroundRole and super().data(index, self.DeliveryRole) == "failed":
-            return QBrush(QColor("#b00020"))
+            return QBrush(text_colour("#b00020"))
         return super().data(index, role)
 
 
@@ -72,7 +77,7 @@ class CustomerHeader(QFrame):
         self.setObjectName("customerHeader")
         # Everything here is the customer's record: names, companies, addresses are data, never markup.
         self.name_label = data_label()
-        self.name_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.name_label.setStyleSheet(themed("font-size: 15pt; font-weight: bold;"))
         self.facts_label = data_label()
         self.contact_label = data_label()
         self.contact_label.setObjectName("contactDetails")
@@ -87,6 +92,8 @@ class CustomerHeader(QFrame):
         contact_row = QHBoxLayout()
         contact_row.addWidget(self.contact_label, 1)
         contact_row.addWidget(self.edit_button)
+        # As tall as its lines: extra height goes to the cards and the history, not to gaps here.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.name_label)
@@ -99,7 +106,7 @@ class CustomerHeader(QFrame):
         parts = []
         for field in ("email", "phone", "company"):
             value = view.value(field)
-            label = self.tr(FIELD_LABELS[field])
+            label = term(FIELDS, field)
             mark = ""
             if field in view.conflicted:
                 mark = " ⚠"
@@ -117,7 +124,7 @@ class CustomerHeader(QFrame):
 
     def set_stale(self, stale: bool) -> None:
         style = "color: #8a4b00; background: #fff4d6; padding: 1px 4px;" if stale else "color: #666;"
-        self.freshness_label.setStyleSheet(style)
+        self.freshness_label.setStyleSheet(themed(style))
         self.freshness_label.setProperty("stale", stale)
 
     def show_customer(self, name: str, customer: Customer | None) -> None:
@@ -125,13 +132,10 @@ class CustomerHeader(QFrame):
         if customer is None:
             self.facts_label.setText(self.tr("Loading customer record…"))
             return
-        locale = QLocale()
-        language = {"de": self.tr("German"), "en": self.tr("English")}.get(
-            customer.language, customer.language
-        )
+        language = language_name(customer.language)
         facts = [
-            self.tr("Tier: {0}").format(customer.value_tier.capitalize()),
-            self.tr("CLV: {0}").format(locale.toCurrencyString(customer.clv, "€")),
+            self.tr("Tier: {0}").format(tier_name(customer.value_tier)),
+            self.tr("CLV: {0}").format(money_text(customer.clv)),
             self.tr("Language: {0}").format(language),
         ]
         if customer.company:
@@ -173,8 +177,12 @@ class ConversationView(QWidget):
 
         self.transcript_model = _ColouredTranscript(self)
         self.transcript_view = QListView()
+        self.transcript_view.setProperty(DATA_PROPERTY, True)  # messages: the customer's words
         self.transcript_view.setObjectName("transcript")
         self.transcript_view.setModel(self.transcript_model)
+        self.transcript_view.setAccessibleName(
+            self.tr("Conversation with {0}").format(conversation.customer.name)
+        )
         self.transcript_view.setWordWrap(True)
         self.transcript_view.setSpacing(3)
         self.transcript_view.setUniformItemSizes(False)
@@ -188,6 +196,9 @@ class ConversationView(QWidget):
         self.reply_edit.setObjectName("replyEdit")
         self.reply_edit.setPlaceholderText(self.tr("Type a reply — Enter sends, Shift+Enter for a new line"))
         self.reply_edit.setMaximumHeight(90)
+        # Tab moves on to Send (a reply has no tab characters); screen readers name the box.
+        self.reply_edit.setTabChangesFocus(True)
+        self.reply_edit.setAccessibleName(self.tr("Reply to {0}").format(conversation.customer.name))
         self.reply_edit.submitted.connect(self._on_reply_edit_submitted)
         send = QPushButton(self.tr("Send"))
         send.clicked.connect(self._on_send_clicked)
@@ -195,9 +206,9 @@ class ConversationView(QWidget):
         reply_row.addWidget(self.reply_edit, 1)
         reply_row.addWidget(send)
 
-        topic = conversation.topic or self.tr("no topic")
+        topic = topic_name(conversation.topic) if conversation.topic else self.tr("no topic")
         where = f" · {conversation.page.title or conversation.page.url}" if conversation.page else ""
-        self.context_label = data_label(f"{conversation.channel.capitalize()} · {topic}{where}")
+        self.context_label = data_label(f"{channel_name(conversation.channel)} · {topic}{where}")
         self.cobrowse_button = QPushButton(self.tr("Invite to cobrowse"))
         self.cobrowse_button.setObjectName("cobrowseInvite")
         self.cobrowse_button.setEnabled(False)
@@ -249,12 +260,15 @@ class ConversationView(QWidget):
         beside.setObjectName("besideSplitter")
         beside.addWidget(relevance_scroll)
         beside.addWidget(timeline_box)
-        beside.setStretchFactor(0, 1)
+        # The cards first, the history below with its filters (the agent can drag the handle); a
+        # taller window gives its height to the history, not to blank space under a few cards.
+        beside.setStretchFactor(0, 0)
         beside.setStretchFactor(1, 1)
-        # The cards first, the history below with its filters (the agent can drag the handle).
-        beside.setSizes([400, 400])
+        beside.setSizes([320, 480])
         beside.setChildrenCollapsible(False)
         right_layout.addWidget(beside, 1)
+        desk_habits.remember_splitter(beside)
+        desk_habits.remember_tab(self.lower_tabs)
 
         self.cobrowse_view: QWidget | None = None
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -264,6 +278,7 @@ class ConversationView(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        desk_habits.remember_splitter(splitter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
@@ -368,7 +383,7 @@ class ConversationView(QWidget):
     def set_cobrowse_status(self, status: CobrowseStatus) -> None:
         """Enable "Invite to cobrowse" only when the backend says the customer can be invited, and say why."""
         self.cobrowse_button.setEnabled(status.available)
-        self.cobrowse_button.setToolTip(tooltip(status.reason))
+        self.cobrowse_button.setToolTip(tooltip(render(status.reason)))
 
     def show_cobrowse(self, view: QWidget | None) -> None:
         """Put the cobrowse view beside the chat (the chat stays visible and keeps working), or remove it."""

@@ -8,8 +8,8 @@ from typing import Any
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from workstation.domain.models import EDITABLE_CUSTOMER_FIELDS, EDITABLE_FIELD_MAX
-
-FIELD_LABELS = {"email": "E-mail", "phone": "Phone", "company": "Company"}
+from workstation.ui.labels import FIELDS, term
+from workstation.ui.theme import themed
 
 
 class CustomerEditDialog(QDialog):
@@ -25,7 +25,7 @@ class CustomerEditDialog(QDialog):
             edit.setObjectName(f"edit-{field}")
             edit.setMaxLength(EDITABLE_FIELD_MAX)
             self.edits[field] = edit
-            form.addRow(self.tr(FIELD_LABELS.get(field, field)), edit)
+            form.addRow(term(FIELDS, field), edit)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -38,7 +38,7 @@ class CustomerEditDialog(QDialog):
             )
         )
         note.setWordWrap(True)
-        note.setStyleSheet("color: #666;")
+        note.setStyleSheet(themed("color: #666;"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)

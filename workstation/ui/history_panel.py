@@ -29,7 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.domain.timeline import CHANNELS, PHASES, TimelineEntry, TimelineFilter, story_label
-from workstation.ui.timeline_model import PHASE_COLOURS, PHASE_LABELS, TimelineModel, TimelineSource
+from workstation.ui.labels import PHASES as PHASE_WORDS
+from workstation.ui.labels import term
+from workstation.ui.language import date_text
+from workstation.ui.text import DATA_PROPERTY
+from workstation.ui.theme import themed
+from workstation.ui.timeline_model import PHASE_COLOURS, TimelineModel, TimelineSource
 
 #: the kinds an agent filters by, in the words of the event vocabulary
 KINDS = (
@@ -69,7 +74,7 @@ class _EntryDelegate(QStyledItemDelegate):
             super().paint(painter, option, index)
             return
         phase = index.data(TimelineModel.PhaseRole)
-        tags = [(PHASE_LABELS.get(phase, phase), PHASE_COLOURS.get(phase, "#555"))]
+        tags = [(term(PHASE_WORDS, phase), PHASE_COLOURS.get(phase, "#555"))]
         if index.data(TimelineModel.OpenRole):
             tags.insert(0, ("open", "#b00020"))
         painter.save()
@@ -131,7 +136,7 @@ class TranscriptDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         note = QLabel(self.tr("Read-only: a past conversation."))
-        note.setStyleSheet("color: #666;")
+        note.setStyleSheet(themed("color: #666;"))
         layout.addWidget(note)
         layout.addWidget(self.browser, 1)
         layout.addWidget(buttons)
@@ -178,12 +183,10 @@ class HistoryPanel(QWidget):
         filters.addWidget(self.search_edit, 1)
         for phase in PHASES:
             button = QToolButton()
-            button.setText(PHASE_LABELS[phase])
+            button.setText(term(PHASE_WORDS, phase))
             button.setCheckable(True)
             button.setObjectName(f"phase-{phase}")
-            button.setToolTip(
-                self.tr("Only the {0} phase of the journey").format(PHASE_LABELS[phase].lower())
-            )
+            button.setToolTip(self.tr("Only the {0} phase of the journey").format(term(PHASE_WORDS, phase)))
             button.toggled.connect(self.apply_filter)
             self.phase_buttons[phase] = button
         self.open_check = QCheckBox(self.tr("Only open issues"))
@@ -204,6 +207,7 @@ class HistoryPanel(QWidget):
         second.addWidget(self.clear_button)
 
         self.view = QListView()
+        self.view.setProperty(DATA_PROPERTY, True)  # event summaries (the day headers are ours)
         self.view.setObjectName("timeline")
         self.view.setModel(self.model)
         self.view.setUniformItemSizes(True)
@@ -221,7 +225,7 @@ class HistoryPanel(QWidget):
 
         self.status_label = QLabel()
         self.status_label.setObjectName("historyStatus")
-        self.status_label.setStyleSheet("color: #666;")
+        self.status_label.setStyleSheet(themed("color: #666;"))
         self.story_label = QLabel()
         self.story_label.setObjectName("storyLabel")
         self.story_label.setWordWrap(True)
@@ -372,7 +376,7 @@ class HistoryPanel(QWidget):
         state = self.tr("open") if is_open else self.tr("settled")
         links = []
         for step in steps[-8:]:
-            label = f"{step.kind.replace('_', ' ')} {step.at.astimezone():%d.%m.}"
+            label = f"{step.kind.replace('_', ' ')} {date_text(step.at)}"
             text = f"<b>{escape(label)}</b>" if step.id == entry.id else escape(label)
             links.append(f'<a href="{escape(step.id)}">{text}</a>')
         more = self.tr("… {0} earlier, ").format(len(steps) - 8) if len(steps) > 8 else ""

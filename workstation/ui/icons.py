@@ -29,11 +29,20 @@ CHANNELS: dict[str, tuple[str, str]] = {
 @cache
 def channel_icon(channel: str, size: int = 20) -> QIcon:
     letter, colour = CHANNELS.get(channel, ("?", "#555555"))
-    return QIcon(_badge(letter, colour, size))
+    # Painted for each device pixel ratio a screen may have: sharp on HiDPI, not scaled up.
+    icon = QIcon()
+    for ratio in DEVICE_PIXEL_RATIOS:
+        icon.addPixmap(_badge(letter, colour, size, ratio))
+    return icon
 
 
-def _badge(letter: str, colour: str, size: int) -> QPixmap:
-    pixmap = QPixmap(size, size)
+#: 100 %, 150 %, 200 % and 300 % display scaling.
+DEVICE_PIXEL_RATIOS = (1.0, 1.5, 2.0, 3.0)
+
+
+def _badge(letter: str, colour: str, size: int, ratio: float = 1.0) -> QPixmap:
+    pixmap = QPixmap(round(size * ratio), round(size * ratio))
+    pixmap.setDevicePixelRatio(ratio)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.domain.transport import plain_transport_problem
+from workstation.ui.theme import themed
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class LoginDialog(QDialog):
         self.remember_box.setChecked(True)
         self.error_label = QLabel()
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)  # server errors are not markup
-        self.error_label.setStyleSheet("color: #b00020;")
+        self.error_label.setStyleSheet(themed("color: #b00020;"))
         self.error_label.setWordWrap(True)
         self.error_label.hide()
         form = QFormLayout()

@@ -8,14 +8,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QAction,
+    QCloseEvent,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -25,12 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workstation import __version__
 from workstation.domain.presence import Presence
 from workstation.services.tasks import TaskSet
+from workstation.ui import desk_habits
 from workstation.ui.icons import app_icon
+from workstation.ui.labels import STATES, term
+from workstation.ui.language import datetime_text, time_text
 from workstation.ui.shortcuts import SHORTCUTS, describe
 from workstation.ui.text import data_label, mnemonic_free, plain_message_box, tooltip
+from workstation.ui.theme import themed
 
 if TYPE_CHECKING:
     # What the window needs at first paint is above; the services, the conversation view and the
@@ -48,6 +60,7 @@ if TYPE_CHECKING:
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
     from workstation.services.voice import VoiceService
+    from workstation.settings import Settings
     from workstation.ui.conflict_dialog import ConflictDialog
     from workstation.ui.conversation_view import ConversationView
     from workstation.ui.customer_edit_dialog import CustomerEditDialog
@@ -56,7 +69,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PRESENCE_LABELS = {Presence.AVAILABLE: "Available", Presence.AWAY: "Away", Presence.OFFLINE: "Offline"}
+#: How many offer cards show at once before the offer band scrolls.
+MAX_OFFERS_SHOWN = 2.2
+PRESENCES = (Presence.AVAILABLE, Presence.AWAY, Presence.OFFLINE)
 
 
 class MainWindow(QMainWindow):
@@ -91,13 +106,29 @@ class MainWindow(QMainWindow):
         self.voice: VoiceService | None = None
         self.notifier: Notifier | None = None
         self._sound, self._popup = sound, popup
+        #: The user's settings file, for File ▸ Settings (the app sets it; tests may leave it None).
+        self.settings_store: Settings | None = None
+        #: Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes.
+        self.pending_writes = 0
+        self.quit_confirmed = False
+        #: What screen readers were last told (tests read it; Qt gives no way to listen).
+        self.last_announcement = ""
 
         self._build_toolbar()
         self.offer_area = QWidget()
         self.offer_area.setObjectName("offerArea")
         self.offer_layout = QVBoxLayout(self.offer_area)
         self.offer_layout.setContentsMargins(6, 6, 6, 0)
-        self.offer_area.hide()
+        self.offer_layout.setSpacing(4)
+        # Several offers at once stay in a band of at most ~2 cards (it scrolls beyond): the open
+        # conversation keeps its rows even in a 1200×760 window.
+        self.offer_scroll = QScrollArea()
+        self.offer_scroll.setObjectName("offerScroll")
+        self.offer_scroll.setWidgetResizable(True)
+        self.offer_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.offer_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.offer_scroll.setWidget(self.offer_area)
+        self.offer_scroll.hide()
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("conversations")
@@ -106,7 +137,7 @@ class MainWindow(QMainWindow):
         self.empty_label = QLabel()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._update_empty_text(Presence.OFFLINE.value)
-        self.empty_label.setStyleSheet("color: #666; font-size: 13pt;")
+        self.empty_label.setStyleSheet(themed("color: #666; font-size: 13pt;"))
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_label)
         self.stack.addWidget(self.tabs)
@@ -114,7 +145,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.offer_area)
+        layout.addWidget(self.offer_scroll)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -124,7 +155,7 @@ class MainWindow(QMainWindow):
         self.conflicts_button = QPushButton()
         self.conflicts_button.setObjectName("conflicts")
         self.conflicts_button.setFlat(True)
-        self.conflicts_button.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.conflicts_button.setStyleSheet(themed("color: #b00020; font-weight: bold;"))
         self.conflicts_button.setToolTip(
             self.tr("Changes someone else made at the same time: choose what to keep")
         )
@@ -144,8 +175,8 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(QLabel(self.tr(" Presence: ")))
         self.presence_combo = QComboBox()
         self.presence_combo.setObjectName("presence")
-        for presence, label in PRESENCE_LABELS.items():
-            self.presence_combo.addItem(self.tr(label), presence.value)
+        for presence in PRESENCES:
+            self.presence_combo.addItem(term(STATES, presence.value), presence.value)
         self.presence_combo.setCurrentIndex(2)
         self.presence_combo.setEnabled(False)
         self.presence_combo.activated.connect(self._on_presence_combo_activated)
@@ -174,6 +205,10 @@ class MainWindow(QMainWindow):
         for action in (self.sound_action, self.popup_action):
             action.toggled.connect(self._on_preference_toggled)
             file_menu.addAction(action)
+        settings_action = QAction(self.tr("&Settings…"), self)
+        settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        settings_action.triggered.connect(self.open_settings)
+        file_menu.addAction(settings_action)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -211,7 +246,7 @@ class MainWindow(QMainWindow):
         ):
             self._action(
                 name,
-                self.tr(PRESENCE_LABELS[value]),
+                term(STATES, value.value),
                 lambda _=False, v=value: self.set_presence(v),
                 menu=presence,
             )
@@ -264,6 +299,8 @@ class MainWindow(QMainWindow):
             self.agent_label.setText(f"  {agent.name} ({agent.username})")
         self.presence_combo.setEnabled(True)
         self._show_presence(session.presence.value)
+        if notifier.tray_available:
+            notifier.set_tray_menu(desk_habits.tray_menu(self))
         self._update_empty_text(session.presence.value)
         session.presence_changed.connect(self._on_session_presence_changed)
         session.keychain_problem.connect(self._on_session_keychain_problem)
@@ -327,10 +364,10 @@ class MainWindow(QMainWindow):
         if reason == "missed_offer":
             self.statusBar().showMessage(self.tr("You missed an offer and were set to Away."), 15_000)
         elif reason.startswith("team_lead:"):
-            label = self.tr(PRESENCE_LABELS[Presence(value)])
+            state = term(STATES, value)
             who = reason.split(":", 1)[1]
             self.statusBar().showMessage(
-                self.tr("Your team lead ({0}) set you to {1}.").format(who, label), 30_000
+                self.tr("Your team lead ({0}) set you to {1}.").format(who, state), 30_000
             )
 
     def _update_empty_text(self, presence: str) -> None:
@@ -353,15 +390,35 @@ class MainWindow(QMainWindow):
         card.reject_clicked.connect(self.reject_offer)
         self.offer_cards[pending.offer.id] = card
         self.offer_layout.addWidget(card)
-        self.offer_area.show()
+        self._fit_offers()
+        # Screen readers say it, whatever has the focus (the agent may be typing in another chat).
+        announcement = self.tr("New chat offered: {0}").format(pending.offer.customer.name)
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(card, announcement))
+        self.last_announcement = announcement
         if self.notifier is not None:
             self.notifier.notify_offer(pending.offer)
+
+    def _fit_offers(self) -> None:
+        """Show the offer band as tall as its cards, but never more than ~2 cards or a third of the
+        window: more offers scroll inside it."""
+        cards = list(self.offer_cards.values())
+        visible = bool(self.offer_cards)
+        self.offer_area.setVisible(visible)
+        self.offer_scroll.setVisible(visible)
+        if not visible:
+            return
+        card_height = max((c.sizeHint().height() for c in cards), default=80)
+        margins = self.offer_layout.contentsMargins()
+        spacing = self.offer_layout.spacing()
+        content = sum(c.sizeHint().height() + spacing for c in cards) + margins.top() + margins.bottom()
+        limit = min(int(card_height * MAX_OFFERS_SHOWN + 12), self.height() // 3)
+        self.offer_scroll.setFixedHeight(max(min(content, limit), card_height + 8))
 
     def _on_inbox_offer_removed(self, offer_id: str, reason: str) -> None:
         card = self.offer_cards.pop(offer_id, None)
         if card is not None:
             card.deleteLater()
-        self.offer_area.setVisible(bool(self.offer_cards))
+        self._fit_offers()
         if reason == "timed_out":
             self.statusBar().showMessage(self.tr("An offer timed out and went back to the queue."), 10_000)
 
@@ -499,7 +556,7 @@ class MainWindow(QMainWindow):
         if self.context is None:
             return
         context = self.context.cached(customer_id)
-        stamp = datetime.now().strftime("%H:%M:%S")
+        stamp = time_text(datetime.now(), seconds=True)
         for view in self.views.values():
             if view.conversation.customer.id == customer_id:
                 view.show_context(context, self.tr("Updated {0}").format(stamp))
@@ -509,13 +566,13 @@ class MainWindow(QMainWindow):
 
     def _freshness(self, context: CustomerContext) -> tuple[str, bool]:
         """What the header says about the age of the customer data, and whether it may be stale."""
-        as_of = context.fetched_at.astimezone().strftime("%d.%m. %H:%M") if context.fetched_at else None
+        as_of = datetime_text(context.fetched_at) if context.fetched_at else None
         if self.sync is not None and self.sync.online:
             if as_of is None:
                 return self.tr("Loading from the backend…"), False
             return self.tr("From the local cache (as of {0}), refreshing…").format(as_of), False
         since = self.sync.offline_since if self.sync else None
-        when = since.astimezone().strftime("%H:%M") if since else "?"
+        when = time_text(since) if since else "?"
         if as_of is None:
             return self.tr("⚠ Offline since {0}: nothing cached for this customer yet").format(when), True
         return self.tr("⚠ Offline since {0}: shown as of {1}, may be out of date").format(when, as_of), True
@@ -651,12 +708,9 @@ class MainWindow(QMainWindow):
         except LookupError as exc:
             self.statusBar().showMessage(str(exc), 8_000)
             return
-        when = event.at.astimezone().strftime("%d.%m.%Y %H:%M")
+        when = datetime_text(event.at)
         title = self.tr("{0} — {1}").format(event.summary or event.kind, when)
-        rows = [
-            (line.sender, line.text, line.at.astimezone().strftime("%d.%m. %H:%M") if line.at else "")
-            for line in lines
-        ]
+        rows = [(line.sender, line.text, datetime_text(line.at) if line.at else "") for line in lines]
         dialog = TranscriptDialog(title, rows, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.transcript_dialog = dialog
@@ -781,13 +835,13 @@ class MainWindow(QMainWindow):
     def _on_sync_connection_changed(self, online: bool, _detail: str) -> None:
         if online:
             self.connection_label.setText(self.tr("● Online"))
-            self.connection_label.setStyleSheet("color: #1b7f3b;")
+            self.connection_label.setStyleSheet(themed("color: #1b7f3b;"))
             self.connection_label.setToolTip("")
             # Back online: what is on screen may have changed meanwhile; fetch it in the background.
             self._refresh_open_customers("refresh-after-reconnect")
             return
         since = self.sync.offline_since if self.sync else None
-        when = since.astimezone().strftime("%H:%M") if since else "?"
+        when = time_text(since) if since else "?"
         self.connection_label.setText(self.tr("● Offline since {0} — reconnecting").format(when))
         self.connection_label.setToolTip(
             self.tr(
@@ -795,18 +849,19 @@ class MainWindow(QMainWindow):
                 "here and sent when the connection is back."
             )
         )
-        self.connection_label.setStyleSheet("color: #b00020;")
+        self.connection_label.setStyleSheet(themed("color: #b00020;"))
         if self.context is not None:
             for view in self.views.values():
                 text, stale = self._freshness(self.context.cached(view.conversation.customer.id))
                 view.customer_header.set_freshness(text, stale=stale)
 
     def _on_sync_outbox_changed(self, pending: int) -> None:
+        self.pending_writes = pending
         self.outbox_label.setText(self.tr("%n change(s) waiting to be sent", "", pending) if pending else "")
 
     def _on_sync_session_rejected(self, reason: str) -> None:
         self.connection_label.setText(self.tr("● Signed out: {0}").format(reason))
-        self.connection_label.setStyleSheet("color: #b00020;")
+        self.connection_label.setStyleSheet(themed("color: #b00020;"))
 
     # --- misc ------------------------------------------------------------------------------------
 
@@ -880,14 +935,41 @@ class MainWindow(QMainWindow):
         self.diagnostics_saved.emit(str(written))
 
     def _on_about_triggered(self) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Information,
-            self.tr("About"),
-            self.tr("Agent workstation {0}").format(__version__),
-            parent=self,
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        from workstation.ui.about_dialog import AboutDialog
+
+        self.about_dialog = AboutDialog(self)
+        self.about_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.about_dialog.open()
+
+    def open_settings(self) -> None:
+        """File ▸ Settings: needs the user's settings file (`settings_store`, set by the app)."""
+        from workstation.ui.settings_dialog import SettingsDialog
+
+        if self.settings_store is None:
+            self.statusBar().showMessage(self.tr("Settings are not available in this session."), 10_000)
+            return
+        current = {
+            "language": "system",
+            "server_url": "",
+            **self.settings_store.values,
+            "offer_sound": self.sound_action.isChecked(),
+            "offer_popup": self.popup_action.isChecked(),
+        }
+        dialog = SettingsDialog(self.settings_store, current, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.settings_dialog = dialog
+
+        def saved() -> None:
+            chosen = dialog.values()
+            self.sound_action.setChecked(chosen["offer_sound"])
+            self.popup_action.setChecked(chosen["offer_popup"])
+            if dialog.needs_restart():
+                self.statusBar().showMessage(
+                    self.tr("Saved. Language and server change at the next start."), 30_000
+                )
+
+        dialog.accepted.connect(saved)
+        dialog.open()
 
     def show_monitor(self, view: QWidget) -> None:
         """Team leads: the queue monitor takes the conversation area (the router offers them no chats)."""
@@ -897,7 +979,17 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(view)
         self.setWindowTitle(self.tr("Queue monitor — Agent workstation"))
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.offer_cards:
+            self._fit_offers()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        desk_habits.confirm_quit(self, event)
+
     async def shutdown(self) -> None:
+        self.quit_confirmed = True  # the app is ending: no more questions
+        await desk_habits.go_offline(self)
         view = getattr(self, "monitor_view", None)
         if view is not None:
             await view.shutdown()

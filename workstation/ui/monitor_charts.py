@@ -15,7 +15,10 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workstation.domain.queue_monitor import AGENT_STATES
 from workstation.services.queue_monitor import MonitorSeries
+from workstation.ui.labels import STATES, term
+from workstation.ui.language import time_text
 from workstation.ui.text import escape
+from workstation.ui.theme import themed
 
 # Software rendering: with OpenGL pyqtgraph is far slower on machines without a GPU (CONVENTIONS.md).
 pg.setConfigOptions(useOpenGL=False, background="w", foreground="#333333", antialias=False)
@@ -59,7 +62,7 @@ class MonitorCharts(QWidget):
         self.hover_label = QLabel(" ")
         self.hover_label.setTextFormat(Qt.TextFormat.RichText)  # bold names of ours, data escaped
         self.hover_label.setObjectName("chartHover")
-        self.hover_label.setStyleSheet("color: #333; padding: 2px 4px;")
+        self.hover_label.setStyleSheet(themed("color: #333; padding: 2px 4px;"))
         self.hover_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -94,7 +97,7 @@ class MonitorCharts(QWidget):
             fill = pg.FillBetweenItem(self._bounds[i], self._bounds[i + 1], brush=pg.mkBrush(colour))
             self.states_plot.addItem(fill)
             self.states_plot.legend.addItem(
-                pg.PlotDataItem(pen=pg.mkPen(STATE_COLOURS[state], width=6)), state.capitalize()
+                pg.PlotDataItem(pen=pg.mkPen(STATE_COLOURS[state], width=6)), term(STATES, state)
             )
             self._fills.append(fill)
         self.cursor_lines = []
@@ -200,9 +203,13 @@ class MonitorCharts(QWidget):
             parts.append(f"<b>{escape(name)}</b>: {text}")
         states = self.series.states()[:, index]
         state_text = ", ".join(
-            f"{state} {int(v)}" for state, v in zip(AGENT_STATES, states, strict=True) if not np.isnan(v)
+            f"{term(STATES, state)} {int(v)}"
+            for state, v in zip(AGENT_STATES, states, strict=True)
+            if not np.isnan(v)
         )
         values["agents"] = state_text
         self.hover_values = values
-        stamp = datetime.fromtimestamp(at).strftime("%H:%M:%S")
-        self.hover_label.setText(f"{stamp} — " + " · ".join([*parts, f"<b>Agents</b>: {escape(state_text)}"]))
+        stamp = time_text(datetime.fromtimestamp(at), seconds=True)
+        self.hover_label.setText(
+            f"{stamp} — " + " · ".join([*parts, f"<b>{escape(self.tr('Agents'))}</b>: {escape(state_text)}"])
+        )

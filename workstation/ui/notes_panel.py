@@ -15,6 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.services.records import NoteView
+from workstation.ui.language import datetime_text
+from workstation.ui.text import DATA_PROPERTY
+from workstation.ui.theme import themed
 
 STATE_MARKS = {
     "pending": ("· not sent yet", "#8a6d00"),
@@ -49,6 +52,7 @@ class NotesPanel(QWidget):
         super().__init__(parent)
         self.model = QStandardItemModel(self)
         self.list_view = QListView()
+        self.list_view.setProperty(DATA_PROPERTY, True)
         self.list_view.setObjectName("notes")
         self.list_view.setModel(self.model)
         self.list_view.setWordWrap(True)
@@ -68,7 +72,7 @@ class NotesPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel_edit)
         self.cancel_button.hide()
         self.mode_label = QLabel()
-        self.mode_label.setStyleSheet("color: #666;")
+        self.mode_label.setStyleSheet(themed("color: #666;"))
         buttons = QHBoxLayout()
         buttons.addWidget(self.mode_label, 1)
         buttons.addWidget(self.edit_button)
@@ -87,7 +91,7 @@ class NotesPanel(QWidget):
         self._views = {view.note.id: view for view in notes}
         for view in notes:
             note = view.note
-            when = note.updated_at.astimezone().strftime("%d.%m.%Y %H:%M")
+            when = datetime_text(note.updated_at)
             who = note.updated_by or note.author
             lines = [view.text, f"— {who}, {when}" if who else f"— {when}"]
             mark = STATE_MARKS.get(view.state)

@@ -12,10 +12,11 @@ import wave
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
 from workstation.domain.models import Offer
 from workstation.ui.icons import app_icon
+from workstation.ui.labels import channel_name, language_name, topic_name
 from workstation.ui.text import escape
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class Notifier(QObject):
         self._tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self._tray = QSystemTrayIcon(app_icon(), self)
-            self._tray.setToolTip("Agent workstation")
+            self._tray.setToolTip(self.tr("Agent workstation"))
             self._tray.messageClicked.connect(self._raise_window)
             self._tray.show()
         self.last_notification: str | None = None
@@ -60,9 +61,22 @@ class Notifier(QObject):
     def tray_available(self) -> bool:
         return self._tray is not None
 
+    def set_tray_menu(self, menu: QMenu) -> None:
+        """The tray icon's context menu (presence, show, quit)."""
+        if self._tray is not None:
+            self._tray.setContextMenu(menu)
+
     def notify_offer(self, offer: Offer) -> None:
         title = self.tr("New chat: {0}").format(offer.customer.name)
-        body = ", ".join(x for x in (offer.channel, offer.topic or "", offer.language or "") if x)
+        body = ", ".join(
+            x
+            for x in (
+                channel_name(offer.channel),
+                topic_name(offer.topic or ""),
+                language_name(offer.language or ""),
+            )
+            if x
+        )
         self.last_notification = f"{title} — {body}"
         # The taskbar entry flashes until the window is activated, wherever the agent is.
         QApplication.alert(self._window, 0)

@@ -10,9 +10,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushBu
 from workstation.domain.voice import CallInfo
 from workstation.services.inbox import PendingOffer
 from workstation.ui.icons import channel_icon
+from workstation.ui.labels import channel_name, language_name, topic_name
+from workstation.ui.routing_text import details_text, summary_text
 from workstation.ui.text import data_label, escape, tooltip
-
-LANGUAGES = {"de": "German", "en": "English"}
+from workstation.ui.theme import themed
 
 
 class OfferCard(QFrame):
@@ -39,17 +40,17 @@ class OfferCard(QFrame):
         self.setObjectName("offerCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet(
-            "#offerCard { background: #fff8e1; border: 1px solid #f0c36d; border-radius: 6px; }"
+            themed("#offerCard { background: #fff8e1; border: 1px solid #f0c36d; border-radius: 6px; }")
         )
         icon = QLabel()
         icon.setPixmap(channel_icon(offer.channel, 28).pixmap(28, 28))
         self.name_label = QLabel(f"<b>{escape(offer.customer.name)}</b>")
         self.name_label.setTextFormat(Qt.TextFormat.RichText)  # our bold, the name escaped
-        details = [offer.channel.capitalize()]
+        details = [channel_name(offer.channel)]
         if offer.topic:
-            details.append(self.tr("topic: {0}").format(offer.topic))
+            details.append(self.tr("topic: {0}").format(topic_name(offer.topic)))
         if offer.language:
-            details.append(self.tr(LANGUAGES.get(offer.language, offer.language)))
+            details.append(language_name(offer.language))
         self.details_label = data_label(" · ".join(details))
         if offer.page is not None:
             self.details_label.setToolTip(
@@ -58,29 +59,35 @@ class OfferCard(QFrame):
         # Why the router chose this agent: one line on the card, the whole reasoning on hover.
         self.why_label = QLabel()
         self.why_label.setObjectName("offerWhy")
-        self.why_label.setStyleSheet("#offerWhy { color: #5d4a1f; }")
+        self.why_label.setStyleSheet(themed("#offerWhy { color: #5d4a1f; }"))
         self.why_label.setTextFormat(Qt.TextFormat.PlainText)
         routing = offer.routing
         if routing is not None and routing.summary:
-            self.why_label.setText(self.tr("Why: {0}").format(_elide(routing.summary, 90)))
-            self.why_label.setToolTip(tooltip(routing.details()))
+            self.why_label.setText(self.tr("Why: {0}").format(_elide(summary_text(routing), 90)))
+            self.why_label.setToolTip(tooltip(details_text(routing)))
             self.why_label.setAccessibleName(self.tr("Why this offer"))
-            self.why_label.setAccessibleDescription(routing.details())
+            self.why_label.setAccessibleDescription(details_text(routing))
         else:
             self.why_label.hide()
         self.countdown = QProgressBar()
         self.countdown.setRange(0, 1000)
-        self.countdown.setTextVisible(True)
-        self.countdown.setMaximumHeight(14)
+        # A thin bar and the seconds beside the buttons: compact when several offers wait.
+        self.countdown.setTextVisible(False)
+        self.countdown.setMaximumHeight(5)
+        self.time_label = QLabel()
+        self.time_label.setObjectName("offerTimeLeft")
         self.accept_button = QPushButton(self.tr("&Accept"))
         self.accept_button.setDefault(True)
         self.accept_button.setToolTip(self.tr("Accept (Ctrl+Shift+A)"))
         self.reject_button = QPushButton(self.tr("&Decline"))
         self.reject_button.setToolTip(self.tr("Decline (Ctrl+Shift+D)"))
+        self.accept_button.setAccessibleName(self.tr("Accept the chat with {0}").format(offer.customer.name))
+        self.reject_button.setAccessibleName(self.tr("Decline the chat with {0}").format(offer.customer.name))
         self.accept_button.clicked.connect(lambda: self.accept_clicked.emit(offer.id))
         self.reject_button.clicked.connect(lambda: self.reject_clicked.emit(offer.id))
 
         text = QVBoxLayout()
+        text.setSpacing(1)
         text.addWidget(self.name_label)
         text.addWidget(self.details_label)
         text.addWidget(self.why_label)
@@ -88,6 +95,7 @@ class OfferCard(QFrame):
         row = QHBoxLayout(self)
         row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
         row.addLayout(text, 1)
+        row.addWidget(self.time_label)
         row.addWidget(self.accept_button)
         row.addWidget(self.reject_button)
 
@@ -109,9 +117,12 @@ class OfferCard(QFrame):
         left = self.remaining()
         self.countdown.setValue(int(1000 * left / total))
         self.countdown.setFormat(self.tr("%n s left", "", int(left + 0.999)))
+        self.countdown.setAccessibleName(self.countdown.format())
+        self.time_label.setText(self.countdown.format())
         if left <= 0:
             self._timer.stop()
             self.countdown.setFormat(self.tr("Timed out"))
+            self.time_label.setText(self.countdown.format())
             self.set_busy(True)
 
 

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,9 +32,12 @@ from workstation.domain.queue_monitor import ALL_QUEUES, MonitorSnapshot, format
 from workstation.services.queue_monitor import QueueMonitorService
 from workstation.services.sync import TaskSet
 from workstation.ui.agent_roster_model import AGENT_ID_ROLE, AgentRosterModel, RosterFilterProxy
+from workstation.ui.labels import STATES, term
+from workstation.ui.language import time_text
 from workstation.ui.monitor_charts import MonitorCharts
 from workstation.ui.queue_tile import QueueTile
-from workstation.ui.text import data_label, escape
+from workstation.ui.text import DATA_PROPERTY, data_label, escape
+from workstation.ui.theme import themed
 from workstation.ui.waiting_model import CONVERSATION_ROLE, WaitingTasksModel
 
 log = logging.getLogger(__name__)
@@ -58,11 +61,11 @@ class QueueMonitorView(QWidget):
 
         # Header: live / stale, the window, export.
         self.title = QLabel(self.tr("Queue monitor"))
-        self.title.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.title.setStyleSheet(themed("font-size: 13pt; font-weight: 600;"))
         self.status_label = QLabel(self.tr("Connecting…"))
         self.status_label.setObjectName("monitorStatus")
         self.window_label = QLabel()
-        self.window_label.setStyleSheet("color: #555;")
+        self.window_label.setStyleSheet(themed("color: #555;"))
         self.export_button = QPushButton(self.tr("Export CSV…"))
         self.export_button.clicked.connect(self._on_export_clicked)
         header = QHBoxLayout()
@@ -97,6 +100,7 @@ class QueueMonitorView(QWidget):
         self.roster_proxy = RosterFilterProxy(self)
         self.roster_proxy.setSourceModel(self.roster_model)
         self.roster = QTableView()
+        self.roster.setProperty(DATA_PROPERTY, True)  # names, skills (headers and states are ours)
         self.roster.setObjectName("agentRoster")
         self.roster.setModel(self.roster_proxy)
         self._table_defaults(self.roster)
@@ -108,7 +112,7 @@ class QueueMonitorView(QWidget):
         self.state_filter = QComboBox()
         self.state_filter.addItem(self.tr("All states"), None)
         for state in ("available", "busy", "away", "offline"):
-            self.state_filter.addItem(self.tr(state.capitalize()), state)
+            self.state_filter.addItem(term(STATES, state), state)
         self.state_filter.currentIndexChanged.connect(
             lambda _i: self.roster_proxy.set_state(self.state_filter.currentData())
         )
@@ -144,6 +148,7 @@ class QueueMonitorView(QWidget):
         # Waiting tasks and why.
         self.waiting_model = WaitingTasksModel(self)
         self.waiting = QTableView()
+        self.waiting.setProperty(DATA_PROPERTY, True)
         self.waiting.setObjectName("waitingTasks")
         self.waiting.setModel(self.waiting_model)
         self._table_defaults(self.waiting)
@@ -178,7 +183,7 @@ class QueueMonitorView(QWidget):
 
         self.message_label = data_label()  # backend refusals and reasons
         self.message_label.setObjectName("monitorMessage")
-        self.message_label.setStyleSheet("color: #b00020;")
+        self.message_label.setStyleSheet(themed("color: #b00020;"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 4)
         layout.addLayout(header)
@@ -236,9 +241,9 @@ class QueueMonitorView(QWidget):
         if waiting_changed:
             self._set_waiting(snapshot)
         if not self.service.stale:
-            stamp = snapshot.at.astimezone().strftime("%H:%M:%S")
+            stamp = time_text(snapshot.at, seconds=True)
             self.status_label.setText(self.tr("● Live — {0}").format(stamp))
-            self.status_label.setStyleSheet("color: #1b7f3b; font-weight: 600;")
+            self.status_label.setStyleSheet(themed("color: #1b7f3b; font-weight: 600;"))
 
     def _build_tiles(self, snapshot: MonitorSnapshot) -> None:
         for tile in self.tiles.values():
@@ -321,7 +326,7 @@ class QueueMonitorView(QWidget):
         for tile in self.tiles.values():
             tile.set_stale(stale)
         if stale:
-            stamp = since.astimezone().strftime("%H:%M:%S") if since else "—"
+            stamp = time_text(since, seconds=True) if since else "—"
             self.status_label.setText(self.tr("Stale since {0} — reconnecting…").format(stamp))
             self.status_label.setStyleSheet(
                 "color: white; background: #b00020; font-weight: 600; padding: 2px 6px; border-radius: 3px;"
@@ -338,7 +343,7 @@ class QueueMonitorView(QWidget):
             self.waiting_model.tick()
 
     def show_message(self, text: str, *, ok: bool = False) -> None:
-        self.message_label.setStyleSheet("color: #1b7f3b;" if ok else "color: #b00020;")
+        self.message_label.setStyleSheet(themed("color: #1b7f3b;" if ok else "color: #b00020;"))
         self.message_label.setText(text)
         self._message_timer.start(12_000)
 
@@ -450,27 +455,48 @@ class QueueMonitorView(QWidget):
 
 
 def why_html(reason: WaitingReason) -> str:
-    """The backend's explanation of a waiting task, for people."""
+    """The backend's explanation of a waiting task, for people (the summary is the backend's)."""
+
     lines = [f"<b>{_escape(reason.summary)}</b>"]
-    where = reason.filter or "default route (no filter matched)"
+    where = reason.filter or QCoreApplication.translate("why_html", "default route (no filter matched)")
     lines.append(
-        f"Route: {_escape(where)} — step {reason.step} of {reason.steps}, queue {_escape(reason.queue)}"
+        QCoreApplication.translate("why_html", "Route: {0} — step {1} of {2}, queue {3}").format(
+            _escape(where), reason.step, reason.steps, _escape(reason.queue)
+        )
     )
     if reason.worker_expression:
-        lines.append(f"Agents who may take it: <code>{_escape(reason.worker_expression)}</code>")
+        lines.append(
+            QCoreApplication.translate("why_html", "Agents who may take it: {0}").format(
+                f"<code>{_escape(reason.worker_expression)}</code>"
+            )
+        )
     lines.append(
-        f"{reason.matching_agents} agents match, {reason.available_agents} available with room right now"
+        QCoreApplication.translate("why_html", "{0} agents match, {1} available with room right now").format(
+            reason.matching_agents, reason.available_agents
+        )
     )
     now = datetime.now().astimezone()
     if reason.offered_to:
-        lines.append(f"Offered to {_escape(reason.offered_to)}, waiting for an answer")
+        lines.append(
+            QCoreApplication.translate("why_html", "Offered to {0}, waiting for an answer").format(
+                _escape(reason.offered_to)
+            )
+        )
     if reason.next_step_at is not None:
         wait = max(0.0, (reason.next_step_at - now).total_seconds())
-        lines.append(f"Next step at {reason.next_step_at.astimezone():%H:%M:%S} (in {format_duration(wait)})")
+        lines.append(
+            QCoreApplication.translate("why_html", "Next step at {0} (in {1})").format(
+                time_text(reason.next_step_at, seconds=True), format_duration(wait)
+            )
+        )
     else:
-        lines.append("Last step: it waits here for an agent")
+        lines.append(QCoreApplication.translate("why_html", "Last step: it waits here for an agent"))
     if reason.expires_at is not None:
-        lines.append(f"Given up at {reason.expires_at.astimezone():%H:%M:%S} if nobody takes it")
+        lines.append(
+            QCoreApplication.translate("why_html", "Given up at {0} if nobody takes it").format(
+                time_text(reason.expires_at, seconds=True)
+            )
+        )
     return "<br>".join(lines)
 
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
 
 from workstation.domain.queue_monitor import QueueStats, format_duration
 from workstation.ui.text import data_label, tooltip
+from workstation.ui.theme import themed
 
+#: The status in words: the tile's colour is never the only sign (colour-blind agents, screen readers).
+STATUS_WORDS = {
+    "ok": QT_TRANSLATE_NOOP("QueueTile", "on target"),
+    "amber": QT_TRANSLATE_NOOP("QueueTile", "at risk"),
+    "red": QT_TRANSLATE_NOOP("QueueTile", "off target"),
+    "stale": QT_TRANSLATE_NOOP("QueueTile", "not live"),
+}
 _STYLE = {
     # status: (background, border)
     "ok": ("#ffffff", "#2e9e57"),
@@ -29,13 +37,15 @@ class QueueTile(QFrame):
         self.setObjectName("queueTile")
         self.setFixedSize(236, 132)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        # Reachable with Tab; Space or Enter selects it as a click does (Ctrl adds to the selection).
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.stats: QueueStats | None = None
         self.stale = False
         self.selected = False
         self.name_label = data_label()  # the queue's name is configuration data of the backend
-        self.name_label.setStyleSheet("font-weight: 600; font-size: 10.5pt;")
+        self.name_label.setStyleSheet(themed("font-weight: 600; font-size: 10.5pt;"))
         self.waiting_label = QLabel()
-        self.waiting_label.setStyleSheet("font-size: 20pt; font-weight: 600;")
+        self.waiting_label.setStyleSheet(themed("font-size: 20pt; font-weight: 600;"))
         self.waiting_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.waits_label = QLabel()
         self.level_label = QLabel()
@@ -46,7 +56,12 @@ class QueueTile(QFrame):
         layout.setVerticalSpacing(1)
         layout.addWidget(self.name_label, 0, 0)
         layout.addWidget(self.waiting_label, 0, 1, 2, 1)
-        layout.addWidget(QLabel(self.tr("waiting")), 1, 0)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("queueStatus")
+        waiting_row = QHBoxLayout()
+        waiting_row.addWidget(QLabel(self.tr("waiting")))
+        waiting_row.addWidget(self.status_label, 1, Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(waiting_row, 1, 0)
         layout.addWidget(self.level_label, 2, 0, 1, 2)
         layout.addWidget(self.waits_label, 3, 0, 1, 2)
         layout.addWidget(self.outcome_label, 4, 0, 1, 2)
@@ -104,7 +119,26 @@ class QueueTile(QFrame):
     def status(self) -> str:
         return "stale" if self.stale else (self.stats.status if self.stats else "ok")
 
+    def status_text(self) -> str:
+        return QCoreApplication.translate("QueueTile", STATUS_WORDS.get(self.status, STATUS_WORDS["ok"]))
+
+    def _describe(self) -> None:
+        status = self.status_text()
+        self.status_label.setText(f"● {status}")
+        waiting = self.stats.waiting if self.stats else 0
+        name = self.stats.name if self.stats else self.queue_id
+        self.setAccessibleName(self.tr("Queue {0}: {1}, {2} waiting").format(name, status, waiting))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            add = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+            self.clicked.emit(self.queue_id, add)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def _restyle(self) -> None:
+        self._describe()
         # A style sheet costs a re-polish of the tile and its labels: only when the look changes.
         look = (self.status, self.selected)
         if look == self._styled:
@@ -114,9 +148,12 @@ class QueueTile(QFrame):
         width = 3 if self.selected else 1
         text = "#888888" if self.stale else "#1d1d1d"
         self.setStyleSheet(
-            f"QFrame#queueTile {{ background: {background}; border: {width}px solid {border};"
-            f" border-left: 6px solid {border}; border-radius: 4px; }}"
-            f" QFrame#queueTile QLabel {{ color: {text}; background: transparent; border: none; }}"
+            themed(
+                f"QFrame#queueTile {{ background: {background}; border: {width}px solid {border};"
+                f" border-left: 6px solid {border}; border-radius: 4px; }}"
+                f" QFrame#queueTile:focus {{ border: 3px solid palette(highlight); }}"
+                f" QFrame#queueTile QLabel {{ color: {text}; background: transparent; border: none; }}"
+            )
         )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

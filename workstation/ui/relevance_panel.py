@@ -26,21 +26,12 @@ from PySide6.QtWidgets import (
 
 from workstation.domain.models import TimelineEvent
 from workstation.domain.relevance import MAX_CARDS, Card, Ranking
+from workstation.ui.domain_text import render
+from workstation.ui.labels import DISMISS_REASONS, FACTS, PHASES, term, topic_name
+from workstation.ui.language import date_text
 from workstation.ui.text import data_label, tooltip
+from workstation.ui.theme import themed
 
-DISMISS_LABELS = {
-    "not_relevant": "Not relevant",
-    "already_done": "Already done",
-    "wrong_customer": "Wrong customer",
-    "inappropriate": "Inappropriate",
-}
-FACT_LABELS = {
-    "clv": "CLV",
-    "value_tier": "value tier",
-    "churn_risk": "churn risk",
-    "consents.marketing": "marketing consent",
-    "consents.cobrowse": "cobrowse consent",
-}
 KIND_STYLE = {
     # border, background, chip background, mark
     "action": ("#1d4ed8", "#eff4ff", "#d6e2fb", "▶"),
@@ -67,7 +58,7 @@ class RelevanceCardWidget(QFrame):
         self.title_label = data_label()  # card titles carry customer data (order names, topics)
         self.title_label.setObjectName("cardTitle")
         self.title_label.setWordWrap(True)
-        self.title_label.setStyleSheet("font-weight: bold;")
+        self.title_label.setStyleSheet(themed("font-weight: bold;"))
         self.reasons_label = QLabel()
         self.reasons_label.setObjectName("cardReasons")
         self.reasons_label.setWordWrap(True)
@@ -90,8 +81,8 @@ class RelevanceCardWidget(QFrame):
         self.dismiss_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.dismiss_button)
         self.dismiss_actions: dict[str, QAction] = {}
-        for reason, label in DISMISS_LABELS.items():
-            action = menu.addAction(self.tr(label))
+        for reason in DISMISS_REASONS:
+            action = menu.addAction(term(DISMISS_REASONS, reason))
             action.triggered.connect(lambda _=False, r=reason: self._on_dismiss_chosen(r))
             self.dismiss_actions[reason] = action
         self.dismiss_button.setMenu(menu)
@@ -115,26 +106,31 @@ class RelevanceCardWidget(QFrame):
         self.card = card
         colour, background, chip, mark = KIND_STYLE.get(card.kind, KIND_STYLE["insight"])
         self.setStyleSheet(
-            f"#{self.objectName()} {{ border-left: 4px solid {colour}; background: {background};"
-            " border-radius: 3px; }"
+            themed(
+                f"#{self.objectName()} {{ border-left: 4px solid {colour}; background: {background};"
+                " border-radius: 3px; }"
+            )
         )
-        self.title_label.setText(f"{mark} {card.title}")
+        self.title_label.setText(f"{mark} {render(card.title)}")
         self.title_label.setToolTip(
             self.tr("Suggested action") if card.kind == "action" else self.tr("Insight")
         )
-        shown = card.reasons[:MAX_CHIPS]
+        reasons = [render(r) for r in card.reasons]
+        shown = reasons[:MAX_CHIPS]
         text = " ".join(CHIP.format(bg=chip, text=html.escape(r)) for r in shown)
         if len(card.reasons) > MAX_CHIPS:
             text += f' <span style="color:#555;">+{len(card.reasons) - MAX_CHIPS}</span>'
-        self.reasons_label.setText(text)
-        self.reasons_label.setToolTip(tooltip("\n".join(f"• {r}" for r in card.reasons)))
+        self.reasons_label.setText(themed(text))
+        self.reasons_label.setToolTip(tooltip("\n".join(f"• {r}" for r in reasons)))
         self.refs_label.setText(self._refs_html(card, events))
         self.refs_label.setVisible(bool(card.refs))
         is_action = card.kind == "action"
         self.do_button.setVisible(is_action)
         self.dismiss_button.setVisible(is_action)
         if is_action:
-            self.do_button.setToolTip(tooltip(self.tr("Mark as done: {0}").format(card.label or card.title)))
+            self.do_button.setToolTip(
+                tooltip(self.tr("Mark as done: {0}").format(render(card.label or card.title)))
+            )
 
     def _refs_html(self, card: Card, events: Mapping[str, TimelineEvent]) -> str:
         links: list[str] = []
@@ -142,11 +138,11 @@ class RelevanceCardWidget(QFrame):
         for ref in card.refs:
             if ref.startswith("fact:"):
                 name = ref.removeprefix("fact:")
-                facts.append(html.escape(FACT_LABELS.get(name, name)))
+                facts.append(html.escape(term(FACTS, name)))
                 continue
             event = events.get(ref)
             label = (event.summary or event.kind) if event else ref
-            when = f" ({event.at.astimezone().strftime('%d.%m.')})" if event else ""
+            when = f" ({date_text(event.at)})" if event else ""
             links.append(f'<a href="ref:{html.escape(ref)}">{html.escape(label)}{when}</a>')
         parts = links[:MAX_LINKS]
         if len(links) > MAX_LINKS:
@@ -181,23 +177,23 @@ class RelevancePanel(QFrame):
         self.setObjectName("relevancePanel")
         self.ranking: Ranking | None = None
         title = QLabel(self.tr("Next best actions"))
-        title.setStyleSheet("font-weight: bold; font-size: 11pt;")
+        title.setStyleSheet(themed("font-weight: bold; font-size: 11pt;"))
         self.context_label = data_label()
         self.context_label.setObjectName("relevanceContext")
-        self.context_label.setStyleSheet("color: #555;")
+        self.context_label.setStyleSheet(themed("color: #555;"))
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(title)
         head.addStretch(1)
         head.addWidget(self.context_label)
         self.empty_label = QLabel(self.tr("Nothing stands out for this customer right now."))
-        self.empty_label.setStyleSheet("color: #666;")
+        self.empty_label.setStyleSheet(themed("color: #666;"))
         self.empty_label.setWordWrap(True)
         #: grows on demand up to MAX_CARDS, then reused: a re-rank rewrites these in place
         self.cards: list[RelevanceCardWidget] = []
         self.note_label = data_label()
         self.note_label.setObjectName("relevanceNote")
-        self.note_label.setStyleSheet("color: #1b7f3b;")
+        self.note_label.setStyleSheet(themed("color: #1b7f3b;"))
         self.note_label.hide()
         self.hidden_button = QToolButton()
         self.hidden_button.setObjectName("showHidden")
@@ -208,7 +204,7 @@ class RelevancePanel(QFrame):
         self.hidden_label.setObjectName("hiddenList")
         self.hidden_label.setWordWrap(True)
         self.hidden_label.setTextFormat(Qt.TextFormat.RichText)
-        self.hidden_label.setStyleSheet("color: #444;")
+        self.hidden_label.setStyleSheet(themed("color: #444;"))
         self.hidden_label.hide()
 
         self._layout = layout = QVBoxLayout(self)
@@ -219,6 +215,7 @@ class RelevancePanel(QFrame):
         layout.addWidget(self.note_label)
         layout.addWidget(self.hidden_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.hidden_label)
+        layout.addStretch(1)  # the cards at the top; spare height stays below them, not between
         self.empty_label.setText(self.tr("Ranking…"))
 
     def show_ranking(self, ranking: Ranking, events: Mapping[str, TimelineEvent]) -> None:
@@ -226,9 +223,10 @@ class RelevancePanel(QFrame):
         self.ranking = ranking
         self.setUpdatesEnabled(False)
         try:
-            topics = ", ".join(t.replace("_", " ") for t in ranking.topics if t != "order")
+            topics = ", ".join(topic_name(t) for t in ranking.topics if t != "order")
             self.context_label.setText(
-                self.tr("Journey: {0}").format(ranking.phase) + (f" · {topics}" if topics else "")
+                self.tr("Journey: {0}").format(term(PHASES, ranking.phase))
+                + (f" · {topics}" if topics else "")
             )
             while len(self.cards) < min(len(ranking.cards), MAX_CARDS):
                 self._add_card_widget()
@@ -244,8 +242,14 @@ class RelevancePanel(QFrame):
             self.hidden_button.setVisible(count > 0)
             self._label_hidden_button()
             self.hidden_label.setText(
-                "<br>".join(f"• {html.escape(h.title)} — <i>{html.escape(h.why)}</i>" for h in ranking.hidden)
+                "<br>".join(
+                    f"• {html.escape(render(h.title))} — <i>{html.escape(render(h.why))}</i>"
+                    for h in ranking.hidden
+                )
             )
+            # The policy behind a refusal, as written, for team leads who tune the catalogue.
+            details = [f"{render(h.title)}: {h.detail}" for h in ranking.hidden if h.detail]
+            self.hidden_label.setToolTip(tooltip("\n".join(details)))
         finally:
             self.setUpdatesEnabled(True)
 

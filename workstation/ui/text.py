@@ -12,11 +12,18 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
+#: Widget property naming a widget whose text is data (names, messages, page titles), not
+#: interface text: the language check (tests/ui/test_german.py) does not expect it translated.
+DATA_PROPERTY = "showsData"
+#: The same for one item of a combo box or list (a language named in itself: "Deutsch", "English").
+DATA_ITEM_ROLE = Qt.ItemDataRole.UserRole + 90
+
 
 def data_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     """A label for data: plain text whatever the text looks like."""
     label = QLabel(parent)
     label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setProperty(DATA_PROPERTY, True)
     label.setText(text)
     return label
 
@@ -24,6 +31,7 @@ def data_label(text: str = "", parent: QWidget | None = None) -> QLabel:
 def plain(label: QLabel) -> QLabel:
     """Make an existing label show its text literally; returns it for chaining."""
     label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setProperty(DATA_PROPERTY, True)
     return label
 
 

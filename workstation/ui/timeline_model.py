@@ -12,23 +12,29 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QFont
 
 from workstation.domain.models import TimelineEvent
 from workstation.domain.timeline import TimelineEntry, TimelineFilter, matches
 from workstation.ui.icons import channel_icon
+from workstation.ui.labels import PHASES, channel_name, term
+from workstation.ui.language import datetime_text, day_text, time_text
 from workstation.ui.text import tooltip
+from workstation.ui.theme import colour
 
 _Index = QModelIndex | QPersistentModelIndex
 Row = TimelineEntry | date
 
-PHASE_LABELS = {
-    "awareness": "Awareness",
-    "interest": "Interest",
-    "purchase": "Purchase",
-    "service": "Service",
-}
 PHASE_COLOURS = {"awareness": "#7c3aed", "interest": "#2563eb", "purchase": "#15803d", "service": "#b45309"}
 HEADER_BACKGROUND = "#eef1f5"
 STORY_BACKGROUND = "#fff7d6"
@@ -57,10 +63,10 @@ def entry_of(event: TimelineEvent) -> TimelineEntry:
 def day_label(day: date, today: date | None = None) -> str:
     today = today or date.today()
     if day == today:
-        return "Today"
+        return QCoreApplication.translate("TimelineModel", "Today")
     if day == today - timedelta(days=1):
-        return "Yesterday"
-    return f"{day:%A}, {day:%d.%m.%Y}"
+        return QCoreApplication.translate("TimelineModel", "Yesterday")
+    return day_text(day)
 
 
 class TimelineModel(QAbstractListModel):
@@ -114,15 +120,16 @@ class TimelineModel(QAbstractListModel):
         if not isinstance(row, TimelineEntry):
             return self._header_data(row, role)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{row.at.astimezone():%H:%M}  {row.summary or row.kind}"
+            return f"{time_text(row.at)}  {row.summary or row.kind}"
         if role == Qt.ItemDataRole.DecorationRole:
             return channel_icon(row.channel)
         if role == Qt.ItemDataRole.ToolTipRole:
-            phase = PHASE_LABELS.get(row.phase, row.phase)
-            when = row.at.astimezone().strftime("%d.%m.%Y %H:%M")
-            return tooltip(f"{when} · {row.channel} · {row.kind.replace('_', ' ')} · {phase}\n{row.summary}")
+            phase = term(PHASES, row.phase)
+            when = datetime_text(row.at)
+            kind = row.kind.replace("_", " ")
+            return tooltip(f"{when} · {channel_name(row.channel)} · {kind} · {phase}\n{row.summary}")
         if role == Qt.ItemDataRole.BackgroundRole and self._highlight and row.story == self._highlight:
-            return QBrush(QColor(STORY_BACKGROUND))
+            return QBrush(colour(STORY_BACKGROUND))
         if role == self.EntryRole:
             return row
         if role == self.PhaseRole:
@@ -141,7 +148,7 @@ class TimelineModel(QAbstractListModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(QColor(HEADER_BACKGROUND))
+            return QBrush(colour(HEADER_BACKGROUND))
         if role == self.HeaderRole:
             return True
         return None

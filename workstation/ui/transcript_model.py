@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from workstation.domain.models import TranscriptEntry
+from workstation.ui.language import date_text, time_text
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -35,7 +36,7 @@ class TranscriptModel(QAbstractListModel):
         entry = self._rows[index.row()]
         message = entry.message
         if role == Qt.ItemDataRole.DisplayRole:
-            when = message.at.astimezone().strftime("%H:%M")
+            when = time_text(message.at)
             state = {"pending": self.tr(" · sending…"), "failed": self.tr(" · not delivered")}.get(
                 entry.delivery, ""
             )
@@ -45,7 +46,7 @@ class TranscriptModel(QAbstractListModel):
                 text += "\n" + self.tr("⚠ {0}").format(entry.error)
             return text
         if role == Qt.ItemDataRole.ToolTipRole:
-            return message.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            return f"{date_text(message.at)} {time_text(message.at, seconds=True)}"
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if message.sender == "agent":
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

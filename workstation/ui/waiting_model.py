@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 
 from workstation.domain.queue_monitor import WaitingTask, format_duration
 from workstation.ui.agent_roster_model import SORT_ROLE
@@ -16,7 +23,14 @@ CONVERSATION_ROLE = Qt.ItemDataRole.UserRole + 3
 class WaitingTasksModel(QAbstractTableModel):
     """One row per waiting task; the wait column is refreshed once a second by `tick()`."""
 
-    COLUMNS = ("Customer", "Queue", "Waiting", "Topic", "Language", "Offered to")
+    COLUMNS = (
+        QT_TRANSLATE_NOOP("WaitingModel", "Customer"),
+        QT_TRANSLATE_NOOP("WaitingModel", "Queue"),
+        QT_TRANSLATE_NOOP("WaitingModel", "Waiting"),
+        QT_TRANSLATE_NOOP("WaitingModel", "Topic"),
+        QT_TRANSLATE_NOOP("WaitingModel", "Language"),
+        QT_TRANSLATE_NOOP("WaitingModel", "Offered to"),
+    )
     CUSTOMER, QUEUE, WAITING, TOPIC, LANGUAGE, OFFERED = range(6)
 
     def __init__(self, parent: QObject | None = None) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.domain.models import WrapUpCode
+from workstation.ui.labels import wrapup_label
 from workstation.ui.text import data_label
 
 
@@ -25,7 +26,7 @@ class WrapUpDialog(QDialog):
         self.setWindowTitle(self.tr("Wrap up"))
         self.codes = QListWidget()
         for code in codes:
-            item = QListWidgetItem(code.label)
+            item = QListWidgetItem(wrapup_label(code.code, code.label))
             item.setData(256, code.code)
             self.codes.addItem(item)
         self.codes.setCurrentRow(0)

@@ -154,7 +154,10 @@ def test_no_cross_sell_without_marketing_consent_or_with_an_open_problem() -> No
     )
     assert "cross_sell" not in _actions(problem)
     hidden = _rank(problem).hidden
-    assert any(h.action == "cross_sell" and "context.open_problems = 1" in h.why for h in hidden)
+    (refused,) = [h for h in hidden if h.action == "cross_sell"]
+    # In plain words for the agent, with this customer's value; the expression for team leads.
+    assert refused.why == "Suggest product only when no problem is open (open now: 1)"
+    assert "context.open_problems = 1" in refused.detail
 
 
 def test_no_cobrowse_without_cobrowse_consent() -> None:

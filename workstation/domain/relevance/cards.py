@@ -6,11 +6,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from workstation.domain import messages
+from workstation.domain.messages import Msg
+
 MAX_CARDS: Final = 5
 #: Cards below this score are not worth the agent's attention, even if there is room.
 MIN_SCORE: Final = 10.0
 #: Why a situation with no event or customer fact behind it is hidden rather than shown.
-NO_EVIDENCE: Final = "weak evidence: nothing in the history or the customer record behind it"
+NO_EVIDENCE: Final = Msg(messages.NO_EVIDENCE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,8 @@ class HiddenItem:
     action: str | None = None
     refs: tuple[str, ...] = ()
     score: float = 0.0
+    #: The technical reason (the policy expression and its values), for team leads; "" if `why` says it all.
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from workstation.domain import messages as M
+from workstation.domain.messages import QT_TRANSLATE_NOOP, Money, Msg
 from workstation.domain.relevance.cards import MAX_CARDS, MIN_SCORE, NO_EVIDENCE, Card, HiddenItem, Ranking
 from workstation.domain.relevance.case import Case
 from workstation.domain.relevance.catalog import ActionSpec, Catalog, load_catalog
@@ -37,21 +39,26 @@ def _specific(topic: str, evidence: float) -> float:
     return evidence * _GENERIC_TOPIC_SHARE.get(topic, 1.0)
 
 
-_TIER_NAMES: Final = {"platinum": "Platinum", "gold": "Gold", "silver": "Silver", "bronze": "Bronze"}
+_TIER_NAMES: Final = {
+    "platinum": QT_TRANSLATE_NOOP("domain", "Platinum"),
+    "gold": QT_TRANSLATE_NOOP("domain", "Gold"),
+    "silver": QT_TRANSLATE_NOOP("domain", "Silver"),
+    "bronze": QT_TRANSLATE_NOOP("domain", "Bronze"),
+}
 _TOPIC_WORDS: Final = {
-    "delivery": "delivery",
-    "order": "an order",
-    "return_refund": "a return or refund",
-    "billing": "billing",
-    "cancellation": "cancelling",
-    "technical": "a technical problem",
-    "complaint": "a complaint",
-    "website_help": "finding their way on the web site",
-    "in_person": "seeing it in person",
-    "product_advice": "product advice",
-    "address": "their address",
-    "account": "their account",
-    "follow_up": "an earlier contact that was not followed up",
+    "delivery": QT_TRANSLATE_NOOP("domain", "delivery"),
+    "order": QT_TRANSLATE_NOOP("domain", "an order"),
+    "return_refund": QT_TRANSLATE_NOOP("domain", "a return or refund"),
+    "billing": QT_TRANSLATE_NOOP("domain", "billing"),
+    "cancellation": QT_TRANSLATE_NOOP("domain", "cancelling"),
+    "technical": QT_TRANSLATE_NOOP("domain", "a technical problem"),
+    "complaint": QT_TRANSLATE_NOOP("domain", "a complaint"),
+    "website_help": QT_TRANSLATE_NOOP("domain", "finding their way on the web site"),
+    "in_person": QT_TRANSLATE_NOOP("domain", "seeing it in person"),
+    "product_advice": QT_TRANSLATE_NOOP("domain", "product advice"),
+    "address": QT_TRANSLATE_NOOP("domain", "their address"),
+    "account": QT_TRANSLATE_NOOP("domain", "their account"),
+    "follow_up": QT_TRANSLATE_NOOP("domain", "an earlier contact that was not followed up"),
 }
 
 
@@ -106,7 +113,7 @@ class RelevanceEngine:
             for s in finder.found:
                 s.refs = [r for ref in s.refs for r in (ref, *history.twins.get(ref, ()))]
         stale = [
-            HiddenItem(s.title, f"not current: {s.stale}", refs=tuple(s.refs[:3]))
+            HiddenItem(s.title, Msg(M.NOT_CURRENT, why=s.stale), refs=tuple(s.refs[:3]))
             for s in finder.found
             if s.stale is not None
         ]
@@ -196,33 +203,35 @@ class RelevanceEngine:
             share = max(_specific(t, said.topics[t]) for t in overlap) / main
             strength = min(1.0, 0.6 + 0.2 * sum(said.topics[t] for t in overlap))
             score += _SAID * strength * share * share
-            reasons.append(f"customer is asking about {_TOPIC_WORDS.get(best, best)}")
+            reasons.append(Msg(M.ASKING_ABOUT, topic=_TOPIC_WORDS.get(best, best)))
         elif s.topics & ivr:
             score += _IVR
-            reasons.append(f"call is about {_TOPIC_WORDS.get(sorted(s.topics & ivr)[0], 'this')}")
+            reasons.append(Msg(M.CALL_ABOUT, topic=_TOPIC_WORDS.get(sorted(s.topics & ivr)[0], "this")))
         if s.topics & page and not overlap:
             score += _PAGE
         done = s.topics & behaviour
         if done and not overlap and s.kind != "stuck_on_site":  # the visit is that situation's own evidence
             score += _BEHAVIOUR
-            reasons.append(f"searched or read about {_TOPIC_WORDS.get(sorted(done)[0], 'it')} in this visit")
+            reasons.append(Msg(M.READ_ABOUT, topic=_TOPIC_WORDS.get(sorted(done)[0], "it")))
         mentioned = s.references & said.references
         if mentioned:
             score += _MENTIONED
-            reasons.append(f"customer mentions {', '.join(sorted(mentioned))}")
+            reasons.append(Msg(M.MENTIONS, things=", ".join(sorted(mentioned))))
         products = shared_products(said.products, s.products)
         if products:
             score += _PRODUCT
-            reasons.append(f"customer mentions the {products[0]}")
+            reasons.append(Msg(M.MENTIONS_THE, thing=products[0]))
         if said.repeat and s.kind in ("callback_due", "unresolved_contact") and overlap:
             score += _REPEAT
-            reasons.append("customer says it is not the first time")
+            reasons.append(Msg(M.NOT_FIRST_TIME))
         s.score = score
         s.reasons = reasons
 
     def _valued(self, case: Case, open_count: int, cancel: bool) -> Situation:
         c = case.customer
-        facts = [f"{_TIER_NAMES.get(c.value_tier, c.value_tier)} customer, CLV {c.clv:,.0f} €"]
+        facts: list[str] = [
+            Msg(M.TIER_CUSTOMER, tier=_TIER_NAMES.get(c.value_tier, c.value_tier), clv=Money(c.clv))
+        ]
         refs = ["fact:value_tier", "fact:clv"]
         if c.churn_risk >= 0.5:
             facts.append(f"churn risk {round(c.churn_risk * 100)} %")
@@ -258,12 +267,14 @@ class RelevanceEngine:
                 if not spec.policy.evaluate(scope, {}):
                     if spec.id not in blocked:
                         why = "; ".join(str(e) for e in spec.policy.explain(scope, {}) if not e.held)
+                        unmet = spec.policy.unmet(scope, {})
                         blocked[spec.id] = HiddenItem(
                             _format(spec.title_for(s.kind), s.attrs),
-                            f"not allowed: {why}",
+                            M.refusal(spec.label, unmet) if unmet else f"not allowed: {why}",
                             spec.id,
                             tuple(s.refs[:3]),
                             0.0,
+                            detail=f"not allowed: {why}",
                         )
                     continue
                 context = f"{channel}|{main_topic}|{s.kind}"
@@ -272,9 +283,9 @@ class RelevanceEngine:
                 reasons.extend(self._policy_reasons(spec, case, facts))
                 accepted, dismissed = self.feedback.counts(spec.id, context)
                 if factor < 0.85:
-                    reasons.append(f"ranked lower: agents dismissed it {dismissed:g}× in similar {channel}s")
+                    reasons.append(Msg(M.RANKED_LOWER, count=f"{dismissed:g}", channel=channel))
                 elif factor > 1.15:
-                    reasons.append(f"agents took this {accepted:g}× in similar {channel}s")
+                    reasons.append(Msg(M.TAKEN_BEFORE, count=f"{accepted:g}", channel=channel))
                 refs = tuple(s.refs) + self._policy_refs(spec)
                 if not refs:
                     # Nothing in the history or the customer's record behind it (a word in passing,
@@ -298,9 +309,9 @@ class RelevanceEngine:
                     hidden.append(
                         HiddenItem(
                             card.title,
-                            "done in this conversation"
+                            Msg(M.DONE_HERE)
                             if verdict == "accepted"
-                            else f"dismissed here: {verdict.replace('_', ' ')}",
+                            else Msg(M.DISMISSED_HERE, reason=verdict.replace("_", " ")),
                             spec.id,
                             card.refs,
                             card.score,
@@ -348,11 +359,7 @@ class RelevanceEngine:
         shown_ids = {id(c) for c in shown}
         for c in candidates:
             if id(c) not in shown_ids:
-                why = (
-                    "less relevant than the cards shown"
-                    if c.score >= MIN_SCORE
-                    else "not relevant enough now"
-                )
+                why = Msg(M.LESS_RELEVANT) if c.score >= MIN_SCORE else Msg(M.NOT_RELEVANT_NOW)
                 hidden.append(HiddenItem(c.title, why, c.action, c.refs, c.score))
         allowed = {action for action, _title in by_action}
         hidden.extend(b for a, b in blocked.items() if a not in allowed)
@@ -362,13 +369,15 @@ class RelevanceEngine:
     def _policy_reasons(spec: ActionSpec, case: Case, facts: Mapping[str, Any]) -> list[str]:
         names = spec.policy.names()
         c = case.customer
-        reasons = []
+        reasons: list[str] = []
         if "customer.value_tier" in names or "customer.clv" in names:
-            reasons.append(f"{_TIER_NAMES.get(c.value_tier, c.value_tier)} customer, CLV {c.clv:,.0f} €")
+            reasons.append(
+                Msg(M.TIER_CUSTOMER, tier=_TIER_NAMES.get(c.value_tier, c.value_tier), clv=Money(c.clv))
+            )
         if "customer.consents.cobrowse" in names:
-            reasons.append("has agreed to cobrowsing")
+            reasons.append(Msg(M.AGREED_COBROWSE))
         if "customer.consents.marketing" in names:
-            reasons.append("marketing consent given, no open problem")
+            reasons.append(Msg(M.MARKETING_OK))
         return reasons
 
     @staticmethod
@@ -412,8 +421,10 @@ class _Defaults(dict[str, Any]):
 
 
 def _format(template: str, attrs: Mapping[str, Any]) -> str:
+    """A catalog title with the situation's values; a Msg, so the desk can show it translated."""
     values = _Defaults({k: v for k, v in attrs.items() if v not in (None, "")})
     try:
-        return template.format_map(values)
+        text = template.format_map(values)
     except (ValueError, IndexError, AttributeError):
-        return template
+        text = template
+    return Msg(template, _text=text, **{k: v for k, v in values.items() if isinstance(k, str)})

@@ -1,0 +1,84 @@
+"""Screenshots of the agent desk for the docs and for layout review (not a test).
+
+    QT_QPA_PLATFORM=offscreen python -m tests.screenshots OUT_DIR [--language de|en] [--size 1280x720 ...]
+
+A real reference backend with the test seeds, the real window, three chats offered and one
+accepted (its relevance cards, history and customer shown), saved as PNG per size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_API", "pyside6")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--language", default="de")
+    parser.add_argument("--size", action="append", default=[])
+    args = parser.parse_args()
+    sizes = [tuple(int(v) for v in s.split("x")) for s in (args.size or ["1280x720", "1920x1080"])]
+
+    from PySide6.QtWidgets import QApplication
+
+    from tests.conftest import Backend, seed, start_server
+    from tests.ui.conftest import _TestLoop, close_desk, open_desk
+    from workstation.domain.models import Presence
+    from workstation.ui.language import apply_language
+
+    app = QApplication([])
+    apply_language(app, args.language)
+    loop = _TestLoop(app)
+    asyncio.set_event_loop(loop)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp) / "backend")
+        seed(server)
+        backend = Backend(server)
+        desk = open_desk(loop, Path(tmp) / "desk", backend.url)
+        try:
+            window = desk.window
+            window.set_presence(Presence.AVAILABLE)
+            desk.wait_until(lambda: desk.ws.store.count_pending() == 0)
+            backend.start_chat(
+                "c-1",
+                "Hallo, wo bleibt meine Bestellung?",
+                topic="delivery",
+                attributes={"minutes_on_product_pages": 31},
+            )
+            desk.wait_until(lambda: len(window.offer_cards) == 1)
+            next(iter(window.offer_cards.values())).accept_button.click()
+            desk.wait_until(lambda: window.views)
+            backend.start_chat("c-2", "Ich habe eine Frage zur Rechnung.", topic="billing")
+            backend.start_chat("c-3", "Can I return the headphones?", topic="return")
+            desk.wait_until(lambda: len(window.offer_cards) == 2, timeout=15)
+            view = next(iter(window.views.values()))
+            desk.wait_until(lambda: view.relevance_panel.ranking is not None)
+            desk.wait_until(lambda: view.history.model.rowCount() > 3)
+            if view.relevance_panel.hidden_button.isVisible():
+                view.relevance_panel.hidden_button.click()
+            for width, height in sizes:
+                window.resize(width, height)
+                end = time.monotonic() + 0.5
+                while time.monotonic() < end:
+                    app.processEvents()
+                path = args.out / f"desk-{args.language}-{width}x{height}.png"
+                window.grab().save(str(path))
+                print(path)
+        finally:
+            close_desk(desk)
+            backend.http.close()
+            server.stop()
+    loop.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,345 @@
+"""The desk in German: every window and dialog shows German interface text, dates and money.
+
+The check has two halves, so that it catches both kinds of mistake:
+- a visible text that equals an English source text of the catalogue was not translated at run time
+  (a string built outside tr(), a table translated at import, a missing catalogue);
+- a visible text that contains common English words was never marked for translation at all.
+Texts that are data (names, messages, page titles: widgets marked `showsData`) are not checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import importlib.util
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QLocale, QModelIndex, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QTabWidget,
+    QWidget,
+)
+
+from tests.conftest import Backend
+from tests.ui.conftest import close_desk, open_desk
+from workstation.client.api import BackendApi
+from workstation.client.monitor import MonitorApi
+from workstation.domain.merge import FieldConflict, MergeResult
+from workstation.domain.models import Presence, utcnow
+from workstation.domain.queue_monitor import AgentStatus, MonitorSnapshot, QueueStats, WaitingTask
+from workstation.services.queue_monitor import QueueMonitorService
+from workstation.services.records import Conflict
+from workstation.settings import Settings
+from workstation.ui import language
+from workstation.ui.cobrowse_view import CobrowseView
+from workstation.ui.conflict_dialog import ConflictDialog
+from workstation.ui.login_dialog import LoginDialog
+from workstation.ui.queue_monitor import QueueMonitorView
+from workstation.ui.text import DATA_ITEM_ROLE, DATA_PROPERTY
+
+pytestmark = pytest.mark.gui
+
+#: English words that no German interface text contains (shared words like "Chat", "Online",
+#: "Service", "Server", "Status" are left out on purpose).
+ENGLISH = re.compile(
+    r"\b(the|and|of|to|is|are|was|with|for|your|you|this|that|not|from|by|at|on|it|"
+    r"waiting|offer|offers|customer|conversation|conversations|show|hidden|send|loading|since|"
+    r"left|only|why|step|accept|decline|history|notes?|reply|wrap|close|save|quit|help|file|"
+    r"presence|available|away|busy|today|yesterday|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|tier|language|german|english|invite|cobrowse|queue|skills|"
+    r"handled|dismiss|done|already|wrong|settings|sound|password|user|sign|shortcuts|edit|"
+    r"details|search|journey|open|settled|more|hide|field|before|mine|theirs|keep|"
+    r"decide|later|topic|next|previous)\b",
+    re.IGNORECASE,
+)
+
+
+def _english_sources() -> set[str]:
+    """English source texts whose German translation differs (so seeing them means untranslated)."""
+    ts = resources.files("workstation.resources.translations") / "workstation_de.ts"
+    found = set()
+    for message in ET.fromstring(ts.read_text(encoding="utf-8")).iter("message"):
+        source = message.findtext("source") or ""
+        translation = message.find("translation")
+        forms = [translation.text or ""] if translation is not None else []
+        if translation is not None and len(translation):
+            forms = [form.text or "" for form in translation]
+        if source.strip() and source not in forms:
+            found.add(source.replace("&", ""))
+    return found
+
+
+def _item_texts(view: QAbstractItemView) -> Iterator[str]:
+    """Column headers, and the rows of views that are not data (the timeline: its day headers)."""
+    model = view.model()
+    if model is None:
+        return
+    try:
+        columns = model.columnCount(QModelIndex())
+    except TypeError:  # a list model: one column (columnCount is private there)
+        columns = 1
+    if columns > 1:
+        for section in range(columns):
+            value = model.headerData(section, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+            if isinstance(value, str):
+                yield value
+    header_role = getattr(model, "HeaderRole", None)
+    if view.property(DATA_PROPERTY) and header_role is None:
+        return
+    for row in range(min(model.rowCount(QModelIndex()), 50)):
+        for column in range(columns):
+            index = model.index(row, column)
+            if header_role is not None and not index.data(header_role):
+                continue
+            value = index.data(Qt.ItemDataRole.DisplayRole)
+            if isinstance(value, str):
+                yield value
+
+
+def visible_texts(root: QWidget) -> Iterator[tuple[str, str]]:
+    """(where, text) for every interface text a person sees in `root` (data widgets left out)."""
+    for widget in [root, *root.findChildren(QWidget)]:
+        if not widget.isVisibleTo(root) and widget is not root:
+            continue
+        where = f"{type(widget).__name__}({widget.objectName() or '?'})"
+        if widget.isWindow() and widget.windowTitle():
+            yield where + " title", widget.windowTitle()
+        if widget.property(DATA_PROPERTY):
+            continue
+        if widget.toolTip():
+            yield where + " tooltip", widget.toolTip()
+        if widget.accessibleName():
+            yield where + " accessible name", widget.accessibleName()
+        if isinstance(widget, QLabel | QAbstractButton):
+            yield where, widget.text()
+        elif isinstance(widget, QGroupBox):
+            yield where, widget.title()
+        elif isinstance(widget, QLineEdit | QPlainTextEdit):
+            yield where + " placeholder", widget.placeholderText()
+        elif isinstance(widget, QComboBox):
+            for i in range(widget.count()):
+                if not widget.itemData(i, DATA_ITEM_ROLE):
+                    yield where + f" item {i}", widget.itemText(i)
+        elif isinstance(widget, QTabWidget):
+            for i in range(widget.count()):
+                if not widget.widget(i).property(DATA_PROPERTY):
+                    yield where + f" tab {i}", widget.tabText(i)
+        elif isinstance(widget, QAbstractItemView):
+            for text in _item_texts(widget):
+                yield where + " item", text
+        if isinstance(widget, QMainWindow):
+            for action in widget.menuBar().actions():
+                yield where + " menu", action.text()
+                menu = action.menu()
+                for sub in menu.actions() if menu is not None else ():
+                    if sub.text():
+                        yield where + " menu item", sub.text()
+
+
+def english_in(roots: list[QWidget], names: tuple[str, ...] = ()) -> list[str]:
+    """The visible English; `names` are data shown inside interface text (queue and filter names
+    a team lead gave, the routing expressions they wrote) and are taken out before the check."""
+    sources = _english_sources()
+    problems = []
+    for root in roots:
+        for where, text in visible_texts(root):
+            if "<" in text:  # rich text (tooltips, bold names): tags out, entities decoded
+                bare = html.unescape(re.sub(r"<[^>]+>", " ", text))
+            else:  # a button or menu text: its mnemonic marker out
+                bare = text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+            for name in names:
+                bare = bare.replace(name, " ")
+            if bare.strip() in sources:
+                problems.append(f"{where}: untranslated {text!r}")
+            elif match := ENGLISH.search(bare):
+                problems.append(f"{where}: English word {match.group(0)!r} in {text!r}")
+    return problems
+
+
+@pytest.fixture
+def german(qapp: QApplication) -> Iterator[None]:
+    before = QLocale()
+    installed = language.apply_language(qapp, "de_DE")
+    assert "workstation_de" in installed
+    try:
+        yield
+    finally:
+        language.reset_language(qapp, before)
+
+
+def test_locale_formats_dates_numbers_and_money_in_german(german: None) -> None:
+    assert language.day_text(date(2026, 12, 2)) == "Mittwoch, 02.12.26"
+    assert language.money_text(1234.5) == "1.234,50\xa0€"
+    assert language.number_text(1234.5, 1) == "1.234,5"
+    assert language.time_text(datetime(2026, 12, 2, 14, 5).astimezone()) == "14:05"
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # the shortcuts list, offscreen
+def test_every_window_and_dialog_speaks_german(
+    german: None, aloop: asyncio.AbstractEventLoop, backend: Backend, tmp_path: Path
+) -> None:
+    desk = open_desk(aloop, tmp_path / "desk", backend.url)
+    opened: list[QWidget] = []
+    try:
+        window = desk.window
+        assert window.presence_combo.itemText(0) == "Verfügbar"
+        window.set_presence(Presence.AVAILABLE)
+        desk.wait_until(lambda: desk.ws.store.count_pending() == 0)
+        chat = backend.start_chat("c-1", "Wo ist mein Paket?", topic="delivery")
+        conv_id = chat["conversation"]["id"]
+        desk.wait_until(lambda: window.offer_cards)
+        (card,) = window.offer_cards.values()
+        assert "Deutsch" in card.details_label.text()
+        routing = card.pending.offer.routing
+        assert routing is not None
+        names = tuple(
+            sorted(
+                (
+                    routing.filter or "",
+                    routing.queue,
+                    routing.filter_expression or "",
+                    routing.worker_expression,
+                    *routing.facts,
+                    *routing.worker_facts,
+                ),
+                key=len,
+                reverse=True,
+            )
+        )
+        assert card.why_label.text().startswith("Warum: schreibt Deutsch → ")
+        problems = english_in([window], names)
+
+        QTest.mouseClick(card.accept_button, Qt.MouseButton.LeftButton)
+        desk.wait_until(lambda: conv_id in window.views)
+        view = window.views[conv_id]
+        desk.wait_until(lambda: "Gold" in view.customer_header.facts_label.text())
+        assert "€" in view.customer_header.facts_label.text()
+        desk.wait_until(lambda: view.history.model.rowCount() > 3)
+        desk.wait_until(lambda: view.relevance_panel.ranking is not None)
+        if view.relevance_panel.hidden_button.isVisible():
+            view.relevance_panel.hidden_button.click()
+        problems += english_in([window], names)
+
+        conflict = Conflict(
+            item_id=1,
+            kind="customer",
+            customer_id="c-1",
+            title="Jana Kowalski",
+            merge=MergeResult(merged={}, conflicts=(FieldConflict("company", "A GmbH", "B GmbH", "C AG"),)),
+            theirs_by="anna",
+        )
+        dialog = ConflictDialog(conflict, "Jana Kowalski", window)
+        dialog.show()
+        opened.append(dialog)
+
+        def no_live_view(_url: str, _parent: Any) -> Any:
+            raise RuntimeError("Keine Live-Ansicht im Test.")
+
+        cobrowse = CobrowseView(desk.ws.cobrowse, conv_id, live_loader=no_live_view)
+        cobrowse.show()
+        opened.append(cobrowse)
+        login = LoginDialog("https://desk.example", "demo")
+        login.show()
+        opened.append(login)
+        window.show_shortcuts()
+        window.settings_store = Settings.load(tmp_path / "settings.toml")
+        window.open_settings()
+        opened.append(window.settings_dialog)
+        window._on_about_triggered()
+        opened.append(window.about_dialog)
+        window.wrap_up_current()
+        desk.wait_until(lambda: getattr(window, "wrapup_dialog", None) is not None)
+        problems += english_in([w for w in QApplication.topLevelWidgets() if w.isVisible()], names)
+        window.wrapup_dialog.reject()
+
+        service = QueueMonitorService(MonitorApi(BackendApi(desk.ws.http)))
+        monitor = QueueMonitorView(service)
+        monitor.show()
+        opened.append(monitor)
+        now = utcnow()
+        snapshot = MonitorSnapshot(
+            version=1,
+            at=now,
+            window_s=1800,
+            queues=(QueueStats(queue_id="q1", name="Vertrieb", waiting=1, status="red"),),
+            total=QueueStats(queue_id="*", name="Alle"),
+            agents=(
+                AgentStatus(
+                    agent_id="a-1",
+                    username="demo",
+                    name="Dana Demo",
+                    state="away",
+                    state_since=now - timedelta(minutes=3),
+                    reason="break",
+                    queues=("q1",),
+                ),
+            ),
+            waiting=(
+                WaitingTask(
+                    conversation_id="cv-x", queue_id="q1", customer="Max", topic="delivery", waiting_since=now
+                ),
+            ),
+        )
+        assert service.on_frame(snapshot)
+        desk.wait_until(lambda: "q1" in monitor.tiles)
+        problems += english_in([monitor])
+        desk.run(monitor.shutdown())
+        assert problems == [], "\n".join(problems)
+    finally:
+        for widget in opened:
+            widget.close()
+            widget.deleteLater()
+        close_desk(desk)
+
+
+def test_german_catalogue_is_complete_and_compiled() -> None:
+    """No unfinished German entry, and the committed .qm files are what lrelease makes of the .ts."""
+    script = Path(__file__).resolve().parents[2] / "packaging" / "update_translations.py"
+    spec = importlib.util.spec_from_file_location("update_translations", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.check() == []
+
+
+def test_a_policy_refusal_and_a_routing_why_read_as_plain_german(german: None) -> None:
+    from workstation.domain.messages import refusal
+    from workstation.domain.models import RoutingReason
+    from workstation.domain.routing_expr import compile_expression
+    from workstation.ui.domain_text import render
+    from workstation.ui.routing_text import summary_text
+
+    policy = compile_expression("customer.value_tier IN ['gold', 'platinum'] OR customer.clv >= 2000")
+    unmet = policy.unmet({"customer": {"value_tier": "bronze", "clv": 302.0}}, {})
+    assert unmet is not None
+    assert render(refusal("Apologise + voucher", unmet)) == (
+        "Entschuldigung + Gutschein nur für Gold/Platin-Kunden (dieser Kunde: Bronze)"
+        " oder ab 2.000\xa0€ Kundenwert (dieser Kunde: 302\xa0€)"
+    )
+    reason = RoutingReason(
+        filter="High-value shopper",
+        step=1,
+        steps=2,
+        queue="Senior Sales",
+        facts=("tier = gold", "minutes_on_product_pages = 31 ≥ 30"),
+    )
+    assert (
+        summary_text(reason) == "Gold-Kunde, seit 31 Minuten auf Produktseiten → Senior Sales, Stufe 1 von 2"
+    )

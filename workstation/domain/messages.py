@@ -1,0 +1,233 @@
+"""Texts the domain produces for people, as message ids with parameters.
+
+A `Msg` *is* its English text (a `str`), so the command-line tools, logs and JSON keep printing
+exactly what they printed before; it also carries its template (the message id) and parameters,
+so the desktop renders it in the agent's language (`workstation/ui/domain_text.py`: Qt's
+translation of the template, parameters formatted with the agent's locale).
+
+Every template is written inside `QT_TRANSLATE_NOOP("domain", ...)` so `pyside6-lupdate` extracts it into the
+catalogues (`packaging/update_translations.py` reads this file); the domain imports no Qt, so that
+is a plain function here with the name and shape lupdate recognises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from workstation.domain.routing_expr import Unmet
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
+    """Marks `text` for extraction by lupdate (which knows this name); returns it unchanged."""
+    return text
+
+
+class Msg(str):
+    """English text that remembers its template and parameters (parameters may be Msgs too)."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, _text: str | None = None, **params: Any) -> Msg:
+        """`_text`: the English text when it is not simply `template.format(**params)`."""
+        text = _text
+        if text is None:
+            try:
+                text = template.format(**params)
+            except (KeyError, IndexError, ValueError, AttributeError):
+                text = template
+        self = super().__new__(cls, text)
+        self.template = template
+        self.params = params
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.template, str(self), self.params))
+
+
+def _rebuild(template: str, text: str, params: dict[str, Any]) -> Msg:
+    return Msg(template, _text=text, **params)
+
+
+class Joined(str):
+    """Several messages joined by a separator, each still translatable."""
+
+    parts: tuple[str, ...]
+    separator: str
+
+    def __new__(cls, parts: Iterable[str], separator: str = "; ") -> Joined:
+        items = tuple(parts)
+        self = super().__new__(cls, separator.join(items))
+        self.parts = items
+        self.separator = separator
+        return self
+
+
+# --- relevance: why something is not shown -----------------------------------------------------------
+
+NO_EVIDENCE: Final = QT_TRANSLATE_NOOP(
+    "domain", "weak evidence: nothing in the history or the customer record behind it"
+)
+DONE_HERE: Final = QT_TRANSLATE_NOOP("domain", "done in this conversation")
+DISMISSED_HERE: Final = QT_TRANSLATE_NOOP("domain", "dismissed here: {reason}")
+LESS_RELEVANT: Final = QT_TRANSLATE_NOOP("domain", "less relevant than the cards shown")
+NOT_RELEVANT_NOW: Final = QT_TRANSLATE_NOOP("domain", "not relevant enough now")
+NOT_CURRENT: Final = QT_TRANSLATE_NOOP("domain", "not current: {why}")
+NOT_ALLOWED: Final = QT_TRANSLATE_NOOP("domain", "{action} only {conditions}")
+
+# Policy conditions in plain words, keyed by (attribute, operator). {value} is this customer's.
+CONDITIONS: Final[Mapping[tuple[str, str], str]] = {
+    ("customer.value_tier", "IN"): QT_TRANSLATE_NOOP(
+        "domain", "for {expected} customers (this customer: {value})"
+    ),
+    ("customer.clv", ">="): QT_TRANSLATE_NOOP(
+        "domain", "from a customer value of {expected} (this customer: {value})"
+    ),
+    ("situation.service_failure", "=="): QT_TRANSLATE_NOOP("domain", "after a service failure on our side"),
+    ("situation.order_state", "IN"): QT_TRANSLATE_NOOP("domain", "while the order is on its way"),
+    ("situation.open", "=="): QT_TRANSLATE_NOOP("domain", "while the matter is still open"),
+    ("situation.severity", "=="): QT_TRANSLATE_NOOP("domain", "for serious complaints"),
+    ("situation.contact_number", ">="): QT_TRANSLATE_NOOP(
+        "domain", "from contact no. {expected} on the matter (now: {value})"
+    ),
+    ("customer.consents.cobrowse", "=="): QT_TRANSLATE_NOOP(
+        "domain", "if the customer has agreed to cobrowsing"
+    ),
+    ("interaction.web_context", "=="): QT_TRANSLATE_NOOP("domain", "while the customer is on the web site"),
+    ("situation.needs_specialist", "=="): QT_TRANSLATE_NOOP("domain", "when a specialist is needed"),
+    ("customer.consents.marketing", "=="): QT_TRANSLATE_NOOP(
+        "domain", "with the customer's marketing consent"
+    ),
+    ("context.open_problems", "=="): QT_TRANSLATE_NOOP(
+        "domain", "when no problem is open (open now: {value})"
+    ),
+    ("context.cancellation_intent", "=="): QT_TRANSLATE_NOOP(
+        "domain", "when the customer does not want to cancel"
+    ),
+    ("situation.refunded", "=="): QT_TRANSLATE_NOOP("domain", "before the refund is made"),
+    ("situation.active", "=="): QT_TRANSLATE_NOOP("domain", "while it is current"),
+    ("situation.kind", "=="): QT_TRANSLATE_NOOP("domain", "in a different situation"),
+}
+OR: Final = QT_TRANSLATE_NOOP("domain", " or ")
+AND: Final = QT_TRANSLATE_NOOP("domain", " and ")
+
+# --- relevance: why a card is shown ------------------------------------------------------------------
+
+TIER_CUSTOMER: Final = QT_TRANSLATE_NOOP("domain", "{tier} customer, CLV {clv}")
+AGREED_COBROWSE: Final = QT_TRANSLATE_NOOP("domain", "has agreed to cobrowsing")
+MARKETING_OK: Final = QT_TRANSLATE_NOOP("domain", "marketing consent given, no open problem")
+RANKED_LOWER: Final = QT_TRANSLATE_NOOP(
+    "domain", "ranked lower: agents dismissed it {count}× in similar {channel}s"
+)
+TAKEN_BEFORE: Final = QT_TRANSLATE_NOOP("domain", "agents took this {count}× in similar {channel}s")
+ASKING_ABOUT: Final = QT_TRANSLATE_NOOP("domain", "customer is asking about {topic}")
+CALL_ABOUT: Final = QT_TRANSLATE_NOOP("domain", "call is about {topic}")
+READ_ABOUT: Final = QT_TRANSLATE_NOOP("domain", "searched or read about {topic} in this visit")
+MENTIONS: Final = QT_TRANSLATE_NOOP("domain", "customer mentions {things}")
+MENTIONS_THE: Final = QT_TRANSLATE_NOOP("domain", "customer mentions the {thing}")
+NOT_FIRST_TIME: Final = QT_TRANSLATE_NOOP("domain", "customer says it is not the first time")
+
+# --- cobrowse: why the agent can or cannot invite ----------------------------------------------------
+
+COBROWSE_NOT_ACTIVE: Final = QT_TRANSLATE_NOOP("domain", "The conversation is not active.")
+COBROWSE_NEEDS_CHAT: Final = QT_TRANSLATE_NOOP("domain", "Cobrowse needs a web chat.")
+COBROWSE_REFUSED: Final = QT_TRANSLATE_NOOP(
+    "domain", "The customer has refused cobrowse (no cobrowse consent)."
+)
+COBROWSE_DECLINED: Final = QT_TRANSLATE_NOOP("domain", "The customer declined cobrowse in this conversation.")
+COBROWSE_RUNNING: Final = QT_TRANSLATE_NOOP("domain", "A cobrowse session is already {state}.")
+COBROWSE_OFFLINE: Final = QT_TRANSLATE_NOOP(
+    "domain", "The customer is not on the web site now (no page with the chat is open)."
+)
+COBROWSE_OK: Final = QT_TRANSLATE_NOOP("domain", "Invite the customer to share their web page with you.")
+
+
+class Money(float):
+    """An amount in euros: "2,000 €" in English; the UI formats it with the agent's locale."""
+
+    def __format__(self, spec: str) -> str:
+        return f"{float(self):,.0f} €" if not spec else float.__format__(self, spec)
+
+    def __str__(self) -> str:
+        return format(self, "")
+
+
+#: Attributes that hold money (shown as amounts, not bare numbers).
+MONEY_PATHS: Final = frozenset({"customer.clv"})
+
+
+def _value(value: object, path: str) -> Any:
+    if isinstance(value, list | tuple):
+        return Joined((str(v) for v in value), "/")
+    if path in MONEY_PATHS and isinstance(value, int | float) and not isinstance(value, bool):
+        return Money(value)
+    return value
+
+
+def _condition(unmet: Unmet) -> str:
+    if isinstance(unmet, tuple):
+        kind, parts = unmet
+        return Joined((_condition(p) for p in parts), OR if kind == "or" else AND)
+    left, right = unmet.left, unmet.right
+    name, other = (left, right) if left.path is not None else (right, left)
+    path = (name.path or "").removeprefix("task.")
+    template = CONDITIONS.get((path, unmet.op)) if not unmet.negated else None
+    if template is None:
+        return Msg(QT_TRANSLATE_NOOP("domain", "if {condition}"), condition=unmet.text)
+    return Msg(template, expected=_value(other.value, path), value=_value(name.value, path))
+
+
+def refusal(action: str, unmet: Unmet) -> Msg:
+    """Why a policy keeps an action back, in plain words: "Apologise + voucher only after a service
+    failure on our side and for gold/platinum customers (this customer: bronze) or from a customer
+    value of 2000 (this customer: 302)". Parameters keep raw values (tier codes, numbers) so the UI
+    renders them in the agent's language and locale."""
+    return Msg(NOT_ALLOWED, action=action, conditions=_condition(unmet))
+
+
+# --- the action catalogue's labels and titles (resources/action_catalog.toml) -----------------------
+# Listed here so lupdate extracts them; tests/unit/domain/test_messages.py fails when the catalogue
+# gains a text this list lacks.
+
+CATALOG_TEXTS: Final = (
+    QT_TRANSLATE_NOOP("domain", "Give tracking"),
+    QT_TRANSLATE_NOOP("domain", "Give tracking for order {order_id}"),
+    QT_TRANSLATE_NOOP("domain", "Apologise + voucher"),
+    QT_TRANSLATE_NOOP("domain", "Apologise and offer a goodwill voucher"),
+    QT_TRANSLATE_NOOP("domain", "Escalate"),
+    QT_TRANSLATE_NOOP("domain", "Escalate to the complaints team: {topic}"),
+    QT_TRANSLATE_NOOP("domain", "Settle payment"),
+    QT_TRANSLATE_NOOP("domain", "Settle the open payment ({amount})"),
+    QT_TRANSLATE_NOOP("domain", "Start cobrowse"),
+    QT_TRANSLATE_NOOP("domain", "Invite to cobrowse and guide them to the right page"),
+    QT_TRANSLATE_NOOP("domain", "Retention offer"),
+    QT_TRANSLATE_NOOP("domain", "Make a retention offer ({product})"),
+    QT_TRANSLATE_NOOP("domain", "Specialist callback"),
+    QT_TRANSLATE_NOOP("domain", "Schedule a specialist callback: {topic}"),
+    QT_TRANSLATE_NOOP("domain", "Book appointment"),
+    QT_TRANSLATE_NOOP("domain", "Offer an appointment in a branch to see {product}"),
+    QT_TRANSLATE_NOOP("domain", "Suggest product"),
+    QT_TRANSLATE_NOOP("domain", "Suggest something that fits the {product}"),
+    QT_TRANSLATE_NOOP("domain", "Advise on {product} and what goes with it"),
+    QT_TRANSLATE_NOOP("domain", "Progress return"),
+    QT_TRANSLATE_NOOP("domain", "Progress the return and refund of order {order_id}"),
+    QT_TRANSLATE_NOOP("domain", "Troubleshoot device"),
+    QT_TRANSLATE_NOOP("domain", "Troubleshoot the {device}"),
+)
+
+#: Words the engine puts into its reasons (topics, tiers).
+WORDS: Final = (
+    QT_TRANSLATE_NOOP("domain", "this"),
+    QT_TRANSLATE_NOOP("domain", "it"),
+    QT_TRANSLATE_NOOP("domain", "the product"),
+    QT_TRANSLATE_NOOP("domain", "the issue"),
+    QT_TRANSLATE_NOOP("domain", "the amount"),
+    QT_TRANSLATE_NOOP("domain", "device"),
+    # tier codes, as policies compare them
+    QT_TRANSLATE_NOOP("domain", "bronze"),
+    QT_TRANSLATE_NOOP("domain", "silver"),
+    QT_TRANSLATE_NOOP("domain", "gold"),
+    QT_TRANSLATE_NOOP("domain", "platinum"),
+)

@@ -1,0 +1,1956 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_US">
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About</source>
+        <extracomment>(distribution, licence when its metadata does not say): what the application ships. Parts that are not Python distributions.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agent workstation {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Versions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Third-party software and licences</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>About Qt</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>AgentRosterModel</name>
+    <message>
+        <source>set by {0}</source>
+        <extracomment>Raw values for sorting (numbers sort as numbers, states in a useful order).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time in state</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chats</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Skills</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Languages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Handled today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>since {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CobrowseView</name>
+    <message>
+        <source>Pointer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the customer where your mouse points</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Highlight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Click an element to highlight it on the customer&apos;s screen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Text view</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the page as text (also when the live view is unavailable)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Page of the same site, e.g. /shop/help/returns</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ask the customer to go to this page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>End cobrowse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for the customer&apos;s page…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Live view unavailable: {0} Showing the page as text.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connection to the customer&apos;s page: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Highlighted for the customer: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sent to the customer: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ConflictDialog</name>
+    <message>
+        <source>Changed meanwhile: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{0}&lt;/b&gt; of &lt;b&gt;{1}&lt;/b&gt; was changed by someone else{2} while your change was waiting to be sent. Choose which value to keep; nothing is saved until you do.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> ({0})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Before (base)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved meanwhile (theirs)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Yours (mine)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep the chosen values</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decide later</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your other changes ({0}) do not collide and are kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ConversationView</name>
+    <message>
+        <source>Conversation with {0}</source>
+        <extracomment>(conversation_id, customer_id, event_id): open a past conversation of the history read-only (customer_id): the agent scrolled past the cached history (customer_id) / (customer_id, text) / (customer_id, note_id, text)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type a reply — Enter sends, Shift+Enter for a new line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reply to {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no topic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invite to cobrowse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking whether the customer is on the web site…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes ({0}, {1} not sent)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes ({0})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The history filter was cleared to show that event.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That event is not in the loaded history yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CustomerEditDialog</name>
+    <message>
+        <source>Contact details of {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved at once on this desktop and sent when the backend is reachable. If someone else changed the same field meanwhile, you will be asked which value to keep.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CustomerHeader</name>
+    <message>
+        <source>Edit details…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (not sent yet)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved on this desktop, not sent yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>⚠ changed by someone else meanwhile: decide in the status bar</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading customer record…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CLV: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Language: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>HistoryPanel</name>
+    <message>
+        <source>Search the history…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only the {0} phase of the journey</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only open issues</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unresolved contacts, open complaints, delays, failed payments, pending returns</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open transcript</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Channel ({0})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind ({0})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>settled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>… {0} earlier, </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} events</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} matching</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>start of history</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>older history not cached (offline)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>scroll for more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>loading older history…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LiveReplay</name>
+    <message>
+        <source>The live view did not start in time.</source>
+        <extracomment>The replay page&apos;s own origin: the desk serves it (inlined, by setHtml), nothing is ever fetched from it. The customer&apos;s site (the shop, even when the backend serves it) is a third party here. Schemes that carry their content in the URL itself (rrweb uses them for inlined images and canvases); none reaches the network. Blocked addresses remembered for diagnostics and tests (the count goes on). How long the replay page may take to come up before the view falls back to text. The latest blocked addresses (up to BLOCKED_KEPT), for diagnostics and tests.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Sign in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remember me on this computer (system keychain)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Plain HTTP is only allowed to this computer; use https://</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Agent workstation</source>
+        <extracomment>How many offer cards show at once before the offer band scrolls.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None). Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes. What screen readers were last told (tests read it; Qt gives no way to listen).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changes someone else made at the same time: choose what to keep</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Presence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> Presence: </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Play a sound for new offers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Desktop notification for new offers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Conversation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Accept offer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Decline offer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Reply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Close and wrap up…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Next conversation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Previous conversation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Presence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save &amp;diagnostics…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A zip file for IT support: logs, versions and configuration, without tokens or customer data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;About</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You missed an offer and were set to Away.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your team lead ({0}) set you to {1}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No open conversations.
+New chats are offered here as they arrive.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No open conversations.
+Set yourself Available (Ctrl+1) to receive chats.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New chat offered: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An offer timed out and went back to the queue.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not accept: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not delivered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Updated {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading from the backend…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From the local cache (as of {0}), refreshing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>⚠ Offline since {0}: nothing cached for this customer yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>⚠ Offline since {0}: shown as of {1}, may be out of date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ %n change(s) need your decision</source>
+        <translation>
+            <numerusform>⚠ %n change needs your decision</numerusform>
+            <numerusform>⚠ %n changes need your decision</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Someone else changed a record you edited. Click the red note to decide.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} — {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not invite to cobrowse: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✓ Done: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dismissed ({0}): {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No wrap-up codes are available (offline?).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>● Online</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>● Offline since {0} — reconnecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached. Everything cached stays usable; what you write is saved here and sent when the connection is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) waiting to be sent</source>
+        <translation>
+            <numerusform>%n change waiting to be sent</numerusform>
+            <numerusform>%n changes waiting to be sent</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>● Signed out: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} (and {1} more)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Configuration problem: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save diagnostics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Zip archives (*.zip)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The diagnostics could not be saved to {0}: {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Diagnostics saved to {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settings are not available in this session.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved. Language and server change at the next start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Queue monitor — Agent workstation</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MonitorCharts</name>
+    <message>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Service level %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agents</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>NotesPanel</name>
+    <message>
+        <source>Write a note about the customer — Ctrl+Enter saves</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit selected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Editing a note</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Notifier</name>
+    <message>
+        <source>Agent workstation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New chat: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OfferCard</name>
+    <message>
+        <source>topic: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chat started on {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why this offer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Accept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accept (Ctrl+Shift+A)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Decline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decline (Ctrl+Shift+D)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accept the chat with {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decline the chat with {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n s left</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Timed out</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>QueueMonitorView</name>
+    <message>
+        <source>Queue monitor</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter: name, skill, language…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All states</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Selected queue only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Set Available</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Set Away</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Selected agent:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Select a waiting task to see why it is still waiting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move to queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move the selected task to:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agents</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Service level, answered, abandoned: last {0} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agents ({0})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>● Live — {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting ({0})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;i&gt;This task is no longer waiting.&lt;/i&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stale since {0} — reconnecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend refused the session: {0}. Sign in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} is now {1}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;i&gt;Asking the backend…&lt;/i&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export the snapshot</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not export: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Exported to {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>QueueTile</name>
+    <message>
+        <source>on target</source>
+        <extracomment>The status in words: the tile&apos;s colour is never the only sign (colour-blind agents, screen readers).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>at risk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>off target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not live</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SL {0}  (goal {1:.0%} in {2} s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Longest {0} · Avg {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (+{0} expired)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Answered {0} · Abandoned {1}{2}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agents {0} avail · {1} busy · {2} away</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Average wait: time to answer of the chats answered in the window.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Service level: answered within {0} s ÷ (answered + abandoned after {0} s + expired).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Queue {0}: {1}, {2} waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>QuitQuestion</name>
+    <message numerus="yes">
+        <source>%n open chat(s)</source>
+        <translation>
+            <numerusform>%n open chat</numerusform>
+            <numerusform>%n open chats</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) not sent yet</source>
+        <translation>
+            <numerusform>%n change not sent yet</numerusform>
+            <numerusform>%n changes not sent yet</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>You have {0}. Quit anyway? You will be set to Offline; unsent changes are sent at the next start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit the workstation?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RelevanceCardWidget</name>
+    <message>
+        <source>Do it</source>
+        <extracomment>Chips and links beyond these go into the tooltip: the card must stay readable at a glance.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Suggested action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mark as done: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>+{0} more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>About:</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RelevancePanel</name>
+    <message>
+        <source>Next best actions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing stands out for this customer right now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ranking…</source>
+        <extracomment>grows on demand up to MAX_CARDS, then reused: a re-rank rewrites these in place</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Journey: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hide the {0} not shown ▴</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show {0} hidden ▾</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <extracomment>Language choices; the languages are named in themselves, as every settings dialog does.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Play a sound for new offers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Desktop notification for new offers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Empty: the built-in demo server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Language and server change at the next start; open conversations are kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The settings could not be saved: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TimelineModel</name>
+    <message>
+        <source>Today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TranscriptDialog</name>
+    <message>
+        <source>Customer</source>
+        <extracomment>the kinds an agent filters by, in the words of the event vocabulary</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This conversation has no messages.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read-only: a past conversation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TranscriptModel</name>
+    <message>
+        <source> · sending…</source>
+        <extracomment>Enough for any chat; older lines stay in the cache.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> · not delivered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>⚠ {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TrayMenu</name>
+    <message>
+        <source>&amp;Show the workstation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WaitingModel</name>
+    <message>
+        <source>Customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offered to</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WrapUpDialog</name>
+    <message>
+        <source>Wrap up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close conversation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How did the conversation with {0} end?</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>domain</name>
+    <message>
+        <source>weak evidence: nothing in the history or the customer record behind it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>done in this conversation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dismissed here: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>less relevant than the cards shown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not relevant enough now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not current: {why}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{action} only {conditions}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>for {expected} customers (this customer: {value})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from a customer value of {expected} (this customer: {value})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>after a service failure on our side</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>while the order is on its way</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>while the matter is still open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>for serious complaints</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from contact no. {expected} on the matter (now: {value})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>if the customer has agreed to cobrowsing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>while the customer is on the web site</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>when a specialist is needed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>with the customer&apos;s marketing consent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>when no problem is open (open now: {value})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>when the customer does not want to cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>before the refund is made</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>while it is current</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>in a different situation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> or </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{tier} customer, CLV {clv}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>has agreed to cobrowsing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>marketing consent given, no open problem</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ranked lower: agents dismissed it {count}× in similar {channel}s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>agents took this {count}× in similar {channel}s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>customer is asking about {topic}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>call is about {topic}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>searched or read about {topic} in this visit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>customer mentions {things}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>customer mentions the {thing}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>customer says it is not the first time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation is not active.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse needs a web chat.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer has refused cobrowse (no cobrowse consent).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer declined cobrowse in this conversation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A cobrowse session is already {state}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer is not on the web site now (no page with the chat is open).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invite the customer to share their web page with you.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>if {condition}</source>
+        <extracomment>Attributes that hold money (shown as amounts, not bare numbers).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give tracking</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give tracking for order {order_id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Apologise + voucher</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Apologise and offer a goodwill voucher</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Escalate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Escalate to the complaints team: {topic}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settle payment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settle the open payment ({amount})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start cobrowse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invite to cobrowse and guide them to the right page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retention offer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make a retention offer ({product})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Specialist callback</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Schedule a specialist callback: {topic}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Book appointment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offer an appointment in a branch to see {product}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Suggest product</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Suggest something that fits the {product}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Advise on {product} and what goes with it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Progress return</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Progress the return and refund of order {order_id}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Troubleshoot device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Troubleshoot the {device}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this</source>
+        <extracomment>Words the engine puts into its reasons (topics, tiers).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the product</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the issue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bronze</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>silver</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>gold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>platinum</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Platinum</source>
+        <extracomment>Evidence weights (resources/relevance_weights.toml): what the customer says counts most, then the IVR topic, then what they did in this visit, then the page. How much a generic topic counts next to a specific one when weighing what the customer said.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Gold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Silver</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bronze</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>delivery</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an order</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a return or refund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>billing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancelling</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a technical problem</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>finding their way on the web site</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>seeing it in person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>product advice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>their address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>their account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>an earlier contact that was not followed up</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>labels</name>
+    <message>
+        <source>German</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chat</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Web</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Store</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>App</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Social media</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SMS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Billing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bronze</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Silver</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Gold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Platinum</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Available</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Busy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Away</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Company</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Awareness</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Interest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Purchase</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not relevant</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Already done</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrong customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Inappropriate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invitation sent — waiting for the customer to accept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer accepted — their page is connecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You see the customer&apos;s page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer paused sharing — you see nothing new</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse ended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer declined cobrowse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse expired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>customer value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>value tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>churn risk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>marketing consent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cobrowse consent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <extracomment>The reference backend&apos;s standard wrap-up codes and their English labels. A label the backend sends that differs (a contact centre&apos;s own wording) is shown as it is.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Information given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Follow-up needed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Escalated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Customer did not respond</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrong queue / transferred</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>delivery</source>
+        <extracomment>Topics of chats as the shop and the router name them.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>billing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>payment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>return</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>return or refund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>product</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>product advice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checkout</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>order</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancellation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>technical problem</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>break</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>lunch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>missed an offer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>end of shift</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>routing</name>
+    <message>
+        <source>{0} customer</source>
+        <extracomment>attribute (last segment) -&gt; phrase; {0} is the value as the agent reads it.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} minutes on product pages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>writes {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>complaint still open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>churn risk {0} %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>topic: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cart worth {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>customer value {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no filter matched</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} → {1} (default queue), step {2} of {3}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} → {1}, step {2} of {3}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No workflow filter matched: default queue.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Step {0} of {1}: queue {2}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agents: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>shortcuts</name>
+    <message>
+        <source>Accept the oldest offer</source>
+        <extracomment>action name -&gt; (key sequences, description). Sequences are Qt portable text.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decline the oldest offer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send the reply (Shift+Return: new line)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Jump to the reply box</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close the conversation with a wrap-up code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next conversation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Previous conversation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Go to conversation 1 … 9</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Presence: Available</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Presence: Away</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Presence: Offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show this list</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>why_html</name>
+    <message>
+        <source>default route (no filter matched)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Route: {0} — step {1} of {2}, queue {3}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agents who may take it: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} agents match, {1} available with room right now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offered to {0}, waiting for an answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next step at {0} (in {1})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last step: it waits here for an agent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Given up at {0} if nobody takes it</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>
