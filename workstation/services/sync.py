@@ -271,6 +271,10 @@ class SyncService(QObject):
         )
         return key, job
 
+    async def settled(self) -> None:
+        """Once every write submitted so far is committed to the outbox (and the UI told of it)."""
+        await asyncio.wrap_future(self._store.writes.barrier())
+
     def committed(
         self,
         job: Future[Any],

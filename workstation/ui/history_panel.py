@@ -397,7 +397,7 @@ class HistoryPanel(QWidget):
 
     def source_link(self, event_id: str) -> tuple[str, str] | None:
         """(system, http(s) URL) of an imported event's upstream record, when it has a web link."""
-        event = self._source.event(event_id) if self._source is not None else None
+        event = self._source.event_by_id(event_id) if self._source is not None else None
         if event is None:
             return None
         system, url = event.data.get("source"), event.data.get("source_url")
