@@ -413,7 +413,9 @@ async def _after_call_work_timer(desk: VoiceDesk) -> None:
         await asyncio.sleep(_AFTER_CALL_TICK_S)
         try:
             await asyncio.to_thread(desk.expire_after_call_work)
-        except RuntimeError:
+        except RuntimeError as exc:
+            if "shutdown" not in str(exc):
+                raise
             # The loop's thread pool is shutting down (the server is stopping): so does the timer.
             return
         except Exception:  # one bad pass must not end the timer
