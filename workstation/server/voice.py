@@ -413,12 +413,9 @@ async def _after_call_work_timer(desk: VoiceDesk) -> None:
         await asyncio.sleep(_AFTER_CALL_TICK_S)
         try:
             await asyncio.to_thread(desk.expire_after_call_work)
-        except RuntimeError as exc:
-            if "shutdown" not in str(exc):
-                raise
-            # The loop's thread pool is shutting down (the server is stopping): so does the timer.
-            return
-        except Exception:  # one bad pass must not end the timer
+        except Exception as exc:  # one bad pass must not end the timer
+            if isinstance(exc, RuntimeError) and "shutdown" in str(exc):
+                return  # the loop's thread pool is shutting down (the server stops): so does the timer
             log.exception("voice: after-call work check failed")
 
 
