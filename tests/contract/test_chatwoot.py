@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from tests.contract.spec_standin import Answer, SpecStandIn
-from workstation.server.channels.chatwoot import MAX_RETRY_AFTER_S, ChatwootClient, ChatwootError, RetryPolicy
+from workstation.server.channels.chatwoot import ChatwootClient, ChatwootError, RetryPolicy
+from workstation.server.channels.upstream import MAX_RETRY_AFTER_S
 
 pytestmark = pytest.mark.contract
 

@@ -10,37 +10,19 @@ a retry never posts it twice."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-#: Longest stretch of an upstream answer quoted in an error (plain text, for the log and status).
-EXCERPT_CHARS = 200
-#: Longest wait a Retry-After may ask for; a longer one is capped (the poller comes back anyway).
-MAX_RETRY_AFTER_S = 60.0
+from workstation.server.channels.upstream import Fields, RetryPolicy, UpstreamError, UpstreamHttp
+
+#: Chatwoot's errors are UpstreamErrors with system "Chatwoot".
+ChatwootError = UpstreamError
+
 #: Chatwoot's message_type values (spec: `message.message_type` enum 0..3).
 INCOMING, OUTGOING = 0, 1
-
-
-class ChatwootError(Exception):
-    """Chatwoot could not be used for `operation`; `retryable`: trying later may work."""
-
-    def __init__(self, operation: str, problem: str, *, retryable: bool = False, status: int | None = None):
-        super().__init__(f"Chatwoot {operation}: {problem}")
-        self.operation = operation
-        self.problem = problem
-        self.retryable = retryable
-        self.status = status
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    attempts: int = 4
-    first_backoff_s: float = 0.5
-    max_backoff_s: float = 8.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,36 +66,41 @@ class ChatwootClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._base = f"{base_url.rstrip('/')}/api/v1/accounts/{account_id}"
-        self._http = http or httpx.AsyncClient(timeout=15.0, trust_env=False)
-        self._headers = {"api_access_token": token, "Accept": "application/json"}
-        self._retry = retry or RetryPolicy()
-        self._sleep = sleep
+        self._api = UpstreamHttp(
+            "Chatwoot",
+            f"{base_url.rstrip('/')}/api/v1/accounts/{account_id}",
+            {"api_access_token": token},
+            http=http,
+            retry=retry,
+            sleep=sleep,
+        )
 
     async def close(self) -> None:
-        await self._http.aclose()
+        await self._api.close()
 
     async def conversations(self, *, status: str = "open", page: int = 1) -> list[ChatwootConversation]:
-        body = await self._call(
+        body = await self._api.call(
             "list conversations", "GET", "/conversations", params={"status": status, "page": page}
         )
-        payload = _get(_get(body, "data", dict, "list conversations"), "payload", list, "list conversations")
+        f = Fields("Chatwoot", "list conversations")
+        payload = f.get(f.get(body, "data", dict), "payload", list)
         return [_conversation(item) for item in payload]
 
     async def messages(self, conversation_id: int) -> list[ChatwootMessage]:
         op = "list messages"
-        body = await self._call(op, "GET", f"/conversations/{conversation_id}/messages")
-        return [_message(item, conversation_id) for item in _get(body, "payload", list, op)]
+        body = await self._api.call(op, "GET", f"/conversations/{conversation_id}/messages")
+        return [_message(item, conversation_id) for item in Fields("Chatwoot", op).get(body, "payload", list)]
 
     async def contact(self, contact_id: int) -> ChatwootContact:
         op = "show contact"
-        body = await self._call(op, "GET", f"/contacts/{contact_id}")
-        item = _get(body, "payload", dict, op)
+        body = await self._api.call(op, "GET", f"/contacts/{contact_id}")
+        f = Fields("Chatwoot", op)
+        item = f.get(body, "payload", dict)
         return ChatwootContact(
-            id=_get(item, "id", int, op),
-            name=_get(item, "name", str, op),
-            email=_opt(item, "email", str, op),
-            phone=_opt(item, "phone_number", str, op),
+            id=f.get(item, "id", int),
+            name=f.get(item, "name", str),
+            email=f.opt(item, "email", str),
+            phone=f.opt(item, "phone_number", str),
         )
 
     async def reply(self, conversation_id: int, text: str, *, echo_id: str) -> ChatwootMessage:
@@ -135,7 +122,7 @@ class ChatwootClient:
                     return message
             return None
 
-        body = await self._call(
+        body = await self._api.call(
             op,
             "POST",
             f"/conversations/{conversation_id}/messages",
@@ -146,122 +133,29 @@ class ChatwootClient:
             return body
         return _message(body, conversation_id)
 
-    async def _call(
-        self,
-        op: str,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json_body: Any = None,
-        before_retry: Callable[[], Awaitable[Any]] | None = None,
-    ) -> Any:
-        delay = self._retry.first_backoff_s
-        last: ChatwootError | None = None
-        for attempt in range(self._retry.attempts):
-            if attempt and before_retry is not None and last is not None and last.status != 429:
-                found = await before_retry()
-                if found is not None:
-                    return found
-            try:
-                response = await self._http.request(
-                    method, self._base + path, params=params, json=json_body, headers=self._headers
-                )
-            except httpx.TransportError as exc:
-                last = ChatwootError(op, f"network error: {type(exc).__name__}", retryable=True)
-            else:
-                if response.status_code < 300:
-                    return _json(response, op)
-                last = _refusal(response, op)
-                if not last.retryable:
-                    raise last
-                if response.status_code == 429:
-                    wait = _retry_after(response.headers.get("Retry-After"))
-                    if wait is not None:
-                        await self._sleep(wait)
-                        continue
-            await self._sleep(delay)
-            delay = min(delay * 2, self._retry.max_backoff_s)
-        assert last is not None
-        raise last
-
-
-def _refusal(response: httpx.Response, op: str) -> ChatwootError:
-    status = response.status_code
-    retryable = status == 429 or status >= 500
-    return ChatwootError(op, f"HTTP {status}: {_excerpt(response.text)}", retryable=retryable, status=status)
-
-
-def _json(response: httpx.Response, op: str) -> Any:
-    kind = response.headers.get("content-type", "")
-    if "json" not in kind:
-        raise ChatwootError(op, f"answered {kind or 'no content type'}, not JSON: {_excerpt(response.text)}")
-    try:
-        return response.json()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ChatwootError(op, f"answer is not valid JSON ({exc})") from exc
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None  # an HTTP date: back off as usual instead
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
-
-
-def _excerpt(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat[:EXCERPT_CHARS] + ("…" if len(flat) > EXCERPT_CHARS else "")
-
-
-def _get(obj: Any, key: str, kind: type, op: str) -> Any:
-    if not isinstance(obj, dict):
-        raise ChatwootError(op, f"expected an object holding {key!r}, got {type(obj).__name__}")
-    if key not in obj:
-        raise ChatwootError(op, f"answer lacks {key!r}")
-    return _typed(obj[key], key, kind, op)
-
-
-def _opt(obj: dict[str, Any], key: str, kind: type, op: str) -> Any:
-    value = obj.get(key)
-    return None if value is None or value == "" else _typed(value, key, kind, op)
-
-
-def _typed(value: Any, key: str, kind: type, op: str) -> Any:
-    # The spec types ids as `number`: 3.0 is an id, 3.5 or True is not.
-    if kind is int and isinstance(value, float) and value.is_integer():
-        return int(value)
-    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
-        shown = _excerpt(json.dumps(value))[:60]
-        raise ChatwootError(op, f"{key!r} should be {kind.__name__}, got {type(value).__name__} {shown}")
-    return value
-
 
 def _conversation(item: Any) -> ChatwootConversation:
-    op = "list conversations"
+    f = Fields("Chatwoot", "list conversations")
     meta = item.get("meta") if isinstance(item, dict) else None
     sender = meta.get("sender") if isinstance(meta, dict) else None
     return ChatwootConversation(
-        id=_get(item, "id", int, op),
-        inbox_id=_opt(item, "inbox_id", int, op),
-        status=_get(item, "status", str, op),
-        contact_id=_opt(sender, "id", int, op) if isinstance(sender, dict) else None,
+        id=f.get(item, "id", int),
+        inbox_id=f.opt(item, "inbox_id", int),
+        status=f.get(item, "status", str),
+        contact_id=f.opt(sender, "id", int) if isinstance(sender, dict) else None,
     )
 
 
 def _message(item: Any, conversation_id: int) -> ChatwootMessage:
-    op = "message"
+    f = Fields("Chatwoot", "message")
     attributes = item.get("content_attributes") if isinstance(item, dict) else None
     echo = attributes.get("echo_id") if isinstance(attributes, dict) else None
     return ChatwootMessage(
-        id=_get(item, "id", int, op),
-        conversation_id=_opt(item, "conversation_id", int, op) or conversation_id,
-        content=_opt(item, "content", str, op) or "",
-        message_type=_get(item, "message_type", int, op),
-        created_at=_get(item, "created_at", int, op),
-        private=bool(_opt(item, "private", bool, op)),
+        id=f.get(item, "id", int),
+        conversation_id=f.opt(item, "conversation_id", int) or conversation_id,
+        content=f.opt(item, "content", str) or "",
+        message_type=f.get(item, "message_type", int),
+        created_at=f.get(item, "created_at", int),
+        private=bool(f.opt(item, "private", bool)),
         echo_id=echo if isinstance(echo, str) else None,
     )
