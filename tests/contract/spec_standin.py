@@ -1,8 +1,9 @@
 """A stand-in for a vendor's API, built from the vendor's OpenAPI document: a real HTTP server on a
-loopback port whose default answer to each operation is an instance built from the spec's own
-response schema (its `example`s, else the simplest value of each declared type), never hand-written
-JSON. Every request it receives and every answer it gives is validated with openapi-core; a test
-may script hostile answers (marked `hostile`, which are checked to really violate the spec)."""
+loopback port whose default answer to each operation is the spec's own example of that answer, or
+an instance built from its response schema (property `example`s, else the simplest value of each
+declared type), never hand-written JSON. Every request it receives and every answer it gives is
+validated with openapi-core; a test may script hostile answers (marked `hostile`, which are checked
+to really violate the spec)."""
 
 from __future__ import annotations
 
@@ -83,6 +84,12 @@ class SpecExamples:
             if status.startswith("2"):
                 content = answer.get("content", {})
                 for media in content.values():
+                    # The vendor's own example of this answer first, else one built from its schema.
+                    for example in media.get("examples", {}).values():
+                        if "value" in example:
+                            return int(status), copy.deepcopy(example["value"])
+                    if "example" in media:
+                        return int(status), copy.deepcopy(media["example"])
                     return int(status), self.build(media.get("schema", {}))
                 return int(status), None
         raise KeyError(f"{method} {template} documents no 2xx answer")
@@ -160,8 +167,15 @@ class SpecStandIn:
             threading.Event().wait(0.02)
         port = self._server.servers[0].sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
-        # The one change to the vendor's document: where this copy of the API is served.
-        self.openapi = OpenAPI.from_dict({**self.spec, "servers": [{"url": self.url}]})
+        # The one change to the vendor's document: where this copy of the API is served (the
+        # document's servers, and any a path or operation names, point here).
+        served = copy.deepcopy(self.spec)
+        served["servers"] = [{"url": self.url}]
+        for item in served["paths"].values():
+            for node in [item, *(v for v in item.values() if isinstance(v, dict))]:
+                if "servers" in node:
+                    node["servers"] = [{"url": self.url}]
+        self.openapi = OpenAPI.from_dict(served)
         return self
 
     def stop(self) -> None:
