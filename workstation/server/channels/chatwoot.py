@@ -1,4 +1,4 @@
-"""Chatwoot's Application API (agent side), as /work/shared/specs/chatwoot_application_swagger.json
+"""Chatwoot's Application API (agent side), as chatwoot_application_swagger.json (shared/specs)
 defines it: open conversations, their messages, the contact behind one, and the agent's reply.
 
 Only the client and its failure handling are here so far (issue 16, partly): every answer is parsed

@@ -1,4 +1,4 @@
-"""Twilio TaskRouter v1, as /work/shared/specs/twilio_taskrouter_v1.json defines it, for a mode where
+"""Twilio TaskRouter v1, as twilio_taskrouter_v1.json (shared/specs) defines it, for a mode where
 an external router decides: a worker's pending reservations (each with its task's attributes, the
 "why" of an offer), the answer to one (accepted / rejected / timeout, form-encoded as the spec
 defines), and the worker's activity (the desk's presence).
