@@ -11,12 +11,13 @@ import logging
 import math
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workstation import __version__
 from workstation.domain.models import HelloFrame, Presence, RelevanceFeedback, ResetFrame, WebPage
@@ -29,6 +30,7 @@ from workstation.server.limits import MAX_AGENT_MESSAGE_CHARS
 from workstation.server.log_redaction import install_log_redaction
 from workstation.server.login_guard import LoginGuard, LoginPolicy
 from workstation.server.monitor_api import monitor_routes
+from workstation.server.openapi_doc import install as install_openapi
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 from workstation.server.records import CustomerRecords, parse_if_match
 from workstation.server.shop import ShopLimits, shop_router
@@ -104,6 +106,26 @@ class _WriteOp:
     action: Callable[[Principal, str, Any, str | None], Any]
 
 
+class FeedbackBody(RelevanceFeedback):
+    """The feedback as the API takes it: `at` only as an ISO 8601 string, as documented (pydantic
+    would also take a number as a Unix time, which no client means). A dismissal names its reason
+    (Backend.record_feedback refuses one without: 400 reason_required), which the schema states."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"outcome": {"const": "dismissed"}}, "required": ["outcome"]},
+            "then": {"required": ["reason"], "properties": {"reason": {"type": "string"}}},
+        }
+    )
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _iso_only(cls, value: Any) -> Any:
+        if not isinstance(value, str | datetime):
+            raise ValueError("must be an ISO 8601 date-time string")
+        return value
+
+
 class StartChatBody(_Body):
     customer_id: str = Field(min_length=1, max_length=64)
     text: str = Field(min_length=1)  # bounded by the backend (MAX_CUSTOMER_MESSAGE_CHARS, 413)
@@ -113,6 +135,10 @@ class StartChatBody(_Body):
     #: Routing attributes the caller knows (a shop: cart value, campaign); they add to the
     #: customer's value and journey context the backend derives, and win on conflicts.
     attributes: dict[str, Any] | None = None
+
+
+#: The body of a route that reads JSON itself (to report every problem at once): required JSON.
+_ANY_JSON_BODY = {"required": True, "content": {"application/json": {"schema": {}}}}
 
 
 def create_app(
@@ -152,6 +178,7 @@ def create_app(
 
     app = FastAPI(title="Workstation reference backend", version=__version__, lifespan=lifespan)
     app.state.monitor = monitor
+    install_openapi(app)
     app.include_router(monitor_routes(backend, monitor))
 
     @app.exception_handler(BackendError)
@@ -178,8 +205,9 @@ def create_app(
 
     Agent_ = Annotated[Principal, Depends(agent)]
     Any_ = Annotated[Principal, Depends(principal)]
-    IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-    IfMatch = Annotated[str | None, Header(alias="If-Match")]
+    IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=8, max_length=128)]
+    # `3`, `"3"` or `W/"3"` (parse_if_match).
+    IfMatch = Annotated[str | None, Header(alias="If-Match", pattern=r'^(W/)?"?[0-9]+"?$', max_length=40)]
     records = CustomerRecords(backend)
 
     def idempotent(p: Principal, key: str | None, request: str, action: Callable[[], Any]) -> JSONResponse:
@@ -210,7 +238,7 @@ def create_app(
             lambda p, t, b, k: records.create_note(p, t, b.text, k),
         ),
         "feedback": _WriteOp(
-            RelevanceFeedback,
+            FeedbackBody,
             lambda _t, b: f"feedback:{b.action}:{b.context}:{b.outcome}",
             lambda p, _t, b, _k: backend.record_feedback(p, b),
         ),
@@ -328,7 +356,7 @@ def create_app(
     async def customer_conversation(p: Agent_, customer_id: str, conversation_id: str) -> dict[str, Any]:
         return backend.customer_conversation(p, customer_id, conversation_id).model_dump(mode="json")
 
-    @app.post(f"{API}/events")
+    @app.post(f"{API}/events", openapi_extra={"requestBody": _ANY_JSON_BODY})
     async def ingest_events(p: Agent_, request: Request) -> JSONResponse:
         """One event (an object) or a batch (a list, or {"events": [...]}) from an outside system."""
         raw = await request.body()
@@ -391,7 +419,7 @@ def create_app(
         )
 
     @app.post(f"{API}/relevance/feedback")
-    async def relevance_feedback(p: Agent_, body: RelevanceFeedback, key: IdemKey = None) -> JSONResponse:
+    async def relevance_feedback(p: Agent_, body: FeedbackBody, key: IdemKey = None) -> JSONResponse:
         return write(p, "feedback", "", body, key)
 
     @app.post(f"{API}/writes")
@@ -434,7 +462,7 @@ def create_app(
     async def routing_config(p: Agent_) -> dict[str, Any]:
         return backend.routing_config(p).model_dump(mode="json")
 
-    @app.put(f"{API}/routing/config")
+    @app.put(f"{API}/routing/config", openapi_extra={"requestBody": _ANY_JSON_BODY})
     async def replace_routing_config(p: Agent_, request: Request) -> dict[str, Any]:
         # Validated by the domain model (with expression positions), not by a FastAPI body model,
         # so that every problem comes back in one answer.

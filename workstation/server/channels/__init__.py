@@ -1,0 +1,1 @@
+"""Adapters to outside contact-centre systems (chat platforms, routing engines)."""
