@@ -195,7 +195,9 @@ def test_note_edited_on_both_sides_keeps_theirs_when_the_agent_says_so(
     )
     records.decide(conflict, {"text": field.theirs})
     desk.wait_until(lambda: [n.state for n in records.notes("c-1")] == ["sent"], timeout=10)
-    assert [n.text for n in records.notes("c-1")] == ["Rückruf erledigt"]
+    # Theirs reaches the cache with the pushed change (applied on the cache's writer thread), which
+    # may land a moment after the conflict is closed.
+    desk.wait_until(lambda: [n.text for n in records.notes("c-1")] == ["Rückruf erledigt"], timeout=10)
     desk.wait_until(lambda: desk.ws.store.count_pending() == 0)
     assert [n["text"] for n in backend.http.get(f"{API}/customers/c-1/notes", headers=lead).json()] == [
         "Rückruf erledigt"
