@@ -35,7 +35,7 @@ from workstation.domain.models import (
     TimelineEvent,
     utcnow,
 )
-from workstation.store.history import HISTORY_CURSOR_PREFIX, HistoryStore, fill_entry_columns
+from workstation.store.history import HISTORY_CURSOR_PREFIX, HistoryStore, put_events
 from workstation.store.outbox import (
     CONFLICT,
     CUSTOMER_KINDS,
@@ -231,12 +231,7 @@ class CacheStore(RecordsReads, HistoryStore, OutboxStore):
                 put_customer(db, customer, now)
             for note in notes:
                 put_note(db, note)
-            for ev in events:
-                row = TimelineEventRow(
-                    id=ev.id, customer_id=ev.customer_id, at=ev.at, data=ev.model_dump(mode="json")
-                )
-                fill_entry_columns(row, ev)
-                db.merge(row)
+            put_events(db, events)
             conversations = list(conversations)
             for conv in conversations:
                 data = conv.model_dump(mode="json", exclude={"messages"})
