@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import String, event, func, select
+from sqlalchemy import String, event, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as DbSession
 
@@ -82,7 +82,7 @@ from workstation.server.db import (
     TaskOutcomeRow,
     TokenRow,
     WrapUpCodeRow,
-    refresh_story,
+    refresh_stories,
 )
 from workstation.server.limits import (
     CUSTOMER_BURST,
@@ -701,6 +701,7 @@ class Backend:
             for customer_id, key, at, event_id in rows:
                 twins.setdefault((customer_id, key), []).append((_aware(at), event_id))
             holders: dict[str, set[str]] = {}
+            new_rows: list[dict[str, Any]] = []
             for ev, fp in zip(events, prints, strict=True):
                 if ev.id in known_ids:
                     results.append(IngestResult("duplicate", ev.id, ev.id))
@@ -712,19 +713,19 @@ class Backend:
                     results.append(IngestResult("duplicate", ev.id, twin))
                     continue
                 story = timeline.story_key(ev.kind, ev.data)
-                uow.db.add(
-                    CustomerEventRow(
-                        id=ev.id,
-                        customer_id=ev.customer_id,
-                        at=ev.at,
-                        channel=ev.channel,
-                        kind=ev.kind,
-                        summary=ev.summary,
-                        data=ev.data,
-                        phase=timeline.journey_phase(ev.kind, ev.data),
-                        story=story,
-                        fingerprint=fp.key,
-                    )
+                new_rows.append(
+                    {
+                        "id": ev.id,
+                        "customer_id": ev.customer_id,
+                        "at": ev.at,
+                        "channel": ev.channel,
+                        "kind": ev.kind,
+                        "summary": ev.summary,
+                        "data": ev.data,
+                        "phase": timeline.journey_phase(ev.kind, ev.data),
+                        "story": story,
+                        "fingerprint": fp.key,
+                    }
                 )
                 known_ids.add(ev.id)
                 candidates.append((ev.at, ev.id))
@@ -736,9 +737,14 @@ class Backend:
                         holders[ev.customer_id] = self._agents_holding(uow.db, ev.customer_id)
                     for agent_id in holders[ev.customer_id]:
                         uow.append(agent_id, "timeline.event_added", ev.model_dump(mode="json"))
-            uow.db.flush()
+            if new_rows:
+                # One executemany for the batch (an ORM object per event cost a third of the ingest).
+                uow.db.execute(insert(CustomerEventRow), new_rows)
+            stories: dict[str, set[str]] = {}
             for customer_id, story in touched:
-                refresh_story(uow.db, customer_id, story)
+                stories.setdefault(customer_id, set()).add(story)
+            for customer_id, keys in stories.items():
+                refresh_stories(uow.db, customer_id, keys)
         return results
 
     def ingest_events(self, principal: Principal, items: list[Any]) -> list[IngestResult]:

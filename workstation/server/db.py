@@ -415,3 +415,47 @@ def refresh_story(db: Session, customer_id: str, key: str) -> bool:
     is_open = timeline.story_open((r.kind, r.data) for r in rows)
     db.merge(CustomerStoryRow(customer_id=customer_id, key=key, open=is_open, last_at=rows[-1].at))
     return is_open
+
+
+def refresh_stories(db: Session, customer_id: str, keys: set[str]) -> None:
+    """`refresh_story` for many stories of one customer in two queries (an ingest batch touches
+    hundreds; one query and one merge each was half of its cost)."""
+    if not keys:
+        return
+    by_story: dict[str, list[tuple[str, Any, datetime]]] = {}
+    for chunk in _chunks(sorted(keys)):
+        rows = db.execute(
+            select(CustomerEventRow.story, CustomerEventRow.kind, CustomerEventRow.data, CustomerEventRow.at)
+            .where(CustomerEventRow.customer_id == customer_id, CustomerEventRow.story.in_(chunk))
+            .order_by(CustomerEventRow.story, CustomerEventRow.at, CustomerEventRow.id)
+        )
+        for story, kind, data, at in rows:
+            by_story.setdefault(story, []).append((kind, data, at))
+        known = {
+            row.key: row
+            for row in db.scalars(
+                select(CustomerStoryRow).where(
+                    CustomerStoryRow.customer_id == customer_id, CustomerStoryRow.key.in_(chunk)
+                )
+            )
+        }
+        for key in chunk:
+            events = by_story.get(key)
+            if not events:
+                continue
+            is_open = timeline.story_open((kind, data) for kind, data, _ in events)
+            row = known.get(key)
+            if row is None:
+                db.add(
+                    CustomerStoryRow(customer_id=customer_id, key=key, open=is_open, last_at=events[-1][2])
+                )
+            else:
+                row.open, row.last_at = is_open, events[-1][2]
+
+
+#: Bound parameters per IN (...) list (SQLite allows 32,766; PostgreSQL more).
+_IN_CHUNK = 500
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i : i + _IN_CHUNK] for i in range(0, len(items), _IN_CHUNK)]
