@@ -22,7 +22,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import String, event, func, insert, select
+from sqlalchemy import String, event, func, insert, literal_column, select
+from sqlalchemy import column as sql_column
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as DbSession
 
@@ -64,6 +66,7 @@ from workstation.domain.workflow import (
 from workstation.server import audit
 from workstation.server.access import ACCESS_AFTER_WRAPUP_S, conversation_is_live, customer_link
 from workstation.server.db import (
+    EVENTS_FTS,
     AgentRoutingRow,
     AgentRow,
     ConversationRow,
@@ -824,7 +827,7 @@ class Backend:
             open_stories = () if before else tuple(db.scalars(open_keys))
             query = select(CustomerEventRow).where(CustomerEventRow.customer_id == customer_id)
             if where is not None:
-                query = _filtered(query, where, open_keys)
+                query = _filtered(query, where, open_keys, fts=self.engine.dialect.name == "sqlite")
             if before:
                 at, event_id = _decode_cursor(before)
                 query = query.where(
@@ -1845,7 +1848,8 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _filtered(query: Any, where: timeline.TimelineFilter, open_keys: Any) -> Any:
+def _filtered(query: Any, where: timeline.TimelineFilter, open_keys: Any, *, fts: bool) -> Any:
+    """`where` in SQL; the text through the FTS5 index when `fts` (SQLite), else by LIKE."""
     if where.channels:
         query = query.where(CustomerEventRow.channel.in_(sorted(where.channels)))
     if where.phases:
@@ -1855,7 +1859,15 @@ def _filtered(query: Any, where: timeline.TimelineFilter, open_keys: Any) -> Any
     if where.only_open:
         query = query.where(CustomerEventRow.story.in_(open_keys.order_by(None).scalar_subquery()))
     text = where.text.strip()
-    if text:
+    match = timeline.fts_query(text) if fts else None
+    if match is not None:
+        rows = sql_text(f"SELECT rowid FROM {EVENTS_FTS} WHERE {EVENTS_FTS} MATCH :match")
+        query = query.where(
+            literal_column("customer_events.rowid").in_(
+                rows.bindparams(match=match).columns(sql_column("rowid"))
+            )
+        )
+    elif text:
         pattern = timeline.like_pattern(text)
         query = query.where(
             CustomerEventRow.summary.ilike(pattern, escape="\\")

@@ -331,6 +331,7 @@ def make_engine(url: str) -> Engine:
     _add_missing_columns(engine)
     if is_sqlite:
         _append_only(engine, AuditRow.__tablename__)
+        _history_search(engine)
     # create_all skips the indexes of tables that already exist: databases made before the
     # one-open-offer index (or the story index by time) get them here.
     for index in (*OfferRow.__table__.indexes, *CustomerEventRow.__table__.indexes):
@@ -363,6 +364,51 @@ def _append_only(engine: Engine, table: str) -> None:
                     f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
                 )
             )
+
+
+#: The FTS5 index of the customers' histories (SQLite only; PostgreSQL searches with LIKE until
+#: its full-text search is wired in with the server's migrations).
+EVENTS_FTS = "customer_events_fts"
+_FTS_TRIGGERS = {
+    "customer_events_fts_insert": (
+        "AFTER INSERT ON customer_events BEGIN "
+        f"INSERT INTO {EVENTS_FTS}(rowid, summary, data) VALUES (new.rowid, new.summary, new.data); END"
+    ),
+    "customer_events_fts_delete": (
+        "AFTER DELETE ON customer_events BEGIN "
+        f"INSERT INTO {EVENTS_FTS}({EVENTS_FTS}, rowid, summary, data) "
+        "VALUES ('delete', old.rowid, old.summary, old.data); END"
+    ),
+    "customer_events_fts_update": (
+        "AFTER UPDATE ON customer_events BEGIN "
+        f"INSERT INTO {EVENTS_FTS}({EVENTS_FTS}, rowid, summary, data) "
+        "VALUES ('delete', old.rowid, old.summary, old.data); "
+        f"INSERT INTO {EVENTS_FTS}(rowid, summary, data) VALUES (new.rowid, new.summary, new.data); END"
+    ),
+}
+
+
+def _history_search(engine: Engine) -> None:
+    """Create the history's FTS5 index (an external-content table over customer_events by rowid,
+    kept in step by triggers) if missing, indexing the events already stored.
+
+    Done at start like the other in-place upgrades here; the server's Alembic migrations (being
+    introduced separately) should take it over as a revision."""
+    with engine.begin() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": EVENTS_FTS}
+        ).first()
+        if exists is None:
+            conn.execute(
+                text(
+                    f"CREATE VIRTUAL TABLE {EVENTS_FTS} USING fts5(summary, data, content='customer_events', "
+                    "content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')"
+                )
+            )
+        for name, body in _FTS_TRIGGERS.items():
+            conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS {name} {body}"))
+        if exists is None:
+            conn.execute(text(f"INSERT INTO {EVENTS_FTS}({EVENTS_FTS}) VALUES ('rebuild')"))
 
 
 def _upgrade(engine: Engine) -> None:

@@ -96,7 +96,7 @@ __all__ = [
 
 #: Written to the kv table for versions of the application from before Alembic, which refuse a
 #: cache whose number is above theirs (1 or 2). It is the head revision's number.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: SQLite's `synchronous` setting. FULL syncs the WAL at every commit, so a write the agent was
 #: told is saved survives a power cut or an OS crash too, not only a crash of the application

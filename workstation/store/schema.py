@@ -56,8 +56,13 @@ class TimelineEventRow(Base):
 
     __table_args__ = (
         Index("ix_timeline_customer_at", "customer_id", "at"),
-        Index("ix_timeline_customer_story", "customer_id", "story"),
+        Index("ix_timeline_customer_story_at", "customer_id", "story", "at", "id"),
     )
+
+
+#: The FTS5 index of the cached history's summaries and data (revision 0004: an external-content
+#: table over timeline_events by rowid, kept in step by triggers; not a model).
+FTS_TABLE = "timeline_fts"
 
 
 class TimelineStoryRow(Base):

@@ -10,6 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection
 
 from workstation.store import migrate
 from workstation.store.cache import SCHEMA_VERSION, Base, CacheStore, open_engine
@@ -20,13 +21,17 @@ LEGACY = DATA / "cache-schema1.sqlite3"
 RELEASES = [(DATA / "cache-schema1.sqlite3", "1"), (DATA / "cache-schema2.sqlite3", "2")]
 
 
+def _context(connection: Connection) -> MigrationContext:
+    return MigrationContext.configure(connection, opts={"include_name": migrate.include_name})
+
+
 def test_migrating_an_empty_file_gives_exactly_the_models_schema(tmp_path: Path) -> None:
     # A schema change in cache.py without a revision (or a revision that differs from the models)
     # fails here: write a revision with the command in workstation/store/migrations/alembic.ini.
     engine = open_engine(tmp_path / "cache.sqlite3")
     with engine.connect() as connection:
         assert migrate.current(connection) == migrate.head()
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(_context(connection), Base.metadata)
     assert diff == []
 
 
@@ -70,7 +75,13 @@ def test_cache_made_before_migrations_is_upgraded_with_all_its_data(
     assert [i.kind for i in store.pending()][-1] == "note_create"
     with store.engine.connect() as connection:
         assert migrate.current(connection) == migrate.head()
-        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        assert (
+            compare_metadata(
+                _context(connection),
+                Base.metadata,
+            )
+            == []
+        )
     store.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
