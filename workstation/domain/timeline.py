@@ -92,7 +92,8 @@ MAX_SEARCH_WORDS: Final = 8
 def fold(text: str) -> str:
     """Lower case without diacritics ('Verzögerung' -> 'verzogerung'), as the FTS5 tokenizer
     (unicode61 remove_diacritics 2) indexes words, so 'Verzogerung' finds 'Verzögerung' and back."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # lower(), not casefold(): casefold turns 'ß' into 'ss', which the index does not.
+    decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
