@@ -405,9 +405,12 @@ def _history_search(engine: Engine) -> None:
                     "content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')"
                 )
             )
+        triggers = set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
         for name, body in _FTS_TRIGGERS.items():
             conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS {name} {body}"))
-        if exists is None:
+        if exists is None or not triggers >= _FTS_TRIGGERS.keys():
+            # New, or writes may have gone by unindexed (the events table was rebuilt, dropping
+            # its triggers): index what is stored now.
             conn.execute(text(f"INSERT INTO {EVENTS_FTS}({EVENTS_FTS}) VALUES ('rebuild')"))
 
 
