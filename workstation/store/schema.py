@@ -55,7 +55,8 @@ class TimelineEventRow(Base):
     story: Mapped[str | None] = mapped_column(String(80), default=None)
 
     __table_args__ = (
-        Index("ix_timeline_customer_at", "customer_id", "at"),
+        # id too: a page ends among events of one instant, and the next starts after (at, id).
+        Index("ix_timeline_customer_at_id", "customer_id", "at", "id"),
         Index("ix_timeline_customer_story_at", "customer_id", "story", "at", "id"),
     )
 

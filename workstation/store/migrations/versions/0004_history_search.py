@@ -1,4 +1,4 @@
-"""Full-text search over the cached history (FTS5), and a story's events in time order by index.
+"""Full-text search over the cached history (FTS5); indexes for keyset pages and a story in time order.
 
 Revision ID: 0004
 Revises: 0003
@@ -54,9 +54,14 @@ def upgrade() -> None:
     # customer's whole timeline index.
     op.drop_index("ix_timeline_customer_story", table_name="timeline_events")
     op.create_index("ix_timeline_customer_story_at", "timeline_events", ["customer_id", "story", "at", "id"])
+    # Pages are keyset by (at, id): with id in the index no page sorts its ties in a temporary tree.
+    op.drop_index("ix_timeline_customer_at", table_name="timeline_events")
+    op.create_index("ix_timeline_customer_at_id", "timeline_events", ["customer_id", "at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_timeline_customer_at_id", table_name="timeline_events")
+    op.create_index("ix_timeline_customer_at", "timeline_events", ["customer_id", "at"])
     op.drop_index("ix_timeline_customer_story_at", table_name="timeline_events")
     op.create_index("ix_timeline_customer_story", "timeline_events", ["customer_id", "story"])
     for name in TRIGGERS:
