@@ -825,9 +825,16 @@ class Backend:
             )
             # The first page says which stories are open; later pages do not repeat it.
             open_stories = () if before else tuple(db.scalars(open_keys))
-            query = select(CustomerEventRow).where(CustomerEventRow.customer_id == customer_id)
+            fts = self.engine.dialect.name == "sqlite"
+            # A search pages from its FTS matches (the unary + keeps SQLite off the time index,
+            # which it would walk event by event through the whole history); see store/history.py.
+            by_matches = fts and where is not None and timeline.fts_query(where.text) is not None
+            customer = (
+                literal_column("+customer_events.customer_id") if by_matches else CustomerEventRow.customer_id
+            )
+            query = select(CustomerEventRow).where(customer == customer_id)
             if where is not None:
-                query = _filtered(query, where, open_keys, fts=self.engine.dialect.name == "sqlite")
+                query = _filtered(query, where, open_keys, fts=fts)
             if before:
                 at, event_id = _decode_cursor(before)
                 query = query.where(
