@@ -837,9 +837,10 @@ class Backend:
                 query = _filtered(query, where, open_keys, fts=fts)
             if before:
                 at, event_id = _decode_cursor(before)
+                # `at <= ?` lets the database seek in the timeline index; the OR alone made SQLite
+                # walk from the newest event down to the page (older pages got slower with depth).
                 query = query.where(
-                    (CustomerEventRow.at < at)
-                    | ((CustomerEventRow.at == at) & (CustomerEventRow.id < event_id))
+                    CustomerEventRow.at <= at, (CustomerEventRow.at < at) | (CustomerEventRow.id < event_id)
                 )
             rows = list(
                 db.scalars(

@@ -127,7 +127,9 @@ class HistoryStore:
                     t.summary.ilike(pattern, escape="\\") | cast(t.data, String).ilike(pattern, escape="\\")
                 )
         if before is not None:
-            query = query.where((t.at < before.at) | ((t.at == before.at) & (t.id < before.id)))
+            # Keyset: after (at, id). The plain `at <= ?` is what lets SQLite seek in the index; with
+            # only the OR it walked from the newest event down to the page (cost grew with depth).
+            query = query.where(t.at <= before.at, (t.at < before.at) | (t.id < before.id))
         if by_matches:
             order = (
                 literal_column("+timeline_events.at").desc(),
