@@ -420,7 +420,7 @@ class HistoryPanel(QWidget):
     def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
         if self._keep_offset is None:
             return
-        height = self.view.sizeHintForRow(first) if self.model.rowCount() else 0
+        height = self.view.rowHeight(first) if self.model.rowCount() else 0
         self.view.verticalScrollBar().setValue(self._keep_offset + (last - first + 1) * max(height, 1))
         self._keep_offset = None
 
