@@ -15,7 +15,17 @@ from sqlalchemy.orm import Session
 
 from workstation.domain import timeline
 from workstation.server import migrate
-from workstation.server.db import LEGACY_TABLES, Base, CustomerEventRow, CustomerStoryRow, make_engine
+from workstation.server.db import (
+    LEGACY_TABLES,
+    Base,
+    CustomerEventRow,
+    CustomerStoryRow,
+    make_engine,
+    not_in_models,
+)
+
+#: The history's FTS5 tables have no model (revision 0004 makes them): left out of the comparison.
+COMPARE = {"include_name": not_in_models}
 
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -37,7 +47,7 @@ def test_a_new_database_is_created_at_the_head_revision_and_matches_the_models(d
     try:
         assert _revision(engine) == migrate.head()
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn, opts=COMPARE), Base.metadata)
         # A table or column in db.py that no revision creates shows up here: write its revision
         # (alembic -c workstation/server/migrations/alembic.ini revision --autogenerate).
         assert diff == []
@@ -70,7 +80,7 @@ def test_a_database_from_before_migrations_is_upgraded_and_stamped_keeping_its_d
         indexes = {i["name"] for i in inspect(engine).get_indexes("offers")}
         assert "uq_offers_one_open_per_conversation" in indexes
         with engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            assert compare_metadata(MigrationContext.configure(conn, opts=COMPARE), Base.metadata) == []
     finally:
         engine.dispose()
     # Started again: already at the head, nothing to do, nothing lost.
@@ -99,7 +109,7 @@ def _old_schema(engine: Engine, *, audit: bool) -> None:
         if not audit:
             conn.execute(text("ALTER TABLE agents DROP COLUMN disabled_at"))
         conn.execute(text("DROP INDEX uq_offers_one_open_per_conversation"))
-        for index in ("ix_customer_events_story", "ix_customer_events_fingerprint"):
+        for index in ("ix_customer_events_story_at", "ix_customer_events_fingerprint"):
             conn.execute(text(f"DROP INDEX {index}"))
         for column in ("phase", "story", "fingerprint"):
             conn.execute(text(f"ALTER TABLE customer_events DROP COLUMN {column}"))

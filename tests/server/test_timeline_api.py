@@ -221,9 +221,39 @@ def test_a_database_from_before_the_timeline_columns_is_upgraded_in_place(tmp_pa
         assert page.status_code == 200, page.text
         assert page.json()["open_stories"] == ["order:7"]
         assert [e["id"] for e in page.json()["events"]] == ["old-1"]
+        # the events stored before are in the search index
+        assert [e["id"] for e in _pages(helper, helper.login("lead"), "c-1", q="delay")] == ["old-1"]
         helper.http.close()
     finally:
         server.stop()
+
+
+def test_the_text_search_finds_words_by_prefix_in_german_and_english(backend: Backend) -> None:
+    german = [
+        _event(
+            40 + i,
+            id=f"de-{i}",
+            kind="complaint",
+            summary=f"Beschwerde {i}: Lieferverzögerung, Straße gesperrt",
+            data={"grund": "Streik" if i % 2 else "Unwetter"},
+        )
+        for i in range(12)
+    ]
+    body = backend.http.post(f"{API}/events", json=german, headers=_service(backend)).json()
+    assert body["stored"] == 12, body
+    lead = backend.login("lead")
+    ids = {f"de-{i}" for i in range(12)}
+    # across pages of 7, each match once; umlauts and case folded; prefixes; data searched too
+    for q in ("lieferverzögerung", "LIEFERVERZOG", "beschwerde straße", "gesperrt"):
+        found = [e["id"] for e in _pages(backend, lead, "c-2", q=q)]
+        assert sorted(found) == sorted(ids), q
+    assert {e["id"] for e in _pages(backend, lead, "c-2", q="streik")} == {f"de-{i}" for i in range(1, 12, 2)}
+    assert _pages(backend, lead, "c-2", q="verzögerung") == []  # inside a word is not a prefix
+    # the agent's text is literal: FTS operators and quotes are words, never a syntax error
+    for q in ("streik OR unwetter", '"', "NEAR(a b)", "*", "beschwerde -unwetter"):
+        response = backend.http.get(f"{API}/customers/c-2/events", params={"q": q}, headers=lead)
+        assert response.status_code == 200, (q, response.text)
+    assert _pages(backend, lead, "c-2", q="streik OR unwetter") == []
 
 
 def test_unknown_query_values_are_refused_clearly(backend: Backend) -> None:

@@ -375,3 +375,65 @@ def test_own_closed_chat_opens_read_only_from_the_history(desk: Desk, backend: B
     text = desk.window.transcript_dialog.browser.toPlainText()
     assert "Earlier question" in text and "Here is the answer." in text
     assert desk.window.transcript_dialog.browser.isReadOnly()
+
+
+def test_scrolling_a_big_history_lists_every_event_once_while_new_ones_arrive(
+    qtbot: QtBot, qtmodeltester: Any
+) -> None:
+    """Keyset paging stays exact when events arrive between pages: newer ones (live, at the top),
+    ones inside the listed window and ones in the part not yet listed; several share a timestamp,
+    so pages end among ties. Checked throughout by Qt's model tester, and for day headers."""
+    now = utcnow().replace(microsecond=0)
+    base = _many(3000, now)
+    # groups of five events at one instant (every 97th event and the four after it)
+    tied = [e.model_copy(update={"at": base[i - i % 97].at}) if i % 97 < 5 else e for i, e in enumerate(base)]
+    store = CacheStore(open_engine(":memory:"))
+    store.apply(events=tied)
+    model = TimelineModel()
+    model.set_source(CacheSource(store), "c-1")
+    qtmodeltester.check(model)
+    model.reload()
+    arrived: list[TimelineEvent] = []
+    step = 0
+    while model.canFetchMore():
+        listed = model.entries()
+        oldest = listed[-1].at
+        new = [
+            TimelineEvent(
+                id=f"top-{step}",
+                customer_id="c-1",
+                at=now + timedelta(minutes=step + 1),
+                channel="chat",
+                kind="contact",
+                summary="live",
+            ),
+            TimelineEvent(  # inside what is listed: lands at its place
+                id=f"mid-{step}",
+                customer_id="c-1",
+                at=oldest + timedelta(seconds=30),
+                channel="web",
+                kind="page_view",
+                summary="mid",
+            ),
+            TimelineEvent(  # older than the listed window, tied with a cached event: comes with its page
+                id=f"low-{step}",
+                customer_id="c-1",
+                at=oldest - timedelta(minutes=37 * 150),
+                channel="web",
+                kind="page_view",
+                summary="low",
+            ),
+        ]
+        store.apply(events=new)
+        arrived += new
+        model.add(new)
+        model.flush()
+        model.fetch_page()
+        step += 1
+    assert step >= 3000 // model.PAGE
+    expected = sorted({e.id: e for e in tied + arrived}.values(), key=lambda e: (e.at, e.id), reverse=True)
+    ids = [e.id for e in model.entries()]
+    assert len(ids) == len(set(ids)), "an event listed twice"
+    assert ids == [e.id for e in expected]
+    assert model.entry_count() == len(expected)
+    _check_rows(model)

@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from workstation.domain import timeline
@@ -93,7 +93,10 @@ class CustomerEventRow(Base):
 
     __table_args__ = (
         Index("ix_customer_events_timeline", "customer_id", "at", "id"),
-        Index("ix_customer_events_story", "customer_id", "story"),
+        # A story's events in time order straight from the index: with (customer_id, story) alone
+        # SQLite sorted by walking the customer's whole timeline index instead (every ingest
+        # refreshes the stories it touched, so ingest cost grew with the customer's history).
+        Index("ix_customer_events_story_at", "customer_id", "story", "at", "id"),
         Index("ix_customer_events_fingerprint", "customer_id", "fingerprint", "at"),
     )
 
@@ -415,6 +418,9 @@ def make_engine(url: str) -> Engine:
 
     try:
         migrate.upgrade(engine)
+        if is_sqlite:
+            with engine.begin() as conn:
+                history_search(conn)
     except BaseException:
         engine.dispose()
         raise
@@ -430,10 +436,63 @@ def legacy_upgrade(engine: Engine) -> None:
     tables = [Base.metadata.tables[name] for name in LEGACY_TABLES]
     Base.metadata.create_all(engine, tables=tables)
     # create_all skips the indexes of tables that already exist: databases made before the
-    # one-open-offer index get it here.
+    # one-open-offer index get it here (the timeline's indexes come with its columns, below).
     for index in OfferRow.__table__.indexes:
         index.create(engine, checkfirst=True)
     _add_timeline_columns(engine)
+
+
+#: The FTS5 index of the customers' histories (SQLite only; PostgreSQL searches with LIKE until
+#: its full-text search is wired in with the server's migrations).
+EVENTS_FTS = "customer_events_fts"
+_FTS_TRIGGERS = {
+    "customer_events_fts_insert": (
+        "AFTER INSERT ON customer_events BEGIN "
+        f"INSERT INTO {EVENTS_FTS}(rowid, summary, data) VALUES (new.rowid, new.summary, new.data); END"
+    ),
+    "customer_events_fts_delete": (
+        "AFTER DELETE ON customer_events BEGIN "
+        f"INSERT INTO {EVENTS_FTS}({EVENTS_FTS}, rowid, summary, data) "
+        "VALUES ('delete', old.rowid, old.summary, old.data); END"
+    ),
+    "customer_events_fts_update": (
+        "AFTER UPDATE ON customer_events BEGIN "
+        f"INSERT INTO {EVENTS_FTS}({EVENTS_FTS}, rowid, summary, data) "
+        "VALUES ('delete', old.rowid, old.summary, old.data); "
+        f"INSERT INTO {EVENTS_FTS}(rowid, summary, data) VALUES (new.rowid, new.summary, new.data); END"
+    ),
+}
+
+
+def not_in_models(name: str | None, type_: str, _parents: object) -> bool:
+    """For Alembic's comparisons: False for the FTS5 index and its shadow tables, which revision 0004
+    makes by hand (SQLAlchemy has no model of a virtual table); True for everything else."""
+    return not (type_ == "table" and name is not None and name.startswith(EVENTS_FTS))
+
+
+def history_search(conn: Connection) -> None:
+    """Create the history's FTS5 index (an external-content table over customer_events by rowid,
+    kept in step by triggers) if missing, indexing the events already stored (SQLite only).
+
+    Revision 0004 runs it; start-up runs it again after the migrations, so an events table rebuilt
+    without its triggers is indexed anew rather than searched with holes."""
+    exists = conn.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": EVENTS_FTS}
+    ).first()
+    if exists is None:
+        conn.execute(
+            text(
+                f"CREATE VIRTUAL TABLE {EVENTS_FTS} USING fts5(summary, data, content='customer_events', "
+                "content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')"
+            )
+        )
+    triggers = set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+    for name, body in _FTS_TRIGGERS.items():
+        conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS {name} {body}"))
+    if exists is None or not triggers >= _FTS_TRIGGERS.keys():
+        # New, or writes may have gone by unindexed (the events table was rebuilt, dropping
+        # its triggers): index what is stored now.
+        conn.execute(text(f"INSERT INTO {EVENTS_FTS}({EVENTS_FTS}) VALUES ('rebuild')"))
 
 
 def _add_timeline_columns(engine: Engine) -> None:
@@ -495,3 +554,47 @@ def refresh_story(db: Session, customer_id: str, key: str) -> bool:
     is_open = timeline.story_open((r.kind, r.data) for r in rows)
     db.merge(CustomerStoryRow(customer_id=customer_id, key=key, open=is_open, last_at=rows[-1].at))
     return is_open
+
+
+def refresh_stories(db: Session, customer_id: str, keys: set[str]) -> None:
+    """`refresh_story` for many stories of one customer in two queries (an ingest batch touches
+    hundreds; one query and one merge each was half of its cost)."""
+    if not keys:
+        return
+    by_story: dict[str, list[tuple[str, Any, datetime]]] = {}
+    for chunk in _chunks(sorted(keys)):
+        rows = db.execute(
+            select(CustomerEventRow.story, CustomerEventRow.kind, CustomerEventRow.data, CustomerEventRow.at)
+            .where(CustomerEventRow.customer_id == customer_id, CustomerEventRow.story.in_(chunk))
+            .order_by(CustomerEventRow.story, CustomerEventRow.at, CustomerEventRow.id)
+        )
+        for story, kind, data, at in rows:
+            by_story.setdefault(story, []).append((kind, data, at))
+        known = {
+            row.key: row
+            for row in db.scalars(
+                select(CustomerStoryRow).where(
+                    CustomerStoryRow.customer_id == customer_id, CustomerStoryRow.key.in_(chunk)
+                )
+            )
+        }
+        for key in chunk:
+            events = by_story.get(key)
+            if not events:
+                continue
+            is_open = timeline.story_open((kind, data) for kind, data, _ in events)
+            row = known.get(key)
+            if row is None:
+                db.add(
+                    CustomerStoryRow(customer_id=customer_id, key=key, open=is_open, last_at=events[-1][2])
+                )
+            else:
+                row.open, row.last_at = is_open, events[-1][2]
+
+
+#: Bound parameters per IN (...) list (SQLite allows 32,766; PostgreSQL more).
+_IN_CHUNK = 500
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i : i + _IN_CHUNK] for i in range(0, len(items), _IN_CHUNK)]

@@ -35,7 +35,7 @@ from workstation.domain.models import (
     TimelineEvent,
     utcnow,
 )
-from workstation.store.history import HISTORY_CURSOR_PREFIX, HistoryStore, fill_entry_columns
+from workstation.store.history import HISTORY_CURSOR_PREFIX, HistoryStore, put_events
 from workstation.store.outbox import (
     CONFLICT,
     CUSTOMER_KINDS,
@@ -96,7 +96,7 @@ __all__ = [
 
 #: Written to the kv table for versions of the application from before Alembic, which refuse a
 #: cache whose number is above theirs (1 or 2). It is the head revision's number.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: SQLite's `synchronous` setting. FULL syncs the WAL at every commit, so a write the agent was
 #: told is saved survives a power cut or an OS crash too, not only a crash of the application
@@ -231,12 +231,7 @@ class CacheStore(RecordsReads, HistoryStore, OutboxStore):
                 put_customer(db, customer, now)
             for note in notes:
                 put_note(db, note)
-            for ev in events:
-                row = TimelineEventRow(
-                    id=ev.id, customer_id=ev.customer_id, at=ev.at, data=ev.model_dump(mode="json")
-                )
-                fill_entry_columns(row, ev)
-                db.merge(row)
+            put_events(db, events)
             conversations = list(conversations)
             for conv in conversations:
                 data = conv.model_dump(mode="json", exclude={"messages"})

@@ -20,11 +20,19 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 
+from workstation.store.schema import FTS_TABLE
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The revision a cache made before Alembic is at, by the schema_version in its kv table.
 LEGACY_REVISIONS = {"1": "0001", "2": "0002"}
+
+
+def include_name(name: str | None, type_: str, _parent: object) -> bool:
+    """Alembic's filter for comparing the models with a cache file (env.py and the tests): the FTS5
+    index of the history and its shadow tables are not in the models (autogenerate would drop them)."""
+    return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))
 
 
 class NewerCacheError(RuntimeError):

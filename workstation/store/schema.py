@@ -55,9 +55,15 @@ class TimelineEventRow(Base):
     story: Mapped[str | None] = mapped_column(String(80), default=None)
 
     __table_args__ = (
-        Index("ix_timeline_customer_at", "customer_id", "at"),
-        Index("ix_timeline_customer_story", "customer_id", "story"),
+        # id too: a page ends among events of one instant, and the next starts after (at, id).
+        Index("ix_timeline_customer_at_id", "customer_id", "at", "id"),
+        Index("ix_timeline_customer_story_at", "customer_id", "story", "at", "id"),
     )
+
+
+#: The FTS5 index of the cached history's summaries and data (revision 0004: an external-content
+#: table over timeline_events by rowid, kept in step by triggers; not a model).
+FTS_TABLE = "timeline_fts"
 
 
 class TimelineStoryRow(Base):

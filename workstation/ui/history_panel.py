@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
     QMenu,
     QPushButton,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTableView,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
@@ -61,6 +61,10 @@ KINDS = (
     "social_post",
     "appointment",
 )
+
+
+#: Pixels above and below a history row's text.
+ROW_PADDING = 8
 
 
 class _EntryDelegate(QStyledItemDelegate):
@@ -109,7 +113,28 @@ class _EntryDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         size = super().sizeHint(option, index)
-        return QSize(size.width() + 140, max(size.height(), option.fontMetrics.height() + 8))
+        return QSize(size.width() + 140, max(size.height(), option.fontMetrics.height() + ROW_PADDING))
+
+
+class _TimelineView(QTableView):
+    """The history as one column of rows of one height.
+
+    A table, not a QListView: QListView lays every row out again after each insert and asks the
+    (Python) model for an index per row while doing it, so a page appended at 100,000 events cost
+    hundreds of milliseconds on the GUI thread. A table's rows are header sections of a fixed size
+    (kept in C++, no model calls), and only the visible rows are painted."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.horizontalHeader().hide()
+        self.horizontalHeader().setStretchLastSection(True)
+        rows = self.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(rows.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + ROW_PADDING)
 
 
 class TranscriptDialog(QDialog):
@@ -206,11 +231,10 @@ class HistoryPanel(QWidget):
         second.addWidget(self.open_check)
         second.addWidget(self.clear_button)
 
-        self.view = QListView()
+        self.view = _TimelineView()
         self.view.setProperty(DATA_PROPERTY, True)  # event summaries (the day headers are ours)
         self.view.setObjectName("timeline")
         self.view.setModel(self.model)
-        self.view.setUniformItemSizes(True)
         self.view.setItemDelegate(_EntryDelegate(self.view))
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -438,7 +462,7 @@ class HistoryPanel(QWidget):
     def _on_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
         if self._keep_offset is None:
             return
-        height = self.view.sizeHintForRow(first) if self.model.rowCount() else 0
+        height = self.view.rowHeight(first) if self.model.rowCount() else 0
         self.view.verticalScrollBar().setValue(self._keep_offset + (last - first + 1) * max(height, 1))
         self._keep_offset = None
 
@@ -461,7 +485,7 @@ class HistoryPanel(QWidget):
         self._update_status()
 
     def _update_status(self) -> None:
-        count = len(self.model.by_id())
+        count = self.model.entry_count()
         where = self.model.where
         shown = (
             self.tr("{0} events").format(count) if not where.active else self.tr("{0} matching").format(count)

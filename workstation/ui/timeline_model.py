@@ -254,6 +254,10 @@ class TimelineModel(QAbstractListModel):
     def entry(self, event_id: str) -> TimelineEntry | None:
         return self._ids.get(event_id)
 
+    def entry_count(self) -> int:
+        """How many events are listed (without copying them: the status line asks after every page)."""
+        return len(self._ids)
+
     def by_id(self) -> dict[str, TimelineEntry]:
         return dict(self._ids)
 

@@ -137,7 +137,6 @@ def test_cache_from_a_newer_version_is_refused_not_overwritten(tmp_path: Path) -
         open_engine(path)
 
 
-
 def test_transcript_tail_is_the_newest_messages_oldest_first(store: CacheStore) -> None:
     store.apply(messages=[_message(i) for i in range(30)] + [_message(99, conv="cv-2")])
     assert [e.message.id for e in store.transcript("cv-1", last=3)] == ["m-27", "m-28", "m-29"]

@@ -10,7 +10,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection
 
+from workstation.domain.models import TimelineEvent, utcnow
+from workstation.domain.timeline import TimelineFilter
 from workstation.store import migrate
 from workstation.store.cache import SCHEMA_VERSION, Base, CacheStore, open_engine
 
@@ -20,13 +23,17 @@ LEGACY = DATA / "cache-schema1.sqlite3"
 RELEASES = [(DATA / "cache-schema1.sqlite3", "1"), (DATA / "cache-schema2.sqlite3", "2")]
 
 
+def _context(connection: Connection) -> MigrationContext:
+    return MigrationContext.configure(connection, opts={"include_name": migrate.include_name})
+
+
 def test_migrating_an_empty_file_gives_exactly_the_models_schema(tmp_path: Path) -> None:
     # A schema change in cache.py without a revision (or a revision that differs from the models)
     # fails here: write a revision with the command in workstation/store/migrations/alembic.ini.
     engine = open_engine(tmp_path / "cache.sqlite3")
     with engine.connect() as connection:
         assert migrate.current(connection) == migrate.head()
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(_context(connection), Base.metadata)
     assert diff == []
 
 
@@ -70,7 +77,13 @@ def test_cache_made_before_migrations_is_upgraded_with_all_its_data(
     assert [i.kind for i in store.pending()][-1] == "note_create"
     with store.engine.connect() as connection:
         assert migrate.current(connection) == migrate.head()
-        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        assert (
+            compare_metadata(
+                _context(connection),
+                Base.metadata,
+            )
+            == []
+        )
     store.close()
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -110,4 +123,57 @@ def test_legacy_files_are_really_what_those_releases_wrote(made: Path, version: 
         assert (
             connection.exec_driver_sql("SELECT value FROM kv WHERE key='schema_version'").scalar() == version
         )
+    engine.dispose()
+
+
+SCHEMA3 = DATA / "cache-schema3.sqlite3"
+
+
+def test_a_cache_from_before_the_search_index_keeps_its_history_and_searches_all_of_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cache.sqlite3"
+    shutil.copy(SCHEMA3, path)
+    store = CacheStore(open_engine(path))
+    # every event is still there, in order, with its open story and the stream position
+    assert store.timeline_count("c-1") == 300
+    pages, before = [], None
+    while page := store.timeline_page("c-1", before=before, limit=64):
+        pages += page
+        before = page[-1]
+    assert [e.id for e in pages] == [f"h{i:03d}" for i in range(300)]
+    assert store.open_stories("c-1") == {"order:5120"}
+    assert store.stream_position() == ("log-3", 7)
+    # the events cached before the upgrade are in the new full-text index (umlauts folded, prefixes)
+    found = store.timeline_page("c-1", where=TimelineFilter(text="lieferverzog"), limit=500)
+    assert [e.id for e in found] == [f"h{i:03d}" for i in range(0, 300, 4)]
+    assert {e.id for e in store.timeline_page("c-1", where=TimelineFilter(text="Streik"), limit=500)} == {
+        f"h{i:03d}" for i in range(1, 300, 4)
+    }
+    # and events written after it are indexed by the triggers
+    new = TimelineEvent(
+        id="new",
+        customer_id="c-1",
+        at=utcnow(),
+        channel="phone",
+        kind="contact",
+        summary="Rückruf Öffnungszeit",
+    )
+    store.writes.submit(store.apply, events=[new]).result()
+    assert [e.id for e in store.timeline_page("c-1", where=TimelineFilter(text="ruckruf offnung"))] == ["new"]
+    with store.engine.connect() as connection:
+        assert migrate.current(connection) == migrate.head()
+        assert compare_metadata(_context(connection), Base.metadata) == []
+    store.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # FTS5's own check: raises (SQLITE_CORRUPT_VTAB) when the index and the events disagree
+        raw.execute("INSERT INTO timeline_fts(timeline_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_the_schema3_file_is_really_what_revision_0003_wrote() -> None:
+    engine = create_engine(f"sqlite:///{SCHEMA3}")
+    with engine.connect() as connection:
+        assert migrate.current(connection) == "0003"
+        assert connection.exec_driver_sql("SELECT count(*) FROM timeline_events").scalar() == 300
     engine.dispose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from workstation.server.db import Base
+from workstation.server.db import Base, not_in_models
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - the `alembic` command line, for writing revisions
@@ -19,6 +19,8 @@ if connection is None:  # pragma: no cover - the `alembic` command line, for wri
 
 # render_as_batch: SQLite cannot ALTER most things in place; batch mode copies the table instead
 # (on PostgreSQL batch operations are plain ALTERs).
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+context.configure(
+    connection=connection, target_metadata=Base.metadata, render_as_batch=True, include_name=not_in_models
+)
 with context.begin_transaction():
     context.run_migrations()

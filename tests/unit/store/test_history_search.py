@@ -1,0 +1,115 @@
+"""Searching the cached history: the FTS5 index (revision 0004) finds words by prefix, in German and
+English with case and diacritics folded, takes the agent's text literally, and stays in step with
+every write (upserts, eviction); live events are matched by the same rule in Python."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from workstation.domain.models import TimelineEvent
+from workstation.domain.timeline import TimelineEntry, TimelineFilter, matches
+from workstation.store.cache import CacheStore, open_engine
+
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+EVENTS = [
+    ("c-1", "Beschwerde über Lieferverzögerung", {"order_id": "5120", "grund": "Streik"}),
+    ("c-1", "Fernseher 55 Zoll angesehen", {"url": "/tv-55"}),
+    ("c-1", "Order 5120 placed", {"order_id": "5120", "value": 499.0}),
+    ("c-1", "Straße geändert", {"street": "Hauptstraße 1"}),
+    ("c-1", "Called about the invoice", {"topic": "billing"}),
+    ("c-2", "Lieferverzögerung bei einem anderen Kunden", {}),
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> CacheStore:
+    store = CacheStore(open_engine(tmp_path / "cache.sqlite3"))
+    events = [
+        TimelineEvent(
+            id=f"e{i}",
+            customer_id=cid,
+            at=T0 - timedelta(hours=i),
+            channel="web",
+            kind="note",
+            summary=s,
+            data=d,
+        )
+        for i, (cid, s, d) in enumerate(EVENTS)
+    ]
+    store.writes.submit(store.apply, events=events).result()
+    return store
+
+
+def _found(store: CacheStore, text: str, customer: str = "c-1") -> list[str]:
+    return [e.id for e in store.timeline_page(customer, where=TimelineFilter(text=text), limit=50)]
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("lieferverzögerung", ["e0"]),
+        ("LIEFERVERZOG", ["e0"]),  # prefix, case and umlaut folded
+        ("beschwerde uber", ["e0"]),  # every word must match, 'über' found as 'uber'
+        ("strasse", []),  # ß is not ss (unicode61 folds diacritics, not ligatures)
+        ("straße", ["e3"]),
+        ("hauptstr", ["e3"]),  # in the event's data
+        ("5120", ["e0", "e2"]),
+        ("#5120", ["e0", "e2"]),  # punctuation is not part of a word
+        ("invoice called", ["e4"]),  # English; word order does not matter
+        ("fern zoll", ["e1"]),
+        ("verzögerung", []),  # a word's inside is not a prefix
+        ("nothing like this", []),
+    ],
+)
+def test_words_are_found_by_prefix_with_case_and_umlauts_folded(
+    store: CacheStore, text: str, ids: list[str]
+) -> None:
+    assert _found(store, text) == ids
+
+
+@pytest.mark.parametrize("text", ['"', "OR", "5120 OR tv", "NEAR(a b)", "tv*", "-x", "^", "a:b"])
+def test_the_agents_text_is_never_fts_syntax(store: CacheStore, text: str) -> None:
+    # no syntax error reaches the agent, and FTS operators are words like any other
+    found = _found(store, text)
+    assert found == [i for i in found if i.startswith("e")]
+    assert "e2" not in _found(store, "5120 OR tv")  # 'or' is a word e2 does not have
+
+
+def test_text_without_words_falls_back_to_a_literal_substring(store: CacheStore) -> None:
+    assert _found(store, "#") == []
+    assert _found(store, "/") == ["e1"]  # '/tv-55' in the data
+
+
+def test_the_index_follows_updates_and_eviction(store: CacheStore, tmp_path: Path) -> None:
+    changed = TimelineEvent(id="e1", customer_id="c-1", at=T0, channel="web", kind="note", summary="Soundbar")
+    store.writes.submit(store.apply, events=[changed]).result()
+    assert _found(store, "fernseher") == [] and _found(store, "soundbar") == ["e1"]
+    assert _found(store, "lieferverzögerung", "c-2") == ["e5"]  # customers are kept apart
+    store.writes.submit(store.prune_to, 0).result()  # evicts every history
+    store.close()
+    with sqlite3.connect(tmp_path / "cache.sqlite3") as raw:
+        assert raw.execute("SELECT count(*) FROM timeline_events").fetchone()[0] == 0
+        assert (
+            raw.execute("SELECT count(*) FROM timeline_fts WHERE timeline_fts MATCH 'soundbar'").fetchone()[0]
+            == 0
+        )
+        raw.execute("INSERT INTO timeline_fts(timeline_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_live_events_are_matched_as_the_index_matches_them(store: CacheStore) -> None:
+    texts = ["lieferverzog", "STRAßE", "5120", "#5120", "invoice called", "verzögerung", "hauptstr", "/", "#"]
+    for text in texts:
+        in_sql = set(_found(store, text))
+        in_python = set()
+        for event_id in (f"e{i}" for i in range(5)):
+            event = store.timeline_event(event_id)
+            assert event is not None
+            entry = TimelineEntry.of(event.id, event.at, event.channel, event.kind, event.summary, event.data)
+            if matches(entry, TimelineFilter(text=text), set(), json.dumps(event.data)):
+                in_python.add(event_id)
+        assert in_python == in_sql, text
