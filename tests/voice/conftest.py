@@ -58,7 +58,7 @@ class Phone:
     def run(self, coro: Any, timeout: float = 10.0) -> Any:
         return self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
 
-    def wait_event(self, type_: str, timeout: float = 15.0) -> PhoneEvent:
+    def wait_event(self, type_: str, timeout: float = 30.0) -> PhoneEvent:
         async def poll() -> PhoneEvent:
             while True:
                 for event in self.events:
@@ -66,7 +66,13 @@ class Phone:
                         return event
                 await asyncio.sleep(0.02)
 
-        return self.run(poll(), timeout)  # type: ignore[no-any-return]
+        try:
+            return self.run(poll(), timeout)  # type: ignore[no-any-return]
+        except TimeoutError:
+            # Say what the phone did see: a call that never rang and one that rang but never
+            # connected are different faults (one run in CI timed out here without a clue).
+            seen = [e.type for e in self.events]
+            raise AssertionError(f"{type_} not seen within {timeout} s; the phone saw {seen}") from None
 
     def seen(self, type_: str) -> bool:
         return any(e.type == type_ for e in self.events)
