@@ -39,6 +39,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "tests/voice" not in str(item.fspath).replace(os.sep, "/"):
             continue
         item.add_marker(pytest.mark.voice)
+        # Known flake, cause not found yet: in long runs a phone's control connection sometimes
+        # delivers no events at all ("the phone saw []") although baresip rang; alone every voice
+        # test passes. A failed voice test is run again (at most twice) so one flake does not sink
+        # the suite; a real failure still fails three times.
+        item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=1))
         if missing and not os.environ.get("CI"):
             item.add_marker(pytest.mark.skip(reason=f"not installed: {missing} (see .ci/run)"))
 
