@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButto
 
 from workstation.domain.voice import call_duration_text
 from workstation.services.voice import ActiveCall, CallState, VoiceService
+from workstation.ui.text import data_label
 
 STATE_TEXT = {
     CallState.RINGING: "Connecting…",
@@ -30,8 +31,7 @@ class CallPanel(QFrame):
         self.setStyleSheet(
             "#callPanel { background: #e8f5e9; border: 1px solid #81c784; border-radius: 6px; }"
         )
-        self.number_label = QLabel()
-        self.number_label.setTextFormat(Qt.TextFormat.PlainText)  # numbers come from the caller's phone
+        self.number_label = data_label()  # the number and name come from the caller's phone
         self.state_label = QLabel()
         self.state_label.setTextFormat(Qt.TextFormat.PlainText)
         self.timer_label = QLabel("0:00")
