@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 import inspect
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
