@@ -18,6 +18,7 @@ from workstation.paths import Paths
 from workstation.services.session import SessionService
 from workstation.store.secrets import MemorySecretStore
 from workstation.ui.collector import GuiThreadCollector
+from workstation.ui.desk_controller import DeskController
 from workstation.ui.main_window import MainWindow
 from workstation.ui.notifier import Notifier
 
@@ -65,10 +66,18 @@ def aloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
 class Desk:
     """A signed-in desktop: window and services, plus helpers to drive it from a test."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, window: MainWindow, ws: Workstation) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        window: MainWindow,
+        ws: Workstation,
+        controller: DeskController | None = None,
+    ) -> None:
         self.loop = loop
         self.window = window
         self.ws = ws
+        #: What the signed-in window's services act through (None before sign-in).
+        self.controller: Any = controller
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 15.0) -> T:
         return self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
@@ -92,8 +101,8 @@ def open_desk(loop: asyncio.AbstractEventLoop, base: Path, url: str, username: s
     ws = loop.run_until_complete(
         connect(paths, url, login, secrets=MemorySecretStore(), backoff=FAST_BACKOFF)
     )
-    attach(window, ws, Notifier(window, paths.cache, sound=False, popup=True))
-    desk = Desk(loop, window, ws)
+    controller = attach(window, ws, Notifier(window, paths.cache, sound=False, popup=True))
+    desk = Desk(loop, window, ws, controller)
     desk.wait_until(lambda: ws.sync.online)
     desk.run(ws.inbox.refresh())
     return desk

@@ -46,8 +46,8 @@ def test_offer_shows_customer_channel_topic_and_countdown(desk: Desk, backend: B
     assert 0 < card.countdown.value() <= 1000
     assert card.countdown.format().endswith("s left")
     assert desk.window.offer_area.isVisible()
-    assert desk.window.notifier is not None and "Jana Kowalski" in (
-        desk.window.notifier.last_notification or ""
+    assert desk.controller.notifier is not None and "Jana Kowalski" in (
+        desk.controller.notifier.last_notification or ""
     )
 
 
@@ -80,8 +80,8 @@ def test_accept_reply_and_wrap_up_round_trip(desk: Desk, backend: Backend) -> No
     assert [e.message.text for e in view.transcript_model.entries()].count("Einen Moment bitte.") == 1
 
     desk.window.wrap_up_current()
-    desk.wait_until(lambda: getattr(desk.window, "wrapup_dialog", None) is not None)
-    dialog = desk.window.wrapup_dialog
+    desk.wait_until(lambda: desk.controller.wrapup_dialog is not None)
+    dialog = desk.controller.wrapup_dialog
     dialog.codes.setCurrentRow(1)
     QTest.keyClick(dialog.codes, Qt.Key.Key_Return)
     desk.wait_until(lambda: conv_id not in desk.window.views)
@@ -216,8 +216,8 @@ def test_refused_reply_is_shown_with_the_reason_and_kept(desk: Desk, backend: Ba
     assert closed.status_code == 200
     # ... while this desktop still sends a reply.
     desk.ws.inbox.send(conv_id, "Noch eine Frage?")
-    desk.wait_until(lambda: getattr(desk.window, "refusal_box", None) is not None)
-    assert "already closed" in desk.window.refusal_box.text()
+    desk.wait_until(lambda: desk.controller.refusal_box is not None)
+    assert "already closed" in desk.controller.refusal_box.text()
     ((failed, reason),) = desk.ws.store.failed()
     assert failed.payload == {"text": "Noch eine Frage?"} and "already closed" in reason
     entries = desk.ws.store.transcript(conv_id)

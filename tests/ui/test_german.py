@@ -265,9 +265,9 @@ def test_every_window_and_dialog_speaks_german(
         window._on_about_triggered()
         opened.append(window.about_dialog)
         window.wrap_up_current()
-        desk.wait_until(lambda: getattr(window, "wrapup_dialog", None) is not None)
+        desk.wait_until(lambda: desk.controller.wrapup_dialog is not None)
         problems += english_in([w for w in QApplication.topLevelWidgets() if w.isVisible()], names)
-        window.wrapup_dialog.reject()
+        desk.controller.wrapup_dialog.reject()
 
         service = QueueMonitorService(MonitorApi(BackendApi(desk.ws.http)))
         monitor = QueueMonitorView(service)

@@ -371,10 +371,10 @@ def test_own_closed_chat_opens_read_only_from_the_history(desk: Desk, backend: B
     assert view.history.select(f"{old_id}-closed")
     assert view.history.transcript_button.isVisibleTo(view.history)
     view.history.transcript_button.click()
-    desk.wait_until(lambda: isinstance(getattr(desk.window, "transcript_dialog", None), TranscriptDialog))
-    text = desk.window.transcript_dialog.browser.toPlainText()
+    desk.wait_until(lambda: isinstance(desk.controller.transcript_dialog, TranscriptDialog))
+    text = desk.controller.transcript_dialog.browser.toPlainText()
     assert "Earlier question" in text and "Here is the answer." in text
-    assert desk.window.transcript_dialog.browser.isReadOnly()
+    assert desk.controller.transcript_dialog.browser.isReadOnly()
 
 
 def test_scrolling_a_big_history_lists_every_event_once_while_new_ones_arrive(

@@ -56,8 +56,8 @@ def test_offer_reply_and_wrap_up_with_the_keyboard_only(desk: Desk, backend: Bac
     assert "\t" not in view.reply_edit.toPlainText()
 
     _keys(QApplication.focusWidget() or window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
-    desk.wait_until(lambda: getattr(window, "wrapup_dialog", None) is not None)
-    dialog = window.wrapup_dialog
+    desk.wait_until(lambda: desk.controller.wrapup_dialog is not None)
+    dialog = desk.controller.wrapup_dialog
     desk.wait_until(lambda: dialog.isVisible())
     _keys(dialog.codes, Qt.Key.Key_Down)
     _keys(dialog.codes, Qt.Key.Key_Return)

@@ -103,14 +103,17 @@ def test_conflicting_offline_edit_is_decided_by_the_agent_and_the_rest_merged(
     # The agent corrects e-mail and phone in the dialog while the backend is unreachable ...
     QTest.mouseClick(view.customer_header.edit_button, Qt.MouseButton.LeftButton)
     desk.wait_until(
-        lambda: desk.window.customer_dialog is not None and desk.window.customer_dialog.isVisible()
+        lambda: (
+            desk.controller.record_edits.customer_dialog is not None
+            and desk.controller.record_edits.customer_dialog.isVisible()
+        )
     )
-    dialog = desk.window.customer_dialog
+    dialog = desk.controller.record_edits.customer_dialog
     assert dialog is not None
     dialog.edits["email"].setText("jana.k@example.org")
     dialog.edits["phone"].setText("+49 170 5550123")
     dialog.accept()
-    desk.wait_until(lambda: desk.window.customer_dialog is None)
+    desk.wait_until(lambda: desk.controller.record_edits.customer_dialog is None)
     desk.wait_until(lambda: "jana.k@example.org (not sent yet)" in view.customer_header.contact_label.text())
     # ... and meanwhile a team lead changes the e-mail differently, and the company.
     saved = backend.http.patch(
@@ -129,9 +132,12 @@ def test_conflicting_offline_edit_is_decided_by_the_agent_and_the_rest_merged(
 
     QTest.mouseClick(desk.window.conflicts_button, Qt.MouseButton.LeftButton)
     desk.wait_until(
-        lambda: desk.window.conflict_dialog is not None and desk.window.conflict_dialog.isVisible()
+        lambda: (
+            desk.controller.record_edits.conflict_dialog is not None
+            and desk.controller.record_edits.conflict_dialog.isVisible()
+        )
     )
-    conflict_dialog = desk.window.conflict_dialog
+    conflict_dialog = desk.controller.record_edits.conflict_dialog
     assert conflict_dialog is not None
     (field,) = conflict_dialog.conflict.fields
     assert (field.name, field.base, field.theirs, field.mine) == (

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from workstation.services.voice import VoiceService
     from workstation.store.cache import CacheStore
     from workstation.store.secrets import SecretStore
+    from workstation.ui.desk_controller import DeskController
     from workstation.ui.main_window import MainWindow
     from workstation.ui.notifier import Notifier
 
@@ -82,14 +83,14 @@ class Workstation:
     context: CustomerContextService
     relevance: RelevanceService
     cobrowse: CobrowseService
+    #: Contact details and notes the agent edits (through the outbox, conflicts decided by the agent).
+    records: RecordsService
     server: ServerThread | None = None
     timings: dict[str, float] = field(default_factory=dict)
     #: Team leads only: the queue monitor's live statistics.
     monitor: QueueMonitorService | None = None
     #: Reconnect pacing for push streams (tests shorten it).
     backoff: Backoff | None = None
-    #: Contact details and notes the agent edits (through the outbox, conflicts decided by the agent).
-    records: RecordsService | None = None
     #: The one WebSocket client (TLS, token, backoff) every push stream and relay connects through.
     ws: WsClient | None = None
     #: Calls: the agent's softphone and call control (None when no softphone is configured).
@@ -230,33 +231,39 @@ async def connect(
         context,
         relevance,
         cobrowse,
+        records,
         server,
         backoff=backoff,
-        records=records,
         voice=voice,
         ws=ws,
     )
 
 
-def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> None:
-    """Show `workstation` in `window` and start its push stream and outbox."""
-    window.bind(
-        workstation.session,
-        workstation.inbox,
-        workstation.context,
-        workstation.sync,
-        notifier,
-        workstation.relevance,
-        workstation.cobrowse,
-        workstation.records,
+def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> DeskController:
+    """Show `workstation` in `window` (its desk controller, built with the services) and start its
+    push stream and outbox."""
+    from workstation.ui.desk_controller import DeskController, DeskServices
+
+    controller = DeskController(
+        window,
+        DeskServices(
+            session=workstation.session,
+            inbox=workstation.inbox,
+            context=workstation.context,
+            sync=workstation.sync,
+            relevance=workstation.relevance,
+            cobrowse=workstation.cobrowse,
+            records=workstation.records,
+            notifier=notifier,
+            voice=workstation.voice,
+        ),
     )
     workstation.sync.start()
     workstation.relevance.start()
-    if workstation.voice is not None:
-        window.bind_voice(workstation.voice)
     agent = workstation.session.agent
     if agent is not None and agent.role.value == "teamlead":
         attach_monitor(window, workstation)
+    return controller
 
 
 def attach_monitor(window: MainWindow, workstation: Workstation) -> None:

@@ -62,7 +62,7 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
         "sign in", connect(base, server.url, login, secrets=secrets, server=server)
     )
     notifier = Notifier(window, base.cache, sound=False, popup=True)
-    attach(window, workstation, notifier)
+    controller = attach(window, workstation, notifier)
     await test.within(
         "connect push stream", next_emission(workstation.sync.connection_changed, lambda on, _d: on)
     )
@@ -141,8 +141,8 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
     test.step = "wrap up (Ctrl+W)"
     closed_remote = next_emission(workstation.sync.write_completed, lambda kind, target: kind == "close")
     QTest.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
-    await test.until(test.step, lambda: getattr(window, "wrapup_dialog", None) is not None, timeout=4)
-    dialog = window.wrapup_dialog
+    await test.until(test.step, lambda: controller.wrapup_dialog is not None, timeout=4)
+    dialog = controller.wrapup_dialog
     code = dialog.selected_code()
     QTest.keyClick(dialog.codes, Qt.Key.Key_Return)
     await test.within(test.step, closed_remote)

@@ -58,7 +58,7 @@ async def _monitor(test: SelfTest) -> dict[str, Any]:
     )
     attach(window, workstation, Notifier(window, base.cache, sound=False, popup=False))
     monitor = workstation.monitor
-    view = getattr(window, "monitor_view", None)
+    view = window.monitor_view
     if monitor is None or view is None:
         raise StepFailed(step, "the team lead's window has no queue monitor")
     t = test.mark("login_ms", t)

@@ -8,8 +8,9 @@ without one (tests, the self-test) nothing is read or written, so runs never sha
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSettings, Qt
 from PySide6.QtGui import QCloseEvent
@@ -17,6 +18,10 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QTabWi
 
 from workstation.domain.presence import Presence
 from workstation.ui.labels import STATES, term
+
+if TYPE_CHECKING:
+    from workstation.services.session import SessionService
+    from workstation.services.sync import SyncService
 
 _file: Path | None = None
 
@@ -162,15 +167,15 @@ def confirm_quit(window: Any, event: QCloseEvent) -> None:
     box.open()
 
 
-async def go_offline(window: Any) -> None:
+async def go_offline(
+    session: SessionService, sync: SyncService, set_presence: Callable[[Presence], None], window: Any
+) -> None:
     """On quit: tell the backend the agent is Offline, so no chat is offered to an empty chair.
-    Waits (bounded) for the write to leave the outbox; offline, it stays queued for the next start."""
-    session, sync = getattr(window, "session", None), getattr(window, "sync", None)
-    if session is None or sync is None or getattr(window, "monitor_view", None) is not None:
-        return
+    Waits (bounded) for the write to leave the outbox (`window.pending_writes`); offline, it stays
+    queued for the next start."""
     if session.presence == Presence.OFFLINE or not sync.online:
         return
-    window.set_presence(Presence.OFFLINE)
+    set_presence(Presence.OFFLINE)
     deadline = asyncio.get_running_loop().time() + OFFLINE_WAIT_S
     # The write reaches the outbox on the cache's writer thread: only then does it count as pending.
     try:

@@ -66,6 +66,37 @@
     </message>
 </context>
 <context>
+    <name>CallPanel</name>
+    <message>
+        <source>Hold</source>
+        <translation>Halten</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>Stummschalten</translation>
+    </message>
+    <message>
+        <source>Transfer to agent or number</source>
+        <translation>An Agent oder Nummer weiterleiten</translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation>Weiterleiten</translation>
+    </message>
+    <message>
+        <source>Hang up</source>
+        <translation>Auflegen</translation>
+    </message>
+    <message>
+        <source>withheld number</source>
+        <translation>unterdrückte Nummer</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+</context>
+<context>
     <name>CobrowseView</name>
     <message>
         <source>Pointer</source>
@@ -172,6 +203,21 @@
     </message>
 </context>
 <context>
+    <name>ConversationTabs</name>
+    <message>
+        <source>No open conversations.
+New chats are offered here as they arrive.</source>
+        <translation>Keine offenen Gespräche.
+Neue Chats werden hier angeboten, sobald sie eintreffen.</translation>
+    </message>
+    <message>
+        <source>No open conversations.
+Set yourself Available (Ctrl+1) to receive chats.</source>
+        <translation>Keine offenen Gespräche.
+Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
+    </message>
+</context>
+<context>
     <name>ConversationView</name>
     <message>
         <source>Conversation with {0}</source>
@@ -274,9 +320,69 @@
     </message>
 </context>
 <context>
+    <name>DeskController</name>
+    <message>
+        <source>New chat offered: {0}</source>
+        <translation>Neuer Chat angeboten: {0}</translation>
+    </message>
+    <message>
+        <source>An offer timed out and went back to the queue.</source>
+        <translation>Ein Angebot ist abgelaufen und zurück in die Warteschlange gegangen.</translation>
+    </message>
+    <message>
+        <source>Could not accept: {0}</source>
+        <translation>Annehmen nicht möglich: {0}</translation>
+    </message>
+    <message>
+        <source>Not delivered</source>
+        <translation>Nicht zugestellt</translation>
+    </message>
+    <message>
+        <source>Updated {0}</source>
+        <translation>Aktualisiert {0}</translation>
+    </message>
+    <message>
+        <source>Loading from the backend…</source>
+        <translation>Lade vom Server …</translation>
+    </message>
+    <message>
+        <source>From the local cache (as of {0}), refreshing…</source>
+        <translation>Aus dem lokalen Zwischenspeicher (Stand {0}), wird aktualisiert …</translation>
+    </message>
+    <message>
+        <source>⚠ Offline since {0}: nothing cached for this customer yet</source>
+        <translation>⚠ Offline seit {0}: für diesen Kunden noch nichts zwischengespeichert</translation>
+    </message>
+    <message>
+        <source>⚠ Offline since {0}: shown as of {1}, may be out of date</source>
+        <translation>⚠ Offline seit {0}: Stand {1}, möglicherweise veraltet</translation>
+    </message>
+    <message>
+        <source>{0} — {1}</source>
+        <translation>{0} — {1}</translation>
+    </message>
+    <message>
+        <source>✓ Done: {0}</source>
+        <translation>✓ Erledigt: {0}</translation>
+    </message>
+    <message>
+        <source>Dismissed ({0}): {1}</source>
+        <translation>Verworfen ({0}): {1}</translation>
+    </message>
+    <message>
+        <source>Could not invite to cobrowse: {0}</source>
+        <translation>Einladung zum Co-Browsing nicht möglich: {0}</translation>
+    </message>
+    <message>
+        <source>No wrap-up codes are available (offline?).</source>
+        <translation>Keine Abschlusscodes verfügbar (offline?).</translation>
+    </message>
+</context>
+<context>
     <name>HistoryPanel</name>
     <message>
         <source>Search the history…</source>
+        <extracomment>Longest upstream link the history offers to open.</extracomment>
         <translation>Verlauf durchsuchen …</translation>
     </message>
     <message>
@@ -326,6 +432,10 @@
     <message>
         <source>… {0} earlier, </source>
         <translation>… {0} früher, </translation>
+    </message>
+    <message>
+        <source>Open in %s</source>
+        <translation>In %s öffnen</translation>
     </message>
     <message>
         <source>{0} events</source>
@@ -391,20 +501,11 @@
     <name>MainWindow</name>
     <message>
         <source>Agent workstation</source>
-        <extracomment>How many offer cards show at once before the offer band scrolls.</extracomment>
         <translation>Agenten-Arbeitsplatz</translation>
     </message>
     <message>
-        <source>Starting…</source>
-        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None). Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes. What screen readers were last told (tests read it; Qt gives no way to listen).</extracomment>
-        <translation>Starte …</translation>
-    </message>
-    <message>
-        <source>Changes someone else made at the same time: choose what to keep</source>
-        <translation>Gleichzeitige Änderungen von jemand anderem: wählen Sie, was bleibt</translation>
-    </message>
-    <message>
         <source>Presence</source>
+        <extracomment>The signed-in desk (set by DeskController); None while connecting or signed out. Team leads: the queue monitor in place of the conversations. Help ▸ Save diagnostics and File ▸ Settings, set once they loaded (after the first paint). Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes. What screen readers were last told (tests read it; Qt gives no way to listen).</extracomment>
         <translation>Status</translation>
     </message>
     <message>
@@ -490,108 +591,6 @@
     <message>
         <source>Your team lead ({0}) set you to {1}.</source>
         <translation>Ihre Teamleitung ({0}) hat Sie auf {1} gesetzt.</translation>
-    </message>
-    <message>
-        <source>No open conversations.
-New chats are offered here as they arrive.</source>
-        <translation>Keine offenen Gespräche.
-Neue Chats werden hier angeboten, sobald sie eintreffen.</translation>
-    </message>
-    <message>
-        <source>No open conversations.
-Set yourself Available (Ctrl+1) to receive chats.</source>
-        <translation>Keine offenen Gespräche.
-Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
-    </message>
-    <message>
-        <source>New chat offered: {0}</source>
-        <translation>Neuer Chat angeboten: {0}</translation>
-    </message>
-    <message>
-        <source>An offer timed out and went back to the queue.</source>
-        <translation>Ein Angebot ist abgelaufen und zurück in die Warteschlange gegangen.</translation>
-    </message>
-    <message>
-        <source>Could not accept: {0}</source>
-        <translation>Annehmen nicht möglich: {0}</translation>
-    </message>
-    <message>
-        <source>Not delivered</source>
-        <translation>Nicht zugestellt</translation>
-    </message>
-    <message>
-        <source>Updated {0}</source>
-        <translation>Aktualisiert {0}</translation>
-    </message>
-    <message>
-        <source>Loading from the backend…</source>
-        <translation>Lade vom Server …</translation>
-    </message>
-    <message>
-        <source>From the local cache (as of {0}), refreshing…</source>
-        <translation>Aus dem lokalen Zwischenspeicher (Stand {0}), wird aktualisiert …</translation>
-    </message>
-    <message>
-        <source>⚠ Offline since {0}: nothing cached for this customer yet</source>
-        <translation>⚠ Offline seit {0}: für diesen Kunden noch nichts zwischengespeichert</translation>
-    </message>
-    <message>
-        <source>⚠ Offline since {0}: shown as of {1}, may be out of date</source>
-        <translation>⚠ Offline seit {0}: Stand {1}, möglicherweise veraltet</translation>
-    </message>
-    <message numerus="yes">
-        <source>⚠ %n change(s) need your decision</source>
-        <translation>
-            <numerusform>⚠ %n Änderung braucht Ihre Entscheidung</numerusform>
-            <numerusform>⚠ %n Änderungen brauchen Ihre Entscheidung</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Someone else changed a record you edited. Click the red note to decide.</source>
-        <translation>Jemand anderes hat einen Datensatz geändert, den Sie bearbeitet haben. Klicken Sie auf den roten Hinweis, um zu entscheiden.</translation>
-    </message>
-    <message>
-        <source>{0} — {1}</source>
-        <translation>{0} — {1}</translation>
-    </message>
-    <message>
-        <source>Could not invite to cobrowse: {0}</source>
-        <translation>Einladung zum Co-Browsing nicht möglich: {0}</translation>
-    </message>
-    <message>
-        <source>✓ Done: {0}</source>
-        <translation>✓ Erledigt: {0}</translation>
-    </message>
-    <message>
-        <source>Dismissed ({0}): {1}</source>
-        <translation>Verworfen ({0}): {1}</translation>
-    </message>
-    <message>
-        <source>No wrap-up codes are available (offline?).</source>
-        <translation>Keine Abschlusscodes verfügbar (offline?).</translation>
-    </message>
-    <message>
-        <source>● Online</source>
-        <translation>● Online</translation>
-    </message>
-    <message>
-        <source>● Offline since {0} — reconnecting</source>
-        <translation>● Offline seit {0} — verbinde neu</translation>
-    </message>
-    <message>
-        <source>The backend cannot be reached. Everything cached stays usable; what you write is saved here and sent when the connection is back.</source>
-        <translation>Der Server ist nicht erreichbar. Alles Zwischengespeicherte bleibt nutzbar; was Sie schreiben, wird hier gespeichert und gesendet, sobald die Verbindung zurück ist.</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n change(s) waiting to be sent</source>
-        <translation>
-            <numerusform>%n Änderung wartet auf das Senden</numerusform>
-            <numerusform>%n Änderungen warten auf das Senden</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>● Signed out: {0}</source>
-        <translation>● Abgemeldet: {0}</translation>
     </message>
     <message>
         <source>Keyboard shortcuts</source>
@@ -697,6 +696,14 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
 </context>
 <context>
     <name>OfferCard</name>
+    <message>
+        <source>withheld number</source>
+        <translation>unterdrückte Nummer</translation>
+    </message>
+    <message>
+        <source>unknown caller {0}</source>
+        <translation>unbekannter Anrufer {0}</translation>
+    </message>
     <message>
         <source>topic: {0}</source>
         <translation>Thema: {0}</translation>
@@ -1054,6 +1061,51 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     </message>
 </context>
 <context>
+    <name>StatusBar</name>
+    <message>
+        <source>Starting…</source>
+        <translation>Starte …</translation>
+    </message>
+    <message>
+        <source>Changes someone else made at the same time: choose what to keep</source>
+        <translation>Gleichzeitige Änderungen von jemand anderem: wählen Sie, was bleibt</translation>
+    </message>
+    <message>
+        <source>● Online</source>
+        <translation>● Online</translation>
+    </message>
+    <message>
+        <source>● Offline since {0} — reconnecting</source>
+        <translation>● Offline seit {0} — verbinde neu</translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached. Everything cached stays usable; what you write is saved here and sent when the connection is back.</source>
+        <translation>Der Server ist nicht erreichbar. Alles Zwischengespeicherte bleibt nutzbar; was Sie schreiben, wird hier gespeichert und gesendet, sobald die Verbindung zurück ist.</translation>
+    </message>
+    <message>
+        <source>● Signed out: {0}</source>
+        <translation>● Abgemeldet: {0}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) waiting to be sent</source>
+        <translation>
+            <numerusform>%n Änderung wartet auf das Senden</numerusform>
+            <numerusform>%n Änderungen warten auf das Senden</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ %n change(s) need your decision</source>
+        <translation>
+            <numerusform>⚠ %n Änderung braucht Ihre Entscheidung</numerusform>
+            <numerusform>⚠ %n Änderungen brauchen Ihre Entscheidung</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Someone else changed a record you edited. Click the red note to decide.</source>
+        <translation>Jemand anderes hat einen Datensatz geändert, den Sie bearbeitet haben. Klicken Sie auf den roten Hinweis, um zu entscheiden.</translation>
+    </message>
+</context>
+<context>
     <name>TimelineModel</name>
     <message>
         <source>Today</source>
@@ -1068,7 +1120,7 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <name>TranscriptDialog</name>
     <message>
         <source>Customer</source>
-        <extracomment>the kinds an agent filters by, in the words of the event vocabulary</extracomment>
+        <extracomment>the kinds an agent filters by, in the words of the event vocabulary Pixels above and below a history row&apos;s text.</extracomment>
         <translation>Kunde</translation>
     </message>
     <message>

@@ -66,6 +66,37 @@
     </message>
 </context>
 <context>
+    <name>CallPanel</name>
+    <message>
+        <source>Hold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transfer to agent or number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hang up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>withheld number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CobrowseView</name>
     <message>
         <source>Pointer</source>
@@ -172,6 +203,19 @@
     </message>
 </context>
 <context>
+    <name>ConversationTabs</name>
+    <message>
+        <source>No open conversations.
+New chats are offered here as they arrive.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No open conversations.
+Set yourself Available (Ctrl+1) to receive chats.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ConversationView</name>
     <message>
         <source>Conversation with {0}</source>
@@ -274,9 +318,69 @@
     </message>
 </context>
 <context>
+    <name>DeskController</name>
+    <message>
+        <source>New chat offered: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An offer timed out and went back to the queue.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not accept: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not delivered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Updated {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading from the backend…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From the local cache (as of {0}), refreshing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>⚠ Offline since {0}: nothing cached for this customer yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>⚠ Offline since {0}: shown as of {1}, may be out of date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{0} — {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✓ Done: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dismissed ({0}): {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not invite to cobrowse: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No wrap-up codes are available (offline?).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>HistoryPanel</name>
     <message>
         <source>Search the history…</source>
+        <extracomment>Longest upstream link the history offers to open.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -325,6 +429,10 @@
     </message>
     <message>
         <source>… {0} earlier, </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open in %s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -391,20 +499,11 @@
     <name>MainWindow</name>
     <message>
         <source>Agent workstation</source>
-        <extracomment>How many offer cards show at once before the offer band scrolls.</extracomment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Starting…</source>
-        <extracomment>The user&apos;s settings file, for File ▸ Settings (the app sets it; tests may leave it None). Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes. What screen readers were last told (tests read it; Qt gives no way to listen).</extracomment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Changes someone else made at the same time: choose what to keep</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Presence</source>
+        <extracomment>The signed-in desk (set by DeskController); None while connecting or signed out. Team leads: the queue monitor in place of the conversations. Help ▸ Save diagnostics and File ▸ Settings, set once they loaded (after the first paint). Writes waiting in the outbox; quitting asks when there are any, and after the agent said yes. What screen readers were last told (tests read it; Qt gives no way to listen).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -489,106 +588,6 @@
     </message>
     <message>
         <source>Your team lead ({0}) set you to {1}.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No open conversations.
-New chats are offered here as they arrive.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No open conversations.
-Set yourself Available (Ctrl+1) to receive chats.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>New chat offered: {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>An offer timed out and went back to the queue.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Could not accept: {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Not delivered</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Updated {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Loading from the backend…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>From the local cache (as of {0}), refreshing…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>⚠ Offline since {0}: nothing cached for this customer yet</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>⚠ Offline since {0}: shown as of {1}, may be out of date</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <source>⚠ %n change(s) need your decision</source>
-        <translation>
-            <numerusform>⚠ %n change needs your decision</numerusform>
-            <numerusform>⚠ %n changes need your decision</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Someone else changed a record you edited. Click the red note to decide.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>{0} — {1}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Could not invite to cobrowse: {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>✓ Done: {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Dismissed ({0}): {1}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No wrap-up codes are available (offline?).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>● Online</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>● Offline since {0} — reconnecting</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The backend cannot be reached. Everything cached stays usable; what you write is saved here and sent when the connection is back.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <source>%n change(s) waiting to be sent</source>
-        <translation>
-            <numerusform>%n change waiting to be sent</numerusform>
-            <numerusform>%n changes waiting to be sent</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>● Signed out: {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -695,6 +694,14 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
 </context>
 <context>
     <name>OfferCard</name>
+    <message>
+        <source>withheld number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown caller {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>topic: {0}</source>
         <translation type="unfinished"></translation>
@@ -1052,6 +1059,51 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
 </context>
 <context>
+    <name>StatusBar</name>
+    <message>
+        <source>Starting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changes someone else made at the same time: choose what to keep</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>● Online</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>● Offline since {0} — reconnecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached. Everything cached stays usable; what you write is saved here and sent when the connection is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>● Signed out: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) waiting to be sent</source>
+        <translation>
+            <numerusform>%n change waiting to be sent</numerusform>
+            <numerusform>%n changes waiting to be sent</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ %n change(s) need your decision</source>
+        <translation>
+            <numerusform>⚠ %n change needs your decision</numerusform>
+            <numerusform>⚠ %n changes need your decision</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Someone else changed a record you edited. Click the red note to decide.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TimelineModel</name>
     <message>
         <source>Today</source>
@@ -1066,7 +1118,7 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     <name>TranscriptDialog</name>
     <message>
         <source>Customer</source>
-        <extracomment>the kinds an agent filters by, in the words of the event vocabulary</extracomment>
+        <extracomment>the kinds an agent filters by, in the words of the event vocabulary Pixels above and below a history row&apos;s text.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -1,0 +1,395 @@
+"""The signed-in desk: connects the session's services to the main window's widgets.
+
+The window is shown before anything else loads (window-first start), so it cannot get the services in
+its constructor; this controller does: it is built once the agent is signed in, with every service it
+needs, none of them optional except the softphone. The window itself holds no service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+from PySide6.QtWidgets import QBoxLayout, QMessageBox
+
+from workstation.services.tasks import TaskSet
+from workstation.ui import desk_habits
+from workstation.ui.language import datetime_text, time_text
+from workstation.ui.records_controller import RecordsController
+
+if TYPE_CHECKING:
+    from workstation.domain.cobrowse import CobrowseStatus
+    from workstation.domain.models import Conversation, TimelineEvent, TranscriptEntry
+    from workstation.domain.presence import Presence
+    from workstation.domain.relevance import Card, Ranking
+    from workstation.domain.voice import CallInfo
+    from workstation.services.cobrowse import CobrowseService
+    from workstation.services.customer_context import CustomerContext, CustomerContextService
+    from workstation.services.inbox import InboxService, PendingOffer
+    from workstation.services.records import RecordsService
+    from workstation.services.relevance import RelevanceService
+    from workstation.services.session import SessionService
+    from workstation.services.sync import SyncService
+    from workstation.services.voice import VoiceService
+    from workstation.ui.conversation_view import ConversationView
+    from workstation.ui.history_panel import TranscriptDialog
+    from workstation.ui.main_window import MainWindow
+    from workstation.ui.notifier import Notifier
+    from workstation.ui.wrapup_dialog import WrapUpDialog
+
+
+@dataclass(frozen=True)
+class DeskServices:
+    """What a signed-in desk works with (built by `workstation.boot.wiring`)."""
+
+    session: SessionService
+    inbox: InboxService
+    context: CustomerContextService
+    sync: SyncService
+    relevance: RelevanceService
+    cobrowse: CobrowseService
+    records: RecordsService
+    notifier: Notifier
+    # Calls: None when no softphone is configured.
+    voice: VoiceService | None = None
+
+
+class DeskController(QObject):
+    """Offers, conversation tabs, connection state and wrap-up, between `window` and the services.
+    Child of the window; `window.controller` is this object once it is built."""
+
+    def __init__(self, window: MainWindow, services: DeskServices) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session, self.inbox, self.context = services.session, services.inbox, services.context
+        self.sync, self.relevance, self.cobrowse = services.sync, services.relevance, services.cobrowse
+        self.records, self.notifier, self.voice = services.records, services.notifier, services.voice
+        self.offers, self.conversations, self.status = window.offer_area, window.conversations, window.status
+        self._tasks = TaskSet()
+        self.wrapup_dialog: WrapUpDialog | None = None
+        self.transcript_dialog: TranscriptDialog | None = None
+        self.refusal_box: QMessageBox | None = None
+        self.record_edits = RecordsController(
+            window, self.status, self.conversations, self.records, self.context
+        )
+        window.controller = self
+
+        session, inbox, context, sync = self.session, self.inbox, self.context, self.sync
+        window.show_agent(session.agent, session.presence.value)
+        if self.notifier.tray_available:
+            self.notifier.set_tray_menu(desk_habits.tray_menu(window))
+        window.presence_requested.connect(self.inbox.set_presence)
+        window.preferences_changed.connect(self._on_window_preferences_changed)
+        window.wrap_up_requested.connect(self._on_window_wrap_up_requested)
+        self.offers.accept_requested.connect(self.accept_offer)
+        self.offers.reject_requested.connect(self.reject_offer)
+        session.presence_changed.connect(window.show_presence)
+        session.keychain_problem.connect(lambda message: self.status.showMessage(message, 30_000))
+        inbox.offer_received.connect(self._on_inbox_offer_received)
+        inbox.offer_removed.connect(self._on_inbox_offer_removed)
+        inbox.conversation_opened.connect(self._on_inbox_conversation_opened)
+        inbox.conversation_closed.connect(self._on_inbox_conversation_closed)
+        inbox.transcript_updated.connect(self._on_inbox_transcript_updated)
+        inbox.write_refused.connect(self._on_inbox_write_refused)
+        context.context_refreshed.connect(self._on_context_refreshed)
+        context.events_added.connect(self._on_context_events_added)
+        context.history_loaded.connect(self._on_context_history_loaded)
+        context.history_failed.connect(self._on_context_history_failed)
+        sync.connection_changed.connect(self._on_sync_connection_changed)
+        sync.frame_skipped.connect(self._on_sync_frame_skipped)
+        sync.outbox_changed.connect(self._on_sync_outbox_changed)
+        sync.session_rejected.connect(self.status.show_signed_out)
+        inbox.transcript_updated.connect(self.relevance.on_transcript_updated)
+        self.relevance.ranking_changed.connect(self._on_relevance_ranking_changed)
+        self.cobrowse.status_changed.connect(self._on_cobrowse_status_changed)
+        if self.voice is not None:
+            self.voice.phone_changed.connect(lambda _ready, text: self.status.showMessage(text, 15_000))
+            self.voice.call_offered.connect(self._on_voice_call_offered)
+            self._tasks.start(self.voice.start(), "softphone")
+        self._on_sync_connection_changed(sync.online, "")
+
+    @property
+    def views(self) -> dict[str, ConversationView]:
+        return self.conversations.views
+
+    def set_presence(self, presence: Presence) -> None:
+        self.inbox.set_presence(presence)
+
+    def _on_window_preferences_changed(self, sound: bool, popup: bool) -> None:
+        self.notifier.sound_enabled, self.notifier.popup_enabled = sound, popup
+
+    def _on_voice_call_offered(self, offer_id: str, info: CallInfo) -> None:
+        self.offers.show_call(offer_id, info)
+
+    # --- offers ----------------------------------------------------------------------------------
+
+    def _on_inbox_offer_received(self, pending: PendingOffer) -> None:
+        card = self.offers.add(pending, self.window.height())
+        # Screen readers say it, whatever has the focus (the agent may be typing in another chat).
+        announcement = self.tr("New chat offered: {0}").format(pending.offer.customer.name)
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(card, announcement))
+        self.window.last_announcement = announcement
+        self.notifier.notify_offer(pending.offer)
+
+    def _on_inbox_offer_removed(self, offer_id: str, reason: str) -> None:
+        self.offers.remove(offer_id, self.window.height())
+        if reason == "timed_out":
+            self.status.showMessage(self.tr("An offer timed out and went back to the queue."), 10_000)
+
+    def accept_offer(self, offer_id: str) -> None:
+        self._tasks.start(self._accept(offer_id), "accept-offer")
+
+    def reject_offer(self, offer_id: str) -> None:
+        self._tasks.start(self._reject(offer_id), "reject-offer")
+
+    async def _accept(self, offer_id: str) -> None:
+        from workstation.services.inbox import InboxError
+
+        self.offers.set_busy(offer_id, True)
+        try:
+            conv = await self.inbox.accept(offer_id)
+        except InboxError as exc:
+            self.status.showMessage(self.tr("Could not accept: {0}").format(exc), 10_000)
+            self.offers.set_busy(offer_id, False)
+            return
+        self.conversations.select(conv.id)
+
+    async def _reject(self, offer_id: str) -> None:
+        from workstation.services.inbox import InboxError
+
+        try:
+            await self.inbox.reject(offer_id)
+        except InboxError as exc:
+            self.status.showMessage(str(exc), 10_000)
+
+    # --- conversations ---------------------------------------------------------------------------
+
+    def _on_inbox_conversation_opened(self, conv: Conversation) -> None:
+        from workstation.ui.conversation_view import ConversationView
+
+        if conv.id in self.views:
+            return
+        view = ConversationView(conv)
+        view.reply_submitted.connect(self._on_view_reply_submitted)
+        view.card_accepted.connect(self._on_view_card_accepted)
+        view.card_dismissed.connect(self._on_view_card_dismissed)
+        view.older_history_requested.connect(self._on_view_older_history_requested)
+        view.transcript_requested.connect(self._on_view_transcript_requested)
+        view.bind_history(self.context)
+        view.cobrowse_invite_requested.connect(self._on_view_cobrowse_invite_requested)
+        self.record_edits.watch(view)
+        # Cache first: the tab shows what we have now, the backend refresh follows.
+        view.show_transcript(self.inbox.transcript(conv.id))
+        cached = self.context.cached(conv.customer.id)
+        text, stale = self._freshness(cached)
+        view.show_context(cached, text)
+        view.customer_header.set_stale(stale)
+        self.record_edits.show_in(view, conv.customer.id)
+        view.show_ranking(self.relevance.track(conv, cached))
+        if conv.channel == "voice" and self.voice is not None:
+            from workstation.ui.call_panel import CallPanel
+
+            layout = view.layout()
+            if isinstance(layout, QBoxLayout):  # the call panel goes above the conversation
+                layout.insertWidget(0, CallPanel(self.voice, conv.id, view))
+        self.conversations.add(view)
+        self.window.conversation_shown.emit(conv.id)
+        self._tasks.start(self.context.refresh(conv.customer.id), "refresh-customer")
+        self._tasks.start(self.cobrowse.refresh(conv.id), "refresh-cobrowse")
+
+    def _on_inbox_conversation_closed(self, conversation_id: str) -> None:
+        self.relevance.forget(conversation_id)
+        self.cobrowse.forget(conversation_id)
+        self.conversations.remove(conversation_id)
+
+    def _on_inbox_transcript_updated(self, conversation_id: str, entries: list[TranscriptEntry]) -> None:
+        view = self.views.get(conversation_id)
+        if view is not None:
+            view.add_transcript(entries)
+
+    def _on_inbox_write_refused(self, message: str) -> None:
+        # open(), not exec(): a nested event loop would stall the qasync loop.
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Not delivered"), message, parent=self.window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.refusal_box = box
+
+    def _on_view_reply_submitted(self, conversation_id: str, text: str) -> None:
+        from workstation.services.inbox import InboxError
+
+        try:
+            self.inbox.send(conversation_id, text)
+        except InboxError as exc:
+            self.status.showMessage(str(exc), 5_000)
+
+    def _on_context_refreshed(self, customer_id: str) -> None:
+        context = self.context.cached(customer_id)
+        stamp = time_text(datetime.now(), seconds=True)
+        for view in self.conversations.of_customer(customer_id):
+            view.show_context(context, self.tr("Updated {0}").format(stamp))
+            self.record_edits.show_in(view, customer_id)
+
+    def _freshness(self, context: CustomerContext) -> tuple[str, bool]:
+        """What the header says about the age of the customer data, and whether it may be stale."""
+        as_of = datetime_text(context.fetched_at) if context.fetched_at else None
+        if self.sync.online:
+            if as_of is None:
+                return self.tr("Loading from the backend…"), False
+            return self.tr("From the local cache (as of {0}), refreshing…").format(as_of), False
+        since = self.sync.offline_since
+        when = time_text(since) if since else "?"
+        if as_of is None:
+            return self.tr("⚠ Offline since {0}: nothing cached for this customer yet").format(when), True
+        return self.tr("⚠ Offline since {0}: shown as of {1}, may be out of date").format(when, as_of), True
+
+    def _on_context_events_added(self, customer_id: str, events: list[TimelineEvent]) -> None:
+        for view in self.conversations.of_customer(customer_id):
+            view.add_timeline(events)
+
+    def _on_relevance_ranking_changed(self, conversation_id: str, ranking: Ranking) -> None:
+        view = self.views.get(conversation_id)
+        if view is not None:
+            view.show_ranking(ranking)
+
+    # --- history ---------------------------------------------------------------------------------
+
+    def _on_view_older_history_requested(self, customer_id: str) -> None:
+        if not self.context.loading_older(customer_id):
+            self._tasks.start(self.context.load_older(customer_id), "older-history")
+
+    def _on_context_history_loaded(self, customer_id: str, count: int) -> None:
+        for view in self.conversations.of_customer(customer_id):
+            view.older_history_loaded(count)
+
+    def _on_context_history_failed(self, customer_id: str, reason: str) -> None:
+        for view in self.conversations.of_customer(customer_id):
+            view.older_history_failed(reason)
+
+    def _on_view_transcript_requested(self, _conversation_id: str, customer_id: str, event_id: str) -> None:
+        self._tasks.start(self._open_transcript(customer_id, event_id), "open-transcript")
+
+    async def _open_transcript(self, customer_id: str, event_id: str) -> None:
+        """A past conversation from the history, read-only."""
+        from workstation.ui.history_panel import TranscriptDialog
+
+        event = self.context.event_by_id(event_id)
+        if event is None:
+            return
+        try:
+            lines = await self.context.transcript(customer_id, event)
+        except LookupError as exc:
+            self.status.showMessage(str(exc), 8_000)
+            return
+        when = datetime_text(event.at)
+        title = self.tr("{0} — {1}").format(event.summary or event.kind, when)
+        rows = [(line.sender, line.text, datetime_text(line.at) if line.at else "") for line in lines]
+        dialog = TranscriptDialog(title, rows, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.transcript_dialog = dialog
+        dialog.show()
+
+    # --- relevance cards and cobrowse ------------------------------------------------------------
+
+    def _on_view_card_accepted(self, conversation_id: str, card: Card) -> None:
+        view = self.views.get(conversation_id)
+        if view is None:
+            return
+        self.relevance.accept(conversation_id, card)
+        view.relevance_panel.show_note(self.tr("✓ Done: {0}").format(card.title))
+
+    def _on_view_card_dismissed(self, conversation_id: str, card: Card, reason: str) -> None:
+        view = self.views.get(conversation_id)
+        if view is None:
+            return
+        self.relevance.dismiss(conversation_id, card, reason)
+        view.relevance_panel.show_note(
+            self.tr("Dismissed ({0}): {1}").format(reason.replace("_", " "), card.title)
+        )
+
+    def _on_view_cobrowse_invite_requested(self, conversation_id: str) -> None:
+        self._tasks.start(self._invite_to_cobrowse(conversation_id), "cobrowse-invite")
+
+    async def _invite_to_cobrowse(self, conversation_id: str) -> None:
+        from workstation.services.cobrowse import CobrowseServiceError
+
+        try:
+            await self.cobrowse.invite(conversation_id)
+        except CobrowseServiceError as exc:
+            self.status.showMessage(self.tr("Could not invite to cobrowse: {0}").format(exc), 10_000)
+            status = self.cobrowse.status(conversation_id)
+            view = self.views.get(conversation_id)
+            if status is not None and view is not None:
+                view.set_cobrowse_status(status)
+
+    def _on_cobrowse_status_changed(self, conversation_id: str, status: CobrowseStatus) -> None:
+        from workstation.ui.cobrowse_view import CobrowseView
+
+        view = self.views.get(conversation_id)
+        if view is None:
+            return
+        view.set_cobrowse_status(status)
+        session = status.session
+        if session is not None and not session.terminal and view.cobrowse_view is None:
+            view.show_cobrowse(CobrowseView(self.cobrowse, conversation_id))
+        elif (session is None or session.terminal) and view.cobrowse_view is not None:
+            view.show_cobrowse(None)
+
+    # --- wrap-up ---------------------------------------------------------------------------------
+
+    def _on_window_wrap_up_requested(self, conversation_id: str) -> None:
+        view = self.views.get(conversation_id)
+        if view is not None:
+            self._tasks.start(self._wrap_up(view.conversation), "wrap-up")
+
+    async def _wrap_up(self, conv: Conversation) -> None:
+        from workstation.services.inbox import InboxError
+        from workstation.ui.wrapup_dialog import WrapUpDialog
+
+        codes = await self.inbox.wrapup_codes()
+        if not codes:
+            self.status.showMessage(self.tr("No wrap-up codes are available (offline?)."), 10_000)
+            return
+        self.wrapup_dialog = WrapUpDialog(codes, conv.customer.name, self.window)
+        code = await self.wrapup_dialog.chosen()
+        self.wrapup_dialog.deleteLater()
+        self.wrapup_dialog = None
+        if code is not None:
+            try:
+                self.inbox.close(conv.id, code)
+            except InboxError as exc:
+                self.status.showMessage(str(exc), 10_000)
+
+    # --- connection ------------------------------------------------------------------------------
+
+    def _refresh_open_customers(self, why: str) -> None:
+        for customer_id in {v.conversation.customer.id for v in self.views.values()}:
+            self._tasks.start(self.context.refresh(customer_id), why)
+
+    def _on_sync_frame_skipped(self, _type: str, _seq: int) -> None:
+        # An event too large for the stream may have changed a customer on screen: fetch over REST.
+        self._refresh_open_customers("refresh-after-skipped-event")
+
+    def _on_sync_connection_changed(self, online: bool, _detail: str) -> None:
+        if online:
+            self.status.show_online()
+            # Back online: what is on screen may have changed meanwhile; fetch it in the background.
+            self._refresh_open_customers("refresh-after-reconnect")
+            return
+        self.status.show_offline(self.sync.offline_since)
+        for view in self.views.values():
+            text, stale = self._freshness(self.context.cached(view.conversation.customer.id))
+            view.customer_header.set_freshness(text, stale=stale)
+
+    def _on_sync_outbox_changed(self, pending: int) -> None:
+        self.window.pending_writes = pending
+        self.status.show_outbox(pending)
+
+    async def shutdown(self) -> None:
+        """On quit: go Offline (a team lead has no presence to give up), then stop what runs."""
+        if self.window.monitor_view is None:
+            await desk_habits.go_offline(self.session, self.sync, self.inbox.set_presence, self.window)
+        await self.record_edits.shutdown()
+        await self._tasks.cancel_all()
