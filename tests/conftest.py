@@ -1,4 +1,9 @@
-"""Shared fixtures: a real reference backend on a loopback port, and the qasync loop for GUI tests."""
+"""Fixtures every test may use: a real reference backend on a loopback port (tests/helpers/backend.py).
+
+Nothing here imports Qt: `pytest -p no:pytestqt tests/unit/domain` runs where PySide6 is absent
+(tests/test_tooling.py proves it). The GUI fixtures live in tests/helpers/desk.py, used by the
+conftest.py of the GUI test directories.
+"""
 
 from __future__ import annotations
 
@@ -12,30 +17,29 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 
 import gc
-import time
-from collections.abc import Callable, Iterator
-from datetime import timedelta
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
-from workstation.boot.qt import allow_lazy_webengine, prepare_webengine_environment
-from workstation.domain.models import Customer, TimelineEvent, utcnow
-from workstation.server.backend import BackendConfig
-from workstation.server.runner import ServerOptions, ServerThread
-from workstation.ui.collector import collect_due
+from workstation.boot.qt import prepare_webengine_environment
 
-# QtWebEngine (the cobrowse view) is imported lazily, after pytest-qt made the QApplication: as in the app.
-prepare_webengine_environment()
-allow_lazy_webengine()
+if TYPE_CHECKING:
+    from tests.helpers.backend import Backend
 
-CUSTOMERS = (
-    Customer(id="c-1", name="Jana Kowalski", language="de", value_tier="gold", clv=3400.0),
-    Customer(id="c-2", name="Oliver Bennett", language="en", value_tier="silver", clv=900.0),
-    Customer(id="c-3", name="Lukas Schäfer", language="de", value_tier="bronze", clv=120.0),
-)
+prepare_webengine_environment()  # environment variables only; QtWebEngine itself loads lazily
+
+
+#: pytest-qt's settings in pyproject.toml, declared here when it is switched off (`-p no:pytest-qt`, the
+#: Qt-free run), so that --strict-config still accepts them.
+QT_PLUGIN_SETTINGS = ("qt_api", "qt_log_level_fail", "qt_log_ignore")
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    if not pluginmanager.has_plugin("pytest-qt"):
+        for name in QT_PLUGIN_SETTINGS:
+            parser.addini(name, "pytest-qt's (switched off in this run)", type="linelist")
 
 
 @pytest.fixture(autouse=True)
@@ -43,133 +47,10 @@ def _garbage_collected_on_the_main_thread() -> Iterator[None]:
     """Once the GUI tests started a GuiThreadCollector, Python collects nothing by itself; garbage is
     collected when Qt's loop runs, and here between tests (on the main thread, as it must be)."""
     yield
-    if not gc.isenabled():
+    if not gc.isenabled():  # only after a GUI test disabled it: Qt is loaded then
+        from workstation.ui.collector import collect_due
+
         collect_due()
-
-
-def seed(server: ServerThread, events_per_customer: int = 25) -> None:
-    backend = server.backend
-    assert backend is not None
-    now = utcnow()
-
-    def work() -> None:
-        for customer in CUSTOMERS:
-            backend.upsert_customer(customer)
-            backend.add_customer_events(
-                [
-                    TimelineEvent(
-                        id=f"{customer.id}-e{i}",
-                        customer_id=customer.id,
-                        at=now - timedelta(hours=i),
-                        channel=("web", "shop", "phone", "email")[i % 4],
-                        kind=("page_view", "order_placed", "contact", "contact")[i % 4],
-                        summary=f"Event {i} of {customer.name}",
-                        data={},
-                    )
-                    for i in range(events_per_customer)
-                ],
-                push=False,
-            )
-
-    server.call(work)
-
-
-class Backend:
-    """A running reference backend plus helpers to act as agents and customers over HTTP."""
-
-    def __init__(self, server: ServerThread) -> None:
-        self.server = server
-        self.url = server.url
-        self.http = httpx.Client(base_url=self.url, trust_env=False, timeout=10)
-        backend = server.backend
-        assert backend is not None
-        self.service_token = server.call(lambda: backend.issue_token(backend.service_principal()))
-
-    def login(self, username: str, password: str = "demo") -> dict[str, str]:
-        response = self.http.post("/api/v1/auth/login", json={"username": username, "password": password})
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['token']}"}
-
-    def start_chat(
-        self, customer_id: str = "c-1", text: str = "Hallo, wo ist mein Paket?", **extra: Any
-    ) -> dict[str, Any]:
-        response = self.http.post(
-            "/api/v1/customer/chats",
-            json={"customer_id": customer_id, "text": text, **extra},
-            headers={"Authorization": f"Bearer {self.service_token}"},
-        )
-        assert response.status_code == 201, response.text
-        return dict(response.json())
-
-    def customer_says(self, chat: dict[str, Any], text: str) -> None:
-        response = self.http.post(
-            f"/api/v1/customer/chats/{chat['conversation']['id']}/messages",
-            json={"text": text},
-            headers={"Authorization": f"Bearer {chat['customer_token']}"},
-        )
-        assert response.status_code == 201, response.text
-
-    def transcript(self, chat: dict[str, Any]) -> list[dict[str, Any]]:
-        response = self.http.get(
-            f"/api/v1/customer/chats/{chat['conversation']['id']}/messages",
-            headers={"Authorization": f"Bearer {chat['customer_token']}"},
-        )
-        assert response.status_code == 200, response.text
-        return list(response.json())
-
-    def wait_for(self, probe: Callable[[], Any], timeout: float = 10.0) -> Any:
-        """Poll `probe` until it returns something truthy (the backend routes asynchronously)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = probe()
-            if result:
-                return result
-            time.sleep(0.05)
-        raise AssertionError(f"condition not met within {timeout} s")
-
-    def accepted_chat(
-        self, username: str = "demo", customer_id: str = "c-1"
-    ) -> tuple[dict[str, str], dict[str, Any], str]:
-        """`username` goes Available and accepts a new chat of the customer: (their headers, the
-        chat as the customer holds it, the conversation id)."""
-        agent = self.login(username)
-        response = self.http.put("/api/v1/me/presence", json={"presence": "available"}, headers=agent)
-        assert response.status_code == 200, response.text
-        chat = self.start_chat(customer_id)
-        (offer,) = self.wait_for(lambda: self.offers(agent))
-        conv = self.http.post(f"/api/v1/offers/{offer['id']}/accept", headers=agent)
-        assert conv.status_code == 200, conv.text
-        return agent, chat, conv.json()["id"]
-
-    def offers(self, headers: dict[str, str]) -> list[dict[str, Any]]:
-        response = self.http.get("/api/v1/offers", headers=headers)
-        assert response.status_code == 200, response.text
-        return list(response.json())
-
-
-def start_server(
-    data_dir: Path,
-    *,
-    offer_timeout: float = 30.0,
-    port: int = 0,
-    db_url: str | None = None,
-    **config: Any,
-) -> ServerThread:
-    """`config`: more BackendConfig fields (a customer rate limit, the after-wrap-up window...);
-    `db_url`: another database than the SQLite file in `data_dir` (PostgreSQL tests)."""
-    server = ServerThread(
-        ServerOptions(
-            data_dir=data_dir,
-            port=port,
-            db_url=db_url,
-            simulator=None,
-            backend=BackendConfig(
-                offer_timeout_s=offer_timeout, reoffer_cooldown_s=60, router_tick_s=0.05, **config
-            ),
-        )
-    )
-    server.start()
-    return server
 
 
 @pytest.fixture
@@ -180,6 +61,9 @@ def offer_timeout() -> float:
 
 @pytest.fixture
 def backend(tmp_path: Path, offer_timeout: float) -> Iterator[Backend]:
+    # Imported here: the server (FastAPI, SQLAlchemy) loads only for the tests that run one.
+    from tests.helpers.backend import Backend, seed, start_server
+
     server = start_server(tmp_path / "backend", offer_timeout=offer_timeout)
     seed(server)
     helper = Backend(server)

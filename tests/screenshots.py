@@ -28,8 +28,8 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from tests.conftest import Backend, seed, start_server
-    from tests.ui.conftest import _TestLoop, close_desk, open_desk
+    from tests.helpers.backend import Backend, seed, start_server
+    from tests.helpers.desk import _TestLoop, close_desk, open_desk
     from workstation.domain.models import Presence
     from workstation.ui.language import apply_language
 

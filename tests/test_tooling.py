@@ -27,9 +27,42 @@ def test_ruff_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_strict_on_the_domain() -> None:
+def test_mypy_strict() -> None:
     result = _run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+#: Run in a subprocess: a meta-path finder refuses Qt (and records every attempt), pytest-qt is switched
+#: off, and the domain tests run; any import of Qt on the way fails them or shows in the record.
+QT_FREE_DOMAIN_TESTS = """
+import sys
+BLOCKED = ("PySide6", "shiboken6", "qasync", "pyqtgraph", "pytestqt")
+attempts = []
+
+class NoQt:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            attempts.append(name)
+            raise ImportError(f"{name} is blocked: the domain tests must run without Qt")
+        return None
+
+for name in list(sys.modules):
+    if name.split(".")[0] in BLOCKED:
+        del sys.modules[name]
+sys.meta_path.insert(0, NoQt())
+import pytest
+
+code = pytest.main(["-p", "no:pytest-qt", "-p", "no:cacheprovider", "-q", "tests/unit/domain"])
+print("QT IMPORTS:", sorted(set(attempts)))
+sys.exit(code)
+"""
+
+
+def test_domain_tests_run_without_qt() -> None:
+    result = _run(sys.executable, "-c", QT_FREE_DOMAIN_TESTS)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "QT IMPORTS: []" in result.stdout
+    assert " passed" in result.stdout
 
 
 def _imports(path: Path) -> set[str]:

@@ -39,7 +39,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
 from tests.benchmarks.stats import row  # noqa: E402
-from tests.conftest import Backend, seed, start_server  # noqa: E402
+from tests.helpers.backend import Backend, seed, start_server  # noqa: E402
 from workstation.boot.qt import allow_lazy_webengine, prepare_webengine_environment  # noqa: E402
 
 CHROMIUM_ARGS = [

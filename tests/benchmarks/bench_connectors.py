@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.benchmarks.stats import row  # noqa: E402
-from tests.conftest import Backend as BackendHelper  # noqa: E402
+from tests.helpers.backend import Backend as BackendHelper  # noqa: E402
 from tests.server.connectors.helpers import backend_on, run, seed, sync_for  # noqa: E402
 from tests.server.connectors.tryton_server import ADMIN_PASSWORD, TrytonSeed, TrytonServer, initialise  # noqa: E402
 from workstation.server.backend import BackendConfig  # noqa: E402

@@ -256,7 +256,7 @@ def bench_drain(quick: bool) -> None:
             server.terminate()
             server.wait(30)
         # b) embedded, in the same process (the default)
-        from tests.conftest import start_server
+        from tests.helpers.backend import start_server
         from workstation.domain.models import Customer as C
 
         embedded = start_server(base / "embedded")

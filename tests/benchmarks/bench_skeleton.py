@@ -80,7 +80,7 @@ class Harness:
     def __init__(self, events_per_customer: int, max_chats: int = 3) -> None:
         from PySide6.QtWidgets import QApplication
 
-        from tests.conftest import seed, start_server
+        from tests.helpers.backend import seed, start_server
         from workstation.boot.qt import install_qt_message_handler
 
         install_qt_message_handler()
@@ -98,7 +98,7 @@ class Harness:
             self.server.call(lambda: _set_max_chats(backend, "a-demo", max_chats))
 
     async def open(self) -> None:
-        from tests.ui.conftest import FAST_BACKOFF
+        from tests.helpers.desk import FAST_BACKOFF
         from workstation.boot.wiring import attach, connect, settle_memory
         from workstation.domain.models import Presence
         from workstation.paths import Paths

@@ -85,7 +85,7 @@ def measure(n: int) -> Figures:
     import httpx
     from PySide6.QtWidgets import QApplication
 
-    from tests.conftest import CUSTOMERS, start_server
+    from tests.helpers.backend import CUSTOMERS, start_server
     from workstation.client.api import BackendApi
     from workstation.domain.timeline import TimelineFilter
     from workstation.services.customer_context import CustomerContextService

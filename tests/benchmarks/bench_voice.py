@@ -36,7 +36,7 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tests.benchmarks.stats import row  # noqa: E402
-from tests.ui.conftest import _TestLoop, close_desk  # noqa: E402
+from tests.helpers.desk import _TestLoop, close_desk  # noqa: E402
 from tests.voice.conftest import CALLER_NUMBER, KNOWN_CUSTOMER, voice_stack  # noqa: E402
 from tests.voice.test_call_flow import available  # noqa: E402
 from tests.voice.test_desk_call import open_phone_desk  # noqa: E402

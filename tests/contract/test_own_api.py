@@ -16,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import seed, start_server
+from tests.helpers.backend import seed, start_server
 from workstation.server.runner import ServerOptions, ServerThread, build
 
 pytestmark = pytest.mark.contract

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 
 pytestmark = pytest.mark.slow
 

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
-from tests.conftest import Backend, start_server
 from tests.faults import FaultProxy
+from tests.helpers.backend import Backend, start_server
 from workstation.client.api import BackendApi
 from workstation.client.events import Backoff
 from workstation.domain.models import Agent, Message, utcnow

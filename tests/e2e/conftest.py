@@ -1,5 +1,5 @@
 """End-to-end tests use the GUI tests' desktop fixtures (the Qt app as the agent, on a qasync loop)."""
 
-from tests.ui.conftest import aloop, desk
+from tests.helpers.desk import aloop, desk
 
 __all__ = ["aloop", "desk"]

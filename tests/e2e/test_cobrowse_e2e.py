@@ -17,8 +17,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.conftest import Backend
-from tests.ui.conftest import Desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import Desk
 from tests.ui.test_desktop import _go_available
 from workstation.ui.cobrowse_view import CobrowseView
 

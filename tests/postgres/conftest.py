@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Backend, seed, start_server
+from tests.helpers.backend import Backend, seed, start_server
 from tests.postgres.pg_server import PostgresServer, find_bindir
 
 

@@ -1,5 +1,5 @@
 """The GUI fixtures of tests/ui (a qasync loop, a signed-in desk against the real backend)."""
 
-from tests.ui.conftest import aloop, desk
+from tests.helpers.desk import aloop, desk
 
 __all__ = ["aloop", "desk"]

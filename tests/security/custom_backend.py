@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Backend, seed, start_server
+from tests.helpers.backend import Backend, seed, start_server
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Backend, seed
+from tests.helpers.backend import Backend, seed
 from workstation.server.backend import BackendConfig
 from workstation.server.runner import ServerOptions, ServerThread
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 from tests.security.server_helpers import API, admin, running
 
 pytestmark = pytest.mark.security

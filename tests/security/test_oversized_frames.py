@@ -19,7 +19,7 @@ import httpx
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 from workstation.client.api import BackendApi
 from workstation.client.events import (
     FRAME_MARGIN_BYTES,

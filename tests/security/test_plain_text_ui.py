@@ -18,8 +18,8 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QWidget
 
-from tests.conftest import Backend
-from tests.ui.conftest import Desk, close_desk, open_desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import Desk, close_desk, open_desk
 from workstation.client.api import BackendApi
 from workstation.client.monitor import MonitorApi
 from workstation.domain.merge import FieldConflict, MergeResult

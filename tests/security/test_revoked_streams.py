@@ -10,7 +10,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 
 pytestmark = pytest.mark.security
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 from tests.security.server_helpers import API
 from workstation.domain.models import Presence
 from workstation.domain.queue_monitor import AgentInput, compute_snapshot, snapshot_csv

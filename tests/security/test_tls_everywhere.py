@@ -15,8 +15,8 @@ import httpx
 import pytest
 from PySide6.QtWidgets import QDialog
 
+from tests.helpers.desk import Desk
 from tests.server.test_tls import make_ca_and_server_cert
-from tests.ui.conftest import Desk
 from workstation import config
 from workstation.boot.desktop import remote_login
 from workstation.client.api import ApiError, BackendApi

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 
 API = "/api/v1"
 

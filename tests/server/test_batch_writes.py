@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 from workstation.domain.models import EventFrame
 
 API = "/api/v1"

@@ -14,7 +14,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 
 MARKER = "SECRET-MARKER-4711"
 
@@ -376,7 +376,7 @@ def test_page_contents_never_reach_the_database_or_the_logs(
 
 
 def test_unanswered_invitations_expire_and_closing_the_chat_ends_the_session(tmp_path: Path) -> None:
-    from tests.conftest import seed
+    from tests.helpers.backend import seed
     from workstation.domain.cobrowse import CobrowsePolicy
     from workstation.server.backend import BackendConfig
     from workstation.server.runner import ServerOptions, ServerThread

@@ -58,14 +58,81 @@ VOCABULARY: dict[str, set[str]] = {
     "appointment": {"branch", "at", "topic"},
 }
 EXTRAS: dict[str, set[str]] = {"contact": {"order_id", "transcript"}, "complaint": {"order_id"}}
-CHANNELS = {"web", "app", "phone", "chat", "email", "branch", "social", "device", "shop", "billing",
-            "logistics"}
+CHANNELS = {
+    "web",
+    "app",
+    "phone",
+    "chat",
+    "email",
+    "branch",
+    "social",
+    "device",
+    "shop",
+    "billing",
+    "logistics",
+}
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-GERMAN_WORDS = {"ich", "mein", "meine", "meinen", "meiner", "bestellung", "nicht", "wann", "ist", "die",
-                "der", "das", "und", "hallo", "kann", "wo", "noch", "sie", "mir", "gibt", "habe", "schon",
-                "wie", "zum", "zur", "für", "welches", "auch", "eine", "es", "gerade", "guten", "tag"}
-ENGLISH_WORDS = {"i", "my", "the", "is", "where", "when", "can", "order", "hello", "it", "and", "still",
-                 "what", "how", "do", "has", "i'm", "there", "to", "me", "you", "your", "that", "it's"}
+GERMAN_WORDS = {
+    "ich",
+    "mein",
+    "meine",
+    "meinen",
+    "meiner",
+    "bestellung",
+    "nicht",
+    "wann",
+    "ist",
+    "die",
+    "der",
+    "das",
+    "und",
+    "hallo",
+    "kann",
+    "wo",
+    "noch",
+    "sie",
+    "mir",
+    "gibt",
+    "habe",
+    "schon",
+    "wie",
+    "zum",
+    "zur",
+    "für",
+    "welches",
+    "auch",
+    "eine",
+    "es",
+    "gerade",
+    "guten",
+    "tag",
+}
+ENGLISH_WORDS = {
+    "i",
+    "my",
+    "the",
+    "is",
+    "where",
+    "when",
+    "can",
+    "order",
+    "hello",
+    "it",
+    "and",
+    "still",
+    "what",
+    "how",
+    "do",
+    "has",
+    "i'm",
+    "there",
+    "to",
+    "me",
+    "you",
+    "your",
+    "that",
+    "it's",
+}
 
 
 def at(event: dict[str, Any]) -> datetime:
@@ -129,8 +196,9 @@ def check_event_schema(event: dict[str, Any]) -> None:
         assert isinstance(data["order_id"], str) and data["order_id"].isdigit()
 
 
-def check_timeline(customer: dict[str, Any], events: list[dict[str, Any]], now: datetime,
-                   earliest: datetime | None = None) -> None:
+def check_timeline(
+    customer: dict[str, Any], events: list[dict[str, Any]], now: datetime, earliest: datetime | None = None
+) -> None:
     """Every invariant a stored timeline must keep, whatever journeys produced it."""
     ids = [e["id"] for e in events]
     assert len(set(ids)) == len(ids)
@@ -282,8 +350,19 @@ def test_naive_now_is_taken_as_utc() -> None:
 def test_customer_fields_and_distributions() -> None:
     rng = random.Random(11)
     customers = [make_customer(rng, f"c-{i}", now=NOW) for i in range(1000)]
-    base = {"id", "name", "language", "segment", "value_tier", "clv", "churn_risk", "consents", "products",
-            "email", "phone"}
+    base = {
+        "id",
+        "name",
+        "language",
+        "segment",
+        "value_tier",
+        "clv",
+        "churn_risk",
+        "consents",
+        "products",
+        "email",
+        "phone",
+    }
     clv_range = {"bronze": (0, 600), "silver": (600, 2000), "gold": (2000, 8000), "platinum": (8000, 30000)}
     for c in customers:
         assert set(c) == (base | {"company"} if c["segment"] == "b2b" else base)
@@ -394,8 +473,15 @@ def test_a_share_of_customers_has_open_problems(population: list[Any]) -> None:
     share = sum(bool(s) for s in with_open) / len(with_open)
     assert share >= 0.4
     all_states = set().union(*with_open)
-    assert {"delayed", "in_transit", "pending_return", "device_alert", "complaint", "payment",
-            "cancellation"} <= all_states
+    assert {
+        "delayed",
+        "in_transit",
+        "pending_return",
+        "device_alert",
+        "complaint",
+        "payment",
+        "cancellation",
+    } <= all_states
 
 
 def test_open_problems_agrees_with_the_timeline(population: list[Any]) -> None:
@@ -492,17 +578,35 @@ def test_delivery_openings_name_the_open_order(population: list[Any]) -> None:
 
 def _jana() -> tuple[dict[str, Any], list[dict[str, Any]]]:
     customer = make_customer(random.Random(1), "c-1001", now=NOW) | {
-        "name": "Jana Kowalski", "language": "de", "consents": {"marketing": True, "cobrowse": False}}
+        "name": "Jana Kowalski",
+        "language": "de",
+        "consents": {"marketing": True, "cobrowse": False},
+    }
     history = [
-        {"id": "e1", "at": "2026-11-16T09:00:00Z", "channel": "shop", "kind": "order_placed",
-         "summary": "Order 88231 placed: SoundPeak ANC 700 (199.00 EUR)",
-         "data": {"order_id": "88231", "value": 199.0, "items": 1}},
-        {"id": "e2", "at": "2026-11-16T15:00:00Z", "channel": "logistics", "kind": "order_shipped",
-         "summary": "Order 88231 shipped with DHL",
-         "data": {"order_id": "88231", "carrier": "DHL", "eta": "2026-11-19T18:00:00Z"}},
-        {"id": "e3", "at": "2026-11-19T08:00:00Z", "channel": "logistics", "kind": "delivery_delayed",
-         "summary": "Order 88231 delayed: depot backlog",
-         "data": {"order_id": "88231", "new_eta": "2026-11-22T18:00:00Z", "reason": "depot backlog"}},
+        {
+            "id": "e1",
+            "at": "2026-11-16T09:00:00Z",
+            "channel": "shop",
+            "kind": "order_placed",
+            "summary": "Order 88231 placed: SoundPeak ANC 700 (199.00 EUR)",
+            "data": {"order_id": "88231", "value": 199.0, "items": 1},
+        },
+        {
+            "id": "e2",
+            "at": "2026-11-16T15:00:00Z",
+            "channel": "logistics",
+            "kind": "order_shipped",
+            "summary": "Order 88231 shipped with DHL",
+            "data": {"order_id": "88231", "carrier": "DHL", "eta": "2026-11-19T18:00:00Z"},
+        },
+        {
+            "id": "e3",
+            "at": "2026-11-19T08:00:00Z",
+            "channel": "logistics",
+            "kind": "delivery_delayed",
+            "summary": "Order 88231 delayed: depot backlog",
+            "data": {"order_id": "88231", "new_eta": "2026-11-22T18:00:00Z", "reason": "depot backlog"},
+        },
     ]
     return customer, history
 
@@ -511,7 +615,8 @@ def test_delayed_order_opening_in_german_names_order_and_due_day() -> None:
     customer, history = _jana()
     problems = open_problems(history, NOW)
     assert [(p["problem"], p["order_id"], p["refs"]) for p in problems] == [
-        ("delayed", "88231", ["e1", "e2", "e3"])]
+        ("delayed", "88231", ["e1", "e2", "e3"])
+    ]
     texts = [make_chat_opening(random.Random(seed), customer, history, NOW) for seed in range(40)]
     delivery = [o for o in texts if o["topic"] == "delivery"]
     assert len(delivery) >= 30
@@ -532,14 +637,22 @@ def test_english_opening_for_the_same_journey() -> None:
 
 def test_no_open_problem_means_a_product_or_checkout_question() -> None:
     customer = make_customer(random.Random(2), "c-2", now=NOW) | {"language": "en"}
-    history = [{"id": "e1", "at": "2026-11-20T13:50:00Z", "channel": "web", "kind": "page_view",
-                "summary": "Viewed OLED 65 TV", "data": {"url": "/products/oled-65-tv", "title": "OLED 65 TV",
-                                                         "category": "tv", "seconds": 300}}]
+    history = [
+        {
+            "id": "e1",
+            "at": "2026-11-20T13:50:00Z",
+            "channel": "web",
+            "kind": "page_view",
+            "summary": "Viewed OLED 65 TV",
+            "data": {"url": "/products/oled-65-tv", "title": "OLED 65 TV", "category": "tv", "seconds": 300},
+        }
+    ]
     openings = [make_chat_opening(random.Random(s), customer, history, NOW) for s in range(30)]
     assert {o["topic"] for o in openings} <= {"product", "checkout"}
     products = [o for o in openings if o["topic"] == "product"]
-    assert products and all(o["page"]["url"] == "/products/oled-65-tv" and "OLED 65 TV" in o["text"]
-                            for o in products)
+    assert products and all(
+        o["page"]["url"] == "/products/oled-65-tv" and "OLED 65 TV" in o["text"] for o in products
+    )
 
 
 def test_replies_follow_up_then_thank_then_stop() -> None:
@@ -565,8 +678,13 @@ def test_replies_follow_up_then_thank_then_stop() -> None:
 
 def test_replies_react_to_what_the_agent_asked() -> None:
     customer, _ = _jana()
-    opening = {"topic": "delivery", "language": "de", "channel": "chat", "page": {"url": "/", "title": "x"},
-               "text": "Hallo, wo bleibt meine Bestellung 88231?"}
+    opening = {
+        "topic": "delivery",
+        "language": "de",
+        "channel": "chat",
+        "page": {"url": "/", "title": "x"},
+        "text": "Hallo, wo bleibt meine Bestellung 88231?",
+    }
     rng = random.Random(1)
     assert "88231" in (make_customer_reply(rng, customer, opening, "Wie lautet Ihre Bestellnummer?", 0) or "")
     # Jana has not consented to cobrowsing, so she declines the invitation.

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import connect
 
-from tests.conftest import Backend, seed
+from tests.helpers.backend import Backend, seed
 from workstation.domain.queue_monitor import MonitorDelta, MonitorSnapshot, apply_delta
 from workstation.server.backend import BackendConfig
 from workstation.server.runner import ServerOptions, ServerThread

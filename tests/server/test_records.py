@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 
 API = "/api/v1"
 

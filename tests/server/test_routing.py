@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 from workstation.server.routing_config import load_demo
 
 API = "/api/v1"

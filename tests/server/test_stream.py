@@ -9,7 +9,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 
 API = "/api/v1"
 

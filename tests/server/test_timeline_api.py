@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import CUSTOMERS, Backend, start_server
+from tests.helpers.backend import CUSTOMERS, Backend, start_server
 from workstation.domain.models import utcnow
 
 API = "/api/v1"

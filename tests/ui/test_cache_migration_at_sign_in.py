@@ -10,8 +10,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Backend
-from tests.ui.conftest import FAST_BACKOFF
+from tests.helpers.backend import Backend
+from tests.helpers.desk import FAST_BACKOFF
 from workstation.boot.wiring import connect
 from workstation.paths import Paths
 from workstation.services.session import SessionService

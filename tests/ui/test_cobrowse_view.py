@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import Backend
-from tests.ui.conftest import Desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import Desk
 from tests.ui.test_desktop import _accept_next, _go_available
 from workstation.ui.cobrowse_view import CobrowseView
 from workstation.ui.conversation_view import ConversationView

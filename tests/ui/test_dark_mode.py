@@ -18,8 +18,8 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
-from tests.conftest import Backend
-from tests.ui.conftest import close_desk, open_desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import close_desk, open_desk
 from workstation.domain.models import Presence
 from workstation.ui import theme
 

@@ -11,8 +11,8 @@ from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QSplitter, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Backend
-from tests.ui.conftest import Desk, close_desk, open_desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import Desk, close_desk, open_desk
 from workstation.domain.models import Presence
 from workstation.ui import desk_habits, language
 

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.conftest import Backend, start_server
-from tests.ui.conftest import Desk, close_desk, open_desk
+from tests.helpers.backend import Backend, start_server
+from tests.helpers.desk import Desk, close_desk, open_desk
 from workstation.domain.models import Presence
 
 pytestmark = pytest.mark.gui

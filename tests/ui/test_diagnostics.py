@@ -19,8 +19,8 @@ import keyring
 import keyring.backend
 import pytest
 
-from tests.conftest import Backend
-from tests.ui.conftest import FAST_BACKOFF, Desk, close_desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import FAST_BACKOFF, Desk, close_desk
 from workstation import __version__, config
 from workstation.boot.wiring import attach, connect
 from workstation.domain.models import Customer

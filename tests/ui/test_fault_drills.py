@@ -11,9 +11,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.conftest import Backend, start_server
 from tests.faults import FaultProxy, StallMeter
-from tests.ui.conftest import Desk
+from tests.helpers.backend import Backend, start_server
+from tests.helpers.desk import Desk
 from tests.ui.test_desktop import _accept_next, _go_available
 from tests.ui.test_offline import far_desk, proxy  # noqa: F401  (fixtures)
 

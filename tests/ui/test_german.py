@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tests.conftest import Backend
-from tests.ui.conftest import close_desk, open_desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import close_desk, open_desk
 from workstation.client.api import BackendApi
 from workstation.client.monitor import MonitorApi
 from workstation.domain.merge import FieldConflict, MergeResult

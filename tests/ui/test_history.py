@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Backend
-from tests.ui.conftest import Desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import Desk
 from tests.ui.test_desktop import _accept_next, _go_available
 from workstation.domain import timeline
 from workstation.domain.models import Presence, TimelineEvent, utcnow
@@ -291,10 +291,22 @@ def test_imported_event_links_to_its_record_upstream(qtbot: QtBot, monkeypatch: 
     store = CacheStore(open_engine(":memory:"))
     source = {"source": "tryton", "source_id": "sale.complaint,5"}
     events = [
-        TimelineEvent(id="e1", customer_id="c-1", at=utcnow(), channel="email", kind="complaint",
-                      data={**source, "source_url": "https://erp.example.com/#shop/model/sale.complaint/5"}),
-        TimelineEvent(id="e2", customer_id="c-1", at=utcnow() - timedelta(hours=1), channel="email",
-                      kind="complaint", data={**source, "source_url": "javascript:alert(1)"}),
+        TimelineEvent(
+            id="e1",
+            customer_id="c-1",
+            at=utcnow(),
+            channel="email",
+            kind="complaint",
+            data={**source, "source_url": "https://erp.example.com/#shop/model/sale.complaint/5"},
+        ),
+        TimelineEvent(
+            id="e2",
+            customer_id="c-1",
+            at=utcnow() - timedelta(hours=1),
+            channel="email",
+            kind="complaint",
+            data={**source, "source_url": "javascript:alert(1)"},
+        ),
     ]
     store.apply(events=events)
     opened: list[str] = []

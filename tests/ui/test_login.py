@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QDialog
 
-from tests.conftest import Backend
-from tests.ui.conftest import Desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import Desk
 from workstation.boot.desktop import remote_login
 from workstation.paths import Paths
 from workstation.services.session import token_account

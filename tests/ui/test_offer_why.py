@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Backend
-from tests.ui.conftest import Desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import Desk
 from workstation.domain.models import CustomerSummary, Offer, Presence, RoutingReason, utcnow
 from workstation.services.inbox import PendingOffer
 from workstation.ui.offer_card import OfferCard

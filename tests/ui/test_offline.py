@@ -11,9 +11,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.conftest import Backend
 from tests.faults import FaultProxy
-from tests.ui.conftest import Desk, close_desk, open_desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import Desk, close_desk, open_desk
 from tests.ui.test_desktop import _accept_next, _go_available
 
 pytestmark = pytest.mark.gui

@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 
-from tests.conftest import Backend
-from tests.ui.conftest import close_desk, open_desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import close_desk, open_desk
 from workstation.domain.models import Presence, utcnow
 from workstation.domain.queue_monitor import AgentStatus, WaitingTask
 from workstation.ui.agent_roster_model import AgentRosterModel, RosterFilterProxy

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.conftest import Backend
-from tests.ui.conftest import Desk
+from tests.helpers.backend import Backend
+from tests.helpers.desk import Desk
 from workstation.domain.models import Customer, Presence, TimelineEvent, utcnow
 from workstation.ui.conversation_view import ConversationView
 

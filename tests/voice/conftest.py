@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Backend, seed, start_server
+from tests.helpers.backend import Backend, seed, start_server
 from tests.voice.telephony import Baresip, Kamailio, have_telephony
 from workstation.client.softphone import PhoneEvent, SoftphoneClient
 from workstation.domain.models import Customer

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import FAST_BACKOFF, Desk, aloop, close_desk  # noqa: F401 (aloop: fixture)
+from tests.helpers.desk import FAST_BACKOFF, Desk, aloop, close_desk  # noqa: F401 (aloop: fixture)
 from tests.voice.conftest import CALLER_NUMBER, KNOWN_CUSTOMER, VoiceStack, voice_stack
 from tests.voice.test_call_flow import available
 from workstation.boot.wiring import attach, connect

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tests.conftest import Backend, start_server
+from tests.helpers.backend import Backend, start_server
 from tests.voice.conftest import CALLER_NUMBER, VOICE_KEY, VoiceStack
 from tests.voice.telephony import Kamailio
 from tests.voice.test_call_flow import available, voice_offers

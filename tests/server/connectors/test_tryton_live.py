@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Backend as BackendHelper
+from tests.helpers.backend import Backend as BackendHelper
 from tests.server.connectors.helpers import backend_on, events_of, run, seed, sync_for
 from tests.server.connectors.tryton_server import ADMIN_PASSWORD, TrytonSeed, TrytonServer
 from workstation.server import __main__ as server_main

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 from workstation.client.api import BackendApi
 from workstation.client.events import Backoff
 from workstation.domain.models import Agent, CustomerNote, Message, utcnow

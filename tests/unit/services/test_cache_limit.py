@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 from workstation.client.api import BackendApi
 from workstation.client.events import Backoff
 from workstation.domain.models import Customer, TimelineEvent, utcnow
