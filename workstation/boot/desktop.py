@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Awaitable, Callable
 
     from workstation.boot.window import FirstPaint
     from workstation.boot.wiring import Workstation
@@ -33,11 +34,16 @@ log = logging.getLogger("workstation")
 FIRST_PAINT_WAIT_S = 0.5
 
 
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 async def _painted(first_paint: FirstPaint) -> None:
     if first_paint.shown_ms is not None:
         return
-    done = asyncio.get_running_loop().create_future()
-    first_paint.painted.connect(lambda _ms: done.done() or done.set_result(None))
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    first_paint.painted.connect(lambda _ms: _resolve(done))
     try:
         await asyncio.wait_for(done, FIRST_PAINT_WAIT_S)
     except TimeoutError:
@@ -112,10 +118,10 @@ async def run_desktop(
         settings.update(offer_sound=sound, offer_popup=popup)
 
     window.preferences_changed.connect(save_preferences)
-    closed = asyncio.get_running_loop().create_future()
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     app = QApplication.instance()
-    assert app is not None
-    app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(None))
+    assert isinstance(app, QApplication)
+    app.lastWindowClosed.connect(lambda: _resolve(closed))
 
     try:
         tls = ssl_context(config.tls_trust, config.tls_ca_bundle)
@@ -198,7 +204,7 @@ async def remote_login(
     username: str,
     secrets: SecretStore | None,
     keychain_problem: str | None,
-    connect_to: Any = None,
+    connect_to: Callable[..., Awaitable[Workstation]] | None = None,
 ) -> Workstation | None:
     """A remembered session if the keychain has one, else the login dialog until it works or is closed."""
     from workstation.boot.wiring import connect

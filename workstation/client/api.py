@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,7 +198,7 @@ class BackendApi:
                 return model.model_validate(body)
             return TypeAdapter(model).validate_python(body)
         except ValidationError as exc:
-            first = exc.errors()[0] if exc.error_count() else {}
+            first: Mapping[str, Any] = exc.errors()[0] if exc.error_count() else {}
             where = ".".join(str(p) for p in first.get("loc", ()))
             raise rejected_answer(
                 f"malformed {what} from the backend: {exc.error_count()} problem(s),"

@@ -78,8 +78,10 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
     t = test.mark("available_ms", t)
 
     test.step = "customer opens a chat"
-    service_token = server.call(lambda: server.backend.issue_token(server.backend.service_principal()))
-    customer_id = server.call(lambda: server.backend.list_customer_ids()[0])
+    backend = server.backend
+    assert backend is not None  # started: start_embedded_backend returns a running server
+    service_token = server.call(lambda: backend.issue_token(backend.service_principal()))
+    customer_id = server.call(lambda: backend.list_customer_ids()[0])
     question = "Hallo, wo bleibt meine Bestellung? Self-test " + str(int(time.time()))
     customer_http = httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=10)
     test.close_first(customer_http.aclose)
@@ -143,6 +145,7 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
     QTest.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     await test.until(test.step, lambda: controller.wrapup_dialog is not None, timeout=4)
     dialog = controller.wrapup_dialog
+    assert dialog is not None  # just waited for
     code = dialog.selected_code()
     QTest.keyClick(dialog.codes, Qt.Key.Key_Return)
     await test.within(test.step, closed_remote)

@@ -64,8 +64,9 @@ async def _monitor(test: SelfTest) -> dict[str, Any]:
     t = test.mark("login_ms", t)
 
     test.step = "read the configured queues"
-    assert server.backend is not None
-    configured = server.call(lambda: [q.id for q in server.backend._router.config.queues])
+    backend = server.backend
+    assert backend is not None
+    configured = server.call(lambda: [q.id for q in backend._router.config.queues])
 
     def every_queue_live() -> bool:
         snap = monitor.snapshot

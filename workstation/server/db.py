@@ -437,7 +437,7 @@ def legacy_upgrade(engine: Engine) -> None:
     Base.metadata.create_all(engine, tables=tables)
     # create_all skips the indexes of tables that already exist: databases made before the
     # one-open-offer index get it here (the timeline's indexes come with its columns, below).
-    for index in OfferRow.__table__.indexes:
+    for index in Base.metadata.tables[OfferRow.__tablename__].indexes:
         index.create(engine, checkfirst=True)
     _add_timeline_columns(engine)
 
@@ -523,7 +523,7 @@ def _add_timeline_columns(engine: Engine) -> None:
                     "id": row.id,
                 },
             )
-    for index in CustomerEventRow.__table__.indexes:
+    for index in Base.metadata.tables[CustomerEventRow.__tablename__].indexes:
         index.create(engine, checkfirst=True)
     with Session(engine) as db, db.begin():
         pairs = db.execute(

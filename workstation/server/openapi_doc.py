@@ -122,8 +122,8 @@ def _document(app: FastAPI) -> dict[str, Any]:
                 shared.append(422)  # the key was used before for a different request
             shared += ROUTE_ERRORS.get((method, path), ())
             html = "text/html" in responses.get("200", {}).get("content", {})
-            for code in shared:
-                responses.setdefault(str(code), _error(code))
+            for status in shared:
+                responses.setdefault(str(status), _error(status))
             for code, answer in responses.items():
                 if code[0] in "45":
                     # An HTML page answers its errors as an HTML page; the API with the error body.
@@ -157,7 +157,8 @@ def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if "doc" not in cache:
             cache["doc"] = _document(app)
-        return cache["doc"]
+        doc: dict[str, Any] = cache["doc"]
+        return doc
 
     app.openapi = openapi  # type: ignore[method-assign]
 

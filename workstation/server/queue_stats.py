@@ -175,7 +175,7 @@ class QueueMonitor:
                 db.scalars(select(AgentRow).where(AgentRow.role == Role.AGENT.value).order_by(AgentRow.name))
             )
             routing = {r.agent_id: r for r in db.scalars(select(AgentRoutingRow))}
-            held: dict[str, tuple[int, datetime]] = {
+            held: dict[str, tuple[int, datetime | None]] = {
                 agent_id: (count, first)
                 for agent_id, count, first in db.execute(
                     select(ConversationRow.agent_id, func.count(), func.min(ConversationRow.accepted_at))
@@ -373,7 +373,7 @@ class QueueMonitor:
                 waiting=tuple(int(v[0]) if v else 0 for v in values),
                 service_level=tuple(v[1] if v else None for v in values),
             )
-        states = {
+        states: dict[str, tuple[int, ...]] = {
             state: tuple(int(data.get("s", [0] * 4)[i]) for _at, data in samples)
             for i, state in enumerate(AGENT_STATES)
         }

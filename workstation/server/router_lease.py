@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,7 @@ COOLDOWN_STATES = ("rejected", "timed_out")
 
 
 async def run_exclusive(
-    engine: Engine, routing: Callable[[], Awaitable[None]], *, retry_s: float = RETRY_S
+    engine: Engine, routing: Callable[[], Coroutine[Any, Any, None]], *, retry_s: float = RETRY_S
 ) -> None:
     """Run `routing` (a loop that never returns) while this process holds the router lock."""
     if not is_shared(engine):
@@ -143,6 +143,8 @@ class SharedRouterState:
                     OfferRow.state.in_(COOLDOWN_STATES), OfferRow.decided_at >= now - cooldown
                 )
             ):
+                if decided_at is None:  # excluded by the query; for the type checker
+                    continue
                 until = _aware(decided_at) + cooldown
                 backend._cooldown.setdefault(conv_id, {}).setdefault(agent_id, until)
 

@@ -335,17 +335,19 @@ class VoiceDesk:
                 if isinstance(phone, str) and e164_digits(phone, country_code) == wanted:
                     return row
         unknown_id = f"caller-{wanted or 'anonymous'}"[:64]
-        row = db.get(CustomerRow, unknown_id)
-        if row is None:
-            customer = Customer(id=unknown_id, name="Unknown caller", phone=ani or None)
-            row = CustomerRow(
-                id=unknown_id,
-                name=customer.name,
-                language=customer.language,
-                data=customer.model_dump(mode="json"),
-            )
-            db.add(row)
-            db.flush()
+        known = db.get(CustomerRow, unknown_id)
+        if known is not None:
+            return known
+        # The caller's first call: a customer record for the number.
+        customer = Customer(id=unknown_id, name="Unknown caller", phone=ani or None)
+        row = CustomerRow(
+            id=unknown_id,
+            name=customer.name,
+            language=customer.language,
+            data=customer.model_dump(mode="json"),
+        )
+        db.add(row)
+        db.flush()
         return row
 
 

@@ -15,7 +15,8 @@ from workstation.client.cobrowse import RelayConnection, RelayRefused
 from workstation.client.ws import WsClient
 from workstation.domain.cobrowse import CobrowseSession, CobrowseState, CobrowseStatus, same_site_url
 from workstation.domain.page_state import PageState, PageStateReducer
-from workstation.services.sync import AppliedEvent, SyncService, TaskSet
+from workstation.services.sync import AppliedEvent, SyncService
+from workstation.services.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from workstation.domain.queue_monitor import (
     apply_delta,
     snapshot_csv,
 )
-from workstation.services.sync import TaskSet
+from workstation.services.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +98,12 @@ class MonitorSeries:
 
     def _order(self) -> np.ndarray:
         start = (self._next - self.count) % self.capacity
-        return (np.arange(self.count) + start) % self.capacity
+        order: np.ndarray = (np.arange(self.count) + start) % self.capacity
+        return order
 
     def times(self) -> np.ndarray:
-        return self._times[self._order()]
+        times: np.ndarray = self._times[self._order()]
+        return times
 
     def waiting(self, key: str) -> np.ndarray:
         row = self._row.get(key)

@@ -11,6 +11,7 @@ ones are what the engine learns from.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,8 @@ from workstation.domain.relevance import (
     RelevanceEngine,
 )
 from workstation.services.customer_context import CustomerContext, CustomerContextService
-from workstation.services.sync import SyncService, TaskSet
+from workstation.services.sync import SyncService
+from workstation.services.tasks import TaskSet
 from workstation.store.cache import CacheStore
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,7 @@ def case_for(
     conversation: Conversation,
     customer: Customer | None,
     events: list[TimelineEvent],
-    messages: list[tuple[str, Any, str]],
+    messages: Sequence[tuple[str, Any, str]],
 ) -> Case:
     """The engine's view of a conversation: what the cache knows now."""
     summary = conversation.customer
@@ -198,10 +200,11 @@ class RelevanceService(QObject):
 
     def _verdict(self, conversation_id: str, card: Card, outcome: str, reason: str | None) -> None:
         tracked = self._tracked.get(conversation_id)
-        if tracked is None or card.action is None:
+        action = card.action
+        if tracked is None or action is None:
             return
         feedback = RelevanceFeedback(
-            action=card.action,
+            action=action,
             context=card.context[:200],
             outcome=outcome,  # type: ignore[arg-type]
             reason=reason,  # type: ignore[arg-type]
@@ -213,7 +216,7 @@ class RelevanceService(QObject):
         # Durable first (the outbox), then it counts: locally once committed, for the team once delivered.
         def _counts() -> None:
             self._engine.feedback.add(feedback.action, feedback.context, outcome, reason)
-            tracked.handled[card.action] = "accepted" if outcome == "accepted" else (reason or "not_relevant")
+            tracked.handled[action] = "accepted" if outcome == "accepted" else (reason or "not_relevant")
             self.feedback_recorded.emit(conversation_id, card.action, outcome)
             self._rank(tracked)
 

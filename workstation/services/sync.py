@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from PySide6.QtCore import QObject, Signal
 
 from workstation.client.api import (
@@ -34,7 +35,6 @@ from workstation.domain.models import (
     EventFrame,
     Message,
     Presence,
-    Record,
     RelevanceFeedback,
     SkippedFrame,
     TimelineEvent,
@@ -52,7 +52,7 @@ class AppliedEvent:
 
     seq: int
     type: str
-    record: Record
+    record: BaseModel  # a Record, or another payload model (EVENT_PAYLOADS)
 
 
 class SyncService(QObject):

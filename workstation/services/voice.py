@@ -21,7 +21,7 @@ from workstation.client.softphone import PhoneEvent, SoftphoneClient, SoftphoneE
 from workstation.domain.models import Conversation, utcnow
 from workstation.domain.voice import CallInfo
 from workstation.services.inbox import InboxService, PendingOffer
-from workstation.services.sync import TaskSet
+from workstation.services.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 

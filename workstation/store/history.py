@@ -131,11 +131,9 @@ class HistoryStore:
             # only the OR it walked from the newest event down to the page (cost grew with depth).
             query = query.where(t.at <= before.at, (t.at < before.at) | (t.id < before.id))
         if by_matches:
-            order = (
-                literal_column("+timeline_events.at").desc(),
-                literal_column("+timeline_events.id").desc(),
-            )
-            query = query.order_by(*order).limit(limit)
+            query = query.order_by(
+                literal_column("+timeline_events.at").desc(), literal_column("+timeline_events.id").desc()
+            ).limit(limit)
         else:
             query = query.order_by(t.at.desc(), t.id.desc()).limit(limit)
         with self._sessions() as db:

@@ -76,11 +76,17 @@ def licence_of(distribution: str, fallback: str) -> tuple[str, str]:
         meta = metadata.metadata(distribution)
     except metadata.PackageNotFoundError:
         return "", fallback
-    licence = meta.get("License-Expression") or ""
+    licence = _field(meta, "License-Expression")
     if not licence:
-        raw = meta.get("License") or ""
+        raw = _field(meta, "License")
         licence = raw if raw and len(raw) <= 40 and "\n" not in raw else fallback
-    return meta.get("Version") or "", licence
+    return _field(meta, "Version"), licence
+
+
+def _field(meta: metadata.PackageMetadata, name: str) -> str:
+    """A metadata field, "" when absent (the PackageMetadata protocol has no get())."""
+    values = meta.get_all(name)
+    return str(values[0]) if values else ""
 
 
 def licences_text() -> str:

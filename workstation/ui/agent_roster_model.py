@@ -6,7 +6,6 @@ import time
 from datetime import datetime
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
@@ -17,6 +16,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from workstation.domain.messages import QT_TRANSLATE_NOOP  # typed (str -> str); lupdate knows the name
 from workstation.domain.queue_monitor import AgentStatus, format_duration
 from workstation.ui.labels import AWAY_REASONS, STATES, term
 from workstation.ui.language import time_text

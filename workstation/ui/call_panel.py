@@ -52,8 +52,8 @@ class CallPanel(QFrame):
         self.hangup_button.clicked.connect(voice.hangup)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
-        for widget in (self.number_label, self.state_label, self.timer_label):
-            row.addWidget(widget)
+        for label in (self.number_label, self.state_label, self.timer_label):
+            row.addWidget(label)
         row.addStretch(1)
         for widget in (
             self.hold_button,

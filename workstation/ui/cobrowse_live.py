@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from PySide6.QtCore import QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
@@ -43,7 +44,7 @@ class LiveViewUnavailable(Exception):
     """The live view cannot start; the message says why, for the agent."""
 
 
-def _web(*parts: str) -> Any:
+def _web(*parts: str) -> Traversable:
     node = resources.files("workstation.web")
     for part in parts:
         node = node.joinpath(part)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from workstation.domain.cobrowse import CobrowseState, CobrowseStatus
 from workstation.domain.page_state import PageState
 from workstation.services.cobrowse import CobrowseService, CobrowseServiceError
-from workstation.services.sync import TaskSet
+from workstation.services.tasks import TaskSet
 from workstation.ui.labels import COBROWSE_STATES, term
 from workstation.ui.text import data_label
 from workstation.ui.theme import themed
@@ -41,6 +41,14 @@ def load_live_view(base_url: str, parent: QWidget | None = None) -> QWidget:
         return cobrowse_live.LiveReplay(cobrowse_live.replay_html(), base_url, parent)
     except cobrowse_live.LiveViewUnavailable as exc:
         raise RuntimeError(str(exc)) from exc
+
+
+def _tool_button(text: str) -> QToolButton:
+    """A checkable tool button (set one by one: PySide6's stubs know no property keywords)."""
+    button = QToolButton()
+    button.setText(text)
+    button.setCheckable(True)
+    return button
 
 
 class CobrowseView(QWidget):
@@ -79,16 +87,16 @@ class CobrowseView(QWidget):
         self.url_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.url_label.setStyleSheet(themed("color: #555;"))
 
-        self.pointer_button = QToolButton(text=self.tr("Pointer"), checkable=True)
+        self.pointer_button = _tool_button(self.tr("Pointer"))
         self.pointer_button.setToolTip(self.tr("Show the customer where your mouse points"))
-        self.highlight_button = QToolButton(text=self.tr("Highlight"), checkable=True)
+        self.highlight_button = _tool_button(self.tr("Highlight"))
         self.highlight_button.setToolTip(self.tr("Click an element to highlight it on the customer's screen"))
         self._tools = QButtonGroup(self)
         self._tools.setExclusive(False)
         for button in (self.pointer_button, self.highlight_button):
             self._tools.addButton(button)
             button.toggled.connect(self._on_tool_toggled)
-        self.text_button = QToolButton(text=self.tr("Text view"), checkable=True)
+        self.text_button = _tool_button(self.tr("Text view"))
         self.text_button.setToolTip(self.tr("Show the page as text (also when the live view is unavailable)"))
         self.text_button.toggled.connect(self._show_body)
         self.goto_edit = QLineEdit()

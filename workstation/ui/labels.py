@@ -7,7 +7,9 @@ they are data (a new channel, a tier the backend invented), not untranslated tex
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
+
+from workstation.domain.messages import QT_TRANSLATE_NOOP  # typed (str -> str); lupdate knows the name
 
 CONTEXT = "labels"
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 from workstation.domain.models import Presence, WaitingReason
 from workstation.domain.queue_monitor import ALL_QUEUES, MonitorSnapshot, format_duration
 from workstation.services.queue_monitor import QueueMonitorService
-from workstation.services.sync import TaskSet
+from workstation.services.tasks import TaskSet
 from workstation.ui.agent_roster_model import AGENT_ID_ROLE, AgentRosterModel, RosterFilterProxy
 from workstation.ui.labels import STATES, term
 from workstation.ui.language import time_text
@@ -272,8 +273,8 @@ class QueueMonitorView(QWidget):
         for i, queue_id in enumerate(order):
             self.tile_grid.addWidget(self.tiles[queue_id], i // columns, i % columns)
 
-    def resizeEvent(self, event: object) -> None:  # type: ignore[override]
-        super().resizeEvent(event)  # type: ignore[arg-type]
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
         if self.tiles:
             self._reflow()
 

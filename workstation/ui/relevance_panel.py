@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from workstation.domain.models import TimelineEvent
 from workstation.domain.relevance import MAX_CARDS, Card, Ranking
+from workstation.domain.timeline import TimelineEntry
 from workstation.ui.domain_text import render
 from workstation.ui.labels import DISMISS_REASONS, FACTS, PHASES, term, topic_name
 from workstation.ui.language import date_text
@@ -100,7 +101,7 @@ class RelevanceCardWidget(QFrame):
         layout.addWidget(self.refs_label)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
-    def show_card(self, card: Card, events: Mapping[str, TimelineEvent]) -> None:
+    def show_card(self, card: Card, events: Mapping[str, TimelineEvent | TimelineEntry]) -> None:
         if card == self.card:
             return
         self.card = card
@@ -132,7 +133,7 @@ class RelevanceCardWidget(QFrame):
                 tooltip(self.tr("Mark as done: {0}").format(render(card.label or card.title)))
             )
 
-    def _refs_html(self, card: Card, events: Mapping[str, TimelineEvent]) -> str:
+    def _refs_html(self, card: Card, events: Mapping[str, TimelineEvent | TimelineEntry]) -> str:
         links: list[str] = []
         facts: list[str] = []
         for ref in card.refs:
@@ -218,7 +219,7 @@ class RelevancePanel(QFrame):
         layout.addStretch(1)  # the cards at the top; spare height stays below them, not between
         self.empty_label.setText(self.tr("Ranking…"))
 
-    def show_ranking(self, ranking: Ranking, events: Mapping[str, TimelineEvent]) -> None:
+    def show_ranking(self, ranking: Ranking, events: Mapping[str, TimelineEvent | TimelineEntry]) -> None:
         """Rewrite the cards in place (no flicker); hidden items keep their open/closed state."""
         self.ranking = ranking
         self.setUpdatesEnabled(False)

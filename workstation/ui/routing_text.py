@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 
+from workstation.domain.messages import QT_TRANSLATE_NOOP  # typed (str -> str); lupdate knows the name
 from workstation.domain.models import RoutingReason
 from workstation.ui.labels import language_name, tier_name
 from workstation.ui.language import money_text, number_text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
+
+from workstation.domain.messages import QT_TRANSLATE_NOOP  # typed (str -> str); lupdate knows the name
 
 #: action name -> (key sequences, description). Sequences are Qt portable text.
 SHORTCUTS: dict[str, tuple[tuple[str, ...], str]] = {

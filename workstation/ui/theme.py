@@ -23,9 +23,14 @@ def is_dark() -> bool:
     return palette.color(QPalette.ColorRole.Window).lightnessF() < 0.5
 
 
+def _hsl(colour: QColor) -> tuple[float, float, float, float]:
+    """getHslF() one component at a time: PySide6's stubs type getHslF() as a bare object."""
+    return colour.hslHueF(), colour.hslSaturationF(), colour.lightnessF(), colour.alphaF()
+
+
 def _background(colour: QColor) -> QColor:
     """A light background as a dark one of the same hue (dark ones stay)."""
-    h, s, lightness, a = colour.getHslF()
+    h, s, lightness, a = _hsl(colour)
     if lightness <= 0.5:
         return colour
     return QColor.fromHslF(max(h, 0.0), min(s, 0.45), 1.0 - lightness * 0.8, a)
@@ -33,7 +38,7 @@ def _background(colour: QColor) -> QColor:
 
 def _foreground(colour: QColor) -> QColor:
     """Dark text as light text of the same hue (light ones stay)."""
-    h, s, lightness, a = colour.getHslF()
+    h, s, lightness, a = _hsl(colour)
     if lightness >= 0.6:
         return colour
     return QColor.fromHslF(max(h, 0.0), min(s, 0.7), max(0.72, 1.0 - lightness * 0.5), a)

@@ -1924,7 +1924,6 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <name>shortcuts</name>
     <message>
         <source>Accept the oldest offer</source>
-        <extracomment>action name -&gt; (key sequences, description). Sequences are Qt portable text.</extracomment>
         <translation>Das älteste Angebot annehmen</translation>
     </message>
     <message>

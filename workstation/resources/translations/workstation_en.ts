@@ -1922,7 +1922,6 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     <name>shortcuts</name>
     <message>
         <source>Accept the oldest offer</source>
-        <extracomment>action name -&gt; (key sequences, description). Sequences are Qt portable text.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -48,7 +48,7 @@ DEAD_RETRY_BATCH = 200
 def backoff_delay(
     failures: int, rng: random.Random, *, base: float = RETRY_BASE_S, cap: float = RETRY_MAX_S
 ) -> float:
-    return min(cap, base * 2 ** max(0, failures - 1)) * rng.uniform(0.5, 1.0)
+    return min(cap, base * float(2 ** max(0, failures - 1))) * rng.uniform(0.5, 1.0)
 
 
 @dataclass(slots=True)

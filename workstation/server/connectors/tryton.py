@@ -172,7 +172,7 @@ class TrytonConnector:
                 cursors[key] = [_iso(last.get(stamp)), int(last["id"])]
                 batch = Batch(checkpoint={"cursors": cursors}, more=True)
                 await self._map_page(batch, model, rows, party_field)
-                stamps = [r.get(stamp) for r in rows if isinstance(r.get(stamp), dt.datetime)]
+                stamps = [s for r in rows if isinstance(s := r.get(stamp), dt.datetime)]
                 batch.upstream_at = max(stamps) if stamps else None
                 return batch
         return Batch(checkpoint={"cursors": cursors}, more=False)
@@ -223,12 +223,13 @@ class TrytonConnector:
         for row in rows:
             record = f"{model},{row['id']}"
             try:
-                party_id = row.get(party_field)
-                if party_id in own:
+                row_party = row.get(party_field)
+                if row_party in own:
                     continue
-                if party_id not in good_parties:
-                    raise MappingError(f"its party {party_id!r} is missing or could not be imported")
-                batch.events.extend(self.map_record(model, row, self.customer_id(party_id)))
+                if row_party not in good_parties:
+                    raise MappingError(f"its party {row_party!r} is missing or could not be imported")
+                # In good_parties: an int.
+                batch.events.extend(self.map_record(model, row, self.customer_id(int(row_party))))
                 batch.mapped.append(record)
             except MappingError as exc:
                 batch.dead.append(DeadLetter(record, str(exc), _excerpt(row)))

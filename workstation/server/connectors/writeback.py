@@ -110,8 +110,9 @@ class WriteBack:
         for record, customer_id, version, writes in work:
             outcome = await self.connector.write_fields(record, writes) if writes else None
             with self.backend.unit_of_work() as uow:
-                link = uow.db.get(ConnectorLinkRow, (self.name, record))
-                assert link is not None
+                current = uow.db.get(ConnectorLinkRow, (self.name, record))
+                assert current is not None
+                link = current
                 if outcome is not None and outcome.missing:
                     for w in writes:
                         self.conflict(uow, record, customer_id, w.field, w.before, None, w.yours)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.sql.schema import SchemaItem
 
 revision = "0003"
 down_revision = "0002"
@@ -23,7 +24,7 @@ depends_on = None
 def upgrade() -> None:
     existing = set(sa.inspect(op.get_bind()).get_table_names())
 
-    def create_table(name: str, *columns: sa.SchemaItem) -> bool:
+    def create_table(name: str, *columns: SchemaItem) -> bool:
         if name in existing:
             return False
         op.create_table(name, *columns)
