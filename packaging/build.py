@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import struct
 import subprocess
@@ -35,16 +36,22 @@ ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
 sys.path.insert(0, str(PACKAGING))
 sys.path.insert(0, str(ROOT))
+import icu_data  # noqa: E402
 from bundle_policy import (  # noqa: E402
     EXCLUDED,
     EXCLUDED_QT_LIBRARIES,
     EXCLUDED_QT_PLUGINS,
     KEPT_LANGUAGES,
     PRUNED_FILES,
+    ICU_DATA_LIBRARY,
+    ICU_KEPT_LANGUAGES,
     STRIP_DEBUG_REASON,
     SYSTEM_LIBRARIES,
     TRANSLATIONS,
+    UNREACHABLE_REASON,
     language_kept,
+    strippable,
+    unreachable_libraries,
 )
 
 from workstation import __version__  # noqa: E402
@@ -123,28 +130,65 @@ def run_pyinstaller() -> None:
             if not language_kept(path.name):
                 path.unlink()
     if sys.platform.startswith("linux"):
-        strip_debug_info(internal)
+        shrink_icu_data(internal)
+        prune_unreachable_libraries(internal)
+        strip_symbols(internal)
 
 
-def strip_debug_info(internal: Path) -> None:
-    """`strip --strip-debug` on the bundle's shared objects that carry debug information."""
+def shrink_icu_data(internal: Path) -> None:
+    """Qt's ICU data library cut to the app's languages (packaging/icu_data.py says what and why)."""
+    if shutil.which("as") is None or shutil.which("ld") is None:
+        print("binutils (as, ld) not found: Qt's ICU data stays whole")
+        return
+    for library in sorted(internal.glob(ICU_DATA_LIBRARY)):
+        if library.is_symlink():
+            continue
+        before, after, dropped = icu_data.shrink_library(library, ICU_KEPT_LANGUAGES)
+        parts = ", ".join(f"{kind} {size / 1e6:.1f} MB" for kind, size in sorted(dropped.items()))
+        print(f"ICU data {library.name}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB ({parts})")
+
+
+def prune_unreachable_libraries(internal: Path) -> None:
+    """Remove bundled system libraries that no binary left in the bundle links (bundle_policy says why)."""
+    readelf = shutil.which("readelf")
+    if readelf is None:
+        print("readelf (binutils) not found: unreachable libraries stay in the bundle")
+        return
+    needed: dict[Path, set[str]] = {}
+    for path in internal.rglob("*"):
+        if path.is_file() and not path.is_symlink() and (".so" in path.name or os.access(path, os.X_OK)):
+            dynamic = subprocess.run([readelf, "-d", str(path)], capture_output=True, text=True, check=False)
+            needed[path] = set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic.stdout))
+    needed[internal.parent / "workstation"] = set()
+    removed = unreachable_libraries(internal, needed)
+    for path in removed:
+        path.unlink()
+    total = sum(size for _path, size in removed.items())
+    print(
+        f"unreachable libraries removed: {len(removed)}, {total / 1e6:.1f} MB ({', '.join(p.name for p in removed)})"
+    )
+
+
+def strip_symbols(internal: Path) -> None:
+    """`strip --strip-unneeded` on the bundle's shared objects that still carry symbol tables or
+    debug information (the dynamic symbols they export stay)."""
     strip, readelf = shutil.which("strip"), shutil.which("readelf")
     if strip is None or readelf is None:
-        print("binutils (strip, readelf) not found: debug information stays in the bundle")
+        print("binutils (strip, readelf) not found: symbols and debug information stay in the bundle")
         return
     before = after = 0
     for path in sorted(internal.rglob("*.so*")):
-        if path.is_symlink() or not path.is_file() or any(p.endswith(".libs") for p in path.parts):
+        if path.is_symlink() or not path.is_file() or not strippable(path.relative_to(internal).as_posix()):
             continue
         sections = subprocess.run(
             [readelf, "-S", "-W", str(path)], capture_output=True, text=True, check=False
         )
-        if ".debug_info" not in sections.stdout:
+        if ".symtab" not in sections.stdout and ".debug_info" not in sections.stdout:
             continue
         before += path.stat().st_size
-        subprocess.run([strip, "--strip-debug", str(path)], check=True)
+        subprocess.run([strip, "--strip-unneeded", str(path)], check=True)
         after += path.stat().st_size
-    print(f"stripped debug information: {(before - after) / 1e6:.1f} MB")
+    print(f"stripped symbols and debug information: {(before - after) / 1e6:.1f} MB")
 
 
 def executable(bundle: Path, *, console: bool = True) -> Path:
@@ -412,6 +456,9 @@ def main() -> int:
         report.append(f"  {pattern} ({naming}): all but {', '.join(KEPT_LANGUAGES)}, the app's languages")
     if sys.platform.startswith("linux"):
         report.append(f"  stripped: {STRIP_DEBUG_REASON}")
+        report.append(f"  unreachable libraries: {UNREACHABLE_REASON}")
+        for kind, reason in icu_data.DROPPED_KINDS.items():
+            report.append(f"  {ICU_DATA_LIBRARY} items, {kind}: {reason}")
     if args.runs:
         report.append(
             "Start-up, process spawn → main window first painted, frozen and from source vs. a bare Qt "

@@ -28,6 +28,12 @@ EXCLUDED: dict[str, str] = {
     "pydoc_data": "pydoc's HTML topics",
     "ensurepip": "pip bootstrapper",
     "venv": "virtual environment creator",
+    "readline": "line editing for an interactive prompt (the app has none); brings libreadline",
+    # httpx imports its command-line client (httpx._main) if these are installed, and falls back
+    # to a stub without them: the app never runs that client
+    "rich": "terminal rendering for httpx's command-line client (never run)",
+    "pygments": "syntax highlighting for httpx's command-line client (never run)",
+    "markdown_it": "Markdown for rich (never run)",
     # Qt bindings the application never imports (each pulls its Qt libraries and plugins)
     "PySide6.QtQml": "QML engine: the UI is Qt Widgets",
     "PySide6.QtQuick": "Qt Quick: the UI is Qt Widgets",
@@ -168,7 +174,55 @@ EXCLUDED_QT_LIBRARIES: dict[str, str] = {
 #: Python, Cython modules): `strip --strip-debug` removes it (about 30 MB). Only files that carry a
 #: .debug_info section are touched: wheels' vendored libraries (*.libs/, patched with patchelf) and
 #: Qt's (already stripped) are left as they are, because stripping patched files can corrupt them.
-STRIP_DEBUG_REASON = "debug information (kept by a source-built Python and Cython extensions)"
+STRIP_DEBUG_REASON = (
+    "symbol tables and debug information (`strip --strip-unneeded`; not in *.libs/, whose "
+    "patchelf-edited libraries strip corrupts)"
+)
+
+#: Qt's ICU data library (32 MB): packaging/icu_data.py keeps all but the locale data of languages
+#: other than these, converters, dictionaries and transliterators.
+ICU_DATA_LIBRARY = "PySide6/Qt/lib/libicudata.so.*"
+ICU_KEPT_LANGUAGES = tuple(sorted({language.split("-")[0] for language in KEPT_LANGUAGES}))
+
+#: Libraries at the top of `_internal` that no ELF file of the bundle lists as NEEDED but that are
+#: loaded all the same: the interpreter (by the bootloader) and NSS's modules (by libnss3, dlopen).
+LOADED_AT_RUN_TIME: dict[str, str] = {
+    "libpython*": "the interpreter, loaded by the bootloader",
+    "libsoftokn3.so": "NSS's crypto module, loaded by libnss3",
+    "libfreebl*.so": "NSS's crypto module, loaded by libnss3",
+    "libnssckbi.so": "NSS's root certificates, loaded by libnss3",
+    "libnssdbm3.so": "NSS's legacy key database, loaded by libnss3",
+}
+UNREACHABLE_REASON = (
+    "system libraries PyInstaller copied as dependencies of libraries the bundle leaves out "
+    "(GTK, cairo, GLib, fontconfig, ...) that nothing left in it links"
+)
+
+
+def strippable(relative: str) -> bool:
+    """Whether `strip` may touch this bundle file (path relative to `_internal`)."""
+    return not any(part.endswith(".libs") for part in relative.split("/")[:-1])
+
+
+def unreachable_libraries(internal: Path, needed: dict[Path, set[str]]) -> dict[Path, int]:
+    """{library: size} of the libraries at the top of `internal` that no other ELF file (`needed`:
+    file -> the sonames it lists as NEEDED) reaches, directly or through others, and that
+    LOADED_AT_RUN_TIME does not name: the system libraries only the left-out ones needed."""
+    from fnmatch import fnmatch
+
+    top = {path.name: path for path in needed if path.parent == internal and ".so" in path.name}
+    top = {name: path for name, path in top.items() if not name.endswith((".abi3.so", "-linux-gnu.so"))}
+    roots = [path for path in needed if path not in top.values()]
+    roots += [path for name, path in top.items() if any(fnmatch(name, p) for p in LOADED_AT_RUN_TIME)]
+    reached: set[Path] = set()
+    pending = list(roots)
+    while pending:
+        path = pending.pop()
+        if path in reached:
+            continue
+        reached.add(path)
+        pending += [top[name] for name in needed.get(path, ()) if name in top]
+    return {path: path.stat().st_size for name, path in sorted(top.items()) if path not in reached}
 
 
 def left_out(dest: str) -> str | None:
