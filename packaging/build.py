@@ -41,10 +41,10 @@ from bundle_policy import (  # noqa: E402
     EXCLUDED,
     EXCLUDED_QT_LIBRARIES,
     EXCLUDED_QT_PLUGINS,
-    KEPT_LANGUAGES,
-    PRUNED_FILES,
     ICU_DATA_LIBRARY,
     ICU_KEPT_LANGUAGES,
+    KEPT_LANGUAGES,
+    PRUNED_FILES,
     STRIP_DEBUG_REASON,
     SYSTEM_LIBRARIES,
     TRANSLATIONS,
@@ -165,7 +165,8 @@ def prune_unreachable_libraries(internal: Path) -> None:
         path.unlink()
     total = sum(size for _path, size in removed.items())
     print(
-        f"unreachable libraries removed: {len(removed)}, {total / 1e6:.1f} MB ({', '.join(p.name for p in removed)})"
+        f"unreachable libraries removed: {len(removed)}, {total / 1e6:.1f} MB "
+        f"({', '.join(p.name for p in removed)})"
     )
 
 

@@ -17,6 +17,7 @@ the build already needs for `strip`), so nothing else changes: Qt loads it exact
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import struct
@@ -57,9 +58,9 @@ def item_kind(name: str, kept_languages: Iterable[str]) -> str | None:
         return "dictionary"
     if relative.startswith("translit/"):
         return "transliterator"
-    if extension == "res" and stem not in NOT_LOCALES and LOCALE_NAME.fullmatch(stem):
-        if stem.split("_", 1)[0] not in set(kept_languages):
-            return "locale"
+    is_locale = extension == "res" and stem not in NOT_LOCALES and LOCALE_NAME.fullmatch(stem)
+    if is_locale and stem.split("_", 1)[0] not in set(kept_languages):
+        return "locale"
     return None
 
 
@@ -74,8 +75,8 @@ def parse(data: bytes) -> Package:
     (count,) = struct.unpack_from("<I", data, toc)
     entries = [struct.unpack_from("<II", data, toc + 4 + 8 * i) for i in range(count)]
     # An item ends where the next one (by offset) starts; the last one at the end of the package.
-    starts = sorted(offset for _name, offset in entries) + [len(data) - toc]
-    end_of = dict(zip(starts, starts[1:], strict=False))
+    starts = [*sorted(offset for _name, offset in entries), len(data) - toc]
+    end_of = dict(itertools.pairwise(starts))
     items: dict[str, bytes] = {}
     for name_offset, data_offset in entries:
         name_end = data.index(b"\0", toc + name_offset)
