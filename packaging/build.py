@@ -49,6 +49,8 @@ from bundle_policy import (  # noqa: E402
     SYSTEM_LIBRARIES,
     TRANSLATIONS,
     UNREACHABLE_REASON,
+    WEBENGINE_ICU_DATA,
+    WEBENGINE_ICU_DROPPED,
     language_kept,
     strippable,
     unreachable_libraries,
@@ -146,6 +148,9 @@ def shrink_icu_data(internal: Path) -> None:
         before, after, dropped = icu_data.shrink_library(library, ICU_KEPT_LANGUAGES)
         parts = ", ".join(f"{kind} {size / 1e6:.1f} MB" for kind, size in sorted(dropped.items()))
         print(f"ICU data {library.name}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB ({parts})")
+    for data_file in sorted(internal.glob(WEBENGINE_ICU_DATA)):
+        before, after = icu_data.shrink_data_file(data_file, ICU_KEPT_LANGUAGES, WEBENGINE_ICU_DROPPED)
+        print(f"ICU data {data_file.name}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
 
 
 def prune_unreachable_libraries(internal: Path) -> None:
@@ -201,10 +206,22 @@ def executable(bundle: Path, *, console: bool = True) -> Path:
 # --- 3. self-test ----------------------------------------------------------------------------------
 
 
+#: The frozen app's self-tests: the agent's round trip and the team lead's queue monitor (pyqtgraph,
+#: numpy, the Qt modules they import), so that pruning cannot break either role unnoticed.
+SELF_TESTS = ((), ("--role", "teamlead"))
+
+
 def self_test(exe: Path) -> dict[str, object]:
+    report: dict[str, object] = {}
+    for role in SELF_TESTS:
+        report = _self_test(exe, role)
+    return report
+
+
+def _self_test(exe: Path, role: tuple[str, ...]) -> dict[str, object]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(
-        [str(exe), "--self-test", "--log-level", "warning"],
+        [str(exe), *role, "--self-test", "--log-level", "warning"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -460,6 +477,7 @@ def main() -> int:
         report.append(f"  unreachable libraries: {UNREACHABLE_REASON}")
         for kind, reason in icu_data.DROPPED_KINDS.items():
             report.append(f"  {ICU_DATA_LIBRARY} items, {kind}: {reason}")
+        report.append(f"  {WEBENGINE_ICU_DATA} items: {', '.join(WEBENGINE_ICU_DROPPED)} (as above)")
     if args.runs:
         report.append(
             "Start-up, process spawn → main window first painted, frozen and from source vs. a bare Qt "

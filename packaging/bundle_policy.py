@@ -34,6 +34,17 @@ EXCLUDED: dict[str, str] = {
     "rich": "terminal rendering for httpx's command-line client (never run)",
     "pygments": "syntax highlighting for httpx's command-line client (never run)",
     "markdown_it": "Markdown for rich (never run)",
+    # optional imports found by the analysis that nothing in the app reaches (checked with
+    # `python -X importtime main.py --self-test`, agent and team lead)
+    "werkzeug": "WSGI toolkit (no importer at run time)",
+    "requests": "a second HTTP client (the app uses httpx)",
+    "urllib3": "requests' transport",
+    "charset_normalizer": "requests' charset guessing",
+    "yaml": "uvicorn's YAML log configuration files (the embedded backend configures logging in code)",
+    # numpy's subpackages pyqtgraph reaches only through features the queue monitor turns off: the
+    # FFT transform of its context menu (the monitor disables the menu) and scatter jitter
+    "numpy.random": "random numbers (pyqtgraph's scatter jitter, unused)",
+    "numpy.fft": "FFT (pyqtgraph's power-spectrum mode, in the context menu the monitor disables)",
     # Qt bindings the application never imports (each pulls its Qt libraries and plugins)
     "PySide6.QtQml": "QML engine: the UI is Qt Widgets",
     "PySide6.QtQuick": "Qt Quick: the UI is Qt Widgets",
@@ -46,8 +57,8 @@ EXCLUDED: dict[str, str] = {
     "PySide6.QtSql": "Qt's SQL drivers: the cache uses SQLAlchemy on Python's sqlite3",
     "PySide6.QtXml": "Qt's XML DOM (unused)",
     "PySide6.QtConcurrent": "Qt's thread pool API: blocking work uses asyncio executors",
-    "PySide6.QtOpenGL": "OpenGL: nothing is drawn with GL",
-    "PySide6.QtOpenGLWidgets": "OpenGL: nothing is drawn with GL",
+    # (PySide6.QtOpenGL and QtOpenGLWidgets stay: pyqtgraph imports them when it is imported, so
+    # without them the team lead's queue monitor cannot start; their Qt libraries are in anyway.)
     "PySide6.QtPrintSupport": "printing (unused)",
     "PySide6.QtLabsStyleKit": "experimental styling module (unused)",
     "PySide6.Qt3DCore": "3D (unused)",
@@ -141,6 +152,29 @@ SYSTEM_LIBRARIES: dict[str, str] = {
     "libEGL*.so*": "OpenGL/EGL drivers (the system's)",
     "libGL*.so*": "OpenGL drivers (the system's)",
     "libepoxy.so*": "OpenGL dispatch (the system's)",
+    "libgbm.so*": "Mesa's buffer manager (must match the system's GPU driver)",
+    # QtWebEngine's system requirements (the PySide6-Addons wheel does not carry them either):
+    # NSS and NSPR (its modules are loaded from the system's configuration), ALSA (its plugins and
+    # configuration are the system's), udev, xkbfile
+    "libnss3.so": "NSS (QtWebEngine's system requirement)",
+    "libnssutil3.so": "NSS (QtWebEngine's system requirement)",
+    "libsmime3.so": "NSS (QtWebEngine's system requirement)",
+    "libsoftokn3.so": "NSS (QtWebEngine's system requirement)",
+    "libfreebl*.so": "NSS (QtWebEngine's system requirement)",
+    "libnssckbi.so": "NSS's root store (QtWebEngine's system requirement)",
+    "libnssdbm3.so": "NSS (QtWebEngine's system requirement)",
+    "libnspr4.so": "NSPR (QtWebEngine's system requirement)",
+    "libplc4.so": "NSPR (QtWebEngine's system requirement)",
+    "libplds4.so": "NSPR (QtWebEngine's system requirement)",
+    "libasound.so*": "ALSA (the system's, with its plugins and configuration)",
+    "libudev.so*": "udev (the system's, must match its daemon)",
+    "libxkbfile.so*": "X keyboard files (the desktop's)",
+    # Kerberos for Qt Network's GSSAPI: must match the system's krb5.conf and credential caches
+    "libgssapi_krb5.so*": "Kerberos (the system's)",
+    "libkrb5*.so*": "Kerberos (the system's)",
+    "libk5crypto.so*": "Kerberos (the system's)",
+    "libkeyutils.so*": "Kerberos's key store (the system's)",
+    "libcom_err.so*": "Kerberos's error tables (the system's)",
 }
 
 #: Qt plugins (relative to PySide6/Qt/plugins) left out: platforms for kiosks and embedded
@@ -182,16 +216,16 @@ STRIP_DEBUG_REASON = (
 #: Qt's ICU data library (32 MB): packaging/icu_data.py keeps all but the locale data of languages
 #: other than these, converters, dictionaries and transliterators.
 ICU_DATA_LIBRARY = "PySide6/Qt/lib/libicudata.so.*"
+#: QtWebEngine's own ICU data (Chromium's): its locale data and converters are cut the same way, its
+#: word dictionaries stay (line breaking of Thai, Khmer, Lao, Burmese on customers' pages needs them).
+WEBENGINE_ICU_DATA = "PySide6/Qt/resources/icudtl.dat"
+WEBENGINE_ICU_DROPPED = ("locale", "converter", "transliterator")
 ICU_KEPT_LANGUAGES = tuple(sorted({language.split("-")[0] for language in KEPT_LANGUAGES}))
 
 #: Libraries at the top of `_internal` that no ELF file of the bundle lists as NEEDED but that are
-#: loaded all the same: the interpreter (by the bootloader) and NSS's modules (by libnss3, dlopen).
+#: loaded all the same (NSS's dlopen-ed modules would be here if NSS were bundled).
 LOADED_AT_RUN_TIME: dict[str, str] = {
     "libpython*": "the interpreter, loaded by the bootloader",
-    "libsoftokn3.so": "NSS's crypto module, loaded by libnss3",
-    "libfreebl*.so": "NSS's crypto module, loaded by libnss3",
-    "libnssckbi.so": "NSS's root certificates, loaded by libnss3",
-    "libnssdbm3.so": "NSS's legacy key database, loaded by libnss3",
 }
 UNREACHABLE_REASON = (
     "system libraries PyInstaller copied as dependencies of libraries the bundle leaves out "

@@ -199,3 +199,14 @@ def shrink_library(library: Path, kept_languages: Iterable[str]) -> tuple[int, i
     replacement.chmod(library.stat().st_mode)
     replacement.replace(library)
     return before, library.stat().st_size, dropped
+
+
+def shrink_data_file(path: Path, kept_languages: Iterable[str], kinds: Iterable[str]) -> tuple[int, int]:
+    """Rewrite an ICU data file (QtWebEngine's icudtl.dat) without the items of these kinds.
+
+    Returns (size before, size after)."""
+    languages, dropped_kinds = tuple(kept_languages), set(kinds)
+    data = path.read_bytes()
+    smaller = subset(data, lambda name: item_kind(name, languages) not in dropped_kinds)
+    path.write_bytes(smaller)
+    return len(data), len(smaller)
