@@ -51,6 +51,7 @@ from bundle_policy import (  # noqa: E402
     UNREACHABLE_REASON,
     WEBENGINE_ICU_DATA,
     WEBENGINE_ICU_DROPPED,
+    WEBENGINE_ICU_DROPPED_ITEMS,
     language_kept,
     strippable,
     unreachable_libraries,
@@ -149,7 +150,9 @@ def shrink_icu_data(internal: Path) -> None:
         parts = ", ".join(f"{kind} {size / 1e6:.1f} MB" for kind, size in sorted(dropped.items()))
         print(f"ICU data {library.name}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB ({parts})")
     for data_file in sorted(internal.glob(WEBENGINE_ICU_DATA)):
-        before, after = icu_data.shrink_data_file(data_file, ICU_KEPT_LANGUAGES, WEBENGINE_ICU_DROPPED)
+        before, after = icu_data.shrink_data_file(
+            data_file, ICU_KEPT_LANGUAGES, WEBENGINE_ICU_DROPPED, WEBENGINE_ICU_DROPPED_ITEMS
+        )
         print(f"ICU data {data_file.name}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
 
 
@@ -477,7 +480,10 @@ def main() -> int:
         report.append(f"  unreachable libraries: {UNREACHABLE_REASON}")
         for kind, reason in icu_data.DROPPED_KINDS.items():
             report.append(f"  {ICU_DATA_LIBRARY} items, {kind}: {reason}")
-        report.append(f"  {WEBENGINE_ICU_DATA} items: {', '.join(WEBENGINE_ICU_DROPPED)} (as above)")
+        report.append(
+            f"  {WEBENGINE_ICU_DATA} items: {', '.join(WEBENGINE_ICU_DROPPED)} (as above), "
+            f"{', '.join(WEBENGINE_ICU_DROPPED_ITEMS)} (Chinese/Japanese word boundaries)"
+        )
     if args.runs:
         report.append(
             "Start-up, process spawn → main window first painted, frozen and from source vs. a bare Qt "

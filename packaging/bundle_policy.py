@@ -45,6 +45,12 @@ EXCLUDED: dict[str, str] = {
     # FFT transform of its context menu (the monitor disables the menu) and scatter jitter
     "numpy.random": "random numbers (pyqtgraph's scatter jitter, unused)",
     "numpy.fft": "FFT (pyqtgraph's power-spectrum mode, in the context menu the monitor disables)",
+    "numpy.f2py": "numpy's Fortran wrapper generator (development only)",
+    "numpy.testing": "numpy's test helpers (development only)",
+    "pyqtgraph.flowchart": "pyqtgraph's flowchart editor (unused)",
+    "pyqtgraph.examples": "pyqtgraph's examples",
+    "PySide6.QtDBus": "D-Bus bindings (unused; Qt's own D-Bus library stays)",
+    "PySide6.QtPositioning": "geolocation bindings (unused; QtWebEngine links Qt's library itself)",
     # Qt bindings the application never imports (each pulls its Qt libraries and plugins)
     "PySide6.QtQml": "QML engine: the UI is Qt Widgets",
     "PySide6.QtQuick": "Qt Quick: the UI is Qt Widgets",
@@ -94,6 +100,8 @@ PRUNED_FILES: dict[str, str] = {
     "PySide6/Qt/translations/qtdeclarative_*.qm": "translations of QML (the UI is Qt Widgets)",
     # Chromium's DevTools: the cobrowse view does not open them
     "PySide6/Qt/resources/qtwebengine_devtools_resources.pak": "Chromium's DevTools (never opened)",
+    "pyqtgraph/icons/peegee/*": "pyqtgraph's logo, set only by pg.mkQApp (the app makes its QApplication)",
+    "pyqtgraph/colors/maps/*": "colour-map files read by pg.colormap.get (the monitor's charts use pens)",
 }
 
 #: The languages the app is translated into: Qt's and Chromium's translations of others are pruned.
@@ -175,6 +183,11 @@ SYSTEM_LIBRARIES: dict[str, str] = {
     "libk5crypto.so*": "Kerberos (the system's)",
     "libkeyutils.so*": "Kerberos's key store (the system's)",
     "libcom_err.so*": "Kerberos's error tables (the system's)",
+    # compression and XML libraries Qt and QtWebEngine link from the system (their wheels carry none);
+    # Python's own extensions do not use these (pyexpat has its expat built in)
+    "libzstd.so*": "Zstandard (the system's; Qt's wheels link it from there)",
+    "libbrotli*.so*": "Brotli (the system's; Qt Network links it from there)",
+    "libexpat.so*": "expat (the system's; QtWebEngine links it from there)",
 }
 
 #: Qt plugins (relative to PySide6/Qt/plugins) left out: platforms for kiosks and embedded
@@ -194,6 +207,7 @@ EXCLUDED_QT_PLUGINS: dict[str, str] = {
     "imageformats/libqicns.so": "macOS icon files (unused)",
     "imageformats/libqpdf.so": "PDF pages as images (unused; the only user of QtPdf)",
     "platforminputcontexts/libqtvirtualkeyboardplugin.so": "Qt's on-screen keyboard for touch kiosks",
+    "position/*": "geolocation sources for web pages (a cobrowse replay never asks for a position)",
 }
 
 #: Qt libraries only the plugins above need.
@@ -202,6 +216,7 @@ EXCLUDED_QT_LIBRARIES: dict[str, str] = {
     "libQt6EglFsKmsSupport.so*": "only for the embedded full-screen platform",
     "libQt6Pdf.so*": "only for the PDF image-format plugin",
     "libQt6VirtualKeyboard*.so*": "only for the on-screen keyboard plugin",
+    "libQt6SerialPort.so*": "only for the NMEA position plugin",
 }
 
 #: Binaries built with debug information (the interpreter and stdlib extensions from a source-built
@@ -220,6 +235,9 @@ ICU_DATA_LIBRARY = "PySide6/Qt/lib/libicudata.so.*"
 #: word dictionaries stay (line breaking of Thai, Khmer, Lao, Burmese on customers' pages needs them).
 WEBENGINE_ICU_DATA = "PySide6/Qt/resources/icudtl.dat"
 WEBENGINE_ICU_DROPPED = ("locale", "converter", "transliterator")
+#: ...and of its dictionaries the Chinese/Japanese one (2 MB): it finds word boundaries (double-click
+#: selection, Intl.Segmenter); lines break between ideographs without it.
+WEBENGINE_ICU_DROPPED_ITEMS = ("brkitr/cjdict.dict",)
 ICU_KEPT_LANGUAGES = tuple(sorted({language.split("-")[0] for language in KEPT_LANGUAGES}))
 
 #: Libraries at the top of `_internal` that no ELF file of the bundle lists as NEEDED but that are

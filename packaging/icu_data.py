@@ -201,12 +201,19 @@ def shrink_library(library: Path, kept_languages: Iterable[str]) -> tuple[int, i
     return before, library.stat().st_size, dropped
 
 
-def shrink_data_file(path: Path, kept_languages: Iterable[str], kinds: Iterable[str]) -> tuple[int, int]:
-    """Rewrite an ICU data file (QtWebEngine's icudtl.dat) without the items of these kinds.
+def shrink_data_file(
+    path: Path, kept_languages: Iterable[str], kinds: Iterable[str], items: Iterable[str] = ()
+) -> tuple[int, int]:
+    """Rewrite an ICU data file (QtWebEngine's icudtl.dat) without the items of these kinds and
+    these items (names without the package prefix, e.g. "brkitr/cjdict.dict").
 
     Returns (size before, size after)."""
-    languages, dropped_kinds = tuple(kept_languages), set(kinds)
+    languages, dropped_kinds, dropped_items = tuple(kept_languages), set(kinds), set(items)
+
+    def keep(name: str) -> bool:
+        return item_kind(name, languages) not in dropped_kinds and name.split("/", 1)[-1] not in dropped_items
+
     data = path.read_bytes()
-    smaller = subset(data, lambda name: item_kind(name, languages) not in dropped_kinds)
+    smaller = subset(data, keep)
     path.write_bytes(smaller)
     return len(data), len(smaller)
