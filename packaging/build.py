@@ -38,6 +38,7 @@ sys.path.insert(0, str(PACKAGING))
 sys.path.insert(0, str(ROOT))
 import icu_data  # noqa: E402
 from bundle_policy import (  # noqa: E402
+    DROPPED_RUNTIME_HOOKS,
     EXCLUDED,
     EXCLUDED_QT_LIBRARIES,
     EXCLUDED_QT_PLUGINS,
@@ -470,6 +471,8 @@ def main() -> int:
     report.append("Left out of the bundle, and why:")
     for name, reason in EXCLUDED.items():
         report.append(f"  module {name}: {reason}")
+    for name, reason in DROPPED_RUNTIME_HOOKS.items():
+        report.append(f"  runtime hook {name}: {reason}")
     for table in (SYSTEM_LIBRARIES, EXCLUDED_QT_LIBRARIES, EXCLUDED_QT_PLUGINS, PRUNED_FILES):
         for pattern, reason in table.items():
             report.append(f"  {pattern}: {reason}")

@@ -90,6 +90,19 @@ EXCLUDED: dict[str, str] = {
 
 EXCLUDED_MODULES = tuple(EXCLUDED)
 
+#: PyInstaller runtime hooks the spec takes out of the executable: they run before main.py, so their
+#: imports delay the window (measured with WORKSTATION_FROZEN_IMPORTTIME=1, see README "Start-up").
+DROPPED_RUNTIME_HOOKS: dict[str, str] = {
+    "pyi_rth_multiprocessing": (
+        "imports multiprocessing to make multiprocessing.freeze_support() work frozen; the app never "
+        "calls it and starts no multiprocessing children"
+    ),
+    "pyi_rth_pkgutil": (
+        "imports pkgutil to make pkgutil.iter_modules() list frozen modules; nothing the app runs calls "
+        "it (only pyqtgraph's examples, which are left out)"
+    ),
+}
+
 #: Files removed from the collected bundle after PyInstaller ran, as glob patterns relative to the
 #: bundle's `_internal` directory, with the reason.
 PRUNED_FILES: dict[str, str] = {

@@ -288,3 +288,15 @@ def test_qt_sorts_german_as_before_with_the_smaller_icu_data_library(tmp_path: P
     assert cut["de_DE"] == whole["de_DE"] == ["Apfel", "Äpfel", "Ober", "Öl", "Zebra"]
     assert whole["sv_SE"] == ["Apfel", "Ober", "Zebra", "Äpfel", "Öl"]
     assert cut["sv_SE"] == ["Apfel", "Äpfel", "Ober", "Öl", "Zebra"]
+
+
+def test_the_spec_drops_only_runtime_hooks_whose_feature_the_app_does_not_use() -> None:
+    from bundle_policy import DROPPED_RUNTIME_HOOKS
+
+    assert set(DROPPED_RUNTIME_HOOKS) == {"pyi_rth_multiprocessing", "pyi_rth_pkgutil"}
+    spec = (ROOT / "packaging" / "workstation.spec").read_text(encoding="utf-8")
+    assert "entry[0] not in DROPPED_RUNTIME_HOOKS" in spec
+    # the multiprocessing hook only matters to an app that calls freeze_support(); pkgutil's to one
+    # that lists modules with pkgutil: neither does (a new use would have to bring the hook back)
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "workstation").rglob("*.py"))
+    assert "freeze_support" not in sources and "pkgutil" not in sources
