@@ -237,6 +237,9 @@ def _self_test(exe: Path, role: tuple[str, ...]) -> dict[str, object]:
         print(result.stdout, result.stderr, sep="\n", file=sys.stderr)
         raise SystemExit(f"the frozen self-test failed ({exe}, exit {result.returncode})")
     report: dict[str, object] = json.loads(lines[-1])
+    if not role and report.get("cobrowse_live") != "ok":
+        # the app would show cobrowse pages as text: a bundle without a working QtWebEngine fails
+        raise SystemExit(f"the frozen cobrowse live view did not start: {report.get('cobrowse_live')}")
     print(f"  {exe}: {lines[-1]}")
     return report
 

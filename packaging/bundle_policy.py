@@ -65,7 +65,8 @@ EXCLUDED: dict[str, str] = {
     "PySide6.QtConcurrent": "Qt's thread pool API: blocking work uses asyncio executors",
     # (PySide6.QtOpenGL and QtOpenGLWidgets stay: pyqtgraph imports them when it is imported, so
     # without them the team lead's queue monitor cannot start; their Qt libraries are in anyway.)
-    "PySide6.QtPrintSupport": "printing (unused)",
+    # (PySide6.QtPrintSupport stays: QtWebEngineCore's binding imports it, and without it the cobrowse
+    # view fell back to text in the frozen build)
     "PySide6.QtLabsStyleKit": "experimental styling module (unused)",
     "PySide6.Qt3DCore": "3D (unused)",
     "PySide6.QtCharts": "charts (unused)",

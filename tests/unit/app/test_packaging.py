@@ -150,7 +150,8 @@ def test_bundle_takes_webengines_requirements_and_the_desktops_libraries_from_th
 
 def test_the_team_leads_monitor_modules_stay_in_the_bundle() -> None:
     """pyqtgraph imports QtOpenGL and QtOpenGLWidgets on import: excluding them broke the frozen
-    team lead's queue monitor; QtTest is what the self-test drives the window with."""
+    team lead's queue monitor; QtTest is what the self-test drives the window with; QtWebEngineCore's
+    binding imports QtPrintSupport (excluding it turned the cobrowse view into text)."""
     from bundle_policy import EXCLUDED
 
     for module in (
