@@ -222,6 +222,9 @@ EXCLUDED_QT_PLUGINS: dict[str, str] = {
     "imageformats/libqpdf.so": "PDF pages as images (unused; the only user of QtPdf)",
     "platforminputcontexts/libqtvirtualkeyboardplugin.so": "Qt's on-screen keyboard for touch kiosks",
     "position/*": "geolocation sources for web pages (a cobrowse replay never asks for a position)",
+    # (QtPrintSupport's binding stays for QtWebEngine, its CUPS plugin does not: it brings libcups,
+    # GnuTLS, p11-kit, Avahi and more, 7 MB, and must match the system's CUPS anyway)
+    "printsupport/*": "printing through CUPS (the app prints nothing)",
 }
 
 #: Qt libraries only the plugins above need.

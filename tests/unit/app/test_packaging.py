@@ -51,6 +51,8 @@ def test_bundle_keeps_what_the_desktop_needs_and_leaves_out_the_desktop_stack() 
         "PySide6/Qt/plugins/imageformats/libqpdf.so",
         "PySide6/Qt/lib/libQt6Pdf.so.6",
         "PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so",
+        "PySide6/Qt/plugins/printsupport/libcupsprintersupport.so",
+        "PySide6/Qt/plugins/position/libqtposition_nmea.so",
     ):
         assert left_out(gone), gone
 
