@@ -167,8 +167,13 @@ async def _live_view_state(test: SelfTest) -> str:
     except RuntimeError as exc:
         return str(exc)
     outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    live.ready.connect(lambda: outcome.done() or outcome.set_result("ok"))
-    live.failed.connect(lambda reason: outcome.done() or outcome.set_result(str(reason)))
+
+    def settle(state: str) -> None:
+        if not outcome.done():
+            outcome.set_result(state)
+
+    live.ready.connect(lambda: settle("ok"))
+    live.failed.connect(lambda reason: settle(str(reason)))
     live.resize(400, 300)
     live.show()
     try:
