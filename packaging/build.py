@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import struct
 import subprocess
@@ -35,16 +36,26 @@ ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
 sys.path.insert(0, str(PACKAGING))
 sys.path.insert(0, str(ROOT))
+import icu_data  # noqa: E402
 from bundle_policy import (  # noqa: E402
+    DROPPED_RUNTIME_HOOKS,
     EXCLUDED,
     EXCLUDED_QT_LIBRARIES,
     EXCLUDED_QT_PLUGINS,
+    ICU_DATA_LIBRARY,
+    ICU_KEPT_LANGUAGES,
     KEPT_LANGUAGES,
     PRUNED_FILES,
     STRIP_DEBUG_REASON,
     SYSTEM_LIBRARIES,
     TRANSLATIONS,
+    UNREACHABLE_REASON,
+    WEBENGINE_ICU_DATA,
+    WEBENGINE_ICU_DROPPED,
+    WEBENGINE_ICU_DROPPED_ITEMS,
     language_kept,
+    strippable,
+    unreachable_libraries,
 )
 
 from workstation import __version__  # noqa: E402
@@ -123,28 +134,71 @@ def run_pyinstaller() -> None:
             if not language_kept(path.name):
                 path.unlink()
     if sys.platform.startswith("linux"):
-        strip_debug_info(internal)
+        shrink_icu_data(internal)
+        prune_unreachable_libraries(internal)
+        strip_symbols(internal)
 
 
-def strip_debug_info(internal: Path) -> None:
-    """`strip --strip-debug` on the bundle's shared objects that carry debug information."""
+def shrink_icu_data(internal: Path) -> None:
+    """Qt's ICU data library cut to the app's languages (packaging/icu_data.py says what and why)."""
+    if shutil.which("as") is None or shutil.which("ld") is None:
+        print("binutils (as, ld) not found: Qt's ICU data stays whole")
+        return
+    for library in sorted(internal.glob(ICU_DATA_LIBRARY)):
+        if library.is_symlink():
+            continue
+        before, after, dropped = icu_data.shrink_library(library, ICU_KEPT_LANGUAGES)
+        parts = ", ".join(f"{kind} {size / 1e6:.1f} MB" for kind, size in sorted(dropped.items()))
+        print(f"ICU data {library.name}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB ({parts})")
+    for data_file in sorted(internal.glob(WEBENGINE_ICU_DATA)):
+        before, after = icu_data.shrink_data_file(
+            data_file, ICU_KEPT_LANGUAGES, WEBENGINE_ICU_DROPPED, WEBENGINE_ICU_DROPPED_ITEMS
+        )
+        print(f"ICU data {data_file.name}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+
+
+def prune_unreachable_libraries(internal: Path) -> None:
+    """Remove bundled system libraries that no binary left in the bundle links (bundle_policy says why)."""
+    readelf = shutil.which("readelf")
+    if readelf is None:
+        print("readelf (binutils) not found: unreachable libraries stay in the bundle")
+        return
+    needed: dict[Path, set[str]] = {}
+    for path in internal.rglob("*"):
+        if path.is_file() and not path.is_symlink() and (".so" in path.name or os.access(path, os.X_OK)):
+            dynamic = subprocess.run([readelf, "-d", str(path)], capture_output=True, text=True, check=False)
+            needed[path] = set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic.stdout))
+    needed[internal.parent / "workstation"] = set()
+    removed = unreachable_libraries(internal, needed)
+    for path in removed:
+        path.unlink()
+    total = sum(size for _path, size in removed.items())
+    print(
+        f"unreachable libraries removed: {len(removed)}, {total / 1e6:.1f} MB "
+        f"({', '.join(p.name for p in removed)})"
+    )
+
+
+def strip_symbols(internal: Path) -> None:
+    """`strip --strip-unneeded` on the bundle's shared objects that still carry symbol tables or
+    debug information (the dynamic symbols they export stay)."""
     strip, readelf = shutil.which("strip"), shutil.which("readelf")
     if strip is None or readelf is None:
-        print("binutils (strip, readelf) not found: debug information stays in the bundle")
+        print("binutils (strip, readelf) not found: symbols and debug information stay in the bundle")
         return
     before = after = 0
     for path in sorted(internal.rglob("*.so*")):
-        if path.is_symlink() or not path.is_file() or any(p.endswith(".libs") for p in path.parts):
+        if path.is_symlink() or not path.is_file() or not strippable(path.relative_to(internal).as_posix()):
             continue
         sections = subprocess.run(
             [readelf, "-S", "-W", str(path)], capture_output=True, text=True, check=False
         )
-        if ".debug_info" not in sections.stdout:
+        if ".symtab" not in sections.stdout and ".debug_info" not in sections.stdout:
             continue
         before += path.stat().st_size
-        subprocess.run([strip, "--strip-debug", str(path)], check=True)
+        subprocess.run([strip, "--strip-unneeded", str(path)], check=True)
         after += path.stat().st_size
-    print(f"stripped debug information: {(before - after) / 1e6:.1f} MB")
+    print(f"stripped symbols and debug information: {(before - after) / 1e6:.1f} MB")
 
 
 def executable(bundle: Path, *, console: bool = True) -> Path:
@@ -156,10 +210,22 @@ def executable(bundle: Path, *, console: bool = True) -> Path:
 # --- 3. self-test ----------------------------------------------------------------------------------
 
 
+#: The frozen app's self-tests: the agent's round trip and the team lead's queue monitor (pyqtgraph,
+#: numpy, the Qt modules they import), so that pruning cannot break either role unnoticed.
+SELF_TESTS = ((), ("--role", "teamlead"))
+
+
 def self_test(exe: Path) -> dict[str, object]:
+    report: dict[str, object] = {}
+    for role in SELF_TESTS:
+        report = _self_test(exe, role)
+    return report
+
+
+def _self_test(exe: Path, role: tuple[str, ...]) -> dict[str, object]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(
-        [str(exe), "--self-test", "--log-level", "warning"],
+        [str(exe), *role, "--self-test", "--log-level", "warning"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -171,6 +237,9 @@ def self_test(exe: Path) -> dict[str, object]:
         print(result.stdout, result.stderr, sep="\n", file=sys.stderr)
         raise SystemExit(f"the frozen self-test failed ({exe}, exit {result.returncode})")
     report: dict[str, object] = json.loads(lines[-1])
+    if not role and report.get("cobrowse_live") != "ok":
+        # the app would show cobrowse pages as text: a bundle without a working QtWebEngine fails
+        raise SystemExit(f"the frozen cobrowse live view did not start: {report.get('cobrowse_live')}")
     print(f"  {exe}: {lines[-1]}")
     return report
 
@@ -405,6 +474,8 @@ def main() -> int:
     report.append("Left out of the bundle, and why:")
     for name, reason in EXCLUDED.items():
         report.append(f"  module {name}: {reason}")
+    for name, reason in DROPPED_RUNTIME_HOOKS.items():
+        report.append(f"  runtime hook {name}: {reason}")
     for table in (SYSTEM_LIBRARIES, EXCLUDED_QT_LIBRARIES, EXCLUDED_QT_PLUGINS, PRUNED_FILES):
         for pattern, reason in table.items():
             report.append(f"  {pattern}: {reason}")
@@ -412,6 +483,13 @@ def main() -> int:
         report.append(f"  {pattern} ({naming}): all but {', '.join(KEPT_LANGUAGES)}, the app's languages")
     if sys.platform.startswith("linux"):
         report.append(f"  stripped: {STRIP_DEBUG_REASON}")
+        report.append(f"  unreachable libraries: {UNREACHABLE_REASON}")
+        for kind, reason in icu_data.DROPPED_KINDS.items():
+            report.append(f"  {ICU_DATA_LIBRARY} items, {kind}: {reason}")
+        report.append(
+            f"  {WEBENGINE_ICU_DATA} items: {', '.join(WEBENGINE_ICU_DROPPED)} (as above), "
+            f"{', '.join(WEBENGINE_ICU_DROPPED_ITEMS)} (Chinese/Japanese word boundaries)"
+        )
     if args.runs:
         report.append(
             "Start-up, process spawn → main window first painted, frozen and from source vs. a bare Qt "

@@ -28,6 +28,29 @@ EXCLUDED: dict[str, str] = {
     "pydoc_data": "pydoc's HTML topics",
     "ensurepip": "pip bootstrapper",
     "venv": "virtual environment creator",
+    "readline": "line editing for an interactive prompt (the app has none); brings libreadline",
+    # httpx imports its command-line client (httpx._main) if these are installed, and falls back
+    # to a stub without them: the app never runs that client
+    "rich": "terminal rendering for httpx's command-line client (never run)",
+    "pygments": "syntax highlighting for httpx's command-line client (never run)",
+    "markdown_it": "Markdown for rich (never run)",
+    # optional imports found by the analysis that nothing in the app reaches (checked with
+    # `python -X importtime main.py --self-test`, agent and team lead)
+    "werkzeug": "WSGI toolkit (no importer at run time)",
+    "requests": "a second HTTP client (the app uses httpx)",
+    "urllib3": "requests' transport",
+    "charset_normalizer": "requests' charset guessing",
+    "yaml": "uvicorn's YAML log configuration files (the embedded backend configures logging in code)",
+    # numpy's subpackages pyqtgraph reaches only through features the queue monitor turns off: the
+    # FFT transform of its context menu (the monitor disables the menu) and scatter jitter
+    "numpy.random": "random numbers (pyqtgraph's scatter jitter, unused)",
+    "numpy.fft": "FFT (pyqtgraph's power-spectrum mode, in the context menu the monitor disables)",
+    "numpy.f2py": "numpy's Fortran wrapper generator (development only)",
+    "numpy.testing": "numpy's test helpers (development only)",
+    "pyqtgraph.flowchart": "pyqtgraph's flowchart editor (unused)",
+    "pyqtgraph.examples": "pyqtgraph's examples",
+    "PySide6.QtDBus": "D-Bus bindings (unused; Qt's own D-Bus library stays)",
+    "PySide6.QtPositioning": "geolocation bindings (unused; QtWebEngine links Qt's library itself)",
     # Qt bindings the application never imports (each pulls its Qt libraries and plugins)
     "PySide6.QtQml": "QML engine: the UI is Qt Widgets",
     "PySide6.QtQuick": "Qt Quick: the UI is Qt Widgets",
@@ -40,9 +63,10 @@ EXCLUDED: dict[str, str] = {
     "PySide6.QtSql": "Qt's SQL drivers: the cache uses SQLAlchemy on Python's sqlite3",
     "PySide6.QtXml": "Qt's XML DOM (unused)",
     "PySide6.QtConcurrent": "Qt's thread pool API: blocking work uses asyncio executors",
-    "PySide6.QtOpenGL": "OpenGL: nothing is drawn with GL",
-    "PySide6.QtOpenGLWidgets": "OpenGL: nothing is drawn with GL",
-    "PySide6.QtPrintSupport": "printing (unused)",
+    # (PySide6.QtOpenGL and QtOpenGLWidgets stay: pyqtgraph imports them when it is imported, so
+    # without them the team lead's queue monitor cannot start; their Qt libraries are in anyway.)
+    # (PySide6.QtPrintSupport stays: QtWebEngineCore's binding imports it, and without it the cobrowse
+    # view fell back to text in the frozen build)
     "PySide6.QtLabsStyleKit": "experimental styling module (unused)",
     "PySide6.Qt3DCore": "3D (unused)",
     "PySide6.QtCharts": "charts (unused)",
@@ -67,6 +91,19 @@ EXCLUDED: dict[str, str] = {
 
 EXCLUDED_MODULES = tuple(EXCLUDED)
 
+#: PyInstaller runtime hooks the spec takes out of the executable: they run before main.py, so their
+#: imports delay the window (measured with WORKSTATION_FROZEN_IMPORTTIME=1, see README "Start-up").
+DROPPED_RUNTIME_HOOKS: dict[str, str] = {
+    "pyi_rth_multiprocessing": (
+        "imports multiprocessing to make multiprocessing.freeze_support() work frozen; the app never "
+        "calls it and starts no multiprocessing children"
+    ),
+    "pyi_rth_pkgutil": (
+        "imports pkgutil to make pkgutil.iter_modules() list frozen modules; nothing the app runs calls "
+        "it (only pyqtgraph's examples, which are left out)"
+    ),
+}
+
 #: Files removed from the collected bundle after PyInstaller ran, as glob patterns relative to the
 #: bundle's `_internal` directory, with the reason.
 PRUNED_FILES: dict[str, str] = {
@@ -77,6 +114,8 @@ PRUNED_FILES: dict[str, str] = {
     "PySide6/Qt/translations/qtdeclarative_*.qm": "translations of QML (the UI is Qt Widgets)",
     # Chromium's DevTools: the cobrowse view does not open them
     "PySide6/Qt/resources/qtwebengine_devtools_resources.pak": "Chromium's DevTools (never opened)",
+    "pyqtgraph/icons/peegee/*": "pyqtgraph's logo, set only by pg.mkQApp (the app makes its QApplication)",
+    "pyqtgraph/colors/maps/*": "colour-map files read by pg.colormap.get (the monitor's charts use pens)",
 }
 
 #: The languages the app is translated into: Qt's and Chromium's translations of others are pruned.
@@ -135,6 +174,34 @@ SYSTEM_LIBRARIES: dict[str, str] = {
     "libEGL*.so*": "OpenGL/EGL drivers (the system's)",
     "libGL*.so*": "OpenGL drivers (the system's)",
     "libepoxy.so*": "OpenGL dispatch (the system's)",
+    "libgbm.so*": "Mesa's buffer manager (must match the system's GPU driver)",
+    # QtWebEngine's system requirements (the PySide6-Addons wheel does not carry them either):
+    # NSS and NSPR (its modules are loaded from the system's configuration), ALSA (its plugins and
+    # configuration are the system's), udev, xkbfile
+    "libnss3.so": "NSS (QtWebEngine's system requirement)",
+    "libnssutil3.so": "NSS (QtWebEngine's system requirement)",
+    "libsmime3.so": "NSS (QtWebEngine's system requirement)",
+    "libsoftokn3.so": "NSS (QtWebEngine's system requirement)",
+    "libfreebl*.so": "NSS (QtWebEngine's system requirement)",
+    "libnssckbi.so": "NSS's root store (QtWebEngine's system requirement)",
+    "libnssdbm3.so": "NSS (QtWebEngine's system requirement)",
+    "libnspr4.so": "NSPR (QtWebEngine's system requirement)",
+    "libplc4.so": "NSPR (QtWebEngine's system requirement)",
+    "libplds4.so": "NSPR (QtWebEngine's system requirement)",
+    "libasound.so*": "ALSA (the system's, with its plugins and configuration)",
+    "libudev.so*": "udev (the system's, must match its daemon)",
+    "libxkbfile.so*": "X keyboard files (the desktop's)",
+    # Kerberos for Qt Network's GSSAPI: must match the system's krb5.conf and credential caches
+    "libgssapi_krb5.so*": "Kerberos (the system's)",
+    "libkrb5*.so*": "Kerberos (the system's)",
+    "libk5crypto.so*": "Kerberos (the system's)",
+    "libkeyutils.so*": "Kerberos's key store (the system's)",
+    "libcom_err.so*": "Kerberos's error tables (the system's)",
+    # compression and XML libraries Qt and QtWebEngine link from the system (their wheels carry none);
+    # Python's own extensions do not use these (pyexpat has its expat built in)
+    "libzstd.so*": "Zstandard (the system's; Qt's wheels link it from there)",
+    "libbrotli*.so*": "Brotli (the system's; Qt Network links it from there)",
+    "libexpat.so*": "expat (the system's; QtWebEngine links it from there)",
 }
 
 #: Qt plugins (relative to PySide6/Qt/plugins) left out: platforms for kiosks and embedded
@@ -154,6 +221,10 @@ EXCLUDED_QT_PLUGINS: dict[str, str] = {
     "imageformats/libqicns.so": "macOS icon files (unused)",
     "imageformats/libqpdf.so": "PDF pages as images (unused; the only user of QtPdf)",
     "platforminputcontexts/libqtvirtualkeyboardplugin.so": "Qt's on-screen keyboard for touch kiosks",
+    "position/*": "geolocation sources for web pages (a cobrowse replay never asks for a position)",
+    # (QtPrintSupport's binding stays for QtWebEngine, its CUPS plugin does not: it brings libcups,
+    # GnuTLS, p11-kit, Avahi and more, 7 MB, and must match the system's CUPS anyway)
+    "printsupport/*": "printing through CUPS (the app prints nothing)",
 }
 
 #: Qt libraries only the plugins above need.
@@ -162,13 +233,65 @@ EXCLUDED_QT_LIBRARIES: dict[str, str] = {
     "libQt6EglFsKmsSupport.so*": "only for the embedded full-screen platform",
     "libQt6Pdf.so*": "only for the PDF image-format plugin",
     "libQt6VirtualKeyboard*.so*": "only for the on-screen keyboard plugin",
+    "libQt6SerialPort.so*": "only for the NMEA position plugin",
 }
 
 #: Binaries built with debug information (the interpreter and stdlib extensions from a source-built
 #: Python, Cython modules): `strip --strip-debug` removes it (about 30 MB). Only files that carry a
 #: .debug_info section are touched: wheels' vendored libraries (*.libs/, patched with patchelf) and
 #: Qt's (already stripped) are left as they are, because stripping patched files can corrupt them.
-STRIP_DEBUG_REASON = "debug information (kept by a source-built Python and Cython extensions)"
+STRIP_DEBUG_REASON = (
+    "symbol tables and debug information (`strip --strip-unneeded`; not in *.libs/, whose "
+    "patchelf-edited libraries strip corrupts)"
+)
+
+#: Qt's ICU data library (32 MB): packaging/icu_data.py keeps all but the locale data of languages
+#: other than these, converters, dictionaries and transliterators.
+ICU_DATA_LIBRARY = "PySide6/Qt/lib/libicudata.so.*"
+#: QtWebEngine's own ICU data (Chromium's): its locale data and converters are cut the same way, its
+#: word dictionaries stay (line breaking of Thai, Khmer, Lao, Burmese on customers' pages needs them).
+WEBENGINE_ICU_DATA = "PySide6/Qt/resources/icudtl.dat"
+WEBENGINE_ICU_DROPPED = ("locale", "converter", "transliterator")
+#: ...and of its dictionaries the Chinese/Japanese one (2 MB): it finds word boundaries (double-click
+#: selection, Intl.Segmenter); lines break between ideographs without it.
+WEBENGINE_ICU_DROPPED_ITEMS = ("brkitr/cjdict.dict",)
+ICU_KEPT_LANGUAGES = tuple(sorted({language.split("-")[0] for language in KEPT_LANGUAGES}))
+
+#: Libraries at the top of `_internal` that no ELF file of the bundle lists as NEEDED but that are
+#: loaded all the same (NSS's dlopen-ed modules would be here if NSS were bundled).
+LOADED_AT_RUN_TIME: dict[str, str] = {
+    "libpython*": "the interpreter, loaded by the bootloader",
+}
+UNREACHABLE_REASON = (
+    "system libraries PyInstaller copied as dependencies of libraries the bundle leaves out "
+    "(GTK, cairo, GLib, fontconfig, ...) that nothing left in it links"
+)
+
+
+def strippable(relative: str) -> bool:
+    """Whether `strip` may touch this bundle file (path relative to `_internal`)."""
+    return not any(part.endswith(".libs") for part in relative.split("/")[:-1])
+
+
+def unreachable_libraries(internal: Path, needed: dict[Path, set[str]]) -> dict[Path, int]:
+    """{library: size} of the libraries at the top of `internal` that no other ELF file (`needed`:
+    file -> the sonames it lists as NEEDED) reaches, directly or through others, and that
+    LOADED_AT_RUN_TIME does not name: the system libraries only the left-out ones needed."""
+    from fnmatch import fnmatch
+
+    top = {path.name: path for path in needed if path.parent == internal and ".so" in path.name}
+    top = {name: path for name, path in top.items() if not name.endswith((".abi3.so", "-linux-gnu.so"))}
+    roots = [path for path in needed if path not in top.values()]
+    roots += [path for name, path in top.items() if any(fnmatch(name, p) for p in LOADED_AT_RUN_TIME)]
+    reached: set[Path] = set()
+    pending = list(roots)
+    while pending:
+        path = pending.pop()
+        if path in reached:
+            continue
+        reached.add(path)
+        pending += [top[name] for name in needed.get(path, ()) if name in top]
+    return {path: path.stat().st_size for name, path in sorted(top.items()) if path not in reached}
 
 
 def left_out(dest: str) -> str | None:

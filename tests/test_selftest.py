@@ -39,8 +39,10 @@ def test_self_test_passes_and_reports_timings(tmp_path: Path) -> None:
         "offer_to_open_ms",
         "reply_delivered_ms",
         "wrap_up_ms",
+        "cobrowse_live_ms",
     ):
         assert report[key] > 0
+    assert report["cobrowse_live"] == "ok"  # QtWebEngine replays the rrweb page
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []  # its temporary directory is gone again
 

@@ -155,4 +155,35 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
     if conversation_id in window.views:
         raise StepFailed("wrap up (Ctrl+W)", "the tab is still open")
     test.mark("wrap_up_ms", t)
-    return {}
+    test.step = "cobrowse live view (QtWebEngine, rrweb)"
+    return {"cobrowse_live": await _live_view_state(test)}
+
+
+async def _live_view_state(test: SelfTest) -> str:
+    """ "ok" once the cobrowse replay page (QtWebEngine, rrweb, the web channel) reports ready, else the
+    reason the app would show the page as text instead. Reported, not failed: a source install may
+    lack QtWebEngine; packaging/build.py requires "ok" of the frozen build."""
+    from workstation.ui.cobrowse_view import load_live_view
+
+    try:
+        live: Any = load_live_view("http://127.0.0.1/")
+    except RuntimeError as exc:
+        return str(exc)
+    outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def settle(state: str) -> None:
+        if not outcome.done():
+            outcome.set_result(state)
+
+    live.ready.connect(lambda: settle("ok"))
+    live.failed.connect(lambda reason: settle(str(reason)))
+    live.resize(400, 300)
+    live.show()
+    try:
+        t = time.perf_counter()
+        state = await test.within(test.step, outcome)
+        test.mark("cobrowse_live_ms", t)
+        return state
+    finally:
+        live.close()
+        live.deleteLater()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import importlib.util
+import json
 import re
 import shutil
 import subprocess
@@ -50,6 +51,8 @@ def test_bundle_keeps_what_the_desktop_needs_and_leaves_out_the_desktop_stack() 
         "PySide6/Qt/plugins/imageformats/libqpdf.so",
         "PySide6/Qt/lib/libQt6Pdf.so.6",
         "PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so",
+        "PySide6/Qt/plugins/printsupport/libcupsprintersupport.so",
+        "PySide6/Qt/plugins/position/libqtposition_nmea.so",
     ):
         assert left_out(gone), gone
 
@@ -127,3 +130,176 @@ def test_bundle_ships_only_the_rrweb_files_package_data_names() -> None:
         "node_modules/rrweb/dist/rrweb.umd.min.cjs",
         "node_modules/rrweb/dist/style.min.css",
     }
+
+
+def test_bundle_takes_webengines_requirements_and_the_desktops_libraries_from_the_system() -> None:
+    # QtWebEngine's own system requirements, and libraries that must match the running system
+    for gone in (
+        "libnss3.so",
+        "libsoftokn3.so",
+        "libnspr4.so",
+        "libasound.so.2",
+        "libudev.so.1",
+        "libgbm.so.1",
+        "libgssapi_krb5.so.2",
+        "libkrb5.so.3",
+    ):
+        assert left_out(gone), gone
+    # what the interpreter and its extensions link stays: a desktop may not have these versions
+    for kept in ("libcrypto.so.3", "libsqlite3.so.0", "libstdc++.so.6", "libpython3.11.so.1.0"):
+        assert left_out(kept) is None, kept
+
+
+def test_the_team_leads_monitor_modules_stay_in_the_bundle() -> None:
+    """pyqtgraph imports QtOpenGL and QtOpenGLWidgets on import: excluding them broke the frozen
+    team lead's queue monitor; QtTest is what the self-test drives the window with; QtWebEngineCore's
+    binding imports QtPrintSupport (excluding it turned the cobrowse view into text)."""
+    from bundle_policy import EXCLUDED
+
+    for module in (
+        "PySide6.QtOpenGL",
+        "PySide6.QtOpenGLWidgets",
+        "PySide6.QtTest",
+        "numpy",
+        "pyqtgraph",
+        "cryptography",
+        "click",
+    ):
+        assert module not in EXCLUDED, module
+    assert {"rich", "pygments", "numpy.fft", "readline"} <= set(EXCLUDED)
+
+
+def test_unreachable_libraries_are_those_no_kept_binary_links(tmp_path: Path) -> None:
+    from bundle_policy import unreachable_libraries
+
+    internal = tmp_path / "_internal"
+    (internal / "PySide6").mkdir(parents=True)
+    files = {
+        "libpython3.11.so.1.0": set(),  # loaded by the bootloader, linked by nothing
+        "libssl.so.3": {"libcrypto.so.3"},
+        "libcrypto.so.3": set(),
+        "libpng16.so.16": {"libz.so.1"},  # only an excluded library (cairo) needed it
+        "libz.so.1": set(),  # but something kept needs this one too
+        "liborphan.so.1": {"libpng16.so.16"},  # nothing needs it: it goes, and what only it needs
+        "_ssl.cpython-311-x86_64-linux-gnu.so": {"libssl.so.3"},
+        "PySide6/QtCore.abi3.so": {"libz.so.1"},
+    }
+    needed = {}
+    for name, links in files.items():
+        (internal / name).write_bytes(b"\0" * 10)
+        needed[internal / name] = links
+    gone = {path.name for path in unreachable_libraries(internal, needed)}
+    assert gone == {"libpng16.so.16", "liborphan.so.1"}
+
+
+def test_strip_leaves_patchelf_edited_wheel_libraries_alone() -> None:
+    from bundle_policy import strippable
+
+    assert strippable("numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so")
+    assert strippable("libpython3.11.so.1.0")
+    assert not strippable("numpy.libs/libscipy_openblas64_-32a4b2a6.so")
+
+
+# --- ICU data ------------------------------------------------------------------------------------
+
+QT_LIB = Path(importlib.util.find_spec("PySide6").origin).parent / "Qt" / "lib"  # type: ignore[arg-type,union-attr]
+ICU_DATA = sorted(QT_LIB.glob("libicudata.so.*"))
+needs_icu = pytest.mark.skipif(
+    not sys.platform.startswith("linux")
+    or not ICU_DATA
+    or not all(shutil.which(t) for t in ("as", "ld", "readelf")),
+    reason="Linux PySide6 with its ICU and binutils",
+)
+
+
+def test_icu_item_kinds_keep_the_apps_languages_and_icus_own_tables() -> None:
+    import icu_data
+
+    kinds = {
+        "icudt73l/de.res": None,
+        "icudt73l/de_CH.res": None,
+        "icudt73l/coll/en_US_POSIX.res": None,
+        "icudt73l/coll/root.res": None,
+        "icudt73l/coll/ucadata.icu": None,
+        "icudt73l/curr/pool.res": None,
+        "icudt73l/res_index.res": None,  # "res" looks like a language code: ICU's index of locales
+        "icudt73l/supplementalData.res": None,
+        "icudt73l/zoneinfo64.res": None,
+        "icudt73l/brkitr/word.brk": None,
+        "icudt73l/fr.res": "locale",
+        "icudt73l/coll/zh.res": "locale",
+        "icudt73l/coll/sr_Latn.res": "locale",
+        "icudt73l/ibm-943_P15A-2003.cnv": "converter",
+        "icudt73l/brkitr/cjdict.dict": "dictionary",
+        "icudt73l/translit/root.res": "transliterator",
+    }
+    for name, kind in kinds.items():
+        assert icu_data.item_kind(name, ("de", "en")) == kind, name
+
+
+def test_icu_package_rewrite_keeps_every_item_byte_for_byte() -> None:
+    import icu_data
+
+    items = {"t/b.res": b"bee" * 7, "t/a.res": b"a", "t/c.cnv": bytes(range(40))}
+    header = bytes([32, 0, 0xDA, 0x27, 20, 0, 0, 0, 0, 0, 2, 0]) + b"CmnD" + bytes([1, 0, 0, 0, 0, 0, 0, 0])
+    header += bytes(32 - len(header))
+    package = icu_data.Package(header=header, items=items)
+    data = icu_data.serialize(package)
+    again = icu_data.parse(data)
+    assert list(again.items) == ["t/a.res", "t/b.res", "t/c.cnv"]  # sorted: ICU binary-searches names
+    assert {name: item[: len(items[name])] for name, item in again.items.items()} == items
+    smaller = icu_data.parse(icu_data.subset(data, lambda name: not name.endswith(".cnv")))
+    assert set(smaller.items) == {"t/a.res", "t/b.res"}
+    with pytest.raises(ValueError):
+        icu_data.parse(b"<html>not ICU</html>" * 3)
+
+
+COLLATION_SCRIPT = """\
+import json
+from PySide6.QtCore import QCollator, QLocale
+words = ["Zebra", "Öl", "Apfel", "Ober", "Äpfel"]
+print(json.dumps({loc: sorted(words, key=QCollator(QLocale(loc)).sortKey) for loc in ("de_DE", "sv_SE")}))
+"""
+
+
+@needs_icu
+def test_qt_sorts_german_as_before_with_the_smaller_icu_data_library(tmp_path: Path) -> None:
+    """Qt's collation with the cut library (preloaded in place of PySide6's) sorts German as with the
+    whole one; Swedish, whose data is cut, falls back to the root order (ä with a, not after z)."""
+    import icu_data
+
+    library = tmp_path / ICU_DATA[0].name
+    shutil.copy2(ICU_DATA[0], library)
+    before, after, dropped = icu_data.shrink_library(library, ("de", "en"))
+    assert after < before / 4 and dropped["locale"] > 0
+
+    def order(preload: Path | None) -> dict[str, list[str]]:
+        env = {"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}
+        if preload:
+            env["LD_PRELOAD"] = str(preload)
+        out = subprocess.run(
+            [sys.executable, "-c", COLLATION_SCRIPT],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return json.loads(out.stdout)
+
+    whole, cut = order(None), order(library)
+    assert cut["de_DE"] == whole["de_DE"] == ["Apfel", "Äpfel", "Ober", "Öl", "Zebra"]
+    assert whole["sv_SE"] == ["Apfel", "Ober", "Zebra", "Äpfel", "Öl"]
+    assert cut["sv_SE"] == ["Apfel", "Äpfel", "Ober", "Öl", "Zebra"]
+
+
+def test_the_spec_drops_only_runtime_hooks_whose_feature_the_app_does_not_use() -> None:
+    from bundle_policy import DROPPED_RUNTIME_HOOKS
+
+    assert set(DROPPED_RUNTIME_HOOKS) == {"pyi_rth_multiprocessing", "pyi_rth_pkgutil"}
+    spec = (ROOT / "packaging" / "workstation.spec").read_text(encoding="utf-8")
+    assert "entry[0] not in DROPPED_RUNTIME_HOOKS" in spec
+    # the multiprocessing hook only matters to an app that calls freeze_support(); pkgutil's to one
+    # that lists modules with pkgutil: neither does (a new use would have to bring the hook back)
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "workstation").rglob("*.py"))
+    assert "freeze_support" not in sources and "pkgutil" not in sources
