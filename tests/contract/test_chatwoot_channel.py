@@ -61,7 +61,13 @@ class ChatwootWorld:
         page = int(request.query.get("page", "1"))
         body["data"]["payload"] = (
             [
-                {**copy.deepcopy(template), "id": cid, "inbox_id": c["inbox"], "status": "open"}
+                {
+                    **copy.deepcopy(template),
+                    "id": cid,
+                    "inbox_id": c["inbox"],
+                    "status": "open",
+                    "last_activity_at": max(m["created_at"] for m in self.messages[cid]),
+                }
                 for cid, c in sorted(self.conversations.items())
             ]
             if page == 1
@@ -437,3 +443,18 @@ def test_a_reply_chatwoot_refuses_for_good_is_marked_failed_not_lost(
     status = desk.channel()
     assert (status["replies_failed"], status["replies_posted"]) == (1, 0)
     assert world.replies(61) == []
+
+
+def test_polling_catches_up_what_no_webhook_announced_and_skips_quiet_conversations(
+    desk: Desk, world: ChatwootWorld, standin: SpecStandIn
+) -> None:
+    api = desk.start()
+    world.customer_writes(70, "erste")
+    desk.sync()
+    agent, conversation = _accept(api)
+    reads = len(standin.calls("GET", MESSAGES))
+    desk.sync()
+    assert len(standin.calls("GET", MESSAGES)) == reads  # no activity since: not read again
+    world.customer_writes(70, "zweite")  # and no webhook for it
+    desk.sync()
+    assert _desk_messages(api, agent, conversation["id"]) == [("customer", "erste"), ("customer", "zweite")]

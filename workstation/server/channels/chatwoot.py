@@ -41,6 +41,8 @@ class ChatwootConversation:
     inbox_id: int | None
     status: str
     contact_id: int | None
+    #: Chatwoot's time of the conversation's latest activity (unix seconds), when it says.
+    last_activity_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +185,7 @@ def _conversation(item: Any) -> ChatwootConversation:
         inbox_id=f.opt(item, "inbox_id", int),
         status=f.get(item, "status", str),
         contact_id=f.opt(sender, "id", int) if isinstance(sender, dict) else None,
+        last_activity_at=f.opt(item, "last_activity_at", int),
     )
 
 

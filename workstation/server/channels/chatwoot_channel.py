@@ -133,6 +133,9 @@ class ChatwootChannel:
         #: Webhook and poll may name the same conversation at once: one reads it at a time.
         self._lock = asyncio.Lock()
         self.last_error: str | None = None
+        #: Chatwoot conversation -> its last_activity_at when it was last read in full: a poll
+        #: skips conversations with no activity since (in memory: after a restart all are read once).
+        self._seen_activity: dict[int, int] = {}
         self.passes = 0
         backend.agent_message_listeners.append(self._on_agent_message)
 
@@ -206,7 +209,10 @@ class ChatwootChannel:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), max(delay, 0.0))
         finally:
-            await self.client.close()
+            self._seen_activity.clear()  # another process may have taken over meanwhile
+
+    async def close(self) -> None:
+        await self.client.close()
 
     def _failed(self, problem: str) -> None:
         self.last_error = problem[:MAX_PROBLEM_CHARS]
@@ -233,13 +239,19 @@ class ChatwootChannel:
                 return
             for conversation in conversations:
                 inboxes = self.settings.inbox_ids
-                if inboxes is None or conversation.inbox_id in inboxes:
-                    await self.pull(conversation.id)
+                if inboxes is not None and conversation.inbox_id not in inboxes:
+                    continue
+                activity = conversation.last_activity_at
+                if activity is not None and self._seen_activity.get(conversation.id) == activity:
+                    continue
+                if await self.pull(conversation.id) is not None and activity is not None:
+                    self._seen_activity[conversation.id] = activity
 
     # --- in ----------------------------------------------------------------------------------
 
-    async def pull(self, conversation_id: int) -> int:
-        """Take the conversation's messages not seen yet; returns how many became desk messages."""
+    async def pull(self, conversation_id: int) -> int | None:
+        """Take the conversation's messages not seen yet; returns how many became desk messages,
+        None when the desk asked to wait (a rate limit) and some are left for the next pass."""
         taken = 0
         async with self._lock:
             while True:
@@ -249,7 +261,7 @@ class ChatwootChannel:
                 for message in fresh:
                     outcome = self._take(conversation_id, thread.contact, message)
                     if outcome is None:
-                        return taken  # the desk asked to wait (rate limit): the rest next pass
+                        return None  # the desk asked to wait (rate limit): the rest next pass
                     taken += outcome
                 if after is None or len(thread.messages) < PAGE_AFTER or not fresh:
                     return taken

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
+from workstation.server import router_lease
 from workstation.server.backend import Backend, BackendError, Principal
 from workstation.server.channels import chatwoot_channel
 from workstation.server.channels.chatwoot import ChatwootClient
@@ -26,6 +27,10 @@ log = logging.getLogger(__name__)
 API = "/api/v1"
 #: `[connectors.NAME]` types that are channels (run here, not by the connector hub).
 CHANNEL_TYPES = (chatwoot_channel.TYPE,)
+#: pg_try_advisory_lock key of the channels' loops ('wsch'): on PostgreSQL with several backend
+#: processes one of them polls and sends (two senders could both find a reply missing in Chatwoot
+#: at the same moment and post it twice); on SQLite there is one process anyway.
+CHANNEL_LOCK = 0x77736368
 #: Largest webhook body read (Chatwoot's events are a few KB; the body limit of the app applies too).
 MAX_WEBHOOK_BYTES = 256 * 1024
 
@@ -51,8 +56,16 @@ class ChannelHub:
             self.channels[config.name] = ChatwootChannel(backend, settings, client, secret=secret)
 
     async def run(self) -> None:
-        if self.channels:
-            await asyncio.gather(*(channel.run() for channel in self.channels.values()))
+        if not self.channels:
+            return
+        try:
+            await router_lease.run_exclusive(self.backend.engine, self._run_all, lock=CHANNEL_LOCK)
+        finally:
+            for channel in self.channels.values():
+                await channel.close()
+
+    async def _run_all(self) -> None:
+        await asyncio.gather(*(channel.run() for channel in self.channels.values()))
 
     def status(self) -> list[dict[str, Any]]:
         rows = [channel.status() for channel in self.channels.values()]
