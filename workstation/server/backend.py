@@ -307,6 +307,8 @@ class Backend:
         self.capacity_hooks: list[Callable[[str, dict[str, int], dict[str, int]], dict[str, int]]] = []
         #: Channel -> builder of the history entry a wrap-up writes (calls: a phone contact).
         self.contact_event_builders: dict[str, Callable[[Conversation, str], TimelineEvent]] = {}
+        #: True: an external router (channels/taskrouter_mode.py) makes the offers; ours only expires them.
+        self.external_router = False
         #: The transaction of the batch being run (see batch()), if any.
         self._batch: contextvars.ContextVar[_UnitOfWork | None] = contextvars.ContextVar(
             "batch", default=None
@@ -1460,6 +1462,13 @@ class Backend:
             per_channel[channel] = per_channel.get(channel, 0) + count
         return load
 
+    @staticmethod
+    def offer_record(
+        row: OfferRow, conv: ConversationRow, customer: CustomerRow | None, routing: RoutingReason | None
+    ) -> Offer:
+        """An offer as agents receive it (for an external router's offers: channels/taskrouter_mode.py)."""
+        return _offer_record(row, conv, _summary(conv.customer_id, customer), routing)
+
     def _offer(self, db: DbSession, row: OfferRow) -> Offer:
         conv = db.get(ConversationRow, row.conversation_id)
         assert conv is not None
@@ -1770,7 +1779,8 @@ class Backend:
                 if shared is not None:
                     shared.refresh()
                 self.expire_offers()
-                self.assign_waiting()
+                if not self.external_router:
+                    self.assign_waiting()
                 self.prune_log()
             except Exception:
                 log.exception("routing pass failed")

@@ -426,6 +426,32 @@ class ChannelOutboundRow(Base):
     updated_at: Mapped[datetime]
 
 
+class TaskRouterTaskRow(Base):
+    """A desk conversation handed to an external router (channels/taskrouter_mode.py) as a task:
+    `creating` once the POST may have left (a retry looks the task up first), then `created`."""
+
+    __tablename__ = "taskrouter_tasks"
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    router: Mapped[str] = mapped_column(String(64))
+    task_sid: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+
+
+class TaskRouterReservationRow(Base):
+    """A reservation the external router made, the desk offer it became, and the answer given back
+    (`answer` None until the offer is decided, `answered` once TaskRouter has it)."""
+
+    __tablename__ = "taskrouter_reservations"
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    router: Mapped[str] = mapped_column(String(64))
+    task_sid: Mapped[str] = mapped_column(String(64))
+    offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"), index=True)
+    answer: Mapped[str | None] = mapped_column(String(16), default=None)
+    answered: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime]
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`, its schema migrated to the head revision (workstation/server/migrate.py).
 

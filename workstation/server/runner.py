@@ -124,7 +124,7 @@ def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
     app.state.connectors = hub
     app.include_router(connector_routes(backend, hub))
     app.state.channels = channels
-    if channels.channels or channels.broken:
+    if channels.channels or channels.routers or channels.broken:
         app.include_router(channel_routes(backend, channels))
     app.add_middleware(BodyLimitMiddleware, limits=options.body_limits)
     return backend, app, simulator

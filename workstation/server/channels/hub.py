@@ -17,16 +17,18 @@ from fastapi.responses import JSONResponse
 
 from workstation.server import router_lease
 from workstation.server.backend import Backend, BackendError, Principal
-from workstation.server.channels import chatwoot_channel
+from workstation.server.channels import chatwoot_channel, taskrouter_mode
 from workstation.server.channels.chatwoot import ChatwootClient
 from workstation.server.channels.chatwoot_channel import ChatwootChannel, ChatwootSettings
+from workstation.server.channels.taskrouter import TaskRouterClient
+from workstation.server.channels.taskrouter_mode import TaskRouterMode, TaskRouterSettings
 from workstation.server.connectors.config import ConfigError, ConnectorConfig
 
 log = logging.getLogger(__name__)
 
 API = "/api/v1"
 #: `[connectors.NAME]` types that are channels (run here, not by the connector hub).
-CHANNEL_TYPES = (chatwoot_channel.TYPE,)
+CHANNEL_TYPES = (chatwoot_channel.TYPE, taskrouter_mode.TYPE)
 #: pg_try_advisory_lock key of the channels' loops ('wsch'): on PostgreSQL with several backend
 #: processes one of them polls and sends (two senders could both find a reply missing in Chatwoot
 #: at the same moment and post it twice); on SQLite there is one process anyway.
@@ -43,9 +45,14 @@ class ChannelHub:
     def __init__(self, backend: Backend, configs: list[ConnectorConfig]) -> None:
         self.backend = backend
         self.channels: dict[str, ChatwootChannel] = {}
+        #: An external router (at most one: two would both offer the same chats).
+        self.routers: dict[str, TaskRouterMode] = {}
         self.broken: dict[str, str] = {}
         for config in configs:
             try:
+                if config.type == taskrouter_mode.TYPE:
+                    self._add_router(config)
+                    continue
                 settings = ChatwootSettings.from_config(config)
                 client = ChatwootClient(config.url, settings.account_id, config.password())
                 secret = chatwoot_channel.webhook_secret(config)
@@ -55,20 +62,29 @@ class ChannelHub:
                 continue
             self.channels[config.name] = ChatwootChannel(backend, settings, client, secret=secret)
 
+    def _add_router(self, config: ConnectorConfig) -> None:
+        if self.routers:
+            raise ConfigError(f"[connectors.{config.name}]: one external router at a time")
+        settings = TaskRouterSettings.from_config(config)
+        client = TaskRouterClient(config.url, settings.workspace_sid, settings.account_sid, config.password())
+        self.routers[config.name] = TaskRouterMode(self.backend, settings, client)
+
     async def run(self) -> None:
-        if not self.channels:
+        if not self.channels and not self.routers:
             return
         try:
             await router_lease.run_exclusive(self.backend.engine, self._run_all, lock=CHANNEL_LOCK)
         finally:
-            for channel in self.channels.values():
-                await channel.close()
+            for part in [*self.channels.values(), *self.routers.values()]:
+                await part.close()
 
     async def _run_all(self) -> None:
-        await asyncio.gather(*(channel.run() for channel in self.channels.values()))
+        loops = [c.run() for c in self.channels.values()] + [r.run() for r in self.routers.values()]
+        await asyncio.gather(*loops)
 
     def status(self) -> list[dict[str, Any]]:
         rows = [channel.status() for channel in self.channels.values()]
+        rows += [router.status() for router in self.routers.values()]
         rows += [{"name": name, "running": False, "last_error": why} for name, why in self.broken.items()]
         return sorted(rows, key=lambda r: str(r["name"]))
 
