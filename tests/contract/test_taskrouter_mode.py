@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,10 @@ from urllib.parse import parse_qs
 import pytest
 
 from tests.conftest import CUSTOMERS, Backend
-from tests.contract.spec_standin import Exchange, SpecStandIn
+from tests.contract.spec_standin import Answer, Exchange, SpecStandIn
 from workstation.server.backend import BackendConfig
 from workstation.server.connectors.config import ConnectorConfig
-from workstation.server.runner import ServerOptions, ServerThread
+from workstation.server.runner import DB_FILE, ServerOptions, ServerThread
 
 pytestmark = pytest.mark.contract
 
@@ -140,32 +141,64 @@ def workspace(standin: SpecStandIn) -> Iterator[Workspace]:
     assert standin.violations == [], "requests or answers broke TaskRouter's spec"
 
 
-@pytest.fixture
-def desk(tmp_path: Path, standin: SpecStandIn, monkeypatch: pytest.MonkeyPatch) -> Iterator[Backend]:
-    monkeypatch.setenv("TR_TEST_TOKEN", "tr-token-under-test")
-    config = ConnectorConfig(
-        name="tr",
-        type="taskrouter",
-        url=standin.url,
-        poll_interval_s=0.1,
-        password_env="TR_TEST_TOKEN",
-        options={"workspace_sid": WS, "account_sid": AC, "workflow_sid": WW, "workers": {"demo": WK}},
-    )
-    server = ServerThread(
-        ServerOptions(
-            data_dir=tmp_path,
-            backend=BackendConfig(router_tick_s=0.05, offer_timeout_s=2.0, away_after_missed_offer=False),
-            simulator=None,
-            connectors=[config],
+class Desk:
+    """Our backend in external-router mode, restartable on the same data directory."""
+
+    def __init__(self, data_dir: Path, url: str) -> None:
+        self.data_dir, self.url = data_dir, url
+        self.server: ServerThread | None = None
+        self.api: Backend | None = None
+
+    def start(self) -> Backend:
+        config = ConnectorConfig(
+            name="tr",
+            type="taskrouter",
+            url=self.url,
+            poll_interval_s=0.1,
+            password_env="TR_TEST_TOKEN",
+            options={"workspace_sid": WS, "account_sid": AC, "workflow_sid": WW, "workers": {"demo": WK}},
         )
-    )
-    server.start()
-    api = Backend(server)
+        self.server = ServerThread(
+            ServerOptions(
+                data_dir=self.data_dir,
+                backend=BackendConfig(router_tick_s=0.05, offer_timeout_s=2.0, away_after_missed_offer=False),
+                simulator=None,
+                connectors=[config],
+            )
+        )
+        self.server.start()
+        self.api = Backend(self.server)
+        return self.api
+
+    def stop(self) -> None:
+        if self.api is not None:
+            self.api.http.close()
+        if self.server is not None:
+            self.server.stop()
+        self.api = self.server = None
+
+    def status(self) -> dict[str, Any]:
+        assert self.api is not None
+        (row,) = self.api.http.get("/api/v1/channels", headers=self.api.login("lead")).json()
+        return dict(row)
+
+
+@pytest.fixture
+def desks(
+    tmp_path: Path, standin: SpecStandIn, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Desk]:
+    # After `workspace`: the desk must never see the workspace of an earlier test.
+    monkeypatch.setenv("TR_TEST_TOKEN", "tr-token-under-test")
+    desk = Desk(tmp_path, standin.url)
     try:
-        yield api
+        yield desk
     finally:
-        api.http.close()
-        server.stop()
+        desk.stop()
+
+
+@pytest.fixture
+def desk(desks: Desk) -> Backend:
+    return desks.start()
 
 
 def _chat(api: Backend, customer: str, text: str) -> str:
@@ -213,3 +246,62 @@ def test_taskrouter_decides_and_hears_every_answer_once(
 
     api.http.put("/api/v1/me/presence", json={"presence": "away"}, headers=agent)
     api.wait_for(lambda: workspace.activity.get(WK) == ACTIVITY_SIDS["Unavailable"])
+
+
+def test_a_task_created_just_before_a_crash_is_found_not_created_again(
+    desks: Desk, workspace: Workspace, standin: SpecStandIn
+) -> None:
+    api = desks.start()
+    conversation = _chat(api, "c-1", "Hallo")
+    task = api.wait_for(lambda: workspace.task_for(conversation))
+    desks.stop()
+    # The database as a crash after the POST and before its record leaves it: the task `creating`.
+    with sqlite3.connect(desks.data_dir / DB_FILE) as db:
+        assert db.execute("UPDATE taskrouter_tasks SET state = 'creating', task_sid = NULL").rowcount == 1
+
+    api = desks.start()
+    api.wait_for(lambda: desks.status()["passes"] >= 2)
+    assert len(standin.calls("POST", TASKS)) == 1
+    assert standin.calls("GET", TASKS)[0].query == {
+        "EvaluateTaskAttributes": f'desk_conversation == "{conversation}"'
+    }
+    # And the task found is the one its reservation names: the offer still comes.
+    workspace.reserve(task)
+    agent = api.login("demo")
+    (offer,) = api.wait_for(lambda: api.offers(agent))
+    assert offer["conversation_id"] == conversation
+
+
+def test_hostile_answers_are_reported_and_the_reservation_offered_once_they_pass(
+    desk: Backend, workspace: Workspace, standin: SpecStandIn, desks: Desk
+) -> None:
+    api = desk
+    conversation = _chat(api, "c-2", "Hallo?")
+    task = api.wait_for(lambda: workspace.task_for(conversation))
+    standin.script(
+        "GET",
+        RESERVATIONS,
+        Answer(status=200, raw="<html>Twilio maintenance</html>", content_type="text/html"),
+        Answer(patch=lambda b: {**b, "reservations": {"not": "a list"}}, hostile=True),
+    )
+    workspace.reserve(task)
+    problem = api.wait_for(lambda: desks.status()["last_error"])
+    assert problem.startswith("TaskRouter list reservations")
+    agent = api.login("demo")
+    (offer,) = api.wait_for(lambda: api.offers(agent), timeout=20)
+    assert offer["conversation_id"] == conversation
+    api.wait_for(lambda: desks.status()["last_error"] is None)
+
+
+def test_a_reservation_for_no_chat_of_this_desk_is_left_to_time_out(
+    desk: Backend, workspace: Workspace, standin: SpecStandIn, desks: Desk
+) -> None:
+    api = desk
+    foreign = f"WT{999:032x}"
+    workspace.tasks[foreign] = {"sid": foreign, "attributes": '{"desk_conversation": "cv-elsewhere"}'}
+    workspace.reserve(foreign)
+    passes = desks.status()["passes"]
+    api.wait_for(lambda: desks.status()["passes"] >= passes + 3)
+    assert api.offers(api.login("demo")) == []
+    assert len(standin.calls("GET", TASK)) == 1  # looked at once, not on every pass
+    assert standin.calls("POST", RESERVATION) == []

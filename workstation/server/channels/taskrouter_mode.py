@@ -99,9 +99,13 @@ class TaskRouterMode:
         self.name = settings.name
         self.client = client
         self.last_error: str | None = None
+        #: The latest refusal of one item (a task TaskRouter would not create), kept across passes.
+        self.last_problem: str | None = None
         self.passes = 0
         #: username -> the presence last sent as an activity (in memory: sent again after a restart).
         self._presence_sent: dict[str, str] = {}
+        #: Reservations naming no waiting chat of this desk: looked at once (they time out there).
+        self._ignored: set[str] = set()
         backend.external_router = True
 
     async def close(self) -> None:
@@ -160,11 +164,20 @@ class TaskRouterMode:
                             )
                         )
                 # Committed: from here the task may exist, so any later try looks it up first.
-                task = await self.client.create_task(
-                    self.settings.workflow_sid,
-                    {**_plain(attributes), KEY: conversation_id},
-                    key_expression=expression,
-                )
+                try:
+                    task = await self.client.create_task(
+                        self.settings.workflow_sid,
+                        {**_plain(attributes), KEY: conversation_id},
+                        key_expression=expression,
+                    )
+                except UpstreamError as exc:
+                    if exc.retryable:
+                        raise
+                    # Refused (e.g. attributes TaskRouter will not take): the others go on; this
+                    # one is looked up and tried again next pass, and the status shows why.
+                    self.last_problem = str(exc)[:500]
+                    log.warning("taskrouter %s: no task for %s: %s", self.name, conversation_id, exc)
+                    continue
                 sids = [task.sid]
             with self.backend.unit_of_work() as uow:
                 row = uow.db.get(TaskRouterTaskRow, conversation_id)
@@ -178,7 +191,7 @@ class TaskRouterMode:
             for reservation in await self.client.pending_reservations(worker_sid):
                 with self.backend.unit_of_work() as uow:
                     known = uow.db.get(TaskRouterReservationRow, reservation.sid) is not None
-                if known:
+                if known or reservation.sid in self._ignored:
                     continue
                 task = await self.client.task(reservation.task_sid)
                 self._offer(username, reservation.sid, task)
@@ -193,6 +206,7 @@ class TaskRouterMode:
                 # Not a chat of this desk waiting for an agent (any more): nothing to offer, and the
                 # reservation times out at TaskRouter (which then routes the task on).
                 log.warning("taskrouter %s: reservation %s names no waiting chat", self.name, reservation_sid)
+                self._ignored.add(reservation_sid)
                 return
             now = utcnow()
             offer = OfferRow(
@@ -234,7 +248,14 @@ class TaskRouterMode:
             answer = ANSWER_OF.get(state)
             if answer is None:
                 continue  # still offered
-            await self.client.answer(task_sid, sid, answer)
+            try:
+                await self.client.answer(task_sid, sid, answer)
+            except UpstreamError as exc:
+                if exc.retryable:
+                    raise  # the pass ends; the answer is sent on the next one
+                # Refused for good (e.g. TaskRouter already timed the reservation out): recorded as
+                # given, so it is not sent again and again; the log says what TaskRouter said.
+                log.warning("taskrouter %s: answer %s to %s refused: %s", self.name, answer, sid, exc)
             with self.backend.unit_of_work() as uow:
                 row = uow.db.get(TaskRouterReservationRow, sid)
                 assert row is not None
@@ -278,6 +299,7 @@ class TaskRouterMode:
             "tasks": tasks,
             "reservations_answered": answered,
             "last_error": self.last_error,
+            "last_problem": self.last_problem,
         }
 
 
