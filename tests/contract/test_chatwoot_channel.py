@@ -18,7 +18,9 @@ import pytest
 from tests.conftest import Backend
 from tests.contract.spec_standin import Answer, Exchange, SpecStandIn
 from workstation.server.backend import BackendConfig
+from workstation.server.channels.chatwoot_channel import NO_TEXT
 from workstation.server.connectors.config import ConnectorConfig
+from workstation.server.limits import MAX_CUSTOMER_MESSAGE_CHARS
 from workstation.server.runner import DB_FILE, ServerOptions, ServerThread
 
 pytestmark = pytest.mark.contract
@@ -400,9 +402,9 @@ def test_a_hostile_answer_is_reported_and_the_message_taken_later_once(
     world.customer_writes(50, "Kommt das an?")
     standin.script("GET", MESSAGES, hostile)
     desk.hook(_event(50))
-    api.wait_for(lambda: desk.channel()["last_error"])
-    assert "Chatwoot list messages" in desk.channel()["last_error"]
-    assert desk.channel()["messages_in"] == 0
+    failure = api.wait_for(lambda: desk.channel()["last_failure"])
+    assert failure.startswith("Chatwoot list messages")
+    # The failed pass took nothing; the next one (backoff, or now) takes the message, once.
     desk.sync()
     api.wait_for(lambda: desk.channel()["messages_in"] == 1)
     agent, conversation = _accept(api)
@@ -458,3 +460,17 @@ def test_polling_catches_up_what_no_webhook_announced_and_skips_quiet_conversati
     world.customer_writes(70, "zweite")  # and no webhook for it
     desk.sync()
     assert _desk_messages(api, agent, conversation["id"]) == [("customer", "erste"), ("customer", "zweite")]
+
+
+def test_an_absurdly_long_or_empty_message_is_cut_or_marked_not_lost(
+    desk: Desk, world: ChatwootWorld
+) -> None:
+    api = desk.start()
+    world.customer_writes(80, "x" * (MAX_CUSTOMER_MESSAGE_CHARS + 5000))
+    world.customer_writes(80, "   ")
+    desk.sync()
+    agent, conversation = _accept(api)
+    (long, empty) = _desk_messages(api, agent, conversation["id"])
+    assert len(long[1]) == MAX_CUSTOMER_MESSAGE_CHARS and long[1].endswith("…")
+    assert empty[1] == NO_TEXT
+    assert desk.channel()["messages_refused"] == 0

@@ -285,7 +285,7 @@ def test_hostile_answers_are_reported_and_the_reservation_offered_once_they_pass
         Answer(patch=lambda b: {**b, "reservations": {"not": "a list"}}, hostile=True),
     )
     workspace.reserve(task)
-    problem = api.wait_for(lambda: desks.status()["last_error"])
+    problem = api.wait_for(lambda: desks.status()["last_failure"])
     assert problem.startswith("TaskRouter list reservations")
     agent = api.login("demo")
     (offer,) = api.wait_for(lambda: api.offers(agent), timeout=20)

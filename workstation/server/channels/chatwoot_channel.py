@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from workstation.domain.models import Customer, Message, utcnow
-from workstation.server.backend import Backend, BackendError
+from workstation.server.backend import Backend, BackendError, Principal
 from workstation.server.channels.chatwoot import (
     INCOMING,
     PAGE_AFTER,
@@ -133,6 +133,11 @@ class ChatwootChannel:
         #: Webhook and poll may name the same conversation at once: one reads it at a time.
         self._lock = asyncio.Lock()
         self.last_error: str | None = None
+        #: Failed passes so far and the latest failure (kept after a pass succeeds, for the status).
+        self.failures = 0
+        self.last_failure: str | None = None
+        #: The in-process service user customers' messages are posted as (made on first use).
+        self._service: Principal | None = None
         #: Chatwoot conversation -> its last_activity_at when it was last read in full: a poll
         #: skips conversations with no activity since (in memory: after a restart all are read once).
         self._seen_activity: dict[int, int] = {}
@@ -215,7 +220,8 @@ class ChatwootChannel:
         await self.client.close()
 
     def _failed(self, problem: str) -> None:
-        self.last_error = problem[:MAX_PROBLEM_CHARS]
+        self.last_error = self.last_failure = problem[:MAX_PROBLEM_CHARS]
+        self.failures += 1
         log.warning("chatwoot channel %s: %s", self.name, self.last_error)
 
     async def sync_once(self) -> None:
@@ -323,8 +329,9 @@ class ChatwootChannel:
             .limit(1)
         )
         if open_conversation is not None:
-            service = self.backend.service_principal()
-            return self.backend.post_customer_message(service, open_conversation, text).id
+            if self._service is None:
+                self._service = self.backend.service_principal()
+            return self.backend.post_customer_message(self._service, open_conversation, text).id
         customer_id = self._customer(db, contact, thread)
         conversation, _token = self.backend.start_chat(
             customer_id=customer_id,
@@ -451,6 +458,8 @@ class ChatwootChannel:
             "replies_sending": int(out.get("sending", 0)),
             "replies_failed": int(out.get("failed", 0)),
             "last_error": self.last_error,
+            "failures": self.failures,
+            "last_failure": self.last_failure,
         }
 
 

@@ -102,6 +102,9 @@ class TaskRouterMode:
         #: The latest refusal of one item (a task TaskRouter would not create), kept across passes.
         self.last_problem: str | None = None
         self.passes = 0
+        #: Failed passes so far and the latest failure (kept after a pass succeeds, for the status).
+        self.failures = 0
+        self.last_failure: str | None = None
         #: username -> the presence last sent as an activity (in memory: sent again after a restart).
         self._presence_sent: dict[str, str] = {}
         #: Reservations naming no waiting chat of this desk: looked at once (they time out there).
@@ -118,15 +121,19 @@ class TaskRouterMode:
                 await self.sync_once()
                 backoff, delay = FIRST_BACKOFF_S, self.settings.poll_interval_s
             except UpstreamError as exc:
-                self.last_error = str(exc)[:500]
+                self._failed(str(exc))
                 log.warning("taskrouter %s: %s", self.name, self.last_error)
                 delay, backoff = backoff, min(backoff * 2, MAX_BACKOFF_S)
             except Exception as exc:  # one bad pass must not end the mode
                 log.exception("taskrouter %s: pass failed", self.name)
-                self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                self._failed(f"{type(exc).__name__}: {exc}")
                 delay, backoff = backoff, min(backoff * 2, MAX_BACKOFF_S)
             with contextlib.suppress(TimeoutError):
                 await asyncio.sleep(delay)
+
+    def _failed(self, problem: str) -> None:
+        self.last_error = self.last_failure = problem[:500]
+        self.failures += 1
 
     async def sync_once(self) -> None:
         await self.create_tasks()
@@ -300,6 +307,8 @@ class TaskRouterMode:
             "reservations_answered": answered,
             "last_error": self.last_error,
             "last_problem": self.last_problem,
+            "failures": self.failures,
+            "last_failure": self.last_failure,
         }
 
 
