@@ -305,3 +305,18 @@ def test_a_reservation_for_no_chat_of_this_desk_is_left_to_time_out(
     assert api.offers(api.login("demo")) == []
     assert len(standin.calls("GET", TASK)) == 1  # looked at once, not on every pass
     assert standin.calls("POST", RESERVATION) == []
+
+
+def test_a_reservation_taskrouter_withdraws_is_withdrawn_from_the_desk(
+    desk: Backend, workspace: Workspace, standin: SpecStandIn
+) -> None:
+    api = desk
+    agent = api.login("demo")
+    conversation = _chat(api, "c-3", "Hallo")
+    reservation = workspace.reserve(api.wait_for(lambda: workspace.task_for(conversation)))
+    (offer,) = api.wait_for(lambda: api.offers(agent))
+    workspace.reservations[reservation]["reservation_status"] = "canceled"  # TaskRouter's own timeout
+    api.wait_for(lambda: api.offers(agent) == [])
+    answer = api.http.post(f"/api/v1/offers/{offer['id']}/accept", headers=agent)
+    assert answer.status_code == 409
+    assert standin.calls("POST", RESERVATION) == []  # nothing to answer for a reservation gone

@@ -1244,6 +1244,16 @@ class Backend:
             self._end_offer(uow, offer, "rejected")
         self.wake_router()
 
+    def withdraw_offer(self, offer_id: str) -> bool:
+        """End an open offer that an external router withdrew (channels/taskrouter_mode.py);
+        False when it was no longer open (the agent answered first)."""
+        with self._uow() as uow:
+            offer = uow.db.get(OfferRow, offer_id)
+            if offer is None or offer.state != "offered":
+                return False
+            self._end_offer(uow, offer, "canceled")
+        return True
+
     def _own_open_offer(self, db: DbSession, principal: Principal, offer_id: str) -> OfferRow:
         offer = db.get(OfferRow, offer_id)
         if offer is None or offer.agent_id != principal.agent_id:

@@ -9,7 +9,8 @@ the backend's router then only expires offers, and each pass of this loop
 - turns each pending reservation of a configured worker into a desk offer to that agent, with the
   task's attributes (and its queue) as the offer's "why";
 - sends the agent's decision back as the reservation's update: accepted, rejected (an agent who
-  declined or went away) or timeout (the offer ran out), each once;
+  declined or went away) or timeout (the offer ran out), each once; an offer whose reservation
+  TaskRouter no longer holds (its own timeout, a canceled task) is withdrawn from the desk;
 - maps the agents' presence to TaskRouter activities (by name, configurable)."""
 
 from __future__ import annotations
@@ -195,13 +196,38 @@ class TaskRouterMode:
 
     async def take_reservations(self) -> None:
         for username, worker_sid in self.settings.workers.items():
-            for reservation in await self.client.pending_reservations(worker_sid):
+            pending = await self.client.pending_reservations(worker_sid)
+            self._withdraw_gone(username, {r.sid for r in pending})
+            for reservation in pending:
                 with self.backend.unit_of_work() as uow:
                     known = uow.db.get(TaskRouterReservationRow, reservation.sid) is not None
                 if known or reservation.sid in self._ignored:
                     continue
                 task = await self.client.task(reservation.task_sid)
                 self._offer(username, reservation.sid, task)
+
+    def _withdraw_gone(self, username: str, pending: set[str]) -> None:
+        """Offers whose reservation TaskRouter no longer holds for the worker (its own timeout, a
+        canceled task) are withdrawn from the desk; nothing goes back for them."""
+        with self.backend.unit_of_work() as uow:
+            gone = uow.db.execute(
+                select(TaskRouterReservationRow.sid, OfferRow.id)
+                .join(OfferRow, OfferRow.id == TaskRouterReservationRow.offer_id)
+                .join(AgentRow, AgentRow.id == OfferRow.agent_id)
+                .where(
+                    TaskRouterReservationRow.router == self.name,
+                    TaskRouterReservationRow.answered.is_(False),
+                    OfferRow.state == "offered",
+                    AgentRow.username == username,
+                )
+            ).all()
+        for sid, offer_id in gone:
+            if sid in pending or not self.backend.withdraw_offer(offer_id):
+                continue
+            with self.backend.unit_of_work() as uow:
+                row = uow.db.get(TaskRouterReservationRow, sid)
+                assert row is not None
+                row.answer, row.answered = "withdrawn", True
 
     def _offer(self, username: str, reservation_sid: str, task: Task) -> None:
         conversation_id = task.attributes.get(KEY)
