@@ -140,6 +140,10 @@ class Exchange:
     status: int
 
 
+#: A lasting answer: (the spec-built body, the request) -> the body to send.
+Responder = Callable[[Any, Exchange], Any]
+
+
 class SpecStandIn:
     """The vendor's API on a loopback port; `script()` queues answers for an operation."""
 
@@ -151,6 +155,7 @@ class SpecStandIn:
         #: Requests or answers that broke the spec (a test asserts this stays empty).
         self.violations: list[str] = []
         self._scripts: dict[tuple[str, str], deque[Answer]] = defaultdict(deque)
+        self._responders: dict[tuple[str, str], Responder] = {}
         self._routes = [
             (re.compile("^" + re.sub(r"\{[^}]+\}", r"[^/]+", t) + "$"), t) for t in self.spec["paths"]
         ]
@@ -187,6 +192,11 @@ class SpecStandIn:
     def script(self, method: str, template: str, *answers: Answer) -> None:
         self._scripts[(method.upper(), template)].extend(answers)
 
+    def respond(self, method: str, template: str, responder: Responder) -> None:
+        """A lasting answer to an operation when none is scripted: `responder(body, request)`
+        changes the spec-built body to what a stateful vendor would answer (and is still checked)."""
+        self._responders[(method.upper(), template)] = responder
+
     def default(self, method: str, template: str) -> Any:
         return self.examples.response(method, template)[1]
 
@@ -220,7 +230,12 @@ class SpecStandIn:
         except Exception as exc:  # openapi-core raises a family of errors; all are violations
             self.violations.append(f"request {method} {path}: {_why(exc)}")
         queue = self._scripts.get((method, template))
+        scripted = bool(queue)
         answer = queue.popleft() if queue else Answer()
+        responder = self._responders.get((method, template))
+        if not scripted and responder is not None:
+            seen = Exchange(method, template, path, query, _parsed(raw), dict(request.headers), 200)
+            answer.patch = lambda body: responder(body, seen)
         status, body = answer.status, answer.body
         if answer.raw is None and body is None and status < 300:
             status_default, body = self.examples.response(method, template)

@@ -307,6 +307,8 @@ class Backend:
         self.capacity_hooks: list[Callable[[str, dict[str, int], dict[str, int]], dict[str, int]]] = []
         #: Channel -> builder of the history entry a wrap-up writes (calls: a phone contact).
         self.contact_event_builders: dict[str, Callable[[Conversation, str], TimelineEvent]] = {}
+        #: True: an external router (channels/taskrouter_mode.py) makes the offers; ours only expires them.
+        self.external_router = False
         #: The transaction of the batch being run (see batch()), if any.
         self._batch: contextvars.ContextVar[_UnitOfWork | None] = contextvars.ContextVar(
             "batch", default=None
@@ -1242,6 +1244,16 @@ class Backend:
             self._end_offer(uow, offer, "rejected")
         self.wake_router()
 
+    def withdraw_offer(self, offer_id: str) -> bool:
+        """End an open offer that an external router withdrew (channels/taskrouter_mode.py);
+        False when it was no longer open (the agent answered first)."""
+        with self._uow() as uow:
+            offer = uow.db.get(OfferRow, offer_id)
+            if offer is None or offer.state != "offered":
+                return False
+            self._end_offer(uow, offer, "canceled")
+        return True
+
     def _own_open_offer(self, db: DbSession, principal: Principal, offer_id: str) -> OfferRow:
         offer = db.get(OfferRow, offer_id)
         if offer is None or offer.agent_id != principal.agent_id:
@@ -1459,6 +1471,13 @@ class Backend:
             per_channel = load.setdefault(agent_id, {})
             per_channel[channel] = per_channel.get(channel, 0) + count
         return load
+
+    @staticmethod
+    def offer_record(
+        row: OfferRow, conv: ConversationRow, customer: CustomerRow | None, routing: RoutingReason | None
+    ) -> Offer:
+        """An offer as agents receive it (for an external router's offers: channels/taskrouter_mode.py)."""
+        return _offer_record(row, conv, _summary(conv.customer_id, customer), routing)
 
     def _offer(self, db: DbSession, row: OfferRow) -> Offer:
         conv = db.get(ConversationRow, row.conversation_id)
@@ -1770,7 +1789,8 @@ class Backend:
                 if shared is not None:
                     shared.refresh()
                 self.expire_offers()
-                self.assign_waiting()
+                if not self.external_router:
+                    self.assign_waiting()
                 self.prune_log()
             except Exception:
                 log.exception("routing pass failed")

@@ -381,6 +381,77 @@ class ConnectorWriteRow(Base):
     done_at: Mapped[datetime]
 
 
+class ChannelThreadRow(Base):
+    """A desk conversation fed by an outside chat platform (channels/chatwoot_channel.py): which
+    conversation of which channel it answers. A platform conversation that outlives ours (closed
+    here, written to again there) gets a new desk conversation, so several rows may name it."""
+
+    __tablename__ = "channel_threads"
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    external: Mapped[str] = mapped_column(String(128))
+
+    __table_args__ = (Index("ix_channel_threads_external", "channel", "external"),)
+
+
+class ChannelInboundRow(Base):
+    """A platform message seen (exactly-once inbound): the desk message it became, or None when it
+    was not the customer's (an outgoing or private one) or could not be taken (`problem`)."""
+
+    __tablename__ = "channel_inbound"
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    external: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    thread: Mapped[str] = mapped_column(String(128))
+    message_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    problem: Mapped[str | None] = mapped_column(Text, default=None)
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_channel_inbound_thread", "channel", "thread", "external"),)
+
+
+class ChannelOutboundRow(Base):
+    """An agent's reply on its way to the platform (exactly-once outbound): `sending` once a POST
+    may have left (so a retry looks for it first, by its echo id), `posted` with the platform's id,
+    `failed` when the platform refused it for good (`problem`)."""
+
+    __tablename__ = "channel_outbound"
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    external: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    #: The newest platform message id known when the POST left: the lookup starts after it.
+    after: Mapped[int] = mapped_column(BigInteger, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    problem: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime]
+
+
+class TaskRouterTaskRow(Base):
+    """A desk conversation handed to an external router (channels/taskrouter_mode.py) as a task:
+    `creating` once the POST may have left (a retry looks the task up first), then `created`."""
+
+    __tablename__ = "taskrouter_tasks"
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    router: Mapped[str] = mapped_column(String(64))
+    task_sid: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+
+
+class TaskRouterReservationRow(Base):
+    """A reservation the external router made, the desk offer it became, and the answer given back
+    (`answer` None until the offer is decided, `answered` once TaskRouter has it)."""
+
+    __tablename__ = "taskrouter_reservations"
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    router: Mapped[str] = mapped_column(String(64))
+    task_sid: Mapped[str] = mapped_column(String(64))
+    offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"), index=True)
+    answer: Mapped[str | None] = mapped_column(String(16), default=None)
+    answered: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime]
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`, its schema migrated to the head revision (workstation/server/migrate.py).
 

@@ -46,14 +46,19 @@ COOLDOWN_STATES = ("rejected", "timed_out")
 
 
 async def run_exclusive(
-    engine: Engine, routing: Callable[[], Coroutine[Any, Any, None]], *, retry_s: float = RETRY_S
+    engine: Engine,
+    routing: Callable[[], Coroutine[Any, Any, None]],
+    *,
+    retry_s: float = RETRY_S,
+    lock: int = ROUTER_LOCK,
 ) -> None:
-    """Run `routing` (a loop that never returns) while this process holds the router lock."""
+    """Run `routing` (a loop that never returns) while this process holds `lock` (by default the
+    router lock; the chat channels hold one of their own the same way)."""
     if not is_shared(engine):
         await routing()
         return
     while True:
-        holder = _try_lock(engine)
+        holder = _try_lock(engine, lock)
         if holder is None:
             await asyncio.sleep(retry_s)
             continue
@@ -70,13 +75,13 @@ async def run_exclusive(
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
             with contextlib.suppress(Exception):
-                holder.execute("SELECT pg_advisory_unlock(%s)", (ROUTER_LOCK,))
+                holder.execute("SELECT pg_advisory_unlock(%s)", (lock,))
             with contextlib.suppress(Exception):
                 holder.close()
         await asyncio.sleep(retry_s)
 
 
-def _try_lock(engine: Engine) -> Any:
+def _try_lock(engine: Engine, lock: int = ROUTER_LOCK) -> Any:
     """A dedicated psycopg connection holding the router lock, or None if another process has it."""
     raw: Any = None
     try:
@@ -85,7 +90,7 @@ def _try_lock(engine: Engine) -> Any:
         raw.detach()  # the lock lives as long as this connection: keep it out of the pool
         conn.rollback()
         conn.autocommit = True
-        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (ROUTER_LOCK,)).fetchone()[0]
+        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (lock,)).fetchone()[0]
     except Exception as exc:
         log.warning("could not ask for the router lock: %s", exc)
         got = False

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from workstation.server.api import MAX_BATCH_WRITES, MAX_INGEST_BYTES, create_app
 from workstation.server.backend import Backend, BackendConfig
+from workstation.server.channels.hub import ChannelHub, channel_routes, is_channel
 from workstation.server.connectors.api import connector_routes
 from workstation.server.connectors.config import ConnectorConfig
 from workstation.server.connectors.hub import ConnectorHub
@@ -112,13 +113,19 @@ def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
         else:
             simulator = Simulator(backend, options.simulator)
             background.append(simulator.run)
-    hub = ConnectorHub(backend, options.connectors)
+    hub = ConnectorHub(backend, [c for c in options.connectors if not is_channel(c)])
     background.append(hub.run)
+    # Chat platforms as channels (channels/hub.py): [connectors.NAME] tables of a channel type.
+    channels = ChannelHub(backend, [c for c in options.connectors if is_channel(c)])
+    background.append(channels.run)
     app = create_app(
         backend, background=background, login=options.login, shop=options.shop if options.demo else None
     )
     app.state.connectors = hub
     app.include_router(connector_routes(backend, hub))
+    app.state.channels = channels
+    if channels.channels or channels.routers or channels.broken:
+        app.include_router(channel_routes(backend, channels))
     app.add_middleware(BodyLimitMiddleware, limits=options.body_limits)
     return backend, app, simulator
 

@@ -23,6 +23,8 @@ ChatwootError = UpstreamError
 
 #: Chatwoot's message_type values (spec: `message.message_type` enum 0..3).
 INCOMING, OUTGOING = 0, 1
+#: Most messages one `after=` page holds (the spec: "Returns up to 100 messages in ascending order").
+PAGE_AFTER = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,8 @@ class ChatwootConversation:
     inbox_id: int | None
     status: str
     contact_id: int | None
+    #: Chatwoot's time of the conversation's latest activity (unix seconds), when it says.
+    last_activity_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,14 @@ class ChatwootMessage:
     private: bool
     #: Our key for a reply we posted (content_attributes.echo_id), None for anything else.
     echo_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatwootThread:
+    conversation_id: int
+    contact: ChatwootContact | None
+    #: Oldest first.
+    messages: list[ChatwootMessage]
 
 
 class ChatwootClient:
@@ -91,17 +103,37 @@ class ChatwootClient:
         body = await self._api.call(op, "GET", f"/conversations/{conversation_id}/messages")
         return [_message(item, conversation_id) for item in Fields("Chatwoot", op).get(body, "payload", list)]
 
+    async def thread(self, conversation_id: int, *, after: int | None = None) -> ChatwootThread:
+        """The conversation's messages after message `after` (up to PAGE_AFTER, oldest first; the
+        newest few when `after` is None) and the contact behind it (the answer's meta.contact)."""
+        op = "list messages"
+        params = {"after": after} if after is not None else None
+        body = await self._api.call(op, "GET", f"/conversations/{conversation_id}/messages", params=params)
+        f = Fields("Chatwoot", op)
+        messages = [_message(item, conversation_id, op) for item in f.get(body, "payload", list)]
+        meta = body.get("meta")
+        raw = meta.get("contact") if isinstance(meta, dict) else None
+        # The spec's `contact` schema wraps the record: {"payload": [contact]}; a bare record is taken too.
+        if isinstance(raw, dict) and isinstance(raw.get("payload"), list) and raw["payload"]:
+            raw = raw["payload"][0]
+        contact = _contact(raw, op) if isinstance(raw, dict) and raw.get("id") is not None else None
+        return ChatwootThread(conversation_id, contact, sorted(messages, key=lambda m: m.id))
+
+    async def find_echo(self, conversation_id: int, echo_id: str, *, after: int) -> ChatwootMessage | None:
+        """The message we posted with `echo_id`, looked for among those after message `after`."""
+        while True:
+            page = await self.thread(conversation_id, after=after)
+            for message in page.messages:
+                if message.echo_id == echo_id:
+                    return message
+            if len(page.messages) < PAGE_AFTER or page.messages[-1].id <= after:
+                return None
+            after = page.messages[-1].id
+
     async def contact(self, contact_id: int) -> ChatwootContact:
         op = "show contact"
         body = await self._api.call(op, "GET", f"/contacts/{contact_id}")
-        f = Fields("Chatwoot", op)
-        item = f.get(body, "payload", dict)
-        return ChatwootContact(
-            id=f.get(item, "id", int),
-            name=f.get(item, "name", str),
-            email=f.opt(item, "email", str),
-            phone=f.opt(item, "phone_number", str),
-        )
+        return _contact(Fields("Chatwoot", op).get(body, "payload", dict), op)
 
     async def reply(self, conversation_id: int, text: str, *, echo_id: str) -> ChatwootMessage:
         """Post the agent's reply once: `echo_id` (the desk's message id) marks it, and after a
@@ -134,6 +166,16 @@ class ChatwootClient:
         return _message(body, conversation_id)
 
 
+def _contact(item: Any, op: str) -> ChatwootContact:
+    f = Fields("Chatwoot", op)
+    return ChatwootContact(
+        id=f.get(item, "id", int),
+        name=f.opt(item, "name", str) or "",
+        email=f.opt(item, "email", str),
+        phone=f.opt(item, "phone_number", str),
+    )
+
+
 def _conversation(item: Any) -> ChatwootConversation:
     f = Fields("Chatwoot", "list conversations")
     meta = item.get("meta") if isinstance(item, dict) else None
@@ -143,11 +185,12 @@ def _conversation(item: Any) -> ChatwootConversation:
         inbox_id=f.opt(item, "inbox_id", int),
         status=f.get(item, "status", str),
         contact_id=f.opt(sender, "id", int) if isinstance(sender, dict) else None,
+        last_activity_at=f.opt(item, "last_activity_at", int),
     )
 
 
-def _message(item: Any, conversation_id: int) -> ChatwootMessage:
-    f = Fields("Chatwoot", "message")
+def _message(item: Any, conversation_id: int, op: str = "message") -> ChatwootMessage:
+    f = Fields("Chatwoot", op)
     attributes = item.get("content_attributes") if isinstance(item, dict) else None
     echo = attributes.get("echo_id") if isinstance(attributes, dict) else None
     return ChatwootMessage(

@@ -3,7 +3,7 @@ an external router decides: a worker's pending reservations (each with its task'
 "why" of an offer), the answer to one (accepted / rejected / timeout, form-encoded as the spec
 defines), and the worker's activity (the desk's presence).
 
-Only the client is here so far (issue 16, partly); it is not yet wired to the desk's offers."""
+The desk's external-router mode (taskrouter_mode.py) drives it."""
 
 from __future__ import annotations
 
@@ -96,6 +96,9 @@ class TaskRouterClient:
     async def task(self, task_sid: str) -> Task:
         op = "fetch task"
         body = await self._api.call(op, "GET", f"/Tasks/{task_sid}")
+        return self._task(body, op)
+
+    def _task(self, body: Any, op: str) -> Task:
         f = Fields(SYSTEM, op)
         raw = f.opt(body, "attributes", str) or "{}"
         if len(raw) > MAX_ATTRIBUTES_CHARS:
@@ -114,6 +117,38 @@ class TaskRouterClient:
             priority=f.opt(body, "priority", int),
             attributes=attributes,
         )
+
+    async def create_task(
+        self,
+        workflow_sid: str,
+        attributes: dict[str, Any],
+        *,
+        priority: int | None = None,
+        key_expression: str | None = None,
+    ) -> Task:
+        """A new task (Attributes as embedded JSON, as the spec defines) for the workflow to route.
+        After a failure that may have reached TaskRouter, a task matching `key_expression` (an
+        EvaluateTaskAttributes expression naming the caller's key) is looked up before a retry."""
+
+        async def existing() -> Any:
+            sids = await self.find_tasks(key_expression) if key_expression else []
+            return await self._api.call("fetch task", "GET", f"/Tasks/{sids[0]}") if sids else None
+
+        form = {
+            "WorkflowSid": workflow_sid,
+            "Attributes": json.dumps(attributes, separators=(",", ":"), sort_keys=True),
+        }
+        if priority is not None:
+            form["Priority"] = str(priority)
+        body = await self._api.call("create task", "POST", "/Tasks", form=form, before_retry=existing)
+        return self._task(body, "create task")
+
+    async def find_tasks(self, expression: str) -> list[str]:
+        """The sids of tasks whose attributes satisfy `expression` (the spec's EvaluateTaskAttributes)."""
+        op = "list tasks"
+        body = await self._api.call(op, "GET", "/Tasks", params={"EvaluateTaskAttributes": expression})
+        f = Fields(SYSTEM, op)
+        return [str(f.get(item, "sid", str)) for item in f.get(body, "tasks", list)]
 
     async def answer(
         self, task_sid: str, reservation_sid: str, status: str, *, activity_sid: str | None = None
