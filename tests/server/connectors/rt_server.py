@@ -6,6 +6,8 @@ configuration (`RT_SITE_CONFIG`; `RT_SITE_CONFIG_DIR` keeps the machine's /etc o
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import os
 import shutil
 import socket
@@ -171,10 +173,8 @@ class RTServer:
         if self._proc is None:
             return
         # Starlet forks its workers into the server's process group: end the whole group.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self._proc.pid, 15)
-        except ProcessLookupError:
-            pass
         try:
             self._proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -238,8 +238,6 @@ class RTServer:
                     if link.get("ref") == "attachment":
                         attachment = http.get(link["_url"].split("/REST/2.0", 1)[1]).json()
                         content = attachment.get("Content") or ""
-                        import base64
-
                         texts.append(base64.b64decode(content).decode("utf-8", "replace"))
         return texts
 
