@@ -195,3 +195,40 @@ def test_wrap_up_opens_a_ticket_only_when_its_code_says_so(rt: RTServer, tmp_pat
     assert counts.written == 0
     assert any(e.data.get("source_id") == f"ticket/{new}" for e in events_of(backend, "cid"))
     assert rt.tickets_of("cid@example.org") == [new]
+
+
+def test_configured_from_its_table_with_the_token_from_the_environment(
+    rt: RTServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tomllib
+
+    from workstation.server.connectors.config import parse
+    from workstation.server.connectors.hub import ConnectorHub
+
+    table = tomllib.loads(
+        f"""
+        [connectors.tickets]
+        type = "rt"
+        url = "{rt.url}"
+        password_env = "RT_TEST_TOKEN"
+        topics = {{ Billing = "invoice" }}
+        """
+    )["connectors"]["tickets"]
+    monkeypatch.setenv("RT_TEST_TOKEN", rt.token)
+    backend = with_customers(tmp_path / "b.sqlite", ("ann", ANN))
+    rt.create_ticket("Billing", ANN, "Invoice charged twice", priority=40)
+    hub = ConnectorHub(backend, [parse("tickets", table)])
+    run(hub.syncs["tickets"].sync_once())
+    run(hub.syncs["tickets"].connector.close())
+    (event,) = events_of(backend, "ann")
+    assert (event.data["topic"], event.data["severity"]) == ("invoice", "medium")
+    assert event.data["source_url"].startswith(f"{rt.url}/Ticket/Display.html?id=")
+    (status,) = hub.status()
+    assert status["state"] == "up" and status["system"] == "rt"
+    assert status["capabilities"]["wrapup_by_email"] and status["customers_linked"] == 1
+    # A wrong token: the connector is down with a clear reason, nothing is stored.
+    monkeypatch.setenv("RT_TEST_TOKEN", "1-2-wrong")
+    broken = ConnectorHub(backend_on(tmp_path / "c.sqlite"), [parse("tickets", table)])
+    with pytest.raises(UpstreamError, match="refused"):
+        run(broken.syncs["tickets"].sync_once())
+    run(broken.syncs["tickets"].connector.close())
