@@ -20,6 +20,7 @@ from workstation.server.backend import Backend
 from workstation.server.connectors.config import ConnectorConfig
 from workstation.server.connectors.rt import RTConnector, backend_lookup
 from workstation.server.connectors.sync import ConnectorSync, connector_status, dead_letters
+from workstation.server.connectors.tryton_rpc import UpstreamError
 from workstation.server.db import ConnectorLinkRow, ConnectorStateRow, ConnectorWriteRow, ConversationRow
 
 pytestmark = pytest.mark.connectors
