@@ -233,3 +233,55 @@ def test_configured_from_its_table_with_the_token_from_the_environment(
     with pytest.raises(UpstreamError, match="refused"):
         run(broken.syncs["tickets"].sync_once())
     run(broken.syncs["tickets"].connector.close())
+
+
+def test_wrap_up_in_the_desk_reaches_the_ticket_through_the_running_backend(
+    rt: RTServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import Backend as BackendHelper
+    from workstation.server.backend import BackendConfig
+    from workstation.server.connectors.config import parse
+    from workstation.server.runner import ServerOptions, ServerThread
+
+    monkeypatch.setenv("RT_TEST_TOKEN", rt.token)
+    ticket = rt.create_ticket("Billing", ANN, "Invoice charged twice")
+    config = parse(
+        "tickets", {"type": "rt", "url": rt.url, "password_env": "RT_TEST_TOKEN", "poll_interval_s": 30.0}
+    )
+    server = ServerThread(
+        ServerOptions(
+            data_dir=tmp_path / "backend",
+            simulator=None,
+            connectors=[config],
+            backend=BackendConfig(router_tick_s=0.05),
+        )
+    )
+    server.start()
+    helper = BackendHelper(server)
+    try:
+        server.backend.upsert_customer(Customer(id="ann", name="Ann Example", email=ANN))
+        lead = helper.login("lead")
+        helper.http.post("/api/v1/connectors/tickets/sync", headers=lead)
+
+        def in_history(agent: dict[str, str]) -> bool:
+            events = helper.http.get("/api/v1/customers/ann/events", headers=agent).json()["events"]
+            return any(e["data"].get("source_id") == f"ticket/{ticket}" for e in events)
+
+        agent = helper.login("demo")
+        helper.http.put("/api/v1/me/presence", json={"presence": "available"}, headers=agent)
+        helper.start_chat("ann", "My invoice is wrong", topic="billing")
+        (offer,) = helper.wait_for(lambda: helper.offers(agent))
+        conv = helper.http.post(f"/api/v1/offers/{offer['id']}/accept", headers=agent).json()["id"]
+        # The ticket is in the history the agent sees, with its link to RT.
+        helper.wait_for(lambda: in_history(agent), timeout=60)
+        # The chat's topic is the ticket queue's ("billing"): the wrap-up goes to this ticket.
+        closed = helper.http.post(
+            f"/api/v1/conversations/{conv}/close", json={"wrapup_code": "resolved"}, headers=agent
+        )
+        assert closed.status_code == 200, closed.text
+        helper.http.post("/api/v1/connectors/tickets/sync", headers=lead)
+        (comment,) = helper.wait_for(lambda: rt.history_texts(ticket, "Comment"), timeout=60)
+        assert conv in comment and "demo" in comment
+    finally:
+        helper.http.close()
+        server.stop()
