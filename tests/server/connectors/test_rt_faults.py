@@ -21,7 +21,8 @@ from workstation.server.connectors.tryton_rpc import UpstreamError
 pytestmark = pytest.mark.connectors
 WAIT_S = 180.0
 
-Fault = Callable[[httpx.Request], httpx.Response]
+#: Answers in RT's place (None: let this request through to RT).
+Fault = Callable[[httpx.Request], httpx.Response | None]
 
 
 class FaultyTransport(httpx.AsyncBaseTransport):
@@ -38,8 +39,9 @@ class FaultyTransport(httpx.AsyncBaseTransport):
             self.searches += 1
             if self.on_search is not None:
                 self.on_search(self.searches)
-        if self.fault is not None:
-            return self.fault(request)
+        answer = self.fault(request) if self.fault is not None else None
+        if answer is not None:
+            return answer
         return await self.real.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -144,3 +146,23 @@ def test_rt_killed_mid_sync_catches_up_in_order_without_duplicates(rt: RTServer,
             for r in conn.execute("SELECT data FROM customer_events ORDER BY rowid")
         ]
     assert stored == [str(t) for t in tickets]  # whole, once each, in RT's order
+
+
+def test_a_failure_while_reading_tickets_is_one_clear_error(rt: RTServer, tmp_path: Path) -> None:
+    backend = with_customers(tmp_path / "b.sqlite", ("ann", ANN))
+    tickets = [rt.create_ticket("Billing", ANN, f"Question {i}") for i in range(6)]
+    transport = FaultyTransport()
+    sync = rt_sync(backend, rt, transport=transport)
+
+    def history_breaks(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith(f"/ticket/{tickets[3]}/history"):
+            return httpx.Response(503, html="<html><h1>Service Unavailable</h1></html>")
+        return None
+
+    transport.fault = history_breaks
+    with pytest.raises(UpstreamError, match="HTTP 503"):
+        run(sync.sync_once())
+    assert events_of(backend) == []  # the page is stored whole or not at all
+    transport.fault = None
+    run(sync.sync_once())
+    assert sorted(int(e.data["ticket_id"]) for e in events_of(backend)) == tickets

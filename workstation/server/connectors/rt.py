@@ -14,6 +14,7 @@ and mapped to events whose ids name the transaction, so a ticket read twice yiel
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
@@ -45,6 +46,8 @@ PER_PAGE_MAX = 100
 SUBJECT_MAX = 200
 EXCERPT_MAX = 300
 HISTORY_MAX = 2_000
+#: Tickets read at once (each: the ticket and its history).
+READ_CONCURRENCY = 4
 _EMAIL = re.compile(r"^[^@\s'\"\\]+@[^@\s'\"\\]+\.[^@\s'\"\\]+$")
 #: RT's default lifecycle; a custom lifecycle's statuses map through the `statuses` option.
 _OPEN = ("new", "open", "stalled")
@@ -153,15 +156,25 @@ class RTConnector:
 
     async def _read(self, ticket_ids: list[int]) -> Batch:
         batch = Batch()
-        tickets: list[tuple[int, dict[str, Any] | None, list[dict[str, Any]]]] = []
-        for tid in ticket_ids:
-            try:
-                ticket = await self.rest.get(f"/ticket/{tid}")
-                history = await self._history(tid)
-            except NotFound:
-                tickets.append((tid, None, []))  # deleted and purged meanwhile
-                continue
-            tickets.append((tid, ticket if isinstance(ticket, dict) else {"_garbage": ticket}, history))
+        # RT serves requests from a few workers: reading several tickets at once keeps them busy
+        # (the order of the results, and so of the events, stays the order of `ticket_ids`).
+        gate = asyncio.Semaphore(READ_CONCURRENCY)
+
+        async def one(tid: int) -> tuple[int, dict[str, Any] | None, list[dict[str, Any]]]:
+            async with gate:
+                try:
+                    ticket = await self.rest.get(f"/ticket/{tid}")
+                    history = await self._history(tid)
+                except NotFound:
+                    return tid, None, []  # deleted and purged meanwhile
+            return tid, ticket if isinstance(ticket, dict) else {"_garbage": ticket}, history
+
+        try:
+            async with asyncio.TaskGroup() as group:  # one failure cancels the other reads
+                reads = [group.create_task(one(tid)) for tid in ticket_ids]
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None  # the UpstreamError the runner retries on
+        tickets = [read.result() for read in reads]
         emails = sorted({e for _, t, _ in tickets if t for e in _requestors(t)})
         matches = self.customers(emails) if emails else {}
         for tid, ticket, history in tickets:
