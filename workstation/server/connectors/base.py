@@ -26,6 +26,9 @@ class Capabilities:
     writes_fields: tuple[str, ...] = ()
     #: Adds the wrap-up outcome of a conversation to the upstream record (activity / ticket update).
     writes_wrapup: bool = False
+    #: Wrap-ups of every customer with an e-mail go to it (not only of linked customers): a ticket
+    #: system opens the first ticket of a customer it has never seen.
+    wrapup_by_email: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -33,6 +36,7 @@ class Capabilities:
             "reads_events": list(self.reads_events),
             "writes_fields": list(self.writes_fields),
             "writes_wrapup": self.writes_wrapup,
+            "wrapup_by_email": self.wrapup_by_email,
         }
 
 
@@ -60,6 +64,15 @@ class ImportedCustomer:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerLink:
+    """An upstream record that belongs to an existing customer (matched, not imported: a ticket
+    system's requestor): linked for the customer's sources and wrap-ups, no fields owned."""
+
+    customer_id: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
 class DeadLetter:
     """An upstream record that could not be mapped, and why (plain text, bounded)."""
 
@@ -77,6 +90,7 @@ class Batch:
     """
 
     customers: list[ImportedCustomer] = field(default_factory=list)
+    links: list[CustomerLink] = field(default_factory=list)
     events: list[TimelineEvent] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
     #: Records that mapped fine this time (their old dead letters are cleared).

@@ -19,14 +19,18 @@ from workstation.server.db import ConnectorStateRow
 
 log = logging.getLogger(__name__)
 
-TYPES = ("tryton",)
+TYPES = ("tryton", "rt")
 
 
-def make_connector(config: ConnectorConfig) -> Connector:
+def make_connector(config: ConnectorConfig, backend: Backend) -> Connector:
     if config.type == "tryton":
         from workstation.server.connectors.tryton import TrytonConnector
 
         return TrytonConnector(config, config.password())
+    if config.type == "rt":
+        from workstation.server.connectors.rt import RTConnector, backend_lookup
+
+        return RTConnector(config, config.password(), backend_lookup(backend))
     raise ConfigError(f"[connectors.{config.name}]: unknown type {config.type!r} (known: {', '.join(TYPES)})")
 
 
@@ -37,7 +41,7 @@ class ConnectorHub:
         self.broken: dict[str, str] = {}
         for config in configs:
             try:
-                connector = make_connector(config)
+                connector = make_connector(config, backend)
             except (ConfigError, ValueError) as exc:
                 log.error("connector %s not started: %s", config.name, exc)
                 self.broken[config.name] = str(exc)

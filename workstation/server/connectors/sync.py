@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 
 from workstation.domain.models import EDITABLE_CUSTOMER_FIELDS, Customer, utcnow
 from workstation.server.backend import AUDIENCE_TEAMLEADS, Backend, _customer
-from workstation.server.connectors.base import Batch, Connector, ImportedCustomer
+from workstation.server.connectors.base import Batch, Connector, CustomerLink, ImportedCustomer
 from workstation.server.connectors.tryton_rpc import UpstreamError
 from workstation.server.connectors.writeback import WriteBack
 from workstation.server.db import (
@@ -180,6 +180,7 @@ class ConnectorSync:
 
     def _apply(self, batch: Batch, counts: SyncCounts) -> None:
         counts.customers += self._apply_customers(batch.customers, counts)
+        self._apply_links(batch.links)
         results = self.backend.add_customer_events(batch.events)
         stored = sum(1 for r in results if r.status == "stored")
         counts.events += stored
@@ -218,6 +219,28 @@ class ConnectorSync:
                 state.upstream_at is None or _aware(state.upstream_at) < batch.upstream_at
             ):
                 state.upstream_at = batch.upstream_at
+
+    def _apply_links(self, links: list[CustomerLink]) -> None:
+        """Matched (not imported) upstream records: a link with no fields, made once."""
+        with self.backend.unit_of_work() as uow:
+            for link in {(item.source.record, item.customer_id): item for item in links}.values():
+                row = uow.db.get(ConnectorLinkRow, (self.name, link.source.record))
+                customer = uow.db.get(CustomerRow, link.customer_id)
+                if customer is None:
+                    continue
+                if row is None:
+                    uow.db.add(
+                        ConnectorLinkRow(
+                            connector=self.name,
+                            record=link.source.record,
+                            customer_id=link.customer_id,
+                            fields={},
+                            url=link.source.url,
+                            seen_version=customer.version,
+                        )
+                    )
+                else:
+                    row.customer_id, row.url = link.customer_id, link.source.url
 
     def _apply_customers(self, imported: list[ImportedCustomer], counts: SyncCounts) -> int:
         changed = 0

@@ -148,19 +148,22 @@ class WriteBack:
         since = utcnow() - WRAPUP_LOOKBACK
         with self.backend.unit_of_work() as uow:
             done = select(ConnectorWriteRow.key).where(ConnectorWriteRow.connector == self.name)
-            rows = uow.db.execute(
-                select(ConversationRow, ConnectorLinkRow.record, AgentRow.username)
-                .join(ConnectorLinkRow, ConnectorLinkRow.customer_id == ConversationRow.customer_id)
-                .outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
-                .where(
-                    ConnectorLinkRow.connector == self.name,
-                    ConversationRow.state == "closed",
-                    ConversationRow.closed_at >= since,
-                    ConversationRow.id.not_in(done),
-                )
-                .order_by(ConversationRow.closed_at)
-                .limit(WRAPUP_BATCH)
-            ).all()
+            if self.connector.capabilities.wrapup_by_email:
+                rows = self._by_email(uow, since, done)
+            else:
+                rows = uow.db.execute(
+                    select(ConversationRow, ConnectorLinkRow.record, AgentRow.username)
+                    .join(ConnectorLinkRow, ConnectorLinkRow.customer_id == ConversationRow.customer_id)
+                    .outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
+                    .where(
+                        ConnectorLinkRow.connector == self.name,
+                        ConversationRow.state == "closed",
+                        ConversationRow.closed_at >= since,
+                        ConversationRow.id.not_in(done),
+                    )
+                    .order_by(ConversationRow.closed_at)
+                    .limit(WRAPUP_BATCH)
+                ).all()
             todo = [
                 WrapUp(
                     key=conv.id,
@@ -189,6 +192,38 @@ class WriteBack:
                 )
             counts.written += 1
         return counts
+
+    def _by_email(self, uow: Any, since: datetime, done: Any) -> list[tuple[Any, str, str | None]]:
+        """Closed conversations of customers with an e-mail, as (conversation, "user:<e-mail>",
+        agent); a customer without one has nothing to match upstream: marked done, not retried."""
+        rows = uow.db.execute(
+            select(ConversationRow, CustomerRow.data, AgentRow.username)
+            .join(CustomerRow, CustomerRow.id == ConversationRow.customer_id)
+            .outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
+            .where(
+                ConversationRow.state == "closed",
+                ConversationRow.closed_at >= since,
+                ConversationRow.id.not_in(done),
+            )
+            .order_by(ConversationRow.closed_at)
+            .limit(WRAPUP_BATCH)
+        ).all()
+        todo = []
+        for conv, data, username in rows:
+            email = str((data or {}).get("email") or "").strip().lower()
+            if email:
+                todo.append((conv, f"user:{email}", username))
+                continue
+            uow.db.merge(
+                ConnectorWriteRow(
+                    connector=self.name,
+                    key=conv.id,
+                    upstream="",
+                    customer_id=conv.customer_id,
+                    done_at=utcnow(),
+                )
+            )
+        return todo
 
     def resolve(self, record: str, field: str, keep: str) -> None:
         """A person decided a conflict: `theirs` takes the upstream value into the desk, `yours`
