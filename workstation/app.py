@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None, *, started: float | None = None) -> int:
     from workstation.ui.collector import GuiThreadCollector
 
     # Qt objects must be freed on the GUI thread, never by a collection another thread set off.
-    GuiThreadCollector(app)
+    GuiThreadCollector(app, freeze_survivors=True)
     # The coroutine decides when to end (after a clean shutdown), not Qt's last-window rule.
     app.setQuitOnLastWindowClosed(False)
     if not args.self_test:

@@ -62,3 +62,50 @@ def test_with_it_the_gui_thread_frees_them_on_its_timer(qapp: QApplication, qtbo
         assert collector.collections >= 1
     finally:
         collector.stop()
+
+
+def _frozen_cycle(freed: list[bool]) -> None:
+    holder = _Holder()
+    weakref.finalize(holder, lambda: freed.append(True))
+
+
+def test_survivors_of_a_full_collection_are_frozen_and_a_deep_collection_frees_their_cycles(
+    qapp: QApplication, qtbot: QtBot
+) -> None:
+    """The desktop's setting: full collections only walk what is new; a cycle that became garbage
+    after it was frozen waits for the deep collection, which frees it (on the GUI thread)."""
+    collector = GuiThreadCollector(interval_ms=20, freeze_survivors=True, deep_due_s=3600, deep_after_s=3600)
+    try:
+        freed: list[bool] = []
+        gc.collect()
+        _frozen_cycle(freed)  # garbage already, but only the cyclic collector can see it
+        gc.freeze()  # as if it had survived a full collection while still in use
+        frozen = gc.get_freeze_count()
+        # Due full collections: everything counted past every threshold.
+        collector.threshold = (0, 0, 0)
+        survivor: list[object] = []
+        survivor.append(survivor)  # in use, cyclic: tracked until it survives a full collection
+        qtbot.waitUntil(lambda: gc.get_freeze_count() > frozen, timeout=5000)
+        assert not any(o is survivor for o in gc.get_objects())  # frozen objects are not listed
+        assert freed == []  # frozen: out of the full collections' way
+        collector.deep_after_s = 0  # the deep collection is due now
+        qtbot.waitUntil(lambda: collector.deep_collections >= 1, timeout=5000)
+        assert freed == [True]
+    finally:
+        collector.stop()
+        gc.unfreeze()
+
+
+def test_without_freezing_nothing_is_frozen(qapp: QApplication) -> None:
+    gc.unfreeze()
+    collector = GuiThreadCollector(interval_ms=20)
+    try:
+        collector.threshold = (0, 0, 0)
+        junk: list[object] = [[] for _ in range(100)]
+        junk.append(junk)
+        del junk
+        collector.check()
+        assert collector.collections == 1
+        assert gc.get_freeze_count() == 0
+    finally:
+        collector.stop()

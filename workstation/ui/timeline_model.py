@@ -33,7 +33,25 @@ from workstation.ui.text import tooltip
 from workstation.ui.theme import colour
 
 _Index = QModelIndex | QPersistentModelIndex
-Row = TimelineEntry | date
+#: An event row is kept as a plain tuple of the entry's fields (see `_plain`), a day header as a date.
+Row = tuple[Any, ...] | date
+
+
+def _plain(entry: TimelineEntry) -> tuple[Any, ...]:
+    """The entry as an exact tuple. Python's collector stops tracking an exact tuple of strings and
+    datetimes at its first look, but never a named tuple (a subclass): 100,000 listed TimelineEntry
+    objects made every full collection walk them (a 50 ms GUI-thread stall during a fast scroll,
+    tests/benchmarks/bench_timeline.py)."""
+    return tuple(entry)
+
+
+#: Where the id and the time are in a plain row (TimelineEntry's field order).
+_ID = TimelineEntry._fields.index("id")
+_AT = TimelineEntry._fields.index("at")
+
+
+def _entry(row: tuple[Any, ...]) -> TimelineEntry:
+    return tuple.__new__(TimelineEntry, row)
 
 PHASE_COLOURS = {"awareness": "#7c3aed", "interest": "#2563eb", "purchase": "#15803d", "service": "#b45309"}
 HEADER_BACKGROUND = "#eef1f5"
@@ -86,7 +104,7 @@ class TimelineModel(QAbstractListModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[Row] = []
-        self._ids: dict[str, TimelineEntry] = {}
+        self._ids: dict[str, tuple[Any, ...]] = {}
         self._incoming: list[TimelineEvent] = []
         self._source: TimelineSource | None = None
         self._customer_id = ""
@@ -109,16 +127,17 @@ class TimelineModel(QAbstractListModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        if isinstance(self._rows[index.row()], TimelineEntry):
+        if isinstance(self._rows[index.row()], tuple):
             return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         return Qt.ItemFlag.ItemIsEnabled
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        row = self._rows[index.row()]
-        if not isinstance(row, TimelineEntry):
-            return self._header_data(row, role)
+        plain = self._rows[index.row()]
+        if not isinstance(plain, tuple):
+            return self._header_data(plain, role)
+        row = _entry(plain)
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{time_text(row.at)}  {row.summary or row.kind}"
         if role == Qt.ItemDataRole.DecorationRole:
@@ -197,7 +216,7 @@ class TimelineModel(QAbstractListModel):
             if notify:
                 self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
             self._rows.extend(rows)
-            self._ids.update((e.id, e) for e in page)
+            self._ids.update((e.id, _plain(e)) for e in page)
             if notify:
                 self.endInsertRows()
 
@@ -249,23 +268,24 @@ class TimelineModel(QAbstractListModel):
             )
 
     def entries(self) -> list[TimelineEntry]:
-        return [row for row in self._rows if isinstance(row, TimelineEntry)]
+        return [_entry(row) for row in self._rows if isinstance(row, tuple)]
 
     def entry(self, event_id: str) -> TimelineEntry | None:
-        return self._ids.get(event_id)
+        row = self._ids.get(event_id)
+        return None if row is None else _entry(row)
 
     def entry_count(self) -> int:
         """How many events are listed (without copying them: the status line asks after every page)."""
         return len(self._ids)
 
     def by_id(self) -> dict[str, TimelineEntry]:
-        return dict(self._ids)
+        return {key: _entry(row) for key, row in self._ids.items()}
 
     def row_of(self, event_id: str) -> int | None:
         if event_id not in self._ids:
             return None
         return next(
-            (i for i, row in enumerate(self._rows) if isinstance(row, TimelineEntry) and row.id == event_id),
+            (i for i, row in enumerate(self._rows) if isinstance(row, tuple) and row[_ID] == event_id),
             None,
         )
 
@@ -275,8 +295,8 @@ class TimelineModel(QAbstractListModel):
         self._incoming.clear()
         unique = {e.id: entry_of(e) for e in events}
         ordered = sorted(unique.values(), key=lambda e: (e.at, e.id), reverse=True)
-        self._ids = {e.id: e for e in ordered}
         self._rows = self._with_headers(ordered, None)
+        self._ids = {row[_ID]: row for row in self._rows if isinstance(row, tuple)}
         self.endResetModel()
         self.filled.emit()
 
@@ -314,7 +334,7 @@ class TimelineModel(QAbstractListModel):
             (
                 i
                 for i, cur in enumerate(self._rows)
-                if isinstance(cur, TimelineEntry) and (cur.at, cur.id) < key
+                if isinstance(cur, tuple) and (cur[_AT], cur[_ID]) < key
             ),
             len(self._rows),
         )
@@ -324,10 +344,11 @@ class TimelineModel(QAbstractListModel):
         if row > 0 and isinstance(self._rows[row - 1], date) and self._rows[row - 1] != day:
             row -= 1  # above a later day's header is an earlier day's group: go before the header
         above = _row_day(self._rows[row - 1]) if row > 0 else None
-        rows: list[Row] = [entry] if above == day else [day, entry]
+        plain = _plain(entry)
+        rows: list[Row] = [plain] if above == day else [day, plain]
         self.beginInsertRows(QModelIndex(), row, row + len(rows) - 1)
         self._rows[row:row] = rows
-        self._ids[entry.id] = entry
+        self._ids[entry.id] = plain
         self.endInsertRows()
 
     def _with_headers(self, entries: list[TimelineEntry], previous_day: date | None) -> list[Row]:
@@ -337,13 +358,13 @@ class TimelineModel(QAbstractListModel):
             if day != previous_day:
                 rows.append(day)
                 previous_day = day
-            rows.append(entry)
+            rows.append(_plain(entry))
         return rows
 
     def _last_entry(self) -> TimelineEntry | None:
         for row in reversed(self._rows):
-            if isinstance(row, TimelineEntry):
-                return row
+            if isinstance(row, tuple):
+                return _entry(row)
         return None
 
     def _last_day(self) -> date | None:
@@ -356,4 +377,4 @@ def _day(at: datetime) -> date:
 
 
 def _row_day(row: Row) -> date:
-    return row if not isinstance(row, TimelineEntry) else _day(row.at)
+    return row if not isinstance(row, tuple) else _day(row[_AT])
