@@ -13,6 +13,7 @@ is a plain function here with the name and shape lupdate recognises.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ LESS_RELEVANT: Final = QT_TRANSLATE_NOOP("domain", "less relevant than the cards
 NOT_RELEVANT_NOW: Final = QT_TRANSLATE_NOOP("domain", "not relevant enough now")
 NOT_CURRENT: Final = QT_TRANSLATE_NOOP("domain", "not current: {why}")
 NOT_ALLOWED: Final = QT_TRANSLATE_NOOP("domain", "{action} only {conditions}")
+#: the policy expression and its values, for team leads who tune the catalogue
+NOT_ALLOWED_DETAIL: Final = QT_TRANSLATE_NOOP("domain", "not allowed: {why}")
 
 # Policy conditions in plain words, keyed by (attribute, operator). {value} is this customer's.
 CONDITIONS: Final[Mapping[tuple[str, str], str]] = {
@@ -154,6 +157,28 @@ class Money(float):
         return format(self, "")
 
 
+class Amount(Money):
+    """An exact amount ("1,234.50 €" in English), as situations state payments and refunds."""
+
+    def __format__(self, spec: str) -> str:
+        return f"{float(self):,.2f} €" if not spec else float.__format__(self, spec)
+
+
+class Day(str):
+    """A calendar day: "02.12.2026" in English (as the command line always printed it); the UI
+    shows it in the agent's locale."""
+
+    day: date
+
+    def __new__(cls, day: date) -> Day:
+        self = super().__new__(cls, day.strftime("%d.%m.%Y"))
+        self.day = day
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Day, (self.day,))
+
+
 #: Attributes that hold money (shown as amounts, not bare numbers).
 MONEY_PATHS: Final = frozenset({"customer.clv"})
 
@@ -230,4 +255,24 @@ WORDS: Final = (
     QT_TRANSLATE_NOOP("domain", "silver"),
     QT_TRANSLATE_NOOP("domain", "gold"),
     QT_TRANSLATE_NOOP("domain", "platinum"),
+    # severities of complaints and device alerts, as the source systems send them
+    QT_TRANSLATE_NOOP("domain", "low"),
+    QT_TRANSLATE_NOOP("domain", "medium"),
+    QT_TRANSLATE_NOOP("domain", "high"),
+    QT_TRANSLATE_NOOP("domain", "info"),
+    QT_TRANSLATE_NOOP("domain", "warning"),
+    QT_TRANSLATE_NOOP("domain", "critical"),
+    # channels, as situations name them ("said by phone", "Phone contact about …")
+    QT_TRANSLATE_NOOP("domain", "phone"),
+    QT_TRANSLATE_NOOP("domain", "email"),
+    QT_TRANSLATE_NOOP("domain", "chat"),
+    QT_TRANSLATE_NOOP("domain", "web"),
+    QT_TRANSLATE_NOOP("domain", "app"),
+    QT_TRANSLATE_NOOP("domain", "shop"),
+    QT_TRANSLATE_NOOP("domain", "Phone"),
+    QT_TRANSLATE_NOOP("domain", "Email"),
+    QT_TRANSLATE_NOOP("domain", "Chat"),
+    QT_TRANSLATE_NOOP("domain", "Web"),
+    QT_TRANSLATE_NOOP("domain", "App"),
+    QT_TRANSLATE_NOOP("domain", "Shop"),
 )

@@ -15,7 +15,7 @@ from workstation.domain.relevance.feedback import FeedbackStats
 from workstation.domain.relevance.journey import _is_form, _is_help, _str, _topics
 from workstation.domain.relevance.phrasing import shared_products
 from workstation.domain.relevance.situations import Finder
-from workstation.domain.relevance.situations.base import History, Situation, _by_time
+from workstation.domain.relevance.situations.base import History, Situation, _by_time, churn_risk
 from workstation.domain.relevance.understanding import Utterance, analyse, lexicon
 from workstation.domain.relevance.weights import weights
 
@@ -234,10 +234,14 @@ class RelevanceEngine:
         ]
         refs = ["fact:value_tier", "fact:clv"]
         if c.churn_risk >= 0.5:
-            facts.append(f"churn risk {round(c.churn_risk * 100)} %")
+            facts.append(churn_risk(c.churn_risk))
             refs.append("fact:churn_risk")
-        why = "wants to cancel" if cancel else f"{open_count} open problem{'s' if open_count > 1 else ''}"
-        title = "Valued customer who wants to cancel" if cancel else f"Valued customer with {why}"
+        if cancel:
+            title = Msg(QT_TRANSLATE_NOOP("domain", "Valued customer who wants to cancel"))
+        elif open_count == 1:
+            title = Msg(QT_TRANSLATE_NOOP("domain", "Valued customer with 1 open problem"))
+        else:
+            title = Msg(QT_TRANSLATE_NOOP("domain", "Valued customer with {n} open problems"), n=open_count)
         base = W.base("valued_customer")
         s = Situation("valued_customer", refs, title, facts, base, case.now, 0, set())
         s.score = base + (8 if cancel else 0) + 3 * min(open_count, 3)
@@ -270,11 +274,11 @@ class RelevanceEngine:
                         unmet = spec.policy.unmet(scope, {})
                         blocked[spec.id] = HiddenItem(
                             _format(spec.title_for(s.kind), s.attrs),
-                            M.refusal(spec.label, unmet) if unmet else f"not allowed: {why}",
+                            M.refusal(spec.label, unmet) if unmet else Msg(M.NOT_ALLOWED_DETAIL, why=why),
                             spec.id,
                             tuple(s.refs[:3]),
                             0.0,
-                            detail=f"not allowed: {why}",
+                            detail=Msg(M.NOT_ALLOWED_DETAIL, why=why),
                         )
                     continue
                 context = f"{channel}|{main_topic}|{s.kind}"
