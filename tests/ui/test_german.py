@@ -270,9 +270,8 @@ def _english_on_cards(panel: Any) -> list[str]:
     problems = []
     situations = [c for c in panel.visible_cards() if c.kind == "insight"]
     if not situations:
-        problems.append(
-            f"no situation card shown: {[(c.kind, str(c.title), [str(r) for r in c.reasons]) for c in panel.visible_cards()]}"
-        )
+        shown = [str(c.title) for c in panel.visible_cards()]
+        problems.append(f"no situation card shown (cards: {shown}): the test history should make some")
     for card in panel.visible_cards():
         data = sorted(
             {d for text in (card.title, *card.reasons) for d in _data_params(text)}, key=len, reverse=True
