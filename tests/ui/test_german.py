@@ -454,3 +454,24 @@ def test_a_policy_refusal_and_a_routing_why_read_as_plain_german(german: None) -
     assert (
         summary_text(reason) == "Gold-Kunde, seit 31 Minuten auf Produktseiten → Senior Sales, Stufe 1 von 2"
     )
+
+
+def test_a_backend_refusal_reads_in_german(german: None, backend: Backend) -> None:
+    """The backend words its refusal in English for API clients and names the template; the desk
+    shows it in the agent's language, and a template it does not know stays the English text."""
+    from workstation.client.api import refusal
+
+    agent = backend.login("demo")
+    response = backend.http.post("/api/v1/offers/nope/accept", headers=agent)
+    assert response.status_code == 404
+    body = response.json()
+    assert body["error"]["message"] == "No offer nope."
+    assert body["error"]["params"] == {"offer_id": "nope"}
+    error = refusal(response.status_code, body)
+    assert isinstance(error.message, Msg)
+    assert str(error.message) == "No offer nope."
+    assert render(error.message) == "Kein Angebot nope."
+
+    forged = {"error": {"code": "x", "message": "Hi", "message_id": "{a.__class__}", "params": {"a": 1}}}
+    assert not isinstance(refusal(409, forged).message, Msg)
+    assert render(refusal(409, forged).message) == "Hi"

@@ -13,6 +13,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from workstation.client.tls import certificate_problem
 from workstation.domain.cobrowse import CobrowseSession, CobrowseStatus
+from workstation.domain.messages import from_wire
 from workstation.domain.models import (
     Agent,
     Conversation,
@@ -79,6 +80,8 @@ def refusal(status: int, body: Any, reason: str = "") -> ApiError:
     error = error if isinstance(error, dict) else {}
     code = str(error.get("code", "error"))
     message = str(error.get("message", reason or f"refused ({status})"))
+    # worded by the backend for API clients; with a known template the desk shows it translated
+    message = from_wire(message, error.get("message_id"), error.get("params"))
     if status == 412 and isinstance(error.get("current"), dict):
         return VersionConflict(status, code, message, error["current"])
     cls = AuthError if status == 401 else ApiError

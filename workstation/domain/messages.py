@@ -147,6 +147,75 @@ COBROWSE_OFFLINE: Final = QT_TRANSLATE_NOOP(
 COBROWSE_OK: Final = QT_TRANSLATE_NOOP("domain", "Invite the customer to share their web page with you.")
 
 
+# --- the backend: why it refused a request (the error body's "message_id" and "params") --------------
+# The backend words these in English for API clients ("message") and names the template, so the desk
+# shows them in the agent's language; the desk accepts only ids listed in SERVER_REFUSALS.
+
+CONVERSATION_CLOSED: Final = QT_TRANSLATE_NOOP("domain", "The conversation is already closed.")
+CONVERSATION_NOT_ACTIVE: Final = COBROWSE_NOT_ACTIVE
+EMPTY_MESSAGE: Final = QT_TRANSLATE_NOOP("domain", "A message must not be empty.")
+AGENT_MESSAGE_TOO_LONG: Final = QT_TRANSLATE_NOOP(
+    "domain", "An agent message may have at most {limit} characters; this one has {length}."
+)
+NO_OFFER: Final = QT_TRANSLATE_NOOP("domain", "No offer {offer_id}.")
+OFFER_EXPIRED: Final = QT_TRANSLATE_NOOP("domain", "The offer has expired.")
+UNKNOWN_WRAPUP_CODE: Final = QT_TRANSLATE_NOOP("domain", "Unknown wrap-up code '{code}'.")
+EMPTY_NOTE: Final = QT_TRANSLATE_NOOP("domain", "A note must not be empty.")
+NOTE_TOO_LONG: Final = QT_TRANSLATE_NOOP("domain", "A note may have at most {limit} characters.")
+REASON_REQUIRED: Final = QT_TRANSLATE_NOOP("domain", "A dismissal needs a reason.")
+INVALID_CREDENTIALS: Final = QT_TRANSLATE_NOOP("domain", "Unknown user or wrong password.")
+
+SERVER_REFUSALS: Final = frozenset(
+    {
+        CONVERSATION_CLOSED,
+        CONVERSATION_NOT_ACTIVE,
+        EMPTY_MESSAGE,
+        AGENT_MESSAGE_TOO_LONG,
+        NO_OFFER,
+        OFFER_EXPIRED,
+        UNKNOWN_WRAPUP_CODE,
+        EMPTY_NOTE,
+        NOTE_TOO_LONG,
+        REASON_REQUIRED,
+        INVALID_CREDENTIALS,
+        # the cobrowse reasons travel in "cobrowse_unavailable" refusals
+        COBROWSE_NOT_ACTIVE,
+        COBROWSE_NEEDS_CHAT,
+        COBROWSE_REFUSED,
+        COBROWSE_DECLINED,
+        COBROWSE_RUNNING,
+        COBROWSE_OFFLINE,
+    }
+)
+#: A parameter of a refusal longer than this is not the backend's wording but something odd: dropped.
+MAX_PARAM_CHARS: Final = 200
+
+
+def wire_params(message: str) -> dict[str, str | int | float | bool] | None:
+    """A Msg's parameters as JSON scalars (for an error body), or None if `message` is plain text."""
+    if not isinstance(message, Msg):
+        return None
+    return {k: v if isinstance(v, str | int | float | bool) else str(v) for k, v in message.params.items()}
+
+
+def from_wire(message: str, message_id: object, params: object) -> str:
+    """An error body's message as a Msg the desk can translate, when the backend named a known
+    template and sent plain scalar parameters; otherwise the English `message` as it came."""
+    if not isinstance(message_id, str) or message_id not in SERVER_REFUSALS:
+        return message
+    if params is None:
+        params = {}
+    if not isinstance(params, dict) or not all(
+        isinstance(k, str)
+        and k.isidentifier()
+        and isinstance(v, str | int | float | bool)
+        and len(str(v)) <= MAX_PARAM_CHARS
+        for k, v in params.items()
+    ):
+        return message
+    return Msg(message_id, _text=message, **params)
+
+
 class Money(float):
     """An amount in euros: "2,000 €" in English; the UI formats it with the agent's locale."""
 

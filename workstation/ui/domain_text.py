@@ -53,3 +53,10 @@ def render(value: object) -> str:
     if isinstance(value, str):
         return QCoreApplication.translate(CONTEXT, value) if value else value
     return str(value)
+
+
+def error_text(exc: BaseException) -> str:
+    """Why something failed, for the agent: a refusal the backend worded (a Msg carried as the
+    exception's first argument) in the agent's language, anything else as it reads."""
+    first = exc.args[0] if exc.args else None
+    return render(first) if isinstance(first, Msg) else str(exc)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from workstation.domain.presence import Presence
 from workstation.services.tasks import TaskSet
 from workstation.ui import desk_habits
+from workstation.ui.domain_text import error_text
 from workstation.ui.icons import app_icon
 from workstation.ui.labels import STATES, term
 from workstation.ui.language import datetime_text, time_text
@@ -455,7 +456,7 @@ class MainWindow(QMainWindow):
         try:
             conv = await self.inbox.accept(offer_id)
         except InboxError as exc:
-            self.statusBar().showMessage(self.tr("Could not accept: {0}").format(exc), 10_000)
+            self.statusBar().showMessage(self.tr("Could not accept: {0}").format(error_text(exc)), 10_000)
             if card is not None and offer_id in self.offer_cards:
                 card.set_busy(False)
             return
@@ -468,7 +469,7 @@ class MainWindow(QMainWindow):
         try:
             await self.inbox.reject(offer_id)
         except InboxError as exc:
-            self.statusBar().showMessage(str(exc), 10_000)
+            self.statusBar().showMessage(error_text(exc), 10_000)
 
     # --- conversations ---------------------------------------------------------------------------
 
@@ -550,7 +551,7 @@ class MainWindow(QMainWindow):
         try:
             self.inbox.send(conversation_id, text)
         except InboxError as exc:
-            self.statusBar().showMessage(str(exc), 5_000)
+            self.statusBar().showMessage(error_text(exc), 5_000)
 
     def _on_context_refreshed(self, customer_id: str) -> None:
         if self.context is None:
@@ -734,7 +735,9 @@ class MainWindow(QMainWindow):
         try:
             await self.cobrowse.invite(conversation_id)
         except CobrowseServiceError as exc:
-            self.statusBar().showMessage(self.tr("Could not invite to cobrowse: {0}").format(exc), 10_000)
+            self.statusBar().showMessage(
+                self.tr("Could not invite to cobrowse: {0}").format(error_text(exc)), 10_000
+            )
             status = self.cobrowse.status(conversation_id)
             view = self.views.get(conversation_id)
             if status is not None and view is not None:
@@ -819,7 +822,7 @@ class MainWindow(QMainWindow):
             try:
                 self.inbox.close(conv.id, code)
             except InboxError as exc:
-                self.statusBar().showMessage(str(exc), 10_000)
+                self.statusBar().showMessage(error_text(exc), 10_000)
 
     # --- connection ------------------------------------------------------------------------------
 

@@ -1377,8 +1377,48 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Den Kunden einladen, seine Webseite mit Ihnen zu teilen.</translation>
     </message>
     <message>
+        <source>The conversation is already closed.</source>
+        <translation>Das Gespräch ist bereits geschlossen.</translation>
+    </message>
+    <message>
+        <source>A message must not be empty.</source>
+        <translation>Eine Nachricht darf nicht leer sein.</translation>
+    </message>
+    <message>
+        <source>An agent message may have at most {limit} characters; this one has {length}.</source>
+        <translation>Eine Agentennachricht darf höchstens {limit} Zeichen haben; diese hat {length}.</translation>
+    </message>
+    <message>
+        <source>No offer {offer_id}.</source>
+        <translation>Kein Angebot {offer_id}.</translation>
+    </message>
+    <message>
+        <source>The offer has expired.</source>
+        <translation>Das Angebot ist abgelaufen.</translation>
+    </message>
+    <message>
+        <source>Unknown wrap-up code &apos;{code}&apos;.</source>
+        <translation>Unbekannter Abschlusscode „{code}“.</translation>
+    </message>
+    <message>
+        <source>A note must not be empty.</source>
+        <translation>Eine Notiz darf nicht leer sein.</translation>
+    </message>
+    <message>
+        <source>A note may have at most {limit} characters.</source>
+        <translation>Eine Notiz darf höchstens {limit} Zeichen haben.</translation>
+    </message>
+    <message>
+        <source>A dismissal needs a reason.</source>
+        <translation>Ein Verwerfen braucht einen Grund.</translation>
+    </message>
+    <message>
+        <source>Unknown user or wrong password.</source>
+        <translation>Unbekannter Benutzer oder falsches Passwort.</translation>
+    </message>
+    <message>
         <source>if {condition}</source>
-        <extracomment>Attributes that hold money (shown as amounts, not bare numbers).</extracomment>
+        <extracomment>A parameter of a refusal longer than this is not the backend&apos;s wording but something odd: dropped. Attributes that hold money (shown as amounts, not bare numbers).</extracomment>
         <translation>wenn {condition}</translation>
     </message>
     <message>

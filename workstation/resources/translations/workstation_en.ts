@@ -1375,8 +1375,48 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The conversation is already closed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A message must not be empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An agent message may have at most {limit} characters; this one has {length}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No offer {offer_id}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The offer has expired.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown wrap-up code &apos;{code}&apos;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A note must not be empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A note may have at most {limit} characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A dismissal needs a reason.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown user or wrong password.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>if {condition}</source>
-        <extracomment>Attributes that hold money (shown as amounts, not bare numbers).</extracomment>
+        <extracomment>A parameter of a refusal longer than this is not the backend&apos;s wording but something odd: dropped. Attributes that hold money (shown as amounts, not bare numbers).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
