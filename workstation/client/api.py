@@ -125,9 +125,12 @@ class BackendApi:
         token: str | None = None,
         *,
         on_token: Callable[[str], None] | None = None,
+        proxy: str | None = None,
     ) -> None:
         """`on_token` sees every session token this API will send (the log redactor learns it)."""
         self._http = http
+        #: the proxy `http` goes through, for the WebSocket clients the services open to the same backend
+        self.proxy = proxy
         self._on_token = on_token
         self._token: str | None = None
         self.set_token(token)

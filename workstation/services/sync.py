@@ -99,7 +99,7 @@ class SyncService(QObject):
         self._backoff = backoff or (ws.backoff if ws is not None else Backoff())
         self._rng = random.Random()
         if ws is None:
-            ws = WsClient(api.base_url, lambda: api.token, tls=tls, backoff=self._backoff)
+            ws = WsClient(api.base_url, lambda: api.token, tls=tls, backoff=self._backoff, proxy=api.proxy)
         self._stream = EventStream(ws, None, self)
         self._tasks = TaskSet()
         self._outbox_wake = asyncio.Event()

@@ -1061,7 +1061,7 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
-        <extracomment>Language choices; the languages are named in themselves, as every settings dialog does.</extracomment>
+        <extracomment>The proxy combo&apos;s entry for a URL typed in (the setting itself is then the URL). Options that are read at start (the connections are made then). Language choices; the languages are named in themselves, as every settings dialog does.</extracomment>
         <translation>Einstellungen</translation>
     </message>
     <message>
@@ -1089,8 +1089,32 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Server</translation>
     </message>
     <message>
-        <source>Language and server change at the next start; open conversations are kept.</source>
-        <translation>Sprache und Server ändern sich beim nächsten Start; offene Gespräche bleiben erhalten.</translation>
+        <source>No proxy</source>
+        <translation>Kein Proxy</translation>
+    </message>
+    <message>
+        <source>System proxy</source>
+        <translation>Proxy des Systems</translation>
+    </message>
+    <message>
+        <source>Manual proxy</source>
+        <translation>Eigener Proxy</translation>
+    </message>
+    <message>
+        <source>Proxy</source>
+        <translation>Proxy</translation>
+    </message>
+    <message>
+        <source>Proxy URL</source>
+        <translation>Proxy-Adresse</translation>
+    </message>
+    <message>
+        <source>Language, server and proxy change at the next start; open conversations are kept.</source>
+        <translation>Sprache, Server und Proxy ändern sich beim nächsten Start; offene Gespräche bleiben erhalten.</translation>
+    </message>
+    <message>
+        <source>The proxy must be a URL such as http://proxy.example:3128 (without a path).</source>
+        <translation>Der Proxy muss eine Adresse wie http://proxy.example:3128 sein (ohne Pfad).</translation>
     </message>
     <message>
         <source>The settings could not be saved: {0}</source>

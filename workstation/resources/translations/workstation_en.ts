@@ -1059,7 +1059,7 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
-        <extracomment>Language choices; the languages are named in themselves, as every settings dialog does.</extracomment>
+        <extracomment>The proxy combo&apos;s entry for a URL typed in (the setting itself is then the URL). Options that are read at start (the connections are made then). Language choices; the languages are named in themselves, as every settings dialog does.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1087,7 +1087,31 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Language and server change at the next start; open conversations are kept.</source>
+        <source>No proxy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System proxy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Manual proxy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Proxy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Proxy URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Language, server and proxy change at the next start; open conversations are kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The proxy must be a URL such as http://proxy.example:3128 (without a path).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
