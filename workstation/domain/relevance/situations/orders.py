@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from workstation.domain.events import (
     EventLike,
+    story_open,
 )
 from workstation.domain.messages import QT_TRANSLATE_NOOP, Msg
 from workstation.domain.relevance.journey import _str
@@ -63,6 +64,8 @@ class OrderSituations(FinderBase):
         returned = latest.get("return_requested")
         refunded = latest.get("refund_issued")
         last = events[-1]
+        #: still needs someone, as the whole domain reads it (a delay not delivered, a return not refunded)
+        story_is_open = story_open((e.kind, e.data) for e in events)
         mentioned = normalise_reference(order_id) in self.said.references
         if not mentioned and self._settled_long_ago(returned, refunded, delivered, last):
             return  # routine and settled: not worth a line, and thousands of them in a long history
@@ -159,7 +162,7 @@ class OrderSituations(FinderBase):
                 service_failure=overdue,
                 needs_specialist=False,
             )
-            s.open, s.floor = True, W.floor("return_open")
+            s.open, s.floor = story_is_open, W.floor("return_open")
             if waited > 120 and not mentioned:
                 s.stale = Msg(
                     QT_TRANSLATE_NOOP("domain", "return requested {ago}, probably settled"), ago=requested
@@ -264,7 +267,7 @@ class OrderSituations(FinderBase):
                 service_failure=True,
                 carrier=_str(shipped.data, "carrier") if shipped else "",
             )
-            s.open, s.floor = True, W.floor("order_delayed")
+            s.open, s.floor = story_is_open, W.floor("order_delayed")
             if age > 60 and not mentioned:
                 s.stale = Msg(
                     QT_TRANSLATE_NOOP("domain", "delay reported {ago}, no news since"),

@@ -6,6 +6,7 @@ from workstation.domain.events import (
     EventLike,
     alert_open,
     contact_unresolved,
+    story_open,
 )
 from workstation.domain.messages import QT_TRANSLATE_NOOP, Joined, Msg
 from workstation.domain.relevance.journey import _page_topics, _str, _topics
@@ -35,7 +36,9 @@ class ServiceSituations(FinderBase):
     def billing(self) -> None:
         open_items = []
         for event in _by_time(self.h.billing):
-            settled = any(s.at > event.at for s in self.h.settlements)
+            # open as the whole domain reads it (events.story_open): no settlement since
+            later = [(s.kind, s.data) for s in _by_time(self.h.settlements) if s.at > event.at]
+            settled = not story_open([(event.kind, event.data), *later])
             if settled or self.days(event.at) > 90:
                 continue
             open_items.append(event)
@@ -109,7 +112,7 @@ class ServiceSituations(FinderBase):
             last = ordered[-1]
             topic = _str(last.data, "topic") or Msg(QT_TRANSLATE_NOOP("domain", "complaint"))
             severity = _str(last.data, "severity") or "medium"
-            is_open = _str(last.data, "status") != "resolved"
+            is_open = story_open((e.kind, e.data) for e in ordered)
             refs = [e.id for e in reversed(ordered)]
             topics = {"complaint"} | _topics(topic)
             if is_open:
