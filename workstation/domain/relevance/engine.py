@@ -201,7 +201,8 @@ class RelevanceEngine:
             # which people say about everything) only a little: relative evidence, squared.
             main = max(_specific(t, v) for t, v in said.topics.items())
             share = max(_specific(t, said.topics[t]) for t in overlap) / main
-            strength = min(1.0, 0.6 + 0.2 * sum(said.topics[t] for t in overlap))
+            hits = sum(said.topics[t] for t in overlap)
+            strength = min(1.0, W.evidence["said_strength"] + W.evidence["said_strength_per_hit"] * hits)
             score += _SAID * strength * share * share
             reasons.append(Msg(M.ASKING_ABOUT, topic=_TOPIC_WORDS.get(best, best)))
         elif s.topics & ivr:
@@ -233,7 +234,7 @@ class RelevanceEngine:
             Msg(M.TIER_CUSTOMER, tier=_TIER_NAMES.get(c.value_tier, c.value_tier), clv=Money(c.clv))
         ]
         refs = ["fact:value_tier", "fact:clv"]
-        if c.churn_risk >= 0.5:
+        if c.churn_risk >= W.limit("valued_customer", "churn_risk_shown"):
             facts.append(churn_risk(c.churn_risk))
             refs.append("fact:churn_risk")
         if cancel:
@@ -244,7 +245,9 @@ class RelevanceEngine:
             title = Msg(QT_TRANSLATE_NOOP("domain", "Valued customer with {n} open problems"), n=open_count)
         base = W.base("valued_customer")
         s = Situation("valued_customer", refs, title, facts, base, case.now, 0, set())
-        s.score = base + (8 if cancel else 0) + 3 * min(open_count, 3)
+        counted = min(open_count, W.limit("valued_customer", "open_problems_counted"))
+        s.score = base + (W.limit("valued_customer", "cancel_bonus") if cancel else 0)
+        s.score += W.limit("valued_customer", "per_open_problem") * counted
         s.reasons = list(facts)
         return s
 

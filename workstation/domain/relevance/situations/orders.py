@@ -133,7 +133,7 @@ class OrderSituations(FinderBase):
             return
         if returned is not None:
             waited = self.days(returned.at)
-            overdue = waited > 10
+            overdue = waited > W.limit("return_open", "overdue_after_days")
             reason = _str(returned.data, "reason")
             requested = _ago(self.now, returned.at)
             facts: list[str] = [
@@ -163,7 +163,7 @@ class OrderSituations(FinderBase):
                 needs_specialist=False,
             )
             s.open, s.floor = story_is_open, W.floor("return_open")
-            if waited > 120 and not mentioned:
+            if waited > W.limit("return_open", "stale_after_days") and not mentioned:
                 s.stale = Msg(
                     QT_TRANSLATE_NOOP("domain", "return requested {ago}, probably settled"), ago=requested
                 )
@@ -171,7 +171,7 @@ class OrderSituations(FinderBase):
             return
         if delivered is not None:
             since = self.days(delivered.at)
-            if self.said.not_received and (mentioned or since <= 7):
+            if self.said.not_received and (mentioned or since <= W.limit("delivery_disputed", "recent_days")):
                 carrier = _str(shipped.data, "carrier") if shipped else ""
                 s = situation(
                     "delivery_disputed",
@@ -268,7 +268,7 @@ class OrderSituations(FinderBase):
                 carrier=_str(shipped.data, "carrier") if shipped else "",
             )
             s.open, s.floor = story_is_open, W.floor("order_delayed")
-            if age > 60 and not mentioned:
+            if age > W.limit("order_delayed", "stale_after_days") and not mentioned:
                 s.stale = Msg(
                     QT_TRANSLATE_NOOP("domain", "delay reported {ago}, no news since"),
                     ago=_ago(self.now, delayed.at),
@@ -277,7 +277,8 @@ class OrderSituations(FinderBase):
             return
         if shipped is not None:
             carrier = _str(shipped.data, "carrier")
-            overdue = eta is not None and self.now > eta + timedelta(hours=12)
+            grace = timedelta(hours=W.limit("order_delayed", "eta_grace_hours"))
+            overdue = eta is not None and self.now > eta + grace
             sent = _ago(self.now, shipped.at)
             facts = [
                 Msg(QT_TRANSLATE_NOOP("domain", "shipped {ago} with {carrier}"), ago=sent, carrier=carrier)
@@ -319,7 +320,7 @@ class OrderSituations(FinderBase):
                     order_state="in_transit",
                     carrier=carrier,
                 )
-            if age > 45 and not mentioned:
+            if age > W.limit("order_in_transit", "stale_after_days") and not mentioned:
                 s.stale = Msg(QT_TRANSLATE_NOOP("domain", "shipped {ago}, no delivery recorded"), ago=sent)
                 s.open = False
             return
@@ -347,7 +348,7 @@ class OrderSituations(FinderBase):
             {"order", "delivery", "address"},
             order_state="processing",
         )
-        if age > 30 and not mentioned:
+        if age > W.limit("order_processing", "stale_after_days") and not mentioned:
             s.stale = Msg(
                 QT_TRANSLATE_NOOP("domain", "placed {ago}, no shipment recorded"),
                 ago=_ago(self.now, placed.at),

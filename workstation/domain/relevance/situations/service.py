@@ -39,7 +39,7 @@ class ServiceSituations(FinderBase):
             # open as the whole domain reads it (events.story_open): no settlement since
             later = [(s.kind, s.data) for s in _by_time(self.h.settlements) if s.at > event.at]
             settled = not story_open([(event.kind, event.data), *later])
-            if settled or self.days(event.at) > 90:
+            if settled or self.days(event.at) > W.limit("billing_open", "horizon_days"):
                 continue
             open_items.append(event)
         if not open_items:
@@ -167,7 +167,7 @@ class ServiceSituations(FinderBase):
                         product_words(words(topic)),
                     )
                 )
-                if self.days(last.at) > 30:
+                if self.days(last.at) > W.limit("complaint_resolved", "stale_after_days"):
                     s.stale = Msg(QT_TRANSLATE_NOOP("domain", "resolved {ago}"), ago=_ago(self.now, last.at))
 
     # -- contacts on one topic --
@@ -175,7 +175,7 @@ class ServiceSituations(FinderBase):
     def contacts(self, current_topics: set[str]) -> None:
         groups: dict[str, list[EventLike]] = {}
         for event in self.h.contacts:
-            if self.days(event.at) > 60:
+            if self.days(event.at) > W.limit("unresolved_contact", "horizon_days"):
                 continue
             raw = _str(event.data, "topic")
             found = topics_of(words(raw))
@@ -253,7 +253,7 @@ class ServiceSituations(FinderBase):
                     0, Msg(QT_TRANSLATE_NOOP("domain", "callback promised {ago}, not kept"), ago=promised_at)
                 )
             sentiment = _num(streak[-1].data, "sentiment")
-            if sentiment is not None and sentiment <= -0.3:
+            if sentiment is not None and sentiment <= W.limit("unresolved_contact", "upset_sentiment"):
                 facts.append(Msg(QT_TRANSLATE_NOOP("domain", "customer was upset last time")))
             title = (
                 Msg(
@@ -379,14 +379,15 @@ class ServiceSituations(FinderBase):
                 )
             )
             s.open, s.floor = alert_open(last.data), W.floor("device_alert")
-            if self.days(last.at) > 90:
+            if self.days(last.at) > W.limit("device_alert", "stale_after_days"):
                 s.stale = Msg(QT_TRANSLATE_NOOP("domain", "last reported {ago}"), ago=_ago(self.now, last.at))
                 s.open = False
 
     # -- cancellation --
 
     def cancellation(self) -> None:
-        recent = [e for e in self.h.cancellations if self.days(e.at) <= 90]
+        horizon = W.limit("cancellation_intent", "horizon_days")
+        recent = [e for e in self.h.cancellations if self.days(e.at) <= horizon]
         pages = [e for e in self.h.session if e.kind == "page_view" and "cancellation" in _page_topics(e)]
         said = "cancellation" in self.said.topics
         if not recent and not said:
@@ -443,7 +444,7 @@ class ServiceSituations(FinderBase):
         if said:
             facts.append(Msg(QT_TRANSLATE_NOOP("domain", "says so now")))
         churn = self.case.customer.churn_risk
-        if churn >= 0.5:
+        if churn >= W.limit("valued_customer", "churn_risk_shown"):
             facts.append(churn_risk(churn))
         refs = ([first_intent.id] if first_intent else []) + [
             e.id for e in reversed(events) if first_intent is None or e.id != first_intent.id

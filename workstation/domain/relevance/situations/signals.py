@@ -24,7 +24,7 @@ class SignalSituations(FinderBase):
     # -- smaller signals --
 
     def others(self) -> None:
-        errors = [e for e in self.h.app_errors if self.days(e.at) <= 7]
+        errors = [e for e in self.h.app_errors if self.days(e.at) <= W.limit("app_error", "window_days")]
         if errors:
             last = errors[-1]
             ago = _ago(self.now, last.at)
@@ -61,7 +61,11 @@ class SignalSituations(FinderBase):
             s.open = True
         for event in self.h.surveys:
             nps = _num(event.data, "nps")
-            if nps is not None and nps <= 6 and self.days(event.at) <= 60:
+            if (
+                nps is not None
+                and nps <= W.limit("detractor", "max_nps")
+                and self.days(event.at) <= W.limit("detractor", "window_days")
+            ):
                 comment = _str(event.data, "comment")
                 self.add(
                     Situation(
@@ -85,7 +89,11 @@ class SignalSituations(FinderBase):
                 )
         for event in self.h.social:
             sentiment = _num(event.data, "sentiment")
-            if sentiment is not None and sentiment <= -0.3 and self.days(event.at) <= 30:
+            if (
+                sentiment is not None
+                and sentiment <= W.limit("public_complaint", "max_sentiment")
+                and self.days(event.at) <= W.limit("public_complaint", "window_days")
+            ):
                 text = _str(event.data, "text")
                 self.add(
                     Situation(
@@ -105,7 +113,10 @@ class SignalSituations(FinderBase):
                     )
                 )
         for event in self.h.carts:
-            if self.days(event.at) <= 14 and event.at < self.h.session_from:
+            if (
+                self.days(event.at) <= W.limit("cart_abandoned", "window_days")
+                and event.at < self.h.session_from
+            ):
                 self.add(
                     Situation(
                         "cart_abandoned",
@@ -125,7 +136,7 @@ class SignalSituations(FinderBase):
                 )
         for event in self.h.other:
             age = self.days(event.at)
-            if event.kind == "address_change" and age <= 30:
+            if event.kind == "address_change" and age <= W.limit("address_changed", "window_days"):
                 self.add(
                     Situation(
                         "address_changed",
@@ -161,7 +172,7 @@ class SignalSituations(FinderBase):
                             {},
                         )
                     )
-            elif event.kind == "contract_change" and age <= 30:
+            elif event.kind == "contract_change" and age <= W.limit("contract_changed", "window_days"):
                 self.add(
                     Situation(
                         "contract_changed",

@@ -65,7 +65,8 @@ class VisitSituations(FinderBase):
             )
             for e in help_views:
                 evidence[e.id] = e
-        long_forms = [e for e in views if _is_form(e) and (_num(e.data, "seconds") or 0) >= 120]
+        form_seconds = W.limit("stuck_on_site", "long_form_seconds")
+        long_forms = [e for e in views if _is_form(e) and (_num(e.data, "seconds") or 0) >= form_seconds]
         if long_forms:
             longest = max(long_forms, key=lambda e: _num(e.data, "seconds") or 0)
             signals.append(
@@ -116,7 +117,9 @@ class VisitSituations(FinderBase):
                     page=interaction.page_title or interaction.page_url,
                 )
             )
-        if strength >= 3 and (evidence or "website_help" in self.said.topics):
+        if strength >= W.limit("stuck_on_site", "min_signals") and (
+            evidence or "website_help" in self.said.topics
+        ):
             refs = [e.id for e in sorted(evidence.values(), key=lambda e: (e.at, e.id), reverse=True)][:8]
             where = interaction.page_title or (
                 _str(views[-1].data, "title") if views else Msg(QT_TRANSLATE_NOOP("domain", "the web site"))
@@ -139,7 +142,7 @@ class VisitSituations(FinderBase):
         # Long on products: interest (and, if they ask, the thing they want to see or buy).
         product_views = [e for e in views if _is_product(e)]
         dwell = sum(_num(e.data, "seconds") or 0 for e in product_views)
-        if product_views and dwell >= 180:
+        if product_views and dwell >= W.limit("product_interest", "min_seconds"):
             by_dwell: dict[str, float] = {}
             titles: dict[str, str] = {}
             for e in product_views:
