@@ -472,6 +472,14 @@ def test_a_backend_refusal_reads_in_german(german: None, backend: Backend) -> No
     assert str(error.message) == "No offer nope."
     assert render(error.message) == "Kein Angebot nope."
 
+    # a queued reply the backend refused (the conversation closed meanwhile), as the desk words it
+    from workstation.domain.messages import CONVERSATION_CLOSED, WRITE_REFUSED, from_wire
+
+    closed = from_wire("The conversation is already closed.", CONVERSATION_CLOSED, {})
+    assert render(Msg(WRITE_REFUSED["message"], reason=closed)) == (
+        "Eine Nachricht wurde vom Server abgelehnt: Das Gespräch ist bereits geschlossen."
+    )
+
     forged = {"error": {"code": "x", "message": "Hi", "message_id": "{a.__class__}", "params": {"a": 1}}}
     assert not isinstance(refusal(409, forged).message, Msg)
     assert render(refusal(409, forged).message) == "Hi"

@@ -165,6 +165,14 @@ NOTE_TOO_LONG: Final = QT_TRANSLATE_NOOP("domain", "A note may have at most {lim
 REASON_REQUIRED: Final = QT_TRANSLATE_NOOP("domain", "A dismissal needs a reason.")
 INVALID_CREDENTIALS: Final = QT_TRANSLATE_NOOP("domain", "Unknown user or wrong password.")
 
+#: What the desk says when the backend refused a queued write, by kind of write ("" : any other).
+WRITE_REFUSED: Final[Mapping[str, str]] = {
+    "message": QT_TRANSLATE_NOOP("domain", "A message was refused by the backend: {reason}"),
+    "close": QT_TRANSLATE_NOOP("domain", "A wrap-up was refused by the backend: {reason}"),
+    "presence": QT_TRANSLATE_NOOP("domain", "A presence change was refused by the backend: {reason}"),
+    "": QT_TRANSLATE_NOOP("domain", "A change was refused by the backend: {reason}"),
+}
+
 SERVER_REFUSALS: Final = frozenset(
     {
         CONVERSATION_CLOSED,

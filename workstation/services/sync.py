@@ -77,7 +77,7 @@ class SyncService(QObject):
     connection_changed = Signal(bool, str)
     outbox_changed = Signal(int)
     write_completed = Signal(str, str)
-    write_refused = Signal(str, str, str)
+    write_refused = Signal(str, str, object)  # the reason: a str, or a Msg the desk can translate
     session_rejected = Signal(str)
     frame_skipped = Signal(str, int)
 

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from workstation.domain.presence import Presence
 from workstation.services.tasks import TaskSet
 from workstation.ui import desk_habits
-from workstation.ui.domain_text import error_text
+from workstation.ui.domain_text import error_text, render
 from workstation.ui.icons import app_icon
 from workstation.ui.labels import STATES, term
 from workstation.ui.language import datetime_text, time_text
@@ -538,7 +538,8 @@ class MainWindow(QMainWindow):
 
     def _on_inbox_write_refused(self, message: str) -> None:
         # open(), not exec(): a nested event loop would stall the qasync loop.
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Not delivered"), message, parent=self)
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Not delivered"), render(message), parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the reason is the backend's words: never rich text
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.refusal_box = box

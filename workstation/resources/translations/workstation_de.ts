@@ -1441,6 +1441,23 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Unbekannter Benutzer oder falsches Passwort.</translation>
     </message>
     <message>
+        <source>A message was refused by the backend: {reason}</source>
+        <extracomment>What the desk says when the backend refused a queued write, by kind of write (&quot;&quot; : any other).</extracomment>
+        <translation>Eine Nachricht wurde vom Server abgelehnt: {reason}</translation>
+    </message>
+    <message>
+        <source>A wrap-up was refused by the backend: {reason}</source>
+        <translation>Ein Gesprächsabschluss wurde vom Server abgelehnt: {reason}</translation>
+    </message>
+    <message>
+        <source>A presence change was refused by the backend: {reason}</source>
+        <translation>Eine Statusänderung wurde vom Server abgelehnt: {reason}</translation>
+    </message>
+    <message>
+        <source>A change was refused by the backend: {reason}</source>
+        <translation>Eine Änderung wurde vom Server abgelehnt: {reason}</translation>
+    </message>
+    <message>
         <source>if {condition}</source>
         <extracomment>A parameter of a refusal longer than this is not the backend&apos;s wording but something odd: dropped. Attributes that hold money (shown as amounts, not bare numbers).</extracomment>
         <translation>wenn {condition}</translation>
@@ -1799,7 +1816,7 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     </message>
     <message>
         <source>Order {order_id}: refund of {amount} issued</source>
-        <extracomment>An order settled longer ago than this (refunded, or delivered and kept) is not shown unless named. the named weights table (resources/relevance_weights.toml)</extracomment>
+        <extracomment>An order settled longer ago than this (refunded, or delivered and kept) is not shown unless named. the named weights table (resources/relevance_weights.toml) still needs someone, as the whole domain reads it (a delay not delivered, a return not refunded)</extracomment>
         <translation>Bestellung {order_id}: Erstattung von {amount} veranlasst</translation>
     </message>
     <message>

@@ -1439,6 +1439,23 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>A message was refused by the backend: {reason}</source>
+        <extracomment>What the desk says when the backend refused a queued write, by kind of write (&quot;&quot; : any other).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A wrap-up was refused by the backend: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A presence change was refused by the backend: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A change was refused by the backend: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>if {condition}</source>
         <extracomment>A parameter of a refusal longer than this is not the backend&apos;s wording but something odd: dropped. Attributes that hold money (shown as amounts, not bare numbers).</extracomment>
         <translation type="unfinished"></translation>
@@ -1797,7 +1814,7 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>Order {order_id}: refund of {amount} issued</source>
-        <extracomment>An order settled longer ago than this (refunded, or delivered and kept) is not shown unless named. the named weights table (resources/relevance_weights.toml)</extracomment>
+        <extracomment>An order settled longer ago than this (refunded, or delivered and kept) is not shown unless named. the named weights table (resources/relevance_weights.toml) still needs someone, as the whole domain reads it (a delay not delivered, a return not refunded)</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
