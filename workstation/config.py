@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from workstation.domain.transport import plain_transport_problem
+from workstation.domain.transport import plain_transport_problem, proxy_problem
 from workstation.paths import APP_NAME
 
 ENV_PREFIX = "WORKSTATION_"
@@ -113,6 +113,14 @@ class Config:
     tls_ca_bundle: str = field(
         default="",
         metadata=_option("PEM file of further CA certificates to trust (a company CA)", _check_ca_bundle),
+    )
+    proxy: str = field(
+        default="none",
+        metadata=_option(
+            'how to reach the backend: "none" (directly), "system" (the operating system\'s proxy) '
+            'or a proxy URL ("http://proxy.example:3128")',
+            proxy_problem,
+        ),
     )
     log_level: str = field(
         default="info", metadata=_option("debug, info, warning or error", _check_choice(LOG_LEVELS))

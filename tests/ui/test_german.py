@@ -42,7 +42,8 @@ from tests.helpers.desk import close_desk, open_desk
 from workstation.client.api import BackendApi
 from workstation.client.monitor import MonitorApi
 from workstation.domain.merge import FieldConflict, MergeResult
-from workstation.domain.models import Presence, utcnow
+from workstation.domain.messages import Joined, Msg
+from workstation.domain.models import Presence, TimelineEvent, utcnow
 from workstation.domain.queue_monitor import AgentStatus, MonitorSnapshot, QueueStats, WaitingTask
 from workstation.services.queue_monitor import QueueMonitorService
 from workstation.services.records import Conflict
@@ -50,6 +51,7 @@ from workstation.settings import Settings
 from workstation.ui import language
 from workstation.ui.cobrowse_view import CobrowseView
 from workstation.ui.conflict_dialog import ConflictDialog
+from workstation.ui.domain_text import render
 from workstation.ui.login_dialog import LoginDialog
 from workstation.ui.queue_monitor import QueueMonitorView
 from workstation.ui.text import DATA_ITEM_ROLE, DATA_PROPERTY
@@ -184,6 +186,105 @@ def german(qapp: QApplication) -> Iterator[None]:
         language.reset_language(qapp, before)
 
 
+def _give_situations(backend: Backend, customer_id: str) -> None:
+    """A history that makes situation cards (a delayed order, an open complaint, a failed payment,
+    a second contact on an unresolved topic): their titles and facts are the domain's texts."""
+    now = utcnow()
+
+    def event(n: int, hours: float, channel: str, kind: str, summary: str, **data: Any) -> TimelineEvent:
+        return TimelineEvent(
+            id=f"{customer_id}-s{n}",
+            customer_id=customer_id,
+            at=now - timedelta(hours=hours),
+            channel=channel,
+            kind=kind,
+            summary=summary,
+            data=data,
+        )
+
+    events = [
+        event(
+            1,
+            120,
+            "shop",
+            "order_placed",
+            "Bestellung 4711: Kamera Alpha 7 (1899 EUR)",
+            order_id="4711",
+            value=1899,
+        ),
+        event(
+            2,
+            72,
+            "logistics",
+            "order_shipped",
+            "Versandt",
+            order_id="4711",
+            carrier="DHL",
+            eta=(now - timedelta(days=1)).isoformat(),
+        ),
+        event(
+            3,
+            20,
+            "logistics",
+            "delivery_delayed",
+            "Verspätet",
+            order_id="4711",
+            new_eta=(now + timedelta(days=2)).isoformat(),
+            reason="Unwetter",
+        ),
+        event(
+            4, 30, "email", "complaint", "Beschwerde", topic="Lieferung", severity="high", status="resolved"
+        ),
+        event(
+            5,
+            10,
+            "billing",
+            "payment_failed",
+            "Zahlung fehlgeschlagen",
+            amount=49.9,
+            reason="Karte abgelaufen",
+        ),
+        event(6, 50, "phone", "contact", "Anruf", topic="Lieferung", outcome="callback_promised"),
+    ]
+    server = backend.server.backend
+    assert server is not None
+    backend.server.call(lambda: server.add_customer_events(events, push=False))
+
+
+def _data_params(value: object, top: bool = True) -> Iterator[str]:
+    """The plain-text parameters of a domain message (customer data: names, topics, reasons); a
+    plain string that is the whole text is not data but a text the domain forgot to make a message."""
+    if isinstance(value, Msg):
+        for param in value.params.values():
+            yield from _data_params(param, top=False)
+    elif isinstance(value, Joined):
+        for part in value.parts:
+            yield from _data_params(part, top=False)
+    elif isinstance(value, str) and value and not top:
+        yield value
+
+
+def _english_on_cards(panel: Any) -> list[str]:
+    """Card titles are data labels (they carry order names and topics), so `english_in` skips them:
+    check them here with the customer's data taken out, and that there were situation cards at all."""
+    problems = []
+    situations = [c for c in panel.visible_cards() if c.kind == "insight"]
+    if not situations:
+        shown = [str(c.title) for c in panel.visible_cards()]
+        problems.append(f"no situation card shown (cards: {shown}): the test history should make some")
+    for card in panel.visible_cards():
+        data = sorted(
+            {d for text in (card.title, *card.reasons) for d in _data_params(text)}, key=len, reverse=True
+        )
+        for text in (render(card.title), *(render(r) for r in card.reasons)):
+            bare = text
+            for name in data:
+                bare = bare.replace(name, " ")
+            if match := ENGLISH.search(bare):
+                problems.append(f"card {card.title!r}: English word {match.group(0)!r} in {text!r}")
+    return problems
+
+
 def test_locale_formats_dates_numbers_and_money_in_german(german: None) -> None:
     assert language.day_text(date(2026, 12, 2)) == "Mittwoch, 02.12.26"
     assert language.money_text(1234.5) == "1.234,50\xa0€"
@@ -202,6 +303,7 @@ def test_every_window_and_dialog_speaks_german(
         assert window.presence_combo.itemText(0) == "Verfügbar"
         window.set_presence(Presence.AVAILABLE)
         desk.wait_until(lambda: desk.ws.store.count_pending() == 0)
+        _give_situations(backend, "c-1")
         chat = backend.start_chat("c-1", "Wo ist mein Paket?", topic="delivery")
         conv_id = chat["conversation"]["id"]
         desk.wait_until(lambda: window.offer_cards)
@@ -233,9 +335,18 @@ def test_every_window_and_dialog_speaks_german(
         assert "€" in view.customer_header.facts_label.text()
         desk.wait_until(lambda: view.history.model.rowCount() > 3)
         desk.wait_until(lambda: view.relevance_panel.ranking is not None)
+        # the history with the situations arrives after the first ranking (made from the cache)
+        desk.wait_until(lambda: view.relevance_panel.visible_cards())
         if view.relevance_panel.hidden_button.isVisible():
             view.relevance_panel.hidden_button.click()
+        ranking = view.relevance_panel.ranking
+        assert ranking is not None
+        # the policy expressions behind refusals (the team lead's tooltip) are catalogue data
+        names += tuple(
+            sorted({d for h in ranking.hidden for d in _data_params(h.detail)}, key=len, reverse=True)
+        )
         problems += english_in([window], names)
+        problems += _english_on_cards(view.relevance_panel)
 
         conflict = Conflict(
             item_id=1,
@@ -343,3 +454,32 @@ def test_a_policy_refusal_and_a_routing_why_read_as_plain_german(german: None) -
     assert (
         summary_text(reason) == "Gold-Kunde, seit 31 Minuten auf Produktseiten → Senior Sales, Stufe 1 von 2"
     )
+
+
+def test_a_backend_refusal_reads_in_german(german: None, backend: Backend) -> None:
+    """The backend words its refusal in English for API clients and names the template; the desk
+    shows it in the agent's language, and a template it does not know stays the English text."""
+    from workstation.client.api import refusal
+
+    agent = backend.login("demo")
+    response = backend.http.post("/api/v1/offers/nope/accept", headers=agent)
+    assert response.status_code == 404
+    body = response.json()
+    assert body["error"]["message"] == "No offer nope."
+    assert body["error"]["params"] == {"offer_id": "nope"}
+    error = refusal(response.status_code, body)
+    assert isinstance(error.message, Msg)
+    assert str(error.message) == "No offer nope."
+    assert render(error.message) == "Kein Angebot nope."
+
+    # a queued reply the backend refused (the conversation closed meanwhile), as the desk words it
+    from workstation.domain.messages import CONVERSATION_CLOSED, WRITE_REFUSED, from_wire
+
+    closed = from_wire("The conversation is already closed.", CONVERSATION_CLOSED, {})
+    assert render(Msg(WRITE_REFUSED["message"], reason=closed)) == (
+        "Eine Nachricht wurde vom Server abgelehnt: Das Gespräch ist bereits geschlossen."
+    )
+
+    forged = {"error": {"code": "x", "message": "Hi", "message_id": "{a.__class__}", "params": {"a": 1}}}
+    assert not isinstance(refusal(409, forged).message, Msg)
+    assert render(refusal(409, forged).message) == "Hi"

@@ -50,3 +50,31 @@ def test_about_names_versions_and_the_qt_lgpl_notice(qtbot: QtBot) -> None:
     assert "GNU Lesser General Public License version 3" in text
     assert "replace the Qt libraries" in text
     assert "httpx" in text and "SQLAlchemy" in text
+
+
+def test_the_proxy_is_none_system_or_a_checked_url(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = Settings.load(tmp_path / "settings.toml")
+    dialog = SettingsDialog(settings, dict(CURRENT))
+    qtbot.addWidget(dialog)
+    assert dialog.proxy_mode.currentData() == "none" and not dialog.proxy_url.isEnabled()
+    dialog.proxy_mode.setCurrentIndex(dialog.proxy_mode.findData("manual"))
+    assert dialog.proxy_url.isEnabled()
+    for bad in ("proxy.example:3128", "ftp://proxy.example", "http://proxy.example:3128/path", "http://:80"):
+        dialog.proxy_url.setText(bad)
+        dialog._on_save()
+        assert dialog.error.isVisibleTo(dialog) and "http://proxy.example:3128" in dialog.error.text(), bad
+        assert not (tmp_path / "settings.toml").exists()
+    dialog.proxy_url.setText("http://proxy.example:3128")
+    assert dialog.needs_restart()
+    dialog._on_save()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    assert Settings.load(tmp_path / "settings.toml").values == {"proxy": "http://proxy.example:3128"}
+
+    again = SettingsDialog(settings, {**CURRENT, **settings.values})
+    qtbot.addWidget(again)
+    assert (
+        again.proxy_mode.currentData() == "manual" and again.proxy_url.text() == "http://proxy.example:3128"
+    )
+    again.proxy_mode.setCurrentIndex(again.proxy_mode.findData("system"))
+    again._on_save()
+    assert Settings.load(tmp_path / "settings.toml").values == {"proxy": "system"}

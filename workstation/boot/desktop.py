@@ -144,6 +144,7 @@ async def run_desktop(
         cache_progress=cache_progress,
         softphone=config.softphone,
         sip_domain=config.sip_domain,
+        proxy=config.proxy,
     )
     workstation: Workstation | None = None
     try:

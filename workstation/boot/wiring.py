@@ -156,6 +156,7 @@ async def connect(
     cache_progress: Callable[[str], None] | None = None,
     softphone: str = "",
     sip_domain: str = "",
+    proxy: str = "none",
 ) -> Workstation:
     """Build the client side for backend `url`; `session_login(session)` signs in and returns the agent.
 
@@ -167,6 +168,7 @@ async def connect(
     import httpx
 
     from workstation.client.api import BackendApi
+    from workstation.client.proxy import proxy_for
     from workstation.client.ws import WsClient
     from workstation.domain.relevance import RelevanceEngine
     from workstation.services.cobrowse import CobrowseService
@@ -178,14 +180,17 @@ async def connect(
     from workstation.services.sync import SyncService
     from workstation.store.cache import open_store
 
-    # TLS is always verified; the configuration chooses whom to trust, never whether.
+    # TLS is always verified; the configuration chooses whom to trust, never whether. The proxy is
+    # the setting's (client/proxy.py), never picked up from the environment behind its back.
+    via = None if server is not None else proxy_for(proxy, url)  # the embedded backend: loopback
     http = httpx.AsyncClient(
         base_url=url,
         timeout=httpx.Timeout(10.0, connect=5.0),
         trust_env=False,
         verify=tls if tls is not None else True,
+        proxy=via,
     )
-    api = BackendApi(http, on_token=redactor.add_secret if redactor is not None else None)
+    api = BackendApi(http, on_token=redactor.add_secret if redactor is not None else None, proxy=via)
     session = SessionService(api, secrets)
     try:
         agent = await session_login(session)
@@ -203,7 +208,7 @@ async def connect(
     except BaseException:
         await http.aclose()
         raise
-    ws = WsClient(url, lambda: api.token, tls=tls, backoff=backoff)
+    ws = WsClient(url, lambda: api.token, tls=tls, backoff=backoff, proxy=via)
     sync = SyncService(api, store, ws=ws)
     context = CustomerContextService(
         api, store, sync, cache_limit_bytes=None if cache_limit_mb is None else cache_limit_mb << 20

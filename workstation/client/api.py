@@ -13,6 +13,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from workstation.client.tls import certificate_problem
 from workstation.domain.cobrowse import CobrowseSession, CobrowseStatus
+from workstation.domain.messages import from_wire
 from workstation.domain.models import (
     Agent,
     Conversation,
@@ -79,6 +80,8 @@ def refusal(status: int, body: Any, reason: str = "") -> ApiError:
     error = error if isinstance(error, dict) else {}
     code = str(error.get("code", "error"))
     message = str(error.get("message", reason or f"refused ({status})"))
+    # worded by the backend for API clients; with a known template the desk shows it translated
+    message = from_wire(message, error.get("message_id"), error.get("params"))
     if status == 412 and isinstance(error.get("current"), dict):
         return VersionConflict(status, code, message, error["current"])
     cls = AuthError if status == 401 else ApiError
@@ -122,9 +125,12 @@ class BackendApi:
         token: str | None = None,
         *,
         on_token: Callable[[str], None] | None = None,
+        proxy: str | None = None,
     ) -> None:
         """`on_token` sees every session token this API will send (the log redactor learns it)."""
         self._http = http
+        #: the proxy `http` goes through, for the WebSocket clients the services open to the same backend
+        self.proxy = proxy
         self._on_token = on_token
         self._token: str | None = None
         self.set_token(token)

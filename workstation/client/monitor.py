@@ -38,6 +38,10 @@ class MonitorApi:
     def token(self) -> str | None:
         return self._api.token
 
+    @property
+    def proxy(self) -> str | None:
+        return self._api.proxy
+
     async def snapshot(self) -> MonitorSnapshot:
         body = await self._api._request("GET", "/monitor/snapshot")
         result: MonitorSnapshot = self._api._parse(MonitorSnapshot, body, "monitor snapshot")

@@ -96,6 +96,7 @@ class WsClient:
         backoff: Backoff | None = None,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        proxy: str | None = None,
     ) -> None:
         problem = plain_transport_problem(base_url)
         if problem is not None:
@@ -106,6 +107,8 @@ class WsClient:
         self.backoff = backoff or Backoff()
         self._rng = rng or random.Random()
         self._sleep = sleep
+        #: the proxy URL (`client.proxy.proxy_for`), None: direct (never the environment's by surprise)
+        self.proxy = proxy
 
     @classmethod
     def for_url(
@@ -140,7 +143,7 @@ class WsClient:
             return await connect(
                 url,
                 additional_headers=headers,
-                proxy=None,
+                proxy=self.proxy,
                 open_timeout=OPEN_TIMEOUT_S,
                 max_size=max_size,
                 # websockets refuses a TLS context for a plain ws:// URL (loopback only, see above).

@@ -13,6 +13,7 @@ is a plain function here with the name and shape lupdate recognises.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ LESS_RELEVANT: Final = QT_TRANSLATE_NOOP("domain", "less relevant than the cards
 NOT_RELEVANT_NOW: Final = QT_TRANSLATE_NOOP("domain", "not relevant enough now")
 NOT_CURRENT: Final = QT_TRANSLATE_NOOP("domain", "not current: {why}")
 NOT_ALLOWED: Final = QT_TRANSLATE_NOOP("domain", "{action} only {conditions}")
+#: the policy expression and its values, for team leads who tune the catalogue
+NOT_ALLOWED_DETAIL: Final = QT_TRANSLATE_NOOP("domain", "not allowed: {why}")
 
 # Policy conditions in plain words, keyed by (attribute, operator). {value} is this customer's.
 CONDITIONS: Final[Mapping[tuple[str, str], str]] = {
@@ -144,6 +147,83 @@ COBROWSE_OFFLINE: Final = QT_TRANSLATE_NOOP(
 COBROWSE_OK: Final = QT_TRANSLATE_NOOP("domain", "Invite the customer to share their web page with you.")
 
 
+# --- the backend: why it refused a request (the error body's "message_id" and "params") --------------
+# The backend words these in English for API clients ("message") and names the template, so the desk
+# shows them in the agent's language; the desk accepts only ids listed in SERVER_REFUSALS.
+
+CONVERSATION_CLOSED: Final = QT_TRANSLATE_NOOP("domain", "The conversation is already closed.")
+CONVERSATION_NOT_ACTIVE: Final = COBROWSE_NOT_ACTIVE
+EMPTY_MESSAGE: Final = QT_TRANSLATE_NOOP("domain", "A message must not be empty.")
+AGENT_MESSAGE_TOO_LONG: Final = QT_TRANSLATE_NOOP(
+    "domain", "An agent message may have at most {limit} characters; this one has {length}."
+)
+NO_OFFER: Final = QT_TRANSLATE_NOOP("domain", "No offer {offer_id}.")
+OFFER_EXPIRED: Final = QT_TRANSLATE_NOOP("domain", "The offer has expired.")
+UNKNOWN_WRAPUP_CODE: Final = QT_TRANSLATE_NOOP("domain", "Unknown wrap-up code '{code}'.")
+EMPTY_NOTE: Final = QT_TRANSLATE_NOOP("domain", "A note must not be empty.")
+NOTE_TOO_LONG: Final = QT_TRANSLATE_NOOP("domain", "A note may have at most {limit} characters.")
+REASON_REQUIRED: Final = QT_TRANSLATE_NOOP("domain", "A dismissal needs a reason.")
+INVALID_CREDENTIALS: Final = QT_TRANSLATE_NOOP("domain", "Unknown user or wrong password.")
+
+#: What the desk says when the backend refused a queued write, by kind of write ("" : any other).
+WRITE_REFUSED: Final[Mapping[str, str]] = {
+    "message": QT_TRANSLATE_NOOP("domain", "A message was refused by the backend: {reason}"),
+    "close": QT_TRANSLATE_NOOP("domain", "A wrap-up was refused by the backend: {reason}"),
+    "presence": QT_TRANSLATE_NOOP("domain", "A presence change was refused by the backend: {reason}"),
+    "": QT_TRANSLATE_NOOP("domain", "A change was refused by the backend: {reason}"),
+}
+
+SERVER_REFUSALS: Final = frozenset(
+    {
+        CONVERSATION_CLOSED,
+        CONVERSATION_NOT_ACTIVE,
+        EMPTY_MESSAGE,
+        AGENT_MESSAGE_TOO_LONG,
+        NO_OFFER,
+        OFFER_EXPIRED,
+        UNKNOWN_WRAPUP_CODE,
+        EMPTY_NOTE,
+        NOTE_TOO_LONG,
+        REASON_REQUIRED,
+        INVALID_CREDENTIALS,
+        # the cobrowse reasons travel in "cobrowse_unavailable" refusals
+        COBROWSE_NOT_ACTIVE,
+        COBROWSE_NEEDS_CHAT,
+        COBROWSE_REFUSED,
+        COBROWSE_DECLINED,
+        COBROWSE_RUNNING,
+        COBROWSE_OFFLINE,
+    }
+)
+#: A parameter of a refusal longer than this is not the backend's wording but something odd: dropped.
+MAX_PARAM_CHARS: Final = 200
+
+
+def wire_params(message: str) -> dict[str, str | int | float | bool] | None:
+    """A Msg's parameters as JSON scalars (for an error body), or None if `message` is plain text."""
+    if not isinstance(message, Msg):
+        return None
+    return {k: v if isinstance(v, str | int | float | bool) else str(v) for k, v in message.params.items()}
+
+
+def from_wire(message: str, message_id: object, params: object) -> str:
+    """An error body's message as a Msg the desk can translate, when the backend named a known
+    template and sent plain scalar parameters; otherwise the English `message` as it came."""
+    if not isinstance(message_id, str) or message_id not in SERVER_REFUSALS:
+        return message
+    if params is None:
+        params = {}
+    if not isinstance(params, dict) or not all(
+        isinstance(k, str)
+        and k.isidentifier()
+        and isinstance(v, str | int | float | bool)
+        and len(str(v)) <= MAX_PARAM_CHARS
+        for k, v in params.items()
+    ):
+        return message
+    return Msg(message_id, _text=message, **params)
+
+
 class Money(float):
     """An amount in euros: "2,000 €" in English; the UI formats it with the agent's locale."""
 
@@ -152,6 +232,28 @@ class Money(float):
 
     def __str__(self) -> str:
         return format(self, "")
+
+
+class Amount(Money):
+    """An exact amount ("1,234.50 €" in English), as situations state payments and refunds."""
+
+    def __format__(self, spec: str) -> str:
+        return f"{float(self):,.2f} €" if not spec else float.__format__(self, spec)
+
+
+class Day(str):
+    """A calendar day: "02.12.2026" in English (as the command line always printed it); the UI
+    shows it in the agent's locale."""
+
+    day: date
+
+    def __new__(cls, day: date) -> Day:
+        self = super().__new__(cls, day.strftime("%d.%m.%Y"))
+        self.day = day
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Day, (self.day,))
 
 
 #: Attributes that hold money (shown as amounts, not bare numbers).
@@ -230,4 +332,24 @@ WORDS: Final = (
     QT_TRANSLATE_NOOP("domain", "silver"),
     QT_TRANSLATE_NOOP("domain", "gold"),
     QT_TRANSLATE_NOOP("domain", "platinum"),
+    # severities of complaints and device alerts, as the source systems send them
+    QT_TRANSLATE_NOOP("domain", "low"),
+    QT_TRANSLATE_NOOP("domain", "medium"),
+    QT_TRANSLATE_NOOP("domain", "high"),
+    QT_TRANSLATE_NOOP("domain", "info"),
+    QT_TRANSLATE_NOOP("domain", "warning"),
+    QT_TRANSLATE_NOOP("domain", "critical"),
+    # channels, as situations name them ("said by phone", "Phone contact about …")
+    QT_TRANSLATE_NOOP("domain", "phone"),
+    QT_TRANSLATE_NOOP("domain", "email"),
+    QT_TRANSLATE_NOOP("domain", "chat"),
+    QT_TRANSLATE_NOOP("domain", "web"),
+    QT_TRANSLATE_NOOP("domain", "app"),
+    QT_TRANSLATE_NOOP("domain", "shop"),
+    QT_TRANSLATE_NOOP("domain", "Phone"),
+    QT_TRANSLATE_NOOP("domain", "Email"),
+    QT_TRANSLATE_NOOP("domain", "Chat"),
+    QT_TRANSLATE_NOOP("domain", "Web"),
+    QT_TRANSLATE_NOOP("domain", "App"),
+    QT_TRANSLATE_NOOP("domain", "Shop"),
 )

@@ -28,6 +28,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as DbSession
 
+from workstation.domain import messages as M
 from workstation.domain import timeline
 from workstation.domain.cobrowse import CobrowsePolicy
 from workstation.domain.models import (
@@ -468,7 +469,7 @@ class Backend:
         which runs check_password on a worker thread and throttles)."""
         agent_id = self.check_password(username, password)
         if agent_id is None:
-            raise BackendError(401, "invalid_credentials", "Unknown user or wrong password.")
+            raise BackendError(401, "invalid_credentials", M.Msg(M.INVALID_CREDENTIALS))
         return self.open_session(agent_id)
 
     def check_password(self, username: str, password: str) -> str | None:
@@ -489,7 +490,7 @@ class Backend:
         with self._uow() as uow:
             row = uow.db.get(AgentRow, agent_id)
             if row is None or row.disabled_at is not None:
-                raise BackendError(401, "invalid_credentials", "Unknown user or wrong password.")
+                raise BackendError(401, "invalid_credentials", M.Msg(M.INVALID_CREDENTIALS))
             return self._mint_token(uow.db, scope="agent", agent_id=row.id), _agent(row)
 
     def logout(self, token: str) -> None:
@@ -1035,7 +1036,7 @@ class Backend:
     ) -> Message:
         text = text.strip()
         if not text:
-            raise BackendError(400, "empty_message", "A message must not be empty.")
+            raise BackendError(400, "empty_message", M.Msg(M.EMPTY_MESSAGE))
         _check_length(text, sender)
         with self._uow() as uow:
             conv = uow.db.get(ConversationRow, conversation_id)
@@ -1044,9 +1045,9 @@ class Backend:
             if sender == "customer" and conv.state != ConversationState.CLOSED.value:
                 self._customer_may_send(conv.customer_id)
             if conv.state == ConversationState.CLOSED.value:
-                raise BackendError(409, "conversation_closed", "The conversation is already closed.")
+                raise BackendError(409, "conversation_closed", M.Msg(M.CONVERSATION_CLOSED))
             if sender == "agent" and conv.state != ConversationState.ACTIVE.value:
-                raise BackendError(409, "conversation_not_active", "The conversation is not active.")
+                raise BackendError(409, "conversation_not_active", M.Msg(M.CONVERSATION_NOT_ACTIVE))
             author = ""
             if agent_id:
                 agent = uow.db.get(AgentRow, agent_id)
@@ -1101,11 +1102,11 @@ class Backend:
         self._require_own_conversation(principal, conversation_id, allow_closed=True)
         with self._uow() as uow:
             if uow.db.get(WrapUpCodeRow, wrapup_code) is None:
-                raise BackendError(422, "unknown_wrapup_code", f"Unknown wrap-up code {wrapup_code!r}.")
+                raise BackendError(422, "unknown_wrapup_code", M.Msg(M.UNKNOWN_WRAPUP_CODE, code=wrapup_code))
             conv = uow.db.get(ConversationRow, conversation_id)
             assert conv is not None
             if conv.state == ConversationState.CLOSED.value:
-                raise BackendError(409, "conversation_closed", "The conversation is already closed.")
+                raise BackendError(409, "conversation_closed", M.Msg(M.CONVERSATION_CLOSED))
             conv.state = ConversationState.CLOSED.value
             conv.closed_at = utcnow()
             conv.wrapup_code = wrapup_code
@@ -1153,7 +1154,7 @@ class Backend:
             with self._reading() as db:
                 conv = db.get(ConversationRow, conversation_id)
                 if conv is not None and conv.state == ConversationState.CLOSED.value:
-                    raise BackendError(409, "conversation_closed", "The conversation is already closed.")
+                    raise BackendError(409, "conversation_closed", M.Msg(M.CONVERSATION_CLOSED))
 
     def _conversation(
         self, db: DbSession, row: ConversationRow, *, with_messages: bool = True
@@ -1191,7 +1192,7 @@ class Backend:
         if principal.scope != "agent" or principal.agent_id is None:
             raise BackendError(403, "forbidden", "Agents only.")
         if feedback.outcome == "dismissed" and feedback.reason is None:
-            raise BackendError(400, "reason_required", "A dismissal needs a reason.")
+            raise BackendError(400, "reason_required", M.Msg(M.REASON_REQUIRED))
         with self._uow() as uow:
             row = FeedbackRow(
                 agent_id=principal.agent_id, data=feedback.model_dump(mode="json"), created_at=utcnow()
@@ -1257,11 +1258,11 @@ class Backend:
     def _own_open_offer(self, db: DbSession, principal: Principal, offer_id: str) -> OfferRow:
         offer = db.get(OfferRow, offer_id)
         if offer is None or offer.agent_id != principal.agent_id:
-            raise BackendError(404, "not_found", f"No offer {offer_id}.")
+            raise BackendError(404, "not_found", M.Msg(M.NO_OFFER, offer_id=offer_id))
         if offer.state != "offered":
             raise BackendError(409, f"offer_{offer.state}", f"The offer is no longer open ({offer.state}).")
         if _aware(offer.expires_at) <= utcnow():
-            raise BackendError(409, "offer_timed_out", "The offer has expired.")
+            raise BackendError(409, "offer_timed_out", M.Msg(M.OFFER_EXPIRED))
         return offer
 
     def _end_offer(self, uow: _UnitOfWork, offer: OfferRow, reason: str) -> None:
@@ -1733,7 +1734,7 @@ class Backend:
             if conv is None:
                 raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
             if conv.state == ConversationState.CLOSED.value:
-                raise BackendError(409, "conversation_closed", "The conversation is already closed.")
+                raise BackendError(409, "conversation_closed", M.Msg(M.CONVERSATION_CLOSED))
             note = MessageRow(
                 id=_new_id("m"), conversation_id=conv.id, sender="system", text="The customer left.", at=now
             )
@@ -1839,8 +1840,14 @@ def _check_length(text: str, sender: str) -> None:
         raise BackendError(
             413,
             "message_too_long",
-            f"A{' customer' if sender == 'customer' else 'n agent'} message may have at most "
-            f"{limit:,} characters; this one has {len(text):,}.",
+            M.Msg(
+                M.AGENT_MESSAGE_TOO_LONG,
+                _text=f"An agent message may have at most {limit:,} characters; this one has {len(text):,}.",
+                limit=limit,
+                length=len(text),
+            )
+            if sender != "customer"
+            else f"A customer message may have at most {limit:,} characters; this one has {len(text):,}.",
         )
 
 
@@ -1877,6 +1884,9 @@ def _pushed(conv: Conversation) -> Conversation:
 
 def error_body(exc: BackendError) -> dict[str, Any]:
     error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    params = M.wire_params(exc.message)  # a worded refusal: its template, for the desk to translate
+    if params is not None:
+        error["message_id"], error["params"] = exc.message.template, params  # type: ignore[attr-defined]
     if exc.details:
         error["details"] = exc.details
     if exc.current is not None:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any, Final
 
-from workstation.domain.events import PAYMENT_PROBLEMS, collapse, contact_unresolved
+from workstation.domain.events import PAYMENT_PROBLEMS, collapse, contact_unresolved, story_open
 from workstation.domain.timeline import CHANNELS  # re-exported: the simulator's channels
 
 __all__ = [
@@ -2106,16 +2106,21 @@ def open_problems(history: list[Event], now: datetime) -> list[dict[str, Any]]:
             continue
         refs = [s["id"] for s in steps.values()]
         base = {"order_id": oid, "refs": refs, "placed": placed, "shipped": steps.get("order_shipped")}
+        # open as the whole domain reads it (events.story_open); in transit / not shipped are the
+        # simulator's own "still going" states, not problems
+        story = sorted(steps.values(), key=lambda s: _parse(s["at"]))
+        is_open = story_open((s["kind"], s["data"]) for s in story)
         if "delivered" not in steps:
             if "delivery_delayed" in steps:
-                late = steps["delivery_delayed"]
-                out.append(base | {"topic": "delivery", "problem": "delayed", "event": late})
+                if is_open:  # else settled another way (cancelled): nothing open
+                    late = steps["delivery_delayed"]
+                    out.append(base | {"topic": "delivery", "problem": "delayed", "event": late})
             elif "order_shipped" in steps:
                 moving = steps["order_shipped"]
                 out.append(base | {"topic": "delivery", "problem": "in_transit", "event": moving})
             elif now - _parse(placed["at"]) < timedelta(days=7):
                 out.append(base | {"topic": "delivery", "problem": "not_shipped", "event": placed})
-        elif "return_requested" in steps and "refund_issued" not in steps:
+        elif "return_requested" in steps and is_open:
             ret = steps["return_requested"]
             out.append(base | {"topic": "return", "problem": "pending_return", "event": ret})
     for key, ev in alerts.items():
@@ -2136,7 +2141,7 @@ def open_problems(history: list[Event], now: datetime) -> list[dict[str, Any]]:
         refs = [p["id"] for p in payments]
         out.append({"topic": "payment", "problem": last["kind"], "event": last, "refs": refs})
     for topic, ev in complaints.items():
-        if ev["data"]["status"] == "open":
+        if story_open([("complaint", ev["data"])]):
             out.append(
                 {
                     "topic": "complaint",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import anyio
 import anyio.to_thread
 
+from workstation.domain import messages as M
 from workstation.domain.models import Agent
 from workstation.server import audit
 from workstation.server.backend import Backend, BackendError
@@ -135,7 +136,7 @@ class LoginGuard:
                     address=address,
                     seconds=round(locked),
                 )
-            raise BackendError(401, "invalid_credentials", "Unknown user or wrong password.")
+            raise BackendError(401, "invalid_credentials", M.Msg(M.INVALID_CREDENTIALS))
         self.throttle.succeeded(user_key)
         token, agent = self.backend.open_session(agent_id)
         actor = f"{agent.role}:{username}"

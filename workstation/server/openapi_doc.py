@@ -32,6 +32,13 @@ ERROR_SCHEMA: dict[str, Any] = {
                 "message": {"type": "string"},
                 "details": {},
                 "current": {},
+                # a refusal worded for people: its template (a message id) and parameters, so a
+                # client can show it in its user's language ("message" is that text in English)
+                "message_id": {"type": "string"},
+                "params": {
+                    "type": "object",
+                    "additionalProperties": {"type": ["string", "number", "boolean"]},
+                },
             },
         }
     },

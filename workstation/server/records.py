@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from workstation.domain import messages as M
 from workstation.domain.models import (
     EDITABLE_CUSTOMER_FIELDS,
     EDITABLE_FIELD_MAX,
@@ -33,6 +34,9 @@ from workstation.server.backend import (
 )
 from workstation.server.db import AgentRow, CustomerRow, NoteRow
 
+#: The longest note the backend keeps, and what it says to a longer one.
+MAX_NOTE_CHARS = 10_000
+_NOTE_TOO_LONG = f"A note may have at most {MAX_NOTE_CHARS:,} characters."
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()/.-]{3,40}$")
 
@@ -220,9 +224,11 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 def _note_text(text: str) -> str:
     text = text.strip()
     if not text:
-        raise BackendError(400, "empty_note", "A note must not be empty.")
-    if len(text) > 10_000:
-        raise BackendError(413, "note_too_long", "A note may have at most 10,000 characters.")
+        raise BackendError(400, "empty_note", M.Msg(M.EMPTY_NOTE))
+    if len(text) > MAX_NOTE_CHARS:
+        raise BackendError(
+            413, "note_too_long", M.Msg(M.NOTE_TOO_LONG, _text=_NOTE_TOO_LONG, limit=MAX_NOTE_CHARS)
+        )
     return text
 
 

@@ -65,7 +65,7 @@ class CobrowseService(QObject):
         """`ws`: the shared WebSocket client (TLS, token, backoff); made for `api` when not given."""
         super().__init__(parent)
         self._api = api
-        self._ws = ws if ws is not None else WsClient(api.base_url, lambda: api.token)
+        self._ws = ws if ws is not None else WsClient(api.base_url, lambda: api.token, proxy=api.proxy)
         self._tasks = TaskSet()
         self.statuses: dict[str, CobrowseStatus] = {}
         self._live: dict[str, _Live] = {}

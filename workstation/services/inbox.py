@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable
+from workstation.domain.messages import WRITE_REFUSED, Msg
 from workstation.domain.models import (
     Conversation,
     ConversationState,
@@ -55,7 +56,7 @@ class InboxService(QObject):
     conversation_opened = Signal(object)
     conversation_closed = Signal(str)
     transcript_updated = Signal(str, list)
-    write_refused = Signal(str)
+    write_refused = Signal(object)  # a Msg: English text that the desk shows translated
 
     def __init__(
         self,
@@ -231,10 +232,8 @@ class InboxService(QObject):
             self.transcript_updated.emit(target, self._store.transcript(target, last=REPAINTED))
 
     def _on_sync_write_refused(self, kind: str, target: str, reason: str) -> None:
-        what = {"message": "A message", "close": "A wrap-up", "presence": "A presence change"}.get(
-            kind, "A change"
-        )
-        self.write_refused.emit(f"{what} was refused by the backend: {reason}")
+        template = WRITE_REFUSED.get(kind, WRITE_REFUSED[""])
+        self.write_refused.emit(Msg(template, reason=reason))
         if kind == "message":
             self.transcript_updated.emit(target, self._store.transcript(target, last=REPAINTED))
 

@@ -155,7 +155,7 @@ class QueueMonitorService(QObject):
         self._last_frame = 0.0
         self._tasks = TaskSet()
         if ws is None:
-            ws = WsClient(api.base_url, api.token, backoff=backoff)
+            ws = WsClient(api.base_url, api.token, backoff=backoff, proxy=api.proxy)
         self._stream = MonitorStream(ws, self)
         self._watchdog = QTimer(self)
         self._watchdog.setInterval(1000)

@@ -77,7 +77,7 @@ class SyncService(QObject):
     connection_changed = Signal(bool, str)
     outbox_changed = Signal(int)
     write_completed = Signal(str, str)
-    write_refused = Signal(str, str, str)
+    write_refused = Signal(str, str, object)  # the reason: a str, or a Msg the desk can translate
     session_rejected = Signal(str)
     frame_skipped = Signal(str, int)
 
@@ -99,7 +99,7 @@ class SyncService(QObject):
         self._backoff = backoff or (ws.backoff if ws is not None else Backoff())
         self._rng = random.Random()
         if ws is None:
-            ws = WsClient(api.base_url, lambda: api.token, tls=tls, backoff=self._backoff)
+            ws = WsClient(api.base_url, lambda: api.token, tls=tls, backoff=self._backoff, proxy=api.proxy)
         self._stream = EventStream(ws, None, self)
         self._tasks = TaskSet()
         self._outbox_wake = asyncio.Event()

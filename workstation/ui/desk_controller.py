@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QBoxLayout, QMessageBox
 
 from workstation.services.tasks import TaskSet
 from workstation.ui import desk_habits
+from workstation.ui.domain_text import error_text, render
 from workstation.ui.language import datetime_text, time_text
 from workstation.ui.records_controller import RecordsController
 
@@ -152,7 +153,7 @@ class DeskController(QObject):
         try:
             conv = await self.inbox.accept(offer_id)
         except InboxError as exc:
-            self.status.showMessage(self.tr("Could not accept: {0}").format(exc), 10_000)
+            self.status.showMessage(self.tr("Could not accept: {0}").format(error_text(exc)), 10_000)
             self.offers.set_busy(offer_id, False)
             return
         self.conversations.select(conv.id)
@@ -163,7 +164,7 @@ class DeskController(QObject):
         try:
             await self.inbox.reject(offer_id)
         except InboxError as exc:
-            self.status.showMessage(str(exc), 10_000)
+            self.status.showMessage(error_text(exc), 10_000)
 
     # --- conversations ---------------------------------------------------------------------------
 
@@ -210,9 +211,12 @@ class DeskController(QObject):
         if view is not None:
             view.add_transcript(entries)
 
-    def _on_inbox_write_refused(self, message: str) -> None:
+    def _on_inbox_write_refused(self, message: object) -> None:
         # open(), not exec(): a nested event loop would stall the qasync loop.
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Not delivered"), message, parent=self.window)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, self.tr("Not delivered"), render(message), parent=self.window
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the reason is the backend's words: never rich text
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.refusal_box = box
@@ -223,7 +227,7 @@ class DeskController(QObject):
         try:
             self.inbox.send(conversation_id, text)
         except InboxError as exc:
-            self.status.showMessage(str(exc), 5_000)
+            self.status.showMessage(error_text(exc), 5_000)
 
     def _on_context_refreshed(self, customer_id: str) -> None:
         context = self.context.cached(customer_id)
@@ -318,7 +322,9 @@ class DeskController(QObject):
         try:
             await self.cobrowse.invite(conversation_id)
         except CobrowseServiceError as exc:
-            self.status.showMessage(self.tr("Could not invite to cobrowse: {0}").format(exc), 10_000)
+            self.status.showMessage(
+                self.tr("Could not invite to cobrowse: {0}").format(error_text(exc)), 10_000
+            )
             status = self.cobrowse.status(conversation_id)
             view = self.views.get(conversation_id)
             if status is not None and view is not None:
@@ -360,7 +366,7 @@ class DeskController(QObject):
             try:
                 self.inbox.close(conv.id, code)
             except InboxError as exc:
-                self.status.showMessage(str(exc), 10_000)
+                self.status.showMessage(error_text(exc), 10_000)
 
     # --- connection ------------------------------------------------------------------------------
 

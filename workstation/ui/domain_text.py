@@ -15,8 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from workstation.domain.messages import Joined, Money, Msg
-from workstation.ui.language import money_text, number_text
+from workstation.domain.messages import Day, Joined, Money, Msg
+from workstation.ui.language import date_text, money_text, number_text
 
 CONTEXT = "domain"
 
@@ -40,6 +40,8 @@ def render(value: object) -> str:
     if isinstance(value, Joined):
         separator = QCoreApplication.translate(CONTEXT, value.separator)
         return separator.join(render(part) for part in value.parts)
+    if isinstance(value, Day):
+        return date_text(value.day)
     if isinstance(value, Money):
         return money_text(float(value), decimals=0 if float(value).is_integer() else 2)
     if isinstance(value, bool):
@@ -51,3 +53,10 @@ def render(value: object) -> str:
     if isinstance(value, str):
         return QCoreApplication.translate(CONTEXT, value) if value else value
     return str(value)
+
+
+def error_text(exc: BaseException) -> str:
+    """Why something failed, for the agent: a refusal the backend worded (a Msg carried as the
+    exception's first argument) in the agent's language, anything else as it reads."""
+    first = exc.args[0] if exc.args else None
+    return render(first) if isinstance(first, Msg) else str(exc)

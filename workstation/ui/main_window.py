@@ -363,6 +363,7 @@ class MainWindow(QMainWindow):
         current = {
             "language": "system",
             "server_url": "",
+            "proxy": "none",
             **self.settings_store.values,
             "offer_sound": self.sound_action.isChecked(),
             "offer_popup": self.popup_action.isChecked(),

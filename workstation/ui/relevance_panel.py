@@ -249,7 +249,7 @@ class RelevancePanel(QFrame):
                 )
             )
             # The policy behind a refusal, as written, for team leads who tune the catalogue.
-            details = [f"{render(h.title)}: {h.detail}" for h in ranking.hidden if h.detail]
+            details = [f"{render(h.title)}: {render(h.detail)}" for h in ranking.hidden if h.detail]
             self.hidden_label.setToolTip(tooltip("\n".join(details)))
         finally:
             self.setUpdatesEnabled(True)

@@ -65,3 +65,18 @@ def test_every_catalogue_label_and_title_is_marked_for_translation() -> None:
         assert spec.label in marked, spec.label
         for title in {spec.title, *spec.titles.values()}:
             assert title in marked, title
+
+
+def test_a_refusal_from_the_wire_is_a_message_only_with_a_known_template_and_plain_params() -> None:
+    from workstation.domain.messages import NO_OFFER, from_wire, wire_params
+
+    sent = Msg(NO_OFFER, offer_id="o-1")
+    params = wire_params(sent)
+    assert params == {"offer_id": "o-1"}
+    received = from_wire(str(sent), NO_OFFER, params)
+    assert isinstance(received, Msg) and received == "No offer o-1." and received.params == params
+    assert wire_params("plain text") is None
+    assert not isinstance(from_wire("No offer o-1.", "No offer {offer_id} at {x.__class__}.", params), Msg)
+    assert not isinstance(from_wire("No offer o-1.", NO_OFFER, {"offer_id": {"nested": 1}}), Msg)
+    assert not isinstance(from_wire("No offer o-1.", NO_OFFER, {"offer_id": "x" * 1000}), Msg)
+    assert not isinstance(from_wire("No offer o-1.", NO_OFFER, ["o-1"]), Msg)

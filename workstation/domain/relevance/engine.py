@@ -15,7 +15,7 @@ from workstation.domain.relevance.feedback import FeedbackStats
 from workstation.domain.relevance.journey import _is_form, _is_help, _str, _topics
 from workstation.domain.relevance.phrasing import shared_products
 from workstation.domain.relevance.situations import Finder
-from workstation.domain.relevance.situations.base import History, Situation, _by_time
+from workstation.domain.relevance.situations.base import History, Situation, _by_time, churn_risk
 from workstation.domain.relevance.understanding import Utterance, analyse, lexicon
 from workstation.domain.relevance.weights import weights
 
@@ -201,7 +201,8 @@ class RelevanceEngine:
             # which people say about everything) only a little: relative evidence, squared.
             main = max(_specific(t, v) for t, v in said.topics.items())
             share = max(_specific(t, said.topics[t]) for t in overlap) / main
-            strength = min(1.0, 0.6 + 0.2 * sum(said.topics[t] for t in overlap))
+            hits = sum(said.topics[t] for t in overlap)
+            strength = min(1.0, W.evidence["said_strength"] + W.evidence["said_strength_per_hit"] * hits)
             score += _SAID * strength * share * share
             reasons.append(Msg(M.ASKING_ABOUT, topic=_TOPIC_WORDS.get(best, best)))
         elif s.topics & ivr:
@@ -233,14 +234,20 @@ class RelevanceEngine:
             Msg(M.TIER_CUSTOMER, tier=_TIER_NAMES.get(c.value_tier, c.value_tier), clv=Money(c.clv))
         ]
         refs = ["fact:value_tier", "fact:clv"]
-        if c.churn_risk >= 0.5:
-            facts.append(f"churn risk {round(c.churn_risk * 100)} %")
+        if c.churn_risk >= W.limit("valued_customer", "churn_risk_shown"):
+            facts.append(churn_risk(c.churn_risk))
             refs.append("fact:churn_risk")
-        why = "wants to cancel" if cancel else f"{open_count} open problem{'s' if open_count > 1 else ''}"
-        title = "Valued customer who wants to cancel" if cancel else f"Valued customer with {why}"
+        if cancel:
+            title = Msg(QT_TRANSLATE_NOOP("domain", "Valued customer who wants to cancel"))
+        elif open_count == 1:
+            title = Msg(QT_TRANSLATE_NOOP("domain", "Valued customer with 1 open problem"))
+        else:
+            title = Msg(QT_TRANSLATE_NOOP("domain", "Valued customer with {n} open problems"), n=open_count)
         base = W.base("valued_customer")
         s = Situation("valued_customer", refs, title, facts, base, case.now, 0, set())
-        s.score = base + (8 if cancel else 0) + 3 * min(open_count, 3)
+        counted = min(open_count, W.limit("valued_customer", "open_problems_counted"))
+        s.score = base + (W.limit("valued_customer", "cancel_bonus") if cancel else 0)
+        s.score += W.limit("valued_customer", "per_open_problem") * counted
         s.reasons = list(facts)
         return s
 
@@ -270,11 +277,11 @@ class RelevanceEngine:
                         unmet = spec.policy.unmet(scope, {})
                         blocked[spec.id] = HiddenItem(
                             _format(spec.title_for(s.kind), s.attrs),
-                            M.refusal(spec.label, unmet) if unmet else f"not allowed: {why}",
+                            M.refusal(spec.label, unmet) if unmet else Msg(M.NOT_ALLOWED_DETAIL, why=why),
                             spec.id,
                             tuple(s.refs[:3]),
                             0.0,
-                            detail=f"not allowed: {why}",
+                            detail=Msg(M.NOT_ALLOWED_DETAIL, why=why),
                         )
                     continue
                 context = f"{channel}|{main_topic}|{s.kind}"

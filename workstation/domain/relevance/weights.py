@@ -27,6 +27,10 @@ class Weights:
     def floor(self, kind: str) -> float:
         return self.situations[kind].get("floor", 0.0)
 
+    def limit(self, kind: str, name: str) -> float:
+        """A named threshold of a kind ("stale_after_days"): it must be in the table (no fallback)."""
+        return self.situations[kind][name]
+
     def of(self, kind: str, name: str) -> float:
         """A named extra of a kind ("overdue_bonus", "critical"), else its base."""
         table = self.situations[kind]

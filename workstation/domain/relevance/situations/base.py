@@ -16,6 +16,7 @@ from workstation.domain.events import (
     EventLike,
     collapse,
 )
+from workstation.domain.messages import QT_TRANSLATE_NOOP, Amount, Day, Msg
 from workstation.domain.relevance.case import Case, CaseEvent
 from workstation.domain.relevance.journey import _str
 from workstation.domain.relevance.phrasing import fold, product_words, words
@@ -45,30 +46,59 @@ class Situation:
     reasons: list[str] = field(default_factory=list)
 
 
-def _day(at: datetime) -> str:
-    return at.strftime("%d.%m.%Y")
+def _day(at: datetime) -> Day:
+    return Day(at.date())
 
 
-def _ago(now: datetime, at: datetime) -> str:
+def _ago(now: datetime, at: datetime) -> Msg:
+    """'3 days ago' (or 'in 3 days' for a date still ahead), rendered in the agent's language."""
     seconds = (now - at).total_seconds()
-    if seconds < 0:
-        return f"in {_ago(at, now)[:-4]}".rstrip()
+    ahead = seconds < 0
+    seconds = abs(seconds)
     if seconds < 3600:
-        return f"{max(1, int(seconds // 60))} min ago"
+        n = max(1, int(seconds // 60))
+        return Msg(
+            QT_TRANSLATE_NOOP("domain", "in {n} min")
+            if ahead
+            else QT_TRANSLATE_NOOP("domain", "{n} min ago"),
+            n=n,
+        )
     if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
+        n = int(seconds // 3600)
+        return Msg(
+            QT_TRANSLATE_NOOP("domain", "in {n} h") if ahead else QT_TRANSLATE_NOOP("domain", "{n} h ago"),
+            n=n,
+        )
     days = int(seconds // 86400)
     if days == 1:
-        return "yesterday"
+        return Msg(
+            QT_TRANSLATE_NOOP("domain", "tomorrow") if ahead else QT_TRANSLATE_NOOP("domain", "yesterday")
+        )
     if days < 60:
-        return f"{days} days ago"
-    return f"{days // 30} months ago"
+        return Msg(
+            QT_TRANSLATE_NOOP("domain", "in {n} days")
+            if ahead
+            else QT_TRANSLATE_NOOP("domain", "{n} days ago"),
+            n=days,
+        )
+    return Msg(
+        QT_TRANSLATE_NOOP("domain", "in {n} months")
+        if ahead
+        else QT_TRANSLATE_NOOP("domain", "{n} months ago"),
+        n=days // 30,
+    )
 
 
-def _money(value: object) -> str:
+def _money(value: object) -> Amount | str:
+    """An amount as money (the UI formats it in the agent's locale); anything else as it came."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value:,.2f} €"
+        return Amount(value)
     return str(value)
+
+
+def churn_risk(risk: float) -> Msg:
+    """'churn risk 70 %'."""
+    return Msg(QT_TRANSLATE_NOOP("domain", "churn risk {percent} %"), percent=round(risk * 100))
 
 
 def _num(data: Mapping[str, Any], key: str) -> float | None:
@@ -107,7 +137,7 @@ def _order_label(summary: str, order_id: str) -> str:
         label = summary.split(":", 1)[1].split("(")[0].strip()
         if label:
             return label
-    return f"order {order_id}"
+    return Msg(QT_TRANSLATE_NOOP("domain", "order {order_id}"), order_id=order_id)
 
 
 #: Contacts older than this are never counted (contacts() looks back 60 days): no need to pair them.
@@ -257,9 +287,16 @@ class FinderBase:
         return (self.now - at).total_seconds() / 86400
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+def _ordinal(n: int) -> Msg:
+    """'3rd': one message per English suffix, so each language can say it its own way ('3.')."""
+    if 10 <= n % 100 <= 20:
+        return Msg(QT_TRANSLATE_NOOP("domain", "{n}th"), n=n)
+    template = {
+        1: QT_TRANSLATE_NOOP("domain", "{n}st"),
+        2: QT_TRANSLATE_NOOP("domain", "{n}nd"),
+        3: QT_TRANSLATE_NOOP("domain", "{n}rd"),
+    }.get(n % 10, QT_TRANSLATE_NOOP("domain", "{n}th"))
+    return Msg(template, n=n)
 
 
 def _first_product(case: Case) -> str:

@@ -7,7 +7,9 @@ from typing import Any, Final
 
 from workstation.domain.events import (
     EventLike,
+    story_open,
 )
+from workstation.domain.messages import QT_TRANSLATE_NOOP, Msg
 from workstation.domain.relevance.journey import _str
 from workstation.domain.relevance.phrasing import normalise_reference
 from workstation.domain.relevance.situations.base import (
@@ -62,11 +64,20 @@ class OrderSituations(FinderBase):
         returned = latest.get("return_requested")
         refunded = latest.get("refund_issued")
         last = events[-1]
+        #: still needs someone, as the whole domain reads it (a delay not delivered, a return not refunded)
+        story_is_open = story_open((e.kind, e.data) for e in events)
         mentioned = normalise_reference(order_id) in self.said.references
         if not mentioned and self._settled_long_ago(returned, refunded, delivered, last):
             return  # routine and settled: not worth a line, and thousands of them in a long history
         label = _order_label(placed.summary if placed else "", order_id)
-        named = f" ({label})" if label != f"order {order_id}" else ""
+        named = not isinstance(label, Msg)  # a product name, not the "order 123" stand-in
+
+        def title(with_name: str, without: str, **params: Any) -> Msg:
+            """The title naming the product when the order's summary gives one."""
+            if named:
+                return Msg(with_name, order_id=order_id, product=label, **params)
+            return Msg(without, order_id=order_id, **params)
+
         products = _order_products(placed.summary if placed else "", placed.data if placed else {})
         reference = frozenset({normalise_reference(order_id)})
         age = self.days(last.at)
@@ -105,8 +116,12 @@ class OrderSituations(FinderBase):
             s = situation(
                 "refund_issued",
                 refunded,
-                f"Order {order_id}: refund of {_money(refunded.data.get('amount'))} issued",
-                [f"refunded {_ago(self.now, refunded.at)}"],
+                Msg(
+                    QT_TRANSLATE_NOOP("domain", "Order {order_id}: refund of {amount} issued"),
+                    order_id=order_id,
+                    amount=_money(refunded.data.get("amount")),
+                ),
+                [Msg(QT_TRANSLATE_NOOP("domain", "refunded {ago}"), ago=_ago(self.now, refunded.at))],
                 W.base("refund_issued"),
                 W.half_life("refund_issued"),
                 {"return_refund", "order"},
@@ -118,16 +133,26 @@ class OrderSituations(FinderBase):
             return
         if returned is not None:
             waited = self.days(returned.at)
-            overdue = waited > 10
+            overdue = waited > W.limit("return_open", "overdue_after_days")
             reason = _str(returned.data, "reason")
-            facts = [
-                f"return requested {_ago(self.now, returned.at)}" + (f" ({reason})" if reason else ""),
-                "no refund yet",
+            requested = _ago(self.now, returned.at)
+            facts: list[str] = [
+                Msg(
+                    QT_TRANSLATE_NOOP("domain", "return requested {ago} ({reason})"),
+                    ago=requested,
+                    reason=reason,
+                )
+                if reason
+                else Msg(QT_TRANSLATE_NOOP("domain", "return requested {ago}"), ago=requested),
+                Msg(QT_TRANSLATE_NOOP("domain", "no refund yet")),
             ]
             s = situation(
                 "return_open",
                 returned,
-                f"Return of order {order_id}{named} not refunded yet",
+                title(
+                    QT_TRANSLATE_NOOP("domain", "Return of order {order_id} ({product}) not refunded yet"),
+                    QT_TRANSLATE_NOOP("domain", "Return of order {order_id} not refunded yet"),
+                ),
                 facts,
                 W.base("return_open") + (W.of("return_open", "overdue_bonus") if overdue else 0),
                 W.half_life("return_open"),
@@ -137,22 +162,43 @@ class OrderSituations(FinderBase):
                 service_failure=overdue,
                 needs_specialist=False,
             )
-            s.open, s.floor = True, W.floor("return_open")
-            if waited > 120 and not mentioned:
-                s.stale, s.open = f"return requested {_ago(self.now, returned.at)}, probably settled", False
+            s.open, s.floor = story_is_open, W.floor("return_open")
+            if waited > W.limit("return_open", "stale_after_days") and not mentioned:
+                s.stale = Msg(
+                    QT_TRANSLATE_NOOP("domain", "return requested {ago}, probably settled"), ago=requested
+                )
+                s.open = False
             return
         if delivered is not None:
             since = self.days(delivered.at)
-            if self.said.not_received and (mentioned or since <= 7):
+            if self.said.not_received and (mentioned or since <= W.limit("delivery_disputed", "recent_days")):
                 carrier = _str(shipped.data, "carrier") if shipped else ""
                 s = situation(
                     "delivery_disputed",
                     delivered,
-                    f"Order {order_id}{named} marked delivered {_ago(self.now, delivered.at)}, "
-                    "customer has nothing",
+                    title(
+                        QT_TRANSLATE_NOOP(
+                            "domain",
+                            "Order {order_id} ({product}) marked delivered {ago}, customer has nothing",
+                        ),
+                        QT_TRANSLATE_NOOP(
+                            "domain", "Order {order_id} marked delivered {ago}, customer has nothing"
+                        ),
+                        ago=_ago(self.now, delivered.at),
+                    ),
                     [
-                        f"delivered {_day(delivered.at)}" + (f" by {carrier}" if carrier else ""),
-                        "customer says it did not arrive: trace with the carrier",
+                        Msg(
+                            QT_TRANSLATE_NOOP("domain", "delivered {day} by {carrier}"),
+                            day=_day(delivered.at),
+                            carrier=carrier,
+                        )
+                        if carrier
+                        else Msg(QT_TRANSLATE_NOOP("domain", "delivered {day}"), day=_day(delivered.at)),
+                        Msg(
+                            QT_TRANSLATE_NOOP(
+                                "domain", "customer says it did not arrive: trace with the carrier"
+                            )
+                        ),
                     ],
                     W.base("delivery_disputed"),
                     W.half_life("delivery_disputed"),
@@ -168,10 +214,14 @@ class OrderSituations(FinderBase):
             s = situation(
                 "recent_order",
                 placed or delivered,
-                f"Bought {label} {_ago(self.now, (placed or delivered).at)}"
+                Msg(
+                    QT_TRANSLATE_NOOP("domain", "Bought {product} {ago}"),
+                    product=label,
+                    ago=_ago(self.now, placed.at),
+                )
                 if placed
-                else f"Order {order_id} delivered",
-                [f"delivered {_ago(self.now, delivered.at)}"],
+                else Msg(QT_TRANSLATE_NOOP("domain", "Order {order_id} delivered"), order_id=order_id),
+                [Msg(QT_TRANSLATE_NOOP("domain", "delivered {ago}"), ago=_ago(self.now, delivered.at))],
                 W.base("recent_order"),
                 W.half_life("recent_order"),
                 {"order", "product_advice", "delivery"} if since <= 14 else {"order", "product_advice"},
@@ -188,19 +238,27 @@ class OrderSituations(FinderBase):
             reason = _str(delayed.data, "reason")
             facts = []
             if eta and new_eta and new_eta > eta:
-                late = (new_eta - eta).total_seconds() / 86400
-                facts.append(
-                    f"delayed {round(late)} day{'s' if round(late) != 1 else ''}: "
-                    f"was due {_day(eta)}, now {_day(new_eta)}"
+                late = round((new_eta - eta).total_seconds() / 86400)
+                template = (
+                    QT_TRANSLATE_NOOP("domain", "delayed 1 day: was due {due}, now {new}")
+                    if late == 1
+                    else QT_TRANSLATE_NOOP("domain", "delayed {n} days: was due {due}, now {new}")
                 )
+                facts.append(Msg(template, n=late, due=_day(eta), new=_day(new_eta)))
             elif new_eta:
-                facts.append(f"new delivery date {_day(new_eta)}")
+                facts.append(Msg(QT_TRANSLATE_NOOP("domain", "new delivery date {day}"), day=_day(new_eta)))
             if reason:
-                facts.append(f"reason: {reason}")
+                facts.append(Msg(QT_TRANSLATE_NOOP("domain", "reason: {reason}"), reason=reason))
             s = situation(
                 "order_delayed",
                 delayed,
-                f"Order {order_id} is delayed" + (f" ({reason})" if reason else ""),
+                Msg(
+                    QT_TRANSLATE_NOOP("domain", "Order {order_id} is delayed ({reason})"),
+                    order_id=order_id,
+                    reason=reason,
+                )
+                if reason
+                else Msg(QT_TRANSLATE_NOOP("domain", "Order {order_id} is delayed"), order_id=order_id),
                 facts,
                 W.base("order_delayed"),
                 W.half_life("order_delayed"),
@@ -209,21 +267,35 @@ class OrderSituations(FinderBase):
                 service_failure=True,
                 carrier=_str(shipped.data, "carrier") if shipped else "",
             )
-            s.open, s.floor = True, W.floor("order_delayed")
-            if age > 60 and not mentioned:
-                s.stale, s.open = f"delay reported {_ago(self.now, delayed.at)}, no news since", False
+            s.open, s.floor = story_is_open, W.floor("order_delayed")
+            if age > W.limit("order_delayed", "stale_after_days") and not mentioned:
+                s.stale = Msg(
+                    QT_TRANSLATE_NOOP("domain", "delay reported {ago}, no news since"),
+                    ago=_ago(self.now, delayed.at),
+                )
+                s.open = False
             return
         if shipped is not None:
             carrier = _str(shipped.data, "carrier")
-            overdue = eta is not None and self.now > eta + timedelta(hours=12)
-            facts = [f"shipped {_ago(self.now, shipped.at)}" + (f" with {carrier}" if carrier else "")]
+            grace = timedelta(hours=W.limit("order_delayed", "eta_grace_hours"))
+            overdue = eta is not None and self.now > eta + grace
+            sent = _ago(self.now, shipped.at)
+            facts = [
+                Msg(QT_TRANSLATE_NOOP("domain", "shipped {ago} with {carrier}"), ago=sent, carrier=carrier)
+                if carrier
+                else Msg(QT_TRANSLATE_NOOP("domain", "shipped {ago}"), ago=sent)
+            ]
             if eta:
-                facts.append(f"expected {_day(eta)}" + (" — overdue" if overdue else ""))
+                facts.append(
+                    Msg(QT_TRANSLATE_NOOP("domain", "expected {day} — overdue"), day=_day(eta))
+                    if overdue
+                    else Msg(QT_TRANSLATE_NOOP("domain", "expected {day}"), day=_day(eta))
+                )
             if overdue:
                 s = situation(
                     "order_delayed",
                     shipped,
-                    f"Order {order_id} is overdue",
+                    Msg(QT_TRANSLATE_NOOP("domain", "Order {order_id} is overdue"), order_id=order_id),
                     facts,
                     W.of("order_delayed", "overdue_base"),
                     W.half_life("order_delayed"),
@@ -237,7 +309,10 @@ class OrderSituations(FinderBase):
                 s = situation(
                     "order_in_transit",
                     shipped,
-                    f"Order {order_id}{named} is on its way",
+                    title(
+                        QT_TRANSLATE_NOOP("domain", "Order {order_id} ({product}) is on its way"),
+                        QT_TRANSLATE_NOOP("domain", "Order {order_id} is on its way"),
+                    ),
                     facts,
                     W.base("order_in_transit"),
                     W.half_life("order_in_transit"),
@@ -245,22 +320,36 @@ class OrderSituations(FinderBase):
                     order_state="in_transit",
                     carrier=carrier,
                 )
-            if age > 45 and not mentioned:
-                s.stale, s.open = f"shipped {_ago(self.now, shipped.at)}, no delivery recorded", False
+            if age > W.limit("order_in_transit", "stale_after_days") and not mentioned:
+                s.stale = Msg(QT_TRANSLATE_NOOP("domain", "shipped {ago}, no delivery recorded"), ago=sent)
+                s.open = False
             return
         assert placed is not None
         s = situation(
             "order_processing",
             placed,
-            f"Order {order_id}{named} placed {_ago(self.now, placed.at)}, not shipped yet",
+            title(
+                QT_TRANSLATE_NOOP("domain", "Order {order_id} ({product}) placed {ago}, not shipped yet"),
+                QT_TRANSLATE_NOOP("domain", "Order {order_id} placed {ago}, not shipped yet"),
+                ago=_ago(self.now, placed.at),
+            ),
             [
-                f"placed {_day(placed.at)}" + (f", {_money(value)}" if value else ""),
-                "not shipped yet: address and items can still change",
+                Msg(
+                    QT_TRANSLATE_NOOP("domain", "placed {day}, {amount}"),
+                    day=_day(placed.at),
+                    amount=_money(value),
+                )
+                if value
+                else Msg(QT_TRANSLATE_NOOP("domain", "placed {day}"), day=_day(placed.at)),
+                Msg(QT_TRANSLATE_NOOP("domain", "not shipped yet: address and items can still change")),
             ],
             W.base("order_processing"),
             W.half_life("order_processing"),
             {"order", "delivery", "address"},
             order_state="processing",
         )
-        if age > 30 and not mentioned:
-            s.stale = f"placed {_ago(self.now, placed.at)}, no shipment recorded"
+        if age > W.limit("order_processing", "stale_after_days") and not mentioned:
+            s.stale = Msg(
+                QT_TRANSLATE_NOOP("domain", "placed {ago}, no shipment recorded"),
+                ago=_ago(self.now, placed.at),
+            )

@@ -6,7 +6,9 @@ from workstation.domain.events import (
     EventLike,
     alert_open,
     contact_unresolved,
+    story_open,
 )
+from workstation.domain.messages import QT_TRANSLATE_NOOP, Joined, Msg
 from workstation.domain.relevance.journey import _page_topics, _str, _topics
 from workstation.domain.relevance.phrasing import fold, normalise_reference, product_words, words
 from workstation.domain.relevance.situations.base import (
@@ -19,6 +21,7 @@ from workstation.domain.relevance.situations.base import (
     _money,
     _num,
     _ordinal,
+    churn_risk,
 )
 from workstation.domain.relevance.understanding import topics_of
 from workstation.domain.relevance.weights import weights
@@ -33,30 +36,53 @@ class ServiceSituations(FinderBase):
     def billing(self) -> None:
         open_items = []
         for event in _by_time(self.h.billing):
-            settled = any(s.at > event.at for s in self.h.settlements)
-            if settled or self.days(event.at) > 90:
+            # open as the whole domain reads it (events.story_open): no settlement since
+            later = [(s.kind, s.data) for s in _by_time(self.h.settlements) if s.at > event.at]
+            settled = not story_open([(event.kind, event.data), *later])
+            if settled or self.days(event.at) > W.limit("billing_open", "horizon_days"):
                 continue
             open_items.append(event)
         if not open_items:
             return
         newest = open_items[-1]
-        facts = []
+        facts: list[str] = []
         amounts = []
         for event in reversed(open_items):
-            amount = event.data.get("amount")
+            amount = _money(event.data.get("amount"))
             amounts.append(amount)
             if event.kind == "payment_failed":
                 reason = _str(event.data, "reason")
+                ago = _ago(self.now, event.at)
                 facts.append(
-                    f"payment of {_money(amount)} failed {_ago(self.now, event.at)}"
-                    + (f" ({reason})" if reason else "")
+                    Msg(
+                        QT_TRANSLATE_NOOP("domain", "payment of {amount} failed {ago} ({reason})"),
+                        amount=amount,
+                        ago=ago,
+                        reason=reason,
+                    )
+                    if reason
+                    else Msg(
+                        QT_TRANSLATE_NOOP("domain", "payment of {amount} failed {ago}"),
+                        amount=amount,
+                        ago=ago,
+                    )
                 )
             else:
                 days = event.data.get("days")
+                invoice = _str(event.data, "invoice_id")
                 facts.append(
-                    f"invoice {_str(event.data, 'invoice_id')} overdue"
-                    + (f" {days} days" if days is not None else "")
-                    + f": {_money(amount)}"
+                    Msg(
+                        QT_TRANSLATE_NOOP("domain", "invoice {invoice} overdue: {amount}"),
+                        invoice=invoice,
+                        amount=amount,
+                    )
+                    if days is None
+                    else Msg(
+                        QT_TRANSLATE_NOOP("domain", "invoice {invoice} overdue {days} days: {amount}"),
+                        invoice=invoice,
+                        days=days,
+                        amount=amount,
+                    )
                 )
         refs_ids = frozenset(
             normalise_reference(_str(e.data, "invoice_id")) for e in open_items if _str(e.data, "invoice_id")
@@ -65,13 +91,13 @@ class ServiceSituations(FinderBase):
             Situation(
                 "billing_open",
                 [e.id for e in reversed(open_items)],
-                "Open payment: " + facts[0],
+                Msg(QT_TRANSLATE_NOOP("domain", "Open payment: {fact}"), fact=facts[0]),
                 facts,
                 W.base("billing_open"),
                 newest.at,
                 W.half_life("billing_open"),
                 {"billing"},
-                {"amount": _money(amounts[0]), "count": len(open_items)},
+                {"amount": amounts[0], "count": len(open_items)},
                 frozenset(),
                 refs_ids,
             )
@@ -84,9 +110,9 @@ class ServiceSituations(FinderBase):
         for events in self.h.complaints.values():
             ordered = _by_time(events)
             last = ordered[-1]
-            topic = _str(last.data, "topic") or "complaint"
+            topic = _str(last.data, "topic") or Msg(QT_TRANSLATE_NOOP("domain", "complaint"))
             severity = _str(last.data, "severity") or "medium"
-            is_open = _str(last.data, "status") != "resolved"
+            is_open = story_open((e.kind, e.data) for e in ordered)
             refs = [e.id for e in reversed(ordered)]
             topics = {"complaint"} | _topics(topic)
             if is_open:
@@ -95,10 +121,17 @@ class ServiceSituations(FinderBase):
                     Situation(
                         "complaint_open",
                         refs,
-                        f"Open complaint: {topic} ({severity})",
+                        Msg(
+                            QT_TRANSLATE_NOOP("domain", "Open complaint: {topic} ({severity})"),
+                            topic=topic,
+                            severity=severity,
+                        ),
                         [
-                            f"complaint raised {_ago(self.now, ordered[0].at)}, still open",
-                            f"severity {severity}",
+                            Msg(
+                                QT_TRANSLATE_NOOP("domain", "complaint raised {ago}, still open"),
+                                ago=_ago(self.now, ordered[0].at),
+                            ),
+                            Msg(QT_TRANSLATE_NOOP("domain", "severity {severity}"), severity=severity),
                         ],
                         base,
                         last.at,
@@ -120,8 +153,12 @@ class ServiceSituations(FinderBase):
                     Situation(
                         "complaint_resolved",
                         refs,
-                        f"Complaint about {topic} resolved {_ago(self.now, last.at)}",
-                        [f"resolved {_day(last.at)}"],
+                        Msg(
+                            QT_TRANSLATE_NOOP("domain", "Complaint about {topic} resolved {ago}"),
+                            topic=topic,
+                            ago=_ago(self.now, last.at),
+                        ),
+                        [Msg(QT_TRANSLATE_NOOP("domain", "resolved {day}"), day=_day(last.at))],
                         W.base("complaint_resolved"),
                         last.at,
                         W.half_life("complaint_resolved"),
@@ -130,15 +167,15 @@ class ServiceSituations(FinderBase):
                         product_words(words(topic)),
                     )
                 )
-                if self.days(last.at) > 30:
-                    s.stale = f"resolved {_ago(self.now, last.at)}"
+                if self.days(last.at) > W.limit("complaint_resolved", "stale_after_days"):
+                    s.stale = Msg(QT_TRANSLATE_NOOP("domain", "resolved {ago}"), ago=_ago(self.now, last.at))
 
     # -- contacts on one topic --
 
     def contacts(self, current_topics: set[str]) -> None:
         groups: dict[str, list[EventLike]] = {}
         for event in self.h.contacts:
-            if self.days(event.at) > 60:
+            if self.days(event.at) > W.limit("unresolved_contact", "horizon_days"):
                 continue
             raw = _str(event.data, "topic")
             found = topics_of(words(raw))
@@ -168,9 +205,15 @@ class ServiceSituations(FinderBase):
                         Situation(
                             "recent_contact",
                             [last.id],
-                            f"{last.channel.capitalize()} contact about {topic} "
-                            f"{_ago(self.now, last.at)} (resolved)",
-                            [f"resolved {_day(last.at)}"],
+                            Msg(
+                                QT_TRANSLATE_NOOP(
+                                    "domain", "{channel} contact about {topic} {ago} (resolved)"
+                                ),
+                                channel=last.channel.capitalize(),
+                                topic=topic,
+                                ago=_ago(self.now, last.at),
+                            ),
+                            [Msg(QT_TRANSLATE_NOOP("domain", "resolved {day}"), day=_day(last.at))],
                             W.base("recent_contact"),
                             last.at,
                             W.half_life("recent_contact"),
@@ -187,20 +230,39 @@ class ServiceSituations(FinderBase):
             number = len(streak) + (1 if about_now else 0)
             promised = _str(streak[-1].data, "outcome") == "callback_promised"
             kind = "callback_due" if promised else "unresolved_contact"
-            facts = []
+            facts: list[str] = []
             if number >= 2:
-                facts.append(f"{_ordinal(number)} contact on the same unresolved topic")
-            channels = ", ".join(sorted({e.channel for e in streak}))
-            facts.append(f"{len(streak)} earlier ({channels}), first {_ago(self.now, first.at)}")
+                facts.append(
+                    Msg(
+                        QT_TRANSLATE_NOOP("domain", "{ordinal} contact on the same unresolved topic"),
+                        ordinal=_ordinal(number),
+                    )
+                )
+            channels = Joined(sorted({e.channel for e in streak}), ", ")
+            facts.append(
+                Msg(
+                    QT_TRANSLATE_NOOP("domain", "{n} earlier ({channels}), first {ago}"),
+                    n=len(streak),
+                    channels=channels,
+                    ago=_ago(self.now, first.at),
+                )
+            )
+            promised_at = _ago(self.now, streak[-1].at)
             if promised:
-                facts.insert(0, f"callback promised {_ago(self.now, streak[-1].at)}, not kept")
+                facts.insert(
+                    0, Msg(QT_TRANSLATE_NOOP("domain", "callback promised {ago}, not kept"), ago=promised_at)
+                )
             sentiment = _num(streak[-1].data, "sentiment")
-            if sentiment is not None and sentiment <= -0.3:
-                facts.append("customer was upset last time")
+            if sentiment is not None and sentiment <= W.limit("unresolved_contact", "upset_sentiment"):
+                facts.append(Msg(QT_TRANSLATE_NOOP("domain", "customer was upset last time")))
             title = (
-                f"Callback on {topic} promised {_ago(self.now, streak[-1].at)}"
+                Msg(
+                    QT_TRANSLATE_NOOP("domain", "Callback on {topic} promised {ago}"),
+                    topic=topic,
+                    ago=promised_at,
+                )
                 if promised
-                else f"Unresolved: {topic}"
+                else Msg(QT_TRANSLATE_NOOP("domain", "Unresolved: {topic}"), topic=topic)
             )
             technical = "technical" in topics
             s = self.add(
@@ -231,7 +293,7 @@ class ServiceSituations(FinderBase):
         for (_device, _code), events in self.h.devices.items():
             ordered = _by_time(events)
             last = ordered[-1]
-            device = _str(last.data, "device") or "device"
+            device = _str(last.data, "device") or Msg(QT_TRANSLATE_NOOP("domain", "device"))
             code = _str(last.data, "code")
             severity = _str(last.data, "severity") or "warning"
             active = last.data.get("active") is not False
@@ -242,8 +304,12 @@ class ServiceSituations(FinderBase):
                     Situation(
                         "device_cleared",
                         refs,
-                        f"{device}: alert {code} cleared",
-                        [f"cleared {_day(last.at)}"],
+                        Msg(
+                            QT_TRANSLATE_NOOP("domain", "{device}: alert {code} cleared"),
+                            device=device,
+                            code=code,
+                        ),
+                        [Msg(QT_TRANSLATE_NOOP("domain", "cleared {day}"), day=_day(last.at))],
                         W.base("device_cleared"),
                         last.at,
                         W.half_life("device_cleared"),
@@ -260,16 +326,42 @@ class ServiceSituations(FinderBase):
                 if event.data.get("active") is False:
                     break
                 since = event
-            facts = [
-                f"{severity} alert {code}" + (f": {msg}" if msg else "") + f", active since "
-                f"{_ago(self.now, since.at)}"
+            active_since = _ago(self.now, since.at)
+            facts: list[str] = [
+                Msg(
+                    QT_TRANSLATE_NOOP("domain", "{severity} alert {code}: {message}, active since {ago}"),
+                    severity=severity,
+                    code=code,
+                    message=msg,
+                    ago=active_since,
+                )
+                if msg
+                else Msg(
+                    QT_TRANSLATE_NOOP("domain", "{severity} alert {code}, active since {ago}"),
+                    severity=severity,
+                    code=code,
+                    ago=active_since,
+                )
             ]
             base = W.of("device_alert", severity)
             s = self.add(
                 Situation(
                     "device_alert",
                     refs,
-                    f"{device}: {code or 'alert'} ({severity})" + (f" — {msg}" if msg else ""),
+                    Msg(
+                        QT_TRANSLATE_NOOP("domain", "{device}: {code} ({severity}) — {message}"),
+                        device=device,
+                        code=code or Msg(QT_TRANSLATE_NOOP("domain", "alert")),
+                        severity=severity,
+                        message=msg,
+                    )
+                    if msg
+                    else Msg(
+                        QT_TRANSLATE_NOOP("domain", "{device}: {code} ({severity})"),
+                        device=device,
+                        code=code or Msg(QT_TRANSLATE_NOOP("domain", "alert")),
+                        severity=severity,
+                    ),
                     facts,
                     base,
                     last.at,
@@ -287,13 +379,15 @@ class ServiceSituations(FinderBase):
                 )
             )
             s.open, s.floor = alert_open(last.data), W.floor("device_alert")
-            if self.days(last.at) > 90:
-                s.stale, s.open = f"last reported {_ago(self.now, last.at)}", False
+            if self.days(last.at) > W.limit("device_alert", "stale_after_days"):
+                s.stale = Msg(QT_TRANSLATE_NOOP("domain", "last reported {ago}"), ago=_ago(self.now, last.at))
+                s.open = False
 
     # -- cancellation --
 
     def cancellation(self) -> None:
-        recent = [e for e in self.h.cancellations if self.days(e.at) <= 90]
+        horizon = W.limit("cancellation_intent", "horizon_days")
+        recent = [e for e in self.h.cancellations if self.days(e.at) <= horizon]
         pages = [e for e in self.h.session if e.kind == "page_view" and "cancellation" in _page_topics(e)]
         said = "cancellation" in self.said.topics
         if not recent and not said:
@@ -302,13 +396,15 @@ class ServiceSituations(FinderBase):
                     Situation(
                         "cancellation_intent",
                         [event.id],
-                        event.summary or "Cancellation intent",
+                        event.summary or Msg(QT_TRANSLATE_NOOP("domain", "Cancellation intent")),
                         [],
                         0,
                         event.at,
                         W.half_life("cancellation_intent"),
                         {"cancellation"},
-                        stale=f"{_ago(self.now, event.at)}, no follow-up",
+                        stale=Msg(
+                            QT_TRANSLATE_NOOP("domain", "{ago}, no follow-up"), ago=_ago(self.now, event.at)
+                        ),
                     )
                 )
             return
@@ -317,19 +413,39 @@ class ServiceSituations(FinderBase):
         first_intent = _by_time(recent)[-1] if recent else None
         product = (_str(first_intent.data, "product") if first_intent else "") or _first_product(self.case)
         reason = _str(first_intent.data, "reason") if first_intent else ""
-        facts = []
+        facts: list[str] = []
         if first_intent is not None:
+            when, channel = _ago(self.now, first_intent.at), first_intent.channel
             facts.append(
-                f"said {_ago(self.now, first_intent.at)} by {first_intent.channel} that they want "
-                f"to cancel {product}" + (f" ({reason})" if reason else "")
+                Msg(
+                    QT_TRANSLATE_NOOP(
+                        "domain", "said {ago} by {channel} that they want to cancel {product} ({reason})"
+                    ),
+                    ago=when,
+                    channel=channel,
+                    product=product,
+                    reason=reason,
+                )
+                if reason
+                else Msg(
+                    QT_TRANSLATE_NOOP("domain", "said {ago} by {channel} that they want to cancel {product}"),
+                    ago=when,
+                    channel=channel,
+                    product=product,
+                )
             )
         if pages:
-            facts.append(f"on the cancellation page {_ago(self.now, pages[-1].at)}")
+            facts.append(
+                Msg(
+                    QT_TRANSLATE_NOOP("domain", "on the cancellation page {ago}"),
+                    ago=_ago(self.now, pages[-1].at),
+                )
+            )
         if said:
-            facts.append("says so now")
+            facts.append(Msg(QT_TRANSLATE_NOOP("domain", "says so now")))
         churn = self.case.customer.churn_risk
-        if churn >= 0.5:
-            facts.append(f"churn risk {round(churn * 100)} %")
+        if churn >= W.limit("valued_customer", "churn_risk_shown"):
+            facts.append(churn_risk(churn))
         refs = ([first_intent.id] if first_intent else []) + [
             e.id for e in reversed(events) if first_intent is None or e.id != first_intent.id
         ]
@@ -339,13 +455,15 @@ class ServiceSituations(FinderBase):
             Situation(
                 "cancellation_intent",
                 refs,
-                f"Wants to cancel {product}" if product else "Wants to cancel",
+                Msg(QT_TRANSLATE_NOOP("domain", "Wants to cancel {product}"), product=product)
+                if product
+                else Msg(QT_TRANSLATE_NOOP("domain", "Wants to cancel")),
                 facts,
                 W.base("cancellation_intent"),
                 newest.at if newest else self.now,
                 W.half_life("cancellation_intent"),
                 {"cancellation"},
-                {"product": product or "the contract", "reason": reason},
+                {"product": product or Msg(QT_TRANSLATE_NOOP("domain", "the contract")), "reason": reason},
                 product_words(words(product)),
             )
         )

@@ -6,6 +6,7 @@ from workstation.domain.events import (
     ERROR_KINDS,
     EventLike,
 )
+from workstation.domain.messages import AND, QT_TRANSLATE_NOOP, Joined, Msg
 from workstation.domain.relevance.journey import (
     _HELP_PAGES,
     _PURCHASE_PAGES,
@@ -44,65 +45,90 @@ class VisitSituations(FinderBase):
             # Each return to a page already seen is evidence: back and forth twice says more than once.
             returns = sum(len(hits) - 1 for _, hits in loops)
             if returns >= LOOP_RETURNS_STRONG:
-                signals.append(f"came back {returns} times to pages already seen")
+                signals.append(
+                    Msg(QT_TRANSLATE_NOOP("domain", "came back {n} times to pages already seen"), n=returns)
+                )
+            pages = Joined((f"'{_str(hits[-1].data, 'title') or url}'" for url, hits in loops[:2]), AND)
             signals.append(
-                "went back and forth between "
-                + " and ".join(f"'{_str(hits[-1].data, 'title') or url}'" for url, hits in loops[:2])
+                Msg(QT_TRANSLATE_NOOP("domain", "went back and forth between {pages}"), pages=pages)
             )
             for _, hits in loops:
                 for e in hits:
                     evidence[e.id] = e
         help_views = [e for e in views if _is_help(e)]
         if help_views:
+            help_titles = Joined(sorted({f"'{_str(e.data, 'title')}'" for e in help_views}), ", ")
             signals.append(
-                f"read help page{'s' if len(help_views) > 1 else ''} "
-                + ", ".join(sorted({f"'{_str(e.data, 'title')}'" for e in help_views}))
+                Msg(QT_TRANSLATE_NOOP("domain", "read help pages {pages}"), pages=help_titles)
+                if len(help_views) > 1
+                else Msg(QT_TRANSLATE_NOOP("domain", "read help page {pages}"), pages=help_titles)
             )
             for e in help_views:
                 evidence[e.id] = e
-        long_forms = [e for e in views if _is_form(e) and (_num(e.data, "seconds") or 0) >= 120]
+        form_seconds = W.limit("stuck_on_site", "long_form_seconds")
+        long_forms = [e for e in views if _is_form(e) and (_num(e.data, "seconds") or 0) >= form_seconds]
         if long_forms:
             longest = max(long_forms, key=lambda e: _num(e.data, "seconds") or 0)
             signals.append(
-                f"{round((_num(longest.data, 'seconds') or 0) / 60)} min on '{_str(longest.data, 'title')}'"
+                Msg(
+                    QT_TRANSLATE_NOOP("domain", "{n} min on '{page}'"),
+                    n=round((_num(longest.data, "seconds") or 0) / 60),
+                    page=_str(longest.data, "title"),
+                )
             )
             for e in long_forms:
                 evidence[e.id] = e
         searches = [e for e in visit if e.kind == "search"]
         if len(searches) >= 2:
-            signals.append(f"searched {len(searches)} times")
+            signals.append(Msg(QT_TRANSLATE_NOOP("domain", "searched {n} times"), n=len(searches)))
             for e in searches:
                 evidence[e.id] = e
         errors = [e for e in visit if e.kind in ERROR_KINDS]
         if errors:
             last_error = errors[-1].data
             where = _str(last_error, "screen") or _str(last_error, "form") or _str(last_error, "field")
-            signals.append(f"error on '{where or errors[-1].summary}'")
+            signals.append(
+                Msg(QT_TRANSLATE_NOOP("domain", "error on '{page}'"), page=where or errors[-1].summary)
+            )
             for e in errors:
                 evidence[e.id] = e
         carts = [e for e in self.h.carts if e.at >= self.h.session_from]
         if carts:
-            signals.append(f"left a cart of {_money(carts[-1].data.get('value'))}")
+            signals.append(
+                Msg(
+                    QT_TRANSLATE_NOOP("domain", "left a cart of {amount}"),
+                    amount=_money(carts[-1].data.get("value")),
+                )
+            )
             for e in carts:
                 evidence[e.id] = e
         strength = len(signals)
         if "website_help" in self.said.topics:
             strength += 2
-            signals.append("says they cannot find their way")
+            signals.append(Msg(QT_TRANSLATE_NOOP("domain", "says they cannot find their way")))
         page_url = fold(interaction.page_url or "")
         if page_url and (
             "website_help" in page_topics or any(p in page_url for p in _PURCHASE_PAGES + _HELP_PAGES)
         ):
             strength += 1
-            signals.append(f"chat started on '{interaction.page_title or interaction.page_url}'")
-        if strength >= 3 and (evidence or "website_help" in self.said.topics):
+            signals.append(
+                Msg(
+                    QT_TRANSLATE_NOOP("domain", "chat started on '{page}'"),
+                    page=interaction.page_title or interaction.page_url,
+                )
+            )
+        if strength >= W.limit("stuck_on_site", "min_signals") and (
+            evidence or "website_help" in self.said.topics
+        ):
             refs = [e.id for e in sorted(evidence.values(), key=lambda e: (e.at, e.id), reverse=True)][:8]
-            where = interaction.page_title or (_str(views[-1].data, "title") if views else "the web site")
+            where = interaction.page_title or (
+                _str(views[-1].data, "title") if views else Msg(QT_TRANSLATE_NOOP("domain", "the web site"))
+            )
             self.add(
                 Situation(
                     "stuck_on_site",
                     refs,
-                    f"Stuck on the web site: {where}",
+                    Msg(QT_TRANSLATE_NOOP("domain", "Stuck on the web site: {page}"), page=where),
                     signals,
                     W.base("stuck_on_site") + W.of("stuck_on_site", "per_signal") * strength,
                     views[-1].at if views else self.now,
@@ -116,7 +142,7 @@ class VisitSituations(FinderBase):
         # Long on products: interest (and, if they ask, the thing they want to see or buy).
         product_views = [e for e in views if _is_product(e)]
         dwell = sum(_num(e.data, "seconds") or 0 for e in product_views)
-        if product_views and dwell >= 180:
+        if product_views and dwell >= W.limit("product_interest", "min_seconds"):
             by_dwell: dict[str, float] = {}
             titles: dict[str, str] = {}
             for e in product_views:
@@ -147,8 +173,20 @@ class VisitSituations(FinderBase):
                 Situation(
                     "product_interest",
                     refs,
-                    f"Looked at {product} for {round(dwell / 60)} min",
-                    [f"{round(dwell / 60)} min on product pages in this visit, most on '{product}'"],
+                    Msg(
+                        QT_TRANSLATE_NOOP("domain", "Looked at {product} for {n} min"),
+                        product=product,
+                        n=round(dwell / 60),
+                    ),
+                    [
+                        Msg(
+                            QT_TRANSLATE_NOOP(
+                                "domain", "{n} min on product pages in this visit, most on '{product}'"
+                            ),
+                            n=round(dwell / 60),
+                            product=product,
+                        )
+                    ],
                     W.base("product_interest") + min(dwell / 60, 30) * W.of("product_interest", "per_minute"),
                     product_views[-1].at,
                     W.half_life("product_interest"),
@@ -166,7 +204,7 @@ class VisitSituations(FinderBase):
             refs = list(interest.refs) if interest else []
             product = interest.attrs["product"] if interest else (self.case.interaction.page_title or "")
             products = interest.products if interest else frozenset()
-            facts = ["asks to see or try it in person"]
+            facts: list[str] = [Msg(QT_TRANSLATE_NOOP("domain", "asks to see or try it in person"))]
             if interest is not None:
                 facts.extend(interest.facts)
             else:
@@ -175,20 +213,29 @@ class VisitSituations(FinderBase):
                     refs = [e.id for e in seen]
                     product = product or product_seen
                     products = product_words(w for e in seen for w in words(_view_text(e)))
-                    facts.append(f"looked at '{product_seen}' {_ago(self.now, seen[0].at)}")
+                    facts.append(
+                        Msg(
+                            QT_TRANSLATE_NOOP("domain", "looked at '{product}' {ago}"),
+                            product=product_seen,
+                            ago=_ago(self.now, seen[0].at),
+                        )
+                    )
                 else:
                     refs = self._matching_orders()[:2]
             self.add(
                 Situation(
                     "wants_in_person",
                     refs,
-                    f"Wants to see {product or 'it'} in person",
+                    Msg(
+                        QT_TRANSLATE_NOOP("domain", "Wants to see {product} in person"),
+                        product=product or Msg(QT_TRANSLATE_NOOP("domain", "it")),
+                    ),
                     facts,
                     W.base("wants_in_person"),
                     self.now,
                     W.half_life("wants_in_person"),
                     {"in_person"},
-                    {"product": product or "the product"},
+                    {"product": product or Msg(QT_TRANSLATE_NOOP("domain", "the product"))},
                     products,
                 )
             )
@@ -196,7 +243,7 @@ class VisitSituations(FinderBase):
             best = self._best_recent_order()
             if best is not None:
                 best.kind = "purchase_followup"
-                best.facts = [*best.facts, "asks what goes with it"]
+                best.facts = [*best.facts, Msg(QT_TRANSLATE_NOOP("domain", "asks what goes with it"))]
                 best.base = W.base("purchase_followup")
                 best.topics |= {"product_advice"}
             else:
