@@ -340,7 +340,10 @@ class ChatwootChannel:
             attributes={"source": TYPE, "chatwoot_conversation": int(thread)},
         )
         db.add(ChannelThreadRow(conversation_id=conversation.id, channel=self.name, external=thread))
-        return db.scalar(select(MessageRow.id).where(MessageRow.conversation_id == conversation.id).limit(1))
+        first: str | None = db.scalar(
+            select(MessageRow.id).where(MessageRow.conversation_id == conversation.id).limit(1)
+        )
+        return first
 
     def _customer(self, db: Any, contact: ChatwootContact | None, thread: str) -> str:
         """The desk customer behind a Chatwoot contact (created the first time it writes)."""

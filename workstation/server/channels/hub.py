@@ -75,8 +75,10 @@ class ChannelHub:
         try:
             await router_lease.run_exclusive(self.backend.engine, self._run_all, lock=CHANNEL_LOCK)
         finally:
-            for part in [*self.channels.values(), *self.routers.values()]:
-                await part.close()
+            for channel in self.channels.values():
+                await channel.close()
+            for router in self.routers.values():
+                await router.close()
 
     async def _run_all(self) -> None:
         loops = [c.run() for c in self.channels.values()] + [r.run() for r in self.routers.values()]

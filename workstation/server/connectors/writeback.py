@@ -151,19 +151,21 @@ class WriteBack:
             if self.connector.capabilities.wrapup_by_email:
                 rows = self._by_email(uow, since, done)
             else:
-                rows = uow.db.execute(
-                    select(ConversationRow, ConnectorLinkRow.record, AgentRow.username)
-                    .join(ConnectorLinkRow, ConnectorLinkRow.customer_id == ConversationRow.customer_id)
-                    .outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
-                    .where(
-                        ConnectorLinkRow.connector == self.name,
-                        ConversationRow.state == "closed",
-                        ConversationRow.closed_at >= since,
-                        ConversationRow.id.not_in(done),
-                    )
-                    .order_by(ConversationRow.closed_at)
-                    .limit(WRAPUP_BATCH)
-                ).all()
+                rows = list(
+                    uow.db.execute(
+                        select(ConversationRow, ConnectorLinkRow.record, AgentRow.username)
+                        .join(ConnectorLinkRow, ConnectorLinkRow.customer_id == ConversationRow.customer_id)
+                        .outerjoin(AgentRow, AgentRow.id == ConversationRow.agent_id)
+                        .where(
+                            ConnectorLinkRow.connector == self.name,
+                            ConversationRow.state == "closed",
+                            ConversationRow.closed_at >= since,
+                            ConversationRow.id.not_in(done),
+                        )
+                        .order_by(ConversationRow.closed_at)
+                        .limit(WRAPUP_BATCH)
+                    ).tuples()
+                )
             todo = [
                 WrapUp(
                     key=conv.id,
