@@ -165,6 +165,24 @@ NOTE_TOO_LONG: Final = QT_TRANSLATE_NOOP("domain", "A note may have at most {lim
 REASON_REQUIRED: Final = QT_TRANSLATE_NOOP("domain", "A dismissal needs a reason.")
 INVALID_CREDENTIALS: Final = QT_TRANSLATE_NOOP("domain", "Unknown user or wrong password.")
 
+# --- the backend: team-lead refusals and what it says in a conversation ------------------------------
+
+NOT_WAITING: Final = QT_TRANSLATE_NOOP("domain", "The conversation is {state}, not waiting.")
+UNKNOWN_QUEUE: Final = QT_TRANSLATE_NOOP("domain", "There is no queue '{queue_id}'.")
+NO_CONVERSATION: Final = QT_TRANSLATE_NOOP("domain", "No conversation {conversation_id}.")
+NO_AGENT: Final = QT_TRANSLATE_NOOP("domain", "No agent {agent_id}.")
+#: A system line of a transcript (the backend stores the English text; the desk shows it translated).
+CUSTOMER_LEFT: Final = QT_TRANSLATE_NOOP("domain", "The customer left.")
+COBROWSE_ACCEPTED: Final = QT_TRANSLATE_NOOP("domain", "The customer accepted cobrowse.")
+COBROWSE_RESUMED: Final = QT_TRANSLATE_NOOP("domain", "The customer resumed cobrowse.")
+COBROWSE_PAUSED: Final = QT_TRANSLATE_NOOP("domain", "The customer paused cobrowse.")
+COBROWSE_DECLINED_LINE: Final = QT_TRANSLATE_NOOP("domain", "The customer declined cobrowse.")
+#: Conversation states, as NOT_WAITING names them.
+CONVERSATION_STATES: Final = (
+    QT_TRANSLATE_NOOP("domain", "active"),
+    QT_TRANSLATE_NOOP("domain", "closed"),
+)
+
 #: What the desk says when the backend refused a queued write, by kind of write ("" : any other).
 WRITE_REFUSED: Final[Mapping[str, str]] = {
     "message": QT_TRANSLATE_NOOP("domain", "A message was refused by the backend: {reason}"),
@@ -193,8 +211,59 @@ SERVER_REFUSALS: Final = frozenset(
         COBROWSE_DECLINED,
         COBROWSE_RUNNING,
         COBROWSE_OFFLINE,
+        # team-lead actions (the queue monitor)
+        NOT_WAITING,
+        UNKNOWN_QUEUE,
+        NO_CONVERSATION,
+        NO_AGENT,
     }
 )
+# --- the desk's own texts: why an action on this computer could not be done (workstation/services) ---
+
+UNREACHABLE: Final = QT_TRANSLATE_NOOP("domain", "The backend cannot be reached.")
+UNREACHABLE_TRY_AGAIN: Final = QT_TRANSLATE_NOOP(
+    "domain", "The backend cannot be reached; try again in a moment."
+)
+UNREACHABLE_NOT_ACCEPTED: Final = QT_TRANSLATE_NOOP(
+    "domain", "The backend cannot be reached; the offer could not be accepted."
+)
+UNREACHABLE_OFFER_LAPSES: Final = QT_TRANSLATE_NOOP(
+    "domain", "The backend cannot be reached; the offer will time out by itself."
+)
+UNREACHABLE_SESSION_NOT_ENDED: Final = QT_TRANSLATE_NOOP(
+    "domain", "The backend cannot be reached; the session was not ended."
+)
+NOTHING_TO_SEND: Final = QT_TRANSLATE_NOOP("domain", "Nothing to send.")
+UNKNOWN_CONVERSATION: Final = QT_TRANSLATE_NOOP("domain", "Unknown conversation.")
+COBROWSE_NOT_OPEN: Final = QT_TRANSLATE_NOOP("domain", "The cobrowse connection is not open.")
+COBROWSE_NOT_STEERABLE: Final = QT_TRANSLATE_NOOP("domain", "The cobrowse session is {state}, not active.")
+COBROWSE_LOST: Final = QT_TRANSLATE_NOOP("domain", "The cobrowse connection was lost; reconnecting.")
+NO_TRANSCRIPT: Final = QT_TRANSLATE_NOOP("domain", "This event has no transcript.")
+TRANSCRIPT_NOT_CACHED: Final = QT_TRANSLATE_NOOP(
+    "domain", "That transcript is not cached; it opens when the backend is reachable."
+)
+TRANSCRIPT_UNAVAILABLE: Final = QT_TRANSLATE_NOOP("domain", "Transcript not available: {reason}")
+HISTORY_OFFLINE: Final = QT_TRANSLATE_NOOP(
+    "domain", "The history cannot be loaded: the backend cannot be reached."
+)
+HISTORY_REFUSED: Final = QT_TRANSLATE_NOOP("domain", "The history cannot be loaded: {reason}")
+RECORD_NOT_CACHED: Final = QT_TRANSLATE_NOOP(
+    "domain", "The customer's record is not in the local cache yet; try again shortly."
+)
+NOT_EDITABLE: Final = QT_TRANSLATE_NOOP("domain", "Not editable here: {fields}")
+NOTE_NOT_CACHED: Final = QT_TRANSLATE_NOOP("domain", "That note is not in the local cache.")
+NOT_SAVED_LOCALLY: Final = QT_TRANSLATE_NOOP("domain", "it could not be saved on this computer ({error})")
+SESSION_REFUSED: Final = QT_TRANSLATE_NOOP("domain", "the backend refused the session token")
+RECONNECTING: Final = QT_TRANSLATE_NOOP("domain", "reconnecting…")
+#: the states of a cobrowse session that cannot be steered, as COBROWSE_NOT_STEERABLE names them
+COBROWSE_STATES: Final = (
+    QT_TRANSLATE_NOOP("domain", "invited"),
+    QT_TRANSLATE_NOOP("domain", "accepted"),
+    QT_TRANSLATE_NOOP("domain", "paused"),
+    QT_TRANSLATE_NOOP("domain", "ended"),
+    QT_TRANSLATE_NOOP("domain", "declined"),
+)
+
 #: A parameter of a refusal longer than this is not the backend's wording but something odd: dropped.
 MAX_PARAM_CHARS: Final = 200
 

@@ -26,6 +26,8 @@ from workstation.client.api import (
 )
 from workstation.client.events import AuthRejected, Backoff, EventStream
 from workstation.client.ws import WsClient
+from workstation.domain import messages as M
+from workstation.domain.messages import Msg
 from workstation.domain.models import (
     Agent,
     Conversation,
@@ -292,7 +294,7 @@ class SyncService(QObject):
                 return
             if (exc := result.exception()) is not None:
                 log.error("a %s write could not be stored in the cache", kind or "local", exc_info=exc)
-                self.write_refused.emit(kind, target, f"it could not be saved on this computer ({exc})")
+                self.write_refused.emit(kind, target, Msg(M.NOT_SAVED_LOCALLY, error=str(exc)))
                 return
             self._outbox_wake.set()
             self.outbox_changed.emit(self._store.count_pending())

@@ -285,7 +285,7 @@ class DeskController(QObject):
         try:
             lines = await self.context.transcript(customer_id, event)
         except LookupError as exc:
-            self.status.showMessage(str(exc), 8_000)
+            self.status.showMessage(error_text(exc), 8_000)
             return
         when = datetime_text(event.at)
         title = self.tr("{0} — {1}").format(event.summary or event.kind, when)

@@ -1173,6 +1173,10 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation> · nicht zugestellt</translation>
     </message>
     <message>
+        <source>System</source>
+        <translation>System</translation>
+    </message>
+    <message>
         <source>⚠ {0}</source>
         <translation>⚠ {0}</translation>
     </message>
@@ -1450,6 +1454,22 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Unbekannter Benutzer oder falsches Passwort.</translation>
     </message>
     <message>
+        <source>The customer accepted cobrowse.</source>
+        <translation>Der Kunde hat Cobrowse angenommen.</translation>
+    </message>
+    <message>
+        <source>The customer resumed cobrowse.</source>
+        <translation>Der Kunde hat Cobrowse fortgesetzt.</translation>
+    </message>
+    <message>
+        <source>The customer paused cobrowse.</source>
+        <translation>Der Kunde hat Cobrowse pausiert.</translation>
+    </message>
+    <message>
+        <source>The customer declined cobrowse.</source>
+        <translation>Der Kunde hat Cobrowse abgelehnt.</translation>
+    </message>
+    <message>
         <source>A message was refused by the backend: {reason}</source>
         <extracomment>What the desk says when the backend refused a queued write, by kind of write (&quot;&quot; : any other).</extracomment>
         <translation>Eine Nachricht wurde vom Server abgelehnt: {reason}</translation>
@@ -1465,6 +1485,141 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>A change was refused by the backend: {reason}</source>
         <translation>Eine Änderung wurde vom Server abgelehnt: {reason}</translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached.</source>
+        <translation>Der Server ist nicht erreichbar.</translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; try again in a moment.</source>
+        <translation>Der Server ist nicht erreichbar; bitte gleich noch einmal versuchen.</translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; the offer could not be accepted.</source>
+        <translation>Der Server ist nicht erreichbar; das Angebot konnte nicht angenommen werden.</translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; the offer will time out by itself.</source>
+        <translation>Der Server ist nicht erreichbar; das Angebot läuft von selbst ab.</translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; the session was not ended.</source>
+        <translation>Der Server ist nicht erreichbar; die Sitzung wurde nicht beendet.</translation>
+    </message>
+    <message>
+        <source>Nothing to send.</source>
+        <translation>Nichts zu senden.</translation>
+    </message>
+    <message>
+        <source>Unknown conversation.</source>
+        <translation>Unbekanntes Gespräch.</translation>
+    </message>
+    <message>
+        <source>The cobrowse connection is not open.</source>
+        <translation>Die Cobrowse-Verbindung ist nicht offen.</translation>
+    </message>
+    <message>
+        <source>The cobrowse session is {state}, not active.</source>
+        <translation>Die Cobrowse-Sitzung ist {state}, nicht aktiv.</translation>
+    </message>
+    <message>
+        <source>The cobrowse connection was lost; reconnecting.</source>
+        <translation>Die Cobrowse-Verbindung ist abgerissen; sie wird neu aufgebaut.</translation>
+    </message>
+    <message>
+        <source>This event has no transcript.</source>
+        <translation>Zu diesem Ereignis gibt es kein Protokoll.</translation>
+    </message>
+    <message>
+        <source>That transcript is not cached; it opens when the backend is reachable.</source>
+        <translation>Dieses Protokoll ist nicht zwischengespeichert; es öffnet sich, sobald der Server erreichbar ist.</translation>
+    </message>
+    <message>
+        <source>Transcript not available: {reason}</source>
+        <translation>Protokoll nicht verfügbar: {reason}</translation>
+    </message>
+    <message>
+        <source>The history cannot be loaded: the backend cannot be reached.</source>
+        <translation>Der Verlauf kann nicht geladen werden: Der Server ist nicht erreichbar.</translation>
+    </message>
+    <message>
+        <source>The history cannot be loaded: {reason}</source>
+        <translation>Der Verlauf kann nicht geladen werden: {reason}</translation>
+    </message>
+    <message>
+        <source>The customer&apos;s record is not in the local cache yet; try again shortly.</source>
+        <translation>Die Kundendaten sind noch nicht im lokalen Zwischenspeicher; bitte gleich noch einmal versuchen.</translation>
+    </message>
+    <message>
+        <source>Not editable here: {fields}</source>
+        <translation>Hier nicht änderbar: {fields}</translation>
+    </message>
+    <message>
+        <source>That note is not in the local cache.</source>
+        <translation>Diese Notiz ist nicht im lokalen Zwischenspeicher.</translation>
+    </message>
+    <message>
+        <source>it could not be saved on this computer ({error})</source>
+        <translation>sie konnte auf diesem Computer nicht gespeichert werden ({error})</translation>
+    </message>
+    <message>
+        <source>the backend refused the session token</source>
+        <translation>der Server hat die Sitzung abgelehnt</translation>
+    </message>
+    <message>
+        <source>reconnecting…</source>
+        <translation>verbinde neu …</translation>
+    </message>
+    <message>
+        <source>invited</source>
+        <extracomment>the states of a cobrowse session that cannot be steered, as COBROWSE_NOT_STEERABLE names them</extracomment>
+        <translation>eingeladen</translation>
+    </message>
+    <message>
+        <source>accepted</source>
+        <translation>angenommen</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>pausiert</translation>
+    </message>
+    <message>
+        <source>ended</source>
+        <translation>beendet</translation>
+    </message>
+    <message>
+        <source>declined</source>
+        <translation>abgelehnt</translation>
+    </message>
+    <message>
+        <source>The conversation is {state}, not waiting.</source>
+        <translation>Das Gespräch ist {state}, es wartet nicht.</translation>
+    </message>
+    <message>
+        <source>There is no queue &apos;{queue_id}&apos;.</source>
+        <translation>Es gibt keine Warteschlange „{queue_id}“.</translation>
+    </message>
+    <message>
+        <source>No conversation {conversation_id}.</source>
+        <translation>Kein Gespräch {conversation_id}.</translation>
+    </message>
+    <message>
+        <source>No agent {agent_id}.</source>
+        <translation>Kein Agent {agent_id}.</translation>
+    </message>
+    <message>
+        <source>The customer left.</source>
+        <extracomment>A system line of a transcript (the backend stores the English text; the desk shows it translated).</extracomment>
+        <translation>Der Kunde hat das Gespräch verlassen.</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <extracomment>Conversation states, as NOT_WAITING names them.</extracomment>
+        <translation>aktiv</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>geschlossen</translation>
     </message>
     <message>
         <source>if {condition}</source>

@@ -1171,6 +1171,10 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>System</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>⚠ {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1448,6 +1452,22 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The customer accepted cobrowse.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer resumed cobrowse.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer paused cobrowse.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer declined cobrowse.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A message was refused by the backend: {reason}</source>
         <extracomment>What the desk says when the backend refused a queued write, by kind of write (&quot;&quot; : any other).</extracomment>
         <translation type="unfinished"></translation>
@@ -1462,6 +1482,141 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>A change was refused by the backend: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; try again in a moment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; the offer could not be accepted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; the offer will time out by itself.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; the session was not ended.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to send.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown conversation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cobrowse connection is not open.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cobrowse session is {state}, not active.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cobrowse connection was lost; reconnecting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This event has no transcript.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That transcript is not cached; it opens when the backend is reachable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transcript not available: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The history cannot be loaded: the backend cannot be reached.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The history cannot be loaded: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer&apos;s record is not in the local cache yet; try again shortly.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not editable here: {fields}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That note is not in the local cache.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>it could not be saved on this computer ({error})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the backend refused the session token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reconnecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>invited</source>
+        <extracomment>the states of a cobrowse session that cannot be steered, as COBROWSE_NOT_STEERABLE names them</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>accepted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>declined</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation is {state}, not waiting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no queue &apos;{queue_id}&apos;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No conversation {conversation_id}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No agent {agent_id}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer left.</source>
+        <extracomment>A system line of a transcript (the backend stores the English text; the desk shows it translated).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>active</source>
+        <extracomment>Conversation states, as NOT_WAITING names them.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>closed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
