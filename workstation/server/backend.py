@@ -1740,7 +1740,13 @@ class Backend:
             if conv.state == ConversationState.CLOSED.value:
                 raise BackendError(409, "conversation_closed", M.Msg(M.CONVERSATION_CLOSED))
             note = MessageRow(
-                id=_new_id("m"), conversation_id=conv.id, sender="system", text=M.CUSTOMER_LEFT, at=now
+                # author given: the column default only applies at flush, after _message() reads it
+                id=_new_id("m"),
+                conversation_id=conv.id,
+                sender="system",
+                author="",
+                text=M.CUSTOMER_LEFT,
+                at=now,
             )
             uow.db.add(note)
             if conv.state == ConversationState.ACTIVE.value:

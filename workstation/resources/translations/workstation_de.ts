@@ -1455,19 +1455,19 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     </message>
     <message>
         <source>The customer accepted cobrowse.</source>
-        <translation>Der Kunde hat Cobrowse angenommen.</translation>
+        <translation>Der Kunde hat Co-Browsing angenommen.</translation>
     </message>
     <message>
         <source>The customer resumed cobrowse.</source>
-        <translation>Der Kunde hat Cobrowse fortgesetzt.</translation>
+        <translation>Der Kunde hat Co-Browsing fortgesetzt.</translation>
     </message>
     <message>
         <source>The customer paused cobrowse.</source>
-        <translation>Der Kunde hat Cobrowse pausiert.</translation>
+        <translation>Der Kunde hat Co-Browsing pausiert.</translation>
     </message>
     <message>
         <source>The customer declined cobrowse.</source>
-        <translation>Der Kunde hat Cobrowse abgelehnt.</translation>
+        <translation>Der Kunde hat Co-Browsing abgelehnt.</translation>
     </message>
     <message>
         <source>A message was refused by the backend: {reason}</source>
@@ -1516,15 +1516,15 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     </message>
     <message>
         <source>The cobrowse connection is not open.</source>
-        <translation>Die Cobrowse-Verbindung ist nicht offen.</translation>
+        <translation>Die Co-Browsing-Verbindung ist nicht offen.</translation>
     </message>
     <message>
         <source>The cobrowse session is {state}, not active.</source>
-        <translation>Die Cobrowse-Sitzung ist {state}, nicht aktiv.</translation>
+        <translation>Die Co-Browsing-Sitzung ist {state}, nicht aktiv.</translation>
     </message>
     <message>
         <source>The cobrowse connection was lost; reconnecting.</source>
-        <translation>Die Cobrowse-Verbindung ist abgerissen; sie wird neu aufgebaut.</translation>
+        <translation>Die Co-Browsing-Verbindung ist abgerissen; sie wird neu aufgebaut.</translation>
     </message>
     <message>
         <source>This event has no transcript.</source>
