@@ -2,8 +2,8 @@
 
 Each situation is made to happen against the real backend (an empty reply, a note too long, the
 customer leaving, a team lead moving a task that no longer waits or to a queue that does not exist,
-a backend that is not there), and the text the agent or team lead then sees is checked: German, and
-no English word in it.
+a backend or a softphone that is not there), and the text the agent or team lead then sees is
+checked: German, and no English word in it.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from tests.helpers.desk import close_desk, open_desk
 from tests.ui.test_german import ENGLISH, german  # noqa: F401  (german: the fixture)
 from workstation.client.api import BackendApi, BackendUnavailable
 from workstation.client.monitor import MonitorApi
+from workstation.client.softphone import SoftphoneClient
 from workstation.domain.models import Presence, TimelineEvent, utcnow
 from workstation.services.cobrowse import CobrowseServiceError
 from workstation.services.customer_context import _history_failure
 from workstation.services.queue_monitor import QueueMonitorService
+from workstation.services.voice import VoiceService
 from workstation.ui.domain_text import error_text, render
 from workstation.ui.queue_monitor import QueueMonitorView
 from workstation.ui.transcript_model import TranscriptModel
@@ -153,3 +155,31 @@ def test_why_the_history_could_not_be_loaded_reads_in_german() -> None:
     reason = _history_failure(BackendUnavailable("GET /api/v1/customers/c-1/events: ConnectError"))
     expected = "Der Verlauf kann nicht geladen werden: Der Server ist nicht erreichbar."
     assert _german(render(reason)) == expected
+
+
+@pytest.mark.usefixtures("german")
+def test_a_softphone_that_is_not_running_is_reported_in_german(
+    aloop: asyncio.AbstractEventLoop, backend: Backend, tmp_path: Path
+) -> None:
+    """A real softphone client against a port nothing listens on: the status the desk shows, and
+    what a call command reports."""
+    desk = open_desk(aloop, tmp_path / "desk", backend.url)
+    voice = VoiceService(desk.ws.api, desk.ws.inbox, SoftphoneClient("127.0.0.1", _free_port()))
+    failures: list[str] = []
+    voice.call_failed.connect(lambda message: failures.append(render(message)))
+    try:
+        assert _german(render(voice.status_text)) == (
+            "Kein Softphone eingerichtet: Anrufe werden diesem Arbeitsplatz nicht angeboten."
+        )
+        starting = desk.loop.create_task(voice.start())
+        desk.wait_until(lambda: not voice.status_text.startswith("No softphone"))
+        assert _german(render(voice.status_text)) == (
+            "Das Softphone läuft nicht: Anrufe werden Ihnen erst angeboten, wenn es läuft."
+        )
+        voice.hangup()
+        desk.wait_until(lambda: failures)
+        assert _german(failures[0]) == "Das Softphone läuft nicht."
+        starting.cancel()
+        desk.run(voice.close())
+    finally:
+        close_desk(desk)

@@ -252,6 +252,19 @@ RECORD_NOT_CACHED: Final = QT_TRANSLATE_NOOP(
 )
 NOT_EDITABLE: Final = QT_TRANSLATE_NOOP("domain", "Not editable here: {fields}")
 NOTE_NOT_CACHED: Final = QT_TRANSLATE_NOOP("domain", "That note is not in the local cache.")
+PHONE_NONE: Final = QT_TRANSLATE_NOOP(
+    "domain", "No softphone configured: calls are not offered to this desk."
+)
+PHONE_DOWN: Final = QT_TRANSLATE_NOOP(
+    "domain", "The softphone is not running: calls are not offered to you until it runs."
+)
+PHONE_CONNECTED: Final = QT_TRANSLATE_NOOP("domain", "Softphone connected.")
+PHONE_REGISTERED: Final = QT_TRANSLATE_NOOP("domain", "Softphone registered.")
+PHONE_NOT_REGISTERED: Final = QT_TRANSLATE_NOOP(
+    "domain", "The softphone is not registered: calls are not offered to you."
+)
+PHONE_GONE: Final = QT_TRANSLATE_NOOP("domain", "The softphone went away. Calls are not offered to you.")
+PHONE_NOT_RUNNING: Final = QT_TRANSLATE_NOOP("domain", "The softphone is not running.")
 NOT_SAVED_LOCALLY: Final = QT_TRANSLATE_NOOP("domain", "it could not be saved on this computer ({error})")
 SESSION_REFUSED: Final = QT_TRANSLATE_NOOP("domain", "the backend refused the session token")
 RECONNECTING: Final = QT_TRANSLATE_NOOP("domain", "reconnecting…")

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable
 from workstation.client.softphone import PhoneEvent, SoftphoneClient, SoftphoneError
+from workstation.domain import messages as M
 from workstation.domain.models import Conversation, utcnow
 from workstation.domain.voice import CallInfo
 from workstation.services.inbox import InboxService, PendingOffer
@@ -60,10 +61,10 @@ class VoiceService(QObject):
     away; `call_offered(offer_id, CallInfo)` with the caller's number before the agent answers;
     `call_changed(ActiveCall)` on every state change; `call_failed(text)` when a command fails."""
 
-    phone_changed = Signal(bool, str)
+    phone_changed = Signal(bool, object)  # the text: a Msg the desk shows translated
     call_offered = Signal(str, object)
     call_changed = Signal(object)
-    call_failed = Signal(str)
+    call_failed = Signal(object)  # a Msg, or the softphone's own words
 
     def __init__(
         self,
@@ -82,7 +83,7 @@ class VoiceService(QObject):
         self._tasks = TaskSet()
         self.phone = phone
         self.ready = False
-        self.status_text = "No softphone configured: calls are not offered to this desk."
+        self.status_text: str = M.Msg(M.PHONE_NONE)
         self.call: ActiveCall | None = None
         self.calls_info: dict[str, CallInfo] = {}
         #: Conversations offered to this desk (the answer goes to the softphone when one is accepted).
@@ -105,10 +106,11 @@ class VoiceService(QObject):
             try:
                 await self.phone.connect()
             except SoftphoneError as exc:
-                self._set_phone(False, f"{exc} Calls are not offered to you until it runs.")
+                log.info("softphone not reachable: %s", exc)  # the detail; the agent reads the gist
+                self._set_phone(False, M.Msg(M.PHONE_DOWN))
                 await asyncio.sleep(RECONNECT_S)
                 continue
-            self._set_phone(True, "Softphone connected.")
+            self._set_phone(True, M.Msg(M.PHONE_CONNECTED))
 
     async def close(self) -> None:
         self._closing = True
@@ -124,7 +126,8 @@ class VoiceService(QObject):
     def _on_phone_closed(self, reason: str) -> None:
         if self._closing:
             return
-        self._set_phone(False, f"The softphone went away ({reason}). Calls are not offered to you.")
+        log.info("softphone went away: %s", reason)
+        self._set_phone(False, M.Msg(M.PHONE_GONE))
         if self.call is not None and self.call.state != CallState.ENDED:
             self._ended()
         self._tasks.start(self._reconnect(), "softphone-reconnect")
@@ -135,9 +138,9 @@ class VoiceService(QObject):
 
     def _on_phone_event(self, event: PhoneEvent) -> None:
         if event.type == "REGISTER_OK":
-            self._set_phone(True, "Softphone registered.")
+            self._set_phone(True, M.Msg(M.PHONE_REGISTERED))
         elif event.type in ("REGISTER_FAIL", "UNREGISTERING"):
-            self._set_phone(False, "The softphone is not registered: calls are not offered to you.")
+            self._set_phone(False, M.Msg(M.PHONE_NOT_REGISTERED))
         elif event.type == "CALL_ESTABLISHED" and self.call is not None:
             self.call.state = CallState.TALKING
             self.call.answered_at = self.call.answered_at or time.monotonic()
@@ -236,7 +239,7 @@ class VoiceService(QObject):
 
     async def _command(self, command: str, params: str = "") -> None:
         if self.phone is None or not self.phone.connected:
-            self.call_failed.emit("The softphone is not running.")
+            self.call_failed.emit(M.Msg(M.PHONE_NOT_RUNNING))
             return
         try:
             await self.phone.command(command, params)

@@ -107,7 +107,9 @@ class DeskController(QObject):
         self.relevance.ranking_changed.connect(self._on_relevance_ranking_changed)
         self.cobrowse.status_changed.connect(self._on_cobrowse_status_changed)
         if self.voice is not None:
-            self.voice.phone_changed.connect(lambda _ready, text: self.status.showMessage(text, 15_000))
+            self.voice.phone_changed.connect(
+                lambda _ready, text: self.status.showMessage(render(text), 15_000)
+            )
             self.voice.call_offered.connect(self._on_voice_call_offered)
             self._tasks.start(self.voice.start(), "softphone")
         self._on_sync_connection_changed(sync.online, "")

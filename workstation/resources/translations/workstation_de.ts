@@ -1559,6 +1559,34 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Diese Notiz ist nicht im lokalen Zwischenspeicher.</translation>
     </message>
     <message>
+        <source>No softphone configured: calls are not offered to this desk.</source>
+        <translation>Kein Softphone eingerichtet: Anrufe werden diesem Arbeitsplatz nicht angeboten.</translation>
+    </message>
+    <message>
+        <source>The softphone is not running: calls are not offered to you until it runs.</source>
+        <translation>Das Softphone läuft nicht: Anrufe werden Ihnen erst angeboten, wenn es läuft.</translation>
+    </message>
+    <message>
+        <source>Softphone connected.</source>
+        <translation>Softphone verbunden.</translation>
+    </message>
+    <message>
+        <source>Softphone registered.</source>
+        <translation>Softphone angemeldet.</translation>
+    </message>
+    <message>
+        <source>The softphone is not registered: calls are not offered to you.</source>
+        <translation>Das Softphone ist nicht angemeldet: Anrufe werden Ihnen nicht angeboten.</translation>
+    </message>
+    <message>
+        <source>The softphone went away. Calls are not offered to you.</source>
+        <translation>Die Verbindung zum Softphone ist weg. Anrufe werden Ihnen nicht angeboten.</translation>
+    </message>
+    <message>
+        <source>The softphone is not running.</source>
+        <translation>Das Softphone läuft nicht.</translation>
+    </message>
+    <message>
         <source>it could not be saved on this computer ({error})</source>
         <translation>sie konnte auf diesem Computer nicht gespeichert werden ({error})</translation>
     </message>

@@ -1557,6 +1557,34 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>No softphone configured: calls are not offered to this desk.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone is not running: calls are not offered to you until it runs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Softphone connected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Softphone registered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone is not registered: calls are not offered to you.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone went away. Calls are not offered to you.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone is not running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>it could not be saved on this computer ({error})</source>
         <translation type="unfinished"></translation>
     </message>
