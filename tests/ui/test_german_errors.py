@@ -106,6 +106,14 @@ def test_the_desks_own_failures_and_the_customer_leaving_read_in_german(
         (line,) = system_lines()
         assert line.startswith("System") and line.endswith("\nDer Kunde hat das Gespräch verlassen.")
         _german(line)
+
+        # Signed out elsewhere: the push stream closes with the backend's reason, shown translated.
+        token = desk.ws.api.token
+        out = backend.http.post(f"{API}/auth/logout", headers={"Authorization": f"Bearer {token}"})
+        assert out.status_code in (200, 204), out.text
+        connection = window.status.connection_label
+        desk.wait_until(lambda: "Sitzung" in connection.text())
+        assert _german(connection.text()).endswith("Die Sitzung wurde abgemeldet.")
     finally:
         close_desk(desk)
 

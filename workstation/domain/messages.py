@@ -171,6 +171,13 @@ NOT_WAITING: Final = QT_TRANSLATE_NOOP("domain", "The conversation is {state}, n
 UNKNOWN_QUEUE: Final = QT_TRANSLATE_NOOP("domain", "There is no queue '{queue_id}'.")
 NO_CONVERSATION: Final = QT_TRANSLATE_NOOP("domain", "No conversation {conversation_id}.")
 NO_AGENT: Final = QT_TRANSLATE_NOOP("domain", "No agent {agent_id}.")
+#: Fixed reasons that travel over the push streams (WebSocket close reasons, cobrowse relay errors);
+#: the desk looks them up in the catalogue as whole texts.
+SIGNED_OUT: Final = QT_TRANSLATE_NOOP("domain", "The session was signed out.")
+RELAY_NOT_ALLOWED: Final = QT_TRANSLATE_NOOP("domain", "Not allowed.")
+RELAY_FRAME_TOO_LARGE: Final = QT_TRANSLATE_NOOP("domain", "Frame too large; sending a fresh snapshot.")
+RELAY_MALFORMED: Final = QT_TRANSLATE_NOOP("domain", "Malformed frame.")
+RELAY_PAGE_GONE: Final = QT_TRANSLATE_NOOP("domain", "The customer's page is not connected.")
 #: A system line of a transcript (the backend stores the English text; the desk shows it translated).
 CUSTOMER_LEFT: Final = QT_TRANSLATE_NOOP("domain", "The customer left.")
 COBROWSE_ACCEPTED: Final = QT_TRANSLATE_NOOP("domain", "The customer accepted cobrowse.")

@@ -223,7 +223,7 @@ class CobrowseView(QWidget):
 
     def _on_service_problem(self, conversation_id: str, message: str) -> None:
         if conversation_id == self.conversation_id:
-            self._note(message)
+            self._note(render(message))  # the relay's fixed texts are catalogue entries
 
     def _on_service_relay_changed(self, conversation_id: str, connected: bool, detail: str) -> None:
         if conversation_id == self.conversation_id and not connected and detail:

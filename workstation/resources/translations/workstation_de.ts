@@ -1454,6 +1454,27 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Unbekannter Benutzer oder falsches Passwort.</translation>
     </message>
     <message>
+        <source>The session was signed out.</source>
+        <extracomment>Fixed reasons that travel over the push streams (WebSocket close reasons, cobrowse relay errors); the desk looks them up in the catalogue as whole texts.</extracomment>
+        <translation>Die Sitzung wurde abgemeldet.</translation>
+    </message>
+    <message>
+        <source>Not allowed.</source>
+        <translation>Nicht erlaubt.</translation>
+    </message>
+    <message>
+        <source>Frame too large; sending a fresh snapshot.</source>
+        <translation>Zu große Nachricht; die Seite wird neu übertragen.</translation>
+    </message>
+    <message>
+        <source>Malformed frame.</source>
+        <translation>Fehlerhafte Nachricht.</translation>
+    </message>
+    <message>
+        <source>The customer&apos;s page is not connected.</source>
+        <translation>Die Seite des Kunden ist nicht verbunden.</translation>
+    </message>
+    <message>
         <source>The customer accepted cobrowse.</source>
         <translation>Der Kunde hat Co-Browsing angenommen.</translation>
     </message>

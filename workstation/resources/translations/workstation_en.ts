@@ -1452,6 +1452,27 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The session was signed out.</source>
+        <extracomment>Fixed reasons that travel over the push streams (WebSocket close reasons, cobrowse relay errors); the desk looks them up in the catalogue as whole texts.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not allowed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Frame too large; sending a fresh snapshot.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Malformed frame.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer&apos;s page is not connected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The customer accepted cobrowse.</source>
         <translation type="unfinished"></translation>
     </message>
