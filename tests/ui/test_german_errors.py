@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers.backend import Backend
 from tests.helpers.desk import close_desk, open_desk
-from tests.ui.test_german import ENGLISH, german  # noqa: F401  (german: the fixture)
+from tests.ui.test_german import ENGLISH, _data_params, _give_situations, german  # noqa: F401  (german: the fixture)
 from workstation.client.api import BackendApi, BackendUnavailable
 from workstation.client.monitor import MonitorApi
 from workstation.client.softphone import SoftphoneClient
@@ -59,6 +59,7 @@ def test_the_desks_own_failures_and_the_customer_leaving_read_in_german(
         window = desk.window
         window.set_presence(Presence.AVAILABLE)
         desk.wait_until(lambda: desk.ws.store.count_pending() == 0)
+        _give_situations(backend, "c-1")  # a history that makes relevance cards
         chat = backend.start_chat("c-1", "Wo ist mein Paket?", topic="delivery")
         conv_id = chat["conversation"]["id"]
         desk.wait_until(lambda: window.offer_cards)
@@ -86,6 +87,16 @@ def test_the_desks_own_failures_and_the_customer_leaving_read_in_german(
         with pytest.raises(LookupError) as transcript_error:
             desk.run(desk.ws.context.transcript("c-1", event))
         assert _german(error_text(transcript_error.value)) == "Zu diesem Ereignis gibt es kein Protokoll."
+
+        # Dismissing a card: the note names the reason and the card in German (its data taken out).
+        desk.wait_until(view.relevance_panel.visible_cards)
+        card_shown = view.relevance_panel.visible_cards()[0]
+        view.card_dismissed.emit(conv_id, card_shown, "not_relevant")
+        note = view.relevance_panel.note_label.text()
+        assert note.startswith("Verworfen (Nicht relevant): ") and render(card_shown.title) in note
+        for data in sorted(_data_params(card_shown.title), key=len, reverse=True):
+            note = note.replace(data, " ")
+        _german(note)
 
         # The customer leaves: the backend's system line reaches the transcript over the push stream.
         left = backend.http.post(
@@ -146,6 +157,9 @@ def test_a_team_leads_refused_actions_read_in_german(
                 service = QueueMonitorService(MonitorApi(BackendApi(http)))
                 offline = QueueMonitorView(service)
                 try:
+                    assert not offline.export_to(tmp_path / "empty.csv")  # nothing has arrived
+                    exported = _german(offline.message_label.text())
+                    assert exported.endswith("Es sind noch keine Statistiken eingetroffen.")
                     assert await service.why_waiting(conv_id) is None
                     return offline.message_label.text()
                 finally:

@@ -272,6 +272,17 @@ PHONE_NOT_REGISTERED: Final = QT_TRANSLATE_NOOP(
 )
 PHONE_GONE: Final = QT_TRANSLATE_NOOP("domain", "The softphone went away. Calls are not offered to you.")
 PHONE_NOT_RUNNING: Final = QT_TRANSLATE_NOOP("domain", "The softphone is not running.")
+NO_KEYCHAIN: Final = QT_TRANSLATE_NOOP(
+    "domain",
+    "No system keychain is available (keyring found no usable backend). On Linux, install "
+    "and unlock a Secret Service provider such as GNOME Keyring or KWallet. The sign-in "
+    "token is kept in memory only and will not be remembered.",
+)
+KEYCHAIN_REFUSED: Final = QT_TRANSLATE_NOOP("domain", "The system keychain refused access: {error}")
+KEYCHAIN_REFUSED_STORE: Final = QT_TRANSLATE_NOOP(
+    "domain", "The system keychain refused to store the token: {error}"
+)
+EXPORT_EMPTY: Final = QT_TRANSLATE_NOOP("domain", "No statistics have arrived yet.")
 NOT_SAVED_LOCALLY: Final = QT_TRANSLATE_NOOP("domain", "it could not be saved on this computer ({error})")
 SESSION_REFUSED: Final = QT_TRANSLATE_NOOP("domain", "the backend refused the session token")
 RECONNECTING: Final = QT_TRANSLATE_NOOP("domain", "reconnecting…")

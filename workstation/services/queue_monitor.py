@@ -304,7 +304,7 @@ class QueueMonitorService(QObject):
     def export_csv(self, path: Path) -> None:
         """Write the current snapshot as CSV; the file appears whole or not at all. OSError on failure."""
         if self.snapshot is None:
-            raise ValueError("no statistics have arrived yet")
+            raise ValueError(M.Msg(M.EXPORT_EMPTY))
         text = snapshot_csv(self.snapshot)
         if self.stale and self.stale_since is not None:
             text = f"# stale: numbers as of {self.stale_since.isoformat()}\n" + text

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QBoxLayout, QMessageBox
 from workstation.services.tasks import TaskSet
 from workstation.ui import desk_habits
 from workstation.ui.domain_text import error_text, render
+from workstation.ui.labels import DISMISS_REASONS, term
 from workstation.ui.language import datetime_text, time_text
 from workstation.ui.records_controller import RecordsController
 
@@ -88,7 +89,7 @@ class DeskController(QObject):
         self.offers.accept_requested.connect(self.accept_offer)
         self.offers.reject_requested.connect(self.reject_offer)
         session.presence_changed.connect(window.show_presence)
-        session.keychain_problem.connect(lambda message: self.status.showMessage(message, 30_000))
+        session.keychain_problem.connect(lambda message: self.status.showMessage(render(message), 30_000))
         inbox.offer_received.connect(self._on_inbox_offer_received)
         inbox.offer_removed.connect(self._on_inbox_offer_removed)
         inbox.conversation_opened.connect(self._on_inbox_conversation_opened)
@@ -304,7 +305,7 @@ class DeskController(QObject):
         if view is None:
             return
         self.relevance.accept(conversation_id, card)
-        view.relevance_panel.show_note(self.tr("✓ Done: {0}").format(card.title))
+        view.relevance_panel.show_note(self.tr("✓ Done: {0}").format(render(card.title)))
 
     def _on_view_card_dismissed(self, conversation_id: str, card: Card, reason: str) -> None:
         view = self.views.get(conversation_id)
@@ -312,7 +313,7 @@ class DeskController(QObject):
             return
         self.relevance.dismiss(conversation_id, card, reason)
         view.relevance_panel.show_note(
-            self.tr("Dismissed ({0}): {1}").format(reason.replace("_", " "), card.title)
+            self.tr("Dismissed ({0}): {1}").format(term(DISMISS_REASONS, reason), render(card.title))
         )
 
     def _on_view_cobrowse_invite_requested(self, conversation_id: str) -> None:

@@ -33,7 +33,7 @@ from workstation.domain.queue_monitor import ALL_QUEUES, MonitorSnapshot, format
 from workstation.services.queue_monitor import QueueMonitorService
 from workstation.services.tasks import TaskSet
 from workstation.ui.agent_roster_model import AGENT_ID_ROLE, AgentRosterModel, RosterFilterProxy
-from workstation.ui.domain_text import render
+from workstation.ui.domain_text import error_text, render
 from workstation.ui.labels import STATES, term
 from workstation.ui.language import time_text
 from workstation.ui.monitor_charts import MonitorCharts
@@ -451,7 +451,7 @@ class QueueMonitorView(QWidget):
         try:
             self.service.export_csv(path)
         except (OSError, ValueError) as exc:
-            self.show_message(self.tr("Could not export: {0}").format(exc))
+            self.show_message(self.tr("Could not export: {0}").format(error_text(exc)))
             return False
         self.show_message(self.tr("Exported to {0}").format(path), ok=True)
         return True

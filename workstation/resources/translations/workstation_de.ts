@@ -1608,6 +1608,22 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Das Softphone läuft nicht.</translation>
     </message>
     <message>
+        <source>No system keychain is available (keyring found no usable backend). On Linux, install and unlock a Secret Service provider such as GNOME Keyring or KWallet. The sign-in token is kept in memory only and will not be remembered.</source>
+        <translation>Kein Schlüsselbund des Systems verfügbar (keyring fand kein nutzbares Backend). Unter Linux einen Secret-Service-Anbieter wie GNOME Keyring oder KWallet installieren und entsperren. Die Anmeldung wird nur im Arbeitsspeicher gehalten und nicht gemerkt.</translation>
+    </message>
+    <message>
+        <source>The system keychain refused access: {error}</source>
+        <translation>Der Schlüsselbund des Systems hat den Zugriff verweigert: {error}</translation>
+    </message>
+    <message>
+        <source>The system keychain refused to store the token: {error}</source>
+        <translation>Der Schlüsselbund des Systems hat das Speichern der Anmeldung verweigert: {error}</translation>
+    </message>
+    <message>
+        <source>No statistics have arrived yet.</source>
+        <translation>Es sind noch keine Statistiken eingetroffen.</translation>
+    </message>
+    <message>
         <source>it could not be saved on this computer ({error})</source>
         <translation>sie konnte auf diesem Computer nicht gespeichert werden ({error})</translation>
     </message>

@@ -1606,6 +1606,22 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>No system keychain is available (keyring found no usable backend). On Linux, install and unlock a Secret Service provider such as GNOME Keyring or KWallet. The sign-in token is kept in memory only and will not be remembered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The system keychain refused access: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The system keychain refused to store the token: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No statistics have arrived yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>it could not be saved on this computer ({error})</source>
         <translation type="unfinished"></translation>
     </message>
