@@ -205,3 +205,21 @@ def test_a_softphone_that_is_not_running_is_reported_in_german(
         desk.run(voice.close())
     finally:
         close_desk(desk)
+
+
+@pytest.mark.usefixtures("german")
+def test_an_expired_session_reads_in_german(backend: Backend) -> None:
+    """The backend's 401 names its template; what the status bar then says is German."""
+    from workstation.client.api import refusal
+    from workstation.ui.status_bar import StatusBar
+
+    response = backend.http.get(f"{API}/me", headers={"Authorization": "Bearer not-a-token"})
+    assert response.status_code == 401
+    error = refusal(response.status_code, response.json())
+    assert str(error.message) == "Invalid or expired token."  # API clients read English
+    status = StatusBar()
+    try:
+        status.show_signed_out(error.message)
+        assert _german(status.connection_label.text()).endswith("Anmeldung ungültig oder abgelaufen.")
+    finally:
+        status.deleteLater()

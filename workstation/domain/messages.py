@@ -164,6 +164,9 @@ EMPTY_NOTE: Final = QT_TRANSLATE_NOOP("domain", "A note must not be empty.")
 NOTE_TOO_LONG: Final = QT_TRANSLATE_NOOP("domain", "A note may have at most {limit} characters.")
 REASON_REQUIRED: Final = QT_TRANSLATE_NOOP("domain", "A dismissal needs a reason.")
 INVALID_CREDENTIALS: Final = QT_TRANSLATE_NOOP("domain", "Unknown user or wrong password.")
+TOKEN_MISSING: Final = QT_TRANSLATE_NOOP("domain", "Missing bearer token.")
+TOKEN_INVALID: Final = QT_TRANSLATE_NOOP("domain", "Invalid or expired token.")
+TOKEN_USER_GONE: Final = QT_TRANSLATE_NOOP("domain", "The user of this token no longer exists.")
 
 # --- the backend: team-lead refusals and what it says in a conversation ------------------------------
 
@@ -211,6 +214,9 @@ SERVER_REFUSALS: Final = frozenset(
         NOTE_TOO_LONG,
         REASON_REQUIRED,
         INVALID_CREDENTIALS,
+        TOKEN_MISSING,
+        TOKEN_INVALID,
+        TOKEN_USER_GONE,
         # the cobrowse reasons travel in "cobrowse_unavailable" refusals
         COBROWSE_NOT_ACTIVE,
         COBROWSE_NEEDS_CHAT,

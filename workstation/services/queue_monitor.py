@@ -131,7 +131,7 @@ class QueueMonitorService(QObject):
     series_changed = Signal()
     staleness_changed = Signal(bool, object)
     action_failed = Signal(object)  # a Msg (the desk shows it translated) or the backend's words
-    session_rejected = Signal(str)
+    session_rejected = Signal(object)  # a Msg when the backend named its reason
 
     def __init__(
         self,

@@ -80,7 +80,7 @@ class SyncService(QObject):
     outbox_changed = Signal(int)
     write_completed = Signal(str, str)
     write_refused = Signal(str, str, object)  # the reason: a str, or a Msg the desk can translate
-    session_rejected = Signal(str)
+    session_rejected = Signal(object)  # a Msg when the backend named its reason
     frame_skipped = Signal(str, int)
 
     def __init__(

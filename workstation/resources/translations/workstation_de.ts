@@ -1454,6 +1454,18 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Unbekannter Benutzer oder falsches Passwort.</translation>
     </message>
     <message>
+        <source>Missing bearer token.</source>
+        <translation>Die Anmeldung fehlt.</translation>
+    </message>
+    <message>
+        <source>Invalid or expired token.</source>
+        <translation>Anmeldung ungültig oder abgelaufen.</translation>
+    </message>
+    <message>
+        <source>The user of this token no longer exists.</source>
+        <translation>Den angemeldeten Benutzer gibt es nicht mehr.</translation>
+    </message>
+    <message>
         <source>The session was signed out.</source>
         <extracomment>Fixed reasons that travel over the push streams (WebSocket close reasons, cobrowse relay errors); the desk looks them up in the catalogue as whole texts.</extracomment>
         <translation>Die Sitzung wurde abgemeldet.</translation>

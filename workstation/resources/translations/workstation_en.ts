@@ -1452,6 +1452,18 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Missing bearer token.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invalid or expired token.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user of this token no longer exists.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The session was signed out.</source>
         <extracomment>Fixed reasons that travel over the push streams (WebSocket close reasons, cobrowse relay errors); the desk looks them up in the catalogue as whole texts.</extracomment>
         <translation type="unfinished"></translation>
