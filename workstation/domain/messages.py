@@ -289,6 +289,10 @@ KEYCHAIN_REFUSED_STORE: Final = QT_TRANSLATE_NOOP(
     "domain", "The system keychain refused to store the token: {error}"
 )
 EXPORT_EMPTY: Final = QT_TRANSLATE_NOOP("domain", "No statistics have arrived yet.")
+NOTE_NOT_SAVED: Final = QT_TRANSLATE_NOOP(
+    "domain", "The note itself could not be saved, so neither can the edit."
+)
+UNKNOWN_WRITE: Final = QT_TRANSLATE_NOOP("domain", "unknown kind of write '{kind}'")
 NOT_SAVED_LOCALLY: Final = QT_TRANSLATE_NOOP("domain", "it could not be saved on this computer ({error})")
 SESSION_REFUSED: Final = QT_TRANSLATE_NOOP("domain", "the backend refused the session token")
 RECONNECTING: Final = QT_TRANSLATE_NOOP("domain", "reconnecting…")

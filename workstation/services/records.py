@@ -328,9 +328,7 @@ class RecordsService(QObject):
         if note_id.startswith("local:"):
             created = self._store.note_by_key(note_id.removeprefix("local:"))
             if created is None:
-                raise ApiError(
-                    409, "note_not_saved", "The note itself could not be saved, so neither can the edit."
-                )
+                raise ApiError(409, "note_not_saved", M.Msg(M.NOTE_NOT_SAVED))
             note_id = created.id
         version, base_text, text = (
             int(payload["base_version"]),

@@ -424,8 +424,9 @@ class SyncService(QObject):
                 await self._api.set_presence(Presence(item.payload["presence"]), key=item.key)
                 await write(store.complete, item.id)
             else:
-                await write(store.fail, item.id, f"unknown kind of write {item.kind!r}")
-                self.write_refused.emit(item.kind, item.target, f"unknown kind of write {item.kind!r}")
+                unknown = Msg(M.UNKNOWN_WRITE, kind=item.kind)
+                await write(store.fail, item.id, str(unknown))
+                self.write_refused.emit(item.kind, item.target, unknown)
                 return
         except AuthError as exc:
             # Not the write's fault: keep it until the agent signs in again.

@@ -1636,6 +1636,14 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Es sind noch keine Statistiken eingetroffen.</translation>
     </message>
     <message>
+        <source>The note itself could not be saved, so neither can the edit.</source>
+        <translation>Die Notiz selbst konnte nicht gespeichert werden, also auch nicht die Änderung daran.</translation>
+    </message>
+    <message>
+        <source>unknown kind of write &apos;{kind}&apos;</source>
+        <translation>unbekannte Art von Änderung „{kind}“</translation>
+    </message>
+    <message>
         <source>it could not be saved on this computer ({error})</source>
         <translation>sie konnte auf diesem Computer nicht gespeichert werden ({error})</translation>
     </message>

@@ -1634,6 +1634,14 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The note itself could not be saved, so neither can the edit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown kind of write &apos;{kind}&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>it could not be saved on this computer ({error})</source>
         <translation type="unfinished"></translation>
     </message>
