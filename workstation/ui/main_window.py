@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from workstation.domain.relevance import Card
     from workstation.domain.voice import CallInfo
     from workstation.services.cobrowse import CobrowseService
+    from workstation.services.conversation import ConversationReady, ConversationService
     from workstation.services.customer_context import CustomerContext, CustomerContextService
     from workstation.services.diagnostics import DiagnosticsService
     from workstation.services.inbox import InboxService, PendingOffer
@@ -102,6 +103,9 @@ class MainWindow(QMainWindow):
         self.conflict_dialog: ConflictDialog | None = None
         self.customer_dialog: CustomerEditDialog | None = None
         self.views: dict[str, ConversationView] = {}
+        #: tabs built while the conversation service reads their conversation (shown once ready)
+        self._opening: dict[str, ConversationView] = {}
+        self._select_when_shown: set[str] = set()
         self.offer_cards: dict[str, OfferCard] = {}
         self.voice: VoiceService | None = None
         self.notifier: Notifier | None = None
@@ -284,7 +288,9 @@ class MainWindow(QMainWindow):
         relevance: RelevanceService | None = None,
         cobrowse: CobrowseService | None = None,
         records: RecordsService | None = None,
+        conversations: ConversationService | None = None,
     ) -> None:
+        """`conversations` opens the tabs (nothing opens without it)."""
         self.session, self.inbox, self.context, self.sync, self.notifier = (
             session,
             inbox,
@@ -306,7 +312,10 @@ class MainWindow(QMainWindow):
         session.keychain_problem.connect(self._on_session_keychain_problem)
         inbox.offer_received.connect(self._on_inbox_offer_received)
         inbox.offer_removed.connect(self._on_inbox_offer_removed)
-        inbox.conversation_opened.connect(self._on_inbox_conversation_opened)
+        if conversations is not None:
+            conversations.conversation_opening.connect(self._on_conversations_conversation_opening)
+            conversations.conversation_ready.connect(self._on_conversations_conversation_ready)
+            conversations.conversation_failed.connect(self._on_conversations_conversation_failed)
         inbox.conversation_closed.connect(self._on_inbox_conversation_closed)
         inbox.transcript_updated.connect(self._on_inbox_transcript_updated)
         inbox.write_refused.connect(self._on_inbox_write_refused)
@@ -459,7 +468,10 @@ class MainWindow(QMainWindow):
             if card is not None and offer_id in self.offer_cards:
                 card.set_busy(False)
             return
-        self._select(conv.id)
+        if conv.id in self.views:
+            self._select(conv.id)
+        else:
+            self._select_when_shown.add(conv.id)  # its tab shows once the cache was read
 
     async def _reject(self, offer_id: str) -> None:
         from workstation.services.inbox import InboxError
@@ -472,10 +484,11 @@ class MainWindow(QMainWindow):
 
     # --- conversations ---------------------------------------------------------------------------
 
-    def _on_inbox_conversation_opened(self, conv: Conversation) -> None:
+    def _on_conversations_conversation_opening(self, conv: Conversation) -> None:
+        """Build the tab's widgets while the reader thread reads the cache; shown once ready."""
         from workstation.ui.conversation_view import ConversationView
 
-        if conv.id in self.views or self.inbox is None or self.context is None:
+        if conv.id in self.views or conv.id in self._opening or self.context is None:
             return
         view = ConversationView(conv)
         view.reply_submitted.connect(self._on_view_reply_submitted)
@@ -488,18 +501,40 @@ class MainWindow(QMainWindow):
         view.customer_edit_requested.connect(self.edit_customer)
         view.note_added.connect(self._on_view_note_added)
         view.note_edited.connect(self._on_view_note_edited)
-        self.views[conv.id] = view
-        # Cache first: the tab shows what we have now, the backend refresh follows.
-        view.show_transcript(self.inbox.transcript(conv.id))
-        cached = self.context.cached(conv.customer.id)
-        text, stale = self._freshness(cached)
-        view.show_context(cached, text)
+        self._opening[conv.id] = view
+
+    def _on_conversations_conversation_ready(self, ready: ConversationReady) -> None:
+        """Paint what the conversation service read (the cache first; its refresh follows)."""
+        view = self._opening.pop(ready.conversation.id, None)
+        if view is None:
+            return
+        view.show_transcript(ready.transcript)
+        if ready.later:
+            view.add_transcript(ready.later)
+        text, stale = self._freshness(ready.context)
+        view.show_opened(ready.context, text, ready.history)
         view.customer_header.set_stale(stale)
-        if self.records is not None:
-            view.show_contact(self.records.customer(conv.customer.id))
-            view.show_notes(self.records.notes(conv.customer.id))
-        if self.relevance is not None:
-            view.show_ranking(self.relevance.track(conv, cached))
+        if ready.contact is not None:
+            view.show_contact(ready.contact)
+        if ready.notes is not None:
+            view.show_notes(ready.notes)
+        view.show_ranking(ready.ranking)
+        self._show_tab(view)
+
+    def _on_conversations_conversation_failed(self, conversation_id: str, reason: str) -> None:
+        """The cache could not be read: the tab still opens (the agent can answer), and says why."""
+        view = self._opening.pop(conversation_id, None)
+        if view is None:
+            return
+        self.statusBar().showMessage(
+            self.tr("This conversation's history could not be read from the local cache: {0}").format(reason),
+            15_000,
+        )
+        self._show_tab(view)
+
+    def _show_tab(self, view: ConversationView) -> None:
+        conv = view.conversation
+        self.views[conv.id] = view
         if conv.channel == "voice" and self.voice is not None:
             from workstation.ui.call_panel import CallPanel
 
@@ -510,16 +545,20 @@ class MainWindow(QMainWindow):
         if self.tabs.count() == 1:
             self.tabs.setCurrentIndex(0)
             view.focus_reply()
+        if conv.id in self._select_when_shown:
+            self._select_when_shown.discard(conv.id)
+            self._select(conv.id)
         self.conversation_shown.emit(conv.id)
-        self._tasks.start(self.context.refresh(conv.customer.id), "refresh-customer")
-        if self.cobrowse is not None:
-            self._tasks.start(self.cobrowse.refresh(conv.id), "refresh-cobrowse")
 
     def _on_inbox_conversation_closed(self, conversation_id: str) -> None:
         if self.relevance is not None:
             self.relevance.forget(conversation_id)
         if self.cobrowse is not None:
             self.cobrowse.forget(conversation_id)
+        self._select_when_shown.discard(conversation_id)
+        opening = self._opening.pop(conversation_id, None)
+        if opening is not None:
+            opening.deleteLater()
         view = self.views.pop(conversation_id, None)
         if view is None:
             return
