@@ -105,7 +105,8 @@ def test_the_cache_is_read_on_the_reader_thread_never_on_the_gui_thread(desk: De
     opening = [False]
 
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if opening[0] and statement.lstrip().upper().startswith("SELECT") and OPENING_TABLES.search(statement):
+        select = statement.lstrip().upper().startswith("SELECT")
+        if opening[0] and select and OPENING_TABLES.search(statement):
             reads.append((threading.get_ident(), statement))
 
     engine = desk.ws.store.engine
