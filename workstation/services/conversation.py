@@ -124,8 +124,9 @@ class ConversationService(QObject):
         generation = self._generation.get(conversation.id, 0) + 1
         self._generation[conversation.id] = generation
         self._later[conversation.id] = []
-        self.conversation_opening.emit(conversation)
+        # The read first: it runs while the window builds the tab's widgets (half the screen pop each).
         self._reader.submit(self._read, conversation, generation)
+        self.conversation_opening.emit(conversation)
 
     def forget(self, conversation_id: str) -> None:
         """The conversation closed: a read still under way for it is dropped when it arrives."""
