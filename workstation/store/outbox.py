@@ -209,13 +209,15 @@ class OutboxStore:
         with engine.connect() as conn:
             previous = int(conn.exec_driver_sql("PRAGMA synchronous").scalar() or 0)
             conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
-            conn.commit()  # ends the connection's autobegun transaction: the session's commit is real
+            # Ends the connection's autobegun (empty) transaction, so the session's commit is a real
+            # one; the pragma is a setting of the connection, not part of a transaction.
+            conn.rollback()
             try:
                 with Session(conn, expire_on_commit=False) as db, db.begin():
                     yield db
             finally:
                 conn.exec_driver_sql(f"PRAGMA synchronous={previous}")
-                conn.commit()
+                conn.rollback()
 
     def note_attempt(self, *item_ids: int) -> None:
         """These writes are about to be sent (once more): a count for the agent's information."""
