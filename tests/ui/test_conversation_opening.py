@@ -112,13 +112,14 @@ def test_the_cache_is_read_on_the_reader_thread_never_on_the_gui_thread(desk: De
     engine = desk.ws.store.engine
     event.listen(engine, "before_cursor_execute", on_execute)
     assert desk.ws.conversations is not None
-    desk.ws.conversations.conversation_opening.connect(lambda _conv: opening.__setitem__(0, True))
     ready_threads: list[int] = []
     desk.ws.conversations.conversation_ready.connect(lambda _r: ready_threads.append(threading.get_ident()))
     shown: list[str] = []
     desk.window.conversation_shown.connect(lambda cid: (shown.append(cid), opening.__setitem__(0, False)))
     try:
-        desk.window.accept_offer(_offer(desk, backend, "c-2"))
+        offer_id = _offer(desk, backend, "c-2")
+        opening[0] = True  # from the accept (the read is queued before `conversation_opening`) to the paint
+        desk.window.accept_offer(offer_id)
         desk.wait_until(lambda: shown and refreshed)
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)

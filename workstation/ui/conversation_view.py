@@ -311,9 +311,10 @@ class ConversationView(QWidget):
             self._scroll_when_shown = False
             self.transcript_view.scrollToBottom()
 
-    def bind_history(self, source: TimelineSource) -> None:
-        """Page the history from `source` (the customer context service) instead of fixed lists."""
-        self.history.bind(source, self.conversation.customer.id)
+    def bind_history(self, source: TimelineSource, *, load: bool = True) -> None:
+        """Page the history from `source` (the customer context service) instead of fixed lists;
+        `load=False`: the first page comes with `show_opened` (read off the GUI thread)."""
+        self.history.bind(source, self.conversation.customer.id, load=load)
 
     def show_context(self, context: CustomerContext, freshness: str) -> None:
         self.customer_header.show_customer(self.conversation.customer.name, context.customer)

@@ -496,7 +496,7 @@ class MainWindow(QMainWindow):
         view.card_dismissed.connect(self._on_view_card_dismissed)
         view.older_history_requested.connect(self._on_view_older_history_requested)
         view.transcript_requested.connect(self._on_view_transcript_requested)
-        view.bind_history(self.context)
+        view.bind_history(self.context, load=False)  # the first page comes with conversation_ready
         view.cobrowse_invite_requested.connect(self._on_view_cobrowse_invite_requested)
         view.customer_edit_requested.connect(self.edit_customer)
         view.note_added.connect(self._on_view_note_added)
