@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 from tests.contract.spec_standin import Answer, Exchange, SpecStandIn
 from workstation.server.backend import BackendConfig
 from workstation.server.channels.chatwoot_channel import NO_TEXT

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from tests.conftest import CUSTOMERS, Backend
+from tests.helpers.backend import CUSTOMERS, Backend
 from tests.contract.spec_standin import Answer, Exchange, SpecStandIn
 from workstation.server.backend import BackendConfig
 from workstation.server.connectors.config import ConnectorConfig

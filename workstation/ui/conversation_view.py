@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from workstation.domain.cobrowse import CobrowseStatus
 from workstation.domain.models import Conversation, Customer, TimelineEvent, TranscriptEntry
 from workstation.domain.relevance import Ranking
+from workstation.services.conversation import HistoryStart
 from workstation.services.customer_context import CustomerContext
 from workstation.services.records import CustomerView, NoteView
 from workstation.ui import desk_habits
@@ -310,9 +311,10 @@ class ConversationView(QWidget):
             self._scroll_when_shown = False
             self.transcript_view.scrollToBottom()
 
-    def bind_history(self, source: TimelineSource) -> None:
-        """Page the history from `source` (the customer context service) instead of fixed lists."""
-        self.history.bind(source, self.conversation.customer.id)
+    def bind_history(self, source: TimelineSource, *, load: bool = True) -> None:
+        """Page the history from `source` (the customer context service) instead of fixed lists;
+        `load=False`: the first page comes with `show_opened` (read off the GUI thread)."""
+        self.history.bind(source, self.conversation.customer.id, load=load)
 
     def show_context(self, context: CustomerContext, freshness: str) -> None:
         self.customer_header.show_customer(self.conversation.customer.name, context.customer)
@@ -324,6 +326,15 @@ class ConversationView(QWidget):
                 # Fresh data goes in where it belongs; the agent's place and selection stay.
                 self.timeline_model.add(context.events)
         elif context.events or not self.timeline_model.rowCount():
+            self.timeline_model.reset(context.events)
+
+    def show_opened(self, context: CustomerContext, freshness: str, history: HistoryStart) -> None:
+        """The first paint: customer and history as read off the GUI thread (ConversationService)."""
+        self.customer_header.show_customer(self.conversation.customer.name, context.customer)
+        self.customer_header.set_freshness(freshness)
+        if self.history.bound:
+            self.timeline_model.start(history.entries, history.open_stories, complete=history.complete)
+        else:
             self.timeline_model.reset(context.events)
 
     def show_contact(self, view: CustomerView) -> None:
