@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import Backend
+from workstation.demo.simulator import SimulatorConfig
 from workstation.server.backend import BackendConfig
 from workstation.server.runner import ServerOptions, ServerThread
-from workstation.server.simulator import SimulatorConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,7 +131,6 @@ def test_simulator_seeds_customers_with_history_and_chats_back(tmp_path: Path) -
     finally:
         helper.http.close()
         server.stop()
-
 
 
 def test_accepted_connections_have_nagle_switched_off() -> None:

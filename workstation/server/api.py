@@ -9,12 +9,12 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -33,7 +33,6 @@ from workstation.server.monitor_api import monitor_routes
 from workstation.server.openapi_doc import install as install_openapi
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 from workstation.server.records import CustomerRecords, parse_if_match
-from workstation.server.shop import ShopLimits, shop_router
 from workstation.server.streams import frame_text, max_frame_bytes
 from workstation.server.voice import voice_router
 
@@ -146,12 +145,12 @@ def create_app(
     *,
     background: list[Callable[[], Any]] | None = None,
     login: LoginPolicy | None = None,
-    shop: ShopLimits | None = None,
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     """The ASGI app around `backend`; `background` coroutines (router, simulator) run with it.
 
-    `shop`: serve the demo shop under /shop with these rate limits (demo mode only: it signs anyone
-    in as any customer); None: no /shop routes at all."""
+    `routers`: more routes from outside the backend (the demo shop under /shop in demo mode: the
+    backend itself never imports the demo package)."""
 
     # Before uvicorn configures its loggers (their filters survive that): no token in any log.
     install_log_redaction()
@@ -524,8 +523,8 @@ def create_app(
         return [m.model_dump(mode="json") for m in backend.customer_messages(p, conversation_id)]
 
     app.include_router(cobrowse_router(backend))
-    if shop is not None:
-        app.include_router(shop_router(backend, shop))
+    for extra in routers:
+        app.include_router(extra)
     app.include_router(audit_router(backend))
     app.include_router(voice_router(backend))
 
