@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workstation import __version__
-from workstation.domain.models import HelloFrame, Presence, RelevanceFeedback, ResetFrame, WebPage
+from workstation.domain.models import Presence, RelevanceFeedback, WebPage
 from workstation.domain.timeline import TimelineFilter
 from workstation.domain.workflow import AgentRouting
 from workstation.server.audit import audit_router
@@ -33,7 +33,8 @@ from workstation.server.monitor_api import monitor_routes
 from workstation.server.openapi_doc import install as install_openapi
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 from workstation.server.records import CustomerRecords, parse_if_match
-from workstation.server.streams import frame_text, max_frame_bytes
+from workstation.server.stream_api import stream_router
+from workstation.server.streams import bearer_token
 from workstation.server.voice import voice_router
 
 MAX_INGEST_BYTES = 16_000_000
@@ -195,7 +196,7 @@ def create_app(
         return JSONResponse(body, status_code=400)
 
     def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
-        return backend.authenticate(_bearer(authorization))
+        return backend.authenticate(bearer_token(authorization))
 
     def agent(p: Annotated[Principal, Depends(principal)]) -> Principal:
         if p.scope != "agent":
@@ -279,7 +280,7 @@ def create_app(
 
     @app.post(f"{API}/auth/logout")
     async def logout(p: Agent_, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-        backend.logout(_bearer(authorization) or "")
+        backend.logout(bearer_token(authorization) or "")
         return {"ok": True}
 
     @app.get(f"{API}/me")
@@ -530,95 +531,9 @@ def create_app(
 
     # --- the push stream -------------------------------------------------------------------------
 
-    @app.websocket(f"{API}/stream")
-    async def stream(ws: WebSocket) -> None:
-        # Accept, then check the token and close with an application code: the client learns
-        # *why* (a refused handshake would only say 403). Checked after the accept, with no await
-        # between the check and the stream's registration, so a logout cannot slip in between.
-        await ws.accept()
-        token = _bearer(ws.headers.get("authorization")) or ws.query_params.get("token") or ""
-        try:
-            p = backend.authenticate(token)
-        except BackendError as exc:
-            await ws.close(code=4401, reason=exc.message)
-            return
-        if p.scope != "agent":
-            await ws.close(code=4403, reason="Agents only.")
-            return
-        limit = max_frame_bytes(ws.query_params.get("max_frame"))
-        sub = backend.hub.subscribe(p)
-        try:
-            await backend.streams.serve(ws, token, _serve_stream(ws, backend, p, sub.queue, limit))
-        except WebSocketDisconnect:
-            pass
-        finally:
-            backend.hub.unsubscribe(sub)
+    app.include_router(stream_router(backend))
 
     return app
-
-
-async def _serve_stream(
-    ws: WebSocket, backend: Backend, p: Principal, queue: asyncio.Queue[Any], limit: int
-) -> None:
-    # Every event frame goes through frame_text: one over `limit` bytes is sent as a SkippedFrame
-    # with its seq, so the client moves past it instead of reconnecting at it forever.
-    # Subscribed before reading the backlog, so nothing falls between the two; duplicates are
-    # dropped by sequence number.
-    head = backend.head()
-    await ws.send_text(HelloFrame(log_id=backend.log_id, head=head).model_dump_json())
-    log_id = ws.query_params.get("log_id")
-    try:
-        after = int(ws.query_params.get("after", "0"))
-    except ValueError:
-        after = -1
-    oldest = backend.oldest()
-    if after < 0 or after > head or (log_id and log_id != backend.log_id) or (after and after < oldest - 1):
-        reason = "other_log" if log_id and log_id != backend.log_id else "position_unavailable"
-        await ws.send_text(ResetFrame(log_id=backend.log_id, head=head, reason=reason).model_dump_json())
-        after = head
-    last = after
-    while True:
-        backlog = backend.events_after(p, last)
-        for frame in backlog:
-            await ws.send_text(frame_text(frame, limit))
-            last = frame.seq
-        if len(backlog) < 1000:
-            break
-    receiver = asyncio.create_task(_drain_client(ws))
-    getter: asyncio.Task[Any] | None = None
-    try:
-        while True:
-            getter = asyncio.create_task(queue.get())
-            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            if receiver in done:
-                getter.cancel()
-                return
-            frame = getter.result()
-            if frame is None:  # shutting down, or this client fell too far behind
-                await ws.close(code=1012)
-                return
-            if frame.seq <= last:
-                continue
-            await ws.send_text(frame_text(frame, limit))
-            last = frame.seq
-    finally:
-        # Cancelled too when the stream's token is revoked: leave no task waiting on the queue.
-        receiver.cancel()
-        if getter is not None:
-            getter.cancel()
-
-
-async def _drain_client(ws: WebSocket) -> None:
-    # The client sends nothing we need; reading is how a disconnect is noticed.
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        while True:
-            await ws.receive_text()
-
-
-def _bearer(header: str | None) -> str | None:
-    if header and header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return None
 
 
 def _fingerprint(kind: str, target: str, version: int | None, body: Any) -> str:
