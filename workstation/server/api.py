@@ -32,6 +32,7 @@ from workstation.server.login_guard import LoginGuard, LoginPolicy
 from workstation.server.monitor_api import monitor_routes
 from workstation.server.openapi_doc import install as install_openapi
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
+from workstation.server.reader_threads import ReaderThreads
 from workstation.server.records import CustomerRecords, parse_if_match
 from workstation.server.stream_api import stream_router
 from workstation.server.streams import bearer_token
@@ -195,6 +196,8 @@ def create_app(
         body = {"error": {"code": "bad_request", "message": "The request is malformed.", "details": problems}}
         return JSONResponse(body, status_code=400)
 
+    reads = ReaderThreads()
+
     def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
         return backend.authenticate(bearer_token(authorization))
 
@@ -328,7 +331,7 @@ def create_app(
 
     @app.get(f"{API}/customers/{{customer_id}}")
     async def customer(p: Agent_, customer_id: str) -> dict[str, Any]:
-        return backend.get_customer(p, customer_id).model_dump(mode="json")
+        return await reads.json(lambda: backend.get_customer(p, customer_id))
 
     @app.get(f"{API}/customers/{{customer_id}}/events")
     async def customer_events(
@@ -349,12 +352,16 @@ def create_app(
             text=q,
             only_open=open_only,
         )
-        page = backend.customer_events(p, customer_id, before=before, limit=limit, where=where)
-        return page.model_dump(mode="json")
+        # The heaviest read (up to 1000 events, a text filter): its SQL, model building and JSON
+        # all on a reader thread, so they never stall the push streams (a pure read: no in-memory
+        # state of the backend is touched).
+        return await reads.json(
+            lambda: backend.customer_events(p, customer_id, before=before, limit=limit, where=where)
+        )
 
     @app.get(f"{API}/customers/{{customer_id}}/conversations/{{conversation_id}}")
     async def customer_conversation(p: Agent_, customer_id: str, conversation_id: str) -> dict[str, Any]:
-        return backend.customer_conversation(p, customer_id, conversation_id).model_dump(mode="json")
+        return await reads.json(lambda: backend.customer_conversation(p, customer_id, conversation_id))
 
     @app.post(f"{API}/events", openapi_extra={"requestBody": _ANY_JSON_BODY})
     async def ingest_events(p: Agent_, request: Request) -> JSONResponse:
