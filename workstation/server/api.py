@@ -14,18 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workstation import __version__
-from workstation.domain.models import Presence, RelevanceFeedback, WebPage
+from workstation.domain.models import Presence, RelevanceFeedback
 from workstation.domain.timeline import TimelineFilter
-from workstation.domain.workflow import AgentRouting
+from workstation.server.api_common import ANY_JSON_BODY, API, callers
 from workstation.server.audit import audit_router
 from workstation.server.backend import Backend, BackendError, Principal, error_body
 from workstation.server.cobrowse import cobrowse_router
+from workstation.server.customer_chat_api import customer_chat_routes
 from workstation.server.limits import MAX_AGENT_MESSAGE_CHARS
 from workstation.server.log_redaction import install_log_redaction
 from workstation.server.login_guard import LoginGuard, LoginPolicy
@@ -34,6 +35,7 @@ from workstation.server.openapi_doc import install as install_openapi
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
 from workstation.server.reader_threads import ReaderThreads
 from workstation.server.records import CustomerRecords, parse_if_match
+from workstation.server.routing_api import routing_routes
 from workstation.server.stream_api import stream_router
 from workstation.server.streams import bearer_token
 from workstation.server.voice import voice_router
@@ -41,8 +43,6 @@ from workstation.server.voice import voice_router
 MAX_INGEST_BYTES = 16_000_000
 
 log = logging.getLogger(__name__)
-
-API = "/api/v1"
 
 
 class _Body(BaseModel):
@@ -60,12 +60,6 @@ class PresenceBody(_Body):
 
 class MessageBody(_Body):
     text: str = Field(min_length=1, max_length=MAX_AGENT_MESSAGE_CHARS)
-
-
-class CustomerMessageBody(_Body):
-    #: No length here: the backend refuses one over MAX_CUSTOMER_MESSAGE_CHARS with a 413 that
-    #: names the limit (a generic validation error would not); the request body size is capped.
-    text: str = Field(min_length=1)
 
 
 class CloseBody(_Body):
@@ -127,21 +121,6 @@ class FeedbackBody(RelevanceFeedback):
         return value
 
 
-class StartChatBody(_Body):
-    customer_id: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1)  # bounded by the backend (MAX_CUSTOMER_MESSAGE_CHARS, 413)
-    topic: str | None = Field(default=None, max_length=64)
-    language: str | None = Field(default=None, max_length=8)
-    page: WebPage | None = None
-    #: Routing attributes the caller knows (a shop: cart value, campaign); they add to the
-    #: customer's value and journey context the backend derives, and win on conflicts.
-    attributes: dict[str, Any] | None = None
-
-
-#: The body of a route that reads JSON itself (to report every problem at once): required JSON.
-_ANY_JSON_BODY = {"required": True, "content": {"application/json": {"schema": {}}}}
-
-
 def create_app(
     backend: Backend,
     *,
@@ -198,16 +177,8 @@ def create_app(
 
     reads = ReaderThreads()
 
-    def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
-        return backend.authenticate(bearer_token(authorization))
-
-    def agent(p: Annotated[Principal, Depends(principal)]) -> Principal:
-        if p.scope != "agent":
-            raise BackendError(403, "forbidden", "This needs an agent's token.")
-        return p
-
-    Agent_ = Annotated[Principal, Depends(agent)]
-    Any_ = Annotated[Principal, Depends(principal)]
+    who = callers(backend)
+    Agent_ = who.agent
     IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=8, max_length=128)]
     # `3`, `"3"` or `W/"3"` (parse_if_match).
     IfMatch = Annotated[str | None, Header(alias="If-Match", pattern=r'^(W/)?"?[0-9]+"?$', max_length=40)]
@@ -363,7 +334,7 @@ def create_app(
     async def customer_conversation(p: Agent_, customer_id: str, conversation_id: str) -> dict[str, Any]:
         return await reads.json(lambda: backend.customer_conversation(p, customer_id, conversation_id))
 
-    @app.post(f"{API}/events", openapi_extra={"requestBody": _ANY_JSON_BODY})
+    @app.post(f"{API}/events", openapi_extra={"requestBody": ANY_JSON_BODY})
     async def ingest_events(p: Agent_, request: Request) -> JSONResponse:
         """One event (an object) or a batch (a list, or {"events": [...]}) from an outside system."""
         raw = await request.body()
@@ -463,73 +434,8 @@ def create_app(
     async def relevance_feedback_list(p: Agent_) -> list[dict[str, Any]]:
         return [f.model_dump(mode="json") for f in backend.feedback(p)]
 
-    # --- routing configuration and explanations (team leads, service users) ----------------------
-
-    @app.get(f"{API}/routing/config")
-    async def routing_config(p: Agent_) -> dict[str, Any]:
-        return backend.routing_config(p).model_dump(mode="json")
-
-    @app.put(f"{API}/routing/config", openapi_extra={"requestBody": _ANY_JSON_BODY})
-    async def replace_routing_config(p: Agent_, request: Request) -> dict[str, Any]:
-        # Validated by the domain model (with expression positions), not by a FastAPI body model,
-        # so that every problem comes back in one answer.
-        try:
-            raw = await request.json()
-        except ValueError as exc:
-            raise BackendError(400, "bad_request", "The body is not JSON.") from exc
-        return backend.replace_routing_config(p, raw).model_dump(mode="json")
-
-    @app.get(f"{API}/routing/agents")
-    async def routing_agents(p: Agent_) -> list[dict[str, Any]]:
-        return backend.agent_routing(p)
-
-    @app.put(f"{API}/routing/agents/{{agent_id}}")
-    async def set_routing_agent(p: Agent_, agent_id: str, body: AgentRouting) -> dict[str, Any]:
-        backend.set_agent_routing(p, agent_id, body)
-        (row,) = [a for a in backend.agent_routing(p) if a["agent_id"] == agent_id]
-        return row
-
-    @app.get(f"{API}/routing/waiting")
-    async def routing_waiting(p: Agent_) -> list[dict[str, Any]]:
-        return [w.model_dump(mode="json") for w in backend.why_waiting(p)]
-
-    @app.get(f"{API}/routing/tasks/{{conversation_id}}")
-    async def routing_history(p: Agent_, conversation_id: str) -> dict[str, Any]:
-        return backend.routing_history(p, conversation_id)
-
-    @app.get(f"{API}/routing/waiting/{{conversation_id}}")
-    async def routing_why_waiting(p: Agent_, conversation_id: str) -> dict[str, Any]:
-        (reason,) = backend.why_waiting(p, conversation_id)
-        return reason.model_dump(mode="json")
-
-    # --- the customer's side (chat widget, simulator, tests) -------------------------------------
-
-    @app.post(f"{API}/customer/chats", status_code=201)
-    async def start_chat(p: Agent_, body: StartChatBody) -> dict[str, Any]:
-        # Opening a chat *as a known customer* needs a service principal (the shop's backend, the
-        # simulator); a public web widget would hand out tokens after its own customer login.
-        from workstation.domain.models import Role
-
-        if p.role != Role.SERVICE:
-            raise BackendError(403, "forbidden", "Only a service user can open chats for customers.")
-        conv, token = backend.start_chat(
-            customer_id=body.customer_id,
-            text=body.text,
-            topic=body.topic,
-            language=body.language,
-            page=body.page,
-            attributes=body.attributes,
-        )
-        return {"conversation": conv.model_dump(mode="json"), "customer_token": token}
-
-    @app.post(f"{API}/customer/chats/{{conversation_id}}/messages", status_code=201)
-    async def customer_message(p: Any_, conversation_id: str, body: CustomerMessageBody) -> dict[str, Any]:
-        return backend.post_customer_message(p, conversation_id, body.text).model_dump(mode="json")
-
-    @app.get(f"{API}/customer/chats/{{conversation_id}}/messages")
-    async def customer_transcript(p: Any_, conversation_id: str) -> list[dict[str, Any]]:
-        return [m.model_dump(mode="json") for m in backend.customer_messages(p, conversation_id)]
-
+    app.include_router(routing_routes(backend, who))
+    app.include_router(customer_chat_routes(backend, who))
     app.include_router(cobrowse_router(backend))
     for extra in routers:
         app.include_router(extra)
