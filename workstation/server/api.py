@@ -24,6 +24,7 @@ from workstation.domain.models import Presence, RelevanceFeedback
 from workstation.domain.timeline import TimelineFilter
 from workstation.server.api_common import ANY_JSON_BODY, API, callers
 from workstation.server.audit import audit_router
+from workstation.server.auth_api import auth_routes
 from workstation.server.backend import Backend, BackendError, Principal, error_body
 from workstation.server.cobrowse import cobrowse_router
 from workstation.server.customer_chat_api import customer_chat_routes
@@ -37,7 +38,6 @@ from workstation.server.reader_threads import ReaderThreads
 from workstation.server.records import CustomerRecords, parse_if_match
 from workstation.server.routing_api import routing_routes
 from workstation.server.stream_api import stream_router
-from workstation.server.streams import bearer_token
 from workstation.server.voice import voice_router
 
 MAX_INGEST_BYTES = 16_000_000
@@ -47,11 +47,6 @@ log = logging.getLogger(__name__)
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class LoginBody(_Body):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
 
 
 class PresenceBody(_Body):
@@ -240,26 +235,7 @@ def create_app(
             lambda: _dump(spec.action(p, item.target, body, item.key)),
         )
 
-    @app.get(f"{API}/health")
-    async def health() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "log_id": backend.log_id}
-
-    guard = LoginGuard(backend, login)
-
-    @app.post(f"{API}/auth/login")
-    async def login_route(body: LoginBody, request: Request) -> dict[str, Any]:
-        address = request.client.host if request.client else ""
-        token, me = await guard.login(body.username, body.password, address)
-        return {"token": token, "agent": me.model_dump(mode="json")}
-
-    @app.post(f"{API}/auth/logout")
-    async def logout(p: Agent_, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-        backend.logout(bearer_token(authorization) or "")
-        return {"ok": True}
-
-    @app.get(f"{API}/me")
-    async def me(p: Agent_) -> dict[str, Any]:
-        return backend.get_agent(p.agent_id or "").model_dump(mode="json")
+    app.include_router(auth_routes(backend, who, LoginGuard(backend, login)))
 
     @app.put(f"{API}/me/presence")
     async def presence(p: Agent_, body: PresenceBody, key: IdemKey = None) -> JSONResponse:
