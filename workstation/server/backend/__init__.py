@@ -4,9 +4,10 @@ One module per area (auth, customers, conversations, offers, routing_admin over 
 unit of work and event log; core: errors, principals, config; mappers: rows to models); `Backend`
 composes them, so callers keep one object.
 
-Everything runs on the server's one asyncio loop, so state changes never race each other; each
-operation is one short SQLAlchemy unit of work, and the events it appended are pushed to the
-connected clients only after it committed.
+Every state change runs on the server's one asyncio loop, so state changes never race each other;
+each operation is one short SQLAlchemy unit of work, and the events it appended are pushed to the
+connected clients only after it committed. Pure reads may run on worker threads (token checks as
+FastAPI's sync dependencies, the customer reads of reader_threads.py): they touch only the database.
 """
 
 from __future__ import annotations
