@@ -139,10 +139,10 @@ def start_embedded_backend(
     `simulate_day`: a contact-centre day compressed in time (simulated agents, waves, bursts,
     abandons) instead of the occasional chat for the demo agent; what the team lead's monitor shows.
     """
+    from workstation.demo.day_simulator import DayConfig
+    from workstation.demo.simulator import SimulatorConfig
     from workstation.server.backend import BackendConfig
-    from workstation.server.day_simulator import DayConfig
     from workstation.server.runner import ServerOptions, ServerThread
-    from workstation.server.simulator import SimulatorConfig
 
     server = ServerThread(
         ServerOptions(

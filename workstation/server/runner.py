@@ -14,13 +14,20 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from workstation.demo.day_simulator import DayConfig, DaySimulator
+from workstation.demo.shop import ShopLimits, shop_router
+from workstation.demo.simulator import (
+    Simulator,
+    SimulatorConfig,
+    seed_customers,
+    seed_users,
+)
 from workstation.server.api import MAX_BATCH_WRITES, MAX_INGEST_BYTES, create_app
 from workstation.server.backend import Backend, BackendConfig
 from workstation.server.channels.hub import ChannelHub, channel_routes, is_channel
 from workstation.server.connectors.api import connector_routes
 from workstation.server.connectors.config import ConnectorConfig
 from workstation.server.connectors.hub import ConnectorHub
-from workstation.server.day_simulator import DayConfig, DaySimulator
 from workstation.server.db import make_engine
 from workstation.server.fanout import startup_lock
 from workstation.server.http_limits import (
@@ -35,13 +42,6 @@ from workstation.server.http_limits import (
     guarded_h11,
 )
 from workstation.server.login_guard import LoginPolicy
-from workstation.server.shop import ShopLimits
-from workstation.server.simulator import (
-    Simulator,
-    SimulatorConfig,
-    seed_customers,
-    seed_users,
-)
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,11 @@ def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
     channels = ChannelHub(backend, [c for c in options.connectors if is_channel(c)])
     background.append(channels.run)
     app = create_app(
-        backend, background=background, login=options.login, shop=options.shop if options.demo else None
+        backend,
+        background=background,
+        login=options.login,
+        # The demo shop signs anyone in as any customer: demo mode only, never on a real backend.
+        routers=[shop_router(backend, options.shop)] if options.demo else (),
     )
     app.state.connectors = hub
     app.include_router(connector_routes(backend, hub))

@@ -1,0 +1,39 @@
+"""What every router of the REST API shares: its prefix, the caller dependencies, the raw-JSON body."""
+
+# No `from __future__ import annotations`: FastAPI must see the dependency aliases as real objects.
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header
+
+from workstation.server.backend import Backend, BackendError, Principal
+from workstation.server.streams import bearer_token
+
+API = "/api/v1"
+
+#: The body of a route that reads JSON itself (to report every problem at once): required JSON.
+ANY_JSON_BODY = {"required": True, "content": {"application/json": {"schema": {}}}}
+
+
+@dataclass(frozen=True, slots=True)
+class Callers:
+    """Route parameter types that resolve the caller from the bearer token (one pair per app, so
+    every router shares the same dependency functions)."""
+
+    #: Anyone signed in: agents, team leads, service users, customers.
+    any: Any
+    #: An agent's token (agents, team leads, service users), not a customer's.
+    agent: Any
+
+
+def callers(backend: Backend) -> Callers:
+    def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        return backend.authenticate(bearer_token(authorization))
+
+    def agent(p: Annotated[Principal, Depends(principal)]) -> Principal:
+        if p.scope != "agent":
+            raise BackendError(403, "forbidden", "This needs an agent's token.")
+        return p
+
+    return Callers(any=Annotated[Principal, Depends(principal)], agent=Annotated[Principal, Depends(agent)])
