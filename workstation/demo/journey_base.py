@@ -6,7 +6,7 @@ import random
 from bisect import bisect_left, insort
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from workstation.demo.catalog import (
     _BY_NAME,
@@ -71,6 +71,40 @@ class JourneyBase:
         )
         self._natural_fns = tuple(fn for fn, w in self._natural if w > 0)
         self._natural_cum = tuple(_cumulative([w for _, w in self._natural if w > 0]))
+
+    if TYPE_CHECKING:
+        # The journey families this base dispatches to (the natural mix above, the problem builders),
+        # defined by its subclasses: journey_shopping.py (ShoppingJourneys) and journey_service.py
+        # (ServiceJourneys). Declared for the type checker only: at run time they resolve to those
+        # definitions; the signatures must stay identical to them.
+
+        def purchase_journey(
+            self, t: datetime, *, item: _Item | None = None, stop: str | None = None, browse: bool = True
+        ) -> list[_Raw]: ...
+
+        def checkout(self, t: datetime, *, stop: str | None = None) -> list[_Raw]: ...
+
+        def app_trouble(self, t: datetime) -> list[_Raw]: ...
+
+        def service_contact(self, t: datetime, *, stop: str | None = None) -> list[_Raw]: ...
+
+        def device_issue(self, t: datetime, *, stop: str | None = None) -> list[_Raw]: ...
+
+        def payment(self, t: datetime, *, stop: str | None = None) -> list[_Raw]: ...
+
+        def complaint(self, t: datetime, *, stop: str | None = None) -> list[_Raw]: ...
+
+        def retention(self, t: datetime, *, stop: str | None = None) -> list[_Raw]: ...
+
+        def contract(self, t: datetime) -> list[_Raw]: ...
+
+        def move(self, t: datetime) -> list[_Raw]: ...
+
+        def store_visit(self, t: datetime) -> list[_Raw]: ...
+
+        def survey(self, t: datetime) -> list[_Raw]: ...
+
+        def social(self, t: datetime) -> list[_Raw]: ...
 
     # ---- time helpers
 

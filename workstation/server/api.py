@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workstation import __version__
@@ -173,7 +173,7 @@ def create_app(
     reads = ReaderThreads()
 
     who = callers(backend)
-    Agent_ = who.agent
+    Agent_ = Annotated[Principal, Depends(who.agent)]
     IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=8, max_length=128)]
     # `3`, `"3"` or `W/"3"` (parse_if_match).
     IfMatch = Annotated[str | None, Header(alias="If-Match", pattern=r'^(W/)?"?[0-9]+"?$', max_length=40)]
@@ -276,11 +276,13 @@ def create_app(
     async def wrapup_codes(p: Agent_) -> list[dict[str, Any]]:
         return [c.model_dump(mode="json") for c in backend.wrapup_codes()]
 
-    @app.get(f"{API}/customers/{{customer_id}}")
-    async def customer(p: Agent_, customer_id: str) -> dict[str, Any]:
+    # Read on a reader thread, answered as ready-made JSON (a Response); response_model keeps the
+    # documented schema of these routes.
+    @app.get(f"{API}/customers/{{customer_id}}", response_model=dict[str, Any])
+    async def customer(p: Agent_, customer_id: str) -> Response:
         return await reads.json(lambda: backend.get_customer(p, customer_id))
 
-    @app.get(f"{API}/customers/{{customer_id}}/events")
+    @app.get(f"{API}/customers/{{customer_id}}/events", response_model=dict[str, Any])
     async def customer_events(
         p: Agent_,
         customer_id: str,
@@ -291,7 +293,7 @@ def create_app(
         kind: Annotated[list[str] | None, Query(max_length=48)] = None,
         q: Annotated[str, Query(max_length=200)] = "",
         open_only: Annotated[bool, Query(alias="open")] = False,
-    ) -> dict[str, Any]:
+    ) -> Response:
         where = TimelineFilter(
             channels=frozenset(channel or ()),
             phases=frozenset(phase or ()),
@@ -306,8 +308,10 @@ def create_app(
             lambda: backend.customer_events(p, customer_id, before=before, limit=limit, where=where)
         )
 
-    @app.get(f"{API}/customers/{{customer_id}}/conversations/{{conversation_id}}")
-    async def customer_conversation(p: Agent_, customer_id: str, conversation_id: str) -> dict[str, Any]:
+    @app.get(
+        f"{API}/customers/{{customer_id}}/conversations/{{conversation_id}}", response_model=dict[str, Any]
+    )
+    async def customer_conversation(p: Agent_, customer_id: str, conversation_id: str) -> Response:
         return await reads.json(lambda: backend.customer_conversation(p, customer_id, conversation_id))
 
     @app.post(f"{API}/events", openapi_extra={"requestBody": ANY_JSON_BODY})

@@ -2,8 +2,9 @@
 
 # No `from __future__ import annotations`: FastAPI must see the dependency aliases as real objects.
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header
 
@@ -18,13 +19,15 @@ ANY_JSON_BODY = {"required": True, "content": {"application/json": {"schema": {}
 
 @dataclass(frozen=True, slots=True)
 class Callers:
-    """Route parameter types that resolve the caller from the bearer token (one pair per app, so
-    every router shares the same dependency functions)."""
+    """The dependencies that resolve the caller from the bearer token (one pair per app, so every router
+    shares the same dependency functions). A router turns them into its parameter types itself, as
+    `Agent_ = Annotated[Principal, Depends(who.agent)]`: a type alias the type checker accepts (an
+    attribute holding an `Annotated[...]` is not one)."""
 
     #: Anyone signed in: agents, team leads, service users, customers.
-    any: Any
+    any: Callable[..., Principal]
     #: An agent's token (agents, team leads, service users), not a customer's.
-    agent: Any
+    agent: Callable[..., Principal]
 
 
 def callers(backend: Backend) -> Callers:
@@ -36,4 +39,4 @@ def callers(backend: Backend) -> Callers:
             raise BackendError(403, "forbidden", "This needs an agent's token.")
         return p
 
-    return Callers(any=Annotated[Principal, Depends(principal)], agent=Annotated[Principal, Depends(agent)])
+    return Callers(any=principal, agent=agent)

@@ -4,12 +4,12 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from workstation import __version__
 from workstation.server.api_common import API, Callers
-from workstation.server.backend import Backend
+from workstation.server.backend import Backend, Principal
 from workstation.server.login_guard import LoginGuard
 from workstation.server.streams import bearer_token
 
@@ -26,7 +26,7 @@ class LoginBody(_Body):
 def auth_routes(backend: Backend, who: Callers, guard: LoginGuard) -> APIRouter:
     """Health, sign-in (scrypt off the loop, throttled: `guard`), sign-out, the caller's own record."""
     router = APIRouter()
-    Agent_ = who.agent
+    Agent_ = Annotated[Principal, Depends(who.agent)]
 
     @router.get(f"{API}/health")
     async def health() -> dict[str, Any]:

@@ -2,14 +2,14 @@
 
 # No `from __future__ import annotations`: FastAPI must see the dependency aliases as real objects.
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from workstation.domain.models import WebPage
 from workstation.server.api_common import API, Callers
-from workstation.server.backend import Backend, BackendError
+from workstation.server.backend import Backend, BackendError, Principal
 
 
 class _Body(BaseModel):
@@ -36,8 +36,8 @@ class StartChatBody(_Body):
 def customer_chat_routes(backend: Backend, who: Callers) -> APIRouter:
     """POST a chat for a known customer (service users), the customer's messages both ways."""
     router = APIRouter()
-    Agent_ = who.agent
-    Any_ = who.any
+    Agent_ = Annotated[Principal, Depends(who.agent)]
+    Any_ = Annotated[Principal, Depends(who.any)]
 
     @router.post(f"{API}/customer/chats", status_code=201)
     async def start_chat(p: Agent_, body: StartChatBody) -> dict[str, Any]:

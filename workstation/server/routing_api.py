@@ -2,19 +2,19 @@
 
 # No `from __future__ import annotations`: FastAPI must see the dependency aliases as real objects.
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from workstation.domain.workflow import AgentRouting
 from workstation.server.api_common import ANY_JSON_BODY, API, Callers
-from workstation.server.backend import Backend, BackendError
+from workstation.server.backend import Backend, BackendError, Principal
 
 
 def routing_routes(backend: Backend, who: Callers) -> APIRouter:
     """GET/PUT the routing config and agents' levels; why a task waits, how it was routed."""
     router = APIRouter()
-    Agent_ = who.agent
+    Agent_ = Annotated[Principal, Depends(who.agent)]
 
     @router.get(f"{API}/routing/config")
     async def routing_config(p: Agent_) -> dict[str, Any]:

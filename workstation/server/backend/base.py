@@ -9,7 +9,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
@@ -50,6 +50,12 @@ from workstation.server.limits import (
     RateLimiter,
 )
 from workstation.server.streams import StreamRegistry
+
+if TYPE_CHECKING:
+    from workstation.domain.models import Agent, Presence
+    from workstation.domain.workflow import TaskState, WorkerState
+    from workstation.server.backend.core import IngestResult
+    from workstation.server.db import AgentRow, ConversationRow, CustomerRow, OfferRow, RoutingTaskRow
 
 
 class BackendBase:
@@ -237,3 +243,66 @@ class BackendBase:
         if cutoff > 0 and self.oldest() <= cutoff:
             with self._uow() as uow:
                 uow.db.query(EventLogRow).filter(EventLogRow.seq <= cutoff).delete()
+
+    if TYPE_CHECKING:
+        # What one area's mixin calls of another's (Backend composes them all). Declared for the type
+        # checker only: at run time these names resolve, through Backend's MRO, to the one definition
+        # in the area named; the signatures must stay identical to those definitions.
+
+        # auth.py (AuthAndPresence)
+        def _mint_token(
+            self,
+            db: DbSession,
+            *,
+            scope: str,
+            agent_id: str | None = None,
+            conversation_id: str | None = None,
+        ) -> str: ...
+
+        def set_presence(self, agent_id: str, presence: Presence, reason: str | None = None) -> Agent: ...
+
+        # customers.py (Customers)
+        def add_customer_events(
+            self, events: list[TimelineEvent], *, push: bool = True
+        ) -> list[IngestResult]: ...
+
+        def require_access(
+            self,
+            principal: Principal,
+            *,
+            customer_id: str | None = None,
+            conversation_id: str | None = None,
+            own_history: bool = False,
+            roles: tuple[Role, ...] | None = None,
+        ) -> None: ...
+
+        # conversations.py (Conversations)
+        def _conversation(
+            self, db: DbSession, row: ConversationRow, *, with_messages: bool = True
+        ) -> Conversation: ...
+
+        @staticmethod
+        def _routing_task(
+            db: DbSession, conv: ConversationRow, customer: CustomerRow, extra: dict[str, Any] | None
+        ) -> RoutingTaskRow: ...
+
+        # offers.py (OffersAndRouting)
+        def _end_offer(self, uow: _UnitOfWork, offer: OfferRow, reason: str) -> None: ...
+
+        def _cancel_offers_of(self, uow: _UnitOfWork, agent_id: str) -> None: ...
+
+        def _task_rows(self, db: DbSession, convs: list[ConversationRow]) -> dict[str, RoutingTaskRow]: ...
+
+        def _task_state(self, row: RoutingTaskRow, now: datetime) -> TaskState: ...
+
+        def _workers(self, db: DbSession, agents: list[AgentRow] | None = None) -> list[WorkerState]: ...
+
+        # routing_admin.py (RoutingAdmin)
+        def _record_outcome(
+            self,
+            db: DbSession,
+            conv: ConversationRow,
+            outcome: str,
+            now: datetime,
+            agent_id: str | None = None,
+        ) -> None: ...
