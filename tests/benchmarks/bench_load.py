@@ -1,0 +1,179 @@
+"""The load run: N headless desktops and customers opening chats, 3 backend processes on PostgreSQL
+next to the single-process SQLite backend, driven alike (tests/load/driver.py).
+
+    .venv/bin/python tests/benchmarks/bench_load.py [--quick] [--agents 100,300,500]
+        [--rate 50] [--duration 60] [--backends pg,sqlite]
+
+For each agent count and backend: p50/p95/p99 of chat created -> offer shown (from just before the
+customer's POST to the offer frame reaching the desktop), the backend processes' CPU (seconds of CPU
+per second of run: 1.0 is one core busy) and resident memory at the end, and the checks of the run
+(seq gaps or repeats on any desktop, chats offered to two agents at once, chats never offered).
+The driver runs in this process, on one core's worth of Python; its own CPU is printed too, since
+on a small machine it competes with the backends. Measures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks.stats import pct  # noqa: E402
+from tests.load.cluster import (  # noqa: E402
+    PASSWORD,
+    BackendProcess,
+    expected_seqs,
+    prepare_database,
+    start_backends,
+    usage,
+)
+from tests.load.driver import LoadConfig, LoadDriver, LoadResult  # noqa: E402
+from tests.postgres.pg_server import PostgresServer, find_bindir  # noqa: E402
+
+PROCESSES = 3
+#: Customers per chat a second: keeps every customer well under the per-customer rate limit.
+CUSTOMERS_PER_RATE = 4
+
+
+@dataclass
+class Row:
+    backend: str
+    agents: int
+    chats: int
+    offered: int
+    p50: float
+    p95: float
+    p99: float
+    cpu: float
+    rss_mib: float
+    driver_cpu: float
+    problems: int
+
+
+def one_run(
+    label: str, db_url: str, work: Path, processes: int, agents: int, rate: float, duration: float
+) -> Row:
+    population = prepare_database(db_url, agents, customers=max(20, int(rate * CUSTOMERS_PER_RATE)))
+    backends: list[BackendProcess] = start_backends(db_url, work, processes)
+    try:
+        driver_before = _own_cpu()
+        config = LoadConfig(
+            urls=[p.url for p in backends],
+            usernames=population.usernames,
+            password=PASSWORD,
+            service_token=population.service_token,
+            customer_ids=population.customer_ids,
+            chat_rate=rate,
+            duration_s=duration,
+            hold_s=2.0,
+            drain_s=30.0,
+        )
+        driver = LoadDriver(config)
+        started: list[float] = []
+
+        async def run() -> LoadResult:
+            load = asyncio.ensure_future(driver.run())
+            await driver.ready.wait()  # CPU from here: the sign-ins (scrypt) are not the load
+            started.append(time.perf_counter())
+            started.extend(u.cpu_s for u in (usage(p.proc.pid) for p in backends))
+            return await load
+
+        result = asyncio.run(run())
+        after = [usage(p.proc.pid) for p in backends]
+        ran = time.perf_counter() - started[0]
+        cpu = sum(a.cpu_s - b for a, b in zip(after, started[1:], strict=True)) / ran
+        problems = (
+            len(result.seq_problems(expected_seqs(db_url))) + len(result.overlaps) + len(result.never_offered)
+        )
+        lat = result.latencies_ms()
+        print(f"  {label:<12} {agents:>4} agents: {result.summary()}", flush=True)
+        return Row(
+            backend=label,
+            agents=agents,
+            chats=len(result.acknowledged_chats),
+            offered=len(lat),
+            p50=pct(lat, 50) if lat else float("nan"),
+            p95=pct(lat, 95) if lat else float("nan"),
+            p99=pct(lat, 99) if lat else float("nan"),
+            cpu=cpu,
+            rss_mib=sum(a.rss_bytes for a in after) / 2**20,
+            driver_cpu=(_own_cpu() - driver_before) / max(ran, 1e-9),
+            problems=problems,
+        )
+    finally:
+        for p in backends:
+            p.stop()
+
+
+def _own_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="20 agents, 5 chats/s for 5 s")
+    parser.add_argument("--agents", default="100,300,500")
+    parser.add_argument("--rate", type=float, default=50.0, help="new chats a second")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of chats per run")
+    parser.add_argument("--backends", default="pg,sqlite", help="pg (3 processes), sqlite (1 process)")
+    args = parser.parse_args()
+    counts = [20] if args.quick else [int(n) for n in args.agents.split(",")]
+    rate, duration = (5.0, 5.0) if args.quick else (args.rate, args.duration)
+    kinds = args.backends.split(",")
+    print(f"Load: {rate:g} chats/s for {duration:g} s; agents {counts}; backends {kinds}", flush=True)
+    rows: list[Row] = []
+    pg: PostgresServer | None = None
+    if "pg" in kinds:
+        bindir = find_bindir()
+        if bindir is None:
+            print("PostgreSQL is not installed: pg runs left out", file=sys.stderr)
+            kinds.remove("pg")
+        else:
+            pg = PostgresServer(bindir)
+            pg.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+            for agents in counts:
+                for kind in kinds:
+                    work = Path(tmp) / f"{kind}-{agents}"
+                    if kind == "pg":
+                        assert pg is not None
+                        url = pg.create_database()
+                        try:
+                            rows.append(one_run("pg x3", url, work, PROCESSES, agents, rate, duration))
+                        finally:
+                            pg.drop_database(url)
+                    else:
+                        work.mkdir(parents=True)
+                        url = f"sqlite:///{work / 'backend.sqlite3'}"
+                        rows.append(one_run("sqlite x1", url, work, 1, agents, rate, duration))
+    finally:
+        if pg is not None:
+            pg.stop()
+    print()
+    print(
+        "| backend   | agents | chats | offered | p50 ms | p95 ms | p99 ms | backend CPU (cores) "
+        "| backend RSS MiB | driver CPU (cores) | check failures |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r.backend} | {r.agents} | {r.chats} | {r.offered} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} "
+            f"| {r.cpu:.2f} | {r.rss_mib:.0f} | {r.driver_cpu:.2f} | {r.problems} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
