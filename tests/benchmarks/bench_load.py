@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -128,6 +129,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of chats per run")
     parser.add_argument("--backends", default="pg,sqlite", help="pg (3 processes), sqlite (1 process)")
     args = parser.parse_args()
+    # Stopped with SIGTERM: still stop the backends and PostgreSQL (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     counts = [20] if args.quick else [int(n) for n in args.agents.split(",")]
     rate, duration = (5.0, 5.0) if args.quick else (args.rate, args.duration)
     kinds = args.backends.split(",")

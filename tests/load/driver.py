@@ -183,6 +183,9 @@ class Desktop:
     async def _work(self, offer: Offer) -> None:
         try:
             conv = await self.driver.retry(lambda: self.api.accept(offer.id))
+        except BackendUnavailable as exc:
+            self.record.refusals.append(f"accept {offer.id}: unavailable: {exc}")
+            return
         except ApiError as exc:
             # 409 after a retry whose first attempt did commit: the chat is ours all the same.
             if exc.code != "offer_accepted":
@@ -205,6 +208,8 @@ class Desktop:
             self.record.closed += 1
         except ApiError as exc:
             self.record.refusals.append(f"chat {offer.conversation_id}: {exc.code}")
+        except BackendUnavailable as exc:  # still down when the run's time was up
+            self.record.refusals.append(f"chat {offer.conversation_id}: unavailable: {exc}")
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
