@@ -59,6 +59,20 @@ class Row:
     problems: int
 
 
+HEADER = (
+    "| backend | agents | chats | offered | p50 ms | p95 ms | p99 ms | backend CPU (cores) "
+    "| backend RSS MiB | driver CPU (cores) | check failures |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def table_row(r: Row) -> str:
+    return (
+        f"| {r.backend} | {r.agents} | {r.chats} | {r.offered} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} "
+        f"| {r.cpu:.2f} | {r.rss_mib:.0f} | {r.driver_cpu:.2f} | {r.problems} |"
+    )
+
+
 def one_run(
     label: str, db_url: str, work: Path, processes: int, agents: int, rate: float, duration: float
 ) -> Row:
@@ -136,6 +150,7 @@ def main() -> int:
     kinds = args.backends.split(",")
     print(f"Load: {rate:g} chats/s for {duration:g} s; agents {counts}; backends {kinds}", flush=True)
     rows: list[Row] = []
+    print(HEADER, flush=True)
     pg: PostgresServer | None = None
     if "pg" in kinds:
         bindir = find_bindir()
@@ -161,20 +176,10 @@ def main() -> int:
                         work.mkdir(parents=True)
                         url = f"sqlite:///{work / 'backend.sqlite3'}"
                         rows.append(one_run("sqlite x1", url, work, 1, agents, rate, duration))
+                    print(table_row(rows[-1]), flush=True)
     finally:
         if pg is not None:
             pg.stop()
-    print()
-    print(
-        "| backend   | agents | chats | offered | p50 ms | p95 ms | p99 ms | backend CPU (cores) "
-        "| backend RSS MiB | driver CPU (cores) | check failures |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(
-            f"| {r.backend} | {r.agents} | {r.chats} | {r.offered} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} "
-            f"| {r.cpu:.2f} | {r.rss_mib:.0f} | {r.driver_cpu:.2f} | {r.problems} |"
-        )
     return 0
 
 
