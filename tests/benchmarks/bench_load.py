@@ -5,8 +5,9 @@ next to the single-process SQLite backend, driven alike (tests/load/driver.py).
         [--rate 50] [--duration 60] [--backends pg,sqlite]
 
 For each agent count and backend: p50/p95/p99 of chat created -> offer shown (from just before the
-customer's POST to the offer frame reaching the desktop), the backend processes' CPU (seconds of CPU
-per second of run: 1.0 is one core busy) and resident memory at the end, and the checks of the run
+customer's POST to the offer frame reaching the desktop), the backend processes' CPU and
+PostgreSQL's own (seconds of CPU per second of run: 1.0 is one core busy), the backends' resident
+memory at the end, and the checks of the run
 (seq gaps or repeats on any desktop, chats offered to two agents at once, chats never offered).
 The driver runs in this process, on one core's worth of Python; its own CPU is printed too, since
 on a small machine it competes with the backends. Measures; asserts nothing.
@@ -54,6 +55,8 @@ class Row:
     p95: float
     p99: float
     cpu: float
+    #: PostgreSQL's own processes (the postmaster and its children), cores; nan for SQLite.
+    db_cpu: float
     rss_mib: float
     driver_cpu: float
     problems: int
@@ -61,20 +64,46 @@ class Row:
 
 HEADER = (
     "| backend | agents | chats | offered | p50 ms | p95 ms | p99 ms | backend CPU (cores) "
-    "| backend RSS MiB | driver CPU (cores) | check failures |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| PostgreSQL CPU (cores) | backend RSS MiB | driver CPU (cores) | check failures |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
 def table_row(r: Row) -> str:
     return (
         f"| {r.backend} | {r.agents} | {r.chats} | {r.offered} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} "
-        f"| {r.cpu:.2f} | {r.rss_mib:.0f} | {r.driver_cpu:.2f} | {r.problems} |"
+        f"| {r.cpu:.2f} | {r.db_cpu:.2f} | {r.rss_mib:.0f} | {r.driver_cpu:.2f} | {r.problems} |"
     )
 
 
+def postgres_cpu(data_dir: Path | None) -> dict[int, float]:
+    """CPU seconds of the PostgreSQL cluster's processes (postmaster and children), by pid."""
+    if data_dir is None:
+        return {}
+    postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    found: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == postmaster or ppid == postmaster:
+            found[pid] = usage(pid).cpu_s
+    return found
+
+
 def one_run(
-    label: str, db_url: str, work: Path, processes: int, agents: int, rate: float, duration: float
+    label: str,
+    db_url: str,
+    work: Path,
+    processes: int,
+    agents: int,
+    rate: float,
+    duration: float,
+    pg_data: Path | None = None,
 ) -> Row:
     population = prepare_database(db_url, agents, customers=max(20, int(rate * CUSTOMERS_PER_RATE)))
     backends: list[BackendProcess] = start_backends(db_url, work, processes)
@@ -93,16 +122,19 @@ def one_run(
         )
         driver = LoadDriver(config)
         started: list[float] = []
+        db_before: dict[int, float] = {}
 
         async def run() -> LoadResult:
             load = asyncio.ensure_future(driver.run())
             await driver.ready.wait()  # CPU from here: the sign-ins (scrypt) are not the load
             started.append(time.perf_counter())
+            db_before.update(postgres_cpu(pg_data))
             started.extend(u.cpu_s for u in (usage(p.proc.pid) for p in backends))
             return await load
 
         result = asyncio.run(run())
         after = [usage(p.proc.pid) for p in backends]
+        db_after = postgres_cpu(pg_data)
         ran = time.perf_counter() - started[0]
         cpu = sum(a.cpu_s - b for a, b in zip(after, started[1:], strict=True)) / ran
         problems = (
@@ -119,6 +151,9 @@ def one_run(
             p95=pct(lat, 95) if lat else float("nan"),
             p99=pct(lat, 99) if lat else float("nan"),
             cpu=cpu,
+            db_cpu=sum(c - db_before.get(pid, 0.0) for pid, c in db_after.items()) / ran
+            if pg_data
+            else float("nan"),
             rss_mib=sum(a.rss_bytes for a in after) / 2**20,
             driver_cpu=(_own_cpu() - driver_before) / max(ran, 1e-9),
             problems=problems,
@@ -169,7 +204,9 @@ def main() -> int:
                         assert pg is not None
                         url = pg.create_database()
                         try:
-                            rows.append(one_run("pg x3", url, work, PROCESSES, agents, rate, duration))
+                            rows.append(
+                                one_run("pg x3", url, work, PROCESSES, agents, rate, duration, pg.data)
+                            )
                         finally:
                             pg.drop_database(url)
                     else:
