@@ -431,7 +431,9 @@ class LoadDriver:
             acknowledged_chats=list(self.acknowledged_chats),
             failed_chats=list(self.failed_chats),
             never_offered=[c for c in self.acknowledged_chats if c not in self.shown],
-            overlaps=overlapping_offers(self.offer_events),
+            overlaps=overlapping_offers(
+                self.offer_events, {d.record.username: d.position()[1] for d in self.desktops}
+            ),
             offers_per_chat=offers,
             acknowledged_messages=list(self.acknowledged_messages),
             acknowledged_closes=list(self.acknowledged_closes),
@@ -439,14 +441,20 @@ class LoadDriver:
         )
 
 
-def overlapping_offers(events: list[OfferEvent]) -> list[str]:
+def overlapping_offers(events: list[OfferEvent], reached: dict[str, int] | None = None) -> list[str]:
     """Chats offered to one agent while another's offer of them was open, in the log's global order
-    (`seq` is one order across every backend process)."""
+    (`seq` is one order across every backend process).
+
+    `reached`: agent -> the last seq its desktop applied. An open offer counts against a later one
+    only if its holder's desktop got past the later one's seq: a desktop still behind at the end of
+    the run may simply not have received the end of its offer yet (that it arrives, in order, is
+    what `seq_problems` checks)."""
     holder: dict[str, str] = {}
     problems: list[str] = []
     for e in sorted(events, key=lambda e: e.seq):
         if e.what == "offered":
-            if e.conversation_id in holder:
+            first = holder.get(e.conversation_id)
+            if first is not None and (reached is None or reached.get(first, 0) >= e.seq):
                 problems.append(
                     f"{e.conversation_id} offered to {e.agent} at seq {e.seq} while "
                     f"{holder[e.conversation_id]}'s offer was open"

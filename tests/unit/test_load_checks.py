@@ -62,3 +62,10 @@ def test_a_chat_offered_to_a_second_agent_while_the_first_offer_is_open_is_an_ov
     ]
     (problem,) = overlapping_offers(events)
     assert problem == "cv-1 offered to bob at seq 11 while ada's offer was open"
+
+
+def test_an_open_offer_whose_end_its_desktop_had_not_reached_yet_is_no_overlap() -> None:
+    events = [OfferEvent(10, "cv-1", "ada", "offered"), OfferEvent(15, "cv-1", "bob", "offered")]
+    # Ada's desktop stopped at seq 12: the end of her offer (seq 13 or 14) had not reached it.
+    assert overlapping_offers(events, {"ada": 12, "bob": 15}) == []
+    assert len(overlapping_offers(events, {"ada": 20, "bob": 15})) == 1
