@@ -22,6 +22,7 @@ single-process SQLite backend. Nothing here reaches beyond the addresses it is g
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -179,6 +180,8 @@ class Desktop:
             await stream.run()
         except AuthRejected as exc:
             self.record.refusals.append(f"stream: {exc}")
+        except Exception as exc:  # the stream gave up otherwise: say so rather than wait for it
+            self.record.refusals.append(f"stream: {type(exc).__name__}: {exc}")
 
     async def _work(self, offer: Offer) -> None:
         try:
@@ -356,7 +359,7 @@ class LoadDriver:
 
             await asyncio.gather(*(sign_in(d) for d in self.desktops))
             await asyncio.gather(*(d.start(cfg.backoff) for d in self.desktops))
-            await asyncio.gather(*(d.connected.wait() for d in self.desktops))
+            await self._all_connected()
             self.ready.set()
             await self._customers()
             self.chats_done.set()
@@ -366,6 +369,18 @@ class LoadDriver:
             for client in self._http.values():
                 await client.aclose()
         return self._result(time.perf_counter() - started)
+
+    async def _all_connected(self) -> None:
+        """Every desktop's stream has said hello, or an error naming those that did not (bounded)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(1.0, self._deadline - time.perf_counter())):
+                await asyncio.gather(*(d.connected.wait() for d in self.desktops))
+        missing = [d.record for d in self.desktops if not d.connected.is_set()]
+        if missing:
+            raise RuntimeError(
+                f"{len(missing)} desktop stream(s) never connected, e.g. "
+                + "; ".join(f"{r.username}: {r.refusals[-1:] or 'no refusal'}" for r in missing[:5])
+            )
 
     async def _customers(self) -> None:
         cfg = self.config
