@@ -230,7 +230,8 @@ class Customers(BackendBase):
             )
             query = select(CustomerEventRow).where(customer == customer_id)
             if where is not None:
-                query = _filtered(query, where, open_keys, fts=fts)
+                words = self.engine.dialect.name == "postgresql"
+                query = _filtered(query, where, open_keys, fts=fts, words=words)
             if before:
                 at, event_id = _decode_cursor(before)
                 # `at <= ?` lets the database seek in the timeline index; the OR alone made SQLite

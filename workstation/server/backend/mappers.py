@@ -35,6 +35,7 @@ from workstation.domain.workflow import (
 from workstation.server.backend.core import BackendError
 from workstation.server.db import (
     EVENTS_FTS,
+    HISTORY_QUERY,
     AgentRoutingRow,
     AgentRow,
     ConversationRow,
@@ -43,6 +44,7 @@ from workstation.server.db import (
     MessageRow,
     OfferRow,
     RoutingTaskRow,
+    history_words_sql,
 )
 from workstation.server.limits import (
     MAX_AGENT_MESSAGE_CHARS,
@@ -125,8 +127,11 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _filtered(query: Any, where: timeline.TimelineFilter, open_keys: Any, *, fts: bool) -> Any:
-    """`where` in SQL; the text through the FTS5 index when `fts` (SQLite), else by LIKE."""
+def _filtered(
+    query: Any, where: timeline.TimelineFilter, open_keys: Any, *, fts: bool, words: bool = False
+) -> Any:
+    """`where` in SQL; the text through the FTS5 index when `fts` (SQLite), through the full-text
+    index of revision 0006 when `words` (PostgreSQL), else by LIKE."""
     if where.channels:
         query = query.where(CustomerEventRow.channel.in_(sorted(where.channels)))
     if where.phases:
@@ -144,6 +149,10 @@ def _filtered(query: Any, where: timeline.TimelineFilter, open_keys: Any, *, fts
                 rows.bindparams(match=match).columns(sql_column("rowid"))
             )
         )
+    elif words and (ts := timeline.tsquery(text)) is not None:
+        # Exactly the index's expression (db.history_words_sql), or PostgreSQL scans instead.
+        document: Any = literal_column(history_words_sql("customer_events.summary", "customer_events.data"))
+        query = query.where(document.op("@@")(getattr(func, HISTORY_QUERY)(ts)))
     elif text:
         pattern = timeline.like_pattern(text)
         query = query.where(
