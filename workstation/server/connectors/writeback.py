@@ -64,6 +64,7 @@ class WriteBack:
         payload = {
             "connector": self.name,
             "customer_id": customer_id,
+            "record": record,  # what the desk's decision names (POST .../conflicts/resolve)
             "field": field,
             "before": before,
             "theirs": theirs,
