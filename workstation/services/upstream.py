@@ -28,11 +28,19 @@ KEEP_CHOICES = ("theirs", "yours")
 #: Links the desk opens: anything else (file:, javascript:, a relative path) is not shown as a link.
 LINK_SCHEMES = ("http://", "https://")
 
+#: How the desk names the systems the backend's connectors report ("tryton"); others as reported.
+SYSTEM_NAMES = {"tryton": "Tryton", "rt": "Request Tracker"}
+
 Key = tuple[str, str, str]  # connector, record, field
 
 
 def key_of(conflict: ConnectorConflict) -> Key:
     return (conflict.connector, conflict.record or "", conflict.field)
+
+
+def system_name(source: FieldSource) -> str:
+    system = source.system or source.connector
+    return SYSTEM_NAMES.get(system, system)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -71,7 +79,7 @@ class UpstreamService(QObject):
     def field_systems(self, customer_id: str) -> dict[str, str]:
         """field -> the name of the system that owns it ("Tryton")."""
         return {
-            field: source.system or source.connector
+            field: system_name(source)
             for source in self._sources.get(customer_id, ())
             for field in source.fields
         }
@@ -79,8 +87,8 @@ class UpstreamService(QObject):
     def system_of(self, connector: str) -> str:
         for sources in self._sources.values():
             for source in sources:
-                if source.connector == connector and source.system:
-                    return source.system
+                if source.connector == connector:
+                    return system_name(source)
         return connector
 
     def conflicts(self) -> list[ConnectorConflict]:

@@ -25,7 +25,7 @@ from workstation.domain.relevance import Ranking
 from workstation.services.conversation import HistoryStart
 from workstation.services.customer_context import CustomerContext
 from workstation.services.records import CustomerView, NoteView
-from workstation.services.upstream import safe_url
+from workstation.services.upstream import safe_url, system_name
 from workstation.ui import desk_habits
 from workstation.ui.domain_text import render
 from workstation.ui.history_panel import HistoryPanel
@@ -116,15 +116,13 @@ class CustomerHeader(QFrame):
     def show_sources(self, sources: list[FieldSource]) -> None:
         """Which system owns which field (shown in the contact details) and a link to open the
         upstream record where the system has a web address."""
-        self._field_systems = {
-            field: source.system or source.connector for source in sources for field in source.fields
-        }
+        self._field_systems = {field: system_name(source) for source in sources for field in source.fields}
         links = []
         for source in sources:
             url = safe_url(source.url)
             if url is None:
                 continue
-            text = self.tr("Open in {0}").format(source.system or source.connector)
+            text = self.tr("Open in {0}").format(system_name(source))
             links.append(f'<a href="{escape(url)}">{escape(text)}</a>')
         self.sources_label.setText(" · ".join(links))
         self.sources_label.setToolTip(tooltip("\n".join(s.url or "" for s in sources if safe_url(s.url))))
