@@ -165,7 +165,7 @@ class WriteBack:
                         )
                         .order_by(ConversationRow.closed_at)
                         .limit(WRAPUP_BATCH)
-                    ).tuples()
+                    )  # rows unpack as tuples (Result.tuples() is deprecated in SQLAlchemy 2.1)
                 )
             todo = [
                 WrapUp(
