@@ -89,7 +89,7 @@ class CustomerHeader(QFrame):
         self.edit_button.setObjectName("editCustomer")
         self.edit_button.setEnabled(False)
         self.edit_button.clicked.connect(self.edit_requested)
-        #: field -> the upstream system that owns it ("Tryton"), from the backend's /sources
+        # field -> the upstream system that owns it ("Tryton"), from the backend's /sources
         self._field_systems: dict[str, str] = {}
         # Our markup around escaped data; only http(s) links (see show_sources).
         self.sources_label = QLabel()
