@@ -28,6 +28,8 @@ class Callers:
     any: Callable[..., Principal]
     #: An agent's token (agents, team leads, service users), not a customer's.
     agent: Callable[..., Principal]
+    #: A team lead's or a service user's token (what IT and supervisors use).
+    lead: Callable[..., Principal]
 
 
 def callers(backend: Backend) -> Callers:
@@ -39,4 +41,8 @@ def callers(backend: Backend) -> Callers:
             raise BackendError(403, "forbidden", "This needs an agent's token.")
         return p
 
-    return Callers(any=principal, agent=agent)
+    def lead(p: Annotated[Principal, Depends(principal)]) -> Principal:
+        backend._require_supervisor(p)
+        return p
+
+    return Callers(any=principal, agent=agent, lead=lead)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from workstation.server import router_lease
+from workstation.server.api_common import API, callers
 from workstation.server.backend import Backend, BackendError, Principal
 from workstation.server.channels import chatwoot_channel, taskrouter_mode
 from workstation.server.channels.chatwoot import ChatwootClient
@@ -26,7 +27,6 @@ from workstation.server.connectors.config import ConfigError, ConnectorConfig
 
 log = logging.getLogger(__name__)
 
-API = "/api/v1"
 #: `[connectors.NAME]` types that are channels (run here, not by the connector hub).
 CHANNEL_TYPES = (chatwoot_channel.TYPE, taskrouter_mode.TYPE)
 #: pg_try_advisory_lock key of the channels' loops ('wsch'): on PostgreSQL with several backend
@@ -94,19 +94,8 @@ class ChannelHub:
 def channel_routes(backend: Backend, hub: ChannelHub) -> APIRouter:
     router = APIRouter(prefix=API)
 
-    def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
-        token = (
-            authorization[7:].strip()
-            if authorization and authorization.lower().startswith("bearer ")
-            else None
-        )
-        return backend.authenticate(token or None)
-
-    def supervisor(p: Annotated[Principal, Depends(principal)]) -> Principal:
-        backend._require_supervisor(p)
-        return p
-
-    Lead = Annotated[Principal, Depends(supervisor)]
+    who = callers(backend)
+    Lead = Annotated[Principal, Depends(who.lead)]
 
     def channel_of(name: str) -> ChatwootChannel:
         channel = hub.channels.get(name)

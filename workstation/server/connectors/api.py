@@ -4,17 +4,16 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workstation.server.api_common import API, callers
 from workstation.server.backend import Backend, BackendError, Principal
 from workstation.server.connectors.hub import ConnectorHub
 from workstation.server.connectors.sync import dead_letters
 from workstation.server.db import ConnectorConflictRow, ConnectorLinkRow
-
-API = "/api/v1"
 
 
 class ResolveBody(BaseModel):
@@ -27,20 +26,9 @@ class ResolveBody(BaseModel):
 def connector_routes(backend: Backend, hub: ConnectorHub) -> APIRouter:
     router = APIRouter(prefix=API)
 
-    def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
-        token = (
-            authorization[7:].strip()
-            if authorization and authorization.lower().startswith("bearer ")
-            else None
-        )
-        return backend.authenticate(token or None)
-
-    def supervisor(p: Annotated[Principal, Depends(principal)]) -> Principal:
-        backend._require_supervisor(p)
-        return p
-
-    Lead = Annotated[Principal, Depends(supervisor)]
-    Any_ = Annotated[Principal, Depends(principal)]
+    who = callers(backend)
+    Lead = Annotated[Principal, Depends(who.lead)]
+    Any_ = Annotated[Principal, Depends(who.any)]
 
     def sync_of(name: str) -> Any:
         sync = hub.syncs.get(name)
