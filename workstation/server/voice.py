@@ -63,6 +63,7 @@ from workstation.server.db import (
     RoutingTaskRow,
     WrapUpCodeRow,
 )
+from workstation.server.voice_config import VoiceConfig
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +289,7 @@ class VoiceDesk:
                 raise BackendError(404, "not_found", f"No call {conv_id}.")
             customer_id = conv.customer_id
         self.backend.require_access(principal, customer_id=customer_id)
-        return _call_record(conv, task)
+        return _call_record(conv, task, self.config)
 
     def calls(self, principal: Principal) -> list[dict[str, Any]]:
         """The agent's calls not yet wrapped up (a desk that restarted recovers its state from these)."""
@@ -302,7 +303,7 @@ class VoiceDesk:
                     ConversationRow.state == ConversationState.ACTIVE.value,
                 )
             ).all()
-            return [_call_record(conv, task) for conv, task in rows]
+            return [_call_record(conv, task, self.config) for conv, task in rows]
 
     def _contact_event(self, conv: Conversation, wrapup_code: str) -> TimelineEvent:
         with DbSession(self.backend.engine) as db:
@@ -351,9 +352,10 @@ class VoiceDesk:
         return row
 
 
-def _call_record(conv: ConversationRow, task: RoutingTaskRow) -> dict[str, Any]:
+def _call_record(conv: ConversationRow, task: RoutingTaskRow, config: VoiceConfig) -> dict[str, Any]:
     attributes = task.attributes
     talk = attributes.get("talk_s")
+    ended_at = attributes.get("ended_at")
     return CallInfo(
         conversation_id=conv.id,
         customer_id=conv.customer_id,
@@ -365,6 +367,9 @@ def _call_record(conv: ConversationRow, task: RoutingTaskRow) -> dict[str, Any]:
         talk_s=float(talk) if isinstance(talk, int | float) else None,
         started_at=_aware(conv.started_at),
         answered_at=_aware(conv.accepted_at) if conv.accepted_at else None,
+        ended_at=_aware(datetime.fromisoformat(ended_at)) if isinstance(ended_at, str) else None,
+        after_call_work_s=max(0.0, config.after_call_work_s),
+        after_call_code=config.after_call_code,
     ).model_dump(mode="json")
 
 

@@ -109,6 +109,9 @@ class DeskController(QObject):
         if self.voice is not None:
             self.voice.phone_changed.connect(lambda _ready, text: self.status.showMessage(text, 15_000))
             self.voice.call_offered.connect(self._on_voice_call_offered)
+            # After window.show_presence (connected above): a call stands in for the presence.
+            session.presence_changed.connect(self._show_call_presence)
+            self.voice.desk_state_changed.connect(self._show_call_presence)
             self._tasks.start(self.voice.start(), "softphone")
         self._on_sync_connection_changed(sync.online, "")
 
@@ -121,6 +124,12 @@ class DeskController(QObject):
 
     def _on_window_preferences_changed(self, sound: bool, popup: bool) -> None:
         self.notifier.sound_enabled, self.notifier.popup_enabled = sound, popup
+
+    def _show_call_presence(self, *_args: object) -> None:
+        from workstation.ui.call_presence import show_call_presence
+
+        if self.voice is not None:
+            show_call_presence(self.window.presence_combo, self.voice.desk_state, self.session.presence.value)
 
     def _on_voice_call_offered(self, offer_id: str, info: CallInfo) -> None:
         self.offers.show_call(offer_id, info)
@@ -355,6 +364,11 @@ class DeskController(QObject):
         from workstation.ui.wrapup_dialog import WrapUpDialog
 
         codes = await self.inbox.wrapup_codes()
+        if conv.channel != "voice":  # the code for after-call work that ran out belongs to calls
+            from workstation.domain.voice import AFTER_CALL_CODE
+
+            after_call = self.voice.after_call_code if self.voice is not None else AFTER_CALL_CODE
+            codes = [c for c in codes if c.code != after_call]
         if not codes:
             self.status.showMessage(self.tr("No wrap-up codes are available (offline?)."), 10_000)
             return

@@ -69,6 +69,7 @@
     <name>CallPanel</name>
     <message>
         <source>Hold</source>
+        <extracomment>During after-call work: how long until the backend wraps up by itself.</extracomment>
         <translation>Halten</translation>
     </message>
     <message>
@@ -94,6 +95,21 @@
     <message>
         <source>Resume</source>
         <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Wrap-up due in {0}</source>
+        <translation>Nachbearbeitung endet in {0}</translation>
+    </message>
+</context>
+<context>
+    <name>CallPresence</name>
+    <message>
+        <source>On a call</source>
+        <translation>Im Gespräch</translation>
+    </message>
+    <message>
+        <source>After-call work</source>
+        <translation>Nachbearbeitung</translation>
     </message>
 </context>
 <context>

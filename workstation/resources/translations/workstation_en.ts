@@ -69,6 +69,7 @@
     <name>CallPanel</name>
     <message>
         <source>Hold</source>
+        <extracomment>During after-call work: how long until the backend wraps up by itself.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -93,6 +94,21 @@
     </message>
     <message>
         <source>Resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrap-up due in {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CallPresence</name>
+    <message>
+        <source>On a call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>After-call work</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
