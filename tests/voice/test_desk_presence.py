@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.desk import aloop, close_desk  # noqa: F401 (aloop: fixture)
+from tests.helpers.desk import Desk, aloop, close_desk  # noqa: F401 (aloop: fixture)
 from tests.voice.conftest import CALLER_NUMBER, VoiceStack, voice_stack
 from tests.voice.test_call_flow import available
 from tests.voice.test_desk_call import open_phone_desk
 from workstation.domain.presence import Presence
+from workstation.domain.voice import AFTER_CALL_CODE
 from workstation.services.voice import CallState, DeskState
 from workstation.ui.call_panel import CallPanel
 from workstation.ui.call_presence import CALL_ITEM
@@ -22,13 +23,21 @@ from workstation.ui.call_presence import CALL_ITEM
 pytestmark = pytest.mark.gui
 
 #: Long enough to read the countdown on the panel, short enough for the backend to wrap up in the test.
-LIMIT_S = 6.0
+LIMIT_S = 8.0
 
 
 @pytest.fixture
 def gui_voice(aloop: asyncio.AbstractEventLoop, tmp_path: Path) -> Iterator[VoiceStack]:  # noqa: F811
     with voice_stack(tmp_path, aloop, after_call_work_s=LIMIT_S) as stack:
         yield stack
+
+
+def wrap_up_codes(desk: Desk, conv_id: str) -> list[str]:
+    """Opens the wrap-up dialog of `conv_id`: the codes it offers (the dialog stays open)."""
+    desk.window.wrap_up_requested.emit(conv_id)
+    desk.wait_until(lambda: desk.window.controller.wrapup_dialog is not None)
+    dialog = desk.window.controller.wrapup_dialog
+    return [str(dialog.codes.item(row).data(256)) for row in range(dialog.codes.count())]
 
 
 def test_presence_selector_follows_the_call_and_the_after_call_work(gui_voice: VoiceStack) -> None:
@@ -42,6 +51,21 @@ def test_presence_selector_follows_the_call_and_the_after_call_work(gui_voice: V
         desk.wait_until(lambda: service.ready)
         available(voice, "demo")
         desk.wait_until(lambda: combo.currentData() == Presence.AVAILABLE.value)
+
+        # A chat first: its wrap-up does not offer the code for after-call work that ran out.
+        voice.backend.start_chat("c-1")
+        desk.wait_until(lambda: desk.window.offer_cards)
+        (chat_card,) = desk.window.offer_cards.values()
+        desk.window.accept_offer(chat_card.pending.offer.id)
+        desk.wait_until(lambda: len(desk.window.views) == 1)
+        (chat_id,) = desk.window.views
+        chat_codes = wrap_up_codes(desk, chat_id)
+        assert "resolved" in chat_codes and AFTER_CALL_CODE not in chat_codes
+        desk.window.controller.wrapup_dialog.codes.setCurrentRow(chat_codes.index("resolved"))
+        desk.window.controller.wrapup_dialog.accept()
+        desk.wait_until(lambda: not desk.window.views)
+        assert combo.currentData() == Presence.AVAILABLE.value  # a chat is not a call
+
         caller = voice.phone(CALLER_NUMBER, register=False)
         voice.dial(caller)
         desk.wait_until(lambda: desk.window.offer_cards)
@@ -66,6 +90,9 @@ def test_presence_selector_follows_the_call_and_the_after_call_work(gui_voice: V
         first = panel.after_call_label.text()
         desk.wait_until(lambda: panel.after_call_label.text() != first)  # it counts (down)
         assert panel.after_call_label.text() < first
+        call_codes = wrap_up_codes(desk, view.conversation.id)  # a call's wrap-up offers it
+        assert AFTER_CALL_CODE in call_codes
+        desk.window.controller.wrapup_dialog.reject()  # the agent leaves it to the limit
 
         # The limit runs out: the backend wraps up, the tab closes, the selector shows Available again.
         desk.wait_until(lambda: not desk.window.views, timeout=LIMIT_S + 15)
