@@ -55,6 +55,7 @@ from workstation.server.backend import (
     _aware,
     _new_id,
 )
+from workstation.server.customer_search import customer_search_router
 from workstation.server.db import (
     AgentRow,
     ConversationRow,
@@ -439,6 +440,8 @@ def voice_router(backend: Backend) -> APIRouter:
             await asyncio.gather(task, return_exceptions=True)
 
     router = APIRouter(lifespan=lifespan)
+    # Finding an unknown caller belongs to calls (customer_search.py says why it is tied to one).
+    router.include_router(customer_search_router(backend))
     router.desk = desk  # type: ignore[attr-defined]  # tests reach the registrations
 
     @router.post(f"{API}/registered", response_class=PlainTextResponse)
