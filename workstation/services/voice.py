@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable
 from workstation.client.softphone import PhoneEvent, SoftphoneClient, SoftphoneError
-from workstation.domain.models import Conversation, utcnow
+from workstation.domain.models import Conversation, Customer, utcnow
 from workstation.domain.voice import AFTER_CALL_CODE, CallInfo
 from workstation.services.inbox import InboxService, PendingOffer
 from workstation.services.tasks import TaskSet
@@ -27,6 +27,14 @@ log = logging.getLogger(__name__)
 
 #: How long to wait before trying the softphone's control socket again (it may start after the desk).
 RECONNECT_S = 3.0
+
+
+#: The longest search for an unknown caller sent to the backend (it bounds it too).
+SEARCH_MAX = 100
+
+
+class VoiceError(Exception):
+    """A voice request the backend refused or could not answer (the message says why)."""
 
 
 class CallState:
@@ -214,6 +222,16 @@ class VoiceService(QObject):
         self._learn(info)
         self.calls_info[conversation_id] = info
         self.call_offered.emit(offer_id, info)
+
+    async def search_callers(self, conversation_id: str, query: str) -> list[Customer]:
+        """Who an unknown caller may be (name, number or e-mail), for a call offered to this desk.
+        Raises VoiceError with the reason when the backend cannot answer."""
+        try:
+            return await self._api.search_callers(conversation_id, query.strip()[:SEARCH_MAX])
+        except ApiError as exc:
+            raise VoiceError(exc.message) from exc
+        except BackendUnavailable as exc:
+            raise VoiceError("The backend cannot be reached: try again in a moment.") from exc
 
     def _on_inbox_conversation_opened(self, conv: Conversation) -> None:
         if conv.channel != "voice":

@@ -113,6 +113,33 @@
     </message>
 </context>
 <context>
+    <name>CallPreview</name>
+    <message>
+        <source>Looking at the history…</source>
+        <translation>Verlauf wird angesehen…</translation>
+    </message>
+    <message>
+        <source>Find the caller: name, number or e-mail</source>
+        <translation>Anrufer suchen: Name, Nummer oder E-Mail</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>Suchen</translation>
+    </message>
+    <message>
+        <source>Next best actions: {0}</source>
+        <translation>Nächste sinnvolle Schritte: {0}</translation>
+    </message>
+    <message>
+        <source>Nothing in the history calls for attention.</source>
+        <translation>Im Verlauf fällt nichts auf.</translation>
+    </message>
+    <message>
+        <source>No customer matches.</source>
+        <translation>Kein Kunde passt.</translation>
+    </message>
+</context>
+<context>
     <name>CobrowseView</name>
     <message>
         <source>Pointer</source>
@@ -339,6 +366,7 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <name>DeskController</name>
     <message>
         <source>New chat offered: {0}</source>
+        <extracomment>Ringing calls&apos; previews on their offer cards, by offer id (gone with the card).</extracomment>
         <translation>Neuer Chat angeboten: {0}</translation>
     </message>
     <message>

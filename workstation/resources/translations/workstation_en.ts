@@ -113,6 +113,33 @@
     </message>
 </context>
 <context>
+    <name>CallPreview</name>
+    <message>
+        <source>Looking at the history…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find the caller: name, number or e-mail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next best actions: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing in the history calls for attention.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No customer matches.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CobrowseView</name>
     <message>
         <source>Pointer</source>
@@ -337,6 +364,7 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     <name>DeskController</name>
     <message>
         <source>New chat offered: {0}</source>
+        <extracomment>Ringing calls&apos; previews on their offer cards, by offer id (gone with the card).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
