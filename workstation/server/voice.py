@@ -65,6 +65,7 @@ from workstation.server.db import (
     WrapUpCodeRow,
 )
 from workstation.server.voice_config import VoiceConfig
+from workstation.server.voice_transfer import offer_transfer
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,10 @@ class VoiceDesk:
             extra = {"ani": ani, "dnis": dnis, "sip_call_id": call_id, "known_caller": not _unknown(customer)}
             uow.db.add(backend._routing_task(uow.db, conv, customer, extra))
             conv_id = conv.id
-        backend.wake_router()
+            # A customer's call to an agent's own number: a transfer to them (voice_transfer.py).
+            offered = offer_transfer(backend, uow, conv, customer, dnis, self.is_registered, now)
+        if not offered:
+            backend.wake_router()
         return conv_id
 
     async def wait_for_agent(self, conv_id: str, wait_s: float) -> str | None:
