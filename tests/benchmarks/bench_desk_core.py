@@ -1,6 +1,6 @@
 """Benchmarks of the desktop's core paths: screen pop, reply confirmed, GUI-thread stalls with 20 busy chats.
 
-    .venv/bin/python tests/benchmarks/bench_desk_core.py [--quick] [--only screenpop|reply|stall]
+    .venv/bin/python tests/benchmarks/bench_desk_core.py [--quick] [--only screenpop|reply|stall|memory]
 
 Against the real backend on loopback (embedded, as by default) and a real cache file, signed in
 through the app's own `connect`/`attach`:
@@ -12,7 +12,11 @@ through the app's own `connect`/`attach`:
   answer stored (`write_completed`), one reply at a time;
 - stall: 20 conversations whose customers write 10 messages/s each while the agent replies in all
   of them in turn (every reply a cache write): the lateness of a 10 ms heartbeat on the GUI thread,
-  and how many cache commits ran on the GUI thread.
+  and how many cache commits ran on the GUI thread;
+- memory: the process's RSS with 20 chats open and a 100,000-event history in the cache, listed to
+  its start in one tab.
+
+Shares its harness with bench_skeleton.py (tests/benchmarks/desk_harness.py).
 
 Prints medians and p95s (tests/benchmarks/stats.py); measures, asserts nothing.
 """
@@ -21,10 +25,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -32,71 +34,21 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks.bench_skeleton import Harness, load_worker, run_on_qasync  # noqa: E402
+from tests.benchmarks.desk_harness import (  # noqa: E402
+    CommitThreads,
+    Customers,
+    Harness,
+    Heartbeat,
+    open_chat,
+    rss_mb,
+    run_on_qasync,
+)
 from tests.benchmarks.stats import pct, row  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
 CUSTOMERS = ("c-1", "c-2", "c-3")
-
-
-class CommitThreads:
-    """Counts the cache's commits by thread (SQLAlchemy's `commit` event on the store's engine)."""
-
-    def __init__(self, engine: Any) -> None:
-        from sqlalchemy import event
-
-        self.gui = threading.get_ident()
-        self.on_gui = 0
-        self.elsewhere = 0
-        event.listen(engine, "commit", self._commit)
-
-    def _commit(self, _connection: Any) -> None:
-        if threading.get_ident() == self.gui:
-            self.on_gui += 1
-        else:
-            self.elsewhere += 1
-
-    def report(self) -> None:
-        total = self.on_gui + self.elsewhere
-        print(f"  cache commits on the GUI thread: {self.on_gui} of {total}")
-
-
-def _set_chat_capacity(backend: Any, agent_id: str, count: int) -> None:
-    """The agent takes `count` chats at once (the routing's capacity, which the seeded demo sets to 3)."""
-    from sqlalchemy.orm import Session
-
-    from workstation.server.db import AgentRoutingRow, AgentRow
-
-    with Session(backend.engine) as db:
-        agent = db.get(AgentRow, agent_id)
-        agent.max_chats = count
-        routing = db.get(AgentRoutingRow, agent_id)
-        if routing is not None:
-            routing.capacity = {**routing.capacity, "chat": count}
-        db.commit()
-    backend.wake_router()
-
-
-async def _open_chat(
-    harness: Harness, http: Any, customer: str, text: str, topic: str | None = "delivery"
-) -> tuple[str, Any]:
-    from workstation.services.waiting import next_emission
-
-    ws, window = harness.ws, harness.window
-    offered = next_emission(ws.inbox.offer_received, timeout=15)
-    response = await http.post(
-        "/api/v1/customer/chats",
-        json={"customer_id": customer, "text": text, **({"topic": topic} if topic else {})},
-        headers={"Authorization": f"Bearer {harness.service_token}"},
-    )
-    chat = response.json()
-    (pending,) = await offered
-    shown = next_emission(window.conversation_shown, timeout=15)
-    window.accept_offer(pending.offer.id)
-    await shown
-    return chat["conversation"]["id"], chat
 
 
 # --- 1. screen pop ---------------------------------------------------------------------------------
@@ -196,7 +148,7 @@ def bench_reply(replies: int) -> None:
         await harness.open()
         ws = harness.ws
         async with httpx.AsyncClient(base_url=harness.server.url, trust_env=False, timeout=10) as http:
-            conv_id, _chat = await _open_chat(harness, http, "c-1", "Hallo")
+            conv_id, _chat = await open_chat(harness, http, "c-1", "Hallo")
         commits = CommitThreads(ws.store.engine)
         shown: list[float] = []
         confirmed: list[float] = []
@@ -248,40 +200,21 @@ def bench_stall(
 
     async def main() -> None:
         import httpx
-        from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
-        harness = Harness(events_per_customer=50)
-        backend = harness.server.backend
-        harness.server.call(lambda: _set_chat_capacity(backend, "a-demo", conversations))
+        harness = Harness(events_per_customer=50, max_chats=conversations)
         await harness.open()
         ws = harness.ws
         chats: list[dict[str, Any]] = []
         conv_ids: list[str] = []
         async with httpx.AsyncClient(base_url=harness.server.url, trust_env=False, timeout=10) as http:
             for i in range(conversations):
-                conv_id, chat = await _open_chat(harness, http, CUSTOMERS[i % 3], f"Hallo {i}", topic=None)
+                conv_id, chat = await open_chat(harness, http, CUSTOMERS[i % 3], f"Hallo {i}", topic=None)
                 chats.append(chat)
                 conv_ids.append(conv_id)
         commits = CommitThreads(ws.store.engine)
-
-        lateness: list[float] = []
-        clock = QElapsedTimer()
-        heartbeat = QTimer()
-        heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
-        heartbeat.setInterval(10)
-        last = [0]
-
-        def beat() -> None:
-            now = clock.elapsed()
-            lateness.append(max(0.0, now - last[0] - 10))
-            last[0] = now
-
-        heartbeat.timeout.connect(beat)
+        heartbeat = Heartbeat()
 
         async def measure(duration: float, replying: bool) -> tuple[list[float], int]:
-            lateness.clear()
-            clock.start()
-            last[0] = 0
             heartbeat.start()
             sent = 0
             end = time.perf_counter() + duration
@@ -290,32 +223,13 @@ def bench_stall(
                 if replying:
                     ws.inbox.send(conv_ids[sent % len(conv_ids)], f"Antwort {sent}")
                     sent += 1
-            heartbeat.stop()
-            return list(lateness[1:]), sent
+            return heartbeat.stop(), sent
 
         idle, _ = await measure(3.0, replying=False)
-        ctx = multiprocessing.get_context("spawn")
-        results = ctx.Queue()
-        workers = 2  # more loader processes than cores would starve the GUI by themselves
-        plan = [(c["conversation"]["id"], c["customer_token"]) for c in chats]
-        procs = [
-            ctx.Process(
-                target=load_worker,
-                args=(harness.server.url, plan[w::workers], rate, seconds, results),
-                daemon=True,
-            )
-            for w in range(workers)
-        ]
-        for proc in procs:
-            proc.start()
+        customers = Customers(harness.server.url, chats, rate, seconds)
         await asyncio.sleep(1.0)  # the workers import and connect before measuring
         loaded, replies = await measure(seconds, replying=True)
-        received = 0
-        for _ in procs:
-            ok, _bad = await asyncio.get_running_loop().run_in_executor(None, results.get)
-            received += ok
-        for proc in procs:
-            proc.join()
+        received, _refused = await customers.finish()
         deadline = time.monotonic() + 20
         while ws.store.count_pending() and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
@@ -335,12 +249,74 @@ def bench_stall(
     run_on_qasync(main)
 
 
+# --- 4. memory with 20 chats and a 100,000-event history ---------------------------------------------
+
+
+def bench_memory(history_events: int, conversations: int = 20) -> None:
+    print(
+        f"\nMemory: main process RSS with {conversations} chats open and a {history_events:,}-event history "
+        "(embedded backend in the same process, as by default)"
+    )
+
+    async def main() -> None:
+        from datetime import timedelta
+
+        import httpx
+
+        from workstation.domain.models import TimelineEvent, utcnow
+
+        harness = Harness(events_per_customer=50, max_chats=conversations)
+        await harness.open()
+        ws, window = harness.ws, harness.window
+        steps: list[tuple[str, float, float]] = [("signed in, no chat", *rss_mb())]
+        # The long history is in the desktop's cache (as after a long-time customer's history was
+        # scrolled through once); written in batches on the writer thread, as the app writes.
+        now = utcnow()
+        batch = 5_000
+        for start in range(0, history_events, batch):
+            events = [
+                TimelineEvent(
+                    id=f"long-{i}",
+                    customer_id="c-1",
+                    at=now - timedelta(minutes=10 + i),
+                    channel=("web", "shop", "phone", "email")[i % 4],
+                    kind=("page_view", "order_placed", "contact", "contact")[i % 4],
+                    summary=f"Event {i}: viewed product {i % 977}",
+                    data={"url": f"https://shop.example/p/{i % 977}", "seconds": i % 120},
+                )
+                for i in range(start, min(start + batch, history_events))
+            ]
+            await ws.store.writes.run(ws.store.apply, events=events)
+        steps.append((f"{history_events:,} events in the cache", *rss_mb()))
+        async with httpx.AsyncClient(base_url=harness.server.url, trust_env=False, timeout=10) as http:
+            conv_ids = [
+                (await open_chat(harness, http, CUSTOMERS[i % 3], f"Hallo {i}", topic=None))[0]
+                for i in range(conversations)
+            ]
+        await ws.sync.settled()
+        steps.append((f"{conversations} chats open", *rss_mb()))
+        # The long-time customer's tab: the agent scrolls to the start of the history.
+        view = next(window.views[c] for c in conv_ids if window.views[c].conversation.customer.id == "c-1")
+        window.tabs.setCurrentWidget(view)
+        model = view.timeline_model
+        while model.canFetchMore():
+            model.fetch_page()
+            await asyncio.sleep(0)
+        steps.append((f"… and the whole history listed ({model.entry_count():,} rows)", *rss_mb()))
+        for label, now_mb, peak_mb in steps:
+            print(f"  {label:<58} RSS {now_mb:7.1f} MB   peak {peak_mb:7.1f} MB")
+        print("  target: ≤ 250 MB with 20 chats and a 100,000-event history open")
+        await harness.close()
+
+    run_on_qasync(main)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
-    parser.add_argument("--only", choices=["screenpop", "reply", "stall"])
+    parser.add_argument("--only", choices=["screenpop", "reply", "stall", "memory"])
     args = parser.parse_args()
     if args.only in (None, "screenpop"):
         bench_screen_pop(15 if args.quick else 60)
@@ -348,6 +324,13 @@ def main() -> int:
         bench_reply(30 if args.quick else 200)
     if args.only in (None, "stall"):
         bench_stall(5 if args.quick else 30)
+    if args.only == "memory":
+        bench_memory(100_000)
+    elif args.only is None:
+        # In a fresh process: the runs above leave their harnesses' memory with the allocator.
+        import subprocess
+
+        subprocess.run([sys.executable, __file__, "--only", "memory"], check=False)
     return 0
 
 

@@ -69,10 +69,10 @@ def routing_config(customer_ids: list[str]) -> dict[str, Any]:
 
 
 def serve(data_dir: Path, day_seconds: float) -> None:
+    from workstation.demo.day_simulator import DayConfig
+    from workstation.demo.simulator import SimulatorConfig
     from workstation.server.backend import BackendConfig
-    from workstation.server.day_simulator import DayConfig
     from workstation.server.runner import ServerOptions, ServerThread
-    from workstation.server.simulator import SimulatorConfig
 
     server = ServerThread(
         ServerOptions(

@@ -10,11 +10,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.desk_harness import (  # noqa: E402
+    Customers,
+    Harness,
+    Heartbeat,
+    open_chat,
+    paint_watch,
+    run_on_qasync,
+)
 from tests.benchmarks.stats import pct, row  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -73,117 +79,7 @@ def bench_startup(runs: int) -> None:
     print(f"  self-test timings: {report[-1] if report else 'n/a'}")
 
 
-# --- shared: a real backend and a signed-in desktop on one qasync loop ------------------------------
-
-
-class Harness:
-    def __init__(self, events_per_customer: int, max_chats: int = 3) -> None:
-        from PySide6.QtWidgets import QApplication
-
-        from tests.helpers.backend import seed, start_server
-        from workstation.boot.qt import install_qt_message_handler
-
-        install_qt_message_handler()
-        self.app = QApplication.instance() or QApplication([])
-        self.tmp = Path(tempfile.mkdtemp(prefix="bench-"))
-        # The stall benchmark floods chats on purpose: far above the customer rate limit.
-        self.server = start_server(
-            self.tmp / "backend", offer_timeout=60, customer_burst=10**6, customer_messages_per_minute=10**6
-        )
-        seed(self.server, events_per_customer=events_per_customer)
-        backend = self.server.backend
-        assert backend is not None
-        self.service_token = self.server.call(lambda: backend.issue_token(backend.service_principal()))
-        if max_chats != 3:
-            self.server.call(lambda: _set_max_chats(backend, "a-demo", max_chats))
-
-    async def open(self) -> None:
-        from tests.helpers.desk import FAST_BACKOFF
-        from workstation.boot.wiring import attach, connect, settle_memory
-        from workstation.domain.models import Presence
-        from workstation.paths import Paths
-        from workstation.services.waiting import next_emission
-        from workstation.store.secrets import MemorySecretStore
-        from workstation.ui.main_window import MainWindow
-        from workstation.ui.notifier import Notifier
-
-        paths = Paths.under(self.tmp / "desk").create()
-        self.window = MainWindow(sound=False, popup=False)
-        self.window.show()
-
-        async def login(session: Any) -> Any:
-            return await session.login("demo", "demo", remember=False)
-
-        self.ws = await connect(
-            paths, self.server.url, login, secrets=MemorySecretStore(), backoff=FAST_BACKOFF
-        )
-        notifier = Notifier(self.window, paths.cache, sound=False, popup=False)
-        online = next_emission(self.ws.sync.connection_changed, lambda on, _d: on)
-        attach(self.window, self.ws, notifier)
-        await online
-        await self.ws.inbox.refresh()
-        settle_memory()
-        done = next_emission(self.ws.sync.write_completed, lambda kind, _t: kind == "presence")
-        self.window.set_presence(Presence.AVAILABLE)
-        await done
-
-    async def close(self) -> None:
-        await self.window.shutdown()
-        await self.ws.close()
-        self.window.close()
-        self.server.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def _set_max_chats(backend: Any, agent_id: str, count: int) -> None:
-    """Raise the agent's chat capacity the way the router reads it: its routing row (seeded from the
-    demo routing configuration), keeping its attributes; the agent row's max_chats alone is ignored
-    once a routing row exists (why this benchmark timed out waiting for the 4th offer)."""
-    from sqlalchemy.orm import Session
-
-    from workstation.domain.workflow import AgentRouting
-    from workstation.server.db import AgentRoutingRow
-
-    with Session(backend.engine) as db:
-        current = db.get(AgentRoutingRow, agent_id)
-        attributes = dict(current.attributes) if current is not None else {}
-        capacity = {**(current.capacity if current is not None else {}), "chat": count}
-    backend.set_agent_routing(None, agent_id, AgentRouting(attributes=attributes, capacity=capacity))
-
-
-def run_on_qasync(coro_factory: Any) -> Any:
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    QApplication.instance() or QApplication([])
-    return qasync.run(coro_factory())
-
-
 # --- 2. offer received → conversation painted from the cache; reply confirmed ----------------------
-
-
-def _paint_watch() -> Any:
-    """An event filter noting when each watched widget is first painted (perf_counter), by key."""
-    from PySide6.QtCore import QEvent, QObject
-
-    class Watch(QObject):
-        def __init__(self) -> None:
-            super().__init__()
-            self.first: dict[Any, float] = {}
-            self._keys: dict[int, Any] = {}
-
-        def watch(self, widget: Any, key: Any) -> None:
-            self._keys[id(widget)] = key
-            widget.installEventFilter(self)
-
-        def eventFilter(self, watched: Any, event: Any) -> bool:
-            if event.type() == QEvent.Type.Paint:
-                key = self._keys.get(id(watched))
-                if key is not None and key not in self.first:
-                    self.first[key] = time.perf_counter()
-            return False
-
-    return Watch()
 
 
 def bench_screen_pop(offers: int) -> None:
@@ -225,7 +121,7 @@ def bench_screen_pop(offers: int) -> None:
         ws.sync.write_completed.connect(
             lambda kind, _target: kind == "message" and confirmed_at.append(time.perf_counter())
         )
-        watch = _paint_watch()
+        watch = paint_watch()
         parts = ("customer header", "relevance panel", "history")
 
         def watch_view(conv_id: str) -> None:
@@ -234,7 +130,12 @@ def bench_screen_pop(offers: int) -> None:
             watch.watch(view.relevance_panel, (conv_id, parts[1]))
             watch.watch(view.history.view.viewport(), (conv_id, parts[2]))
 
-        ws.inbox.conversation_opened.connect(lambda conv: conv.id in window.views and watch_view(conv.id))
+        # The tab joins the window when the conversation service's read is done (the window's slot runs
+        # first: it was connected at sign-in); its first paints come after.
+        assert ws.conversations is not None
+        ws.conversations.conversation_ready.connect(
+            lambda ready: ready.conversation.id in window.views and watch_view(ready.conversation.id)
+        )
         pop: list[float] = []
         painted: list[float] = []
         by_part: dict[str, list[float]] = {part: [] for part in parts}
@@ -309,79 +210,31 @@ def bench_stall(seconds: float, conversations: int = 20, rate: float = 10.0) -> 
 
     async def main() -> None:
         import httpx
-        from PySide6.QtCore import QElapsedTimer, Qt, QTimer
-
-        from workstation.services.waiting import next_emission
 
         harness = Harness(events_per_customer=50, max_chats=conversations)
         await harness.open()
-        window, ws = harness.window, harness.ws
+        window = harness.window
         chats: list[dict[str, Any]] = []
         async with httpx.AsyncClient(base_url=harness.server.url, trust_env=False, timeout=10) as http:
             for i in range(conversations):
-                offered = next_emission(ws.inbox.offer_received, timeout=15)
-                response = await http.post(
-                    "/api/v1/customer/chats",
-                    json={"customer_id": ("c-1", "c-2", "c-3")[i % 3], "text": f"Hallo {i}"},
-                    headers={"Authorization": f"Bearer {harness.service_token}"},
+                _conv_id, chat = await open_chat(
+                    harness, http, ("c-1", "c-2", "c-3")[i % 3], f"Hallo {i}", None
                 )
-                chats.append(response.json())
-                (pending,) = await offered
-                shown = next_emission(window.conversation_shown, timeout=15)
-                window.accept_offer(pending.offer.id)
-                await shown
+                chats.append(chat)
 
-        lateness: list[float] = []
-        clock = QElapsedTimer()
-        heartbeat = QTimer()
-        heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
-        heartbeat.setInterval(10)
-        last = [0]
-
-        def beat() -> None:
-            now = clock.elapsed()
-            lateness.append(max(0.0, now - last[0] - 10))
-            last[0] = now
-
-        heartbeat.timeout.connect(beat)
+        heartbeat = Heartbeat()
 
         async def measure(duration: float) -> list[float]:
-            lateness.clear()
-            clock.start()
-            last[0] = 0
             heartbeat.start()
             await asyncio.sleep(duration)
-            heartbeat.stop()
-            return list(lateness[1:])
+            return heartbeat.stop()
 
         idle = await measure(5.0)
-        # The customers are other processes, as in life: load generation must not take the GUI's GIL.
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("spawn")
-        results = ctx.Queue()
-        workers = 2  # more loader processes than cores would starve the GUI by themselves
-        plan = [(c["conversation"]["id"], c["customer_token"]) for c in chats]
-        procs = [
-            ctx.Process(
-                target=load_worker,
-                args=(harness.server.url, plan[w::workers], rate, seconds, results),
-                daemon=True,
-            )
-            for w in range(workers)
-        ]
-        for proc in procs:
-            proc.start()
+        customers = Customers(harness.server.url, chats, rate, seconds)
         await asyncio.sleep(1.0)  # let the workers import and connect before measuring
         loaded = await measure(seconds)
-        sent, failures = [0], [0]
-        for _ in procs:
-            ok, bad = await asyncio.get_running_loop().run_in_executor(None, results.get)
-            sent[0] += ok
-            failures[0] += bad
-        for proc in procs:
-            proc.join()
-        expected = sent[0] + conversations  # plus each chat's opening message
+        sent, refused = await customers.finish()
+        expected = sent + conversations  # plus each chat's opening message
 
         def shown() -> int:
             return sum(v.transcript_model.rowCount() for v in window.views.values())
@@ -397,36 +250,12 @@ def bench_stall(seconds: float, conversations: int = 20, rate: float = 10.0) -> 
             f"beats later than 50 ms: {over} of {len(loaded)}"
         )
         print(
-            f"  messages sent {sent[0]} ({sent[0] / seconds:.0f}/s, {failures[0]} refused), "
+            f"  messages sent {sent} ({sent / seconds:.0f}/s, {refused} refused), "
             f"shown in transcripts {shown() - conversations}"
         )
         await harness.close()
 
     run_on_qasync(main)
-
-
-def load_worker(url: str, plan: list[tuple[str, str]], rate: float, seconds: float, results: Any) -> None:
-    """Customers posting messages at `rate` per conversation, paced by schedule (a separate process)."""
-    import httpx
-
-    interval = 1.0 / (rate * len(plan))
-    ok = bad = n = 0
-    with httpx.Client(base_url=url, trust_env=False, timeout=10) as client:
-        time.sleep(1.0)
-        start = time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            conversation_id, token = plan[n % len(plan)]
-            response = client.post(
-                f"/api/v1/customer/chats/{conversation_id}/messages",
-                json={"text": f"Nachricht {n}"},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            ok, bad = (ok + 1, bad) if response.status_code == 201 else (ok, bad + 1)
-            n += 1
-            delay = start + n * interval - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-    results.put((ok, bad))
 
 
 def main() -> int:

@@ -16,8 +16,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from tests.conftest import CUSTOMERS, Backend
 from tests.contract.spec_standin import Answer, Exchange, SpecStandIn
+from tests.helpers.backend import CUSTOMERS, Backend
 from workstation.server.backend import BackendConfig
 from workstation.server.connectors.config import ConnectorConfig
 from workstation.server.runner import DB_FILE, ServerOptions, ServerThread

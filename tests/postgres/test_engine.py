@@ -28,3 +28,30 @@ def test_naive_timestamps_mean_utc_whatever_the_servers_time_zone(pg_url: str) -
             assert db.scalar(select(MonitorSampleRow.at).where(MonitorSampleRow.at >= naive)) == at
     finally:
         engine.dispose()
+
+
+def test_history_text_search_uses_the_full_text_index(pg_url: str) -> None:
+    """The timeline's text filter on PostgreSQL is an index lookup (revision 0006), not a scan: the
+    query repeats the index's expression exactly, so the planner can use it (here it must: sequential
+    scans are switched off for the check), and folded prefixes find words with umlauts."""
+    from sqlalchemy import func, literal_column, text
+
+    from workstation.domain import timeline
+    from workstation.server.db import EVENTS_WORDS_INDEX, HISTORY_QUERY, CustomerEventRow, history_words_sql
+
+    engine = make_engine(pg_url)
+    try:
+        document = literal_column(history_words_sql("customer_events.summary", "customer_events.data"))
+        ts = timeline.tsquery("LIEFERVERZÖG")
+        assert ts == "lieferverzog:*"
+        query = select(CustomerEventRow.id).where(document.op("@@")(getattr(func, HISTORY_QUERY)(ts)))
+        with engine.connect() as conn:
+            conn.execute(text("SET enable_seqscan = off"))
+            plan = "\n".join(
+                conn.scalars(text(f"EXPLAIN {query.compile(engine, compile_kwargs={'literal_binds': True})}"))
+            )
+            assert EVENTS_WORDS_INDEX in plan
+            words = conn.scalar(text("SELECT history_words('Lieferverzögerung bei #A-9999', '{}')::text"))
+            assert "lieferverzogerung" in words and "9999" in words
+    finally:
+        engine.dispose()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import uvicorn
 
+from workstation.demo.simulator import seed_customers
 from workstation.server.runner import ServerOptions, bind_socket, build, uvicorn_config
-from workstation.server.simulator import seed_customers
 
 
 def main(data_dir: str, password: str) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.security.server_helpers import FakeClock, running
+from workstation.demo.shop import ShopLimits, script_json
 from workstation.domain.models import Customer
-from workstation.server.shop import ShopLimits, script_json
 
 pytestmark = pytest.mark.security
 

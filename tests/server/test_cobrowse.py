@@ -468,7 +468,7 @@ def test_the_shop_says_clearly_when_the_rrweb_assets_are_missing(
     page = backend.http.get("/shop/")
     assert page.status_code == 200 and "/shop/static/vendor/rrweb.js" in page.text
     assert "Cobrowse is not available" not in page.text
-    monkeypatch.setattr("workstation.server.shop.RRWEB_DIST", ("node_modules", "missing", "rrweb.js"))
+    monkeypatch.setattr("workstation.demo.shop.RRWEB_DIST", ("node_modules", "missing", "rrweb.js"))
     page = backend.http.get("/shop/")
     assert page.status_code == 200  # the shop and its chat still work
     assert "Cobrowse is not available: the rrweb web assets are not installed" in page.text

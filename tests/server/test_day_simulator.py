@@ -8,11 +8,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from workstation.demo.day_simulator import DayConfig, DaySimulator
+from workstation.demo.simulator import Simulator, SimulatorConfig, seed_customers
 from workstation.server.backend import AUDIENCE_TEAMLEADS, BackendConfig
-from workstation.server.day_simulator import DayConfig, DaySimulator
 from workstation.server.db import EventLogRow, TaskOutcomeRow
 from workstation.server.runner import ServerOptions, ServerThread
-from workstation.server.simulator import Simulator, SimulatorConfig, seed_customers
 
 
 def test_the_day_has_a_morning_peak_a_lunch_dip_and_an_afternoon_peak() -> None:

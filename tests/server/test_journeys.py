@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from workstation.server.journeys import (
+from workstation.demo.journeys import (
     DE_FIRST_NAMES,
     DE_LAST_NAMES,
     EN_FIRST_NAMES,

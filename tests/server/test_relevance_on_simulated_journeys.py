@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+from workstation.demo import journeys
 from workstation.domain.relevance import RelevanceEngine, case_from_mapping
-from workstation.server import journeys
 
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 
 from tests.helpers.backend import Backend
+from workstation.demo.simulator import SimulatorConfig
 from workstation.server.backend import BackendConfig
 from workstation.server.runner import ServerOptions, ServerThread
-from workstation.server.simulator import SimulatorConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Backend
+from tests.helpers.backend import Backend
 from workstation.client.api import BackendApi
 from workstation.client.proxy import proxy_for
 from workstation.client.ws import WsClient

@@ -17,10 +17,10 @@ from pytestqt.qtbot import QtBot
 from tests.helpers.backend import Backend
 from tests.helpers.desk import Desk
 from tests.ui.test_desktop import _accept_next, _go_available
+from workstation.demo import journeys
 from workstation.domain import timeline
 from workstation.domain.models import Presence, TimelineEvent, utcnow
 from workstation.domain.timeline import TimelineEntry, TimelineFilter
-from workstation.server import journeys
 from workstation.store.cache import CacheStore, open_engine
 from workstation.ui.history_panel import HistoryPanel, TranscriptDialog
 from workstation.ui.timeline_model import TimelineModel

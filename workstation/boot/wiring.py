@@ -14,6 +14,7 @@ from workstation.paths import Paths
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Callable
+    from concurrent.futures import ThreadPoolExecutor
 
     import httpx
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from workstation.domain.redaction import Redactor
     from workstation.server.runner import ServerThread
     from workstation.services.cobrowse import CobrowseService
+    from workstation.services.conversation import ConversationService
     from workstation.services.customer_context import CustomerContextService
     from workstation.services.inbox import InboxService
     from workstation.services.queue_monitor import QueueMonitorService
@@ -57,6 +59,7 @@ SESSION_MODULES = (
     "workstation.services.relevance",
     "workstation.services.cobrowse",
     "workstation.services.records",
+    "workstation.services.conversation",
     "workstation.services.diagnostics",
 )
 
@@ -95,6 +98,10 @@ class Workstation:
     ws: WsClient | None = None
     #: Calls: the agent's softphone and call control (None when no softphone is configured).
     voice: VoiceService | None = None
+    #: Opening a conversation: cache reads and ranking on the reader thread, one "ready" for the window.
+    conversations: ConversationService | None = None
+    #: The one thread that reads the cache and ranks for the window (never the GUI thread).
+    reader: ThreadPoolExecutor | None = None
 
     async def close(self) -> None:
         if self.monitor is not None:
@@ -102,9 +109,17 @@ class Workstation:
         await self.cobrowse.stop()
         if self.voice is not None:
             await self.voice.close()
+        if self.conversations is not None:
+            await self.conversations.stop()
         await self.relevance.stop()
         await self.sync.stop()
         await self.http.aclose()
+        reader = self.reader
+        if reader is not None:
+            # Reads still queued are of no use now; one under way finishes before the file closes.
+            await asyncio.get_running_loop().run_in_executor(
+                None, lambda: reader.shutdown(wait=True, cancel_futures=True)
+            )
         self.store.close()
         if self.server is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.server.stop)
@@ -124,10 +139,10 @@ def start_embedded_backend(
     `simulate_day`: a contact-centre day compressed in time (simulated agents, waves, bursts,
     abandons) instead of the occasional chat for the demo agent; what the team lead's monitor shows.
     """
+    from workstation.demo.day_simulator import DayConfig
+    from workstation.demo.simulator import SimulatorConfig
     from workstation.server.backend import BackendConfig
-    from workstation.server.day_simulator import DayConfig
     from workstation.server.runner import ServerOptions, ServerThread
-    from workstation.server.simulator import SimulatorConfig
 
     server = ServerThread(
         ServerOptions(
@@ -165,6 +180,8 @@ async def connect(
     offline cache under that size: when it opens, and whenever older history was loaded.
     `cache_progress(step)` hears, on the event loop, what a migration of the cache at sign-in does
     (store.migrate's BACKUP, MIGRATE, DONE); the cache opens on its writer thread, never blocking."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import httpx
 
     from workstation.client.api import BackendApi
@@ -172,6 +189,7 @@ async def connect(
     from workstation.client.ws import WsClient
     from workstation.domain.relevance import RelevanceEngine
     from workstation.services.cobrowse import CobrowseService
+    from workstation.services.conversation import ConversationService
     from workstation.services.customer_context import CustomerContextService
     from workstation.services.inbox import InboxService
     from workstation.services.records import RecordsService
@@ -215,9 +233,13 @@ async def connect(
     )
     await context.keep_within_limit()  # before anything reads the cache
     inbox = InboxService(api, store, sync, session)
-    relevance = RelevanceService(RelevanceEngine(), api, store, sync, context)
+    # One reader thread: opening reads and re-ranks run in the order asked for, and the GUI thread
+    # competes with one worker (not a pool) for the GIL.
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-reader")
+    relevance = RelevanceService(RelevanceEngine(), api, store, sync, context, reader)
     cobrowse = CobrowseService(api, sync, ws=ws)
     records = RecordsService(api, store, sync, session)
+    conversations = ConversationService(inbox, context, relevance, reader, records=records, cobrowse=cobrowse)
     voice = None
     if softphone:
         from workstation.client.softphone import SoftphoneClient
@@ -241,6 +263,8 @@ async def connect(
         backoff=backoff,
         voice=voice,
         ws=ws,
+        conversations=conversations,
+        reader=reader,
     )
 
 
@@ -248,6 +272,8 @@ def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> 
     """Show `workstation` in `window` (its desk controller, built with the services) and start its
     push stream and outbox."""
     from workstation.ui.desk_controller import DeskController, DeskServices
+
+    assert workstation.conversations is not None  # connect() always makes it
 
     controller = DeskController(
         window,
@@ -260,6 +286,7 @@ def attach(window: MainWindow, workstation: Workstation, notifier: Notifier) -> 
             cobrowse=workstation.cobrowse,
             records=workstation.records,
             notifier=notifier,
+            opener=workstation.conversations,
             voice=workstation.voice,
         ),
     )

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -16,9 +17,11 @@ from workstation.domain.cobrowse import CobrowseSession, CobrowseStatus
 from workstation.domain.messages import from_wire
 from workstation.domain.models import (
     Agent,
+    ConnectorConflict,
     Conversation,
     Customer,
     CustomerNote,
+    FieldSource,
     Message,
     Offer,
     Presence,
@@ -400,6 +403,37 @@ class BackendApi:
         )
         result: CustomerNote = self._parse(CustomerNote, body, "note")
         return result
+
+    # --- connectors: where fields come from, and conflicts with an upstream system ---------------
+
+    async def customer_sources(self, customer_id: str) -> list[FieldSource]:
+        body = await self._request("GET", f"/customers/{quote(customer_id, safe='')}/sources")
+        result: list[FieldSource] = self._parse(list[FieldSource], body, "customer sources")
+        return result
+
+    async def connector_conflicts(self, connector: str, customer_id: str) -> list[ConnectorConflict]:
+        body = await self._request(
+            "GET", f"/connectors/{quote(connector, safe='')}/conflicts", params={"customer_id": customer_id}
+        )
+        if isinstance(body, list):
+            # the list's rows do not repeat what the query names
+            body = [
+                {**row, "connector": connector, "customer_id": customer_id} if isinstance(row, dict) else row
+                for row in body
+            ]
+        result: list[ConnectorConflict] = self._parse(list[ConnectorConflict], body, "connector conflicts")
+        return result
+
+    async def resolve_connector_conflict(
+        self, connector: str, record: str, field: str, keep: str, *, key: str
+    ) -> None:
+        """`keep` is "theirs" (the upstream value) or "yours" (the desk's)."""
+        await self._request(
+            "POST",
+            f"/connectors/{quote(connector, safe='')}/conflicts/resolve",
+            json={"record": record, "field": field, "keep": keep},
+            key=key,
+        )
 
 
 async def _read_capped(response: httpx.Response, what: str) -> bytes:

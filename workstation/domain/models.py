@@ -267,6 +267,39 @@ class RelevanceFeedback(Record):
     at: UtcDateTime
 
 
+# --- connectors (upstream systems such as a CRM or a ticket system) ------------------------------
+
+#: Bound on an upstream field value shown in the desk: the upstream system is not ours to trust.
+MAX_UPSTREAM_VALUE = 2_000
+
+UpstreamValue = Annotated[str | None, Field(max_length=MAX_UPSTREAM_VALUE)]
+
+
+class ConnectorConflict(Record):
+    """A customer field changed both in the desk and in an upstream system since they last agreed:
+    `before` is the value both sides had, `theirs` the upstream one, `yours` the desk's."""
+
+    connector: Id
+    customer_id: Id
+    field: Annotated[str, Field(min_length=1, max_length=64)]
+    #: the upstream record; absent in a pushed event of an older backend (then it is fetched)
+    record: Id | None = None
+    before: UpstreamValue = None
+    theirs: UpstreamValue = None
+    yours: UpstreamValue = None
+
+
+class FieldSource(Record):
+    """Which upstream record owns which of a customer's fields (GET /customers/ID/sources)."""
+
+    connector: Id
+    #: the system's display name ("Tryton"); None when that connector is not running
+    system: Annotated[str, Field(max_length=64)] | None = None
+    record: Id
+    url: Annotated[str, Field(max_length=2_000)] | None = None
+    fields: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=64)
+
+
 # --- the push channel ---------------------------------------------------------------------------
 
 #: Event types the backend appends to its log, and the record each one carries.
@@ -281,6 +314,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "cobrowse.status": CobrowseStatus,
     "customer.updated": Customer,
     "note.saved": CustomerNote,
+    "connector.conflict": ConnectorConflict,
 }
 
 

@@ -109,6 +109,14 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{w}"*' for w in words) or None
 
 
+def tsquery(text: str) -> str | None:
+    """The same search for PostgreSQL's to_tsquery: every word as a prefix, all required; None when
+    it has no words (search by LIKE). Words are letters and digits only, so no tsquery syntax of the
+    agent's is interpreted."""
+    words = search_words(text)
+    return " & ".join(f"{w}:*" for w in words) or None
+
+
 def text_matches(text: str, haystack: str) -> bool:
     """The full-text test in Python (for an event pushed while a search is on): every word of
     `text` begins a word of `haystack`, case and diacritics folded."""

@@ -1,1 +1,1 @@
-"""The reference backend: REST + WebSocket push, routing, event log, simulator."""
+"""The reference backend: REST + WebSocket push, routing, event log (the demo world is workstation.demo)."""

@@ -14,13 +14,13 @@ from pathlib import Path
 import platformdirs
 import uvicorn
 
+from workstation.demo.day_simulator import DayConfig
+from workstation.demo.simulator import DEMO_AGENTS, SimulatorConfig
 from workstation.server import admin
 from workstation.server.accounts import active_users
 from workstation.server.backend import BackendConfig
 from workstation.server.connectors import config as connector_config
-from workstation.server.day_simulator import DayConfig
 from workstation.server.runner import ServerOptions, bind_socket, build, uvicorn_config
-from workstation.server.simulator import DEMO_AGENTS, SimulatorConfig
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

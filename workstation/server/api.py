@@ -9,48 +9,44 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workstation import __version__
-from workstation.domain.models import HelloFrame, Presence, RelevanceFeedback, ResetFrame, WebPage
+from workstation.domain.models import Presence, RelevanceFeedback
 from workstation.domain.timeline import TimelineFilter
-from workstation.domain.workflow import AgentRouting
+from workstation.server.api_common import ANY_JSON_BODY, API, callers
 from workstation.server.audit import audit_router
+from workstation.server.auth_api import auth_routes
 from workstation.server.backend import Backend, BackendError, Principal, error_body
 from workstation.server.cobrowse import cobrowse_router
+from workstation.server.customer_chat_api import customer_chat_routes
 from workstation.server.limits import MAX_AGENT_MESSAGE_CHARS
 from workstation.server.log_redaction import install_log_redaction
 from workstation.server.login_guard import LoginGuard, LoginPolicy
 from workstation.server.monitor_api import monitor_routes
 from workstation.server.openapi_doc import install as install_openapi
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
+from workstation.server.reader_threads import ReaderThreads
 from workstation.server.records import CustomerRecords, parse_if_match
-from workstation.server.shop import ShopLimits, shop_router
-from workstation.server.streams import frame_text, max_frame_bytes
+from workstation.server.routing_api import routing_routes
+from workstation.server.stream_api import stream_router
 from workstation.server.voice import voice_router
 
 MAX_INGEST_BYTES = 16_000_000
 
 log = logging.getLogger(__name__)
 
-API = "/api/v1"
-
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class LoginBody(_Body):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
 
 
 class PresenceBody(_Body):
@@ -59,12 +55,6 @@ class PresenceBody(_Body):
 
 class MessageBody(_Body):
     text: str = Field(min_length=1, max_length=MAX_AGENT_MESSAGE_CHARS)
-
-
-class CustomerMessageBody(_Body):
-    #: No length here: the backend refuses one over MAX_CUSTOMER_MESSAGE_CHARS with a 413 that
-    #: names the limit (a generic validation error would not); the request body size is capped.
-    text: str = Field(min_length=1)
 
 
 class CloseBody(_Body):
@@ -126,32 +116,17 @@ class FeedbackBody(RelevanceFeedback):
         return value
 
 
-class StartChatBody(_Body):
-    customer_id: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1)  # bounded by the backend (MAX_CUSTOMER_MESSAGE_CHARS, 413)
-    topic: str | None = Field(default=None, max_length=64)
-    language: str | None = Field(default=None, max_length=8)
-    page: WebPage | None = None
-    #: Routing attributes the caller knows (a shop: cart value, campaign); they add to the
-    #: customer's value and journey context the backend derives, and win on conflicts.
-    attributes: dict[str, Any] | None = None
-
-
-#: The body of a route that reads JSON itself (to report every problem at once): required JSON.
-_ANY_JSON_BODY = {"required": True, "content": {"application/json": {"schema": {}}}}
-
-
 def create_app(
     backend: Backend,
     *,
     background: list[Callable[[], Any]] | None = None,
     login: LoginPolicy | None = None,
-    shop: ShopLimits | None = None,
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     """The ASGI app around `backend`; `background` coroutines (router, simulator) run with it.
 
-    `shop`: serve the demo shop under /shop with these rate limits (demo mode only: it signs anyone
-    in as any customer); None: no /shop routes at all."""
+    `routers`: more routes from outside the backend (the demo shop under /shop in demo mode: the
+    backend itself never imports the demo package)."""
 
     # Before uvicorn configures its loggers (their filters survive that): no token in any log.
     install_log_redaction()
@@ -195,16 +170,10 @@ def create_app(
         body = {"error": {"code": "bad_request", "message": "The request is malformed.", "details": problems}}
         return JSONResponse(body, status_code=400)
 
-    def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
-        return backend.authenticate(_bearer(authorization))
+    reads = ReaderThreads()
 
-    def agent(p: Annotated[Principal, Depends(principal)]) -> Principal:
-        if p.scope != "agent":
-            raise BackendError(403, "forbidden", "This needs an agent's token.")
-        return p
-
-    Agent_ = Annotated[Principal, Depends(agent)]
-    Any_ = Annotated[Principal, Depends(principal)]
+    who = callers(backend)
+    Agent_ = Annotated[Principal, Depends(who.agent)]
     IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=8, max_length=128)]
     # `3`, `"3"` or `W/"3"` (parse_if_match).
     IfMatch = Annotated[str | None, Header(alias="If-Match", pattern=r'^(W/)?"?[0-9]+"?$', max_length=40)]
@@ -266,26 +235,7 @@ def create_app(
             lambda: _dump(spec.action(p, item.target, body, item.key)),
         )
 
-    @app.get(f"{API}/health")
-    async def health() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "log_id": backend.log_id}
-
-    guard = LoginGuard(backend, login)
-
-    @app.post(f"{API}/auth/login")
-    async def login_route(body: LoginBody, request: Request) -> dict[str, Any]:
-        address = request.client.host if request.client else ""
-        token, me = await guard.login(body.username, body.password, address)
-        return {"token": token, "agent": me.model_dump(mode="json")}
-
-    @app.post(f"{API}/auth/logout")
-    async def logout(p: Agent_, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-        backend.logout(_bearer(authorization) or "")
-        return {"ok": True}
-
-    @app.get(f"{API}/me")
-    async def me(p: Agent_) -> dict[str, Any]:
-        return backend.get_agent(p.agent_id or "").model_dump(mode="json")
+    app.include_router(auth_routes(backend, who, LoginGuard(backend, login)))
 
     @app.put(f"{API}/me/presence")
     async def presence(p: Agent_, body: PresenceBody, key: IdemKey = None) -> JSONResponse:
@@ -326,11 +276,13 @@ def create_app(
     async def wrapup_codes(p: Agent_) -> list[dict[str, Any]]:
         return [c.model_dump(mode="json") for c in backend.wrapup_codes()]
 
-    @app.get(f"{API}/customers/{{customer_id}}")
-    async def customer(p: Agent_, customer_id: str) -> dict[str, Any]:
-        return backend.get_customer(p, customer_id).model_dump(mode="json")
+    # Read on a reader thread, answered as ready-made JSON (a Response); response_model keeps the
+    # documented schema of these routes.
+    @app.get(f"{API}/customers/{{customer_id}}", response_model=dict[str, Any])
+    async def customer(p: Agent_, customer_id: str) -> Response:
+        return await reads.json(lambda: backend.get_customer(p, customer_id))
 
-    @app.get(f"{API}/customers/{{customer_id}}/events")
+    @app.get(f"{API}/customers/{{customer_id}}/events", response_model=dict[str, Any])
     async def customer_events(
         p: Agent_,
         customer_id: str,
@@ -341,7 +293,7 @@ def create_app(
         kind: Annotated[list[str] | None, Query(max_length=48)] = None,
         q: Annotated[str, Query(max_length=200)] = "",
         open_only: Annotated[bool, Query(alias="open")] = False,
-    ) -> dict[str, Any]:
+    ) -> Response:
         where = TimelineFilter(
             channels=frozenset(channel or ()),
             phases=frozenset(phase or ()),
@@ -349,14 +301,20 @@ def create_app(
             text=q,
             only_open=open_only,
         )
-        page = backend.customer_events(p, customer_id, before=before, limit=limit, where=where)
-        return page.model_dump(mode="json")
+        # The heaviest read (up to 1000 events, a text filter): its SQL, model building and JSON
+        # all on a reader thread, so they never stall the push streams (a pure read: no in-memory
+        # state of the backend is touched).
+        return await reads.json(
+            lambda: backend.customer_events(p, customer_id, before=before, limit=limit, where=where)
+        )
 
-    @app.get(f"{API}/customers/{{customer_id}}/conversations/{{conversation_id}}")
-    async def customer_conversation(p: Agent_, customer_id: str, conversation_id: str) -> dict[str, Any]:
-        return backend.customer_conversation(p, customer_id, conversation_id).model_dump(mode="json")
+    @app.get(
+        f"{API}/customers/{{customer_id}}/conversations/{{conversation_id}}", response_model=dict[str, Any]
+    )
+    async def customer_conversation(p: Agent_, customer_id: str, conversation_id: str) -> Response:
+        return await reads.json(lambda: backend.customer_conversation(p, customer_id, conversation_id))
 
-    @app.post(f"{API}/events", openapi_extra={"requestBody": _ANY_JSON_BODY})
+    @app.post(f"{API}/events", openapi_extra={"requestBody": ANY_JSON_BODY})
     async def ingest_events(p: Agent_, request: Request) -> JSONResponse:
         """One event (an object) or a batch (a list, or {"events": [...]}) from an outside system."""
         raw = await request.body()
@@ -456,170 +414,19 @@ def create_app(
     async def relevance_feedback_list(p: Agent_) -> list[dict[str, Any]]:
         return [f.model_dump(mode="json") for f in backend.feedback(p)]
 
-    # --- routing configuration and explanations (team leads, service users) ----------------------
-
-    @app.get(f"{API}/routing/config")
-    async def routing_config(p: Agent_) -> dict[str, Any]:
-        return backend.routing_config(p).model_dump(mode="json")
-
-    @app.put(f"{API}/routing/config", openapi_extra={"requestBody": _ANY_JSON_BODY})
-    async def replace_routing_config(p: Agent_, request: Request) -> dict[str, Any]:
-        # Validated by the domain model (with expression positions), not by a FastAPI body model,
-        # so that every problem comes back in one answer.
-        try:
-            raw = await request.json()
-        except ValueError as exc:
-            raise BackendError(400, "bad_request", "The body is not JSON.") from exc
-        return backend.replace_routing_config(p, raw).model_dump(mode="json")
-
-    @app.get(f"{API}/routing/agents")
-    async def routing_agents(p: Agent_) -> list[dict[str, Any]]:
-        return backend.agent_routing(p)
-
-    @app.put(f"{API}/routing/agents/{{agent_id}}")
-    async def set_routing_agent(p: Agent_, agent_id: str, body: AgentRouting) -> dict[str, Any]:
-        backend.set_agent_routing(p, agent_id, body)
-        (row,) = [a for a in backend.agent_routing(p) if a["agent_id"] == agent_id]
-        return row
-
-    @app.get(f"{API}/routing/waiting")
-    async def routing_waiting(p: Agent_) -> list[dict[str, Any]]:
-        return [w.model_dump(mode="json") for w in backend.why_waiting(p)]
-
-    @app.get(f"{API}/routing/tasks/{{conversation_id}}")
-    async def routing_history(p: Agent_, conversation_id: str) -> dict[str, Any]:
-        return backend.routing_history(p, conversation_id)
-
-    @app.get(f"{API}/routing/waiting/{{conversation_id}}")
-    async def routing_why_waiting(p: Agent_, conversation_id: str) -> dict[str, Any]:
-        (reason,) = backend.why_waiting(p, conversation_id)
-        return reason.model_dump(mode="json")
-
-    # --- the customer's side (chat widget, simulator, tests) -------------------------------------
-
-    @app.post(f"{API}/customer/chats", status_code=201)
-    async def start_chat(p: Agent_, body: StartChatBody) -> dict[str, Any]:
-        # Opening a chat *as a known customer* needs a service principal (the shop's backend, the
-        # simulator); a public web widget would hand out tokens after its own customer login.
-        from workstation.domain.models import Role
-
-        if p.role != Role.SERVICE:
-            raise BackendError(403, "forbidden", "Only a service user can open chats for customers.")
-        conv, token = backend.start_chat(
-            customer_id=body.customer_id,
-            text=body.text,
-            topic=body.topic,
-            language=body.language,
-            page=body.page,
-            attributes=body.attributes,
-        )
-        return {"conversation": conv.model_dump(mode="json"), "customer_token": token}
-
-    @app.post(f"{API}/customer/chats/{{conversation_id}}/messages", status_code=201)
-    async def customer_message(p: Any_, conversation_id: str, body: CustomerMessageBody) -> dict[str, Any]:
-        return backend.post_customer_message(p, conversation_id, body.text).model_dump(mode="json")
-
-    @app.get(f"{API}/customer/chats/{{conversation_id}}/messages")
-    async def customer_transcript(p: Any_, conversation_id: str) -> list[dict[str, Any]]:
-        return [m.model_dump(mode="json") for m in backend.customer_messages(p, conversation_id)]
-
+    app.include_router(routing_routes(backend, who))
+    app.include_router(customer_chat_routes(backend, who))
     app.include_router(cobrowse_router(backend))
-    if shop is not None:
-        app.include_router(shop_router(backend, shop))
+    for extra in routers:
+        app.include_router(extra)
     app.include_router(audit_router(backend))
     app.include_router(voice_router(backend))
 
     # --- the push stream -------------------------------------------------------------------------
 
-    @app.websocket(f"{API}/stream")
-    async def stream(ws: WebSocket) -> None:
-        # Accept, then check the token and close with an application code: the client learns
-        # *why* (a refused handshake would only say 403). Checked after the accept, with no await
-        # between the check and the stream's registration, so a logout cannot slip in between.
-        await ws.accept()
-        token = _bearer(ws.headers.get("authorization")) or ws.query_params.get("token") or ""
-        try:
-            p = backend.authenticate(token)
-        except BackendError as exc:
-            await ws.close(code=4401, reason=exc.message)
-            return
-        if p.scope != "agent":
-            await ws.close(code=4403, reason="Agents only.")
-            return
-        limit = max_frame_bytes(ws.query_params.get("max_frame"))
-        sub = backend.hub.subscribe(p)
-        try:
-            await backend.streams.serve(ws, token, _serve_stream(ws, backend, p, sub.queue, limit))
-        except WebSocketDisconnect:
-            pass
-        finally:
-            backend.hub.unsubscribe(sub)
+    app.include_router(stream_router(backend))
 
     return app
-
-
-async def _serve_stream(
-    ws: WebSocket, backend: Backend, p: Principal, queue: asyncio.Queue[Any], limit: int
-) -> None:
-    # Every event frame goes through frame_text: one over `limit` bytes is sent as a SkippedFrame
-    # with its seq, so the client moves past it instead of reconnecting at it forever.
-    # Subscribed before reading the backlog, so nothing falls between the two; duplicates are
-    # dropped by sequence number.
-    head = backend.head()
-    await ws.send_text(HelloFrame(log_id=backend.log_id, head=head).model_dump_json())
-    log_id = ws.query_params.get("log_id")
-    try:
-        after = int(ws.query_params.get("after", "0"))
-    except ValueError:
-        after = -1
-    oldest = backend.oldest()
-    if after < 0 or after > head or (log_id and log_id != backend.log_id) or (after and after < oldest - 1):
-        reason = "other_log" if log_id and log_id != backend.log_id else "position_unavailable"
-        await ws.send_text(ResetFrame(log_id=backend.log_id, head=head, reason=reason).model_dump_json())
-        after = head
-    last = after
-    while True:
-        backlog = backend.events_after(p, last)
-        for frame in backlog:
-            await ws.send_text(frame_text(frame, limit))
-            last = frame.seq
-        if len(backlog) < 1000:
-            break
-    receiver = asyncio.create_task(_drain_client(ws))
-    getter: asyncio.Task[Any] | None = None
-    try:
-        while True:
-            getter = asyncio.create_task(queue.get())
-            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            if receiver in done:
-                getter.cancel()
-                return
-            frame = getter.result()
-            if frame is None:  # shutting down, or this client fell too far behind
-                await ws.close(code=1012)
-                return
-            if frame.seq <= last:
-                continue
-            await ws.send_text(frame_text(frame, limit))
-            last = frame.seq
-    finally:
-        # Cancelled too when the stream's token is revoked: leave no task waiting on the queue.
-        receiver.cancel()
-        if getter is not None:
-            getter.cancel()
-
-
-async def _drain_client(ws: WebSocket) -> None:
-    # The client sends nothing we need; reading is how a disconnect is noticed.
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        while True:
-            await ws.receive_text()
-
-
-def _bearer(header: str | None) -> str | None:
-    if header and header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return None
 
 
 def _fingerprint(kind: str, target: str, version: int | None, body: Any) -> str:

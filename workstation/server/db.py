@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from workstation.domain import timeline
+
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -537,8 +540,55 @@ _FTS_TRIGGERS = {
 
 def not_in_models(name: str | None, type_: str, _parents: object) -> bool:
     """For Alembic's comparisons: False for the FTS5 index and its shadow tables, which revision 0004
-    makes by hand (SQLAlchemy has no model of a virtual table); True for everything else."""
+    makes by hand (SQLAlchemy has no model of a virtual table), and for PostgreSQL's expression index
+    of revision 0006; True for everything else."""
+    if type_ == "index" and name == EVENTS_WORDS_INDEX:
+        return False
     return not (type_ == "table" and name is not None and name.startswith(EVENTS_FTS))
+
+
+#: PostgreSQL's full-text index over the history (revision 0006): a GIN index on `history_words`.
+EVENTS_WORDS_INDEX = "ix_customer_events_words"
+#: The immutable function the index and the queries share: the event's summary and data as words,
+#: lower case and (with the `unaccent` extension) without diacritics, as SQLite's FTS5 index reads them.
+HISTORY_WORDS = "history_words"
+#: Its counterpart for what the agent typed (already 'word:* & word:*', see timeline.tsquery): folded
+#: the same way, so 'Straße' finds 'Strasse' exactly when the index folded it.
+HISTORY_QUERY = "history_query"
+
+
+def history_words_sql(column_summary: str, column_data: str) -> str:
+    """The index expression (a query must repeat it exactly for PostgreSQL to use the index)."""
+    return f"{HISTORY_WORDS}({column_summary}, {column_data}::text)"
+
+
+def postgres_history_search(conn: Connection) -> None:
+    """Create PostgreSQL's full-text index over the history (prefix search, diacritics folded where
+    the `unaccent` extension may be installed; without it, words keep their accents)."""
+    try:
+        with conn.begin_nested():
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS unaccent"))
+        fold = "public.unaccent('public.unaccent'::regdictionary, lower({}))"
+    except Exception as exc:  # no right to create extensions: search still works, accents not folded
+        log.warning("PostgreSQL: no unaccent extension (%s); the history search keeps accents", exc)
+        fold = "lower({})"
+    document = fold.format("coalesce($1, '') || ' ' || coalesce($2, '')")
+    for name, args, result, body in (
+        (HISTORY_WORDS, "text, text", "tsvector", f"to_tsvector('simple'::regconfig, {document})"),
+        (HISTORY_QUERY, "text", "tsquery", f"to_tsquery('simple'::regconfig, {fold.format('$1')})"),
+    ):
+        conn.execute(
+            text(
+                f"CREATE OR REPLACE FUNCTION {name}({args}) RETURNS {result} "
+                f"LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT {body} $$"
+            )
+        )
+    conn.execute(
+        text(
+            f"CREATE INDEX IF NOT EXISTS {EVENTS_WORDS_INDEX} ON customer_events "
+            f"USING gin ({history_words_sql('summary', 'data')})"
+        )
+    )
 
 
 def history_search(conn: Connection) -> None:

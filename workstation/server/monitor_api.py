@@ -4,7 +4,6 @@ customer leaving a chat (what makes a task abandoned)."""
 # No `from __future__ import annotations`: FastAPI must see the dependency aliases as real objects.
 
 import asyncio
-import contextlib
 import logging
 from typing import Annotated, Any
 
@@ -14,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from workstation.domain.models import Presence
 from workstation.server.backend import Backend, BackendError, Principal
 from workstation.server.queue_stats import QueueMonitor
+from workstation.server.streams import bearer_token, push_loop
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def monitor_routes(backend: Backend, monitor: QueueMonitor) -> APIRouter:
     router = APIRouter(prefix=API)
 
     def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
-        return backend.authenticate(_bearer(authorization))
+        return backend.authenticate(bearer_token(authorization))
 
     def supervisor(p: Annotated[Principal, Depends(principal)]) -> Principal:
         backend._require_supervisor(p)
@@ -72,7 +72,7 @@ def monitor_routes(backend: Backend, monitor: QueueMonitor) -> APIRouter:
         # Checked after the accept with no await before the stream registers: a logout cannot
         # slip between the check and the registration that lets it close this stream.
         await ws.accept()
-        token = _bearer(ws.headers.get("authorization")) or ws.query_params.get("token") or ""
+        token = bearer_token(ws.headers.get("authorization")) or ws.query_params.get("token") or ""
         try:
             p = backend.authenticate(token)
             backend._require_supervisor(p)
@@ -91,44 +91,12 @@ def monitor_routes(backend: Backend, monitor: QueueMonitor) -> APIRouter:
         # Subscribed first, then the snapshot: frames older than it are skipped below.
         first = monitor.current()
         await ws.send_text(first.model_dump_json())
-        await _forward(ws, queue, first.version)
+
+        def render(item: tuple[str, int, str]) -> str | None:
+            kind, frame_version, text = item
+            # Frames up to the snapshot the client got are already in it; ticks always go out.
+            return text if kind == "tick" or frame_version > first.version else None
+
+        await push_loop(ws, queue, render)
 
     return router
-
-
-async def _forward(ws: WebSocket, queue: "asyncio.Queue[tuple[str, int, str] | None]", version: int) -> None:
-    receiver = asyncio.create_task(_drain(ws))
-    getter: asyncio.Task[Any] | None = None
-    try:
-        while True:
-            getter = asyncio.create_task(queue.get())
-            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            if receiver in done:
-                getter.cancel()
-                return
-            item = getter.result()
-            if item is None:  # shutting down, or this client fell behind: it starts afresh
-                await ws.close(code=1012)
-                return
-            kind, frame_version, text = item
-            # Frames up to the snapshot the client got are already in it.
-            if kind != "tick" and frame_version <= version:
-                continue
-            await ws.send_text(text)
-    finally:
-        # Cancelled too when the stream's token is revoked: leave no task waiting on the queue.
-        receiver.cancel()
-        if getter is not None:
-            getter.cancel()
-
-
-async def _drain(ws: WebSocket) -> None:
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        while True:
-            await ws.receive_text()
-
-
-def _bearer(header: str | None) -> str | None:
-    if header and header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return None

@@ -33,7 +33,7 @@ from workstation.server.db import ConversationRow, Meta, OfferRow, TaskMoveRow
 from workstation.server.fanout import is_shared
 
 if TYPE_CHECKING:
-    from workstation.server.backend import Backend
+    from workstation.server.backend.base import BackendBase
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def _still_connected(conn: Any) -> bool:
 class SharedRouterState:
     """Reads back, before each routing pass, what other processes changed of the router's state."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: BackendBase) -> None:
         self.backend = backend
         self._config_json: str | None = None
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,14 +14,22 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 
+from workstation.demo.day_simulator import DayConfig, DaySimulator
+from workstation.demo.shop import ShopLimits, shop_router
+from workstation.demo.simulator import (
+    Simulator,
+    SimulatorConfig,
+    seed_customers,
+    seed_users,
+)
 from workstation.server.api import MAX_BATCH_WRITES, MAX_INGEST_BYTES, create_app
 from workstation.server.backend import Backend, BackendConfig
 from workstation.server.channels.hub import ChannelHub, channel_routes, is_channel
 from workstation.server.connectors.api import connector_routes
 from workstation.server.connectors.config import ConnectorConfig
 from workstation.server.connectors.hub import ConnectorHub
-from workstation.server.day_simulator import DayConfig, DaySimulator
 from workstation.server.db import make_engine
 from workstation.server.fanout import startup_lock
 from workstation.server.http_limits import (
@@ -35,13 +44,6 @@ from workstation.server.http_limits import (
     guarded_h11,
 )
 from workstation.server.login_guard import LoginPolicy
-from workstation.server.shop import ShopLimits
-from workstation.server.simulator import (
-    Simulator,
-    SimulatorConfig,
-    seed_customers,
-    seed_users,
-)
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +121,11 @@ def build(options: ServerOptions) -> tuple[Backend, FastAPI, Simulator | None]:
     channels = ChannelHub(backend, [c for c in options.connectors if is_channel(c)])
     background.append(channels.run)
     app = create_app(
-        backend, background=background, login=options.login, shop=options.shop if options.demo else None
+        backend,
+        background=background,
+        login=options.login,
+        # The demo shop signs anyone in as any customer: demo mode only, never on a real backend.
+        routers=[shop_router(backend, options.shop)] if options.demo else (),
     )
     app.state.connectors = hub
     app.include_router(connector_routes(backend, hub))
@@ -246,6 +252,29 @@ class ServerThread:
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
-            self._thread.join(timeout)
+            self._thread.join(timeout / 2)
+            if self._thread.is_alive() and self._server is not None:
+                # Still waiting for open connections (a stream nobody closed): close them now.
+                self._server.force_exit = True
+                self._thread.join(timeout / 2)
         if self.backend is not None:
-            self.backend.engine.dispose()
+            dispose_when_idle(self.backend.engine)
+
+
+#: How long `dispose_when_idle` waits for worker threads to hand their connections back.
+IDLE_WAIT_S = 5.0
+
+
+def dispose_when_idle(engine: Engine, wait_s: float = IDLE_WAIT_S) -> None:
+    """Close the engine's connections once none is checked out.
+
+    A connection a worker thread (a request's sync dependency, a password check) still holds when
+    the pool is disposed goes back later into the discarded pool, and one taken after the dispose
+    into its fresh replacement: neither pool is ever disposed again, and the connection is only
+    collected by the garbage collector, unclosed (psycopg then warns from its __del__, in whatever
+    test runs at that moment). So wait for them, briefly, then dispose."""
+    deadline = time.monotonic() + wait_s
+    checkedout = getattr(engine.pool, "checkedout", lambda: 0)
+    while checkedout() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    engine.dispose()

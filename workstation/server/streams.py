@@ -13,14 +13,19 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
-from fastapi import WebSocket
+from fastapi import WebSocket, WebSocketDisconnect
 
 from workstation.domain.models import DEFAULT_MAX_FRAME_BYTES, EventFrame, SkippedFrame
 
 log = logging.getLogger(__name__)
+
+Item = TypeVar("Item")
+#: Close code when the server ends a push stream (shutting down, or the client fell too far behind
+#: and its queue was dropped): the clients reconnect and resume.
+RESTART_CLOSE_CODE = 1012
 
 #: Close code for a stream whose token was revoked: the clients' "auth rejected".
 REVOKED_CLOSE_CODE = 4401
@@ -97,6 +102,52 @@ class StreamRegistry:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
             self.unregister(token, revoked)
+
+
+async def push_loop(
+    ws: WebSocket, queue: asyncio.Queue[Item | None], render: Callable[[Item], str | None]
+) -> None:
+    """The push loop every subscription stream shares (the agent's events, the queue monitor).
+
+    Sends `render(item)` for each queued item (None from `render`: already sent, skip it) until the
+    client disconnects, or a None item (shutdown, or this client fell too far behind) closes the
+    socket with 1012 so the client reconnects and resumes."""
+    receiver = asyncio.create_task(drain_client(ws))
+    getter: asyncio.Task[Item | None] | None = None
+    try:
+        while True:
+            getter = asyncio.create_task(queue.get())
+            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            if receiver in done:
+                getter.cancel()
+                return
+            item = getter.result()
+            if item is None:
+                await ws.close(code=RESTART_CLOSE_CODE)
+                return
+            text = render(item)
+            if text is not None:
+                await ws.send_text(text)
+    finally:
+        # Cancelled too when the stream's token is revoked: leave no task waiting on the queue.
+        receiver.cancel()
+        if getter is not None:
+            getter.cancel()
+
+
+async def drain_client(ws: WebSocket) -> None:
+    """Read and drop what the client sends: the streams need nothing from it, but reading is how a
+    disconnect is noticed."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            await ws.receive_text()
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, or None."""
+    if header and header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None
 
 
 def max_frame_bytes(raw: str | None) -> int:

@@ -1,4 +1,4 @@
-"""Settings of the voice channel (kept apart from voice.py so backend.py can hold them without a cycle)."""
+"""Settings of the voice channel (apart from voice.py so the backend package holds them without a cycle)."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from workstation.domain.merge import FieldConflict, MergeResult, merge3, resolve
 from workstation.domain.models import EDITABLE_CUSTOMER_FIELDS, Customer, CustomerNote, utcnow
 from workstation.services.session import SessionService
 from workstation.services.sync import AppliedEvent, SyncService
+from workstation.services.upstream import UpstreamService
 from workstation.store.cache import CONFLICT, CUSTOMER_KINDS, FAILED, PENDING, CacheStore, OutboxItem, new_key
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,9 @@ class RecordsService(QObject):
         self._store = store
         self._sync = sync
         self._session = session
+        #: the connectors' side: field sources and conflicts with upstream systems (owned here so
+        #: that the desk wiring stays as it is)
+        self.upstream = UpstreamService(api, store, sync, parent=self)
         sync.register("customer_update", self._deliver_customer_update)
         sync.register("note_create", self._deliver_note_create)
         sync.register("note_update", self._deliver_note_update)

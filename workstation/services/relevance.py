@@ -2,23 +2,33 @@
 
 Ranking reads only the local cache (customer, history, transcript), so the first paint of a new
 conversation never waits for the network; the re-rank after the background refresh, a new customer
-message or a pushed event is debounced so a burst of news costs one ranking. Agents' verdicts go
-through the outbox to the backend (durable, idempotent) and count locally at once: the team's
-verdicts (fetched from the backend, cached for offline starts) plus this desktop's not yet delivered
-ones are what the engine learns from.
+message or a pushed event is debounced so a burst of news costs one ranking, and runs on the reader
+thread (reading 200 events and ranking took up to half a second of the GUI thread with 20 busy chats):
+its result comes back by a queued signal, and a result overtaken by a newer re-rank is dropped.
+Agents' verdicts go through the outbox to the backend (durable, idempotent) and count locally at
+once: the team's verdicts (fetched from the backend, cached for offline starts) plus this desktop's
+not yet delivered ones are what the engine learns from.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable
-from workstation.domain.models import Conversation, Customer, RelevanceFeedback, TimelineEvent, utcnow
+from workstation.domain.models import (
+    Conversation,
+    Customer,
+    RelevanceFeedback,
+    TimelineEvent,
+    TranscriptEntry,
+    utcnow,
+)
 from workstation.domain.relevance import (
     DISMISS_REASONS,
     Card,
@@ -98,6 +108,8 @@ class RelevanceService(QObject):
 
     ranking_changed = Signal(str, object)
     feedback_recorded = Signal(str, str, str)
+    #: internal: a re-rank finished on the reader thread (conversation id, generation, Ranking)
+    _ranked = Signal(str, int, object)
 
     DEBOUNCE_MS = 150
 
@@ -108,21 +120,28 @@ class RelevanceService(QObject):
         store: CacheStore,
         sync: SyncService,
         context: CustomerContextService,
+        reader: Executor,
         parent: QObject | None = None,
     ) -> None:
+        """`reader`: the one thread that reads the cache and ranks (shared with the conversation
+        service, so a conversation's first ranking and its re-ranks run in the order asked for)."""
         super().__init__(parent)
         self._engine = engine
+        self._reader = reader
         self._api = api
         self._store = store
         self._sync = sync
         self._context = context
         self._tracked: dict[str, _Tracked] = {}
         self._dirty: set[str] = set()
+        #: conversation id -> generation of its newest re-rank (older results are dropped)
+        self._generation: dict[str, int] = {}
         self._tasks = TaskSet()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.DEBOUNCE_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
+        self._ranked.connect(self._on_ranked, Qt.ConnectionType.QueuedConnection)
         self._team: list[dict[str, Any]] = self._cached_team()
         self._rebuild_stats()
         context.context_refreshed.connect(self._on_customer_changed)
@@ -131,14 +150,27 @@ class RelevanceService(QObject):
 
     # --- conversations ---------------------------------------------------------------------------
 
-    def track(self, conversation: Conversation, context: CustomerContext | None = None) -> Ranking:
-        """Start following a conversation and rank it now, from the cache (the first paint); pass the
-        customer context the caller already read so the first paint reads the cache once."""
+    def rank_cached(
+        self,
+        conversation: Conversation,
+        context: CustomerContext,
+        transcript: list[TranscriptEntry],
+        handled: dict[str, str],
+    ) -> Ranking:
+        """Rank from what the caller read from the cache (any thread: the engine is pure; feedback
+        counts are replaced or bumped in place, never iterated)."""
+        messages = [(e.message.sender, e.message.at, e.message.text) for e in transcript]
+        case = case_for(conversation, context.customer, context.events, messages)
+        return self._engine.rank(case, handled=handled)
+
+    def adopt(self, conversation: Conversation, handled: dict[str, str], ranking: Ranking) -> None:
+        """Start following a conversation whose first ranking was made on the reader thread (the
+        conversation service's opening read); later news re-ranks it."""
         tracked = self._tracked.get(conversation.id)
         if tracked is None:
-            tracked = _Tracked(conversation, self._handled_before(conversation.id))
+            tracked = _Tracked(conversation, dict(handled))
             self._tracked[conversation.id] = tracked
-        return self._rank(tracked, context)
+        tracked.ranking = ranking
 
     def preview(self, conversation: Conversation) -> Ranking:
         """Cards for a conversation not accepted yet (a ringing call), from the cache as it is now:
@@ -149,6 +181,7 @@ class RelevanceService(QObject):
     def forget(self, conversation_id: str) -> None:
         self._tracked.pop(conversation_id, None)
         self._dirty.discard(conversation_id)
+        self._generation.pop(conversation_id, None)
 
     def ranking(self, conversation_id: str) -> Ranking | None:
         tracked = self._tracked.get(conversation_id)
@@ -181,18 +214,34 @@ class RelevanceService(QObject):
     def _on_context_events_added(self, customer_id: str, _events: list[TimelineEvent]) -> None:
         self._on_customer_changed(customer_id)
 
-    def _rank(self, tracked: _Tracked, context: CustomerContext | None = None) -> Ranking:
+    def _rank(self, tracked: _Tracked) -> None:
+        """Re-rank on the reader thread; `ranking_changed` follows on the GUI thread if it shows."""
         conv = tracked.conversation
-        if context is None:
+        generation = self._generation.get(conv.id, 0) + 1
+        self._generation[conv.id] = generation
+        self._reader.submit(self._rank_job, conv, dict(tracked.handled), generation)
+
+    def _rank_job(self, conv: Conversation, handled: dict[str, str], generation: int) -> None:
+        """On the reader thread: read what the ranking needs from the cache, rank, send it back."""
+        try:
             context = self._context.cached(conv.customer.id)
-        transcript = self._store.transcript(conv.id)
-        messages = [(e.message.sender, e.message.at, e.message.text) for e in transcript]
-        case = case_for(conv, context.customer, context.events, messages)
-        ranking = self._engine.rank(case, handled=tracked.handled)
+            transcript = self._store.transcript(conv.id)
+            ranking = self.rank_cached(conv, context, transcript, handled)
+        except Exception:  # a broken cache must not kill the reader; the panel keeps its cards
+            log.exception("re-ranking conversation %s failed", conv.id)
+            return
+        try:
+            self._ranked.emit(conv.id, generation, ranking)
+        except RuntimeError:  # the service is gone (shutting down)
+            log.debug("re-rank of %s finished after shutdown", conv.id)
+
+    def _on_ranked(self, conversation_id: str, generation: int, ranking: Ranking) -> None:
+        tracked = self._tracked.get(conversation_id)
+        if tracked is None or self._generation.get(conversation_id) != generation:
+            return  # closed meanwhile, or a newer re-rank is under way
         previous, tracked.ranking = tracked.ranking, ranking
         if previous is None or _shown(previous) != _shown(ranking):
-            self.ranking_changed.emit(conv.id, ranking)
-        return ranking
+            self.ranking_changed.emit(conversation_id, ranking)
 
     # --- feedback --------------------------------------------------------------------------------
 
@@ -228,8 +277,9 @@ class RelevanceService(QObject):
 
         self._sync.submit("feedback", feedback.model_dump(mode="json"), target=conversation_id, then=_counts)
 
-    def _handled_before(self, conversation_id: str) -> dict[str, str]:
-        """Verdicts given in this conversation before a restart (they are in the outbox)."""
+    def handled_before(self, conversation_id: str) -> dict[str, str]:
+        """Verdicts given in this conversation before a restart (they are in the outbox); reads the
+        cache (the conversation service calls it on the reader thread)."""
         handled: dict[str, str] = {}
         for state, payload in self._store.outbox_payloads("feedback"):
             if state != "failed" and payload.get("conversation_id") == conversation_id:

@@ -109,6 +109,9 @@ class SyncService(QObject):
         self._loop: asyncio.AbstractEventLoop | None = None
         #: False once the backend turned out not to take batches of writes (an older one).
         self._batches = True
+        #: The stream position as last committed (only this service writes it): read from the cache
+        #: once, then kept here, so a batch of pushed events does not read the cache on the GUI thread.
+        self._position: tuple[str | None, int] | None = None
         self.online = False
         self.offline_since: datetime | None = utcnow()
         self.skipped_events = 0
@@ -136,7 +139,9 @@ class SyncService(QObject):
     # --- StreamHandler ---------------------------------------------------------------------------
 
     def position(self) -> tuple[str | None, int]:
-        return self._store.stream_position()
+        if self._position is None:
+            self._position = self._store.stream_position()
+        return self._position
 
     def on_connection(self, online: bool, detail: str) -> None:
         if online == self.online or self._stopping:
@@ -151,7 +156,7 @@ class SyncService(QObject):
         self.connection_changed.emit(online, detail)
 
     async def on_events(self, log_id: str, frames: list[EventFrame]) -> None:
-        _stored_log, seq = self._store.stream_position()
+        _stored_log, seq = self.position()
         applied: list[AppliedEvent] = []
         conversations: dict[str, Conversation] = {}
         messages: list[Message] = []
@@ -191,6 +196,7 @@ class SyncService(QObject):
             customers=list(customers.values()),
             notes=list(notes.values()),
         )
+        self._position = (log_id, last)
         if applied:
             self.events_applied.emit(applied)
 
@@ -201,7 +207,7 @@ class SyncService(QObject):
     async def on_skipped(self, log_id: str, frame: SkippedFrame) -> None:
         """The server left out an event too large to send: its seq counts as applied (exactly once, as
         in on_events), and what it may have changed comes over REST like after a reset."""
-        _stored_log, seq = self._store.stream_position()
+        _stored_log, seq = self.position()
         if frame.seq <= seq:
             return  # already past it (a resend after reconnect): exactly once
         await self._refetch(log_id, frame.seq)  # emits reset_applied: the inbox re-reads transcripts
@@ -216,6 +222,7 @@ class SyncService(QObject):
             log.warning("refetch from the backend failed: %s", exc)
             raise OSError("refetch failed") from exc
         await self._store.writes.run(self._store.apply, log_id=log_id, seq=seq, conversations=active)
+        self._position = (log_id, seq)
         # Conversations we hold open locally that the backend no longer has active were closed meanwhile.
         active_ids = {c.id for c in active}
         stale = [

@@ -32,21 +32,34 @@ class ConflictDialog(QDialog):
     meanwhile (theirs) and the agent's value (mine), with a choice between theirs and mine.
     `chosen()` awaits {field: value}, or None when the agent postpones the decision."""
 
-    def __init__(self, conflict: Conflict, customer_name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, conflict: Conflict, customer_name: str, parent: QWidget | None = None, *, system: str = ""
+    ) -> None:
+        """`system`: the upstream system (a CRM such as Tryton) that changed the record, for a
+        conflict a connector found; empty for an edit of this desk's own backend."""
         super().__init__(parent)
         self.conflict = conflict
-        self.setWindowTitle(self.tr("Changed meanwhile: {0}").format(conflict.title))
         self.setMinimumWidth(620)
-        intro = QLabel(
-            self.tr(
-                "<b>{0}</b> of <b>{1}</b> was changed by someone else{2} while your change was waiting "
-                "to be sent. Choose which value to keep; nothing is saved until you do."
-            ).format(
-                escape(conflict.title),
-                escape(customer_name),
-                escape(self.tr(" ({0})").format(conflict.theirs_by)) if conflict.theirs_by else "",
+        if system:
+            self.setWindowTitle(self.tr("Changed in {0}: {1}").format(system, conflict.title))
+            intro = QLabel(
+                self.tr(
+                    "<b>{0}</b> of <b>{1}</b> was changed in {2} and in the desk since they last agreed. "
+                    "Choose which value to keep; nothing is written until you do."
+                ).format(escape(conflict.title), escape(customer_name), escape(system))
             )
-        )
+        else:
+            self.setWindowTitle(self.tr("Changed meanwhile: {0}").format(conflict.title))
+            intro = QLabel(
+                self.tr(
+                    "<b>{0}</b> of <b>{1}</b> was changed by someone else{2} while your change was waiting "
+                    "to be sent. Choose which value to keep; nothing is saved until you do."
+                ).format(
+                    escape(conflict.title),
+                    escape(customer_name),
+                    escape(self.tr(" ({0})").format(conflict.theirs_by)) if conflict.theirs_by else "",
+                )
+            )
         intro.setTextFormat(Qt.TextFormat.RichText)  # the markup is ours; the data in it is escaped
         intro.setWordWrap(True)
         grid = QGridLayout()
@@ -54,11 +67,11 @@ class ConflictDialog(QDialog):
             (
                 self.tr("Field"),
                 self.tr("Before (base)"),
-                self.tr("Saved meanwhile (theirs)"),
+                self.tr("In {0} (theirs)").format(system) if system else self.tr("Saved meanwhile (theirs)"),
                 self.tr("Yours (mine)"),
             )
         ):
-            label = QLabel(f"<b>{header}</b>")
+            label = QLabel(f"<b>{escape(header)}</b>")
             grid.addWidget(label, 0, column)
         self.groups: dict[str, tuple[QButtonGroup, QRadioButton, QRadioButton]] = {}
         for row, field in enumerate(conflict.fields, start=1):
@@ -104,6 +117,12 @@ class ConflictDialog(QDialog):
     def choose(self, field: str, side: str) -> None:
         _group, theirs, mine = self.groups[field]
         (theirs if side == "theirs" else mine).setChecked(True)
+
+    def sides(self) -> dict[str, str]:
+        """field -> "theirs" or "mine", as chosen (values may be equal on both sides; sides are not)."""
+        return {
+            name: "theirs" if theirs.isChecked() else "mine" for name, (_g, theirs, _m) in self.groups.items()
+        }
 
     def choices(self) -> dict[str, Any]:
         result: dict[str, Any] = {}

@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QLabel,
     QListView,
     QPlainTextEdit,
     QPushButton,
@@ -19,10 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.domain.cobrowse import CobrowseStatus
-from workstation.domain.models import Conversation, Customer, TimelineEvent, TranscriptEntry
+from workstation.domain.models import Conversation, Customer, FieldSource, TimelineEvent, TranscriptEntry
 from workstation.domain.relevance import Ranking
+from workstation.services.conversation import HistoryStart
 from workstation.services.customer_context import CustomerContext
 from workstation.services.records import CustomerView, NoteView
+from workstation.services.upstream import safe_url, system_name
 from workstation.ui import desk_habits
 from workstation.ui.domain_text import render
 from workstation.ui.history_panel import HistoryPanel
@@ -30,7 +33,7 @@ from workstation.ui.labels import FIELDS, channel_name, language_name, term, tie
 from workstation.ui.language import money_text
 from workstation.ui.notes_panel import NotesPanel
 from workstation.ui.relevance_panel import RelevancePanel
-from workstation.ui.text import DATA_PROPERTY, data_label, tooltip
+from workstation.ui.text import DATA_PROPERTY, data_label, escape, tooltip
 from workstation.ui.theme import colour, text_colour, themed
 from workstation.ui.timeline_model import TimelineSource
 from workstation.ui.transcript_model import TranscriptModel
@@ -86,6 +89,14 @@ class CustomerHeader(QFrame):
         self.edit_button.setObjectName("editCustomer")
         self.edit_button.setEnabled(False)
         self.edit_button.clicked.connect(self.edit_requested)
+        # field -> the upstream system that owns it ("Tryton"), from the backend's /sources
+        self._field_systems: dict[str, str] = {}
+        # Our markup around escaped data; only http(s) links (see show_sources).
+        self.sources_label = QLabel()
+        self.sources_label.setObjectName("customerSources")
+        self.sources_label.setTextFormat(Qt.TextFormat.RichText)
+        self.sources_label.setOpenExternalLinks(True)
+        self.sources_label.setVisible(False)
         self.freshness_label = data_label()
         self.freshness_label.setObjectName("freshness")
         self.set_stale(False)
@@ -99,7 +110,23 @@ class CustomerHeader(QFrame):
         layout.addWidget(self.name_label)
         layout.addWidget(self.facts_label)
         layout.addLayout(contact_row)
+        layout.addWidget(self.sources_label)
         layout.addWidget(self.freshness_label)
+
+    def show_sources(self, sources: list[FieldSource]) -> None:
+        """Which system owns which field (shown in the contact details) and a link to open the
+        upstream record where the system has a web address."""
+        self._field_systems = {field: system_name(source) for source in sources for field in source.fields}
+        links = []
+        for source in sources:
+            url = safe_url(source.url)
+            if url is None:
+                continue
+            text = self.tr("Open in {0}").format(system_name(source))
+            links.append(f'<a href="{escape(url)}">{escape(text)}</a>')
+        self.sources_label.setText(" · ".join(links))
+        self.sources_label.setToolTip(tooltip("\n".join(s.url or "" for s in sources if safe_url(s.url))))
+        self.sources_label.setVisible(bool(links))
 
     def show_contact(self, view: CustomerView) -> None:
         """The editable fields, with the agent's unsent or conflicting edits marked."""
@@ -107,6 +134,8 @@ class CustomerHeader(QFrame):
         for field in ("email", "phone", "company"):
             value = view.value(field)
             label = term(FIELDS, field)
+            if field in self._field_systems:
+                label = f"{label} · {self._field_systems[field]}"
             mark = ""
             if field in view.conflicted:
                 mark = " ⚠"
@@ -310,9 +339,10 @@ class ConversationView(QWidget):
             self._scroll_when_shown = False
             self.transcript_view.scrollToBottom()
 
-    def bind_history(self, source: TimelineSource) -> None:
-        """Page the history from `source` (the customer context service) instead of fixed lists."""
-        self.history.bind(source, self.conversation.customer.id)
+    def bind_history(self, source: TimelineSource, *, load: bool = True) -> None:
+        """Page the history from `source` (the customer context service) instead of fixed lists;
+        `load=False`: the first page comes with `show_opened` (read off the GUI thread)."""
+        self.history.bind(source, self.conversation.customer.id, load=load)
 
     def show_context(self, context: CustomerContext, freshness: str) -> None:
         self.customer_header.show_customer(self.conversation.customer.name, context.customer)
@@ -324,6 +354,15 @@ class ConversationView(QWidget):
                 # Fresh data goes in where it belongs; the agent's place and selection stay.
                 self.timeline_model.add(context.events)
         elif context.events or not self.timeline_model.rowCount():
+            self.timeline_model.reset(context.events)
+
+    def show_opened(self, context: CustomerContext, freshness: str, history: HistoryStart) -> None:
+        """The first paint: customer and history as read off the GUI thread (ConversationService)."""
+        self.customer_header.show_customer(self.conversation.customer.name, context.customer)
+        self.customer_header.set_freshness(freshness)
+        if self.history.bound:
+            self.timeline_model.start(history.entries, history.open_stories, complete=history.complete)
+        else:
             self.timeline_model.reset(context.events)
 
     def show_contact(self, view: CustomerView) -> None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from workstation.domain.relevance import Card, Ranking
     from workstation.domain.voice import CallInfo
     from workstation.services.cobrowse import CobrowseService
+    from workstation.services.conversation import ConversationReady, ConversationService
     from workstation.services.customer_context import CustomerContext, CustomerContextService
     from workstation.services.inbox import InboxService, PendingOffer
     from workstation.services.records import RecordsService
@@ -55,6 +56,8 @@ class DeskServices:
     cobrowse: CobrowseService
     records: RecordsService
     notifier: Notifier
+    #: Opening a conversation: the cache read and ranking off the GUI thread, then one "ready".
+    opener: ConversationService
     # Calls: None when no softphone is configured.
     voice: VoiceService | None = None
 
@@ -69,6 +72,7 @@ class DeskController(QObject):
         self.session, self.inbox, self.context = services.session, services.inbox, services.context
         self.sync, self.relevance, self.cobrowse = services.sync, services.relevance, services.cobrowse
         self.records, self.notifier, self.voice = services.records, services.notifier, services.voice
+        self.opener = services.opener
         self.offers, self.conversations, self.status = window.offer_area, window.conversations, window.status
         self._tasks = TaskSet()
         self.wrapup_dialog: WrapUpDialog | None = None
@@ -76,6 +80,9 @@ class DeskController(QObject):
         self.refusal_box: QMessageBox | None = None
         #: Ringing calls' previews on their offer cards, by offer id (gone with the card).
         self.call_previews: dict[str, CallPreview] = {}
+        #: tabs built while the conversation service reads their conversation (shown once ready)
+        self._opening: dict[str, ConversationView] = {}
+        self._select_when_shown: set[str] = set()
         self.record_edits = RecordsController(
             window, self.status, self.conversations, self.records, self.context
         )
@@ -94,7 +101,9 @@ class DeskController(QObject):
         session.keychain_problem.connect(lambda message: self.status.showMessage(message, 30_000))
         inbox.offer_received.connect(self._on_inbox_offer_received)
         inbox.offer_removed.connect(self._on_inbox_offer_removed)
-        inbox.conversation_opened.connect(self._on_inbox_conversation_opened)
+        self.opener.conversation_opening.connect(self._on_opener_conversation_opening)
+        self.opener.conversation_ready.connect(self._on_opener_conversation_ready)
+        self.opener.conversation_failed.connect(self._on_opener_conversation_failed)
         inbox.conversation_closed.connect(self._on_inbox_conversation_closed)
         inbox.transcript_updated.connect(self._on_inbox_transcript_updated)
         inbox.write_refused.connect(self._on_inbox_write_refused)
@@ -219,7 +228,10 @@ class DeskController(QObject):
             self.status.showMessage(self.tr("Could not accept: {0}").format(error_text(exc)), 10_000)
             self.offers.set_busy(offer_id, False)
             return
-        self.conversations.select(conv.id)
+        if conv.id in self.views:
+            self.conversations.select(conv.id)
+        else:
+            self._select_when_shown.add(conv.id)  # its tab shows once the cache was read
 
     async def _reject(self, offer_id: str) -> None:
         from workstation.services.inbox import InboxError
@@ -231,10 +243,11 @@ class DeskController(QObject):
 
     # --- conversations ---------------------------------------------------------------------------
 
-    def _on_inbox_conversation_opened(self, conv: Conversation) -> None:
+    def _on_opener_conversation_opening(self, conv: Conversation) -> None:
+        """Build the tab's widgets while the reader thread reads the cache; shown once ready."""
         from workstation.ui.conversation_view import ConversationView
 
-        if conv.id in self.views:
+        if conv.id in self.views or conv.id in self._opening:
             return
         view = ConversationView(conv)
         view.reply_submitted.connect(self._on_view_reply_submitted)
@@ -242,17 +255,42 @@ class DeskController(QObject):
         view.card_dismissed.connect(self._on_view_card_dismissed)
         view.older_history_requested.connect(self._on_view_older_history_requested)
         view.transcript_requested.connect(self._on_view_transcript_requested)
-        view.bind_history(self.context)
+        view.bind_history(self.context, load=False)  # the first page comes with conversation_ready
         view.cobrowse_invite_requested.connect(self._on_view_cobrowse_invite_requested)
         self.record_edits.watch(view)
-        # Cache first: the tab shows what we have now, the backend refresh follows.
-        view.show_transcript(self.inbox.transcript(conv.id))
-        cached = self.context.cached(conv.customer.id)
-        text, stale = self._freshness(cached)
-        view.show_context(cached, text)
+        self._opening[conv.id] = view
+
+    def _on_opener_conversation_ready(self, ready: ConversationReady) -> None:
+        """Paint what the conversation service read (the cache first; its refresh follows)."""
+        view = self._opening.pop(ready.conversation.id, None)
+        if view is None:
+            return
+        view.show_transcript(ready.transcript)
+        if ready.later:
+            view.add_transcript(ready.later)
+        text, stale = self._freshness(ready.context)
+        view.show_opened(ready.context, text, ready.history)
         view.customer_header.set_stale(stale)
-        self.record_edits.show_in(view, conv.customer.id)
-        view.show_ranking(self.relevance.track(conv, cached))
+        if ready.contact is not None:
+            view.show_contact(ready.contact)
+        if ready.notes is not None:
+            view.show_notes(ready.notes)
+        view.show_ranking(ready.ranking)
+        self._show_tab(view)
+
+    def _on_opener_conversation_failed(self, conversation_id: str, reason: str) -> None:
+        """The cache could not be read: the tab still opens (the agent can answer), and says why."""
+        view = self._opening.pop(conversation_id, None)
+        if view is None:
+            return
+        self.status.showMessage(
+            self.tr("This conversation's history could not be read from the local cache: {0}").format(reason),
+            15_000,
+        )
+        self._show_tab(view)
+
+    def _show_tab(self, view: ConversationView) -> None:
+        conv = view.conversation
         if conv.channel == "voice" and self.voice is not None:
             from workstation.ui.call_panel import CallPanel
 
@@ -260,13 +298,18 @@ class DeskController(QObject):
             if isinstance(layout, QBoxLayout):  # the call panel goes above the conversation
                 layout.insertWidget(0, CallPanel(self.voice, conv.id, view))
         self.conversations.add(view)
+        if conv.id in self._select_when_shown:
+            self._select_when_shown.discard(conv.id)
+            self.conversations.select(conv.id)
         self.window.conversation_shown.emit(conv.id)
-        self._tasks.start(self.context.refresh(conv.customer.id), "refresh-customer")
-        self._tasks.start(self.cobrowse.refresh(conv.id), "refresh-cobrowse")
 
     def _on_inbox_conversation_closed(self, conversation_id: str) -> None:
         self.relevance.forget(conversation_id)
         self.cobrowse.forget(conversation_id)
+        self._select_when_shown.discard(conversation_id)
+        opening = self._opening.pop(conversation_id, None)
+        if opening is not None:
+            opening.deleteLater()
         self.conversations.remove(conversation_id)
 
     def _on_inbox_transcript_updated(self, conversation_id: str, entries: list[TranscriptEntry]) -> None:

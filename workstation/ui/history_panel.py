@@ -300,11 +300,13 @@ class HistoryPanel(QWidget):
         """Whether the history pages from a source (else it shows fixed lists via `model.reset`)."""
         return self._source is not None
 
-    def bind(self, source: TimelineSource, customer_id: str) -> None:
-        """Read pages from `source` (the customer context service) from now on."""
+    def bind(self, source: TimelineSource, customer_id: str, *, load: bool = True) -> None:
+        """Read pages from `source` (the customer context service) from now on; `load=False` when the
+        first page comes another way (`model.start`, read off the GUI thread when a tab opens)."""
         self._source, self._customer_id = source, customer_id
         self.model.set_source(source, customer_id)
-        self.model.reload(self.current_filter())
+        if load:
+            self.model.reload(self.current_filter())
 
     # --- filters ----------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from workstation.services.tasks import TaskSet
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow
 
+    from workstation.domain.models import ConnectorConflict
     from workstation.services.customer_context import CustomerContextService
     from workstation.services.records import Conflict, RecordsService
     from workstation.ui.conflict_dialog import ConflictDialog
@@ -41,9 +42,16 @@ class RecordsController(QObject):
         self.customer_dialog: CustomerEditDialog | None = None
         records.customer_changed.connect(self._on_records_customer_changed)
         records.notes_changed.connect(self._on_records_notes_changed)
-        records.conflicts_changed.connect(self.status.show_conflicts)
+        self.upstream = records.upstream
+        # One count for the agent: the desk's own edits and the connectors' conflicts alike.
+        records.conflicts_changed.connect(self._show_conflict_count)
+        self.upstream.conflicts_changed.connect(self._show_conflict_count)
+        self.upstream.sources_changed.connect(self._on_sources_changed)
         status.conflicts_button.clicked.connect(self.resolve_next_conflict)
-        self.status.show_conflicts(len(records.conflicts()))
+        self._show_conflict_count()
+
+    def _show_conflict_count(self, _count: int = 0) -> None:
+        self.status.show_conflicts(len(self.records.conflicts()) + len(self.upstream.conflicts()))
 
     def watch(self, view: ConversationView) -> None:
         """A newly opened tab: its edits come here."""
@@ -54,6 +62,18 @@ class RecordsController(QObject):
     def show_in(self, view: ConversationView, customer_id: str) -> None:
         view.show_contact(self.records.customer(customer_id))
         view.show_notes(self.records.notes(customer_id))
+        self._show_sources(view, customer_id)
+        # Sources and conflicts with upstream systems: asked for whenever a customer is shown, so a
+        # desk that was offline when a conflict was pushed still sees it.
+        self.upstream.refresh_soon(customer_id)
+
+    def _show_sources(self, view: ConversationView, customer_id: str) -> None:
+        view.customer_header.show_sources(self.upstream.sources(customer_id))
+        view.show_contact(self.records.customer(customer_id))
+
+    def _on_sources_changed(self, customer_id: str) -> None:
+        for view in self.conversations.of_customer(customer_id):
+            self._show_sources(view, customer_id)
 
     def _on_records_customer_changed(self, customer_id: str) -> None:
         view_model = self.records.customer(customer_id)
@@ -114,6 +134,38 @@ class RecordsController(QObject):
         conflicts = self.records.conflicts()
         if conflicts:
             self._tasks.start(self._resolve(conflicts[0]), "resolve-conflict")
+            return
+        upstream = self.upstream.conflicts()
+        if upstream:
+            self._tasks.start(self._resolve_upstream(upstream[0]), "resolve-upstream-conflict")
+
+    async def _resolve_upstream(self, upstream: ConnectorConflict) -> None:
+        from workstation.domain.merge import FieldConflict, MergeResult
+        from workstation.services.records import Conflict
+        from workstation.ui.conflict_dialog import ConflictDialog
+        from workstation.ui.labels import FIELDS, term
+
+        cached = self.context.cached(upstream.customer_id)
+        name = cached.customer.name if cached.customer else upstream.customer_id
+        field = FieldConflict(upstream.field, upstream.before, upstream.theirs, upstream.yours)
+        system = self.upstream.system_of(upstream.connector)
+        conflict = Conflict(
+            -1,
+            "connector",
+            upstream.customer_id,
+            term(FIELDS, upstream.field),
+            MergeResult({}, (field,)),
+            system,
+        )
+        self.conflict_dialog = ConflictDialog(conflict, name, self.window, system=system)
+        try:
+            choices = await self.conflict_dialog.chosen()
+            sides = self.conflict_dialog.sides()
+        finally:
+            self.conflict_dialog.deleteLater()
+            self.conflict_dialog = None
+        if choices is not None:
+            self.upstream.decide(upstream, "theirs" if sides[upstream.field] == "theirs" else "yours")
 
     async def _resolve(self, conflict: Conflict) -> None:
         from workstation.ui.conflict_dialog import ConflictDialog
@@ -131,3 +183,4 @@ class RecordsController(QObject):
 
     async def shutdown(self) -> None:
         await self._tasks.cancel_all()
+        await self.upstream.shutdown()

@@ -111,6 +111,9 @@ class TimelineModel(QAbstractListModel):
         self._where = TimelineFilter()
         self._open: set[str] = set()
         self._cache_exhausted = True
+        #: whether the history is complete, as read with a first page off the GUI thread (start());
+        #: None once that may have changed (then the source is asked)
+        self._known_complete: bool | None = None
         self._fetching = False
         self._fetch_queued = False
         self._highlight: str | None = None
@@ -235,6 +238,7 @@ class TimelineModel(QAbstractListModel):
             self._where = where
         if self._source is None:
             return
+        self._known_complete = None
         self.beginResetModel()
         self._rows, self._ids, self._incoming = [], {}, []
         self._open = self._source.open_stories(self._customer_id)
@@ -247,15 +251,34 @@ class TimelineModel(QAbstractListModel):
         self.endResetModel()
         self._after_fetch()
 
+    def start(self, page: list[TimelineEntry], open_stories: set[str], *, complete: bool) -> None:
+        """Show the unfiltered first page as `reload()` would, read elsewhere (the conversation
+        service reads it on its reader thread, with the rest of a conversation's first paint)."""
+        self.beginResetModel()
+        self._where = TimelineFilter()
+        self._incoming = []
+        self._open = set(open_stories)
+        self._ids = {e.id: e for e in page}
+        self._rows = self._with_headers(page, None)
+        self._cache_exhausted = len(page) < self.PAGE
+        self._known_complete = complete
+        self.endResetModel()
+        if self._cache_exhausted and not complete:
+            self.older_needed.emit()
+        self.filled.emit()
+
     def more_available(self) -> None:
         """Older events landed in the source (from the backend): the next fetch may find them."""
         self._cache_exhausted = False
+        self._known_complete = None
 
     def complete(self) -> bool:
         """Everything there is has been listed."""
-        return self._cache_exhausted and (
-            self._source is None or self._source.history_complete(self._customer_id)
-        )
+        if not self._cache_exhausted:
+            return False
+        if self._known_complete is not None:
+            return self._known_complete
+        return self._source is None or self._source.history_complete(self._customer_id)
 
     def set_highlight(self, story: str | None) -> None:
         """Tint the events of one story (the selected event's order, complaint, ...)."""

@@ -238,7 +238,7 @@ def test_configured_from_its_table_with_the_token_from_the_environment(
 def test_wrap_up_in_the_desk_reaches_the_ticket_through_the_running_backend(
     rt: RTServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.conftest import Backend as BackendHelper
+    from tests.helpers.backend import Backend as BackendHelper
     from workstation.server.backend import BackendConfig
     from workstation.server.connectors.config import parse
     from workstation.server.runner import ServerOptions, ServerThread

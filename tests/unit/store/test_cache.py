@@ -142,3 +142,24 @@ def test_transcript_tail_is_the_newest_messages_oldest_first(store: CacheStore) 
     assert [e.message.id for e in store.transcript("cv-1", last=3)] == ["m-27", "m-28", "m-29"]
     assert len(store.transcript("cv-1")) == 30
     assert [e.message.id for e in store.transcript("cv-2", last=20)] == ["m-99"]
+
+
+def test_a_settled_answer_is_committed_and_the_agents_writes_stay_fully_synced(
+    tmp_path: Path, store: CacheStore
+) -> None:
+    """The backend's answers are stored without waiting for the disk (a re-send recovers them), in a
+    real commit that another connection sees; the setting goes back to FULL for everything else."""
+    from workstation.store.cache import Answer, Sent
+
+    local = Message(id="local:k1", conversation_id="cv-1", sender="agent", text="Hi", at=T0, client_key="k1")
+    store.enqueue("message", {"text": "Hi"}, target="cv-1", local_message=local)
+    (item,) = store.pending()
+    store.note_attempt(item.id)
+    server_copy = Message(id="m-7", conversation_id="cv-1", sender="agent", text="Hi", at=T0, client_key="k1")
+    store.settle_sent([Sent(item.id, Answer(messages=[server_copy]))])
+    with sqlite3.connect(tmp_path / "cache.sqlite3") as other:
+        state, attempts = other.execute("SELECT state, attempts FROM outbox").fetchone()
+        (message_id,) = other.execute("SELECT id FROM messages").fetchone()
+    assert (state, attempts, message_id) == ("done", 1, "m-7")
+    with store.engine.connect() as conn:  # the pool's connection the settle used
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL

@@ -205,6 +205,14 @@
 <context>
     <name>ConflictDialog</name>
     <message>
+        <source>Changed in {0}: {1}</source>
+        <translation>In {0} geändert: {1}</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{0}&lt;/b&gt; of &lt;b&gt;{1}&lt;/b&gt; was changed in {2} and in the desk since they last agreed. Choose which value to keep; nothing is written until you do.</source>
+        <translation>&lt;b&gt;{0}&lt;/b&gt; von &lt;b&gt;{1}&lt;/b&gt; wurde in {2} und am Arbeitsplatz geändert, seit beide zuletzt übereinstimmten. Wählen Sie, welcher Wert bleibt; bis dahin wird nichts geschrieben.</translation>
+    </message>
+    <message>
         <source>Changed meanwhile: {0}</source>
         <translation>Inzwischen geändert: {0}</translation>
     </message>
@@ -227,6 +235,10 @@
     <message>
         <source>Saved meanwhile (theirs)</source>
         <translation>Inzwischen gespeichert (fremd)</translation>
+    </message>
+    <message>
+        <source>In {0} (theirs)</source>
+        <translation>In {0} (fremd)</translation>
     </message>
     <message>
         <source>Yours (mine)</source>
@@ -334,6 +346,10 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Daten bearbeiten …</translation>
     </message>
     <message>
+        <source>Open in {0}</source>
+        <translation>In {0} öffnen</translation>
+    </message>
+    <message>
         <source> (not sent yet)</source>
         <translation> (noch nicht gesendet)</translation>
     </message>
@@ -366,7 +382,7 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <name>DeskController</name>
     <message>
         <source>New chat offered: {0}</source>
-        <extracomment>Ringing calls&apos; previews on their offer cards, by offer id (gone with the card).</extracomment>
+        <extracomment>Opening a conversation: the cache read and ranking off the GUI thread, then one &quot;ready&quot;. Ringing calls&apos; previews on their offer cards, by offer id (gone with the card). tabs built while the conversation service reads their conversation (shown once ready)</extracomment>
         <translation>Neuer Chat angeboten: {0}</translation>
     </message>
     <message>
@@ -376,6 +392,10 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>Could not accept: {0}</source>
         <translation>Annehmen nicht möglich: {0}</translation>
+    </message>
+    <message>
+        <source>This conversation&apos;s history could not be read from the local cache: {0}</source>
+        <translation>Der Verlauf dieses Gesprächs konnte nicht aus dem lokalen Zwischenspeicher gelesen werden: {0}</translation>
     </message>
     <message>
         <source>Not delivered</source>

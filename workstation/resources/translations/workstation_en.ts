@@ -205,6 +205,14 @@
 <context>
     <name>ConflictDialog</name>
     <message>
+        <source>Changed in {0}: {1}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{0}&lt;/b&gt; of &lt;b&gt;{1}&lt;/b&gt; was changed in {2} and in the desk since they last agreed. Choose which value to keep; nothing is written until you do.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Changed meanwhile: {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -226,6 +234,10 @@
     </message>
     <message>
         <source>Saved meanwhile (theirs)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In {0} (theirs)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -332,6 +344,10 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Open in {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source> (not sent yet)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -364,7 +380,7 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     <name>DeskController</name>
     <message>
         <source>New chat offered: {0}</source>
-        <extracomment>Ringing calls&apos; previews on their offer cards, by offer id (gone with the card).</extracomment>
+        <extracomment>Opening a conversation: the cache read and ranking off the GUI thread, then one &quot;ready&quot;. Ringing calls&apos; previews on their offer cards, by offer id (gone with the card). tabs built while the conversation service reads their conversation (shown once ready)</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -373,6 +389,10 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>Could not accept: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This conversation&apos;s history could not be read from the local cache: {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -64,6 +64,7 @@ class WriteBack:
         payload = {
             "connector": self.name,
             "customer_id": customer_id,
+            "record": record,  # what the desk's decision names (POST .../conflicts/resolve)
             "field": field,
             "before": before,
             "theirs": theirs,
@@ -164,7 +165,7 @@ class WriteBack:
                         )
                         .order_by(ConversationRow.closed_at)
                         .limit(WRAPUP_BATCH)
-                    ).tuples()
+                    )  # rows unpack as tuples (Result.tuples() is deprecated in SQLAlchemy 2.1)
                 )
             todo = [
                 WrapUp(

@@ -50,7 +50,7 @@ def seed_customers(backend: Backend, rng: random.Random, count: int) -> None:
     """Create `count` customers with a year of coherent history each (only into an empty database)."""
     if backend.customer_count() > 0:
         return
-    from workstation.server import journeys
+    from workstation.demo import journeys
 
     now = utcnow()
     next_event = 1
@@ -87,7 +87,7 @@ class Simulator:
         self._tasks: set[asyncio.Task[None]] = set()
         backend.agent_message_listeners.append(self._on_agent_message)
         self._service = backend.service_principal()
-        from workstation.server import journeys
+        from workstation.demo import journeys
 
         self._journeys = journeys
 

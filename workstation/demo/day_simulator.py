@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from workstation.demo.simulator import Simulator
 from workstation.domain.models import ConversationState, Presence, Role
 from workstation.domain.workflow import AgentRouting
 from workstation.server.backend import Backend, BackendError, Principal
 from workstation.server.db import AgentRow, ConversationRow, OfferRow
-from workstation.server.simulator import Simulator
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,489 @@
+"""The load driver: N headless desktops and customers opening chats, on loopback, bounded in time.
+
+Each desktop is the project's own client library, as the desktop app uses it: `BackendApi` (sign
+in, presence Available, accept, reply, wrap up) and `EventStream` (the push stream that reconnects
+and resumes by `seq`). A desktop accepts every offer it is shown, replies once, holds the chat for
+`hold_s` and closes it with a wrap-up code. Customers open chats through the customer chat API
+(`POST /customer/chats`, the one the simulator and the self-test use) at `chat_rate` a second.
+
+What it records, and checks after the run (`LoadResult`):
+- per desktop, the `seq` of every event frame it applied, in order: none twice, none out of order,
+  and (given the database's event log) none missing: `seq_problems`;
+- per chat, the time from just before its POST to the moment its offer frame reached a desktop
+  (one clock: this process's `perf_counter`): `latencies_ms`;
+- every offer and every end of an offer, with their `seq` (one global order across processes):
+  `overlaps` lists any chat offered to an agent while another agent's offer of it was still open.
+
+It drives whatever `urls` it is given (desktop i uses `urls[i % len(urls)]`): several backend
+processes directly, one round-robin proxy in front of them (`tests/load/proxy.py`), or the
+single-process SQLite backend. Nothing here reaches beyond the addresses it is given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from workstation.client.api import ApiError, AuthError, BackendApi, BackendUnavailable
+from workstation.client.events import EventStream
+from workstation.client.ws import AuthRejected, Backoff, WsClient
+from workstation.domain.models import EventFrame, Offer, OfferRevocation, Presence, SkippedFrame
+
+log = logging.getLogger(__name__)
+
+#: Sign-ins at once: the backend checks passwords on a couple of threads per process and turns
+#: away more than a few dozen waiting ones (LoginPolicy.max_waiting).
+LOGIN_CONCURRENCY = 8
+#: Pause between retries of a request that failed because no backend answered (failover, restart).
+RETRY_S = 0.2
+#: HTTP connections per backend address shared by all desktops of this driver.
+HTTP_CONNECTIONS = 64
+#: Request timeout: a backend that stops answering is a failure to retry, not a hang.
+HTTP_TIMEOUT_S = 15.0
+
+
+@dataclass(slots=True)
+class LoadConfig:
+    urls: Sequence[str]
+    usernames: Sequence[str]
+    password: str
+    #: A service principal's token: only a service user may open chats for customers.
+    service_token: str
+    customer_ids: Sequence[str]
+    #: New chats a second (spread evenly), for `duration_s`.
+    chat_rate: float = 5.0
+    duration_s: float = 5.0
+    #: How long a desktop keeps a chat before wrapping it up.
+    hold_s: float = 1.0
+    #: After the last chat: how long to wait for every acknowledged chat to be offered.
+    drain_s: float = 15.0
+    #: Stream reconnect pacing (the desktop's default starts at 0.5 s and grows to 15 s).
+    backoff: Backoff = field(default_factory=lambda: Backoff(initial=0.2, maximum=2.0))
+
+
+@dataclass(slots=True)
+class OfferEvent:
+    seq: int
+    conversation_id: str
+    agent: str
+    #: "offered", or how it ended: "accepted", "rejected", "timed_out", "canceled".
+    what: str
+
+
+@dataclass(slots=True)
+class DesktopRecord:
+    username: str
+    agent_id: str = ""
+    url: str = ""
+    log_id: str | None = None
+    seqs: list[int] = field(default_factory=list)
+    #: Frames whose seq was not above the last applied one (a duplicate or out of order).
+    repeated: list[int] = field(default_factory=list)
+    resets: int = 0
+    skipped: int = 0
+    connects: int = 0
+    disconnects: int = 0
+    accepted: int = 0
+    closed: int = 0
+    #: Requests refused for good (not "unavailable": those are retried).
+    refusals: list[str] = field(default_factory=list)
+
+
+class Desktop:
+    """One headless agent desktop: the client library's API and push stream, and an agent's habits."""
+
+    def __init__(self, driver: LoadDriver, username: str, url: str, http: httpx.AsyncClient) -> None:
+        self.driver = driver
+        self.record = DesktopRecord(username=username, url=url)
+        self.api = BackendApi(http)
+        self.stream: EventStream | None = None
+        self.connected = asyncio.Event()
+        self.wrapup_code = ""
+        #: The chats being worked (accept, reply, hold, wrap up), and the stream.
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stream_task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # --- StreamHandler ---------------------------------------------------------------------------
+
+    def position(self) -> tuple[str | None, int]:
+        return self.record.log_id, self.record.seqs[-1] if self.record.seqs else 0
+
+    def on_connection(self, online: bool, detail: str) -> None:
+        if online:
+            self.record.connects += 1
+            self.connected.set()
+        elif not self._stopping:  # the driver's own close at the end is no disconnect
+            self.record.disconnects += 1
+            log.info("%s: stream down: %s", self.record.username, detail)
+
+    async def on_reset(self, log_id: str, head: int, reason: str) -> None:
+        # A reset means the backend could not resume this desktop where it was: a failure here.
+        self.record.resets += 1
+        self.record.log_id = log_id
+
+    async def on_skipped(self, log_id: str, frame: SkippedFrame) -> None:
+        self.record.skipped += 1
+        self._apply(log_id, frame.seq)
+
+    async def on_events(self, log_id: str, frames: list[EventFrame]) -> None:
+        shown = time.perf_counter()
+        for frame in frames:
+            if not self._apply(log_id, frame.seq):
+                continue
+            if frame.type == "offer.created":
+                offer = Offer.model_validate(frame.data)
+                self.driver.offer_shown(offer.conversation_id, shown)
+                self.driver.offer_events.append(
+                    OfferEvent(frame.seq, offer.conversation_id, self.record.username, "offered")
+                )
+                self._spawn(self._work(offer))
+            elif frame.type == "offer.revoked":
+                ended = OfferRevocation.model_validate(frame.data)
+                self.driver.offer_events.append(
+                    OfferEvent(frame.seq, ended.conversation_id, self.record.username, ended.reason)
+                )
+
+    def _apply(self, log_id: str, seq: int) -> bool:
+        last = self.position()[1]
+        if seq <= last:
+            self.record.repeated.append(seq)
+            return False
+        self.record.log_id = log_id
+        self.record.seqs.append(seq)
+        return True
+
+    # --- the agent -------------------------------------------------------------------------------
+
+    async def sign_in(self, password: str) -> None:
+        session = await self.driver.retry(lambda: self.api.login(self.record.username, password))
+        self.record.agent_id = session.agent.id
+        codes = await self.driver.retry(self.api.wrapup_codes)
+        self.wrapup_code = codes[0].code if codes else "resolved"
+
+    async def start(self, backoff: Backoff) -> None:
+        ws = WsClient(self.record.url, lambda: self.api.token, backoff=backoff)
+        self.stream = EventStream(ws, None, self)
+        self._stream_task = asyncio.ensure_future(self._stream(self.stream))
+        await self.driver.retry(lambda: self.api.set_presence(Presence.AVAILABLE, key=_key()))
+
+    async def _stream(self, stream: EventStream) -> None:
+        try:
+            await stream.run()
+        except AuthRejected as exc:
+            self.record.refusals.append(f"stream: {exc}")
+        except Exception as exc:  # the stream gave up otherwise: say so rather than wait for it
+            self.record.refusals.append(f"stream: {type(exc).__name__}: {exc}")
+
+    async def _work(self, offer: Offer) -> None:
+        try:
+            conv = await self.driver.retry(lambda: self.api.accept(offer.id))
+        except BackendUnavailable as exc:
+            self.record.refusals.append(f"accept {offer.id}: unavailable: {exc}")
+            return
+        except ApiError as exc:
+            # 409 after a retry whose first attempt did commit: the chat is ours all the same.
+            if exc.code != "offer_accepted":
+                self.record.refusals.append(f"accept {offer.id}: {exc.code}")
+                return
+        else:
+            assert conv.id == offer.conversation_id
+        self.record.accepted += 1
+        reply_key, close_key = _key(), _key()  # the same key on every retry: sent once
+        try:
+            await self.driver.retry(
+                lambda: self.api.send_message(offer.conversation_id, "Let me look at that.", key=reply_key)
+            )
+            self.driver.acknowledged_messages.append(offer.conversation_id)
+            await asyncio.sleep(self.driver.config.hold_s)
+            await self.driver.retry(
+                lambda: self.api.close_conversation(offer.conversation_id, self.wrapup_code, key=close_key)
+            )
+            self.driver.acknowledged_closes.append(offer.conversation_id)
+            self.record.closed += 1
+        except ApiError as exc:
+            self.record.refusals.append(f"chat {offer.conversation_id}: {exc.code}")
+        except BackendUnavailable as exc:  # still down when the run's time was up
+            self.record.refusals.append(f"chat {offer.conversation_id}: unavailable: {exc}")
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self.stream is not None:
+            await self.stream.close()
+        tasks = list(self._tasks) + ([self._stream_task] if self._stream_task else [])
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@dataclass(slots=True)
+class LoadResult:
+    desktops: list[DesktopRecord]
+    #: conversation id -> seconds from just before its POST to its first offer frame.
+    latencies_s: dict[str, float]
+    acknowledged_chats: list[str]
+    #: Chats whose POST failed (no answer, or refused: the rate limit); they may or may not exist.
+    failed_chats: list[str]
+    never_offered: list[str]
+    overlaps: list[str]
+    #: conversation id -> how many offers of it the desktops were shown.
+    offers_per_chat: dict[str, int]
+    acknowledged_messages: list[str]
+    acknowledged_closes: list[str]
+    duration_s: float
+
+    def latencies_ms(self) -> list[float]:
+        return [v * 1000 for v in self.latencies_s.values()]
+
+    def seq_problems(self, expected: Callable[[str], list[int]]) -> list[str]:
+        """Every desktop's applied seqs against `expected(agent_id)` (all seqs the log holds for that
+        agent): nothing applied twice or out of order, nothing missing up to the last one applied."""
+        problems: list[str] = []
+        for d in self.desktops:
+            if d.repeated:
+                problems.append(f"{d.username}: {len(d.repeated)} repeated seq(s), e.g. {d.repeated[:5]}")
+            if d.resets:
+                problems.append(f"{d.username}: {d.resets} reset(s) (resume by seq failed)")
+            if not d.seqs:
+                problems.append(f"{d.username}: no event applied")
+                continue
+            wanted = [s for s in expected(d.agent_id) if s <= d.seqs[-1]]
+            if d.seqs != wanted:
+                missing = sorted(set(wanted) - set(d.seqs))
+                extra = sorted(set(d.seqs) - set(wanted))
+                problems.append(f"{d.username}: missing {missing[:10]}, unexpected {extra[:10]}")
+        return problems
+
+    def summary(self) -> str:
+        lat = sorted(self.latencies_ms())
+        p = (lambda q: lat[min(len(lat) - 1, round(q / 100 * (len(lat) - 1)))]) if lat else (lambda q: 0.0)
+        return (
+            f"{len(self.desktops)} desktops, {len(self.acknowledged_chats)} chats acknowledged "
+            f"({len(self.failed_chats)} failed), {len(self.latencies_s)} offered, "
+            f"{len(self.never_offered)} never offered, {len(self.overlaps)} overlaps; "
+            f"created->offer shown p50 {p(50):.0f} ms, p95 {p(95):.0f} ms, p99 {p(99):.0f} ms"
+        )
+
+
+class LoadDriver:
+    """Runs one load: `await LoadDriver(config).run()` returns a LoadResult."""
+
+    def __init__(self, config: LoadConfig) -> None:
+        self.config = config
+        self.created: dict[str, float] = {}
+        self.shown: dict[str, float] = {}
+        self.offer_events: list[OfferEvent] = []
+        self.acknowledged_chats: list[str] = []
+        self.failed_chats: list[str] = []
+        self.acknowledged_messages: list[str] = []
+        self.acknowledged_closes: list[str] = []
+        self.desktops: list[Desktop] = []
+        self._deadline = 0.0
+        self._http: dict[str, httpx.AsyncClient] = {}
+        #: Set once every desktop is signed in, Available and streaming: the chats start then.
+        self.ready = asyncio.Event()
+        #: Set when the customers stop opening chats.
+        self.chats_done = asyncio.Event()
+
+    def offer_shown(self, conversation_id: str, at: float) -> None:
+        self.shown.setdefault(conversation_id, at)
+
+    def offered_since(self, since: float) -> list[str]:
+        """Chats created after `since` (perf_counter) that have been offered: is routing going on?"""
+        return [c for c, t in self.created.items() if t >= since and c in self.shown]
+
+    def created_since(self, since: float) -> list[str]:
+        return [c for c, t in self.created.items() if t >= since]
+
+    async def retry(self, call: Callable[[], Any]) -> Any:
+        """`call()` until it answers, while the run lasts: a backend that is down (killed, restarting,
+        PostgreSQL away) is retried; a refusal (ApiError) is not, except a full login queue."""
+        while True:
+            try:
+                return await call()
+            except AuthError:
+                raise
+            except BackendUnavailable:
+                if time.perf_counter() > self._deadline:
+                    raise
+            except ApiError as exc:
+                if exc.status not in (429, 503) or time.perf_counter() > self._deadline:
+                    raise
+            await asyncio.sleep(RETRY_S)
+
+    def _client(self, url: str) -> httpx.AsyncClient:
+        if url not in self._http:
+            self._http[url] = httpx.AsyncClient(
+                base_url=url,
+                trust_env=False,
+                timeout=HTTP_TIMEOUT_S,
+                limits=httpx.Limits(
+                    max_connections=HTTP_CONNECTIONS, max_keepalive_connections=HTTP_CONNECTIONS
+                ),
+            )
+        return self._http[url]
+
+    async def run(self) -> LoadResult:
+        cfg = self.config
+        started = time.perf_counter()
+        # Bounded in time: setup, the chats, the drain, and a margin for retries in between.
+        self._deadline = started + 120 + cfg.duration_s + cfg.drain_s
+        urls = list(cfg.urls)
+        self.desktops = [
+            Desktop(self, name, urls[i % len(urls)], self._client(urls[i % len(urls)]))
+            for i, name in enumerate(cfg.usernames)
+        ]
+        try:
+            gate = asyncio.Semaphore(LOGIN_CONCURRENCY)
+
+            async def sign_in(d: Desktop) -> None:
+                async with gate:
+                    await d.sign_in(cfg.password)
+
+            await asyncio.gather(*(sign_in(d) for d in self.desktops))
+            await asyncio.gather(*(d.start(cfg.backoff) for d in self.desktops))
+            await self._all_connected()
+            self.ready.set()
+            await self._customers()
+            self.chats_done.set()
+            await self._drain()
+        finally:
+            await asyncio.gather(*(d.stop() for d in self.desktops), return_exceptions=True)
+            for client in self._http.values():
+                await client.aclose()
+        return self._result(time.perf_counter() - started)
+
+    async def _all_connected(self) -> None:
+        """Every desktop's stream has said hello, or an error naming those that did not (bounded)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(1.0, self._deadline - time.perf_counter())):
+                await asyncio.gather(*(d.connected.wait() for d in self.desktops))
+        missing = [d.record for d in self.desktops if not d.connected.is_set()]
+        if missing:
+            raise RuntimeError(
+                f"{len(missing)} desktop stream(s) never connected, e.g. "
+                + "; ".join(f"{r.username}: {r.refusals[-1:] or 'no refusal'}" for r in missing[:5])
+            )
+
+    async def _customers(self) -> None:
+        cfg = self.config
+        total = max(1, round(cfg.chat_rate * cfg.duration_s))
+        interval = 1.0 / cfg.chat_rate if cfg.chat_rate > 0 else 0.0
+        start = time.perf_counter()
+        pending: set[asyncio.Task[None]] = set()
+        for i in range(total):
+            # Paced by the schedule, not by the answers: a slow backend gets chats at the same rate.
+            delay = start + i * interval - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.ensure_future(self._open_chat(i))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _open_chat(self, i: int) -> None:
+        cfg = self.config
+        url = cfg.urls[i % len(cfg.urls)]
+        customer = cfg.customer_ids[i % len(cfg.customer_ids)]
+        began = time.perf_counter()
+        try:
+            response = await self._client(url).post(
+                "/api/v1/customer/chats",
+                json={
+                    "customer_id": customer,
+                    "text": f"Question {i}: where is my parcel?",
+                    "language": "en",
+                },
+                headers={"Authorization": f"Bearer {cfg.service_token}"},
+            )
+        except httpx.HTTPError as exc:
+            self.failed_chats.append(f"chat {i}: {type(exc).__name__}")
+            return
+        if response.status_code != 201:
+            self.failed_chats.append(f"chat {i}: {response.status_code}")
+            return
+        conv = str(response.json()["conversation"]["id"])
+        self.created[conv] = began
+        self.acknowledged_chats.append(conv)
+
+    async def _drain(self) -> None:
+        deadline = time.perf_counter() + self.config.drain_s
+        while time.perf_counter() < deadline:
+            if all(c in self.shown for c in self.acknowledged_chats):
+                break
+            await asyncio.sleep(0.1)
+        # Let the chats being worked finish their reply and wrap-up (bounded by the same drain).
+        while time.perf_counter() < deadline:
+            if not any(d.busy for d in self.desktops):
+                break
+            await asyncio.sleep(0.1)
+
+    def _result(self, duration: float) -> LoadResult:
+        offers: dict[str, int] = {}
+        for event in self.offer_events:
+            if event.what == "offered":
+                offers[event.conversation_id] = offers.get(event.conversation_id, 0) + 1
+        return LoadResult(
+            desktops=[d.record for d in self.desktops],
+            latencies_s={c: self.shown[c] - t for c, t in self.created.items() if c in self.shown},
+            acknowledged_chats=list(self.acknowledged_chats),
+            failed_chats=list(self.failed_chats),
+            never_offered=[c for c in self.acknowledged_chats if c not in self.shown],
+            overlaps=overlapping_offers(
+                self.offer_events, {d.record.username: d.position()[1] for d in self.desktops}
+            ),
+            offers_per_chat=offers,
+            acknowledged_messages=list(self.acknowledged_messages),
+            acknowledged_closes=list(self.acknowledged_closes),
+            duration_s=duration,
+        )
+
+
+def overlapping_offers(events: list[OfferEvent], reached: dict[str, int] | None = None) -> list[str]:
+    """Chats offered to one agent while another's offer of them was open, in the log's global order
+    (`seq` is one order across every backend process).
+
+    `reached`: agent -> the last seq its desktop applied. An open offer counts against a later one
+    only if its holder's desktop got past the later one's seq: a desktop still behind at the end of
+    the run may simply not have received the end of its offer yet (that it arrives, in order, is
+    what `seq_problems` checks)."""
+    holder: dict[str, str] = {}
+    problems: list[str] = []
+    for e in sorted(events, key=lambda e: e.seq):
+        if e.what == "offered":
+            first = holder.get(e.conversation_id)
+            if first is not None and (reached is None or reached.get(first, 0) >= e.seq):
+                problems.append(
+                    f"{e.conversation_id} offered to {e.agent} at seq {e.seq} while "
+                    f"{holder[e.conversation_id]}'s offer was open"
+                )
+            holder[e.conversation_id] = e.agent
+        elif holder.get(e.conversation_id) == e.agent:
+            del holder[e.conversation_id]
+    return problems
+
+
+def _key() -> str:
+    return uuid.uuid4().hex
+
+
+def run_load(config: LoadConfig) -> LoadResult:
+    """`LoadDriver(config).run()` on a fresh event loop (for synchronous callers)."""
+    return asyncio.run(LoadDriver(config).run())

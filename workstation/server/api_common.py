@@ -1,0 +1,42 @@
+"""What every router of the REST API shares: its prefix, the caller dependencies, the raw-JSON body."""
+
+# No `from __future__ import annotations`: FastAPI must see the dependency aliases as real objects.
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from workstation.server.backend import Backend, BackendError, Principal
+from workstation.server.streams import bearer_token
+
+API = "/api/v1"
+
+#: The body of a route that reads JSON itself (to report every problem at once): required JSON.
+ANY_JSON_BODY = {"required": True, "content": {"application/json": {"schema": {}}}}
+
+
+@dataclass(frozen=True, slots=True)
+class Callers:
+    """The dependencies that resolve the caller from the bearer token (one pair per app, so every router
+    shares the same dependency functions). A router turns them into its parameter types itself, as
+    `Agent_ = Annotated[Principal, Depends(who.agent)]`: a type alias the type checker accepts (an
+    attribute holding an `Annotated[...]` is not one)."""
+
+    #: Anyone signed in: agents, team leads, service users, customers.
+    any: Callable[..., Principal]
+    #: An agent's token (agents, team leads, service users), not a customer's.
+    agent: Callable[..., Principal]
+
+
+def callers(backend: Backend) -> Callers:
+    def principal(authorization: Annotated[str | None, Header()] = None) -> Principal:
+        return backend.authenticate(bearer_token(authorization))
+
+    def agent(p: Annotated[Principal, Depends(principal)]) -> Principal:
+        if p.scope != "agent":
+            raise BackendError(403, "forbidden", "This needs an agent's token.")
+        return p
+
+    return Callers(any=principal, agent=agent)

@@ -1,0 +1,327 @@
+"""Rows to domain models and back, and the checks and small helpers the areas share."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import String, func, literal_column
+from sqlalchemy import column as sql_column
+from sqlalchemy import text as sql_text
+
+from workstation.domain import messages as M
+from workstation.domain import timeline
+from workstation.domain.models import (
+    Agent,
+    Conversation,
+    Customer,
+    CustomerSummary,
+    Message,
+    Offer,
+    Presence,
+    Role,
+    RoutingReason,
+    TimelineEvent,
+    WebPage,
+    utcnow,
+)
+from workstation.domain.workflow import (
+    Decision,
+    Router,
+    RoutingConfigError,
+    compile_config,
+)
+from workstation.server.backend.core import BackendError
+from workstation.server.db import (
+    EVENTS_FTS,
+    HISTORY_QUERY,
+    AgentRoutingRow,
+    AgentRow,
+    ConversationRow,
+    CustomerEventRow,
+    CustomerRow,
+    MessageRow,
+    OfferRow,
+    RoutingTaskRow,
+    history_words_sql,
+)
+from workstation.server.limits import (
+    MAX_AGENT_MESSAGE_CHARS,
+    MAX_ATTRIBUTES_BYTES,
+    MAX_CUSTOMER_MESSAGE_CHARS,
+    MAX_PAGE_TITLE_CHARS,
+    MAX_PAGE_URL_CHARS,
+    PUSHED_MESSAGES,
+    PUSHED_TRANSCRIPT_BYTES,
+    LimitExceeded,
+    check_data,
+)
+
+
+def _expired(window_s: float, what: str) -> str:
+    return f"Your access to {what} ended {window_s / 60:g} minutes after its wrap-up."
+
+
+def _check_length(text: str, sender: str) -> None:
+    limit = MAX_CUSTOMER_MESSAGE_CHARS if sender == "customer" else MAX_AGENT_MESSAGE_CHARS
+    if len(text) > limit:
+        raise BackendError(
+            413,
+            "message_too_long",
+            M.Msg(
+                M.AGENT_MESSAGE_TOO_LONG,
+                _text=f"An agent message may have at most {limit:,} characters; this one has {len(text):,}.",
+                limit=limit,
+                length=len(text),
+            )
+            if sender != "customer"
+            else f"A customer message may have at most {limit:,} characters; this one has {len(text):,}.",
+        )
+
+
+def _check_opening(text: str, page: WebPage | None, attributes: dict[str, Any] | None) -> None:
+    """Bounds of a new chat: its first message, the page it starts on, the caller's attributes."""
+    _check_length(text.strip(), "customer")
+    problems = []
+    if page is not None and len(page.url) > MAX_PAGE_URL_CHARS:
+        problems.append({"field": "page.url", "problem": f"at most {MAX_PAGE_URL_CHARS} characters"})
+    if page is not None and len(page.title) > MAX_PAGE_TITLE_CHARS:
+        problems.append({"field": "page.title", "problem": f"at most {MAX_PAGE_TITLE_CHARS} characters"})
+    if attributes:
+        try:
+            check_data("attributes", attributes, max_bytes=MAX_ATTRIBUTES_BYTES)
+        except LimitExceeded as exc:
+            problems.append({"field": "attributes", "problem": str(exc)})
+    if problems:
+        raise BackendError(413, "too_large", "Parts of the chat are too large.", problems)
+
+
+def _pushed(conv: Conversation) -> Conversation:
+    """`conv` as pushed on the stream: only its latest messages (PUSHED_MESSAGES, at most
+    PUSHED_TRANSCRIPT_BYTES), with the count of those left out."""
+    kept: list[Message] = []
+    size = 0
+    for message in reversed(conv.messages):
+        size += len(message.model_dump_json().encode())
+        if len(kept) >= PUSHED_MESSAGES or (kept and size > PUSHED_TRANSCRIPT_BYTES):
+            break
+        kept.append(message)
+    omitted = len(conv.messages) - len(kept)
+    return conv.model_copy(update={"messages": tuple(reversed(kept)), "messages_omitted": omitted})
+
+
+def error_body(exc: BackendError) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    params = M.wire_params(exc.message)  # a worded refusal: its template, for the desk to translate
+    if params is not None:
+        error["message_id"], error["params"] = exc.message.template, params  # type: ignore[attr-defined]
+    if exc.details:
+        error["details"] = exc.details
+    if exc.current is not None:
+        error["current"] = exc.current
+    return {"error": error}
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _filtered(
+    query: Any, where: timeline.TimelineFilter, open_keys: Any, *, fts: bool, words: bool = False
+) -> Any:
+    """`where` in SQL; the text through the FTS5 index when `fts` (SQLite), through the full-text
+    index of revision 0006 when `words` (PostgreSQL), else by LIKE."""
+    if where.channels:
+        query = query.where(CustomerEventRow.channel.in_(sorted(where.channels)))
+    if where.phases:
+        query = query.where(CustomerEventRow.phase.in_(sorted(where.phases)))
+    if where.kinds:
+        query = query.where(CustomerEventRow.kind.in_(sorted(where.kinds)))
+    if where.only_open:
+        query = query.where(CustomerEventRow.story.in_(open_keys.order_by(None).scalar_subquery()))
+    text = where.text.strip()
+    match = timeline.fts_query(text) if fts else None
+    if match is not None:
+        rows = sql_text(f"SELECT rowid FROM {EVENTS_FTS} WHERE {EVENTS_FTS} MATCH :match")
+        query = query.where(
+            literal_column("customer_events.rowid").in_(
+                rows.bindparams(match=match).columns(sql_column("rowid"))
+            )
+        )
+    elif words and (ts := timeline.tsquery(text)) is not None:
+        # Exactly the index's expression (db.history_words_sql), or PostgreSQL scans instead.
+        document: Any = literal_column(history_words_sql("customer_events.summary", "customer_events.data"))
+        query = query.where(document.op("@@")(getattr(func, HISTORY_QUERY)(ts)))
+    elif text:
+        pattern = timeline.like_pattern(text)
+        query = query.where(
+            CustomerEventRow.summary.ilike(pattern, escape="\\")
+            | func.cast(CustomerEventRow.data, String).ilike(pattern, escape="\\")
+        )
+    return query
+
+
+#: How a wrap-up code reads as the outcome of a contact in the customer's history.
+WRAPUP_OUTCOMES = {
+    "resolved": "resolved",
+    "info_given": "resolved",
+    "follow_up": "callback_promised",
+    "escalated": "escalated",
+}
+
+
+def _contact_event(conv: Conversation, wrapup_code: str) -> TimelineEvent:
+    outcome = WRAPUP_OUTCOMES.get(wrapup_code, "unresolved")
+    topic = conv.topic or "general"
+    at = conv.closed_at or utcnow()
+    return TimelineEvent(
+        id=f"{conv.id}-closed",
+        customer_id=conv.customer.id,
+        at=at,
+        channel=conv.channel,
+        kind="contact",
+        summary=f"{conv.channel.capitalize()} about {topic.replace('_', ' ')}, {outcome.replace('_', ' ')}",
+        data={"topic": topic, "outcome": outcome, "conversation_id": conv.id, "wrapup_code": wrapup_code},
+    )
+
+
+def _item_id(item: Any) -> str | None:
+    value = item.get("id") if isinstance(item, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _validation_text(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ())) or "event"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def _encode_cursor(at: datetime, event_id: str) -> str:
+    return f"{_aware(at).isoformat()}|{event_id}"
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        at_text, event_id = cursor.split("|", 1)
+        at = datetime.fromisoformat(at_text)
+    except ValueError as exc:
+        raise BackendError(400, "bad_cursor", "The paging cursor is malformed.") from exc
+    # SQLite keeps naive UTC timestamps; compare like with like.
+    return at.replace(tzinfo=None), event_id
+
+
+def _record_step(task: RoutingTaskRow, decision: Decision) -> None:
+    started = datetime.fromtimestamp(decision.step_started_at, UTC)
+    unchanged = (
+        task.placed
+        and task.filter_name == decision.filter_name
+        and task.step == decision.step
+        and task.step_started_at is not None
+        and _aware(task.step_started_at) == started
+    )
+    if unchanged:  # most passes change nothing: no UPDATE for them
+        return
+    task.placed = True
+    task.filter_name = decision.filter_name
+    task.step = decision.step
+    task.step_started_at = started
+    task.priority = decision.priority
+    task.queue = decision.queue
+
+
+def _compile_config(raw: Any) -> Router:
+    """A Router for a submitted configuration, or a 400 naming every problem (with positions)."""
+    try:
+        return compile_config(raw)
+    except RoutingConfigError as exc:
+        first = exc.problems[0]
+        message = f"The routing configuration is invalid: {first.field}: {first.message}"
+        raise BackendError(400, "bad_routing_config", message, [p.as_dict() for p in exc.problems]) from exc
+
+
+def _worker_attributes(agent: AgentRow, extra: AgentRoutingRow | None) -> dict[str, Any]:
+    """What worker.* reads: the agent's identity, skills and languages, then its routing attributes."""
+    attributes: dict[str, Any] = dict(extra.attributes) if extra else {}
+    attributes.update(
+        id=agent.id,
+        username=agent.username,
+        name=agent.name,
+        skills=list(agent.skills),
+        languages=list(agent.languages),
+    )
+    return attributes
+
+
+def _capacity(agent: AgentRow, extra: AgentRoutingRow | None) -> dict[str, int]:
+    if extra is not None:
+        return {str(k): int(v) for k, v in extra.capacity.items()}
+    return {"chat": agent.max_chats, "voice": 1}
+
+
+def _agent(row: AgentRow) -> Agent:
+    return Agent(
+        id=row.id,
+        username=row.username,
+        name=row.name,
+        role=Role(row.role),
+        skills=tuple(row.skills),
+        languages=tuple(row.languages),
+        max_chats=row.max_chats,
+        presence=Presence(row.presence),
+    )
+
+
+def _offer_record(
+    row: OfferRow, conv: ConversationRow, customer: CustomerSummary, routing: RoutingReason | None
+) -> Offer:
+    """An offer as agents receive it (pushed when made, listed later): one shape for both."""
+    return Offer(
+        id=row.id,
+        conversation_id=conv.id,
+        customer=customer,
+        channel=conv.channel,
+        topic=conv.topic,
+        language=conv.language,
+        page=WebPage.model_validate(conv.page) if conv.page else None,
+        offered_at=row.offered_at,
+        expires_at=row.expires_at,
+        routing=routing,
+    )
+
+
+def _summary(customer_id: str, row: CustomerRow | None) -> CustomerSummary:
+    # A conversation outlives nothing, but a half-migrated database must not crash a listing.
+    return CustomerSummary(
+        id=customer_id, name=row.name if row else "?", language=row.language if row else "en"
+    )
+
+
+def _customer(row: CustomerRow) -> Customer:
+    return Customer.model_validate({**row.data, "id": row.id, "version": row.version})
+
+
+def _timeline_event(row: CustomerEventRow) -> TimelineEvent:
+    return TimelineEvent(
+        id=row.id,
+        customer_id=row.customer_id,
+        at=row.at,
+        channel=row.channel,
+        kind=row.kind,
+        summary=row.summary,
+        data=row.data,
+    )
+
+
+def _message(row: MessageRow) -> Message:
+    return Message(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        sender=row.sender,  # type: ignore[arg-type]
+        author=row.author,
+        text=row.text,
+        at=row.at,
+        client_key=row.client_key,
+    )

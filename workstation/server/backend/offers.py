@@ -1,0 +1,361 @@
+"""Offers and the router: pending offers, accept and reject, expiry, assignment, the router loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DbSession
+
+from workstation.domain import messages as M
+from workstation.domain.models import (
+    Conversation,
+    ConversationState,
+    CustomerSummary,
+    Offer,
+    OfferRevocation,
+    Presence,
+    Role,
+    RoutingReason,
+    utcnow,
+)
+from workstation.domain.workflow import (
+    Decision,
+    TaskState,
+    WorkerState,
+)
+from workstation.server import router_lease
+from workstation.server.backend.base import BackendBase
+from workstation.server.backend.core import (
+    AUDIENCE_TEAMLEADS,
+    BackendError,
+    Principal,
+    _new_id,
+    _UnitOfWork,
+    log,
+)
+from workstation.server.backend.mappers import (
+    _aware,
+    _capacity,
+    _offer_record,
+    _pushed,
+    _record_step,
+    _summary,
+    _worker_attributes,
+)
+from workstation.server.db import (
+    AgentRoutingRow,
+    AgentRow,
+    ConversationRow,
+    CustomerRow,
+    MessageRow,
+    OfferReasonRow,
+    OfferRow,
+    RoutingTaskRow,
+)
+
+
+class OffersAndRouting(BackendBase):
+    """Offers to agents and the routing pass that makes them (one router at a time)."""
+
+    # --- offers and routing ----------------------------------------------------------------------
+
+    def pending_offers(self, principal: Principal) -> list[Offer]:
+        with DbSession(self.engine) as db:
+            rows = db.scalars(
+                select(OfferRow)
+                .where(OfferRow.agent_id == principal.agent_id, OfferRow.state == "offered")
+                .order_by(OfferRow.offered_at)
+            )
+            return [self._offer(db, r) for r in rows]
+
+    def accept_offer(self, principal: Principal, offer_id: str) -> Conversation:
+        with self._uow() as uow:
+            offer = self._own_open_offer(uow.db, principal, offer_id)
+            now = utcnow()
+            offer.state, offer.decided_at = "accepted", now
+            conv = uow.db.get(ConversationRow, offer.conversation_id)
+            assert conv is not None
+            conv.state = ConversationState.ACTIVE.value
+            conv.agent_id = offer.agent_id
+            conv.accepted_at = now
+            self._record_outcome(uow.db, conv, "answered", now, agent_id=offer.agent_id)
+            uow.db.flush()
+            revocation = OfferRevocation(offer_id=offer.id, conversation_id=conv.id, reason="accepted")
+            uow.append(offer.agent_id, "offer.revoked", revocation.model_dump(mode="json"))
+            result = self._conversation(uow.db, conv)
+            # The push carries the latest messages only; the REST answer (result) has them all.
+            uow.append(offer.agent_id, "conversation.assigned", _pushed(result).model_dump(mode="json"))
+        return result
+
+    def reject_offer(self, principal: Principal, offer_id: str) -> None:
+        with self._uow() as uow:
+            offer = self._own_open_offer(uow.db, principal, offer_id)
+            self._end_offer(uow, offer, "rejected")
+        self.wake_router()
+
+    def withdraw_offer(self, offer_id: str) -> bool:
+        """End an open offer that an external router withdrew (channels/taskrouter_mode.py);
+        False when it was no longer open (the agent answered first)."""
+        with self._uow() as uow:
+            offer = uow.db.get(OfferRow, offer_id)
+            if offer is None or offer.state != "offered":
+                return False
+            self._end_offer(uow, offer, "canceled")
+        return True
+
+    def _own_open_offer(self, db: DbSession, principal: Principal, offer_id: str) -> OfferRow:
+        offer = db.get(OfferRow, offer_id)
+        if offer is None or offer.agent_id != principal.agent_id:
+            raise BackendError(404, "not_found", M.Msg(M.NO_OFFER, offer_id=offer_id))
+        if offer.state != "offered":
+            raise BackendError(409, f"offer_{offer.state}", f"The offer is no longer open ({offer.state}).")
+        if _aware(offer.expires_at) <= utcnow():
+            raise BackendError(409, "offer_timed_out", M.Msg(M.OFFER_EXPIRED))
+        return offer
+
+    def _end_offer(self, uow: _UnitOfWork, offer: OfferRow, reason: str) -> None:
+        now = utcnow()
+        offer.state, offer.decided_at = reason, now
+        conv = uow.db.get(ConversationRow, offer.conversation_id)
+        if conv is not None and conv.state == ConversationState.OFFERED.value:
+            conv.state = ConversationState.QUEUED.value
+        self._cooldown.setdefault(offer.conversation_id, {})[offer.agent_id] = now + timedelta(
+            seconds=self.config.reoffer_cooldown_s
+        )
+        revocation = OfferRevocation(
+            offer_id=offer.id,
+            conversation_id=offer.conversation_id,
+            reason=reason,  # type: ignore[arg-type]
+        )
+        uow.append(offer.agent_id, "offer.revoked", revocation.model_dump(mode="json"))
+
+    def _cancel_offers_of(self, uow: _UnitOfWork, agent_id: str) -> None:
+        for offer in uow.db.scalars(
+            select(OfferRow).where(OfferRow.agent_id == agent_id, OfferRow.state == "offered")
+        ):
+            self._end_offer(uow, offer, "canceled")
+
+    def expire_offers(self) -> int:
+        now = utcnow()
+        missed: list[str] = []
+        with self._uow() as uow:
+            for offer in uow.db.scalars(select(OfferRow).where(OfferRow.state == "offered")):
+                if _aware(offer.expires_at) <= now:
+                    self._end_offer(uow, offer, "timed_out")
+                    missed.append(offer.agent_id)
+        if self.config.away_after_missed_offer:
+            for agent_id in missed:
+                self.set_presence(agent_id, Presence.AWAY, reason="missed_offer")
+        return len(missed)
+
+    def assign_waiting(self) -> int:
+        """One router pass: place waiting tasks in their workflow step and offer them to agents.
+
+        The decisions are the domain's (workstation.domain.workflow.Router.plan); this method reads
+        the state they need and writes their outcome: step changes, offers with their reasons, and
+        tasks given up after their time to live.
+        """
+        now = utcnow()
+        made = 0
+        router = self._router
+        with self._uow() as uow:
+            waiting = list(
+                uow.db.scalars(
+                    select(ConversationRow)
+                    .where(ConversationRow.state == ConversationState.QUEUED.value)
+                    .order_by(ConversationRow.started_at)
+                )
+            )
+            if not waiting:
+                return 0
+            rows = self._task_rows(uow.db, waiting)
+            # Held for the whole pass: the session's identity map keeps rows only while referenced,
+            # and each offer updates its agent's row.
+            agents = {a.id: a for a in self._agent_rows(uow.db)}
+            workers = self._workers(uow.db, list(agents.values()))
+            tasks = [self._task_state(rows[conv.id], now) for conv in waiting]
+            by_id = {conv.id: conv for conv in waiting}
+            names = {
+                customer_id: CustomerSummary(id=customer_id, name=name, language=language)
+                for customer_id, name, language in uow.db.execute(
+                    select(CustomerRow.id, CustomerRow.name, CustomerRow.language).where(
+                        CustomerRow.id.in_({conv.customer_id for conv in waiting})
+                    )
+                )
+            }
+            reasons: list[OfferReasonRow] = []
+            for decision in router.plan(tasks, workers, now.timestamp()):
+                conv, task = by_id[decision.task_id], rows[decision.task_id]
+                _record_step(task, decision)
+                if decision.expired:
+                    self._give_up(uow, conv)
+                elif decision.worker_id is not None:
+                    customer = names.get(conv.customer_id) or _summary(conv.customer_id, None)
+                    agent = agents[decision.worker_id]
+                    reasons.append(self._make_offer(uow, conv, customer, agent, decision, now))
+                    made += 1
+            # Offers first, then their reasons: no ORM relationship orders the two inserts.
+            uow.db.flush()
+            uow.db.add_all(reasons)
+        return made
+
+    def _make_offer(
+        self,
+        uow: _UnitOfWork,
+        conv: ConversationRow,
+        customer: CustomerSummary,
+        agent: AgentRow,
+        decision: Decision,
+        now: datetime,
+    ) -> OfferReasonRow:
+        assert decision.worker_id is not None and decision.reason is not None
+        offer = OfferRow(
+            id=_new_id("of"),
+            conversation_id=conv.id,
+            agent_id=decision.worker_id,
+            state="offered",
+            offered_at=now,
+            expires_at=now + timedelta(seconds=self.config.offer_timeout_s),
+        )
+        uow.db.add(offer)
+        conv.state = ConversationState.OFFERED.value
+        agent.last_offer_at = now
+        record = _offer_record(offer, conv, customer, decision.reason)
+        uow.append(agent.id, "offer.created", record.model_dump(mode="json"))
+        return OfferReasonRow(offer_id=offer.id, data=decision.reason.model_dump(mode="json"))
+
+    def _give_up(self, uow: _UnitOfWork, conv: ConversationRow) -> None:
+        """A task that waited out its time to live: closed, with a word to the customer."""
+        now = utcnow()
+        conv.state = ConversationState.CLOSED.value
+        conv.closed_at = now
+        self._record_outcome(uow.db, conv, "expired", now)
+        uow.db.add(
+            MessageRow(
+                id=_new_id("m"),
+                conversation_id=conv.id,
+                sender="system",
+                text="No agent could take this conversation in time. Please try again later.",
+                at=now,
+            )
+        )
+        uow.db.flush()
+        closed = self._conversation(uow.db, conv, with_messages=False)
+        uow.append(AUDIENCE_TEAMLEADS, "conversation.closed", closed.model_dump(mode="json"))
+
+    def _task_rows(self, db: DbSession, convs: list[ConversationRow]) -> dict[str, RoutingTaskRow]:
+        rows = {
+            r.conversation_id: r
+            for r in db.scalars(
+                select(RoutingTaskRow).where(RoutingTaskRow.conversation_id.in_([c.id for c in convs]))
+            )
+        }
+        for conv in convs:
+            if conv.id not in rows:  # queued before routing tasks existed (an older database)
+                customer = db.get(CustomerRow, conv.customer_id)
+                assert customer is not None
+                rows[conv.id] = self._routing_task(db, conv, customer, None)
+                db.add(rows[conv.id])
+        return rows
+
+    def _task_state(self, row: RoutingTaskRow, now: datetime) -> TaskState:
+        cooldown = self._cooldown.get(row.conversation_id, {})
+        return TaskState(
+            id=row.conversation_id,
+            channel=row.channel,
+            attributes=row.attributes,
+            created_at=_aware(row.created_at).timestamp(),
+            placed=row.placed,
+            filter_name=row.filter_name,
+            step=row.step,
+            step_started_at=_aware(row.step_started_at).timestamp() if row.step_started_at else 0.0,
+            excluded=frozenset(a for a, until in cooldown.items() if until > now),
+            **self._moves.get(row.conversation_id, {}),
+        )
+
+    def _workers(self, db: DbSession, agents: list[AgentRow] | None = None) -> list[WorkerState]:
+        load = self._load(db)
+        routing = {r.agent_id: r for r in db.scalars(select(AgentRoutingRow))}
+        if agents is None:
+            agents = self._agent_rows(db)
+        workers = []
+        for agent in agents:
+            extra = routing.get(agent.id)
+            capacity = _capacity(agent, extra)
+            for hook in self.capacity_hooks:
+                capacity = hook(agent.username, capacity, load.get(agent.id, {}))
+            workers.append(
+                WorkerState(
+                    id=agent.id,
+                    attributes=_worker_attributes(agent, extra),
+                    capacity=capacity,
+                    load=load.get(agent.id, {}),
+                    available=agent.presence == Presence.AVAILABLE.value,
+                    idle_since=_aware(agent.last_offer_at).timestamp() if agent.last_offer_at else 0.0,
+                )
+            )
+        return workers
+
+    @staticmethod
+    def _agent_rows(db: DbSession) -> list[AgentRow]:
+        return list(db.scalars(select(AgentRow).where(AgentRow.role == Role.AGENT.value)))
+
+    @staticmethod
+    def _load(db: DbSession) -> dict[str, dict[str, int]]:
+        """Agent id -> channel -> conversations held plus offers open (what counts against capacity)."""
+        load: dict[str, dict[str, int]] = {}
+        for agent_id, channel, count in db.execute(
+            select(ConversationRow.agent_id, ConversationRow.channel, func.count())
+            .where(ConversationRow.state == ConversationState.ACTIVE.value)
+            .group_by(ConversationRow.agent_id, ConversationRow.channel)
+        ):
+            if agent_id:
+                load.setdefault(agent_id, {})[channel] = count
+        for agent_id, channel, count in db.execute(
+            select(OfferRow.agent_id, ConversationRow.channel, func.count())
+            .join(ConversationRow, ConversationRow.id == OfferRow.conversation_id)
+            .where(OfferRow.state == "offered")
+            .group_by(OfferRow.agent_id, ConversationRow.channel)
+        ):
+            per_channel = load.setdefault(agent_id, {})
+            per_channel[channel] = per_channel.get(channel, 0) + count
+        return load
+
+    @staticmethod
+    def offer_record(
+        row: OfferRow, conv: ConversationRow, customer: CustomerRow | None, routing: RoutingReason | None
+    ) -> Offer:
+        """An offer as agents receive it (for an external router's offers: channels/taskrouter_mode.py)."""
+        return _offer_record(row, conv, _summary(conv.customer_id, customer), routing)
+
+    def _offer(self, db: DbSession, row: OfferRow) -> Offer:
+        conv = db.get(ConversationRow, row.conversation_id)
+        assert conv is not None
+        customer = db.get(CustomerRow, conv.customer_id)
+        reason = db.get(OfferReasonRow, row.id)
+        routing = RoutingReason.model_validate(reason.data) if reason else None
+        return _offer_record(row, conv, _summary(conv.customer_id, customer), routing)
+
+    async def run_router(self) -> None:
+        """Expire offers and assign waiting chats, on every wake-up and at least every tick; on
+        PostgreSQL only while this process holds the router lock (router_lease.py)."""
+        await router_lease.run_exclusive(self.engine, self._route)
+
+    async def _route(self) -> None:
+        shared = router_lease.SharedRouterState(self) if self.fanout.shared else None
+        while True:
+            try:
+                if shared is not None:
+                    shared.refresh()
+                self.expire_offers()
+                if not self.external_router:
+                    self.assign_waiting()
+                self.prune_log()
+            except Exception:
+                log.exception("routing pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake_router.wait(), self.config.router_tick_s)
+            self._wake_router.clear()

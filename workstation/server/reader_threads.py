@@ -1,0 +1,39 @@
+"""Reads that run off the event loop: SQL, model building and JSON on a few worker threads.
+
+A request handler's synchronous SQLAlchemy work runs on the server's one event loop unless moved:
+a page of 1000 timeline events held every push stream for hundreds of milliseconds
+(tests/benchmarks/bench_login_flood.py, section 3). Only pure reads move here: the backend's
+in-memory state (cooldowns, moves, the hub) stays single-threaded on the loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio
+import anyio.to_thread
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+#: Threads for heavy reads. Few on purpose: each holds the GIL while it builds models, so many of
+#: them would starve the event loop as surely as running on it; more readers wait their turn.
+READER_THREADS = 2
+
+
+class ReaderThreads:
+    """Runs a read and renders its model as JSON on one of `threads` worker threads."""
+
+    def __init__(self, threads: int = READER_THREADS) -> None:
+        self._threads = threads
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def json(self, read: Callable[[], BaseModel]) -> Response:
+        """The model `read` returns, as a JSON response; its errors (BackendError) propagate."""
+        if self._limiter is None:  # made on the server's loop, where it is used
+            self._limiter = anyio.CapacityLimiter(self._threads)
+
+        def run() -> bytes:
+            return read().model_dump_json().encode()
+
+        body = await anyio.to_thread.run_sync(run, limiter=self._limiter)
+        return Response(content=body, media_type="application/json")

@@ -1,0 +1,56 @@
+"""Routing configuration and its explanations over REST (team leads and service users)."""
+
+# No `from __future__ import annotations`: FastAPI must see the dependency aliases as real objects.
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from workstation.domain.workflow import AgentRouting
+from workstation.server.api_common import ANY_JSON_BODY, API, Callers
+from workstation.server.backend import Backend, BackendError, Principal
+
+
+def routing_routes(backend: Backend, who: Callers) -> APIRouter:
+    """GET/PUT the routing config and agents' levels; why a task waits, how it was routed."""
+    router = APIRouter()
+    Agent_ = Annotated[Principal, Depends(who.agent)]
+
+    @router.get(f"{API}/routing/config")
+    async def routing_config(p: Agent_) -> dict[str, Any]:
+        return backend.routing_config(p).model_dump(mode="json")
+
+    @router.put(f"{API}/routing/config", openapi_extra={"requestBody": ANY_JSON_BODY})
+    async def replace_routing_config(p: Agent_, request: Request) -> dict[str, Any]:
+        # Validated by the domain model (with expression positions), not by a FastAPI body model,
+        # so that every problem comes back in one answer.
+        try:
+            raw = await request.json()
+        except ValueError as exc:
+            raise BackendError(400, "bad_request", "The body is not JSON.") from exc
+        return backend.replace_routing_config(p, raw).model_dump(mode="json")
+
+    @router.get(f"{API}/routing/agents")
+    async def routing_agents(p: Agent_) -> list[dict[str, Any]]:
+        return backend.agent_routing(p)
+
+    @router.put(f"{API}/routing/agents/{{agent_id}}")
+    async def set_routing_agent(p: Agent_, agent_id: str, body: AgentRouting) -> dict[str, Any]:
+        backend.set_agent_routing(p, agent_id, body)
+        (row,) = [a for a in backend.agent_routing(p) if a["agent_id"] == agent_id]
+        return row
+
+    @router.get(f"{API}/routing/waiting")
+    async def routing_waiting(p: Agent_) -> list[dict[str, Any]]:
+        return [w.model_dump(mode="json") for w in backend.why_waiting(p)]
+
+    @router.get(f"{API}/routing/tasks/{{conversation_id}}")
+    async def routing_history(p: Agent_, conversation_id: str) -> dict[str, Any]:
+        return backend.routing_history(p, conversation_id)
+
+    @router.get(f"{API}/routing/waiting/{{conversation_id}}")
+    async def routing_why_waiting(p: Agent_, conversation_id: str) -> dict[str, Any]:
+        (reason,) = backend.why_waiting(p, conversation_id)
+        return reason.model_dump(mode="json")
+
+    return router
