@@ -227,7 +227,9 @@ async def remote_login(
             log.info("remembered session not usable: %s", exc)
     dialog = LoginDialog(server_url, username, window)
     if keychain_problem:
-        dialog.show_error(keychain_problem)
+        from workstation.ui.domain_text import render
+
+        dialog.show_error(render(keychain_problem))
     while True:
         credentials = await dialog.ask()
         if credentials is None:

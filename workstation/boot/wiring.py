@@ -330,4 +330,4 @@ def make_secret_store(*, ephemeral: bool) -> tuple[SecretStore | None, str | Non
     try:
         return KeyringSecretStore(), None
     except SecretStoreUnavailable as exc:
-        return None, str(exc)
+        return None, exc.args[0] if exc.args else str(exc)  # a Msg: the sign-in dialog translates it

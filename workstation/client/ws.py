@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
+from workstation.domain.messages import SESSION_REFUSED
 from workstation.domain.transport import plain_transport_problem
 
 #: Close codes that mean "this token is not (or no longer) accepted": reconnecting will not help.
@@ -76,7 +77,7 @@ def close_code(exc: websockets.exceptions.ConnectionClosed) -> int | None:
 def raise_if_auth(exc: websockets.exceptions.ConnectionClosed) -> None:
     """An auth close code becomes AuthRejected (no retry); anything else is left to the caller."""
     if exc.rcvd is not None and exc.rcvd.code in AUTH_CLOSE_CODES:
-        raise AuthRejected(exc.rcvd.reason or "the backend refused the session token") from exc
+        raise AuthRejected(exc.rcvd.reason or SESSION_REFUSED) from exc
 
 
 class WsClient:

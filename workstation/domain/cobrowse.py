@@ -179,15 +179,15 @@ def transcript_text(session: CobrowseSession, agent_name: str) -> str:
     if state == CobrowseState.INVITED:
         return f"{agent} invited the customer to cobrowse (to see and guide their web page)."
     if state == CobrowseState.ACCEPTED:
-        return "The customer accepted cobrowse."
+        return M.COBROWSE_ACCEPTED
     if state == CobrowseState.ACTIVE:
         if session.previous == CobrowseState.PAUSED:
-            return "The customer resumed cobrowse."
+            return M.COBROWSE_RESUMED
         return f"Cobrowse started: {agent} sees the customer's page (form fields masked)."
     if state == CobrowseState.PAUSED:
-        return "The customer paused cobrowse."
+        return M.COBROWSE_PAUSED
     if state == CobrowseState.DECLINED:
-        return "The customer declined cobrowse."
+        return M.COBROWSE_DECLINED_LINE
     if state == CobrowseState.EXPIRED:
         return f"Cobrowse expired{why}."
     by = {Actor.AGENT: f" by {agent}", Actor.CUSTOMER: " by the customer", Actor.SYSTEM: ""}[actor]

@@ -164,6 +164,36 @@ EMPTY_NOTE: Final = QT_TRANSLATE_NOOP("domain", "A note must not be empty.")
 NOTE_TOO_LONG: Final = QT_TRANSLATE_NOOP("domain", "A note may have at most {limit} characters.")
 REASON_REQUIRED: Final = QT_TRANSLATE_NOOP("domain", "A dismissal needs a reason.")
 INVALID_CREDENTIALS: Final = QT_TRANSLATE_NOOP("domain", "Unknown user or wrong password.")
+TOKEN_MISSING: Final = QT_TRANSLATE_NOOP("domain", "Missing bearer token.")
+TOKEN_INVALID: Final = QT_TRANSLATE_NOOP("domain", "Invalid or expired token.")
+TOKEN_USER_GONE: Final = QT_TRANSLATE_NOOP("domain", "The user of this token no longer exists.")
+
+# --- the backend: team-lead refusals and what it says in a conversation ------------------------------
+
+NOT_WAITING: Final = QT_TRANSLATE_NOOP("domain", "The conversation is {state}, not waiting.")
+UNKNOWN_QUEUE: Final = QT_TRANSLATE_NOOP("domain", "There is no queue '{queue_id}'.")
+NO_CONVERSATION: Final = QT_TRANSLATE_NOOP("domain", "No conversation {conversation_id}.")
+NO_AGENT: Final = QT_TRANSLATE_NOOP("domain", "No agent {agent_id}.")
+# the search for an unknown caller (server/customer_search.py)
+SEARCH_TOO_SHORT: Final = QT_TRANSLATE_NOOP("domain", "Search for at least {count} characters.")
+#: Fixed reasons that travel over the push streams (WebSocket close reasons, cobrowse relay errors);
+#: the desk looks them up in the catalogue as whole texts.
+SIGNED_OUT: Final = QT_TRANSLATE_NOOP("domain", "The session was signed out.")
+RELAY_NOT_ALLOWED: Final = QT_TRANSLATE_NOOP("domain", "Not allowed.")
+RELAY_FRAME_TOO_LARGE: Final = QT_TRANSLATE_NOOP("domain", "Frame too large; sending a fresh snapshot.")
+RELAY_MALFORMED: Final = QT_TRANSLATE_NOOP("domain", "Malformed frame.")
+RELAY_PAGE_GONE: Final = QT_TRANSLATE_NOOP("domain", "The customer's page is not connected.")
+#: A system line of a transcript (the backend stores the English text; the desk shows it translated).
+CUSTOMER_LEFT: Final = QT_TRANSLATE_NOOP("domain", "The customer left.")
+COBROWSE_ACCEPTED: Final = QT_TRANSLATE_NOOP("domain", "The customer accepted cobrowse.")
+COBROWSE_RESUMED: Final = QT_TRANSLATE_NOOP("domain", "The customer resumed cobrowse.")
+COBROWSE_PAUSED: Final = QT_TRANSLATE_NOOP("domain", "The customer paused cobrowse.")
+COBROWSE_DECLINED_LINE: Final = QT_TRANSLATE_NOOP("domain", "The customer declined cobrowse.")
+#: Conversation states, as NOT_WAITING names them.
+CONVERSATION_STATES: Final = (
+    QT_TRANSLATE_NOOP("domain", "active"),
+    QT_TRANSLATE_NOOP("domain", "closed"),
+)
 
 #: What the desk says when the backend refused a queued write, by kind of write ("" : any other).
 WRITE_REFUSED: Final[Mapping[str, str]] = {
@@ -186,6 +216,9 @@ SERVER_REFUSALS: Final = frozenset(
         NOTE_TOO_LONG,
         REASON_REQUIRED,
         INVALID_CREDENTIALS,
+        TOKEN_MISSING,
+        TOKEN_INVALID,
+        TOKEN_USER_GONE,
         # the cobrowse reasons travel in "cobrowse_unavailable" refusals
         COBROWSE_NOT_ACTIVE,
         COBROWSE_NEEDS_CHAT,
@@ -193,8 +226,88 @@ SERVER_REFUSALS: Final = frozenset(
         COBROWSE_DECLINED,
         COBROWSE_RUNNING,
         COBROWSE_OFFLINE,
+        # team-lead actions (the queue monitor)
+        NOT_WAITING,
+        UNKNOWN_QUEUE,
+        NO_CONVERSATION,
+        NO_AGENT,
+        SEARCH_TOO_SHORT,
     }
 )
+# --- the desk's own texts: why an action on this computer could not be done (workstation/services) ---
+
+UNREACHABLE: Final = QT_TRANSLATE_NOOP("domain", "The backend cannot be reached.")
+UNREACHABLE_TRY_AGAIN: Final = QT_TRANSLATE_NOOP(
+    "domain", "The backend cannot be reached; try again in a moment."
+)
+UNREACHABLE_NOT_ACCEPTED: Final = QT_TRANSLATE_NOOP(
+    "domain", "The backend cannot be reached; the offer could not be accepted."
+)
+UNREACHABLE_OFFER_LAPSES: Final = QT_TRANSLATE_NOOP(
+    "domain", "The backend cannot be reached; the offer will time out by itself."
+)
+UNREACHABLE_SESSION_NOT_ENDED: Final = QT_TRANSLATE_NOOP(
+    "domain", "The backend cannot be reached; the session was not ended."
+)
+NOTHING_TO_SEND: Final = QT_TRANSLATE_NOOP("domain", "Nothing to send.")
+UNKNOWN_CONVERSATION: Final = QT_TRANSLATE_NOOP("domain", "Unknown conversation.")
+COBROWSE_NOT_OPEN: Final = QT_TRANSLATE_NOOP("domain", "The cobrowse connection is not open.")
+COBROWSE_NOT_STEERABLE: Final = QT_TRANSLATE_NOOP("domain", "The cobrowse session is {state}, not active.")
+COBROWSE_LOST: Final = QT_TRANSLATE_NOOP("domain", "The cobrowse connection was lost; reconnecting.")
+NO_TRANSCRIPT: Final = QT_TRANSLATE_NOOP("domain", "This event has no transcript.")
+TRANSCRIPT_NOT_CACHED: Final = QT_TRANSLATE_NOOP(
+    "domain", "That transcript is not cached; it opens when the backend is reachable."
+)
+TRANSCRIPT_UNAVAILABLE: Final = QT_TRANSLATE_NOOP("domain", "Transcript not available: {reason}")
+HISTORY_OFFLINE: Final = QT_TRANSLATE_NOOP(
+    "domain", "The history cannot be loaded: the backend cannot be reached."
+)
+HISTORY_REFUSED: Final = QT_TRANSLATE_NOOP("domain", "The history cannot be loaded: {reason}")
+RECORD_NOT_CACHED: Final = QT_TRANSLATE_NOOP(
+    "domain", "The customer's record is not in the local cache yet; try again shortly."
+)
+NOT_EDITABLE: Final = QT_TRANSLATE_NOOP("domain", "Not editable here: {fields}")
+NOTE_NOT_CACHED: Final = QT_TRANSLATE_NOOP("domain", "That note is not in the local cache.")
+PHONE_NONE: Final = QT_TRANSLATE_NOOP(
+    "domain", "No softphone configured: calls are not offered to this desk."
+)
+PHONE_DOWN: Final = QT_TRANSLATE_NOOP(
+    "domain", "The softphone is not running: calls are not offered to you until it runs."
+)
+PHONE_CONNECTED: Final = QT_TRANSLATE_NOOP("domain", "Softphone connected.")
+PHONE_REGISTERED: Final = QT_TRANSLATE_NOOP("domain", "Softphone registered.")
+PHONE_NOT_REGISTERED: Final = QT_TRANSLATE_NOOP(
+    "domain", "The softphone is not registered: calls are not offered to you."
+)
+PHONE_GONE: Final = QT_TRANSLATE_NOOP("domain", "The softphone went away. Calls are not offered to you.")
+PHONE_NOT_RUNNING: Final = QT_TRANSLATE_NOOP("domain", "The softphone is not running.")
+NO_KEYCHAIN: Final = QT_TRANSLATE_NOOP(
+    "domain",
+    "No system keychain is available (keyring found no usable backend). On Linux, install "
+    "and unlock a Secret Service provider such as GNOME Keyring or KWallet. The sign-in "
+    "token is kept in memory only and will not be remembered.",
+)
+KEYCHAIN_REFUSED: Final = QT_TRANSLATE_NOOP("domain", "The system keychain refused access: {error}")
+KEYCHAIN_REFUSED_STORE: Final = QT_TRANSLATE_NOOP(
+    "domain", "The system keychain refused to store the token: {error}"
+)
+EXPORT_EMPTY: Final = QT_TRANSLATE_NOOP("domain", "No statistics have arrived yet.")
+NOTE_NOT_SAVED: Final = QT_TRANSLATE_NOOP(
+    "domain", "The note itself could not be saved, so neither can the edit."
+)
+UNKNOWN_WRITE: Final = QT_TRANSLATE_NOOP("domain", "unknown kind of write '{kind}'")
+NOT_SAVED_LOCALLY: Final = QT_TRANSLATE_NOOP("domain", "it could not be saved on this computer ({error})")
+SESSION_REFUSED: Final = QT_TRANSLATE_NOOP("domain", "the backend refused the session token")
+RECONNECTING: Final = QT_TRANSLATE_NOOP("domain", "reconnecting…")
+#: the states of a cobrowse session that cannot be steered, as COBROWSE_NOT_STEERABLE names them
+COBROWSE_STATES: Final = (
+    QT_TRANSLATE_NOOP("domain", "invited"),
+    QT_TRANSLATE_NOOP("domain", "accepted"),
+    QT_TRANSLATE_NOOP("domain", "paused"),
+    QT_TRANSLATE_NOOP("domain", "ended"),
+    QT_TRANSLATE_NOOP("domain", "declined"),
+)
+
 #: A parameter of a refusal longer than this is not the backend's wording but something odd: dropped.
 MAX_PARAM_CHARS: Final = 200
 

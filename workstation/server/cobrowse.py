@@ -27,6 +27,7 @@ from fastapi import APIRouter, FastAPI, Header, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from workstation.domain import messages as M
 from workstation.domain.cobrowse import (
     OPEN_STATES,
     Actor,
@@ -359,7 +360,7 @@ class CobrowseHub:
         except (BackendError, TimeoutError, ValueError, AttributeError) as exc:
             code = 4403 if isinstance(exc, BackendError) and exc.status == 403 else 4401
             with contextlib.suppress(Exception):
-                await ws.close(code=code, reason="Not allowed.")
+                await ws.close(code=code, reason=M.RELAY_NOT_ALLOWED)
             return
         except WebSocketDisconnect:
             return
@@ -406,7 +407,7 @@ class CobrowseHub:
     def _on_customer_frame(self, link: _Link, text: str) -> None:
         if len(text) > MAX_FRAME_BYTES:
             self.stats.malformed_frames += 1
-            link.offer(json.dumps({"kind": "error", "message": "Frame too large; sending a fresh snapshot."}))
+            link.offer(json.dumps({"kind": "error", "message": M.RELAY_FRAME_TOO_LARGE}))
             link.offer(json.dumps({"kind": "snapshot"}))
             return
         try:
@@ -563,7 +564,7 @@ class CobrowseHub:
             frame = json.loads(text)
             kind = frame.get("kind")
         except (ValueError, AttributeError):
-            link.offer(json.dumps({"kind": "error", "message": "Malformed frame."}))
+            link.offer(json.dumps({"kind": "error", "message": M.RELAY_MALFORMED}))
             return
         if kind == "snapshot":
             self._want_snapshot(relay)
@@ -583,7 +584,7 @@ class CobrowseHub:
         if relay.recorder is None or not relay.recorder.offer(
             json.dumps({"kind": "command", "command": command})
         ):
-            link.offer(json.dumps({"kind": "error", "message": "The customer's page is not connected."}))
+            link.offer(json.dumps({"kind": "error", "message": M.RELAY_PAGE_GONE}))
 
 
 def _event_frames(serialized: list[str], budget: int) -> list[str]:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Header
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session as DbSession
 
+from workstation.domain import messages as M
 from workstation.server.backend import Backend, BackendError, Principal
 from workstation.server.db import ConversationRow, CustomerRow
 
@@ -32,7 +33,7 @@ def search_customers(
 ) -> list[dict[str, Any]]:
     query = q.strip()[:MAX_QUERY]
     if len(query) < MIN_QUERY:
-        raise BackendError(422, "invalid", f"Search for at least {MIN_QUERY} characters.")
+        raise BackendError(422, "invalid", M.Msg(M.SEARCH_TOO_SHORT, count=MIN_QUERY))
     with DbSession(backend.engine) as db:
         conv = db.get(ConversationRow, conversation_id)
         if conv is None or conv.channel != "voice":

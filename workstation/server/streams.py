@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from fastapi import WebSocket, WebSocketDisconnect
 
+from workstation.domain import messages as M
 from workstation.domain.models import DEFAULT_MAX_FRAME_BYTES, EventFrame, SkippedFrame
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class StreamRegistry:
             await asyncio.gather(task, return_exceptions=True)
             log.info("a stream was closed because its session was signed out")
             with contextlib.suppress(Exception):
-                await ws.close(code=REVOKED_CLOSE_CODE, reason="The session was signed out.")
+                await ws.close(code=REVOKED_CLOSE_CODE, reason=M.SIGNED_OUT)
         finally:
             watcher.cancel()
             if not task.done():

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable
 from workstation.client.cobrowse import RelayConnection, RelayRefused
 from workstation.client.ws import WsClient
+from workstation.domain import messages as M
 from workstation.domain.cobrowse import CobrowseSession, CobrowseState, CobrowseStatus, same_site_url
 from workstation.domain.page_state import PageState, PageStateReducer
 from workstation.services.sync import AppliedEvent, SyncService
@@ -112,7 +113,7 @@ class CobrowseService(QObject):
             await self.refresh(conversation_id)
             raise CobrowseServiceError(exc.message) from exc
         except BackendUnavailable as exc:
-            raise CobrowseServiceError("The backend cannot be reached; try again in a moment.") from exc
+            raise CobrowseServiceError(M.Msg(M.UNREACHABLE_TRY_AGAIN)) from exc
         await self.refresh(conversation_id)
         return session
 
@@ -127,7 +128,7 @@ class CobrowseService(QObject):
         except ApiError as exc:
             log.info("ending cobrowse %s: %s", session.id, exc.message)  # over already
         except BackendUnavailable as exc:
-            raise CobrowseServiceError("The backend cannot be reached; the session was not ended.") from exc
+            raise CobrowseServiceError(M.Msg(M.UNREACHABLE_SESSION_NOT_ENDED)) from exc
         await self.refresh(conversation_id)
 
     async def pointer(self, conversation_id: str, x: float, y: float) -> None:
@@ -150,13 +151,13 @@ class CobrowseService(QObject):
     async def _command(self, conversation_id: str, command: dict[str, Any]) -> None:
         live = self._live.get(conversation_id)
         if live is None or live.relay is None or not live.connected:
-            raise CobrowseServiceError("The cobrowse connection is not open.")
+            raise CobrowseServiceError(M.Msg(M.COBROWSE_NOT_OPEN))
         if live.session.state != CobrowseState.ACTIVE:
-            raise CobrowseServiceError(f"The customer has {live.session.state.value} cobrowse.")
+            raise CobrowseServiceError(M.Msg(M.COBROWSE_NOT_STEERABLE, state=live.session.state.value))
         try:
             await live.relay.command(command)
         except websockets.exceptions.WebSocketException as exc:
-            raise CobrowseServiceError("The cobrowse connection was lost; reconnecting.") from exc
+            raise CobrowseServiceError(M.Msg(M.COBROWSE_LOST)) from exc
 
     async def stop(self) -> None:
         for live in self._live.values():
@@ -239,7 +240,7 @@ class CobrowseService(QObject):
                 log.info("cobrowse relay lost for %s: %s", live.session.id, exc)
             live.connected = False
             live.relay = None
-            self.relay_changed.emit(conversation_id, False, "reconnecting…")
+            self.relay_changed.emit(conversation_id, False, M.RECONNECTING)
             await self._ws.pause(attempt)  # the same jittered backoff as the other streams
             attempt += 1
 

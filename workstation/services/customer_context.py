@@ -10,6 +10,7 @@ from functools import partial
 from PySide6.QtCore import QObject, Signal
 
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable, ProtocolError
+from workstation.domain import messages as M
 from workstation.domain.models import Customer, TimelineEvent, TimelinePage
 from workstation.domain.timeline import TimelineEntry, TimelineFilter, story_key
 from workstation.services.sync import AppliedEvent, SyncService
@@ -48,7 +49,7 @@ class CustomerContextService(QObject):
     context_refreshed = Signal(str)
     events_added = Signal(str, list)
     history_loaded = Signal(str, int)
-    history_failed = Signal(str, str)
+    history_failed = Signal(str, object)  # the reason: a Msg the desk shows translated
 
     #: events per backend request when the agent scrolls into older history
     OLDER_PAGE = 1000
@@ -124,9 +125,8 @@ class CustomerContextService(QObject):
             try:
                 page = await self._api.customer_events(customer_id, before=cursor, limit=self.OLDER_PAGE)
             except (BackendUnavailable, ApiError) as exc:
-                reason = exc.message if isinstance(exc, ApiError) else str(exc)
-                log.info("older history of %s not loaded: %s", customer_id, reason)
-                self.history_failed.emit(customer_id, reason)
+                log.info("older history of %s not loaded: %s", customer_id, exc)
+                self.history_failed.emit(customer_id, _history_failure(exc))
                 return 0
             # One job: the events and the cursor that says how far back they reach commit together.
             await self._store.writes.run(self._store_older_page, customer_id, page.events, page.next_cursor)
@@ -160,11 +160,11 @@ class CustomerContextService(QObject):
             await self._fetch_newest(customer_id)
         except BackendUnavailable as exc:
             log.info("customer %s stays as cached: %s", customer_id, exc)
-            self.history_failed.emit(customer_id, str(exc))
+            self.history_failed.emit(customer_id, _history_failure(exc))
             return False
         except ApiError as exc:
             log.warning("customer %s could not be refreshed: %s", customer_id, exc.message)
-            self.history_failed.emit(customer_id, exc.message)
+            self.history_failed.emit(customer_id, _history_failure(exc))
             return False
         self.context_refreshed.emit(customer_id)
         return True
@@ -203,18 +203,16 @@ class CustomerContextService(QObject):
             ]
         conversation_id = event.data.get("conversation_id")
         if not isinstance(conversation_id, str):
-            raise LookupError("This event has no transcript.")
+            raise LookupError(M.Msg(M.NO_TRANSCRIPT))
         cached = self._store.transcript(conversation_id)
         if cached:
             return [TranscriptLine(e.message.sender, e.message.text, e.message.at) for e in cached]
         try:
             conv = await self._api.customer_conversation(customer_id, conversation_id)
         except BackendUnavailable as exc:
-            raise LookupError(
-                "That transcript is not cached; it opens when the backend is reachable."
-            ) from exc
+            raise LookupError(M.Msg(M.TRANSCRIPT_NOT_CACHED)) from exc
         except ApiError as exc:
-            raise LookupError(f"Transcript not available: {exc.message}") from exc
+            raise LookupError(M.Msg(M.TRANSCRIPT_UNAVAILABLE, reason=exc.message)) from exc
         return [TranscriptLine(m.sender, m.text, m.at) for m in conv.messages]
 
     def _on_sync_events_applied(self, applied: list[AppliedEvent]) -> None:
@@ -256,3 +254,10 @@ def _foreign(customer_id: str) -> ProtocolError:
     reason = f"customer {customer_id} answered with another's data"
     log.warning("rejected an answer from the backend: %s", reason)
     return ProtocolError(reason)
+
+
+def _history_failure(exc: ApiError | BackendUnavailable) -> M.Msg:
+    """Why the history could not be loaded, for the agent (the technical detail goes to the log)."""
+    if isinstance(exc, ApiError):
+        return M.Msg(M.HISTORY_REFUSED, reason=exc.message)
+    return M.Msg(M.HISTORY_OFFLINE)

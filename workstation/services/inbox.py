@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable
+from workstation.domain import messages as M
 from workstation.domain.messages import WRITE_REFUSED, Msg
 from workstation.domain.models import (
     Conversation,
@@ -135,7 +136,7 @@ class InboxService(QObject):
             self._drop_offer(offer_id, "gone")
             raise InboxError(exc.message) from exc
         except BackendUnavailable as exc:
-            raise InboxError("The backend cannot be reached; the offer could not be accepted.") from exc
+            raise InboxError(Msg(M.UNREACHABLE_NOT_ACCEPTED)) from exc
         self._drop_offer(offer_id, "accepted")
         await self._store.writes.run(self._store.apply, conversations=[conv])
         self._open_once(conv)
@@ -148,14 +149,14 @@ class InboxService(QObject):
         except ApiError as exc:
             log.info("reject of %s: %s", offer_id, exc.message)  # it had lapsed anyway
         except BackendUnavailable as exc:
-            raise InboxError("The backend cannot be reached; the offer will time out by itself.") from exc
+            raise InboxError(Msg(M.UNREACHABLE_OFFER_LAPSES)) from exc
 
     def send(self, conversation_id: str, text: str) -> TranscriptEntry:
         """Queue a reply: shown as pending as soon as the cache's writer committed it (a moment later,
         off the GUI thread), delivered by the outbox. Returns the pending entry."""
         text = text.strip()
         if not text:
-            raise InboxError("Nothing to send.")
+            raise InboxError(Msg(M.NOTHING_TO_SEND))
         agent = self._session.agent
         key = new_key()
         local = Message(
@@ -182,7 +183,7 @@ class InboxService(QObject):
         which delivers it)."""
         conv = self._store.conversation(conversation_id)
         if conv is None:
-            raise InboxError("Unknown conversation.")
+            raise InboxError(Msg(M.UNKNOWN_CONVERSATION))
         self._sync.submit("close", {"wrapup_code": wrapup_code}, target=conversation_id)
         closed = conv.model_copy(update={"state": ConversationState.CLOSED, "wrapup_code": wrapup_code})
         # Behind the close in the writer's queue: both are committed when the tab goes.

@@ -16,6 +16,7 @@ from workstation.client.api import ApiError, BackendUnavailable
 from workstation.client.events import AuthRejected, Backoff
 from workstation.client.monitor import MonitorApi, MonitorStream
 from workstation.client.ws import WsClient
+from workstation.domain import messages as M
 from workstation.domain.models import Agent, Presence, WaitingReason
 from workstation.domain.queue_monitor import (
     AGENT_STATES,
@@ -129,8 +130,8 @@ class QueueMonitorService(QObject):
     snapshot_changed = Signal(object, list, bool, bool)
     series_changed = Signal()
     staleness_changed = Signal(bool, object)
-    action_failed = Signal(str)
-    session_rejected = Signal(str)
+    action_failed = Signal(object)  # a Msg (the desk shows it translated) or the backend's words
+    session_rejected = Signal(object)  # a Msg when the backend named its reason
 
     def __init__(
         self,
@@ -275,7 +276,7 @@ class QueueMonitorService(QObject):
         except ApiError as exc:
             self.action_failed.emit(exc.message)
         except BackendUnavailable as exc:
-            self.action_failed.emit(f"The backend cannot be reached: {exc}")
+            self._unreachable(exc)
         return None
 
     async def force_presence(self, agent_id: str, presence: Presence) -> Agent | None:
@@ -284,7 +285,7 @@ class QueueMonitorService(QObject):
         except ApiError as exc:
             self.action_failed.emit(exc.message)
         except BackendUnavailable as exc:
-            self.action_failed.emit(f"The backend cannot be reached: {exc}")
+            self._unreachable(exc)
         return None
 
     async def move_task(self, conversation_id: str, queue_id: str) -> WaitingReason | None:
@@ -293,13 +294,17 @@ class QueueMonitorService(QObject):
         except ApiError as exc:
             self.action_failed.emit(exc.message)
         except BackendUnavailable as exc:
-            self.action_failed.emit(f"The backend cannot be reached: {exc}")
+            self._unreachable(exc)
         return None
+
+    def _unreachable(self, exc: BackendUnavailable) -> None:
+        log.info("team-lead action not done: %s", exc)  # the technical detail; the lead reads the gist
+        self.action_failed.emit(M.Msg(M.UNREACHABLE))
 
     def export_csv(self, path: Path) -> None:
         """Write the current snapshot as CSV; the file appears whole or not at all. OSError on failure."""
         if self.snapshot is None:
-            raise ValueError("no statistics have arrived yet")
+            raise ValueError(M.Msg(M.EXPORT_EMPTY))
         text = snapshot_csv(self.snapshot)
         if self.stale and self.stale_since is not None:
             text = f"# stale: numbers as of {self.stale_since.isoformat()}\n" + text

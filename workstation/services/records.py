@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from PySide6.QtCore import QObject, Signal
 
 from workstation.client.api import ApiError, BackendApi, ProtocolError, VersionConflict, rejected_answer
+from workstation.domain import messages as M
 from workstation.domain.merge import FieldConflict, MergeResult, merge3, resolve
 from workstation.domain.models import EDITABLE_CUSTOMER_FIELDS, Customer, CustomerNote, utcnow
 from workstation.services.session import SessionService
@@ -26,6 +27,9 @@ from workstation.services.upstream import UpstreamService
 from workstation.store.cache import CONFLICT, CUSTOMER_KINDS, FAILED, PENDING, CacheStore, OutboxItem, new_key
 
 log = logging.getLogger(__name__)
+
+#: the longest note the backend accepts (CustomerNote.text)
+MAX_NOTE_CHARS = 10_000
 
 #: A clean merge is sent again at most this often per write before it is left to the agent
 #: (somebody else keeps saving the same record in between).
@@ -158,10 +162,10 @@ class RecordsService(QObject):
         """Queue the agent's changes to editable fields; False if nothing changed."""
         view = self.customer(customer_id)
         if view.customer is None:
-            raise RecordsError("The customer's record is not in the local cache yet; try again shortly.")
+            raise RecordsError(M.Msg(M.RECORD_NOT_CACHED))
         unknown = set(values) - set(EDITABLE_CUSTOMER_FIELDS)
         if unknown:
-            raise RecordsError(f"Not editable here: {', '.join(sorted(unknown))}")
+            raise RecordsError(M.Msg(M.NOT_EDITABLE, fields=", ".join(sorted(unknown))))
         clean = {
             name: (str(value).strip() or None) if value is not None else None
             for name, value in values.items()
@@ -184,9 +188,9 @@ class RecordsService(QObject):
     def add_note(self, customer_id: str, text: str) -> NoteView:
         text = text.strip()
         if not text:
-            raise RecordsError("A note must not be empty.")
-        if len(text) > 10_000:
-            raise RecordsError("A note may have at most 10,000 characters.")
+            raise RecordsError(M.Msg(M.EMPTY_NOTE))
+        if len(text) > MAX_NOTE_CHARS:
+            raise RecordsError(M.Msg(M.NOTE_TOO_LONG, limit=MAX_NOTE_CHARS))
         key = new_key()
         agent = self._session.agent
         now = utcnow()
@@ -213,7 +217,7 @@ class RecordsService(QObject):
         """Queue a new text for a note; False if it is what the agent sees already."""
         text = text.strip()
         if not text:
-            raise RecordsError("A note must not be empty.")
+            raise RecordsError(M.Msg(M.EMPTY_NOTE))
         if self._note_edit(customer_id, note_id, text) is None:
             return False
         job = self._store.writes.submit(self._queue_note_edit, customer_id, note_id, text)
@@ -225,7 +229,7 @@ class RecordsService(QObject):
     def _note_edit(self, customer_id: str, note_id: str, text: str) -> dict[str, Any] | None:
         current = next((v for v in self.notes(customer_id) if v.note.id == note_id), None)
         if current is None:
-            raise RecordsError("That note is not in the local cache.")
+            raise RecordsError(M.Msg(M.NOTE_NOT_CACHED))
         if text == current.text:
             return None
         note = current.note
@@ -328,9 +332,7 @@ class RecordsService(QObject):
         if note_id.startswith("local:"):
             created = self._store.note_by_key(note_id.removeprefix("local:"))
             if created is None:
-                raise ApiError(
-                    409, "note_not_saved", "The note itself could not be saved, so neither can the edit."
-                )
+                raise ApiError(409, "note_not_saved", M.Msg(M.NOTE_NOT_SAVED))
             note_id = created.id
         version, base_text, text = (
             int(payload["base_version"]),

@@ -25,7 +25,7 @@ class SessionService(QObject):
     """
 
     presence_changed = Signal(str, str)
-    keychain_problem = Signal(str)
+    keychain_problem = Signal(object)  # a Msg the desk shows translated
 
     def __init__(self, api: BackendApi, secrets: SecretStore | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,7 +50,7 @@ class SessionService(QObject):
         try:
             token = self._secrets.get(account)
         except SecretStoreUnavailable as exc:
-            self.keychain_problem.emit(str(exc))
+            self.keychain_problem.emit(exc.args[0] if exc.args else str(exc))
             return None
         if not token:
             return None
@@ -79,7 +79,7 @@ class SessionService(QObject):
             self._secrets.set(token_account(self._api.base_url, username), token)
         except SecretStoreUnavailable as exc:
             # Never a plain-text fallback: the token stays in memory for this session only.
-            self.keychain_problem.emit(str(exc))
+            self.keychain_problem.emit(exc.args[0] if exc.args else str(exc))
 
     def _forget(self, account: str) -> None:
         if self._secrets is None:
@@ -87,7 +87,7 @@ class SessionService(QObject):
         try:
             self._secrets.delete(account)
         except SecretStoreUnavailable as exc:
-            self.keychain_problem.emit(str(exc))
+            self.keychain_problem.emit(exc.args[0] if exc.args else str(exc))
 
     def note_presence(self, presence: Presence, reason: str = "") -> None:
         if presence != self.presence:

@@ -26,6 +26,8 @@ from workstation.client.api import (
 )
 from workstation.client.events import AuthRejected, Backoff, EventStream
 from workstation.client.ws import WsClient
+from workstation.domain import messages as M
+from workstation.domain.messages import Msg
 from workstation.domain.models import (
     Agent,
     Conversation,
@@ -78,7 +80,7 @@ class SyncService(QObject):
     outbox_changed = Signal(int)
     write_completed = Signal(str, str)
     write_refused = Signal(str, str, object)  # the reason: a str, or a Msg the desk can translate
-    session_rejected = Signal(str)
+    session_rejected = Signal(object)  # a Msg when the backend named its reason
     frame_skipped = Signal(str, int)
 
     def __init__(
@@ -299,7 +301,7 @@ class SyncService(QObject):
                 return
             if (exc := result.exception()) is not None:
                 log.error("a %s write could not be stored in the cache", kind or "local", exc_info=exc)
-                self.write_refused.emit(kind, target, f"it could not be saved on this computer ({exc})")
+                self.write_refused.emit(kind, target, Msg(M.NOT_SAVED_LOCALLY, error=str(exc)))
                 return
             self._outbox_wake.set()
             self.outbox_changed.emit(self._store.count_pending())
@@ -429,8 +431,9 @@ class SyncService(QObject):
                 await self._api.set_presence(Presence(item.payload["presence"]), key=item.key)
                 await write(store.complete, item.id)
             else:
-                await write(store.fail, item.id, f"unknown kind of write {item.kind!r}")
-                self.write_refused.emit(item.kind, item.target, f"unknown kind of write {item.kind!r}")
+                unknown = Msg(M.UNKNOWN_WRITE, kind=item.kind)
+                await write(store.fail, item.id, str(unknown))
+                self.write_refused.emit(item.kind, item.target, unknown)
                 return
         except AuthError as exc:
             # Not the write's fault: keep it until the agent signs in again.

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable
 from workstation.client.softphone import PhoneEvent, SoftphoneClient, SoftphoneError
+from workstation.domain import messages as M
 from workstation.domain.models import Conversation, Customer, utcnow
 from workstation.domain.voice import AFTER_CALL_CODE, CallInfo
 from workstation.services.inbox import InboxService, PendingOffer
@@ -34,7 +35,8 @@ SEARCH_MAX = 100
 
 
 class VoiceError(Exception):
-    """A voice request the backend refused or could not answer (the message says why)."""
+    """A voice request the backend refused or could not answer (its argument, a Msg or the backend's
+    words, says why: `error_text` shows it in the agent's language)."""
 
 
 class CallState:
@@ -91,10 +93,10 @@ class VoiceService(QObject):
     `desk_state_changed(DeskState value)` when the agent goes on a call, into after-call work, or
     back to their presence after the wrap-up."""
 
-    phone_changed = Signal(bool, str)
+    phone_changed = Signal(bool, object)  # the text: a Msg the desk shows translated
     call_offered = Signal(str, object)
     call_changed = Signal(object)
-    call_failed = Signal(str)
+    call_failed = Signal(object)  # a Msg, or the softphone's own words
     desk_state_changed = Signal(str)
 
     def __init__(
@@ -114,7 +116,7 @@ class VoiceService(QObject):
         self._tasks = TaskSet()
         self.phone = phone
         self.ready = False
-        self.status_text = "No softphone configured: calls are not offered to this desk."
+        self.status_text: str = M.Msg(M.PHONE_NONE)
         self.call: ActiveCall | None = None
         self.calls_info: dict[str, CallInfo] = {}
         self.desk_state = DeskState.NONE
@@ -141,10 +143,11 @@ class VoiceService(QObject):
             try:
                 await self.phone.connect()
             except SoftphoneError as exc:
-                self._set_phone(False, f"{exc} Calls are not offered to you until it runs.")
+                log.info("softphone not reachable: %s", exc)  # the detail; the agent reads the gist
+                self._set_phone(False, M.Msg(M.PHONE_DOWN))
                 await asyncio.sleep(RECONNECT_S)
                 continue
-            self._set_phone(True, "Softphone connected.")
+            self._set_phone(True, M.Msg(M.PHONE_CONNECTED))
 
     async def close(self) -> None:
         self._closing = True
@@ -160,7 +163,8 @@ class VoiceService(QObject):
     def _on_phone_closed(self, reason: str) -> None:
         if self._closing:
             return
-        self._set_phone(False, f"The softphone went away ({reason}). Calls are not offered to you.")
+        log.info("softphone went away: %s", reason)
+        self._set_phone(False, M.Msg(M.PHONE_GONE))
         if self.call is not None and self.call.state != CallState.ENDED:
             self._ended()
         self._tasks.start(self._reconnect(), "softphone-reconnect")
@@ -171,9 +175,9 @@ class VoiceService(QObject):
 
     def _on_phone_event(self, event: PhoneEvent) -> None:
         if event.type == "REGISTER_OK":
-            self._set_phone(True, "Softphone registered.")
+            self._set_phone(True, M.Msg(M.PHONE_REGISTERED))
         elif event.type in ("REGISTER_FAIL", "UNREGISTERING"):
-            self._set_phone(False, "The softphone is not registered: calls are not offered to you.")
+            self._set_phone(False, M.Msg(M.PHONE_NOT_REGISTERED))
         elif event.type == "CALL_ESTABLISHED" and self.call is not None:
             self.call.state = CallState.TALKING
             self.call.answered_at = self.call.answered_at or time.monotonic()
@@ -231,7 +235,7 @@ class VoiceService(QObject):
         except ApiError as exc:
             raise VoiceError(exc.message) from exc
         except BackendUnavailable as exc:
-            raise VoiceError("The backend cannot be reached: try again in a moment.") from exc
+            raise VoiceError(M.Msg(M.UNREACHABLE_TRY_AGAIN)) from exc
 
     def _on_inbox_conversation_opened(self, conv: Conversation) -> None:
         if conv.channel != "voice":
@@ -302,7 +306,7 @@ class VoiceService(QObject):
 
     async def _command(self, command: str, params: str = "") -> None:
         if self.phone is None or not self.phone.connected:
-            self.call_failed.emit("The softphone is not running.")
+            self.call_failed.emit(M.Msg(M.PHONE_NOT_RUNNING))
             return
         try:
             await self.phone.command(command, params)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from workstation.domain import messages as M
+
 SERVICE = "workstation"
 
 
@@ -46,23 +48,19 @@ class KeyringSecretStore:
         self._service = service
         backend = keyring.get_keyring()
         if isinstance(backend, keyring.backends.fail.Keyring) or backend.priority <= 0:
-            raise SecretStoreUnavailable(
-                "No system keychain is available (keyring found no usable backend). On Linux, install "
-                "and unlock a Secret Service provider such as GNOME Keyring or KWallet. The sign-in "
-                "token is kept in memory only and will not be remembered."
-            )
+            raise SecretStoreUnavailable(M.Msg(M.NO_KEYCHAIN))
 
     def get(self, account: str) -> str | None:
         try:
             return self._keyring.get_password(self._service, account)
         except self._errors.KeyringError as exc:
-            raise SecretStoreUnavailable(f"The system keychain refused access: {exc}") from exc
+            raise SecretStoreUnavailable(M.Msg(M.KEYCHAIN_REFUSED, error=str(exc))) from exc
 
     def set(self, account: str, secret: str) -> None:
         try:
             self._keyring.set_password(self._service, account, secret)
         except self._errors.KeyringError as exc:
-            raise SecretStoreUnavailable(f"The system keychain refused to store the token: {exc}") from exc
+            raise SecretStoreUnavailable(M.Msg(M.KEYCHAIN_REFUSED_STORE, error=str(exc))) from exc
 
     def delete(self, account: str) -> None:
         try:
@@ -70,4 +68,4 @@ class KeyringSecretStore:
         except self._errors.PasswordDeleteError:
             pass
         except self._errors.KeyringError as exc:
-            raise SecretStoreUnavailable(f"The system keychain refused access: {exc}") from exc
+            raise SecretStoreUnavailable(M.Msg(M.KEYCHAIN_REFUSED, error=str(exc))) from exc

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButto
 
 from workstation.domain.voice import call_duration_text
 from workstation.services.voice import ActiveCall, CallState, VoiceService
+from workstation.ui.domain_text import render
 from workstation.ui.text import data_label
 
 STATE_TEXT = {
@@ -101,7 +102,7 @@ class CallPanel(QFrame):
 
     def _on_voice_call_failed(self, message: str) -> None:
         if self._call() is not None:
-            self.state_label.setText(message[:200])
+            self.state_label.setText(render(message)[:200])
 
     def _on_tick_timeout(self) -> None:
         call = self._call()

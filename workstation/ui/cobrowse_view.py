@@ -24,6 +24,7 @@ from workstation.domain.cobrowse import CobrowseState, CobrowseStatus
 from workstation.domain.page_state import PageState
 from workstation.services.cobrowse import CobrowseService, CobrowseServiceError
 from workstation.services.tasks import TaskSet
+from workstation.ui.domain_text import error_text, render
 from workstation.ui.labels import COBROWSE_STATES, term
 from workstation.ui.text import data_label
 from workstation.ui.theme import themed
@@ -222,11 +223,11 @@ class CobrowseView(QWidget):
 
     def _on_service_problem(self, conversation_id: str, message: str) -> None:
         if conversation_id == self.conversation_id:
-            self._note(message)
+            self._note(render(message))  # the relay's fixed texts are catalogue entries
 
     def _on_service_relay_changed(self, conversation_id: str, connected: bool, detail: str) -> None:
         if conversation_id == self.conversation_id and not connected and detail:
-            self._note(self.tr("Connection to the customer's page: {0}").format(detail))
+            self._note(self.tr("Connection to the customer's page: {0}").format(render(detail)))
         elif conversation_id == self.conversation_id and connected and not self.live_problem:
             self.note_label.hide()
 
@@ -289,7 +290,7 @@ class CobrowseView(QWidget):
         try:
             await coro
         except CobrowseServiceError as exc:
-            self._note(str(exc))
+            self._note(error_text(exc))
 
     async def shutdown(self) -> None:
         await self._tasks.cancel_all()

@@ -384,7 +384,7 @@ class ConversationView(QWidget):
         self.history.older_loaded(count)
 
     def older_history_failed(self, reason: str) -> None:
-        self.history.older_failed(reason)
+        self.history.older_failed(render(reason))
 
     def _on_history_transcript_requested(self, event_id: str) -> None:
         self.transcript_requested.emit(self.conversation.id, self.conversation.customer.id, event_id)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QBoxLayout, QMessageBox
 from workstation.services.tasks import TaskSet
 from workstation.ui import desk_habits
 from workstation.ui.domain_text import error_text, render
+from workstation.ui.labels import DISMISS_REASONS, term
 from workstation.ui.language import datetime_text, time_text
 from workstation.ui.records_controller import RecordsController
 
@@ -98,7 +99,7 @@ class DeskController(QObject):
         self.offers.accept_requested.connect(self.accept_offer)
         self.offers.reject_requested.connect(self.reject_offer)
         session.presence_changed.connect(window.show_presence)
-        session.keychain_problem.connect(lambda message: self.status.showMessage(message, 30_000))
+        session.keychain_problem.connect(lambda message: self.status.showMessage(render(message), 30_000))
         inbox.offer_received.connect(self._on_inbox_offer_received)
         inbox.offer_removed.connect(self._on_inbox_offer_removed)
         self.opener.conversation_opening.connect(self._on_opener_conversation_opening)
@@ -119,7 +120,9 @@ class DeskController(QObject):
         self.relevance.ranking_changed.connect(self._on_relevance_ranking_changed)
         self.cobrowse.status_changed.connect(self._on_cobrowse_status_changed)
         if self.voice is not None:
-            self.voice.phone_changed.connect(lambda _ready, text: self.status.showMessage(text, 15_000))
+            self.voice.phone_changed.connect(
+                lambda _ready, text: self.status.showMessage(render(text), 15_000)
+            )
             self.voice.call_offered.connect(self._on_voice_call_offered)
             # After window.show_presence (connected above): a call stands in for the presence.
             session.presence_changed.connect(self._show_call_presence)
@@ -191,7 +194,7 @@ class DeskController(QObject):
             found = await self.voice.search_callers(conversation_id, text)
         except VoiceError as exc:
             if (preview := self.call_previews.get(offer_id)) is not None:
-                preview.show_search_error(str(exc))
+                preview.show_search_error(error_text(exc))
             return
         if (preview := self.call_previews.get(offer_id)) is not None:
             preview.show_results(found)
@@ -391,7 +394,7 @@ class DeskController(QObject):
         try:
             lines = await self.context.transcript(customer_id, event)
         except LookupError as exc:
-            self.status.showMessage(str(exc), 8_000)
+            self.status.showMessage(error_text(exc), 8_000)
             return
         when = datetime_text(event.at)
         title = self.tr("{0} — {1}").format(event.summary or event.kind, when)
@@ -408,7 +411,7 @@ class DeskController(QObject):
         if view is None:
             return
         self.relevance.accept(conversation_id, card)
-        view.relevance_panel.show_note(self.tr("✓ Done: {0}").format(card.title))
+        view.relevance_panel.show_note(self.tr("✓ Done: {0}").format(render(card.title)))
 
     def _on_view_card_dismissed(self, conversation_id: str, card: Card, reason: str) -> None:
         view = self.views.get(conversation_id)
@@ -416,7 +419,7 @@ class DeskController(QObject):
             return
         self.relevance.dismiss(conversation_id, card, reason)
         view.relevance_panel.show_note(
-            self.tr("Dismissed ({0}): {1}").format(reason.replace("_", " "), card.title)
+            self.tr("Dismissed ({0}): {1}").format(term(DISMISS_REASONS, reason), render(card.title))
         )
 
     def _on_view_cobrowse_invite_requested(self, conversation_id: str) -> None:

@@ -33,6 +33,7 @@ from workstation.domain.queue_monitor import ALL_QUEUES, MonitorSnapshot, format
 from workstation.services.queue_monitor import QueueMonitorService
 from workstation.services.tasks import TaskSet
 from workstation.ui.agent_roster_model import AGENT_ID_ROLE, AgentRosterModel, RosterFilterProxy
+from workstation.ui.domain_text import error_text, render
 from workstation.ui.labels import STATES, term
 from workstation.ui.language import time_text
 from workstation.ui.monitor_charts import MonitorCharts
@@ -202,7 +203,7 @@ class QueueMonitorView(QWidget):
         service.snapshot_changed.connect(self._on_service_snapshot_changed)
         service.series_changed.connect(self.charts.refresh)
         service.staleness_changed.connect(self._on_service_staleness_changed)
-        service.action_failed.connect(self.show_message)
+        service.action_failed.connect(self._on_service_action_failed)
         service.session_rejected.connect(self._on_service_session_rejected)
         if service.snapshot is not None:
             self._on_service_snapshot_changed(service.snapshot, [], True, True)
@@ -336,12 +337,17 @@ class QueueMonitorView(QWidget):
             self._on_service_snapshot_changed(self.service.snapshot, [], False, False)
 
     def _on_service_session_rejected(self, reason: str) -> None:
-        self.show_message(self.tr("The backend refused the session: {0}. Sign in again.").format(reason))
+        self.show_message(
+            self.tr("The backend refused the session: {0}. Sign in again.").format(render(reason))
+        )
 
     def _on_clock_timeout(self) -> None:
         if not self.service.stale:
             self.roster_model.tick()
             self.waiting_model.tick()
+
+    def _on_service_action_failed(self, message: str) -> None:
+        self.show_message(render(message))  # a Msg, or the backend's English when it named no template
 
     def show_message(self, text: str, *, ok: bool = False) -> None:
         self.message_label.setStyleSheet(themed("color: #1b7f3b;" if ok else "color: #b00020;"))
@@ -445,7 +451,7 @@ class QueueMonitorView(QWidget):
         try:
             self.service.export_csv(path)
         except (OSError, ValueError) as exc:
-            self.show_message(self.tr("Could not export: {0}").format(exc))
+            self.show_message(self.tr("Could not export: {0}").format(error_text(exc)))
             return False
         self.show_message(self.tr("Exported to {0}").format(path), ok=True)
         return True

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 from workstation.services.tasks import TaskSet
+from workstation.ui.domain_text import error_text
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow
@@ -93,7 +94,7 @@ class RecordsController(QObject):
         try:
             self.records.add_note(customer_id, text)
         except RecordsError as exc:
-            self.status.showMessage(str(exc), 10_000)
+            self.status.showMessage(error_text(exc), 10_000)
 
     def _on_view_note_edited(self, customer_id: str, note_id: str, text: str) -> None:
         from workstation.services.records import RecordsError
@@ -101,7 +102,7 @@ class RecordsController(QObject):
         try:
             self.records.edit_note(customer_id, note_id, text)
         except RecordsError as exc:
-            self.status.showMessage(str(exc), 10_000)
+            self.status.showMessage(error_text(exc), 10_000)
 
     def edit_customer(self, customer_id: str) -> None:
         if self.customer_dialog is None:
@@ -126,7 +127,7 @@ class RecordsController(QObject):
         try:
             self.records.edit_customer(customer_id, {k: v or None for k, v in chosen.items()})
         except RecordsError as exc:
-            self.status.showMessage(str(exc), 10_000)
+            self.status.showMessage(error_text(exc), 10_000)
 
     def resolve_next_conflict(self) -> None:
         if self.conflict_dialog is not None:

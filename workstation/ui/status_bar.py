@@ -6,6 +6,7 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar
 
+from workstation.ui.domain_text import render
 from workstation.ui.language import time_text
 from workstation.ui.text import data_label
 from workstation.ui.theme import themed
@@ -56,7 +57,7 @@ class StatusBar(QStatusBar):
         self.connection_label.setStyleSheet(themed(PROBLEM_STYLE))
 
     def show_signed_out(self, reason: str) -> None:
-        self.connection_label.setText(self.tr("● Signed out: {0}").format(reason))
+        self.connection_label.setText(self.tr("● Signed out: {0}").format(render(reason)))
         self.connection_label.setStyleSheet(themed(PROBLEM_STYLE))
 
     def show_outbox(self, pending: int) -> None:

@@ -53,6 +53,7 @@ _AT = TimelineEntry._fields.index("at")
 def _entry(row: tuple[Any, ...]) -> TimelineEntry:
     return tuple.__new__(TimelineEntry, row)
 
+
 PHASE_COLOURS = {"awareness": "#7c3aed", "interest": "#2563eb", "purchase": "#15803d", "service": "#b45309"}
 HEADER_BACKGROUND = "#eef1f5"
 STORY_BACKGROUND = "#fff7d6"
@@ -354,11 +355,7 @@ class TimelineModel(QAbstractListModel):
         """Insert one event at its place (usually the top), with a header when its day is new."""
         key = (entry.at, entry.id)
         row = next(
-            (
-                i
-                for i, cur in enumerate(self._rows)
-                if isinstance(cur, tuple) and (cur[_AT], cur[_ID]) < key
-            ),
+            (i for i, cur in enumerate(self._rows) if isinstance(cur, tuple) and (cur[_AT], cur[_ID]) < key),
             len(self._rows),
         )
         if row == len(self._rows) and not self._cache_exhausted:

@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from workstation.domain.models import TranscriptEntry
+from workstation.ui.domain_text import render
 from workstation.ui.language import date_text, time_text
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -40,10 +41,16 @@ class TranscriptModel(QAbstractListModel):
             state = {"pending": self.tr(" · sending…"), "failed": self.tr(" · not delivered")}.get(
                 entry.delivery, ""
             )
-            who = message.author or message.sender
-            text = f"{who}  {when}{state}\n{message.text}"
+            body = message.text
+            if message.sender == "system":
+                # the backend's own lines ("The customer left.") are catalogue texts; others stay as sent
+                who = message.author or self.tr("System")
+                body = render(body)
+            else:
+                who = message.author or message.sender
+            text = f"{who}  {when}{state}\n{body}"
             if entry.error:
-                text += "\n" + self.tr("⚠ {0}").format(entry.error)
+                text += "\n" + self.tr("⚠ {0}").format(render(entry.error))
             return text
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{date_text(message.at)} {time_text(message.at, seconds=True)}"

@@ -1237,6 +1237,10 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation> · nicht zugestellt</translation>
     </message>
     <message>
+        <source>System</source>
+        <translation>System</translation>
+    </message>
+    <message>
         <source>⚠ {0}</source>
         <translation>⚠ {0}</translation>
     </message>
@@ -1514,6 +1518,59 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Unbekannter Benutzer oder falsches Passwort.</translation>
     </message>
     <message>
+        <source>Missing bearer token.</source>
+        <translation>Die Anmeldung fehlt.</translation>
+    </message>
+    <message>
+        <source>Invalid or expired token.</source>
+        <translation>Anmeldung ungültig oder abgelaufen.</translation>
+    </message>
+    <message>
+        <source>The user of this token no longer exists.</source>
+        <translation>Den angemeldeten Benutzer gibt es nicht mehr.</translation>
+    </message>
+    <message>
+        <source>Search for at least {count} characters.</source>
+        <translation>Bitte mindestens {count} Zeichen eingeben.</translation>
+    </message>
+    <message>
+        <source>The session was signed out.</source>
+        <extracomment>Fixed reasons that travel over the push streams (WebSocket close reasons, cobrowse relay errors); the desk looks them up in the catalogue as whole texts.</extracomment>
+        <translation>Die Sitzung wurde abgemeldet.</translation>
+    </message>
+    <message>
+        <source>Not allowed.</source>
+        <translation>Nicht erlaubt.</translation>
+    </message>
+    <message>
+        <source>Frame too large; sending a fresh snapshot.</source>
+        <translation>Zu große Nachricht; die Seite wird neu übertragen.</translation>
+    </message>
+    <message>
+        <source>Malformed frame.</source>
+        <translation>Fehlerhafte Nachricht.</translation>
+    </message>
+    <message>
+        <source>The customer&apos;s page is not connected.</source>
+        <translation>Die Seite des Kunden ist nicht verbunden.</translation>
+    </message>
+    <message>
+        <source>The customer accepted cobrowse.</source>
+        <translation>Der Kunde hat Co-Browsing angenommen.</translation>
+    </message>
+    <message>
+        <source>The customer resumed cobrowse.</source>
+        <translation>Der Kunde hat Co-Browsing fortgesetzt.</translation>
+    </message>
+    <message>
+        <source>The customer paused cobrowse.</source>
+        <translation>Der Kunde hat Co-Browsing pausiert.</translation>
+    </message>
+    <message>
+        <source>The customer declined cobrowse.</source>
+        <translation>Der Kunde hat Co-Browsing abgelehnt.</translation>
+    </message>
+    <message>
         <source>A message was refused by the backend: {reason}</source>
         <extracomment>What the desk says when the backend refused a queued write, by kind of write (&quot;&quot; : any other).</extracomment>
         <translation>Eine Nachricht wurde vom Server abgelehnt: {reason}</translation>
@@ -1529,6 +1586,193 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>A change was refused by the backend: {reason}</source>
         <translation>Eine Änderung wurde vom Server abgelehnt: {reason}</translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached.</source>
+        <translation>Der Server ist nicht erreichbar.</translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; try again in a moment.</source>
+        <translation>Der Server ist nicht erreichbar; bitte gleich noch einmal versuchen.</translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; the offer could not be accepted.</source>
+        <translation>Der Server ist nicht erreichbar; das Angebot konnte nicht angenommen werden.</translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; the offer will time out by itself.</source>
+        <translation>Der Server ist nicht erreichbar; das Angebot läuft von selbst ab.</translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; the session was not ended.</source>
+        <translation>Der Server ist nicht erreichbar; die Sitzung wurde nicht beendet.</translation>
+    </message>
+    <message>
+        <source>Nothing to send.</source>
+        <translation>Nichts zu senden.</translation>
+    </message>
+    <message>
+        <source>Unknown conversation.</source>
+        <translation>Unbekanntes Gespräch.</translation>
+    </message>
+    <message>
+        <source>The cobrowse connection is not open.</source>
+        <translation>Die Co-Browsing-Verbindung ist nicht offen.</translation>
+    </message>
+    <message>
+        <source>The cobrowse session is {state}, not active.</source>
+        <translation>Die Co-Browsing-Sitzung ist {state}, nicht aktiv.</translation>
+    </message>
+    <message>
+        <source>The cobrowse connection was lost; reconnecting.</source>
+        <translation>Die Co-Browsing-Verbindung ist abgerissen; sie wird neu aufgebaut.</translation>
+    </message>
+    <message>
+        <source>This event has no transcript.</source>
+        <translation>Zu diesem Ereignis gibt es kein Protokoll.</translation>
+    </message>
+    <message>
+        <source>That transcript is not cached; it opens when the backend is reachable.</source>
+        <translation>Dieses Protokoll ist nicht zwischengespeichert; es öffnet sich, sobald der Server erreichbar ist.</translation>
+    </message>
+    <message>
+        <source>Transcript not available: {reason}</source>
+        <translation>Protokoll nicht verfügbar: {reason}</translation>
+    </message>
+    <message>
+        <source>The history cannot be loaded: the backend cannot be reached.</source>
+        <translation>Der Verlauf kann nicht geladen werden: Der Server ist nicht erreichbar.</translation>
+    </message>
+    <message>
+        <source>The history cannot be loaded: {reason}</source>
+        <translation>Der Verlauf kann nicht geladen werden: {reason}</translation>
+    </message>
+    <message>
+        <source>The customer&apos;s record is not in the local cache yet; try again shortly.</source>
+        <translation>Die Kundendaten sind noch nicht im lokalen Zwischenspeicher; bitte gleich noch einmal versuchen.</translation>
+    </message>
+    <message>
+        <source>Not editable here: {fields}</source>
+        <translation>Hier nicht änderbar: {fields}</translation>
+    </message>
+    <message>
+        <source>That note is not in the local cache.</source>
+        <translation>Diese Notiz ist nicht im lokalen Zwischenspeicher.</translation>
+    </message>
+    <message>
+        <source>No softphone configured: calls are not offered to this desk.</source>
+        <translation>Kein Softphone eingerichtet: Anrufe werden diesem Arbeitsplatz nicht angeboten.</translation>
+    </message>
+    <message>
+        <source>The softphone is not running: calls are not offered to you until it runs.</source>
+        <translation>Das Softphone läuft nicht: Anrufe werden Ihnen erst angeboten, wenn es läuft.</translation>
+    </message>
+    <message>
+        <source>Softphone connected.</source>
+        <translation>Softphone verbunden.</translation>
+    </message>
+    <message>
+        <source>Softphone registered.</source>
+        <translation>Softphone angemeldet.</translation>
+    </message>
+    <message>
+        <source>The softphone is not registered: calls are not offered to you.</source>
+        <translation>Das Softphone ist nicht angemeldet: Anrufe werden Ihnen nicht angeboten.</translation>
+    </message>
+    <message>
+        <source>The softphone went away. Calls are not offered to you.</source>
+        <translation>Die Verbindung zum Softphone ist weg. Anrufe werden Ihnen nicht angeboten.</translation>
+    </message>
+    <message>
+        <source>The softphone is not running.</source>
+        <translation>Das Softphone läuft nicht.</translation>
+    </message>
+    <message>
+        <source>No system keychain is available (keyring found no usable backend). On Linux, install and unlock a Secret Service provider such as GNOME Keyring or KWallet. The sign-in token is kept in memory only and will not be remembered.</source>
+        <translation>Kein Schlüsselbund des Systems verfügbar (keyring fand kein nutzbares Backend). Unter Linux einen Secret-Service-Anbieter wie GNOME Keyring oder KWallet installieren und entsperren. Die Anmeldung wird nur im Arbeitsspeicher gehalten und nicht gemerkt.</translation>
+    </message>
+    <message>
+        <source>The system keychain refused access: {error}</source>
+        <translation>Der Schlüsselbund des Systems hat den Zugriff verweigert: {error}</translation>
+    </message>
+    <message>
+        <source>The system keychain refused to store the token: {error}</source>
+        <translation>Der Schlüsselbund des Systems hat das Speichern der Anmeldung verweigert: {error}</translation>
+    </message>
+    <message>
+        <source>No statistics have arrived yet.</source>
+        <translation>Es sind noch keine Statistiken eingetroffen.</translation>
+    </message>
+    <message>
+        <source>The note itself could not be saved, so neither can the edit.</source>
+        <translation>Die Notiz selbst konnte nicht gespeichert werden, also auch nicht die Änderung daran.</translation>
+    </message>
+    <message>
+        <source>unknown kind of write &apos;{kind}&apos;</source>
+        <translation>unbekannte Art von Änderung „{kind}“</translation>
+    </message>
+    <message>
+        <source>it could not be saved on this computer ({error})</source>
+        <translation>sie konnte auf diesem Computer nicht gespeichert werden ({error})</translation>
+    </message>
+    <message>
+        <source>the backend refused the session token</source>
+        <translation>der Server hat die Sitzung abgelehnt</translation>
+    </message>
+    <message>
+        <source>reconnecting…</source>
+        <translation>verbinde neu …</translation>
+    </message>
+    <message>
+        <source>invited</source>
+        <extracomment>the states of a cobrowse session that cannot be steered, as COBROWSE_NOT_STEERABLE names them</extracomment>
+        <translation>eingeladen</translation>
+    </message>
+    <message>
+        <source>accepted</source>
+        <translation>angenommen</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>pausiert</translation>
+    </message>
+    <message>
+        <source>ended</source>
+        <translation>beendet</translation>
+    </message>
+    <message>
+        <source>declined</source>
+        <translation>abgelehnt</translation>
+    </message>
+    <message>
+        <source>The conversation is {state}, not waiting.</source>
+        <translation>Das Gespräch ist {state}, es wartet nicht.</translation>
+    </message>
+    <message>
+        <source>There is no queue &apos;{queue_id}&apos;.</source>
+        <translation>Es gibt keine Warteschlange „{queue_id}“.</translation>
+    </message>
+    <message>
+        <source>No conversation {conversation_id}.</source>
+        <translation>Kein Gespräch {conversation_id}.</translation>
+    </message>
+    <message>
+        <source>No agent {agent_id}.</source>
+        <translation>Kein Agent {agent_id}.</translation>
+    </message>
+    <message>
+        <source>The customer left.</source>
+        <extracomment>A system line of a transcript (the backend stores the English text; the desk shows it translated).</extracomment>
+        <translation>Der Kunde hat das Gespräch verlassen.</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <extracomment>Conversation states, as NOT_WAITING names them.</extracomment>
+        <translation>aktiv</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>geschlossen</translation>
     </message>
     <message>
         <source>if {condition}</source>

@@ -1235,6 +1235,10 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>System</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>⚠ {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1512,6 +1516,59 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Missing bearer token.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invalid or expired token.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The user of this token no longer exists.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search for at least {count} characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The session was signed out.</source>
+        <extracomment>Fixed reasons that travel over the push streams (WebSocket close reasons, cobrowse relay errors); the desk looks them up in the catalogue as whole texts.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not allowed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Frame too large; sending a fresh snapshot.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Malformed frame.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer&apos;s page is not connected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer accepted cobrowse.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer resumed cobrowse.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer paused cobrowse.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer declined cobrowse.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A message was refused by the backend: {reason}</source>
         <extracomment>What the desk says when the backend refused a queued write, by kind of write (&quot;&quot; : any other).</extracomment>
         <translation type="unfinished"></translation>
@@ -1526,6 +1583,193 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>A change was refused by the backend: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; try again in a moment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; the offer could not be accepted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; the offer will time out by itself.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backend cannot be reached; the session was not ended.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to send.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown conversation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cobrowse connection is not open.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cobrowse session is {state}, not active.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cobrowse connection was lost; reconnecting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This event has no transcript.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That transcript is not cached; it opens when the backend is reachable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transcript not available: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The history cannot be loaded: the backend cannot be reached.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The history cannot be loaded: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer&apos;s record is not in the local cache yet; try again shortly.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not editable here: {fields}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That note is not in the local cache.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No softphone configured: calls are not offered to this desk.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone is not running: calls are not offered to you until it runs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Softphone connected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Softphone registered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone is not registered: calls are not offered to you.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone went away. Calls are not offered to you.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone is not running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No system keychain is available (keyring found no usable backend). On Linux, install and unlock a Secret Service provider such as GNOME Keyring or KWallet. The sign-in token is kept in memory only and will not be remembered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The system keychain refused access: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The system keychain refused to store the token: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No statistics have arrived yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The note itself could not be saved, so neither can the edit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown kind of write &apos;{kind}&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>it could not be saved on this computer ({error})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the backend refused the session token</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reconnecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>invited</source>
+        <extracomment>the states of a cobrowse session that cannot be steered, as COBROWSE_NOT_STEERABLE names them</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>accepted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>declined</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The conversation is {state}, not waiting.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There is no queue &apos;{queue_id}&apos;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No conversation {conversation_id}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No agent {agent_id}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The customer left.</source>
+        <extracomment>A system line of a transcript (the backend stores the English text; the desk shows it translated).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>active</source>
+        <extracomment>Conversation states, as NOT_WAITING names them.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>closed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -103,16 +103,16 @@ class AuthAndPresence(BackendBase):
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
-            raise BackendError(401, "unauthenticated", "Missing bearer token.")
+            raise BackendError(401, "unauthenticated", M.Msg(M.TOKEN_MISSING))
         with DbSession(self.engine) as db:
             row = db.get(TokenRow, _digest(token))
             if row is None or _aware(row.expires_at) <= utcnow():
-                raise BackendError(401, "unauthenticated", "Invalid or expired token.")
+                raise BackendError(401, "unauthenticated", M.Msg(M.TOKEN_INVALID))
             if row.scope == "customer":
                 return Principal(scope="customer", conversation_id=row.conversation_id)
             agent = db.get(AgentRow, row.agent_id)
             if agent is None or agent.disabled_at is not None:
-                raise BackendError(401, "unauthenticated", "The user of this token no longer exists.")
+                raise BackendError(401, "unauthenticated", M.Msg(M.TOKEN_USER_GONE))
             return Principal(scope="agent", agent_id=agent.id, role=Role(agent.role))
 
     def sweep_revoked_streams(self) -> int:

@@ -199,9 +199,11 @@ class RoutingAdmin(BackendBase):
             if conversation_id is not None:
                 conv = db.get(ConversationRow, conversation_id)
                 if conv is None:
-                    raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+                    raise BackendError(
+                        404, "not_found", M.Msg(M.NO_CONVERSATION, conversation_id=conversation_id)
+                    )
                 if conv.state not in (ConversationState.QUEUED.value, ConversationState.OFFERED.value):
-                    raise BackendError(409, "not_waiting", f"The conversation is {conv.state}, not waiting.")
+                    raise BackendError(409, "not_waiting", M.Msg(M.NOT_WAITING, state=conv.state))
                 query = query.where(ConversationRow.id == conversation_id)
             convs = list(db.scalars(query.order_by(ConversationRow.started_at)))
             rows = self._task_rows(db, convs)
@@ -230,7 +232,7 @@ class RoutingAdmin(BackendBase):
             target = db.get(AgentRow, agent_id)
             lead = db.get(AgentRow, principal.agent_id or "")
             if target is None or target.role != Role.AGENT.value:
-                raise BackendError(404, "not_found", f"No agent {agent_id}.")
+                raise BackendError(404, "not_found", M.Msg(M.NO_AGENT, agent_id=agent_id))
             by = lead.username if lead else "service"
         with self.batch():  # the change and its audit entry commit together
             agent = self.set_presence(agent_id, presence, reason=f"team_lead:{by}")
@@ -252,14 +254,16 @@ class RoutingAdmin(BackendBase):
         """
         self._require_supervisor(principal)
         if queue_id not in {q.id for q in self._router.config.queues}:
-            raise BackendError(422, "unknown_queue", f"There is no queue {queue_id!r}.")
+            raise BackendError(422, "unknown_queue", M.Msg(M.UNKNOWN_QUEUE, queue_id=queue_id))
         now = utcnow()
         with self._uow() as uow:
             conv = uow.db.get(ConversationRow, conversation_id)
             if conv is None:
-                raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
+                raise BackendError(
+                    404, "not_found", M.Msg(M.NO_CONVERSATION, conversation_id=conversation_id)
+                )
             if conv.state not in (ConversationState.QUEUED.value, ConversationState.OFFERED.value):
-                raise BackendError(409, "not_waiting", f"The conversation is {conv.state}, not waiting.")
+                raise BackendError(409, "not_waiting", M.Msg(M.NOT_WAITING, state=conv.state))
             (task,) = self._task_rows(uow.db, [conv]).values()
             for offer in uow.db.scalars(
                 select(OfferRow).where(OfferRow.conversation_id == conv.id, OfferRow.state == "offered")
@@ -303,7 +307,13 @@ class RoutingAdmin(BackendBase):
             if conv.state == ConversationState.CLOSED.value:
                 raise BackendError(409, "conversation_closed", M.Msg(M.CONVERSATION_CLOSED))
             note = MessageRow(
-                id=_new_id("m"), conversation_id=conv.id, sender="system", text="The customer left.", at=now
+                # author given: the column default only applies at flush, after _message() reads it
+                id=_new_id("m"),
+                conversation_id=conv.id,
+                sender="system",
+                author="",
+                text=M.CUSTOMER_LEFT,
+                at=now,
             )
             uow.db.add(note)
             if conv.state == ConversationState.ACTIVE.value:
