@@ -10,6 +10,8 @@ backend, the backend routes the voice task and offers it; measured on the desk:
 
 * offer card shown with the customer found by the caller's number (the offer over the push stream),
 * the caller's number on the card (one more REST round trip for the call's details),
+* the relevance preview on the ringing card (ranked from the cache as the details arrive; the
+  backend's history follows in the background),
 * the agent's softphone ringing (the proxy forwarded the INVITE after the backend's answer).
 
 Then the caller hangs up while it rings (the offer is withdrawn) and the next round starts.
@@ -54,6 +56,7 @@ def main() -> None:
     card_ms: list[float] = []
     number_ms: list[float] = []
     ring_ms: list[float] = []
+    preview_ms: list[float] = []
     with tempfile.TemporaryDirectory() as tmp, voice_stack(Path(tmp), loop) as voice:
         agent_phone = voice.phone("demo", control=False)
         desk = open_phone_desk(voice, agent_phone.process.ctrl_port)
@@ -81,6 +84,8 @@ def main() -> None:
             assert card.pending.offer.customer.name == KNOWN_CUSTOMER.name
             desk.wait_until(lambda: CALLER_NUMBER in card.details_label.text(), 20)  # noqa: B023
             t_number = time.perf_counter()
+            desk.wait_until(lambda: desk.window.controller.call_previews, 20)
+            t_preview = time.perf_counter()
             desk.wait_until(lambda: rung, 20)
             t_ring = rung[0]
             caller.run(caller.client.hangup())
@@ -90,10 +95,12 @@ def main() -> None:
                 card_ms.append((t_card - t0) * 1000)
                 number_ms.append((t_number - t0) * 1000)
                 ring_ms.append((t_ring - t0) * 1000)
+                preview_ms.append((t_preview - t0) * 1000)
         close_desk(desk)
     print(f"voice: {calls} calls, call placed at the proxy → desk (loopback, offscreen)")
     row("offer card with the customer shown", card_ms, "—")
     row("… and the caller's number on the card", number_ms, "—")
+    row("… and the relevance preview on the card", preview_ms, "—")
     row("agent's softphone ringing", ring_ms, "—")
     loop.close()
 

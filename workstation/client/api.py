@@ -252,6 +252,15 @@ class BackendApi:
         )
         return result
 
+    async def search_callers(self, conversation_id: str, query: str) -> list[Customer]:
+        """Customers matching `query` (name, number or e-mail) for the unknown caller of a call
+        offered to or held by us (the backend allows it for that call only)."""
+        body = await self._request(
+            "GET", "/customer-search", params={"conversation_id": conversation_id, "q": query}
+        )
+        result: list[Customer] = self._parse(list[Customer], body, "customers")
+        return result
+
     async def conversations(self, *, state: str | None = None) -> list[Conversation]:
         params = {"state": state} if state else None
         body = await self._request("GET", "/conversations", params=params)

@@ -174,6 +174,8 @@ NOT_WAITING: Final = QT_TRANSLATE_NOOP("domain", "The conversation is {state}, n
 UNKNOWN_QUEUE: Final = QT_TRANSLATE_NOOP("domain", "There is no queue '{queue_id}'.")
 NO_CONVERSATION: Final = QT_TRANSLATE_NOOP("domain", "No conversation {conversation_id}.")
 NO_AGENT: Final = QT_TRANSLATE_NOOP("domain", "No agent {agent_id}.")
+# the search for an unknown caller (server/customer_search.py)
+SEARCH_TOO_SHORT: Final = QT_TRANSLATE_NOOP("domain", "Search for at least {count} characters.")
 #: Fixed reasons that travel over the push streams (WebSocket close reasons, cobrowse relay errors);
 #: the desk looks them up in the catalogue as whole texts.
 SIGNED_OUT: Final = QT_TRANSLATE_NOOP("domain", "The session was signed out.")
@@ -229,6 +231,7 @@ SERVER_REFUSALS: Final = frozenset(
         UNKNOWN_QUEUE,
         NO_CONVERSATION,
         NO_AGENT,
+        SEARCH_TOO_SHORT,
     }
 )
 # --- the desk's own texts: why an action on this computer could not be done (workstation/services) ---

@@ -10,6 +10,9 @@ from workstation.domain.models import Record
 
 #: Numbers are SIP user parts: bounded, never shown as rich text.
 _NUMBER_MAX = 64
+#: The wrap-up code the backend closes a call with when its after-call work runs out (the server's
+#: default; a site may configure another, which the desk then learns from the call records).
+AFTER_CALL_CODE = "after_call_timeout"
 
 
 class CallInfo(Record):
@@ -25,6 +28,10 @@ class CallInfo(Record):
     talk_s: float | None = None
     started_at: datetime
     answered_at: datetime | None = None
+    #: When the call ended (after-call work runs from here) and how long that may last (0: no limit).
+    ended_at: datetime | None = None
+    after_call_work_s: float = Field(default=0.0, ge=0.0)
+    after_call_code: str = Field(default=AFTER_CALL_CODE, max_length=64)
 
 
 def call_duration_text(seconds: float) -> str:

@@ -55,6 +55,7 @@ from workstation.server.backend import (
     _aware,
     _new_id,
 )
+from workstation.server.customer_search import customer_search_router
 from workstation.server.db import (
     AgentRow,
     ConversationRow,
@@ -63,6 +64,8 @@ from workstation.server.db import (
     RoutingTaskRow,
     WrapUpCodeRow,
 )
+from workstation.server.voice_config import VoiceConfig
+from workstation.server.voice_transfer import offer_transfer
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +167,10 @@ class VoiceDesk:
             extra = {"ani": ani, "dnis": dnis, "sip_call_id": call_id, "known_caller": not _unknown(customer)}
             uow.db.add(backend._routing_task(uow.db, conv, customer, extra))
             conv_id = conv.id
-        backend.wake_router()
+            # A customer's call to an agent's own number: a transfer to them (voice_transfer.py).
+            offered = offer_transfer(backend, uow, conv, customer, dnis, self.is_registered, now)
+        if not offered:
+            backend.wake_router()
         return conv_id
 
     async def wait_for_agent(self, conv_id: str, wait_s: float) -> str | None:
@@ -288,7 +294,7 @@ class VoiceDesk:
                 raise BackendError(404, "not_found", f"No call {conv_id}.")
             customer_id = conv.customer_id
         self.backend.require_access(principal, customer_id=customer_id)
-        return _call_record(conv, task)
+        return _call_record(conv, task, self.config)
 
     def calls(self, principal: Principal) -> list[dict[str, Any]]:
         """The agent's calls not yet wrapped up (a desk that restarted recovers its state from these)."""
@@ -302,7 +308,7 @@ class VoiceDesk:
                     ConversationRow.state == ConversationState.ACTIVE.value,
                 )
             ).all()
-            return [_call_record(conv, task) for conv, task in rows]
+            return [_call_record(conv, task, self.config) for conv, task in rows]
 
     def _contact_event(self, conv: Conversation, wrapup_code: str) -> TimelineEvent:
         with DbSession(self.backend.engine) as db:
@@ -351,9 +357,10 @@ class VoiceDesk:
         return row
 
 
-def _call_record(conv: ConversationRow, task: RoutingTaskRow) -> dict[str, Any]:
+def _call_record(conv: ConversationRow, task: RoutingTaskRow, config: VoiceConfig) -> dict[str, Any]:
     attributes = task.attributes
     talk = attributes.get("talk_s")
+    ended_at = attributes.get("ended_at")
     return CallInfo(
         conversation_id=conv.id,
         customer_id=conv.customer_id,
@@ -365,6 +372,9 @@ def _call_record(conv: ConversationRow, task: RoutingTaskRow) -> dict[str, Any]:
         talk_s=float(talk) if isinstance(talk, int | float) else None,
         started_at=_aware(conv.started_at),
         answered_at=_aware(conv.accepted_at) if conv.accepted_at else None,
+        ended_at=_aware(datetime.fromisoformat(ended_at)) if isinstance(ended_at, str) else None,
+        after_call_work_s=max(0.0, config.after_call_work_s),
+        after_call_code=config.after_call_code,
     ).model_dump(mode="json")
 
 
@@ -434,6 +444,8 @@ def voice_router(backend: Backend) -> APIRouter:
             await asyncio.gather(task, return_exceptions=True)
 
     router = APIRouter(lifespan=lifespan)
+    # Finding an unknown caller belongs to calls (customer_search.py says why it is tied to one).
+    router.include_router(customer_search_router(backend))
     router.desk = desk  # type: ignore[attr-defined]  # tests reach the registrations
 
     @router.post(f"{API}/registered", response_class=PlainTextResponse)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workstation.domain.voice import AFTER_CALL_CODE
+
 
 @dataclass(slots=True)
 class VoiceConfig:
@@ -19,6 +21,6 @@ class VoiceConfig:
     #: After-call work (from the end of the call to the wrap-up) is closed by the backend after this
     #: many seconds with the wrap-up code below; 0: no limit.
     after_call_work_s: float = 120.0
-    after_call_code: str = "after_call_timeout"
+    after_call_code: str = AFTER_CALL_CODE
     #: Country code that national numbers ("030 …") are read in, to match callers to customers.
     country_code: str = "49"

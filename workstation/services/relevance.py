@@ -172,6 +172,12 @@ class RelevanceService(QObject):
             self._tracked[conversation.id] = tracked
         tracked.ranking = ranking
 
+    def preview(self, conversation: Conversation) -> Ranking:
+        """Cards for a conversation not accepted yet (a ringing call), from the cache as it is now:
+        nothing is tracked, emitted or recorded (the agent has not taken it)."""
+        context = self._context.cached(conversation.customer.id)
+        return self._engine.rank(case_for(conversation, context.customer, context.events, []), handled={})
+
     def forget(self, conversation_id: str) -> None:
         self._tracked.pop(conversation_id, None)
         self._dirty.discard(conversation_id)

@@ -19,8 +19,8 @@ from PySide6.QtCore import QObject, Signal
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable
 from workstation.client.softphone import PhoneEvent, SoftphoneClient, SoftphoneError
 from workstation.domain import messages as M
-from workstation.domain.models import Conversation, utcnow
-from workstation.domain.voice import CallInfo
+from workstation.domain.models import Conversation, Customer, utcnow
+from workstation.domain.voice import AFTER_CALL_CODE, CallInfo
 from workstation.services.inbox import InboxService, PendingOffer
 from workstation.services.tasks import TaskSet
 
@@ -30,11 +30,29 @@ log = logging.getLogger(__name__)
 RECONNECT_S = 3.0
 
 
+#: The longest search for an unknown caller sent to the backend (it bounds it too).
+SEARCH_MAX = 100
+
+
+class VoiceError(Exception):
+    """A voice request the backend refused or could not answer (its argument, a Msg or the backend's
+    words, says why: `error_text` shows it in the agent's language)."""
+
+
 class CallState:
     RINGING = "ringing"
     TALKING = "talking"
     HELD = "held"
     ENDED = "ended"
+
+
+class DeskState:
+    """What the call makes of the agent's presence on their own desk (the backend's presence stays
+    available/away/offline; team leads see the agent busy from the capacity the call takes)."""
+
+    NONE = ""
+    ON_CALL = "on_call"
+    AFTER_CALL_WORK = "after_call_work"
 
 
 @dataclass(slots=True)
@@ -49,6 +67,18 @@ class ActiveCall:
     answered_at: float | None = None
     ended_at: float | None = None
 
+    @property
+    def desk_state(self) -> str:
+        return DeskState.AFTER_CALL_WORK if self.state == CallState.ENDED else DeskState.ON_CALL
+
+    def after_call_work_left(self, now: float | None = None) -> float | None:
+        """Seconds of after-call work left before the backend wraps up by itself; None: no limit
+        known (not ended yet, no call record, or the site set no limit)."""
+        limit = self.info.after_call_work_s if self.info is not None else 0.0
+        if self.state != CallState.ENDED or self.ended_at is None or limit <= 0:
+            return None
+        return max(0.0, limit - ((now or time.monotonic()) - self.ended_at))
+
     def talk_seconds(self, now: float | None = None) -> float:
         if self.answered_at is None:
             return 0.0
@@ -59,12 +89,15 @@ class ActiveCall:
 class VoiceService(QObject):
     """Signals: `phone_changed(ready: bool, text)` when the softphone connects, registers or goes
     away; `call_offered(offer_id, CallInfo)` with the caller's number before the agent answers;
-    `call_changed(ActiveCall)` on every state change; `call_failed(text)` when a command fails."""
+    `call_changed(ActiveCall)` on every state change; `call_failed(text)` when a command fails;
+    `desk_state_changed(DeskState value)` when the agent goes on a call, into after-call work, or
+    back to their presence after the wrap-up."""
 
     phone_changed = Signal(bool, object)  # the text: a Msg the desk shows translated
     call_offered = Signal(str, object)
     call_changed = Signal(object)
     call_failed = Signal(object)  # a Msg, or the softphone's own words
+    desk_state_changed = Signal(str)
 
     def __init__(
         self,
@@ -86,6 +119,10 @@ class VoiceService(QObject):
         self.status_text: str = M.Msg(M.PHONE_NONE)
         self.call: ActiveCall | None = None
         self.calls_info: dict[str, CallInfo] = {}
+        self.desk_state = DeskState.NONE
+        #: The backend's code for after-call work that ran out (learnt from call records): offered
+        #: in the wrap-up of calls only.
+        self.after_call_code = AFTER_CALL_CODE
         #: Conversations offered to this desk (the answer goes to the softphone when one is accepted).
         self._offered: set[str] = set()
         self._offer_conversations: dict[str, str] = {}
@@ -144,15 +181,27 @@ class VoiceService(QObject):
         elif event.type == "CALL_ESTABLISHED" and self.call is not None:
             self.call.state = CallState.TALKING
             self.call.answered_at = self.call.answered_at or time.monotonic()
-            self.call_changed.emit(self.call)
+            self._changed(self.call)
         elif event.type == "CALL_CLOSED" and self.call is not None:
             self._ended()
+
+    def _changed(self, call: ActiveCall) -> None:
+        self.call_changed.emit(call)
+        self._set_desk_state(call.desk_state)
+
+    def _set_desk_state(self, state: str) -> None:
+        if state != self.desk_state:
+            self.desk_state = state
+            self.desk_state_changed.emit(state)
+
+    def _learn(self, info: CallInfo) -> None:
+        self.after_call_code = info.after_call_code
 
     def _ended(self) -> None:
         assert self.call is not None
         self.call.state = CallState.ENDED
         self.call.ended_at = time.monotonic()
-        self.call_changed.emit(self.call)
+        self._changed(self.call)
 
     # --- offers and answering ------------------------------------------------------------------
 
@@ -174,14 +223,25 @@ class VoiceService(QObject):
         except (ApiError, BackendUnavailable) as exc:
             log.info("call %s: no call details: %s", conversation_id, exc)
             return
+        self._learn(info)
         self.calls_info[conversation_id] = info
         self.call_offered.emit(offer_id, info)
+
+    async def search_callers(self, conversation_id: str, query: str) -> list[Customer]:
+        """Who an unknown caller may be (name, number or e-mail), for a call offered to this desk.
+        Raises VoiceError with the reason when the backend cannot answer."""
+        try:
+            return await self._api.search_callers(conversation_id, query.strip()[:SEARCH_MAX])
+        except ApiError as exc:
+            raise VoiceError(exc.message) from exc
+        except BackendUnavailable as exc:
+            raise VoiceError(M.Msg(M.UNREACHABLE_TRY_AGAIN)) from exc
 
     def _on_inbox_conversation_opened(self, conv: Conversation) -> None:
         if conv.channel != "voice":
             return
         self.call = ActiveCall(conv.id, self.calls_info.get(conv.id))
-        self.call_changed.emit(self.call)
+        self._changed(self.call)
         if conv.id in self._offered:  # offered to this desk and just accepted: pick up
             self._offered.discard(conv.id)
             self._tasks.start(self._command("accept"), "answer")
@@ -197,16 +257,22 @@ class VoiceService(QObject):
         call = self.call
         if call is None or call.conversation_id != conversation_id:
             return
+        self._learn(info)
         call.info = info
         now = time.monotonic()
         if info.answered_at is not None:
             call.answered_at = now - max(0.0, (utcnow() - info.answered_at).total_seconds())
         if info.ended:
             call.state = CallState.ENDED
-            call.ended_at = call.answered_at + (info.talk_s or 0.0) if call.answered_at is not None else now
+            if info.ended_at is not None:  # the after-call work countdown goes on where it was
+                call.ended_at = now - max(0.0, (utcnow() - info.ended_at).total_seconds())
+            elif call.answered_at is not None:
+                call.ended_at = call.answered_at + (info.talk_s or 0.0)
+            else:
+                call.ended_at = now
         else:
             call.state = CallState.TALKING
-        self.call_changed.emit(call)
+        self._changed(call)
 
     def _on_inbox_conversation_closed(self, conversation_id: str) -> None:
         self.calls_info.pop(conversation_id, None)
@@ -215,6 +281,7 @@ class VoiceService(QObject):
             if self.call.state != CallState.ENDED:
                 self._tasks.start(self._command("hangup"), "hangup")
             self.call = None
+            self._set_desk_state(DeskState.NONE)
 
     # --- call control (the call panel's buttons) -----------------------------------------------
 
@@ -263,4 +330,4 @@ class VoiceService(QObject):
             self._ended()
             return
         with contextlib.suppress(RuntimeError):  # the service may be gone when the answer arrives
-            self.call_changed.emit(call)
+            self._changed(call)

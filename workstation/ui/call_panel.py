@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from PySide6.QtCore import Qt, QTimer
@@ -37,6 +38,11 @@ class CallPanel(QFrame):
         self.state_label.setTextFormat(Qt.TextFormat.PlainText)
         self.timer_label = QLabel("0:00")
         self.timer_label.setObjectName("callTimer")
+        #: During after-call work: how long until the backend wraps up by itself.
+        self.after_call_label = QLabel()
+        self.after_call_label.setObjectName("afterCallWork")
+        self.after_call_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.after_call_label.setStyleSheet("font-weight: bold")
         self.hold_button = QPushButton(self.tr("Hold"))
         self.hold_button.setCheckable(True)
         self.hold_button.clicked.connect(self._on_hold_button_clicked)
@@ -53,7 +59,7 @@ class CallPanel(QFrame):
         self.hangup_button.clicked.connect(voice.hangup)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
-        for label in (self.number_label, self.state_label, self.timer_label):
+        for label in (self.number_label, self.state_label, self.timer_label, self.after_call_label):
             row.addWidget(label)
         row.addStretch(1)
         for widget in (
@@ -100,8 +106,16 @@ class CallPanel(QFrame):
 
     def _on_tick_timeout(self) -> None:
         call = self._call()
-        if call is not None:
-            self.timer_label.setText(call_duration_text(call.talk_seconds(time.monotonic())))
+        if call is None:
+            return
+        now = time.monotonic()
+        self.timer_label.setText(call_duration_text(call.talk_seconds(now)))
+        left = call.after_call_work_left(now)
+        self.after_call_label.setVisible(left is not None)
+        if left is not None:
+            self.after_call_label.setText(
+                self.tr("Wrap-up due in {0}").format(call_duration_text(math.ceil(left)))
+            )
 
     def _on_hold_button_clicked(self, checked: bool) -> None:
         if checked:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from workstation.services.session import SessionService
     from workstation.services.sync import SyncService
     from workstation.services.voice import VoiceService
+    from workstation.ui.call_preview import CallPreview
     from workstation.ui.conversation_view import ConversationView
     from workstation.ui.history_panel import TranscriptDialog
     from workstation.ui.main_window import MainWindow
@@ -78,6 +79,8 @@ class DeskController(QObject):
         self.wrapup_dialog: WrapUpDialog | None = None
         self.transcript_dialog: TranscriptDialog | None = None
         self.refusal_box: QMessageBox | None = None
+        #: Ringing calls' previews on their offer cards, by offer id (gone with the card).
+        self.call_previews: dict[str, CallPreview] = {}
         #: tabs built while the conversation service reads their conversation (shown once ready)
         self._opening: dict[str, ConversationView] = {}
         self._select_when_shown: set[str] = set()
@@ -121,6 +124,9 @@ class DeskController(QObject):
                 lambda _ready, text: self.status.showMessage(render(text), 15_000)
             )
             self.voice.call_offered.connect(self._on_voice_call_offered)
+            # After window.show_presence (connected above): a call stands in for the presence.
+            session.presence_changed.connect(self._show_call_presence)
+            self.voice.desk_state_changed.connect(self._show_call_presence)
             self._tasks.start(self.voice.start(), "softphone")
         self._on_sync_connection_changed(sync.online, "")
 
@@ -134,8 +140,64 @@ class DeskController(QObject):
     def _on_window_preferences_changed(self, sound: bool, popup: bool) -> None:
         self.notifier.sound_enabled, self.notifier.popup_enabled = sound, popup
 
+    def _show_call_presence(self, *_args: object) -> None:
+        from workstation.ui.call_presence import show_call_presence
+
+        if self.voice is not None:
+            show_call_presence(self.window.presence_combo, self.voice.desk_state, self.session.presence.value)
+
     def _on_voice_call_offered(self, offer_id: str, info: CallInfo) -> None:
+        from workstation.ui.call_preview import CallPreview
+
         self.offers.show_call(offer_id, info)
+        card = self.offers.cards.get(offer_id)
+        if card is None:
+            return
+        # Before answering: the relevance panel's first cards (cache now, the backend's in a moment)
+        # and, for an unknown caller, a search.
+        preview = CallPreview(info.known_caller, card)
+        card.add_preview(preview)
+        self.call_previews[offer_id] = preview
+        conversation_id = info.conversation_id
+        preview.search_requested.connect(
+            lambda text: self._tasks.start(self._search_caller(offer_id, conversation_id, text), "caller")
+        )
+        self._tasks.start(self._preview_call(offer_id, card.pending), "call-preview")
+
+    async def _preview_call(self, offer_id: str, pending: PendingOffer) -> None:
+        from workstation.domain.models import Conversation, ConversationState
+
+        offer = pending.offer
+        conv = Conversation(
+            id=offer.conversation_id,
+            customer=offer.customer,
+            channel=offer.channel,
+            topic=offer.topic,
+            language=offer.language,
+            state=ConversationState.OFFERED,
+            started_at=offer.offered_at,
+        )
+        preview = self.call_previews.get(offer_id)
+        if preview is not None:
+            preview.show_ranking(self.relevance.preview(conv))
+        if await self.context.refresh(offer.customer.id):  # an offer gives access to the caller
+            preview = self.call_previews.get(offer_id)
+            if preview is not None:
+                preview.show_ranking(self.relevance.preview(conv))
+
+    async def _search_caller(self, offer_id: str, conversation_id: str, text: str) -> None:
+        from workstation.services.voice import VoiceError
+
+        if self.voice is None:
+            return
+        try:
+            found = await self.voice.search_callers(conversation_id, text)
+        except VoiceError as exc:
+            if (preview := self.call_previews.get(offer_id)) is not None:
+                preview.show_search_error(error_text(exc))
+            return
+        if (preview := self.call_previews.get(offer_id)) is not None:
+            preview.show_results(found)
 
     # --- offers ----------------------------------------------------------------------------------
 
@@ -148,6 +210,7 @@ class DeskController(QObject):
         self.notifier.notify_offer(pending.offer)
 
     def _on_inbox_offer_removed(self, offer_id: str, reason: str) -> None:
+        self.call_previews.pop(offer_id, None)
         self.offers.remove(offer_id, self.window.height())
         if reason == "timed_out":
             self.status.showMessage(self.tr("An offer timed out and went back to the queue."), 10_000)
@@ -401,6 +464,11 @@ class DeskController(QObject):
         from workstation.ui.wrapup_dialog import WrapUpDialog
 
         codes = await self.inbox.wrapup_codes()
+        if conv.channel != "voice":  # the code for after-call work that ran out belongs to calls
+            from workstation.domain.voice import AFTER_CALL_CODE
+
+            after_call = self.voice.after_call_code if self.voice is not None else AFTER_CALL_CODE
+            codes = [c for c in codes if c.code != after_call]
         if not codes:
             self.status.showMessage(self.tr("No wrap-up codes are available (offline?)."), 10_000)
             return

@@ -92,6 +92,8 @@ class OfferCard(QFrame):
         text.addWidget(self.details_label)
         text.addWidget(self.why_label)
         text.addWidget(self.countdown)
+        self._text = text  # a ringing call's preview goes below (add_preview)
+        self.preview: QWidget | None = None
         row = QHBoxLayout(self)
         row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
         row.addLayout(text, 1)
@@ -104,6 +106,12 @@ class OfferCard(QFrame):
         self._timer.timeout.connect(self._tick)
         self._timer.start()
         self._tick()
+
+    def add_preview(self, preview: QWidget) -> None:
+        """Who is calling and the first relevance cards, under the details (calls only)."""
+        if self.preview is None:
+            self.preview = preview
+            self._text.insertWidget(self._text.count() - 1, preview)  # above the countdown bar
 
     def remaining(self) -> float:
         return max(0.0, self.pending.deadline - time.monotonic())

@@ -69,6 +69,7 @@
     <name>CallPanel</name>
     <message>
         <source>Hold</source>
+        <extracomment>During after-call work: how long until the backend wraps up by itself.</extracomment>
         <translation>Halten</translation>
     </message>
     <message>
@@ -94,6 +95,48 @@
     <message>
         <source>Resume</source>
         <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Wrap-up due in {0}</source>
+        <translation>Nachbearbeitung endet in {0}</translation>
+    </message>
+</context>
+<context>
+    <name>CallPresence</name>
+    <message>
+        <source>On a call</source>
+        <translation>Im Gespräch</translation>
+    </message>
+    <message>
+        <source>After-call work</source>
+        <translation>Nachbearbeitung</translation>
+    </message>
+</context>
+<context>
+    <name>CallPreview</name>
+    <message>
+        <source>Looking at the history…</source>
+        <translation>Verlauf wird angesehen…</translation>
+    </message>
+    <message>
+        <source>Find the caller: name, number or e-mail</source>
+        <translation>Anrufer suchen: Name, Nummer oder E-Mail</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>Suchen</translation>
+    </message>
+    <message>
+        <source>Next best actions: {0}</source>
+        <translation>Nächste sinnvolle Schritte: {0}</translation>
+    </message>
+    <message>
+        <source>Nothing in the history calls for attention.</source>
+        <translation>Im Verlauf fällt nichts auf.</translation>
+    </message>
+    <message>
+        <source>No customer matches.</source>
+        <translation>Kein Kunde passt.</translation>
     </message>
 </context>
 <context>
@@ -339,7 +382,7 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <name>DeskController</name>
     <message>
         <source>New chat offered: {0}</source>
-        <extracomment>Opening a conversation: the cache read and ranking off the GUI thread, then one &quot;ready&quot;. tabs built while the conversation service reads their conversation (shown once ready)</extracomment>
+        <extracomment>Opening a conversation: the cache read and ranking off the GUI thread, then one &quot;ready&quot;. Ringing calls&apos; previews on their offer cards, by offer id (gone with the card). tabs built while the conversation service reads their conversation (shown once ready)</extracomment>
         <translation>Neuer Chat angeboten: {0}</translation>
     </message>
     <message>
@@ -1485,6 +1528,10 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>The user of this token no longer exists.</source>
         <translation>Den angemeldeten Benutzer gibt es nicht mehr.</translation>
+    </message>
+    <message>
+        <source>Search for at least {count} characters.</source>
+        <translation>Bitte mindestens {count} Zeichen eingeben.</translation>
     </message>
     <message>
         <source>The session was signed out.</source>

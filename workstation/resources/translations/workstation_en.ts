@@ -69,6 +69,7 @@
     <name>CallPanel</name>
     <message>
         <source>Hold</source>
+        <extracomment>During after-call work: how long until the backend wraps up by itself.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -93,6 +94,48 @@
     </message>
     <message>
         <source>Resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrap-up due in {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CallPresence</name>
+    <message>
+        <source>On a call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>After-call work</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CallPreview</name>
+    <message>
+        <source>Looking at the history…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find the caller: name, number or e-mail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next best actions: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing in the history calls for attention.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No customer matches.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -337,7 +380,7 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     <name>DeskController</name>
     <message>
         <source>New chat offered: {0}</source>
-        <extracomment>Opening a conversation: the cache read and ranking off the GUI thread, then one &quot;ready&quot;. tabs built while the conversation service reads their conversation (shown once ready)</extracomment>
+        <extracomment>Opening a conversation: the cache read and ranking off the GUI thread, then one &quot;ready&quot;. Ringing calls&apos; previews on their offer cards, by offer id (gone with the card). tabs built while the conversation service reads their conversation (shown once ready)</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1482,6 +1525,10 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>The user of this token no longer exists.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search for at least {count} characters.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
