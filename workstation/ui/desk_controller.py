@@ -204,7 +204,10 @@ class DeskController(QObject):
     def _on_inbox_offer_received(self, pending: PendingOffer) -> None:
         card = self.offers.add(pending, self.window.height())
         # Screen readers say it, whatever has the focus (the agent may be typing in another chat).
-        announcement = self.tr("New chat offered: {0}").format(pending.offer.customer.name)
+        if pending.offer.channel == "voice":
+            announcement = self.tr("Incoming call offered: {0}").format(pending.offer.customer.name)
+        else:
+            announcement = self.tr("New chat offered: {0}").format(pending.offer.customer.name)
         QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(card, announcement))
         self.window.last_announcement = announcement
         self.notifier.notify_offer(pending.offer)

@@ -381,8 +381,12 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
 <context>
     <name>DeskController</name>
     <message>
-        <source>New chat offered: {0}</source>
+        <source>Incoming call offered: {0}</source>
         <extracomment>Opening a conversation: the cache read and ranking off the GUI thread, then one &quot;ready&quot;. Ringing calls&apos; previews on their offer cards, by offer id (gone with the card). tabs built while the conversation service reads their conversation (shown once ready)</extracomment>
+        <translation>Anruf angeboten: {0}</translation>
+    </message>
+    <message>
+        <source>New chat offered: {0}</source>
         <translation>Neuer Chat angeboten: {0}</translation>
     </message>
     <message>

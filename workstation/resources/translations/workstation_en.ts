@@ -379,8 +379,12 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
 <context>
     <name>DeskController</name>
     <message>
-        <source>New chat offered: {0}</source>
+        <source>Incoming call offered: {0}</source>
         <extracomment>Opening a conversation: the cache read and ranking off the GUI thread, then one &quot;ready&quot;. Ringing calls&apos; previews on their offer cards, by offer id (gone with the card). tabs built while the conversation service reads their conversation (shown once ready)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New chat offered: {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
