@@ -76,6 +76,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("put", "/api/v1/customers/{customer_id}/notes/{note_id}"): (409, 412),
     ("post", "/api/v1/customer/chats"): (409, 429),
     ("post", "/api/v1/customer/chats/{conversation_id}/messages"): (409, 429),
+    # no such call (404); a query of fewer than two characters once trimmed (422, customer_search.py)
+    ("get", "/api/v1/customer-search"): (404, 422),
 }
 
 #: Constraints the backend enforces in code that a schema can state (the rest is in the route's
