@@ -173,25 +173,33 @@ def transition(
 
 
 def transcript_text(session: CobrowseSession, agent_name: str) -> str:
-    """The system message the conversation's transcript gets for the transition that made `session`."""
-    agent = agent_name or "The agent"
-    state, actor, why = session.state, session.last_actor, f" ({session.reason})" if session.reason else ""
+    """The system message the conversation's transcript gets for the transition that made `session`
+    (a Msg: the backend stores its English text, the desk shows it translated, see system_line)."""
+    agent = agent_name or M.THE_AGENT
+    state, actor, reason = session.state, session.last_actor, session.reason
     if state == CobrowseState.INVITED:
-        return f"{agent} invited the customer to cobrowse (to see and guide their web page)."
+        return Msg(M.COBROWSE_INVITED, agent=agent)
     if state == CobrowseState.ACCEPTED:
         return M.COBROWSE_ACCEPTED
     if state == CobrowseState.ACTIVE:
         if session.previous == CobrowseState.PAUSED:
             return M.COBROWSE_RESUMED
-        return f"Cobrowse started: {agent} sees the customer's page (form fields masked)."
+        return Msg(M.COBROWSE_STARTED, agent=agent)
     if state == CobrowseState.PAUSED:
         return M.COBROWSE_PAUSED
     if state == CobrowseState.DECLINED:
         return M.COBROWSE_DECLINED_LINE
     if state == CobrowseState.EXPIRED:
-        return f"Cobrowse expired{why}."
-    by = {Actor.AGENT: f" by {agent}", Actor.CUSTOMER: " by the customer", Actor.SYSTEM: ""}[actor]
-    return f"Cobrowse ended{by}{why}."
+        return Msg(M.COBROWSE_EXPIRED_WHY, reason=reason) if reason else Msg(M.COBROWSE_EXPIRED)
+    if actor == Actor.AGENT:
+        if reason:
+            return Msg(M.COBROWSE_ENDED_BY_AGENT_WHY, agent=agent, reason=reason)
+        return Msg(M.COBROWSE_ENDED_BY_AGENT, agent=agent)
+    if actor == Actor.CUSTOMER:
+        if reason:
+            return Msg(M.COBROWSE_ENDED_BY_CUSTOMER_WHY, reason=reason)
+        return Msg(M.COBROWSE_ENDED_BY_CUSTOMER)
+    return Msg(M.COBROWSE_ENDED_WHY, reason=reason) if reason else Msg(M.COBROWSE_ENDED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,17 +228,20 @@ def due(
         return None
     waited = (_aware(now) - session.updated_at).total_seconds()
     if session.state == CobrowseState.INVITED and waited >= policy.invite_ttl_s:
-        return CobrowseAction.EXPIRE, f"no answer within {policy.invite_ttl_s:g} s"
+        seconds = float(policy.invite_ttl_s)  # "120 s", not "120.0 s"
+        return CobrowseAction.EXPIRE, Msg(
+            M.COBROWSE_NO_ANSWER, seconds=int(seconds) if seconds.is_integer() else seconds
+        )
     if session.state == CobrowseState.ACCEPTED and waited >= policy.start_ttl_s:
-        return CobrowseAction.EXPIRE, "the customer's page did not start sharing"
+        return CobrowseAction.EXPIRE, M.COBROWSE_NOT_SHARED
     if session.state == CobrowseState.PAUSED and waited >= policy.paused_ttl_s:
-        return CobrowseAction.END, f"paused for more than {policy.paused_ttl_s / 60:.0f} min"
+        return CobrowseAction.END, Msg(M.COBROWSE_PAUSED_TOO_LONG, minutes=round(policy.paused_ttl_s / 60))
     if (
         session.state in (CobrowseState.ACTIVE, CobrowseState.PAUSED)
         and customer_absent_since is not None
         and (_aware(now) - _aware(customer_absent_since)).total_seconds() >= policy.absent_ttl_s
     ):
-        return CobrowseAction.END, "the customer left the web site"
+        return CobrowseAction.END, M.COBROWSE_SITE_LEFT
     return None
 
 

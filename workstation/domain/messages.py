@@ -12,6 +12,8 @@ is a plain function here with the name and shape lupdate recognises.
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final
@@ -189,6 +191,31 @@ COBROWSE_ACCEPTED: Final = QT_TRANSLATE_NOOP("domain", "The customer accepted co
 COBROWSE_RESUMED: Final = QT_TRANSLATE_NOOP("domain", "The customer resumed cobrowse.")
 COBROWSE_PAUSED: Final = QT_TRANSLATE_NOOP("domain", "The customer paused cobrowse.")
 COBROWSE_DECLINED_LINE: Final = QT_TRANSLATE_NOOP("domain", "The customer declined cobrowse.")
+#: Cobrowse lines that name the agent or a reason: one whole sentence per case (no fragments), so
+#: a translation can put the name where its grammar wants it.
+COBROWSE_INVITED: Final = QT_TRANSLATE_NOOP(
+    "domain", "{agent} invited the customer to cobrowse (to see and guide their web page)."
+)
+COBROWSE_STARTED: Final = QT_TRANSLATE_NOOP(
+    "domain", "Cobrowse started: {agent} sees the customer's page (form fields masked)."
+)
+COBROWSE_EXPIRED: Final = QT_TRANSLATE_NOOP("domain", "Cobrowse expired.")
+COBROWSE_EXPIRED_WHY: Final = QT_TRANSLATE_NOOP("domain", "Cobrowse expired ({reason}).")
+COBROWSE_ENDED: Final = QT_TRANSLATE_NOOP("domain", "Cobrowse ended.")
+COBROWSE_ENDED_WHY: Final = QT_TRANSLATE_NOOP("domain", "Cobrowse ended ({reason}).")
+COBROWSE_ENDED_BY_CUSTOMER: Final = QT_TRANSLATE_NOOP("domain", "Cobrowse ended by the customer.")
+COBROWSE_ENDED_BY_CUSTOMER_WHY: Final = QT_TRANSLATE_NOOP(
+    "domain", "Cobrowse ended by the customer ({reason})."
+)
+COBROWSE_ENDED_BY_AGENT: Final = QT_TRANSLATE_NOOP("domain", "Cobrowse ended by {agent}.")
+COBROWSE_ENDED_BY_AGENT_WHY: Final = QT_TRANSLATE_NOOP("domain", "Cobrowse ended by {agent} ({reason}).")
+#: the agent of a line whose agent record is gone
+THE_AGENT: Final = QT_TRANSLATE_NOOP("domain", "The agent")
+#: why the backend ended or expired a cobrowse session (the session keeps the English text)
+COBROWSE_NO_ANSWER: Final = QT_TRANSLATE_NOOP("domain", "no answer within {seconds} s")
+COBROWSE_NOT_SHARED: Final = QT_TRANSLATE_NOOP("domain", "the customer's page did not start sharing")
+COBROWSE_PAUSED_TOO_LONG: Final = QT_TRANSLATE_NOOP("domain", "paused for more than {minutes} min")
+COBROWSE_SITE_LEFT: Final = QT_TRANSLATE_NOOP("domain", "the customer left the web site")
 #: Conversation states, as NOT_WAITING names them.
 CONVERSATION_STATES: Final = (
     QT_TRANSLATE_NOOP("domain", "active"),
@@ -466,3 +493,70 @@ WORDS: Final = (
     QT_TRANSLATE_NOOP("domain", "App"),
     QT_TRANSLATE_NOOP("domain", "Shop"),
 )
+
+
+# --- system lines: the English text a transcript stored, back to its template ----------------------
+
+#: Templates with parameters a system line may be. The backend stores a line as its English text
+#: (the wire and the database carry text only), so the desk recovers template and parameters by
+#: matching. A name may hold brackets ("Anna (Team 2)"), so where a line could be read with or
+#: without a reason, the reading whose reason the backend gives wins; "by the customer" comes
+#: before "by {agent}". Templates without parameters are looked up as whole texts.
+SYSTEM_LINES: Final = (
+    COBROWSE_INVITED,
+    COBROWSE_STARTED,
+    COBROWSE_EXPIRED_WHY,
+    COBROWSE_ENDED_WHY,
+    COBROWSE_ENDED_BY_CUSTOMER_WHY,
+    COBROWSE_ENDED_BY_CUSTOMER,
+    COBROWSE_ENDED_BY_AGENT_WHY,
+    COBROWSE_ENDED_BY_AGENT,
+)
+#: The reasons a system line may give: templates with parameters, then whole texts.
+SYSTEM_LINE_PARAMS: Final = (COBROWSE_NO_ANSWER, COBROWSE_PAUSED_TOO_LONG)
+SYSTEM_LINE_REASONS: Final = frozenset({COBROWSE_NOT_SHARED, COBROWSE_SITE_LEFT})
+#: A longer line is not one of ours (and is not worth matching).
+MAX_SYSTEM_LINE_CHARS: Final = 600
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    # Greedy fields: with "{agent} ({reason})" the reason is the last bracket, the name keeps its own.
+    parts = []
+    for literal, field, _spec, _conversion in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if field:
+            parts.append(f"(?P<{field}>.+)")
+    return re.compile("".join(parts), re.DOTALL)
+
+
+_LINE_PATTERNS: Final = tuple((t, _pattern(t)) for t in SYSTEM_LINES)
+_PARAM_PATTERNS: Final = tuple((t, _pattern(t)) for t in SYSTEM_LINE_PARAMS)
+
+
+def _param(value: str) -> str | int | float:
+    """A parameter as found in a line: a number back to a number (the desk formats it), a
+    reason back to its message, anything else (a name) as it is."""
+    if re.fullmatch(r"\d{1,9}", value):
+        return int(value)
+    if re.fullmatch(r"\d{1,9}\.\d{1,6}", value):
+        return float(value)
+    for template, pattern in _PARAM_PATTERNS:
+        if found := pattern.fullmatch(value):
+            return Msg(template, _text=value, **{k: _param(v) for k, v in found.groupdict().items()})
+    return value
+
+
+def system_line(text: str) -> str:
+    """A transcript's system line as a Msg when it is one of SYSTEM_LINES, else `text` unchanged."""
+    if len(text) > MAX_SYSTEM_LINE_CHARS:
+        return text
+    readings = []
+    for template, pattern in _LINE_PATTERNS:
+        if found := pattern.fullmatch(text):
+            params = {k: _param(v) for k, v in found.groupdict().items()}
+            reason = params.get("reason")
+            reading = Msg(template, _text=text, **params)
+            if reason is None or isinstance(reason, Msg) or reason in SYSTEM_LINE_REASONS:
+                return reading
+            readings.append(reading)
+    return readings[0] if readings else text

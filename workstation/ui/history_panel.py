@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workstation.domain.messages import system_line
 from workstation.domain.timeline import CHANNELS, PHASES, TimelineEntry, TimelineFilter, story_label
+from workstation.ui.domain_text import render
 from workstation.ui.labels import PHASES as PHASE_WORDS
 from workstation.ui.labels import term
 from workstation.ui.language import date_text
@@ -150,7 +152,13 @@ class TranscriptDialog(QDialog):
         parts = []
         for sender, text, when in lines:
             colour = colours.get(sender, "#ffffff")
-            who = {"customer": self.tr("Customer"), "agent": self.tr("Agent")}.get(sender, sender)
+            who = {
+                "customer": self.tr("Customer"),
+                "agent": self.tr("Agent"),
+                "system": self.tr("System"),
+            }.get(sender, sender)
+            if sender == "system":  # the backend's own lines are catalogue texts
+                text = render(system_line(text))
             stamp = f" · {escape(when)}" if when else ""
             parts.append(
                 f'<div style="background:{colour}; padding:4px; margin:2px">'

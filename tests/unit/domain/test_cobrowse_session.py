@@ -207,3 +207,48 @@ def test_same_site_urls_resolve(target: str, expected: str) -> None:
 def test_other_sites_are_refused(target: str) -> None:
     with pytest.raises(ValueError):
         same_site_url("http://127.0.0.1:8765/shop/help/shipping", target)
+
+
+def test_every_transcript_line_comes_back_as_its_template_and_parameters() -> None:
+    """The backend stores a line as English text; the desk recovers template and parameters from
+    it (to show it translated), also for a name with brackets and for each reason the backend gives."""
+    assert str(transcript_text(_session(), "Anna")).startswith("Anna invited")
+    from workstation.domain.messages import Msg, system_line
+
+    reasons = [None, *(why for _, why in _due_reasons())]
+    lines = []
+    for state in S:
+        for actor in Actor:
+            for reason in reasons:
+                for name in ("Anna (Team 2)", ""):
+                    session = _session().model_copy(
+                        update={"state": state, "last_actor": actor, "reason": reason}
+                    )
+                    lines.append(transcript_text(session, name))
+    for line in lines:
+        assert isinstance(line, Msg | str)
+        found = system_line(str(line))
+        if not isinstance(line, Msg) or not line.params:
+            assert found == line  # a whole text: the desk looks it up as it is
+        else:
+            assert isinstance(found, Msg) and found.template == line.template, line
+            assert {k: str(v) for k, v in found.params.items()} == {k: str(v) for k, v in line.params.items()}
+            reason = line.params.get("reason")
+            if isinstance(reason, Msg):
+                assert isinstance(found.params["reason"], Msg)
+                assert found.params["reason"].template == reason.template
+    assert system_line("Hello, Cobrowse ended by nobody") == "Hello, Cobrowse ended by nobody"
+
+
+def _due_reasons() -> list[tuple[A, str]]:
+    """The reasons `due` gives, one per timeout."""
+    found = []
+    for state in (S.INVITED, S.ACCEPTED, S.PAUSED):
+        session = _session().model_copy(update={"state": state})
+        answer = due(session, T0 + timedelta(days=1), POLICY)
+        assert answer is not None
+        found.append(answer)
+    active = _session().model_copy(update={"state": S.ACTIVE})
+    absent = due(active, T0 + timedelta(seconds=1), POLICY, customer_absent_since=T0 - timedelta(days=1))
+    assert absent is not None
+    return [*found, absent]

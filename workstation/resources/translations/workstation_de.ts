@@ -1221,6 +1221,10 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Agent</translation>
     </message>
     <message>
+        <source>System</source>
+        <translation>System</translation>
+    </message>
+    <message>
         <source>This conversation has no messages.</source>
         <translation>Dieses Gespräch hat keine Nachrichten.</translation>
     </message>
@@ -1573,6 +1577,69 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>The customer declined cobrowse.</source>
         <translation>Der Kunde hat Co-Browsing abgelehnt.</translation>
+    </message>
+    <message>
+        <source>{agent} invited the customer to cobrowse (to see and guide their web page).</source>
+        <extracomment>Cobrowse lines that name the agent or a reason: one whole sentence per case (no fragments), so a translation can put the name where its grammar wants it.</extracomment>
+        <translation>{agent} hat den Kunden zum Co-Browsing eingeladen (um seine Webseite zu sehen und ihn zu führen).</translation>
+    </message>
+    <message>
+        <source>Cobrowse started: {agent} sees the customer&apos;s page (form fields masked).</source>
+        <translation>Co-Browsing gestartet: {agent} sieht die Seite des Kunden (Formularfelder verdeckt).</translation>
+    </message>
+    <message>
+        <source>Cobrowse expired.</source>
+        <translation>Co-Browsing abgelaufen.</translation>
+    </message>
+    <message>
+        <source>Cobrowse expired ({reason}).</source>
+        <translation>Co-Browsing abgelaufen ({reason}).</translation>
+    </message>
+    <message>
+        <source>Cobrowse ended.</source>
+        <translation>Co-Browsing beendet.</translation>
+    </message>
+    <message>
+        <source>Cobrowse ended ({reason}).</source>
+        <translation>Co-Browsing beendet ({reason}).</translation>
+    </message>
+    <message>
+        <source>Cobrowse ended by the customer.</source>
+        <translation>Co-Browsing vom Kunden beendet.</translation>
+    </message>
+    <message>
+        <source>Cobrowse ended by the customer ({reason}).</source>
+        <translation>Co-Browsing vom Kunden beendet ({reason}).</translation>
+    </message>
+    <message>
+        <source>Cobrowse ended by {agent}.</source>
+        <translation>Co-Browsing von {agent} beendet.</translation>
+    </message>
+    <message>
+        <source>Cobrowse ended by {agent} ({reason}).</source>
+        <translation>Co-Browsing von {agent} beendet ({reason}).</translation>
+    </message>
+    <message>
+        <source>The agent</source>
+        <extracomment>the agent of a line whose agent record is gone</extracomment>
+        <translation>Der Agent</translation>
+    </message>
+    <message>
+        <source>no answer within {seconds} s</source>
+        <extracomment>why the backend ended or expired a cobrowse session (the session keeps the English text)</extracomment>
+        <translation>keine Antwort innerhalb von {seconds} s</translation>
+    </message>
+    <message>
+        <source>the customer&apos;s page did not start sharing</source>
+        <translation>die Seite des Kunden hat nicht mit dem Teilen begonnen</translation>
+    </message>
+    <message>
+        <source>paused for more than {minutes} min</source>
+        <translation>länger als {minutes} min pausiert</translation>
+    </message>
+    <message>
+        <source>the customer left the web site</source>
+        <translation>der Kunde hat die Website verlassen</translation>
     </message>
     <message>
         <source>A message was refused by the backend: {reason}</source>

@@ -1219,6 +1219,10 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>System</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>This conversation has no messages.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1570,6 +1574,69 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>The customer declined cobrowse.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{agent} invited the customer to cobrowse (to see and guide their web page).</source>
+        <extracomment>Cobrowse lines that name the agent or a reason: one whole sentence per case (no fragments), so a translation can put the name where its grammar wants it.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse started: {agent} sees the customer&apos;s page (form fields masked).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse expired.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse expired ({reason}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse ended.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse ended ({reason}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse ended by the customer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse ended by the customer ({reason}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse ended by {agent}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cobrowse ended by {agent} ({reason}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The agent</source>
+        <extracomment>the agent of a line whose agent record is gone</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no answer within {seconds} s</source>
+        <extracomment>why the backend ended or expired a cobrowse session (the session keeps the English text)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the customer&apos;s page did not start sharing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paused for more than {minutes} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the customer left the web site</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
