@@ -8,16 +8,18 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from workstation.domain.messages import QT_TRANSLATE_NOOP  # typed (str -> str); lupdate knows the name
 from workstation.domain.voice import call_duration_text
 from workstation.services.voice import ActiveCall, CallState, VoiceService
 from workstation.ui.domain_text import render
 from workstation.ui.text import data_label
 
+# Marked for extraction (they were not, and showed in English); translated where shown.
 STATE_TEXT = {
-    CallState.RINGING: "Connecting…",
-    CallState.TALKING: "On the call",
-    CallState.HELD: "On hold",
-    CallState.ENDED: "Call ended: after-call work (Ctrl+W to wrap up)",
+    CallState.RINGING: QT_TRANSLATE_NOOP("CallPanel", "Connecting…"),
+    CallState.TALKING: QT_TRANSLATE_NOOP("CallPanel", "On the call"),
+    CallState.HELD: QT_TRANSLATE_NOOP("CallPanel", "On hold"),
+    CallState.ENDED: QT_TRANSLATE_NOOP("CallPanel", "Call ended: after-call work (Ctrl+W to wrap up)"),
 }
 
 

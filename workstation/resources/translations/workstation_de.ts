@@ -68,6 +68,22 @@
 <context>
     <name>CallPanel</name>
     <message>
+        <source>Connecting…</source>
+        <translation>Verbinde …</translation>
+    </message>
+    <message>
+        <source>On the call</source>
+        <translation>Im Gespräch</translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation>Gehalten</translation>
+    </message>
+    <message>
+        <source>Call ended: after-call work (Ctrl+W to wrap up)</source>
+        <translation>Anruf beendet: Nachbearbeitung (Strg+W zum Abschließen)</translation>
+    </message>
+    <message>
         <source>Hold</source>
         <extracomment>During after-call work: how long until the backend wraps up by itself.</extracomment>
         <translation>Halten</translation>

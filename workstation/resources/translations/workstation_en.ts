@@ -68,6 +68,22 @@
 <context>
     <name>CallPanel</name>
     <message>
+        <source>Connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On the call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On hold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Call ended: after-call work (Ctrl+W to wrap up)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Hold</source>
         <extracomment>During after-call work: how long until the backend wraps up by itself.</extracomment>
         <translation type="unfinished"></translation>
