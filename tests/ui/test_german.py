@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import html
 import importlib.util
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -483,3 +484,151 @@ def test_a_backend_refusal_reads_in_german(german: None, backend: Backend) -> No
     forged = {"error": {"code": "x", "message": "Hi", "message_id": "{a.__class__}", "params": {"a": 1}}}
     assert not isinstance(refusal(409, forged).message, Msg)
     assert render(refusal(409, forged).message) == "Hi"
+
+
+def _german_lines(text: str, data: tuple[str, ...]) -> list[str]:
+    """English words in `text` (a plain-text view or a transcript line), the page's or people's data out."""
+    bare = text
+    for name in sorted(data, key=len, reverse=True):
+        bare = bare.replace(name, " ")
+    return [f"English word {m.group(0)!r} in {text!r}" for m in [ENGLISH.search(bare)] if m]
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # the tray menu's show, offscreen
+def test_cobrowse_conflicts_diagnostics_and_the_tray_speak_german(
+    german: None,
+    aloop: asyncio.AbstractEventLoop,
+    backend: Backend,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The windows and states the first test does not reach: a cobrowse session from invitation to
+    its end (the page as text, the transcript's lines that name the agent), a connector's conflict,
+    Help ▸ Save diagnostics and its failure, and the tray menu."""
+    from tests.ui.test_cobrowse_view import _events, _frame, customer_page
+    from tests.ui.test_desktop import _accept_next, _go_available
+    from workstation.domain.redaction import Redactor
+    from workstation.services.diagnostics import DiagnosticsService
+    from workstation.ui import cobrowse_view, desk_habits
+    from workstation.ui.transcript_model import TranscriptModel
+
+    def no_web_engine(_url: str, _parent: Any) -> Any:
+        try:  # the reason the desk gives when QtWebEngine is missing, as it would give it
+            raise ImportError(name="PySide6.QtWebEngineWidgets")
+        except ImportError as exc:
+            raise RuntimeError(
+                QApplication.translate("CobrowseView", "QtWebEngine is not available ({0}).").format(exc.name)
+            ) from exc
+
+    monkeypatch.setattr(cobrowse_view, "load_live_view", no_web_engine)
+    desk = open_desk(aloop, tmp_path / "desk", backend.url)
+    opened: list[QWidget] = []
+    try:
+        window = desk.window
+        _go_available(desk)
+        chat, conv_id = _accept_next(desk, backend, "c-1", "Ich finde die Rücksendung nicht")
+        view = window.views[conv_id]
+        agent = "Demo Agent"
+        page_data = (
+            agent,
+            "Returns and refunds",
+            "E-mail",
+            "Start a return",
+            "Shipping",
+            "http://shop.test/shop/help/returns",
+            "/shop/help/shipping",
+            "[email]",
+        )
+        problems: list[str] = []
+        with customer_page(backend, chat) as page:
+            _frame(page, "hello", desk)
+            desk.wait_until(view.cobrowse_button.isEnabled)
+            view.cobrowse_button.click()
+            session = _frame(page, "session", desk)["session"]
+            desk.wait_until(lambda: view.cobrowse_view is not None)
+            cobrowse = view.cobrowse_view
+            assert isinstance(cobrowse, CobrowseView)
+            problems += english_in([window], page_data)
+            accepted = backend.http.post(
+                f"/api/v1/customer/chats/{conv_id}/cobrowse/{session['id']}/accept",
+                headers={"Authorization": f"Bearer {chat['customer_token']}"},
+            )
+            assert accepted.status_code == 200, accepted.text
+            page.send(
+                json.dumps(
+                    {
+                        "kind": "events",
+                        "session_id": session["id"],
+                        "events": _events("http://shop.test/shop/help/returns"),
+                    }
+                )
+            )
+            desk.wait_until(lambda: "Returns and refunds" in cobrowse.text_view.toPlainText())
+            assert cobrowse.note_label.text().startswith(
+                "Live-Ansicht nicht verfügbar: QtWebEngine ist nicht"
+            )
+            problems += _german_lines(cobrowse.note_label.text(), ("PySide6.QtWebEngineWidgets",))
+            problems += _german_lines(cobrowse.text_view.toPlainText(), page_data)
+            problems += english_in([window], page_data)
+            cobrowse.end_button.click()
+            desk.wait_until(lambda: view.cobrowse_view is None)
+
+        model = view.transcript_model
+
+        def system_lines() -> list[str]:
+            rows = (model.index(row, 0) for row in range(model.rowCount()))
+            return [str(i.data()) for i in rows if i.data(TranscriptModel.SenderRole) == "system"]
+
+        desk.wait_until(lambda: len(system_lines()) >= 4)  # invited, accepted, started, ended
+        lines = system_lines()
+        assert any(agent in line and "eingeladen" in line for line in lines), lines
+        assert lines[-1].endswith(f"Co-Browsing von {agent} beendet."), lines
+        for line in lines:
+            problems += _german_lines(line, page_data)
+
+        # A connector's conflict: the record changed in Tryton and in the desk.
+        conflict = Conflict(
+            item_id=2,
+            kind="customer",
+            customer_id="c-1",
+            title="E-Mail",
+            merge=MergeResult(
+                merged={},
+                conflicts=(FieldConflict("email", "a@example.org", "b@example.org", "c@example.org"),),
+            ),
+            theirs_by="",
+        )
+        dialog = ConflictDialog(conflict, "Jana Kowalski", window, system="Tryton")
+        dialog.show()
+        opened.append(dialog)
+        problems += english_in([dialog], ("Tryton",))
+
+        # Help ▸ Save diagnostics: the file dialog, and the message when the place cannot be written.
+        window.diagnostics = DiagnosticsService(Redactor(), log_files=list, config_report=lambda: "")
+        window.save_diagnostics()
+        file_dialog = window.diagnostics_dialog
+        assert file_dialog is not None and file_dialog.isVisible()
+        # Qt's own file dialog, in Qt's German ("Details" is German too: its detail-view button)
+        problems += english_in([file_dialog], (window.diagnostics.default_name(), str(tmp_path), "Details"))
+        file_dialog.reject()
+        blocker = tmp_path / "not-a-directory"
+        blocker.write_text("x")
+        desk.run(window._write_diagnostics(blocker / "diagnostics.zip"))
+        boxes = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w.objectName() != "desk"]
+        box = next(w for w in boxes if w.windowTitle() == "Diagnose speichern")
+        opened.append(box)
+        assert box.text().endswith(": Ein Teil des Pfads ist kein Ordner")  # not the C library's English
+        problems += english_in([box], (str(blocker / "diagnostics.zip"),))
+
+        # The tray menu.
+        menu = desk_habits.tray_menu(window)
+        problems += [
+            f"tray menu: English word in {a.text()!r}" for a in menu.actions() if ENGLISH.search(a.text())
+        ]
+        assert [a.text() for a in menu.actions() if a.text()][:2] == ["Verfügbar", "Abwesend"]
+        assert problems == [], "\n".join(problems)
+    finally:
+        for widget in opened:
+            widget.close()
+            widget.deleteLater()
+        close_desk(desk)

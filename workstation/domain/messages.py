@@ -495,14 +495,15 @@ WORDS: Final = (
 )
 
 
-# --- system lines: the English text a transcript stored, back to its template ----------------------
+# --- plain English from the backend, back to its template ------------------------------------------
 
-#: Templates with parameters a system line may be. The backend stores a line as its English text
-#: (the wire and the database carry text only), so the desk recovers template and parameters by
-#: matching. A name may hold brackets ("Anna (Team 2)"), so where a line could be read with or
-#: without a reason, the reading whose reason the backend gives wins; "by the customer" comes
-#: before "by {agent}". Templates without parameters are looked up as whole texts.
-SYSTEM_LINES: Final = (
+#: Templates with parameters whose text the backend sends or stores as plain English (a transcript's
+#: system line, the reason a cobrowse invitation is not possible): the wire and the database carry
+#: text only, so the desk recovers template and parameters by matching. A name may hold brackets
+#: ("Anna (Team 2)"), so where a line could be read with or without a reason, the reading whose
+#: reason the backend gives wins; "by the customer" comes before "by {agent}". Templates without
+#: parameters are looked up as whole texts.
+PLAIN_TEMPLATES: Final = (
     COBROWSE_INVITED,
     COBROWSE_STARTED,
     COBROWSE_EXPIRED_WHY,
@@ -511,12 +512,13 @@ SYSTEM_LINES: Final = (
     COBROWSE_ENDED_BY_CUSTOMER,
     COBROWSE_ENDED_BY_AGENT_WHY,
     COBROWSE_ENDED_BY_AGENT,
+    COBROWSE_RUNNING,
 )
 #: The reasons a system line may give: templates with parameters, then whole texts.
-SYSTEM_LINE_PARAMS: Final = (COBROWSE_NO_ANSWER, COBROWSE_PAUSED_TOO_LONG)
-SYSTEM_LINE_REASONS: Final = frozenset({COBROWSE_NOT_SHARED, COBROWSE_SITE_LEFT})
+PLAIN_PARAM_TEMPLATES: Final = (COBROWSE_NO_ANSWER, COBROWSE_PAUSED_TOO_LONG)
+PLAIN_REASONS: Final = frozenset({COBROWSE_NOT_SHARED, COBROWSE_SITE_LEFT})
 #: A longer line is not one of ours (and is not worth matching).
-MAX_SYSTEM_LINE_CHARS: Final = 600
+MAX_PLAIN_CHARS: Final = 600
 
 
 def _pattern(template: str) -> re.Pattern[str]:
@@ -529,8 +531,8 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
-_LINE_PATTERNS: Final = tuple((t, _pattern(t)) for t in SYSTEM_LINES)
-_PARAM_PATTERNS: Final = tuple((t, _pattern(t)) for t in SYSTEM_LINE_PARAMS)
+_LINE_PATTERNS: Final = tuple((t, _pattern(t)) for t in PLAIN_TEMPLATES)
+_PARAM_PATTERNS: Final = tuple((t, _pattern(t)) for t in PLAIN_PARAM_TEMPLATES)
 
 
 def _param(value: str) -> str | int | float:
@@ -546,9 +548,10 @@ def _param(value: str) -> str | int | float:
     return value
 
 
-def system_line(text: str) -> str:
-    """A transcript's system line as a Msg when it is one of SYSTEM_LINES, else `text` unchanged."""
-    if len(text) > MAX_SYSTEM_LINE_CHARS:
+def from_text(text: str) -> str:
+    """A text the backend sent as plain English (a transcript's system line, a cobrowse reason) as a
+    Msg when it is one of PLAIN_TEMPLATES, else `text` unchanged."""
+    if len(text) > MAX_PLAIN_CHARS:
         return text
     readings = []
     for template, pattern in _LINE_PATTERNS:
@@ -556,7 +559,7 @@ def system_line(text: str) -> str:
             params = {k: _param(v) for k, v in found.groupdict().items()}
             reason = params.get("reason")
             reading = Msg(template, _text=text, **params)
-            if reason is None or isinstance(reason, Msg) or reason in SYSTEM_LINE_REASONS:
+            if reason is None or isinstance(reason, Msg) or reason in PLAIN_REASONS:
                 return reading
             readings.append(reading)
     return readings[0] if readings else text

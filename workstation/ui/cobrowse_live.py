@@ -13,7 +13,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from PySide6.QtCore import QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
@@ -56,11 +56,18 @@ def replay_html() -> str:
     rrweb_js, rrweb_css = _web(*RRWEB, "rrweb.umd.min.cjs"), _web(*RRWEB, "style.min.css")
     if not rrweb_js.is_file():
         raise LiveViewUnavailable(
-            "The rrweb web assets are not installed (run `npm ci --prefix workstation/web`)."
+            QCoreApplication.translate(
+                "LiveReplay",
+                "The rrweb web assets are not installed (run `npm ci --prefix workstation/web`).",
+            )
         )
     channel = QFile(":/qtwebchannel/qwebchannel.js")
     if not channel.open(QIODevice.OpenModeFlag.ReadOnly):
-        raise LiveViewUnavailable("QtWebChannel's script is missing from this Qt installation.")
+        raise LiveViewUnavailable(
+            QCoreApplication.translate(
+                "LiveReplay", "QtWebChannel's script is missing from this Qt installation."
+            )
+        )
     channel_js = bytes(channel.readAll().data()).decode()
     channel.close()
     page = _web("agent", "replay.html").read_text(encoding="utf-8")
@@ -222,10 +229,14 @@ class LiveReplay(QWidget):
 
     def _on_page_load_finished(self, ok: bool) -> None:
         if not ok:
-            self._fail("The live view's page did not load.")
+            self._fail(self.tr("The live view's page did not load."))
 
     def _on_page_render_process_terminated(self, status: Any, code: int) -> None:
-        self._fail(f"The live view's renderer stopped ({getattr(status, 'name', status)}, code {code}).")
+        self._fail(
+            self.tr("The live view's renderer stopped ({0}, code {1}).").format(
+                getattr(status, "name", status), code
+            )
+        )
 
     def _fail(self, reason: str) -> None:
         if self._failed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCompleter,
@@ -37,7 +37,8 @@ def load_live_view(base_url: str, parent: QWidget | None = None) -> QWidget:
     try:
         from workstation.ui import cobrowse_live
     except ImportError as exc:
-        raise RuntimeError(f"QtWebEngine is not available ({exc.name or exc}).") from exc
+        reason = QCoreApplication.translate("CobrowseView", "QtWebEngine is not available ({0}).")
+        raise RuntimeError(reason.format(exc.name or exc)) from exc
     try:
         return cobrowse_live.LiveReplay(cobrowse_live.replay_html(), base_url, parent)
     except cobrowse_live.LiveViewUnavailable as exc:
@@ -234,10 +235,38 @@ class CobrowseView(QWidget):
     def _show_page(self, page: PageState) -> None:
         self._page = page
         self.url_label.setText(f"{page.title} — {page.url}" if page.title else page.url)
-        self.text_view.setPlainText(page.as_text())
+        self.text_view.setPlainText(self.page_text(page))
         links = sorted({link.href for link in page.links})
         self._completer.model().setStringList(links)  # type: ignore[attr-defined]
         self._show_body()
+
+    def page_text(self, page: PageState) -> str:
+        """The page as text in the agent's language (PageState.as_text is the English of logs and
+        tests); what came from the page (title, labels, values, links) stays as it is."""
+        if not page.complete:
+            return self.tr("Waiting for the customer's page…")
+        lines = [page.title or self.tr("(no title)"), page.url, ""]
+        if page.headings:
+            lines += [self.tr("Headings:"), *(f"  {h}" for h in page.headings), ""]
+        if page.fields:
+            lines.append(self.tr("Form fields:"))
+            for f in page.fields:
+                if f.checked is not None:
+                    shown = self.tr("checked") if f.checked else self.tr("not checked")
+                elif f.masked:
+                    shown = self.tr("(masked)")
+                else:
+                    shown = f.value or self.tr("(empty)")
+                lines.append(f"  {f.label} [{f.kind}]: {shown}")
+            lines.append("")
+        if page.blocked:
+            hidden = self.tr(
+                "%n region(s) hidden by the customer's page (e.g. card details).", "", page.blocked
+            )
+            lines += [hidden, ""]
+        if page.links:
+            lines += [self.tr("Links:"), *(f"  {link.text} → {link.href}" for link in page.links[:40])]
+        return "\n".join(lines).rstrip() + "\n"
 
     def _note(self, text: str) -> None:
         self.note_label.setText(text)

@@ -50,16 +50,18 @@ class ConflictDialog(QDialog):
             )
         else:
             self.setWindowTitle(self.tr("Changed meanwhile: {0}").format(conflict.title))
-            intro = QLabel(
-                self.tr(
-                    "<b>{0}</b> of <b>{1}</b> was changed by someone else{2} while your change was waiting "
+            # Two whole sentences (a translation places the name where its grammar wants it).
+            if conflict.theirs_by:
+                text = self.tr(
+                    "<b>{0}</b> of <b>{1}</b> was changed by someone else ({2}) while your change was "
+                    "waiting to be sent. Choose which value to keep; nothing is saved until you do."
+                ).format(escape(conflict.title), escape(customer_name), escape(conflict.theirs_by))
+            else:
+                text = self.tr(
+                    "<b>{0}</b> of <b>{1}</b> was changed by someone else while your change was waiting "
                     "to be sent. Choose which value to keep; nothing is saved until you do."
-                ).format(
-                    escape(conflict.title),
-                    escape(customer_name),
-                    escape(self.tr(" ({0})").format(conflict.theirs_by)) if conflict.theirs_by else "",
-                )
-            )
+                ).format(escape(conflict.title), escape(customer_name))
+            intro = QLabel(text)
         intro.setTextFormat(Qt.TextFormat.RichText)  # the markup is ours; the data in it is escaped
         intro.setWordWrap(True)
         grid = QGridLayout()

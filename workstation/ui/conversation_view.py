@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from workstation.domain.cobrowse import CobrowseStatus
+from workstation.domain.messages import from_text
 from workstation.domain.models import Conversation, Customer, FieldSource, TimelineEvent, TranscriptEntry
 from workstation.domain.relevance import Ranking
 from workstation.services.conversation import HistoryStart
@@ -422,7 +423,7 @@ class ConversationView(QWidget):
     def set_cobrowse_status(self, status: CobrowseStatus) -> None:
         """Enable "Invite to cobrowse" only when the backend says the customer can be invited, and say why."""
         self.cobrowse_button.setEnabled(status.available)
-        self.cobrowse_button.setToolTip(tooltip(render(status.reason)))
+        self.cobrowse_button.setToolTip(tooltip(render(from_text(status.reason))))
 
     def show_cobrowse(self, view: QWidget | None) -> None:
         """Put the cobrowse view beside the chat (the chat stays visible and keeps working), or remove it."""

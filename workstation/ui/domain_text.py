@@ -10,12 +10,13 @@ HTTP) is looked up as a whole; one the catalogue does not know stays as it is.
 
 from __future__ import annotations
 
+import errno
 import string
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
-from workstation.domain.messages import Day, Joined, Money, Msg
+from workstation.domain.messages import QT_TRANSLATE_NOOP, Day, Joined, Money, Msg
 from workstation.ui.language import date_text, money_text, number_text
 
 CONTEXT = "domain"
@@ -60,3 +61,25 @@ def error_text(exc: BaseException) -> str:
     exception's first argument) in the agent's language, anything else as it reads."""
     first = exc.args[0] if exc.args else None
     return render(first) if isinstance(first, Msg) else str(exc)
+
+
+#: The file-system failures an agent meets (saving diagnostics, exports): the C library words them
+#: in English whatever the desktop's language, so the common ones are the catalogue's.
+OS_ERRORS = {
+    errno.EACCES: QT_TRANSLATE_NOOP("OsError", "Permission denied"),
+    errno.EPERM: QT_TRANSLATE_NOOP("OsError", "Permission denied"),
+    errno.ENOENT: QT_TRANSLATE_NOOP("OsError", "No such file or folder"),
+    errno.ENOTDIR: QT_TRANSLATE_NOOP("OsError", "A part of the path is not a folder"),
+    errno.EISDIR: QT_TRANSLATE_NOOP("OsError", "That is a folder"),
+    errno.ENOSPC: QT_TRANSLATE_NOOP("OsError", "No space left on the drive"),
+    errno.EROFS: QT_TRANSLATE_NOOP("OsError", "The drive is read-only"),
+    errno.EEXIST: QT_TRANSLATE_NOOP("OsError", "The file exists already"),
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """Why a file operation failed, in the agent's language when it is a common reason."""
+    known = OS_ERRORS.get(exc.errno or 0)
+    if known is not None:
+        return QCoreApplication.translate("OsError", known)
+    return exc.strerror or str(exc)

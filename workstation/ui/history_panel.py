@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workstation.domain.messages import system_line
+from workstation.domain.messages import from_text
 from workstation.domain.timeline import CHANNELS, PHASES, TimelineEntry, TimelineFilter, story_label
 from workstation.ui.domain_text import render
 from workstation.ui.labels import PHASES as PHASE_WORDS
@@ -158,7 +158,7 @@ class TranscriptDialog(QDialog):
                 "system": self.tr("System"),
             }.get(sender, sender)
             if sender == "system":  # the backend's own lines are catalogue texts
-                text = render(system_line(text))
+                text = render(from_text(text))
             stamp = f" · {escape(when)}" if when else ""
             parts.append(
                 f'<div style="background:{colour}; padding:4px; margin:2px">'

@@ -31,6 +31,7 @@ from workstation.domain.presence import Presence
 from workstation.services.tasks import TaskSet
 from workstation.ui import desk_habits
 from workstation.ui.conversation_tabs import ConversationTabs
+from workstation.ui.domain_text import os_error_text
 from workstation.ui.icons import app_icon
 from workstation.ui.labels import STATES, term
 from workstation.ui.offer_area import OfferArea
@@ -334,7 +335,7 @@ class MainWindow(QMainWindow):
             box = QMessageBox(
                 QMessageBox.Icon.Warning,
                 self.tr("Save diagnostics"),
-                self.tr("The diagnostics could not be saved to {0}: {1}").format(target, exc.strerror or exc),
+                self.tr("The diagnostics could not be saved to {0}: {1}").format(target, os_error_text(exc)),
                 parent=self,
             )
             plain_message_box(box)

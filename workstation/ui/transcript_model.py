@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from workstation.domain.messages import system_line
+from workstation.domain.messages import from_text
 from workstation.domain.models import TranscriptEntry
 from workstation.ui.domain_text import render
 from workstation.ui.language import date_text, time_text
@@ -46,7 +46,7 @@ class TranscriptModel(QAbstractListModel):
             if message.sender == "system":
                 # the backend's own lines ("The customer left.") are catalogue texts; others stay as sent
                 who = message.author or self.tr("System")
-                body = render(system_line(body))
+                body = render(from_text(body))
             else:
                 who = message.author or message.sender
             text = f"{who}  {when}{state}\n{body}"

@@ -213,7 +213,7 @@ def test_every_transcript_line_comes_back_as_its_template_and_parameters() -> No
     """The backend stores a line as English text; the desk recovers template and parameters from
     it (to show it translated), also for a name with brackets and for each reason the backend gives."""
     assert str(transcript_text(_session(), "Anna")).startswith("Anna invited")
-    from workstation.domain.messages import Msg, system_line
+    from workstation.domain.messages import Msg, from_text
 
     reasons = [None, *(why for _, why in _due_reasons())]
     lines = []
@@ -227,7 +227,7 @@ def test_every_transcript_line_comes_back_as_its_template_and_parameters() -> No
                     lines.append(transcript_text(session, name))
     for line in lines:
         assert isinstance(line, Msg | str)
-        found = system_line(str(line))
+        found = from_text(str(line))
         if not isinstance(line, Msg) or not line.params:
             assert found == line  # a whole text: the desk looks it up as it is
         else:
@@ -237,7 +237,7 @@ def test_every_transcript_line_comes_back_as_its_template_and_parameters() -> No
             if isinstance(reason, Msg):
                 assert isinstance(found.params["reason"], Msg)
                 assert found.params["reason"].template == reason.template
-    assert system_line("Hello, Cobrowse ended by nobody") == "Hello, Cobrowse ended by nobody"
+    assert from_text("Hello, Cobrowse ended by nobody") == "Hello, Cobrowse ended by nobody"
 
 
 def _due_reasons() -> list[tuple[A, str]]:

@@ -158,6 +158,10 @@
 <context>
     <name>CobrowseView</name>
     <message>
+        <source>QtWebEngine is not available ({0}).</source>
+        <translation>QtWebEngine ist nicht verfügbar ({0}).</translation>
+    </message>
+    <message>
         <source>Pointer</source>
         <translation>Zeiger</translation>
     </message>
@@ -210,6 +214,45 @@
         <translation>Verbindung zur Seite des Kunden: {0}</translation>
     </message>
     <message>
+        <source>(no title)</source>
+        <translation>(ohne Titel)</translation>
+    </message>
+    <message>
+        <source>Headings:</source>
+        <translation>Überschriften:</translation>
+    </message>
+    <message>
+        <source>Form fields:</source>
+        <translation>Formularfelder:</translation>
+    </message>
+    <message>
+        <source>checked</source>
+        <translation>angekreuzt</translation>
+    </message>
+    <message>
+        <source>not checked</source>
+        <translation>nicht angekreuzt</translation>
+    </message>
+    <message>
+        <source>(masked)</source>
+        <translation>(verdeckt)</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>(leer)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n region(s) hidden by the customer&apos;s page (e.g. card details).</source>
+        <translation>
+            <numerusform>%n Bereich von der Seite des Kunden verborgen (z. B. Kartendaten).</numerusform>
+            <numerusform>%n Bereiche von der Seite des Kunden verborgen (z. B. Kartendaten).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Links:</source>
+        <translation>Links:</translation>
+    </message>
+    <message>
         <source>Highlighted for the customer: {0}</source>
         <translation>Für den Kunden hervorgehoben: {0}</translation>
     </message>
@@ -233,12 +276,12 @@
         <translation>Inzwischen geändert: {0}</translation>
     </message>
     <message>
-        <source>&lt;b&gt;{0}&lt;/b&gt; of &lt;b&gt;{1}&lt;/b&gt; was changed by someone else{2} while your change was waiting to be sent. Choose which value to keep; nothing is saved until you do.</source>
-        <translation>&lt;b&gt;{0}&lt;/b&gt; von &lt;b&gt;{1}&lt;/b&gt; wurde von jemand anderem geändert{2}, während Ihre Änderung auf das Senden wartete. Wählen Sie, welcher Wert bleibt; gespeichert wird erst dann.</translation>
+        <source>&lt;b&gt;{0}&lt;/b&gt; of &lt;b&gt;{1}&lt;/b&gt; was changed by someone else ({2}) while your change was waiting to be sent. Choose which value to keep; nothing is saved until you do.</source>
+        <translation>&lt;b&gt;{0}&lt;/b&gt; von &lt;b&gt;{1}&lt;/b&gt; wurde von jemand anderem ({2}) geändert, während Ihre Änderung auf das Senden wartete. Wählen Sie, welcher Wert bleibt; gespeichert wird erst dann.</translation>
     </message>
     <message>
-        <source> ({0})</source>
-        <translation> ({0})</translation>
+        <source>&lt;b&gt;{0}&lt;/b&gt; of &lt;b&gt;{1}&lt;/b&gt; was changed by someone else while your change was waiting to be sent. Choose which value to keep; nothing is saved until you do.</source>
+        <translation>&lt;b&gt;{0}&lt;/b&gt; von &lt;b&gt;{1}&lt;/b&gt; wurde von jemand anderem geändert, während Ihre Änderung auf das Senden wartete. Wählen Sie, welcher Wert bleibt; gespeichert wird erst dann.</translation>
     </message>
     <message>
         <source>Field</source>
@@ -549,9 +592,26 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
 <context>
     <name>LiveReplay</name>
     <message>
+        <source>The rrweb web assets are not installed (run `npm ci --prefix workstation/web`).</source>
+        <extracomment>The replay page&apos;s own origin: the desk serves it (inlined, by setHtml), nothing is ever fetched from it. The customer&apos;s site (the shop, even when the backend serves it) is a third party here. Schemes that carry their content in the URL itself (rrweb uses them for inlined images and canvases); none reaches the network. Blocked addresses remembered for diagnostics and tests (the count goes on). How long the replay page may take to come up before the view falls back to text.</extracomment>
+        <translation>Die rrweb-Webdateien sind nicht installiert (`npm ci --prefix workstation/web` ausführen).</translation>
+    </message>
+    <message>
+        <source>QtWebChannel&apos;s script is missing from this Qt installation.</source>
+        <translation>Das Skript von QtWebChannel fehlt in dieser Qt-Installation.</translation>
+    </message>
+    <message>
         <source>The live view did not start in time.</source>
-        <extracomment>The replay page&apos;s own origin: the desk serves it (inlined, by setHtml), nothing is ever fetched from it. The customer&apos;s site (the shop, even when the backend serves it) is a third party here. Schemes that carry their content in the URL itself (rrweb uses them for inlined images and canvases); none reaches the network. Blocked addresses remembered for diagnostics and tests (the count goes on). How long the replay page may take to come up before the view falls back to text. The latest blocked addresses (up to BLOCKED_KEPT), for diagnostics and tests.</extracomment>
+        <extracomment>The latest blocked addresses (up to BLOCKED_KEPT), for diagnostics and tests.</extracomment>
         <translation>Die Live-Ansicht ist nicht rechtzeitig gestartet.</translation>
+    </message>
+    <message>
+        <source>The live view&apos;s page did not load.</source>
+        <translation>Die Seite der Live-Ansicht wurde nicht geladen.</translation>
+    </message>
+    <message>
+        <source>The live view&apos;s renderer stopped ({0}, code {1}).</source>
+        <translation>Der Renderer der Live-Ansicht wurde beendet ({0}, Code {1}).</translation>
     </message>
 </context>
 <context>
@@ -838,6 +898,38 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>Timed out</source>
         <translation>Abgelaufen</translation>
+    </message>
+</context>
+<context>
+    <name>OsError</name>
+    <message>
+        <source>Permission denied</source>
+        <extracomment>The file-system failures an agent meets (saving diagnostics, exports): the C library words them in English whatever the desktop&apos;s language, so the common ones are the catalogue&apos;s.</extracomment>
+        <translation>Zugriff verweigert</translation>
+    </message>
+    <message>
+        <source>No such file or folder</source>
+        <translation>Datei oder Ordner nicht gefunden</translation>
+    </message>
+    <message>
+        <source>A part of the path is not a folder</source>
+        <translation>Ein Teil des Pfads ist kein Ordner</translation>
+    </message>
+    <message>
+        <source>That is a folder</source>
+        <translation>Das ist ein Ordner</translation>
+    </message>
+    <message>
+        <source>No space left on the drive</source>
+        <translation>Kein Platz mehr auf dem Laufwerk</translation>
+    </message>
+    <message>
+        <source>The drive is read-only</source>
+        <translation>Das Laufwerk ist schreibgeschützt</translation>
+    </message>
+    <message>
+        <source>The file exists already</source>
+        <translation>Die Datei gibt es schon</translation>
     </message>
 </context>
 <context>

@@ -158,6 +158,10 @@
 <context>
     <name>CobrowseView</name>
     <message>
+        <source>QtWebEngine is not available ({0}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Pointer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -210,6 +214,45 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>(no title)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Headings:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Form fields:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not checked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(masked)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n region(s) hidden by the customer&apos;s page (e.g. card details).</source>
+        <translation>
+            <numerusform>%n region hidden by the customer&apos;s page (e.g. card details).</numerusform>
+            <numerusform>%n regions hidden by the customer&apos;s page (e.g. card details).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Links:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Highlighted for the customer: {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -233,11 +276,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>&lt;b&gt;{0}&lt;/b&gt; of &lt;b&gt;{1}&lt;/b&gt; was changed by someone else{2} while your change was waiting to be sent. Choose which value to keep; nothing is saved until you do.</source>
+        <source>&lt;b&gt;{0}&lt;/b&gt; of &lt;b&gt;{1}&lt;/b&gt; was changed by someone else ({2}) while your change was waiting to be sent. Choose which value to keep; nothing is saved until you do.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source> ({0})</source>
+        <source>&lt;b&gt;{0}&lt;/b&gt; of &lt;b&gt;{1}&lt;/b&gt; was changed by someone else while your change was waiting to be sent. Choose which value to keep; nothing is saved until you do.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -547,8 +590,25 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
 <context>
     <name>LiveReplay</name>
     <message>
+        <source>The rrweb web assets are not installed (run `npm ci --prefix workstation/web`).</source>
+        <extracomment>The replay page&apos;s own origin: the desk serves it (inlined, by setHtml), nothing is ever fetched from it. The customer&apos;s site (the shop, even when the backend serves it) is a third party here. Schemes that carry their content in the URL itself (rrweb uses them for inlined images and canvases); none reaches the network. Blocked addresses remembered for diagnostics and tests (the count goes on). How long the replay page may take to come up before the view falls back to text.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>QtWebChannel&apos;s script is missing from this Qt installation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The live view did not start in time.</source>
-        <extracomment>The replay page&apos;s own origin: the desk serves it (inlined, by setHtml), nothing is ever fetched from it. The customer&apos;s site (the shop, even when the backend serves it) is a third party here. Schemes that carry their content in the URL itself (rrweb uses them for inlined images and canvases); none reaches the network. Blocked addresses remembered for diagnostics and tests (the count goes on). How long the replay page may take to come up before the view falls back to text. The latest blocked addresses (up to BLOCKED_KEPT), for diagnostics and tests.</extracomment>
+        <extracomment>The latest blocked addresses (up to BLOCKED_KEPT), for diagnostics and tests.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The live view&apos;s page did not load.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The live view&apos;s renderer stopped ({0}, code {1}).</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -835,6 +895,38 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>Timed out</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OsError</name>
+    <message>
+        <source>Permission denied</source>
+        <extracomment>The file-system failures an agent meets (saving diagnostics, exports): the C library words them in English whatever the desktop&apos;s language, so the common ones are the catalogue&apos;s.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No such file or folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A part of the path is not a folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That is a folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No space left on the drive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The drive is read-only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The file exists already</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
