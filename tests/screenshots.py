@@ -30,6 +30,7 @@ def main() -> int:
 
     from tests.helpers.backend import Backend, seed, start_server
     from tests.helpers.desk import _TestLoop, close_desk, open_desk
+    from tests.ui.test_german import _give_situations
     from workstation.domain.models import Presence
     from workstation.ui.language import apply_language
 
@@ -47,6 +48,9 @@ def main() -> int:
             window = desk.window
             window.set_presence(Presence.AVAILABLE)
             desk.wait_until(lambda: desk.ws.store.count_pending() == 0)
+            # A history that gives situation cards (a delayed order, a failed payment, a complaint):
+            # the screenshot shows next best actions, not an empty panel.
+            _give_situations(backend, "c-1")
             backend.start_chat(
                 "c-1",
                 "Hallo, wo bleibt meine Bestellung?",
@@ -62,6 +66,7 @@ def main() -> int:
             view = next(iter(window.views.values()))
             desk.wait_until(lambda: view.relevance_panel.ranking is not None)
             desk.wait_until(lambda: view.history.model.rowCount() > 3)
+            desk.wait_until(view.relevance_panel.visible_cards)
             if view.relevance_panel.hidden_button.isVisible():
                 view.relevance_panel.hidden_button.click()
             for width, height in sizes:

@@ -152,3 +152,43 @@ def test_the_tray_menu_sets_presence_shows_and_quits(qtbot: QtBot) -> None:
     assert window.isVisible()
     actions[4].trigger()  # Quit: closes the window (the app ends on the last window)
     assert not window.isVisible()
+
+
+def test_the_cards_take_the_height_they_need_and_the_history_the_rest(
+    aloop: object, backend: Backend, tmp_path: Path
+) -> None:
+    """A tall window gives no blank gap under a few cards (the history gets the height), a short
+    one keeps the history's filters; once the agent drags the handle, their split stays."""
+    from workstation.ui.conversation_view import CARDS_SLACK
+
+    desk: Desk = open_desk(aloop, tmp_path / "desk", backend.url)  # type: ignore[arg-type]
+    try:
+        window = desk.window
+        window.resize(1920, 1080)
+        window.set_presence(Presence.AVAILABLE)
+        desk.wait_until(lambda: desk.ws.store.count_pending() == 0)
+        chat = backend.start_chat("c-1", "Wo ist mein Paket?", topic="delivery")  # a history without cards
+        desk.wait_until(lambda: window.offer_cards)
+        window.accept_oldest_offer()
+        conv_id = chat["conversation"]["id"]
+        desk.wait_until(lambda: conv_id in window.views)
+        view = window.views[conv_id]
+        desk.wait_until(lambda: view.relevance_panel.ranking is not None)
+        panel, scroll = view.relevance_panel, view.relevance_scroll
+
+        def blank_under_cards() -> int:
+            return scroll.viewport().height() - panel.heightForWidth(scroll.viewport().width())
+
+        cards, history = view.beside.sizes()
+        desk.wait_until(lambda: 0 <= blank_under_cards() <= CARDS_SLACK + 2 or view.beside.sizes()[0] < cards)
+        cards, history = view.beside.sizes()
+        assert blank_under_cards() <= CARDS_SLACK + 2 or cards >= 0.6 * (cards + history) - 2
+        assert history > cards / 2, (cards, history)  # the history is not squeezed to a few rows
+
+        view.beside.moveSplitter(cards + 120, 1)  # the agent drags the handle down
+        chosen = view.beside.sizes()
+        assert chosen[0] > cards + 60
+        view.fit_cards()  # as after new cards or a resize
+        assert view.beside.sizes() == chosen  # the cards keep the agent's height
+    finally:
+        close_desk(desk)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QKeyEvent, QShowEvent
+from PySide6.QtGui import QBrush, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -39,6 +39,9 @@ from workstation.ui.theme import colour, text_colour, themed
 from workstation.ui.timeline_model import TimelineSource
 from workstation.ui.transcript_model import TranscriptModel
 
+#: Room under the last card (pixels), and the least the cards get (the "hidden" toggle and a note).
+CARDS_SLACK = 8
+CARDS_MIN = 60
 SENDER_COLOURS = {"customer": "#f1f3f4", "agent": "#dbeafe", "system": "#fff4d6"}
 
 
@@ -297,7 +300,13 @@ class ConversationView(QWidget):
         beside.setSizes([320, 480])
         beside.setChildrenCollapsible(False)
         right_layout.addWidget(beside, 1)
-        desk_habits.remember_splitter(beside)
+        self.beside = beside
+        self.relevance_scroll = relevance_scroll
+        # Until the agent drags the handle (now or in an earlier session), the cards get the height
+        # they need and the history the rest: no blank gap under a few cards in a tall window.
+        self._cards_height_chosen = desk_habits.remember_splitter(beside)
+        beside.splitterMoved.connect(self._on_beside_splitter_moved)
+        self.relevance_panel.hidden_button.toggled.connect(self._fit_cards_later)
         desk_habits.remember_tab(self.lower_tabs)
 
         self.cobrowse_view: QWidget | None = None
@@ -395,6 +404,30 @@ class ConversationView(QWidget):
 
     def show_ranking(self, ranking: Ranking) -> None:
         self.relevance_panel.show_ranking(ranking, self.timeline_model.by_id())
+        self._fit_cards_later()
+
+    def _on_beside_splitter_moved(self, _pos: int, _index: int) -> None:
+        self._cards_height_chosen = True
+
+    def _fit_cards_later(self, _checked: bool = False) -> None:
+        QTimer.singleShot(0, self, self.fit_cards)  # once the panel has laid out its new cards
+
+    def fit_cards(self) -> None:
+        """Give the cards the height they need (at most 60 % of the column), the history the rest."""
+        total = sum(self.beside.sizes())
+        if self._cards_height_chosen or total <= 0:
+            return
+        panel = self.relevance_panel
+        width = self.relevance_scroll.viewport().width()
+        want = panel.heightForWidth(width) if panel.hasHeightForWidth() else -1
+        if want <= 0:
+            want = panel.sizeHint().height()
+        top = max(min(want + CARDS_SLACK, int(total * 0.6)), CARDS_MIN)
+        self.beside.setSizes([top, total - top])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_cards_later()
 
     def select_event(self, event_id: str) -> bool:
         """Show an event of the history (a card's reference): select it and scroll it into view,

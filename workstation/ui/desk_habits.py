@@ -64,15 +64,15 @@ def save_window(window: QMainWindow) -> None:
     settings.sync()
 
 
-def remember_splitter(splitter: QSplitter) -> None:
-    """Restore the splitter's sizes as the agent left them last, and keep them when moved."""
+def remember_splitter(splitter: QSplitter) -> bool:
+    """Restore the splitter's sizes as the agent left them last, and keep them when moved; True
+    when sizes the agent chose were restored."""
     settings = _settings()
     if settings is None:
-        return
+        return False
     key = SPLITTER.format(splitter.objectName() or "splitter")
     state = settings.value(key)
-    if isinstance(state, QByteArray):
-        splitter.restoreState(state)
+    restored = isinstance(state, QByteArray) and splitter.restoreState(state)
 
     def save(_pos: int, _index: int) -> None:
         store = _settings()
@@ -80,6 +80,7 @@ def remember_splitter(splitter: QSplitter) -> None:
             store.setValue(key, splitter.saveState())
 
     splitter.splitterMoved.connect(save)
+    return restored
 
 
 def remember_tab(tabs: QTabWidget, key: str = LAST_TAB) -> None:
