@@ -111,11 +111,15 @@ class CustomerHeader(QFrame):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        # How fresh the record is goes beside the facts: one line less for the cards and history
+        # (the header was four lines tall, too much at 1280×720 with offers waiting).
+        facts_row = QHBoxLayout()
+        facts_row.addWidget(self.facts_label, 1)
+        facts_row.addWidget(self.freshness_label)
         layout.addWidget(self.name_label)
-        layout.addWidget(self.facts_label)
+        layout.addLayout(facts_row)
         layout.addLayout(contact_row)
         layout.addWidget(self.sources_label)
-        layout.addWidget(self.freshness_label)
 
     def show_sources(self, sources: list[FieldSource]) -> None:
         """Which system owns which field (shown in the contact details) and a link to open the
