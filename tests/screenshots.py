@@ -1,6 +1,7 @@
 """Screenshots of the agent desk for the docs and for layout review (not a test).
 
     QT_QPA_PLATFORM=offscreen python -m tests.screenshots OUT_DIR [--language de|en] [--size 1280x720 ...]
+        [--palette]   (8-bit colour, a quarter of the bytes: for the README's screenshot)
 
 A real reference backend with the test seeds, the real window, three chats offered and one
 accepted (its relevance cards, history and customer shown), saved as PNG per size.
@@ -23,9 +24,12 @@ def main() -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--language", default="de")
     parser.add_argument("--size", action="append", default=[])
+    parser.add_argument("--palette", action="store_true")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.split("x")) for s in (args.size or ["1280x720", "1920x1080"])]
 
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
     from tests.helpers.backend import Backend, seed, start_server
@@ -75,7 +79,11 @@ def main() -> int:
                 while time.monotonic() < end:
                     app.processEvents()
                 path = args.out / f"desk-{args.language}-{width}x{height}.png"
-                window.grab().save(str(path))
+                image = window.grab().toImage()
+                if args.palette:
+                    flags = Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.AvoidDither
+                    image = image.convertToFormat(QImage.Format.Format_Indexed8, flags)
+                image.save(str(path), "PNG", 0)  # 0: the strongest compression
                 print(path)
         finally:
             close_desk(desk)
