@@ -20,7 +20,7 @@ from tests.helpers.desk import close_desk, open_desk
 from tests.ui.test_german import ENGLISH, _data_params, _give_situations, german  # noqa: F401  (german: the fixture)
 from workstation.client.api import BackendApi, BackendUnavailable
 from workstation.client.monitor import MonitorApi
-from workstation.client.softphone import SoftphoneClient
+from workstation.client.softphone import SoftphoneClient, SoftphoneError
 from workstation.domain.models import Presence, TimelineEvent, utcnow
 from workstation.services.cobrowse import CobrowseServiceError
 from workstation.services.customer_context import _history_failure
@@ -201,6 +201,9 @@ def test_a_softphone_that_is_not_running_is_reported_in_german(
         voice.hangup()
         desk.wait_until(lambda: failures)
         assert _german(failures[0]) == "Das Softphone läuft nicht."
+        with pytest.raises(SoftphoneError) as not_connected:  # a command to a phone not connected
+            desk.run(SoftphoneClient("127.0.0.1", _free_port()).command("hold"))
+        assert _german(error_text(not_connected.value)) == "Das Softphone ist nicht verbunden."
         starting.cancel()
         desk.run(voice.close())
     finally:

@@ -17,6 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workstation.domain import messages as M
+from workstation.domain.messages import Msg
+
 log = logging.getLogger(__name__)
 
 #: A control message bigger than this is garbage (baresip's largest, a call list, is a few KB).
@@ -153,7 +156,7 @@ class SoftphoneClient:
     async def command(self, command: str, params: str = "", timeout: float = COMMAND_TIMEOUT_S) -> str:
         """Runs one baresip command; its `data` text, or SoftphoneError when it fails."""
         if not self.connected:
-            raise SoftphoneError("The softphone is not connected.")
+            raise SoftphoneError(Msg(M.PHONE_NOT_CONNECTED))
         assert self._writer is not None
         token = str(next(self._tokens))
         message: dict[str, Any] = {"command": command, "token": token}
@@ -166,14 +169,17 @@ class SoftphoneClient:
             await self._writer.drain()
             reply = await asyncio.wait_for(future, timeout)
         except TimeoutError:
-            raise SoftphoneError(f"The softphone did not answer {command!r} in {timeout:g} s.") from None
+            seconds = int(timeout) if float(timeout).is_integer() else timeout
+            raise SoftphoneError(Msg(M.PHONE_NO_ANSWER, command=command, seconds=seconds)) from None
         except (OSError, ConnectionError) as exc:
-            raise SoftphoneError(f"The softphone connection broke: {exc}") from None
+            raise SoftphoneError(Msg(M.PHONE_BROKE, reason=str(exc))) from None
         finally:
             self._pending.pop(token, None)
         data = str(reply.get("data") or "")[:4000]
         if reply.get("ok") is False:
-            raise SoftphoneError(f"The softphone refused {command!r}: {data.strip() or 'no reason given'}")
+            if data.strip():
+                raise SoftphoneError(Msg(M.PHONE_REFUSED, command=command, reason=data.strip()))
+            raise SoftphoneError(Msg(M.PHONE_REFUSED_NO_REASON, command=command))
         return data
 
     # Call control, each one baresip command (baresip 1.0 long command names).

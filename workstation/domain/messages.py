@@ -308,6 +308,16 @@ PHONE_NOT_REGISTERED: Final = QT_TRANSLATE_NOOP(
 )
 PHONE_GONE: Final = QT_TRANSLATE_NOOP("domain", "The softphone went away. Calls are not offered to you.")
 PHONE_NOT_RUNNING: Final = QT_TRANSLATE_NOOP("domain", "The softphone is not running.")
+#: A call command the softphone did not carry out (the call panel shows it).
+PHONE_NOT_CONNECTED: Final = QT_TRANSLATE_NOOP("domain", "The softphone is not connected.")
+PHONE_NO_ANSWER: Final = QT_TRANSLATE_NOOP(
+    "domain", "The softphone did not answer '{command}' in {seconds} s."
+)
+PHONE_BROKE: Final = QT_TRANSLATE_NOOP("domain", "The softphone connection broke: {reason}")
+PHONE_REFUSED: Final = QT_TRANSLATE_NOOP("domain", "The softphone refused '{command}': {reason}")
+PHONE_REFUSED_NO_REASON: Final = QT_TRANSLATE_NOOP(
+    "domain", "The softphone refused '{command}': no reason given"
+)
 NO_KEYCHAIN: Final = QT_TRANSLATE_NOOP(
     "domain",
     "No system keychain is available (keyring found no usable backend). On Linux, install "

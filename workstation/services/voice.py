@@ -311,7 +311,9 @@ class VoiceService(QObject):
         try:
             await self.phone.command(command, params)
         except SoftphoneError as exc:
-            self.call_failed.emit(str(exc))
+            # the client's Msg (translated by the call panel), or the softphone's own words
+            first = exc.args[0] if exc.args else None
+            self.call_failed.emit(first if isinstance(first, M.Msg) else str(exc))
             return
         call = self.call
         if call is None:

@@ -402,6 +402,7 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <name>CustomerHeader</name>
     <message>
         <source>Edit details…</source>
+        <extracomment>Room under the last card (pixels), and the least the cards get (the &quot;hidden&quot; toggle and a note).</extracomment>
         <translation>Daten bearbeiten …</translation>
     </message>
     <message>
@@ -1865,6 +1866,27 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>The softphone is not running.</source>
         <translation>Das Softphone läuft nicht.</translation>
+    </message>
+    <message>
+        <source>The softphone is not connected.</source>
+        <extracomment>A call command the softphone did not carry out (the call panel shows it).</extracomment>
+        <translation>Das Softphone ist nicht verbunden.</translation>
+    </message>
+    <message>
+        <source>The softphone did not answer &apos;{command}&apos; in {seconds} s.</source>
+        <translation>Das Softphone hat auf „{command}“ nicht innerhalb von {seconds} s geantwortet.</translation>
+    </message>
+    <message>
+        <source>The softphone connection broke: {reason}</source>
+        <translation>Die Verbindung zum Softphone ist abgebrochen: {reason}</translation>
+    </message>
+    <message>
+        <source>The softphone refused &apos;{command}&apos;: {reason}</source>
+        <translation>Das Softphone hat „{command}“ abgelehnt: {reason}</translation>
+    </message>
+    <message>
+        <source>The softphone refused &apos;{command}&apos;: no reason given</source>
+        <translation>Das Softphone hat „{command}“ ohne Grund abgelehnt.</translation>
     </message>
     <message>
         <source>No system keychain is available (keyring found no usable backend). On Linux, install and unlock a Secret Service provider such as GNOME Keyring or KWallet. The sign-in token is kept in memory only and will not be remembered.</source>

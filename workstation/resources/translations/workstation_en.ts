@@ -400,6 +400,7 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     <name>CustomerHeader</name>
     <message>
         <source>Edit details…</source>
+        <extracomment>Room under the last card (pixels), and the least the cards get (the &quot;hidden&quot; toggle and a note).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1862,6 +1863,27 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>The softphone is not running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone is not connected.</source>
+        <extracomment>A call command the softphone did not carry out (the call panel shows it).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone did not answer &apos;{command}&apos; in {seconds} s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone connection broke: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone refused &apos;{command}&apos;: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The softphone refused &apos;{command}&apos;: no reason given</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
