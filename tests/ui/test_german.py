@@ -632,3 +632,24 @@ def test_cobrowse_conflicts_diagnostics_and_the_tray_speak_german(
             widget.close()
             widget.deleteLater()
         close_desk(desk)
+
+
+def test_a_past_transcripts_system_lines_read_in_german(german: None, qtbot: Any) -> None:
+    """A past conversation opened from the history: the backend's English system lines, with the
+    agent's name and the reason, in German; the sender named in German too."""
+    from workstation.ui.history_panel import TranscriptDialog
+
+    lines = [
+        ("customer", "Hallo", ""),
+        ("system", "Anna (Team 2) invited the customer to cobrowse (to see and guide their web page).", ""),
+        ("system", "Cobrowse ended by Anna (Team 2) (paused for more than 15 min).", ""),
+        ("system", "Cobrowse expired (no answer within 120 s).", ""),
+    ]
+    dialog = TranscriptDialog("Chat", lines)
+    qtbot.addWidget(dialog)
+    text = dialog.browser.toPlainText()
+    assert "Anna (Team 2) hat den Kunden zum Co-Browsing eingeladen" in text
+    assert "Co-Browsing von Anna (Team 2) beendet (länger als 15 min pausiert)." in text
+    assert "Co-Browsing abgelaufen (keine Antwort innerhalb von 120 s)." in text
+    assert "System" in text and "system" not in text
+    assert _german_lines(text, ("Anna (Team 2)", "Hallo", "Chat")) == []
