@@ -65,6 +65,7 @@ from workstation.server.db import (
     WrapUpCodeRow,
 )
 from workstation.server.voice_config import VoiceConfig
+from workstation.server.voice_link import RETIRED_TO, voice_link_router
 from workstation.server.voice_transfer import offer_transfer
 
 log = logging.getLogger(__name__)
@@ -338,12 +339,17 @@ class VoiceDesk:
                 select(CustomerRow).where(func.json_extract(CustomerRow.data, "$.phone").is_not(None))
             ):
                 phone = row.data.get("phone")
+                if _unknown(row):  # the placeholder has the number too: a real customer comes first
+                    continue
                 if isinstance(phone, str) and e164_digits(phone, country_code) == wanted:
                     return row
         unknown_id = f"caller-{wanted or 'anonymous'}"[:64]
         known = db.get(CustomerRow, unknown_id)
         if known is not None:
-            return known
+            # An agent identified this number's caller before (voice_link.py): the call is theirs.
+            linked = known.data.get(RETIRED_TO)
+            customer = db.get(CustomerRow, linked) if isinstance(linked, str) else None
+            return customer or known
         # The caller's first call: a customer record for the number.
         customer = Customer(id=unknown_id, name="Unknown caller", phone=ani or None)
         row = CustomerRow(
@@ -446,6 +452,7 @@ def voice_router(backend: Backend) -> APIRouter:
     router = APIRouter(lifespan=lifespan)
     # Finding an unknown caller belongs to calls (customer_search.py says why it is tied to one).
     router.include_router(customer_search_router(backend))
+    router.include_router(voice_link_router(backend))
     router.desk = desk  # type: ignore[attr-defined]  # tests reach the registrations
 
     @router.post(f"{API}/registered", response_class=PlainTextResponse)
