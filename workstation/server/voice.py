@@ -348,8 +348,8 @@ class VoiceDesk:
         if known is not None:
             # An agent identified this number's caller before (voice_link.py): the call is theirs.
             linked = known.data.get(RETIRED_TO)
-            customer = db.get(CustomerRow, linked) if isinstance(linked, str) else None
-            return customer or known
+            identified = db.get(CustomerRow, linked) if isinstance(linked, str) else None
+            return identified or known
         # The caller's first call: a customer record for the number.
         customer = Customer(id=unknown_id, name="Unknown caller", phone=ani or None)
         row = CustomerRow(

@@ -23,8 +23,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session as DbSession
 
+from workstation.domain import messages as M
 from workstation.domain.models import Conversation, ConversationState
 from workstation.server import audit
 from workstation.server.backend import AUDIENCE_TEAMLEADS, Backend, BackendError, Principal
@@ -61,7 +63,7 @@ def link_caller(
     if principal.scope != "agent" or principal.agent_id is None:
         raise BackendError(403, "forbidden", "This needs an agent's token.")
     if is_placeholder(customer_id):
-        raise BackendError(422, "not_a_customer", "Link the call to a customer, not to an unknown caller.")
+        raise BackendError(422, "not_a_customer", M.Msg(M.LINK_TO_CUSTOMER))
     with backend.unit_of_work() as uow:
         db = uow.db
         conv = db.get(ConversationRow, conversation_id)
@@ -80,10 +82,10 @@ def link_caller(
             raise BackendError(404, "not_found", f"No call {conversation_id}.")
         placeholder_id = conv.customer_id
         if not is_placeholder(placeholder_id):
-            raise BackendError(409, "caller_known", "This call is already linked to a customer.")
+            raise BackendError(409, "caller_known", M.Msg(M.CALLER_KNOWN))
         target = db.get(CustomerRow, customer_id)
         if target is None:
-            raise BackendError(422, "unknown_customer", f"No customer {customer_id}.")
+            raise BackendError(422, "unknown_customer", M.Msg(M.NO_CUSTOMER, customer_id=customer_id))
         placeholder = db.get(CustomerRow, placeholder_id)
         conv.customer_id = customer_id
         task = db.get(RoutingTaskRow, conversation_id)
@@ -122,16 +124,16 @@ def link_caller(
     return result
 
 
-def _move_records(db: Any, placeholder_id: str, customer_id: str, conversation_id: str) -> None:
+def _move_records(db: DbSession, placeholder_id: str, customer_id: str, conversation_id: str) -> None:
     """The placeholder's history, notes and wrapped-up calls go to the customer (see the module's
     docstring); another call from the number still open (another agent's) stays where it is."""
-    stories = set(
-        db.scalars(
-            select(CustomerEventRow.story).where(
-                CustomerEventRow.customer_id == placeholder_id, CustomerEventRow.story.is_not(None)
-            )
+    stories = {
+        story
+        for story in db.scalars(
+            select(CustomerEventRow.story).where(CustomerEventRow.customer_id == placeholder_id)
         )
-    )
+        if story is not None
+    }
     db.execute(
         update(CustomerEventRow)
         .where(CustomerEventRow.customer_id == placeholder_id)
@@ -147,7 +149,7 @@ def _move_records(db: Any, placeholder_id: str, customer_id: str, conversation_i
         )
         .values(customer_id=customer_id)
     )
-    db.execute(CustomerStoryRow.__table__.delete().where(CustomerStoryRow.customer_id == placeholder_id))
+    db.execute(delete(CustomerStoryRow).where(CustomerStoryRow.customer_id == placeholder_id))
     db.flush()
     refresh_stories(db, customer_id, stories)
 

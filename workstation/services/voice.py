@@ -23,6 +23,7 @@ from workstation.domain.models import Conversation, Customer, utcnow
 from workstation.domain.voice import AFTER_CALL_CODE, CallInfo
 from workstation.services.inbox import InboxService, PendingOffer
 from workstation.services.tasks import TaskSet
+from workstation.store.cache import new_key
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +237,28 @@ class VoiceService(QObject):
             raise VoiceError(exc.message) from exc
         except BackendUnavailable as exc:
             raise VoiceError(M.Msg(M.UNREACHABLE_TRY_AGAIN)) from exc
+
+    async def link_caller(self, conversation_id: str, customer_id: str) -> Conversation:
+        """Link a call of an unknown caller (offered to this desk or held by it) to the customer the
+        agent found; an open conversation is re-opened with that customer's records. Raises
+        VoiceError with the reason when the backend refuses or cannot be reached."""
+        try:
+            conv = await self._api.link_caller(conversation_id, customer_id, key=new_key())
+        except ApiError as exc:
+            raise VoiceError(exc.message) from exc
+        except BackendUnavailable as exc:
+            raise VoiceError(M.Msg(M.UNREACHABLE_TRY_AGAIN)) from exc
+        known = self.calls_info.get(conversation_id)
+        if known is not None:
+            self.calls_info[conversation_id] = known.model_copy(
+                update={"customer_id": conv.customer.id, "known_caller": True}
+            )
+        if self.call is not None and self.call.conversation_id == conversation_id and self.call.info:
+            self.call.info = self.call.info.model_copy(
+                update={"customer_id": conv.customer.id, "known_caller": True}
+            )
+        await self._inbox.customer_linked(conv)
+        return conv
 
     def _on_inbox_conversation_opened(self, conv: Conversation) -> None:
         if conv.channel != "voice":

@@ -127,6 +127,14 @@
         <translation>Suchen</translation>
     </message>
     <message>
+        <source>This is the caller</source>
+        <translation>Das ist der Anrufer</translation>
+    </message>
+    <message>
+        <source>Link this call to the customer selected above</source>
+        <translation>Diesen Anruf dem oben gewählten Kunden zuordnen</translation>
+    </message>
+    <message>
         <source>Next best actions: {0}</source>
         <translation>Nächste sinnvolle Schritte: {0}</translation>
     </message>
@@ -137,6 +145,10 @@
     <message>
         <source>No customer matches.</source>
         <translation>Kein Kunde passt.</translation>
+    </message>
+    <message>
+        <source>Call linked to {0}</source>
+        <translation>Anruf {0} zugeordnet</translation>
     </message>
 </context>
 <context>
@@ -381,8 +393,12 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
 <context>
     <name>DeskController</name>
     <message>
-        <source>Incoming call offered: {0}</source>
+        <source>Could not link the call: {0}</source>
         <extracomment>Opening a conversation: the cache read and ranking off the GUI thread, then one &quot;ready&quot;. Ringing calls&apos; previews on their offer cards, by offer id (gone with the card). tabs built while the conversation service reads their conversation (shown once ready)</extracomment>
+        <translation>Der Anruf konnte nicht zugeordnet werden: {0}</translation>
+    </message>
+    <message>
+        <source>Incoming call offered: {0}</source>
         <translation>Anruf angeboten: {0}</translation>
     </message>
     <message>
@@ -1536,6 +1552,18 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>Search for at least {count} characters.</source>
         <translation>Bitte mindestens {count} Zeichen eingeben.</translation>
+    </message>
+    <message>
+        <source>This call is already linked to a customer.</source>
+        <translation>Dieser Anruf ist bereits einem Kunden zugeordnet.</translation>
+    </message>
+    <message>
+        <source>Link the call to a customer, not to an unknown caller.</source>
+        <translation>Ordnen Sie den Anruf einem Kunden zu, nicht einem unbekannten Anrufer.</translation>
+    </message>
+    <message>
+        <source>No customer {customer_id}.</source>
+        <translation>Kein Kunde {customer_id}.</translation>
     </message>
     <message>
         <source>The session was signed out.</source>

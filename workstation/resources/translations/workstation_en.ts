@@ -127,6 +127,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>This is the caller</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Link this call to the customer selected above</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Next best actions: {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -136,6 +144,10 @@
     </message>
     <message>
         <source>No customer matches.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Call linked to {0}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -379,8 +391,12 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
 <context>
     <name>DeskController</name>
     <message>
-        <source>Incoming call offered: {0}</source>
+        <source>Could not link the call: {0}</source>
         <extracomment>Opening a conversation: the cache read and ranking off the GUI thread, then one &quot;ready&quot;. Ringing calls&apos; previews on their offer cards, by offer id (gone with the card). tabs built while the conversation service reads their conversation (shown once ready)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Incoming call offered: {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1533,6 +1549,18 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>Search for at least {count} characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This call is already linked to a customer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Link the call to a customer, not to an unknown caller.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No customer {customer_id}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
