@@ -290,6 +290,8 @@ PHONE_NOT_REGISTERED: Final = QT_TRANSLATE_NOOP(
 )
 PHONE_GONE: Final = QT_TRANSLATE_NOOP("domain", "The softphone went away. Calls are not offered to you.")
 PHONE_NOT_RUNNING: Final = QT_TRANSLATE_NOOP("domain", "The softphone is not running.")
+PHONE_DESK: Final = QT_TRANSLATE_NOOP("domain", "Calls ring on your desk phone once you accept them here.")
+PHONE_USE_DESK: Final = QT_TRANSLATE_NOOP("domain", "Use your desk phone for this.")
 NO_KEYCHAIN: Final = QT_TRANSLATE_NOOP(
     "domain",
     "No system keychain is available (keyring found no usable backend). On Linux, install "

@@ -136,7 +136,7 @@ class VoiceDesk:
     ) -> dict[str, int]:
         """No calls without a registered phone; no new chats during a call (if so configured)."""
         adjusted = dict(capacity)
-        if not self.is_registered(username):
+        if not self.is_registered(self.config.desk_phones.get(username, username)):
             adjusted["voice"] = 0
         if self.config.blocks_chats and load.get("voice", 0) > 0:
             adjusted["chat"] = 0
@@ -175,27 +175,44 @@ class VoiceDesk:
         return conv_id
 
     async def wait_for_agent(self, conv_id: str, wait_s: float) -> str | None:
-        """The username of the agent the call is offered to, once the router offered it; None if no
-        agent was offered it in time (the task is then closed as abandoned). Waits on the event loop
-        and reads on a worker thread briefly: many ringing callers must not hold the thread pool."""
+        """The SIP user to ring: the username of the agent the call is offered to, once the router
+        offered it; for an agent in desk-phone mode, their desk phone once they accepted on the desk
+        (a rejected offer is routed again). None if no phone is to ring in time (the task is then
+        closed as abandoned). Waits on the event loop and reads on a worker thread briefly: many
+        ringing callers must not hold the thread pool."""
         deadline = time.monotonic() + wait_s
+        waiting_for_desk = False
         while True:
-            agent = await asyncio.to_thread(self._offered_to, conv_id)
-            if agent is not None:
+            agent, accepted = await asyncio.to_thread(self._offered_to, conv_id)
+            desk_phone = self.config.desk_phones.get(agent or "")
+            if agent is not None and desk_phone is None:
                 return agent
+            if desk_phone is not None and accepted:
+                return desk_phone
+            if desk_phone is not None and not waiting_for_desk:  # the agent decides on the desk
+                waiting_for_desk = True
+                deadline += max(0.0, self.config.desk_phone_accept_s)
             if time.monotonic() >= deadline:
                 await asyncio.to_thread(self.end_unanswered, conv_id, "no agent")
                 return None
             await asyncio.sleep(_POLL_S)
 
-    def _offered_to(self, conv_id: str) -> str | None:
+    def _offered_to(self, conv_id: str) -> tuple[str | None, bool]:
+        """Who the call is offered to (or was accepted by), and whether it was accepted."""
         with DbSession(self.backend.engine) as db:
             row = db.execute(
                 select(AgentRow.username)
                 .join(OfferRow, OfferRow.agent_id == AgentRow.id)
                 .where(OfferRow.conversation_id == conv_id, OfferRow.state == "offered")
             ).first()
-        return str(row[0]) if row is not None else None
+            if row is not None:
+                return str(row[0]), False
+            held = db.execute(
+                select(AgentRow.username)
+                .join(ConversationRow, ConversationRow.agent_id == AgentRow.id)
+                .where(ConversationRow.id == conv_id, ConversationRow.state == ConversationState.ACTIVE.value)
+            ).first()
+        return (str(held[0]), True) if held is not None else (None, False)
 
     def event(self, call_id: str, event: str, by: str = "", code: str = "") -> str:
         """What the proxy saw happen to a call; returns what the backend did (for the proxy's log)."""

@@ -1720,6 +1720,14 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Das Softphone läuft nicht.</translation>
     </message>
     <message>
+        <source>Calls ring on your desk phone once you accept them here.</source>
+        <translation>Anrufe klingeln auf Ihrem Tischtelefon, sobald Sie sie hier annehmen.</translation>
+    </message>
+    <message>
+        <source>Use your desk phone for this.</source>
+        <translation>Nutzen Sie dafür Ihr Tischtelefon.</translation>
+    </message>
+    <message>
         <source>No system keychain is available (keyring found no usable backend). On Linux, install and unlock a Secret Service provider such as GNOME Keyring or KWallet. The sign-in token is kept in memory only and will not be remembered.</source>
         <translation>Kein Schlüsselbund des Systems verfügbar (keyring fand kein nutzbares Backend). Unter Linux einen Secret-Service-Anbieter wie GNOME Keyring oder KWallet installieren und entsperren. Die Anmeldung wird nur im Arbeitsspeicher gehalten und nicht gemerkt.</translation>
     </message>

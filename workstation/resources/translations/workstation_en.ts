@@ -1718,6 +1718,14 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Calls ring on your desk phone once you accept them here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use your desk phone for this.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>No system keychain is available (keyring found no usable backend). On Linux, install and unlock a Secret Service provider such as GNOME Keyring or KWallet. The sign-in token is kept in memory only and will not be remembered.</source>
         <translation type="unfinished"></translation>
     </message>
