@@ -78,6 +78,14 @@ def _check_language(value: str) -> str | None:
     return 'must be "system" or a language code such as "de", "en" or "pt_BR"'
 
 
+#: `softphone = "desk"`: desk-phone mode (the backend's VoiceConfig.desk_phones names the phone).
+DESK_PHONE = "desk"
+
+
+def _check_softphone(value: str) -> str | None:
+    return None if value == DESK_PHONE else _check_host_port(value)
+
+
 def _check_host_port(value: str) -> str | None:
     if not value:
         return None
@@ -141,8 +149,9 @@ class Config:
     softphone: str = field(
         default="",
         metadata=_option(
-            "host:port of the agent's softphone control socket (baresip ctrl_tcp); empty: no calls",
-            _check_host_port,
+            "host:port of the agent's softphone control socket (baresip ctrl_tcp); "
+            '"desk": calls ring the agent\'s own desk phone, the desk pops and records them; empty: no calls',
+            _check_softphone,
         ),
     )
     sip_domain: str = field(

@@ -103,8 +103,18 @@ class VoiceStack:
         self.loop = loop or asyncio.new_event_loop()
         self.phones: list[Phone] = []
 
-    def phone(self, user: str, *, tone_hz: int = 440, register: bool = True, control: bool = True) -> Phone:
-        process = Baresip(self.tmp, user, self.proxy.port, tone_hz=tone_hz, register=register)
+    def phone(
+        self,
+        user: str,
+        *,
+        tone_hz: int = 440,
+        register: bool = True,
+        control: bool = True,
+        auto_answer: bool = False,
+    ) -> Phone:
+        process = Baresip(
+            self.tmp, user, self.proxy.port, tone_hz=tone_hz, register=register, auto_answer=auto_answer
+        )
         phone = Phone(process, self.loop, control)
         self.phones.append(phone)
         if register:

@@ -144,8 +144,16 @@ class Baresip(_Process):
     """
 
     def __init__(
-        self, workdir: Path, user: str, proxy_port: int, *, tone_hz: int = 440, register: bool = True
+        self,
+        workdir: Path,
+        user: str,
+        proxy_port: int,
+        *,
+        tone_hz: int = 440,
+        register: bool = True,
+        auto_answer: bool = False,
     ) -> None:
+        self.answermode = "auto" if auto_answer else "manual"
         # A port found free may be taken by another process before baresip binds it. baresip then
         # runs on without its control socket, and whoever holds the port answers the test's
         # connection (a full suite run saw a phone that "received nothing"): start again elsewhere.
@@ -196,7 +204,7 @@ class Baresip(_Process):
         account = (
             f"<sip:{user}@127.0.0.1:{proxy_port};transport=udp>"
             f';outbound="sip:127.0.0.1:{proxy_port};transport=udp"'
-            f";regint={regint};answermode=manual;audio_codecs=opus/48000/2,PCMU\n"
+            f";regint={regint};answermode={self.answermode};audio_codecs=opus/48000/2,PCMU\n"
         )
         (self.dir / "accounts").write_text(account)
         (self.dir / "contacts").write_text("")

@@ -30,7 +30,10 @@ def gui_voice(aloop: asyncio.AbstractEventLoop, tmp_path: Path) -> Iterator[Voic
         yield stack
 
 
-def open_phone_desk(stack: VoiceStack, ctrl_port: int | None, username: str = "demo") -> Desk:
+def open_phone_desk(
+    stack: VoiceStack, ctrl_port: int | None, username: str = "demo", *, softphone: str | None = None
+) -> Desk:
+    """`softphone`: the desk's setting as is ("desk": desk-phone mode); default: the control port."""
     paths = Paths.under(stack.tmp / f"desk-{username}").create()
     window = MainWindow(sound=False, popup=False)
     window.show()
@@ -45,7 +48,7 @@ def open_phone_desk(stack: VoiceStack, ctrl_port: int | None, username: str = "d
             login,
             secrets=MemorySecretStore(),
             backoff=FAST_BACKOFF,
-            softphone=f"127.0.0.1:{ctrl_port}" if ctrl_port else "",
+            softphone=softphone if softphone is not None else f"127.0.0.1:{ctrl_port}" if ctrl_port else "",
             sip_domain=f"127.0.0.1:{stack.proxy.port}",
         )
     )

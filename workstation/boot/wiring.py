@@ -241,7 +241,11 @@ async def connect(
     records = RecordsService(api, store, sync, session)
     conversations = ConversationService(inbox, context, relevance, reader, records=records, cobrowse=cobrowse)
     voice = None
-    if softphone:
+    if softphone == "desk":  # config.DESK_PHONE: the agent's own phone rings, no softphone to drive
+        from workstation.services.voice import VoiceService
+
+        voice = VoiceService(api, inbox, None, desk_phone=True)
+    elif softphone:
         from workstation.client.softphone import SoftphoneClient
         from workstation.services.voice import VoiceService
 

@@ -261,6 +261,14 @@ class BackendApi:
         result: list[Customer] = self._parse(list[Customer], body, "customers")
         return result
 
+    async def link_caller(self, conversation_id: str, customer_id: str, *, key: str) -> Conversation:
+        """Link the call of an unknown caller to the customer found (the backend moves it there)."""
+        body = await self._request(
+            "POST", f"/voice/calls/{conversation_id}/customer", json={"customer_id": customer_id}, key=key
+        )
+        result: Conversation = self._parse(Conversation, body, "conversation")
+        return result
+
     async def conversations(self, *, state: str | None = None) -> list[Conversation]:
         params = {"state": state} if state else None
         body = await self._request("GET", "/conversations", params=params)

@@ -178,6 +178,12 @@ NO_CONVERSATION: Final = QT_TRANSLATE_NOOP("domain", "No conversation {conversat
 NO_AGENT: Final = QT_TRANSLATE_NOOP("domain", "No agent {agent_id}.")
 # the search for an unknown caller (server/customer_search.py)
 SEARCH_TOO_SHORT: Final = QT_TRANSLATE_NOOP("domain", "Search for at least {count} characters.")
+# linking that caller's call to the customer found (server/voice_link.py)
+CALLER_KNOWN: Final = QT_TRANSLATE_NOOP("domain", "This call is already linked to a customer.")
+LINK_TO_CUSTOMER: Final = QT_TRANSLATE_NOOP(
+    "domain", "Link the call to a customer, not to an unknown caller."
+)
+NO_CUSTOMER: Final = QT_TRANSLATE_NOOP("domain", "No customer {customer_id}.")
 #: Fixed reasons that travel over the push streams (WebSocket close reasons, cobrowse relay errors);
 #: the desk looks them up in the catalogue as whole texts.
 SIGNED_OUT: Final = QT_TRANSLATE_NOOP("domain", "The session was signed out.")
@@ -259,6 +265,9 @@ SERVER_REFUSALS: Final = frozenset(
         NO_CONVERSATION,
         NO_AGENT,
         SEARCH_TOO_SHORT,
+        CALLER_KNOWN,
+        LINK_TO_CUSTOMER,
+        NO_CUSTOMER,
     }
 )
 # --- the desk's own texts: why an action on this computer could not be done (workstation/services) ---
@@ -318,6 +327,8 @@ PHONE_REFUSED: Final = QT_TRANSLATE_NOOP("domain", "The softphone refused '{comm
 PHONE_REFUSED_NO_REASON: Final = QT_TRANSLATE_NOOP(
     "domain", "The softphone refused '{command}': no reason given"
 )
+PHONE_DESK: Final = QT_TRANSLATE_NOOP("domain", "Calls ring on your desk phone once you accept them here.")
+PHONE_USE_DESK: Final = QT_TRANSLATE_NOOP("domain", "Use your desk phone for this.")
 NO_KEYCHAIN: Final = QT_TRANSLATE_NOOP(
     "domain",
     "No system keychain is available (keyring found no usable backend). On Linux, install "

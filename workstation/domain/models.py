@@ -308,6 +308,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     "offer.revoked": OfferRevocation,
     "conversation.assigned": Conversation,
     "conversation.closed": Conversation,
+    #: an unknown caller's call linked to the customer found (workstation/server/voice_link.py)
+    "conversation.customer_changed": Conversation,
     "message.created": Message,
     "presence.changed": PresenceChange,
     "timeline.event_added": TimelineEvent,

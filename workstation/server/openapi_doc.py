@@ -78,6 +78,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/customer/chats/{conversation_id}/messages"): (409, 429),
     # no such call (404); a query of fewer than two characters once trimmed (422, customer_search.py)
     ("get", "/api/v1/customer-search"): (404, 422),
+    # the call is linked already (409); a customer that does not exist or is a placeholder (422)
+    ("post", "/api/v1/voice/calls/{conversation_id}/customer"): (409, 422),
 }
 
 #: Constraints the backend enforces in code that a schema can state (the rest is in the route's

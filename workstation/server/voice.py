@@ -65,6 +65,7 @@ from workstation.server.db import (
     WrapUpCodeRow,
 )
 from workstation.server.voice_config import VoiceConfig
+from workstation.server.voice_link import RETIRED_TO, voice_link_router
 from workstation.server.voice_transfer import offer_transfer
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ class VoiceDesk:
     ) -> dict[str, int]:
         """No calls without a registered phone; no new chats during a call (if so configured)."""
         adjusted = dict(capacity)
-        if not self.is_registered(username):
+        if not self.is_registered(self.config.desk_phones.get(username, username)):
             adjusted["voice"] = 0
         if self.config.blocks_chats and load.get("voice", 0) > 0:
             adjusted["chat"] = 0
@@ -174,27 +175,44 @@ class VoiceDesk:
         return conv_id
 
     async def wait_for_agent(self, conv_id: str, wait_s: float) -> str | None:
-        """The username of the agent the call is offered to, once the router offered it; None if no
-        agent was offered it in time (the task is then closed as abandoned). Waits on the event loop
-        and reads on a worker thread briefly: many ringing callers must not hold the thread pool."""
+        """The SIP user to ring: the username of the agent the call is offered to, once the router
+        offered it; for an agent in desk-phone mode, their desk phone once they accepted on the desk
+        (a rejected offer is routed again). None if no phone is to ring in time (the task is then
+        closed as abandoned). Waits on the event loop and reads on a worker thread briefly: many
+        ringing callers must not hold the thread pool."""
         deadline = time.monotonic() + wait_s
+        waiting_for_desk = False
         while True:
-            agent = await asyncio.to_thread(self._offered_to, conv_id)
-            if agent is not None:
+            agent, accepted = await asyncio.to_thread(self._offered_to, conv_id)
+            desk_phone = self.config.desk_phones.get(agent or "")
+            if agent is not None and desk_phone is None:
                 return agent
+            if desk_phone is not None and accepted:
+                return desk_phone
+            if desk_phone is not None and not waiting_for_desk:  # the agent decides on the desk
+                waiting_for_desk = True
+                deadline += max(0.0, self.config.desk_phone_accept_s)
             if time.monotonic() >= deadline:
                 await asyncio.to_thread(self.end_unanswered, conv_id, "no agent")
                 return None
             await asyncio.sleep(_POLL_S)
 
-    def _offered_to(self, conv_id: str) -> str | None:
+    def _offered_to(self, conv_id: str) -> tuple[str | None, bool]:
+        """Who the call is offered to (or was accepted by), and whether it was accepted."""
         with DbSession(self.backend.engine) as db:
             row = db.execute(
                 select(AgentRow.username)
                 .join(OfferRow, OfferRow.agent_id == AgentRow.id)
                 .where(OfferRow.conversation_id == conv_id, OfferRow.state == "offered")
             ).first()
-        return str(row[0]) if row is not None else None
+            if row is not None:
+                return str(row[0]), False
+            held = db.execute(
+                select(AgentRow.username)
+                .join(ConversationRow, ConversationRow.agent_id == AgentRow.id)
+                .where(ConversationRow.id == conv_id, ConversationRow.state == ConversationState.ACTIVE.value)
+            ).first()
+        return (str(held[0]), True) if held is not None else (None, False)
 
     def event(self, call_id: str, event: str, by: str = "", code: str = "") -> str:
         """What the proxy saw happen to a call; returns what the backend did (for the proxy's log)."""
@@ -338,12 +356,17 @@ class VoiceDesk:
                 select(CustomerRow).where(func.json_extract(CustomerRow.data, "$.phone").is_not(None))
             ):
                 phone = row.data.get("phone")
+                if _unknown(row):  # the placeholder has the number too: a real customer comes first
+                    continue
                 if isinstance(phone, str) and e164_digits(phone, country_code) == wanted:
                     return row
         unknown_id = f"caller-{wanted or 'anonymous'}"[:64]
         known = db.get(CustomerRow, unknown_id)
         if known is not None:
-            return known
+            # An agent identified this number's caller before (voice_link.py): the call is theirs.
+            linked = known.data.get(RETIRED_TO)
+            identified = db.get(CustomerRow, linked) if isinstance(linked, str) else None
+            return identified or known
         # The caller's first call: a customer record for the number.
         customer = Customer(id=unknown_id, name="Unknown caller", phone=ani or None)
         row = CustomerRow(
@@ -446,6 +469,7 @@ def voice_router(backend: Backend) -> APIRouter:
     router = APIRouter(lifespan=lifespan)
     # Finding an unknown caller belongs to calls (customer_search.py says why it is tied to one).
     router.include_router(customer_search_router(backend))
+    router.include_router(voice_link_router(backend))
     router.desk = desk  # type: ignore[attr-defined]  # tests reach the registrations
 
     @router.post(f"{API}/registered", response_class=PlainTextResponse)

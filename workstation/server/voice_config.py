@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workstation.domain.voice import AFTER_CALL_CODE
 
@@ -24,3 +24,10 @@ class VoiceConfig:
     after_call_code: str = AFTER_CALL_CODE
     #: Country code that national numbers ("030 …") are read in, to match callers to customers.
     country_code: str = "49"
+    #: Desk-phone mode, per agent: agent username -> the SIP user of their own desk phone. Such an
+    #: agent's calls ring that phone, and only once they accepted the offer on the desk; their
+    #: registration is the desk phone's.
+    desk_phones: dict[str, str] = field(default_factory=dict)
+    #: How long the caller waits for a desk-phone agent to accept (beyond `route_wait_s`); the proxy's
+    #: http_client timeout must exceed both together (kamailio.cfg: HTTP_TIMEOUT, 15 s).
+    desk_phone_accept_s: float = 6.0

@@ -49,7 +49,9 @@ class InboxService(QObject):
 
     Signals: `offer_received(PendingOffer)`, `offer_removed(offer_id, reason)`,
     `conversation_opened(Conversation)`, `conversation_closed(conversation_id)`,
-    `transcript_updated(conversation_id, list[TranscriptEntry])`, `write_refused(str message)`.
+    `transcript_updated(conversation_id, list[TranscriptEntry])`, `write_refused(str message)`,
+    `customer_changed(Conversation)` when an open conversation moved to another customer (an unknown
+    caller identified: the desk re-opens it with that customer's records).
     """
 
     offer_received = Signal(object)
@@ -58,6 +60,7 @@ class InboxService(QObject):
     conversation_closed = Signal(str)
     transcript_updated = Signal(str, list)
     write_refused = Signal(object)  # a Msg: English text that the desk shows translated
+    customer_changed = Signal(object)
 
     def __init__(
         self,
@@ -193,6 +196,13 @@ class InboxService(QObject):
             job, lambda: self.conversation_closed.emit(conversation_id), kind="close", target=conversation_id
         )
 
+    async def customer_linked(self, conv: Conversation) -> None:
+        """The backend moved an open conversation to another customer (the answer to our own request,
+        which may come before the pushed event, or instead of it while the stream is down)."""
+        await self._store.writes.run(self._store.apply, conversations=[conv])
+        if conv.id in self._open:
+            self.customer_changed.emit(conv)
+
     # --- pushed events ---------------------------------------------------------------------------
 
     def _on_sync_events_applied(self, applied: list[AppliedEvent]) -> None:
@@ -205,7 +215,10 @@ class InboxService(QObject):
                 if record.reason != "accepted":
                     self._drop_offer(record.offer_id, record.reason)
             elif isinstance(record, Conversation):
-                if record.state == ConversationState.ACTIVE:
+                if event.type == "conversation.customer_changed":
+                    if record.id in self._open:
+                        self.customer_changed.emit(record)
+                elif record.state == ConversationState.ACTIVE:
                     self._open_once(record)
                 elif record.state == ConversationState.CLOSED and record.id in self._open:
                     self._open.discard(record.id)

@@ -23,6 +23,7 @@ from workstation.domain.models import Conversation, Customer, utcnow
 from workstation.domain.voice import AFTER_CALL_CODE, CallInfo
 from workstation.services.inbox import InboxService, PendingOffer
 from workstation.services.tasks import TaskSet
+from workstation.store.cache import new_key
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ RECONNECT_S = 3.0
 
 #: The longest search for an unknown caller sent to the backend (it bounds it too).
 SEARCH_MAX = 100
+#: Desk-phone mode: how often the desk asks the backend whether the proxy saw the call end.
+DESK_PHONE_POLL_S = 1.0
 
 
 class VoiceError(Exception):
@@ -106,9 +109,13 @@ class VoiceService(QObject):
         phone: SoftphoneClient | None,
         *,
         sip_domain: str = "",
+        desk_phone: bool = False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        #: Desk-phone mode: the agent's own SIP phone rings once they accept (the backend tells the
+        #: proxy), the desk pops and records; the call's end comes from the proxy via the backend.
+        self.desk_phone = desk_phone and phone is None
         self._sip_domain = sip_domain
         self._closing = False
         self._api = api
@@ -137,6 +144,8 @@ class VoiceService(QObject):
 
     async def start(self) -> None:
         """Connect to the softphone, and keep trying while it is not running."""
+        if self.desk_phone:
+            self._set_phone(True, M.Msg(M.PHONE_DESK))
         if self.phone is None:
             return
         while not self.phone.connected and not self._closing:
@@ -237,12 +246,40 @@ class VoiceService(QObject):
         except BackendUnavailable as exc:
             raise VoiceError(M.Msg(M.UNREACHABLE_TRY_AGAIN)) from exc
 
+    async def link_caller(self, conversation_id: str, customer_id: str) -> Conversation:
+        """Link a call of an unknown caller (offered to this desk or held by it) to the customer the
+        agent found; an open conversation is re-opened with that customer's records. Raises
+        VoiceError with the reason when the backend refuses or cannot be reached."""
+        try:
+            conv = await self._api.link_caller(conversation_id, customer_id, key=new_key())
+        except ApiError as exc:
+            raise VoiceError(exc.message) from exc
+        except BackendUnavailable as exc:
+            raise VoiceError(M.Msg(M.UNREACHABLE_TRY_AGAIN)) from exc
+        known = self.calls_info.get(conversation_id)
+        if known is not None:
+            self.calls_info[conversation_id] = known.model_copy(
+                update={"customer_id": conv.customer.id, "known_caller": True}
+            )
+        if self.call is not None and self.call.conversation_id == conversation_id and self.call.info:
+            self.call.info = self.call.info.model_copy(
+                update={"customer_id": conv.customer.id, "known_caller": True}
+            )
+        await self._inbox.customer_linked(conv)
+        return conv
+
     def _on_inbox_conversation_opened(self, conv: Conversation) -> None:
         if conv.channel != "voice":
             return
         self.call = ActiveCall(conv.id, self.calls_info.get(conv.id))
         self._changed(self.call)
-        if conv.id in self._offered:  # offered to this desk and just accepted: pick up
+        if conv.id in self._offered and self.desk_phone:  # accepted: the backend rings the desk phone
+            self._offered.discard(conv.id)
+            self.call.state = CallState.TALKING
+            self.call.answered_at = time.monotonic()
+            self._changed(self.call)
+            self._tasks.start(self._watch_desk_call(conv.id), "desk-phone-call")
+        elif conv.id in self._offered:  # offered to this desk and just accepted: pick up
             self._offered.discard(conv.id)
             self._tasks.start(self._command("accept"), "answer")
         else:  # a call this agent already had (the desk restarted): recover its state
@@ -272,13 +309,39 @@ class VoiceService(QObject):
                 call.ended_at = now
         else:
             call.state = CallState.TALKING
+            if self.desk_phone:
+                self._tasks.start(self._watch_desk_call(conversation_id), "desk-phone-call")
         self._changed(call)
+
+    async def _watch_desk_call(self, conversation_id: str) -> None:
+        """Desk-phone mode: the desk drives no phone, so it learns the call's end (and its talk time,
+        as the proxy's events recorded it) from the backend."""
+        while (call := self.call) is not None and call.conversation_id == conversation_id:
+            await asyncio.sleep(DESK_PHONE_POLL_S)
+            try:
+                info = await self._api.voice_call(conversation_id)
+            except (ApiError, BackendUnavailable) as exc:
+                log.info("call %s: no call details: %s", conversation_id, exc)
+                continue
+            call = self.call
+            if call is None or call.conversation_id != conversation_id:
+                return
+            call.info = info
+            if info.ended:
+                call.state = CallState.ENDED
+                now = time.monotonic()
+                ended = (utcnow() - info.ended_at).total_seconds() if info.ended_at else 0.0
+                call.ended_at = now - max(0.0, ended)
+                if info.talk_s is not None:  # the proxy's talk time, not the desk's guess
+                    call.answered_at = call.ended_at - info.talk_s
+                self._changed(call)
+                return
 
     def _on_inbox_conversation_closed(self, conversation_id: str) -> None:
         self.calls_info.pop(conversation_id, None)
         self._offered.discard(conversation_id)
         if self.call is not None and self.call.conversation_id == conversation_id:
-            if self.call.state != CallState.ENDED:
+            if self.call.state != CallState.ENDED and not self.desk_phone:
                 self._tasks.start(self._command("hangup"), "hangup")
             self.call = None
             self._set_desk_state(DeskState.NONE)
@@ -305,6 +368,9 @@ class VoiceService(QObject):
         self._tasks.start(self._command("transfer", uri), "transfer")
 
     async def _command(self, command: str, params: str = "") -> None:
+        if self.desk_phone:
+            self.call_failed.emit(M.Msg(M.PHONE_USE_DESK))
+            return
         if self.phone is None or not self.phone.connected:
             self.call_failed.emit(M.Msg(M.PHONE_NOT_RUNNING))
             return

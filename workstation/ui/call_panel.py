@@ -93,13 +93,14 @@ class CallPanel(QFrame):
             who = info.ani or self.tr("withheld number")
             self.number_label.setText(f"☎ {who} → {info.dnis}" if info.dnis else f"☎ {who}")
         self.state_label.setText(self.tr(STATE_TEXT.get(call.state, call.state)))
-        live = call.state in (CallState.TALKING, CallState.HELD)
+        # Desk-phone mode: the agent holds, transfers and hangs up on their own phone.
+        live = call.state in (CallState.TALKING, CallState.HELD) and not self.voice.desk_phone
         self.hold_button.setChecked(call.state == CallState.HELD)
         self.hold_button.setText(self.tr("Resume") if call.state == CallState.HELD else self.tr("Hold"))
         self.mute_button.setChecked(call.muted)
         for widget in (self.hold_button, self.mute_button, self.transfer_edit, self.transfer_button):
             widget.setEnabled(live)
-        self.hangup_button.setEnabled(call.state != CallState.ENDED)
+        self.hangup_button.setEnabled(call.state != CallState.ENDED and not self.voice.desk_phone)
         self._on_tick_timeout()
 
     def _on_voice_call_failed(self, message: str) -> None:

@@ -22,9 +22,11 @@ ROW_MAX = 120
 
 
 class CallPreview(QFrame):
-    """Signals: `search_requested(text)` when the agent searches for an unknown caller."""
+    """Signals: `search_requested(text)` when the agent searches for an unknown caller,
+    `link_requested(customer_id)` when they pick the customer found as the caller."""
 
     search_requested = Signal(str)
+    link_requested = Signal(str)
 
     def __init__(self, known_caller: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,6 +47,15 @@ class CallPreview(QFrame):
         self.results.setObjectName("callerResults")
         self.results.setMaximumHeight(90)
         self.results.hide()
+        self.results.itemSelectionChanged.connect(self._on_results_item_selection_changed)
+        self.results.itemActivated.connect(lambda _item: self._on_link())
+        # the customer ids of the result rows, in their order
+        self.result_ids: list[str] = []
+        self.link_button = QPushButton(self.tr("This is the caller"))
+        self.link_button.setToolTip(self.tr("Link this call to the customer selected above"))
+        self.link_button.setEnabled(False)
+        self.link_button.clicked.connect(self._on_link)
+        self.link_button.hide()
         self.search_note = data_label()
         self.search_note.hide()
         if not known_caller:
@@ -54,6 +65,7 @@ class CallPreview(QFrame):
             layout.addLayout(row)
             layout.addWidget(self.search_note)
             layout.addWidget(self.results)
+            layout.addWidget(self.link_button)
         else:
             for widget in (self.search_edit, self.search_button):
                 widget.hide()
@@ -67,18 +79,41 @@ class CallPreview(QFrame):
 
     def show_results(self, customers: list[Customer]) -> None:
         self.results.clear()
+        self.result_ids = [customer.id for customer in customers[:MAX_RESULTS_SHOWN]]
         for customer in customers[:MAX_RESULTS_SHOWN]:
             fields = [customer.name, customer.phone or "", customer.email or ""]
             text = " · ".join(f for f in fields if f)
             self.results.addItem(text if len(text) <= ROW_MAX else text[: ROW_MAX - 1] + "…")
         self.results.setVisible(bool(customers))
+        self.link_button.setVisible(bool(customers))
+        self.link_button.setEnabled(False)
         self.search_note.setVisible(not customers)
         self.search_note.setText("" if customers else self.tr("No customer matches."))
 
     def show_search_error(self, message: str) -> None:
         self.results.hide()
+        self.link_button.hide()
         self.search_note.setText(message[:200])
         self.search_note.show()
+
+    def show_linking(self, busy: bool) -> None:
+        self.link_button.setEnabled(not busy and bool(self.results.selectedItems()))
+        self.results.setEnabled(not busy)
+
+    def show_linked(self, name: str) -> None:
+        """The call is the found customer's now: nothing left to search."""
+        for widget in (self.search_edit, self.search_button, self.results, self.link_button):
+            widget.hide()
+        self.search_note.setText(self.tr("Call linked to {0}").format(name[:ROW_MAX]))
+        self.search_note.show()
+
+    def _on_results_item_selection_changed(self) -> None:
+        self.link_button.setEnabled(bool(self.results.selectedItems()))
+
+    def _on_link(self) -> None:
+        row = self.results.currentRow()
+        if 0 <= row < len(self.result_ids) and self.results.isEnabled():
+            self.link_requested.emit(self.result_ids[row])
 
     def _on_search(self) -> None:
         text = self.search_edit.text().strip()

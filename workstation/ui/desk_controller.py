@@ -7,6 +7,7 @@ needs, none of them optional except the softphone. The window itself holds no se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -81,6 +82,8 @@ class DeskController(QObject):
         self.refusal_box: QMessageBox | None = None
         #: Ringing calls' previews on their offer cards, by offer id (gone with the card).
         self.call_previews: dict[str, CallPreview] = {}
+        # An answered unknown caller's search in the call's tab, by conversation id.
+        self.call_searches: dict[str, CallPreview] = {}
         #: tabs built while the conversation service reads their conversation (shown once ready)
         self._opening: dict[str, ConversationView] = {}
         self._select_when_shown: set[str] = set()
@@ -106,6 +109,7 @@ class DeskController(QObject):
         self.opener.conversation_ready.connect(self._on_opener_conversation_ready)
         self.opener.conversation_failed.connect(self._on_opener_conversation_failed)
         inbox.conversation_closed.connect(self._on_inbox_conversation_closed)
+        inbox.customer_changed.connect(self._on_inbox_customer_changed)
         inbox.transcript_updated.connect(self._on_inbox_transcript_updated)
         inbox.write_refused.connect(self._on_inbox_write_refused)
         context.context_refreshed.connect(self._on_context_refreshed)
@@ -160,7 +164,15 @@ class DeskController(QObject):
         self.call_previews[offer_id] = preview
         conversation_id = info.conversation_id
         preview.search_requested.connect(
-            lambda text: self._tasks.start(self._search_caller(offer_id, conversation_id, text), "caller")
+            lambda text: self._tasks.start(
+                self._search_caller(lambda: self.call_previews.get(offer_id), conversation_id, text), "caller"
+            )
+        )
+        preview.link_requested.connect(
+            lambda customer_id: self._tasks.start(
+                self._link_caller(lambda: self.call_previews.get(offer_id), conversation_id, customer_id),
+                "link-caller",
+            )
         )
         self._tasks.start(self._preview_call(offer_id, card.pending), "call-preview")
 
@@ -185,7 +197,10 @@ class DeskController(QObject):
             if preview is not None:
                 preview.show_ranking(self.relevance.preview(conv))
 
-    async def _search_caller(self, offer_id: str, conversation_id: str, text: str) -> None:
+    async def _search_caller(
+        self, preview_of: Callable[[], CallPreview | None], conversation_id: str, text: str
+    ) -> None:
+        """`preview_of` finds the search's widget again after the wait (its card or tab may be gone)."""
         from workstation.services.voice import VoiceError
 
         if self.voice is None:
@@ -193,11 +208,29 @@ class DeskController(QObject):
         try:
             found = await self.voice.search_callers(conversation_id, text)
         except VoiceError as exc:
-            if (preview := self.call_previews.get(offer_id)) is not None:
+            if (preview := preview_of()) is not None:
                 preview.show_search_error(error_text(exc))
             return
-        if (preview := self.call_previews.get(offer_id)) is not None:
+        if (preview := preview_of()) is not None:
             preview.show_results(found)
+
+    async def _link_caller(
+        self, preview_of: Callable[[], CallPreview | None], conversation_id: str, customer_id: str
+    ) -> None:
+        from workstation.services.voice import VoiceError
+
+        if self.voice is None or (preview := preview_of()) is None:
+            return
+        preview.show_linking(True)
+        try:
+            conv = await self.voice.link_caller(conversation_id, customer_id)
+        except VoiceError as exc:
+            self.status.showMessage(self.tr("Could not link the call: {0}").format(error_text(exc)), 10_000)
+            if (preview := preview_of()) is not None:
+                preview.show_linking(False)
+            return
+        if (preview := preview_of()) is not None:
+            preview.show_linked(conv.customer.name)
 
     # --- offers ----------------------------------------------------------------------------------
 
@@ -303,13 +336,56 @@ class DeskController(QObject):
             layout = view.layout()
             if isinstance(layout, QBoxLayout):  # the call panel goes above the conversation
                 layout.insertWidget(0, CallPanel(self.voice, conv.id, view))
+                if (search := self._caller_search(conv)) is not None:
+                    layout.insertWidget(1, search)
         self.conversations.add(view)
         if conv.id in self._select_when_shown:
             self._select_when_shown.discard(conv.id)
             self.conversations.select(conv.id)
         self.window.conversation_shown.emit(conv.id)
 
+    def _caller_search(self, conv: Conversation) -> CallPreview | None:
+        """An answered call from an unknown number: the search to find the caller and link the call."""
+        from workstation.ui.call_preview import CallPreview
+
+        assert self.voice is not None
+        call = self.voice.call
+        info = self.voice.calls_info.get(conv.id) or (
+            call.info if call is not None and call.conversation_id == conv.id else None
+        )
+        if info is None or info.known_caller:
+            return None
+        search = CallPreview(False)
+        search.cards_label.hide()  # the tab has the relevance panel itself
+        self.call_searches[conv.id] = search
+        search.search_requested.connect(
+            lambda text: self._tasks.start(
+                self._search_caller(lambda: self.call_searches.get(conv.id), conv.id, text), "caller"
+            )
+        )
+        search.link_requested.connect(
+            lambda customer_id: self._tasks.start(
+                self._link_caller(lambda: self.call_searches.get(conv.id), conv.id, customer_id),
+                "link-caller",
+            )
+        )
+        return search
+
+    def _on_inbox_customer_changed(self, conv: Conversation) -> None:
+        """An unknown caller was identified: the tab opens again with the customer's header, history
+        and relevance cards (the same path as any opening: the cache first, then the backend)."""
+        view = self.views.get(conv.id)
+        if view is None or view.conversation.customer.id == conv.customer.id:
+            return
+        if self.conversations.current() is view:
+            self._select_when_shown.add(conv.id)
+        self.call_searches.pop(conv.id, None)
+        self.relevance.forget(conv.id)
+        self.conversations.remove(conv.id)
+        self.opener.open(conv)
+
     def _on_inbox_conversation_closed(self, conversation_id: str) -> None:
+        self.call_searches.pop(conversation_id, None)
         self.relevance.forget(conversation_id)
         self.cobrowse.forget(conversation_id)
         self._select_when_shown.discard(conversation_id)

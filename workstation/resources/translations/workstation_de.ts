@@ -143,6 +143,14 @@
         <translation>Suchen</translation>
     </message>
     <message>
+        <source>This is the caller</source>
+        <translation>Das ist der Anrufer</translation>
+    </message>
+    <message>
+        <source>Link this call to the customer selected above</source>
+        <translation>Diesen Anruf dem oben gewählten Kunden zuordnen</translation>
+    </message>
+    <message>
         <source>Next best actions: {0}</source>
         <translation>Nächste sinnvolle Schritte: {0}</translation>
     </message>
@@ -153,6 +161,10 @@
     <message>
         <source>No customer matches.</source>
         <translation>Kein Kunde passt.</translation>
+    </message>
+    <message>
+        <source>Call linked to {0}</source>
+        <translation>Anruf {0} zugeordnet</translation>
     </message>
 </context>
 <context>
@@ -441,8 +453,12 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
 <context>
     <name>DeskController</name>
     <message>
-        <source>Incoming call offered: {0}</source>
+        <source>Could not link the call: {0}</source>
         <extracomment>Opening a conversation: the cache read and ranking off the GUI thread, then one &quot;ready&quot;. Ringing calls&apos; previews on their offer cards, by offer id (gone with the card). tabs built while the conversation service reads their conversation (shown once ready)</extracomment>
+        <translation>Der Anruf konnte nicht zugeordnet werden: {0}</translation>
+    </message>
+    <message>
+        <source>Incoming call offered: {0}</source>
         <translation>Anruf angeboten: {0}</translation>
     </message>
     <message>
@@ -1651,6 +1667,18 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Bitte mindestens {count} Zeichen eingeben.</translation>
     </message>
     <message>
+        <source>This call is already linked to a customer.</source>
+        <translation>Dieser Anruf ist bereits einem Kunden zugeordnet.</translation>
+    </message>
+    <message>
+        <source>Link the call to a customer, not to an unknown caller.</source>
+        <translation>Ordnen Sie den Anruf einem Kunden zu, nicht einem unbekannten Anrufer.</translation>
+    </message>
+    <message>
+        <source>No customer {customer_id}.</source>
+        <translation>Kein Kunde {customer_id}.</translation>
+    </message>
+    <message>
         <source>The session was signed out.</source>
         <extracomment>Fixed reasons that travel over the push streams (WebSocket close reasons, cobrowse relay errors); the desk looks them up in the catalogue as whole texts.</extracomment>
         <translation>Die Sitzung wurde abgemeldet.</translation>
@@ -1887,6 +1915,14 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>The softphone refused &apos;{command}&apos;: no reason given</source>
         <translation>Das Softphone hat „{command}“ ohne Grund abgelehnt.</translation>
+    </message>
+    <message>
+        <source>Calls ring on your desk phone once you accept them here.</source>
+        <translation>Anrufe klingeln auf Ihrem Tischtelefon, sobald Sie sie hier annehmen.</translation>
+    </message>
+    <message>
+        <source>Use your desk phone for this.</source>
+        <translation>Nutzen Sie dafür Ihr Tischtelefon.</translation>
     </message>
     <message>
         <source>No system keychain is available (keyring found no usable backend). On Linux, install and unlock a Secret Service provider such as GNOME Keyring or KWallet. The sign-in token is kept in memory only and will not be remembered.</source>

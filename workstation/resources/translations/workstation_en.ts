@@ -143,6 +143,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>This is the caller</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Link this call to the customer selected above</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Next best actions: {0}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -152,6 +160,10 @@
     </message>
     <message>
         <source>No customer matches.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Call linked to {0}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -439,8 +451,12 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
 <context>
     <name>DeskController</name>
     <message>
-        <source>Incoming call offered: {0}</source>
+        <source>Could not link the call: {0}</source>
         <extracomment>Opening a conversation: the cache read and ranking off the GUI thread, then one &quot;ready&quot;. Ringing calls&apos; previews on their offer cards, by offer id (gone with the card). tabs built while the conversation service reads their conversation (shown once ready)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Incoming call offered: {0}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1649,6 +1665,18 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>This call is already linked to a customer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Link the call to a customer, not to an unknown caller.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No customer {customer_id}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The session was signed out.</source>
         <extracomment>Fixed reasons that travel over the push streams (WebSocket close reasons, cobrowse relay errors); the desk looks them up in the catalogue as whole texts.</extracomment>
         <translation type="unfinished"></translation>
@@ -1884,6 +1912,14 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>The softphone refused &apos;{command}&apos;: no reason given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Calls ring on your desk phone once you accept them here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use your desk phone for this.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
