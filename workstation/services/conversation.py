@@ -155,6 +155,7 @@ class ConversationService(QObject):
 
     def _read_cache(self, conversation: Conversation, handled: dict[str, str]) -> ConversationReady:
         customer_id = conversation.customer.id
+        self._inbox.wait_for_writes()  # an accepted conversation is opened before its commit ends
         transcript = self._inbox.transcript(conversation.id)
         context = self._context.cached(customer_id)
         history = HistoryStart(

@@ -75,11 +75,8 @@ class CustomerContextService(QObject):
 
     def cached(self, customer_id: str) -> CustomerContext:
         """What the cache has now: never waits for the network (the first paint depends on it)."""
-        return CustomerContext(
-            self._store.customer(customer_id),
-            self._store.timeline(customer_id, limit=TIMELINE_PAGE),
-            self._store.customer_fetched_at(customer_id),
-        )
+        customer, fetched_at = self._store.customer_and_fetched_at(customer_id)
+        return CustomerContext(customer, self._store.timeline(customer_id, limit=TIMELINE_PAGE), fetched_at)
 
     # --- the history, page by page ------------------------------------------------------------------
 

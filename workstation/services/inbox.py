@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 #: Newest messages re-read for a tab when a write of it settled (the rest did not change).
 REPAINTED = 20
+
+#: Longest a reader waits for the cache's writer (a stuck disk); then its read fails and says so.
+WRITE_WAIT_S = 10.0
 
 
 class InboxError(Exception):
@@ -94,6 +98,12 @@ class InboxService(QObject):
     def transcript(self, conversation_id: str) -> list[TranscriptEntry]:
         return self._store.transcript(conversation_id)
 
+    def wait_for_writes(self, timeout: float = WRITE_WAIT_S) -> None:
+        """Block until every cache write submitted so far is committed (read-your-writes for a reader
+        thread: an accepted conversation is opened while its commit is under way). Never on the GUI
+        thread; raises TimeoutError, or WriterClosed once the cache is closed."""
+        self._store.writes.barrier().result(timeout)
+
     async def refresh(self) -> None:
         """Fetch offers and conversations (after sign-in or a stream reset); cache wins when offline."""
         for conv in self.open_conversations():
@@ -141,8 +151,12 @@ class InboxService(QObject):
         except BackendUnavailable as exc:
             raise InboxError(Msg(M.UNREACHABLE_NOT_ACCEPTED)) from exc
         self._drop_offer(offer_id, "accepted")
-        await self._store.writes.run(self._store.apply, conversations=[conv])
+        # Opened while the writer commits it (a wait for the disk): the window builds the tab's
+        # widgets meanwhile, and the opening read waits for this commit (`wait_for_writes`). Awaited
+        # after that, so the accept still returns (or raises) once the cache holds the conversation.
+        job = self._store.writes.submit(self._store.apply, conversations=[conv])
         self._open_once(conv)
+        await asyncio.wrap_future(job)
         return conv
 
     async def reject(self, offer_id: str) -> None:

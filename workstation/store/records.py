@@ -117,9 +117,14 @@ class RecordsReads:
 
     def customer_fetched_at(self, customer_id: str) -> datetime | None:
         """When the customer's record last came from the backend (None: never, on this desktop)."""
+        return self.customer_and_fetched_at(customer_id)[1]
+
+    def customer_and_fetched_at(self, customer_id: str) -> tuple[Customer | None, datetime | None]:
+        """The customer's record and when it last came from the backend, in one read (opening a
+        conversation read the same row twice for them)."""
         with self._sessions() as db:
             row = db.get(CustomerRow, customer_id)
-            return utc(row.fetched_at) if row else None
+            return (Customer.model_validate(row.data), utc(row.fetched_at)) if row else (None, None)
 
     def mark_used(self, customer_id: str) -> None:
         """The agent opened a conversation with this customer (eviction keeps recent ones longest)."""

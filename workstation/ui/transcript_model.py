@@ -13,6 +13,9 @@ from workstation.ui.language import date_text, time_text
 
 _Index = QModelIndex | QPersistentModelIndex
 
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
 
 class TranscriptModel(QAbstractListModel):
     """Rows are TranscriptEntry; a server copy replaces its pending local line in place."""
@@ -28,6 +31,11 @@ class TranscriptModel(QAbstractListModel):
         super().__init__(parent)
         self._rows: list[TranscriptEntry] = []
         self._row_of: dict[str, int] = {}
+        #: Each row's display text once rendered, by row (None: not yet). A word-wrapped list view
+        #: asks every row for its text at every relayout (each new line, each confirmed reply), and
+        #: formatting the time in the local zone is most of that cost: it was most of the GUI thread's
+        #: work on the way from "send" to the request going out.
+        self._text: list[str | None] = []
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -38,27 +46,16 @@ class TranscriptModel(QAbstractListModel):
         entry = self._rows[index.row()]
         message = entry.message
         if role == Qt.ItemDataRole.DisplayRole:
-            when = time_text(message.at)
-            state = {"pending": self.tr(" · sending…"), "failed": self.tr(" · not delivered")}.get(
-                entry.delivery, ""
-            )
-            body = message.text
-            if message.sender == "system":
-                # the backend's own lines ("The customer left.") are catalogue texts; others stay as sent
-                who = message.author or self.tr("System")
-                body = render(from_text(body))
-            else:
-                who = message.author or message.sender
-            text = f"{who}  {when}{state}\n{body}"
-            if entry.error:
-                text += "\n" + self.tr("⚠ {0}").format(render(entry.error))
+            text = self._text[index.row()]
+            if text is None:
+                text = self._text[index.row()] = self._display(entry)
             return text
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{date_text(message.at)} {time_text(message.at, seconds=True)}"
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if message.sender == "agent":
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+                return _RIGHT
+            return _LEFT
         if role == self.EntryRole:
             return entry
         if role == self.SenderRole:
@@ -67,12 +64,31 @@ class TranscriptModel(QAbstractListModel):
             return entry.delivery
         return None
 
+    def _display(self, entry: TranscriptEntry) -> str:
+        message = entry.message
+        when = time_text(message.at)
+        state = {"pending": self.tr(" · sending…"), "failed": self.tr(" · not delivered")}.get(
+            entry.delivery, ""
+        )
+        body = message.text
+        if message.sender == "system":
+            # the backend's own lines ("The customer left.") are catalogue texts; others stay as sent
+            who = message.author or self.tr("System")
+            body = render(from_text(body))
+        else:
+            who = message.author or message.sender
+        text = f"{who}  {when}{state}\n{body}"
+        if entry.error:
+            text += "\n" + self.tr("⚠ {0}").format(render(entry.error))
+        return text
+
     def entries(self) -> list[TranscriptEntry]:
         return list(self._rows)
 
     def reset(self, entries: list[TranscriptEntry]) -> None:
         self.beginResetModel()
         self._rows = list(entries[-self.MAX_ROWS :])
+        self._text = [None] * len(self._rows)
         self._reindex()
         self.endResetModel()
 
@@ -90,8 +106,13 @@ class TranscriptModel(QAbstractListModel):
                 appended.append(entry)
                 continue
             old = self._rows[row]
+            if old == entry:
+                # Unchanged (the newest lines are re-read after each confirmed reply): nothing to
+                # repaint, and no relayout of every row for it.
+                continue
             self._row_of.pop(old.message.id, None)
             self._rows[row] = entry
+            self._text[row] = None
             self._row_of[message.id] = row
             index = self.index(row)
             self.dataChanged.emit(index, index)
@@ -101,11 +122,13 @@ class TranscriptModel(QAbstractListModel):
             for entry in appended:
                 self._row_of[entry.message.id] = len(self._rows)
                 self._rows.append(entry)
+                self._text.append(None)
             self.endInsertRows()
         if len(self._rows) > self.MAX_ROWS:
             extra = len(self._rows) - self.MAX_ROWS
             self.beginRemoveRows(QModelIndex(), 0, extra - 1)
             del self._rows[:extra]
+            del self._text[:extra]
             self._reindex()
             self.endRemoveRows()
 
