@@ -58,8 +58,10 @@ def test_with_it_the_gui_thread_frees_them_on_its_timer(qapp: QApplication, qtbo
         _allocate_in_a_thread()
         assert freed_in == []  # nothing was collected in the worker
         qtbot.waitUntil(lambda: bool(freed_in), timeout=5000)
+        # Freed by a timer on the GUI thread. Whose timer is not the point: in a whole run the GUI
+        # tests' session loop keeps a collector of its own (tests/helpers/desk.py), which may get there
+        # first, so this one's own count is not asserted.
         assert freed_in == [threading.get_ident()]
-        assert collector.collections >= 1
     finally:
         collector.stop()
 
@@ -80,7 +82,7 @@ def test_survivors_of_a_full_collection_are_frozen_and_a_deep_collection_frees_t
         gc.collect()
         _frozen_cycle(freed)  # garbage already, but only the cyclic collector can see it
         gc.freeze()  # as if it had survived a full collection while still in use
-        frozen = gc.get_freeze_count()
+        full_collections = gc.get_stats()[2]["collections"]
         # Due full collections: everything counted past every threshold.
         collector.threshold = (0, 0, 0)
         survivor: list[object] = []
@@ -89,9 +91,12 @@ def test_survivors_of_a_full_collection_are_frozen_and_a_deep_collection_frees_t
         for _ in range(10):  # checks the timer would make; allocations keep every generation due
             kept.append([[] for _ in range(50)])
             collector.check()
-            if gc.get_freeze_count() > frozen:
+            if gc.get_stats()[2]["collections"] > full_collections:
                 break
-        assert gc.get_freeze_count() > frozen
+        # A full collection ran and froze its survivors. (Not judged by gc.get_freeze_count(): with the
+        # whole test session's heap frozen above, frozen objects that refcounting frees meanwhile can
+        # outnumber the few survivors frozen here.)
+        assert gc.get_stats()[2]["collections"] > full_collections
         assert not any(o is survivor for o in gc.get_objects())  # frozen objects are not listed
         assert freed == []  # frozen: out of the full collections' way
         collector.deep_after_s = 0  # the deep collection is due now
