@@ -113,15 +113,17 @@ def erp_desk(
 def _desk_edit_then_tryton_edit(
     backend: Backend, tryton: TrytonServer, db: str, party: int, kind: str, desk_value: str, erp_value: str
 ) -> None:
-    """The same field changed in the desk (a team lead's save) and in Tryton, then a sync pass."""
+    """The same field changed in Tryton and in the desk (a team lead's save) before the two met, then
+    a sync pass. Tryton's edit comes first: the other way round, the desk's write-back can reach
+    Tryton before the edit does (it did on a loaded CI machine), and then there is nothing to decide."""
     lead = backend.login("lead")
     customer = f"{API}/customers/erp-party-{party}"
     version = backend.http.get(customer, headers=lead).json()["version"]
+    _edit_party(tryton, db, party, kind, erp_value)
     saved = backend.http.patch(
         customer, json={"fields": {kind: desk_value}}, headers={**lead, "If-Match": f'"{version}"'}
     )
     assert saved.status_code == 200, saved.text
-    _edit_party(tryton, db, party, kind, erp_value)
     assert backend.http.post(f"{API}/connectors/erp/sync", headers=lead).status_code == 202
 
 
