@@ -79,7 +79,8 @@ def _invite_and_share(desk: Desk, backend: Backend) -> tuple[ConversationView, A
     _go_available(desk)
     chat, conv_id = _accept_next(desk, backend, "c-1", "I cannot find the returns page")
     view = desk.window.views[conv_id]
-    desk.wait_until(lambda: "not on the web site" in view.cobrowse_button.toolTip())
+    # the page state comes with the context read after the tab opens (slow on a saturated CI machine)
+    desk.wait_until(lambda: "not on the web site" in view.cobrowse_button.toolTip(), timeout=30)
     assert not view.cobrowse_button.isEnabled()
     return view, conv_id, chat
 
