@@ -227,3 +227,18 @@ def test_company_stays_the_desks_own_tryton_has_none(tryton: TrytonServer, tmp_p
     with Session(backend.engine) as s:
         link = s.get(ConnectorLinkRow, ("erp", record))
         assert link is not None and set(link.fields) == owned  # the old entry dropped
+
+
+def test_the_document_names_the_resolve_routes_idempotency_key_and_the_lists_bounds(tmp_path: Path) -> None:
+    from workstation.server.runner import build
+
+    _backend, app, _sim = build(ServerOptions(data_dir=tmp_path, db_url="sqlite://", simulator=None))
+    paths = app.openapi()["paths"]
+    resolve = paths["/api/v1/connectors/{name}/conflicts/resolve"]["post"]
+    (key,) = [p for p in resolve["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["in"] == "header" and not key.get("required")
+    assert (key["schema"]["minLength"], key["schema"]["maxLength"]) == (8, 128)
+    assert "422" in resolve["responses"]  # a key used before for another decision
+    listing = {p["name"]: p for p in paths["/api/v1/connectors/{name}/conflicts"]["get"]["parameters"]}
+    assert not listing["customer_id"].get("required")
+    assert listing["limit"]["schema"]["maximum"] == 500
