@@ -5,7 +5,6 @@
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import math
@@ -22,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from workstation import __version__
 from workstation.domain.models import Presence, RelevanceFeedback
 from workstation.domain.timeline import TimelineFilter
-from workstation.server.api_common import ANY_JSON_BODY, API, callers
+from workstation.server.api_common import ANY_JSON_BODY, API, IdemKey, callers, request_fingerprint
 from workstation.server.audit import audit_router
 from workstation.server.auth_api import auth_routes
 from workstation.server.backend import Backend, BackendError, Principal, error_body
@@ -174,7 +173,6 @@ def create_app(
 
     who = callers(backend)
     Agent_ = Annotated[Principal, Depends(who.agent)]
-    IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=8, max_length=128)]
     # `3`, `"3"` or `W/"3"` (parse_if_match).
     IfMatch = Annotated[str | None, Header(alias="If-Match", pattern=r'^(W/)?"?[0-9]+"?$', max_length=40)]
     records = CustomerRecords(backend)
@@ -203,7 +201,7 @@ def create_app(
         ),
         "note": _WriteOp(
             NoteBody,
-            lambda t, b: _fingerprint("note", t, None, b.text),
+            lambda t, b: request_fingerprint("note", t, None, b.text),
             lambda p, t, b, k: records.create_note(p, t, b.text, k),
         ),
         "feedback": _WriteOp(
@@ -347,7 +345,7 @@ def create_app(
         return idempotent(
             p,
             key,
-            _fingerprint("customer", customer_id, version, body.fields),
+            request_fingerprint("customer", customer_id, version, body.fields),
             lambda: records.update_customer(p, customer_id, version, body.fields),
         )
 
@@ -372,7 +370,7 @@ def create_app(
         return idempotent(
             p,
             key,
-            _fingerprint(f"note:{note_id}", customer_id, version, body.text),
+            request_fingerprint(f"note:{note_id}", customer_id, version, body.text),
             lambda: records.update_note(p, customer_id, note_id, version, body.text),
         )
 
@@ -427,12 +425,6 @@ def create_app(
     app.include_router(stream_router(backend))
 
     return app
-
-
-def _fingerprint(kind: str, target: str, version: int | None, body: Any) -> str:
-    """What a repeated Idempotency-Key must repeat: short enough for the key table, exact by hash."""
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:24]
-    return f"{kind}:{target}:{version}:{digest}"[:256]
 
 
 def _dump(value: Any) -> dict[str, Any]:

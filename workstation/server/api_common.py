@@ -2,9 +2,11 @@
 
 # No `from __future__ import annotations`: FastAPI must see the dependency aliases as real objects.
 
+import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header
 
@@ -15,6 +17,16 @@ API = "/api/v1"
 
 #: The body of a route that reads JSON itself (to report every problem at once): required JSON.
 ANY_JSON_BODY = {"required": True, "content": {"application/json": {"schema": {}}}}
+
+#: The optional header of a state-changing route: a repeated key gets the first answer again
+#: (Backend.idempotent); its length constraint is part of /openapi.json.
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=8, max_length=128)]
+
+
+def request_fingerprint(kind: str, target: str, version: int | None, body: Any) -> str:
+    """What a repeated Idempotency-Key must repeat: short enough for the key table, exact by hash."""
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:24]
+    return f"{kind}:{target}:{version}:{digest}"[:256]
 
 
 @dataclass(frozen=True, slots=True)

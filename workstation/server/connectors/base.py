@@ -22,6 +22,9 @@ class Capabilities:
     reads_customers: bool = False
     #: The history event kinds it produces (the vocabulary of shared/relevance/README.md).
     reads_events: tuple[str, ...] = ()
+    #: Customer fields it reads (besides the name and language of a customer it imports): the
+    #: fields a link to it owns, kept in step with the upstream record.
+    reads_fields: tuple[str, ...] = ()
     #: Customer fields it writes back when an agent edits them in the desk.
     writes_fields: tuple[str, ...] = ()
     #: Adds the wrap-up outcome of a conversation to the upstream record (activity / ticket update).
@@ -34,6 +37,7 @@ class Capabilities:
         return {
             "reads_customers": self.reads_customers,
             "reads_events": list(self.reads_events),
+            "reads_fields": list(self.reads_fields),
             "writes_fields": list(self.writes_fields),
             "writes_wrapup": self.writes_wrapup,
             "wrapup_by_email": self.wrapup_by_email,

@@ -247,7 +247,7 @@ class ConnectorSync:
         with self.backend.unit_of_work() as uow:
             for item in imported:
                 customer, source = item.customer, item.source
-                upstream = _fields(customer)
+                upstream = owned_fields(customer, self.connector.capabilities.reads_fields)
                 row = uow.db.get(CustomerRow, customer.id)
                 link = uow.db.get(ConnectorLinkRow, (self.name, source.record))
                 if row is None:
@@ -275,7 +275,8 @@ class ConnectorSync:
                 base = dict(link.fields) if link else {}
                 local = {name: row.data.get(name) for name in upstream}
                 merged = dict(local)
-                agreed = dict(base)
+                # Only what it owns: a field a link of an older version listed is dropped.
+                agreed = {name: value for name, value in base.items() if name in upstream}
                 for name, theirs in upstream.items():
                     before, yours = base.get(name), local.get(name)
                     if theirs in (before, yours):
@@ -392,12 +393,13 @@ def dead_letters(engine: Any, name: str, limit: int = 100) -> list[dict[str, Any
         ]
 
 
-def _fields(customer: Customer) -> dict[str, Any]:
-    """The customer fields a connector owns: identity plus the contact fields the desk may edit."""
+def owned_fields(customer: Customer, reads: tuple[str, ...]) -> dict[str, Any]:
+    """The customer fields a connector owns: identity, and the fields it reads (not every field
+    the desk may edit: a field the upstream does not have stays the desk's own)."""
     return {
         "name": customer.name,
         "language": customer.language,
-        **{f: getattr(customer, f) for f in EDITABLE_CUSTOMER_FIELDS},
+        **{f: getattr(customer, f) for f in EDITABLE_CUSTOMER_FIELDS if f in reads},
     }
 
 

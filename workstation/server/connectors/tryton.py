@@ -98,8 +98,13 @@ class TrytonConnector:
     """One Tryton database. Options: database, login, web_url (the Tryton web client, for links),
     severity (complaint type name → low/medium/high), overdue_grace_days."""
 
+    # A party has no company field (PARTY_FIELDS): the desk's company is the desk's alone.
     capabilities = Capabilities(
-        reads_customers=True, reads_events=EVENT_KINDS, writes_fields=("email", "phone"), writes_wrapup=True
+        reads_customers=True,
+        reads_events=EVENT_KINDS,
+        reads_fields=("email", "phone"),
+        writes_fields=("email", "phone"),
+        writes_wrapup=True,
     )
     system = SYSTEM
 

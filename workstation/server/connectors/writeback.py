@@ -251,5 +251,40 @@ class WriteBack:
             uow.db.delete(conflict)
 
 
+def open_conflicts(
+    engine: Any,
+    name: str,
+    *,
+    customer_id: str | None = None,
+    limit: int = 100,
+    after: tuple[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """A connector's undecided conflicts, of one customer or of all, at most `limit` in the order
+    of (record, field); the next page starts after the last row's (record, field). Read from the
+    database alone, so the `connectors conflicts` command works without the running backend."""
+    from sqlalchemy import tuple_
+    from sqlalchemy.orm import Session
+
+    query = select(ConnectorConflictRow).where(ConnectorConflictRow.connector == name)
+    if customer_id is not None:
+        query = query.where(ConnectorConflictRow.customer_id == customer_id)
+    if after is not None:
+        query = query.where(tuple_(ConnectorConflictRow.record, ConnectorConflictRow.field) > after)
+    query = query.order_by(ConnectorConflictRow.record, ConnectorConflictRow.field).limit(limit)
+    with Session(engine) as db:
+        return [
+            {
+                "customer_id": r.customer_id,
+                "record": r.record,
+                "field": r.field,
+                "before": r.before,
+                "theirs": r.theirs,
+                "yours": r.yours,
+                "at": _aware(r.at).isoformat(),
+            }
+            for r in db.scalars(query)
+        ]
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
