@@ -65,6 +65,7 @@ def create_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            backend.writer.close()  # the write under way (if any) finishes and commits
 
     app = FastAPI(title="Workstation reference backend", version=__version__, lifespan=lifespan)
     app.state.monitor = monitor

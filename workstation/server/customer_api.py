@@ -76,33 +76,15 @@ def customer_routes(
     async def ingest_events(p: Agent_, request: Request) -> JSONResponse:
         """One event (an object) or a batch (a list, or {"events": [...]}) from an outside system."""
         raw = await request.body()
-        if len(raw) > MAX_INGEST_BYTES:
-            raise BackendError(413, "too_large", f"At most {MAX_INGEST_BYTES // 1_000_000} MB per request.")
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BackendError(400, "bad_json", f"The body is not JSON: {exc}") from exc
-        single = isinstance(body, dict) and "events" not in body
-        items = [body] if single else body.get("events") if isinstance(body, dict) else body
-        if not isinstance(items, list):
-            raise BackendError(422, "bad_batch", 'Send one event object, a list, or {"events": [...]}.')
-        results = backend.ingest_events(p, items)
-        out = [
-            {"index": i, "status": r.status, "id": r.id}
-            | ({"duplicate_of": r.duplicate_of} if r.duplicate_of else {})
-            | ({"error": r.error} if r.error else {})
-            for i, r in enumerate(results)
-        ]
-        counts = {s: sum(1 for r in results if r.status == s) for s in ("stored", "duplicate", "error")}
-        status = 422 if results and counts["error"] == len(results) else 200
-        return JSONResponse({**counts, "results": out}, status_code=status)
+        # Parsing (up to 16 MB) and storing, off the loop on the writer thread (writer_thread.py).
+        return await backend.writer.run(lambda: _ingest(backend, p, raw))
 
     @router.patch(f"{API}/customers/{{customer_id}}")
     async def patch_customer(
         p: Agent_, customer_id: str, body: CustomerPatchBody, key: IdemKey = None, if_match: IfMatch = None
     ) -> JSONResponse:
         version = parse_if_match(if_match)
-        return writes.idempotent(
+        return await writes.run_idempotent(
             p,
             key,
             fingerprint("customer", customer_id, version, body.fields),
@@ -115,7 +97,7 @@ def customer_routes(
 
     @router.post(f"{API}/customers/{{customer_id}}/notes")
     async def create_note(p: Agent_, customer_id: str, body: NoteBody, key: IdemKey = None) -> JSONResponse:
-        return writes.write(p, "note", customer_id, body, key)
+        return await writes.run(p, "note", customer_id, body, key)
 
     @router.put(f"{API}/customers/{{customer_id}}/notes/{{note_id}}")
     async def update_note(
@@ -127,7 +109,7 @@ def customer_routes(
         if_match: IfMatch = None,
     ) -> JSONResponse:
         version = parse_if_match(if_match)
-        return writes.idempotent(
+        return await writes.run_idempotent(
             p,
             key,
             fingerprint(f"note:{note_id}", customer_id, version, body.text),
@@ -135,3 +117,27 @@ def customer_routes(
         )
 
     return router
+
+
+def _ingest(backend: Backend, p: Principal, raw: bytes) -> JSONResponse:
+    """POST /events after its body arrived: one event, a list, or {"events": [...]}; per-event results."""
+    if len(raw) > MAX_INGEST_BYTES:
+        raise BackendError(413, "too_large", f"At most {MAX_INGEST_BYTES // 1_000_000} MB per request.")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BackendError(400, "bad_json", f"The body is not JSON: {exc}") from exc
+    single = isinstance(body, dict) and "events" not in body
+    items = [body] if single else body.get("events") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        raise BackendError(422, "bad_batch", 'Send one event object, a list, or {"events": [...]}.')
+    results = backend.ingest_events(p, items)
+    out = [
+        {"index": i, "status": r.status, "id": r.id}
+        | ({"duplicate_of": r.duplicate_of} if r.duplicate_of else {})
+        | ({"error": r.error} if r.error else {})
+        for i, r in enumerate(results)
+    ]
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("stored", "duplicate", "error")}
+    status = 422 if results and counts["error"] == len(results) else 200
+    return JSONResponse({**counts, "results": out}, status_code=status)

@@ -19,7 +19,7 @@ def desk_routes(backend: Backend, writes: AgentWrites, who: Callers) -> APIRoute
 
     @router.put(f"{API}/me/presence")
     async def presence(p: Agent_, body: PresenceBody, key: IdemKey = None) -> JSONResponse:
-        return writes.write(p, "presence", "", body, key)
+        return await writes.run(p, "presence", "", body, key)
 
     @router.get(f"{API}/offers")
     async def offers(p: Agent_) -> list[dict[str, Any]]:
@@ -27,11 +27,11 @@ def desk_routes(backend: Backend, writes: AgentWrites, who: Callers) -> APIRoute
 
     @router.post(f"{API}/offers/{{offer_id}}/accept")
     async def accept(p: Agent_, offer_id: str) -> dict[str, Any]:
-        return backend.accept_offer(p, offer_id).model_dump(mode="json")
+        return await backend.writer.run(lambda: backend.accept_offer(p, offer_id).model_dump(mode="json"))
 
     @router.post(f"{API}/offers/{{offer_id}}/reject")
     async def reject(p: Agent_, offer_id: str) -> dict[str, Any]:
-        backend.reject_offer(p, offer_id)
+        await backend.writer.run(lambda: backend.reject_offer(p, offer_id))
         return {"ok": True}
 
     @router.get(f"{API}/conversations")
@@ -46,11 +46,11 @@ def desk_routes(backend: Backend, writes: AgentWrites, who: Callers) -> APIRoute
     async def post_message(
         p: Agent_, conversation_id: str, body: MessageBody, key: IdemKey = None
     ) -> JSONResponse:
-        return writes.write(p, "message", conversation_id, body, key)
+        return await writes.run(p, "message", conversation_id, body, key)
 
     @router.post(f"{API}/conversations/{{conversation_id}}/close")
     async def close(p: Agent_, conversation_id: str, body: CloseBody, key: IdemKey = None) -> JSONResponse:
-        return writes.write(p, "close", conversation_id, body, key)
+        return await writes.run(p, "close", conversation_id, body, key)
 
     @router.get(f"{API}/wrapup-codes")
     async def wrapup_codes(p: Agent_) -> list[dict[str, Any]]:

@@ -126,6 +126,15 @@ class AgentWrites:
             ),
         }
 
+    async def run(self, p: Principal, op: str, target: str, body: Any, key: str | None) -> JSONResponse:
+        """One write, on the writer thread (writer_thread.py)."""
+        return await self.backend.writer.run(lambda: self.write(p, op, target, body, key))
+
+    async def run_idempotent(
+        self, p: Principal, key: str | None, request: str, action: Callable[[], Any]
+    ) -> JSONResponse:
+        return await self.backend.writer.run(lambda: self.idempotent(p, key, request, action))
+
     def idempotent(
         self, p: Principal, key: str | None, request: str, action: Callable[[], Any]
     ) -> JSONResponse:
@@ -189,7 +198,7 @@ def writes_routes(backend: Backend, writes: AgentWrites, who: Callers) -> APIRou
 
     @router.post(f"{API}/relevance/feedback")
     async def relevance_feedback(p: Agent_, body: FeedbackBody, key: IdemKey = None) -> JSONResponse:
-        return writes.write(p, "feedback", "", body, key)
+        return await writes.run(p, "feedback", "", body, key)
 
     @router.post(f"{API}/writes")
     async def batch_writes(p: Agent_, body: WritesBody) -> dict[str, Any]:
@@ -198,7 +207,7 @@ def writes_routes(backend: Backend, writes: AgentWrites, who: Callers) -> APIRou
         Each result is the status and body its single endpoint would have answered. A write that
         hits a server error stops the batch: it and the ones after it are answered 503 and can be
         sent again (their keys make that safe)."""
-        return writes.batch(p, body)
+        return await backend.writer.run(lambda: writes.batch(p, body))
 
     @router.get(f"{API}/relevance/feedback")
     async def relevance_feedback_list(p: Agent_) -> list[dict[str, Any]]:
