@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tests.helpers.backend import Backend
 from workstation.domain.models import EventFrame, Message
 from workstation.server.db import EventLogRow
+from workstation.server.writer_thread import LoopHandoff, WriterThread
 
 API = "/api/v1"
 #: Only a guard against a hang if the behaviour under test is broken; nothing is timed.
@@ -120,3 +121,40 @@ def test_listeners_of_a_write_run_on_the_event_loop(backend: Backend) -> None:
     assert response.status_code == 200, response.text
     # Handed to the loop before the answer was sent: a listener may start tasks there.
     assert heard == [("Moment", True)]
+
+
+def test_a_cancelled_caller_waits_for_its_started_write_and_a_queued_one_never_runs() -> None:
+    handoff = LoopHandoff()
+    writer = WriterThread(threading.RLock(), handoff)
+    started, release = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    def first() -> None:
+        started.set()
+        release.wait(WAIT_S)
+        ran.append("first")
+
+    async def scenario() -> None:
+        one = asyncio.create_task(writer.run(first))
+        two = asyncio.create_task(writer.run(lambda: ran.append("second")))
+        await asyncio.to_thread(started.wait, WAIT_S)
+        one.cancel()
+        two.cancel()  # still queued behind the first: it is dropped
+        for _ in range(5):  # the cancellations are delivered
+            await asyncio.sleep(0)
+        assert two.done()
+        assert not one.done()  # the cancelled caller waits for the write under way
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await one
+        assert ran == ["first"]  # over when its caller ended
+        with pytest.raises(asyncio.CancelledError):
+            await two
+        await writer.run(lambda: ran.append("third"))
+        assert ran == ["first", "third"]  # the second never ran
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
+        writer.close()
