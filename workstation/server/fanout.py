@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ from workstation.server.db import EventLogRow
 
 if TYPE_CHECKING:
     from workstation.server.backend import EventHub
+    from workstation.server.writer_thread import LoopHandoff
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +83,12 @@ def startup_lock(engine: Engine) -> Iterator[None]:
 class EventFanout:
     """Writes a transaction's log entries and gets committed entries to this process's streams."""
 
-    def __init__(self, engine: Engine, hub: EventHub) -> None:
+    def __init__(self, engine: Engine, hub: EventHub, handoff: LoopHandoff | None = None) -> None:
         self.engine = engine
         self.hub = hub
+        #: SQLite: committed frames not yet handed to the hub, in commit order (see committed()).
+        self._unpublished: deque[list[tuple[str, EventFrame]]] = deque()
+        self._handoff = handoff
         self.shared = is_shared(engine)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
@@ -107,9 +112,20 @@ class EventFanout:
     def committed(self, frames: list[tuple[str, EventFrame]]) -> None:
         """After the commit: SQLite pushes at once; PostgreSQL lets the tailer deliver, in seq order."""
         if not self.shared:
-            self.hub.publish(frames)
+            # Called under Backend.state_lock, so in seq order; the hub is the loop's, so a commit
+            # on the writer thread hands its frames over. A commit on the loop publishes whatever
+            # the writer left queued first: no frame can overtake a lower seq.
+            self._unpublished.append(frames)
+            if self._handoff is None:
+                self._publish_unpublished()
+            else:
+                self._handoff.call(self._publish_unpublished)
         else:
             self._poke()
+
+    def _publish_unpublished(self) -> None:
+        while self._unpublished:
+            self.hub.publish(self._unpublished.popleft())
 
     def token_revoked(self, digest: str) -> None:
         """After a sign-out: the other processes close the token's streams too (PostgreSQL)."""

@@ -2,8 +2,8 @@
 
 A request handler's synchronous SQLAlchemy work runs on the server's one event loop unless moved:
 a page of 1000 timeline events held every push stream for hundreds of milliseconds
-(tests/benchmarks/bench_login_flood.py, section 3). Only pure reads move here: the backend's
-in-memory state (cooldowns, moves, the hub) stays single-threaded on the loop.
+(tests/benchmarks/bench_login_flood.py, section 3). Only pure reads move here, several at a time;
+writes go to the one writer thread instead (writer_thread.py), which keeps them in order.
 """
 
 from __future__ import annotations

@@ -24,12 +24,13 @@ from workstation.demo.simulator import (
     seed_customers,
     seed_users,
 )
-from workstation.server.api import MAX_BATCH_WRITES, MAX_INGEST_BYTES, create_app
+from workstation.server.api import create_app
 from workstation.server.backend import Backend, BackendConfig
 from workstation.server.channels.hub import ChannelHub, channel_routes, is_channel
 from workstation.server.connectors.api import connector_routes
 from workstation.server.connectors.config import ConnectorConfig
 from workstation.server.connectors.hub import ConnectorHub
+from workstation.server.customer_api import MAX_INGEST_BYTES
 from workstation.server.db import make_engine
 from workstation.server.fanout import startup_lock
 from workstation.server.http_limits import (
@@ -44,6 +45,7 @@ from workstation.server.http_limits import (
     guarded_h11,
 )
 from workstation.server.login_guard import LoginPolicy
+from workstation.server.writes_api import MAX_BATCH_WRITES
 
 log = logging.getLogger(__name__)
 

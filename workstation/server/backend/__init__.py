@@ -4,10 +4,12 @@ One module per area (auth, customers, conversations, offers, routing_admin over 
 unit of work and event log; core: errors, principals, config; mappers: rows to models); `Backend`
 composes them, so callers keep one object.
 
-Every state change runs on the server's one asyncio loop, so state changes never race each other;
-each operation is one short SQLAlchemy unit of work, and the events it appended are pushed to the
-connected clients only after it committed. Pure reads may run on worker threads (token checks as
-FastAPI's sync dependencies, the customer reads of reader_threads.py): they touch only the database.
+State changes never race each other: every unit of work holds `state_lock`, and the REST API's
+writes and the router's passes run whole, in order, on one writer thread (writer_thread.py), off
+the event loop; the other writes (customer chat, cobrowse, voice, connectors) still run on the loop.
+Each operation is short SQLAlchemy units of work, and the events it appended are pushed to the
+connected clients only after it committed, on the loop, in seq order. Pure reads may run on worker
+threads (token checks as FastAPI's sync dependencies, the customer reads of reader_threads.py).
 """
 
 from __future__ import annotations

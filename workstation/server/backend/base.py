@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import contextvars
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -50,12 +51,20 @@ from workstation.server.limits import (
     RateLimiter,
 )
 from workstation.server.streams import StreamRegistry
+from workstation.server.writer_thread import LoopHandoff, WriterThread
 
 if TYPE_CHECKING:
     from workstation.domain.models import Agent, Presence
     from workstation.domain.workflow import TaskState, WorkerState
     from workstation.server.backend.core import IngestResult
     from workstation.server.db import AgentRow, ConversationRow, CustomerRow, OfferRow, RoutingTaskRow
+
+
+def _guarded(callback: Callable[[], None]) -> None:
+    try:
+        callback()
+    except Exception:  # a listener must never break the write that is already committed
+        log.exception("after-commit listener failed")
 
 
 class BackendBase:
@@ -69,8 +78,15 @@ class BackendBase:
         #: The time access checks compare against (tests move it past the after-wrap-up window).
         self.clock = clock
         self.hub = EventHub()
+        #: Held by every unit of work and, for a whole operation, by the writer thread: the backend's
+        #: state changes (database and in-memory routing state) never interleave (writer_thread.py).
+        self.state_lock = threading.RLock()
+        #: Gets pushes, router wake-ups and listeners from the writer thread onto the event loop.
+        self.loop = LoopHandoff()
+        #: Where the REST API's state changes and the router's passes run, off the event loop.
+        self.writer = WriterThread(self.state_lock, self.loop)
         #: Writes the event log and feeds the hub (across processes on PostgreSQL: fanout.py).
-        self.fanout = EventFanout(engine, self.hub)
+        self.fanout = EventFanout(engine, self.hub, self.loop)
         self._customer_rate = RateLimiter(
             self.config.customer_burst, self.config.customer_messages_per_minute
         )
@@ -146,7 +162,7 @@ class BackendBase:
             outer.pending += uow.pending
             outer.after += uow.after
             return
-        with DbSession(self.engine, expire_on_commit=False) as db:
+        with self.state_lock, DbSession(self.engine, expire_on_commit=False) as db:
             uow = _UnitOfWork(db)
             yield uow
             db.flush()
@@ -156,13 +172,11 @@ class BackendBase:
                 for row in uow.pending
             ]
             db.commit()
-        if frames:
-            self.fanout.committed(frames)
+            # Still under the lock: frames are handed on in commit order, which is seq order.
+            if frames:
+                self.fanout.committed(frames)
         for callback in uow.after:
-            try:
-                callback()
-            except Exception:  # a listener must never break the write that is already committed
-                log.exception("after-commit listener failed")
+            self.loop.call(_guarded, callback)
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
@@ -209,10 +223,11 @@ class BackendBase:
         if outer is not None:
             outer.after.append(callback)
         else:
-            callback()
+            self.loop.call(callback)
 
     def wake_router(self) -> None:
-        self._wake_router.set()
+        """Thread-safe: from the writer thread (or voice's SIP thread) the wake-up goes through the loop."""
+        self.loop.call(self._wake_router.set)
 
     # --- the event log ---------------------------------------------------------------------------
 

@@ -262,7 +262,9 @@ class OffersAndRouting(BackendBase):
         return rows
 
     def _task_state(self, row: RoutingTaskRow, now: datetime) -> TaskState:
-        cooldown = self._cooldown.get(row.conversation_id, {})
+        # A copy (one step under the GIL): a read on the loop (why_waiting) may get here while the
+        # writer thread adds a cooldown to this very dict.
+        cooldown = dict(self._cooldown.get(row.conversation_id, {}))
         return TaskState(
             id=row.conversation_id,
             channel=row.channel,
@@ -346,14 +348,20 @@ class OffersAndRouting(BackendBase):
 
     async def _route(self) -> None:
         shared = router_lease.SharedRouterState(self) if self.fanout.shared else None
+
+        def one_pass() -> None:
+            if shared is not None:
+                shared.refresh()
+            self.expire_offers()
+            if not self.external_router:
+                self.assign_waiting()
+            self.prune_log()
+
         while True:
             try:
-                if shared is not None:
-                    shared.refresh()
-                self.expire_offers()
-                if not self.external_router:
-                    self.assign_waiting()
-                self.prune_log()
+                # On the writer thread, like the REST writes: off the loop, and never between the
+                # reads and writes of an accept or a presence change (writer_thread.py).
+                await self.writer.run(one_pass)
             except Exception:
                 log.exception("routing pass failed")
             with contextlib.suppress(TimeoutError):

@@ -1,0 +1,160 @@
+"""State-changing requests do their database work on the writer thread, off the event loop, and what
+they push still reaches the streams on the loop, in seq order (workstation/server/writer_thread.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from tests.helpers.backend import Backend
+from workstation.domain.models import EventFrame, Message
+from workstation.server.db import EventLogRow
+from workstation.server.writer_thread import LoopHandoff, WriterThread
+
+API = "/api/v1"
+#: Only a guard against a hang if the behaviour under test is broken; nothing is timed.
+WAIT_S = 30.0
+
+
+def test_a_write_runs_on_the_writer_thread_while_the_loop_keeps_answering(backend: Backend) -> None:
+    server = backend.server.backend
+    assert server is not None
+    agent = backend.login("demo")
+    entered, release = threading.Event(), threading.Event()
+    threads: list[str] = []
+
+    def hold_presence_update(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE AGENTS"):
+            threads.append(threading.current_thread().name)
+            entered.set()
+            release.wait(WAIT_S)
+
+    event.listen(server.engine, "before_cursor_execute", hold_presence_update)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            put = pool.submit(
+                backend.http.put, f"{API}/me/presence", json={"presence": "available"}, headers=agent
+            )
+            assert entered.wait(WAIT_S), "the presence change never reached the database"
+            # The write is stopped inside its transaction; the loop still serves requests.
+            health = backend.http.get(f"{API}/health")
+            assert health.status_code == 200
+            assert backend.http.get(f"{API}/wrapup-codes", headers=agent).status_code == 200
+            assert not put.done()
+            release.set()
+            response = put.result(WAIT_S)
+    finally:
+        release.set()
+        event.remove(server.engine, "before_cursor_execute", hold_presence_update)
+    assert response.status_code == 200, response.text
+    assert response.json()["presence"] == "available"
+    assert threads and all(name.startswith("backend-writer") for name in threads), threads
+
+
+def test_frames_of_writes_on_the_writer_thread_and_on_the_loop_arrive_in_seq_order(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = backend.server.backend
+    assert server is not None
+    with Session(server.engine) as db:
+        start = db.scalar(select(EventLogRow.seq).order_by(EventLogRow.seq.desc()).limit(1)) or 0
+    pushed: list[int] = []
+    publish = server.hub.publish
+
+    def spy(batch: list[tuple[str, EventFrame]]) -> None:
+        pushed.extend(frame.seq for _audience, frame in batch)
+        publish(batch)
+
+    monkeypatch.setattr(server.hub, "publish", spy)
+    agent, chat, conv = backend.accepted_chat()
+
+    def agent_writes(n: int) -> None:  # on the writer thread
+        for i in range(n):
+            presence = "away" if i % 2 else "available"
+            r = backend.http.put(f"{API}/me/presence", json={"presence": presence}, headers=agent)
+            assert r.status_code == 200, r.text
+            r = backend.http.post(
+                f"{API}/conversations/{conv}/messages", json={"text": f"a{i}"}, headers=agent
+            )
+            assert r.status_code == 200, r.text
+
+    def customer_writes(n: int) -> None:  # customer chat: a write on the loop
+        for i in range(n):
+            backend.customer_says(chat, f"c{i}")
+
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(agent_writes, 15), pool.submit(customer_writes, 15)]:
+            done.result(WAIT_S)
+    with Session(server.engine) as db:
+        logged = list(
+            db.scalars(select(EventLogRow.seq).where(EventLogRow.seq > start).order_by(EventLogRow.seq))
+        )
+    backend.wait_for(lambda: pushed and pushed[-1] >= logged[-1])
+    # Every logged event was pushed once, and never a higher seq before a lower one.
+    assert [seq for seq in pushed if seq > start] == logged
+
+
+def test_listeners_of_a_write_run_on_the_event_loop(backend: Backend) -> None:
+    server = backend.server.backend
+    assert server is not None
+    agent, _chat, conv = backend.accepted_chat()
+    heard: list[tuple[str, bool]] = []
+
+    def listener(conversation_id: str, message: Message) -> None:
+        try:
+            asyncio.get_running_loop()
+            on_loop = True
+        except RuntimeError:
+            on_loop = False
+        heard.append((message.text, on_loop))
+
+    server.agent_message_listeners.append(listener)
+    response = backend.http.post(
+        f"{API}/conversations/{conv}/messages", json={"text": "Moment"}, headers=agent
+    )
+    assert response.status_code == 200, response.text
+    # Handed to the loop before the answer was sent: a listener may start tasks there.
+    assert heard == [("Moment", True)]
+
+
+def test_a_cancelled_caller_waits_for_its_started_write_and_a_queued_one_never_runs() -> None:
+    handoff = LoopHandoff()
+    writer = WriterThread(threading.RLock(), handoff)
+    started, release = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    def first() -> None:
+        started.set()
+        release.wait(WAIT_S)
+        ran.append("first")
+
+    async def scenario() -> None:
+        one = asyncio.create_task(writer.run(first))
+        two = asyncio.create_task(writer.run(lambda: ran.append("second")))
+        await asyncio.to_thread(started.wait, WAIT_S)
+        one.cancel()
+        two.cancel()  # still queued behind the first: it is dropped
+        for _ in range(5):  # the cancellations are delivered
+            await asyncio.sleep(0)
+        assert two.done()
+        assert not one.done()  # the cancelled caller waits for the write under way
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await one
+        assert ran == ["first"]  # over when its caller ended
+        with pytest.raises(asyncio.CancelledError):
+            await two
+        await writer.run(lambda: ran.append("third"))
+        assert ran == ["first", "third"]  # the second never ran
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
+        writer.close()
