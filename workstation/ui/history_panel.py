@@ -200,12 +200,24 @@ class HistoryPanel(QWidget):
         self._search_timer.timeout.connect(self.apply_filter)
         self.search_edit.textChanged.connect(self._search_timer.start)
 
+        # The history reads newest first, also while searching (an agent searches to find *when*
+        # something happened, and the day headers answer that); ranking is the agent's choice for
+        # a search with many matches. It stays chosen for the next search, as an order, not a filter.
+        self.rank_button = QToolButton()
+        self.rank_button.setObjectName("historyRanked")
+        self.rank_button.setText(self.tr("Best matches first"))
+        self.rank_button.setCheckable(True)
+        self.rank_button.setToolTip(
+            self.tr("List the events that match the search best first, not the newest first")
+        )
+        self.rank_button.toggled.connect(self.apply_filter)
         self.channel_button, self.channel_actions = self._menu_button(self.tr("Channel"), CHANNELS)
         self.kind_button, self.kind_actions = self._menu_button(self.tr("Kind"), KINDS)
         self.phase_buttons: dict[str, QToolButton] = {}
         filters = QHBoxLayout()
         filters.setSpacing(3)
         filters.addWidget(self.search_edit, 1)
+        filters.addWidget(self.rank_button)
         for phase in PHASES:
             button = QToolButton()
             button.setText(term(PHASE_WORDS, phase))
@@ -317,6 +329,7 @@ class HistoryPanel(QWidget):
             kinds=frozenset(k for k, a in self.kind_actions.items() if a.isChecked()),
             text=self.search_edit.text(),
             only_open=self.open_check.isChecked(),
+            ranked=self.rank_button.isChecked(),
         )
 
     def apply_filter(self) -> None:

@@ -1,6 +1,7 @@
 """A customer's history as a list model: newest first, grouped by day, fetched page by page.
 
-Rows are day headers (a `date`) and events (a `TimelineEntry`, the few fields a row shows). The
+Rows are day headers (a `date`) and events (a `TimelineEntry`, the few fields a row shows); a
+search in order of relevance (`TimelineFilter.ranked`) lists events only, best match first. The
 model asks its source for the next page only when the view scrolls near the end (`canFetchMore` /
 `fetchMore`), so a customer with 100,000 events costs what the agent has looked at. Live events are
 inserted in batches; a filter change resets the model from the source (the cache filters in SQL).
@@ -143,7 +144,9 @@ class TimelineModel(QAbstractListModel):
             return self._header_data(plain, role)
         row = _entry(plain)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{time_text(row.at)}  {row.summary or row.kind}"
+            # Best matches first has no day headers (the days are out of order): each row its date.
+            when = datetime_text(row.at) if self._where.by_relevance else time_text(row.at)
+            return f"{when}  {row.summary or row.kind}"
         if role == Qt.ItemDataRole.DecorationRole:
             return channel_icon(row.channel)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -353,6 +356,15 @@ class TimelineModel(QAbstractListModel):
 
     def _insert(self, entry: TimelineEntry) -> None:
         """Insert one event at its place (usually the top), with a header when its day is new."""
+        if self._where.by_relevance:
+            # Its rank among the matches is the cache's to say (bm25 over all of them); a live match
+            # goes on top, where the agent sees it arrive, and is not listed again by a later page.
+            plain = _plain(entry)
+            self.beginInsertRows(QModelIndex(), 0, 0)
+            self._rows.insert(0, plain)
+            self._ids[entry.id] = plain
+            self.endInsertRows()
+            return
         key = (entry.at, entry.id)
         row = next(
             (i for i, cur in enumerate(self._rows) if isinstance(cur, tuple) and (cur[_AT], cur[_ID]) < key),
@@ -372,6 +384,8 @@ class TimelineModel(QAbstractListModel):
         self.endInsertRows()
 
     def _with_headers(self, entries: list[TimelineEntry], previous_day: date | None) -> list[Row]:
+        if self._where.by_relevance:
+            return [_plain(entry) for entry in entries]
         rows: list[Row] = []
         for entry in entries:
             day = _day(entry.at)
