@@ -454,6 +454,14 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Verlauf durchsuchen …</translation>
     </message>
     <message>
+        <source>Best matches first</source>
+        <translation>Beste Treffer zuerst</translation>
+    </message>
+    <message>
+        <source>List the events that match the search best first, not the newest first</source>
+        <translation>Die Ereignisse, die am besten zur Suche passen, zuerst zeigen, nicht die neuesten</translation>
+    </message>
+    <message>
         <source>Channel</source>
         <translation>Kanal</translation>
     </message>

@@ -452,6 +452,14 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Best matches first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>List the events that match the search best first, not the newest first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Channel</source>
         <translation type="unfinished"></translation>
     </message>
