@@ -12,7 +12,7 @@ import math
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -293,13 +293,17 @@ def create_app(
         kind: Annotated[list[str] | None, Query(max_length=48)] = None,
         q: Annotated[str, Query(max_length=200)] = "",
         open_only: Annotated[bool, Query(alias="open")] = False,
+        order: Annotated[Literal["time", "relevance"], Query()] = "time",
     ) -> Response:
+        """Newest first; with `order=relevance` and words in `q`, the best matches first (its
+        cursors page only that order)."""
         where = TimelineFilter(
             channels=frozenset(channel or ()),
             phases=frozenset(phase or ()),
             kinds=frozenset(kind or ()),
             text=q,
             only_open=open_only,
+            ranked=order == "relevance",
         )
         # The heaviest read (up to 1000 events, a text filter): its SQL, model building and JSON
         # all on a reader thread, so they never stall the push streams (a pure read: no in-memory
