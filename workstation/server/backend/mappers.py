@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Float, String, func, literal_column, select
+from sqlalchemy import Double, Float, String, cast, func, literal_column, select
 from sqlalchemy import column as sql_column
 from sqlalchemy import text as sql_text
 
@@ -190,7 +190,10 @@ def _ranked(where: timeline.TimelineFilter, open_keys: Any, *, fts: bool) -> tup
         )
         return _filtered(query, replace(where, text=""), open_keys, fts=False), hits.c.score
     document: Any = literal_column(history_words_sql("customer_events.summary", "customer_events.data"))
-    score = func.ts_rank(document, getattr(func, HISTORY_QUERY)(timeline.tsquery(where.text)))
+    # ts_rank is a real (float4), which the driver reads back rounded to its shortest text: as a
+    # cursor that no longer equals the row's own score, and the keyset stood still. A double reads
+    # back exactly.
+    score = cast(func.ts_rank(document, getattr(func, HISTORY_QUERY)(timeline.tsquery(where.text))), Double)
     query = select(CustomerEventRow, score.label("score"))
     return _filtered(query, where, open_keys, fts=False, words=True), score
 
