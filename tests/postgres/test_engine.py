@@ -55,3 +55,26 @@ def test_history_text_search_uses_the_full_text_index(pg_url: str) -> None:
             assert "lieferverzogerung" in words and "9999" in words
     finally:
         engine.dispose()
+
+
+def test_best_matches_first_finds_its_matches_through_the_full_text_index(pg_url: str) -> None:
+    """`order=relevance` ranks with ts_rank, but finds what to rank through the index (revision
+    0006): the ranked query repeats the index's expression too."""
+    from sqlalchemy import text
+
+    from workstation.domain.timeline import TimelineFilter
+    from workstation.server.backend.mappers import _ranked
+    from workstation.server.db import EVENTS_WORDS_INDEX, CustomerStoryRow
+
+    engine = make_engine(pg_url)
+    try:
+        where = TimelineFilter(text="lieferverzög", ranked=True)
+        query, score = _ranked(where, select(CustomerStoryRow.key), fts=False)
+        query = query.order_by(score.desc()).limit(50)
+        with engine.connect() as conn:
+            conn.execute(text("SET enable_seqscan = off"))
+            compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+            plan = "\n".join(conn.scalars(text(f"EXPLAIN {compiled}")))
+            assert EVENTS_WORDS_INDEX in plan and "ts_rank" in str(compiled)
+    finally:
+        engine.dispose()

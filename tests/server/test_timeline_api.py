@@ -36,13 +36,15 @@ def _event(i: int, **over: Any) -> dict[str, Any]:
 def _pages(backend: Backend, headers: dict[str, str], customer: str, **params: Any) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     cursor = None
-    while True:
+    for _ in range(100):  # a cursor that does not move on fails the test instead of hanging it
         query = dict(params, limit=7) | ({"before": cursor} if cursor else {})
         body = backend.http.get(f"{API}/customers/{customer}/events", params=query, headers=headers).json()
         events += body["events"]
+        assert body["next_cursor"] is None or body["next_cursor"] != cursor, (cursor, body)
         cursor = body["next_cursor"]
         if cursor is None:
             return events
+    raise AssertionError(f"more than 100 pages: {params}")
 
 
 def test_ingest_keeps_good_events_and_reports_bad_ones_by_index(backend: Backend) -> None:
@@ -254,6 +256,43 @@ def test_the_text_search_finds_words_by_prefix_in_german_and_english(backend: Ba
         response = backend.http.get(f"{API}/customers/c-2/events", params={"q": q}, headers=lead)
         assert response.status_code == 200, (q, response.text)
     assert _pages(backend, lead, "c-2", q="streik OR unwetter") == []
+
+
+def test_best_matches_first_pages_every_match_once_by_relevance(backend: Backend) -> None:
+    # every 4th event says 'Erstattung' three times in its summary, the others once in their data
+    events = [
+        _event(
+            60 + i,
+            id=f"rk-{i:02d}",
+            kind="refund_issued",
+            summary="Erstattung Erstattung Erstattung" if i % 4 == 0 else f"Vorgang {i}",
+            data={"note": "erstattung angefragt"},
+        )
+        for i in range(30)
+    ]
+    assert backend.http.post(f"{API}/events", json=events, headers=_service(backend)).json()["stored"] == 30
+    lead = backend.login("lead")
+    ranked = [e["id"] for e in _pages(backend, lead, "c-2", q="erstatt", order="relevance")]
+    newest_first = [e["id"] for e in _pages(backend, lead, "c-2", q="erstatt")]
+    assert len(ranked) == len(set(ranked)) and sorted(ranked) == sorted(newest_first)  # each once
+    best = {f"rk-{i:02d}" for i in range(0, 30, 4)}
+    assert set(ranked[: len(best)]) == best and ranked != newest_first
+    # the default stays newest first; other filters still narrow a ranked list
+    assert newest_first == sorted(newest_first)  # rk-00 is the newest
+    assert _pages(backend, lead, "c-2", q="erstatt", order="relevance", kind="contact") == []
+    # a text without words has nothing to rank: newest first
+    assert _pages(backend, lead, "c-2", q="#", order="relevance") == _pages(backend, lead, "c-2", q="#")
+    # a time cursor is not a rank cursor (and the reverse)
+    first = backend.http.get(
+        f"{API}/customers/c-2/events", params={"q": "erstatt", "limit": 3}, headers=lead
+    ).json()
+    for params in (
+        {"q": "erstatt", "order": "relevance", "before": first["next_cursor"]},
+        {"q": "erstatt", "order": "relevance", "before": "rank:nan|x"},
+        {"q": "erstatt", "order": "best"},
+    ):
+        response = backend.http.get(f"{API}/customers/c-2/events", params=params, headers=lead)
+        assert response.status_code == 400, (params, response.text)
 
 
 def test_unknown_query_values_are_refused_clearly(backend: Backend) -> None:

@@ -23,6 +23,7 @@ from workstation.domain.models import Presence, TimelineEvent, utcnow
 from workstation.domain.timeline import TimelineEntry, TimelineFilter
 from workstation.store.cache import CacheStore, open_engine
 from workstation.ui.history_panel import HistoryPanel, TranscriptDialog
+from workstation.ui.language import datetime_text
 from workstation.ui.timeline_model import TimelineModel
 
 pytestmark = pytest.mark.gui
@@ -448,4 +449,52 @@ def test_scrolling_a_big_history_lists_every_event_once_while_new_ones_arrive(
     assert len(ids) == len(set(ids)), "an event listed twice"
     assert ids == [e.id for e in expected]
     assert model.entry_count() == len(expected)
+    _check_rows(model)
+
+
+def test_best_matches_first_lists_a_search_by_rank_without_day_headers(
+    qtbot: QtBot, qtmodeltester: Any
+) -> None:
+    store = CacheStore(open_engine(":memory:"))
+    events = _many(1000, utcnow())
+    # every 50th event says it in its summary, every 100th twice (those rank first)
+    events = [
+        e.model_copy(update={"summary": "Refund " * (1 + (i % 100 == 0)) + e.summary}) if i % 50 == 0 else e
+        for i, e in enumerate(events)
+    ]
+    store.apply(events=events)
+    panel = HistoryPanel()
+    qtbot.addWidget(panel)
+    panel.bind(CacheSource(store), "c-1")
+    panel.search_edit.setText("refund")
+    panel.apply_filter()
+    newest_first = [e.id for e in panel.model.entries()]
+    _check_rows(panel.model)  # the default order while searching: newest first, with day headers
+    panel.rank_button.setChecked(True)  # applies at once
+    model = panel.model
+    assert model.where.by_relevance and model.rowCount() == len(model.entries())  # no headers
+    qtmodeltester.check(model)
+    while model.canFetchMore():
+        model.fetch_page()
+    listed = model.entries()
+    assert len(listed) == len({e.id for e in listed}) == 20
+    assert [e.summary.startswith("Refund Refund") for e in listed] == [True] * 10 + [False] * 10
+    assert sorted(e.id for e in listed) == sorted(newest_first)
+    assert model.index(0).data().startswith(datetime_text(listed[0].at))  # its date, as no header says it
+    # a live match goes on top, once; a live non-match is not listed
+    live = [
+        TimelineEvent(
+            id="live-r", customer_id="c-1", at=utcnow(), channel="chat", kind="contact", summary="Refund"
+        ),
+        TimelineEvent(
+            id="live-x", customer_id="c-1", at=utcnow(), channel="chat", kind="contact", summary="Other"
+        ),
+    ]
+    model.add(live)
+    model.flush()
+    assert model.entries()[0].id == "live-r" and "live-x" not in model.by_id()
+    qtmodeltester.check(model)
+    # clearing the search keeps the order chosen for the next one, and the history in time order
+    panel.clear_filter()
+    assert panel.rank_button.isChecked() and not model.where.by_relevance
     _check_rows(model)

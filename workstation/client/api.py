@@ -323,6 +323,7 @@ class BackendApi:
                 "kind": sorted(where.kinds),
                 "q": where.text.strip(),
                 "open": "true" if where.only_open else "false",
+                "order": "relevance" if where.ranked else "time",
             }
         body = await self._request("GET", f"/customers/{customer_id}/events", params=params)
         result: TimelinePage = self._parse(TimelinePage, body, "timeline page")

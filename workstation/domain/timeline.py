@@ -185,7 +185,15 @@ class TimelineFilter:
     kinds: frozenset[str] = frozenset()
     text: str = ""
     only_open: bool = False
+    #: best matches of the text first (FTS5 bm25 / PostgreSQL ts_rank) instead of newest first
+    ranked: bool = False
 
     @property
     def active(self) -> bool:
         return bool(self.channels or self.phases or self.kinds or self.text.strip() or self.only_open)
+
+    @property
+    def by_relevance(self) -> bool:
+        """Whether the list is in order of relevance: asked for, and the text has words to rank by
+        (without words there is no full-text match, and the history stays in time order)."""
+        return self.ranked and bool(search_words(self.text))

@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: FastAPI must see the dependency aliases as real objects.
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -51,13 +51,17 @@ def customer_routes(
         kind: Annotated[list[str] | None, Query(max_length=48)] = None,
         q: Annotated[str, Query(max_length=200)] = "",
         open_only: Annotated[bool, Query(alias="open")] = False,
+        order: Annotated[Literal["time", "relevance"], Query()] = "time",
     ) -> Response:
+        """Newest first; with `order=relevance` and words in `q`, the best matches first (its
+        cursors page only that order)."""
         where = TimelineFilter(
             channels=frozenset(channel or ()),
             phases=frozenset(phase or ()),
             kinds=frozenset(kind or ()),
             text=q,
             only_open=open_only,
+            ranked=order == "relevance",
         )
         # The heaviest read (up to 1000 events, a text filter): its SQL, model building and JSON
         # all on a reader thread, so they never stall the push streams (a pure read: no in-memory

@@ -7,6 +7,7 @@ from datetime import UTC
 from typing import Any
 
 from sqlalchemy import (
+    Float,
     String,
     cast,
     column,
@@ -28,6 +29,8 @@ from workstation.store.schema import FTS_TABLE, TimelineEventRow, TimelineStoryR
 
 #: Key prefix (key/value table) of how far back a customer's history is cached; see prune_to.
 HISTORY_CURSOR_PREFIX = "timeline.older:"
+#: bm25 weight of a word in an event's summary (what the agent reads in the row) against one in its data
+SUMMARY_WEIGHT = 2.0
 
 
 def entry_of(row: Any) -> TimelineEntry:
@@ -103,20 +106,15 @@ class HistoryStore:
         # matches (the unary + takes customer_id off the time index); with only open stories, from
         # the story index (the + in ORDER BY takes the time index's order away). Either way the
         # cost follows the matches, not the history.
+        if where is not None and match is not None and where.by_relevance:
+            return self._ranked_page(customer_id, where, match, before, limit)
         by_matches = match is not None or (where is not None and where.only_open)
         if match is not None:
             query = query.where(literal_column("+timeline_events.customer_id") == customer_id)
         else:
             query = query.where(t.customer_id == customer_id)
         if where is not None:
-            if where.channels:
-                query = query.where(t.channel.in_(sorted(where.channels)))
-            if where.phases:
-                query = query.where(t.phase.in_(sorted(where.phases)))
-            if where.kinds:
-                query = query.where(t.kind.in_(sorted(where.kinds)))
-            if where.only_open:
-                query = query.where(t.story.in_(sorted(self.open_stories(customer_id))))
+            query = self._narrowed(query, customer_id, where)
             needle = where.text.strip()
             if match is not None:
                 # The FTS5 index (revision 0004): a lookup per word instead of a scan of the history.
@@ -137,6 +135,62 @@ class HistoryStore:
         else:
             query = query.order_by(t.at.desc(), t.id.desc()).limit(limit)
         with self._sessions() as db:
+            return [entry_of(row) for row in db.execute(query)]
+
+    def _narrowed(self, query: Any, customer_id: str, where: TimelineFilter) -> Any:
+        """`where`'s channels, phases, kinds and open stories in SQL (the text is the caller's)."""
+        t = TimelineEventRow
+        if where.channels:
+            query = query.where(t.channel.in_(sorted(where.channels)))
+        if where.phases:
+            query = query.where(t.phase.in_(sorted(where.phases)))
+        if where.kinds:
+            query = query.where(t.kind.in_(sorted(where.kinds)))
+        if where.only_open:
+            query = query.where(t.story.in_(sorted(self.open_stories(customer_id))))
+        return query
+
+    def _ranked_page(
+        self, customer_id: str, where: TimelineFilter, match: str, after: TimelineEntry | None, limit: int
+    ) -> list[TimelineEntry]:
+        """One page of the matches, best first (FTS5's bm25, a summary word counting twice a word
+        of the data); `after` is the last entry of the previous page.
+
+        Keyset by (score, id) like the time order's (at, id): the score of `after` is looked up by
+        its rowid (one index probe), and the page is the next `limit` matches after it. Each page
+        ranks the customer's matches once (bm25 needs them all to order them) and never skips
+        through the pages before it, so its cost follows the number of matches, not the depth."""
+        t = TimelineEventRow
+        hits = (
+            text(
+                f"SELECT rowid AS rid, bm25({FTS_TABLE}, {SUMMARY_WEIGHT}, 1.0) AS score "
+                f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :match"
+            )
+            .bindparams(match=match)
+            .columns(column("rid"), column("score", Float))
+            .subquery("hits")
+        )
+        query = (
+            select(t.id, t.at, t.channel, t.kind, t.summary, t.phase, t.story)
+            .select_from(hits)
+            .join(t, literal_column("timeline_events.rowid") == hits.c.rid)
+            .where(t.customer_id == customer_id)
+        )
+        query = self._narrowed(query, customer_id, where)
+        with self._sessions() as db:
+            if after is not None:
+                score = db.execute(
+                    text(
+                        f"SELECT bm25({FTS_TABLE}, {SUMMARY_WEIGHT}, 1.0) FROM {FTS_TABLE} "
+                        f"WHERE {FTS_TABLE} MATCH :match AND rowid = "
+                        "(SELECT rowid FROM timeline_events WHERE id = :id)"
+                    ),
+                    {"match": match, "id": after.id},
+                ).scalar()
+                if score is None:
+                    return []  # the cursor's event left the cache (evicted): no place to go on from
+                query = query.where(hits.c.score >= score, (hits.c.score > score) | (t.id > after.id))
+            query = query.order_by(hits.c.score, t.id).limit(limit)
             return [entry_of(row) for row in db.execute(query)]
 
     def timeline_event(self, event_id: str) -> TimelineEvent | None:

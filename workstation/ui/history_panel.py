@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QColor, QDesktopServices, QPainter, QPalette
+from PySide6.QtGui import QAction, QColor, QDesktopServices, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -71,7 +71,22 @@ ROW_PADDING = 8
 
 class _EntryDelegate(QStyledItemDelegate):
     """Paints the row as usual, then the journey phase as a coloured tag on the right and a red
-    "open" tag for events of a story that is still open."""
+    "open" tag for events of a story that is still open.
+
+    A fast scroll paints every visible row on each frame, so each row asks the model for its data
+    once (one initStyleOption, drawn by the style directly) and the tags' widths are measured once
+    per word and font, not per paint."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._widths: dict[tuple[str, str], int] = {}
+
+    def _width(self, metrics: QFontMetrics, font_key: str, text: str) -> int:
+        key = (font_key, text)
+        width = self._widths.get(key)
+        if width is None:
+            width = self._widths[key] = metrics.horizontalAdvance(text) + 10
+        return width
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -83,23 +98,20 @@ class _EntryDelegate(QStyledItemDelegate):
         tags = [(term(PHASE_WORDS, phase), PHASE_COLOURS.get(phase, "#555"))]
         if index.data(TimelineModel.OpenRole):
             tags.insert(0, ("open", "#b00020"))
-        painter.save()
-        font = painter.font()
+        font = QFont(option.font)
         font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        widths = [metrics.horizontalAdvance(text) + 10 for text, _ in tags]
-        painter.restore()
+        metrics = QFontMetrics(font)
+        font_key = font.key()
+        widths = [self._width(metrics, font_key, text) for text, _ in tags]
         # The row's background (selection, story tint) spans the whole row; the text is elided
         # before the tags, not painted beneath them.
         full = QStyleOptionViewItem(option)
         self.initStyleOption(full, index)
         style = full.widget.style() if full.widget is not None else QApplication.style()
         style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, full, painter, full.widget)
-        text_option = QStyleOptionViewItem(option)
-        text_option.rect = QRect(option.rect)
-        text_option.rect.setRight(option.rect.right() - sum(widths) - 4 * len(widths) - 6)
-        super().paint(painter, text_option, index)
+        full.rect = QRect(option.rect)
+        full.rect.setRight(option.rect.right() - sum(widths) - 4 * len(widths) - 6)
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, full, painter, full.widget)
         painter.save()
         painter.setFont(font)
         right = option.rect.right() - 4
@@ -208,12 +220,24 @@ class HistoryPanel(QWidget):
         self._search_timer.timeout.connect(self.apply_filter)
         self.search_edit.textChanged.connect(self._search_timer.start)
 
+        # The history reads newest first, also while searching (an agent searches to find *when*
+        # something happened, and the day headers answer that); ranking is the agent's choice for
+        # a search with many matches. It stays chosen for the next search, as an order, not a filter.
+        self.rank_button = QToolButton()
+        self.rank_button.setObjectName("historyRanked")
+        self.rank_button.setText(self.tr("Best matches first"))
+        self.rank_button.setCheckable(True)
+        self.rank_button.setToolTip(
+            self.tr("List the events that match the search best first, not the newest first")
+        )
+        self.rank_button.toggled.connect(self.apply_filter)
         self.channel_button, self.channel_actions = self._menu_button(self.tr("Channel"), CHANNELS)
         self.kind_button, self.kind_actions = self._menu_button(self.tr("Kind"), KINDS)
         self.phase_buttons: dict[str, QToolButton] = {}
         filters = QHBoxLayout()
         filters.setSpacing(3)
         filters.addWidget(self.search_edit, 1)
+        filters.addWidget(self.rank_button)
         for phase in PHASES:
             button = QToolButton()
             button.setText(term(PHASE_WORDS, phase))
@@ -325,6 +349,7 @@ class HistoryPanel(QWidget):
             kinds=frozenset(k for k, a in self.kind_actions.items() if a.isChecked()),
             text=self.search_edit.text(),
             only_open=self.open_check.isChecked(),
+            ranked=self.rank_button.isChecked(),
         )
 
     def apply_filter(self) -> None:

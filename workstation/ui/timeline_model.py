@@ -1,6 +1,7 @@
 """A customer's history as a list model: newest first, grouped by day, fetched page by page.
 
-Rows are day headers (a `date`) and events (a `TimelineEntry`, the few fields a row shows). The
+Rows are day headers (a `date`) and events (a `TimelineEntry`, the few fields a row shows); a
+search in order of relevance (`TimelineFilter.ranked`) lists events only, best match first. The
 model asks its source for the next page only when the view scrolls near the end (`canFetchMore` /
 `fetchMore`), so a customer with 100,000 events costs what the agent has looked at. Live events are
 inserted in batches; a filter change resets the model from the source (the cache filters in SQL).
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
     QAbstractListModel,
     QCoreApplication,
+    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -143,7 +146,8 @@ class TimelineModel(QAbstractListModel):
             return self._header_data(plain, role)
         row = _entry(plain)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{time_text(row.at)}  {row.summary or row.kind}"
+            # Best matches first has no day headers (the days are out of order): each row its date.
+            return _row_text(row.at, row.summary or row.kind, self._where.by_relevance, QLocale().name())
         if role == Qt.ItemDataRole.DecorationRole:
             return channel_icon(row.channel)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -353,6 +357,15 @@ class TimelineModel(QAbstractListModel):
 
     def _insert(self, entry: TimelineEntry) -> None:
         """Insert one event at its place (usually the top), with a header when its day is new."""
+        if self._where.by_relevance:
+            # Its rank among the matches is the cache's to say (bm25 over all of them); a live match
+            # goes on top, where the agent sees it arrive, and is not listed again by a later page.
+            plain = _plain(entry)
+            self.beginInsertRows(QModelIndex(), 0, 0)
+            self._rows.insert(0, plain)
+            self._ids[entry.id] = plain
+            self.endInsertRows()
+            return
         key = (entry.at, entry.id)
         row = next(
             (i for i, cur in enumerate(self._rows) if isinstance(cur, tuple) and (cur[_AT], cur[_ID]) < key),
@@ -372,6 +385,8 @@ class TimelineModel(QAbstractListModel):
         self.endInsertRows()
 
     def _with_headers(self, entries: list[TimelineEntry], previous_day: date | None) -> list[Row]:
+        if self._where.by_relevance:
+            return [_plain(entry) for entry in entries]
         rows: list[Row] = []
         for entry in entries:
             day = _day(entry.at)
@@ -390,6 +405,16 @@ class TimelineModel(QAbstractListModel):
     def _last_day(self) -> date | None:
         last = self._last_entry()
         return _day(last.at) if last else None
+
+
+@lru_cache(maxsize=1024)
+def _row_text(at: datetime, text: str, dated: bool, _locale: str) -> str:
+    """A row's text. Formatting the time goes through QDateTime and the locale (about 0.05 ms) and
+    a view asks again on every paint of the row: during a fast scroll, every frame. The visible
+    rows and those around them fit in the cache many times over; the locale's name is part of the
+    key, so a change of language formats anew."""
+    when = datetime_text(at) if dated else time_text(at)
+    return f"{when}  {text}"
 
 
 def _day(at: datetime) -> date:

@@ -113,3 +113,43 @@ def test_live_events_are_matched_as_the_index_matches_them(store: CacheStore) ->
             if matches(entry, TimelineFilter(text=text), set(), json.dumps(event.data)):
                 in_python.add(event_id)
         assert in_python == in_sql, text
+
+
+def test_best_matches_first_pages_every_match_once_in_rank_order(tmp_path: Path) -> None:
+    store = CacheStore(open_engine(tmp_path / "ranked.sqlite3"))
+    events = [
+        TimelineEvent(
+            id=f"r{i:04d}",
+            customer_id="c-1" if i % 5 else "c-2",
+            at=T0 - timedelta(minutes=i),
+            channel="web",
+            kind="note",
+            # a few say 'Erstattung' in their summary (twice in some), more only in their data
+            summary=("Erstattung " * (1 + i % 2) if i % 7 == 0 else "") + f"Bestellung {i}",
+            data={"grund": "erstattung" if i % 3 == 0 else "umtausch"},
+        )
+        for i in range(1500)
+    ]
+    store.writes.submit(store.apply, events=events).result()
+    ranked = TimelineFilter(text="erstatt", ranked=True)
+    pages: list[list[TimelineEntry]] = []
+    while page := store.timeline_page("c-1", where=ranked, before=pages[-1][-1] if pages else None, limit=64):
+        pages.append(page)
+    listed = [e for page in pages for e in page]
+    in_time = store.timeline_page("c-1", where=TimelineFilter(text="erstatt"), limit=10_000)
+    assert len(pages) > 3 and len(listed) == len({e.id for e in listed})  # each once
+    assert {e.id for e in listed} == {e.id for e in in_time}  # the same matches as newest first
+    # a word in the summary (what the row shows) outranks one in the data only
+    in_summary = [e.summary.startswith("Erstattung") for e in listed]
+    assert in_summary == sorted(in_summary, reverse=True) and any(in_summary) and not all(in_summary)
+    assert in_time == sorted(in_time, key=lambda e: (e.at, e.id), reverse=True)
+    assert [e.id for e in listed] != [e.id for e in in_time]
+    # other filters narrow the ranked list too; a text without words stays in time order
+    other_kind = TimelineFilter(text="erstatt", ranked=True, kinds=frozenset({"contact"}))
+    assert store.timeline_page("c-1", where=other_kind) == []
+    assert not TimelineFilter(text="#", ranked=True).by_relevance
+    # the cursor's event evicted: the list ends instead of starting over
+    gone = TimelineEntry(
+        id="nope", at=T0, channel="web", kind="note", summary="", phase="service", story=None
+    )
+    assert store.timeline_page("c-1", where=ranked, before=gone) == []

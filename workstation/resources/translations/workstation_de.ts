@@ -530,6 +530,14 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Verlauf durchsuchen …</translation>
     </message>
     <message>
+        <source>Best matches first</source>
+        <translation>Beste Treffer zuerst</translation>
+    </message>
+    <message>
+        <source>List the events that match the search best first, not the newest first</source>
+        <translation>Die Ereignisse, die am besten zur Suche passen, zuerst zeigen, nicht die neuesten</translation>
+    </message>
+    <message>
         <source>Channel</source>
         <translation>Kanal</translation>
     </message>
@@ -1362,7 +1370,7 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <name>TranscriptModel</name>
     <message>
         <source> · sending…</source>
-        <extracomment>Enough for any chat; older lines stay in the cache.</extracomment>
+        <extracomment>Enough for any chat; older lines stay in the cache. Each row&apos;s display text once rendered, by row (None: not yet). A word-wrapped list view asks every row for its text at every relayout (each new line, each confirmed reply), and formatting the time in the local zone is most of that cost: it was most of the GUI thread&apos;s work on the way from &quot;send&quot; to the request going out.</extracomment>
         <translation> · wird gesendet …</translation>
     </message>
     <message>

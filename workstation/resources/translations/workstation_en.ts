@@ -528,6 +528,14 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Best matches first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>List the events that match the search best first, not the newest first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Channel</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1360,7 +1368,7 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     <name>TranscriptModel</name>
     <message>
         <source> · sending…</source>
-        <extracomment>Enough for any chat; older lines stay in the cache.</extracomment>
+        <extracomment>Enough for any chat; older lines stay in the cache. Each row&apos;s display text once rendered, by row (None: not yet). A word-wrapped list view asks every row for its text at every relayout (each new line, each confirmed reply), and formatting the time in the local zone is most of that cost: it was most of the GUI thread&apos;s work on the way from &quot;send&quot; to the request going out.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>

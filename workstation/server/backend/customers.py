@@ -27,10 +27,13 @@ from workstation.server.backend.mappers import (
     _aware,
     _customer,
     _decode_cursor,
+    _decode_rank_cursor,
     _encode_cursor,
+    _encode_rank_cursor,
     _expired,
     _filtered,
     _item_id,
+    _ranked,
     _timeline_event,
     _validation_text,
 )
@@ -222,6 +225,8 @@ class Customers(BackendBase):
             # The first page says which stories are open; later pages do not repeat it.
             open_stories = () if before else tuple(db.scalars(open_keys))
             fts = self.engine.dialect.name == "sqlite"
+            if where is not None and where.by_relevance:
+                return self._ranked_events(db, customer_id, where, open_keys, open_stories, before, limit)
             # A search pages from its FTS matches (the unary + keeps SQLite off the time index,
             # which it would walk event by event through the whole history); see store/history.py.
             by_matches = fts and where is not None and timeline.fts_query(where.text) is not None
@@ -248,6 +253,30 @@ class Customers(BackendBase):
         rows = rows[:limit]
         events = tuple(_timeline_event(r) for r in rows)
         cursor = _encode_cursor(rows[-1].at, rows[-1].id) if more and rows else None
+        return TimelinePage(events=events, next_cursor=cursor, open_stories=open_stories)
+
+    def _ranked_events(
+        self,
+        db: DbSession,
+        customer_id: str,
+        where: timeline.TimelineFilter,
+        open_keys: Any,
+        open_stories: tuple[str, ...],
+        before: str | None,
+        limit: int,
+    ) -> TimelinePage:
+        """A page of the matches of `where.text`, best first (`order=relevance`), keyset by (score,
+        id): no page skips through the ones before it, so a page costs the same however deep."""
+        query, score = _ranked(where, open_keys, fts=self.engine.dialect.name == "sqlite")
+        query = query.where(CustomerEventRow.customer_id == customer_id)
+        if before:
+            last, event_id = _decode_rank_cursor(before)
+            query = query.where(score <= last, (score < last) | (CustomerEventRow.id > event_id))
+        found = db.execute(query.order_by(score.desc(), CustomerEventRow.id).limit(limit + 1)).all()
+        more = len(found) > limit
+        found = found[:limit]
+        events = tuple(_timeline_event(row) for row, _ in found)
+        cursor = _encode_rank_cursor(float(found[-1][1]), found[-1][0].id) if more and found else None
         return TimelinePage(events=events, next_cursor=cursor, open_stories=open_stories)
 
     def require_access(

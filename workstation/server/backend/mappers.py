@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import String, func, literal_column
+from sqlalchemy import Double, Float, String, cast, func, literal_column, select
 from sqlalchemy import column as sql_column
 from sqlalchemy import text as sql_text
 
@@ -160,6 +161,57 @@ def _filtered(
             | func.cast(CustomerEventRow.data, String).ilike(pattern, escape="\\")
         )
     return query
+
+
+#: bm25 weight (SQLite) of a word in an event's summary against one in its data, as in the cache
+SUMMARY_WEIGHT = 2.0
+
+
+def _ranked(where: timeline.TimelineFilter, open_keys: Any, *, fts: bool) -> tuple[Any, Any]:
+    """The matches of `where` (all of it, the text through the full-text index) with their
+    relevance, higher is better: (the select of (event row, score), the score expression).
+    SQLite: FTS5's bm25, negated (a summary word weighs twice a data word); PostgreSQL: ts_rank
+    of the indexed words (revision 0006) against the prefix query."""
+    if fts:
+        match = timeline.fts_query(where.text)
+        hits = (
+            sql_text(
+                f"SELECT rowid AS rid, -bm25({EVENTS_FTS}, {SUMMARY_WEIGHT}, 1.0) AS score "
+                f"FROM {EVENTS_FTS} WHERE {EVENTS_FTS} MATCH :match"
+            )
+            .bindparams(match=match)
+            .columns(sql_column("rid"), sql_column("score", Float))
+            .subquery("hits")
+        )
+        query = (
+            select(CustomerEventRow, hits.c.score)
+            .select_from(hits)
+            .join(CustomerEventRow, literal_column("customer_events.rowid") == hits.c.rid)
+        )
+        return _filtered(query, replace(where, text=""), open_keys, fts=False), hits.c.score
+    document: Any = literal_column(history_words_sql("customer_events.summary", "customer_events.data"))
+    # ts_rank is a real (float4), which the driver reads back rounded to its shortest text: as a
+    # cursor that no longer equals the row's own score, and the keyset stood still. A double reads
+    # back exactly.
+    score = cast(func.ts_rank(document, getattr(func, HISTORY_QUERY)(timeline.tsquery(where.text))), Double)
+    query = select(CustomerEventRow, score.label("score"))
+    return _filtered(query, where, open_keys, fts=False, words=True), score
+
+
+def _encode_rank_cursor(score: float, event_id: str) -> str:
+    return f"rank:{score!r}|{event_id}"
+
+
+def _decode_rank_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        prefix, rest = cursor.split(":", 1)
+        score_text, event_id = rest.split("|", 1)
+        score = float(score_text)
+    except ValueError as exc:
+        raise BackendError(400, "bad_cursor", "The paging cursor is malformed.") from exc
+    if prefix != "rank" or score != score:  # NaN never compares: no page would follow
+        raise BackendError(400, "bad_cursor", "The paging cursor is not one of best matches first.")
+    return score, event_id
 
 
 #: How a wrap-up code reads as the outcome of a contact in the customer's history.
