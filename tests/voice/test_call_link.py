@@ -11,7 +11,7 @@ import pytest
 from tests.helpers.desk import aloop, close_desk  # noqa: F401 (aloop: fixture)
 from tests.voice.conftest import KNOWN_CUSTOMER, VoiceStack
 from tests.voice.test_call_flow import available
-from tests.voice.test_call_preview import _seed_delayed_order
+from tests.voice.test_call_preview import _seed_delayed_order, ring
 from tests.voice.test_desk_call import gui_voice, open_phone_desk  # noqa: F401 (gui_voice: fixture)
 from workstation.services.voice import CallState
 from workstation.ui.call_panel import CallPanel
@@ -102,17 +102,7 @@ def test_a_ringing_unknown_caller_is_linked_from_the_offer_card(gui_voice: Voice
     agent_phone = voice.phone("demo", control=False)
     desk = open_phone_desk(voice, agent_phone.process.ctrl_port)
     try:
-        service = desk.ws.voice
-        assert service is not None
-        desk.wait_until(lambda: service.ready)
-        available(voice, "demo")
-        caller = voice.phone(UNKNOWN_NUMBER, register=False)
-        voice.dial(caller)
-        desk.wait_until(lambda: desk.window.offer_cards)
-        (card,) = desk.window.offer_cards.values()
-        desk.wait_until(lambda: isinstance(card.preview, CallPreview))
-        preview = card.preview
-        assert isinstance(preview, CallPreview)
+        service, caller, card, preview = ring(voice, desk, UNKNOWN_NUMBER)
         preview.search_edit.setText("030 123456")
         preview.search_button.click()
         desk.wait_until(lambda: preview.results.count() == 1)

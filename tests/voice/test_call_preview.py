@@ -4,15 +4,16 @@ customer found by the caller's number, or, for an unknown caller, a search to fi
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, NamedTuple
 
 import pytest
 
-from tests.helpers.desk import aloop, close_desk  # noqa: F401 (aloop: fixture)
+from tests.helpers.desk import Desk, aloop, close_desk  # noqa: F401 (aloop: fixture)
 from tests.voice.conftest import CALLER_NUMBER, KNOWN_CUSTOMER, VoiceStack
 from tests.voice.test_call_flow import available
 from tests.voice.test_desk_call import gui_voice, open_phone_desk  # noqa: F401 (gui_voice: fixture)
 from workstation.domain.models import TimelineEvent, utcnow
-from workstation.services.voice import CallState
+from workstation.services.voice import CallState, VoiceService
 from workstation.ui.call_preview import CallPreview
 from workstation.ui.domain_text import render
 
@@ -46,23 +47,40 @@ def _seed_delayed_order(voice: VoiceStack) -> None:
     voice.backend.server.call(lambda: inner.add_customer_events(events, push=False))
 
 
+class Ringing(NamedTuple):
+    """A call ringing on a desk: the desk's voice service, the test caller, the offer card and its
+    preview."""
+
+    service: VoiceService
+    caller: Any
+    card: Any
+    preview: CallPreview
+
+
+def ring(voice: VoiceStack, desk: Desk, number: str) -> Ringing:
+    """The agent "demo" (softphone ready) goes Available and `number` calls: returns once the offer
+    card shows the call's preview."""
+    service = desk.ws.voice
+    assert service is not None
+    desk.wait_until(lambda: service.ready)
+    available(voice, "demo")
+    caller = voice.phone(number, register=False)
+    voice.dial(caller)
+    desk.wait_until(lambda: desk.window.offer_cards)
+    (card,) = desk.window.offer_cards.values()
+    desk.wait_until(lambda: isinstance(card.preview, CallPreview))
+    preview = card.preview
+    assert isinstance(preview, CallPreview)
+    return Ringing(service, caller, card, preview)
+
+
 def test_the_ringing_card_shows_the_callers_cards_before_answering(gui_voice: VoiceStack) -> None:  # noqa: F811
     voice = gui_voice
     _seed_delayed_order(voice)
     agent_phone = voice.phone("demo", control=False)
     desk = open_phone_desk(voice, agent_phone.process.ctrl_port)
     try:
-        service = desk.ws.voice
-        assert service is not None
-        desk.wait_until(lambda: service.ready)
-        available(voice, "demo")
-        caller = voice.phone(CALLER_NUMBER, register=False)
-        voice.dial(caller)
-        desk.wait_until(lambda: desk.window.offer_cards)
-        (card,) = desk.window.offer_cards.values()
-        desk.wait_until(lambda: isinstance(card.preview, CallPreview))
-        preview = card.preview
-        assert isinstance(preview, CallPreview)
+        service, caller, card, preview = ring(voice, desk, CALLER_NUMBER)
         assert not preview.search_edit.isVisible()  # a known caller: nobody to search for
         # Still ringing (not answered): the cards come from the backend's history of the caller.
         desk.wait_until(lambda: "47110" in preview.cards_label.text(), timeout=15)
@@ -87,17 +105,7 @@ def test_an_unknown_caller_can_be_searched_for_while_it_rings(gui_voice: VoiceSt
     agent_phone = voice.phone("demo", control=False)
     desk = open_phone_desk(voice, agent_phone.process.ctrl_port)
     try:
-        service = desk.ws.voice
-        assert service is not None
-        desk.wait_until(lambda: service.ready)
-        available(voice, "demo")
-        caller = voice.phone("+4917099999", register=False)  # nobody's number
-        voice.dial(caller)
-        desk.wait_until(lambda: desk.window.offer_cards)
-        (card,) = desk.window.offer_cards.values()
-        desk.wait_until(lambda: isinstance(card.preview, CallPreview))
-        preview = card.preview
-        assert isinstance(preview, CallPreview)
+        _service, caller, card, preview = ring(voice, desk, "+4917099999")  # nobody's number
         desk.wait_until(lambda: "unknown caller" in card.details_label.text())
         assert preview.search_edit.isVisible()
 

@@ -10,11 +10,10 @@ from PySide6.QtWidgets import QWidget
 from tests.helpers.desk import aloop, close_desk  # noqa: F401 (aloop: fixture)
 from tests.ui.test_german import ENGLISH, english_in, german  # noqa: F401 (german: fixture)
 from tests.voice.conftest import KNOWN_CUSTOMER, VoiceStack
-from tests.voice.test_call_flow import available
+from tests.voice.test_call_preview import ring
 from tests.voice.test_desk_call import gui_voice, open_phone_desk  # noqa: F401 (gui_voice: fixture)
 from workstation.services.voice import CallState
 from workstation.ui.call_panel import CallPanel
-from workstation.ui.call_preview import CallPreview
 from workstation.ui.queue_monitor import QueueMonitorView
 
 pytestmark = pytest.mark.gui
@@ -53,19 +52,10 @@ def test_a_call_and_the_queue_monitor_speak_german(gui_voice: VoiceStack) -> Non
     agent_phone = voice.phone("demo", control=False)
     desk = open_phone_desk(voice, agent_phone.process.ctrl_port)
     try:
-        service = desk.ws.voice
-        assert service is not None
-        desk.wait_until(lambda: service.ready)
         monitor = lead.window.monitor_view
         assert isinstance(monitor, QueueMonitorView)
-        available(voice, "demo")
-        caller = voice.phone(UNKNOWN_NUMBER, register=False)  # nobody's number
-        voice.dial(caller)
-        desk.wait_until(lambda: desk.window.offer_cards)
-        (card,) = desk.window.offer_cards.values()
-        desk.wait_until(lambda: isinstance(card.preview, CallPreview))
-        preview = card.preview
-        assert isinstance(preview, CallPreview) and preview.search_edit.isVisible()
+        service, caller, card, preview = ring(voice, desk, UNKNOWN_NUMBER)  # nobody's number
+        assert preview.search_edit.isVisible()
         names = (UNKNOWN_NUMBER, *_routing_names(card))
         problems = english_in([desk.window], names)
         problems += _german_text(preview.cards_label.text())
