@@ -37,7 +37,7 @@ class Harness:
             self.server.call(lambda: set_max_chats(backend, "a-demo", max_chats))
 
     async def open(self) -> None:
-        from tests.helpers.desk import FAST_BACKOFF
+        from tests.helpers.backend import FAST_BACKOFF
         from workstation.boot.wiring import attach, connect, settle_memory
         from workstation.domain.models import Presence
         from workstation.paths import Paths

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from workstation.client.events import Backoff
 from workstation.domain.models import Customer, TimelineEvent, utcnow
 from workstation.server.backend import BackendConfig
 from workstation.server.runner import ServerOptions, ServerThread
@@ -20,6 +21,10 @@ CUSTOMERS = (
     Customer(id="c-2", name="Oliver Bennett", language="en", value_tier="silver", clv=900.0),
     Customer(id="c-3", name="Lukas Schäfer", language="de", value_tier="bronze", clv=120.0),
 )
+
+#: Reconnect quickly in tests. Here, not in tests.helpers.desk: that imports pytest, which the
+#: desktop never loads and the memory benchmark (desk_harness) would otherwise count (~18 MB).
+FAST_BACKOFF = Backoff(initial=0.05, maximum=0.3)
 
 
 def seed(server: ServerThread, events_per_customer: int = 25) -> None:

@@ -15,10 +15,9 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from tests.helpers.backend import Backend
+from tests.helpers.backend import FAST_BACKOFF, Backend  # noqa: F401 (FAST_BACKOFF: for the tests)
 from workstation.boot.qt import allow_lazy_webengine
 from workstation.boot.wiring import Workstation, attach, connect
-from workstation.client.events import Backoff
 from workstation.paths import Paths
 from workstation.services.session import SessionService
 from workstation.store.secrets import MemorySecretStore
@@ -31,8 +30,6 @@ T = TypeVar("T")
 
 # QtWebEngine (the cobrowse view) is imported lazily, after pytest-qt made the QApplication: as in the app.
 allow_lazy_webengine()
-
-FAST_BACKOFF = Backoff(initial=0.05, maximum=0.3)
 
 
 class _TestLoop(qasync.QEventLoop):

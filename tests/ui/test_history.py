@@ -149,6 +149,33 @@ def test_model_pages_lazily_and_passes_qtmodeltester(qtbot: QtBot, qtmodeltester
     qtmodeltester.check(model)
 
 
+def test_listed_rows_share_their_repeated_strings_and_keep_their_fields(qtbot: QtBot) -> None:
+    """The cache hands out a new string per row and column; the model keeps one copy of each
+    channel, kind, phase and story (the memory of a 100,000-row history), and every field intact."""
+    store = CacheStore(open_engine(":memory:"))
+    events = _many(600, utcnow())
+    store.apply(events=events)
+    model = TimelineModel()
+    model.set_source(CacheSource(store), "c-1")
+    model.reload()
+    while model.canFetchMore():
+        model.fetch_page()
+    listed = model.entries()
+    assert len(listed) == 600
+    expected = {
+        e.id: (e.at, e.channel, e.kind, e.summary, timeline.journey_phase(e.kind, e.data))
+        for e in events
+    }
+    assert {e.id: (e.at, e.channel, e.kind, e.summary, e.phase) for e in listed} == expected
+    assert {e.story for e in listed if e.kind == "order_placed"} == {
+        timeline.story_key(e.kind, e.data) for e in events if e.kind == "order_placed"
+    }
+    for field in ("channel", "kind", "phase"):
+        copies = {id(getattr(e, field)) for e in listed}
+        assert len(copies) == len({getattr(e, field) for e in listed}), field
+    assert model.entry(listed[-1].id) == listed[-1]
+
+
 def test_a_live_event_older_than_the_listed_window_waits_for_its_page(qtbot: QtBot) -> None:
     store = CacheStore(open_engine(":memory:"))
     store.apply(events=_many(500, utcnow()))
