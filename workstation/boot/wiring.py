@@ -319,10 +319,32 @@ def settle_memory() -> None:
 
     A full (generation 2) collection walks every object; with the modules, widgets and caches of a
     running desktop that took up to 100 ms on the GUI thread in the stall benchmark. Frozen objects
-    are skipped by later collections.
+    are skipped by later collections. Then what start-up freed goes back to the system.
     """
     gc.collect()
     gc.freeze()
+    release_free_heap()
+
+
+def release_free_heap() -> bool:
+    """Hand the heap that start-up freed back to the system (glibc's `malloc_trim`); whether it could.
+
+    Imports, the embedded backend's start and the sign-in allocate and free a lot; glibc keeps what
+    was freed mapped for reuse, about 22 MB of resident memory after sign-in that the desk then never
+    needs (bench_desk_core.py --only memory). Elsewhere (macOS, Windows, musl) nothing happens."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the C library the interpreter runs on
+    except (OSError, AttributeError):
+        return False  # not glibc
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    trim(0)
+    return True
 
 
 def make_secret_store(*, ephemeral: bool) -> tuple[SecretStore | None, str | None]:
