@@ -15,7 +15,7 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from tests.helpers.backend import FAST_BACKOFF, Backend  # noqa: F401 (FAST_BACKOFF: for the tests)
+from tests.helpers.backend import FAST_BACKOFF, Backend
 from workstation.boot.qt import allow_lazy_webengine
 from workstation.boot.wiring import Workstation, attach, connect
 from workstation.paths import Paths
