@@ -163,8 +163,7 @@ def test_listed_rows_share_their_repeated_strings_and_keep_their_fields(qtbot: Q
     listed = model.entries()
     assert len(listed) == 600
     expected = {
-        e.id: (e.at, e.channel, e.kind, e.summary, timeline.journey_phase(e.kind, e.data))
-        for e in events
+        e.id: (e.at, e.channel, e.kind, e.summary, timeline.journey_phase(e.kind, e.data)) for e in events
     }
     assert {e.id: (e.at, e.channel, e.kind, e.summary, e.phase) for e in listed} == expected
     assert {e.story for e in listed if e.kind == "order_placed"} == {
