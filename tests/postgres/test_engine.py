@@ -78,3 +78,38 @@ def test_best_matches_first_finds_its_matches_through_the_full_text_index(pg_url
             assert EVENTS_WORDS_INDEX in plan and "ts_rank" in str(compiled)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        # ids the parser read as a compound with a number inside ('0e37' is a float's start, '-17…' signed)
+        ("Chat conv-0e37a28050d9 closed", "conv-0e37a28050d9"),
+        ("Chat conv-177559067615 closed", "conv-177559067615"),
+        ("Chat conv-2e3f35ccaff8 closed", "2e3f35"),
+        # an e-mail address was one token: none of its parts could be found
+        ("Reply to jana.kowalski@example.org", "example"),
+        ("Reply to jana.kowalski@example.org", "kowalski@exa"),
+        ("Lieferverzögerung bei #A-9999", "a-9999"),
+    ],
+)
+def test_history_search_finds_ids_and_addresses_split_as_the_agent_types_them(
+    pg_url: str, stored: str, typed: str
+) -> None:
+    """What the agent types is split into words at punctuation (timeline.tsquery); the index splits
+    the stored text the same way (revision 0007), so ids, numbers and addresses are found whole or in
+    part, whatever PostgreSQL's parser would have made of them."""
+    from sqlalchemy import text
+
+    from workstation.domain import timeline
+
+    engine = make_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            found = conn.scalar(
+                text("SELECT history_words(:summary, '{}') @@ history_query(:query)"),
+                {"summary": stored, "query": timeline.tsquery(typed)},
+            )
+        assert found, (stored, typed)
+    finally:
+        engine.dispose()

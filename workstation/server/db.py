@@ -572,7 +572,16 @@ def postgres_history_search(conn: Connection) -> None:
     except Exception as exc:  # no right to create extensions: search still works, accents not folded
         log.warning("PostgreSQL: no unaccent extension (%s); the history search keeps accents", exc)
         fold = "lower({})"
-    document = fold.format("coalesce($1, '') || ' ' || coalesce($2, '')")
+    # Punctuation becomes a space before PostgreSQL's parser sees the text. Its parser reads
+    # "conv-0e37a28050d9" as one hyphenated compound, "-1775" as a signed number and
+    # "jana@example.org" as one e-mail token, while the agent's search (timeline.tsquery: letters and
+    # digits only) is parsed word by word ("0e37a28050d9" as '0e37' <-> 'a28050d9'): about 7 % of
+    # conversation ids, and every part of an e-mail address, were never found. Split the same way on
+    # both sides, the parser produces the same lexemes for both. ASCII punctuation only ([[:punct:]]
+    # in a C-locale database): other scripts' letters must stay words.
+    document = "regexp_replace({}, '[[:punct:]]+', ' ', 'g')".format(
+        fold.format("coalesce($1, '') || ' ' || coalesce($2, '')")
+    )
     for name, args, result, body in (
         (HISTORY_WORDS, "text, text", "tsvector", f"to_tsvector('simple'::regconfig, {document})"),
         (HISTORY_QUERY, "text", "tsquery", f"to_tsquery('simple'::regconfig, {fold.format('$1')})"),
