@@ -57,6 +57,81 @@ def test_a_write_runs_on_the_writer_thread_while_the_loop_keeps_answering(backen
     assert threads and all(name.startswith("backend-writer") for name in threads), threads
 
 
+def test_a_customers_message_waits_its_turn_on_the_writer_thread_while_the_loop_keeps_answering(
+    backend: Backend,
+) -> None:
+    server = backend.server.backend
+    assert server is not None
+    agent, chat, conv = backend.accepted_chat()
+    entered, release = threading.Event(), threading.Event()
+    message_threads: list[str] = []
+
+    def hold_agent_update(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        head = statement.lstrip().upper()
+        if head.startswith("UPDATE AGENTS"):
+            entered.set()
+            release.wait(WAIT_S)
+        elif head.startswith("INSERT INTO MESSAGES"):
+            message_threads.append(threading.current_thread().name)
+
+    event.listen(server.engine, "before_cursor_execute", hold_agent_update)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            put = pool.submit(backend.http.put, f"{API}/me/presence", json={"presence": "away"}, headers=agent)
+            assert entered.wait(WAIT_S), "the presence change never reached the database"
+            said = pool.submit(backend.customer_says, chat, "Hallo?")
+            # The loop still answers, reads included, while a write holds the writer thread...
+            assert backend.http.get(f"{API}/health").status_code == 200
+            transcript = backend.http.get(
+                f"{API}/customer/chats/{conv}/messages",
+                headers={"Authorization": f"Bearer {chat['customer_token']}"},
+            )
+            assert transcript.status_code == 200, transcript.text
+            assert backend.http.get(f"{API}/conversations/{conv}", headers=agent).status_code == 200
+            # ...and the customer's message waits behind that write: nothing stored yet.
+            assert not said.done()
+            assert message_threads == []
+            release.set()
+            assert put.result(WAIT_S).status_code == 200
+            said.result(WAIT_S)
+    finally:
+        release.set()
+        event.remove(server.engine, "before_cursor_execute", hold_agent_update)
+    assert message_threads and all(name.startswith("backend-writer") for name in message_threads)
+    texts = [m["text"] for m in backend.http.get(f"{API}/conversations/{conv}", headers=agent).json()["messages"]]
+    assert texts[-1] == "Hallo?"
+
+
+def test_an_agents_reads_run_off_the_loop(backend: Backend) -> None:
+    server = backend.server.backend
+    assert server is not None
+    agent, _chat, _conv = backend.accepted_chat()
+    entered, release = threading.Event(), threading.Event()
+
+    def hold_offer_list(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # The query of GET /offers alone (the router's passes order offers otherwise).
+        if "FROM offers" in statement and "ORDER BY offers.offered_at" in statement:
+            entered.set()
+            release.wait(WAIT_S)
+
+    event.listen(server.engine, "before_cursor_execute", hold_offer_list)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            offers = pool.submit(backend.http.get, f"{API}/offers", headers=agent)
+            assert entered.wait(WAIT_S), "GET /offers never reached the database"
+            # Held inside its query; other reads and the loop go on.
+            assert backend.http.get(f"{API}/health").status_code == 200
+            assert backend.http.get(f"{API}/wrapup-codes", headers=agent).status_code == 200
+            assert not offers.done()
+            release.set()
+            response = offers.result(WAIT_S)
+    finally:
+        release.set()
+        event.remove(server.engine, "before_cursor_execute", hold_offer_list)
+    assert response.status_code == 200, response.text
+    assert response.json() == []  # the one offer was accepted
+
+
 def test_frames_of_writes_on_the_writer_thread_and_on_the_loop_arrive_in_seq_order(
     backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -84,7 +159,7 @@ def test_frames_of_writes_on_the_writer_thread_and_on_the_loop_arrive_in_seq_ord
             )
             assert r.status_code == 200, r.text
 
-    def customer_writes(n: int) -> None:  # customer chat: a write on the loop
+    def customer_writes(n: int) -> None:  # customer chat: on the writer thread as well
         for i in range(n):
             backend.customer_says(chat, f"c{i}")
 
