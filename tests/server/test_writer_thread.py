@@ -102,6 +102,41 @@ def test_a_customers_message_waits_its_turn_on_the_writer_thread_while_the_loop_
     assert texts[-1] == "Hallo?"
 
 
+def test_the_customer_side_and_the_team_leads_write_on_the_writer_thread(backend: Backend) -> None:
+    server = backend.server.backend
+    assert server is not None
+    lead = backend.login("lead")
+    tables = ("messages", "conversations", "routing_tasks", "agent_routing")
+    writes: list[tuple[str, str]] = []
+
+    def spy(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        words = statement.split()
+        verb = words[0].upper() if words else ""
+        table = words[2] if verb in ("INSERT", "DELETE") and len(words) > 2 else words[1] if len(words) > 1 else ""
+        if verb in ("INSERT", "UPDATE", "DELETE") and table in tables:
+            writes.append((table, threading.current_thread().name))
+
+    event.listen(server.engine, "before_cursor_execute", spy)
+    try:
+        routing = backend.http.put(
+            f"{API}/routing/agents/a-demo", json={"attributes": {"level": 2}, "capacity": {"chat": 2}}, headers=lead
+        )
+        assert routing.status_code == 200, routing.text
+        assert routing.json()["capacity"] == {"chat": 2}  # the answer reads what the write stored
+        chat = backend.start_chat("c-1", "Guten Tag")
+        backend.customer_says(chat, "Ist jemand da?")
+        left = backend.http.post(
+            f"{API}/customer/chats/{chat['conversation']['id']}/leave",
+            headers={"Authorization": f"Bearer {chat['customer_token']}"},
+        )
+        assert left.status_code == 200, left.text
+        assert left.json()["state"] == "closed"
+    finally:
+        event.remove(server.engine, "before_cursor_execute", spy)
+    assert {table for table, _thread in writes} >= {"messages", "conversations", "routing_tasks", "agent_routing"}
+    assert all(thread.startswith("backend-writer") for _table, thread in writes), writes
+
+
 def test_an_agents_reads_run_off_the_loop(backend: Backend) -> None:
     server = backend.server.backend
     assert server is not None
