@@ -741,7 +741,9 @@ def cobrowse_router(backend: Backend, hub: CobrowseHub | None = None) -> APIRout
     ) -> dict[str, Any]:
         principal = backend.authenticate(_bearer(authorization))
         return await backend.writer.run(
-            lambda: hub.customer_action(principal, conversation_id, session_id, action).model_dump(mode="json")
+            lambda: hub.customer_action(principal, conversation_id, session_id, action).model_dump(
+                mode="json"
+            )
         )
 
     @router.websocket(f"{API}/customer/chats/{{conversation_id}}/live")

@@ -67,7 +67,9 @@ def monitor_routes(backend: Backend, monitor: QueueMonitor) -> APIRouter:
 
     @router.post("/customer/chats/{conversation_id}/leave")
     async def leave(p: Any_, conversation_id: str) -> dict[str, Any]:
-        return await backend.writer.run(lambda: backend.leave_chat(p, conversation_id).model_dump(mode="json"))
+        return await backend.writer.run(
+            lambda: backend.leave_chat(p, conversation_id).model_dump(mode="json")
+        )
 
     @router.websocket("/monitor/stream")
     async def stream(ws: WebSocket) -> None:

@@ -30,7 +30,9 @@ def routing_routes(backend: Backend, who: Callers) -> APIRouter:
             raise BackendError(400, "bad_request", "The body is not JSON.") from exc
         # Compiling and storing it, and re-placing the waiting tasks, on the writer thread: the
         # router's passes run there too, so none sees half of the change (writer_thread.py).
-        return await backend.writer.run(lambda: backend.replace_routing_config(p, raw).model_dump(mode="json"))
+        return await backend.writer.run(
+            lambda: backend.replace_routing_config(p, raw).model_dump(mode="json")
+        )
 
     @router.get(f"{API}/routing/agents")
     async def routing_agents(p: Agent_) -> list[dict[str, Any]]:
