@@ -4,6 +4,7 @@ they push still reaches the streams on the loop, in seq order (workstation/serve
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -20,6 +21,8 @@ from workstation.server.writer_thread import LoopHandoff, WriterThread
 API = "/api/v1"
 #: Only a guard against a hang if the behaviour under test is broken; nothing is timed.
 WAIT_S = 30.0
+#: The table an INSERT, UPDATE or DELETE writes.
+_WRITE = re.compile(r"\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", re.IGNORECASE)
 
 
 def test_a_write_runs_on_the_writer_thread_while_the_loop_keeps_answering(backend: Backend) -> None:
@@ -57,6 +60,120 @@ def test_a_write_runs_on_the_writer_thread_while_the_loop_keeps_answering(backen
     assert threads and all(name.startswith("backend-writer") for name in threads), threads
 
 
+def test_a_customers_message_waits_its_turn_on_the_writer_thread_while_the_loop_keeps_answering(
+    backend: Backend,
+) -> None:
+    server = backend.server.backend
+    assert server is not None
+    agent, chat, conv = backend.accepted_chat()
+    entered, release = threading.Event(), threading.Event()
+    message_threads: list[str] = []
+
+    def hold_agent_update(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        head = statement.lstrip().upper()
+        if head.startswith("UPDATE AGENTS"):
+            entered.set()
+            release.wait(WAIT_S)
+        elif head.startswith("INSERT INTO MESSAGES"):
+            message_threads.append(threading.current_thread().name)
+
+    event.listen(server.engine, "before_cursor_execute", hold_agent_update)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            put = pool.submit(
+                backend.http.put, f"{API}/me/presence", json={"presence": "away"}, headers=agent
+            )
+            assert entered.wait(WAIT_S), "the presence change never reached the database"
+            said = pool.submit(backend.customer_says, chat, "Hallo?")
+            # The loop still answers, reads included, while a write holds the writer thread...
+            assert backend.http.get(f"{API}/health").status_code == 200
+            transcript = backend.http.get(
+                f"{API}/customer/chats/{conv}/messages",
+                headers={"Authorization": f"Bearer {chat['customer_token']}"},
+            )
+            assert transcript.status_code == 200, transcript.text
+            assert backend.http.get(f"{API}/conversations/{conv}", headers=agent).status_code == 200
+            # ...and the customer's message waits behind that write: nothing stored yet.
+            assert not said.done()
+            assert message_threads == []
+            release.set()
+            assert put.result(WAIT_S).status_code == 200
+            said.result(WAIT_S)
+    finally:
+        release.set()
+        event.remove(server.engine, "before_cursor_execute", hold_agent_update)
+    assert message_threads and all(name.startswith("backend-writer") for name in message_threads)
+    texts = [
+        m["text"] for m in backend.http.get(f"{API}/conversations/{conv}", headers=agent).json()["messages"]
+    ]
+    assert texts[-1] == "Hallo?"
+
+
+def test_the_customer_side_and_the_team_leads_write_on_the_writer_thread(backend: Backend) -> None:
+    server = backend.server.backend
+    assert server is not None
+    lead = backend.login("lead")
+    tables = ("messages", "conversations", "routing_tasks", "agent_routing")
+    writes: list[tuple[str, str]] = []
+
+    def spy(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        written = _WRITE.match(statement)
+        if written and written[1] in tables:
+            writes.append((written[1], threading.current_thread().name))
+
+    event.listen(server.engine, "before_cursor_execute", spy)
+    try:
+        routing = backend.http.put(
+            f"{API}/routing/agents/a-demo",
+            json={"attributes": {"level": 2}, "capacity": {"chat": 2}},
+            headers=lead,
+        )
+        assert routing.status_code == 200, routing.text
+        assert routing.json()["capacity"] == {"chat": 2}  # the answer reads what the write stored
+        chat = backend.start_chat("c-1", "Guten Tag")
+        backend.customer_says(chat, "Ist jemand da?")
+        left = backend.http.post(
+            f"{API}/customer/chats/{chat['conversation']['id']}/leave",
+            headers={"Authorization": f"Bearer {chat['customer_token']}"},
+        )
+        assert left.status_code == 200, left.text
+        assert left.json()["state"] == "closed"
+    finally:
+        event.remove(server.engine, "before_cursor_execute", spy)
+    assert {table for table, _thread in writes} >= set(tables)
+    assert all(thread.startswith("backend-writer") for _table, thread in writes), writes
+
+
+def test_an_agents_reads_run_off_the_loop(backend: Backend) -> None:
+    server = backend.server.backend
+    assert server is not None
+    agent, _chat, _conv = backend.accepted_chat()
+    entered, release = threading.Event(), threading.Event()
+
+    def hold_offer_list(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # The query of GET /offers alone (the router's passes order offers otherwise).
+        if "FROM offers" in statement and "ORDER BY offers.offered_at" in statement:
+            entered.set()
+            release.wait(WAIT_S)
+
+    event.listen(server.engine, "before_cursor_execute", hold_offer_list)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            offers = pool.submit(backend.http.get, f"{API}/offers", headers=agent)
+            assert entered.wait(WAIT_S), "GET /offers never reached the database"
+            # Held inside its query; other reads and the loop go on.
+            assert backend.http.get(f"{API}/health").status_code == 200
+            assert backend.http.get(f"{API}/wrapup-codes", headers=agent).status_code == 200
+            assert not offers.done()
+            release.set()
+            response = offers.result(WAIT_S)
+    finally:
+        release.set()
+        event.remove(server.engine, "before_cursor_execute", hold_offer_list)
+    assert response.status_code == 200, response.text
+    assert response.json() == []  # the one offer was accepted
+
+
 def test_frames_of_writes_on_the_writer_thread_and_on_the_loop_arrive_in_seq_order(
     backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -84,7 +201,7 @@ def test_frames_of_writes_on_the_writer_thread_and_on_the_loop_arrive_in_seq_ord
             )
             assert r.status_code == 200, r.text
 
-    def customer_writes(n: int) -> None:  # customer chat: a write on the loop
+    def customer_writes(n: int) -> None:  # customer chat: on the writer thread as well
         for i in range(n):
             backend.customer_says(chat, f"c{i}")
 

@@ -24,6 +24,7 @@ from workstation.server.login_guard import LoginGuard, LoginPolicy
 from workstation.server.monitor_api import monitor_routes
 from workstation.server.openapi_doc import install as install_openapi
 from workstation.server.queue_stats import MonitorConfig, QueueMonitor
+from workstation.server.reader_threads import ReaderThreads
 from workstation.server.records import CustomerRecords
 from workstation.server.routing_api import routing_routes
 from workstation.server.stream_api import stream_router
@@ -89,12 +90,14 @@ def create_app(
     who = callers(backend)
     records = CustomerRecords(backend)
     writes = AgentWrites(backend, records)
+    # One set of reader threads for every router's pure reads: their bound holds for all of them.
+    reads = ReaderThreads()
     app.include_router(auth_routes(backend, who, LoginGuard(backend, login)))
-    app.include_router(desk_routes(backend, writes, who))
-    app.include_router(customer_routes(backend, records, writes, who))
+    app.include_router(desk_routes(backend, writes, reads, who))
+    app.include_router(customer_routes(backend, records, writes, reads, who))
     app.include_router(writes_routes(backend, writes, who))
     app.include_router(routing_routes(backend, who))
-    app.include_router(customer_chat_routes(backend, who))
+    app.include_router(customer_chat_routes(backend, reads, who))
     app.include_router(cobrowse_router(backend))
     for extra in routers:
         app.include_router(extra)

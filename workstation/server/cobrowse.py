@@ -143,6 +143,8 @@ class CobrowseHub:
     # --- reading -------------------------------------------------------------------------------
 
     def online(self, conversation_id: str) -> bool:
+        # Also read from the writer thread (invite's status): one dict lookup, a snapshot of the
+        # loop's state like any status; only the loop changes _pages.
         return bool(self._pages.get(conversation_id))
 
     def status(self, principal: Principal, conversation_id: str) -> CobrowseStatus:
@@ -202,9 +204,14 @@ class CobrowseHub:
             )
             uow.db.flush()
             self._record(uow, conv, session)
+        # The relays and the sockets' queues are the loop's: from the writer thread this runs
+        # there, before the answer is sent (LoopHandoff); on the loop, at once.
+        self.backend.loop.call(self._opened, session)
+        return session
+
+    def _opened(self, session: CobrowseSession) -> None:
         self._relays[session.id] = _Relay(session)
         self._after(session)
-        return session
 
     def end_by_agent(self, principal: Principal, conversation_id: str, session_id: str) -> CobrowseSession:
         with DbSession(self.backend.engine) as db:
@@ -241,7 +248,7 @@ class CobrowseHub:
             conv = uow.db.get(ConversationRow, conversation_id)
             assert conv is not None
             self._record(uow, conv, session)
-        self._after(session)
+        self.backend.loop.call(self._after, session)  # the relay follows on the loop (see invite)
         return session
 
     def _record(self, uow: Any, conv: ConversationRow, session: CobrowseSession) -> None:
@@ -715,20 +722,29 @@ def cobrowse_router(backend: Backend, hub: CobrowseHub | None = None) -> APIRout
     async def invite_customer(
         conversation_id: str, authorization: str | None = Header(default=None)
     ) -> dict[str, Any]:
-        return hub.invite(agent(authorization), conversation_id).model_dump(mode="json")
+        # The transitions' transactions on the writer thread, like the chat's writes (writer_thread.py).
+        p = agent(authorization)
+        return await backend.writer.run(lambda: hub.invite(p, conversation_id).model_dump(mode="json"))
 
     @router.post(f"{API}/conversations/{{conversation_id}}/cobrowse/{{session_id}}/end")
     async def end(
         conversation_id: str, session_id: str, authorization: str | None = Header(default=None)
     ) -> dict[str, Any]:
-        return hub.end_by_agent(agent(authorization), conversation_id, session_id).model_dump(mode="json")
+        p = agent(authorization)
+        return await backend.writer.run(
+            lambda: hub.end_by_agent(p, conversation_id, session_id).model_dump(mode="json")
+        )
 
     @router.post(f"{API}/customer/chats/{{conversation_id}}/cobrowse/{{session_id}}/{{action}}")
     async def customer_action(
         conversation_id: str, session_id: str, action: str, authorization: str | None = Header(default=None)
     ) -> dict[str, Any]:
         principal = backend.authenticate(_bearer(authorization))
-        return hub.customer_action(principal, conversation_id, session_id, action).model_dump(mode="json")
+        return await backend.writer.run(
+            lambda: hub.customer_action(principal, conversation_id, session_id, action).model_dump(
+                mode="json"
+            )
+        )
 
     @router.websocket(f"{API}/customer/chats/{{conversation_id}}/live")
     async def customer_live(ws: WebSocket, conversation_id: str) -> None:

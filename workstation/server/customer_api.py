@@ -27,12 +27,11 @@ class CustomerPatchBody(BaseModel):
 
 
 def customer_routes(
-    backend: Backend, records: CustomerRecords, writes: AgentWrites, who: Callers
+    backend: Backend, records: CustomerRecords, writes: AgentWrites, reads: ReaderThreads, who: Callers
 ) -> APIRouter:
     """A customer's record (GET, PATCH with If-Match), timeline, conversations and notes; POST /events."""
     router = APIRouter()
     Agent_ = Annotated[Principal, Depends(who.agent)]
-    reads = ReaderThreads()
 
     # Read on a reader thread, answered as ready-made JSON (a Response); response_model keeps the
     # documented schema of these routes.

@@ -5,11 +5,13 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from workstation.domain.models import WebPage
 from workstation.server.api_common import API, Callers
 from workstation.server.backend import Backend, BackendError, Principal
+from workstation.server.reader_threads import ReaderThreads
 
 
 class _Body(BaseModel):
@@ -33,8 +35,11 @@ class StartChatBody(_Body):
     attributes: dict[str, Any] | None = None
 
 
-def customer_chat_routes(backend: Backend, who: Callers) -> APIRouter:
-    """POST a chat for a known customer (service users), the customer's messages both ways."""
+def customer_chat_routes(backend: Backend, reads: ReaderThreads, who: Callers) -> APIRouter:
+    """POST a chat for a known customer (service users), the customer's messages both ways.
+
+    Customers write all the time: their writes run on the writer thread like the agents' (in
+    arrival order, pushed in commit order: writer_thread.py), their transcript on a reader thread."""
     router = APIRouter()
     Agent_ = Annotated[Principal, Depends(who.agent)]
     Any_ = Annotated[Principal, Depends(who.any)]
@@ -47,22 +52,28 @@ def customer_chat_routes(backend: Backend, who: Callers) -> APIRouter:
 
         if p.role != Role.SERVICE:
             raise BackendError(403, "forbidden", "Only a service user can open chats for customers.")
-        conv, token = backend.start_chat(
-            customer_id=body.customer_id,
-            text=body.text,
-            topic=body.topic,
-            language=body.language,
-            page=body.page,
-            attributes=body.attributes,
-        )
-        return {"conversation": conv.model_dump(mode="json"), "customer_token": token}
+
+        def start() -> dict[str, Any]:
+            conv, token = backend.start_chat(
+                customer_id=body.customer_id,
+                text=body.text,
+                topic=body.topic,
+                language=body.language,
+                page=body.page,
+                attributes=body.attributes,
+            )
+            return {"conversation": conv.model_dump(mode="json"), "customer_token": token}
+
+        return await backend.writer.run(start)
 
     @router.post(f"{API}/customer/chats/{{conversation_id}}/messages", status_code=201)
     async def customer_message(p: Any_, conversation_id: str, body: CustomerMessageBody) -> dict[str, Any]:
-        return backend.post_customer_message(p, conversation_id, body.text).model_dump(mode="json")
+        return await backend.writer.run(
+            lambda: backend.post_customer_message(p, conversation_id, body.text).model_dump(mode="json")
+        )
 
-    @router.get(f"{API}/customer/chats/{{conversation_id}}/messages")
-    async def customer_transcript(p: Any_, conversation_id: str) -> list[dict[str, Any]]:
-        return [m.model_dump(mode="json") for m in backend.customer_messages(p, conversation_id)]
+    @router.get(f"{API}/customer/chats/{{conversation_id}}/messages", response_model=list[dict[str, Any]])
+    async def customer_transcript(p: Any_, conversation_id: str) -> Response:
+        return await reads.json(lambda: backend.customer_messages(p, conversation_id))
 
     return router

@@ -53,19 +53,23 @@ def monitor_routes(backend: Backend, monitor: QueueMonitor) -> APIRouter:
 
     @router.put("/monitor/agents/{agent_id}/presence")
     async def force_presence(p: Lead, agent_id: str, body: ForcePresenceBody) -> dict[str, Any]:
-        agent = backend.force_presence(p, agent_id, body.presence)
+        # Team leads' and customers' writes here run on the writer thread (writer_thread.py); the
+        # monitor's step stays on the loop, where its subscribers' queues live.
+        agent = await backend.writer.run(lambda: backend.force_presence(p, agent_id, body.presence))
         monitor.step()  # the team lead sees the result at once, not up to a second later
         return agent.model_dump(mode="json")
 
     @router.post("/monitor/tasks/{conversation_id}/move")
     async def move_task(p: Lead, conversation_id: str, body: MoveTaskBody) -> dict[str, Any]:
-        reason = backend.move_task(p, conversation_id, body.queue)
+        reason = await backend.writer.run(lambda: backend.move_task(p, conversation_id, body.queue))
         monitor.step()
         return reason.model_dump(mode="json")
 
     @router.post("/customer/chats/{conversation_id}/leave")
     async def leave(p: Any_, conversation_id: str) -> dict[str, Any]:
-        return backend.leave_chat(p, conversation_id).model_dump(mode="json")
+        return await backend.writer.run(
+            lambda: backend.leave_chat(p, conversation_id).model_dump(mode="json")
+        )
 
     @router.websocket("/monitor/stream")
     async def stream(ws: WebSocket) -> None:

@@ -8,7 +8,7 @@ writes go to the one writer thread instead (writer_thread.py), which keeps them 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import anyio
 import anyio.to_thread
@@ -27,13 +27,17 @@ class ReaderThreads:
         self._threads = threads
         self._limiter: anyio.CapacityLimiter | None = None
 
-    async def json(self, read: Callable[[], BaseModel]) -> Response:
-        """The model `read` returns, as a JSON response; its errors (BackendError) propagate."""
+    async def json(self, read: Callable[[], BaseModel | Sequence[BaseModel]]) -> Response:
+        """The model (or list of models) `read` returns, as a JSON response; its errors
+        (BackendError) propagate."""
         if self._limiter is None:  # made on the server's loop, where it is used
             self._limiter = anyio.CapacityLimiter(self._threads)
 
         def run() -> bytes:
-            return read().model_dump_json().encode()
+            value = read()
+            if isinstance(value, BaseModel):
+                return value.model_dump_json().encode()
+            return b"[" + b",".join(item.model_dump_json().encode() for item in value) + b"]"
 
         body = await anyio.to_thread.run_sync(run, limiter=self._limiter)
         return Response(content=body, media_type="application/json")

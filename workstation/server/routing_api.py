@@ -28,7 +28,11 @@ def routing_routes(backend: Backend, who: Callers) -> APIRouter:
             raw = await request.json()
         except ValueError as exc:
             raise BackendError(400, "bad_request", "The body is not JSON.") from exc
-        return backend.replace_routing_config(p, raw).model_dump(mode="json")
+        # Compiling and storing it, and re-placing the waiting tasks, on the writer thread: the
+        # router's passes run there too, so none sees half of the change (writer_thread.py).
+        return await backend.writer.run(
+            lambda: backend.replace_routing_config(p, raw).model_dump(mode="json")
+        )
 
     @router.get(f"{API}/routing/agents")
     async def routing_agents(p: Agent_) -> list[dict[str, Any]]:
@@ -36,9 +40,12 @@ def routing_routes(backend: Backend, who: Callers) -> APIRouter:
 
     @router.put(f"{API}/routing/agents/{{agent_id}}")
     async def set_routing_agent(p: Agent_, agent_id: str, body: AgentRouting) -> dict[str, Any]:
-        backend.set_agent_routing(p, agent_id, body)
-        (row,) = [a for a in backend.agent_routing(p) if a["agent_id"] == agent_id]
-        return row
+        def change() -> dict[str, Any]:
+            backend.set_agent_routing(p, agent_id, body)
+            (row,) = [a for a in backend.agent_routing(p) if a["agent_id"] == agent_id]
+            return row  # as it was stored: no other write ran between (writer_thread.py)
+
+        return await backend.writer.run(change)
 
     @router.get(f"{API}/routing/waiting")
     async def routing_waiting(p: Agent_) -> list[dict[str, Any]]:

@@ -193,7 +193,7 @@ class VoiceDesk:
                 waiting_for_desk = True
                 deadline += max(0.0, self.config.desk_phone_accept_s)
             if time.monotonic() >= deadline:
-                await asyncio.to_thread(self.end_unanswered, conv_id, "no agent")
+                await self.backend.writer.run(lambda: self.end_unanswered(conv_id, "no agent"))
                 return None
             await asyncio.sleep(_POLL_S)
 
@@ -447,7 +447,8 @@ async def _after_call_work_timer(desk: VoiceDesk) -> None:
     while True:
         await asyncio.sleep(_AFTER_CALL_TICK_S)
         try:
-            await asyncio.to_thread(desk.expire_after_call_work)
+            # On the writer thread: no other write runs between its read and the closes it makes.
+            await desk.backend.writer.run(desk.expire_after_call_work)
         except Exception as exc:  # one bad pass must not end the timer
             if isinstance(exc, RuntimeError) and "shutdown" in str(exc):
                 return  # the loop's thread pool is shutting down (the server stops): so does the timer
@@ -493,8 +494,9 @@ def voice_router(backend: Backend) -> APIRouter:
         ani = ani.replace(" ", "+")
         ani = ani if _NUMBER.match(ani) else ""
         dnis = dnis if _NUMBER.match(dnis) else ""
-        # Database work and the wait for the router run on a worker thread (never stall the streams).
-        conv_id = await asyncio.to_thread(desk.start_call, call_id, ani, dnis)
+        # The call's task is written on the writer thread, in arrival order with the other writes;
+        # the wait for the router reads on a worker thread (neither stalls the streams).
+        conv_id = await backend.writer.run(lambda: desk.start_call(call_id, ani, dnis))
         agent = await desk.wait_for_agent(conv_id, backend.config.voice.route_wait_s)
         if agent is None:
             return PlainTextResponse("", status_code=480)
@@ -506,7 +508,8 @@ def voice_router(backend: Backend) -> APIRouter:
     ) -> str:
         _check_key(backend, x_voice_key)
         _valid(call_id, _CALL_ID, "call id")
-        return await asyncio.to_thread(desk.event, call_id, event[:16], by[:64], code[:8])
+        # On the writer thread: the call's state read and the close it leads to are one step.
+        return await backend.writer.run(lambda: desk.event(call_id, event[:16], by[:64], code[:8]))
 
     def agent(authorization: str | None) -> Principal:
         token = authorization[7:] if authorization and authorization.lower().startswith("bearer ") else None

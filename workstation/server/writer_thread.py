@@ -8,9 +8,11 @@ writers in one process would fail each other's transactions (a deferred transact
 before another's commit cannot write: SQLITE_BUSY_SNAPSHOT, which no busy timeout retries). So:
 
 - one thread runs the moved writes and the router's passes, in the order they were asked for;
+- it runs the agents' and team leads' REST writes, the customer chat's (opening, messages, leaving),
+  cobrowse transitions and voice's call writes;
 - `Backend.state_lock` (an RLock) is held by that thread for each whole operation and by every
-  unit of work wherever it runs, so writes that stay on the loop (customer chat, cobrowse, voice,
-  connectors, routing administration) still never interleave with a moved one inside a transaction;
+  unit of work wherever it runs, so writes that stay on the loop (connectors and channels, logout,
+  the demo world) still never interleave with a moved one inside a transaction;
 - what must happen on the loop (pushing frames to stream queues, waking the router, listeners
   that start tasks) is handed back to it by `LoopHandoff`, in commit order.
 """

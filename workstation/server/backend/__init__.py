@@ -5,11 +5,13 @@ unit of work and event log; core: errors, principals, config; mappers: rows to m
 composes them, so callers keep one object.
 
 State changes never race each other: every unit of work holds `state_lock`, and the REST API's
-writes and the router's passes run whole, in order, on one writer thread (writer_thread.py), off
-the event loop; the other writes (customer chat, cobrowse, voice, connectors) still run on the loop.
+writes (agents', team leads', customers', cobrowse, voice) and the router's passes run whole, in
+order, on one writer thread (writer_thread.py), off the event loop; the other writes (connectors and
+channels, logout, the demo world) still run on the loop.
 Each operation is short SQLAlchemy units of work, and the events it appended are pushed to the
 connected clients only after it committed, on the loop, in seq order. Pure reads may run on worker
-threads (token checks as FastAPI's sync dependencies, the customer reads of reader_threads.py).
+threads (token checks as FastAPI's sync dependencies, the customer and desk reads of
+reader_threads.py).
 """
 
 from __future__ import annotations
