@@ -96,6 +96,10 @@ class Desk:
 
 
 def open_desk(loop: asyncio.AbstractEventLoop, base: Path, url: str, username: str = "demo") -> Desk:
+    # The desk's services find their loop with asyncio.get_event_loop(), as in the app; a test that
+    # ran asyncio.run() on this thread since (it unsets the current loop when it ends) must not leave
+    # the next desk without one.
+    asyncio.set_event_loop(loop)
     paths = Paths.under(base).create()
     window = MainWindow(sound=False, popup=True)
     window.show()

@@ -609,7 +609,10 @@ def test_cobrowse_conflicts_diagnostics_and_the_tray_speak_german(
         file_dialog = window.diagnostics_dialog
         assert file_dialog is not None and file_dialog.isVisible()
         # Qt's own file dialog, in Qt's German ("Details" is German too: its detail-view button)
-        problems += english_in([file_dialog], (window.diagnostics.default_name(), str(tmp_path), "Details"))
+        # Folder paths are data: the dialog also lists folders used before in this session (another
+        # test's "/tmp/pytest-of-root/...": "of" is not an English word there).
+        paths = (*file_dialog.history(), file_dialog.directory().absolutePath(), str(tmp_path))
+        problems += english_in([file_dialog], (window.diagnostics.default_name(), *paths, "Details"))
         file_dialog.reject()
         blocker = tmp_path / "not-a-directory"
         blocker.write_text("x")

@@ -57,6 +57,10 @@ class LoopHandoff:
             callback(*args)
 
 
+class WriterClosed(RuntimeError):
+    """No more writes: the process is shutting down (a server still running at interpreter exit)."""
+
+
 class WriterThread:
     """One worker thread for the backend's state changes; `run` awaits one of them."""
 
@@ -76,7 +80,10 @@ class WriterThread:
         self._handoff.bind(loop)
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backend-writer")
-        job = self._executor.submit(self._locked, work)
+        try:
+            job = self._executor.submit(self._locked, work)
+        except RuntimeError as exc:  # the interpreter is exiting: ThreadPoolExecutor takes no more work
+            raise WriterClosed("The backend is shutting down.") from exc
         done = asyncio.wrap_future(job)
         try:
             return await asyncio.shield(done)

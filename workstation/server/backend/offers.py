@@ -55,6 +55,7 @@ from workstation.server.db import (
     OfferRow,
     RoutingTaskRow,
 )
+from workstation.server.writer_thread import WriterClosed
 
 
 class OffersAndRouting(BackendBase):
@@ -362,6 +363,9 @@ class OffersAndRouting(BackendBase):
                 # On the writer thread, like the REST writes: off the loop, and never between the
                 # reads and writes of an accept or a presence change (writer_thread.py).
                 await self.writer.run(one_pass)
+            except WriterClosed:
+                log.info("routing stopped: the process is shutting down")
+                return
             except Exception:
                 log.exception("routing pass failed")
             with contextlib.suppress(TimeoutError):
