@@ -177,13 +177,33 @@ def test_chat_to_cobrowse_hand_off_with_a_real_browser(
 
     # --- the agent highlights a button; the customer's page shows it -----------------------------
     QTest.mouseClick(cobrowse.highlight_button, Qt.MouseButton.LeftButton)
+    picked: list[tuple[int, str]] = []
+    cobrowse.live.picked.connect(lambda node, label: picked.append((node, label)))
+    # A click lands on whatever the replay shows at that moment: when a new snapshot rebuilds the
+    # replay between finding the button and clicking it, the click picks nothing (as an agent's
+    # would) and the agent clicks again; so does this test, until the view reports a pick.
     where: list[Any] = []
-    cobrowse.live.evaluate(
-        "JSON.stringify(cobrowse.find('#add-to-cart'))", lambda r: where.append(json.loads(r))
-    )
-    desk.wait_until(lambda: bool(where))
-    cobrowse.live.evaluate(f"cobrowse.pickAt({where[0]['x']}, {where[0]['y']})", lambda _r: None)
-    desk.wait_until(lambda: customer.do(lambda p: p.is_visible(".cobrowse-highlight")), timeout=10)
+    for _attempt in range(5):
+        where.clear()
+        cobrowse.live.evaluate(
+            "JSON.stringify(cobrowse.find('#add-to-cart'))", lambda r: where.append(json.loads(r))
+        )
+        desk.wait_until(lambda: bool(where))
+        if where[0] is not None:
+            cobrowse.live.evaluate(f"cobrowse.pickAt({where[0]['x']}, {where[0]['y']})", lambda _r: None)
+        try:
+            desk.wait_until(lambda: bool(picked), timeout=3)
+            break
+        except TimeoutError:
+            continue
+    assert picked, "five clicks on the replayed 'Add to cart' picked nothing"
+    assert "Add to cart" in picked[-1][1]
+    try:
+        desk.wait_until(lambda: customer.do(lambda p: p.is_visible(".cobrowse-highlight")), timeout=15)
+    except TimeoutError:
+        raise AssertionError(
+            f"no highlight on the customer's page; the view says {cobrowse.note_label.text()!r}"
+        ) from None
 
     def boxes(p: Any) -> tuple[Any, Any]:
         return p.locator(".cobrowse-highlight").bounding_box(), p.locator("#add-to-cart").bounding_box()
