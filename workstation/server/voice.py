@@ -67,6 +67,7 @@ from workstation.server.db import (
 from workstation.server.voice_config import VoiceConfig
 from workstation.server.voice_link import RETIRED_TO, voice_link_router
 from workstation.server.voice_transfer import offer_transfer
+from workstation.server.writer_thread import WriterClosed
 
 log = logging.getLogger(__name__)
 
@@ -449,9 +450,9 @@ async def _after_call_work_timer(desk: VoiceDesk) -> None:
         try:
             # On the writer thread: no other write runs between its read and the closes it makes.
             await desk.backend.writer.run(desk.expire_after_call_work)
-        except Exception as exc:  # one bad pass must not end the timer
-            if isinstance(exc, RuntimeError) and "shutdown" in str(exc):
-                return  # the loop's thread pool is shutting down (the server stops): so does the timer
+        except WriterClosed:
+            return  # the server stops (its writer is closed): so does the timer, without a traceback
+        except Exception:  # one bad pass must not end the timer
             log.exception("voice: after-call work check failed")
 
 

@@ -86,10 +86,15 @@ class OfferCard(QFrame):
         self.accept_button.clicked.connect(lambda: self.accept_clicked.emit(offer.id))
         self.reject_button.clicked.connect(lambda: self.reject_clicked.emit(offer.id))
 
+        # Who and what on one line, why on the next: with two offers waiting in a 1280×720 window the
+        # band is two lines per card, and the conversation and history below keep their rows.
+        who = QHBoxLayout()
+        who.setSpacing(8)
+        who.addWidget(self.name_label)
+        who.addWidget(self.details_label, 1)
         text = QVBoxLayout()
         text.setSpacing(1)
-        text.addWidget(self.name_label)
-        text.addWidget(self.details_label)
+        text.addLayout(who)
         text.addWidget(self.why_label)
         text.addWidget(self.countdown)
         self._text = text  # a ringing call's preview goes below (add_preview)

@@ -94,7 +94,7 @@ class QueueTile(QFrame):
         )
         tip = [
             stats.name,
-            self.tr("Average wait: time to answer of the chats answered in the window."),
+            self.tr("Average wait: time to answer of the contacts (chats or calls) answered in the window."),
             self.tr(
                 "Service level: answered within {0} s ÷ (answered + abandoned after {0} s + expired)."
             ).format(f"{stats.threshold_s:g}"),

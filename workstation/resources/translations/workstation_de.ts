@@ -1116,8 +1116,8 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>Agenten: {0} frei · {1} beschäftigt · {2} abwesend</translation>
     </message>
     <message>
-        <source>Average wait: time to answer of the chats answered in the window.</source>
-        <translation>Mittlere Wartezeit: Zeit bis zur Annahme der im Zeitfenster angenommenen Chats.</translation>
+        <source>Average wait: time to answer of the contacts (chats or calls) answered in the window.</source>
+        <translation>Mittlere Wartezeit: Zeit bis zur Annahme der im Zeitfenster angenommenen Kontakte (Chats oder Anrufe).</translation>
     </message>
     <message>
         <source>Service level: answered within {0} s ÷ (answered + abandoned after {0} s + expired).</source>

@@ -1114,7 +1114,7 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Average wait: time to answer of the chats answered in the window.</source>
+        <source>Average wait: time to answer of the contacts (chats or calls) answered in the window.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
