@@ -9,10 +9,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
 import time
+from email.message import EmailMessage
+from email.utils import make_msgid, parseaddr
 from pathlib import Path
 
 import httpx
@@ -20,6 +23,7 @@ import httpx
 RT_SERVER = "/usr/share/request-tracker5/libexec/rt-server"
 RT_SETUP = "/usr/sbin/rt-setup-database-5"
 RT_LIB = "/usr/share/request-tracker5/lib"
+RT_MAILGATE = "/usr/bin/rt-mailgate-5"
 ROOT_PASSWORD = "root-test-only"
 USER = "workstation"
 #: Queues of the test world: their names are the tickets' topics unless mapped.
@@ -56,6 +60,13 @@ for my $name (qw(%(queues)s)) {
     my $queue = RT::Queue->new(RT->SystemUser);
     ($ok, $msg) = $queue->Create(Name => $name); die "queue $name: $msg" unless $ok;
 }
+# As at a site that takes support mail: anyone may open a ticket by e-mail and write to it
+# (rt-mailgate creates an unprivileged user for a new sender; these are that user's rights).
+my $everyone = RT::Group->new(RT->SystemUser); $everyone->LoadSystemInternalGroup('Everyone');
+for my $right (qw(CreateTicket ReplyToTicket)) {
+    ($ok, $msg) = $everyone->PrincipalObj->GrantRight(Right => $right, Object => RT->System);
+    die "everyone $right: $msg" unless $ok;
+}
 my $cf = RT::CustomField->new(RT->SystemUser);
 ($ok, $msg) = $cf->Create(Name => 'Topic', Type => 'FreeformSingle', LookupType => 'RT::Queue-RT::Ticket');
 die "cf: $msg" unless $ok;
@@ -74,7 +85,7 @@ def free_port() -> int:
 
 
 def available() -> bool:
-    return all(Path(p).exists() for p in (RT_SERVER, RT_SETUP, RT_LIB))
+    return all(Path(p).exists() for p in (RT_SERVER, RT_SETUP, RT_LIB, RT_MAILGATE))
 
 
 def _write_config(directory: Path, database: Path, port: int) -> dict[str, str]:
@@ -208,6 +219,34 @@ class RTServer:
             )
             answer.raise_for_status()
             return int(answer.json()["id"])
+
+    def mail(self, queue: str, sender: str, subject: str, body: str) -> int:
+        """Deliver an e-mail through RT's own mail gateway (`rt-mailgate`, as a mail server's alias
+        would): a new ticket in `queue`, or a reply when the subject carries `[test.invalid #ID]`.
+        Returns the ticket's id."""
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = "support@test.invalid"
+        message["Subject"] = subject
+        message["Message-ID"] = make_msgid(domain="example.org")
+        message.set_content(body)
+        before = set(self.tickets_of(parseaddr(sender)[1]))
+        delivered = subprocess.run(
+            [RT_MAILGATE, "--queue", queue, "--action", "correspond", "--url", self.url, "--timeout", "120"],
+            input=message.as_bytes(),
+            capture_output=True,
+            timeout=180,
+            check=False,
+        )
+        if delivered.returncode != 0:
+            raise RuntimeError(
+                f"rt-mailgate failed: {delivered.stdout[-1000:]!r} {delivered.stderr[-1000:]!r}"
+            )
+        mentioned = re.search(r"\[test\.invalid #(\d+)\]", subject)
+        if mentioned:
+            return int(mentioned.group(1))
+        (new,) = set(self.tickets_of(parseaddr(sender)[1])) - before
+        return new
 
     def reply(self, ticket: int, text: str) -> None:
         with self.admin() as http:

@@ -119,6 +119,35 @@ def test_tickets_and_replies_become_the_customers_complaints_and_contacts(
     assert again.events == 1 and len(events_of(backend, "ann")) == 4  # nothing twice
 
 
+def test_customer_email_through_rts_mail_gateway_reaches_the_history(rt: RTServer, tmp_path: Path) -> None:
+    """The way tickets really start: the customer writes to the support address and the mail server
+    hands the message to `rt-mailgate`; their follow-up to the ticket arrives the same way."""
+    carla = "carla@example.org"
+    backend = with_customers(tmp_path / "b.sqlite", ("carla", carla))
+    ticket = rt.mail("Delivery", f"Carla Rossi <{carla}>", "Where is my parcel?", "Order 4711 has not come.")
+    sync = rt_sync(backend, rt)
+    run(sync.sync_once())
+    events = events_of(backend, "carla")
+    assert sorted((e.kind, e.data.get("status") or e.data.get("direction")) for e in events) == [
+        ("complaint", "open"),
+        ("contact", "inbound"),  # the e-mail that opened the ticket, from the customer
+    ]
+    (opened,) = [e for e in events if e.kind == "complaint"]
+    assert (opened.data["topic"], opened.data["source_id"]) == ("delivery", f"ticket/{ticket}")
+
+    follow_up = rt.mail(
+        "Delivery",
+        carla,
+        f"Re: [test.invalid #{ticket}] Where is my parcel?",
+        "Still nothing, please call me.",
+    )
+    assert follow_up == ticket and rt.tickets_of(carla) == [ticket]  # a reply, not a new ticket
+    again = run(sync.sync_once())
+    inbound = [e for e in events_of(backend, "carla") if e.data.get("direction") == "inbound"]
+    assert again.events == 1 and len(inbound) == 2
+    assert dead_letters(backend.engine, "desk-rt") == []
+
+
 def test_incremental_sync_resumes_from_its_checkpoint_after_a_restart(rt: RTServer, tmp_path: Path) -> None:
     backend = with_customers(tmp_path / "b.sqlite", ("ann", ANN))
     tickets = [rt.create_ticket("Billing", ANN, f"Question {i}") for i in range(5)]
