@@ -123,7 +123,9 @@ def connector_routes(backend: Backend, hub: ConnectorHub) -> APIRouter:
             return {"resolved": True, "keep": body.keep}
 
         request = request_fingerprint("connector-resolve", name, None, body.model_dump(mode="json"))
-        status, answer = backend.idempotent(p, key, request, decide)
+        # The lookup, the access check and the decision as one step on the writer thread: no sync
+        # pass stores a page between them, and the loop stays free (writer_thread.py).
+        status, answer = await backend.writer.run(lambda: backend.idempotent(p, key, request, decide))
         if status < 300:
             sync.wake.set()  # the decision is committed: a "yours" is written on this pass
         return JSONResponse(answer, status_code=status)
