@@ -411,3 +411,87 @@ def test_a_calls_writes_run_on_the_writer_thread(tmp_path: Any) -> None:
         "task_outcomes",
     }
     assert all(thread.startswith("backend-writer") for _table, thread in writes), writes
+
+
+def test_the_demo_customers_chats_and_answers_are_written_on_the_writer_thread(tmp_path: Any) -> None:
+    from workstation.demo.simulator import SimulatorConfig
+    from workstation.server.backend import BackendConfig
+    from workstation.server.runner import ServerOptions, ServerThread
+
+    server = ServerThread(
+        ServerOptions(
+            data_dir=tmp_path,
+            backend=BackendConfig(router_tick_s=0.05),
+            simulator=SimulatorConfig(
+                customers=4, chat_interval_s=0.05, max_open_chats=1, reply_delay_s=(0.05, 0.1), seed=3
+            ),
+        )
+    )
+    server.start()
+    helper = Backend(server)
+    inner = server.backend
+    assert inner is not None
+    writes, spy = _spy_writes(inner, ("conversations", "messages"))
+    try:
+        demo = helper.login("demo")
+        helper.http.put(f"{API}/me/presence", json={"presence": "available"}, headers=demo)
+        offer = helper.wait_for(lambda: helper.offers(demo))[0]
+        conv = helper.http.post(f"{API}/offers/{offer['id']}/accept", headers=demo).json()
+        helper.http.post(f"{API}/conversations/{conv['id']}/messages", json={"text": "Gerne!"}, headers=demo)
+
+        def customer_answered() -> bool:
+            messages = helper.http.get(f"{API}/conversations/{conv['id']}", headers=demo).json()["messages"]
+            return [m["sender"] for m in messages][-1] == "customer" and len(messages) >= 3
+
+        helper.wait_for(customer_answered)
+        # A chat opened from the demo shop's page (the shop's own route, not the backend's API).
+        assert helper.http.post("/shop/api/signin", json={"customer_id": "c-1001"}).status_code == 200
+        opened = helper.http.post("/shop/api/chat", json={"text": "Hallo aus dem Shop"})
+        assert opened.status_code == 201, opened.text
+    finally:
+        event.remove(inner.engine, "before_cursor_execute", spy)
+        helper.http.close()
+        server.stop()
+    assert {table for table, _thread in writes} == {"conversations", "messages"}
+    assert all(thread.startswith("backend-writer") for _table, thread in writes), writes
+
+
+def test_a_simulated_days_writes_run_on_the_writer_thread(tmp_path: Any) -> None:
+    from workstation.demo.day_simulator import DayConfig
+    from workstation.demo.simulator import SimulatorConfig
+    from workstation.server.backend import BackendConfig
+    from workstation.server.runner import ServerOptions, ServerThread
+
+    day = DayConfig(
+        agents=3,
+        day_length_s=60,
+        peak_chats_per_min=600,
+        customers=20,
+        seed=3,
+        tick_s=0.05,
+        handle_median_s=2,
+    )
+    server = ServerThread(
+        ServerOptions(
+            data_dir=tmp_path,
+            backend=BackendConfig(router_tick_s=0.05),
+            simulator=SimulatorConfig(customers=20, chat_interval_s=0, seed=3),
+            day=day,
+        )
+    )
+    server.start()
+    inner = server.backend
+    assert inner is not None
+    tables = ("conversations", "messages", "agents")
+    writes, spy = _spy_writes(inner, tables)
+    try:
+        # Chats arriving, agents' presence set by their shifts, offers accepted and answered.
+        helper = Backend(server)
+        try:
+            helper.wait_for(lambda: {t for t, _thread in writes} == set(tables), timeout=WAIT_S)
+        finally:
+            helper.http.close()
+    finally:
+        event.remove(inner.engine, "before_cursor_execute", spy)
+        server.stop()
+    assert all(thread.startswith("backend-writer") for _table, thread in writes), writes
