@@ -323,10 +323,11 @@ def test_the_routing_reads_run_off_the_loop(backend: Backend) -> None:
     threads: list[str] = []
 
     def hold_agent_routing(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        # GET /routing/agents's query alone, the first time: the router's passes read agent_routing
-        # on the writer thread, and GET /routing/waiting reads it on the other reader thread.
+        # GET /routing/agents's query on a reader thread (anyio's), the first time: the router's
+        # passes read agent_routing on the writer thread, the queue monitor on the loop, and
+        # GET /routing/waiting on the other reader thread.
         name = threading.current_thread().name
-        if "FROM agent_routing" in statement and not name.startswith("backend-writer") and not threads:
+        if "FROM agent_routing" in statement and name.startswith("AnyIO worker") and not threads:
             threads.append(name)
             entered.set()
             release.wait(WAIT_S)
@@ -335,7 +336,7 @@ def test_the_routing_reads_run_off_the_loop(backend: Backend) -> None:
     try:
         with ThreadPoolExecutor(1) as pool:
             agents = pool.submit(backend.http.get, f"{API}/routing/agents", headers=lead)
-            assert entered.wait(WAIT_S), "GET /routing/agents never reached the database"
+            assert entered.wait(WAIT_S), "GET /routing/agents never read on a reader thread"
             # Held inside its query; the loop and the other routing reads go on.
             assert backend.http.get(f"{API}/health").status_code == 200
             for path in ("/routing/config", "/routing/waiting"):
