@@ -7,13 +7,16 @@ and every answer it takes is validated against Chatwoot's own OpenAPI document."
 from __future__ import annotations
 
 import copy
+import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from tests.contract.spec_standin import Answer, Exchange, SpecStandIn
 from tests.helpers.backend import Backend
@@ -254,6 +257,49 @@ def test_a_chatwoot_message_is_offered_and_the_reply_posted_back_once(
     desk.hook(_event(12))
     api.wait_for(lambda: ("customer", "Danke, bis morgen") in _desk_messages(api, agent, conversation["id"]))
     assert api.offers(agent) == []
+
+
+def test_the_channels_writes_run_on_the_writer_thread(desk: Desk, world: ChatwootWorld) -> None:
+    """A chat started from Chatwoot, its next message and the reply's records: every write of them
+    on the backend's writer thread (writer_thread.py), none on the event loop between its steps."""
+    api = desk.start()
+    assert desk.server is not None and desk.server.backend is not None
+    engine = desk.server.backend.engine
+    agent = api.login("demo")
+    tables = (
+        "channel_inbound",
+        "channel_threads",
+        "channel_outbound",
+        "customers",
+        "conversations",
+        "messages",
+    )
+    writes: list[tuple[str, str]] = []
+
+    def spy(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        written = re.match(r"\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", statement, re.IGNORECASE)
+        if written and written[1] in tables:
+            writes.append((written[1], threading.current_thread().name))
+
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        world.customer_writes(21, "Hallo, ich habe eine Frage")
+        assert desk.hook(_event(21)).status_code == 202
+        _agent, conversation = _accept(api)
+        reply = api.http.post(
+            f"/api/v1/conversations/{conversation['id']}/messages", json={"text": "Gern!"}, headers=agent
+        )
+        assert reply.status_code in (200, 201), reply.text
+        api.wait_for(lambda: world.replies(21))
+        world.customer_writes(21, "Wann kommt es?")
+        desk.hook(_event(21))
+        api.wait_for(lambda: ("customer", "Wann kommt es?") in _desk_messages(api, agent, conversation["id"]))
+        desk.sync()
+        assert desk.channel()["replies_posted"] == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    assert {table for table, _thread in writes} == set(tables)
+    assert all(thread.startswith("backend-writer") for _table, thread in writes), writes
 
 
 def test_our_own_replies_and_private_notes_do_not_come_back_in(desk: Desk, world: ChatwootWorld) -> None:

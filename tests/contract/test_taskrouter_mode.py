@@ -9,12 +9,14 @@ import copy
 import json
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from sqlalchemy import event
 
 from tests.contract.spec_standin import Answer, Exchange, SpecStandIn
 from tests.helpers.backend import CUSTOMERS, Backend
@@ -246,6 +248,40 @@ def test_taskrouter_decides_and_hears_every_answer_once(
 
     api.http.put("/api/v1/me/presence", json={"presence": "away"}, headers=agent)
     api.wait_for(lambda: workspace.activity.get(WK) == ACTIVITY_SIDS["Unavailable"])
+
+
+def test_the_modes_writes_run_on_the_writer_thread(desk: Backend, workspace: Workspace) -> None:
+    """A task's record, the offer a reservation becomes and the answer's record: written on the
+    backend's writer thread (writer_thread.py), in order with the agent's accept, not on the loop."""
+    api = desk
+    assert api.server.backend is not None
+    engine = api.server.backend.engine
+    agent = api.login("demo")
+    tables = ("taskrouter_tasks", "taskrouter_reservations", "offers", "offer_reasons")
+    writes: list[tuple[str, str]] = []
+
+    def spy(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        written = re.match(r"\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", statement, re.IGNORECASE)
+        if written and written[1] in tables:
+            writes.append((written[1], threading.current_thread().name))
+            if statement.lstrip().upper().startswith("UPDATE TASKROUTER_RESERVATIONS"):
+                answered.append(statement)
+
+    answered: list[str] = []
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        api.http.put("/api/v1/me/presence", json={"presence": "available"}, headers=agent)
+        conversation = _chat(api, "c-1", "Wo ist mein Paket?")
+        reservation = workspace.reserve(api.wait_for(lambda: workspace.task_for(conversation)))
+        (offer,) = api.wait_for(lambda: api.offers(agent))
+        assert api.http.post(f"/api/v1/offers/{offer['id']}/accept", headers=agent).status_code == 200
+        api.wait_for(lambda: workspace.reservations[reservation]["reservation_status"] == "accepted")
+        # The answer's record (UPDATE taskrouter_reservations) follows the POST that answered.
+        api.wait_for(lambda: answered)
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    assert {table for table, _thread in writes} == set(tables)
+    assert all(thread.startswith("backend-writer") for _table, thread in writes), writes
 
 
 def test_a_task_created_just_before_a_crash_is_found_not_created_again(

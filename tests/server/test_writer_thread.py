@@ -275,3 +275,224 @@ def test_a_cancelled_caller_waits_for_its_started_write_and_a_queued_one_never_r
     finally:
         release.set()
         writer.close()
+
+
+def _spy_writes(server: Any, tables: tuple[str, ...]) -> tuple[list[tuple[str, str]], Any]:
+    """Records (table, thread name) of each INSERT, UPDATE or DELETE of `tables`; returns the list
+    and the listener (to remove)."""
+    writes: list[tuple[str, str]] = []
+
+    def spy(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        written = _WRITE.match(statement)
+        if written and written[1] in tables:
+            writes.append((written[1], threading.current_thread().name))
+
+    event.listen(server.engine, "before_cursor_execute", spy)
+    return writes, spy
+
+
+def test_logout_writes_on_the_writer_thread_and_still_closes_the_stream(backend: Backend) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    from tests.server.test_stream import _stream
+
+    server = backend.server.backend
+    assert server is not None
+    headers = backend.login("demo")
+    token = headers["Authorization"].removeprefix("Bearer ")
+    writes, spy = _spy_writes(server, ("tokens",))
+    try:
+        with _stream(backend, headers) as ws:
+            backend.wait_for(lambda: server.streams.count(token) == 1)
+            assert backend.http.post(f"{API}/auth/logout", headers=headers).status_code == 200
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:  # frames pushed before the revocation, then the close
+                    ws.recv(timeout=WAIT_S)
+    finally:
+        event.remove(server.engine, "before_cursor_execute", spy)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+    assert backend.http.get(f"{API}/me", headers=headers).status_code == 401
+    assert writes == [("tokens", writes[0][1])] and writes[0][1].startswith("backend-writer"), writes
+
+
+def test_the_routing_reads_run_off_the_loop(backend: Backend) -> None:
+    server = backend.server.backend
+    assert server is not None
+    lead = backend.login("lead")
+    entered, release = threading.Event(), threading.Event()
+    threads: list[str] = []
+
+    def hold_agent_routing(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # GET /routing/agents's query on a reader thread (anyio's), the first time: the router's
+        # passes read agent_routing on the writer thread, the queue monitor on the loop, and
+        # GET /routing/waiting on the other reader thread.
+        name = threading.current_thread().name
+        if "FROM agent_routing" in statement and name.startswith("AnyIO worker") and not threads:
+            threads.append(name)
+            entered.set()
+            release.wait(WAIT_S)
+
+    event.listen(server.engine, "before_cursor_execute", hold_agent_routing)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            agents = pool.submit(backend.http.get, f"{API}/routing/agents", headers=lead)
+            assert entered.wait(WAIT_S), "GET /routing/agents never read on a reader thread"
+            # Held inside its query; the loop and the other routing reads go on.
+            assert backend.http.get(f"{API}/health").status_code == 200
+            for path in ("/routing/config", "/routing/waiting"):
+                assert backend.http.get(API + path, headers=lead).status_code == 200, path
+            assert not agents.done()
+            release.set()
+            response = agents.result(WAIT_S)
+    finally:
+        release.set()
+        event.remove(server.engine, "before_cursor_execute", hold_agent_routing)
+    assert response.status_code == 200, response.text
+    assert "demo" in [a["username"] for a in response.json()]
+    missing = backend.http.get(f"{API}/routing/tasks/nope", headers=lead)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_cobrowse_transitions_write_on_the_writer_thread(backend: Backend) -> None:
+    from tests.server.test_cobrowse import _accepted_chat, _customer, _recv, _status, customer_page
+
+    server = backend.server.backend
+    assert server is not None
+    agent = backend.login("demo")
+    chat, conv_id = _accepted_chat(backend, agent)
+    writes, spy = _spy_writes(server, ("cobrowse_sessions", "messages"))
+    try:
+        with customer_page(backend, chat) as page:
+            _recv(page, "hello")
+            backend.wait_for(lambda: _status(backend, agent, conv_id)["available"])
+            invited = backend.http.post(f"{API}/conversations/{conv_id}/cobrowse", headers=agent)
+            assert invited.status_code == 201, invited.text
+            session_id = invited.json()["id"]
+            assert _customer(backend, chat, session_id, "accept").status_code == 200
+            ended = backend.http.post(
+                f"{API}/conversations/{conv_id}/cobrowse/{session_id}/end", headers=agent
+            )
+            assert ended.status_code == 200, ended.text
+    finally:
+        event.remove(server.engine, "before_cursor_execute", spy)
+    assert {table for table, _thread in writes} == {"cobrowse_sessions", "messages"}
+    assert all(thread.startswith("backend-writer") for _table, thread in writes), writes
+
+
+def test_a_calls_writes_run_on_the_writer_thread(tmp_path: Any) -> None:
+    from tests.helpers.backend import seed, start_server
+    from workstation.server.voice_config import VoiceConfig
+
+    server = start_server(tmp_path / "backend", voice=VoiceConfig(key="k"))
+    seed(server)
+    helper = Backend(server)
+    inner = server.backend
+    assert inner is not None
+    proxy = {"X-Voice-Key": "k"}
+    writes, spy = _spy_writes(inner, ("conversations", "routing_tasks", "offers", "task_outcomes"))
+    try:
+        demo = helper.login("demo")
+        assert helper.http.post(f"{API}/voice/registered", params={"user": "demo"}, headers=proxy).is_success
+        assert helper.http.put(f"{API}/me/presence", json={"presence": "available"}, headers=demo).is_success
+        params = {"call_id": "call-1@test", "ani": "+4917099999", "dnis": "1000"}
+        routed = helper.http.post(f"{API}/voice/route", params=params, headers=proxy)
+        assert (routed.status_code, routed.text) == (200, "demo")
+        hung_up = helper.http.post(
+            f"{API}/voice/event", params={"call_id": "call-1@test", "event": "cancel"}, headers=proxy
+        )
+        assert hung_up.text == "abandoned"
+    finally:
+        event.remove(inner.engine, "before_cursor_execute", spy)
+        helper.http.close()
+        server.stop()
+    assert {table for table, _thread in writes} == {
+        "conversations",
+        "routing_tasks",
+        "offers",
+        "task_outcomes",
+    }
+    assert all(thread.startswith("backend-writer") for _table, thread in writes), writes
+
+
+def test_the_demo_customers_chats_and_answers_are_written_on_the_writer_thread(tmp_path: Any) -> None:
+    from workstation.demo.simulator import SimulatorConfig
+    from workstation.server.backend import BackendConfig
+    from workstation.server.runner import ServerOptions, ServerThread
+
+    server = ServerThread(
+        ServerOptions(
+            data_dir=tmp_path,
+            backend=BackendConfig(router_tick_s=0.05),
+            simulator=SimulatorConfig(
+                customers=4, chat_interval_s=0.05, max_open_chats=1, reply_delay_s=(0.05, 0.1), seed=3
+            ),
+        )
+    )
+    server.start()
+    helper = Backend(server)
+    inner = server.backend
+    assert inner is not None
+    writes, spy = _spy_writes(inner, ("conversations", "messages"))
+    try:
+        demo = helper.login("demo")
+        helper.http.put(f"{API}/me/presence", json={"presence": "available"}, headers=demo)
+        offer = helper.wait_for(lambda: helper.offers(demo))[0]
+        conv = helper.http.post(f"{API}/offers/{offer['id']}/accept", headers=demo).json()
+        helper.http.post(f"{API}/conversations/{conv['id']}/messages", json={"text": "Gerne!"}, headers=demo)
+
+        def customer_answered() -> bool:
+            messages = helper.http.get(f"{API}/conversations/{conv['id']}", headers=demo).json()["messages"]
+            return [m["sender"] for m in messages][-1] == "customer" and len(messages) >= 3
+
+        helper.wait_for(customer_answered)
+        # A chat opened from the demo shop's page (the shop's own route, not the backend's API).
+        assert helper.http.post("/shop/api/signin", json={"customer_id": "c-1001"}).status_code == 200
+        opened = helper.http.post("/shop/api/chat", json={"text": "Hallo aus dem Shop"})
+        assert opened.status_code == 201, opened.text
+    finally:
+        event.remove(inner.engine, "before_cursor_execute", spy)
+        helper.http.close()
+        server.stop()
+    assert {table for table, _thread in writes} == {"conversations", "messages"}
+    assert all(thread.startswith("backend-writer") for _table, thread in writes), writes
+
+
+def test_a_simulated_days_writes_run_on_the_writer_thread(tmp_path: Any) -> None:
+    from workstation.demo.day_simulator import DayConfig
+    from workstation.demo.simulator import SimulatorConfig
+    from workstation.server.backend import BackendConfig
+    from workstation.server.runner import ServerOptions, ServerThread
+
+    day = DayConfig(
+        agents=3,
+        day_length_s=60,
+        peak_chats_per_min=600,
+        customers=20,
+        seed=3,
+        tick_s=0.05,
+        handle_median_s=2,
+    )
+    server = ServerThread(
+        ServerOptions(
+            data_dir=tmp_path,
+            backend=BackendConfig(router_tick_s=0.05),
+            simulator=SimulatorConfig(customers=20, chat_interval_s=0, seed=3),
+            day=day,
+        )
+    )
+    server.start()
+    inner = server.backend
+    assert inner is not None
+    tables = ("conversations", "messages", "agents")
+    writes, spy = _spy_writes(inner, tables)
+    try:
+        # Chats arriving, agents' presence set by their shifts, offers accepted and answered.
+        helper = Backend(server)
+        try:
+            helper.wait_for(lambda: {t for t, _thread in writes} == set(tables), timeout=WAIT_S)
+        finally:
+            helper.http.close()
+    finally:
+        event.remove(inner.engine, "before_cursor_execute", spy)
+        server.stop()
+    assert all(thread.startswith("backend-writer") for _table, thread in writes), writes

@@ -15,6 +15,7 @@ import math
 import random
 import secrets
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
@@ -24,6 +25,7 @@ from workstation.domain.models import ConversationState, Presence, Role
 from workstation.domain.workflow import AgentRouting
 from workstation.server.backend import Backend, BackendError, Principal
 from workstation.server.db import AgentRow, ConversationRow, OfferRow
+from workstation.server.writer_thread import WriterClosed
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +164,11 @@ class DaySimulator:
         self._clock_start = loop.time()
         while True:
             try:
-                self.tick(loop.time())
+                # A tick's reads and the writes they lead to as one step on the backend's writer
+                # thread: off the loop, and nothing runs between an agent's look and its act.
+                await self.backend.writer.run(partial(self.tick, loop.time()))
+            except WriterClosed:
+                return  # the process is exiting
             except Exception:
                 log.exception("day simulation step failed")
             await asyncio.sleep(self.config.tick_s)

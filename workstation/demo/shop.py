@@ -423,12 +423,12 @@ document.getElementById("signout").addEventListener("click", async () => {{
             from urllib.parse import urlsplit
 
             path = urlsplit(body.url).path
-        conv, token = backend.start_chat(
-            customer_id=customer.id,
-            text=body.text,
-            topic=None,
-            language=customer.language,
-            page=WebPage(url=path or f"{SHOP}/", title=body.title),
+        page = WebPage(url=path or f"{SHOP}/", title=body.title)
+        # On the backend's writer thread, like a customer's chat opened over its API (writer_thread.py).
+        conv, token = await backend.writer.run(
+            lambda: backend.start_chat(
+                customer_id=customer.id, text=body.text, topic=None, language=customer.language, page=page
+            )
         )
         return {"conversation_id": conv.id, "customer_token": token, "customer_name": customer.name}
 

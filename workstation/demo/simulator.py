@@ -7,9 +7,11 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from workstation.domain.models import Customer, Message, Role, TimelineEvent, WebPage, utcnow
 from workstation.server.backend import Backend, BackendError
+from workstation.server.writer_thread import WriterClosed
 
 log = logging.getLogger(__name__)
 
@@ -97,15 +99,21 @@ class Simulator:
         while True:
             await asyncio.sleep(self.rng.expovariate(1.0 / self.config.chat_interval_s))
             try:
-                self.start_one_chat()
+                # Its reads and the chat's writes as one step on the backend's writer thread, in
+                # order with the desk's writes and never on the loop (writer_thread.py).
+                await self.backend.writer.run(self.start_one_chat)
+            except WriterClosed:
+                return  # the process is exiting
             except Exception:
                 log.exception("simulator could not start a chat")
 
     def start_one_chat(self) -> str | None:
+        """Blocking (the backend's writes): run on the writer thread. `_chats` is also changed on
+        the loop (the agent-message listener), one whole-dict operation at a time: read as a copy."""
         if len(self._chats) >= self.config.max_open_chats:
             return None
         # A customer in a chat already does not open a second one.
-        chatting = {str(raw["id"]) for raw, _opening, _turns in self._chats.values()}
+        chatting = {str(raw["id"]) for raw, _opening, _turns in list(self._chats.values())}
         customer_ids = [c for c in self.backend.list_customer_ids() if c not in chatting]
         if not customer_ids:
             return None
@@ -170,7 +178,9 @@ class Simulator:
     async def _reply_later(self, conversation_id: str, text: str, delay: float) -> None:
         await asyncio.sleep(delay)
         try:
-            self.backend.post_customer_message(self._service, conversation_id, text)
+            await self.backend.writer.run(
+                partial(self.backend.post_customer_message, self._service, conversation_id, text)
+            )
         except BackendError as exc:  # the agent closed the chat meanwhile
             log.debug("simulated reply dropped: %s", exc.message)
             self._chats.pop(conversation_id, None)

@@ -92,11 +92,11 @@ def create_app(
     writes = AgentWrites(backend, records)
     # One set of reader threads for every router's pure reads: their bound holds for all of them.
     reads = ReaderThreads()
-    app.include_router(auth_routes(backend, who, LoginGuard(backend, login)))
+    app.include_router(auth_routes(backend, who, LoginGuard(backend, login), reads))
     app.include_router(desk_routes(backend, writes, reads, who))
     app.include_router(customer_routes(backend, records, writes, reads, who))
     app.include_router(writes_routes(backend, writes, who))
-    app.include_router(routing_routes(backend, who))
+    app.include_router(routing_routes(backend, reads, who))
     app.include_router(customer_chat_routes(backend, reads, who))
     app.include_router(cobrowse_router(backend))
     for extra in routers:

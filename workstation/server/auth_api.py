@@ -5,12 +5,14 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from workstation import __version__
 from workstation.server.api_common import API, Callers
 from workstation.server.backend import Backend, Principal
 from workstation.server.login_guard import LoginGuard
+from workstation.server.reader_threads import ReaderThreads
 from workstation.server.streams import bearer_token
 
 
@@ -23,7 +25,7 @@ class LoginBody(_Body):
     password: str = Field(min_length=1, max_length=256)
 
 
-def auth_routes(backend: Backend, who: Callers, guard: LoginGuard) -> APIRouter:
+def auth_routes(backend: Backend, who: Callers, guard: LoginGuard, reads: ReaderThreads) -> APIRouter:
     """Health, sign-in (scrypt off the loop, throttled: `guard`), sign-out, the caller's own record."""
     router = APIRouter()
     Agent_ = Annotated[Principal, Depends(who.agent)]
@@ -40,11 +42,13 @@ def auth_routes(backend: Backend, who: Callers, guard: LoginGuard) -> APIRouter:
 
     @router.post(f"{API}/auth/logout")
     async def logout(p: Agent_, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-        backend.logout(bearer_token(authorization) or "")
+        token = bearer_token(authorization) or ""
+        # On the writer thread like every write (writer_thread.py); its streams close on the loop.
+        await backend.writer.run(lambda: backend.logout(token))
         return {"ok": True}
 
-    @router.get(f"{API}/me")
-    async def me(p: Agent_) -> dict[str, Any]:
-        return backend.get_agent(p.agent_id or "").model_dump(mode="json")
+    @router.get(f"{API}/me", response_model=dict[str, Any])
+    async def me(p: Agent_) -> Response:
+        return await reads.json(lambda: backend.get_agent(p.agent_id or ""))
 
     return router

@@ -8,7 +8,9 @@ writes go to the one writer thread instead (writer_thread.py), which keeps them 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -27,17 +29,23 @@ class ReaderThreads:
         self._threads = threads
         self._limiter: anyio.CapacityLimiter | None = None
 
-    async def json(self, read: Callable[[], BaseModel | Sequence[BaseModel]]) -> Response:
-        """The model (or list of models) `read` returns, as a JSON response; its errors
-        (BackendError) propagate."""
+    async def json(self, read: Callable[[], Readable]) -> Response:
+        """The model (or list of models, or plain JSON object) `read` returns, as a JSON response;
+        its errors (BackendError) propagate."""
         if self._limiter is None:  # made on the server's loop, where it is used
             self._limiter = anyio.CapacityLimiter(self._threads)
-
-        def run() -> bytes:
-            value = read()
-            if isinstance(value, BaseModel):
-                return value.model_dump_json().encode()
-            return b"[" + b",".join(item.model_dump_json().encode() for item in value) + b"]"
-
-        body = await anyio.to_thread.run_sync(run, limiter=self._limiter)
+        body = await anyio.to_thread.run_sync(lambda: _render(read()), limiter=self._limiter)
         return Response(content=body, media_type="application/json")
+
+
+#: What a read may return: models, or JSON objects built of plain values (some backend reads).
+Readable = BaseModel | dict[str, Any] | Sequence[BaseModel | dict[str, Any]]
+
+
+def _render(value: Readable) -> bytes:
+    if isinstance(value, BaseModel):
+        return value.model_dump_json().encode()
+    if isinstance(value, dict):
+        # As FastAPI's JSONResponse renders it.
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return b"[" + b",".join(_render(item) for item in value) + b"]"

@@ -5,20 +5,27 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
 
 from workstation.domain.workflow import AgentRouting
 from workstation.server.api_common import ANY_JSON_BODY, API, Callers
 from workstation.server.backend import Backend, BackendError, Principal
+from workstation.server.reader_threads import ReaderThreads
 
 
-def routing_routes(backend: Backend, who: Callers) -> APIRouter:
-    """GET/PUT the routing config and agents' levels; why a task waits, how it was routed."""
+def routing_routes(backend: Backend, reads: ReaderThreads, who: Callers) -> APIRouter:
+    """GET/PUT the routing config and agents' levels; why a task waits, how it was routed.
+
+    The GETs run on the reader threads: the database, plus the router's state that the writer
+    thread replaces whole (the compiled config) or that is read as a copy (cooldowns and moves,
+    backend/offers.py), so a read never sees half a write and never holds the push streams."""
     router = APIRouter()
     Agent_ = Annotated[Principal, Depends(who.agent)]
 
-    @router.get(f"{API}/routing/config")
-    async def routing_config(p: Agent_) -> dict[str, Any]:
-        return backend.routing_config(p).model_dump(mode="json")
+    @router.get(f"{API}/routing/config", response_model=dict[str, Any])
+    async def routing_config(p: Agent_) -> Response:
+        return await reads.json(lambda: backend.routing_config(p))
 
     @router.put(f"{API}/routing/config", openapi_extra={"requestBody": ANY_JSON_BODY})
     async def replace_routing_config(p: Agent_, request: Request) -> dict[str, Any]:
@@ -34,9 +41,9 @@ def routing_routes(backend: Backend, who: Callers) -> APIRouter:
             lambda: backend.replace_routing_config(p, raw).model_dump(mode="json")
         )
 
-    @router.get(f"{API}/routing/agents")
-    async def routing_agents(p: Agent_) -> list[dict[str, Any]]:
-        return backend.agent_routing(p)
+    @router.get(f"{API}/routing/agents", response_model=list[dict[str, Any]])
+    async def routing_agents(p: Agent_) -> Response:
+        return await reads.json(lambda: backend.agent_routing(p))
 
     @router.put(f"{API}/routing/agents/{{agent_id}}")
     async def set_routing_agent(p: Agent_, agent_id: str, body: AgentRouting) -> dict[str, Any]:
@@ -47,17 +54,20 @@ def routing_routes(backend: Backend, who: Callers) -> APIRouter:
 
         return await backend.writer.run(change)
 
-    @router.get(f"{API}/routing/waiting")
-    async def routing_waiting(p: Agent_) -> list[dict[str, Any]]:
-        return [w.model_dump(mode="json") for w in backend.why_waiting(p)]
+    @router.get(f"{API}/routing/waiting", response_model=list[dict[str, Any]])
+    async def routing_waiting(p: Agent_) -> Response:
+        return await reads.json(lambda: backend.why_waiting(p))
 
-    @router.get(f"{API}/routing/tasks/{{conversation_id}}")
-    async def routing_history(p: Agent_, conversation_id: str) -> dict[str, Any]:
-        return backend.routing_history(p, conversation_id)
+    @router.get(f"{API}/routing/tasks/{{conversation_id}}", response_model=dict[str, Any])
+    async def routing_history(p: Agent_, conversation_id: str) -> Response:
+        return await reads.json(lambda: backend.routing_history(p, conversation_id))
 
-    @router.get(f"{API}/routing/waiting/{{conversation_id}}")
-    async def routing_why_waiting(p: Agent_, conversation_id: str) -> dict[str, Any]:
-        (reason,) = backend.why_waiting(p, conversation_id)
-        return reason.model_dump(mode="json")
+    @router.get(f"{API}/routing/waiting/{{conversation_id}}", response_model=dict[str, Any])
+    async def routing_why_waiting(p: Agent_, conversation_id: str) -> Response:
+        def one() -> BaseModel:
+            (reason,) = backend.why_waiting(p, conversation_id)
+            return reason
+
+        return await reads.json(one)
 
     return router

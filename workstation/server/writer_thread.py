@@ -7,12 +7,17 @@ of backend/base.py, the compiled router), written by the same operations, and on
 writers in one process would fail each other's transactions (a deferred transaction that read
 before another's commit cannot write: SQLITE_BUSY_SNAPSHOT, which no busy timeout retries). So:
 
-- one thread runs the moved writes and the router's passes, in the order they were asked for;
-- it runs the agents' and team leads' REST writes, the customer chat's (opening, messages, leaving),
-  cobrowse transitions and voice's call writes;
+- one thread runs the writes and the router's passes, in the order they were asked for;
+- it runs the agents' and team leads' REST writes and logout, the customer chat's (opening,
+  messages, leaving), cobrowse transitions and voice's call writes, the connectors' sync steps
+  (a page imported, a write-back recorded, a conflict decided), the chat channels' (Chatwoot's
+  incoming pages and reply records, TaskRouter's tasks, offers and answers) and the demo world's
+  (simulated customers and days, the shop's chat). A loop that talks to an upstream submits each
+  of its database steps (one transaction, or a read and the write it decides) as one `run`, and
+  awaits the upstream between steps: nothing of another writer runs inside a step;
 - `Backend.state_lock` (an RLock) is held by that thread for each whole operation and by every
-  unit of work wherever it runs, so writes that stay on the loop (connectors and channels, logout,
-  the demo world) still never interleave with a moved one inside a transaction;
+  unit of work wherever it runs (start-up seeding, command-line tools, tests calling the backend
+  directly), so even those never interleave with an operation inside a transaction;
 - what must happen on the loop (pushing frames to stream queues, waking the router, listeners
   that start tasks) is handed back to it by `LoopHandoff`, in commit order.
 """

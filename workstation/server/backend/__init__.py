@@ -4,14 +4,13 @@ One module per area (auth, customers, conversations, offers, routing_admin over 
 unit of work and event log; core: errors, principals, config; mappers: rows to models); `Backend`
 composes them, so callers keep one object.
 
-State changes never race each other: every unit of work holds `state_lock`, and the REST API's
-writes (agents', team leads', customers', cobrowse, voice) and the router's passes run whole, in
-order, on one writer thread (writer_thread.py), off the event loop; the other writes (connectors and
-channels, logout, the demo world) still run on the loop.
-Each operation is short SQLAlchemy units of work, and the events it appended are pushed to the
-connected clients only after it committed, on the loop, in seq order. Pure reads may run on worker
-threads (token checks as FastAPI's sync dependencies, the customer and desk reads of
-reader_threads.py).
+State changes never race each other: every unit of work holds `state_lock`, and every write of
+the running server (the REST API's, cobrowse, voice, logout; the connectors' and channels' loops;
+the demo world) and the router's passes run whole, in order, on one writer thread
+(writer_thread.py), off the event loop. Each operation is short SQLAlchemy units of work, and the
+events it appended are pushed to the connected clients only after it committed, on the loop, in seq
+order. Pure reads run on worker threads (token checks as FastAPI's sync dependencies, the customer,
+desk and routing reads of reader_threads.py).
 """
 
 from __future__ import annotations

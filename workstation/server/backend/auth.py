@@ -93,12 +93,13 @@ class AuthAndPresence(BackendBase):
             return self._mint_token(uow.db, scope="agent", agent_id=row.id), _agent(row)
 
     def logout(self, token: str) -> None:
-        """Revoke the token: REST refuses it from now on and its open streams close (4401)."""
+        """Revoke the token: REST refuses it from now on and its open streams close (4401).
+        Thread-safe (the REST route runs it on the writer thread): the streams are told on the loop."""
         with self._uow() as uow:
             row = uow.db.get(TokenRow, _digest(token))
             if row is not None:
                 uow.db.delete(row)
-        self.streams.revoke(token)
+        self.loop.call(self.streams.revoke, token)
         self.fanout.token_revoked(_digest(token))  # its streams on other processes (PostgreSQL)
 
     def authenticate(self, token: str | None) -> Principal:

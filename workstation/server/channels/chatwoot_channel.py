@@ -10,7 +10,11 @@ message it became (channel_inbound), and a message already stored is skipped.
 Out: every agent message of a desk conversation linked to Chatwoot is a reply to send. Before its
 POST leaves, its row says `sending` (committed); after, `posted` with Chatwoot's id. A reply found
 `sending` (the backend died, or the POST failed ambiguously) is first looked up in the conversation
-by its echo id (content_attributes.echo_id = the desk message id) and only posted when absent."""
+by its echo id (content_attributes.echo_id = the desk message id) and only posted when absent.
+
+The database steps run on the backend's writer thread (writer_thread.py), in order with the desk's
+own writes: a page of a thread taken (chats started, messages stored) is one step, a reply's
+`sending` and its `posted` are one step each; only the calls to Chatwoot are awaited on the loop."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import contextlib
 import hmac
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -44,6 +49,7 @@ from workstation.server.db import (
     MessageRow,
 )
 from workstation.server.limits import MAX_CUSTOMER_MESSAGE_CHARS
+from workstation.server.writer_thread import WriterClosed
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +213,8 @@ class ChatwootChannel:
                     self._failed(str(exc))
                     delay, backoff = backoff, min(backoff * 2, MAX_BACKOFF_S)
                     self._poll_due = True
+                except WriterClosed:
+                    return  # the process is exiting (writer_thread.py)
                 except Exception as exc:  # one bad pass must not end the channel
                     log.exception("chatwoot channel %s: pass failed", self.name)
                     self._failed(f"{type(exc).__name__}: {exc}")
@@ -261,16 +269,31 @@ class ChatwootChannel:
         taken = 0
         async with self._lock:
             while True:
-                after = self._cursor(conversation_id)
+                after = await self.backend.writer.run(partial(self._cursor, conversation_id))
                 thread = await self.client.thread(conversation_id, after=after)
                 fresh = [m for m in thread.messages if after is None or m.id > after]
-                for message in fresh:
-                    outcome = self._take(conversation_id, thread.contact, message)
-                    if outcome is None:
-                        return None  # the desk asked to wait (rate limit): the rest next pass
-                    taken += outcome
+                outcome = await self.backend.writer.run(
+                    partial(self._take_all, conversation_id, thread.contact, fresh)
+                )
+                if outcome is None:
+                    return None  # the desk asked to wait (rate limit): the rest next pass
+                taken += outcome
                 if after is None or len(thread.messages) < PAGE_AFTER or not fresh:
                     return taken
+
+    def _take_all(
+        self, conversation_id: int, contact: ChatwootContact | None, fresh: list[ChatwootMessage]
+    ) -> int | None:
+        """`_take` each of a page's new messages, in order, as one step on the writer thread: no
+        other write (an agent's reply, a routing pass) runs between a chat's start and its next
+        message. None as soon as the desk asks to wait."""
+        taken = 0
+        for message in fresh:
+            outcome = self._take(conversation_id, contact, message)
+            if outcome is None:
+                return None
+            taken += outcome
+        return taken
 
     def _cursor(self, conversation_id: int) -> int | None:
         with self.backend.unit_of_work() as uow:
@@ -369,6 +392,12 @@ class ChatwootChannel:
 
     async def send_replies(self) -> int:
         """Send the agents' replies not yet in Chatwoot (oldest first); returns how many were tried."""
+        rows = await self.backend.writer.run(self._unsent)
+        for message_id, text, thread, state in rows:
+            await self._send(message_id, text, int(thread), looked_up=state == "sending")
+        return len(rows)
+
+    def _unsent(self) -> list[tuple[str, str, str, str | None]]:
         with self.backend.unit_of_work() as uow:
             rows = uow.db.execute(
                 select(MessageRow.id, MessageRow.text, ChannelThreadRow.external, ChannelOutboundRow.state)
@@ -382,11 +411,26 @@ class ChatwootChannel:
                 .order_by(MessageRow.at, MessageRow.id)
                 .limit(OUTBOUND_BATCH)
             ).all()
-        for message_id, text, thread, state in rows:
-            await self._send(message_id, text, int(thread), looked_up=state == "sending")
-        return len(rows)
+            return [(m, t, e, st) for m, t, e, st in rows]
 
     async def _send(self, message_id: str, text: str, conversation_id: int, *, looked_up: bool) -> None:
+        after = await self.backend.writer.run(partial(self._sending, message_id, conversation_id))
+        # Committed: from here the POST may reach Chatwoot, so any later try looks for it first.
+        try:
+            found = (
+                await self.client.find_echo(conversation_id, message_id, after=after) if looked_up else None
+            )
+            posted = found or await self.client.reply(conversation_id, text, echo_id=message_id)
+        except UpstreamError as exc:
+            if exc.retryable:
+                raise  # the pass ends; the row stays `sending` and is looked up next time
+            await self.backend.writer.run(partial(self._refused, message_id, str(exc)))
+            return
+        await self.backend.writer.run(partial(self._posted, message_id, posted.id))
+
+    def _sending(self, message_id: str, conversation_id: int) -> int:
+        """Record a reply as `sending` (once) and count the attempt; returns the thread position
+        before it, where a later look-up for its echo starts."""
         after = self._cursor(conversation_id) or 0
         with self.backend.unit_of_work() as uow:
             row = uow.db.get(ChannelOutboundRow, message_id)
@@ -404,21 +448,13 @@ class ChatwootChannel:
                 after = row.after
             row.attempts += 1
             row.updated_at = utcnow()
-        # Committed: from here the POST may reach Chatwoot, so any later try looks for it first.
-        try:
-            found = (
-                await self.client.find_echo(conversation_id, message_id, after=after) if looked_up else None
-            )
-            posted = found or await self.client.reply(conversation_id, text, echo_id=message_id)
-        except UpstreamError as exc:
-            if exc.retryable:
-                raise  # the pass ends; the row stays `sending` and is looked up next time
-            self._refused(message_id, str(exc))
-            return
+        return after
+
+    def _posted(self, message_id: str, external: int) -> None:
         with self.backend.unit_of_work() as uow:
             row = uow.db.get(ChannelOutboundRow, message_id)
             assert row is not None
-            row.state, row.external, row.problem, row.updated_at = "posted", posted.id, None, utcnow()
+            row.state, row.external, row.problem, row.updated_at = "posted", external, None, utcnow()
 
     def _refused(self, message_id: str, problem: str) -> None:
         with self.backend.unit_of_work() as uow:

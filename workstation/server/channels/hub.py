@@ -105,7 +105,9 @@ def channel_routes(backend: Backend, hub: ChannelHub) -> APIRouter:
 
     @router.get("/channels")
     async def status(p: Lead) -> list[dict[str, Any]]:
-        return hub.status()
+        # On a worker thread: the counts are queries, and their units of work take the state
+        # lock, which the writer thread holds for a whole operation (writer_thread.py).
+        return await asyncio.to_thread(hub.status)
 
     @router.post("/channels/{name}/sync", status_code=202)
     async def sync_now(p: Lead, name: str) -> dict[str, Any]:

@@ -11,7 +11,11 @@ the backend's router then only expires offers, and each pass of this loop
 - sends the agent's decision back as the reservation's update: accepted, rejected (an agent who
   declined or went away) or timeout (the offer ran out), each once; an offer whose reservation
   TaskRouter no longer holds (its own timeout, a canceled task) is withdrawn from the desk;
-- maps the agents' presence to TaskRouter activities (by name, configurable)."""
+- maps the agents' presence to TaskRouter activities (by name, configurable).
+
+Its database steps run on the backend's writer thread (writer_thread.py), in order with the desk's
+writes and our router's passes: an offer made from a reservation, or a withdrawal with its record, is
+one step; only the calls to TaskRouter are awaited on the event loop."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -41,6 +46,7 @@ from workstation.server.db import (
     TaskRouterReservationRow,
     TaskRouterTaskRow,
 )
+from workstation.server.writer_thread import WriterClosed
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +131,8 @@ class TaskRouterMode:
                 self._failed(str(exc))
                 log.warning("taskrouter %s: %s", self.name, self.last_error)
                 delay, backoff = backoff, min(backoff * 2, MAX_BACKOFF_S)
+            except WriterClosed:
+                return  # the process is exiting (writer_thread.py)
             except Exception as exc:  # one bad pass must not end the mode
                 log.exception("taskrouter %s: pass failed", self.name)
                 self._failed(f"{type(exc).__name__}: {exc}")
@@ -147,6 +155,10 @@ class TaskRouterMode:
     # --- desk conversations -> tasks -------------------------------------------------------------
 
     async def create_tasks(self) -> None:
+        for conversation_id, attributes, state in await self.backend.writer.run(self._waiting):
+            await self._create_task(conversation_id, attributes, state)
+
+    def _waiting(self) -> list[tuple[str, Any, str | None]]:
         with self.backend.unit_of_work() as uow:
             waiting = uow.db.execute(
                 select(ConversationRow.id, RoutingTaskRow.attributes, TaskRouterTaskRow.state)
@@ -157,58 +169,68 @@ class TaskRouterMode:
                     (TaskRouterTaskRow.state.is_(None)) | (TaskRouterTaskRow.state == "creating"),
                 )
             ).all()
-        for conversation_id, attributes, state in waiting:
-            expression = f'{KEY} == "{conversation_id}"'
-            sids = await self.client.find_tasks(expression) if state == "creating" else []
-            if not sids:
-                with self.backend.unit_of_work() as uow:
-                    if uow.db.get(TaskRouterTaskRow, conversation_id) is None:
-                        uow.db.add(
-                            TaskRouterTaskRow(
-                                conversation_id=conversation_id,
-                                router=self.name,
-                                state="creating",
-                                at=utcnow(),
-                            )
-                        )
-                # Committed: from here the task may exist, so any later try looks it up first.
-                try:
-                    task = await self.client.create_task(
-                        self.settings.workflow_sid,
-                        {**_plain(attributes), KEY: conversation_id},
-                        key_expression=expression,
+            return [(c, a, st) for c, a, st in waiting]
+
+    async def _create_task(self, conversation_id: str, attributes: Any, state: str | None) -> None:
+        expression = f'{KEY} == "{conversation_id}"'
+        sids = await self.client.find_tasks(expression) if state == "creating" else []
+        if not sids:
+            await self.backend.writer.run(partial(self._creating, conversation_id))
+            # Committed: from here the task may exist, so any later try looks it up first.
+            try:
+                task = await self.client.create_task(
+                    self.settings.workflow_sid,
+                    {**_plain(attributes), KEY: conversation_id},
+                    key_expression=expression,
+                )
+            except UpstreamError as exc:
+                if exc.retryable:
+                    raise
+                # Refused (e.g. attributes TaskRouter will not take): the others go on; this
+                # one is looked up and tried again next pass, and the status shows why.
+                self.last_problem = str(exc)[:500]
+                log.warning("taskrouter %s: no task for %s: %s", self.name, conversation_id, exc)
+                return
+            sids = [task.sid]
+        await self.backend.writer.run(partial(self._created, conversation_id, sids[0]))
+
+    def _creating(self, conversation_id: str) -> None:
+        with self.backend.unit_of_work() as uow:
+            if uow.db.get(TaskRouterTaskRow, conversation_id) is None:
+                uow.db.add(
+                    TaskRouterTaskRow(
+                        conversation_id=conversation_id, router=self.name, state="creating", at=utcnow()
                     )
-                except UpstreamError as exc:
-                    if exc.retryable:
-                        raise
-                    # Refused (e.g. attributes TaskRouter will not take): the others go on; this
-                    # one is looked up and tried again next pass, and the status shows why.
-                    self.last_problem = str(exc)[:500]
-                    log.warning("taskrouter %s: no task for %s: %s", self.name, conversation_id, exc)
-                    continue
-                sids = [task.sid]
-            with self.backend.unit_of_work() as uow:
-                row = uow.db.get(TaskRouterTaskRow, conversation_id)
-                assert row is not None
-                row.task_sid, row.state = sids[0], "created"
+                )
+
+    def _created(self, conversation_id: str, task_sid: str) -> None:
+        with self.backend.unit_of_work() as uow:
+            row = uow.db.get(TaskRouterTaskRow, conversation_id)
+            assert row is not None
+            row.task_sid, row.state = task_sid, "created"
 
     # --- reservations -> offers ------------------------------------------------------------------
 
     async def take_reservations(self) -> None:
         for username, worker_sid in self.settings.workers.items():
             pending = await self.client.pending_reservations(worker_sid)
-            self._withdraw_gone(username, {r.sid for r in pending})
+            await self.backend.writer.run(partial(self._withdraw_gone, username, {r.sid for r in pending}))
             for reservation in pending:
-                with self.backend.unit_of_work() as uow:
-                    known = uow.db.get(TaskRouterReservationRow, reservation.sid) is not None
-                if known or reservation.sid in self._ignored:
+                if reservation.sid in self._ignored:
+                    continue
+                if await self.backend.writer.run(partial(self._known, reservation.sid)):
                     continue
                 task = await self.client.task(reservation.task_sid)
-                self._offer(username, reservation.sid, task)
+                await self.backend.writer.run(partial(self._offer, username, reservation.sid, task))
+
+    def _known(self, reservation_sid: str) -> bool:
+        with self.backend.unit_of_work() as uow:
+            return uow.db.get(TaskRouterReservationRow, reservation_sid) is not None
 
     def _withdraw_gone(self, username: str, pending: set[str]) -> None:
         """Offers whose reservation TaskRouter no longer holds for the worker (its own timeout, a
-        canceled task) are withdrawn from the desk; nothing goes back for them."""
+        canceled task) are withdrawn from the desk; nothing goes back for them. One step on the
+        writer thread: no agent's accept runs between the look-up and the withdrawal."""
         with self.backend.unit_of_work() as uow:
             gone = uow.db.execute(
                 select(TaskRouterReservationRow.sid, OfferRow.id)
@@ -269,15 +291,7 @@ class TaskRouterMode:
     # --- decisions -> reservation updates --------------------------------------------------------
 
     async def answer_offers(self) -> None:
-        with self.backend.unit_of_work() as uow:
-            open_rows = uow.db.execute(
-                select(TaskRouterReservationRow.sid, TaskRouterReservationRow.task_sid, OfferRow.state)
-                .join(OfferRow, OfferRow.id == TaskRouterReservationRow.offer_id)
-                .where(
-                    TaskRouterReservationRow.router == self.name, TaskRouterReservationRow.answered.is_(False)
-                )
-            ).all()
-        for sid, task_sid, state in open_rows:
+        for sid, task_sid, state in await self.backend.writer.run(self._open_reservations):
             answer = ANSWER_OF.get(state)
             if answer is None:
                 continue  # still offered
@@ -289,22 +303,29 @@ class TaskRouterMode:
                 # Refused for good (e.g. TaskRouter already timed the reservation out): recorded as
                 # given, so it is not sent again and again; the log says what TaskRouter said.
                 log.warning("taskrouter %s: answer %s to %s refused: %s", self.name, answer, sid, exc)
-            with self.backend.unit_of_work() as uow:
-                row = uow.db.get(TaskRouterReservationRow, sid)
-                assert row is not None
-                row.answer, row.answered = answer, True
+            await self.backend.writer.run(partial(self._answered, sid, answer))
+
+    def _open_reservations(self) -> list[tuple[str, str, str]]:
+        with self.backend.unit_of_work() as uow:
+            open_rows = uow.db.execute(
+                select(TaskRouterReservationRow.sid, TaskRouterReservationRow.task_sid, OfferRow.state)
+                .join(OfferRow, OfferRow.id == TaskRouterReservationRow.offer_id)
+                .where(
+                    TaskRouterReservationRow.router == self.name, TaskRouterReservationRow.answered.is_(False)
+                )
+            ).all()
+            return [(sid, task_sid, state) for sid, task_sid, state in open_rows]
+
+    def _answered(self, sid: str, answer: str) -> None:
+        with self.backend.unit_of_work() as uow:
+            row = uow.db.get(TaskRouterReservationRow, sid)
+            assert row is not None
+            row.answer, row.answered = answer, True
 
     # --- presence -> activities ------------------------------------------------------------------
 
     async def send_presence(self) -> None:
-        with self.backend.unit_of_work() as uow:
-            presence = dict(
-                uow.db.execute(
-                    select(AgentRow.username, AgentRow.presence).where(
-                        AgentRow.username.in_(list(self.settings.workers))
-                    )
-                ).all()
-            )
+        presence = await self.backend.writer.run(self._presence)
         activities = None
         for username, now in presence.items():
             if self._presence_sent.get(username) == now:
@@ -316,6 +337,16 @@ class TaskRouterMode:
                 raise UpstreamError("TaskRouter", "map presence", f"no activity for presence {now!r}")
             await self.client.set_activity(self.settings.workers[username], wanted.sid)
             self._presence_sent[username] = now
+
+    def _presence(self) -> dict[str, str]:
+        with self.backend.unit_of_work() as uow:
+            return dict(
+                uow.db.execute(
+                    select(AgentRow.username, AgentRow.presence).where(
+                        AgentRow.username.in_(list(self.settings.workers))
+                    )
+                ).all()
+            )
 
     def status(self) -> dict[str, Any]:
         with self.backend.unit_of_work() as uow:

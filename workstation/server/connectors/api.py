@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations`: FastAPI must see the dependency aliases as real objects.
 
+import asyncio
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -41,15 +42,18 @@ def connector_routes(backend: Backend, hub: ConnectorHub) -> APIRouter:
             raise BackendError(404, "not_found", f"No running connector {name!r}.")
         return sync
 
+    # The GETs read the database on a worker thread (asyncio.to_thread, like the voice routes'):
+    # never on the loop, whose push streams a slow query would hold.
+
     @router.get("/connectors")
     async def status(p: Lead) -> list[dict[str, Any]]:
-        return hub.status()
+        return await asyncio.to_thread(hub.status)
 
     @router.get("/connectors/{name}/dead-letters")
     async def dead(
         p: Lead, name: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100
     ) -> list[dict[str, Any]]:
-        return dead_letters(backend.engine, name, limit)
+        return await asyncio.to_thread(dead_letters, backend.engine, name, limit)
 
     @router.post("/connectors/{name}/sync", status_code=202)
     async def sync_now(p: Lead, name: str) -> dict[str, Any]:
@@ -60,6 +64,9 @@ def connector_routes(backend: Backend, hub: ConnectorHub) -> APIRouter:
     async def sources(p: Any_, customer_id: str) -> list[dict[str, Any]]:
         """Where a customer's fields come from: per connector the upstream record, its link, and
         the fields it owns (the values last agreed with it)."""
+        return await asyncio.to_thread(customer_sources, p, customer_id)
+
+    def customer_sources(p: Principal, customer_id: str) -> list[dict[str, Any]]:
         backend.require_access(p, customer_id=customer_id)
         with Session(backend.engine) as db:
             links = list(
@@ -99,12 +106,14 @@ def connector_routes(backend: Backend, hub: ConnectorHub) -> APIRouter:
         if customer_id is None:
             backend._require_supervisor(p)
         else:
-            backend.require_access(p, customer_id=customer_id)
+            await asyncio.to_thread(backend.require_access, p, customer_id=customer_id)
         # A position, not a filter: one left out counts as "" (which sorts first).
         after = (
             None if after_record is None and after_field is None else (after_record or "", after_field or "")
         )
-        return open_conflicts(backend.engine, name, customer_id=customer_id, limit=limit, after=after)
+        return await asyncio.to_thread(
+            lambda: open_conflicts(backend.engine, name, customer_id=customer_id, limit=limit, after=after)
+        )
 
     @router.post("/connectors/{name}/conflicts/resolve")
     async def resolve(p: Any_, name: str, body: ResolveBody, key: IdemKey = None) -> JSONResponse:
@@ -123,7 +132,9 @@ def connector_routes(backend: Backend, hub: ConnectorHub) -> APIRouter:
             return {"resolved": True, "keep": body.keep}
 
         request = request_fingerprint("connector-resolve", name, None, body.model_dump(mode="json"))
-        status, answer = backend.idempotent(p, key, request, decide)
+        # The lookup, the access check and the decision as one step on the writer thread: no sync
+        # pass stores a page between them, and the loop stays free (writer_thread.py).
+        status, answer = await backend.writer.run(lambda: backend.idempotent(p, key, request, decide))
         if status < 300:
             sync.wake.set()  # the decision is committed: a "yours" is written on this pass
         return JSONResponse(answer, status_code=status)

@@ -176,7 +176,8 @@ class RTConnector:
             raise failed.exceptions[0] from None  # the UpstreamError the runner retries on
         tickets = [read.result() for read in reads]
         emails = sorted({e for _, t, _ in tickets if t for e in _requestors(t)})
-        matches = self.customers(emails) if emails else {}
+        # A database read: on a worker thread, not on the loop the other connectors and streams share.
+        matches = await asyncio.to_thread(self.customers, emails) if emails else {}
         for tid, ticket, history in tickets:
             record = f"ticket/{tid}"
             if ticket is None or ticket.get("Status") == "deleted":

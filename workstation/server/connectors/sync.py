@@ -5,6 +5,10 @@ Each page is applied in one transaction: customers (and their links), events (th
 `Backend.add_customer_events`, the ingest path, so ids and fingerprints keep duplicates out),
 dead letters and the checkpoint. A backend killed mid-sync resumes after the last committed page;
 and should a page ever be pulled twice, its events keep their ids and are stored once.
+
+Every database step runs on the backend's writer thread (writer_thread.py), one submitted step per
+transaction or read-then-write, never on the event loop: a 500-record page no longer holds the push
+streams, and no agent's write runs inside a page. Only the upstream calls are awaited on the loop.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 
@@ -31,15 +37,15 @@ from workstation.server.db import (
     CustomerRow,
     DeadLetterRow,
 )
+from workstation.server.writer_thread import WriterClosed
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Backoff after failures: base * 2**n, capped, times a random factor in [0.5, 1] so that many
 #: backends (or connectors) that lost one upstream do not hammer it in lockstep when it returns.
 RETRY_BASE_S = 1.0
 RETRY_MAX_S = 300.0
-#: Pages pulled in a row before the loop yields to the rest of the backend for a moment.
-PAGES_PER_TURN = 20
 ERROR_MAX = 500
 #: Dead letters read again per sync pass (oldest-tried first).
 DEAD_RETRY_BATCH = 200
@@ -62,7 +68,8 @@ class SyncCounts:
 
 
 class ConnectorSync:
-    """One connector's loop on the backend's event loop. `status()` is what team leads see."""
+    """One connector's loop on the backend's event loop, its database work on the writer thread.
+    `status()` is what team leads see."""
 
     def __init__(
         self,
@@ -102,60 +109,75 @@ class ConnectorSync:
                 except UpstreamError as exc:
                     self.failures += 1
                     delay = backoff_delay(self.failures, self._rng, base=self._retry[0], cap=self._retry[1])
-                    self._record_error(exc.reason)
+                    await self._write(partial(self._record_error, exc.reason))
                     log.warning(
                         "connector %s: %s (retry %d in %.1fs)", self.name, exc.reason, self.failures, delay
                     )
-                except asyncio.CancelledError:
-                    raise
+                except (asyncio.CancelledError, WriterClosed):
+                    raise  # cancelled, or the process is exiting: nothing left to retry for
                 except Exception as exc:  # a bug must not stop the backend: log it, count it, retry
                     self.failures += 1
                     delay = backoff_delay(self.failures, self._rng, base=self._retry[0], cap=self._retry[1])
-                    self._record_error(f"{type(exc).__name__}: {exc}")
+                    await self._write(partial(self._record_error, f"{type(exc).__name__}: {exc}"))
                     log.exception("connector %s failed (retry in %.1fs)", self.name, delay)
                 self.wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), delay)
+        except WriterClosed:
+            pass  # the process is exiting (writer_thread.py): the loop ends quietly
         finally:
             self.running = False
             await self.connector.close()
 
+    async def _write(self, work: Callable[[], T]) -> T:
+        """One step on the writer thread: in order with the desk's writes, never between them."""
+        return await self.backend.writer.run(work)
+
     async def sync_once(self) -> SyncCounts:
         """Pull until the upstream has nothing new, then write the desk's edits back."""
         counts = SyncCounts()
-        pages = 0
         while True:
-            batch = await self.connector.pull(self._checkpoint())
-            self.apply(batch, counts)
-            pages += 1
+            batch = await self.connector.pull(await self._write(self._checkpoint))
+            # Awaiting the writer yields the loop between pages: a long import never holds it.
+            await self._write(partial(self.apply, batch, counts))
             if not batch.more:
                 break
-            if pages % PAGES_PER_TURN == 0:
-                await asyncio.sleep(0)  # let the rest of the backend run during a long import
         await self.retry_dead_letters(counts)
         await self.write_back(counts)
         await self.write_wrapups(counts)
+        await self._write(self._synced)
+        return counts
+
+    def _synced(self) -> None:
         with self.backend.unit_of_work() as uow:
             state = uow.db.get(ConnectorStateRow, self.name)
             assert state is not None
             state.last_sync_at = utcnow()
-        return counts
 
     async def retry_dead_letters(self, counts: SyncCounts) -> None:
         """Read the oldest-tried dead letters again: a record fixed upstream maps now."""
-        with self.backend.unit_of_work() as uow:
-            records = list(
-                uow.db.scalars(
-                    select(DeadLetterRow.record)
-                    .where(DeadLetterRow.connector == self.name)
-                    .order_by(DeadLetterRow.last_seen)
-                    .limit(DEAD_RETRY_BATCH)
+
+        def oldest() -> list[str]:
+            with self.backend.unit_of_work() as uow:
+                return list(
+                    uow.db.scalars(
+                        select(DeadLetterRow.record)
+                        .where(DeadLetterRow.connector == self.name)
+                        .order_by(DeadLetterRow.last_seen)
+                        .limit(DEAD_RETRY_BATCH)
+                    )
                 )
-            )
+
+        records = await self._write(oldest)
         if records:
             batch = await self.connector.refetch(records)
-            batch.checkpoint = self._checkpoint()
-            self.apply(batch, counts)
+
+            def store() -> None:
+                # The checkpoint read and the page stored as one step: no other pass moves it between.
+                batch.checkpoint = self._checkpoint()
+                self.apply(batch, counts)
+
+            await self._write(store)
 
     def _checkpoint(self) -> dict[str, Any]:
         with self.backend.unit_of_work() as uow:
@@ -172,7 +194,8 @@ class ConnectorSync:
     # --- applying a page -------------------------------------------------------------------------
 
     def apply(self, batch: Batch, counts: SyncCounts | None = None) -> SyncCounts:
-        """Store one page and move the checkpoint past it, in one transaction (`Backend.batch`)."""
+        """Store one page and move the checkpoint past it, in one transaction (`Backend.batch`).
+        Blocking: the loop runs it on the writer thread (sync_once)."""
         counts = counts or SyncCounts()
         with self.backend.batch():
             self._apply(batch, counts)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from workstation.domain.models import utcnow
 from workstation.server.backend import AUDIENCE_TEAMLEADS, WRAPUP_OUTCOMES, Backend, _customer
-from workstation.server.connectors.base import Connector, FieldWrite, WrapUp
+from workstation.server.connectors.base import Connector, FieldWrite, WrapUp, WriteOutcome
 from workstation.server.db import (
     AgentRow,
     ConnectorConflictRow,
@@ -82,6 +83,17 @@ class WriteBack:
         writable = set(self.connector.capabilities.writes_fields)
         if not writable:
             return counts
+        work = await self.backend.writer.run(lambda: self._field_work(writable))
+        for record, customer_id, version, writes in work:
+            outcome = await self.connector.write_fields(record, writes) if writes else None
+            # Stored on the writer thread, as one step per record (writer_thread.py).
+            await self.backend.writer.run(
+                partial(self._fields_written, record, customer_id, version, writes, outcome, counts)
+            )
+        return counts
+
+    def _field_work(self, writable: set[str]) -> list[tuple[str, str, int, list[FieldWrite]]]:
+        """The linked customers edited in the desk since the last pass, with the fields to send."""
         with self.backend.unit_of_work() as uow:
             pending = uow.db.execute(
                 select(ConnectorLinkRow, CustomerRow)
@@ -108,36 +120,44 @@ class WriteBack:
                     and (link.record, name) not in open_conflicts
                 ]
                 work.append((link.record, row.id, row.version, writes))
-        for record, customer_id, version, writes in work:
-            outcome = await self.connector.write_fields(record, writes) if writes else None
-            with self.backend.unit_of_work() as uow:
-                current = uow.db.get(ConnectorLinkRow, (self.name, record))
-                assert current is not None
-                link = current
-                if outcome is not None and outcome.missing:
-                    for w in writes:
-                        self.conflict(uow, record, customer_id, w.field, w.before, None, w.yours)
+        return work
+
+    def _fields_written(
+        self,
+        record: str,
+        customer_id: str,
+        version: int,
+        writes: list[FieldWrite],
+        outcome: WriteOutcome | None,
+        counts: SyncCounts,
+    ) -> None:
+        with self.backend.unit_of_work() as uow:
+            current = uow.db.get(ConnectorLinkRow, (self.name, record))
+            assert current is not None
+            link = current
+            if outcome is not None and outcome.missing:
+                for w in writes:
+                    self.conflict(uow, record, customer_id, w.field, w.before, None, w.yours)
+                    counts.conflicts += 1
+            elif outcome is not None:
+                fields = dict(link.fields)
+                for w in writes:
+                    if w.field in outcome.written:
+                        fields[w.field] = w.yours
+                    elif w.field in outcome.conflicts:
+                        self.conflict(
+                            uow,
+                            record,
+                            customer_id,
+                            w.field,
+                            w.before,
+                            outcome.conflicts[w.field],
+                            w.yours,
+                        )
                         counts.conflicts += 1
-                elif outcome is not None:
-                    fields = dict(link.fields)
-                    for w in writes:
-                        if w.field in outcome.written:
-                            fields[w.field] = w.yours
-                        elif w.field in outcome.conflicts:
-                            self.conflict(
-                                uow,
-                                record,
-                                customer_id,
-                                w.field,
-                                w.before,
-                                outcome.conflicts[w.field],
-                                w.yours,
-                            )
-                            counts.conflicts += 1
-                    link.fields = fields
-                    counts.written += len(outcome.written)
-                link.seen_version = version
-        return counts
+                link.fields = fields
+                counts.written += len(outcome.written)
+            link.seen_version = version
 
     async def write_wrapups(self, counts: SyncCounts) -> SyncCounts:
         """Add the outcome of each closed conversation of a linked customer to its upstream record.
@@ -146,6 +166,16 @@ class WriteBack:
         that stopped before a write finds it still to do; the conversation id is the key."""
         if not self.connector.capabilities.writes_wrapup:
             return counts
+        todo = await self.backend.writer.run(self._wrapup_work)
+        for wrapup in todo:
+            upstream = await self.connector.write_wrapup(wrapup)
+            await self.backend.writer.run(partial(self._wrapup_written, wrapup, upstream))
+            counts.written += 1
+        return counts
+
+    def _wrapup_work(self) -> list[WrapUp]:
+        """The closed conversations still to write upstream (customers with nothing to match are
+        marked done here: a write, so this runs on the writer thread)."""
         since = utcnow() - WRAPUP_LOOKBACK
         with self.backend.unit_of_work() as uow:
             done = select(ConnectorWriteRow.key).where(ConnectorWriteRow.connector == self.name)
@@ -180,21 +210,20 @@ class WriteBack:
                 )
                 for conv, record, username in rows
             ]
-        for wrapup in todo:
-            upstream = await self.connector.write_wrapup(wrapup)
-            with self.backend.unit_of_work() as uow:
-                customer_id = uow.db.get(ConversationRow, wrapup.key)
-                uow.db.merge(
-                    ConnectorWriteRow(
-                        connector=self.name,
-                        key=wrapup.key,
-                        upstream=upstream,
-                        customer_id=customer_id.customer_id if customer_id else "",
-                        done_at=utcnow(),
-                    )
+        return todo
+
+    def _wrapup_written(self, wrapup: WrapUp, upstream: str) -> None:
+        with self.backend.unit_of_work() as uow:
+            customer_id = uow.db.get(ConversationRow, wrapup.key)
+            uow.db.merge(
+                ConnectorWriteRow(
+                    connector=self.name,
+                    key=wrapup.key,
+                    upstream=upstream,
+                    customer_id=customer_id.customer_id if customer_id else "",
+                    done_at=utcnow(),
                 )
-            counts.written += 1
-        return counts
+            )
 
     def _by_email(self, uow: Any, since: datetime, done: Any) -> list[tuple[Any, str, str | None]]:
         """Closed conversations of customers with an e-mail, as (conversation, "user:<e-mail>",
