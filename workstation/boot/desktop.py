@@ -2,8 +2,8 @@
 
 Start-up order is the point. `boot.window.show_main_window` runs before the event loop and
 imports only what the window needs at first paint (Qt widgets, no services); `run_desktop` waits for
-that paint, and only then imports and starts the rest: the embedded backend (FastAPI, uvicorn,
-SQLAlchemy, the simulator), the client side and the services.
+that paint, and only then imports and starts the rest: the embedded backend (a child process with
+FastAPI, uvicorn, SQLAlchemy and the simulator), the client side and the services.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from workstation.config import EffectiveConfig
     from workstation.domain.redaction import Redactor
     from workstation.paths import Paths
-    from workstation.server.runner import ServerThread
+    from workstation.server.process import ServerProcess
     from workstation.services.session import SessionService
     from workstation.store.secrets import SecretStore
     from workstation.ui.main_window import MainWindow
@@ -71,9 +71,10 @@ async def run_desktop(
     if not config.server_url:
         window.connection_label.setText(window.tr("Starting the embedded backend…"))
 
-    def prepare() -> ServerThread | None:
+    def prepare() -> ServerProcess | None:
         # The session's modules (client, store, services: httpx, SQLAlchemy, pydantic), then the
-        # embedded backend, on a worker thread: the window keeps painting and reacting meanwhile.
+        # embedded backend's process (spawned, then waited for), on a worker thread: the window
+        # keeps painting and reacting meanwhile.
         # One thread imports at a time: two at once broke in PySide6's import hook ("partially
         # initialized module pydantic._internal._validators").
         preload_session_modules()
@@ -86,7 +87,14 @@ async def run_desktop(
             simulate_day=args.role == "teamlead",
         )
 
-    server = await loop.run_in_executor(None, prepare)
+    from workstation.server.process import BackendStartError
+
+    try:
+        server = await loop.run_in_executor(None, prepare)
+    except BackendStartError:
+        # Logged with the child's last output by ServerProcess; the window says so until closed.
+        stalls.stop()
+        return await _show_backend_failure(window, paths)
     from functools import partial
 
     from PySide6.QtWidgets import QApplication
@@ -196,6 +204,22 @@ async def run_desktop(
         elif server is not None:
             # Sign-in failed: the backend started for it is nobody's to close but ours.
             await loop.run_in_executor(None, server.stop)
+
+
+async def _show_backend_failure(window: MainWindow, paths: Paths) -> int:
+    """The embedded backend did not start: say so in the window and end (status 1) once it is closed."""
+    from PySide6.QtWidgets import QApplication
+
+    window.connection_label.setText(
+        window.tr("The built-in demo server did not start; the log in {0} says why.").format(paths.logs)
+    )
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.lastWindowClosed.connect(lambda: _resolve(closed))
+    await closed
+    await window.shutdown()
+    return 1
 
 
 async def remote_login(
