@@ -13,6 +13,9 @@ import logging
 import os
 from typing import TYPE_CHECKING, Any
 
+# The window's texts are translated in its context ("MainWindow"), spelt out for pyside6-lupdate.
+from PySide6.QtCore import QCoreApplication
+
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Awaitable, Callable
@@ -69,7 +72,9 @@ async def run_desktop(
     config = effective.config
     loop = asyncio.get_running_loop()
     if not config.server_url:
-        window.connection_label.setText(window.tr("Starting the embedded backend…"))
+        window.connection_label.setText(
+            QCoreApplication.translate("MainWindow", "Starting the embedded backend…")
+        )
 
     def prepare() -> ServerProcess | None:
         # The session's modules (client, store, services: httpx, SQLAlchemy, pydantic), then the
@@ -141,7 +146,9 @@ async def run_desktop(
         from workstation.store.migrate import DONE
 
         window.connection_label.setText(
-            window.tr("Offline data updated.") if step == DONE else window.tr("Updating your offline data…")
+            QCoreApplication.translate("MainWindow", "Offline data updated.")
+            if step == DONE
+            else QCoreApplication.translate("MainWindow", "Updating your offline data…")
         )
 
     connect_to = partial(
@@ -211,7 +218,9 @@ async def _show_backend_failure(window: MainWindow, paths: Paths) -> int:
     from PySide6.QtWidgets import QApplication
 
     window.connection_label.setText(
-        window.tr("The built-in demo server did not start; the log in {0} says why.").format(paths.logs)
+        QCoreApplication.translate(
+            "MainWindow", "The built-in demo server did not start; the log in {0} says why."
+        ).format(paths.logs)
     )
     closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     app = QApplication.instance()
@@ -267,4 +276,6 @@ async def remote_login(
         except ApiError as exc:
             dialog.show_error(exc.message)
         except BackendUnavailable as exc:
-            dialog.show_error(window.tr("The server cannot be reached: {0}").format(exc))
+            dialog.show_error(
+                QCoreApplication.translate("MainWindow", "The server cannot be reached: {0}").format(exc)
+            )
