@@ -45,7 +45,13 @@ class BackendStartError(RuntimeError):
 def server_command() -> list[str]:
     """How to run `python -m workstation.server` here: frozen, the bundle itself is the interpreter."""
     if getattr(sys, "frozen", False):
-        return [sys.executable, SERVER_COMMAND]
+        exe = Path(sys.executable)
+        # Windows: the windowed workstation.exe may have no usable stdio; its console twin (in the
+        # same bundle) has, and CREATE_NO_WINDOW keeps its console from showing.
+        console = exe.with_name("workstation-console.exe")
+        if sys.platform == "win32" and console.is_file():
+            exe = console
+        return [str(exe), SERVER_COMMAND]
     return [sys.executable, "-m", "workstation.server"]
 
 
@@ -124,7 +130,7 @@ class ServerProcess:
         env = dict(os.environ)
         if self._demo_password is not None:
             env["WORKSTATION_DEMO_PASSWORD"] = self._demo_password
-        if not getattr(sys, "frozen", False):
+        if self._argv[0] == sys.executable and not getattr(sys, "frozen", False):
             # `-m workstation.server` finds the package this desktop runs from, whatever the cwd.
             root = str(Path(__file__).resolve().parents[2])
             env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
