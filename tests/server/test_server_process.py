@@ -127,6 +127,13 @@ def test_a_child_that_never_gets_ready_is_stopped_and_reported(tmp_path: Path) -
     assert server._proc is not None and server._proc.returncode == 0  # stdin closed: it ended
 
 
+def test_a_backend_program_that_cannot_be_run_is_reported(tmp_path: Path) -> None:
+    server = ServerProcess([], command=[str(tmp_path / "no-such-bundle")])
+    with pytest.raises(BackendStartError, match="could not be started"):
+        server.start(timeout=5)
+    server.stop()  # nothing to stop: harmless
+
+
 @pytest.mark.slow
 def test_main_py_runs_the_server_as_the_frozen_bundle_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

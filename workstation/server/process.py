@@ -141,15 +141,19 @@ class ServerProcess:
         else:
             # Not in the terminal's process group: Ctrl+C goes to the desktop, which stops its backend.
             extra["start_new_session"] = True
-        self._proc = subprocess.Popen(
-            self._argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            close_fds=True,
-            **extra,
-        )
+        try:
+            self._proc = subprocess.Popen(
+                self._argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                close_fds=True,
+                **extra,
+            )
+        except OSError as exc:  # a bundle without its executable, no permission to run it...
+            log.error("the embedded backend could not be started (%s): %s", self._argv[0], exc)
+            raise BackendStartError(f"the embedded backend could not be started: {exc}") from exc
         assert self._proc.stdout is not None and self._proc.stderr is not None
         # Both pipes are drained for the child's whole life: a full pipe would block its writes.
         self._readers = [
