@@ -1,4 +1,7 @@
-"""Start the agent workstation: `python main.py --help` lists the options."""
+"""Start the agent workstation: `python main.py --help` lists the options.
+
+`main.py server ...` runs the reference backend instead (`python -m workstation.server ...`): how
+the frozen bundle, which has no other interpreter, starts the desktop's embedded backend process."""
 
 import time
 
@@ -6,6 +9,12 @@ _STARTED = time.perf_counter()  # before any heavy import: start-up time is meas
 
 if __name__ == "__main__":
     import sys
+
+    # Literal, not workstation.server.process.SERVER_COMMAND: the desktop's start imports nothing more.
+    if sys.argv[1:2] == ["server"]:
+        from workstation.server.__main__ import main as server_main
+
+        sys.exit(server_main(sys.argv[2:]))
 
     from workstation.app import main
 

@@ -244,6 +244,33 @@ def _self_test(exe: Path, role: tuple[str, ...]) -> dict[str, object]:
     return report
 
 
+def embedded_backend_test(exe: Path) -> None:
+    """The desktop's embedded backend as the frozen app starts it (`<bundle> server --embedded ...`,
+    server/process.py): the self-tests run it in-process, so this is the bundle's only check that
+    the child starts, answers a sign-in and stops when its stdin closes."""
+    import tempfile
+
+    import httpx
+
+    from workstation.server.process import ServerProcess, embedded_arguments
+
+    with tempfile.TemporaryDirectory(prefix="frozen-backend-") as tmp:
+        server = ServerProcess(
+            embedded_arguments(Path(tmp), offer_timeout=30, chat_interval=0),
+            command=[str(exe), "server"],
+        )
+        url = server.start()
+        try:
+            answer = httpx.post(
+                f"{url}/api/v1/auth/login", json={"username": "demo", "password": "demo"}, trust_env=False
+            )
+        finally:
+            server.stop()
+        if answer.status_code != 200:
+            raise SystemExit(f"the frozen embedded backend refused the demo sign-in: {answer.status_code}")
+        print(f"  {exe} server: ready on {url}, demo sign-in {answer.status_code}, stopped")
+
+
 # --- 4. Linux tarball and Windows installer --------------------------------------------------------
 
 
@@ -451,6 +478,8 @@ def main() -> int:
     run_pyinstaller()
     step("frozen self-test")
     self_test(executable(BUNDLE))
+    step("frozen embedded backend process")
+    embedded_backend_test(executable(BUNDLE, console=True))
 
     artefacts: list[Path] = [BUNDLE]
     if not args.no_installer:

@@ -36,6 +36,8 @@ def tool(name: str) -> str:
 
 def sources() -> list[str]:
     files = sorted((ROOT / "workstation" / "ui").glob("*.py"))
+    # The start-up's status texts are set on the window from boot/ (in the window's context).
+    files += sorted((ROOT / "workstation" / "boot").glob("*.py"))
     files += sorted((ROOT / "workstation" / "domain").rglob("*.py"))
     return [str(f.relative_to(ROOT)) for f in files]
 

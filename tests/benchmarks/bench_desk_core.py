@@ -2,8 +2,8 @@
 
     .venv/bin/python tests/benchmarks/bench_desk_core.py [--quick] [--only screenpop|reply|stall|memory]
 
-Against the real backend on loopback (embedded, as by default) and a real cache file, signed in
-through the app's own `connect`/`attach`:
+Against the real backend on loopback (in its own process, as the embedded one runs by default) and a
+real cache file, signed in through the app's own `connect`/`attach`:
 
 - screen pop: offer received → the conversation tab shown with customer header, history and
   relevance panel painted from the cache (the accept round trip to the backend included), and the
@@ -13,8 +13,8 @@ through the app's own `connect`/`attach`:
 - stall: 20 conversations whose customers write 10 messages/s each while the agent replies in all
   of them in turn (every reply a cache write): the lateness of a 10 ms heartbeat on the GUI thread,
   and how many cache commits ran on the GUI thread;
-- memory: the process's RSS with 20 chats open and a 100,000-event history in the cache, listed to
-  its start in one tab.
+- memory: the desktop process's RSS with 20 chats open and a 100,000-event history in the cache,
+  listed to its start in one tab; the backend process's RSS beside it.
 
 Shares its harness with bench_skeleton.py (tests/benchmarks/desk_harness.py).
 
@@ -255,7 +255,7 @@ def bench_stall(
 def bench_memory(history_events: int, conversations: int = 20) -> None:
     print(
         f"\nMemory: main process RSS with {conversations} chats open and a {history_events:,}-event history "
-        "(embedded backend in the same process, as by default)"
+        "(the embedded backend in its own process, as by default)"
     )
 
     async def main() -> None:
@@ -268,7 +268,9 @@ def bench_memory(history_events: int, conversations: int = 20) -> None:
         harness = Harness(events_per_customer=50, max_chats=conversations)
         await harness.open()
         ws, window = harness.ws, harness.window
-        steps: list[tuple[str, float, float]] = [("signed in, no chat", *rss_mb())]
+        steps: list[tuple[str, float, float, float]] = [
+            ("signed in, no chat", *rss_mb(), harness.backend_rss_mb)
+        ]
         # The long history is in the desktop's cache (as after a long-time customer's history was
         # scrolled through once); written in batches on the writer thread, as the app writes.
         now = utcnow()
@@ -287,14 +289,14 @@ def bench_memory(history_events: int, conversations: int = 20) -> None:
                 for i in range(start, min(start + batch, history_events))
             ]
             await ws.store.writes.run(ws.store.apply, events=events)
-        steps.append((f"{history_events:,} events in the cache", *rss_mb()))
+        steps.append((f"{history_events:,} events in the cache", *rss_mb(), harness.backend_rss_mb))
         async with httpx.AsyncClient(base_url=harness.server.url, trust_env=False, timeout=10) as http:
             conv_ids = [
                 (await open_chat(harness, http, CUSTOMERS[i % 3], f"Hallo {i}", topic=None))[0]
                 for i in range(conversations)
             ]
         await ws.sync.settled()
-        steps.append((f"{conversations} chats open", *rss_mb()))
+        steps.append((f"{conversations} chats open", *rss_mb(), harness.backend_rss_mb))
         # The long-time customer's tab: the agent scrolls to the start of the history.
         view = next(window.views[c] for c in conv_ids if window.views[c].conversation.customer.id == "c-1")
         window.tabs.setCurrentWidget(view)
@@ -302,9 +304,18 @@ def bench_memory(history_events: int, conversations: int = 20) -> None:
         while model.canFetchMore():
             model.fetch_page()
             await asyncio.sleep(0)
-        steps.append((f"… and the whole history listed ({model.entry_count():,} rows)", *rss_mb()))
-        for label, now_mb, peak_mb in steps:
-            print(f"  {label:<58} RSS {now_mb:7.1f} MB   peak {peak_mb:7.1f} MB")
+        steps.append(
+            (
+                f"… and the whole history listed ({model.entry_count():,} rows)",
+                *rss_mb(),
+                harness.backend_rss_mb,
+            )
+        )
+        for label, now_mb, peak_mb, backend_mb in steps:
+            print(
+                f"  {label:<58} RSS {now_mb:7.1f} MB   peak {peak_mb:7.1f} MB   "
+                f"backend process {backend_mb:6.1f} MB"
+            )
         print("  target: ≤ 250 MB with 20 chats and a 100,000-event history open")
         await harness.close()
 

@@ -1,5 +1,6 @@
-"""What the desktop benchmarks share: a real backend and a signed-in desktop on one qasync loop, customers
-in other processes, a GUI-thread heartbeat, a count of cache commits by thread, the process's memory.
+"""What the desktop benchmarks share: a real backend in its own process (as the app runs it) and a
+signed-in desktop on one qasync loop, customers in other processes, a GUI-thread heartbeat, a count of
+cache commits by thread, the processes' memory.
 
 `bench_skeleton.py` (start-up, paint-level screen pop, stalls under chat load) and `bench_desk_core.py`
 (screen pop, reply confirmed, stalls with the agent replying, memory) both run on it.
@@ -14,31 +15,53 @@ import time
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+#: Reconnect quickly (tests.helpers.backend's FAST_BACKOFF; not imported from there: that module
+#: loads the backend's FastAPI and SQLAlchemy models, which the desktop's process no longer holds).
+FAST_BACKOFF_S = (0.05, 0.3)
+
 
 class Harness:
+    """A seeded backend in its own process (as the app's embedded backend runs) and the desktop here."""
+
     def __init__(self, events_per_customer: int, max_chats: int = 3) -> None:
+        import os
+        import subprocess
+        import sys
+
         from PySide6.QtWidgets import QApplication
 
-        from tests.helpers.backend import seed, start_server
         from workstation.boot.qt import install_qt_message_handler
+        from workstation.server.process import ServerProcess
 
         install_qt_message_handler()
         self.app = QApplication.instance() or QApplication([])
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-"))
-        # The stall benchmark floods chats on purpose: far above the customer rate limit.
-        self.server = start_server(
-            self.tmp / "backend", offer_timeout=60, customer_burst=10**6, customer_messages_per_minute=10**6
+        child = [sys.executable, "-m", "tests.benchmarks.backend_child"]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        data = str(self.tmp / "backend")
+        prepared = subprocess.run(
+            [*child, "prepare", data, str(events_per_customer), str(max_chats)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
-        seed(self.server, events_per_customer=events_per_customer)
-        backend = self.server.backend
-        assert backend is not None
-        self.service_token = self.server.call(lambda: backend.issue_token(backend.service_principal()))
-        if max_chats != 3:
-            self.server.call(lambda: set_max_chats(backend, "a-demo", max_chats))
+        self.service_token = prepared.stdout.split()[-1]
+        self.server = ServerProcess([data], command=[*child, "serve"])
+        self.server.start()
+
+    @property
+    def backend_rss_mb(self) -> float:
+        """The backend process's resident memory now, in MB (Linux; 0 elsewhere)."""
+        return process_rss_mb(self.server.pid)
 
     async def open(self) -> None:
-        from tests.helpers.backend import FAST_BACKOFF
         from workstation.boot.wiring import attach, connect, settle_memory
+        from workstation.client.events import Backoff
         from workstation.domain.models import Presence
         from workstation.paths import Paths
         from workstation.services.waiting import next_emission
@@ -53,8 +76,14 @@ class Harness:
         async def login(session: Any) -> Any:
             return await session.login("demo", "demo", remember=False)
 
+        initial, maximum = FAST_BACKOFF_S
         self.ws = await connect(
-            paths, self.server.url, login, secrets=MemorySecretStore(), backoff=FAST_BACKOFF
+            paths,
+            self.server.url,
+            login,
+            secrets=MemorySecretStore(),
+            backoff=Backoff(initial=initial, maximum=maximum),
+            server=self.server,
         )
         notifier = Notifier(self.window, paths.cache, sound=False, popup=False)
         online = next_emission(self.ws.sync.connection_changed, lambda on, _d: on)
@@ -68,26 +97,20 @@ class Harness:
 
     async def close(self) -> None:
         await self.window.shutdown()
-        await self.ws.close()
+        await self.ws.close()  # stops the backend process too (it is the workstation's server)
         self.window.close()
         self.server.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def set_max_chats(backend: Any, agent_id: str, count: int) -> None:
-    """Raise the agent's chat capacity the way the router reads it: its routing row (seeded from the
-    demo routing configuration), keeping its attributes; the agent row's max_chats alone is ignored
-    once a routing row exists (why this benchmark timed out waiting for the 4th offer)."""
-    from sqlalchemy.orm import Session
-
-    from workstation.domain.workflow import AgentRouting
-    from workstation.server.db import AgentRoutingRow
-
-    with Session(backend.engine) as db:
-        current = db.get(AgentRoutingRow, agent_id)
-        attributes = dict(current.attributes) if current is not None else {}
-        capacity = {**(current.capacity if current is not None else {}), "chat": count}
-    backend.set_agent_routing(None, agent_id, AgentRouting(attributes=attributes, capacity=capacity))
+def process_rss_mb(pid: int | None) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
 
 
 def run_on_qasync(coro_factory: Any) -> Any:

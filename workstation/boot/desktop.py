@@ -2,8 +2,8 @@
 
 Start-up order is the point. `boot.window.show_main_window` runs before the event loop and
 imports only what the window needs at first paint (Qt widgets, no services); `run_desktop` waits for
-that paint, and only then imports and starts the rest: the embedded backend (FastAPI, uvicorn,
-SQLAlchemy, the simulator), the client side and the services.
+that paint, and only then imports and starts the rest: the embedded backend (a child process with
+FastAPI, uvicorn, SQLAlchemy and the simulator), the client side and the services.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import asyncio
 import logging
 import os
 from typing import TYPE_CHECKING, Any
+
+# The window's texts are translated in its context ("MainWindow"), spelt out for pyside6-lupdate.
+from PySide6.QtCore import QCoreApplication
 
 if TYPE_CHECKING:
     import argparse
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
     from workstation.config import EffectiveConfig
     from workstation.domain.redaction import Redactor
     from workstation.paths import Paths
-    from workstation.server.runner import ServerThread
+    from workstation.server.process import ServerProcess
     from workstation.services.session import SessionService
     from workstation.store.secrets import SecretStore
     from workstation.ui.main_window import MainWindow
@@ -69,11 +72,14 @@ async def run_desktop(
     config = effective.config
     loop = asyncio.get_running_loop()
     if not config.server_url:
-        window.connection_label.setText(window.tr("Starting the embedded backend…"))
+        window.connection_label.setText(
+            QCoreApplication.translate("MainWindow", "Starting the embedded backend…")
+        )
 
-    def prepare() -> ServerThread | None:
+    def prepare() -> ServerProcess | None:
         # The session's modules (client, store, services: httpx, SQLAlchemy, pydantic), then the
-        # embedded backend, on a worker thread: the window keeps painting and reacting meanwhile.
+        # embedded backend's process (spawned, then waited for), on a worker thread: the window
+        # keeps painting and reacting meanwhile.
         # One thread imports at a time: two at once broke in PySide6's import hook ("partially
         # initialized module pydantic._internal._validators").
         preload_session_modules()
@@ -86,7 +92,14 @@ async def run_desktop(
             simulate_day=args.role == "teamlead",
         )
 
-    server = await loop.run_in_executor(None, prepare)
+    from workstation.server.process import BackendStartError
+
+    try:
+        server = await loop.run_in_executor(None, prepare)
+    except BackendStartError:
+        # Logged with the child's last output by ServerProcess; the window says so until closed.
+        stalls.stop()
+        return await _show_backend_failure(window, paths)
     from functools import partial
 
     from PySide6.QtWidgets import QApplication
@@ -133,7 +146,9 @@ async def run_desktop(
         from workstation.store.migrate import DONE
 
         window.connection_label.setText(
-            window.tr("Offline data updated.") if step == DONE else window.tr("Updating your offline data…")
+            QCoreApplication.translate("MainWindow", "Offline data updated.")
+            if step == DONE
+            else QCoreApplication.translate("MainWindow", "Updating your offline data…")
         )
 
     connect_to = partial(
@@ -198,6 +213,24 @@ async def run_desktop(
             await loop.run_in_executor(None, server.stop)
 
 
+async def _show_backend_failure(window: MainWindow, paths: Paths) -> int:
+    """The embedded backend did not start: say so in the window and end (status 1) once it is closed."""
+    from PySide6.QtWidgets import QApplication
+
+    window.connection_label.setText(
+        QCoreApplication.translate(
+            "MainWindow", "The built-in demo server did not start; the log in {0} says why."
+        ).format(paths.logs)
+    )
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.lastWindowClosed.connect(lambda: _resolve(closed))
+    await closed
+    await window.shutdown()
+    return 1
+
+
 async def remote_login(
     window: MainWindow,
     paths: Paths,
@@ -243,4 +276,6 @@ async def remote_login(
         except ApiError as exc:
             dialog.show_error(exc.message)
         except BackendUnavailable as exc:
-            dialog.show_error(window.tr("The server cannot be reached: {0}").format(exc))
+            dialog.show_error(
+                QCoreApplication.translate("MainWindow", "The server cannot be reached: {0}").format(exc)
+            )

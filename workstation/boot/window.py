@@ -10,7 +10,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,7 +57,7 @@ def show_main_window(
 
     config = effective.config
     window = MainWindow(sound=config.offer_sound, popup=config.offer_popup)
-    window.connection_label.setText(window.tr("Connecting…"))
+    window.connection_label.setText(QCoreApplication.translate("MainWindow", "Connecting…"))
     if window_state is not None:
         from workstation.ui import desk_habits
 

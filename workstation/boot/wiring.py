@@ -7,7 +7,7 @@ import asyncio
 import gc
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from workstation.paths import Paths
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from workstation.client.events import Backoff
     from workstation.client.ws import WsClient
     from workstation.domain.redaction import Redactor
+    from workstation.server.process import ServerProcess
     from workstation.server.runner import ServerThread
     from workstation.services.cobrowse import CobrowseService
     from workstation.services.conversation import ConversationService
@@ -72,6 +73,16 @@ def preload_session_modules() -> None:
         importlib.import_module(name)
 
 
+class EmbeddedBackend(Protocol):
+    """What the desktop needs of its embedded backend, a child process (ServerProcess) or, for the
+    self-tests that reach into it, a thread of this process (ServerThread)."""
+
+    @property
+    def url(self) -> str: ...
+
+    def stop(self, timeout: float = 10.0) -> None: ...
+
+
 @dataclass
 class Workstation:
     """Everything one signed-in desktop session consists of, built once and closed once."""
@@ -88,7 +99,7 @@ class Workstation:
     cobrowse: CobrowseService
     #: Contact details and notes the agent edits (through the outbox, conflicts decided by the agent).
     records: RecordsService
-    server: ServerThread | None = None
+    server: EmbeddedBackend | None = None
     timings: dict[str, float] = field(default_factory=dict)
     #: Team leads only: the queue monitor's live statistics.
     monitor: QueueMonitorService | None = None
@@ -133,12 +144,43 @@ def start_embedded_backend(
     seed: int | None = None,
     simulate_day: bool = False,
     day_length_s: float = 1200.0,
-) -> ServerThread:
-    """The reference backend on a free loopback port, its database under the data directory.
+) -> ServerProcess:
+    """The reference backend in a child process on a free loopback port, its database under the
+    data directory; raises BackendStartError (with the child's last output) if it does not start.
 
-    `simulate_day`: a contact-centre day compressed in time (simulated agents, waves, bursts,
-    abandons) instead of the occasional chat for the demo agent; what the team lead's monitor shows.
+    A process, not a thread: its ~45 MB and its request handling (every customer message of 20 busy
+    chats) stay out of the desktop's process and off its GIL. `simulate_day`: a contact-centre day
+    compressed in time (simulated agents, waves, bursts, abandons) instead of the occasional chat
+    for the demo agent; what the team lead's monitor shows.
     """
+    from workstation.server.process import ServerProcess, embedded_arguments
+
+    server = ServerProcess(
+        embedded_arguments(
+            paths.embedded_backend,
+            offer_timeout=offer_timeout,
+            chat_interval=chat_interval,
+            seed=seed,
+            simulate_day=simulate_day,
+            day_length_s=day_length_s,
+        ),
+        demo_password=os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo"),
+    )
+    server.start()
+    return server
+
+
+def start_backend_thread(
+    paths: Paths,
+    *,
+    offer_timeout: float,
+    chat_interval: float,
+    seed: int | None = None,
+    simulate_day: bool = False,
+    day_length_s: float = 1200.0,
+) -> ServerThread:
+    """The same backend as `start_embedded_backend`, on a thread of this process: for the self-tests,
+    which reach into it (`server.backend`, `server.call`) for a service token and the router's queues."""
     from workstation.demo.day_simulator import DayConfig
     from workstation.demo.simulator import SimulatorConfig
     from workstation.server.backend import BackendConfig
@@ -163,7 +205,7 @@ async def connect(
     session_login: Any,
     *,
     secrets: SecretStore | None,
-    server: ServerThread | None = None,
+    server: EmbeddedBackend | None = None,
     backoff: Backoff | None = None,
     tls: ssl.SSLContext | None = None,
     redactor: Redactor | None = None,

@@ -30,7 +30,7 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from workstation.boot.wiring import DEMO_USER, attach, connect, make_secret_store, start_embedded_backend
+    from workstation.boot.wiring import DEMO_USER, attach, connect, make_secret_store, start_backend_thread
     from workstation.domain.models import ConversationState, Presence
     from workstation.services.waiting import next_emission
     from workstation.ui.main_window import MainWindow
@@ -46,7 +46,7 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
     server = await test.within(
         "start embedded backend",
         loop.run_in_executor(
-            None, lambda: start_embedded_backend(base, offer_timeout=60, chat_interval=0, seed=7)
+            None, lambda: start_backend_thread(base, offer_timeout=60, chat_interval=0, seed=7)
         ),
         timeout=BACKEND_START_TIMEOUT,
     )
@@ -79,7 +79,7 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
 
     test.step = "customer opens a chat"
     backend = server.backend
-    assert backend is not None  # started: start_embedded_backend returns a running server
+    assert backend is not None  # started: start_backend_thread returns a running server
     service_token = server.call(lambda: backend.issue_token(backend.service_principal()))
     customer_id = server.call(lambda: backend.list_customer_ids()[0])
     question = "Hallo, wo bleibt meine Bestellung? Self-test " + str(int(time.time()))

@@ -25,7 +25,7 @@ async def run_team_lead_self_test(started: float) -> int:
 
 
 async def _monitor(test: SelfTest) -> dict[str, Any]:
-    from workstation.boot.wiring import DEMO_TEAMLEAD, attach, connect, start_embedded_backend
+    from workstation.boot.wiring import DEMO_TEAMLEAD, attach, connect, start_backend_thread
     from workstation.ui.main_window import MainWindow
     from workstation.ui.notifier import Notifier
 
@@ -39,7 +39,7 @@ async def _monitor(test: SelfTest) -> dict[str, Any]:
         "start embedded backend with a simulated day",
         asyncio.get_running_loop().run_in_executor(
             None,
-            lambda: start_embedded_backend(
+            lambda: start_backend_thread(
                 base, offer_timeout=30, chat_interval=0, seed=7, simulate_day=True, day_length_s=300
             ),
         ),

@@ -62,6 +62,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--day-minutes", type=float, default=20.0, help="real minutes for 08:00-20:00 with --simulate-day"
     )
     parser.add_argument("--sim-agents", type=int, default=12, help="simulated agents with --simulate-day")
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="run as a desktop's embedded backend: say 'READY <url>' on stdout once serving, and exit "
+        "when standard input closes (the desktop holds the other end)",
+    )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate (chain): serve https and wss")
     parser.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
@@ -147,7 +153,13 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
     config = uvicorn_config(app, log_level=args.log_level, tls_cert=args.tls_cert, tls_key=args.tls_key)
-    uvicorn.Server(config).run(sockets=[sock])
+    if args.embedded:
+        from workstation.server.process import serve_embedded
+
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        serve_embedded(uvicorn.Server(config), sock, f"{scheme}://{host}:{port}")
+    else:
+        uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

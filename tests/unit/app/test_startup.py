@@ -89,3 +89,38 @@ def test_main_py_shows_its_window_before_it_starts_the_embedded_backend(tmp_path
         proc.terminate()
         proc.communicate(timeout=30)
     assert seen == ["window", "backend", "connected"]
+
+
+@pytest.mark.slow
+def test_an_embedded_backend_that_cannot_start_is_reported_and_the_window_stays(tmp_path: Path) -> None:
+    from workstation.paths import Paths
+
+    paths = Paths.under(tmp_path).create()
+    paths.embedded_backend.parent.mkdir(parents=True, exist_ok=True)
+    paths.embedded_backend.write_text("a file where the backend's data directory should be")
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--basedir", str(tmp_path), "--log-level", "info"],
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    logged: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        for line in proc.stderr:
+            logged.append(line)
+            if "FileExistsError" in line or time.monotonic() > deadline:
+                break
+        time.sleep(1.0)
+        alive = proc.poll() is None  # the window stays, saying what happened, until it is closed
+    finally:
+        proc.terminate()
+        rest = proc.communicate(timeout=30)[1]
+    text = "".join(logged) + rest
+    assert "the embedded backend did not start (exited with status 1)" in text
+    assert "FileExistsError" in text  # the child's stderr tail is in the log
+    assert "Traceback" not in text.split("FileExistsError")[-1]  # and the desktop did not crash
+    assert alive

@@ -809,6 +809,31 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <source>Queue monitor — Agent workstation</source>
         <translation>Warteschlangen-Monitor — Agenten-Arbeitsplatz</translation>
     </message>
+    <message>
+        <source>Starting the embedded backend…</source>
+        <extracomment>How long the loading waits for the window&apos;s first paint (a real display may expose it late; offscreen it paints inside show()).</extracomment>
+        <translation>Der eingebaute Demo-Server startet …</translation>
+    </message>
+    <message>
+        <source>Offline data updated.</source>
+        <translation>Offline-Daten aktualisiert.</translation>
+    </message>
+    <message>
+        <source>Updating your offline data…</source>
+        <translation>Ihre Offline-Daten werden aktualisiert …</translation>
+    </message>
+    <message>
+        <source>The built-in demo server did not start; the log in {0} says why.</source>
+        <translation>Der eingebaute Demo-Server ist nicht gestartet; das Protokoll in {0} nennt den Grund.</translation>
+    </message>
+    <message>
+        <source>The server cannot be reached: {0}</source>
+        <translation>Der Server ist nicht erreichbar: {0}</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>Verbinde …</translation>
+    </message>
 </context>
 <context>
     <name>MonitorCharts</name>

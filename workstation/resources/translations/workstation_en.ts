@@ -807,6 +807,31 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <source>Queue monitor — Agent workstation</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Starting the embedded backend…</source>
+        <extracomment>How long the loading waits for the window&apos;s first paint (a real display may expose it late; offscreen it paints inside show()).</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline data updated.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Updating your offline data…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The built-in demo server did not start; the log in {0} says why.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server cannot be reached: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>MonitorCharts</name>
