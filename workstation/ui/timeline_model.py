@@ -5,14 +5,22 @@ search in order of relevance (`TimelineFilter.ranked`) lists events only, best m
 model asks its source for the next page only when the view scrolls near the end (`canFetchMore` /
 `fetchMore`), so a customer with 100,000 events costs what the agent has looked at. Live events are
 inserted in batches; a filter change resets the model from the source (the cache filters in SQL).
+
+Rows are kept in pages, and only the pages near what the view shows (`set_focus`) keep their rows:
+the others keep their place, their row count and their keyset cursor, and are read again from the
+source when a view asks for one of their rows. The row count stays that of everything listed (the
+scroll bar is honest), while the rows held stay a few pages, however far the agent has scrolled.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
@@ -71,6 +79,28 @@ def _entry(row: tuple[Any, ...]) -> TimelineEntry:
     return tuple.__new__(TimelineEntry, row)
 
 
+class _Page:
+    """One page of listed rows: its first row, how many rows (with day headers) and events it has,
+    the keyset cursor it was read after (the last event above it, None for the first page) and its
+    own last event. `held`: whether its rows are in the model or dropped (re-read on demand)."""
+
+    __slots__ = ("start", "count", "events", "cursor", "last", "held")
+
+    def __init__(
+        self, start: int, count: int, events: int, cursor: tuple[Any, ...] | None, last: tuple[Any, ...]
+    ) -> None:
+        self.start, self.count, self.events = start, count, events
+        self.cursor, self.last = cursor, last
+        self.held = True
+
+
+_start = attrgetter("start")
+
+
+def _key(row: tuple[Any, ...]) -> tuple[datetime, str]:
+    return row[_AT], row[_ID]
+
+
 PHASE_COLOURS = {"awareness": "#7c3aed", "interest": "#2563eb", "purchase": "#15803d", "service": "#b45309"}
 HEADER_BACKGROUND = "#eef1f5"
 STORY_BACKGROUND = "#fff7d6"
@@ -115,15 +145,27 @@ class TimelineModel(QAbstractListModel):
     OpenRole = Qt.ItemDataRole.UserRole + 4
     PAGE = 200
     FLUSH_MS = 50
+    #: Pages held on each side of the pages the view shows (besides the first page, always held:
+    #: live events arrive there, and the relevance cards mostly name recent events).
+    HOLD = 2
 
     older_needed = Signal()
     filled = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[Row] = []
+        #: every listed row in order; None where its page's rows are dropped
+        self._rows: list[Row | None] = []
+        self._pages: list[_Page] = []
+        #: the held events by id (a dropped page's events are not in it)
         self._ids: dict[str, tuple[Any, ...]] = {}
+        self._count = 0
+        self._dropped = 0
+        self._focus = (0, 0)
+        self._resync_queued = False
         self._incoming: list[TimelineEvent] = []
+        #: ids of live events handed to `add` and not inserted yet (already in the source, maybe)
+        self._unlisted: set[str] = set()
         self._source: TimelineSource | None = None
         self._customer_id = ""
         self._where = TimelineFilter()
@@ -146,16 +188,18 @@ class TimelineModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return Qt.ItemFlag.NoItemFlags
-        if isinstance(self._rows[index.row()], tuple):
+        if isinstance(self._row(index.row()), tuple):
             return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         return Qt.ItemFlag.ItemIsEnabled
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        plain = self._rows[index.row()]
+        plain = self._row(index.row())
+        if plain is None:
+            return None  # its page changed in the source: the model is about to be read again
         if not isinstance(plain, tuple):
             return self._header_data(plain, role)
         row = _entry(plain)
@@ -217,6 +261,7 @@ class TimelineModel(QAbstractListModel):
             self._fetch_page()
         finally:
             self._fetching = False
+        self._trim()
         self._after_fetch()
 
     def _after_fetch(self) -> None:
@@ -233,14 +278,129 @@ class TimelineModel(QAbstractListModel):
         if len(page) < self.PAGE:
             self._cache_exhausted = True
         if page:
+            cursor = self._pages[-1].last if self._pages else None
             rows = self._with_headers(page, self._last_day())
             first = len(self._rows)
             if notify:
                 self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self._ids.update((e.id, _plain(e)) for e in page)
+            self._add_page(rows, len(page), cursor)
             if notify:
                 self.endInsertRows()
+
+    # --- pages: which rows are held ---------------------------------------------------------------
+
+    def _add_page(self, rows: list[Row], events: int, cursor: tuple[Any, ...] | None) -> None:
+        last = rows[-1]
+        assert isinstance(last, tuple)
+        self._pages.append(_Page(len(self._rows), len(rows), events, cursor, last))
+        self._rows.extend(rows)
+        self._ids.update((row[_ID], row) for row in rows if isinstance(row, tuple))
+        self._count += events
+
+    def _capped(self) -> bool:
+        """Whether pages may be dropped: they can be read again only from a source, and only in time
+        order (a ranked page's place depends on every match, a live one included: not re-readable)."""
+        return self._source is not None and not self._where.by_relevance
+
+    def set_focus(self, first: int, last: int) -> None:
+        """The rows the view shows now: the pages around them keep their rows, the others drop them."""
+        self._focus = (first, max(first, last))
+        self._trim()
+
+    def held_rows(self) -> int:
+        """How many rows the model holds (the others are dropped, re-read when shown)."""
+        return len(self._rows) - self._dropped
+
+    def held_ids(self) -> list[str]:
+        return list(self._ids)
+
+    def _trim(self) -> None:
+        if not self._capped() or len(self._pages) - self._pages_dropped() <= 2 * self.HOLD + 2:
+            return
+        low = self._page_index(min(self._focus[0], len(self._rows) - 1)) - self.HOLD
+        high = self._page_index(min(self._focus[1], len(self._rows) - 1)) + self.HOLD
+        for i, page in enumerate(self._pages):
+            if page.held and i and not low <= i <= high:
+                self._drop(page)
+
+    def _pages_dropped(self) -> int:
+        return sum(1 for page in self._pages if not page.held)
+
+    def _drop(self, page: _Page) -> None:
+        end = page.start + page.count
+        for row in self._rows[page.start : end]:
+            if isinstance(row, tuple):
+                del self._ids[row[_ID]]
+        self._rows[page.start : end] = [None] * page.count
+        page.held = False
+        self._dropped += page.count
+
+    def _page_index(self, row: int) -> int:
+        return max(0, bisect_right(self._pages, row, key=_start) - 1)
+
+    def _row(self, row: int) -> Row | None:
+        """A listed row, its page read again from the source when it was dropped."""
+        plain = self._rows[row]
+        if plain is None and self._restore(self._pages[self._page_index(row)]):
+            plain = self._rows[row]
+        return plain
+
+    def _read(self, page: _Page) -> list[Row] | None:
+        """A dropped page's rows from the source by its keyset cursor, exactly as they were listed;
+        None when the source no longer has them so (then the model is read again from the top).
+
+        Events reach the cache before the model (`add`, then a flush): those not yet inserted are
+        left out, and the page ends at its last event, not after a count."""
+        assert self._source is not None
+        cursor = page.cursor
+        before = None if cursor is None else _entry(cursor)
+        unlisted = self._unlisted
+        entries = self._source.page(self._customer_id, self._where, before, page.events + len(unlisted))
+        end = _key(page.last)
+        entries = [e for e in entries if (e.at, e.id) >= end and e.id not in unlisted]
+        rows = self._with_headers(entries, None if cursor is None else _day(cursor[_AT]))
+        last = rows[-1] if rows else None
+        if len(rows) != page.count or not isinstance(last, tuple) or _key(last) != end:
+            self._resync_later()
+            return None
+        return rows
+
+    def _restore(self, page: _Page) -> bool:
+        if page.held or self._source is None:
+            return page.held
+        rows = self._read(page)
+        if rows is None:
+            return False
+        self._rows[page.start : page.start + page.count] = rows
+        self._ids.update((row[_ID], row) for row in rows if isinstance(row, tuple))
+        page.held = True
+        self._dropped -= page.count
+        return True
+
+    def _resync_later(self) -> None:
+        """The source changed under a dropped page (an event evicted or added past the model): read
+        everything again on the next turn (a structural change may not happen inside data())."""
+        if not self._resync_queued:
+            self._resync_queued = True
+            QTimer.singleShot(0, self, self._resync)
+
+    def _resync(self) -> None:
+        self._resync_queued = False
+        self.reload()
+
+    def _page_of_key(self, key: tuple[datetime, str]) -> _Page | None:
+        """The page an event with this time order key belongs in: the last whose cursor is newer."""
+        found = None
+        for page in self._pages:
+            if page.cursor is not None and _key(page.cursor) <= key:
+                break
+            found = page
+        return found
+
+    def _set_pages(self, rows: list[Row], events: int) -> None:
+        self._rows, self._pages, self._ids, self._count, self._dropped = [], [], {}, 0, 0
+        if rows:
+            self._add_page(rows, events, None)
 
     # --- what the view calls ------------------------------------------------------------------------
 
@@ -259,7 +419,9 @@ class TimelineModel(QAbstractListModel):
             return
         self._known_complete = None
         self.beginResetModel()
-        self._rows, self._ids, self._incoming = [], {}, []
+        self._set_pages([], 0)
+        self._incoming, self._unlisted = [], set()
+        self._focus = (0, 0)
         self._open = self._source.open_stories(self._customer_id)
         self._cache_exhausted = False
         self._fetching = True
@@ -275,10 +437,10 @@ class TimelineModel(QAbstractListModel):
         service reads it on its reader thread, with the rest of a conversation's first paint)."""
         self.beginResetModel()
         self._where = TimelineFilter()
-        self._incoming = []
+        self._incoming, self._unlisted = [], set()
+        self._focus = (0, 0)
         self._open = set(open_stories)
-        self._rows = self._with_headers(page, None)
-        self._ids = {row[_ID]: row for row in self._rows if isinstance(row, tuple)}
+        self._set_pages(self._with_headers(page, None), len(page))
         self._cache_exhausted = len(page) < self.PAGE
         self._known_complete = complete
         self.endResetModel()
@@ -310,41 +472,64 @@ class TimelineModel(QAbstractListModel):
             )
 
     def entries(self) -> list[TimelineEntry]:
-        return [_entry(row) for row in self._rows if isinstance(row, tuple)]
+        """Every listed event in order; dropped pages are read again for it (without being held)."""
+        out: list[TimelineEntry] = []
+        for page in self._pages:
+            rows = self._rows[page.start : page.start + page.count] if page.held else self._read(page)
+            out += [_entry(row) for row in rows or () if isinstance(row, tuple)]
+        return out
 
     def entry(self, event_id: str) -> TimelineEntry | None:
         row = self._ids.get(event_id)
+        if row is None and self._dropped:
+            index = self.row_of(event_id)
+            row = None if index is None else self._ids.get(event_id)
         return None if row is None else _entry(row)
 
     def entry_count(self) -> int:
         """How many events are listed (without copying them: the status line asks after every page)."""
-        return len(self._ids)
+        return self._count
 
-    def by_id(self) -> dict[str, TimelineEntry]:
-        return {key: _entry(row) for key, row in self._ids.items()}
+    def by_id(self) -> Mapping[str, TimelineEntry]:
+        """The listed events by id (a dropped page is read again when one of its events is asked for)."""
+        return _Listed(self)
 
     def row_of(self, event_id: str) -> int | None:
-        if event_id not in self._ids:
+        """The event's row; a dropped page it is in is read again (and held until trimmed)."""
+        plain = self._ids.get(event_id)
+        if plain is None and self._dropped and self._source is not None and not self._where.by_relevance:
+            event = self._source.event_by_id(event_id)
+            page = None if event is None else self._page_of_key((event.at, event.id))
+            if page is not None and self._restore(page):
+                plain = self._ids.get(event_id)
+        if plain is None:
             return None
-        return next(
-            (i for i, row in enumerate(self._rows) if isinstance(row, tuple) and row[_ID] == event_id),
-            None,
-        )
+        if self._where.by_relevance:
+            pages = self._pages
+        else:
+            found = self._page_of_key(_key(plain))
+            pages = [] if found is None else [found]
+        for page in pages:
+            for i in range(page.start, page.start + page.count):
+                row = self._rows[i]
+                if isinstance(row, tuple) and row[_ID] == event_id:
+                    return i
+        return None
 
     def reset(self, events: list[TimelineEvent]) -> None:
         """Show exactly these events (newest first, each once): for a model without a source."""
         self.beginResetModel()
-        self._incoming.clear()
+        self._incoming, self._unlisted = [], set()
         unique = {e.id: entry_of(e) for e in events}
         ordered = sorted(unique.values(), key=lambda e: (e.at, e.id), reverse=True)
-        self._rows = self._with_headers(ordered, None)
-        self._ids = {row[_ID]: row for row in self._rows if isinstance(row, tuple)}
+        self._set_pages(self._with_headers(ordered, None), len(ordered))
         self.endResetModel()
         self.filled.emit()
 
     def add(self, events: list[TimelineEvent]) -> None:
         """Queue live events; they are inserted together on the next flush."""
         self._incoming.extend(events)
+        self._unlisted.update(e.id for e in events)
         if not self._flush_timer.isActive():
             self._flush_timer.start()
 
@@ -363,6 +548,8 @@ class TimelineModel(QAbstractListModel):
         if fresh:
             for entry in sorted(fresh.values(), key=lambda e: (e.at, e.id)):
                 self._insert(entry)
+                self._unlisted.discard(entry.id)
+        self._unlisted.clear()
         if self._rows:
             # Open/closed marks may have changed with the new events.
             self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [self.OpenRole])
@@ -371,31 +558,56 @@ class TimelineModel(QAbstractListModel):
 
     def _insert(self, entry: TimelineEntry) -> None:
         """Insert one event at its place (usually the top), with a header when its day is new."""
+        plain = _plain(entry)
         if self._where.by_relevance:
             # Its rank among the matches is the cache's to say (bm25 over all of them); a live match
             # goes on top, where the agent sees it arrive, and is not listed again by a later page.
-            plain = _plain(entry)
-            self.beginInsertRows(QModelIndex(), 0, 0)
-            self._rows.insert(0, plain)
-            self._ids[entry.id] = plain
-            self.endInsertRows()
+            self._insert_rows(self._pages[0] if self._pages else None, 0, [plain])
             return
         key = (entry.at, entry.id)
-        row = next(
-            (i for i, cur in enumerate(self._rows) if isinstance(cur, tuple) and (cur[_AT], cur[_ID]) < key),
-            len(self._rows),
-        )
-        if row == len(self._rows) and not self._cache_exhausted:
+        page = self._page_of_key(key)
+        if page is None:  # nothing listed yet
+            if not self._cache_exhausted:
+                return
+            self._insert_rows(None, 0, [_day(entry.at), plain])
+            return
+        if page is self._pages[-1] and key < _key(page.last) and not self._cache_exhausted:
             return  # older than everything listed so far: it comes with a later page
+        if not self._restore(page):
+            return  # the model is read again from the source, this event with it
+        end = page.start + page.count
+        row = next(
+            (i for i in range(page.start, end) if isinstance(cur := self._rows[i], tuple) and _key(cur) < key),
+            end,
+        )
         day = _day(entry.at)
-        if row > 0 and isinstance(self._rows[row - 1], date) and self._rows[row - 1] != day:
+        if row > page.start and isinstance(self._rows[row - 1], date) and self._rows[row - 1] != day:
             row -= 1  # above a later day's header is an earlier day's group: go before the header
-        above = _row_day(self._rows[row - 1]) if row > 0 else None
-        plain = _plain(entry)
-        rows: list[Row] = [plain] if above == day else [day, plain]
+        if row > page.start:
+            above = self._rows[row - 1]
+            above_day = None if above is None else _row_day(above)
+        else:
+            above_day = None if page.cursor is None else _day(page.cursor[_AT])
+        rows: list[Row] = [plain] if above_day == day else [day, plain]
+        self._insert_rows(page, row, rows)
+        if key < _key(page.last):
+            page.last = plain  # a new oldest event at the end of the last page
+
+    def _insert_rows(self, page: _Page | None, row: int, rows: list[Row]) -> None:
         self.beginInsertRows(QModelIndex(), row, row + len(rows) - 1)
         self._rows[row:row] = rows
-        self._ids[entry.id] = plain
+        events = [r for r in rows if isinstance(r, tuple)]
+        self._ids.update((r[_ID], r) for r in events)
+        if page is None:
+            last = events[-1]
+            self._pages.insert(0, _Page(0, len(rows), len(events), None, last))
+            self._count += len(events)
+        else:
+            page.count += len(rows)
+            page.events += len(events)
+            self._count += len(events)
+            for later in self._pages[self._pages.index(page) + 1 :]:
+                later.start += len(rows)
         self.endInsertRows()
 
     def _with_headers(self, entries: list[TimelineEntry], previous_day: date | None) -> list[Row]:
@@ -411,14 +623,30 @@ class TimelineModel(QAbstractListModel):
         return rows
 
     def _last_entry(self) -> TimelineEntry | None:
-        for row in reversed(self._rows):
-            if isinstance(row, tuple):
-                return _entry(row)
-        return None
+        return _entry(self._pages[-1].last) if self._pages else None
 
     def _last_day(self) -> date | None:
-        last = self._last_entry()
-        return _day(last.at) if last else None
+        return _day(self._pages[-1].last[_AT]) if self._pages else None
+
+
+class _Listed(Mapping[str, TimelineEntry]):
+    """The model's listed events by id, for lookups (the relevance cards name events by id): held
+    rows answer directly, a dropped page's event is read again. Iterates over the held ones."""
+
+    def __init__(self, model: TimelineModel) -> None:
+        self._model = model
+
+    def __getitem__(self, event_id: str) -> TimelineEntry:
+        entry = self._model.entry(event_id)
+        if entry is None:
+            raise KeyError(event_id)
+        return entry
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._model.held_ids())
+
+    def __len__(self) -> int:
+        return len(self._model.held_ids())
 
 
 @lru_cache(maxsize=1024)
