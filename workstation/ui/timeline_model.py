@@ -84,7 +84,7 @@ class _Page:
     the keyset cursor it was read after (the last event above it, None for the first page) and its
     own last event. `held`: whether its rows are in the model or dropped (re-read on demand)."""
 
-    __slots__ = ("start", "count", "events", "cursor", "last", "held")
+    __slots__ = ("count", "cursor", "events", "held", "last", "start")
 
     def __init__(
         self, start: int, count: int, events: int, cursor: tuple[Any, ...] | None, last: tuple[Any, ...]
@@ -577,7 +577,11 @@ class TimelineModel(QAbstractListModel):
             return  # the model is read again from the source, this event with it
         end = page.start + page.count
         row = next(
-            (i for i in range(page.start, end) if isinstance(cur := self._rows[i], tuple) and _key(cur) < key),
+            (
+                i
+                for i in range(page.start, end)
+                if isinstance(cur := self._rows[i], tuple) and _key(cur) < key
+            ),
             end,
         )
         day = _day(entry.at)
