@@ -163,6 +163,7 @@ class TimelineModel(QAbstractListModel):
         self._dropped = 0
         self._focus = (0, 0)
         self._resync_queued = False
+        self._trim_queued = False
         self._incoming: list[TimelineEvent] = []
         #: ids of live events handed to `add` and not inserted yet (already in the source, maybe)
         self._unlisted: set[str] = set()
@@ -375,7 +376,16 @@ class TimelineModel(QAbstractListModel):
         self._ids.update((row[_ID], row) for row in rows if isinstance(row, tuple))
         page.held = True
         self._dropped -= page.count
+        if not self._trim_queued:
+            # Whatever asked (a screen reader walking the rows, a search for a row) may ask for
+            # every page: the window is kept on the next turn, not while a view reads data().
+            self._trim_queued = True
+            QTimer.singleShot(0, self, self._trim_later)
         return True
+
+    def _trim_later(self) -> None:
+        self._trim_queued = False
+        self._trim()
 
     def _resync_later(self) -> None:
         """The source changed under a dropped page (an event evicted or added past the model): read
