@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import json
 import sys
-from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
@@ -43,10 +41,10 @@ from workstation.ui.labels import PHASES, channel_name, term
 from workstation.ui.language import datetime_text, day_text, time_text
 from workstation.ui.text import tooltip
 from workstation.ui.theme import colour
+from workstation.ui.timeline_pages import AT, ID, Page, PageWindow, Row
+from workstation.ui.timeline_pages import key as _key
 
 _Index = QModelIndex | QPersistentModelIndex
-#: An event row is kept as a plain tuple of the entry's fields (see `_plain`), a day header as a date.
-Row = tuple[Any, ...] | date
 
 
 def _plain(entry: TimelineEntry) -> tuple[Any, ...]:
@@ -70,35 +68,11 @@ def _plain(entry: TimelineEntry) -> tuple[Any, ...]:
     )
 
 
-#: Where the id and the time are in a plain row (TimelineEntry's field order).
-_ID = TimelineEntry._fields.index("id")
-_AT = TimelineEntry._fields.index("at")
+_ID, _AT = ID, AT  # where the id and the time are in a plain row
 
 
 def _entry(row: tuple[Any, ...]) -> TimelineEntry:
     return tuple.__new__(TimelineEntry, row)
-
-
-class _Page:
-    """One page of listed rows: its first row, how many rows (with day headers) and events it has,
-    the keyset cursor it was read after (the last event above it, None for the first page) and its
-    own last event. `held`: whether its rows are in the model or dropped (re-read on demand)."""
-
-    __slots__ = ("count", "cursor", "events", "held", "last", "start")
-
-    def __init__(
-        self, start: int, count: int, events: int, cursor: tuple[Any, ...] | None, last: tuple[Any, ...]
-    ) -> None:
-        self.start, self.count, self.events = start, count, events
-        self.cursor, self.last = cursor, last
-        self.held = True
-
-
-_start = attrgetter("start")
-
-
-def _key(row: tuple[Any, ...]) -> tuple[datetime, str]:
-    return row[_AT], row[_ID]
 
 
 PHASE_COLOURS = {"awareness": "#7c3aed", "interest": "#2563eb", "purchase": "#15803d", "service": "#b45309"}
@@ -154,14 +128,8 @@ class TimelineModel(QAbstractListModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        #: every listed row in order; None where its page's rows are dropped
-        self._rows: list[Row | None] = []
-        self._pages: list[_Page] = []
-        #: the held events by id (a dropped page's events are not in it)
-        self._ids: dict[str, tuple[Any, ...]] = {}
-        self._count = 0
-        self._dropped = 0
-        self._focus = (0, 0)
+        #: every listed row's place, the rows of the pages near the viewport
+        self._w = PageWindow()
         self._resync_queued = False
         self._trim_queued = False
         self._incoming: list[TimelineEvent] = []
@@ -186,17 +154,17 @@ class TimelineModel(QAbstractListModel):
     # --- Qt model interface -------------------------------------------------------------------------
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._w.rows)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.row() < len(self._w.rows):
             return Qt.ItemFlag.NoItemFlags
         if isinstance(self._row(index.row()), tuple):
             return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         return Qt.ItemFlag.ItemIsEnabled
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.row() < len(self._w.rows):
             return None
         plain = self._row(index.row())
         if plain is None:
@@ -275,28 +243,19 @@ class TimelineModel(QAbstractListModel):
         assert self._source is not None
         last = self._last_entry()
         page = self._source.page(self._customer_id, self._where, last, self.PAGE)
-        page = [e for e in page if e.id not in self._ids]
+        page = [e for e in page if e.id not in self._w.ids]
         if len(page) < self.PAGE:
             self._cache_exhausted = True
         if page:
-            cursor = self._pages[-1].last if self._pages else None
             rows = self._with_headers(page, self._last_day())
-            first = len(self._rows)
+            first = len(self._w.rows)
             if notify:
                 self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._add_page(rows, len(page), cursor)
+            self._w.add(rows, len(page))
             if notify:
                 self.endInsertRows()
 
     # --- pages: which rows are held ---------------------------------------------------------------
-
-    def _add_page(self, rows: list[Row], events: int, cursor: tuple[Any, ...] | None) -> None:
-        last = rows[-1]
-        assert isinstance(last, tuple)
-        self._pages.append(_Page(len(self._rows), len(rows), events, cursor, last))
-        self._rows.extend(rows)
-        self._ids.update((row[_ID], row) for row in rows if isinstance(row, tuple))
-        self._count += events
 
     def _capped(self) -> bool:
         """Whether pages may be dropped: they can be read again only from a source, and only in time
@@ -305,48 +264,28 @@ class TimelineModel(QAbstractListModel):
 
     def set_focus(self, first: int, last: int) -> None:
         """The rows the view shows now: the pages around them keep their rows, the others drop them."""
-        self._focus = (first, max(first, last))
+        self._w.focus = (first, max(first, last))
         self._trim()
 
     def held_rows(self) -> int:
         """How many rows the model holds (the others are dropped, re-read when shown)."""
-        return len(self._rows) - self._dropped
+        return self._w.held_rows()
 
     def held_ids(self) -> list[str]:
-        return list(self._ids)
+        return list(self._w.ids)
 
     def _trim(self) -> None:
-        if not self._capped() or len(self._pages) - self._pages_dropped() <= 2 * self.HOLD + 2:
-            return
-        low = self._page_index(min(self._focus[0], len(self._rows) - 1)) - self.HOLD
-        high = self._page_index(min(self._focus[1], len(self._rows) - 1)) + self.HOLD
-        for i, page in enumerate(self._pages):
-            if page.held and i and not low <= i <= high:
-                self._drop(page)
-
-    def _pages_dropped(self) -> int:
-        return sum(1 for page in self._pages if not page.held)
-
-    def _drop(self, page: _Page) -> None:
-        end = page.start + page.count
-        for row in self._rows[page.start : end]:
-            if isinstance(row, tuple):
-                del self._ids[row[_ID]]
-        self._rows[page.start : end] = [None] * page.count
-        page.held = False
-        self._dropped += page.count
-
-    def _page_index(self, row: int) -> int:
-        return max(0, bisect_right(self._pages, row, key=_start) - 1)
+        if self._capped():
+            self._w.trim(self.HOLD)
 
     def _row(self, row: int) -> Row | None:
         """A listed row, its page read again from the source when it was dropped."""
-        plain = self._rows[row]
-        if plain is None and self._restore(self._pages[self._page_index(row)]):
-            plain = self._rows[row]
+        plain = self._w.rows[row]
+        if plain is None and self._restore(self._w.pages[self._w.page_index(row)]):
+            plain = self._w.rows[row]
         return plain
 
-    def _read(self, page: _Page) -> list[Row] | None:
+    def _read(self, page: Page) -> list[Row] | None:
         """A dropped page's rows from the source by its keyset cursor, exactly as they were listed;
         None when the source no longer has them so (then the model is read again from the top).
 
@@ -366,16 +305,13 @@ class TimelineModel(QAbstractListModel):
             return None
         return rows
 
-    def _restore(self, page: _Page) -> bool:
+    def _restore(self, page: Page) -> bool:
         if page.held or self._source is None:
             return page.held
         rows = self._read(page)
         if rows is None:
             return False
-        self._rows[page.start : page.start + page.count] = rows
-        self._ids.update((row[_ID], row) for row in rows if isinstance(row, tuple))
-        page.held = True
-        self._dropped -= page.count
+        self._w.put(page, rows)
         if not self._trim_queued:
             # Whatever asked (a screen reader walking the rows, a search for a row) may ask for
             # every page: the window is kept on the next turn, not while a view reads data().
@@ -398,20 +334,6 @@ class TimelineModel(QAbstractListModel):
         self._resync_queued = False
         self.reload()
 
-    def _page_of_key(self, key: tuple[datetime, str]) -> _Page | None:
-        """The page an event with this time order key belongs in: the last whose cursor is newer."""
-        found = None
-        for page in self._pages:
-            if page.cursor is not None and _key(page.cursor) <= key:
-                break
-            found = page
-        return found
-
-    def _set_pages(self, rows: list[Row], events: int) -> None:
-        self._rows, self._pages, self._ids, self._count, self._dropped = [], [], {}, 0, 0
-        if rows:
-            self._add_page(rows, events, None)
-
     # --- what the view calls ------------------------------------------------------------------------
 
     def set_source(self, source: TimelineSource, customer_id: str) -> None:
@@ -429,9 +351,8 @@ class TimelineModel(QAbstractListModel):
             return
         self._known_complete = None
         self.beginResetModel()
-        self._set_pages([], 0)
+        self._w.clear()
         self._incoming, self._unlisted = [], set()
-        self._focus = (0, 0)
         self._open = self._source.open_stories(self._customer_id)
         self._cache_exhausted = False
         self._fetching = True
@@ -448,9 +369,10 @@ class TimelineModel(QAbstractListModel):
         self.beginResetModel()
         self._where = TimelineFilter()
         self._incoming, self._unlisted = [], set()
-        self._focus = (0, 0)
         self._open = set(open_stories)
-        self._set_pages(self._with_headers(page, None), len(page))
+        self._w.clear()
+        if page:
+            self._w.add(self._with_headers(page, None), len(page))
         self._cache_exhausted = len(page) < self.PAGE
         self._known_complete = complete
         self.endResetModel()
@@ -476,29 +398,29 @@ class TimelineModel(QAbstractListModel):
         if story == self._highlight:
             return
         self._highlight = story
-        if self._rows:
+        if self._w.rows:
             self.dataChanged.emit(
-                self.index(0), self.index(len(self._rows) - 1), [Qt.ItemDataRole.BackgroundRole]
+                self.index(0), self.index(len(self._w.rows) - 1), [Qt.ItemDataRole.BackgroundRole]
             )
 
     def entries(self) -> list[TimelineEntry]:
         """Every listed event in order; dropped pages are read again for it (without being held)."""
         out: list[TimelineEntry] = []
-        for page in self._pages:
-            rows = self._rows[page.start : page.start + page.count] if page.held else self._read(page)
+        for page in self._w.pages:
+            rows = self._w.rows[page.start : page.start + page.count] if page.held else self._read(page)
             out += [_entry(row) for row in rows or () if isinstance(row, tuple)]
         return out
 
     def entry(self, event_id: str) -> TimelineEntry | None:
-        row = self._ids.get(event_id)
-        if row is None and self._dropped:
+        row = self._w.ids.get(event_id)
+        if row is None and self._w.dropped:
             index = self.row_of(event_id)
-            row = None if index is None else self._ids.get(event_id)
+            row = None if index is None else self._w.ids.get(event_id)
         return None if row is None else _entry(row)
 
     def entry_count(self) -> int:
         """How many events are listed (without copying them: the status line asks after every page)."""
-        return self._count
+        return self._w.count
 
     def by_id(self) -> Mapping[str, TimelineEntry]:
         """The listed events by id (a dropped page is read again when one of its events is asked for)."""
@@ -506,22 +428,22 @@ class TimelineModel(QAbstractListModel):
 
     def row_of(self, event_id: str) -> int | None:
         """The event's row; a dropped page it is in is read again (and held until trimmed)."""
-        plain = self._ids.get(event_id)
-        if plain is None and self._dropped and self._source is not None and not self._where.by_relevance:
+        plain = self._w.ids.get(event_id)
+        if plain is None and self._w.dropped and self._source is not None and not self._where.by_relevance:
             event = self._source.event_by_id(event_id)
-            page = None if event is None else self._page_of_key((event.at, event.id))
+            page = None if event is None else self._w.page_of_key((event.at, event.id))
             if page is not None and self._restore(page):
-                plain = self._ids.get(event_id)
+                plain = self._w.ids.get(event_id)
         if plain is None:
             return None
         if self._where.by_relevance:
-            pages = self._pages
+            pages = self._w.pages
         else:
-            found = self._page_of_key(_key(plain))
+            found = self._w.page_of_key(_key(plain))
             pages = [] if found is None else [found]
         for page in pages:
             for i in range(page.start, page.start + page.count):
-                row = self._rows[i]
+                row = self._w.rows[i]
                 if isinstance(row, tuple) and row[_ID] == event_id:
                     return i
         return None
@@ -532,7 +454,9 @@ class TimelineModel(QAbstractListModel):
         self._incoming, self._unlisted = [], set()
         unique = {e.id: entry_of(e) for e in events}
         ordered = sorted(unique.values(), key=lambda e: (e.at, e.id), reverse=True)
-        self._set_pages(self._with_headers(ordered, None), len(ordered))
+        self._w.clear()
+        if ordered:
+            self._w.add(self._with_headers(ordered, None), len(ordered))
         self.endResetModel()
         self.filled.emit()
 
@@ -552,7 +476,7 @@ class TimelineModel(QAbstractListModel):
         fresh: dict[str, TimelineEntry] = {}
         for event in incoming:
             entry = entry_of(event)
-            if entry.id in self._ids or not matches(entry, self._where, self._open, json.dumps(event.data)):
+            if entry.id in self._w.ids or not matches(entry, self._where, self._open, json.dumps(event.data)):
                 continue
             fresh[entry.id] = entry
         if fresh:
@@ -560,9 +484,9 @@ class TimelineModel(QAbstractListModel):
                 self._insert(entry)
                 self._unlisted.discard(entry.id)
         self._unlisted.clear()
-        if self._rows:
+        if self._w.rows:
             # Open/closed marks may have changed with the new events.
-            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [self.OpenRole])
+            self.dataChanged.emit(self.index(0), self.index(len(self._w.rows) - 1), [self.OpenRole])
 
     # --- internals ----------------------------------------------------------------------------------
 
@@ -572,16 +496,16 @@ class TimelineModel(QAbstractListModel):
         if self._where.by_relevance:
             # Its rank among the matches is the cache's to say (bm25 over all of them); a live match
             # goes on top, where the agent sees it arrive, and is not listed again by a later page.
-            self._insert_rows(self._pages[0] if self._pages else None, 0, [plain])
+            self._insert_rows(self._w.pages[0] if self._w.pages else None, 0, [plain])
             return
         key = (entry.at, entry.id)
-        page = self._page_of_key(key)
+        page = self._w.page_of_key(key)
         if page is None:  # nothing listed yet
             if not self._cache_exhausted:
                 return
             self._insert_rows(None, 0, [_day(entry.at), plain])
             return
-        if page is self._pages[-1] and key < _key(page.last) and not self._cache_exhausted:
+        if page is self._w.pages[-1] and key < _key(page.last) and not self._cache_exhausted:
             return  # older than everything listed so far: it comes with a later page
         if not self._restore(page):
             return  # the model is read again from the source, this event with it
@@ -590,15 +514,15 @@ class TimelineModel(QAbstractListModel):
             (
                 i
                 for i in range(page.start, end)
-                if isinstance(cur := self._rows[i], tuple) and _key(cur) < key
+                if isinstance(cur := self._w.rows[i], tuple) and _key(cur) < key
             ),
             end,
         )
         day = _day(entry.at)
-        if row > page.start and isinstance(self._rows[row - 1], date) and self._rows[row - 1] != day:
+        if row > page.start and isinstance(self._w.rows[row - 1], date) and self._w.rows[row - 1] != day:
             row -= 1  # above a later day's header is an earlier day's group: go before the header
         if row > page.start:
-            above = self._rows[row - 1]
+            above = self._w.rows[row - 1]
             above_day = None if above is None else _row_day(above)
         else:
             above_day = None if page.cursor is None else _day(page.cursor[_AT])
@@ -607,21 +531,9 @@ class TimelineModel(QAbstractListModel):
         if key < _key(page.last):
             page.last = plain  # a new oldest event at the end of the last page
 
-    def _insert_rows(self, page: _Page | None, row: int, rows: list[Row]) -> None:
+    def _insert_rows(self, page: Page | None, row: int, rows: list[Row]) -> None:
         self.beginInsertRows(QModelIndex(), row, row + len(rows) - 1)
-        self._rows[row:row] = rows
-        events = [r for r in rows if isinstance(r, tuple)]
-        self._ids.update((r[_ID], r) for r in events)
-        if page is None:
-            last = events[-1]
-            self._pages.insert(0, _Page(0, len(rows), len(events), None, last))
-            self._count += len(events)
-        else:
-            page.count += len(rows)
-            page.events += len(events)
-            self._count += len(events)
-            for later in self._pages[self._pages.index(page) + 1 :]:
-                later.start += len(rows)
+        self._w.insert(page, row, rows)
         self.endInsertRows()
 
     def _with_headers(self, entries: list[TimelineEntry], previous_day: date | None) -> list[Row]:
@@ -637,10 +549,12 @@ class TimelineModel(QAbstractListModel):
         return rows
 
     def _last_entry(self) -> TimelineEntry | None:
-        return _entry(self._pages[-1].last) if self._pages else None
+        last = self._w.last
+        return None if last is None else _entry(last)
 
     def _last_day(self) -> date | None:
-        return _day(self._pages[-1].last[_AT]) if self._pages else None
+        last = self._w.last
+        return None if last is None else _day(last[_AT])
 
 
 class _Listed(Mapping[str, TimelineEntry]):
