@@ -207,7 +207,9 @@ def measure(n: int) -> Figures:
         record("older page of 1,000 events, backend → cache", backend_pages, "≤ 300 ms, off the paint path")
         growth = rss_mb() - before
         print(
-            f"  scrolled through {listed:,} events in {scrolled:.1f} s; RSS growth {growth:.0f} MB (≤ 150 MB)"
+            f"  scrolled through {listed:,} events in {scrolled:.1f} s;"
+            f" RSS growth {growth:.0f} MB (≤ 150 MB);"
+            f" rows held by the model at the end: {panel.model.held_rows():,} of {panel.model.rowCount():,}"
         )
 
         # 3. first page, warm: everything cached

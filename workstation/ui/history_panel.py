@@ -273,6 +273,8 @@ class HistoryPanel(QWidget):
         self.view.doubleClicked.connect(self._on_view_double_clicked)
         self.view.activated.connect(self._on_view_double_clicked)
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
+        # The model holds the rows of the pages around what is shown, not every page listed.
+        self.view.verticalScrollBar().valueChanged.connect(self._on_view_scrolled)
         self.model.rowsAboutToBeInserted.connect(self._on_rows_about_to_be_inserted)
         self.model.rowsInserted.connect(self._on_rows_inserted)
         self.model.older_needed.connect(self._on_model_older_needed)
@@ -484,6 +486,13 @@ class HistoryPanel(QWidget):
         entry = self.selected_entry()
         if entry is not None:
             self.transcript_requested.emit(entry.id)
+
+    def _on_view_scrolled(self, _value: int) -> None:
+        first = self.view.rowAt(0)
+        if first < 0:
+            return
+        last = self.view.rowAt(self.view.viewport().height() - 1)
+        self.model.set_focus(first, last if last >= 0 else self.model.rowCount() - 1)
 
     # --- live inserts keep the agent's place -----------------------------------------------------------
 

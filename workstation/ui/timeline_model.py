@@ -5,12 +5,18 @@ search in order of relevance (`TimelineFilter.ranked`) lists events only, best m
 model asks its source for the next page only when the view scrolls near the end (`canFetchMore` /
 `fetchMore`), so a customer with 100,000 events costs what the agent has looked at. Live events are
 inserted in batches; a filter change resets the model from the source (the cache filters in SQL).
+
+Rows are kept in pages, and only the pages near what the view shows (`set_focus`) keep their rows:
+the others keep their place, their row count and their keyset cursor, and are read again from the
+source when a view asks for one of their rows. The row count stays that of everything listed (the
+scroll bar is honest), while the rows held stay a few pages, however far the agent has scrolled.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
@@ -35,10 +41,10 @@ from workstation.ui.labels import PHASES, channel_name, term
 from workstation.ui.language import datetime_text, day_text, time_text
 from workstation.ui.text import tooltip
 from workstation.ui.theme import colour
+from workstation.ui.timeline_pages import AT, ID, Page, PageWindow, Row
+from workstation.ui.timeline_pages import key as _key
 
 _Index = QModelIndex | QPersistentModelIndex
-#: An event row is kept as a plain tuple of the entry's fields (see `_plain`), a day header as a date.
-Row = tuple[Any, ...] | date
 
 
 def _plain(entry: TimelineEntry) -> tuple[Any, ...]:
@@ -62,9 +68,7 @@ def _plain(entry: TimelineEntry) -> tuple[Any, ...]:
     )
 
 
-#: Where the id and the time are in a plain row (TimelineEntry's field order).
-_ID = TimelineEntry._fields.index("id")
-_AT = TimelineEntry._fields.index("at")
+_ID, _AT = ID, AT  # where the id and the time are in a plain row
 
 
 def _entry(row: tuple[Any, ...]) -> TimelineEntry:
@@ -115,15 +119,22 @@ class TimelineModel(QAbstractListModel):
     OpenRole = Qt.ItemDataRole.UserRole + 4
     PAGE = 200
     FLUSH_MS = 50
+    #: Pages held on each side of the pages the view shows (besides the first page, always held:
+    #: live events arrive there, and the relevance cards mostly name recent events).
+    HOLD = 2
 
     older_needed = Signal()
     filled = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[Row] = []
-        self._ids: dict[str, tuple[Any, ...]] = {}
+        #: every listed row's place, the rows of the pages near the viewport
+        self._w = PageWindow()
+        self._resync_queued = False
+        self._trim_queued = False
         self._incoming: list[TimelineEvent] = []
+        #: ids of live events handed to `add` and not inserted yet (already in the source, maybe)
+        self._unlisted: set[str] = set()
         self._source: TimelineSource | None = None
         self._customer_id = ""
         self._where = TimelineFilter()
@@ -143,19 +154,21 @@ class TimelineModel(QAbstractListModel):
     # --- Qt model interface -------------------------------------------------------------------------
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._w.rows)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
+        if not index.isValid() or not 0 <= index.row() < len(self._w.rows):
             return Qt.ItemFlag.NoItemFlags
-        if isinstance(self._rows[index.row()], tuple):
+        if isinstance(self._row(index.row()), tuple):
             return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         return Qt.ItemFlag.ItemIsEnabled
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.row() < len(self._w.rows):
             return None
-        plain = self._rows[index.row()]
+        plain = self._row(index.row())
+        if plain is None:
+            return None  # its page changed in the source: the model is about to be read again
         if not isinstance(plain, tuple):
             return self._header_data(plain, role)
         row = _entry(plain)
@@ -217,6 +230,7 @@ class TimelineModel(QAbstractListModel):
             self._fetch_page()
         finally:
             self._fetching = False
+        self._trim()
         self._after_fetch()
 
     def _after_fetch(self) -> None:
@@ -229,18 +243,96 @@ class TimelineModel(QAbstractListModel):
         assert self._source is not None
         last = self._last_entry()
         page = self._source.page(self._customer_id, self._where, last, self.PAGE)
-        page = [e for e in page if e.id not in self._ids]
+        page = [e for e in page if e.id not in self._w.ids]
         if len(page) < self.PAGE:
             self._cache_exhausted = True
         if page:
             rows = self._with_headers(page, self._last_day())
-            first = len(self._rows)
+            first = len(self._w.rows)
             if notify:
                 self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self._ids.update((e.id, _plain(e)) for e in page)
+            self._w.add(rows, len(page))
             if notify:
                 self.endInsertRows()
+
+    # --- pages: which rows are held ---------------------------------------------------------------
+
+    def _capped(self) -> bool:
+        """Whether pages may be dropped: they can be read again only from a source, and only in time
+        order (a ranked page's place depends on every match, a live one included: not re-readable)."""
+        return self._source is not None and not self._where.by_relevance
+
+    def set_focus(self, first: int, last: int) -> None:
+        """The rows the view shows now: the pages around them keep their rows, the others drop them."""
+        self._w.focus = (first, max(first, last))
+        self._trim()
+
+    def held_rows(self) -> int:
+        """How many rows the model holds (the others are dropped, re-read when shown)."""
+        return self._w.held_rows()
+
+    def held_ids(self) -> list[str]:
+        return list(self._w.ids)
+
+    def _trim(self) -> None:
+        if self._capped():
+            self._w.trim(self.HOLD)
+
+    def _row(self, row: int) -> Row | None:
+        """A listed row, its page read again from the source when it was dropped."""
+        plain = self._w.rows[row]
+        if plain is None and self._restore(self._w.pages[self._w.page_index(row)]):
+            plain = self._w.rows[row]
+        return plain
+
+    def _read(self, page: Page) -> list[Row] | None:
+        """A dropped page's rows from the source by its keyset cursor, exactly as they were listed;
+        None when the source no longer has them so (then the model is read again from the top).
+
+        Events reach the cache before the model (`add`, then a flush): those not yet inserted are
+        left out, and the page ends at its last event, not after a count."""
+        assert self._source is not None
+        cursor = page.cursor
+        before = None if cursor is None else _entry(cursor)
+        unlisted = self._unlisted
+        entries = self._source.page(self._customer_id, self._where, before, page.events + len(unlisted))
+        end = _key(page.last)
+        entries = [e for e in entries if (e.at, e.id) >= end and e.id not in unlisted]
+        rows = self._with_headers(entries, None if cursor is None else _day(cursor[_AT]))
+        last = rows[-1] if rows else None
+        if len(rows) != page.count or not isinstance(last, tuple) or _key(last) != end:
+            self._resync_later()
+            return None
+        return rows
+
+    def _restore(self, page: Page) -> bool:
+        if page.held or self._source is None:
+            return page.held
+        rows = self._read(page)
+        if rows is None:
+            return False
+        self._w.put(page, rows)
+        if not self._trim_queued:
+            # Whatever asked (a screen reader walking the rows, a search for a row) may ask for
+            # every page: the window is kept on the next turn, not while a view reads data().
+            self._trim_queued = True
+            QTimer.singleShot(0, self, self._trim_later)
+        return True
+
+    def _trim_later(self) -> None:
+        self._trim_queued = False
+        self._trim()
+
+    def _resync_later(self) -> None:
+        """The source changed under a dropped page (an event evicted or added past the model): read
+        everything again on the next turn (a structural change may not happen inside data())."""
+        if not self._resync_queued:
+            self._resync_queued = True
+            QTimer.singleShot(0, self, self._resync)
+
+    def _resync(self) -> None:
+        self._resync_queued = False
+        self.reload()
 
     # --- what the view calls ------------------------------------------------------------------------
 
@@ -259,7 +351,8 @@ class TimelineModel(QAbstractListModel):
             return
         self._known_complete = None
         self.beginResetModel()
-        self._rows, self._ids, self._incoming = [], {}, []
+        self._w.clear()
+        self._incoming, self._unlisted = [], set()
         self._open = self._source.open_stories(self._customer_id)
         self._cache_exhausted = False
         self._fetching = True
@@ -275,10 +368,11 @@ class TimelineModel(QAbstractListModel):
         service reads it on its reader thread, with the rest of a conversation's first paint)."""
         self.beginResetModel()
         self._where = TimelineFilter()
-        self._incoming = []
+        self._incoming, self._unlisted = [], set()
         self._open = set(open_stories)
-        self._rows = self._with_headers(page, None)
-        self._ids = {row[_ID]: row for row in self._rows if isinstance(row, tuple)}
+        self._w.clear()
+        if page:
+            self._w.add(self._with_headers(page, None), len(page))
         self._cache_exhausted = len(page) < self.PAGE
         self._known_complete = complete
         self.endResetModel()
@@ -304,47 +398,72 @@ class TimelineModel(QAbstractListModel):
         if story == self._highlight:
             return
         self._highlight = story
-        if self._rows:
+        if self._w.rows:
             self.dataChanged.emit(
-                self.index(0), self.index(len(self._rows) - 1), [Qt.ItemDataRole.BackgroundRole]
+                self.index(0), self.index(len(self._w.rows) - 1), [Qt.ItemDataRole.BackgroundRole]
             )
 
     def entries(self) -> list[TimelineEntry]:
-        return [_entry(row) for row in self._rows if isinstance(row, tuple)]
+        """Every listed event in order; dropped pages are read again for it (without being held)."""
+        out: list[TimelineEntry] = []
+        for page in self._w.pages:
+            rows = self._w.rows[page.start : page.start + page.count] if page.held else self._read(page)
+            out += [_entry(row) for row in rows or () if isinstance(row, tuple)]
+        return out
 
     def entry(self, event_id: str) -> TimelineEntry | None:
-        row = self._ids.get(event_id)
+        row = self._w.ids.get(event_id)
+        if row is None and self._w.dropped:
+            index = self.row_of(event_id)
+            row = None if index is None else self._w.ids.get(event_id)
         return None if row is None else _entry(row)
 
     def entry_count(self) -> int:
         """How many events are listed (without copying them: the status line asks after every page)."""
-        return len(self._ids)
+        return self._w.count
 
-    def by_id(self) -> dict[str, TimelineEntry]:
-        return {key: _entry(row) for key, row in self._ids.items()}
+    def by_id(self) -> Mapping[str, TimelineEntry]:
+        """The listed events by id (a dropped page is read again when one of its events is asked for)."""
+        return _Listed(self)
 
     def row_of(self, event_id: str) -> int | None:
-        if event_id not in self._ids:
+        """The event's row; a dropped page it is in is read again (and held until trimmed)."""
+        plain = self._w.ids.get(event_id)
+        if plain is None and self._w.dropped and self._source is not None and not self._where.by_relevance:
+            event = self._source.event_by_id(event_id)
+            page = None if event is None else self._w.page_of_key((event.at, event.id))
+            if page is not None and self._restore(page):
+                plain = self._w.ids.get(event_id)
+        if plain is None:
             return None
-        return next(
-            (i for i, row in enumerate(self._rows) if isinstance(row, tuple) and row[_ID] == event_id),
-            None,
-        )
+        if self._where.by_relevance:
+            pages = self._w.pages
+        else:
+            found = self._w.page_of_key(_key(plain))
+            pages = [] if found is None else [found]
+        for page in pages:
+            for i in range(page.start, page.start + page.count):
+                row = self._w.rows[i]
+                if isinstance(row, tuple) and row[_ID] == event_id:
+                    return i
+        return None
 
     def reset(self, events: list[TimelineEvent]) -> None:
         """Show exactly these events (newest first, each once): for a model without a source."""
         self.beginResetModel()
-        self._incoming.clear()
+        self._incoming, self._unlisted = [], set()
         unique = {e.id: entry_of(e) for e in events}
         ordered = sorted(unique.values(), key=lambda e: (e.at, e.id), reverse=True)
-        self._rows = self._with_headers(ordered, None)
-        self._ids = {row[_ID]: row for row in self._rows if isinstance(row, tuple)}
+        self._w.clear()
+        if ordered:
+            self._w.add(self._with_headers(ordered, None), len(ordered))
         self.endResetModel()
         self.filled.emit()
 
     def add(self, events: list[TimelineEvent]) -> None:
         """Queue live events; they are inserted together on the next flush."""
         self._incoming.extend(events)
+        self._unlisted.update(e.id for e in events)
         if not self._flush_timer.isActive():
             self._flush_timer.start()
 
@@ -357,45 +476,64 @@ class TimelineModel(QAbstractListModel):
         fresh: dict[str, TimelineEntry] = {}
         for event in incoming:
             entry = entry_of(event)
-            if entry.id in self._ids or not matches(entry, self._where, self._open, json.dumps(event.data)):
+            if entry.id in self._w.ids or not matches(entry, self._where, self._open, json.dumps(event.data)):
                 continue
             fresh[entry.id] = entry
         if fresh:
             for entry in sorted(fresh.values(), key=lambda e: (e.at, e.id)):
                 self._insert(entry)
-        if self._rows:
+                self._unlisted.discard(entry.id)
+        self._unlisted.clear()
+        if self._w.rows:
             # Open/closed marks may have changed with the new events.
-            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [self.OpenRole])
+            self.dataChanged.emit(self.index(0), self.index(len(self._w.rows) - 1), [self.OpenRole])
 
     # --- internals ----------------------------------------------------------------------------------
 
     def _insert(self, entry: TimelineEntry) -> None:
         """Insert one event at its place (usually the top), with a header when its day is new."""
+        plain = _plain(entry)
         if self._where.by_relevance:
             # Its rank among the matches is the cache's to say (bm25 over all of them); a live match
             # goes on top, where the agent sees it arrive, and is not listed again by a later page.
-            plain = _plain(entry)
-            self.beginInsertRows(QModelIndex(), 0, 0)
-            self._rows.insert(0, plain)
-            self._ids[entry.id] = plain
-            self.endInsertRows()
+            self._insert_rows(self._w.pages[0] if self._w.pages else None, 0, [plain])
             return
         key = (entry.at, entry.id)
-        row = next(
-            (i for i, cur in enumerate(self._rows) if isinstance(cur, tuple) and (cur[_AT], cur[_ID]) < key),
-            len(self._rows),
-        )
-        if row == len(self._rows) and not self._cache_exhausted:
+        page = self._w.page_of_key(key)
+        if page is None:  # nothing listed yet
+            if not self._cache_exhausted:
+                return
+            self._insert_rows(None, 0, [_day(entry.at), plain])
+            return
+        if page is self._w.pages[-1] and key < _key(page.last) and not self._cache_exhausted:
             return  # older than everything listed so far: it comes with a later page
+        if not self._restore(page):
+            return  # the model is read again from the source, this event with it
+        end = page.start + page.count
+        row = next(
+            (
+                i
+                for i in range(page.start, end)
+                if isinstance(cur := self._w.rows[i], tuple) and _key(cur) < key
+            ),
+            end,
+        )
         day = _day(entry.at)
-        if row > 0 and isinstance(self._rows[row - 1], date) and self._rows[row - 1] != day:
+        if row > page.start and isinstance(self._w.rows[row - 1], date) and self._w.rows[row - 1] != day:
             row -= 1  # above a later day's header is an earlier day's group: go before the header
-        above = _row_day(self._rows[row - 1]) if row > 0 else None
-        plain = _plain(entry)
-        rows: list[Row] = [plain] if above == day else [day, plain]
+        if row > page.start:
+            above = self._w.rows[row - 1]
+            above_day = None if above is None else _row_day(above)
+        else:
+            above_day = None if page.cursor is None else _day(page.cursor[_AT])
+        rows: list[Row] = [plain] if above_day == day else [day, plain]
+        self._insert_rows(page, row, rows)
+        if key < _key(page.last):
+            page.last = plain  # a new oldest event at the end of the last page
+
+    def _insert_rows(self, page: Page | None, row: int, rows: list[Row]) -> None:
         self.beginInsertRows(QModelIndex(), row, row + len(rows) - 1)
-        self._rows[row:row] = rows
-        self._ids[entry.id] = plain
+        self._w.insert(page, row, rows)
         self.endInsertRows()
 
     def _with_headers(self, entries: list[TimelineEntry], previous_day: date | None) -> list[Row]:
@@ -411,14 +549,32 @@ class TimelineModel(QAbstractListModel):
         return rows
 
     def _last_entry(self) -> TimelineEntry | None:
-        for row in reversed(self._rows):
-            if isinstance(row, tuple):
-                return _entry(row)
-        return None
+        last = self._w.last
+        return None if last is None else _entry(last)
 
     def _last_day(self) -> date | None:
-        last = self._last_entry()
-        return _day(last.at) if last else None
+        last = self._w.last
+        return None if last is None else _day(last[_AT])
+
+
+class _Listed(Mapping[str, TimelineEntry]):
+    """The model's listed events by id, for lookups (the relevance cards name events by id): held
+    rows answer directly, a dropped page's event is read again. Iterates over the held ones."""
+
+    def __init__(self, model: TimelineModel) -> None:
+        self._model = model
+
+    def __getitem__(self, event_id: str) -> TimelineEntry:
+        entry = self._model.entry(event_id)
+        if entry is None:
+            raise KeyError(event_id)
+        return entry
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._model.held_ids())
+
+    def __len__(self) -> int:
+        return len(self._model.held_ids())
 
 
 @lru_cache(maxsize=1024)
