@@ -12,6 +12,7 @@ from sqlalchemy import column as sql_column
 from sqlalchemy import text as sql_text
 
 from workstation.domain import messages as M
+from workstation.domain.events import TWINS
 from workstation.domain import timeline
 from workstation.domain.models import (
     Agent,
@@ -365,6 +366,42 @@ def _timeline_event(row: CustomerEventRow) -> TimelineEvent:
         summary=row.summary,
         data=row.data,
     )
+
+
+#: Twins handed out with one event at most (a system that logs the same call over and over is
+#: bounded, not passed on whole).
+MAX_TWINS = 10
+
+
+def _with_twins(db: Any, rows: list[CustomerEventRow]) -> list[TimelineEvent]:
+    """The events of these (first) records, each with its twins, the other systems' records of the
+    same event, under data[TWINS] ({id, at, channel, summary, data} each, in time order): one event
+    in the history, every system's record and outcome visible. One query per page."""
+    events = [_timeline_event(r) for r in rows]
+    if not events:
+        return events
+    found: dict[str, list[dict[str, Any]]] = {}
+    twins = db.scalars(
+        select(CustomerEventRow)
+        .where(CustomerEventRow.twin_of.in_([r.id for r in rows]))
+        .order_by(CustomerEventRow.at, CustomerEventRow.id)
+    )
+    for twin in twins:
+        records = found.setdefault(twin.twin_of or "", [])
+        if len(records) < MAX_TWINS:
+            records.append(
+                {
+                    "id": twin.id,
+                    "at": _aware(twin.at).isoformat(),
+                    "channel": twin.channel,
+                    "summary": twin.summary,
+                    "data": twin.data,
+                }
+            )
+    return [
+        ev.model_copy(update={"data": {**ev.data, TWINS: found[ev.id]}}) if ev.id in found else ev
+        for ev in events
+    ]
 
 
 def _message(row: MessageRow) -> Message:
