@@ -35,9 +35,13 @@ def _ingest(backend: Backend, *events: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _contacts(backend: Backend, since: datetime) -> list[dict[str, Any]]:
     params = {"kind": "contact", "limit": 200}
-    body = backend.http.get(f"{API}/customers/c-2/events", params=params, headers=backend.login("lead")).json()
+    body = backend.http.get(
+        f"{API}/customers/c-2/events", params=params, headers=backend.login("lead")
+    ).json()
     # The seeded history (ids c-2-e<n>) is not this test's.
-    return [e for e in body["events"] if e["at"] >= since.isoformat()[:19] and not e["id"].startswith("c-2-e")]
+    return [
+        e for e in body["events"] if e["at"] >= since.isoformat()[:19] and not e["id"].startswith("c-2-e")
+    ]
 
 
 def test_a_call_logged_by_telephony_and_crm_is_one_contact_with_both_outcomes(backend: Backend) -> None:
@@ -49,7 +53,10 @@ def test_a_call_logged_by_telephony_and_crm_is_one_contact_with_both_outcomes(ba
     assert first[1]["twin_of"] == "tel-1"
     # The CRM sends its record again (a retry with a new message id): the same record, stored once.
     again = _ingest(backend, dict(crm, id="crm-1-retry"), crm)
-    assert [(r["status"], r["duplicate_of"]) for r in again] == [("duplicate", "crm-1"), ("duplicate", "crm-1")]
+    assert [(r["status"], r["duplicate_of"]) for r in again] == [
+        ("duplicate", "crm-1"),
+        ("duplicate", "crm-1"),
+    ]
 
     contacts = _contacts(backend, start)
     assert [e["id"] for e in contacts] == ["tel-1"], "one contact, not two"

@@ -183,7 +183,9 @@ def _ref(data: Mapping[str, Any] | None) -> tuple[str, str]:
     return str(data.get("source") or "").strip().lower(), str(data.get("source_id") or "").strip()
 
 
-def same_record(a_id: str, a_data: Mapping[str, Any] | None, b_id: str, b_data: Mapping[str, Any] | None) -> bool:
+def same_record(
+    a_id: str, a_data: Mapping[str, Any] | None, b_id: str, b_data: Mapping[str, Any] | None
+) -> bool:
     """Whether two records are one record delivered twice (a re-send of the same system): the same
     id, or the same system's same record id. Such a record is stored once (exactly once)."""
     if a_id == b_id:

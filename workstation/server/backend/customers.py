@@ -35,7 +35,6 @@ from workstation.server.backend.mappers import (
     _filtered,
     _item_id,
     _ranked,
-    _timeline_event,
     _validation_text,
     _with_twins,
 )
@@ -107,7 +106,9 @@ class Customers(BackendBase):
                 )
             )
             for customer_id, key, at, event_id, data, twin_of in rows:
-                twins.setdefault((customer_id, key), []).append((_aware(at), event_id, data, twin_of or event_id))
+                twins.setdefault((customer_id, key), []).append(
+                    (_aware(at), event_id, data, twin_of or event_id)
+                )
             holders: dict[str, set[str]] = {}
             new_rows: list[dict[str, Any]] = []
             firsts: dict[str, str] = {}  # first records that got a twin → their customer
@@ -121,11 +122,15 @@ class Customers(BackendBase):
                 near = sorted(
                     (c for c in candidates if abs(c[0] - ev.at) <= window), key=lambda c: abs(c[0] - ev.at)
                 )
-                again = next((i for _, i, data, _ in near if events_of.same_record(ev.id, ev.data, i, data)), None)
+                again = next(
+                    (i for _, i, data, _ in near if events_of.same_record(ev.id, ev.data, i, data)), None
+                )
                 if again is not None:
                     results.append(IngestResult("duplicate", ev.id, again))
                     continue
-                first = next((f for _, _, data, f in near if not events_of.distinct_records(ev.data, data)), None)
+                first = next(
+                    (f for _, _, data, f in near if not events_of.distinct_records(ev.data, data)), None
+                )
                 story = timeline.story_key(ev.kind, ev.data)
                 new_rows.append(
                     {
@@ -159,9 +164,10 @@ class Customers(BackendBase):
                 uow.db.execute(insert(CustomerEventRow), new_rows)
             if push and firsts:
                 # The desk caches an event by id: the first record again, now with its twins.
-                for event in _with_twins(uow.db, list(uow.db.scalars(
-                    select(CustomerEventRow).where(CustomerEventRow.id.in_(firsts))
-                ))):
+                for event in _with_twins(
+                    uow.db,
+                    list(uow.db.scalars(select(CustomerEventRow).where(CustomerEventRow.id.in_(firsts)))),
+                ):
                     if event.customer_id not in holders:
                         holders[event.customer_id] = self._agents_holding(uow.db, event.customer_id)
                     for agent_id in holders[event.customer_id]:
@@ -258,7 +264,9 @@ class Customers(BackendBase):
                 literal_column("+customer_events.customer_id") if by_matches else CustomerEventRow.customer_id
             )
             # A twin (another system's record of a listed event) comes with its first record.
-            query = select(CustomerEventRow).where(customer == customer_id, CustomerEventRow.twin_of.is_(None))
+            query = select(CustomerEventRow).where(
+                customer == customer_id, CustomerEventRow.twin_of.is_(None)
+            )
             if where is not None:
                 words = self.engine.dialect.name == "postgresql"
                 query = _filtered(query, where, open_keys, fts=fts, words=words)

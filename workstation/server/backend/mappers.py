@@ -12,8 +12,8 @@ from sqlalchemy import column as sql_column
 from sqlalchemy import text as sql_text
 
 from workstation.domain import messages as M
-from workstation.domain.events import TWINS
 from workstation.domain import timeline
+from workstation.domain.events import TWINS
 from workstation.domain.models import (
     Agent,
     Conversation,

@@ -12,9 +12,9 @@ from workstation.domain.events import (
     ORDER_KINDS,
     PAYMENT_PROBLEMS,
     PAYMENT_SETTLED,
+    TWINS,
     WEB_KINDS,
     EventLike,
-    TWINS,
     collapse,
     merged_twins,
 )
