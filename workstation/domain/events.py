@@ -18,6 +18,7 @@ __all__ = [
     "BUSINESS_WINDOW_S",
     "CONTACT_WINDOW_S",
     "CONTENT_WINDOW_S",
+    "MAX_TWINS",
     "TWINS",
     "Fingerprint",
     "alert_open",
@@ -141,6 +142,9 @@ _RECORD_KEYS: Final = frozenset({"source", "source_id", "source_url", "twins"})
 #: The key in an event's data under which the backend hands out the other records of the same event
 #: (its twins from other systems): one contact, each record with its own system and record id.
 TWINS: Final = "twins"
+#: Twins handed out with one event at most (a system that logs the same call over and over is
+#: bounded, not passed on whole).
+MAX_TWINS: Final = 10
 
 
 def fingerprint(kind: str, channel: str, summary: str, data: Mapping[str, Any] | None) -> Fingerprint:

@@ -13,7 +13,7 @@ from sqlalchemy import text as sql_text
 
 from workstation.domain import messages as M
 from workstation.domain import timeline
-from workstation.domain.events import TWINS
+from workstation.domain.events import MAX_TWINS, TWINS
 from workstation.domain.models import (
     Agent,
     Conversation,
@@ -366,11 +366,6 @@ def _timeline_event(row: CustomerEventRow) -> TimelineEvent:
         summary=row.summary,
         data=row.data,
     )
-
-
-#: Twins handed out with one event at most (a system that logs the same call over and over is
-#: bounded, not passed on whole).
-MAX_TWINS = 10
 
 
 def _with_twins(db: Any, rows: list[CustomerEventRow]) -> list[TimelineEvent]:

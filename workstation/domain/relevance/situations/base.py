@@ -12,11 +12,9 @@ from workstation.domain.events import (
     ORDER_KINDS,
     PAYMENT_PROBLEMS,
     PAYMENT_SETTLED,
-    TWINS,
     WEB_KINDS,
     EventLike,
     collapse,
-    merged_twins,
 )
 from workstation.domain.messages import QT_TRANSLATE_NOOP, Amount, Day, Msg
 from workstation.domain.relevance.case import Case, CaseEvent
@@ -237,11 +235,6 @@ class History:
         merge: list[EventLike] = []
         contacts_from = session_from - TWIN_HORIZON
         for event in events:
-            if TWINS in event.data:  # twins the backend stored and handed out with their first record
-                summary, fields, others = merged_twins(event.at, event.summary, event.data)
-                if others:
-                    self.twins[event.id] = others
-                event = CaseEvent(event.id, event.at, event.channel, event.kind, summary, fields)
             kind = event.kind
             if (
                 (kind == "contact" and event.at >= contacts_from)
@@ -268,10 +261,7 @@ class History:
             for record in group:  # the later record (the CRM's wrap-up after the call) says more
                 data.update({k: v for k, v in record.data.items() if v not in (None, "")})
                 summary = record.summary or summary
-            self.twins[first.id] = [
-                *self.twins.get(first.id, ()),
-                *(i for r in group[1:] for i in (r.id, *self.twins.get(r.id, ()))),
-            ]
+            self.twins[first.id] = [r.id for r in group[1:]]
             yield CaseEvent(first.id, first.at, first.channel, first.kind, summary, data)
 
 
