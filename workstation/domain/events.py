@@ -339,6 +339,14 @@ def story_key(kind: str, data: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+def _twin_data(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The data of the twins handed out with an event (`TWINS`), in time order."""
+    twins = data.get(TWINS)
+    if not isinstance(twins, list):
+        return []
+    return [t["data"] for t in twins if isinstance(t, Mapping) and isinstance(t.get("data"), Mapping)]
+
+
 def story_open(events: Iterable[tuple[str, Mapping[str, Any] | None]]) -> bool:
     """Whether a story still needs the agent, from its events (kind, data) in chronological order.
 
@@ -347,6 +355,8 @@ def story_open(events: Iterable[tuple[str, Mapping[str, Any] | None]]) -> bool:
     whose latest outcome is unresolved (or a callback promised) and that nothing settled since (a
     delivery, a refund, a payment, a resolved complaint, the device alert clearing), an active
     (warning or critical) device alert. A contact whose record names no outcome changes nothing.
+    An event handed out with its twins (`TWINS`: other systems' records of it) is read as its first
+    record followed by theirs.
     """
     delayed = returned = payment_due = complaint_open = contact_open = device_active = False
     for kind, data in events:
@@ -359,11 +369,15 @@ def story_open(events: Iterable[tuple[str, Mapping[str, Any] | None]]) -> bool:
             payment_due = True
         elif kind == "complaint":
             complaint_open = str(data.get("status", "open")) != "resolved"
+            for twin in _twin_data(data):  # another system's later record of it (the CRM's state)
+                if twin.get("status"):
+                    complaint_open = str(twin["status"]) != "resolved"
             contact_open = contact_open and complaint_open
         elif kind == "contact":
-            unresolved = contact_unresolved(data)
-            if unresolved is not None:
-                contact_open = unresolved
+            for record in (data, *_twin_data(data)):  # the first record, then the other systems'
+                unresolved = contact_unresolved(record)
+                if unresolved is not None:
+                    contact_open = unresolved
         elif kind == "device_alert":
             device_active = alert_open(data)
         # What settles a problem also settles the unresolved contact about it.
