@@ -27,6 +27,7 @@ __all__ = [
     "distinct_records",
     "fingerprint",
     "merged_twins",
+    "record_sources",
     "same_event",
     "same_record",
     "story_key",
@@ -337,6 +338,15 @@ def story_key(kind: str, data: Mapping[str, Any] | None) -> str | None:
     if kind in ("cancellation_intent", "contract_change") and data.get("product"):
         return f"contract:{_slug(data['product'])}"
     return None
+
+
+def record_sources(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(system, outcome) of each record of an event handed out with its twins, the first record
+    first; empty without twins. Text from other systems: cut short, shown as plain text."""
+    if not _twin_data(data):
+        return []
+    records = [data, *_twin_data(data)]
+    return [(str(r.get("source") or "?")[:40], str(r.get("outcome") or "")[:40]) for r in records]
 
 
 def _twin_data(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -590,6 +590,10 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>In %s öffnen</translation>
     </message>
     <message>
+        <source>Logged by: %s</source>
+        <translation>Erfasst von: %s</translation>
+    </message>
+    <message>
         <source>{0} events</source>
         <translation>{0} Ereignisse</translation>
     </message>

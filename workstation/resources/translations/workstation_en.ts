@@ -588,6 +588,10 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Logged by: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{0} events</source>
         <translation type="unfinished"></translation>
     </message>
