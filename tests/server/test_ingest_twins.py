@@ -1,13 +1,16 @@
 """One call logged by the telephony system and by the CRM: both records stored (twins), one contact
-in the history with both outcomes; a record re-sent by the same system stays one; two calls stay two."""
+in the history with both outcomes; a record re-sent by the same system stays one; two calls stay two;
+a database at revision 0007 is upgraded keeping its history."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from tests.helpers.backend import Backend
-from workstation.domain.models import Role, utcnow
+from tests.helpers.backend import CUSTOMERS, Backend, start_server
+from workstation.domain.models import Role, TimelineEvent, utcnow
 from workstation.server.backend.core import Principal
 
 API = "/api/v1"
@@ -114,3 +117,36 @@ def _timeline_pushes(backend: Backend) -> list[dict[str, Any]]:
     agent = Principal("agent", agent_id="a-demo", role=Role.AGENT)
     frames = backend.server.call(lambda: server.events_after(agent, 0, limit=100_000))
     return [dict(f.data) for f in frames if f.type == "timeline.event_added"]
+
+
+def test_a_database_at_revision_0007_gets_twins_keeping_its_history(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "old")
+    backend = server.backend
+    assert backend is not None
+    server.call(lambda: backend.upsert_customer(CUSTOMERS[1]))
+    at = utcnow() - timedelta(days=30)
+    old = TimelineEvent.model_validate(_call("tel-old", at, "telephony", "call-0", "unresolved"))
+    server.call(lambda: backend.add_customer_events([old], push=False))
+    server.stop()
+    with sqlite3.connect(tmp_path / "old" / "backend.sqlite3") as con:
+        con.executescript(
+            """
+            DROP INDEX ix_customer_events_twin_of;
+            ALTER TABLE customer_events DROP COLUMN twin_of;
+            UPDATE alembic_version SET version_num = '0007';
+            """
+        )
+    con.close()
+    server = start_server(tmp_path / "old")
+    try:
+        helper = Backend(server)
+        crm = _call("crm-old", at + timedelta(minutes=2), "crm", "act-0", "resolved")
+        assert _ingest(helper, crm)[0]["twin_of"] == "tel-old"
+        [call] = _contacts(helper, at - timedelta(minutes=1))
+        assert call["id"] == "tel-old" and [t["id"] for t in call["data"]["twins"]] == ["crm-old"]
+        with sqlite3.connect(tmp_path / "old" / "backend.sqlite3") as con:
+            assert con.execute("SELECT version_num FROM alembic_version").fetchone() == ("0008",)
+        con.close()
+        helper.http.close()
+    finally:
+        server.stop()
