@@ -50,7 +50,9 @@ def _contacts(backend: Backend, since: datetime) -> list[dict[str, Any]]:
 def test_a_call_logged_by_telephony_and_crm_is_one_contact_with_both_outcomes(backend: Backend) -> None:
     start = utcnow() - timedelta(days=200)  # apart from the seeded history
     phone = _call("tel-1", start, "telephony", "call-1", "unresolved")
-    crm = _call("crm-1", start + timedelta(minutes=3), "crm", "act-9", "callback_promised", agent="Ben")
+    crm = _call(
+        "crm-1", start + timedelta(minutes=3), "crm", "act-9", "callback_promised", agent="Ben", note="#!#"
+    )
     first = _ingest(backend, phone, crm)
     assert [r["status"] for r in first] == ["stored", "stored"]
     assert first[1]["twin_of"] == "tel-1"
@@ -68,6 +70,13 @@ def test_a_call_logged_by_telephony_and_crm_is_one_contact_with_both_outcomes(ba
         ("crm-1", "crm", "callback_promised")
     ]
     assert contacts[0]["data"]["outcome"] == "unresolved"  # the telephony record's own, kept
+    # The CRM's words find the call (its row): the full-text index reads the twins too, and so does
+    # a search without words (a literal substring).
+    lead = backend.login("lead")
+    for text in ("callback", "CALLBACK promis", "#!#"):
+        params = {"q": text, "kind": "contact", "limit": 50}
+        found = backend.http.get(f"{API}/customers/c-2/events", params=params, headers=lead).json()["events"]
+        assert [e["id"] for e in found] == ["tel-1"], text
 
 
 def test_clock_skew_pairs_records_and_calls_twenty_minutes_apart_stay_two(backend: Backend) -> None:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import Double, Float, String, cast, func, literal_column, select
 from sqlalchemy import column as sql_column
 from sqlalchemy import text as sql_text
+from sqlalchemy.orm import aliased
 
 from workstation.domain import messages as M
 from workstation.domain import timeline
@@ -144,22 +145,38 @@ def _filtered(
         query = query.where(CustomerEventRow.story.in_(open_keys.order_by(None).scalar_subquery()))
     text = where.text.strip()
     match = timeline.fts_query(text) if fts else None
+    # An event is found by its twins' words too (the CRM's "callback promised" of a call the
+    # telephony system logged): the listed row is the first record, the words may be the other's.
+    twin = aliased(CustomerEventRow, name="twin")
     if match is not None:
         rows = sql_text(f"SELECT rowid FROM {EVENTS_FTS} WHERE {EVENTS_FTS} MATCH :match")
+        matched = rows.bindparams(match=match).columns(sql_column("rowid"))
         query = query.where(
-            literal_column("customer_events.rowid").in_(
-                rows.bindparams(match=match).columns(sql_column("rowid"))
-            )
+            literal_column("customer_events.rowid").in_(matched)
+            | CustomerEventRow.id.in_(select(twin.twin_of).where(literal_column("twin.rowid").in_(matched)))
         )
     elif words and (ts := timeline.tsquery(text)) is not None:
         # Exactly the index's expression (db.history_words_sql), or PostgreSQL scans instead.
         document: Any = literal_column(history_words_sql("customer_events.summary", "customer_events.data"))
-        query = query.where(document.op("@@")(getattr(func, HISTORY_QUERY)(ts)))
+        twin_document: Any = literal_column(history_words_sql("twin.summary", "twin.data"))
+        found = getattr(func, HISTORY_QUERY)(ts)
+        query = query.where(
+            document.op("@@")(found)
+            | CustomerEventRow.id.in_(
+                select(twin.twin_of).where(twin.twin_of.is_not(None), twin_document.op("@@")(found))
+            )
+        )
     elif text:
         pattern = timeline.like_pattern(text)
+
+        def like(row: Any) -> Any:
+            return row.summary.ilike(pattern, escape="\\") | func.cast(row.data, String).ilike(
+                pattern, escape="\\"
+            )
+
         query = query.where(
-            CustomerEventRow.summary.ilike(pattern, escape="\\")
-            | func.cast(CustomerEventRow.data, String).ilike(pattern, escape="\\")
+            like(CustomerEventRow)
+            | CustomerEventRow.id.in_(select(twin.twin_of).where(twin.twin_of.is_not(None), like(twin)))
         )
     return query
 
