@@ -105,7 +105,8 @@ class CustomerEventRow(Base):
         # refreshes the stories it touched, so ingest cost grew with the customer's history).
         Index("ix_customer_events_story_at", "customer_id", "story", "at", "id"),
         Index("ix_customer_events_fingerprint", "customer_id", "fingerprint", "at"),
-        Index("ix_customer_events_twin_of", "twin_of"),
+        # The twins of a page's events, and whether a customer has any (a search reads theirs too).
+        Index("ix_customer_events_twin_of", "customer_id", "twin_of"),
     )
 
 

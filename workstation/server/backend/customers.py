@@ -33,6 +33,7 @@ from workstation.server.backend.mappers import (
     _encode_rank_cursor,
     _expired,
     _filtered,
+    _has_twins,
     _item_id,
     _ranked,
     _validation_text,
@@ -267,9 +268,10 @@ class Customers(BackendBase):
             query = select(CustomerEventRow).where(
                 customer == customer_id, CustomerEventRow.twin_of.is_(None)
             )
+            any_twins = _has_twins(db, customer_id)
             if where is not None:
                 words = self.engine.dialect.name == "postgresql"
-                query = _filtered(query, where, open_keys, fts=fts, words=words)
+                query = _filtered(query, where, open_keys, fts=fts, words=words, twins=any_twins)
             if before:
                 at, event_id = _decode_cursor(before)
                 # `at <= ?` lets the database seek in the timeline index; the OR alone made SQLite
@@ -284,7 +286,7 @@ class Customers(BackendBase):
             )
             more = len(rows) > limit
             rows = rows[:limit]
-            events = tuple(_with_twins(db, rows))
+            events = tuple(_with_twins(db, rows, any_twins=any_twins))
         cursor = _encode_cursor(rows[-1].at, rows[-1].id) if more and rows else None
         return TimelinePage(events=events, next_cursor=cursor, open_stories=open_stories)
 

@@ -29,7 +29,7 @@ def upgrade() -> None:
         op.add_column("customer_events", sa.Column("twin_of", sa.String(length=64), nullable=True))
     indexes = {i["name"] for i in inspector.get_indexes("customer_events")}
     if "ix_customer_events_twin_of" not in indexes:
-        op.create_index("ix_customer_events_twin_of", "customer_events", ["twin_of"])
+        op.create_index("ix_customer_events_twin_of", "customer_events", ["customer_id", "twin_of"])
 
 
 def downgrade() -> None:
