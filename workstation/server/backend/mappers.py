@@ -159,7 +159,7 @@ def _filtered(
         rows = sql_text(f"SELECT rowid FROM {EVENTS_FTS} WHERE {EVENTS_FTS} MATCH :match")
         matched = rows.bindparams(match=match).columns(sql_column("rowid"))
         first = aliased(CustomerEventRow, name="first")
-        twin_rows = (
+        twin_rows: Any = (
             select(literal_column("first.rowid"))
             .select_from(twin)
             .join(first, first.id == twin.twin_of)
