@@ -1,5 +1,5 @@
 """The customer history over HTTP: cursor paging with filters, ingest from outside systems,
-duplicates from two systems stored once, open stories, past conversations read-only, and an
+duplicates from two systems kept as twins and listed once, open stories, past conversations read-only, and an
 older database upgraded in place."""
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def test_ingest_of_one_event_and_refusals(backend: Backend) -> None:
     assert all_bad.status_code == 422
 
 
-def test_the_same_event_from_two_systems_or_twice_is_stored_once(backend: Backend) -> None:
+def test_the_same_event_from_two_systems_is_kept_as_twins_and_twice_once(backend: Backend) -> None:
     shop = _event(
         7,
         id="shop-77",
@@ -106,10 +106,11 @@ def test_the_same_event_from_two_systems_or_twice_is_stored_once(backend: Backen
         data={"order_id": "9007", "carrier": "DHL", "eta": "2026-11-30", "source": "dhl"},
     )
     body = backend.http.post(f"{API}/events", json=[shop, carrier, shop], headers=_service(backend)).json()
-    assert [r["status"] for r in body["results"]] == ["stored", "duplicate", "duplicate"]
-    assert body["results"][1]["duplicate_of"] == "shop-77"
+    assert [r["status"] for r in body["results"]] == ["stored", "stored", "duplicate"]
+    assert body["results"][1]["twin_of"] == "shop-77" and body["results"][2]["duplicate_of"] == "shop-77"
     shipped = _pages(backend, backend.login("lead"), "c-2", kind="order_shipped")
-    assert [e["id"] for e in shipped] == ["shop-77"]
+    assert [e["id"] for e in shipped] == ["shop-77"]  # listed once, the carrier's record with it
+    assert [t["id"] for t in shipped[0]["data"]["twins"]] == ["dhl-1"]
 
 
 def test_filters_and_cursor_paging_return_every_match_exactly_once(backend: Backend) -> None:

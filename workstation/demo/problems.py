@@ -8,7 +8,14 @@ from operator import itemgetter
 from typing import Any, Final
 
 from workstation.demo.catalog import _ALERT_TOPIC, _OPEN_CONTACT_TOPICS, Event, _parse, _utc
-from workstation.domain.events import PAYMENT_PROBLEMS, collapse, contact_unresolved, story_open
+from workstation.domain.events import (
+    PAYMENT_PROBLEMS,
+    TWINS,
+    collapse,
+    contact_unresolved,
+    merged_twins,
+    story_open,
+)
 
 
 def open_problems(history: list[Event], now: datetime) -> list[dict[str, Any]]:
@@ -142,7 +149,7 @@ def _one_per_event(history: Iterable[Event]) -> list[Event]:
     """One record per event (workstation.domain.events.collapse: a call the telephony system and
     the CRM both logged is one contact), the later record's fields filling in the first's."""
     groups = collapse(
-        list(history),
+        [_with_twins(e) for e in history],
         kind=itemgetter("kind"),
         at=lambda e: _parse(e["at"]),
         channel=lambda e: str(e.get("channel", "")),
@@ -159,6 +166,15 @@ def _one_per_event(history: Iterable[Event]) -> list[Event]:
             }
         out.append(merged)
     return out
+
+
+def _with_twins(event: Event) -> Event:
+    """A record the backend handed out with its twins (other systems' records of it), as one record."""
+    data = event.get("data") or {}
+    if TWINS not in data:
+        return event
+    summary, merged, _ = merged_twins(_parse(event["at"]), str(event.get("summary", "")), data)
+    return {**event, "summary": summary, "data": merged}
 
 
 _URGENCY: Final = {

@@ -18,12 +18,18 @@ __all__ = [
     "BUSINESS_WINDOW_S",
     "CONTACT_WINDOW_S",
     "CONTENT_WINDOW_S",
+    "MAX_TWINS",
+    "TWINS",
     "Fingerprint",
     "alert_open",
     "collapse",
     "contact_unresolved",
+    "distinct_records",
     "fingerprint",
+    "merged_twins",
+    "record_sources",
     "same_event",
+    "same_record",
     "story_key",
     "story_open",
 ]
@@ -123,12 +129,23 @@ _BUSINESS_KEYS: Final[dict[str, tuple[str, ...]]] = {
 }
 BUSINESS_WINDOW_S: Final = 600.0
 #: One call, chat or visit logged by two systems (telephony and CRM, chat tool and CRM) that name its
-#: topic differently and log it minutes apart, clocks not quite agreeing: one contact per channel
-#: within this window. A customer who really calls twice within it is on the same contact anyway.
-CONTACT_WINDOW_S: Final = 1800.0
+#: topic differently and log it minutes apart, clocks not quite agreeing (a minute or two): one
+#: contact per channel within this window. Two calls a quarter of an hour apart are two contacts (a
+#: customer who calls back after 20 minutes has waited for nothing), so the window stays below that.
+CONTACT_WINDOW_S: Final = 600.0
 #: Everything else (page views, posts) is the same event only with the same content within a couple
 #: of seconds: a customer may well view one page twice in a minute.
 CONTENT_WINDOW_S: Final = 2.0
+
+
+#: What says which record of which system an event is, not what happened: never part of its content.
+_RECORD_KEYS: Final = frozenset({"source", "source_id", "source_url", "twins"})
+#: The key in an event's data under which the backend hands out the other records of the same event
+#: (its twins from other systems): one contact, each record with its own system and record id.
+TWINS: Final = "twins"
+#: Twins handed out with one event at most (a system that logs the same call over and over is
+#: bounded, not passed on whole).
+MAX_TWINS: Final = 10
 
 
 def fingerprint(kind: str, channel: str, summary: str, data: Mapping[str, Any] | None) -> Fingerprint:
@@ -145,7 +162,7 @@ def fingerprint(kind: str, channel: str, summary: str, data: Mapping[str, Any] |
         if own not in (None, ""):
             return Fingerprint(f"contact|{_slug(channel)}|{_slug(own)}", BUSINESS_WINDOW_S)
         return Fingerprint(f"contact|{_slug(channel)}", CONTACT_WINDOW_S)
-    content = "|".join(f"{k}={data[k]}" for k in sorted(data) if k not in ("source", "source_id"))
+    content = "|".join(f"{k}={data[k]}" for k in sorted(data) if k not in _RECORD_KEYS)
     return Fingerprint(f"{kind}|{channel}|{_slug(summary)}|{_slug(content)}"[:250], CONTENT_WINDOW_S)
 
 
@@ -166,10 +183,74 @@ class EventLike(Protocol):
     def data(self) -> Mapping[str, Any]: ...
 
 
+def _ref(data: Mapping[str, Any] | None) -> tuple[str, str]:
+    data = data or {}
+    return str(data.get("source") or "").strip().lower(), str(data.get("source_id") or "").strip()
+
+
+def same_record(
+    a_id: str, a_data: Mapping[str, Any] | None, b_id: str, b_data: Mapping[str, Any] | None
+) -> bool:
+    """Whether two records are one record delivered twice (a re-send of the same system): the same
+    id, or the same system's same record id. Such a record is stored once (exactly once)."""
+    if a_id == b_id:
+        return True
+    (system_a, record_a), (system_b, record_b) = _ref(a_data), _ref(b_data)
+    return bool(system_a and record_a) and (system_a, record_a) == (system_b, record_b)
+
+
+def distinct_records(a_data: Mapping[str, Any] | None, b_data: Mapping[str, Any] | None) -> bool:
+    """Whether two records are certainly two events: one system gave them different record ids (the
+    telephony system logs each call once, so two of its calls are two calls however close)."""
+    (system_a, record_a), (system_b, record_b) = _ref(a_data), _ref(b_data)
+    return bool(system_a and record_a and record_b) and system_a == system_b and record_a != record_b
+
+
 def same_event(a: EventLike, b: EventLike) -> bool:
+    """Whether two records are one event: a re-sent record, or twins (two systems logging it, both
+    kept): the same fingerprint within its window, unless one system names them as two records."""
+    if same_record(a.id, a.data, b.id, b.data):
+        return True
     fa = fingerprint(a.kind, a.channel, a.summary, a.data)
     fb = fingerprint(b.kind, b.channel, b.summary, b.data)
-    return fa.key == fb.key and abs((a.at - b.at).total_seconds()) <= fa.window_s
+    return (
+        fa.key == fb.key
+        and abs((a.at - b.at).total_seconds()) <= fa.window_s
+        and not distinct_records(a.data, b.data)
+    )
+
+
+def merged_twins(
+    at: datetime, summary: str, data: Mapping[str, Any]
+) -> tuple[str, dict[str, Any], list[str]]:
+    """One event from a record and the twins the backend attached to it (`TWINS`): the details of
+    all records, a later record's non-empty fields winning (the CRM's wrap-up after the call says
+    more), the latest summary, and the twins' ids. Without twins: the record as it is."""
+    twins = data.get(TWINS)
+    if not isinstance(twins, list) or not twins:
+        return summary, dict(data), []
+    own = {k: v for k, v in data.items() if k != TWINS}
+    records: list[tuple[datetime, int, str, Mapping[str, Any]]] = [(at, 0, summary, own)]
+    ids = []
+    for n, twin in enumerate(twins, 1):
+        if not isinstance(twin, Mapping) or not isinstance(twin.get("data"), Mapping):
+            continue
+        try:
+            when = datetime.fromisoformat(str(twin.get("at")))
+        except ValueError:
+            when = at
+        if when.tzinfo is None and at.tzinfo is not None:
+            when = when.replace(tzinfo=at.tzinfo)
+        records.append((when, n, str(twin.get("summary") or ""), twin["data"]))
+        ids.append(str(twin.get("id") or ""))
+    records.sort(key=lambda r: (r[0], r[1]))
+    merged: dict[str, Any] = {}
+    for _, _, text, fields in records:
+        merged.update({k: v for k, v in fields.items() if v not in (None, "") and k not in _RECORD_KEYS})
+        summary = text or summary
+    # The record's own system stays its own (the twins name theirs).
+    merged.update({k: v for k, v in own.items() if k in _RECORD_KEYS})
+    return summary, merged, [i for i in ids if i]
 
 
 E = TypeVar("E")
@@ -215,7 +296,11 @@ def collapse(
         first: tuple[datetime, int] | None = None
         last_at: datetime | None = None
         for when, n, ev in records:
-            if last_at is not None and when - last_at <= window:
+            if (
+                last_at is not None
+                and when - last_at <= window
+                and not any(distinct_records(data(ev), data(other)) for other in current)
+            ):
                 current.append(ev)
             else:
                 if current and first is not None:
@@ -255,6 +340,23 @@ def story_key(kind: str, data: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+def record_sources(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(system, outcome) of each record of an event handed out with its twins, the first record
+    first; empty without twins. Text from other systems: cut short, shown as plain text."""
+    if not _twin_data(data):
+        return []
+    records = [data, *_twin_data(data)]
+    return [(str(r.get("source") or "?")[:40], str(r.get("outcome") or "")[:40]) for r in records]
+
+
+def _twin_data(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The data of the twins handed out with an event (`TWINS`), in time order."""
+    twins = data.get(TWINS)
+    if not isinstance(twins, list):
+        return []
+    return [t["data"] for t in twins if isinstance(t, Mapping) and isinstance(t.get("data"), Mapping)]
+
+
 def story_open(events: Iterable[tuple[str, Mapping[str, Any] | None]]) -> bool:
     """Whether a story still needs the agent, from its events (kind, data) in chronological order.
 
@@ -263,6 +365,8 @@ def story_open(events: Iterable[tuple[str, Mapping[str, Any] | None]]) -> bool:
     whose latest outcome is unresolved (or a callback promised) and that nothing settled since (a
     delivery, a refund, a payment, a resolved complaint, the device alert clearing), an active
     (warning or critical) device alert. A contact whose record names no outcome changes nothing.
+    An event handed out with its twins (`TWINS`: other systems' records of it) is read as its first
+    record followed by theirs.
     """
     delayed = returned = payment_due = complaint_open = contact_open = device_active = False
     for kind, data in events:
@@ -275,11 +379,15 @@ def story_open(events: Iterable[tuple[str, Mapping[str, Any] | None]]) -> bool:
             payment_due = True
         elif kind == "complaint":
             complaint_open = str(data.get("status", "open")) != "resolved"
+            for twin in _twin_data(data):  # another system's later record of it (the CRM's state)
+                if twin.get("status"):
+                    complaint_open = str(twin["status"]) != "resolved"
             contact_open = contact_open and complaint_open
         elif kind == "contact":
-            unresolved = contact_unresolved(data)
-            if unresolved is not None:
-                contact_open = unresolved
+            for record in (data, *_twin_data(data)):  # the first record, then the other systems'
+                unresolved = contact_unresolved(record)
+                if unresolved is not None:
+                    contact_open = unresolved
         elif kind == "device_alert":
             device_active = alert_open(data)
         # What settles a problem also settles the unresolved contact about it.

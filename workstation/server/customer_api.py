@@ -138,6 +138,7 @@ def _ingest(backend: Backend, p: Principal, raw: bytes) -> JSONResponse:
     out = [
         {"index": i, "status": r.status, "id": r.id}
         | ({"duplicate_of": r.duplicate_of} if r.duplicate_of else {})
+        | ({"twin_of": r.twin_of} if r.twin_of else {})
         | ({"error": r.error} if r.error else {})
         for i, r in enumerate(results)
     ]

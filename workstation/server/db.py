@@ -93,6 +93,10 @@ class CustomerEventRow(Base):
     phase: Mapped[str] = mapped_column(String(16), default="interest")
     story: Mapped[str | None] = mapped_column(String(80), default=None)
     fingerprint: Mapped[str] = mapped_column(String(256), default="")
+    #: The first stored record of the same event when this one is its twin from another system (the
+    #: CRM's record of a call the telephony system logged): stored, but counted and listed once, with
+    #: the first (revision 0008).
+    twin_of: Mapped[str | None] = mapped_column(String(64), default=None)
 
     __table_args__ = (
         Index("ix_customer_events_timeline", "customer_id", "at", "id"),
@@ -101,6 +105,8 @@ class CustomerEventRow(Base):
         # refreshes the stories it touched, so ingest cost grew with the customer's history).
         Index("ix_customer_events_story_at", "customer_id", "story", "at", "id"),
         Index("ix_customer_events_fingerprint", "customer_id", "fingerprint", "at"),
+        # The twins of a page's events, and whether a customer has any (a search reads theirs too).
+        Index("ix_customer_events_twin_of", "customer_id", "twin_of"),
     )
 
 
@@ -654,7 +660,8 @@ def _add_timeline_columns(engine: Engine) -> None:
                 },
             )
     for index in Base.metadata.tables[CustomerEventRow.__tablename__].indexes:
-        index.create(engine, checkfirst=True)
+        if index.name != "ix_customer_events_twin_of":  # its column comes with revision 0008
+            index.create(engine, checkfirst=True)
     with Session(engine) as db, db.begin():
         pairs = db.execute(
             text("SELECT DISTINCT customer_id, story FROM customer_events WHERE story IS NOT NULL")

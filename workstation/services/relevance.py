@@ -39,6 +39,7 @@ from workstation.domain.relevance import (
     Interaction,
     Ranking,
     RelevanceEngine,
+    with_twin_records,
 )
 from workstation.services.customer_context import CustomerContext, CustomerContextService
 from workstation.services.sync import SyncService
@@ -95,7 +96,8 @@ def case_for(
             page_title=page.title if page else None,
             messages=tuple(ChatLine(sender, at, text) for sender, at, text in messages),
         ),
-        events=events,
+        # A call the telephony system and the CRM both logged is cached as one event with its twins.
+        events=with_twin_records(events),
     )
 
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workstation.domain.events import record_sources
 from workstation.domain.messages import from_text
 from workstation.domain.timeline import CHANNELS, PHASES, TimelineEntry, TimelineFilter, story_label
 from workstation.ui.domain_text import render
@@ -298,6 +299,12 @@ class HistoryPanel(QWidget):
         self.source_button.setObjectName("openSource")
         self.source_button.setVisible(False)
         self.source_button.clicked.connect(self._on_source_clicked)
+        # A call the telephony system and the CRM both logged is one row: which systems, what each said.
+        self.twins_label = QLabel()
+        self.twins_label.setObjectName("eventSources")
+        self.twins_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.twins_label.setWordWrap(True)
+        self.twins_label.setVisible(False)
         detail = QHBoxLayout()
         detail.addWidget(self.story_label, 1)
         detail.addWidget(self.transcript_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -311,6 +318,7 @@ class HistoryPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status_label)
         layout.addLayout(detail)
+        layout.addWidget(self.twins_label)
         self._update_status()
 
     # --- set-up -----------------------------------------------------------------------------------
@@ -416,10 +424,12 @@ class HistoryPanel(QWidget):
             self.story_label.clear()
             self.transcript_button.setVisible(False)
             self.source_button.setVisible(False)
+            self.twins_label.setVisible(False)
             return
         self.model.set_highlight(entry.story)
         self.transcript_button.setVisible(entry.kind == "contact" and self.has_transcript(entry.id))
         self._show_source(entry.id)
+        self._show_twins(entry.id)
         self.story_label.setText(self._story_html(entry))
         self.event_selected.emit(entry)
 
@@ -475,6 +485,14 @@ class HistoryPanel(QWidget):
         if link is not None:
             self.source_button.setText(self.tr("Open in %s") % link[0].capitalize())
             self.source_button.setToolTip(link[1])
+
+    def _show_twins(self, event_id: str) -> None:
+        event = self._source.event_by_id(event_id) if self._source is not None else None
+        sources = record_sources(event.data) if event is not None else []
+        self.twins_label.setVisible(bool(sources))
+        if sources:
+            said = " · ".join(f"{system} ({outcome})" if outcome else system for system, outcome in sources)
+            self.twins_label.setText(self.tr("Logged by: %s") % said)
 
     def _on_source_clicked(self) -> None:
         entry = self.selected_entry()

@@ -42,6 +42,7 @@ from workstation.domain.relevance.case import (
     CustomerFacts,
     Interaction,
     case_from_mapping,
+    with_twin_records,
 )
 from workstation.domain.relevance.catalog import ActionSpec, Catalog, load_catalog, parse_catalog
 from workstation.domain.relevance.engine import RelevanceEngine
@@ -74,4 +75,5 @@ __all__ = [
     "journey_phase",
     "load_catalog",
     "parse_catalog",
+    "with_twin_records",
 ]

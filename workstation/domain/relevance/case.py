@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from workstation.domain.events import (
+    MAX_TWINS,
+    TWINS,
     EventLike,
 )
 
@@ -152,7 +154,9 @@ def case_from_mapping(raw: object) -> Case:
     raw_events = obj.get("events") or []
     if not isinstance(raw_events, list):
         raise CaseError("events: expected a list")
-    events = [_event(i, e) for i, e in enumerate(raw_events)]
+    twins: list[CaseEvent] = []
+    events = [_event(i, e, twins) for i, e in enumerate(raw_events)]
+    events += twins
     return Case(
         id=_text(obj.get("id"), "id", "case"),
         now=now,
@@ -165,10 +169,11 @@ def case_from_mapping(raw: object) -> Case:
 _fromiso = datetime.fromisoformat
 
 
-def _event(i: int, e: object) -> CaseEvent:
-    """One event of a case. The common shape (a JSON object of strings and a data object) takes a
-    fast path without per-field checks through ABCs: a 20,000-event history is parsed on every
-    ranking. Anything else goes the careful way, which names the offending field."""
+def _event(i: int, e: object, twins: list[CaseEvent]) -> CaseEvent:
+    """One event of a case (its twins from other systems, as the backend hands them out, added to
+    `twins`). The common shape (a JSON object of strings and a data object) takes a fast path
+    without per-field checks through ABCs: a 20,000-event history is parsed on every ranking.
+    Anything else goes the careful way, which names the offending field."""
     if type(e) is dict:
         eid, at, kind = e.get("id"), e.get("at"), e.get("kind")
         channel, summary, data = e.get("channel", ""), e.get("summary", ""), e.get("data") or {}
@@ -187,9 +192,12 @@ def _event(i: int, e: object) -> CaseEvent:
             else:
                 if when.tzinfo is not UTC:
                     when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-                return CaseEvent(eid, when, channel, kind, summary, data)
+                event = CaseEvent(eid, when, channel, kind, summary, data)
+                if TWINS in data:
+                    twins += twin_records(event)
+                return event
     ev = _object(e, f"events[{i}]")
-    return CaseEvent(
+    event = CaseEvent(
         id=_text(ev.get("id"), f"events[{i}].id"),
         at=_time(ev.get("at"), f"events[{i}].at"),
         channel=_text(ev.get("channel"), f"events[{i}].channel", ""),
@@ -197,3 +205,48 @@ def _event(i: int, e: object) -> CaseEvent:
         summary=_text(ev.get("summary"), f"events[{i}].summary", ""),
         data=_object(ev.get("data") or {}, f"events[{i}].data"),
     )
+    twins += twin_records(event)
+    return event
+
+
+def twin_records(event: EventLike) -> list[CaseEvent]:
+    """The other systems' records of an event that the backend hands out with it (data[TWINS]), as
+    records of their own: the engine pairs them with it again by the domain's one notion of the
+    same event (`events.collapse`), so they count once and a card names every record. Malformed
+    entries are skipped."""
+    found = event.data.get(TWINS)
+    if not isinstance(found, list):
+        return []
+    records = []
+    for twin in found[:MAX_TWINS]:
+        if not isinstance(twin, Mapping) or not isinstance(twin.get("id"), str):
+            continue
+        data, at = twin.get("data"), twin.get("at")
+        try:
+            when = _fromiso(at) if isinstance(at, str) else event.at
+        except ValueError:
+            continue
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        channel, summary = twin.get("channel"), twin.get("summary")
+        records.append(
+            CaseEvent(
+                twin["id"],
+                when,
+                channel if isinstance(channel, str) else event.channel,
+                event.kind,
+                summary if isinstance(summary, str) else "",
+                data if isinstance(data, Mapping) else {},
+            )
+        )
+    return records
+
+
+def with_twin_records(events: Iterable[EventLike]) -> list[EventLike]:
+    """A history with the twins the backend handed out with its events as records of their own
+    (`twin_records`): what the desk's cache holds, as the engine reads it."""
+    out: list[EventLike] = []
+    for event in events:
+        out.append(event)
+        if TWINS in event.data:
+            out += twin_records(event)
+    return out

@@ -590,6 +590,10 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
         <translation>In %s öffnen</translation>
     </message>
     <message>
+        <source>Logged by: %s</source>
+        <translation>Erfasst von: %s</translation>
+    </message>
+    <message>
         <source>{0} events</source>
         <translation>{0} Ereignisse</translation>
     </message>
@@ -1359,7 +1363,6 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <name>TimelineModel</name>
     <message>
         <source>Today</source>
-        <extracomment>An event row is kept as a plain tuple of the entry&apos;s fields (see `_plain`), a day header as a date. Where the id and the time are in a plain row (TimelineEntry&apos;s field order).</extracomment>
         <translation>Heute</translation>
     </message>
     <message>
@@ -2164,6 +2167,7 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     </message>
     <message>
         <source>device</source>
+        <extracomment>the named weights table (resources/relevance_weights.toml)</extracomment>
         <translation>Gerät</translation>
     </message>
     <message>

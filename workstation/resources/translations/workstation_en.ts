@@ -588,6 +588,10 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Logged by: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{0} events</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1357,7 +1361,6 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     <name>TimelineModel</name>
     <message>
         <source>Today</source>
-        <extracomment>An event row is kept as a plain tuple of the entry&apos;s fields (see `_plain`), a day header as a date. Where the id and the time are in a plain row (TimelineEntry&apos;s field order).</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2162,6 +2165,7 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>device</source>
+        <extracomment>the named weights table (resources/relevance_weights.toml)</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>

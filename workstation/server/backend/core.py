@@ -78,12 +78,14 @@ class Principal:
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
-    """What became of one ingested event: stored, a duplicate (of an existing id), or an error."""
+    """What became of one ingested event: stored (as the twin of an event another system logged
+    first, when `twin_of`), a duplicate (a re-sent record: of an existing id), or an error."""
 
     status: str
     id: str | None
     duplicate_of: str | None = None
     error: str | None = None
+    twin_of: str | None = None
 
 
 MAX_INGEST_BATCH = 1000

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, insert, literal_column, select
 from sqlalchemy.orm import Session as DbSession
 
+from workstation.domain import events as events_of
 from workstation.domain import messages as M
 from workstation.domain import timeline
 from workstation.domain.models import (
@@ -32,10 +33,11 @@ from workstation.server.backend.mappers import (
     _encode_rank_cursor,
     _expired,
     _filtered,
+    _has_twins,
     _item_id,
     _ranked,
-    _timeline_event,
     _validation_text,
+    _with_twins,
 )
 from workstation.server.db import (
     ConversationRow,
@@ -69,8 +71,10 @@ class Customers(BackendBase):
                 row.version += 1
 
     def add_customer_events(self, events: list[TimelineEvent], *, push: bool = True) -> list[IngestResult]:
-        """Store events in the customers' histories; the same event delivered twice (by id, or by a
-        second source system: see `timeline.fingerprint`) is stored once. Returns one result each.
+        """Store events in the customers' histories. A record delivered twice (its id, or its system's
+        record id: `events.same_record`) is stored once; the same event logged by a second system (the
+        CRM's record of a call the telephony system logged: `events.same_event`) is stored as the
+        twin of the first, listed and counted with it. Returns one result each.
 
         A batch costs a fixed number of queries for the duplicate checks (not one per event)."""
         if not events:
@@ -85,14 +89,16 @@ class Customers(BackendBase):
                 )
             )
             widest = timedelta(seconds=max(fp.window_s for fp in prints))
-            # Stored events that could be twins of this batch's, by (customer, fingerprint) → [(at, id)].
-            twins: dict[tuple[str, str], list[tuple[datetime, str]]] = {}
+            # Stored records that could be this batch's, by (customer, fingerprint) → [(at, id, data, first)].
+            twins: dict[tuple[str, str], list[tuple[datetime, str, Any, str]]] = {}
             rows = uow.db.execute(
                 select(
                     CustomerEventRow.customer_id,
                     CustomerEventRow.fingerprint,
                     CustomerEventRow.at,
                     CustomerEventRow.id,
+                    CustomerEventRow.data,
+                    CustomerEventRow.twin_of,
                 ).where(
                     CustomerEventRow.customer_id.in_({ev.customer_id for ev in events}),
                     CustomerEventRow.fingerprint.in_({fp.key for fp in prints}),
@@ -100,20 +106,32 @@ class Customers(BackendBase):
                     CustomerEventRow.at <= max(ev.at for ev in events) + widest,
                 )
             )
-            for customer_id, key, at, event_id in rows:
-                twins.setdefault((customer_id, key), []).append((_aware(at), event_id))
+            for customer_id, key, at, event_id, data, twin_of in rows:
+                twins.setdefault((customer_id, key), []).append(
+                    (_aware(at), event_id, data, twin_of or event_id)
+                )
             holders: dict[str, set[str]] = {}
             new_rows: list[dict[str, Any]] = []
+            firsts: dict[str, str] = {}  # first records that got a twin → their customer
             for ev, fp in zip(events, prints, strict=True):
                 if ev.id in known_ids:
                     results.append(IngestResult("duplicate", ev.id, ev.id))
                     continue
                 window = timedelta(seconds=fp.window_s)
                 candidates = twins.setdefault((ev.customer_id, fp.key), [])
-                twin = next((i for at, i in candidates if abs(at - ev.at) <= window), None)
-                if twin is not None:
-                    results.append(IngestResult("duplicate", ev.id, twin))
+                # Nearest first: of two calls minutes apart, a record pairs with the one it is about.
+                near = sorted(
+                    (c for c in candidates if abs(c[0] - ev.at) <= window), key=lambda c: abs(c[0] - ev.at)
+                )
+                again = next(
+                    (i for _, i, data, _ in near if events_of.same_record(ev.id, ev.data, i, data)), None
+                )
+                if again is not None:
+                    results.append(IngestResult("duplicate", ev.id, again))
                     continue
+                first = next(
+                    (f for _, _, data, f in near if not events_of.distinct_records(ev.data, data)), None
+                )
                 story = timeline.story_key(ev.kind, ev.data)
                 new_rows.append(
                     {
@@ -127,14 +145,17 @@ class Customers(BackendBase):
                         "phase": timeline.journey_phase(ev.kind, ev.data),
                         "story": story,
                         "fingerprint": fp.key,
+                        "twin_of": first,
                     }
                 )
                 known_ids.add(ev.id)
-                candidates.append((ev.at, ev.id))
+                candidates.append((ev.at, ev.id, ev.data, first or ev.id))
                 if story:
                     touched.add((ev.customer_id, story))
-                results.append(IngestResult("stored", ev.id))
-                if push:
+                results.append(IngestResult("stored", ev.id, twin_of=first))
+                if first is not None:
+                    firsts[first] = ev.customer_id
+                elif push:
                     if ev.customer_id not in holders:
                         holders[ev.customer_id] = self._agents_holding(uow.db, ev.customer_id)
                     for agent_id in holders[ev.customer_id]:
@@ -142,6 +163,16 @@ class Customers(BackendBase):
             if new_rows:
                 # One executemany for the batch (an ORM object per event cost a third of the ingest).
                 uow.db.execute(insert(CustomerEventRow), new_rows)
+            if push and firsts:
+                # The desk caches an event by id: the first record again, now with its twins.
+                for event in _with_twins(
+                    uow.db,
+                    list(uow.db.scalars(select(CustomerEventRow).where(CustomerEventRow.id.in_(firsts)))),
+                ):
+                    if event.customer_id not in holders:
+                        holders[event.customer_id] = self._agents_holding(uow.db, event.customer_id)
+                    for agent_id in holders[event.customer_id]:
+                        uow.append(agent_id, "timeline.event_added", event.model_dump(mode="json"))
             stories: dict[str, set[str]] = {}
             for customer_id, story in touched:
                 stories.setdefault(customer_id, set()).add(story)
@@ -233,10 +264,14 @@ class Customers(BackendBase):
             customer = (
                 literal_column("+customer_events.customer_id") if by_matches else CustomerEventRow.customer_id
             )
-            query = select(CustomerEventRow).where(customer == customer_id)
+            # A twin (another system's record of a listed event) comes with its first record.
+            query = select(CustomerEventRow).where(
+                customer == customer_id, CustomerEventRow.twin_of.is_(None)
+            )
+            any_twins = _has_twins(db, customer_id)
             if where is not None:
                 words = self.engine.dialect.name == "postgresql"
-                query = _filtered(query, where, open_keys, fts=fts, words=words)
+                query = _filtered(query, where, open_keys, fts=fts, words=words, twins=any_twins)
             if before:
                 at, event_id = _decode_cursor(before)
                 # `at <= ?` lets the database seek in the timeline index; the OR alone made SQLite
@@ -249,9 +284,9 @@ class Customers(BackendBase):
                     query.order_by(CustomerEventRow.at.desc(), CustomerEventRow.id.desc()).limit(limit + 1)
                 )
             )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        events = tuple(_timeline_event(r) for r in rows)
+            more = len(rows) > limit
+            rows = rows[:limit]
+            events = tuple(_with_twins(db, rows, any_twins=any_twins))
         cursor = _encode_cursor(rows[-1].at, rows[-1].id) if more and rows else None
         return TimelinePage(events=events, next_cursor=cursor, open_stories=open_stories)
 
@@ -268,14 +303,14 @@ class Customers(BackendBase):
         """A page of the matches of `where.text`, best first (`order=relevance`), keyset by (score,
         id): no page skips through the ones before it, so a page costs the same however deep."""
         query, score = _ranked(where, open_keys, fts=self.engine.dialect.name == "sqlite")
-        query = query.where(CustomerEventRow.customer_id == customer_id)
+        query = query.where(CustomerEventRow.customer_id == customer_id, CustomerEventRow.twin_of.is_(None))
         if before:
             last, event_id = _decode_rank_cursor(before)
             query = query.where(score <= last, (score < last) | (CustomerEventRow.id > event_id))
         found = db.execute(query.order_by(score.desc(), CustomerEventRow.id).limit(limit + 1)).all()
         more = len(found) > limit
         found = found[:limit]
-        events = tuple(_timeline_event(row) for row, _ in found)
+        events = tuple(_with_twins(db, [row for row, _ in found]))
         cursor = _encode_rank_cursor(float(found[-1][1]), found[-1][0].id) if more and found else None
         return TimelinePage(events=events, next_cursor=cursor, open_stories=open_stories)
 

@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Double, Float, String, cast, func, literal_column, select
+from sqlalchemy import Double, Float, String, cast, func, literal_column, select, union_all
 from sqlalchemy import column as sql_column
 from sqlalchemy import text as sql_text
+from sqlalchemy.orm import aliased
 
 from workstation.domain import messages as M
 from workstation.domain import timeline
+from workstation.domain.events import MAX_TWINS, TWINS
 from workstation.domain.models import (
     Agent,
     Conversation,
@@ -129,10 +131,17 @@ def _aware(value: datetime) -> datetime:
 
 
 def _filtered(
-    query: Any, where: timeline.TimelineFilter, open_keys: Any, *, fts: bool, words: bool = False
+    query: Any,
+    where: timeline.TimelineFilter,
+    open_keys: Any,
+    *,
+    fts: bool,
+    words: bool = False,
+    twins: bool = False,
 ) -> Any:
     """`where` in SQL; the text through the FTS5 index when `fts` (SQLite), through the full-text
-    index of revision 0006 when `words` (PostgreSQL), else by LIKE."""
+    index of revision 0006 when `words` (PostgreSQL), else by LIKE; the twins' text too when `twins`
+    (the customer has any: reading them costs a second pass over the matches)."""
     if where.channels:
         query = query.where(CustomerEventRow.channel.in_(sorted(where.channels)))
     if where.phases:
@@ -143,23 +152,49 @@ def _filtered(
         query = query.where(CustomerEventRow.story.in_(open_keys.order_by(None).scalar_subquery()))
     text = where.text.strip()
     match = timeline.fts_query(text) if fts else None
+    # An event is found by its twins' words too (the CRM's "callback promised" of a call the
+    # telephony system logged): the listed row is the first record, the words may be the other's.
+    twin = aliased(CustomerEventRow, name="twin")
     if match is not None:
         rows = sql_text(f"SELECT rowid FROM {EVENTS_FTS} WHERE {EVENTS_FTS} MATCH :match")
+        matched = rows.bindparams(match=match).columns(sql_column("rowid"))
+        first = aliased(CustomerEventRow, name="first")
+        twin_rows: Any = (
+            select(literal_column("first.rowid"))
+            .select_from(twin)
+            .join(first, first.id == twin.twin_of)
+            .where(literal_column("twin.rowid").in_(matched))
+        )
         query = query.where(
             literal_column("customer_events.rowid").in_(
-                rows.bindparams(match=match).columns(sql_column("rowid"))
+                union_all(select(matched.subquery()), twin_rows) if twins else matched
             )
         )
     elif words and (ts := timeline.tsquery(text)) is not None:
         # Exactly the index's expression (db.history_words_sql), or PostgreSQL scans instead.
         document: Any = literal_column(history_words_sql("customer_events.summary", "customer_events.data"))
-        query = query.where(document.op("@@")(getattr(func, HISTORY_QUERY)(ts)))
+        twin_document: Any = literal_column(history_words_sql("twin.summary", "twin.data"))
+        found = getattr(func, HISTORY_QUERY)(ts)
+        hit = document.op("@@")(found)
+        if twins:
+            hit = hit | CustomerEventRow.id.in_(
+                select(twin.twin_of).where(twin.twin_of.is_not(None), twin_document.op("@@")(found))
+            )
+        query = query.where(hit)
     elif text:
         pattern = timeline.like_pattern(text)
-        query = query.where(
-            CustomerEventRow.summary.ilike(pattern, escape="\\")
-            | func.cast(CustomerEventRow.data, String).ilike(pattern, escape="\\")
-        )
+
+        def like(row: Any) -> Any:
+            return row.summary.ilike(pattern, escape="\\") | func.cast(row.data, String).ilike(
+                pattern, escape="\\"
+            )
+
+        hit = like(CustomerEventRow)
+        if twins:
+            hit = hit | CustomerEventRow.id.in_(
+                select(twin.twin_of).where(twin.twin_of.is_not(None), like(twin))
+            )
+        query = query.where(hit)
     return query
 
 
@@ -365,6 +400,62 @@ def _timeline_event(row: CustomerEventRow) -> TimelineEvent:
         summary=row.summary,
         data=row.data,
     )
+
+
+def _has_twins(db: Any, customer_id: str) -> bool:
+    """Whether any of a customer's events has a twin (one probe of the twin index)."""
+    probe = select(CustomerEventRow.id).where(
+        CustomerEventRow.customer_id == customer_id, CustomerEventRow.twin_of.is_not(None)
+    )
+    return db.scalar(probe.limit(1)) is not None
+
+
+def _with_twins(
+    db: Any, rows: list[CustomerEventRow], *, any_twins: bool | None = None
+) -> list[TimelineEvent]:
+    """The events of these (first) records, each with its twins, the other systems' records of the
+    same event, under data[TWINS] ({id, at, channel, summary, data} each, in time order): one event
+    in the history, every system's record and outcome visible. `any_twins` False (the caller probed
+    the customer: `_has_twins`) skips the lookup, which is most customers' case."""
+    events = [_timeline_event(r) for r in rows]
+    customers = {r.customer_id for r in rows}
+    if (
+        not events
+        or any_twins is False
+        or (any_twins is None and not any(_has_twins(db, c) for c in customers))
+    ):
+        return events
+    found: dict[str, list[dict[str, Any]]] = {}
+    twins = db.execute(
+        select(
+            CustomerEventRow.twin_of,
+            CustomerEventRow.id,
+            CustomerEventRow.at,
+            CustomerEventRow.channel,
+            CustomerEventRow.summary,
+            CustomerEventRow.data,
+        )
+        .where(
+            CustomerEventRow.customer_id.in_(customers), CustomerEventRow.twin_of.in_([r.id for r in rows])
+        )
+        .order_by(CustomerEventRow.at, CustomerEventRow.id)
+    )
+    for first, twin_id, at, channel, summary, data in twins:
+        records = found.setdefault(first or "", [])
+        if len(records) < MAX_TWINS:
+            records.append(
+                {
+                    "id": twin_id,
+                    "at": _aware(at).isoformat(),
+                    "channel": channel,
+                    "summary": summary,
+                    "data": data,
+                }
+            )
+    return [
+        ev.model_copy(update={"data": {**ev.data, TWINS: found[ev.id]}}) if ev.id in found else ev
+        for ev in events
+    ]
 
 
 def _message(row: MessageRow) -> Message:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workstation.domain.relevance.situations.base import FinderBase, History, Situation
 from workstation.domain.relevance.situations.orders import OrderSituations
+from workstation.domain.relevance.situations.products import ProductSituations
 from workstation.domain.relevance.situations.service import ServiceSituations
 from workstation.domain.relevance.situations.signals import SignalSituations
 from workstation.domain.relevance.situations.visit import VisitSituations
@@ -11,6 +12,7 @@ from workstation.domain.relevance.situations.visit import VisitSituations
 __all__ = ["Finder", "FinderBase", "History", "Situation"]
 
 
-class Finder(OrderSituations, ServiceSituations, VisitSituations, SignalSituations):
-    """Turns a bucketed history into situations: one method per area (orders, service, the web
-    visit and the customer's requests, smaller signals), each adding to `found`."""
+class Finder(OrderSituations, ServiceSituations, ProductSituations, VisitSituations, SignalSituations):
+    """Turns a bucketed history into situations: one method per area (orders, service, products
+    the customer has, the web visit and the customer's requests, smaller signals), each adding to
+    `found`."""
