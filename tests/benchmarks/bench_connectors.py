@@ -41,7 +41,7 @@ from workstation.server.runner import ServerOptions, ServerThread  # noqa: E402
 #: 2,500 of them (50 parties x 50 sales) outlasted the seeding client's 60 s timeout on a busy machine.
 SALES_PER_CALL = 500
 #: Sales per transaction of the bulk seeder: trytond's record instantiation checks every id of a
-#: batch for every record (quadratic), so 200 is quicker than 500 or 2,000.
+#: batch for every record (quadratic); 1,000 sales took 11 s in batches of 200, 19 s in 500.
 BULK_BATCH = 200
 
 
