@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from typing import Annotated, Protocol
+from urllib.parse import quote
 
 import websockets
 from pydantic import Field, TypeAdapter, ValidationError
@@ -12,7 +13,7 @@ from websockets.asyncio.client import ClientConnection
 
 from workstation.client.api import BackendApi
 from workstation.client.ws import CLEAN_CLOSE_CODES, WsClient, raise_if_auth
-from workstation.domain.models import Agent, Presence, WaitingReason
+from workstation.domain.models import Agent, ConnectorConflict, Id, Presence, Record, WaitingReason
 from workstation.domain.queue_monitor import MonitorDelta, MonitorHistory, MonitorSnapshot, MonitorTick
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,12 @@ MAX_MONITOR_FRAME_BYTES = 16 * 2**20
 
 MonitorFrame = Annotated[MonitorSnapshot | MonitorDelta | MonitorTick, Field(discriminator="kind")]
 _FRAME: TypeAdapter[MonitorSnapshot | MonitorDelta | MonitorTick] = TypeAdapter(MonitorFrame)
+
+
+class ConnectorName(Record):
+    """The part of a connector's status (GET /connectors) the monitor needs."""
+
+    name: Id
 
 
 class MonitorApi:
@@ -50,6 +57,29 @@ class MonitorApi:
     async def history(self, minutes: float = 60) -> MonitorHistory:
         body = await self._api._request("GET", "/monitor/history", params={"minutes": minutes})
         result: MonitorHistory = self._api._parse(MonitorHistory, body, "monitor history")
+        return result
+
+    async def connector_names(self) -> list[str]:
+        body = await self._api._request("GET", "/connectors")
+        rows: list[ConnectorName] = self._api._parse(list[ConnectorName], body, "connectors")
+        return [row.name for row in rows]
+
+    async def connector_conflicts(
+        self, connector: str, *, limit: int, after: tuple[str, str] | None = None
+    ) -> list[ConnectorConflict]:
+        """Every customer's undecided conflicts with `connector` (team leads), `limit` at a time in
+        the order of (record, field); the next page starts `after` the last row's (record, field)."""
+        params: dict[str, str | int] = {"limit": limit}
+        if after is not None:
+            params["after_record"], params["after_field"] = after
+        body = await self._api._request(
+            "GET", f"/connectors/{quote(connector, safe='')}/conflicts", params=params
+        )
+        if isinstance(body, list):  # the rows do not repeat the connector the path names
+            body = [{**row, "connector": connector} if isinstance(row, dict) else row for row in body]
+        result: list[ConnectorConflict] = self._api._parse(
+            list[ConnectorConflict], body, "connector conflicts"
+        )
         return result
 
     async def why_waiting(self, conversation_id: str) -> WaitingReason:

@@ -287,6 +287,8 @@ class ConnectorConflict(Record):
     before: UpstreamValue = None
     theirs: UpstreamValue = None
     yours: UpstreamValue = None
+    #: when the backend found it (the team lead's list shows it; a pushed event may leave it out)
+    at: UtcDateTime | None = None
 
 
 class FieldSource(Record):

@@ -17,7 +17,7 @@ from workstation.client.events import AuthRejected, Backoff
 from workstation.client.monitor import MonitorApi, MonitorStream
 from workstation.client.ws import WsClient
 from workstation.domain import messages as M
-from workstation.domain.models import Agent, Presence, WaitingReason
+from workstation.domain.models import Agent, ConnectorConflict, Presence, WaitingReason
 from workstation.domain.queue_monitor import (
     AGENT_STATES,
     ALL_QUEUES,
@@ -291,6 +291,26 @@ class QueueMonitorService(QObject):
     async def move_task(self, conversation_id: str, queue_id: str) -> WaitingReason | None:
         try:
             return await self.api.move_task(conversation_id, queue_id)
+        except ApiError as exc:
+            self.action_failed.emit(exc.message)
+        except BackendUnavailable as exc:
+            self._unreachable(exc)
+        return None
+
+    async def connector_names(self) -> list[str] | None:
+        try:
+            return await self.api.connector_names()
+        except ApiError as exc:
+            self.action_failed.emit(exc.message)
+        except BackendUnavailable as exc:
+            self._unreachable(exc)
+        return None
+
+    async def connector_conflicts(
+        self, connector: str, *, limit: int, after: tuple[str, str] | None = None
+    ) -> list[ConnectorConflict] | None:
+        try:
+            return await self.api.connector_conflicts(connector, limit=limit, after=after)
         except ApiError as exc:
             self.action_failed.emit(exc.message)
         except BackendUnavailable as exc:

@@ -33,6 +33,7 @@ from workstation.domain.queue_monitor import ALL_QUEUES, MonitorSnapshot, format
 from workstation.services.queue_monitor import QueueMonitorService
 from workstation.services.tasks import TaskSet
 from workstation.ui.agent_roster_model import AGENT_ID_ROLE, AgentRosterModel, RosterFilterProxy
+from workstation.ui.connector_conflicts_page import ConnectorConflictsPage
 from workstation.ui.domain_text import error_text, render
 from workstation.ui.labels import STATES, term
 from workstation.ui.language import time_text
@@ -177,6 +178,10 @@ class QueueMonitorView(QWidget):
         self.side = QTabWidget()
         self.side.addTab(roster_page, self.tr("Agents"))
         self.side.addTab(waiting_page, self.tr("Waiting"))
+        # Connector conflicts across customers: asked for when the tab is first opened.
+        self.conflicts = ConnectorConflictsPage(service)
+        self.side.addTab(self.conflicts, self.tr("Conflicts"))
+        self.side.currentChanged.connect(self._on_side_current_changed)
 
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(left)
@@ -207,6 +212,10 @@ class QueueMonitorView(QWidget):
         service.session_rejected.connect(self._on_service_session_rejected)
         if service.snapshot is not None:
             self._on_service_snapshot_changed(service.snapshot, [], True, True)
+
+    def _on_side_current_changed(self, index: int) -> None:
+        if self.side.widget(index) is self.conflicts:
+            self.conflicts.load_once()
 
     @staticmethod
     def _table_defaults(table: QTableView) -> None:
@@ -459,6 +468,7 @@ class QueueMonitorView(QWidget):
     async def shutdown(self) -> None:
         self._clock.stop()
         await self._tasks.cancel_all()
+        await self.conflicts.shutdown()
 
 
 def why_html(reason: WaitingReason) -> str:

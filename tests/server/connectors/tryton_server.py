@@ -146,6 +146,47 @@ def d(value: Any) -> Any:
     return Decimal(str(value))
 
 
+# The volume data, defined once: the JSON-RPC seeder (`TrytonSeed.parties_with_sales`) and the bulk
+# seeder in `tryton_bulk.py` (trytond's Python API in a process of its own) create exactly these
+# values, so an import cannot tell which one made the records.
+
+
+def volume_parties(count: int, prefix: str) -> list[dict[str, Any]]:
+    """Values for `count` parties with one e-mail address and one address each."""
+    return [
+        {
+            "name": f"{prefix} {i}",
+            "contact_mechanisms": [["create", [{"type": "email", "value": f"c{i}@example.org"}]]],
+            "addresses": [["create", [{"street": f"Weg {i}", "city": "Berlin"}]]],
+        }
+        for i in range(count)
+    ]
+
+
+def volume_sales(
+    parties: list[int], address_of: dict[int, int], sales_each: int, *, company: int, currency: int
+) -> list[dict[str, Any]]:
+    """Values for `sales_each` one-line sales of today per party (quoted and confirmed afterwards)."""
+    return [
+        {
+            "party": p,
+            "company": company,
+            "currency": currency,
+            "sale_date": dt.date.today(),
+            "invoice_address": address_of[p],
+            "shipment_address": address_of[p],
+            "lines": [
+                [
+                    "create",
+                    [{"type": "line", "description": f"Item {n}", "quantity": 1.0, "unit_price": d(10 + n)}],
+                ]
+            ],
+        }
+        for p in parties
+        for n in range(sales_each)
+    ]
+
+
 class TrytonSeed:
     """Creates what a shop's back office would in Tryton: a company, parties, sales, complaints,
     shipments and invoices, through JSON-RPC (the same interface the connector reads)."""
@@ -288,48 +329,13 @@ class TrytonSeed:
 
     async def parties_with_sales(self, count: int, sales_each: int, *, prefix: str = "Customer") -> list[int]:
         """`count` parties with `sales_each` confirmed sales each, in a few calls (for volume)."""
-        parties = await self.rpc.model(
-            "party.party",
-            "create",
-            [
-                {
-                    "name": f"{prefix} {i}",
-                    "contact_mechanisms": [["create", [{"type": "email", "value": f"c{i}@example.org"}]]],
-                    "addresses": [["create", [{"street": f"Weg {i}", "city": "Berlin"}]]],
-                }
-                for i in range(count)
-            ],
-        )
+        parties = await self.rpc.model("party.party", "create", volume_parties(count, prefix))
         addresses = await self.rpc.search_read("party.address", [["party", "in", parties]], ["party"])
         address_of = {a["party"]: a["id"] for a in addresses}
         sales = await self.rpc.model(
             "sale.sale",
             "create",
-            [
-                {
-                    "party": p,
-                    "company": self.company,
-                    "currency": self.currency,
-                    "sale_date": dt.date.today(),
-                    "invoice_address": address_of[p],
-                    "shipment_address": address_of[p],
-                    "lines": [
-                        [
-                            "create",
-                            [
-                                {
-                                    "type": "line",
-                                    "description": f"Item {n}",
-                                    "quantity": 1.0,
-                                    "unit_price": d(10 + n),
-                                }
-                            ],
-                        ]
-                    ],
-                }
-                for p in parties
-                for n in range(sales_each)
-            ],
+            volume_sales(parties, address_of, sales_each, company=self.company, currency=self.currency),
         )
         await self.rpc.model("sale.sale", "quote", sales)
         await self.rpc.model("sale.sale", "confirm", sales)

@@ -329,6 +329,66 @@
     </message>
 </context>
 <context>
+    <name>ConnectorConflictsModel</name>
+    <message>
+        <source>Customer</source>
+        <translation>Kunde</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>Feld</translation>
+    </message>
+    <message>
+        <source>Upstream value</source>
+        <translation>Wert im Quellsystem</translation>
+    </message>
+    <message>
+        <source>Desk value</source>
+        <translation>Wert am Arbeitsplatz</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Seit</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectorConflictsPage</name>
+    <message>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Load more</source>
+        <translation>Mehr laden</translation>
+    </message>
+    <message>
+        <source>Connector:</source>
+        <translation>Konnektor:</translation>
+    </message>
+    <message>
+        <source>No connector is configured.</source>
+        <translation>Kein Konnektor ist eingerichtet.</translation>
+    </message>
+    <message>
+        <source>No open conflicts.</source>
+        <translation>Keine offenen Konflikte.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n conflict(s) shown, more to load</source>
+        <translation>
+            <numerusform>%n Konflikt angezeigt, weitere zu laden</numerusform>
+            <numerusform>%n Konflikte angezeigt, weitere zu laden</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open conflict(s)</source>
+        <translation>
+            <numerusform>%n offener Konflikt</numerusform>
+            <numerusform>%n offene Konflikte</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ConversationTabs</name>
     <message>
         <source>No open conversations.
@@ -1047,6 +1107,10 @@ Setzen Sie sich auf Verfügbar (Strg+1), um Chats zu erhalten.</translation>
     <message>
         <source>Waiting</source>
         <translation>Wartezeit</translation>
+    </message>
+    <message>
+        <source>Conflicts</source>
+        <translation>Konflikte</translation>
     </message>
     <message>
         <source>Service level, answered, abandoned: last {0} min</source>

@@ -329,6 +329,66 @@
     </message>
 </context>
 <context>
+    <name>ConnectorConflictsModel</name>
+    <message>
+        <source>Customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Upstream value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Desk value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ConnectorConflictsPage</name>
+    <message>
+        <source>Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Load more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connector:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No connector is configured.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No open conflicts.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n conflict(s) shown, more to load</source>
+        <translation>
+            <numerusform>%n conflict shown, more to load</numerusform>
+            <numerusform>%n conflicts shown, more to load</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open conflict(s)</source>
+        <translation>
+            <numerusform>%n open conflict</numerusform>
+            <numerusform>%n open conflicts</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ConversationTabs</name>
     <message>
         <source>No open conversations.
@@ -1044,6 +1104,10 @@ Set yourself Available (Ctrl+1) to receive chats.</source>
     </message>
     <message>
         <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Conflicts</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
