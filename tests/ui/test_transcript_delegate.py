@@ -79,7 +79,9 @@ def test_a_changed_line_is_measured_again_and_sizes_match_the_standard_delegate(
         option.rect.setWidth(width)
         option.rect.setHeight(height)  # -1: an invalid rect, which the style does not wrap
         option.features = (
-            QStyleOptionViewItem.ViewItemFeature.WrapText if wrap else QStyleOptionViewItem.ViewItemFeature.None_
+            QStyleOptionViewItem.ViewItemFeature.WrapText
+            if wrap
+            else QStyleOptionViewItem.ViewItemFeature.None_
         )
         for row in (0, model.rowCount() - 1):
             index = model.index(row)

@@ -33,9 +33,9 @@ class TranscriptDelegate(QStyledItemDelegate):
         key = (
             text,
             # The style wraps at the rect's width, and only when the rect is valid.
-            option.rect.width() if option.rect.isValid() else -1,  # type: ignore[attr-defined]
-            option.fontMetrics.height(),  # type: ignore[attr-defined]
-            option.features.value,  # type: ignore[attr-defined]  (WrapText or not)
+            option.rect.width() if option.rect.isValid() else -1,
+            option.fontMetrics.height(),
+            option.features.value,  # WrapText or not
         )
         size = self._sizes.get(key)
         if size is None:
