@@ -301,32 +301,23 @@ class SyncService(QObject):
         may have queued a write), then run `then()` on the event loop. A write the cache could not
         store (disk full, a broken file) is reported as refused: the agent must not believe it saved."""
 
-        def _done(result: Future[Any], waiting: int | None) -> None:
+        def _done(result: Future[Any]) -> None:
             if result.cancelled():
                 return
             if (exc := result.exception()) is not None:
                 log.error("a %s write could not be stored in the cache", kind or "local", exc_info=exc)
                 self.write_refused.emit(kind, target, Msg(M.NOT_SAVED_LOCALLY, error=str(exc)))
                 return
-            self._outbox_wake.set()
-            if waiting is not None:
-                self.outbox_changed.emit(waiting)
+            self._outbox_wake.set()  # the outbox counts the waiting writes when it reads them
             if then is not None:
                 then()
 
-        # Callbacks of the writer's futures run on the writer thread: count the waiting writes there
-        # (right behind the commit, off the GUI thread), then hop to the loop, in order.
+        # Callbacks of the writer's futures run on the writer thread: hop to the loop, in order.
         loop = self._loop or asyncio.get_event_loop()
 
         def _hop(result: Future[Any]) -> None:
-            waiting = None
-            if not result.cancelled() and result.exception() is None:
-                try:
-                    waiting = self._store.count_pending()
-                except Exception:  # a broken cache: the count is for display; the write itself is done
-                    log.warning("could not count the waiting writes", exc_info=True)
             try:
-                loop.call_soon_threadsafe(_done, result, waiting)
+                loop.call_soon_threadsafe(_done, result)
             except RuntimeError:  # the loop is closed: shutting down, the write was flushed; nobody to tell
                 return
 
@@ -339,7 +330,8 @@ class SyncService(QObject):
             self._outbox_wake.clear()
             while True:
                 # On the writer thread, behind every write committed so far (it sees them all).
-                batch = await self._store.writes.run(self._store.pending, BATCH_SIZE)
+                batch, waiting = await self._store.writes.run(self._outbox_state)
+                self.outbox_changed.emit(waiting)
                 if not batch:
                     attempt = 0
                     break
@@ -355,7 +347,12 @@ class SyncService(QObject):
                     self._outbox_wake.clear()
                     continue
                 attempt = 0
-                self.outbox_changed.emit(await self._store.writes.run(self._store.count_pending))
+
+    def _outbox_state(self) -> tuple[list[OutboxItem], int]:
+        """On the writer thread: the next writes to send, oldest first, and how many wait in all (no
+        second query unless the batch is full: no write commits between the two reads here)."""
+        batch = self._store.pending(limit=BATCH_SIZE)
+        return batch, len(batch) if len(batch) < BATCH_SIZE else self._store.count_pending()
 
     async def _send(self, items: list[OutboxItem]) -> None:
         """Send in order: runs of built-in writes together (POST /writes), the others one by one."""
