@@ -87,3 +87,20 @@ def test_a_changed_line_is_measured_again_and_sizes_match_the_standard_delegate(
             index = model.index(row)
             assert delegate.sizeHint(option, index) == QStyledItemDelegate.sizeHint(delegate, option, index)
     assert model.data(model.index(20), Qt.ItemDataRole.DisplayRole).count("zu lang") == 40
+
+
+def test_a_hidden_transcript_measures_nothing_until_shown(qtbot: QtBot) -> None:
+    """A background tab's transcript takes its messages without laying them out; it does once shown."""
+    view, model, delegate = _shown_transcript(qtbot, 50)
+    view.hide()
+    before = delegate.computed
+    for n in range(50, 70):
+        model.upsert([_entry(n)])
+        qtbot.wait(5)
+    qtbot.wait(50)
+    assert delegate.computed == before
+    assert model.rowCount() == 70
+    view.show()
+    qtbot.waitExposed(view)
+    view.scrollToBottom()
+    qtbot.waitUntil(lambda: delegate.computed >= before + 20)
