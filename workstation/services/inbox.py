@@ -30,7 +30,7 @@ from workstation.store.cache import CacheStore, new_key
 
 log = logging.getLogger(__name__)
 
-#: Newest messages re-read for a tab when a write of it settled (the rest did not change).
+#: Newest messages re-read for a tab when a reply was refused (the rest did not change).
 REPAINTED = 20
 
 #: Longest a reader waits for the cache's writer (a stuck disk); then its read fails and says so.
@@ -85,7 +85,7 @@ class InboxService(QObject):
         sync.events_applied.connect(self._on_sync_events_applied)
         sync.reset_applied.connect(self._on_sync_reset_applied)
         sync.write_refused.connect(self._on_sync_write_refused)
-        sync.write_completed.connect(self._on_sync_write_completed)
+        sync.messages_stored.connect(self._on_sync_messages_stored)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -254,10 +254,15 @@ class InboxService(QObject):
                 self.transcript_updated.emit(conv.id, self._store.transcript(conv.id))
             self._open_once(conv)
 
-    def _on_sync_write_completed(self, kind: str, target: str) -> None:
-        if kind == "message":
-            # The server's copy (with its id) replaced the pending line in the cache.
-            self.transcript_updated.emit(target, self._store.transcript(target, last=REPAINTED))
+    def _on_sync_messages_stored(self, messages: list[Message]) -> None:
+        # The server's copies (with their ids) replaced the pending lines in the cache, stored exactly
+        # as these entries say ("sent", no error): shown from memory, not read back on the GUI thread
+        # (that read of the newest lines was a fifth of the GUI thread's work per reply under load).
+        by_conversation: dict[str, list[TranscriptEntry]] = {}
+        for message in messages:
+            by_conversation.setdefault(message.conversation_id, []).append(TranscriptEntry(message=message))
+        for conversation_id, entries in by_conversation.items():
+            self.transcript_updated.emit(conversation_id, entries)
 
     def _on_sync_write_refused(self, kind: str, target: str, reason: str) -> None:
         template = WRITE_REFUSED.get(kind, WRITE_REFUSED[""])

@@ -37,6 +37,7 @@ from workstation.ui.relevance_panel import RelevancePanel
 from workstation.ui.text import DATA_PROPERTY, data_label, escape, tooltip
 from workstation.ui.theme import colour, text_colour, themed
 from workstation.ui.timeline_model import TimelineSource
+from workstation.ui.transcript_delegate import TranscriptDelegate
 from workstation.ui.transcript_model import TranscriptModel
 
 #: Room under the last card (pixels), and the least the cards get (the "hidden" toggle and a note).
@@ -227,6 +228,9 @@ class ConversationView(QWidget):
         # Long transcripts are laid out in batches between events instead of all at once.
         self.transcript_view.setLayoutMode(QListView.LayoutMode.Batched)
         self.transcript_view.setBatchSize(100)
+        # Each line's size is computed once, not at every relayout (one per message).
+        self.transcript_delegate = TranscriptDelegate(self.transcript_view)
+        self.transcript_view.setItemDelegate(self.transcript_delegate)
 
         self._scroll_timer.timeout.connect(self.transcript_view.scrollToBottom)
         self.reply_edit = ReplyEdit()
