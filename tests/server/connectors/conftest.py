@@ -11,7 +11,7 @@ from tests.server.connectors.rt_server import RTServer
 from tests.server.connectors.tryton_server import TrytonServer, initialise
 
 #: Databases served by the session's trytond; each test that needs a clean one takes one.
-DATABASES = 14
+DATABASES = 24
 
 
 @pytest.fixture(scope="session")
