@@ -18,8 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.helpers.backend import CUSTOMERS
-from workstation.domain.models import TimelineEvent, utcnow
+from tests.helpers.backend import seed_customers
 from workstation.server.backend import Backend, BackendConfig
 from workstation.server.runner import ServerOptions, bind_socket, build, dispose_when_idle, uvicorn_config
 
@@ -39,27 +38,8 @@ def options(data_dir: Path) -> ServerOptions:
 
 
 def prepare(data_dir: Path, events_per_customer: int, max_chats: int) -> str:
-    from datetime import timedelta
-
     backend, _app, _simulator = build(options(data_dir))
-    now = utcnow()
-    for customer in CUSTOMERS:
-        backend.upsert_customer(customer)
-        backend.add_customer_events(
-            [
-                TimelineEvent(
-                    id=f"{customer.id}-e{i}",
-                    customer_id=customer.id,
-                    at=now - timedelta(hours=i),
-                    channel=("web", "shop", "phone", "email")[i % 4],
-                    kind=("page_view", "order_placed", "contact", "contact")[i % 4],
-                    summary=f"Event {i} of {customer.name}",
-                    data={},
-                )
-                for i in range(events_per_customer)
-            ],
-            push=False,
-        )
+    seed_customers(backend, events_per_customer)
     if max_chats != 3:  # the demo routing's own capacity otherwise
         set_max_chats(backend, "a-demo", max_chats)
     token = backend.issue_token(backend.service_principal())

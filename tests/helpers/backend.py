@@ -13,6 +13,7 @@ import httpx
 
 from workstation.client.events import Backoff
 from workstation.domain.models import Customer, TimelineEvent, utcnow
+from workstation.server.backend import Backend as ServerBackend
 from workstation.server.backend import BackendConfig
 from workstation.server.runner import ServerOptions, ServerThread
 
@@ -27,31 +28,32 @@ CUSTOMERS = (
 FAST_BACKOFF = Backoff(initial=0.05, maximum=0.3)
 
 
+def seed_customers(backend: ServerBackend, events_per_customer: int = 25) -> None:
+    """The test customers, each with a history of `events_per_customer` events an hour apart."""
+    now = utcnow()
+    for customer in CUSTOMERS:
+        backend.upsert_customer(customer)
+        backend.add_customer_events(
+            [
+                TimelineEvent(
+                    id=f"{customer.id}-e{i}",
+                    customer_id=customer.id,
+                    at=now - timedelta(hours=i),
+                    channel=("web", "shop", "phone", "email")[i % 4],
+                    kind=("page_view", "order_placed", "contact", "contact")[i % 4],
+                    summary=f"Event {i} of {customer.name}",
+                    data={},
+                )
+                for i in range(events_per_customer)
+            ],
+            push=False,
+        )
+
+
 def seed(server: ServerThread, events_per_customer: int = 25) -> None:
     backend = server.backend
     assert backend is not None
-    now = utcnow()
-
-    def work() -> None:
-        for customer in CUSTOMERS:
-            backend.upsert_customer(customer)
-            backend.add_customer_events(
-                [
-                    TimelineEvent(
-                        id=f"{customer.id}-e{i}",
-                        customer_id=customer.id,
-                        at=now - timedelta(hours=i),
-                        channel=("web", "shop", "phone", "email")[i % 4],
-                        kind=("page_view", "order_placed", "contact", "contact")[i % 4],
-                        summary=f"Event {i} of {customer.name}",
-                        data={},
-                    )
-                    for i in range(events_per_customer)
-                ],
-                push=False,
-            )
-
-    server.call(work)
+    server.call(lambda: seed_customers(backend, events_per_customer))
 
 
 class Backend:
