@@ -285,6 +285,11 @@ class SyncService(QObject):
         )
         return key, job
 
+    async def pending_count(self) -> int:
+        """How many writes wait in the outbox now, read on the writer thread behind every commit so
+        far (`outbox_changed` tells the same only at the outbox's next read)."""
+        return int(await self._store.writes.run(self._store.count_pending))
+
     async def settled(self) -> None:
         """Once every write submitted so far is committed to the outbox (and the UI told of it)."""
         await asyncio.wrap_future(self._store.writes.barrier())

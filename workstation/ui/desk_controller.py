@@ -589,6 +589,6 @@ class DeskController(QObject):
     async def shutdown(self) -> None:
         """On quit: go Offline (a team lead has no presence to give up), then stop what runs."""
         if self.window.monitor_view is None:
-            await desk_habits.go_offline(self.session, self.sync, self.inbox.set_presence, self.window)
+            await desk_habits.go_offline(self.session, self.sync, self.inbox.set_presence)
         await self.record_edits.shutdown()
         await self._tasks.cancel_all()

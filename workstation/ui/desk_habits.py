@@ -169,11 +169,10 @@ def confirm_quit(window: Any, event: QCloseEvent) -> None:
 
 
 async def go_offline(
-    session: SessionService, sync: SyncService, set_presence: Callable[[Presence], None], window: Any
+    session: SessionService, sync: SyncService, set_presence: Callable[[Presence], None]
 ) -> None:
     """On quit: tell the backend the agent is Offline, so no chat is offered to an empty chair.
-    Waits (bounded) for the write to leave the outbox (`window.pending_writes`); offline, it stays
-    queued for the next start."""
+    Waits (bounded) for the write to leave the outbox; offline, it stays queued for the next start."""
     if session.presence == Presence.OFFLINE or not sync.online:
         return
     set_presence(Presence.OFFLINE)
@@ -183,7 +182,9 @@ async def go_offline(
         await asyncio.wait_for(sync.settled(), OFFLINE_WAIT_S)
     except TimeoutError:
         return  # the cache is stuck: the write is queued there and goes out at the next start
-    while window.pending_writes and asyncio.get_running_loop().time() < deadline:
+    # Asked of the cache itself: the window's count (`pending_writes`) follows the outbox's reads and
+    # may not yet show this write, and a quit that trusted it left the agent Available.
+    while await sync.pending_count() and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.05)
 
 
