@@ -6,7 +6,6 @@ import time
 from datetime import datetime
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
     QObject,
@@ -20,6 +19,7 @@ from workstation.domain.messages import QT_TRANSLATE_NOOP  # typed (str -> str);
 from workstation.domain.queue_monitor import AgentStatus, format_duration
 from workstation.ui.labels import AWAY_REASONS, STATES, term
 from workstation.ui.language import time_text
+from workstation.ui.table_model import RowsTableModel
 from workstation.ui.text import tooltip
 
 Index = QModelIndex | QPersistentModelIndex
@@ -38,7 +38,7 @@ def reason_text(reason: str) -> str:
     return term(AWAY_REASONS, reason)
 
 
-class AgentRosterModel(QAbstractTableModel):
+class AgentRosterModel(RowsTableModel):
     """One row per agent: state and time in state, chats vs capacity, skills, handled today.
 
     Updated from the monitor's snapshots: rows are replaced in place with one coalesced
@@ -115,20 +115,6 @@ class AgentRosterModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, self.TIME), self.index(len(self._rows) - 1, self.TIME))
 
     # --- Qt model ------------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        horizontal = orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-        if horizontal and 0 <= section < len(self.COLUMNS):
-            return self.tr(self.COLUMNS[section])
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from workstation.domain.messages import QT_TRANSLATE_NOOP  # typed (str -> str); lupdate knows the name
 from workstation.domain.models import ConnectorConflict
 from workstation.ui.labels import FIELDS, term
 from workstation.ui.language import datetime_text
+from workstation.ui.table_model import RowsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 MAX_ROWS = 5_000  # the most rows the list holds: pages are appended as the lead asks, up to this
@@ -21,7 +22,7 @@ def _cell(value: str | None) -> str:
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
-class ConnectorConflictsModel(QAbstractTableModel):
+class ConnectorConflictsModel(RowsTableModel):
     """One row per conflict in the backend's order (record, field); pages are appended."""
 
     COLUMNS = (
@@ -64,20 +65,6 @@ class ConnectorConflictsModel(QAbstractTableModel):
             return None
         last = self._rows[-1]
         return (last.record or "", last.field)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        horizontal = orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-        if horizontal and 0 <= section < len(self.COLUMNS):
-            return self.tr(self.COLUMNS[section])
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if role != Qt.ItemDataRole.DisplayRole or not index.isValid():

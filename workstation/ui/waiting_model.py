@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -15,12 +14,13 @@ from PySide6.QtCore import (
 from workstation.domain.messages import QT_TRANSLATE_NOOP  # typed (str -> str); lupdate knows the name
 from workstation.domain.queue_monitor import WaitingTask, format_duration
 from workstation.ui.agent_roster_model import SORT_ROLE
+from workstation.ui.table_model import RowsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 CONVERSATION_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
-class WaitingTasksModel(QAbstractTableModel):
+class WaitingTasksModel(RowsTableModel):
     """One row per waiting task; the wait column is refreshed once a second by `tick()`."""
 
     COLUMNS = (
@@ -66,20 +66,6 @@ class WaitingTasksModel(QAbstractTableModel):
         self._now = now if now is not None else time.time()
         if self._rows:
             self.dataChanged.emit(self.index(0, self.WAITING), self.index(len(self._rows) - 1, self.WAITING))
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        horizontal = orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-        if horizontal and 0 <= section < len(self.COLUMNS):
-            return self.tr(self.COLUMNS[section])
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
