@@ -196,3 +196,35 @@ async def _drain_reader(desk: Desk) -> None:
     await asyncio.wrap_future(desk.ws.reader.submit(lambda: None))
     for _ in range(5):  # the queued signal is delivered by the Qt event loop on a later turn
         await asyncio.sleep(0.02)
+
+
+def test_an_accepted_offer_takes_the_spare_tab_and_a_new_spare_follows(desk: Desk, backend: Backend) -> None:
+    """The desk builds one tab's widgets ahead of time (after sign-in and after each opened tab): the
+    next accepted offer fills that spare in instead of building a tab between Accept and paint."""
+    controller = desk.controller
+    desk.wait_until(lambda: controller._spare is not None)
+    spare = controller._spare
+    # Hidden, and still hidden when the window is shown again (e.g. from the tray).
+    desk.window.hide()
+    desk.window.show()
+    assert not spare.isVisible()
+    refreshed = _refreshed(desk)
+    desk.window.accept_offer(_offer(desk, backend, "c-2", text="Meine Rechnung stimmt nicht"))
+    desk.wait_until(lambda: desk.window.views and refreshed)
+    (view,) = desk.window.views.values()
+    assert view is spare
+    # The spare now shows this conversation: its customer, channel and topic, its accessible names.
+    assert view.conversation.customer.id == "c-2"
+    assert view.objectName() == f"conversation-{view.conversation.id}"
+    assert view.customer_header.name_label.text() == view.conversation.customer.name
+    assert view.conversation.customer.name in view.reply_edit.accessibleName()
+    assert view.context_label.text()
+    assert view.isVisible() and desk.window.current_view() is view
+    # Its edits name its customer (connected before it had one).
+    edits: list[str] = []
+    view.customer_edit_requested.connect(edits.append)
+    view.customer_header.edit_requested.emit()
+    assert edits == ["c-2"]
+    # A new spare is built for the next offer, not the one just taken.
+    desk.wait_until(lambda: controller._spare is not None)
+    assert controller._spare is not view and not controller._spare.isVisible()

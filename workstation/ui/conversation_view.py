@@ -204,10 +204,14 @@ class ConversationView(QWidget):
     note_added = Signal(str, str)
     note_edited = Signal(str, str, str)
 
-    def __init__(self, conversation: Conversation, parent: QWidget | None = None) -> None:
+    #: set by `open` (a spare view built ahead of time has none until it is taken)
+    conversation: Conversation
+
+    def __init__(self, conversation: Conversation | None = None, parent: QWidget | None = None) -> None:
+        """Builds the widgets; with a conversation, opens it at once. Without one, the view is a spare
+        (see DeskController): its ~20 ms of widget building is then paid while the desk is idle, not
+        between the agent's Accept and the first paint, and `open` only fills in the conversation."""
         super().__init__(parent)
-        self.conversation = conversation
-        self.setObjectName(f"conversation-{conversation.id}")
         self._scroll_when_shown = False
         self._scroll_timer = QTimer(self)
         self._scroll_timer.setSingleShot(True)
@@ -218,9 +222,6 @@ class ConversationView(QWidget):
         self.transcript_view.setProperty(DATA_PROPERTY, True)  # messages: the customer's words
         self.transcript_view.setObjectName("transcript")
         self.transcript_view.setModel(self.transcript_model)
-        self.transcript_view.setAccessibleName(
-            self.tr("Conversation with {0}").format(conversation.customer.name)
-        )
         self.transcript_view.setWordWrap(True)
         self.transcript_view.setSpacing(3)
         self.transcript_view.setUniformItemSizes(False)
@@ -239,7 +240,6 @@ class ConversationView(QWidget):
         self.reply_edit.setMaximumHeight(90)
         # Tab moves on to Send (a reply has no tab characters); screen readers name the box.
         self.reply_edit.setTabChangesFocus(True)
-        self.reply_edit.setAccessibleName(self.tr("Reply to {0}").format(conversation.customer.name))
         self.reply_edit.submitted.connect(self._on_reply_edit_submitted)
         send = QPushButton(self.tr("Send"))
         send.clicked.connect(self._on_send_clicked)
@@ -247,9 +247,7 @@ class ConversationView(QWidget):
         reply_row.addWidget(self.reply_edit, 1)
         reply_row.addWidget(send)
 
-        topic = topic_name(conversation.topic) if conversation.topic else self.tr("no topic")
-        where = f" · {conversation.page.title or conversation.page.url}" if conversation.page else ""
-        self.context_label = data_label(f"{channel_name(conversation.channel)} · {topic}{where}")
+        self.context_label = data_label()
         self.cobrowse_button = QPushButton(self.tr("Invite to cobrowse"))
         self.cobrowse_button.setObjectName("cobrowseInvite")
         self.cobrowse_button.setEnabled(False)
@@ -266,13 +264,10 @@ class ConversationView(QWidget):
         left_layout.addLayout(reply_row)
 
         self.customer_header = CustomerHeader()
-        customer_id = conversation.customer.id
-        self.customer_header.edit_requested.connect(lambda: self.customer_edit_requested.emit(customer_id))
+        self.customer_header.edit_requested.connect(self._on_customer_header_edit_requested)
         self.notes_panel = NotesPanel()
-        self.notes_panel.note_added.connect(lambda text: self.note_added.emit(customer_id, text))
-        self.notes_panel.note_edited.connect(
-            lambda note_id, text: self.note_edited.emit(customer_id, note_id, text)
-        )
+        self.notes_panel.note_added.connect(self._on_notes_panel_note_added)
+        self.notes_panel.note_edited.connect(self._on_notes_panel_note_edited)
         self.relevance_panel = RelevancePanel()
         self.relevance_panel.accepted.connect(self._on_relevance_panel_accepted)
         self.relevance_panel.dismissed.connect(self._on_relevance_panel_dismissed)
@@ -329,7 +324,30 @@ class ConversationView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
-        self.customer_header.show_customer(conversation.customer.name, None)
+        if conversation is not None:
+            self.open(conversation)
+
+    def open(self, conversation: Conversation) -> None:
+        """The conversation this view shows: once, right after the widgets are built (or when a
+        spare is taken)."""
+        self.conversation = conversation
+        self.setObjectName(f"conversation-{conversation.id}")
+        name = conversation.customer.name
+        self.transcript_view.setAccessibleName(self.tr("Conversation with {0}").format(name))
+        self.reply_edit.setAccessibleName(self.tr("Reply to {0}").format(name))
+        topic = topic_name(conversation.topic) if conversation.topic else self.tr("no topic")
+        where = f" · {conversation.page.title or conversation.page.url}" if conversation.page else ""
+        self.context_label.setText(f"{channel_name(conversation.channel)} · {topic}{where}")
+        self.customer_header.show_customer(name, None)
+
+    def _on_customer_header_edit_requested(self) -> None:
+        self.customer_edit_requested.emit(self.conversation.customer.id)
+
+    def _on_notes_panel_note_added(self, text: str) -> None:
+        self.note_added.emit(self.conversation.customer.id, text)
+
+    def _on_notes_panel_note_edited(self, note_id: str, text: str) -> None:
+        self.note_edited.emit(self.conversation.customer.id, note_id, text)
 
     # --- filled by the main window ----------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QBoxLayout, QMessageBox
 
@@ -44,6 +44,10 @@ if TYPE_CHECKING:
     from workstation.ui.main_window import MainWindow
     from workstation.ui.notifier import Notifier
     from workstation.ui.wrapup_dialog import WrapUpDialog
+
+# After sign-in and after each opened tab: when the spare tab is built (see DeskController). Long
+# enough for the new tab's first paint and its context refresh to be done first.
+SPARE_VIEW_DELAY_MS = 1500
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,15 @@ class DeskController(QObject):
         self.call_searches: dict[str, CallPreview] = {}
         #: tabs built while the conversation service reads their conversation (shown once ready)
         self._opening: dict[str, ConversationView] = {}
+        # One tab's widgets built ahead of time (~20 ms of GUI work), so an accepted offer only fills
+        # them in: built a moment after sign-in and after each tab opens, once that first paint and
+        # the context refresh after it are done.
+        self._spare: ConversationView | None = None
+        self._spare_timer = QTimer(self)
+        self._spare_timer.setSingleShot(True)
+        self._spare_timer.setInterval(SPARE_VIEW_DELAY_MS)
+        self._spare_timer.timeout.connect(self._build_spare_view)
+        self._spare_timer.start()
         self._select_when_shown: set[str] = set()
         self.record_edits = RecordsController(
             window, self.status, self.conversations, self.records, self.context
@@ -288,7 +301,9 @@ class DeskController(QObject):
 
         if conv.id in self.views or conv.id in self._opening:
             return
-        view = ConversationView(conv)
+        view, self._spare = self._spare or ConversationView(), None
+        view.open(conv)
+        self._spare_timer.start()
         view.reply_submitted.connect(self._on_view_reply_submitted)
         view.card_accepted.connect(self._on_view_card_accepted)
         view.card_dismissed.connect(self._on_view_card_dismissed)
@@ -298,6 +313,15 @@ class DeskController(QObject):
         view.cobrowse_invite_requested.connect(self._on_view_cobrowse_invite_requested)
         self.record_edits.watch(view)
         self._opening[conv.id] = view
+
+    def _build_spare_view(self) -> None:
+        from workstation.ui.conversation_view import ConversationView
+
+        if self._spare is None:
+            # A hidden child of the window until it is taken (a tab then takes it over): explicitly
+            # hidden, so that showing the window again (from the tray) does not show it too.
+            self._spare = ConversationView(parent=self.window)
+            self._spare.hide()
 
     def _on_opener_conversation_ready(self, ready: ConversationReady) -> None:
         """Paint what the conversation service read (the cache first; its refresh follows)."""
