@@ -63,7 +63,8 @@ def bench_screen_pop(offers: int, gap_s: float) -> None:
     back to back (0) every tab is built between Accept and the first paint."""
     pace = f"{gap_s:g} s between offers" if gap_s else "back to back"
     print(
-        f"\nScreen pop: offer received → tab with header, history and relevance panel ({offers} offers, {pace})"
+        "\nScreen pop: offer received → tab with header, history and relevance panel"
+        f" ({offers} offers, {pace})"
     )
 
     async def main() -> None:

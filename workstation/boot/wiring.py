@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from workstation.client.ws import WsClient
     from workstation.domain.redaction import Redactor
     from workstation.server.process import ServerProcess
-    from workstation.server.runner import ServerThread
     from workstation.services.cobrowse import CobrowseService
     from workstation.services.conversation import ConversationService
     from workstation.services.customer_context import CustomerContextService
@@ -74,8 +73,8 @@ def preload_session_modules() -> None:
 
 
 class EmbeddedBackend(Protocol):
-    """What the desktop needs of its embedded backend, a child process (ServerProcess) or, for the
-    self-tests that reach into it, a thread of this process (ServerThread)."""
+    """What the desktop needs of its embedded backend: a child process (ServerProcess) as the app and
+    its self-tests run it, or a thread of this process (ServerThread) as the server tests run it."""
 
     @property
     def url(self) -> str: ...
@@ -165,35 +164,6 @@ def start_embedded_backend(
             day_length_s=day_length_s,
         ),
         demo_password=os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo"),
-    )
-    server.start()
-    return server
-
-
-def start_backend_thread(
-    paths: Paths,
-    *,
-    offer_timeout: float,
-    chat_interval: float,
-    seed: int | None = None,
-    simulate_day: bool = False,
-    day_length_s: float = 1200.0,
-) -> ServerThread:
-    """The same backend as `start_embedded_backend`, on a thread of this process: for the self-tests,
-    which reach into it (`server.backend`, `server.call`) for a service token and the router's queues."""
-    from workstation.demo.day_simulator import DayConfig
-    from workstation.demo.simulator import SimulatorConfig
-    from workstation.server.backend import BackendConfig
-    from workstation.server.runner import ServerOptions, ServerThread
-
-    server = ServerThread(
-        ServerOptions(
-            data_dir=paths.embedded_backend,
-            backend=BackendConfig(offer_timeout_s=offer_timeout),
-            simulator=SimulatorConfig(chat_interval_s=chat_interval, seed=seed),
-            demo_password=os.environ.get("WORKSTATION_DEMO_PASSWORD", "demo"),
-            day=DayConfig(seed=seed, day_length_s=day_length_s) if simulate_day else None,
-        )
     )
     server.start()
     return server

@@ -33,6 +33,7 @@ from workstation.domain.models import (
 from workstation.domain.timeline import TimelineFilter
 from workstation.domain.transport import plain_transport_problem
 from workstation.domain.voice import CallInfo
+from workstation.domain.workflow import RoutingConfig
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +298,12 @@ class BackendApi:
     async def wrapup_codes(self) -> list[WrapUpCode]:
         body = await self._request("GET", "/wrapup-codes")
         result: list[WrapUpCode] = self._parse(list[WrapUpCode], body, "wrap-up codes")
+        return result
+
+    async def routing_config(self) -> RoutingConfig:
+        """The routing workflow and queues (team leads only; an agent gets a 403 refusal)."""
+        body = await self._request("GET", "/routing/config")
+        result: RoutingConfig = self._parse(RoutingConfig, body, "routing configuration")
         return result
 
     async def customer(self, customer_id: str) -> Customer:

@@ -1,6 +1,8 @@
 """`main.py --self-test`: the whole round trip, headless, against the embedded backend.
 
-Sign in, go Available, a customer opens a chat over the backend's HTTP API, the offer arrives and
+The backend runs as the app runs it, a child process (`start_embedded_backend`; in a frozen build,
+`<bundle> server`), and the self-test reaches it only over HTTP, as the desk and customers do.
+Sign in, go Available, a customer opens a chat from the demo shop, the offer arrives and
 is accepted from the keyboard, the customer's message shows, the reply is typed and sent with Enter,
 the backend is asked whether it stored the reply, the conversation is wrapped up. One JSON line of
 timings on stdout; exit 0, or 1 naming the step that failed.
@@ -19,6 +21,9 @@ from workstation.selftest.harness import SelfTest, StepFailed, run_self_test
 #: machine, or the first start of a frozen build with a cold disk cache, that takes far longer than a step.
 BACKEND_START_TIMEOUT = 90.0
 STEP_TIMEOUT = 20.0
+#: The demo world's first customer (`demo/simulator.py` numbers them from c-1001); the demo shop
+#: signs a customer in by their id.
+DEMO_CUSTOMER = "c-1001"
 
 
 async def run_agent_self_test(started: float) -> int:
@@ -30,7 +35,7 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from workstation.boot.wiring import DEMO_USER, attach, connect, make_secret_store, start_backend_thread
+    from workstation.boot.wiring import DEMO_USER, attach, connect, make_secret_store, start_embedded_backend
     from workstation.domain.models import ConversationState, Presence
     from workstation.services.waiting import next_emission
     from workstation.ui.main_window import MainWindow
@@ -43,10 +48,10 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
     t = test.mark("window_shown_ms", test.started)
 
     loop = asyncio.get_running_loop()
-    server = await test.within(
+    server = test.server = await test.within(
         "start embedded backend",
         loop.run_in_executor(
-            None, lambda: start_backend_thread(base, offer_timeout=60, chat_interval=0, seed=7)
+            None, lambda: start_embedded_backend(base, offer_timeout=60, chat_interval=0, seed=7)
         ),
         timeout=BACKEND_START_TIMEOUT,
     )
@@ -77,28 +82,28 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
         raise StepFailed("go available", f"presence is {workstation.session.presence}")
     t = test.mark("available_ms", t)
 
-    test.step = "customer opens a chat"
-    backend = server.backend
-    assert backend is not None  # started: start_backend_thread returns a running server
-    service_token = server.call(lambda: backend.issue_token(backend.service_principal()))
-    customer_id = server.call(lambda: backend.list_customer_ids()[0])
+    test.step = "customer signs in to the demo shop"
     question = "Hallo, wo bleibt meine Bestellung? Self-test " + str(int(time.time()))
+    # The customer's own client: the shop's sign-in cookie stays in it.
     customer_http = httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=10)
     test.close_first(customer_http.aclose)
+    response = await test.within(
+        test.step, customer_http.post("/shop/api/signin", json={"customer_id": DEMO_CUSTOMER})
+    )
+    if response.status_code != 200:
+        raise StepFailed(test.step, f"backend answered {response.status_code}: {response.text[:200]}")
+
+    test.step = "customer opens a chat"
     offer_arrived = next_emission(workstation.inbox.offer_received)
     response = await test.within(
         test.step,
-        customer_http.post(
-            "/api/v1/customer/chats",
-            json={"customer_id": customer_id, "text": question, "topic": "delivery"},
-            headers={"Authorization": f"Bearer {service_token}"},
-        ),
+        customer_http.post("/shop/api/chat", json={"text": question, "url": "/shop/", "title": "Self-test"}),
     )
     if response.status_code != 201:
-        raise StepFailed(test.step, f"backend answered {response.status_code}: {response.text}")
+        raise StepFailed(test.step, f"backend answered {response.status_code}: {response.text[:200]}")
     chat = response.json()
     customer_token = chat["customer_token"]
-    conversation_id = chat["conversation"]["id"]
+    conversation_id = chat["conversation_id"]
 
     (pending,) = await test.within("receive offer", offer_arrived)
     t_offer = time.perf_counter()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from workstation.paths import Paths
 
 if TYPE_CHECKING:
-    from workstation.boot.wiring import Workstation
+    from workstation.boot.wiring import EmbeddedBackend, Workstation
     from workstation.ui.main_window import MainWindow
 
 T = TypeVar("T")
@@ -32,8 +32,10 @@ class StepFailed(Exception):
 class SelfTest:
     """One run: the step it is at, the timings so far, and what to close at the end.
 
-    The body sets `window` and `workstation` as it builds them, and adds anything else to close
-    (first, before the window) with `close_first`.
+    The body sets `window`, `server` and `workstation` as it builds them, and adds anything else to
+    close (first, before the window) with `close_first`. The backend is stopped last, also when the
+    self-test failed before signing in (a signed-in workstation stops it itself; stopping is idempotent),
+    so that its child process is gone before the temporary directory is removed.
     """
 
     def __init__(self, started: float, step_timeout: float, base: Paths) -> None:
@@ -44,6 +46,7 @@ class SelfTest:
         self.timings: dict[str, Any] = {}
         self.window: MainWindow | None = None
         self.workstation: Workstation | None = None
+        self.server: EmbeddedBackend | None = None
         self._close_first: list[Callable[[], Awaitable[Any]]] = []
 
     def close_first(self, close: Callable[[], Awaitable[Any]]) -> None:
@@ -82,6 +85,9 @@ class SelfTest:
             self.window.close()
         if self.workstation is not None:
             await self.workstation.close()
+        server = self.server
+        if server is not None:
+            await asyncio.get_running_loop().run_in_executor(None, server.stop)
 
 
 async def run_self_test(

@@ -1,4 +1,5 @@
-"""`main.py --role teamlead --self-test`: the queue monitor, headless, against the embedded backend.
+"""`main.py --role teamlead --self-test`: the queue monitor, headless, against the embedded backend
+(a child process, as the app runs it; reached only over HTTP).
 
 The backend simulates a contact-centre day; the demo team lead signs in; the monitor must receive
 live statistics for every configured queue over its push stream and a chart must draw them. One
@@ -25,7 +26,7 @@ async def run_team_lead_self_test(started: float) -> int:
 
 
 async def _monitor(test: SelfTest) -> dict[str, Any]:
-    from workstation.boot.wiring import DEMO_TEAMLEAD, attach, connect, start_backend_thread
+    from workstation.boot.wiring import DEMO_TEAMLEAD, attach, connect, start_embedded_backend
     from workstation.ui.main_window import MainWindow
     from workstation.ui.notifier import Notifier
 
@@ -35,11 +36,11 @@ async def _monitor(test: SelfTest) -> dict[str, Any]:
     window.show()
     t = test.mark("window_shown_ms", test.started)
 
-    server = await test.within(
+    server = test.server = await test.within(
         "start embedded backend with a simulated day",
         asyncio.get_running_loop().run_in_executor(
             None,
-            lambda: start_backend_thread(
+            lambda: start_embedded_backend(
                 base, offer_timeout=30, chat_interval=0, seed=7, simulate_day=True, day_length_s=300
             ),
         ),
@@ -63,10 +64,10 @@ async def _monitor(test: SelfTest) -> dict[str, Any]:
         raise StepFailed(step, "the team lead's window has no queue monitor")
     t = test.mark("login_ms", t)
 
-    test.step = "read the configured queues"
-    backend = server.backend
-    assert backend is not None
-    configured = server.call(lambda: [q.id for q in backend._router.config.queues])
+    configured = [
+        q.id
+        for q in (await test.within("read the configured queues", workstation.api.routing_config())).queues
+    ]
 
     def every_queue_live() -> bool:
         snap = monitor.snapshot
