@@ -200,7 +200,10 @@ def test_second_desktop_restores_open_conversations_from_a_fresh_start(
     second = open_desk(aloop, tmp_path / "two", backend.url)
     try:
         second.wait_until(lambda: conv_id in second.window.views)
-        assert [e.message.text for e in second.window.views[conv_id].transcript_model.entries()] == ["Hallo"]
+        # The tab opens first; its transcript follows from the reader thread (conversation ready).
+        view = second.window.views[conv_id]
+        second.wait_until(lambda: view.transcript_model.rowCount() > 0)
+        assert [e.message.text for e in view.transcript_model.entries()] == ["Hallo"]
     finally:
         close_desk(second)
 

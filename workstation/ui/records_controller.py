@@ -61,9 +61,10 @@ class RecordsController(QObject):
         view.note_edited.connect(self._on_view_note_edited)
 
     def show_in(self, view: ConversationView, customer_id: str) -> None:
-        view.show_contact(self.records.customer(customer_id))
-        view.show_notes(self.records.notes(customer_id))
+        # Sources first: the contact shown after them marks the fields a connector owns. One read of
+        # the customer and the outbox (these reads are the GUI thread's, after every context refresh).
         self._show_sources(view, customer_id)
+        view.show_notes(self.records.notes(customer_id))
         # Sources and conflicts with upstream systems: asked for whenever a customer is shown, so a
         # desk that was offline when a conflict was pushed still sees it.
         self.upstream.refresh_soon(customer_id)
