@@ -1,7 +1,8 @@
 """The bounded history model at its edges (issue 23, nothing lost): an event listed in a page that
 was dropped since is never listed twice, not when it is sent again nor when a later page would
-bring it; a cache pruned under the model reads the model again instead of showing blank rows or a
-list with pages missing."""
+bring it; older events from the backend that fall among the listed ones go in their place; a cache
+pruned under the model reads the model again instead of showing blank rows or a list with pages
+missing."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.ui.test_history import CacheSource, _check_rows
-from tests.ui.test_history_window import SmallPages, _scroll_to_end, _store
-from workstation.store.cache import CacheStore
+from tests.ui.test_history import CacheSource, _check_rows, _many
+from tests.ui.test_history_window import NEWEST, SmallPages, _scroll_to_end, _store
+from workstation.store.cache import CacheStore, open_engine
+from workstation.ui.history_panel import HistoryPanel
 from workstation.ui.timeline_model import TimelineModel
 
 pytestmark = pytest.mark.gui
@@ -132,3 +134,37 @@ def test_a_cache_pruned_under_a_partly_listed_model_reloads_it_at_the_next_page(
     with qtbot.waitSignal(model.modelReset, timeout=2000):
         model.fetch_page()  # the next page is not there: nor is what is listed
     assert model.rowCount() == model.entry_count() == 0
+
+
+def test_older_events_from_the_backend_among_the_listed_ones_go_in_their_place(
+    qtbot: QtBot, qtmodeltester: Any
+) -> None:
+    """The cache held events older than where the backend's pages had got to (pushed ones): the
+    model listed them, then an older page from the backend brings the events around them."""
+    everything = _many(300, NEWEST)
+    store = CacheStore(open_engine(":memory:"))
+    # Cached: the newest 200, and every 10th of the next 60 (pushed); the backend's older page is
+    # those 60 (6 of them cached already: the page's count includes them) and the 40 below them.
+    store.apply(events=everything[:200] + everything[200:260:10])
+    panel = HistoryPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    panel.show()
+    panel.model.PAGE = 20  # ten pages and more of a short history (the model checker's cost grows with rows)
+    panel.bind(CacheSource(store, complete=False), "c-1")
+    qtmodeltester.check(panel.model)
+    bar = panel.view.verticalScrollBar()
+    with qtbot.waitSignal(panel.older_requested, timeout=5000):
+        while panel.model.canFetchMore():  # the agent scrolls to the end of what is cached
+            panel.model.fetch_page()
+            qtbot.wait(1)
+            bar.setValue(bar.maximum())
+    assert panel.model.entry_count() == 206
+    assert panel.model.held_rows() < panel.model.rowCount()  # the first pages dropped meanwhile
+    store.apply(events=everything[200:300])
+    panel.older_loaded(100)
+    while panel.model.canFetchMore():
+        panel.model.fetch_page()
+    ids = [e.id for e in panel.model.entries()]
+    assert ids == [e.id for e in everything]  # each once, each in its place
+    _check_rows(panel.model)

@@ -407,10 +407,47 @@ class TimelineModel(QAbstractListModel):
             self.older_needed.emit()
         self.filled.emit()
 
-    def more_available(self) -> None:
-        """Older events landed in the source (from the backend): the next fetch may find them."""
+    def more_available(self, arrived: int = 0) -> None:
+        """`arrived` older events landed in the source (from the backend): the next fetch may find
+        them. Those among the events listed already (the cache held events older than where the
+        backend's pages had got to: pushed ones, an import) are inserted in their place now; a
+        later page would only ever find those older than the last listed event."""
         self._cache_exhausted = False
         self._known_complete = None
+        if arrived and self._source is not None and not self._where.by_relevance and self._w.pages:
+            self._insert_arrived(arrived)
+
+    def _insert_arrived(self, arrived: int) -> None:
+        """The backend's older page is a run of its history, and the cache is a part of the backend's
+        history: the events that arrived are the `arrived` cached events from the oldest of them up.
+        Those older than the last listed one are counted in one read; the rest lie among the last
+        listed pages, at most `rest / PAGE + 1` of them (each page holds PAGE listed events, and
+        a filtered page spans at least as many events), read again from the end up."""
+        assert self._source is not None
+        last = self._last_entry()
+        older = len(self._source.page(self._customer_id, None, last, arrived))
+        rest = arrived - older
+        if rest <= 0:
+            return
+        unlisted, listed = self._unlisted, self._w.is_listed
+        found: dict[str, TimelineEntry] = {}
+        for page in self._w.pages[-(rest // self.PAGE + 1) - 1 :][::-1]:
+            before = None if page.cursor is None else _entry(page.cursor)
+            entries = self._source.page(self._customer_id, self._where, before, page.events + rest)
+            end = _key(page.last)
+            found.update(
+                (e.id, e)
+                for e in entries
+                if (e.at, e.id) >= end and e.id not in unlisted and not listed(e.id)
+            )
+        if not found:
+            return
+        # As live events are: known to the model but not listed yet while each goes in (a dropped
+        # page read again for one leaves out the others).
+        unlisted.update(found)
+        for entry in sorted(found.values(), key=lambda e: (e.at, e.id)):
+            self._insert(entry)
+            unlisted.discard(entry.id)
 
     def complete(self) -> bool:
         """Everything there is has been listed."""
