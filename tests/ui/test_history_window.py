@@ -5,7 +5,7 @@ events, day headers, filters, selection and keyboard navigation as before."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,11 +14,11 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_history import CacheSource, _check_rows, _many
-from workstation.domain.models import TimelineEvent, utcnow
+from workstation.domain.models import TimelineEvent
 from workstation.domain.timeline import TimelineEntry, TimelineFilter
 from workstation.store.cache import CacheStore, open_engine
 from workstation.ui.history_panel import HistoryPanel
-from workstation.ui.timeline_model import TimelineModel
+from workstation.ui.timeline_model import TimelineModel, day_label
 
 pytestmark = pytest.mark.gui
 
@@ -43,9 +43,16 @@ class Uncapped(SmallPages):
     HOLD = 10**9
 
 
+#: The newest event of these histories (`_many`: one event every 37 minutes, back from it), fixed in
+#: the machine's own time zone: which rows are day headers, and so which row follows which, must not
+#: depend on when the test runs. The 1,235th event (index 1234) is at 00:12 local time, the next one
+#: at 23:35 the day before: a day header between the two, whatever the time zone.
+NEWEST = datetime(2026, 7, 15, 0, 12).astimezone() + timedelta(minutes=37 * 1234)
+
+
 def _store(n: int) -> CacheStore:
     store = CacheStore(open_engine(":memory:"))
-    store.apply(events=_many(n, utcnow()))
+    store.apply(events=_many(n, NEWEST))
     return store
 
 
@@ -104,7 +111,7 @@ def test_live_events_land_in_dropped_pages_exactly_once(qtbot: QtBot) -> None:
     _scroll_to_end(reference)
     model.set_focus(0, 10)  # back at the top: the deep pages are dropped
     listed = reference.entries()
-    now = utcnow()
+    now = NEWEST
     arrived = [
         TimelineEvent(
             id="top", customer_id="c-1", at=now + timedelta(minutes=5), channel="chat", kind="contact"
@@ -204,12 +211,17 @@ def test_panel_selection_and_keys_across_dropped_pages(qtbot: QtBot) -> None:
     assert panel.selected_entry() == target
     assert panel.model.entry(target.id) == target
     assert panel.model.by_id()[target.id] == target
-    # Keyboard: Down goes to the next row (over a day header to the next event), Ctrl+End to the last.
+    # Keyboard: Down goes to the next row, the next day's header, then its first event (whose
+    # page may be dropped: the view reads it from the model like any other); Ctrl+End to the last.
     panel.view.setFocus()
     current = panel.view.currentIndex().row()
     QTest.keyClick(panel.view, Qt.Key.Key_Down)
+    header = panel.view.currentIndex()
+    assert header.row() == current + 1 and header.data(TimelineModel.HeaderRole)
+    assert header.data() == day_label(listed[1235].at.astimezone().date())
+    QTest.keyClick(panel.view, Qt.Key.Key_Down)
     moved = panel.view.currentIndex()
-    assert moved.row() > current
+    assert moved.row() == current + 2
     nxt = moved.data(TimelineModel.EntryRole)
     assert isinstance(nxt, TimelineEntry) and nxt.id == listed[1235].id
     bar.setValue(0)  # back to the top: the pages around the selection are dropped

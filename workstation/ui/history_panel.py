@@ -537,7 +537,7 @@ class HistoryPanel(QWidget):
     def older_loaded(self, count: int) -> None:
         """The backend delivered `count` older events into the cache (0: the history is complete)."""
         self._offline_reason = ""
-        self.model.more_available()
+        self.model.more_available(count)
         if self.model.canFetchMore():
             self.model.fetch_page()
         self._update_status()

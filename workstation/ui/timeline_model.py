@@ -227,9 +227,12 @@ class TimelineModel(QAbstractListModel):
             return
         self._fetching = True
         try:
-            self._fetch_page()
+            lost = self._fetch_page()
         finally:
             self._fetching = False
+        if lost:
+            self.reload()
+            return
         self._trim()
         self._after_fetch()
 
@@ -239,11 +242,18 @@ class TimelineModel(QAbstractListModel):
             self.older_needed.emit()
         self.filled.emit()
 
-    def _fetch_page(self, *, notify: bool = True) -> None:
+    def _fetch_page(self, *, notify: bool = True) -> bool:
+        """Append the next page; True, appending nothing, when the source lost the last listed event
+        (the cache pruned to its size limit under the model): then the model is to be read again,
+        not shown as the end of the history with the pages above it no longer readable."""
         assert self._source is not None
         last = self._last_entry()
         page = self._source.page(self._customer_id, self._where, last, self.PAGE)
-        page = [e for e in page if e.id not in self._w.ids]
+        if len(page) < self.PAGE and last is not None and self._source.event_by_id(last.id) is None:
+            return True
+        # Not an event listed already, also in a dropped page (its time changed in the cache since)
+        listed = self._w.is_listed
+        page = [e for e in page if not listed(e.id)]
         if len(page) < self.PAGE:
             self._cache_exhausted = True
         if page:
@@ -254,6 +264,7 @@ class TimelineModel(QAbstractListModel):
             self._w.add(rows, len(page))
             if notify:
                 self.endInsertRows()
+        return False
 
     # --- pages: which rows are held ---------------------------------------------------------------
 
@@ -263,8 +274,21 @@ class TimelineModel(QAbstractListModel):
         return self._source is not None and not self._where.by_relevance
 
     def set_focus(self, first: int, last: int) -> None:
-        """The rows the view shows now: the pages around them keep their rows, the others drop them."""
+        """The rows the view shows now: the pages around them keep their rows, the others drop them.
+
+        The shown pages are read again here, before the view paints them (the view calls this when
+        it scrolls): a page the cache no longer has as listed (pruned to its size limit under the
+        model) reloads the model now, instead of a frame of blank rows and a reload after it."""
         self._w.focus = (first, max(first, last))
+        if self._w.dropped and self._source is not None:
+            for page in self._w.pages_of_rows(first, last):
+                if page.held:
+                    continue
+                rows = self._read(page)
+                if rows is None:
+                    self.reload()
+                    return
+                self._w.put(page, rows)
         self._trim()
 
     def held_rows(self) -> int:
@@ -287,7 +311,8 @@ class TimelineModel(QAbstractListModel):
 
     def _read(self, page: Page) -> list[Row] | None:
         """A dropped page's rows from the source by its keyset cursor, exactly as they were listed;
-        None when the source no longer has them so (then the model is read again from the top).
+        None when the source no longer has them so (then the caller reads the model again from the
+        top: an event evicted or added past the model, a cache pruned to its size limit).
 
         Events reach the cache before the model (`add`, then a flush): those not yet inserted are
         left out, and the page ends at its last event, not after a count."""
@@ -301,15 +326,17 @@ class TimelineModel(QAbstractListModel):
         rows = self._with_headers(entries, None if cursor is None else _day(cursor[_AT]))
         last = rows[-1] if rows else None
         if len(rows) != page.count or not isinstance(last, tuple) or _key(last) != end:
-            self._resync_later()
             return None
         return rows
 
     def _restore(self, page: Page) -> bool:
+        """Read a dropped page again and hold it; False (and the model read again on the next turn:
+        this may be inside a view's data()) when the source no longer has it as listed."""
         if page.held or self._source is None:
             return page.held
         rows = self._read(page)
         if rows is None:
+            self._resync_later()
             return False
         self._w.put(page, rows)
         if not self._trim_queued:
@@ -380,10 +407,47 @@ class TimelineModel(QAbstractListModel):
             self.older_needed.emit()
         self.filled.emit()
 
-    def more_available(self) -> None:
-        """Older events landed in the source (from the backend): the next fetch may find them."""
+    def more_available(self, arrived: int = 0) -> None:
+        """`arrived` older events landed in the source (from the backend): the next fetch may find
+        them. Those among the events listed already (the cache held events older than where the
+        backend's pages had got to: pushed ones, an import) are inserted in their place now; a
+        later page would only ever find those older than the last listed event."""
         self._cache_exhausted = False
         self._known_complete = None
+        if arrived and self._source is not None and not self._where.by_relevance and self._w.pages:
+            self._insert_arrived(arrived)
+
+    def _insert_arrived(self, arrived: int) -> None:
+        """The backend's older page is a run of its history, and the cache is a part of the backend's
+        history: the events that arrived are the `arrived` cached events from the oldest of them up.
+        Those older than the last listed one are counted in one read; the rest lie among the last
+        listed pages, at most `rest / PAGE + 1` of them (each page holds PAGE listed events, and
+        a filtered page spans at least as many events), read again from the end up."""
+        assert self._source is not None
+        last = self._last_entry()
+        older = len(self._source.page(self._customer_id, None, last, arrived))
+        rest = arrived - older
+        if rest <= 0:
+            return
+        unlisted, listed = self._unlisted, self._w.is_listed
+        found: dict[str, TimelineEntry] = {}
+        for page in self._w.pages[-(rest // self.PAGE + 1) - 1 :][::-1]:
+            before = None if page.cursor is None else _entry(page.cursor)
+            entries = self._source.page(self._customer_id, self._where, before, page.events + rest)
+            end = _key(page.last)
+            found.update(
+                (e.id, e)
+                for e in entries
+                if (e.at, e.id) >= end and e.id not in unlisted and not listed(e.id)
+            )
+        if not found:
+            return
+        # As live events are: known to the model but not listed yet while each goes in (a dropped
+        # page read again for one leaves out the others).
+        unlisted.update(found)
+        for entry in sorted(found.values(), key=lambda e: (e.at, e.id)):
+            self._insert(entry)
+            unlisted.discard(entry.id)
 
     def complete(self) -> bool:
         """Everything there is has been listed."""
@@ -404,11 +468,16 @@ class TimelineModel(QAbstractListModel):
             )
 
     def entries(self) -> list[TimelineEntry]:
-        """Every listed event in order; dropped pages are read again for it (without being held)."""
+        """Every listed event in order; dropped pages are read again for it (without being held).
+        A page the source no longer has as listed reads the model again first: never a list with
+        a page missing."""
         out: list[TimelineEntry] = []
         for page in self._w.pages:
             rows = self._w.rows[page.start : page.start + page.count] if page.held else self._read(page)
-            out += [_entry(row) for row in rows or () if isinstance(row, tuple)]
+            if rows is None:
+                self.reload()
+                return self.entries()  # nothing is dropped after a reload: no second time
+            out += [_entry(row) for row in rows if isinstance(row, tuple)]
         return out
 
     def entry(self, event_id: str) -> TimelineEntry | None:
@@ -476,7 +545,9 @@ class TimelineModel(QAbstractListModel):
         fresh: dict[str, TimelineEntry] = {}
         for event in incoming:
             entry = entry_of(event)
-            if entry.id in self._w.ids or not matches(entry, self._where, self._open, json.dumps(event.data)):
+            if self._w.is_listed(entry.id):
+                continue  # listed once already, maybe in a dropped page (an event sent again)
+            if not matches(entry, self._where, self._open, json.dumps(event.data)):
                 continue
             fresh[entry.id] = entry
         if fresh:

@@ -44,12 +44,18 @@ class PageWindow:
     `TimelineModel`, which reads dropped pages again and sends the change notifications).
 
     `rows` has one item per listed row, None where its page is dropped; `ids` maps the held events'
-    ids to their rows; `count` is the number of events listed, held or not."""
+    ids to their rows; `count` is the number of events listed, held or not; `listed` the hashes of
+    every listed event's id, held or not (`is_listed`)."""
 
     def __init__(self) -> None:
         self.rows: list[Row | None] = []
         self.pages: list[Page] = []
         self.ids: dict[str, tuple[Any, ...]] = {}
+        #: A dropped page forgets its ids with its rows, but a live event or a page read later must
+        #: still not list one of them again. Hashes, not the ids: about 75 bytes an event listed
+        #: (a set of ints) instead of the id strings' ~130; two ids of one history sharing a 64-bit
+        #: hash (odds about 1 in 10^9 at 100,000 events) would hide the second.
+        self.listed: set[int] = set()
         self.count = 0
         self.dropped = 0
         #: the first and last rows the view shows
@@ -57,7 +63,12 @@ class PageWindow:
 
     def clear(self) -> None:
         self.rows, self.pages, self.ids, self.count, self.dropped = [], [], {}, 0, 0
+        self.listed = set()
         self.focus = (0, 0)
+
+    def is_listed(self, event_id: str) -> bool:
+        """Whether the event is listed, in a held page or a dropped one."""
+        return event_id in self.ids or hash(event_id) in self.listed
 
     @property
     def last(self) -> tuple[Any, ...] | None:
@@ -71,6 +82,7 @@ class PageWindow:
         self.pages.append(Page(len(self.rows), len(rows), events, self.last, last))
         self.rows.extend(rows)
         self.ids.update((row[ID], row) for row in rows if isinstance(row, tuple))
+        self.listed.update(hash(row[ID]) for row in rows if isinstance(row, tuple))
         self.count += events
 
     def insert(self, page: Page | None, at: int, rows: list[Row]) -> None:
@@ -78,6 +90,7 @@ class PageWindow:
         self.rows[at:at] = rows
         events = [r for r in rows if isinstance(r, tuple)]
         self.ids.update((r[ID], r) for r in events)
+        self.listed.update(hash(r[ID]) for r in events)
         self.count += len(events)
         if page is None:
             self.pages.insert(0, Page(0, len(rows), len(events), None, events[-1]))
@@ -92,6 +105,12 @@ class PageWindow:
 
     def page_index(self, row: int) -> int:
         return max(0, bisect_right(self.pages, row, key=_start) - 1)
+
+    def pages_of_rows(self, first: int, last: int) -> list[Page]:
+        """The pages rows `first` to `last` are in."""
+        if not self.pages or last < first:
+            return []
+        return self.pages[self.page_index(first) : self.page_index(last) + 1]
 
     def page_of_key(self, event_key: tuple[datetime, str]) -> Page | None:
         """The page an event with this time order key belongs in: the last whose cursor is newer."""
