@@ -279,3 +279,44 @@ def test_requests_are_served_while_a_statistics_pass_reads(backend: Backend) -> 
         waiter.join(15)
         monitor.compute = compute
     assert answer == [200]
+
+
+def test_statistics_pass_only_while_a_team_lead_watches(backend: Backend) -> None:
+    lead = backend.login("lead")
+    monitor = backend.server.call(lambda: _app_monitor(backend))
+    _snapshot(backend, lead)
+    passes: list[int] = []
+    compute = monitor.compute
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        passes.append(1)
+        return compute(*args, **kwargs)
+
+    monitor.compute = counted
+    try:
+        # Nobody watches (the test's fixture stores no sample for minutes: none is due): a pass
+        # would be counted at the next interval. Two requests the loop answers after an interval's
+        # sleep prove the loop went round without one.
+        backend.server.call(lambda: setattr(monitor, "_last_sample", 1e18))
+        ticks = backend.server.call(lambda: _ticks_after(monitor, 3))
+        assert ticks.result(10) and passes == []
+        # A team lead's stream: passes every interval again (ticks or deltas arrive).
+        token = lead["Authorization"].split()[1]
+        url = backend.url.replace("http", "ws", 1) + f"{API}/monitor/stream?token={token}"
+        with connect(url) as ws:
+            assert json.loads(ws.recv(timeout=5))["kind"] == "snapshot"
+            frame = json.loads(ws.recv(timeout=5))
+            assert frame["kind"] in ("tick", "delta")
+        assert passes
+    finally:
+        monitor.compute = compute
+
+
+def _ticks_after(monitor: Any, intervals: int) -> Any:
+    """A future done once the loop slept `intervals` of the monitor's intervals (from the loop)."""
+
+    async def wait() -> bool:
+        await asyncio.sleep(monitor.config.interval_s * intervals)
+        return True
+
+    return asyncio.run_coroutine_threadsafe(wait(), asyncio.get_running_loop())

@@ -197,7 +197,8 @@ class QueueMonitor:
     async def run(self) -> None:
         while True:
             try:
-                await self.step()
+                if self.watched() or await self._sample_due():
+                    await self.step()
             except Exception:
                 log.exception("queue statistics pass failed")
             await asyncio.sleep(self.config.interval_s)
