@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -219,7 +221,12 @@ def test_the_stream_sends_a_snapshot_then_deltas_that_rebuild_it(backend: Backen
 def test_history_returns_samples_per_queue(backend: Backend) -> None:
     lead = backend.login("lead")
     monitor = backend.server.call(lambda: _app_monitor(backend))
-    backend.server.call(lambda: monitor._sample(monitor.current()))
+
+    async def sample() -> None:
+        await monitor._sample(await monitor.current())
+
+    assert backend.server._loop is not None
+    asyncio.run_coroutine_threadsafe(sample(), backend.server._loop).result(10)
     response = backend.http.get(f"{API}/monitor/history", params={"minutes": 5}, headers=lead)
     assert response.status_code == 200
     history = response.json()
@@ -236,3 +243,80 @@ def _app_monitor(backend: Backend) -> Any:
     server = backend.server._server
     assert server is not None
     return server.config.app.state.monitor
+
+
+def test_requests_are_served_while_a_statistics_pass_reads(backend: Backend) -> None:
+    # The pass's reads are held inside the database read until the end of the test: meanwhile
+    # other requests of the process are answered (its reads run on a reader thread, not the loop).
+    lead = backend.login("lead")
+    monitor = backend.server.call(lambda: _app_monitor(backend))
+    reading, release, done = threading.Event(), threading.Event(), threading.Event()
+    compute = monitor.compute
+
+    def held_compute(*args: Any, **kwargs: Any) -> Any:
+        reading.set()
+        release.wait(30)
+        try:
+            return compute(*args, **kwargs)
+        finally:
+            done.set()
+
+    monitor.compute = held_compute
+    answer: list[int] = []
+    # A snapshot computed on demand (nobody watches: a stale one is recomputed, with the held read).
+    waiter = threading.Thread(
+        target=lambda: answer.append(backend.http.get(f"{API}/monitor/snapshot", headers=lead).status_code)
+    )
+    waiter.start()
+    try:
+        assert reading.wait(10), "no statistics pass started"
+        health = backend.http.get(f"{API}/health", timeout=5)
+        assert health.status_code == 200
+        assert backend.http.get(f"{API}/offers", headers=backend.login("anna"), timeout=5).status_code == 200
+        assert not done.is_set()  # the pass is still held
+    finally:
+        release.set()
+        waiter.join(15)
+        monitor.compute = compute
+    assert answer == [200]
+
+
+def test_statistics_pass_only_while_a_team_lead_watches(backend: Backend) -> None:
+    lead = backend.login("lead")
+    monitor = backend.server.call(lambda: _app_monitor(backend))
+    _snapshot(backend, lead)
+    passes: list[int] = []
+    compute = monitor.compute
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        passes.append(1)
+        return compute(*args, **kwargs)
+
+    monitor.compute = counted
+    try:
+        # Nobody watches (the test's fixture stores no sample for minutes: none is due): a pass
+        # would be counted at the next interval. Two requests the loop answers after an interval's
+        # sleep prove the loop went round without one.
+        backend.server.call(lambda: setattr(monitor, "_last_sample", 1e18))
+        ticks = backend.server.call(lambda: _ticks_after(monitor, 3))
+        assert ticks.result(10) and passes == []
+        # A team lead's stream: passes every interval again (ticks or deltas arrive).
+        token = lead["Authorization"].split()[1]
+        url = backend.url.replace("http", "ws", 1) + f"{API}/monitor/stream?token={token}"
+        with connect(url) as ws:
+            assert json.loads(ws.recv(timeout=5))["kind"] == "snapshot"
+            frame = json.loads(ws.recv(timeout=5))
+            assert frame["kind"] in ("tick", "delta")
+        assert passes
+    finally:
+        monitor.compute = compute
+
+
+def _ticks_after(monitor: Any, intervals: int) -> Any:
+    """A future done once the loop slept `intervals` of the monitor's intervals (from the loop)."""
+
+    async def wait() -> bool:
+        await asyncio.sleep(monitor.config.interval_s * intervals)
+        return True
+
+    return asyncio.run_coroutine_threadsafe(wait(), asyncio.get_running_loop())

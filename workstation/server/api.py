@@ -47,8 +47,11 @@ def create_app(
     # Before uvicorn configures its loggers (their filters survive that): no token in any log.
     install_log_redaction()
     config = backend.config
+    # One set of reader threads for every router's pure reads (and the monitor's statistics pass):
+    # their bound holds for all of them.
+    reads = ReaderThreads()
     monitor = QueueMonitor(
-        backend, MonitorConfig(window_s=config.stats_window_s, interval_s=config.stats_interval_s)
+        backend, MonitorConfig(window_s=config.stats_window_s, interval_s=config.stats_interval_s), reads
     )
 
     @contextlib.asynccontextmanager
@@ -90,8 +93,6 @@ def create_app(
     who = callers(backend)
     records = CustomerRecords(backend)
     writes = AgentWrites(backend, records)
-    # One set of reader threads for every router's pure reads: their bound holds for all of them.
-    reads = ReaderThreads()
     app.include_router(auth_routes(backend, who, LoginGuard(backend, login), reads))
     app.include_router(desk_routes(backend, writes, reads, who))
     app.include_router(customer_routes(backend, records, writes, reads, who))

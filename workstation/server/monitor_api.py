@@ -45,24 +45,24 @@ def monitor_routes(backend: Backend, monitor: QueueMonitor) -> APIRouter:
 
     @router.get("/monitor/snapshot")
     async def snapshot(p: Lead) -> dict[str, Any]:
-        return monitor.current().model_dump(mode="json")
+        return (await monitor.current()).model_dump(mode="json")
 
     @router.get("/monitor/history")
     async def history(p: Lead, minutes: Annotated[float, Query(gt=0, le=1440)] = 60) -> dict[str, Any]:
-        return monitor.history(minutes).model_dump(mode="json")
+        return (await monitor.history(minutes)).model_dump(mode="json")
 
     @router.put("/monitor/agents/{agent_id}/presence")
     async def force_presence(p: Lead, agent_id: str, body: ForcePresenceBody) -> dict[str, Any]:
-        # Team leads' and customers' writes here run on the writer thread (writer_thread.py); the
-        # monitor's step stays on the loop, where its subscribers' queues live.
+        # Team leads' and customers' writes here run on the writer thread (writer_thread.py), the
+        # monitor's pass on a reader thread (queue_stats.py).
         agent = await backend.writer.run(lambda: backend.force_presence(p, agent_id, body.presence))
-        monitor.step()  # the team lead sees the result at once, not up to a second later
+        await monitor.step()  # the team lead sees the result at once, not up to a second later
         return agent.model_dump(mode="json")
 
     @router.post("/monitor/tasks/{conversation_id}/move")
     async def move_task(p: Lead, conversation_id: str, body: MoveTaskBody) -> dict[str, Any]:
         reason = await backend.writer.run(lambda: backend.move_task(p, conversation_id, body.queue))
-        monitor.step()
+        await monitor.step()
         return reason.model_dump(mode="json")
 
     @router.post("/customer/chats/{conversation_id}/leave")
@@ -93,7 +93,7 @@ def monitor_routes(backend: Backend, monitor: QueueMonitor) -> APIRouter:
 
     async def _serve(ws: WebSocket, queue: "asyncio.Queue[tuple[str, int, str] | None]") -> None:
         # Subscribed first, then the snapshot: frames older than it are skipped below.
-        first = monitor.current()
+        first = await monitor.current()
         await ws.send_text(first.model_dump_json())
 
         def render(item: tuple[str, int, str]) -> str | None:

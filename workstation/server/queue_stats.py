@@ -5,7 +5,17 @@ conversations and routing attributes in one read transaction, computes the snaps
 `workstation.domain.queue_monitor`, and hands subscribers a delta (only what changed) or a tick
 when nothing did. Presence reasons (break, missed offer, set by a team lead) are read from the
 event log. Every `sample_s` a sample goes into `monitor_samples` for the charts' history.
-It runs on the backend's event loop, like every other state access.
+
+The pass's reads, the snapshot and its JSON run on a reader thread (reader_threads.py), the sample's
+write on the writer thread: on the event loop a pass over 500 agents held every request and push
+stream of its process for tens of milliseconds each second. Only handing frames to subscribers'
+queues stays on the loop, where those queues live. Passes never overlap (an asyncio lock): each
+starts from the snapshot the one before it published.
+
+A pass runs each `interval_s` only while a team lead watches this process's stream, or when a
+sample for the history is due; otherwise the statistics are computed when asked for (a snapshot
+older than two intervals is recomputed first). On PostgreSQL the processes share one history: a
+process samples only when no other has within `sample_s`, and reads the history from the database.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session as DbSession
 
 from workstation.domain.models import ConversationState, Presence, Role, utcnow
@@ -53,10 +63,16 @@ from workstation.server.db import (
     TaskMoveRow,
     TaskOutcomeRow,
 )
+from workstation.server.fanout import is_shared
+from workstation.server.reader_threads import ReaderThreads
 
 log = logging.getLogger(__name__)
 
 Frame = MonitorSnapshot | MonitorDelta | MonitorTick
+#: (kind, version, JSON text) of a frame, as subscribers' queues hold it.
+Item = tuple[str, int, str]
+#: pg_advisory_xact_lock key that lets one process at a time store a sample ('wsms').
+SAMPLE_LOCK = 0x77736D73
 
 
 @dataclass(slots=True)
@@ -79,9 +95,15 @@ class _Subscriber:
 class QueueMonitor:
     """Computes the monitor's snapshot from the backend's records and fans changes out."""
 
-    def __init__(self, backend: Backend, config: MonitorConfig | None = None) -> None:
+    def __init__(
+        self, backend: Backend, config: MonitorConfig | None = None, reads: ReaderThreads | None = None
+    ) -> None:
         self.backend = backend
         self.config = config or MonitorConfig()
+        self.reads = reads or ReaderThreads()
+        self.shared = is_shared(backend.engine)
+        #: Held by a pass from its start to its publish (made on the loop, where it is used).
+        self._passing: asyncio.Lock | None = None
         self.snapshot: MonitorSnapshot | None = None
         self._subscribers: set[_Subscriber] = set()
         #: agent id -> (derived state, since): time in state is measured from the transitions seen.
@@ -92,7 +114,9 @@ class QueueMonitor:
         self._membership: dict[str, frozenset[str]] = {}
         self._samples: deque[tuple[float, dict[str, Any]]] = deque()
         self._last_sample = 0.0
-        self._load_samples()
+        self._samples.extend(self._read_samples(utcnow().timestamp() - self.config.keep_samples_s))
+        if self._samples:
+            self._last_sample = self._samples[-1][0]
 
     # --- subscribers -------------------------------------------------------------------------
 
@@ -104,8 +128,11 @@ class QueueMonitor:
     def unsubscribe(self, sub: _Subscriber) -> None:
         self._subscribers.discard(sub)
 
-    def _publish(self, frame: Frame) -> None:
-        item = (frame.kind, frame.version, frame.model_dump_json())
+    def watched(self) -> bool:
+        """Whether a team lead's stream is open on this process."""
+        return bool(self._subscribers)
+
+    def _publish(self, item: Item) -> None:
         for sub in list(self._subscribers):
             try:
                 sub.queue.put_nowait(item)
@@ -124,16 +151,35 @@ class QueueMonitor:
 
     # --- the loop ----------------------------------------------------------------------------
 
-    def current(self) -> MonitorSnapshot:
-        if self.snapshot is None:
-            self.step()
-        assert self.snapshot is not None
-        return self.snapshot
+    async def current(self) -> MonitorSnapshot:
+        """The statistics; recomputed first when nobody kept them fresh (no stream is watching)."""
+        snapshot = self.snapshot
+        if snapshot is None or (utcnow() - snapshot.at).total_seconds() > 2 * self.config.interval_s:
+            await self.step()
+            snapshot = self.snapshot
+        assert snapshot is not None
+        return snapshot
 
-    def step(self, now: datetime | None = None) -> Frame:
+    async def step(self, now: datetime | None = None) -> Frame:
         """Compute the statistics now and publish what changed; returns the frame it published."""
-        now = now or utcnow()
+        if self._passing is None:
+            self._passing = asyncio.Lock()
+        async with self._passing:
+            at = now or utcnow()
+            new, frame, item = await self.reads.run(lambda: self._pass(at))
+            self.snapshot = new
+            self._publish(item)
+            if at.timestamp() - self._last_sample >= self.config.sample_s:
+                await self._sample(new)
+            return frame
+
+    def _pass(self, now: datetime) -> tuple[MonitorSnapshot, Frame, Item]:
+        """On a reader thread: the new snapshot, the frame that tells subscribers, its JSON."""
         old = self.snapshot
+        if old is None or (now - old.at).total_seconds() > 2 * self.config.interval_s:
+            # Passes stopped meanwhile (nobody watched): transitions were missed, so time in state
+            # starts again from what the records say, as after a restart.
+            self._since.clear()
         version = 0 if old is None else old.version + 1
         new = self.compute(now, version)
         frame: Frame
@@ -146,19 +192,29 @@ class QueueMonitor:
                 frame = MonitorTick(version=old.version, at=now)
             else:
                 frame = delta
-        self.snapshot = new
-        self._publish(frame)
-        if now.timestamp() - self._last_sample >= self.config.sample_s:
-            self._sample(new)
-        return frame
+        return new, frame, (frame.kind, frame.version, frame.model_dump_json())
 
     async def run(self) -> None:
         while True:
             try:
-                self.step()
+                if self.watched() or await self._sample_due():
+                    await self.step()
             except Exception:
                 log.exception("queue statistics pass failed")
             await asyncio.sleep(self.config.interval_s)
+
+    async def _sample_due(self) -> bool:
+        """Whether a sample for the history is due: `sample_s` since this process's last one, and
+        (PostgreSQL) since the newest any process stored."""
+        now = utcnow().timestamp()
+        if now - self._last_sample < self.config.sample_s:
+            return False
+        if self.shared:
+            newest = await self.reads.run(self._newest_sample)
+            if newest is not None and newest > self._last_sample:
+                self._last_sample = newest
+                return now - newest >= self.config.sample_s
+        return True
 
     # --- computing ---------------------------------------------------------------------------
 
@@ -328,7 +384,7 @@ class QueueMonitor:
 
     # --- history -----------------------------------------------------------------------------
 
-    def _sample(self, snapshot: MonitorSnapshot) -> None:
+    async def _sample(self, snapshot: MonitorSnapshot) -> None:
         at = snapshot.at.timestamp()
         self._last_sample = at
         counts = snapshot.state_counts()
@@ -336,32 +392,58 @@ class QueueMonitor:
             "q": {q.queue_id: [q.waiting, q.service_level] for q in (*snapshot.queues, snapshot.total)},
             "s": [counts[s] for s in AGENT_STATES],
         }
-        self._samples.append((at, data))
         cutoff = at - self.config.keep_samples_s
-        while self._samples and self._samples[0][0] < cutoff:
-            self._samples.popleft()
+        if not self.shared:  # on PostgreSQL history() reads every process's samples back
+            self._samples.append((at, data))
+            self._trim(cutoff)
         try:
-            with DbSession(self.backend.engine) as db, db.begin():
-                db.add(MonitorSampleRow(at=snapshot.at, data=data))
-                db.query(MonitorSampleRow).filter(
-                    MonitorSampleRow.at < datetime.fromtimestamp(cutoff, UTC).replace(tzinfo=None)
-                ).delete()
+            await self.backend.writer.run(lambda: self._store_sample(snapshot.at, data, cutoff))
         except Exception:  # history is a convenience; the live numbers must not stop for it
             log.exception("could not store a monitor sample")
 
-    def _load_samples(self) -> None:
-        since = utcnow() - timedelta(seconds=self.config.keep_samples_s)
-        with DbSession(self.backend.engine) as db:
-            for row in db.scalars(
-                select(MonitorSampleRow)
-                .where(MonitorSampleRow.at >= since.replace(tzinfo=None))
-                .order_by(MonitorSampleRow.at)
-            ):
-                self._samples.append((_aware(row.at).timestamp(), row.data))
-        if self._samples:
-            self._last_sample = self._samples[-1][0]
+    def _store_sample(self, at: datetime, data: dict[str, Any], cutoff: float) -> None:
+        """On the writer thread. On PostgreSQL one process at a time, and none when another process
+        stored one less than half a period ago (two that found a sample due at once)."""
+        naive = at.astimezone(UTC).replace(tzinfo=None)
+        with DbSession(self.backend.engine) as db, db.begin():
+            if self.shared:
+                db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SAMPLE_LOCK})
+                newest = db.scalar(select(func.max(MonitorSampleRow.at)))
+                if newest is not None and (naive - newest).total_seconds() < self.config.sample_s / 2:
+                    return
+            db.add(MonitorSampleRow(at=naive, data=data))
+            db.query(MonitorSampleRow).filter(
+                MonitorSampleRow.at < datetime.fromtimestamp(cutoff, UTC).replace(tzinfo=None)
+            ).delete()
 
-    def history(self, minutes: float, now: datetime | None = None) -> MonitorHistory:
+    def _newest_sample(self) -> float | None:
+        with DbSession(self.backend.engine) as db:
+            newest = db.scalar(select(func.max(MonitorSampleRow.at)))
+        return None if newest is None else _aware(newest).timestamp()
+
+    def _read_samples(self, after: float) -> list[tuple[float, dict[str, Any]]]:
+        since = datetime.fromtimestamp(after, UTC).replace(tzinfo=None)
+        with DbSession(self.backend.engine) as db:
+            return [
+                (_aware(row.at).timestamp(), row.data)
+                for row in db.scalars(
+                    select(MonitorSampleRow).where(MonitorSampleRow.at > since).order_by(MonitorSampleRow.at)
+                )
+            ]
+
+    def _trim(self, cutoff: float) -> None:
+        while self._samples and self._samples[0][0] < cutoff:
+            self._samples.popleft()
+
+    async def history(self, minutes: float, now: datetime | None = None) -> MonitorHistory:
+        """Samples of the last `minutes` for every current queue (None where a queue had no data yet)."""
+        if self.shared:  # the samples other processes stored since the last look
+            newest = self._samples[-1][0] if self._samples else 0.0
+            self._samples.extend(await self.reads.run(lambda: self._read_samples(newest)))
+            self._trim(utcnow().timestamp() - self.config.keep_samples_s)
+        return self._history(minutes, now)
+
+    def _history(self, minutes: float, now: datetime | None = None) -> MonitorHistory:
         """Samples of the last `minutes` for every current queue (None where a queue had no data yet)."""
         cutoff = (now or utcnow()).timestamp() - minutes * 60
         samples = [(at, data) for at, data in self._samples if at >= cutoff]

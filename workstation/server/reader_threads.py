@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -20,6 +20,8 @@ from pydantic import BaseModel
 #: Threads for heavy reads. Few on purpose: each holds the GIL while it builds models, so many of
 #: them would starve the event loop as surely as running on it; more readers wait their turn.
 READER_THREADS = 2
+
+T = TypeVar("T")
 
 
 class ReaderThreads:
@@ -32,10 +34,15 @@ class ReaderThreads:
     async def json(self, read: Callable[[], Readable]) -> Response:
         """The model (or list of models, or plain JSON object) `read` returns, as a JSON response;
         its errors (BackendError) propagate."""
+        body = await self.run(lambda: _render(read()))
+        return Response(content=body, media_type="application/json")
+
+    async def run(self, read: Callable[[], T]) -> T:
+        """`read`'s result, computed on one of the threads (the queue monitor's statistics pass);
+        its errors propagate."""
         if self._limiter is None:  # made on the server's loop, where it is used
             self._limiter = anyio.CapacityLimiter(self._threads)
-        body = await anyio.to_thread.run_sync(lambda: _render(read()), limiter=self._limiter)
-        return Response(content=body, media_type="application/json")
+        return await anyio.to_thread.run_sync(read, limiter=self._limiter)
 
 
 #: What a read may return: models, or JSON objects built of plain values (some backend reads).
