@@ -207,3 +207,36 @@ def test_untrusted_text_is_shown_as_plain_text(qtbot: QtBot) -> None:
     assert "<b>Eve</b>" in text and "<img src=x>" in text
     # Measured as the text it is (the delegate draws plain text; markup would have changed the size).
     assert view.rowHeight(0) == _standard_height(view, 0)
+
+
+def test_a_resize_of_a_long_transcript_is_measured_in_batches_shown_rows_first(qtbot: QtBot) -> None:
+    lines = TranscriptView.BATCH_ROWS * 3
+    view, _model = _shown(qtbot, lines, width=600)
+    assert view.layouts >= 3  # opening it was spread over turns too
+    layouts, before = view.layouts, view.measured
+    view.resize(300, 400)
+    view.update_layout()  # the first turn after the resize
+    assert view.measured - before == TranscriptView.BATCH_ROWS
+    shown = range(view.rowAt(0), view.rowAt(view.viewport().height() - 1) + 1)
+    assert lines - 1 in shown  # at the bottom, it stays there
+    for row in shown:
+        assert view.row_height(row) == _standard_height(view, row)
+    assert view.pending_rows() == lines - TranscriptView.BATCH_ROWS
+    _laid_out(qtbot, view)
+    assert view.measured - before == lines
+    assert view.layouts - layouts == 3
+    assert all(view.rowHeight(row) == _standard_height(view, row) for row in range(0, lines, 37))
+    assert view.at_bottom()
+
+
+def test_a_resize_keeps_the_line_the_agent_reads_in_place(qtbot: QtBot) -> None:
+    view, _model = _shown(qtbot, TranscriptView.BATCH_ROWS * 2, width=600)
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    top = view.rowAt(0)
+    offset = view.rowViewportPosition(top)
+    view.resize(300, 400)
+    _laid_out(qtbot, view)
+    assert view.rowAt(0) == top
+    assert view.rowViewportPosition(top) == offset
+    assert not view.at_bottom()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 
 from PySide6.QtCore import (
@@ -40,6 +41,10 @@ class TranscriptView(QTableView):
     LAYOUT_INTERVAL_MS = 16
     #: Room around each line (pixels), as the list's spacing gave.
     GAP = 3
+    #: Most rows measured in one turn (50–100 µs each, the first time a line's text is formatted):
+    #: a resize of a long transcript is spread over turns of ≤ ~10 ms instead of one stall of
+    #: ~150 ms at 3,000 lines.
+    BATCH_ROWS = 100
     #: The agent is "at the bottom" when the scroll bar is within this many pixels of its end.
     BOTTOM_SLACK = 4
 
@@ -77,6 +82,8 @@ class TranscriptView(QTableView):
         self._dirty: set[int] = set()
         #: Scroll to the newest line after the next layout (a reset, or the agent was at the bottom).
         self._follow = True
+        #: (row, its offset from the top) to keep in place while the rows are measured after a resize.
+        self._anchor: tuple[int, int] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.update_layout)
@@ -120,6 +127,8 @@ class TranscriptView(QTableView):
         # Rows after the insertion point move down; appending (the usual case) moves none.
         self._dirty = {row + count if row >= first else row for row in self._dirty}
         self._dirty.update(range(first, last + 1))
+        if self._anchor is not None and self._anchor[0] >= first:
+            self._anchor = (self._anchor[0] + count, self._anchor[1])
         self._schedule()
 
     def _on_model_rows_removed(self, parent: _Index, first: int, last: int) -> None:
@@ -128,6 +137,9 @@ class TranscriptView(QTableView):
         count = last - first + 1
         del self._heights[first : last + 1]
         self._dirty = {row - count if row > last else row for row in self._dirty if not first <= row <= last}
+        if self._anchor is not None:
+            row, offset = self._anchor
+            self._anchor = None if first <= row <= last else (row - count if row > last else row, offset)
 
     def _on_model_reset(self) -> None:
         model = self.model()
@@ -135,6 +147,7 @@ class TranscriptView(QTableView):
         self._heights = [None] * rows
         self._dirty = set(range(rows))
         self._follow = True  # a transcript opens at its newest line
+        self._anchor = None
         self._schedule()
 
     def _on_model_data_changed(self, top: _Index, bottom: _Index, _roles: list[int] = []) -> None:  # noqa: B006
@@ -177,45 +190,67 @@ class TranscriptView(QTableView):
     def update_layout(self) -> None:
         """Measure the rows that are new, changed, or all after a width change; then follow the
         newest line if the agent was at the bottom. Called by the burst timer; a hidden view waits
-        until it is shown."""
+        until it is shown. More than `BATCH_ROWS` rows (a resize, a long transcript opened) are
+        measured over several turns: the shown and the newest rows first."""
         self._timer.stop()
         model = self.model()
         if model is None or not self.isVisible():
             return
         width = self._line_width()
-        follow = self._follow or self.at_bottom()
-        self._follow = False
-        anchor = anchor_offset = -1
         if width != self._width:
             self._width = width
             self._heights = [None] * len(self._heights)
             self._dirty = set(range(len(self._heights)))
-            if not follow:
-                # Keep the first visible line where it is while the others change height.
-                anchor = self.rowAt(0)
-                anchor_offset = self.rowViewportPosition(anchor) if anchor >= 0 else 0
+            if not (self._follow or self.at_bottom()) and self._anchor is None:
+                # Keep the first shown line where it is while the lines change height.
+                top = self.rowAt(0)
+                if top >= 0:
+                    self._anchor = (top, self.rowViewportPosition(top))
+        follow = self._follow or (self._anchor is None and self.at_bottom())
+        self._follow = False
         if self._dirty:
             option = QStyleOptionViewItem()
             self.initViewItemOption(option)
             # The style wraps at the rect's width (and only when the rect is valid).
             option.rect = QRect(0, 0, width, max(1, self.viewport().height()))
             delegate = self.transcript_delegate
-            rows = self.verticalHeader()
-            for row in sorted(self._dirty):
+            header = self.verticalHeader()
+            for row in self._next_rows():
                 height = delegate.sizeHint(option, model.index(row, 0)).height() + self.GAP
                 self.measured += 1
                 if self._heights[row] != height:
                     self._heights[row] = height
-                    rows.resizeSection(row, height)
-            self._dirty.clear()
+                    header.resizeSection(row, height)
             self.layouts += 1
             # The table updates its scroll range from resized rows on a timer: now, to scroll right.
             self.updateGeometries()
         self._since_layout.start()
         if follow:
             self.scrollToBottom()
-        elif anchor >= 0:
-            self.verticalScrollBar().setValue(self.rowViewportPosition(anchor) - anchor_offset)
+            self._follow = bool(self._dirty)  # still following while the rest is measured
+        elif self._anchor is not None:
+            row, offset = self._anchor
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.value() + self.rowViewportPosition(row) - offset)
+            if not self._dirty:
+                self._anchor = None
+        if self._dirty:
+            self._timer.start(0)  # the rest in the next turn, after what waits (input, paint)
+
+    def _next_rows(self) -> list[int]:
+        """The dirty rows to measure now (and forget as dirty): all, or a batch of the shown rows
+        and the newest."""
+        dirty = self._dirty
+        if len(dirty) <= self.BATCH_ROWS:
+            rows = sorted(dirty)
+            dirty.clear()
+            return rows
+        top, bottom = self.rowAt(0), self.rowAt(self.viewport().height() - 1)
+        shown = [r for r in range(max(top, 0), (bottom if bottom >= 0 else len(self._heights) - 1) + 1)]
+        rows = [r for r in shown if r in dirty][: self.BATCH_ROWS]
+        rows += heapq.nlargest(self.BATCH_ROWS - len(rows), dirty.difference(rows))
+        dirty.difference_update(rows)
+        return rows
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
