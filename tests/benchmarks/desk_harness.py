@@ -202,6 +202,65 @@ class Heartbeat:
         return list(self.lateness[1:])
 
 
+class TurnCpu:
+    """The GUI thread's own CPU time per event-loop turn, from `time.thread_time()` read at the GUI
+    thread's event dispatcher's `awake` and `aboutToBlock`.
+
+    The heartbeat's lateness is wall time: on a shared machine it is the GUI's own work *plus* the
+    time the GUI thread waited for a core or for the GIL (the backend, the customers and the cache's
+    writer thread run beside it). Thread CPU counts only the GUI thread's work, so a long stall with
+    little CPU in it was a wait, not something the GUI did.
+
+    A turn runs from one `aboutToBlock` to the next: Qt's glib dispatcher (Linux's default) emits
+    `aboutToBlock`, then waits *and dispatches* inside one g_main_context_iteration, then emits
+    `awake`, so the work sits between `aboutToBlock` and `awake`, not after `awake` (checked: a 20 ms
+    timer slot ran between the two). A blocked thread uses no CPU, so the thread time between two
+    `aboutToBlock`s is the turn's work on either dispatcher. `awake` only marks that a wait ended
+    (`waits` counts them)."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QAbstractEventDispatcher, QThread
+
+        dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread())
+        if dispatcher is None:
+            raise RuntimeError("TurnCpu needs the GUI thread's event dispatcher (a QApplication first)")
+        self._dispatcher = dispatcher
+        self.turns: list[float] = []
+        self.waits = 0
+        self._last: float | None = None
+        self._running = False
+        dispatcher.awake.connect(self._on_awake)
+        dispatcher.aboutToBlock.connect(self._on_about_to_block)
+
+    def _on_awake(self) -> None:
+        if self._running:
+            self.waits += 1
+
+    def _on_about_to_block(self) -> None:
+        if not self._running:
+            return
+        now = time.thread_time()
+        if self._last is not None:
+            self.turns.append((now - self._last) * 1000)
+        self._last = now
+
+    def start(self) -> None:
+        self.turns.clear()
+        self.waits = 0
+        self._last = None
+        self._running = True
+
+    def stop(self) -> list[float]:
+        """The CPU milliseconds of every complete turn since start()."""
+        self._running = False
+        self._last = None
+        return list(self.turns)
+
+    def close(self) -> None:
+        self._dispatcher.awake.disconnect(self._on_awake)
+        self._dispatcher.aboutToBlock.disconnect(self._on_about_to_block)
+
+
 class CommitThreads:
     """Counts the cache's commits by thread (SQLAlchemy's `commit` event on the store's engine)."""
 

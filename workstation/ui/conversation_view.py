@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QKeyEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QBrush, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListView,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -37,8 +36,8 @@ from workstation.ui.relevance_panel import RelevancePanel
 from workstation.ui.text import DATA_PROPERTY, data_label, escape, tooltip
 from workstation.ui.theme import colour, text_colour, themed
 from workstation.ui.timeline_model import TimelineSource
-from workstation.ui.transcript_delegate import TranscriptDelegate
 from workstation.ui.transcript_model import TranscriptModel
+from workstation.ui.transcript_view import TranscriptView
 
 #: Room under the last card (pixels), and the least the cards get (the "hidden" toggle and a note).
 CARDS_SLACK = 8
@@ -212,28 +211,15 @@ class ConversationView(QWidget):
         (see DeskController): its ~20 ms of widget building is then paid while the desk is idle, not
         between the agent's Accept and the first paint, and `open` only fills in the conversation."""
         super().__init__(parent)
-        self._scroll_when_shown = False
-        self._scroll_timer = QTimer(self)
-        self._scroll_timer.setSingleShot(True)
-        self._scroll_timer.setInterval(100)
-
         self.transcript_model = _ColouredTranscript(self)
-        self.transcript_view = QListView()
+        # Appending a line measures that line only; the view follows the newest line while the agent
+        # is at the bottom, and a background tab's transcript is laid out once it is shown.
+        self.transcript_view = TranscriptView()
         self.transcript_view.setProperty(DATA_PROPERTY, True)  # messages: the customer's words
         self.transcript_view.setObjectName("transcript")
         self.transcript_view.setModel(self.transcript_model)
-        self.transcript_view.setWordWrap(True)
-        self.transcript_view.setSpacing(3)
-        self.transcript_view.setUniformItemSizes(False)
-        self.transcript_view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
-        # Long transcripts are laid out in batches between events instead of all at once.
-        self.transcript_view.setLayoutMode(QListView.LayoutMode.Batched)
-        self.transcript_view.setBatchSize(100)
-        # Each line's size is computed once, not at every relayout (one per message).
-        self.transcript_delegate = TranscriptDelegate(self.transcript_view)
-        self.transcript_view.setItemDelegate(self.transcript_delegate)
+        self.transcript_delegate = self.transcript_view.transcript_delegate
 
-        self._scroll_timer.timeout.connect(self.transcript_view.scrollToBottom)
         self.reply_edit = ReplyEdit()
         self.reply_edit.setObjectName("replyEdit")
         self.reply_edit.setPlaceholderText(self.tr("Type a reply — Enter sends, Shift+Enter for a new line"))
@@ -352,28 +338,10 @@ class ConversationView(QWidget):
     # --- filled by the main window ----------------------------------------------------------------
 
     def show_transcript(self, entries: list[TranscriptEntry]) -> None:
-        self.transcript_model.reset(entries)
-        self.transcript_view.scrollToBottom()
+        self.transcript_model.reset(entries)  # the view then opens at the newest line
 
     def add_transcript(self, entries: list[TranscriptEntry]) -> None:
-        if not self.isVisible():
-            # A background tab does not lay out its transcript for every message (that relayout of
-            # every row was the GUI's biggest cost under load); it scrolls once when shown.
-            self.transcript_model.upsert(entries)
-            self._scroll_when_shown = True
-            return
-        bar = self.transcript_view.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 4
         self.transcript_model.upsert(entries)
-        if at_bottom and not self._scroll_timer.isActive():
-            # One scroll per burst: scrollToBottom lays out every (word-wrapped) row.
-            self._scroll_timer.start()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._scroll_when_shown:
-            self._scroll_when_shown = False
-            self.transcript_view.scrollToBottom()
 
     def bind_history(self, source: TimelineSource, *, load: bool = True) -> None:
         """Page the history from `source` (the customer context service) instead of fixed lists;
