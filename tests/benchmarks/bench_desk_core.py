@@ -11,8 +11,10 @@ real cache file, signed in through the app's own `connect`/`attach`:
 - reply confirmed: `inbox.send` → the reply shown pending (committed to the outbox) → the backend's
   answer stored (`write_completed`), one reply at a time;
 - stall: 20 conversations whose customers write 10 messages/s each while the agent replies in all
-  of them in turn (every reply a cache write): the lateness of a 10 ms heartbeat on the GUI thread,
-  and how many cache commits ran on the GUI thread;
+  of them in turn (every reply a cache write): the lateness of a 10 ms heartbeat on the GUI thread
+  (wall clock), beside it the GUI thread's own CPU per event-loop turn (desk_harness.TurnCpu: what the
+  GUI did, without the time it waited for a core or the GIL), and how many cache commits ran on the
+  GUI thread;
 - memory: the desktop process's RSS with 20 chats open and a 100,000-event history in the cache,
   listed to its start in one tab; the backend process's RSS beside it.
 
@@ -39,6 +41,7 @@ from tests.benchmarks.desk_harness import (  # noqa: E402
     Customers,
     Harness,
     Heartbeat,
+    TurnCpu,
     open_chat,
     rss_mb,
     run_on_qasync,
@@ -63,8 +66,8 @@ def bench_screen_pop(offers: int, gap_s: float) -> None:
     back to back (0) every tab is built between Accept and the first paint."""
     pace = f"{gap_s:g} s between offers" if gap_s else "back to back"
     print(
-        "\nScreen pop: offer received → tab with header, history and relevance panel"
-        f" ({offers} offers, {pace})"
+        "\nScreen pop: offer received → tab with header, history and relevance panel "
+        f"({offers} offers, {pace})"
     )
 
     async def main() -> None:
@@ -225,9 +228,11 @@ def bench_stall(
                 conv_ids.append(conv_id)
         commits = CommitThreads(ws.store.engine)
         heartbeat = Heartbeat()
+        turns = TurnCpu()
 
         async def measure(duration: float, replying: bool) -> tuple[list[float], int]:
             heartbeat.start()
+            turns.start()
             sent = 0
             end = time.perf_counter() + duration
             while time.perf_counter() < end:
@@ -235,12 +240,16 @@ def bench_stall(
                 if replying:
                     ws.inbox.send(conv_ids[sent % len(conv_ids)], f"Antwort {sent}")
                     sent += 1
+            turns.stop()
             return heartbeat.stop(), sent
 
         idle, _ = await measure(3.0, replying=False)
+        idle_cpu = list(turns.turns)
         customers = Customers(harness.server.url, chats, rate, seconds)
         await asyncio.sleep(1.0)  # the workers import and connect before measuring
         loaded, replies = await measure(seconds, replying=True)
+        loaded_cpu = list(turns.turns)
+        turns.close()
         received, _refused = await customers.finish()
         deadline = time.monotonic() + 20
         while ws.store.count_pending() and time.monotonic() < deadline:
@@ -250,6 +259,14 @@ def bench_stall(
         print(
             f"  longest stall under load: {max(loaded):.1f} ms; p99 {pct(loaded, 99):.1f} ms; "
             f"beats later than 16 ms: {sum(1 for v in loaded if v > 16)} of {len(loaded)}"
+        )
+        # Wall lateness counts waits for a core or the GIL; a turn's thread CPU only the GUI's own work.
+        row("GUI-thread CPU per loop turn, idle", idle_cpu, "—", digits=2)
+        row("GUI-thread CPU per loop turn, under load", loaded_cpu, "—", digits=2)
+        print(
+            f"  CPU per turn under load: max {max(loaded_cpu):.1f} ms, p95 {pct(loaded_cpu, 95):.2f} ms, "
+            f"p99 {pct(loaded_cpu, 99):.2f} ms over {len(loaded_cpu)} turns; "
+            f"turns with more than 16 ms of CPU: {sum(1 for v in loaded_cpu if v > 16)}"
         )
         print(
             f"  customer messages {received}, agent replies {replies} "
