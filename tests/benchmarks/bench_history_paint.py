@@ -78,7 +78,9 @@ def measure(n: int, scrolls: int) -> dict[str, list[float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("events", nargs="?", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=1, help="fresh processes, one after the other")
     parser.add_argument("--scrolls", type=int, default=3, help="scrolls top → bottom per run")
