@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_history import CacheSource, _check_rows, _many
@@ -233,3 +234,61 @@ def test_panel_selection_and_keys_across_dropped_pages(qtbot: QtBot) -> None:
     assert panel.model.index(0).data(TimelineModel.HeaderRole)
     assert panel.model.held_rows() <= (2 * TimelineModel.HOLD + 3) * 2 * TimelineModel.PAGE
     assert panel.model.flags(QModelIndex()) == Qt.ItemFlag.NoItemFlags
+
+
+def test_the_row_delegate_fills_an_event_row_as_qt_would(qtbot: QtBot) -> None:
+    """The delegate reads an event row in one call and fills its style option itself (a fast
+    scroll's paint cost): the option must be the one Qt's initStyleOption makes from the roles."""
+    store = _store(60)
+    store.apply(
+        events=[
+            TimelineEvent(
+                id="two-lines",
+                customer_id="c-1",
+                at=NEWEST + timedelta(minutes=1),
+                channel="email",
+                kind="contact",
+                summary="first line\nsecond line",
+            )
+        ]
+    )
+    panel = HistoryPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    panel.show()
+    panel.bind(CacheSource(store), "c-1")
+    model, view = panel.model, panel.view
+    delegate = view.itemDelegate()
+    events = [r for r in range(model.rowCount()) if not model.index(r).data(TimelineModel.HeaderRole)]
+    story_row = next(r for r in events if model.index(r).data(TimelineModel.EntryRole).story)
+    view.setCurrentIndex(model.index(story_row))  # its story tinted, the row selected
+    assert model.index(story_row).data(Qt.ItemDataRole.BackgroundRole) is not None
+    checked = 0
+    for r in events[:40]:
+        index = model.index(r)
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        option.rect = view.visualRect(index)
+        if view.selectionModel().isSelected(index):
+            option.state |= QStyle.StateFlag.State_Selected
+        expected = QStyleOptionViewItem(option)
+        delegate.initStyleOption(expected, index)
+        painted = model.painted(r)
+        assert painted is not None
+        ours = delegate.event_option(option, index, painted)
+        assert ours.text == expected.text
+        assert ours.icon.cacheKey() == expected.icon.cacheKey()
+        assert ours.features == expected.features
+        assert ours.decorationSize == expected.decorationSize
+        assert ours.backgroundBrush == expected.backgroundBrush
+        assert (ours.font, ours.displayAlignment, ours.palette) == (
+            expected.font,
+            expected.displayAlignment,
+            expected.palette,
+        )
+        assert ours.index == expected.index
+        checked += 1
+    assert checked == 40
+    assert model.painted(events[0]) is not None and "\u2028" in model.painted(events[0])[0]  # type: ignore[index]
+    header = next(r for r in range(model.rowCount()) if model.index(r).data(TimelineModel.HeaderRole))
+    assert model.painted(header) is None  # painted by Qt's delegate

@@ -135,7 +135,9 @@ class HistoryStore:
         else:
             query = query.order_by(t.at.desc(), t.id.desc()).limit(limit)
         with self._sessions() as db:
-            return [entry_of(row) for row in db.execute(query)]
+            # Plain rows through the session's connection: the session's own execute() runs the
+            # ORM's row loading for the same columns, about a third of a page's read time.
+            return [entry_of(row) for row in db.connection().execute(query)]
 
     def _narrowed(self, query: Any, customer_id: str, where: TimelineFilter) -> Any:
         """`where`'s channels, phases, kinds and open stories in SQL (the text is the caller's)."""
@@ -191,7 +193,7 @@ class HistoryStore:
                     return []  # the cursor's event left the cache (evicted): no place to go on from
                 query = query.where(hits.c.score >= score, (hits.c.score > score) | (t.id > after.id))
             query = query.order_by(hits.c.score, t.id).limit(limit)
-            return [entry_of(row) for row in db.execute(query)]
+            return [entry_of(row) for row in db.connection().execute(query)]
 
     def timeline_event(self, event_id: str) -> TimelineEvent | None:
         with self._sessions() as db:
@@ -212,7 +214,7 @@ class HistoryStore:
             .order_by(t.at, t.id)
         )
         with self._sessions() as db:
-            return [entry_of(row) for row in db.execute(query)]
+            return [entry_of(row) for row in db.connection().execute(query)]
 
     def open_stories(self, customer_id: str) -> set[str]:
         with self._sessions() as db:

@@ -3,10 +3,21 @@ story, and past conversations opened read-only."""
 
 from __future__ import annotations
 
+from functools import cache
 from html import escape
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QColor, QDesktopServices, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QColor,
+    QDesktopServices,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QPainter,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -70,17 +81,32 @@ KINDS = (
 ROW_PADDING = 8
 
 
+#: what an event row shows (text and icon), as `initStyleOption` marks it
+_SHOWN = QStyleOptionViewItem.ViewItemFeature.HasDisplay | QStyleOptionViewItem.ViewItemFeature.HasDecoration
+
+
+@cache
+def _tag_colours(colour: str) -> tuple[QColor, QColor]:
+    """A tag's fill and text colour."""
+    return QColor(colour).lighter(185), QColor(colour).darker(120)
+
+
 class _EntryDelegate(QStyledItemDelegate):
     """Paints the row as usual, then the journey phase as a coloured tag on the right and a red
     "open" tag for events of a story that is still open.
 
-    A fast scroll paints every visible row on each frame, so each row asks the model for its data
-    once (one initStyleOption, drawn by the style directly) and the tags' widths are measured once
-    per word and font, not per paint."""
+    A fast scroll paints every visible row on each frame. An event row is read from the model in
+    one Python call (`TimelineModel.painted`) and its style option filled here as Qt's
+    `initStyleOption` would fill it (which asks the model for seven roles, each a call from C++
+    into Python); the tags' font is made once per view font and their widths measured once per
+    word and font, not per paint. Day headers are painted by Qt's delegate."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, model: TimelineModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._model = model
         self._widths: dict[tuple[str, str], int] = {}
+        #: the view's font, the tags' smaller one, its metrics and key
+        self._tag_font: tuple[QFont, QFont, QFontMetrics, str] | None = None
 
     def _width(self, metrics: QFontMetrics, font_key: str, text: str) -> int:
         key = (font_key, text)
@@ -89,25 +115,51 @@ class _EntryDelegate(QStyledItemDelegate):
             width = self._widths[key] = metrics.horizontalAdvance(text) + 10
         return width
 
+    def _tags_font(self, font: QFont) -> tuple[QFont, QFontMetrics, str]:
+        cached = self._tag_font
+        if cached is None or cached[0] != font:
+            small = QFont(font)
+            small.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+            cached = self._tag_font = (QFont(font), small, QFontMetrics(small), small.key())
+        return cached[1], cached[2], cached[3]
+
+    @staticmethod
+    def event_option(
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+        painted: tuple[str, QIcon, QBrush | None, str, bool],
+    ) -> QStyleOptionViewItem:
+        """The style option of an event row, as `initStyleOption` fills it from the model's roles
+        (an event row has no font, alignment, foreground or check state of its own)."""
+        text, icon, background, _phase, _open = painted
+        full = QStyleOptionViewItem(option)
+        if isinstance(index, QModelIndex):  # what a view paints with
+            full.index = index
+        full.features = full.features | _SHOWN
+        full.text = text
+        full.icon = icon
+        # Qt asks the icon's size in the row's mode and state; the channel icons have one pixmap
+        # set (Normal, Off) that every mode and state falls back to (no flag arithmetic per row).
+        full.decorationSize = icon.actualSize(full.decorationSize)
+        full.backgroundBrush = QBrush() if background is None else background
+        return full
+
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
-        if index.data(TimelineModel.HeaderRole):
+        painted = self._model.painted(index.row()) if index.model() is self._model else None
+        if painted is None:  # a day header
             super().paint(painter, option, index)
             return
-        phase = index.data(TimelineModel.PhaseRole)
+        phase, is_open = painted[3], painted[4]
         tags = [(term(PHASE_WORDS, phase), PHASE_COLOURS.get(phase, "#555"))]
-        if index.data(TimelineModel.OpenRole):
+        if is_open:
             tags.insert(0, ("open", "#b00020"))
-        font = QFont(option.font)
-        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
-        metrics = QFontMetrics(font)
-        font_key = font.key()
+        font, metrics, font_key = self._tags_font(option.font)
         widths = [self._width(metrics, font_key, text) for text, _ in tags]
         # The row's background (selection, story tint) spans the whole row; the text is elided
         # before the tags, not painted beneath them.
-        full = QStyleOptionViewItem(option)
-        self.initStyleOption(full, index)
+        full = self.event_option(option, index, painted)
         style = full.widget.style() if full.widget is not None else QApplication.style()
         style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, full, painter, full.widget)
         full.rect = QRect(option.rect)
@@ -118,10 +170,11 @@ class _EntryDelegate(QStyledItemDelegate):
         right = option.rect.right() - 4
         for (text, colour), width in zip(reversed(tags), reversed(widths), strict=True):
             box = QRect(right - width, option.rect.top() + 2, width, option.rect.height() - 4)
+            fill, ink = _tag_colours(colour)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(colour).lighter(185))
+            painter.setBrush(fill)
             painter.drawRoundedRect(box, 4, 4)
-            painter.setPen(QColor(colour).darker(120))
+            painter.setPen(ink)
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
             right -= width + 4
         painter.restore()
@@ -268,7 +321,7 @@ class HistoryPanel(QWidget):
         self.view.setProperty(DATA_PROPERTY, True)  # event summaries (the day headers are ours)
         self.view.setObjectName("timeline")
         self.view.setModel(self.model)
-        self.view.setItemDelegate(_EntryDelegate(self.view))
+        self.view.setItemDelegate(_EntryDelegate(self.model, self.view))
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.doubleClicked.connect(self._on_view_double_clicked)
