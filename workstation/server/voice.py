@@ -16,6 +16,10 @@ the shared secret in `X-Voice-Key`:
   waits for after-call work (the wrap-up closes it and
   writes a phone contact with duration and outcome into the customer's history).
 
+The proxy also asks `POST /api/v1/voice/credential` for the digest credential (HA1) it checks
+REGISTERs and agents' INVITEs against; agents set their SIP password with `PUT
+/api/v1/voice/sip-password` (both in voice_credentials.py).
+
 The SIP Call-ID is stored in the task's attributes, so a restarted backend still knows every call.
 """
 
@@ -65,6 +69,7 @@ from workstation.server.db import (
     WrapUpCodeRow,
 )
 from workstation.server.voice_config import VoiceConfig
+from workstation.server.voice_credentials import voice_credentials_router
 from workstation.server.voice_link import RETIRED_TO, voice_link_router
 from workstation.server.voice_transfer import offer_transfer
 from workstation.server.writer_thread import WriterClosed
@@ -472,6 +477,7 @@ def voice_router(backend: Backend) -> APIRouter:
     # Finding an unknown caller belongs to calls (customer_search.py says why it is tied to one).
     router.include_router(customer_search_router(backend))
     router.include_router(voice_link_router(backend))
+    router.include_router(voice_credentials_router(backend))
     router.desk = desk  # type: ignore[attr-defined]  # tests reach the registrations
 
     @router.post(f"{API}/registered", response_class=PlainTextResponse)

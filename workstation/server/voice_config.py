@@ -11,6 +11,9 @@ from workstation.domain.voice import AFTER_CALL_CODE
 class VoiceConfig:
     #: Shared secret the SIP proxy sends in `X-Voice-Key`; empty disables the proxy's endpoints (403).
     key: str = ""
+    #: The SIP digest realm the proxy challenges in (kamailio.cfg SIP_REALM, "workstation" by
+    #: default): SIP passwords are stored as HA1 for this realm, so changing it invalidates them.
+    sip_realm: str = "workstation"
     #: How long the routing endpoint waits for an agent to be offered a call before telling the
     #: proxy "no agent" (480); the proxy's http_client timeout must be longer (kamailio.cfg).
     route_wait_s: float = 8.0
