@@ -115,9 +115,9 @@ def test_only_the_proxy_reads_credentials_and_only_for_its_realm(voice_backend: 
     voice_backend.http.put(f"{API}/sip-password", json={"user": "anna", "password": PASSWORD}, headers=lead)
     assert credential(voice_backend, "anna", key=None)[0] == 403
     assert credential(voice_backend, "anna", key="wrong")[0] == 403
-    assert credential(voice_backend, "anna", realm="elsewhere") == (404, "")
-    assert credential(voice_backend, "+4930123456") == (404, "")  # a customer's number: no credential
-    assert credential(voice_backend, "not a sip user") == (404, "")
+    assert credential(voice_backend, "anna", realm="elsewhere")[0] == 404
+    assert credential(voice_backend, "+4930123456")[0] == 404  # a customer's number: no credential
+    assert credential(voice_backend, "not a sip user")[0] == 404
     assert credential(voice_backend, "anna")[0] == 200
 
 
@@ -127,4 +127,4 @@ def test_a_disabled_agent_has_no_credential(voice_backend: Backend) -> None:
     backend = voice_backend.server.backend
     assert backend is not None
     accounts.disable_user(backend.engine, "anna")
-    assert credential(voice_backend, "anna") == (404, "")
+    assert credential(voice_backend, "anna")[0] == 404

@@ -27,7 +27,7 @@ import logging
 import re
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
@@ -56,9 +56,9 @@ def sip_ha1(user: str, realm: str, password: str) -> str:
 
 class SipPasswordBody(BaseModel):
     #: The SIP user; the caller's own username when left out.
-    user: str | None = Field(default=None, max_length=64)
-    # Bounded here only loosely: the checks below answer with a clear message (never echoing it).
-    password: str = Field(max_length=4096)
+    user: str | None = Field(default=None, pattern=r"^[+\w.\-*#]{1,64}$")
+    #: 8 to 128 characters, no control characters (a validation error names the rule, never the value).
+    password: str = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD, pattern=r"^[^\x00-\x1f\x7f]*$")
 
 
 class SipCredentials:
@@ -140,18 +140,18 @@ def voice_credentials_router(backend: Backend) -> APIRouter:
     router = APIRouter()
 
     @router.post(f"{API}/credential", response_class=PlainTextResponse)
-    async def credential(user: str, realm: str, x_voice_key: str | None = Header(default=None)) -> Response:
+    async def credential(
+        user: str, realm: str, x_voice_key: str | None = Header(default=None)
+    ) -> PlainTextResponse:
         _check_key(backend, x_voice_key)
         if not _REALM.match(realm):
             raise BackendError(400, "bad_request", "Bad realm.")
         # Kamailio's s.escape.param leaves '+' as is, and a query string decodes it as a space.
         user = user.replace(" ", "+")
-        if not _SIP_USER.match(user):
-            # No credential can exist for it: a caller's odd From user is a customer, not an error.
-            return PlainTextResponse("", status_code=404)
-        ha1 = await asyncio.to_thread(credentials.ha1, user, realm)
+        # A user no credential can exist for (a caller's odd From user) is a customer, not an error.
+        ha1 = await asyncio.to_thread(credentials.ha1, user, realm) if _SIP_USER.match(user) else None
         if ha1 is None:
-            return PlainTextResponse("", status_code=404)
+            raise BackendError(404, "not_found", "No SIP credential for this user and realm.")
         return PlainTextResponse(ha1)
 
     @router.put(f"{API}/sip-password")
