@@ -188,11 +188,14 @@ class VoiceStack:
 def voice_stack(
     tmp_path: Path, loop: asyncio.AbstractEventLoop | None = None, **voice_config: Any
 ) -> Iterator[VoiceStack]:
+    """`voice_config`: VoiceConfig fields; the callers' queue is off unless a test sets
+    `queue_max_wait_s` (the tests of refused calls expect the 480 at once)."""
     missing = have_telephony()
     if missing:
         pytest.fail(f"voice tests need {missing} (Debian: kamailio kamailio-utils-modules baresip-core)")
     server = start_server(
-        tmp_path / "backend", voice=VoiceConfig(**{"key": VOICE_KEY, "route_wait_s": 5.0, **voice_config})
+        tmp_path / "backend",
+        voice=VoiceConfig(**{"key": VOICE_KEY, "route_wait_s": 5.0, "queue_max_wait_s": 0.0, **voice_config}),
     )
     seed(server)
     assert server.backend is not None
