@@ -33,6 +33,11 @@ KNOWN_CUSTOMER = Customer(
 HOTLINE = "1000"
 
 
+def sip_password(user: str) -> str:
+    """The SIP password the tests give a user's phone (digest auth at the proxy)."""
+    return f"{user}-sip-secret"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     missing = have_telephony()
     for item in items:
@@ -102,6 +107,7 @@ class VoiceStack:
         self._own_loop = loop is None
         self.loop = loop or asyncio.new_event_loop()
         self.phones: list[Phone] = []
+        self._lead: dict[str, str] | None = None
 
     def phone(
         self,
@@ -111,15 +117,40 @@ class VoiceStack:
         register: bool = True,
         control: bool = True,
         auto_answer: bool = False,
+        auth_pass: str | None = None,
     ) -> Phone:
+        """A baresip for `user`. A registering phone gets the user's SIP password (set in the
+        backend first) and the test waits until it is registered; one given another `auth_pass`
+        is not waited for (it is expected to fail). Callers (register=False) have no password."""
+        expected = None
+        if register:
+            expected = self.set_sip_password(user)
+        password = auth_pass if auth_pass is not None else expected
         process = Baresip(
-            self.tmp, user, self.proxy.port, tone_hz=tone_hz, register=register, auto_answer=auto_answer
+            self.tmp,
+            user,
+            self.proxy.port,
+            tone_hz=tone_hz,
+            register=register,
+            auto_answer=auto_answer,
+            auth_pass=password,
         )
         phone = Phone(process, self.loop, control)
         self.phones.append(phone)
-        if register:
+        if register and password == expected:
             self.wait_registered(user)
         return phone
+
+    def set_sip_password(self, user: str, password: str | None = None) -> str:
+        """Sets the SIP user's password through the backend's endpoint, as a team lead."""
+        password = password or sip_password(user)
+        if self._lead is None:
+            self._lead = self.backend.login("lead")
+        response = self.backend.http.put(
+            "/api/v1/voice/sip-password", json={"user": user, "password": password}, headers=self._lead
+        )
+        assert response.status_code == 200, response.text
+        return password
 
     def wait_registered(self, user: str, registered: bool = True) -> None:
         desk = self.voice_desk()
@@ -157,11 +188,14 @@ class VoiceStack:
 def voice_stack(
     tmp_path: Path, loop: asyncio.AbstractEventLoop | None = None, **voice_config: Any
 ) -> Iterator[VoiceStack]:
+    """`voice_config`: VoiceConfig fields; the callers' queue is off unless a test sets
+    `queue_max_wait_s` (the tests of refused calls expect the 480 at once)."""
     missing = have_telephony()
     if missing:
         pytest.fail(f"voice tests need {missing} (Debian: kamailio kamailio-utils-modules baresip-core)")
     server = start_server(
-        tmp_path / "backend", voice=VoiceConfig(**{"key": VOICE_KEY, "route_wait_s": 5.0, **voice_config})
+        tmp_path / "backend",
+        voice=VoiceConfig(**{"key": VOICE_KEY, "route_wait_s": 5.0, "queue_max_wait_s": 0.0, **voice_config}),
     )
     seed(server)
     assert server.backend is not None

@@ -152,7 +152,9 @@ class Baresip(_Process):
         tone_hz: int = 440,
         register: bool = True,
         auto_answer: bool = False,
+        auth_pass: str | None = None,
     ) -> None:
+        self.auth_pass = auth_pass
         self.answermode = "auto" if auto_answer else "manual"
         # A port found free may be taken by another process before baresip binds it. baresip then
         # runs on without its control socket, and whoever holds the port answers the test's
@@ -201,8 +203,10 @@ class Baresip(_Process):
         ]
         (self.dir / "config").write_text("\n".join(config) + "\n")
         regint = 60 if register else 0
+        # The SIP password (digest auth at the proxy) is in the accounts file, as on an agent's PC.
+        auth = f";auth_pass={self.auth_pass}" if self.auth_pass else ""
         account = (
-            f"<sip:{user}@127.0.0.1:{proxy_port};transport=udp>"
+            f"<sip:{user}@127.0.0.1:{proxy_port};transport=udp>{auth}"
             f';outbound="sip:127.0.0.1:{proxy_port};transport=udp"'
             f";regint={regint};answermode={self.answermode};audio_codecs=opus/48000/2,PCMU\n"
         )

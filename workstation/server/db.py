@@ -314,6 +314,17 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]]
 
 
+class SipCredentialRow(Base):
+    """A SIP user's digest credential for the proxy (workstation/server/voice_credentials.py): only
+    HA1 = md5(user:realm:password), never the password."""
+
+    __tablename__ = "voice_sip_credentials"
+    sip_user: Mapped[str] = mapped_column(String(64), primary_key=True)
+    realm: Mapped[str] = mapped_column(String(128))
+    ha1: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
+
+
 class MonitorSampleRow(Base):
     """A sample of the queue statistics (per queue: waiting, service level; agent states) for charts."""
 

@@ -80,6 +80,9 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/api/v1/customer-search"): (404, 422),
     # the call is linked already (409); a customer that does not exist or is a placeholder (422)
     ("post", "/api/v1/voice/calls/{conversation_id}/customer"): (409, 422),
+    # a SIP user that is no agent's or desk phone's (404, voice_credentials.py)
+    ("put", "/api/v1/voice/sip-password"): (404,),
+    ("post", "/api/v1/voice/credential"): (404,),
 }
 
 #: Constraints the backend enforces in code that a schema can state (the rest is in the route's

@@ -9,12 +9,18 @@ the shared secret in `X-Voice-Key`:
   (a conversation of channel `voice`) in the same routing as chats, with the caller's number (ANI)
   and the dialled number (DNIS) as task attributes and the customer found by the caller's number.
   The answer (plain text) is the username of the agent the call was offered to, or 480 when no
-  agent was offered it within `route_wait_s` (the task is then closed as abandoned).
+  agent was offered it within `route_wait_s` (the task is then closed as abandoned); with the
+  callers' queue on (`queue_max_wait_s` > 0) it answers 202 instead and the caller waits
+  (voice_queue.py, `POST /api/v1/voice/queue`).
 * `POST /api/v1/voice/event?call_id=&event=cancel|failed|bye`: the caller hung up while ringing, the
   agent's phone failed or did not answer, or either side hung up. A call that ends before it was
   answered is closed as abandoned (its offer revoked); an answered call records its talk time and
   waits for after-call work (the wrap-up closes it and
   writes a phone contact with duration and outcome into the customer's history).
+
+The proxy also asks `POST /api/v1/voice/credential` for the digest credential (HA1) it checks
+REGISTERs and agents' INVITEs against; agents set their SIP password with `PUT
+/api/v1/voice/sip-password` (both in voice_credentials.py).
 
 The SIP Call-ID is stored in the task's attributes, so a restarted backend still knows every call.
 """
@@ -65,7 +71,9 @@ from workstation.server.db import (
     WrapUpCodeRow,
 )
 from workstation.server.voice_config import VoiceConfig
+from workstation.server.voice_credentials import voice_credentials_router
 from workstation.server.voice_link import RETIRED_TO, voice_link_router
+from workstation.server.voice_queue import CallQueue
 from workstation.server.voice_transfer import offer_transfer
 from workstation.server.writer_thread import WriterClosed
 
@@ -106,6 +114,7 @@ class VoiceDesk:
         #: SIP username -> monotonic time the registration lapses.
         self._registered: dict[str, float] = {}
         backend.capacity_hooks.append(self._adjust_capacity)
+        self.queue = CallQueue(self)
         backend.contact_event_builders["voice"] = self._contact_event
         self._ensure_after_call_code()
 
@@ -175,12 +184,12 @@ class VoiceDesk:
             backend.wake_router()
         return conv_id
 
-    async def wait_for_agent(self, conv_id: str, wait_s: float) -> str | None:
+    async def wait_for_agent(self, conv_id: str, wait_s: float, give_up: bool = True) -> str | None:
         """The SIP user to ring: the username of the agent the call is offered to, once the router
         offered it; for an agent in desk-phone mode, their desk phone once they accepted on the desk
         (a rejected offer is routed again). None if no phone is to ring in time (the task is then
-        closed as abandoned). Waits on the event loop and reads on a worker thread briefly: many
-        ringing callers must not hold the thread pool."""
+        closed as abandoned, unless not `give_up`: the caller is queued). Waits on the event loop
+        and reads on a worker thread briefly: many ringing callers must not hold the thread pool."""
         deadline = time.monotonic() + wait_s
         waiting_for_desk = False
         while True:
@@ -194,7 +203,8 @@ class VoiceDesk:
                 waiting_for_desk = True
                 deadline += max(0.0, self.config.desk_phone_accept_s)
             if time.monotonic() >= deadline:
-                await self.backend.writer.run(lambda: self.end_unanswered(conv_id, "no agent"))
+                if give_up:
+                    await self.backend.writer.run(lambda: self.end_unanswered(conv_id, "no agent"))
                 return None
             await asyncio.sleep(_POLL_S)
 
@@ -225,6 +235,7 @@ class VoiceDesk:
         if event in ("cancel", "failed"):
             if state in _UNANSWERED:
                 self.end_unanswered(conv_id, f"caller hung up ({event} {code})".strip())
+                self.queue.forget(call_id, conv_id)  # the proxy ended a queued INVITE itself
                 return "abandoned"
             return "ignored"
         if event == "bye" and state == ConversationState.ACTIVE.value:
@@ -472,6 +483,7 @@ def voice_router(backend: Backend) -> APIRouter:
     # Finding an unknown caller belongs to calls (customer_search.py says why it is tied to one).
     router.include_router(customer_search_router(backend))
     router.include_router(voice_link_router(backend))
+    router.include_router(voice_credentials_router(backend))
     router.desk = desk  # type: ignore[attr-defined]  # tests reach the registrations
 
     @router.post(f"{API}/registered", response_class=PlainTextResponse)
@@ -498,10 +510,29 @@ def voice_router(backend: Backend) -> APIRouter:
         # The call's task is written on the writer thread, in arrival order with the other writes;
         # the wait for the router reads on a worker thread (neither stalls the streams).
         conv_id = await backend.writer.run(lambda: desk.start_call(call_id, ani, dnis))
-        agent = await desk.wait_for_agent(conv_id, backend.config.voice.route_wait_s)
-        if agent is None:
-            return PlainTextResponse("", status_code=480)
-        return PlainTextResponse(agent)
+        queue = desk.queue
+        agent = await desk.wait_for_agent(
+            conv_id, backend.config.voice.route_wait_s, give_up=not queue.enabled
+        )
+        if agent is not None:
+            return PlainTextResponse(agent)
+        if queue.enabled:
+            # The caller waits at the proxy ("182 Queued"); POST /queue tells it when to go on.
+            await backend.writer.run(lambda: queue.enqueue(call_id, conv_id))
+            return PlainTextResponse("queued", status_code=202)
+        return PlainTextResponse("", status_code=480)
+
+    @router.post(f"{API}/queue")
+    async def queue_poll(x_voice_key: str | None = Header(default=None)) -> PlainTextResponse:
+        """The proxy's timer asks what becomes of the waiting callers: one decision (see
+        voice_queue.py) or 204."""
+        _check_key(backend, x_voice_key)
+        if not desk.queue.waiting():
+            return PlainTextResponse("", status_code=204)
+        decision = await backend.writer.run(desk.queue.next_decision)
+        if decision is None:
+            return PlainTextResponse("", status_code=204)
+        return PlainTextResponse(decision.line())
 
     @router.post(f"{API}/event", response_class=PlainTextResponse)
     async def event(

@@ -11,9 +11,18 @@ from workstation.domain.voice import AFTER_CALL_CODE
 class VoiceConfig:
     #: Shared secret the SIP proxy sends in `X-Voice-Key`; empty disables the proxy's endpoints (403).
     key: str = ""
-    #: How long the routing endpoint waits for an agent to be offered a call before telling the
-    #: proxy "no agent" (480); the proxy's http_client timeout must be longer (kamailio.cfg).
-    route_wait_s: float = 8.0
+    #: The SIP digest realm the proxy challenges in (kamailio.cfg SIP_REALM, "workstation" by
+    #: default): SIP passwords are stored as HA1 for this realm, so changing it invalidates them.
+    sip_realm: str = "workstation"
+    #: How long the routing endpoint waits for an agent to be offered a call before the call is
+    #: queued (the caller hears "182 Queued", voice_queue.py), or, with no queue, refused with 480.
+    #: A SIP worker of the proxy waits meanwhile; its http_client timeout must be longer (kamailio.cfg).
+    route_wait_s: float = 2.0
+    #: The callers' waiting queue: how long a caller waits at most for an agent after `route_wait_s`;
+    #: then the caller hears `queue_timeout_code` with `queue_timeout_reason`. 0: no queue.
+    queue_max_wait_s: float = 120.0
+    queue_timeout_code: int = 480
+    queue_timeout_reason: str = "No agent available"
     #: While an agent has a call (offered or answered), no new chat is offered to them.
     blocks_chats: bool = True
     #: A registration is trusted for its expiry plus this grace (a re-REGISTER may come late).

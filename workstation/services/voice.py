@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -35,6 +36,20 @@ RECONNECT_S = 3.0
 SEARCH_MAX = 100
 #: Desk-phone mode: how often the desk asks the backend whether the proxy saw the call end.
 DESK_PHONE_POLL_S = 1.0
+
+
+#: Terminal colours in baresip's `reginfo` text.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def registration_state(reginfo: str) -> bool | None:
+    """Whether baresip's `reginfo` answer shows a registered account: True if an account's line says
+    OK, False if accounts are listed but none is (ERR: refused, e.g. a wrong SIP password; or not yet
+    answered), None if it lists no account."""
+    lines = [line for line in _ANSI.sub("", reginfo[:4000]).splitlines() if "sip:" in line]
+    if not lines:
+        return None
+    return any(re.search(r"\sOK(\s|$)", line) for line in lines)
 
 
 class VoiceError(Exception):
@@ -123,6 +138,8 @@ class VoiceService(QObject):
         self._tasks = TaskSet()
         self.phone = phone
         self.ready = False
+        #: REGISTER_* events seen (a `reginfo` answer older than one of them is not used).
+        self._registration_events = 0
         self.status_text: str = M.Msg(M.PHONE_NONE)
         self.call: ActiveCall | None = None
         self.calls_info: dict[str, CallInfo] = {}
@@ -157,6 +174,25 @@ class VoiceService(QObject):
                 await asyncio.sleep(RECONNECT_S)
                 continue
             self._set_phone(True, M.Msg(M.PHONE_CONNECTED))
+            await self._check_registration()
+
+    async def _check_registration(self) -> None:
+        """Asks the softphone whether it is registered: it may have registered (or been refused, e.g.
+        for a wrong SIP password) before the desk connected, and those events are not sent again."""
+        if self.phone is None:
+            return
+        events_before = self._registration_events
+        try:
+            state = registration_state(await self.phone.registration())
+        except SoftphoneError as exc:
+            log.info("softphone registration unknown: %s", exc)
+            return
+        if self._registration_events != events_before:
+            return  # a REGISTER_* event came meanwhile: it is newer than this answer
+        if state is True:
+            self._set_phone(True, M.Msg(M.PHONE_REGISTERED))
+        elif state is False:
+            self._set_phone(False, M.Msg(M.PHONE_NOT_REGISTERED))
 
     async def close(self) -> None:
         self._closing = True
@@ -183,6 +219,8 @@ class VoiceService(QObject):
         await self.start()
 
     def _on_phone_event(self, event: PhoneEvent) -> None:
+        if event.type in ("REGISTER_OK", "REGISTER_FAIL", "UNREGISTERING"):
+            self._registration_events += 1
         if event.type == "REGISTER_OK":
             self._set_phone(True, M.Msg(M.PHONE_REGISTERED))
         elif event.type in ("REGISTER_FAIL", "UNREGISTERING"):
