@@ -15,6 +15,7 @@ LINES = [
 
 
 def test_a_grown_chat_matches_only_its_new_clauses_and_says_what_a_fresh_analysis_says() -> None:
+    _clause_hits.cache_clear()  # other tests may have analysed the same words
     chat = "\n".join(LINES[:3])
     analyse(chat)
     before = _clause_hits.cache_info()
