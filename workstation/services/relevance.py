@@ -2,9 +2,10 @@
 
 Ranking reads only the local cache (customer, history, transcript), so the first paint of a new
 conversation never waits for the network; the re-rank after the background refresh, a new customer
-message or a pushed event is debounced so a burst of news costs one ranking, and runs on the reader
-thread (reading 200 events and ranking took up to half a second of the GUI thread with 20 busy chats):
-its result comes back by a queued signal, and a result overtaken by a newer re-rank is dropped.
+message or a pushed event is debounced so a burst of news costs one ranking, and at most one a second
+per conversation (RERANK_INTERVAL_S); it runs on the reader thread (reading 200 events and ranking
+took up to half a second of the GUI thread with 20 busy chats): its result comes back by a queued
+signal, and a result overtaken by a newer re-rank is dropped.
 Agents' verdicts go through the outbox to the backend (durable, idempotent) and count locally at
 once: the team's verdicts (fetched from the backend, cached for offline starts) plus this desktop's
 not yet delivered ones are what the engine learns from.
@@ -13,7 +14,8 @@ not yet delivered ones are what the engine learns from.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,6 +103,64 @@ def case_for(
     )
 
 
+#: Least time between two re-ranks of one conversation (seconds). Ranking is pure Python on the reader
+#: thread, but it holds the GIL, which the GUI thread then waits for: with 20 busy chats (several
+#: customer messages a second each, and only a debounce of 150 ms) re-ranks ran back to back. The trade-off: a
+#: conversation's cards can be up to this late after a message; the newest message is always ranked
+#: (a trailing re-rank), never skipped.
+RERANK_INTERVAL_S = 1.0
+
+
+class RerankThrottle:
+    """When each conversation is due for its next re-rank: `debounce` after the first news (a burst
+    coalesces), and no sooner than `interval` after the conversation's last re-rank. News while one
+    is due changes nothing (the re-rank reads the cache when it runs, so it carries the newest
+    message). Pure bookkeeping; the service runs the timer."""
+
+    def __init__(self, interval: float, debounce: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.debounce = debounce
+        self._clock = clock
+        #: conversation id -> when its pending re-rank is due
+        self._due: dict[str, float] = {}
+        #: conversation id -> when it was last ranked
+        self._last: dict[str, float] = {}
+
+    def request(self, conversation_id: str) -> None:
+        if conversation_id in self._due:
+            return
+        now = self._clock()
+        last = self._last.get(conversation_id)
+        due = now + self.debounce
+        if last is not None:
+            due = max(due, last + self.interval)
+        self._due[conversation_id] = due
+
+    def ranked(self, conversation_id: str) -> None:
+        """A re-rank started now outside the schedule (the agent's verdict): it counts as the last.
+        A re-rank already due stays due: the news behind it may not have been in the cache yet."""
+        self._last[conversation_id] = self._clock()
+
+    def take_due(self) -> list[str]:
+        """The conversations due now; they count as ranked now."""
+        now = self._clock()
+        due = [cid for cid, at in self._due.items() if at <= now]
+        for cid in due:
+            del self._due[cid]
+            self._last[cid] = now
+        return due
+
+    def next_in(self) -> float | None:
+        """Seconds until the next re-rank is due (None: none pending)."""
+        if not self._due:
+            return None
+        return max(0.0, min(self._due.values()) - self._clock())
+
+    def forget(self, conversation_id: str) -> None:
+        self._due.pop(conversation_id, None)
+        self._last.pop(conversation_id, None)
+
+
 class RelevanceService(QObject):
     """Cards beside each open conversation.
 
@@ -124,9 +184,11 @@ class RelevanceService(QObject):
         context: CustomerContextService,
         reader: Executor,
         parent: QObject | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`reader`: the one thread that reads the cache and ranks (shared with the conversation
-        service, so a conversation's first ranking and its re-ranks run in the order asked for)."""
+        service, so a conversation's first ranking and its re-ranks run in the order asked for);
+        `clock`: what the re-rank throttle reads (monotonic seconds)."""
         super().__init__(parent)
         self._engine = engine
         self._reader = reader
@@ -135,13 +197,12 @@ class RelevanceService(QObject):
         self._sync = sync
         self._context = context
         self._tracked: dict[str, _Tracked] = {}
-        self._dirty: set[str] = set()
+        self.throttle = RerankThrottle(RERANK_INTERVAL_S, self.DEBOUNCE_MS / 1000, clock)
         #: conversation id -> generation of its newest re-rank (older results are dropped)
         self._generation: dict[str, int] = {}
         self._tasks = TaskSet()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(self.DEBOUNCE_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._ranked.connect(self._on_ranked, Qt.ConnectionType.QueuedConnection)
         self._team: list[dict[str, Any]] = self._cached_team()
@@ -182,7 +243,7 @@ class RelevanceService(QObject):
 
     def forget(self, conversation_id: str) -> None:
         self._tracked.pop(conversation_id, None)
-        self._dirty.discard(conversation_id)
+        self.throttle.forget(conversation_id)
         self._generation.pop(conversation_id, None)
 
     def ranking(self, conversation_id: str) -> Ranking | None:
@@ -190,11 +251,20 @@ class RelevanceService(QObject):
         return tracked.ranking if tracked else None
 
     def request(self, conversation_id: str) -> None:
-        """Something changed for this conversation: re-rank soon (bursts coalesce into one)."""
+        """Something changed for this conversation: re-rank soon (bursts coalesce into one, at most
+        one a second per conversation)."""
         if conversation_id in self._tracked:
-            self._dirty.add(conversation_id)
-            if not self._timer.isActive():
-                self._timer.start()
+            self.throttle.request(conversation_id)
+            self._start_timer()
+
+    def _start_timer(self) -> None:
+        wait = self.throttle.next_in()
+        if wait is None:
+            self._timer.stop()
+            return
+        ms = max(0, round(wait * 1000))
+        if not self._timer.isActive() or self._timer.remainingTime() > ms:
+            self._timer.start(ms)
 
     def on_transcript_updated(self, conversation_id: str, entries: list[Any]) -> None:
         """New lines in a transcript: only what the customer says changes the ranking."""
@@ -202,11 +272,11 @@ class RelevanceService(QObject):
             self.request(conversation_id)
 
     def _on_timer_timeout(self) -> None:
-        dirty, self._dirty = self._dirty, set()
-        for conversation_id in dirty:
+        for conversation_id in self.throttle.take_due():
             tracked = self._tracked.get(conversation_id)
             if tracked is not None:
                 self._rank(tracked)
+        self._start_timer()
 
     def _on_customer_changed(self, customer_id: str) -> None:
         for conversation_id, tracked in self._tracked.items():
@@ -275,6 +345,8 @@ class RelevanceService(QObject):
             self._engine.feedback.add(feedback.action, feedback.context, outcome, reason)
             tracked.handled[action] = "accepted" if outcome == "accepted" else (reason or "not_relevant")
             self.feedback_recorded.emit(conversation_id, card.action, outcome)
+            # At once, not throttled: the agent waits to see the card go.
+            self.throttle.ranked(conversation_id)
             self._rank(tracked)
 
         self._sync.submit("feedback", feedback.model_dump(mode="json"), target=conversation_id, then=_counts)
