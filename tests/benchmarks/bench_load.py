@@ -3,6 +3,12 @@ next to the single-process SQLite backend, driven alike (tests/load/driver.py).
 
     .venv/bin/python tests/benchmarks/bench_load.py [--quick] [--agents 100,300,500]
         [--rate 50] [--duration 60] [--backends pg,sqlite]
+    .venv/bin/python tests/benchmarks/bench_load.py --soak MINUTES [--rate 50] [--agents 500]
+
+`--soak`: the issue's long run: 3 processes on PostgreSQL, 500 agents (or the one `--agents`
+count), chats at `--rate` for MINUTES, with the same checks, and each minute a line of the
+backends' CPU and resident memory so a leak or a queue that keeps growing shows; at the end the
+latencies, CPU and RSS at the start of the load and at its end.
 
 For each agent count and backend: p50/p95/p99 of chat created -> offer shown (from just before the
 customer's POST to the offer frame reaching the desktop), the backend processes' CPU and
@@ -32,6 +38,7 @@ from tests.benchmarks.stats import pct  # noqa: E402
 from tests.load.cluster import (  # noqa: E402
     PASSWORD,
     BackendProcess,
+    Usage,
     expected_seqs,
     prepare_database,
     start_backends,
@@ -60,6 +67,9 @@ class Row:
     rss_mib: float
     driver_cpu: float
     problems: int
+    #: The backends' resident memory when the load started (after the sign-ins).
+    rss_start_mib: float = float("nan")
+    failed: int = 0
 
 
 HEADER = (
@@ -104,6 +114,7 @@ def one_run(
     rate: float,
     duration: float,
     pg_data: Path | None = None,
+    progress_s: float | None = None,
 ) -> Row:
     population = prepare_database(db_url, agents, customers=max(20, int(rate * CUSTOMERS_PER_RATE)))
     backends: list[BackendProcess] = start_backends(db_url, work, processes)
@@ -123,14 +134,23 @@ def one_run(
         driver = LoadDriver(config)
         started: list[float] = []
         db_before: dict[int, float] = {}
+        rss_start: list[float] = []
 
         async def run() -> LoadResult:
             load = asyncio.ensure_future(driver.run())
             await driver.ready.wait()  # CPU from here: the sign-ins (scrypt) are not the load
             started.append(time.perf_counter())
             db_before.update(postgres_cpu(pg_data))
-            started.extend(u.cpu_s for u in (usage(p.proc.pid) for p in backends))
-            return await load
+            at_start = [usage(p.proc.pid) for p in backends]
+            started.extend(u.cpu_s for u in at_start)
+            rss_start.append(sum(u.rss_bytes for u in at_start) / 2**20)
+            if progress_s is None:
+                return await load
+            watch = asyncio.ensure_future(_progress(backends, at_start, progress_s, started[0]))
+            try:
+                return await load
+            finally:
+                watch.cancel()
 
         result = asyncio.run(run())
         after = [usage(p.proc.pid) for p in backends]
@@ -157,10 +177,54 @@ def one_run(
             rss_mib=sum(a.rss_bytes for a in after) / 2**20,
             driver_cpu=(_own_cpu() - driver_before) / max(ran, 1e-9),
             problems=problems,
+            rss_start_mib=rss_start[0],
+            failed=len(result.failed_chats),
         )
     finally:
         for p in backends:
             p.stop()
+
+
+async def _progress(backends: list[BackendProcess], first: list[Usage], every_s: float, t0: float) -> None:
+    """Each `every_s`: the backends' CPU over the last period (cores) and their resident memory."""
+    last, last_t = first, t0
+    while True:
+        await asyncio.sleep(every_s)
+        now = [usage(p.proc.pid) for p in backends]
+        t = time.perf_counter()
+        cpu = sum(n.cpu_s - o.cpu_s for n, o in zip(now, last, strict=True)) / (t - last_t)
+        rss = sum(n.rss_bytes for n in now) / 2**20
+        print(f"    {(t - t0) / 60:5.1f} min: backends {cpu:.2f} cores, RSS {rss:.0f} MiB", flush=True)
+        last, last_t = now, t
+
+
+def soak(minutes: float, agents: int, rate: float) -> int:
+    """The issue's long run on PostgreSQL (3 processes); prints its figures and checks."""
+    bindir = find_bindir()
+    if bindir is None:
+        print("PostgreSQL is not installed", file=sys.stderr)
+        return 1
+    print(f"Soak: {agents} agents, {rate:g} chats/s for {minutes:g} min, {PROCESSES} processes on PostgreSQL")
+    pg = PostgresServer(bindir)
+    pg.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
+            url = pg.create_database()
+            try:
+                r = one_run(
+                    "pg x3", url, Path(tmp), PROCESSES, agents, rate, minutes * 60, pg.data, progress_s=60.0
+                )
+            finally:
+                pg.drop_database(url)
+    finally:
+        pg.stop()
+    print(
+        f"chats acknowledged {r.chats} ({r.failed} failed), offered {r.offered}, check failures {r.problems}"
+    )
+    print(f"chat created -> offer shown: p50 {r.p50:.0f} ms, p95 {r.p95:.0f} ms, p99 {r.p99:.0f} ms")
+    print(f"backends {r.cpu:.2f} cores, PostgreSQL {r.db_cpu:.2f} cores, driver {r.driver_cpu:.2f} cores")
+    print(f"backends' RSS {r.rss_start_mib:.0f} MiB at the start of the load, {r.rss_mib:.0f} MiB at the end")
+    return 0
 
 
 def _own_cpu() -> float:
@@ -177,9 +241,13 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=50.0, help="new chats a second")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of chats per run")
     parser.add_argument("--backends", default="pg,sqlite", help="pg (3 processes), sqlite (1 process)")
+    parser.add_argument("--soak", type=float, metavar="MINUTES", help="the long run: PostgreSQL, 500 agents")
     args = parser.parse_args()
     # Stopped with SIGTERM: still stop the backends and PostgreSQL (the finally blocks run).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    if args.soak is not None:
+        agents = 500 if args.agents == parser.get_default("agents") else int(args.agents)
+        return soak(args.soak, agents, args.rate)
     counts = [20] if args.quick else [int(n) for n in args.agents.split(",")]
     rate, duration = (5.0, 5.0) if args.quick else (args.rate, args.duration)
     kinds = args.backends.split(",")

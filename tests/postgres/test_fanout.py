@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from workstation.domain.models import EventFrame, utcnow
@@ -98,3 +98,29 @@ def test_on_sqlite_the_hub_gets_the_frames_at_the_commit(tmp_path: Any) -> None:
         assert hub.seqs == [rows[0].seq]
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_log_lock_is_held_for_the_insert_and_the_commit_only(pg_url: str) -> None:
+    # Log-writing commits of all processes pass the lock one at a time: each round trip its holder
+    # makes is waited for by every other writer. The lock and the NOTIFY go in one statement.
+    engine = make_engine(pg_url)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with Session(engine) as db:
+            EventFanout(engine, RecordingHub()).write(  # type: ignore[arg-type]
+                db, [EventLogRow(at=utcnow(), audience="*", type="probe", data={}) for _ in range(3)]
+            )
+            db.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    locked = [i for i, s in enumerate(statements) if "pg_advisory_xact_lock" in s]
+    assert len(locked) == 1
+    after = statements[locked[0] :]
+    assert "pg_notify" in after[0]
+    assert [s.split()[0].upper() for s in after[1:]] == ["INSERT"]

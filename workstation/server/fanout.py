@@ -14,12 +14,13 @@ back. (PostgreSQL makes a commit visible before it releases the transaction's lo
 lock last keeps it deadlock-free: its holder waits for no other lock, only for its commit. The cost
 is that log-writing commits of all processes pass one at a time, as every write does on SQLite.
 
-The same transaction sends `NOTIFY workstation_events, '<seq>'`, which PostgreSQL delivers only
-if it commits. Every process LISTENs on a dedicated connection (a thread blocking on psycopg's
-notifies()), and its tailer reads the log after the last `seq` it delivered, in `seq` order, and
-hands those entries to its own EventHub, writes of its own process included (never directly: that
-could overtake another process's lower `seq`). The tailer also reads once a second without a
-notification, so a dropped LISTEN connection delays pushes but loses none.
+The same transaction sends `NOTIFY workstation_events` (in the statement that takes the lock),
+which PostgreSQL delivers only if it commits. Every process LISTENs on a dedicated connection (a
+thread blocking on psycopg's notifies()), and its tailer reads the log after the last `seq` it
+delivered, in `seq` order, and hands those entries to its own EventHub, writes of its own process
+included (never directly: that could overtake another process's lower `seq`). The tailer also
+reads once a second without a notification, so a dropped LISTEN connection delays pushes but loses
+none.
 """
 
 from __future__ import annotations
@@ -102,12 +103,16 @@ class EventFanout:
         if not rows:
             return
         if self.shared:
-            db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOG_LOCK})
+            # The lock and the notification in one round trip: every log-writing commit of every
+            # process waits for the holder, which now holds it for the insert and the commit only.
+            # The notification goes out at the commit (or never) wherever the transaction sends
+            # it; listeners read the log from their own position, so it carries no seq.
+            db.execute(
+                text("SELECT pg_advisory_xact_lock(:k), pg_notify(:channel, '')"),
+                {"k": LOG_LOCK, "channel": CHANNEL},
+            )
         db.add_all(rows)
         db.flush()
-        if self.shared:
-            head = max(row.seq for row in rows)
-            db.execute(text("SELECT pg_notify(:channel, :seq)"), {"channel": CHANNEL, "seq": str(head)})
 
     def committed(self, frames: list[tuple[str, EventFrame]]) -> None:
         """After the commit: SQLite pushes at once; PostgreSQL lets the tailer deliver, in seq order."""
