@@ -71,6 +71,8 @@ class CustomerContextService(QObject):
         self._limit = cache_limit_bytes
         self._sync = sync
         self._loading: set[str] = set()
+        #: Customers whose refresh() is under way (it fetches the newest page and the paging cursor).
+        self._refreshing: set[str] = set()
         sync.events_applied.connect(self._on_sync_events_applied)
 
     def cached(self, customer_id: str) -> CustomerContext:
@@ -116,9 +118,7 @@ class CustomerContextService(QObject):
         try:
             cursor = self._store.get_value(_older_key(customer_id))
             if cursor is None:
-                # Nothing fetched yet: refresh() (started when the tab opened) fetches the newest
-                # page first and says where older history continues.
-                return 0
+                return await self._start_paging(customer_id)
             try:
                 page = await self._api.customer_events(customer_id, before=cursor, limit=self.OLDER_PAGE)
             except (BackendUnavailable, ApiError) as exc:
@@ -132,6 +132,22 @@ class CustomerContextService(QObject):
             return len(page.events)
         finally:
             self._loading.discard(customer_id)
+
+    async def _start_paging(self, customer_id: str) -> int:
+        """No paging cursor: either nothing was fetched yet, and refresh() (started when the tab
+        opened) is fetching the newest page and the cursor, or the cache limit dropped this history
+        (prune_to forgets the cursor with it). In the second case nothing else would fetch it again
+        and the history would stay empty: fetch the newest page here."""
+        if customer_id in self._refreshing:
+            return 0
+        try:
+            count = await self._fetch_newest(customer_id)
+        except (BackendUnavailable, ApiError) as exc:
+            log.info("history of %s not loaded: %s", customer_id, exc)
+            self.history_failed.emit(customer_id, _history_failure(exc))
+            return 0
+        self.history_loaded.emit(customer_id, count)
+        return count
 
     async def keep_within_limit(self, *on_screen: str) -> int:
         """Older history is where the cache grows: past its limit, the timelines of the customers
@@ -147,6 +163,7 @@ class CustomerContextService(QObject):
     async def refresh(self, customer_id: str) -> bool:
         """Fetch the customer, their latest history and notes into the cache; False when offline."""
         self._store.writes.submit(self._store.mark_used, customer_id)  # nothing waits for it
+        self._refreshing.add(customer_id)
         try:
             customer = await self._api.customer(customer_id)
             if customer.id != customer_id:
@@ -163,13 +180,17 @@ class CustomerContextService(QObject):
             log.warning("customer %s could not be refreshed: %s", customer_id, exc.message)
             self.history_failed.emit(customer_id, _history_failure(exc))
             return False
+        finally:
+            self._refreshing.discard(customer_id)
         self.context_refreshed.emit(customer_id)
         return True
 
-    async def _fetch_newest(self, customer_id: str) -> None:
+    async def _fetch_newest(self, customer_id: str) -> int:
         """The newest page, and further pages until they meet what the cache already holds (events
-        that happened while this desktop was offline), so the cached history has no hole."""
+        that happened while this desktop was offline), so the cached history has no hole. Returns
+        how many events arrived."""
         cursor: str | None = None
+        arrived = 0
         had_history = self._store.get_value(_older_key(customer_id)) is not None
         for _ in range(self.MAX_CATCH_UP_PAGES):
             page = await self._api.customer_events(customer_id, before=cursor, limit=TIMELINE_PAGE)
@@ -177,14 +198,16 @@ class CustomerContextService(QObject):
                 raise _foreign(customer_id)
             met = any(self._store.timeline_event(ev.id) is not None for ev in page.events[-1:])
             await self._store.writes.run(self._store_newest_page, customer_id, page)
+            arrived += len(page.events)
             if met or not had_history or page.next_cursor is None:
-                return
+                return arrived
             cursor = page.next_cursor
         log.info(
             "history of %s: more than %d new pages; older ones load on scrolling",
             customer_id,
             self.MAX_CATCH_UP_PAGES,
         )
+        return arrived
 
     async def transcript(self, customer_id: str, event: TimelineEvent) -> list[TranscriptLine]:
         """The transcript of a past contact in the history, read-only: carried by the event (an

@@ -75,3 +75,38 @@ def test_loading_older_history_past_the_limit_drops_the_longest_unused_timelines
     kept = [c for c in range(10) if store.timeline_count(f"x{c}")]
     assert kept != list(range(10)) and kept == list(range(10 - len(kept), 10))  # longest unused went first
     store.close()
+
+
+def test_older_history_of_a_customer_whose_timeline_the_limit_dropped_is_fetched_again(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """prune_to forgets the paging cursor with the timeline; asking for older history then must fetch
+    the newest page again (nothing else would, for a customer without an open conversation)."""
+    store = CacheStore(open_engine(tmp_path / "cache.sqlite3"))
+    demo, _chat, _conv = backend.accepted_chat()  # in a chat with c-1: the agent may read the customer
+    loaded: list[tuple[str, int]] = []
+
+    async def run() -> tuple[int, int]:
+        http = httpx.AsyncClient(base_url=backend.url, trust_env=False)
+        try:
+            api = BackendApi(http, token=demo["Authorization"].removeprefix("Bearer "))
+            sync = SyncService(api, store, backoff=Backoff(initial=0.05, maximum=0.2))
+            context = CustomerContextService(api, store, sync)
+            context.history_loaded.connect(lambda cid, n: loaded.append((cid, n)))
+            assert await context.refresh("c-1")
+            cached = store.timeline_count("c-1")
+            assert cached > 0
+            assert store.prune_to(0) > 0  # the limit drops the whole timeline and its cursor
+            assert store.timeline_count("c-1") == 0
+            return cached, await context.load_older("c-1")
+        finally:
+            await http.aclose()
+
+    loop = asyncio.new_event_loop()
+    try:
+        cached, fetched = loop.run_until_complete(run())
+    finally:
+        loop.close()
+    assert fetched == cached and store.timeline_count("c-1") == cached
+    assert loaded == [("c-1", cached)]
+    store.close()
