@@ -161,8 +161,11 @@ class Customers(BackendBase):
                     for agent_id in holders[ev.customer_id]:
                         uow.append(agent_id, "timeline.event_added", ev.model_dump(mode="json"))
             if new_rows:
-                # One executemany for the batch (an ORM object per event cost a third of the ingest).
-                uow.db.execute(insert(CustomerEventRow), new_rows)
+                # One executemany for the batch (an ORM object per event cost a third of the ingest),
+                # through the table, not the ORM's bulk insert: that leaves out a None it has a default
+                # for (story, twin_of), so rows with and without a story split the batch into one
+                # executemany per run of alike rows (~250 per 1,000 events of a mixed history).
+                uow.db.execute(insert(CustomerEventRow.__table__), new_rows)
             if push and firsts:
                 # The desk caches an event by id: the first record again, now with its twins.
                 for event in _with_twins(
