@@ -119,6 +119,7 @@ def test_the_log_lock_is_held_for_the_insert_and_the_commit_only(pg_url: str) ->
             db.commit()
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+        engine.dispose()  # an open pooled connection left to the garbage collector is a ResourceWarning
     locked = [i for i, s in enumerate(statements) if "pg_advisory_xact_lock" in s]
     assert len(locked) == 1
     after = statements[locked[0] :]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import func, insert, literal_column, select
+from sqlalchemy import Table, func, insert, literal_column, select
 from sqlalchemy.orm import Session as DbSession
 
 from workstation.domain import events as events_of
@@ -165,7 +165,7 @@ class Customers(BackendBase):
                 # through the table, not the ORM's bulk insert: that leaves out a None it has a default
                 # for (story, twin_of), so rows with and without a story split the batch into one
                 # executemany per run of alike rows (~250 per 1,000 events of a mixed history).
-                uow.db.execute(insert(CustomerEventRow.__table__), new_rows)
+                uow.db.execute(insert(cast(Table, CustomerEventRow.__table__)), new_rows)
             if push and firsts:
                 # The desk caches an event by id: the first record again, now with its twins.
                 for event in _with_twins(
