@@ -4,7 +4,8 @@ helpers to act as agents and customers over HTTP. No Qt: the domain and server t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -152,3 +153,17 @@ def start_server(
     )
     server.start()
     return server
+
+
+@contextmanager
+def backend_with(data_dir: Path, *, events_per_customer: int = 3, **config: Any) -> Iterator[Backend]:
+    """A real reference backend with overrides of start_server's (BackendConfig, voice, ...), seeded,
+    for the tests that need other settings than the `backend` fixture's."""
+    server = start_server(data_dir, **config)
+    seed(server, events_per_customer=events_per_customer)
+    helper = Backend(server)
+    try:
+        yield helper
+    finally:
+        helper.http.close()
+        server.stop()

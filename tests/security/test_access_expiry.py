@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.backend import Backend
-from tests.security.custom_backend import backend_with
+from tests.helpers.backend import Backend, backend_with
 from workstation.domain.models import utcnow
 from workstation.server.access import ACCESS_AFTER_WRAPUP_S
 

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from tests.helpers.backend import Backend
-from tests.security.custom_backend import backend_with
+from tests.helpers.backend import Backend, backend_with
 from workstation.domain.models import DEFAULT_MAX_FRAME_BYTES, utcnow
 from workstation.server.limits import (
     MAX_CUSTOMER_MESSAGE_CHARS,

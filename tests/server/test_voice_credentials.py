@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session as DbSession
 
-from tests.helpers.backend import Backend, seed, start_server
+from tests.helpers.backend import Backend, backend_with
 from workstation.server import accounts
 from workstation.server.db import AuditRow, SipCredentialRow
 from workstation.server.voice_config import VoiceConfig
@@ -24,14 +24,9 @@ API = "/api/v1/voice"
 
 @pytest.fixture
 def voice_backend(tmp_path: Path) -> Iterator[Backend]:
-    server = start_server(tmp_path, voice=VoiceConfig(key=KEY, desk_phones={"ben": "ben-desk"}))
-    seed(server, events_per_customer=0)
-    helper = Backend(server)
-    try:
+    voice = VoiceConfig(key=KEY, desk_phones={"ben": "ben-desk"})
+    with backend_with(tmp_path, events_per_customer=0, voice=voice) as helper:
         yield helper
-    finally:
-        helper.http.close()
-        server.stop()
 
 
 def md5(value: str) -> str:
