@@ -35,7 +35,7 @@ from workstation.domain.models import (
     TimelineEvent,
     utcnow,
 )
-from workstation.store.history import HISTORY_CURSOR_PREFIX, HistoryStore, put_events
+from workstation.store.history import HISTORY_CURSOR_PREFIX, HistoryStore, Rankings, put_events
 from workstation.store.outbox import (
     CONFLICT,
     CUSTOMER_KINDS,
@@ -189,6 +189,7 @@ class CacheStore(RecordsReads, HistoryStore, OutboxStore):
     def __init__(self, engine: Engine, *, writer: CacheWriter | None = None) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.rankings = Rankings()
         self.writes = writer if writer is not None else CacheWriter()
 
     def close(self) -> None:
@@ -226,6 +227,7 @@ class CacheStore(RecordsReads, HistoryStore, OutboxStore):
     ) -> None:
         """Upsert records and advance the stream position, all in one transaction."""
         now = utcnow()
+        events = list(events)
         with self._sessions.begin() as db:
             for customer in customers:
                 put_customer(db, customer, now)
@@ -243,6 +245,8 @@ class CacheStore(RecordsReads, HistoryStore, OutboxStore):
                 db.merge(KeyValue(key="log_id", value=json.dumps(log_id)))
             if seq is not None:
                 db.merge(KeyValue(key="seq", value=json.dumps(seq)))
+        # After the commit: a search ranked from here on sees these events (see Rankings).
+        self.rankings.changed(ev.customer_id for ev in events)
 
     # --- privacy and size ------------------------------------------------------------------------
 
@@ -309,6 +313,7 @@ class CacheStore(RecordsReads, HistoryStore, OutboxStore):
                 # The history is no longer cached back to the stored paging cursor: forget it, so the
                 # next refresh starts paging afresh (CustomerContextService's "timeline.older:").
                 db.execute(delete(KeyValue).where(KeyValue.key == f"{HISTORY_CURSOR_PREFIX}{customer_id}"))
+            self.rankings.changed([customer_id])
         while self.used_bytes() > max_bytes:
             with self._sessions.begin() as db:
                 closed = db.scalars(

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from array import array
+from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Float,
+    Integer,
     String,
     cast,
     column,
@@ -31,6 +37,11 @@ from workstation.store.schema import FTS_TABLE, TimelineEventRow, TimelineStoryR
 HISTORY_CURSOR_PREFIX = "timeline.older:"
 #: bm25 weight of a word in an event's summary (what the agent reads in the row) against one in its data
 SUMMARY_WEIGHT = 2.0
+#: How many searches' rankings the cache keeps for their later pages (the one on screen and the one
+#: before it: the agent goes back and forth between two searches more than between three)
+RANKINGS_KEPT = 2
+#: How many page ends of one ranking are remembered to continue from without a search of the list
+PAGE_ENDS_KEPT = 64
 
 
 def entry_of(row: Any) -> TimelineEntry:
@@ -71,10 +82,64 @@ def _fts_rows(match: str) -> Any:
     return rows.columns(column("rowid"))
 
 
+@dataclass
+class _Ranking:
+    """A search's matches, best first, as rowids of timeline_events (8 bytes a match)."""
+
+    generation: int
+    rowids: array[int]
+    #: event id of a page's last row -> where the next page starts (what the model asks for next)
+    page_ends: OrderedDict[str, int] = field(default_factory=OrderedDict)
+
+
+class Rankings:
+    """The rankings of the last few searches, so that a later page of "best matches first" costs a
+    page, not a ranking of every match again (bm25 orders the matches only all together: 12,500
+    matches at 100,000 events took ~30 ms a page, growing with the history).
+
+    A ranking is valid while its customer's cached history is unchanged: every write of a customer's
+    history (new events, a pruned timeline, open stories) counts up the customer's generation, after
+    its commit, and a ranking made at an older generation is made again. The generation is read
+    before the ranking query, so a write that lands during the query only makes it stale early.
+    Used from the GUI, reader and writer threads."""
+
+    def __init__(self, kept: int = RANKINGS_KEPT) -> None:
+        self._kept = kept
+        self._lock = threading.Lock()
+        self._generations: dict[str, int] = {}
+        self._rankings: OrderedDict[tuple[Any, ...], _Ranking] = OrderedDict()
+
+    def changed(self, customer_ids: Iterable[str]) -> None:
+        with self._lock:
+            for customer_id in set(customer_ids):
+                self._generations[customer_id] = self._generations.get(customer_id, 0) + 1
+
+    def generation(self, customer_id: str) -> int:
+        with self._lock:
+            return self._generations.get(customer_id, 0)
+
+    def get(self, key: tuple[Any, ...], generation: int) -> _Ranking | None:
+        with self._lock:
+            ranking = self._rankings.get(key)
+            if ranking is None or ranking.generation != generation:
+                return None
+            self._rankings.move_to_end(key)
+            return ranking
+
+    def put(self, key: tuple[Any, ...], ranking: _Ranking) -> None:
+        with self._lock:
+            self._rankings[key] = ranking
+            self._rankings.move_to_end(key)
+            while len(self._rankings) > self._kept:
+                self._rankings.popitem(last=False)
+
+
 class HistoryStore:
     """Reads and writes of the history, mixed into CacheStore."""
 
     _sessions: sessionmaker[Session]
+    #: set by CacheStore; every writer of a customer's history calls `rankings.changed`
+    rankings: Rankings
 
     def timeline(self, customer_id: str, *, limit: int = 500) -> list[TimelineEvent]:
         """The customer's cached history, newest first."""
@@ -158,10 +223,48 @@ class HistoryStore:
         """One page of the matches, best first (FTS5's bm25, a summary word counting twice a word
         of the data); `after` is the last entry of the previous page.
 
-        Keyset by (score, id) like the time order's (at, id): the score of `after` is looked up by
-        its rowid (one index probe), and the page is the next `limit` matches after it. Each page
-        ranks the customer's matches once (bm25 needs them all to order them) and never skips
-        through the pages before it, so its cost follows the number of matches, not the depth."""
+        The first page ranks all of the customer's matches (bm25 needs them all to order them) and
+        keeps the ranking (`Rankings`); a later page is then a slice of it, read by rowid, so it
+        costs the same however deep it is and however many matches there are. When the history
+        changed in between, the ranking is made again and the page goes on after `after` in it."""
+        key = (customer_id, match, where.channels, where.phases, where.kinds, where.only_open)
+        generation = self.rankings.generation(customer_id)
+        with self._sessions() as db:
+            ranking = self.rankings.get(key, generation)
+            if ranking is None:
+                ranking = _Ranking(generation, self._rank(db, customer_id, where, match))
+                self.rankings.put(key, ranking)
+            start = 0
+            if after is not None:
+                start = ranking.page_ends.get(after.id, -1)
+                if start < 0:
+                    rowid = db.execute(
+                        text("SELECT rowid FROM timeline_events WHERE id = :id"), {"id": after.id}
+                    ).scalar()
+                    try:
+                        start = ranking.rowids.index(rowid) + 1 if rowid is not None else -1
+                    except ValueError:
+                        start = -1
+                if start < 0:
+                    return []  # the cursor's event left the cache or the matches: no place to go on from
+            rowids = ranking.rowids[start : start + limit]
+            if not rowids:
+                return []
+            t = TimelineEventRow
+            rid: ColumnElement[int] = literal_column("timeline_events.rowid", Integer)
+            query = select(rid, t.id, t.at, t.channel, t.kind, t.summary, t.phase, t.story).where(
+                rid.in_(list(rowids))
+            )
+            by_rowid = {row[0]: row[1:] for row in db.connection().execute(query)}
+        page = [entry_of(by_rowid[r]) for r in rowids if r in by_rowid]
+        if page:
+            ranking.page_ends[page[-1].id] = start + len(rowids)
+            while len(ranking.page_ends) > PAGE_ENDS_KEPT:
+                ranking.page_ends.popitem(last=False)
+        return page
+
+    def _rank(self, db: Session, customer_id: str, where: TimelineFilter, match: str) -> array[int]:
+        """The rowids of the customer's matches narrowed by `where`, best first (ties by id)."""
         t = TimelineEventRow
         hits = (
             text(
@@ -173,27 +276,13 @@ class HistoryStore:
             .subquery("hits")
         )
         query = (
-            select(t.id, t.at, t.channel, t.kind, t.summary, t.phase, t.story)
+            select(hits.c.rid)
             .select_from(hits)
             .join(t, literal_column("timeline_events.rowid") == hits.c.rid)
             .where(t.customer_id == customer_id)
         )
-        query = self._narrowed(query, customer_id, where)
-        with self._sessions() as db:
-            if after is not None:
-                score = db.execute(
-                    text(
-                        f"SELECT bm25({FTS_TABLE}, {SUMMARY_WEIGHT}, 1.0) FROM {FTS_TABLE} "
-                        f"WHERE {FTS_TABLE} MATCH :match AND rowid = "
-                        "(SELECT rowid FROM timeline_events WHERE id = :id)"
-                    ),
-                    {"match": match, "id": after.id},
-                ).scalar()
-                if score is None:
-                    return []  # the cursor's event left the cache (evicted): no place to go on from
-                query = query.where(hits.c.score >= score, (hits.c.score > score) | (t.id > after.id))
-            query = query.order_by(hits.c.score, t.id).limit(limit)
-            return [entry_of(row) for row in db.connection().execute(query)]
+        query = self._narrowed(query, customer_id, where).order_by(hits.c.score, t.id)
+        return array("q", db.connection().execute(query).scalars())
 
     def timeline_event(self, event_id: str) -> TimelineEvent | None:
         with self._sessions() as db:
@@ -228,6 +317,7 @@ class HistoryStore:
         with self._sessions.begin() as db:
             db.execute(delete(TimelineStoryRow).where(TimelineStoryRow.customer_id == customer_id))
             db.add_all(TimelineStoryRow(customer_id=customer_id, key=k, open=True) for k in set(keys))
+        self.rankings.changed([customer_id])  # "only open issues" narrows a ranking by them
 
     def refresh_stories(self, customer_id: str, keys: Iterable[str]) -> set[str]:
         """Recompute stories from their cached events (after a pushed event); returns the open ones."""
@@ -243,4 +333,5 @@ class HistoryStore:
                 db.merge(TimelineStoryRow(customer_id=customer_id, key=key, open=is_open))
                 if is_open:
                     opened.add(key)
+        self.rankings.changed([customer_id])
         return opened

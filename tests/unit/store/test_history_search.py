@@ -153,3 +153,97 @@ def test_best_matches_first_pages_every_match_once_in_rank_order(tmp_path: Path)
         id="nope", at=T0, channel="web", kind="note", summary="", phase="service", story=None
     )
     assert store.timeline_page("c-1", where=ranked, before=gone) == []
+
+
+def _ranked_store(tmp_path: Path, count: int = 600) -> CacheStore:
+    store = CacheStore(open_engine(tmp_path / "rankings.sqlite3"))
+    events = [
+        TimelineEvent(
+            id=f"k{i:04d}",
+            customer_id="c-1",
+            at=T0 - timedelta(minutes=i),
+            channel="web",
+            kind="note",
+            summary=("Erstattung " * (1 + i % 3) if i % 4 == 0 else "") + f"Bestellung {i}",
+            data={"grund": "erstattung"},
+        )
+        for i in range(count)
+    ]
+    store.writes.submit(store.apply, events=events).result()
+    return store
+
+
+def _rankings_run(store: CacheStore) -> list[int]:
+    """Counts the statements that rank matches (bm25 over all of them) from now on."""
+    from sqlalchemy import event
+
+    count = [0]
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "bm25(" in statement:
+            count[0] += 1
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    return count
+
+
+def _all_pages(store: CacheStore, where: TimelineFilter, limit: int = 50) -> list[TimelineEntry]:
+    pages: list[list[TimelineEntry]] = []
+    while page := store.timeline_page(
+        "c-1", where=where, before=pages[-1][-1] if pages else None, limit=limit
+    ):
+        pages.append(page)
+    return [e for page in pages for e in page]
+
+
+def test_later_ranked_pages_are_slices_of_one_ranking(tmp_path: Path) -> None:
+    store = _ranked_store(tmp_path)
+    ranked = TimelineFilter(text="erstatt", ranked=True)
+    ranks = _rankings_run(store)
+    listed = _all_pages(store, ranked)
+    # every match once, in the order one ranking of them all gives
+    assert [e.id for e in listed] == [e.id for e in store.timeline_page("c-1", where=ranked, limit=10_000)]
+    assert len(listed) == 600
+    assert ranks[0] == 1  # twelve pages, one ranking (the one-page read above reused it too)
+    # a write for another customer leaves the ranking valid; a new search ranks once more
+    other = TimelineEvent(id="x1", customer_id="c-2", at=T0, channel="web", kind="note", summary="Erstattung")
+    store.writes.submit(store.apply, events=[other]).result()
+    _all_pages(store, ranked)
+    assert ranks[0] == 1
+    _all_pages(store, TimelineFilter(text="bestellung", ranked=True))
+    assert ranks[0] == 2
+
+
+def test_a_ranking_is_made_again_after_the_customers_history_changed(tmp_path: Path) -> None:
+    store = _ranked_store(tmp_path)
+    ranked = TimelineFilter(text="erstatt", ranked=True)
+    first = store.timeline_page("c-1", where=ranked, limit=50)
+    ranks = _rankings_run(store)
+    # new matches arrive between two pages: one outranks everything (the live list shows it on top),
+    # one ranks last; the next page goes on after the cursor in the new ranking, so the last one comes
+    best = TimelineEvent(
+        id="new-best", customer_id="c-1", at=T0, channel="web", kind="note", summary="Erstattung " * 6
+    )
+    last = TimelineEvent(
+        id="new-last",
+        customer_id="c-1",
+        at=T0,
+        channel="web",
+        kind="note",
+        summary="x",
+        data={"note": "erstattung " + "wort " * 200},
+    )
+    store.writes.submit(store.apply, events=[best, last]).result()
+    rest: list[TimelineEntry] = []
+    while page := store.timeline_page("c-1", where=ranked, before=(rest or first)[-1], limit=50):
+        rest += page
+    assert ranks[0] == 1
+    ids = [e.id for e in first + rest]
+    assert "new-last" in ids and "new-best" not in ids and len(ids) == len(set(ids)) == 601
+    # open stories narrow "only open issues": setting them makes the ranking again
+    store.writes.submit(store.set_open_stories, "c-1", ["order:5120"]).result()
+    store.timeline_page("c-1", where=ranked, before=first[-1], limit=50)
+    assert ranks[0] == 2
+    # the customer's history evicted under the cursor: the list ends
+    store.prune_to(0)
+    assert store.timeline_page("c-1", where=ranked, before=first[-1], limit=50) == []
