@@ -8,6 +8,10 @@ The real parts: the reference backend on loopback (events ingested over POST /ap
 desktop's cache on a SQLite file, the customer context service and the history panel (offscreen Qt).
 Prints medians and p95s next to the issue's targets for each size, then every figure at both sizes
 with the ratio of the medians (a per-step cost should not grow with history: target ratio ≤ 1.5).
+The per-step costs are the issue's: scrolling, loading older pages, ingesting, live inserts (and a
+page deep in a ranked search, which is scrolling too). A search's first page is not one: it looks
+at every match, and a larger history has more of them (its target is ≤ 100 ms p95); its ratio is
+printed, marked "search".
 Measures, asserts nothing.
 """
 
@@ -225,6 +229,36 @@ def measure(n: int) -> Figures:
             other.deleteLater()
         record("first page shown, history cached", warm, "≤ 300 ms")
 
+        # 3a. live inserts: an event pushed for the customer is stored (on the cache's writer thread,
+        # as the sync service does) and listed on top of the history the agent scrolled through
+        from workstation.domain.models import TimelineEvent
+
+        panel.view.scrollToTop()
+        paint(panel)
+        stored: list[float] = []
+        listed_live: list[float] = []
+        newest = store.timeline_page("c-1", limit=1)[0].at
+        for i in range(20):
+            event = TimelineEvent(
+                id=f"live-{i}",
+                customer_id="c-1",
+                at=newest + timedelta(seconds=i + 1),
+                channel="chat",
+                kind="contact",
+                summary=f"Live-Nachricht {i}",
+                data={"topic": "delivery status"},
+            )
+            t0 = time.perf_counter()
+            store.writes.submit(store.apply, events=[event]).result()
+            t1 = time.perf_counter()
+            panel.model.add([event])
+            panel.model.flush()
+            paint(panel)
+            stored.append((t1 - t0) * 1000)
+            listed_live.append((time.perf_counter() - t1) * 1000)
+        record("live insert: pushed event stored in the cache", stored, "flat")
+        record("live insert: listed on top + paint", listed_live, "≤ 16 ms")
+
         # 3b. a fast scroll from top to bottom: the scroll bar dragged to the end again and again
         # while pages are appended (each turn of the loop is what the GUI thread does between
         # frames; its longest turn is the stall the agent sees)
@@ -301,7 +335,8 @@ def measure(n: int) -> Figures:
                 times.append((time.perf_counter() - t0) * 1000)
                 panel.model.reload(TimelineFilter())
             all_changes += times
-            record(f"filter change: {name}", times, "≤ 100 ms")
+            # A text search's first page follows the number of matches (see the module's docstring).
+            record(f"filter change: {name}", times, "≤ 100 ms", per_step=not where.text)
         record("filter change, all of the above", all_changes, "≤ 100 ms")
 
         # 5. best matches first (FTS5 bm25) for a word an eighth of the history has: the first
@@ -322,7 +357,12 @@ def measure(n: int) -> Figures:
             paint(panel)
             deep_ranked.append((time.perf_counter() - t0) * 1000)
         panel.model.reload(TimelineFilter())
-        record("best matches first (a word of 1 in 8 events): first page", first_ranked, "≤ 100 ms")
+        record(
+            "best matches first (a word of 1 in 8 events): first page",
+            first_ranked,
+            "≤ 100 ms",
+            per_step=False,
+        )
         record("best matches first: a page after the 10th", deep_ranked, "≤ 100 ms")
         await http.aclose()
 
@@ -345,7 +385,7 @@ def side_by_side(small: int, large: int, a: Figures, b: Figures) -> None:
             continue
         other = b[name][0]
         ratio = statistics.median(other) / max(statistics.median(values), 1e-9)
-        verdict = ("ok" if ratio <= MAX_RATIO else "GROWS") if per_step else ""
+        verdict = ("ok" if ratio <= MAX_RATIO else "GROWS") if per_step else "search"
         print(
             f"  {name:<54} {statistics.median(values):9.1f} {pct(values, 95):7.1f}"
             f" {statistics.median(other):9.1f} {pct(other, 95):7.1f}   {ratio:5.2f} {verdict}"
