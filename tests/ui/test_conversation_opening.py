@@ -16,12 +16,16 @@ from sqlalchemy import event
 from tests.helpers.backend import Backend
 from tests.helpers.desk import Desk
 from workstation.domain.models import Message, Presence, TranscriptEntry, utcnow
-from workstation.services.conversation import ConversationReady
+from workstation.services.conversation import ConversationReady, CustomerRefreshed
 
 pytestmark = pytest.mark.gui
 
 #: Tables a conversation's first paint reads (the outbox is read by the sync service all the time).
 OPENING_TABLES = re.compile(r"\b(messages|timeline_events|timeline_stories|customers|notes)\b")
+
+
+#: Reads of a refreshed customer: the record, notes, the agent's pending edits, events with their data.
+REFRESH_READS = re.compile(r"\b(customers|notes|outbox)\b|timeline_events\.data")
 
 
 def _offer(desk: Desk, backend: Backend, customer_id: str = "c-1", text: str = "Wo ist mein Paket?") -> str:
@@ -228,3 +232,58 @@ def test_an_accepted_offer_takes_the_spare_tab_and_a_new_spare_follows(desk: Des
     # A new spare is built for the next offer, not the one just taken.
     desk.wait_until(lambda: controller._spare is not None)
     assert controller._spare is not view and not controller._spare.isVisible()
+
+
+def test_a_refreshed_customer_is_read_again_off_the_gui_thread_and_shown(
+    desk: Desk, backend: Backend
+) -> None:
+    conversations = desk.ws.conversations
+    assert conversations is not None
+    refreshed: list[CustomerRefreshed] = []
+    conversations.customer_refreshed.connect(refreshed.append)
+    gui = threading.get_ident()
+    reads: list[tuple[int, str]] = []
+    after_paint = [False]
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        select = statement.lstrip().upper().startswith("SELECT")
+        # What the refresh reads again (the history list pages from the cache itself, as it scrolls).
+        if after_paint[0] and select and REFRESH_READS.search(statement):
+            reads.append((threading.get_ident(), statement))
+
+    engine = desk.ws.store.engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    shown: list[str] = []
+    desk.window.conversation_shown.connect(lambda cid: (shown.append(cid), after_paint.__setitem__(0, True)))
+    try:
+        # The customer's first chat: nothing cached, so the tab opens empty and the refresh fills it.
+        desk.window.accept_offer(_offer(desk, backend, "c-2"))
+        desk.wait_until(lambda: shown and refreshed)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    read = refreshed[0]
+    assert read.customer_id == "c-2"
+    assert read.context.customer is not None and read.contact is not None and read.notes is not None
+    assert reads, "the refresh was read from the cache"
+    on_gui = [statement for thread, statement in reads if thread == gui]
+    assert not on_gui, f"cache reads on the GUI thread after the refresh: {on_gui}"
+    # The tab shows what was read: the customer's record and the history the refresh brought.
+    view = desk.window.views[shown[0]]
+    assert [e.id for e in view.timeline_model.entries()] == [e.id for e in read.history.entries]
+    assert read.history.entries and "Updated" in view.customer_header.freshness_label.text()
+
+
+def test_records_changed_during_the_refresh_read_are_not_overwritten(desk: Desk, backend: Backend) -> None:
+    conversations = desk.ws.conversations
+    assert conversations is not None
+    refreshed: list[CustomerRefreshed] = []
+    conversations.customer_refreshed.connect(refreshed.append)
+    desk.window.accept_offer(_offer(desk, backend, "c-1"))
+    desk.wait_until(lambda: refreshed)
+    refreshed.clear()
+    with _reader_held(desk):
+        desk.ws.context.context_refreshed.emit("c-1")  # a read queued behind the held reader ...
+        desk.ws.records.customer_changed.emit("c-1")  # ... while the agent's edit changes the record
+    desk.wait_until(lambda: refreshed)
+    assert refreshed[0].contact is None and refreshed[0].notes is None  # the newer ones stay on screen
+    assert refreshed[0].context.customer is not None

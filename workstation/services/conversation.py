@@ -8,6 +8,10 @@ GIL); the result comes back by a queued signal and is handed to the window as on
 `conversation_ready`, with everything its first paint needs. The refresh from the backend starts
 after that paint (the cache first, the network after).
 
+When the refresh has brought the backend's answer into the cache, the customer's context, contact
+details and notes are read again on the same thread (`customer_refreshed`): a refresh follows every
+screen pop, and these reads (the outbox's pending edits among them) cost the GUI thread ~8 ms each time.
+
 A result nobody wants any more is dropped: the conversation closed meanwhile, or it was opened again
 (a newer read is under way). Lines that arrived for a conversation while its read was under way are
 handed over with the result (`later`), so none is lost between the read and the paint.
@@ -64,6 +68,20 @@ class ConversationReady:
     later: list[TranscriptEntry] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerRefreshed:
+    """A customer read again from the cache after their refresh from the backend landed there."""
+
+    customer_id: str
+    context: CustomerContext
+    #: the history's first page now (for a tab whose list was empty: a customer new to the cache)
+    history: HistoryStart
+    #: None without a records service, or when the agent's edits changed them during the read (the
+    #: records controller has shown the newer ones then)
+    contact: CustomerView | None = None
+    notes: list[NoteView] | None = None
+
+
 @dataclass(slots=True)
 class _Read:
     """A finished read, on its way from the reader thread to the GUI thread."""
@@ -80,14 +98,18 @@ class ConversationService(QObject):
 
     Signals: `conversation_opening(Conversation)` at once (the window may build the tab's widgets while
     the cache is read), `conversation_ready(ConversationReady)` once read and ranked (off the GUI
-    thread), `conversation_failed(conversation_id, reason)` if the cache could not be read.
+    thread), `conversation_failed(conversation_id, reason)` if the cache could not be read,
+    `customer_refreshed(CustomerRefreshed)` when a customer's refresh landed and was read again.
     """
 
     conversation_opening = Signal(object)
     conversation_ready = Signal(object)
     conversation_failed = Signal(str, str)
+    customer_refreshed = Signal(object)
     #: internal: a read finished on the reader thread (delivered queued, on the GUI thread)
     _read_done = Signal(object)
+    #: internal: a customer read again on the reader thread: (CustomerRefreshed, records generation)
+    _customer_read = Signal(object, int)
 
     def __init__(
         self,
@@ -114,7 +136,15 @@ class ConversationService(QObject):
         self._later: dict[str, list[TranscriptEntry]] = {}
         #: threads that ran reads (tests check the GUI thread is not among them)
         self.reader_threads: set[int] = set()
+        #: customer id -> how often the agent's edits changed their records (a read that began before
+        #: the newest change carries older records than the screen shows: they are not shown)
+        self._records_changes: dict[str, int] = {}
         self._read_done.connect(self._on_read_done, Qt.ConnectionType.QueuedConnection)
+        self._customer_read.connect(self._on_customer_read, Qt.ConnectionType.QueuedConnection)
+        context.context_refreshed.connect(self._on_context_refreshed)
+        if records is not None:
+            records.customer_changed.connect(self._on_records_changed)
+            records.notes_changed.connect(self._on_records_changed)
         inbox.conversation_opened.connect(self.open)
         inbox.conversation_closed.connect(self.forget)
         inbox.transcript_updated.connect(self._on_inbox_transcript_updated)
@@ -158,17 +188,20 @@ class ConversationService(QObject):
         self._inbox.wait_for_writes()  # an accepted conversation is opened before its commit ends
         transcript = self._inbox.transcript(conversation.id)
         context = self._context.cached(customer_id)
-        history = HistoryStart(
-            self._context.page(customer_id, None, None, HISTORY_PAGE),
-            self._context.open_stories(customer_id),
-            self._context.history_complete(customer_id),
-        )
+        history = self._history_start(customer_id)
         ranking = self._relevance.rank_cached(conversation, context, transcript, handled)
         contact = notes = None
         if self._records is not None:
             contact = self._records.customer(customer_id)
             notes = self._records.notes(customer_id)
         return ConversationReady(conversation, transcript, context, history, ranking, contact, notes)
+
+    def _history_start(self, customer_id: str) -> HistoryStart:
+        return HistoryStart(
+            self._context.page(customer_id, None, None, HISTORY_PAGE),
+            self._context.open_stories(customer_id),
+            self._context.history_complete(customer_id),
+        )
 
     # --- back on the GUI thread ---------------------------------------------------------------------
 
@@ -199,6 +232,37 @@ class ConversationService(QObject):
         self._tasks.start(self._context.refresh(conversation.customer.id), "refresh-customer")
         if self._cobrowse is not None:
             self._tasks.start(self._cobrowse.refresh(conversation.id), "refresh-cobrowse")
+
+    # --- a customer refreshed -----------------------------------------------------------------------
+
+    def _on_context_refreshed(self, customer_id: str) -> None:
+        self._reader.submit(self._read_customer, customer_id, self._records_changes.get(customer_id, 0))
+
+    def _on_records_changed(self, customer_id: str) -> None:
+        self._records_changes[customer_id] = self._records_changes.get(customer_id, 0) + 1
+
+    def _read_customer(self, customer_id: str, changes: int) -> None:
+        """On the reader thread: what the refresh stored, with the agent's unsent edits over it."""
+        self.reader_threads.add(threading.get_ident())
+        try:
+            contact = notes = None
+            context = self._context.cached(customer_id)
+            if self._records is not None:
+                contact = self._records.customer(customer_id)
+                notes = self._records.notes(customer_id)
+            result = CustomerRefreshed(customer_id, context, self._history_start(customer_id), contact, notes)
+        except Exception:  # a broken cache file must not kill the reader thread; the tab keeps its data
+            log.exception("customer %s could not be read again from the cache", customer_id)
+            return
+        try:
+            self._customer_read.emit(result, changes)
+        except RuntimeError:  # the service is gone (shutting down)
+            log.debug("customer %s read after shutdown", customer_id)
+
+    def _on_customer_read(self, result: CustomerRefreshed, changes: int) -> None:
+        if self._records_changes.get(result.customer_id, 0) != changes:
+            result = CustomerRefreshed(result.customer_id, result.context, result.history)
+        self.customer_refreshed.emit(result)
 
     def _on_inbox_transcript_updated(self, conversation_id: str, entries: list[TranscriptEntry]) -> None:
         pending = self._later.get(conversation_id)

@@ -196,8 +196,7 @@ class CustomerContextService(QObject):
             page = await self._api.customer_events(customer_id, before=cursor, limit=TIMELINE_PAGE)
             if any(ev.customer_id != customer_id for ev in page.events):
                 raise _foreign(customer_id)
-            met = any(self._store.timeline_event(ev.id) is not None for ev in page.events[-1:])
-            await self._store.writes.run(self._store_newest_page, customer_id, page)
+            met = await self._store.writes.run(self._store_newest_page, customer_id, page)
             arrived += len(page.events)
             if met or not had_history or page.next_cursor is None:
                 return arrived
@@ -255,11 +254,15 @@ class CustomerContextService(QObject):
         self._store.apply(events=events)
         self._store.set_value(_older_key(customer_id), cursor or _COMPLETE)
 
-    def _store_newest_page(self, customer_id: str, page: TimelinePage) -> None:
+    def _store_newest_page(self, customer_id: str, page: TimelinePage) -> bool:
+        """Store a newest page; True when the cache held its oldest event already (the page met
+        what was cached before: no gap left behind it). On the writer thread, like the write."""
+        met = any(self._store.timeline_event(ev.id) is not None for ev in page.events[-1:])
         self._store.apply(events=page.events)
         self._store.set_open_stories(customer_id, page.open_stories)
         if self._store.get_value(_older_key(customer_id)) is None:
             self._store.set_value(_older_key(customer_id), page.next_cursor or _COMPLETE)
+        return met
 
 
 _COMPLETE = "complete"

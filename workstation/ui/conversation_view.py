@@ -348,15 +348,18 @@ class ConversationView(QWidget):
         `load=False`: the first page comes with `show_opened` (read off the GUI thread)."""
         self.history.bind(source, self.conversation.customer.id, load=load)
 
-    def show_context(self, context: CustomerContext, freshness: str) -> None:
+    def show_context(self, context: CustomerContext, freshness: str, history: HistoryStart) -> None:
+        """The customer refreshed from the backend, as read again off the GUI thread."""
         self.customer_header.show_customer(self.conversation.customer.name, context.customer)
         self.customer_header.set_freshness(freshness)
         if self.history.bound:
-            if not self.timeline_model.rowCount():
-                self.timeline_model.reload()
-            else:
+            if self.timeline_model.rowCount():
                 # Fresh data goes in where it belongs; the agent's place and selection stay.
                 self.timeline_model.add(context.events)
+            elif self.timeline_model.where.active:
+                self.timeline_model.reload()  # narrowed by the agent meanwhile: read with their filter
+            else:
+                self.timeline_model.start(history.entries, history.open_stories, complete=history.complete)
         elif context.events or not self.timeline_model.rowCount():
             self.timeline_model.reset(context.events)
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from workstation.domain.relevance import Card, Ranking
     from workstation.domain.voice import CallInfo
     from workstation.services.cobrowse import CobrowseService
-    from workstation.services.conversation import ConversationReady, ConversationService
+    from workstation.services.conversation import ConversationReady, ConversationService, CustomerRefreshed
     from workstation.services.customer_context import CustomerContext, CustomerContextService
     from workstation.services.inbox import InboxService, PendingOffer
     from workstation.services.records import RecordsService
@@ -125,7 +125,7 @@ class DeskController(QObject):
         inbox.customer_changed.connect(self._on_inbox_customer_changed)
         inbox.transcript_updated.connect(self._on_inbox_transcript_updated)
         inbox.write_refused.connect(self._on_inbox_write_refused)
-        context.context_refreshed.connect(self._on_context_refreshed)
+        self.opener.customer_refreshed.connect(self._on_opener_customer_refreshed)
         context.events_added.connect(self._on_context_events_added)
         context.history_loaded.connect(self._on_context_history_loaded)
         context.history_failed.connect(self._on_context_history_failed)
@@ -441,12 +441,12 @@ class DeskController(QObject):
         except InboxError as exc:
             self.status.showMessage(error_text(exc), 5_000)
 
-    def _on_context_refreshed(self, customer_id: str) -> None:
-        context = self.context.cached(customer_id)
+    def _on_opener_customer_refreshed(self, read: CustomerRefreshed) -> None:
+        """A refresh landed in the cache and was read again off the GUI thread: show it."""
         stamp = time_text(datetime.now(), seconds=True)
-        for view in self.conversations.of_customer(customer_id):
-            view.show_context(context, self.tr("Updated {0}").format(stamp))
-            self.record_edits.show_in(view, customer_id)
+        for view in self.conversations.of_customer(read.customer_id):
+            view.show_context(read.context, self.tr("Updated {0}").format(stamp), read.history)
+            self.record_edits.show_in(view, read.customer_id, read.contact, read.notes)
 
     def _freshness(self, context: CustomerContext) -> tuple[str, bool]:
         """What the header says about the age of the customer data, and whether it may be stale."""

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from workstation.domain.models import ConnectorConflict
     from workstation.services.customer_context import CustomerContextService
-    from workstation.services.records import Conflict, RecordsService
+    from workstation.services.records import Conflict, CustomerView, NoteView, RecordsService
     from workstation.ui.conflict_dialog import ConflictDialog
     from workstation.ui.conversation_tabs import ConversationTabs
     from workstation.ui.conversation_view import ConversationView
@@ -60,11 +60,21 @@ class RecordsController(QObject):
         view.note_added.connect(self._on_view_note_added)
         view.note_edited.connect(self._on_view_note_edited)
 
-    def show_in(self, view: ConversationView, customer_id: str) -> None:
-        # Sources first: the contact shown after them marks the fields a connector owns. One read of
-        # the customer and the outbox (these reads are the GUI thread's, after every context refresh).
-        self._show_sources(view, customer_id)
-        view.show_notes(self.records.notes(customer_id))
+    def show_in(
+        self,
+        view: ConversationView,
+        customer_id: str,
+        contact: CustomerView | None,
+        notes: list[NoteView] | None,
+    ) -> None:
+        """A refreshed customer in a tab: `contact` and `notes` as read off the GUI thread (None: the
+        tab keeps what it shows, e.g. newer edits the agent made meanwhile)."""
+        # Sources first: the contact shown after them marks the fields a connector owns.
+        view.customer_header.show_sources(self.upstream.sources(customer_id))
+        if contact is not None:
+            view.show_contact(contact)
+        if notes is not None:
+            view.show_notes(notes)
         # Sources and conflicts with upstream systems: asked for whenever a customer is shown, so a
         # desk that was offline when a conflict was pushed still sees it.
         self.upstream.refresh_soon(customer_id)
