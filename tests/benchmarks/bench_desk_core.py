@@ -250,6 +250,7 @@ def bench_stall(
         await asyncio.sleep(1.0)  # the workers import and connect before measuring
         loaded, replies = await measure(seconds, replying=True)
         loaded_cpu = list(turns.turns)
+        long_turns = turns.long_turns()
         turns.close()
         received, _refused = await customers.finish()
         deadline = time.monotonic() + 20
@@ -269,6 +270,7 @@ def bench_stall(
             f"p99 {pct(loaded_cpu, 99):.2f} ms over {len(loaded_cpu)} turns; "
             f"turns with more than 16 ms of CPU: {sum(1 for v in loaded_cpu if v > 16)}"
         )
+        print(f"  {long_turns}")
         print(
             f"  customer messages {received}, agent replies {replies} "
             f"(left unsent at the end: {ws.store.count_pending()})"

@@ -235,7 +235,13 @@ class TurnCpu:
     `awake`, so the work sits between `aboutToBlock` and `awake`, not after `awake` (checked: a 20 ms
     timer slot ran between the two). A blocked thread uses no CPU, so the thread time between two
     `aboutToBlock`s is the turn's work on either dispatcher. `awake` only marks that a wait ended
-    (`waits` counts them)."""
+    (`waits` counts them).
+
+    Beside each turn's GUI CPU it keeps the turn's wall time, the time the GUI thread was runnable
+    but had no core (Linux's per-thread run-queue delay, /proc/thread-self/schedstat), and the CPU the
+    process's other threads (the cache's writer and reader) used meanwhile. A turn's wall time is its
+    CPU, plus its run-queue wait (the backend, the customers or other programs had the cores), plus the
+    time it was blocked: waiting for events (at most the 10 ms heartbeat's interval) or for the GIL."""
 
     def __init__(self) -> None:
         from PySide6.QtCore import QAbstractEventDispatcher, QThread
@@ -245,8 +251,13 @@ class TurnCpu:
             raise RuntimeError("TurnCpu needs the GUI thread's event dispatcher (a QApplication first)")
         self._dispatcher = dispatcher
         self.turns: list[float] = []
+        #: per turn: wall milliseconds, run-queue milliseconds, CPU milliseconds of the other threads
+        self.walls: list[float] = []
+        self.queued: list[float] = []
+        self.others: list[float] = []
         self.waits = 0
         self._last: float | None = None
+        self._last_wall = self._last_process = self._last_queued = 0.0
         self._running = False
         dispatcher.awake.connect(self._on_awake)
         dispatcher.aboutToBlock.connect(self._on_about_to_block)
@@ -258,13 +269,25 @@ class TurnCpu:
     def _on_about_to_block(self) -> None:
         if not self._running:
             return
-        now = time.thread_time()
+        now, wall, process, queued = (
+            time.thread_time(),
+            time.perf_counter(),
+            time.process_time(),
+            _run_queue_s(),
+        )
         if self._last is not None:
-            self.turns.append((now - self._last) * 1000)
-        self._last = now
+            own = now - self._last
+            self.turns.append(own * 1000)
+            self.walls.append((wall - self._last_wall) * 1000)
+            self.queued.append((queued - self._last_queued) * 1000)
+            self.others.append(max(0.0, process - self._last_process - own) * 1000)
+        self._last, self._last_wall, self._last_process, self._last_queued = now, wall, process, queued
 
     def start(self) -> None:
         self.turns.clear()
+        self.walls.clear()
+        self.queued.clear()
+        self.others.clear()
         self.waits = 0
         self._last = None
         self._running = True
@@ -275,9 +298,40 @@ class TurnCpu:
         self._last = None
         return list(self.turns)
 
+    def long_turns(self, over_ms: float = 16.0) -> str:
+        """Where the wall time of the turns longer than `over_ms` went (see the class's docstring)."""
+        long = [i for i, wall in enumerate(self.walls) if wall > over_ms]
+        if not long:
+            return f"no turn longer than {over_ms:g} ms"
+        wall = sum(self.walls[i] for i in long)
+        gui = sum(self.turns[i] for i in long)
+        queued = sum(self.queued[i] for i in long)
+        others = sum(self.others[i] for i in long)
+        blocked = wall - gui - queued
+        # A turn waits for events at most until the heartbeat's next beat: blocked longer than that,
+        # it waited for something else (the GIL, most likely, or a lock).
+        beyond = sum(
+            max(0.0, self.walls[i] - self.turns[i] - self.queued[i] - Heartbeat.INTERVAL_MS) for i in long
+        )
+        return (
+            f"{len(long)} turns longer than {over_ms:g} ms, {wall:.0f} ms in all: GUI thread on a core "
+            f"{100 * gui / wall:.0f} %, runnable without a core {100 * queued / wall:.0f} %, blocked "
+            f"{100 * blocked / wall:.0f} % (waiting for events or the GIL; the desk's other threads used "
+            f"{others:.0f} ms of CPU meanwhile; blocked longer than a heartbeat interval: {beyond:.0f} ms)"
+        )
+
     def close(self) -> None:
         self._dispatcher.awake.disconnect(self._on_awake)
         self._dispatcher.aboutToBlock.disconnect(self._on_about_to_block)
+
+
+def _run_queue_s() -> float:
+    """Seconds this thread has been runnable without a core (Linux schedstat; 0 elsewhere)."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 class CommitThreads:
