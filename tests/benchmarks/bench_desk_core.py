@@ -360,15 +360,9 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
     parser.add_argument("--only", choices=["screenpop", "reply", "stall", "memory"])
-    parser.add_argument(
-        "--world-nice",
-        type=int,
-        default=0,
-        metavar="N",
-        help="run the backend and the customers at this niceness (as if on other machines; see desk_harness)",
-    )
+    desk_harness.add_world_nice_option(parser)
     args = parser.parse_args()
-    desk_harness.world_nice = args.world_nice
+    desk_harness.use_options(args)
     if args.only in (None, "screenpop"):
         # The target's figure (an agent's pace: a spare tab ready), then the worst case.
         bench_screen_pop(15 if args.quick else 60, gap_s=SPARE_GAP_S)

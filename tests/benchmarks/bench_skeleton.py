@@ -265,15 +265,9 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
     parser.add_argument("--only", choices=["startup", "screenpop", "stall"])
-    parser.add_argument(
-        "--world-nice",
-        type=int,
-        default=0,
-        metavar="N",
-        help="run the backend and the customers at this niceness (as if on other machines; see desk_harness)",
-    )
+    desk_harness.add_world_nice_option(parser)
     args = parser.parse_args()
-    desk_harness.world_nice = args.world_nice
+    desk_harness.use_options(args)
     if args.only in (None, "startup"):
         bench_startup(5 if args.quick else 15)
     if args.only in (None, "screenpop"):

@@ -25,6 +25,22 @@ ROOT = Path(__file__).resolve().parents[2]
 world_nice = 0
 
 
+def add_world_nice_option(parser: Any) -> None:
+    """The benchmarks' `--world-nice N` (an argparse parser); `use_options` applies it."""
+    parser.add_argument(
+        "--world-nice",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run the backend and the customers at this niceness (as if on other machines; see desk_harness)",
+    )
+
+
+def use_options(args: Any) -> None:
+    global world_nice
+    world_nice = args.world_nice
+
+
 def niced(command: list[str]) -> list[str]:
     """`command` run at the simulated world's niceness."""
     return ["nice", "-n", str(world_nice), *command] if world_nice else command

@@ -64,6 +64,31 @@ def _reader_held(desk: Desk) -> Iterator[threading.Event]:
         release.set()
 
 
+class _SelectsByThread:
+    """SELECTs of the cache matching `tables`, with the thread that ran them, while `on` is set."""
+
+    def __init__(self, desk: Desk, tables: re.Pattern[str]) -> None:
+        self.reads: list[tuple[int, str]] = []
+        self.on = False
+        self._tables = tables
+        self._engine = desk.ws.store.engine
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        select = statement.lstrip().upper().startswith("SELECT")
+        if self.on and select and self._tables.search(statement):
+            self.reads.append((threading.get_ident(), statement))
+
+    def __enter__(self) -> _SelectsByThread:
+        event.listen(self._engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._seen)
+
+    def on_thread(self, thread: int) -> list[str]:
+        return [statement for t, statement in self.reads if t == thread]
+
+
 def _refreshed(desk: Desk) -> list[str]:
     """Customers whose background refresh (started once a tab is painted) finished."""
     done: list[str] = []
@@ -105,30 +130,18 @@ def test_ready_carries_transcript_customer_history_and_ranking(desk: Desk, backe
 def test_the_cache_is_read_on_the_reader_thread_never_on_the_gui_thread(desk: Desk, backend: Backend) -> None:
     refreshed = _refreshed(desk)
     gui = threading.get_ident()
-    reads: list[tuple[int, str]] = []
-    opening = [False]
-
-    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        select = statement.lstrip().upper().startswith("SELECT")
-        if opening[0] and select and OPENING_TABLES.search(statement):
-            reads.append((threading.get_ident(), statement))
-
-    engine = desk.ws.store.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
     assert desk.ws.conversations is not None
     ready_threads: list[int] = []
     desk.ws.conversations.conversation_ready.connect(lambda _r: ready_threads.append(threading.get_ident()))
     shown: list[str] = []
-    desk.window.conversation_shown.connect(lambda cid: (shown.append(cid), opening.__setitem__(0, False)))
-    try:
+    with _SelectsByThread(desk, OPENING_TABLES) as selects:
+        desk.window.conversation_shown.connect(lambda cid: (shown.append(cid), setattr(selects, "on", False)))
         offer_id = _offer(desk, backend, "c-2")
-        opening[0] = True  # from the accept (the read is queued before `conversation_opening`) to the paint
+        selects.on = True  # from the accept (the read is queued before `conversation_opening`) to the paint
         desk.window.accept_offer(offer_id)
         desk.wait_until(lambda: shown and refreshed)
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-    assert reads, "opening the conversation read the cache"
-    on_gui = [statement for thread, statement in reads if thread == gui]
+    assert selects.reads, "opening the conversation read the cache"
+    on_gui = selects.on_thread(gui)
     assert not on_gui, f"cache reads on the GUI thread while opening: {on_gui}"
     assert gui not in desk.ws.conversations.reader_threads
     assert ready_threads == [gui]  # delivered back to the GUI thread (queued), where the window paints
@@ -242,30 +255,18 @@ def test_a_refreshed_customer_is_read_again_off_the_gui_thread_and_shown(
     refreshed: list[CustomerRefreshed] = []
     conversations.customer_refreshed.connect(refreshed.append)
     gui = threading.get_ident()
-    reads: list[tuple[int, str]] = []
-    after_paint = [False]
-
-    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        select = statement.lstrip().upper().startswith("SELECT")
-        # What the refresh reads again (the history list pages from the cache itself, as it scrolls).
-        if after_paint[0] and select and REFRESH_READS.search(statement):
-            reads.append((threading.get_ident(), statement))
-
-    engine = desk.ws.store.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
     shown: list[str] = []
-    desk.window.conversation_shown.connect(lambda cid: (shown.append(cid), after_paint.__setitem__(0, True)))
-    try:
+    # What the refresh reads again (the history list pages from the cache itself, as it scrolls).
+    with _SelectsByThread(desk, REFRESH_READS) as selects:
+        desk.window.conversation_shown.connect(lambda cid: (shown.append(cid), setattr(selects, "on", True)))
         # The customer's first chat: nothing cached, so the tab opens empty and the refresh fills it.
         desk.window.accept_offer(_offer(desk, backend, "c-2"))
         desk.wait_until(lambda: shown and refreshed)
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
     read = refreshed[0]
     assert read.customer_id == "c-2"
     assert read.context.customer is not None and read.contact is not None and read.notes is not None
-    assert reads, "the refresh was read from the cache"
-    on_gui = [statement for thread, statement in reads if thread == gui]
+    assert selects.reads, "the refresh was read from the cache"
+    on_gui = selects.on_thread(gui)
     assert not on_gui, f"cache reads on the GUI thread after the refresh: {on_gui}"
     # The tab shows what was read: the customer's record and the history the refresh brought.
     view = desk.window.views[shown[0]]
