@@ -223,31 +223,28 @@ class HistoryStore:
         """One page of the matches, best first (FTS5's bm25, a summary word counting twice a word
         of the data); `after` is the last entry of the previous page.
 
-        The first page ranks all of the customer's matches (bm25 needs them all to order them) and
-        keeps the ranking (`Rankings`); a later page is then a slice of it, read by rowid, so it
-        costs the same however deep it is and however many matches there are. When the history
+        A new search's first page is the best `limit` matches (bm25 needs every match to find them;
+        SQLite keeps only the best while it goes). The next page ranks all of the customer's matches
+        once and keeps the ranking (`Rankings`); a later page is then a slice of it, read by rowid,
+        so it costs the same however deep it is and however many matches there are. When the history
         changed in between, the ranking is made again and the page goes on after `after` in it."""
         key = (customer_id, match, where.channels, where.phases, where.kinds, where.only_open)
         generation = self.rankings.generation(customer_id)
         with self._sessions() as db:
             ranking = self.rankings.get(key, generation)
-            if ranking is None:
-                ranking = _Ranking(generation, self._rank(db, customer_id, where, match))
-                self.rankings.put(key, ranking)
             start = 0
-            if after is not None:
-                start = ranking.page_ends.get(after.id, -1)
-                if start < 0:
-                    rowid = db.execute(
-                        text("SELECT rowid FROM timeline_events WHERE id = :id"), {"id": after.id}
-                    ).scalar()
-                    try:
-                        start = ranking.rowids.index(rowid) + 1 if rowid is not None else -1
-                    except ValueError:
-                        start = -1
-                if start < 0:
-                    return []  # the cursor's event left the cache or the matches: no place to go on from
-            rowids = ranking.rowids[start : start + limit]
+            if ranking is None and after is None:
+                # Most searches are not scrolled: ranking them all would cost a third more here.
+                rowids = self._rank(db, customer_id, where, match, limit)
+            else:
+                if ranking is None:
+                    ranking = _Ranking(generation, self._rank(db, customer_id, where, match))
+                    self.rankings.put(key, ranking)
+                if after is not None:
+                    start = self._position_after(db, ranking, after)
+                    if start < 0:
+                        return []  # the cursor's event left the cache or the matches: nowhere to go on from
+                rowids = ranking.rowids[start : start + limit]
             if not rowids:
                 return []
             t = TimelineEventRow
@@ -257,14 +254,31 @@ class HistoryStore:
             )
             by_rowid = {row[0]: row[1:] for row in db.connection().execute(query)}
         page = [entry_of(by_rowid[r]) for r in rowids if r in by_rowid]
-        if page:
+        if page and ranking is not None:
             ranking.page_ends[page[-1].id] = start + len(rowids)
             while len(ranking.page_ends) > PAGE_ENDS_KEPT:
                 ranking.page_ends.popitem(last=False)
         return page
 
-    def _rank(self, db: Session, customer_id: str, where: TimelineFilter, match: str) -> array[int]:
-        """The rowids of the customer's matches narrowed by `where`, best first (ties by id)."""
+    @staticmethod
+    def _position_after(db: Session, ranking: _Ranking, after: TimelineEntry) -> int:
+        """Where the page after `after` starts in `ranking`; -1 when `after` is not in it."""
+        start = ranking.page_ends.get(after.id)
+        if start is not None:
+            return start
+        rowid = db.execute(
+            text("SELECT rowid FROM timeline_events WHERE id = :id"), {"id": after.id}
+        ).scalar()
+        try:
+            return ranking.rowids.index(rowid) + 1 if rowid is not None else -1
+        except ValueError:
+            return -1
+
+    def _rank(
+        self, db: Session, customer_id: str, where: TimelineFilter, match: str, limit: int | None = None
+    ) -> array[int]:
+        """The rowids of the customer's matches narrowed by `where`, best first (ties by id); the
+        best `limit` of them when given."""
         t = TimelineEventRow
         hits = (
             text(
@@ -281,7 +295,7 @@ class HistoryStore:
             .join(t, literal_column("timeline_events.rowid") == hits.c.rid)
             .where(t.customer_id == customer_id)
         )
-        query = self._narrowed(query, customer_id, where).order_by(hits.c.score, t.id)
+        query = self._narrowed(query, customer_id, where).order_by(hits.c.score, t.id).limit(limit)
         return array("q", db.connection().execute(query).scalars())
 
     def timeline_event(self, event_id: str) -> TimelineEvent | None:
