@@ -206,7 +206,7 @@ def measure(n: int) -> Figures:
                 if not got and not context.history_complete("c-1"):
                     raise RuntimeError("older history did not load")
         scrolled = time.perf_counter() - started
-        listed = len(panel.model.entries())
+        listed = panel.model.entry_count()
         record(f"scroll step: next {panel.model.PAGE} rows from the cache + paint", page_steps, "≤ 16 ms")
         record("older page of 1,000 events, backend → cache", backend_pages, "≤ 300 ms, off the paint path")
         growth = rss_mb() - before
@@ -215,6 +215,21 @@ def measure(n: int) -> Figures:
             f" RSS growth {growth:.0f} MB (≤ 150 MB);"
             f" rows held by the model at the end: {panel.model.held_rows():,} of {panel.model.rowCount():,}"
         )
+        # Nothing lost on the way (the invariants the model's tests check on small histories): every
+        # cached event listed once, newest first, and one day header per day listed.
+        entries = panel.model.entries()
+        cached = store.timeline_page("c-1", limit=n + 1000)
+        in_order = [e.id for e in entries] == [e.id for e in cached] and len(
+            {e.id for e in entries}
+        ) == listed
+        days = len({e.at.astimezone().date() for e in entries})
+        headers = panel.model.rowCount() - panel.model.entry_count()
+        print(
+            f"  every cached event listed once, newest first: {'yes' if in_order else 'NO'}"
+            f" ({len(entries):,}); "
+            f"day headers {headers:,} for {days:,} days: {'yes' if headers == days else 'NO'}"
+        )
+        del entries, cached
 
         # 3. first page, warm: everything cached
         warm: list[float] = []
