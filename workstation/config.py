@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import ssl
 import sys
 import tomllib
 from collections.abc import Callable, Mapping
@@ -58,6 +57,8 @@ def _check_ca_bundle(value: str) -> str | None:
     path = Path(value)
     if not path.is_file():
         return f"{value} is not a file"
+    import ssl  # only with a CA file configured: the configuration is read before the first paint
+
     try:
         ssl.create_default_context().load_verify_locations(cafile=str(path))
     except (OSError, ssl.SSLError, ValueError) as exc:

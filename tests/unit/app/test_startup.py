@@ -22,6 +22,8 @@ HEAVY = (
     "httpx",
     "websockets",
     "qasync",
+    "asyncio",  # qasync's loop starts after the paint
+    "ssl",  # the first connection's, after the paint
     "pyqtgraph",
     "PySide6.QtWebEngineCore",
     "workstation.services.sync",
