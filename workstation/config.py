@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -246,6 +245,8 @@ def read_file(path: Path, *, label: str, machine: bool) -> Layer:
     name = f"{label} {path}"
     if not path.exists():
         return Layer(name, {})
+    import tomllib  # only for a file that exists (a first start, and most machines, have no machine file)
+
     try:
         text = path.read_text(encoding="utf-8")
         raw = tomllib.loads(text)

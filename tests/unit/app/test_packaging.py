@@ -308,3 +308,24 @@ def test_the_spec_drops_only_runtime_hooks_whose_feature_the_app_does_not_use() 
     # that lists modules with pkgutil: neither does (a new use would have to bring the hook back)
     sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "workstation").rglob("*.py"))
     assert "freeze_support" not in sources and "pkgutil" not in sources
+
+
+def test_shibokens_support_package_is_shipped_compiled(tmp_path: Path) -> None:
+    """PySide6 compiles `shibokensupport` from source on every start unless shiboken6/files.dir holds
+    it: the bundle ships every module shiboken loads there, each with bytecode Python uses as is."""
+    import marshal
+
+    import shiboken_support
+
+    entries = shiboken_support.incarnate(tmp_path)
+    assert all(dest.startswith("shiboken6/files.dir/shibokensupport") for _source, dest in entries)
+    sources = {
+        Path(s).relative_to(tmp_path).with_suffix("").as_posix() for s, _ in entries if s.endswith(".py")
+    }
+    loaded = {name.replace(".", "/") for name in sys.modules if name.startswith("shibokensupport")}
+    assert {name.removesuffix("/__init__") for name in sources} >= loaded
+    for source, _dest in entries:
+        if source.endswith(".pyc"):
+            data = Path(source).read_bytes()
+            assert int.from_bytes(data[4:8], "little") == 0b01  # hash-based, source never checked
+            assert marshal.loads(data[16:]).co_filename.startswith("shiboken6/files.dir/shibokensupport/")
