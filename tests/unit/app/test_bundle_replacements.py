@@ -141,5 +141,6 @@ print(red)
 """
 
 
+@pytest.mark.gui
 def test_the_monitor_charts_draw_with_the_empty_opengl_module() -> None:
     assert int(_run(CHARTS, replacements_first=False)) > 20  # the curve's pixels
