@@ -46,6 +46,7 @@ from bundle_policy import (  # noqa: E402
     ICU_KEPT_LANGUAGES,
     KEPT_LANGUAGES,
     PRUNED_FILES,
+    REPLACED,
     STRIP_DEBUG_REASON,
     SYSTEM_LIBRARIES,
     TRANSLATIONS,
@@ -240,6 +241,9 @@ def _self_test(exe: Path, role: tuple[str, ...]) -> dict[str, object]:
     if not role and report.get("cobrowse_live") != "ok":
         # the app would show cobrowse pages as text: a bundle without a working QtWebEngine fails
         raise SystemExit(f"the frozen cobrowse live view did not start: {report.get('cobrowse_live')}")
+    if not role and sys.platform.startswith("linux") and report.get("keychain_cipher") != "ok":
+        # SecretStorage's cipher (the bundle's cryptography replacement): without it no token is kept
+        raise SystemExit(f"the frozen keychain cipher does not work: {report.get('keychain_cipher')}")
     print(f"  {exe}: {lines[-1]}")
     return report
 
@@ -503,6 +507,8 @@ def main() -> int:
     report.append("Left out of the bundle, and why:")
     for name, reason in EXCLUDED.items():
         report.append(f"  module {name}: {reason}")
+    for name, reason in REPLACED.items():
+        report.append(f"  module {name} (a small replacement instead): {reason}")
     for name, reason in DROPPED_RUNTIME_HOOKS.items():
         report.append(f"  runtime hook {name}: {reason}")
     for table in (SYSTEM_LIBRARIES, EXCLUDED_QT_LIBRARIES, EXCLUDED_QT_PLUGINS, PRUNED_FILES):

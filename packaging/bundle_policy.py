@@ -89,7 +89,21 @@ EXCLUDED: dict[str, str] = {
     "asyncpg": "PostgreSQL driver: the desktop's databases are SQLite",
 }
 
-EXCLUDED_MODULES = tuple(EXCLUDED)
+#: Modules the bundle carries a small replacement of instead of the real thing, with the reason: the
+#: spec leaves the real one out and puts packaging/replacements/<module path> (a .py file, or a
+#: package directory) into the archive under the module's name. The frozen self-tests use both.
+REPLACED: dict[str, str] = {
+    "PySide6.QtOpenGL": (
+        "8.9 MB binding that pyqtgraph imports but uses only to draw with OpenGL, which the queue "
+        "monitor turns off; an empty module stands in (no other binding imports it)"
+    ),
+    "cryptography": (
+        "12 MB (Rust extension with OpenSSL inside) that only SecretStorage (keyring's Secret Service "
+        "backend) imports, for AES-128-CBC; that cipher comes from the interpreter's own libcrypto"
+    ),
+}
+
+EXCLUDED_MODULES = tuple(EXCLUDED) + tuple(REPLACED)
 
 #: PyInstaller runtime hooks the spec takes out of the executable: they run before main.py, so their
 #: imports delay the window (measured with WORKSTATION_FROZEN_IMPORTTIME=1, see README "Start-up").
@@ -202,6 +216,12 @@ SYSTEM_LIBRARIES: dict[str, str] = {
     "libzstd.so*": "Zstandard (the system's; Qt's wheels link it from there)",
     "libbrotli*.so*": "Brotli (the system's; Qt Network links it from there)",
     "libexpat.so*": "expat (the system's; QtWebEngine links it from there)",
+    # the C++ runtime: the bundle needs glibc 2.36 (its OpenSSL and SQLite come from the build machine),
+    # and every such system's libstdc++ is at least the build machine's (GLIBCXX_3.4.30; the bundle's
+    # binaries need 3.4.29). A bundled copy would shadow a newer system one, which the system's GPU
+    # drivers (Mesa's LLVM), loaded into the same process, may need.
+    "libstdc++.so*": "C++ runtime (the system's; its GPU drivers may need a newer one than ours)",
+    "libgcc_s.so*": "GCC's runtime support (the system's; glibc itself loads it)",
 }
 
 #: Qt plugins (relative to PySide6/Qt/plugins) left out: platforms for kiosks and embedded
@@ -313,6 +333,25 @@ def left_out(dest: str) -> str | None:
             if fnmatch(relative, pattern):
                 return reason
     return None
+
+
+def replacement_modules(packaging: Path) -> list[tuple[str, str]]:
+    """(module name, source file) of every module of REPLACED's replacements below `packaging`."""
+    found: list[tuple[str, str]] = []
+    base = packaging / "replacements"
+    for module in REPLACED:
+        path = base.joinpath(*module.split("."))
+        if path.is_dir():
+            files = sorted(path.rglob("*.py"))
+        elif path.with_suffix(".py").is_file():
+            files = [path.with_suffix(".py")]
+        else:
+            raise FileNotFoundError(f"no replacement for {module} below {base}")
+        for file in files:
+            parts = file.relative_to(base).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            found.append((name, str(file)))
+    return found
 
 
 def web_asset_files(root: Path) -> list[tuple[str, str]]:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-import ssl
 import sys
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -58,6 +56,8 @@ def _check_ca_bundle(value: str) -> str | None:
     path = Path(value)
     if not path.is_file():
         return f"{value} is not a file"
+    import ssl  # only with a CA file configured: the configuration is read before the first paint
+
     try:
         ssl.create_default_context().load_verify_locations(cafile=str(path))
     except (OSError, ssl.SSLError, ValueError) as exc:
@@ -245,6 +245,8 @@ def read_file(path: Path, *, label: str, machine: bool) -> Layer:
     name = f"{label} {path}"
     if not path.exists():
         return Layer(name, {})
+    import tomllib  # only for a file that exists (a first start, and most machines, have no machine file)
+
     try:
         text = path.read_text(encoding="utf-8")
         raw = tomllib.loads(text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,5 +46,7 @@ class Paths:
 
     def cache_db(self, server_url: str, agent_id: str) -> Path:
         """One cache per backend and agent, so two accounts or servers never mix their data."""
+        import hashlib  # here: loading OpenSSL's libcrypto is not worth delaying the first paint for
+
         digest = hashlib.sha256(f"{server_url.rstrip('/')}|{agent_id}".encode()).hexdigest()[:16]
         return self.data / f"cache-{digest}.sqlite3"

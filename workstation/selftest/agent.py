@@ -38,6 +38,7 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
     from workstation.boot.wiring import DEMO_USER, attach, connect, make_secret_store, start_embedded_backend
     from workstation.domain.models import ConversationState, Presence
     from workstation.services.waiting import next_emission
+    from workstation.store.secrets import keychain_cipher_state
     from workstation.ui.main_window import MainWindow
     from workstation.ui.notifier import Notifier
 
@@ -161,7 +162,7 @@ async def _round_trip(test: SelfTest) -> dict[str, Any]:
         raise StepFailed("wrap up (Ctrl+W)", "the tab is still open")
     test.mark("wrap_up_ms", t)
     test.step = "cobrowse live view (QtWebEngine, rrweb)"
-    return {"cobrowse_live": await _live_view_state(test)}
+    return {"cobrowse_live": await _live_view_state(test), "keychain_cipher": keychain_cipher_state()}
 
 
 async def _live_view_state(test: SelfTest) -> str:

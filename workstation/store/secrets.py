@@ -69,3 +69,39 @@ class KeyringSecretStore:
             pass
         except self._errors.KeyringError as exc:
             raise SecretStoreUnavailable(M.Msg(M.KEYCHAIN_REFUSED, error=str(exc))) from exc
+
+
+def keychain_cipher_state() -> str:
+    """Whether the Secret Service's session cipher works in this build: "ok", "not used" (keyring
+    has no Secret Service backend on this platform), or what failed.
+
+    SecretStorage encrypts every secret it sends over D-Bus, and decrypts every one it reads, with
+    AES through `cryptography`, which the frozen Linux bundle replaces by the interpreter's own
+    libcrypto (packaging/bundle_policy.py, REPLACED). The self-test checks that path without a
+    keychain: two Diffie-Hellman sessions agree on a key, one seals a secret as SecretStorage sends
+    it, the other opens it as SecretStorage reads one."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return "not used"
+    secret = "self-test secret ✓"
+    try:
+        from cryptography.hazmat.backends import default_backend
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+        from secretstorage.dhcrypto import Session
+        from secretstorage.util import format_secret
+
+        ours, theirs = Session(), Session()
+        ours.set_server_public_key(theirs.my_public_key)
+        theirs.set_server_public_key(ours.my_public_key)
+        ours.object_path = "/self-test"
+        _path, iv, sealed, _type = format_secret(ours, secret.encode(), "text/plain")
+        assert theirs.aes_key is not None
+        decryptor = Cipher(algorithms.AES(theirs.aes_key), modes.CBC(iv), default_backend()).decryptor()
+        padded = decryptor.update(sealed) + decryptor.finalize()
+        opened = padded[: -padded[-1]].decode()
+    except Exception as exc:  # the report names what broke; the self-test fails on anything but "ok"
+        return f"failed: {type(exc).__name__}: {str(exc)[:200]}"
+    if secret.encode() in sealed or opened != secret:
+        return "failed: the round trip did not return the secret"
+    return "ok"

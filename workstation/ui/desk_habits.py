@@ -7,7 +7,6 @@ without one (tests, the self-test) nothing is read or written, so runs never sha
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,6 +174,8 @@ async def go_offline(
     Waits (bounded) for the write to leave the outbox; offline, it stays queued for the next start."""
     if session.presence == Presence.OFFLINE or not sync.online:
         return
+    import asyncio  # here, not at the top: this module is imported before the first paint
+
     set_presence(Presence.OFFLINE)
     deadline = asyncio.get_running_loop().time() + OFFLINE_WAIT_S
     # The write reaches the outbox on the cache's writer thread: only then does it count as pending.

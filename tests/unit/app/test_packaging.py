@@ -146,18 +146,23 @@ def test_bundle_takes_webengines_requirements_and_the_desktops_libraries_from_th
     ):
         assert left_out(gone), gone
     # what the interpreter and its extensions link stays: a desktop may not have these versions
-    for kept in ("libcrypto.so.3", "libsqlite3.so.0", "libstdc++.so.6", "libpython3.11.so.1.0"):
+    for kept in ("libcrypto.so.3", "libsqlite3.so.0", "libpython3.11.so.1.0"):
         assert left_out(kept) is None, kept
+    # the C++ runtime is the system's: every system the bundle runs on has one at least as new
+    for gone in ("libstdc++.so.6", "libgcc_s.so.1"):
+        assert left_out(gone), gone
 
 
 def test_the_team_leads_monitor_modules_stay_in_the_bundle() -> None:
     """pyqtgraph imports QtOpenGL and QtOpenGLWidgets on import: excluding them broke the frozen
-    team lead's queue monitor; QtTest is what the self-test drives the window with; QtWebEngineCore's
-    binding imports QtPrintSupport (excluding it turned the cobrowse view into text)."""
-    from bundle_policy import EXCLUDED
+    team lead's queue monitor (QtOpenGL is now replaced by an empty module, see
+    test_bundle_replacements.py); QtTest is what the self-test drives the window with;
+    QtWebEngineCore's binding imports QtPrintSupport (excluding it turned the cobrowse view into
+    text); cryptography is replaced (SecretStorage's cipher), not left out."""
+    from bundle_policy import EXCLUDED, REPLACED
 
+    assert {"PySide6.QtOpenGL", "cryptography"} <= set(REPLACED)
     for module in (
-        "PySide6.QtOpenGL",
         "PySide6.QtOpenGLWidgets",
         "PySide6.QtTest",
         "numpy",
@@ -303,3 +308,24 @@ def test_the_spec_drops_only_runtime_hooks_whose_feature_the_app_does_not_use() 
     # that lists modules with pkgutil: neither does (a new use would have to bring the hook back)
     sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "workstation").rglob("*.py"))
     assert "freeze_support" not in sources and "pkgutil" not in sources
+
+
+def test_shibokens_support_package_is_shipped_compiled(tmp_path: Path) -> None:
+    """PySide6 compiles `shibokensupport` from source on every start unless shiboken6/files.dir holds
+    it: the bundle ships every module shiboken loads there, each with bytecode Python uses as is."""
+    import marshal
+
+    import shiboken_support
+
+    entries = shiboken_support.incarnate(tmp_path)
+    assert all(dest.startswith("shiboken6/files.dir/shibokensupport") for _source, dest in entries)
+    sources = {
+        Path(s).relative_to(tmp_path).with_suffix("").as_posix() for s, _ in entries if s.endswith(".py")
+    }
+    loaded = {name.replace(".", "/") for name in sys.modules if name.startswith("shibokensupport")}
+    assert {name.removesuffix("/__init__") for name in sources} >= loaded
+    for source, _dest in entries:
+        if source.endswith(".pyc"):
+            data = Path(source).read_bytes()
+            assert int.from_bytes(data[4:8], "little") == 0b01  # hash-based, source never checked
+            assert marshal.loads(data[16:]).co_filename.startswith("shiboken6/files.dir/shibokensupport/")

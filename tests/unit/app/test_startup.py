@@ -22,6 +22,10 @@ HEAVY = (
     "httpx",
     "websockets",
     "qasync",
+    "asyncio",  # qasync's loop starts after the paint
+    "ssl",  # the first connection's, after the paint
+    "hashlib",  # OpenSSL's libcrypto, for the cache's file name after sign-in
+    "tomllib",  # no configuration file in a fresh base directory: nothing to parse
     "pyqtgraph",
     "PySide6.QtWebEngineCore",
     "workstation.services.sync",

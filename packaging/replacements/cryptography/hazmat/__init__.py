@@ -1,0 +1,1 @@
+"""See cryptography/__init__.py: the bundle's replacement carries only what SecretStorage calls."""
