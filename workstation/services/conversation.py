@@ -185,13 +185,18 @@ class ConversationService(QObject):
 
     def _read_cache(self, conversation: Conversation, handled: dict[str, str]) -> ConversationReady:
         customer_id = conversation.customer.id
-        self._inbox.wait_for_writes()  # an accepted conversation is opened before its commit ends
-        transcript = self._inbox.transcript(conversation.id)
+        # The customer and their history first (the heaviest reads): the accept's write (the
+        # conversation and its messages) does not touch them, so they are read while its commit
+        # waits for the disk, or for the writes queued before it on a busy desk. A refresh of the
+        # customer follows every opening, so a write of theirs still in that queue shows a moment later.
         context = self._context.cached(customer_id)
         history = self._history_start(customer_id)
+        self._inbox.wait_for_writes()  # an accepted conversation is opened before its commit ends
+        transcript = self._inbox.transcript(conversation.id)
         ranking = self._relevance.rank_cached(conversation, context, transcript, handled)
         contact = notes = None
         if self._records is not None:
+            # After the wait: the agent's own edits, queued just before, are shown as theirs.
             contact = self._records.customer(customer_id)
             notes = self._records.notes(customer_id)
         return ConversationReady(conversation, transcript, context, history, ranking, contact, notes)
