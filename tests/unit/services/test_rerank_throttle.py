@@ -5,6 +5,7 @@ fakes (one layer under test: the service's scheduling)."""
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import Executor, Future
 from datetime import timedelta
 from typing import Any
@@ -22,7 +23,12 @@ from workstation.domain.models import (
 )
 from workstation.domain.relevance import FeedbackStats, Ranking
 from workstation.services.customer_context import CustomerContext
-from workstation.services.relevance import RERANK_INTERVAL_S, RelevanceService, RerankThrottle
+from workstation.services.relevance import (
+    RERANK_INTERVAL_S,
+    RERANK_SPACING_S,
+    RelevanceService,
+    RerankThrottle,
+)
 
 T0 = utcnow()
 DEBOUNCE = RelevanceService.DEBOUNCE_MS / 1000
@@ -81,6 +87,31 @@ def test_quiet_news_is_ranked_after_the_debounce_and_conversations_are_independe
     assert throttle.next_in() == pytest.approx(DEBOUNCE)
     throttle.forget("a")
     assert throttle.next_in() is None
+
+
+def test_a_busy_desk_is_re_ranked_at_most_once_per_spacing_oldest_due_first() -> None:
+    clock = Clock()
+    throttle = RerankThrottle(RERANK_INTERVAL_S, DEBOUNCE, clock, spacing=RERANK_SPACING_S)
+    # Twenty conversations get news within 20 ms (the last one first).
+    for i in reversed(range(20)):
+        throttle.request(f"c{i}")
+        clock.now += 0.001
+    clock.now += DEBOUNCE
+    order: list[str] = []
+    started: list[float] = []
+    while (wait := throttle.next_in()) is not None:
+        clock.now += wait
+        for cid in throttle.take_due():
+            order.append(cid)
+            started.append(clock.now)
+    assert order == [f"c{i}" for i in reversed(range(20))]  # all of them, the longest due first
+    gaps = [b - a for a, b in itertools.pairwise(started)]
+    assert min(gaps) >= RERANK_SPACING_S - 1e-9  # never two within the spacing
+    assert started[-1] - started[0] == pytest.approx(19 * RERANK_SPACING_S)  # and no slower than it
+    # A verdict's re-rank (outside the schedule) counts too: news right after it waits the spacing.
+    throttle.ranked("c0")
+    throttle.request("c5")
+    assert throttle.next_in() == pytest.approx(max(RERANK_SPACING_S, DEBOUNCE))
 
 
 # --- the service ---------------------------------------------------------------------------------
