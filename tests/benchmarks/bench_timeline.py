@@ -360,7 +360,7 @@ def measure(n: int) -> Figures:
         ranked = TimelineFilter(text="delayed", ranked=True)
         first_ranked: list[float] = []
         for _ in range(5):
-            store.rankings.changed(["c-1"])  # ranked afresh each time, as a new search is
+            store.generations.changed(["c-1"])  # ranked afresh each time, as a new search is
             t0 = time.perf_counter()
             panel.model.reload(ranked)
             paint(panel)

@@ -35,7 +35,7 @@ from workstation.domain.models import (
     TimelineEvent,
     utcnow,
 )
-from workstation.store.history import HISTORY_CURSOR_PREFIX, HistoryStore, Rankings, put_events
+from workstation.store.history import HISTORY_CURSOR_PREFIX, Generations, HistoryStore, Rankings, put_events
 from workstation.store.outbox import (
     CONFLICT,
     CUSTOMER_KINDS,
@@ -189,6 +189,7 @@ class CacheStore(RecordsReads, HistoryStore, OutboxStore):
     def __init__(self, engine: Engine, *, writer: CacheWriter | None = None) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.generations = Generations()
         self.rankings = Rankings()
         self.writes = writer if writer is not None else CacheWriter()
 
@@ -227,7 +228,7 @@ class CacheStore(RecordsReads, HistoryStore, OutboxStore):
     ) -> None:
         """Upsert records and advance the stream position, all in one transaction."""
         now = utcnow()
-        events = list(events)
+        events, customers = list(events), list(customers)
         with self._sessions.begin() as db:
             for customer in customers:
                 put_customer(db, customer, now)
@@ -245,8 +246,8 @@ class CacheStore(RecordsReads, HistoryStore, OutboxStore):
                 db.merge(KeyValue(key="log_id", value=json.dumps(log_id)))
             if seq is not None:
                 db.merge(KeyValue(key="seq", value=json.dumps(seq)))
-        # After the commit: a search ranked from here on sees these events (see Rankings).
-        self.rankings.changed(ev.customer_id for ev in events)
+        # After the commit: what is derived from these customers is made again from here on.
+        self.generations.changed([*(ev.customer_id for ev in events), *(c.id for c in customers)])
 
     # --- privacy and size ------------------------------------------------------------------------
 
@@ -313,7 +314,7 @@ class CacheStore(RecordsReads, HistoryStore, OutboxStore):
                 # The history is no longer cached back to the stored paging cursor: forget it, so the
                 # next refresh starts paging afresh (CustomerContextService's "timeline.older:").
                 db.execute(delete(KeyValue).where(KeyValue.key == f"{HISTORY_CURSOR_PREFIX}{customer_id}"))
-            self.rankings.changed([customer_id])
+            self.generations.changed([customer_id])
         while self.used_bytes() > max_bytes:
             with self._sessions.begin() as db:
                 closed = db.scalars(

@@ -92,31 +92,39 @@ class _Ranking:
     page_ends: OrderedDict[str, int] = field(default_factory=OrderedDict)
 
 
+class Generations:
+    """How often each customer's cached record or history was written: a reader that keeps something
+    derived from them (a search's ranking, a re-rank's context) keeps it while the count is the same.
+
+    Every writer of a customer's record or history counts up after its commit, so a reader that
+    reads the count before it reads the cache can only be stale early, never late. Used from the
+    GUI, reader and writer threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    def changed(self, customer_ids: Iterable[str]) -> None:
+        with self._lock:
+            for customer_id in set(customer_ids):
+                self._counts[customer_id] = self._counts.get(customer_id, 0) + 1
+
+    def of(self, customer_id: str) -> int:
+        with self._lock:
+            return self._counts.get(customer_id, 0)
+
+
 class Rankings:
     """The rankings of the last few searches, so that a later page of "best matches first" costs a
     page, not a ranking of every match again (bm25 orders the matches only all together: 12,500
     matches at 100,000 events took ~30 ms a page, growing with the history).
 
-    A ranking is valid while its customer's cached history is unchanged: every write of a customer's
-    history (new events, a pruned timeline, open stories) counts up the customer's generation, after
-    its commit, and a ranking made at an older generation is made again. The generation is read
-    before the ranking query, so a write that lands during the query only makes it stale early.
-    Used from the GUI, reader and writer threads."""
+    A ranking is valid while its customer's `Generations` count is the one it was made at."""
 
     def __init__(self, kept: int = RANKINGS_KEPT) -> None:
         self._kept = kept
         self._lock = threading.Lock()
-        self._generations: dict[str, int] = {}
         self._rankings: OrderedDict[tuple[Any, ...], _Ranking] = OrderedDict()
-
-    def changed(self, customer_ids: Iterable[str]) -> None:
-        with self._lock:
-            for customer_id in set(customer_ids):
-                self._generations[customer_id] = self._generations.get(customer_id, 0) + 1
-
-    def generation(self, customer_id: str) -> int:
-        with self._lock:
-            return self._generations.get(customer_id, 0)
 
     def get(self, key: tuple[Any, ...], generation: int) -> _Ranking | None:
         with self._lock:
@@ -138,7 +146,8 @@ class HistoryStore:
     """Reads and writes of the history, mixed into CacheStore."""
 
     _sessions: sessionmaker[Session]
-    #: set by CacheStore; every writer of a customer's history calls `rankings.changed`
+    #: set by CacheStore; every writer of a customer's record or history calls `generations.changed`
+    generations: Generations
     rankings: Rankings
 
     def timeline(self, customer_id: str, *, limit: int = 500) -> list[TimelineEvent]:
@@ -229,7 +238,7 @@ class HistoryStore:
         so it costs the same however deep it is and however many matches there are. When the history
         changed in between, the ranking is made again and the page goes on after `after` in it."""
         key = (customer_id, match, where.channels, where.phases, where.kinds, where.only_open)
-        generation = self.rankings.generation(customer_id)
+        generation = self.generations.of(customer_id)
         with self._sessions() as db:
             ranking = self.rankings.get(key, generation)
             start = 0
@@ -331,7 +340,7 @@ class HistoryStore:
         with self._sessions.begin() as db:
             db.execute(delete(TimelineStoryRow).where(TimelineStoryRow.customer_id == customer_id))
             db.add_all(TimelineStoryRow(customer_id=customer_id, key=k, open=True) for k in set(keys))
-        self.rankings.changed([customer_id])  # "only open issues" narrows a ranking by them
+        self.generations.changed([customer_id])  # "only open issues" narrows a ranking by them
 
     def refresh_stories(self, customer_id: str, keys: Iterable[str]) -> set[str]:
         """Recompute stories from their cached events (after a pushed event); returns the open ones."""
@@ -347,5 +356,5 @@ class HistoryStore:
                 db.merge(TimelineStoryRow(customer_id=customer_id, key=key, open=is_open))
                 if is_open:
                     opened.add(key)
-        self.rankings.changed([customer_id])
+        self.generations.changed([customer_id])
         return opened

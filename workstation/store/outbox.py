@@ -23,6 +23,7 @@ from workstation.domain.models import (
     Message,
     utcnow,
 )
+from workstation.store.history import Generations
 from workstation.store.records import put_customer, put_messages, put_note
 from workstation.store.schema import ConversationRow, MessageRow, NoteRow, OutboxRow, local_id, new_key, utc
 
@@ -79,6 +80,8 @@ class OutboxStore:
     """The outbox's reads and writes, mixed into CacheStore."""
 
     _sessions: sessionmaker[Session]
+    #: set by CacheStore (a stored answer can carry a customer's record)
+    generations: Generations
 
     def enqueue(
         self,
@@ -291,6 +294,7 @@ class OutboxStore:
                 )
                 db.execute(update(NoteRow).where(NoteRow.id == local_id(row.key)).values(delivery="failed"))
                 refused[row.id] = OutboxItem(row.id, row.key, row.kind, row.target, row.payload, row.attempts)
+        self.generations.changed(c.id for o in done for c in o.answer.customers)
         return [refused.get(o.item_id) for o in outcomes]
 
     def outbox_payloads(self, kind: str) -> list[tuple[str, dict[str, Any]]]:

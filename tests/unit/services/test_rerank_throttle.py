@@ -29,6 +29,7 @@ from workstation.services.relevance import (
     RelevanceService,
     RerankThrottle,
 )
+from workstation.store.history import Generations
 
 T0 = utcnow()
 DEBOUNCE = RelevanceService.DEBOUNCE_MS / 1000
@@ -137,6 +138,7 @@ class Engine:
 class Store:
     def __init__(self) -> None:
         self.lines: dict[str, list[TranscriptEntry]] = {}
+        self.generations = Generations()
 
     def get_value(self, _key: str) -> Any:
         return None
@@ -152,7 +154,12 @@ class Context(QObject):
     context_refreshed = Signal(str)
     events_added = Signal(str, object)
 
-    def cached(self, _customer_id: str) -> CustomerContext:
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: list[str] = []
+
+    def cached(self, customer_id: str) -> CustomerContext:
+        self.reads.append(customer_id)
         return CustomerContext(customer=None, events=[])
 
 
@@ -220,3 +227,34 @@ def test_the_service_ranks_a_burst_once_a_second_and_the_trailing_rank_has_the_l
     assert ranks_b == [("b message 0",)]  # ranked after its own debounce, not after "a"'s second
     assert engine.ranked.index(("b", ("b message 0",))) < engine.ranked.index(("a", ranks_a[1]))
     assert service.throttle.next_in() is None
+
+
+def test_re_ranks_read_the_customers_context_again_only_after_it_was_written(qapp: Any) -> None:
+    clock, engine, store, context = Clock(), Engine(), Store(), Context()
+    service = RelevanceService(
+        engine,  # type: ignore[arg-type]
+        api=None,  # type: ignore[arg-type]
+        store=store,  # type: ignore[arg-type]
+        sync=Sync(),  # type: ignore[arg-type]
+        context=context,  # type: ignore[arg-type]
+        reader=Inline(),
+        clock=clock,
+    )
+    empty = Ranking(case_id="", cards=(), hidden=(), phase="none", topics=(), elapsed_ms=0.0)
+    service.adopt(_conversation("a"), {}, empty)
+
+    def message(n: int) -> None:
+        service.on_transcript_updated("a", _say(store, "a", n))
+        clock.now += RERANK_INTERVAL_S + DEBOUNCE
+        service._on_timer_timeout()
+
+    for n in range(3):
+        message(n)
+    assert len(engine.ranked) == 3 and context.reads == ["cust-a"]  # three re-ranks, one read
+    store.generations.changed(["cust-other"])  # another customer's write changes nothing here
+    message(3)
+    assert context.reads == ["cust-a"]
+    store.generations.changed(["cust-a"])  # their record or history was written: read again
+    message(4)
+    message(5)
+    assert context.reads == ["cust-a", "cust-a"] and len(engine.ranked) == 6
