@@ -345,8 +345,8 @@ class RelevanceService(QObject):
     def _customer_context(self, customer_id: str) -> CustomerContext:
         """On the reader thread: the customer's context as cached, read again only when their record
         or history was written since (`store.generations`). Reading it (the record and 200 events)
-        was a third of a re-rank, and a re-rank holds the GIL the GUI thread waits for: with it read
-        once per change, the longest GUI stall with 20 busy chats went from 20-29 to 13-16 ms."""
+        was a third of a re-rank's CPU, and a re-rank holds the GIL the GUI thread waits for (README,
+        desk core: where the last stalls come from)."""
         generation = self._store.generations.of(customer_id)
         kept = self._contexts.get(customer_id)
         if kept is not None and kept[0] == generation:
