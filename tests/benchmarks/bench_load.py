@@ -51,7 +51,7 @@ from tests.load.cluster import (  # noqa: E402
 )
 from tests.load.driver import LoadConfig, LoadDriver, LoadResult  # noqa: E402
 from tests.load.faults import FaultInjector, describe  # noqa: E402
-from tests.load.proxy import RoundRobinProxy  # noqa: E402
+from tests.load.proxy import ProxyProcess  # noqa: E402
 from tests.postgres.pg_server import PostgresServer, find_bindir  # noqa: E402
 
 PROCESSES = 3
@@ -129,11 +129,11 @@ def one_run(
     router's process and restarts PostgreSQL during it, each reported after the run."""
     population = prepare_database(db_url, agents, customers=max(20, int(rate * CUSTOMERS_PER_RATE)))
     backends: list[BackendProcess] = start_backends(db_url, work, processes)
-    proxy: RoundRobinProxy | None = None
+    proxy: ProxyProcess | None = None
     try:
         injector = FaultInjector(db_url, work, backends, faults) if faults is not None else None
         if injector is not None:
-            proxy = RoundRobinProxy([("127.0.0.1", p.port) for p in backends])
+            proxy = ProxyProcess([p.port for p in backends])
             proxy.start()
         driver_before = _own_cpu()
         config = LoadConfig(
@@ -155,8 +155,12 @@ def one_run(
         # last reading is taken just before its kill, and its replacement counts from its start.
         cpu_first: dict[int, float] = {}
         cpu_last: dict[int, float] = {}
+        # PostgreSQL's processes are new after its restart: their CPU before it is read just before.
+        db_last: dict[int, float] = {}
+        proxy_before = usage(proxy.pid).cpu_s if proxy is not None else 0.0
         if injector is not None:
             injector.before_kill = lambda p: cpu_last.update({p.proc.pid: usage(p.proc.pid).cpu_s})
+            injector.before_restart = lambda: db_last.update(postgres_cpu(pg_data))
 
         async def run() -> LoadResult:
             load = asyncio.ensure_future(driver.run())
@@ -168,7 +172,7 @@ def one_run(
             rss_start.append(sum(u.rss_bytes for u in at_start.values()) / 2**20)
             side: list[asyncio.Task[None]] = []
             if progress_s is not None:
-                side.append(asyncio.ensure_future(_progress(backends, at_start, progress_s, t0[0])))
+                side.append(asyncio.ensure_future(_progress(backends, at_start, progress_s, t0[0], driver)))
             if injector is not None:
                 side.append(asyncio.ensure_future(injector.run(t0[0], duration)))
             try:
@@ -183,7 +187,8 @@ def one_run(
         result = asyncio.run(run())
         after = _usage_of(backends)
         cpu_last.update({pid: u.cpu_s for pid, u in after.items()})
-        db_after = postgres_cpu(pg_data)
+        db_last.update(postgres_cpu(pg_data))
+        proxy_cpu = usage(proxy.pid).cpu_s - proxy_before if proxy is not None else 0.0
         ran = time.perf_counter() - t0[0]
         cpu = sum(c - cpu_first.get(pid, 0.0) for pid, c in cpu_last.items()) / ran
         seq_problems = result.seq_problems(expected_seqs(db_url))
@@ -198,6 +203,8 @@ def one_run(
             + (f"; e.g. {(seq_problems + result.overlaps + result.never_offered)[:3]}" if problems else ""),
             flush=True,
         )
+        if proxy is not None:
+            print(f"  the proxy process: {proxy_cpu / ran:.2f} cores", flush=True)
         if injector is not None:
             for fault in injector.faults:
                 for line in describe(fault, result, db_url, seq_problems, t0[0]):
@@ -211,7 +218,7 @@ def one_run(
             p95=pct(lat, 95) if lat else float("nan"),
             p99=pct(lat, 99) if lat else float("nan"),
             cpu=cpu,
-            db_cpu=sum(c - db_before.get(pid, 0.0) for pid, c in db_after.items()) / ran
+            db_cpu=sum(c - db_before.get(pid, 0.0) for pid, c in db_last.items()) / ran
             if pg_data
             else float("nan"),
             rss_mib=sum(a.rss_bytes for a in after.values()) / 2**20,
@@ -241,9 +248,10 @@ def _usage_of(backends: list[BackendProcess]) -> dict[int, Usage]:
 
 
 async def _progress(
-    backends: list[BackendProcess], first: dict[int, Usage], every_s: float, t0: float
+    backends: list[BackendProcess], first: dict[int, Usage], every_s: float, t0: float, driver: LoadDriver
 ) -> None:
-    """Each `every_s`: the backends' CPU over the last period (cores) and their resident memory.
+    """Each `every_s`: the backends' CPU over the last period (cores) and their resident memory, and
+    the latency of the chats opened in it that have been offered, and how many wait for an offer.
     A process started in the period (a replacement) counts from its start; a killed one's last
     part of the period is not counted."""
     last, last_t = {pid: u.cpu_s for pid, u in first.items()}, t0
@@ -253,7 +261,16 @@ async def _progress(
         t = time.perf_counter()
         cpu = sum(u.cpu_s - last.get(pid, 0.0) for pid, u in now.items()) / (t - last_t)
         rss = sum(u.rss_bytes for u in now.values()) / 2**20
-        print(f"    {(t - t0) / 60:5.1f} min: backends {cpu:.2f} cores, RSS {rss:.0f} MiB", flush=True)
+        opened = [c for c, began in driver.created.items() if last_t <= began < t]
+        lat = [(driver.shown[c] - driver.created[c]) * 1000 for c in opened if c in driver.shown]
+        waiting = sum(1 for c in driver.created if c not in driver.shown)
+        print(
+            f"    {(t - t0) / 60:5.1f} min: backends {cpu:.2f} cores, RSS {rss:.0f} MiB; "
+            f"{len(opened)} chats opened, {len(lat)} offered"
+            + (f" (p50 {pct(lat, 50):.0f} ms, p95 {pct(lat, 95):.0f} ms)" if lat else "")
+            + f"; {waiting} waiting for an offer",
+            flush=True,
+        )
         last, last_t = {pid: u.cpu_s for pid, u in now.items()}, t
 
 

@@ -126,6 +126,8 @@ class FaultInjector:
         self.faults: list[Fault] = []
         #: Called with a process just before it is killed (the caller's last CPU reading of it).
         self.before_kill: Callable[[BackendProcess], None] | None = None
+        #: Called just before PostgreSQL is restarted (its processes end).
+        self.before_restart: Callable[[], None] | None = None
 
     async def run(self, t0: float, duration_s: float) -> None:
         for share, step in ((0.25, "kill"), (0.5, "kill router"), (0.75, "restart postgres")):
@@ -156,6 +158,8 @@ class FaultInjector:
         return fault
 
     async def restart_postgres(self) -> Fault:
+        if self.before_restart is not None:
+            self.before_restart()
         fault = Fault("PostgreSQL restarted", time.perf_counter())
         self.faults.append(fault)
         await asyncio.to_thread(self.pg.restart)
