@@ -55,6 +55,10 @@ from tests.load.proxy import ProxyProcess  # noqa: E402
 from tests.postgres.pg_server import PostgresServer, find_bindir  # noqa: E402
 
 PROCESSES = 3
+#: The soak's wait, after the last chat, for every acknowledged chat to be offered: long enough
+#: that a chat counted "never offered" was lost, not just late behind a queue (the wait ends as
+#: soon as every chat has been offered).
+SOAK_DRAIN_S = 120.0
 #: Customers per chat a second: keeps every customer well under the per-customer rate limit.
 CUSTOMERS_PER_RATE = 4
 
@@ -123,6 +127,7 @@ def one_run(
     pg_data: Path | None = None,
     progress_s: float | None = None,
     faults: PostgresServer | None = None,
+    drain_s: float = 30.0,
 ) -> Row:
     """One load; with `faults` (the PostgreSQL server the backends use), the desktops and customers
     reach the processes through one round-robin proxy, and tests/load/faults.py kills a process, the
@@ -145,7 +150,7 @@ def one_run(
             chat_rate=rate,
             duration_s=duration,
             hold_s=2.0,
-            drain_s=30.0,
+            drain_s=drain_s,
         )
         driver = LoadDriver(config)
         t0: list[float] = []
@@ -205,6 +210,12 @@ def one_run(
         )
         if proxy is not None:
             print(f"  the proxy process: {proxy_cpu / ran:.2f} cores", flush=True)
+        errors = _log_errors(work)
+        print(
+            f"  backend logs: {len(errors)} ERROR/CRITICAL line(s)"
+            + (f", e.g. {errors[:3]}" if errors else ""),
+            flush=True,
+        )
         if injector is not None:
             for fault in injector.faults:
                 for line in describe(fault, result, db_url, seq_problems, t0[0]):
@@ -232,6 +243,16 @@ def one_run(
             proxy.stop()
         for p in backends:
             p.stop()
+
+
+def _log_errors(work: Path) -> list[str]:
+    """The backends' logged errors (every process's log, the killed ones' too), tracebacks left out."""
+    found: list[str] = []
+    for log in sorted(work.glob("*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            if "ERROR" in line or "CRITICAL" in line:
+                found.append(f"{log.stem}: {line[:200]}")
+    return found
 
 
 def _usage_of(backends: list[BackendProcess]) -> dict[int, Usage]:
@@ -293,7 +314,8 @@ def soak(minutes: float, agents: int, rate: float, faults: bool = False) -> int:
             try:
                 r = one_run(
                     "pg x3", url, Path(tmp), PROCESSES, agents, rate, minutes * 60, pg.data,
-                    progress_s=60.0, faults=pg if faults else None,
+                    progress_s=60.0 if minutes >= 5 else 20.0, faults=pg if faults else None,
+                    drain_s=SOAK_DRAIN_S,
                 )  # fmt: skip
             finally:
                 pg.drop_database(url)
