@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import resource
 import signal
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -246,13 +248,14 @@ def one_run(
 
 
 def _log_errors(work: Path) -> list[str]:
-    """The backends' logged errors (every process's log, the killed ones' too), tracebacks left out."""
-    found: list[str] = []
+    """The backends' logged errors (every process's log, the killed ones' too), tracebacks left out,
+    as "count x message" with the time stripped, most frequent first."""
+    found: Counter[str] = Counter()
     for log in sorted(work.glob("*.log")):
         for line in log.read_text(errors="replace").splitlines():
             if "ERROR" in line or "CRITICAL" in line:
-                found.append(f"{log.stem}: {line[:200]}")
-    return found
+                found[re.sub(r"^\d{4}-\d\d-\d\d [\d:,]+ ", "", line)[:160]] += 1
+    return [f"{n} x {message}" for message, n in found.most_common()]
 
 
 def _usage_of(backends: list[BackendProcess]) -> dict[int, Usage]:

@@ -147,6 +147,7 @@ class Desktop:
             if frame.type == "offer.created":
                 offer = Offer.model_validate(frame.data)
                 self.driver.offer_shown(offer.conversation_id, shown)
+                self.driver.offer_made(offer.offered_at.timestamp())
                 self.driver.offer_events.append(
                     OfferEvent(frame.seq, offer.conversation_id, self.record.username, "offered")
                 )
@@ -260,6 +261,14 @@ class LoadResult:
     #: conversation id -> just before its POST, and when its first offer reached a desktop.
     created_at: dict[str, float] = field(default_factory=dict)
     shown_at: dict[str, float] = field(default_factory=dict)
+    #: When each offer shown was made (the offer's `offered_at`), on the perf_counter clock, sorted.
+    offers_made: list[float] = field(default_factory=list)
+
+    def first_routing_after(self, t: float) -> float | None:
+        """Seconds from `t` to the first offer made after it (of any chat, waiting since before `t`
+        or not): when routing went on after a router's death, without the delivery to a desktop."""
+        later = [m for m in self.offers_made if m > t]
+        return later[0] - t if later else None
 
     def acknowledged_before(self, kind: str, t: float) -> list[str]:
         """The conversations whose `kind` ("chat", "message", "close") was acknowledged before `t`."""
@@ -314,6 +323,9 @@ class LoadDriver:
         self.acknowledged_messages: list[str] = []
         self.acknowledged_closes: list[str] = []
         self.acked_at: dict[tuple[str, str], float] = {}
+        #: When each offer shown was made by the router, on the perf_counter clock.
+        self.offers_made: list[float] = []
+        self._wall_offset = time.time() - time.perf_counter()
         self.desktops: list[Desktop] = []
         self._deadline = 0.0
         self._http: dict[str, httpx.AsyncClient] = {}
@@ -324,6 +336,10 @@ class LoadDriver:
 
     def offer_shown(self, conversation_id: str, at: float) -> None:
         self.shown.setdefault(conversation_id, at)
+
+    def offer_made(self, wall_time: float) -> None:
+        """An offer's own time (the backend's clock, this machine's), kept on the perf_counter clock."""
+        self.offers_made.append(wall_time - self._wall_offset)
 
     def first_offer_after(self, t: float) -> float | None:
         return first_offer_after(self.created, self.shown, t)
@@ -473,6 +489,7 @@ class LoadDriver:
             acked_at=dict(self.acked_at),
             created_at=dict(self.created),
             shown_at=dict(self.shown),
+            offers_made=sorted(self.offers_made),
         )
 
 

@@ -189,10 +189,12 @@ def describe(fault: Fault, result: LoadResult, db_url: str, seq_problems: list[s
         )
     else:
         lines.append("  no desktop lost its stream")
-    first = result.first_offer_after(fault.at)
+    made, first = result.first_routing_after(fault.at), result.first_offer_after(fault.at)
     lines.append(
-        "  first offer of a chat opened after it: "
-        + (f"{first:.2f} s after the fault" if first is not None else "none")
+        "  routing: first offer made "
+        + (f"{made:.2f} s after it" if made is not None else "never")
+        + "; first offer of a chat opened after it shown "
+        + (f"{first:.2f} s after it" if first is not None else "never")
     )
     chats = result.acknowledged_before("chat", fault.at)
     messages = result.acknowledged_before("message", fault.at)

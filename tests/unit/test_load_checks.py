@@ -104,3 +104,10 @@ def test_what_was_acknowledged_before_a_fault() -> None:
     assert result.acknowledged_before("chat", 10.0) == ["cv-1"]
     assert result.acknowledged_before("message", 10.0) == ["cv-1"]
     assert result.acknowledged_before("close", 10.0) == []
+
+
+def test_routing_after_a_fault_is_the_first_offer_made_after_it() -> None:
+    result = result_of()
+    result.offers_made = [9.5, 10.0, 12.25, 13.0]
+    assert result.first_routing_after(10.0) == pytest.approx(2.25)  # made at the fault: before it
+    assert result.first_routing_after(13.0) is None
