@@ -52,7 +52,7 @@ from tests.load.cluster import (  # noqa: E402
     usage,
 )
 from tests.load.driver import LoadConfig, LoadDriver, LoadResult  # noqa: E402
-from tests.load.faults import FaultInjector, describe  # noqa: E402
+from tests.load.faults import FaultInjector, describe, lost_in_database  # noqa: E402
 from tests.load.proxy import ProxyProcess  # noqa: E402
 from tests.postgres.pg_server import PostgresServer, find_bindir  # noqa: E402
 
@@ -214,11 +214,19 @@ def one_run(
             print(f"  the proxy process: {proxy_cpu / ran:.2f} cores", flush=True)
         errors = _log_errors(work)
         print(
-            f"  backend logs: {len(errors)} ERROR/CRITICAL line(s)"
-            + (f", e.g. {errors[:3]}" if errors else ""),
+            "  backend logs' ERROR/CRITICAL lines: " + ("; ".join(errors[:8]) if errors else "none"),
             flush=True,
         )
         if injector is not None:
+            lost = lost_in_database(
+                db_url, result.acknowledged_chats, result.acknowledged_messages, result.acknowledged_closes
+            )
+            print(
+                f"  acknowledged in the whole run: {len(result.acknowledged_chats)} chats, "
+                f"{len(result.acknowledged_messages)} replies, {len(result.acknowledged_closes)} wrap-ups; "
+                f"not in the database: {len(lost)}" + (f", e.g. {lost[:3]}" if lost else ""),
+                flush=True,
+            )
             for fault in injector.faults:
                 for line in describe(fault, result, db_url, seq_problems, t0[0]):
                     print(f"  {line}", flush=True)
