@@ -210,6 +210,13 @@ def one_run(
             + (f"; e.g. {(seq_problems + result.overlaps + result.never_offered)[:3]}" if problems else ""),
             flush=True,
         )
+        if result.post_lag_s:
+            lag = [v * 1000 for v in result.post_lag_s]
+            print(
+                f"  the driver's lag (customer POSTs started late): p50 {pct(lag, 50):.0f} ms, "
+                f"p95 {pct(lag, 95):.0f} ms, max {max(lag):.0f} ms",
+                flush=True,
+            )
         if proxy is not None:
             print(f"  the proxy process: {proxy_cpu / ran:.2f} cores", flush=True)
         errors = _log_errors(work)

@@ -263,6 +263,8 @@ class LoadResult:
     shown_at: dict[str, float] = field(default_factory=dict)
     #: When each offer shown was made (the offer's `offered_at`), on the perf_counter clock, sorted.
     offers_made: list[float] = field(default_factory=list)
+    #: How late each customer's POST started against its schedule (the driver's own lag).
+    post_lag_s: list[float] = field(default_factory=list)
 
     def first_routing_after(self, t: float) -> float | None:
         """Seconds from `t` to the first offer made after it (of any chat, waiting since before `t`
@@ -323,6 +325,8 @@ class LoadDriver:
         self.acknowledged_messages: list[str] = []
         self.acknowledged_closes: list[str] = []
         self.acked_at: dict[tuple[str, str], float] = {}
+        #: How late each customer's POST started against its schedule.
+        self.post_lag_s: list[float] = []
         #: When each offer shown was made by the router, on the perf_counter clock.
         self.offers_made: list[float] = []
         self._wall_offset = time.time() - time.perf_counter()
@@ -425,16 +429,19 @@ class LoadDriver:
             delay = start + i * interval - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            task = asyncio.ensure_future(self._open_chat(i))
+            task = asyncio.ensure_future(self._open_chat(i, start + i * interval))
             pending.add(task)
             task.add_done_callback(pending.discard)
         await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _open_chat(self, i: int) -> None:
+    async def _open_chat(self, i: int, due: float) -> None:
         cfg = self.config
         url = cfg.urls[i % len(cfg.urls)]
         customer = cfg.customer_ids[i % len(cfg.customer_ids)]
         began = time.perf_counter()
+        # A POST that starts late says the driver (its one event loop) is behind: then the chats'
+        # latencies are partly the driver's, and fewer chats a second reach the backends.
+        self.post_lag_s.append(began - due)
         try:
             response = await self._client(url).post(
                 "/api/v1/customer/chats",
@@ -490,6 +497,7 @@ class LoadDriver:
             created_at=dict(self.created),
             shown_at=dict(self.shown),
             offers_made=sorted(self.offers_made),
+            post_lag_s=list(self.post_lag_s),
         )
 
 
