@@ -3,12 +3,17 @@ next to the single-process SQLite backend, driven alike (tests/load/driver.py).
 
     .venv/bin/python tests/benchmarks/bench_load.py [--quick] [--agents 100,300,500]
         [--rate 50] [--duration 60] [--backends pg,sqlite]
-    .venv/bin/python tests/benchmarks/bench_load.py --soak MINUTES [--rate 50] [--agents 500]
+    .venv/bin/python tests/benchmarks/bench_load.py --soak MINUTES [--rate 50] [--agents 500] [--faults]
 
 `--soak`: the issue's long run: 3 processes on PostgreSQL, 500 agents (or the one `--agents`
 count), chats at `--rate` for MINUTES, with the same checks, and each minute a line of the
 backends' CPU and resident memory so a leak or a queue that keeps growing shows; at the end the
-latencies, CPU and RSS at the start of the load and at its end.
+latencies, CPU and RSS at the start of the load and at its end. `--faults`: the desktops and
+customers reach the processes through one round-robin proxy, and at 1/4 of the load a process that
+does not route is SIGKILLed, at 1/2 the router's process (each replaced on its port 3 s later), at
+3/4 PostgreSQL is restarted; after the run, per fault, the desktops that were on the killed process
+and how long they took to reconnect, how soon a chat opened after it was offered, and what was
+acknowledged before it and is not in the database (tests/load/faults.py).
 
 For each agent count and backend: p50/p95/p99 of chat created -> offer shown (from just before the
 customer's POST to the offer frame reaching the desktop), the backend processes' CPU and
@@ -23,11 +28,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import resource
 import signal
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,9 +52,15 @@ from tests.load.cluster import (  # noqa: E402
     usage,
 )
 from tests.load.driver import LoadConfig, LoadDriver, LoadResult  # noqa: E402
+from tests.load.faults import FaultInjector, describe, lost_in_database  # noqa: E402
+from tests.load.proxy import ProxyProcess  # noqa: E402
 from tests.postgres.pg_server import PostgresServer, find_bindir  # noqa: E402
 
 PROCESSES = 3
+#: The soak's wait, after the last chat, for every acknowledged chat to be offered: long enough
+#: that a chat counted "never offered" was lost, not just late behind a queue (the wait ends as
+#: soon as every chat has been offered).
+SOAK_DRAIN_S = 120.0
 #: Customers per chat a second: keeps every customer well under the per-customer rate limit.
 CUSTOMERS_PER_RATE = 4
 
@@ -115,13 +128,23 @@ def one_run(
     duration: float,
     pg_data: Path | None = None,
     progress_s: float | None = None,
+    faults: PostgresServer | None = None,
+    drain_s: float = 30.0,
 ) -> Row:
+    """One load; with `faults` (the PostgreSQL server the backends use), the desktops and customers
+    reach the processes through one round-robin proxy, and tests/load/faults.py kills a process, the
+    router's process and restarts PostgreSQL during it, each reported after the run."""
     population = prepare_database(db_url, agents, customers=max(20, int(rate * CUSTOMERS_PER_RATE)))
     backends: list[BackendProcess] = start_backends(db_url, work, processes)
+    proxy: ProxyProcess | None = None
     try:
+        injector = FaultInjector(db_url, work, backends, faults) if faults is not None else None
+        if injector is not None:
+            proxy = ProxyProcess([p.port for p in backends])
+            proxy.start()
         driver_before = _own_cpu()
         config = LoadConfig(
-            urls=[p.url for p in backends],
+            urls=[proxy.url] if proxy is not None else [p.url for p in backends],
             usernames=population.usernames,
             password=PASSWORD,
             service_token=population.service_token,
@@ -129,39 +152,91 @@ def one_run(
             chat_rate=rate,
             duration_s=duration,
             hold_s=2.0,
-            drain_s=30.0,
+            drain_s=drain_s,
         )
         driver = LoadDriver(config)
-        started: list[float] = []
+        t0: list[float] = []
         db_before: dict[int, float] = {}
         rss_start: list[float] = []
+        # CPU seconds by pid, at the start of the load and at the last reading: a killed process's
+        # last reading is taken just before its kill, and its replacement counts from its start.
+        cpu_first: dict[int, float] = {}
+        cpu_last: dict[int, float] = {}
+        # PostgreSQL's processes are new after its restart: their CPU before it is read just before.
+        db_last: dict[int, float] = {}
+        proxy_before = usage(proxy.pid).cpu_s if proxy is not None else 0.0
+        if injector is not None:
+            injector.before_kill = lambda p: cpu_last.update({p.proc.pid: usage(p.proc.pid).cpu_s})
+            injector.before_restart = lambda: db_last.update(postgres_cpu(pg_data))
 
         async def run() -> LoadResult:
             load = asyncio.ensure_future(driver.run())
             await driver.ready.wait()  # CPU from here: the sign-ins (scrypt) are not the load
-            started.append(time.perf_counter())
+            t0.append(time.perf_counter())
             db_before.update(postgres_cpu(pg_data))
-            at_start = [usage(p.proc.pid) for p in backends]
-            started.extend(u.cpu_s for u in at_start)
-            rss_start.append(sum(u.rss_bytes for u in at_start) / 2**20)
-            if progress_s is None:
-                return await load
-            watch = asyncio.ensure_future(_progress(backends, at_start, progress_s, started[0]))
+            at_start = _usage_of(backends)
+            cpu_first.update({pid: u.cpu_s for pid, u in at_start.items()})
+            rss_start.append(sum(u.rss_bytes for u in at_start.values()) / 2**20)
+            side: list[asyncio.Task[None]] = []
+            if progress_s is not None:
+                side.append(asyncio.ensure_future(_progress(backends, at_start, progress_s, t0[0], driver)))
+            if injector is not None:
+                side.append(asyncio.ensure_future(injector.run(t0[0], duration)))
             try:
                 return await load
             finally:
-                watch.cancel()
+                for task in side:
+                    if task.done() and not task.cancelled() and task.exception() is not None:
+                        print(f"  a fault or progress task failed: {task.exception()!r}", flush=True)
+                    task.cancel()
+                await asyncio.gather(*side, return_exceptions=True)
 
         result = asyncio.run(run())
-        after = [usage(p.proc.pid) for p in backends]
-        db_after = postgres_cpu(pg_data)
-        ran = time.perf_counter() - started[0]
-        cpu = sum(a.cpu_s - b for a, b in zip(after, started[1:], strict=True)) / ran
-        problems = (
-            len(result.seq_problems(expected_seqs(db_url))) + len(result.overlaps) + len(result.never_offered)
-        )
+        after = _usage_of(backends)
+        cpu_last.update({pid: u.cpu_s for pid, u in after.items()})
+        db_last.update(postgres_cpu(pg_data))
+        proxy_cpu = usage(proxy.pid).cpu_s - proxy_before if proxy is not None else 0.0
+        ran = time.perf_counter() - t0[0]
+        cpu = sum(c - cpu_first.get(pid, 0.0) for pid, c in cpu_last.items()) / ran
+        seq_problems = result.seq_problems(expected_seqs(db_url))
+        problems = len(seq_problems) + len(result.overlaps) + len(result.never_offered)
         lat = result.latencies_ms()
         print(f"  {label:<12} {agents:>4} agents: {result.summary()}", flush=True)
+        print(
+            f"  checks: {len(seq_problems)} desktop(s) with a seq gap, repeat or reset "
+            f"(of {len(result.desktops)}), "
+            f"{len(result.overlaps)} chat(s) offered to two agents at once, "
+            f"{len(result.never_offered)} acknowledged chat(s) never offered"
+            + (f"; e.g. {(seq_problems + result.overlaps + result.never_offered)[:3]}" if problems else ""),
+            flush=True,
+        )
+        if result.post_lag_s:
+            lag = [v * 1000 for v in result.post_lag_s]
+            print(
+                f"  the driver's lag (customer POSTs started late): p50 {pct(lag, 50):.0f} ms, "
+                f"p95 {pct(lag, 95):.0f} ms, max {max(lag):.0f} ms",
+                flush=True,
+            )
+        if proxy is not None:
+            print(f"  the proxy process: {proxy_cpu / ran:.2f} cores", flush=True)
+        errors = _log_errors(work)
+        print(
+            "  backend logs' ERROR/CRITICAL lines: " + ("; ".join(errors[:8]) if errors else "none"),
+            flush=True,
+        )
+        if injector is not None:
+            lost = lost_in_database(
+                db_url, result.acknowledged_chats, result.acknowledged_messages, result.acknowledged_closes
+            )
+            print(
+                f"  acknowledged in the whole run: {len(result.acknowledged_chats)} chats, "
+                f"{len(result.acknowledged_messages)} replies, {len(result.acknowledged_closes)} wrap-ups; "
+                f"not in the database: {len(lost)}" + (f", e.g. {lost[:3]}" if lost else ""),
+                flush=True,
+            )
+            for fault in injector.faults:
+                for line in describe(fault, result, db_url, seq_problems, t0[0]):
+                    print(f"  {line}", flush=True)
         return Row(
             backend=label,
             agents=agents,
@@ -171,40 +246,84 @@ def one_run(
             p95=pct(lat, 95) if lat else float("nan"),
             p99=pct(lat, 99) if lat else float("nan"),
             cpu=cpu,
-            db_cpu=sum(c - db_before.get(pid, 0.0) for pid, c in db_after.items()) / ran
+            db_cpu=sum(c - db_before.get(pid, 0.0) for pid, c in db_last.items()) / ran
             if pg_data
             else float("nan"),
-            rss_mib=sum(a.rss_bytes for a in after) / 2**20,
+            rss_mib=sum(a.rss_bytes for a in after.values()) / 2**20,
             driver_cpu=(_own_cpu() - driver_before) / max(ran, 1e-9),
             problems=problems,
             rss_start_mib=rss_start[0],
             failed=len(result.failed_chats),
         )
     finally:
+        if proxy is not None:
+            proxy.stop()
         for p in backends:
             p.stop()
 
 
-async def _progress(backends: list[BackendProcess], first: list[Usage], every_s: float, t0: float) -> None:
-    """Each `every_s`: the backends' CPU over the last period (cores) and their resident memory."""
-    last, last_t = first, t0
+def _log_errors(work: Path) -> list[str]:
+    """The backends' logged errors (every process's log, the killed ones' too), tracebacks left out,
+    as "count x message" with the time stripped, most frequent first."""
+    found: Counter[str] = Counter()
+    for log in sorted(work.glob("*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            if "ERROR" in line or "CRITICAL" in line:
+                found[re.sub(r"^\d{4}-\d\d-\d\d [\d:,]+ ", "", line)[:160]] += 1
+    return [f"{n} x {message}" for message, n in found.most_common()]
+
+
+def _usage_of(backends: list[BackendProcess]) -> dict[int, Usage]:
+    """CPU and memory of the live processes, by pid (one killed a moment ago is left out)."""
+    found: dict[int, Usage] = {}
+    for p in backends:
+        if not p.alive():
+            continue
+        try:
+            found[p.proc.pid] = usage(p.proc.pid)
+        except OSError:  # killed between the check and the reading
+            continue
+    return found
+
+
+async def _progress(
+    backends: list[BackendProcess], first: dict[int, Usage], every_s: float, t0: float, driver: LoadDriver
+) -> None:
+    """Each `every_s`: the backends' CPU over the last period (cores) and their resident memory, and
+    the latency of the chats opened in it that have been offered, and how many wait for an offer.
+    A process started in the period (a replacement) counts from its start; a killed one's last
+    part of the period is not counted."""
+    last, last_t = {pid: u.cpu_s for pid, u in first.items()}, t0
     while True:
         await asyncio.sleep(every_s)
-        now = [usage(p.proc.pid) for p in backends]
+        now = _usage_of(backends)
         t = time.perf_counter()
-        cpu = sum(n.cpu_s - o.cpu_s for n, o in zip(now, last, strict=True)) / (t - last_t)
-        rss = sum(n.rss_bytes for n in now) / 2**20
-        print(f"    {(t - t0) / 60:5.1f} min: backends {cpu:.2f} cores, RSS {rss:.0f} MiB", flush=True)
-        last, last_t = now, t
+        cpu = sum(u.cpu_s - last.get(pid, 0.0) for pid, u in now.items()) / (t - last_t)
+        rss = sum(u.rss_bytes for u in now.values()) / 2**20
+        opened = [c for c, began in driver.created.items() if last_t <= began < t]
+        lat = [(driver.shown[c] - driver.created[c]) * 1000 for c in opened if c in driver.shown]
+        waiting = sum(1 for c in driver.created if c not in driver.shown)
+        print(
+            f"    {(t - t0) / 60:5.1f} min: backends {cpu:.2f} cores, RSS {rss:.0f} MiB; "
+            f"{len(opened)} chats opened, {len(lat)} offered"
+            + (f" (p50 {pct(lat, 50):.0f} ms, p95 {pct(lat, 95):.0f} ms)" if lat else "")
+            + f"; {waiting} waiting for an offer",
+            flush=True,
+        )
+        last, last_t = {pid: u.cpu_s for pid, u in now.items()}, t
 
 
-def soak(minutes: float, agents: int, rate: float) -> int:
+def soak(minutes: float, agents: int, rate: float, faults: bool = False) -> int:
     """The issue's long run on PostgreSQL (3 processes); prints its figures and checks."""
     bindir = find_bindir()
     if bindir is None:
         print("PostgreSQL is not installed", file=sys.stderr)
         return 1
-    print(f"Soak: {agents} agents, {rate:g} chats/s for {minutes:g} min, {PROCESSES} processes on PostgreSQL")
+    print(
+        f"Soak: {agents} agents, {rate:g} chats/s for {minutes:g} min, {PROCESSES} processes on PostgreSQL"
+        + (", behind one proxy; faults at 1/4, 1/2, 3/4" if faults else ""),
+        flush=True,
+    )
     pg = PostgresServer(bindir)
     pg.start()
     try:
@@ -212,8 +331,10 @@ def soak(minutes: float, agents: int, rate: float) -> int:
             url = pg.create_database()
             try:
                 r = one_run(
-                    "pg x3", url, Path(tmp), PROCESSES, agents, rate, minutes * 60, pg.data, progress_s=60.0
-                )
+                    "pg x3", url, Path(tmp), PROCESSES, agents, rate, minutes * 60, pg.data,
+                    progress_s=60.0 if minutes >= 5 else 20.0, faults=pg if faults else None,
+                    drain_s=SOAK_DRAIN_S,
+                )  # fmt: skip
             finally:
                 pg.drop_database(url)
     finally:
@@ -242,12 +363,18 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of chats per run")
     parser.add_argument("--backends", default="pg,sqlite", help="pg (3 processes), sqlite (1 process)")
     parser.add_argument("--soak", type=float, metavar="MINUTES", help="the long run: PostgreSQL, 500 agents")
+    parser.add_argument(
+        "--faults",
+        action="store_true",
+        help="with --soak: SIGKILL a process at 1/4 and the router's at 1/2 (each replaced), restart "
+        "PostgreSQL at 3/4",
+    )
     args = parser.parse_args()
     # Stopped with SIGTERM: still stop the backends and PostgreSQL (the finally blocks run).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if args.soak is not None:
         agents = 500 if args.agents == parser.get_default("agents") else int(args.agents)
-        return soak(args.soak, agents, args.rate)
+        return soak(args.soak, agents, args.rate, faults=args.faults)
     counts = [20] if args.quick else [int(n) for n in args.agents.split(",")]
     rate, duration = (5.0, 5.0) if args.quick else (args.rate, args.duration)
     kinds = args.backends.split(",")

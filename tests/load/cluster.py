@@ -104,14 +104,19 @@ class BackendProcess:
     proc: subprocess.Popen[str]
     url: str
     log: Path
+    name: str = ""
 
     @classmethod
-    def start(cls, db_url: str, work: Path, name: str, *, offer_timeout_s: float = 30.0) -> BackendProcess:
+    def start(
+        cls, db_url: str, work: Path, name: str, *, offer_timeout_s: float = 30.0, port: int = 0
+    ) -> BackendProcess:
+        """`port` 0: any free one; a killed process's port: its replacement, as systemd restarts a
+        unit on its configured port (the listening socket reuses the address: runner.bind_socket)."""
         work.mkdir(parents=True, exist_ok=True)
         log = work / f"{name}.log"
         with log.open("w") as stderr:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "workstation.server", "--port", "0", "--db-url", db_url,
+                [sys.executable, "-m", "workstation.server", "--port", str(port), "--db-url", db_url,
                  "--data-dir", str(work / name), "--log-level", "info",
                  "--offer-timeout", str(offer_timeout_s)],
                 cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True,
@@ -123,7 +128,7 @@ class BackendProcess:
             proc.kill()
             proc.communicate()
             raise RuntimeError(f"backend {name} did not start: {first!r}\n{log.read_text()[-3000:]}")
-        backend = cls(proc, first.split()[4], log)
+        backend = cls(proc, first.split()[4], log, name)
         backend.wait_healthy()
         return backend
 

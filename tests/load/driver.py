@@ -95,6 +95,9 @@ class DesktopRecord:
     closed: int = 0
     #: Requests refused for good (not "unavailable": those are retried).
     refusals: list[str] = field(default_factory=list)
+    #: (perf_counter, online) each time the stream came up or went down: which desktops a killed
+    #: process had, and how long they took to come back (tests/load/faults.py).
+    links: list[tuple[float, bool]] = field(default_factory=list)
 
 
 class Desktop:
@@ -120,9 +123,11 @@ class Desktop:
     def on_connection(self, online: bool, detail: str) -> None:
         if online:
             self.record.connects += 1
+            self.record.links.append((time.perf_counter(), True))
             self.connected.set()
         elif not self._stopping:  # the driver's own close at the end is no disconnect
             self.record.disconnects += 1
+            self.record.links.append((time.perf_counter(), False))
             log.info("%s: stream down: %s", self.record.username, detail)
 
     async def on_reset(self, log_id: str, head: int, reason: str) -> None:
@@ -142,6 +147,7 @@ class Desktop:
             if frame.type == "offer.created":
                 offer = Offer.model_validate(frame.data)
                 self.driver.offer_shown(offer.conversation_id, shown)
+                self.driver.offer_made(offer.offered_at.timestamp())
                 self.driver.offer_events.append(
                     OfferEvent(frame.seq, offer.conversation_id, self.record.username, "offered")
                 )
@@ -203,11 +209,13 @@ class Desktop:
                 lambda: self.api.send_message(offer.conversation_id, "Let me look at that.", key=reply_key)
             )
             self.driver.acknowledged_messages.append(offer.conversation_id)
+            self.driver.acked_at[("message", offer.conversation_id)] = time.perf_counter()
             await asyncio.sleep(self.driver.config.hold_s)
             await self.driver.retry(
                 lambda: self.api.close_conversation(offer.conversation_id, self.wrapup_code, key=close_key)
             )
             self.driver.acknowledged_closes.append(offer.conversation_id)
+            self.driver.acked_at[("close", offer.conversation_id)] = time.perf_counter()
             self.record.closed += 1
         except ApiError as exc:
             self.record.refusals.append(f"chat {offer.conversation_id}: {exc.code}")
@@ -248,6 +256,28 @@ class LoadResult:
     acknowledged_messages: list[str]
     acknowledged_closes: list[str]
     duration_s: float
+    #: ("chat" | "message" | "close", conversation id) -> when the backend's answer arrived.
+    acked_at: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: conversation id -> just before its POST, and when its first offer reached a desktop.
+    created_at: dict[str, float] = field(default_factory=dict)
+    shown_at: dict[str, float] = field(default_factory=dict)
+    #: When each offer shown was made (the offer's `offered_at`), on the perf_counter clock, sorted.
+    offers_made: list[float] = field(default_factory=list)
+    #: How late each customer's POST started against its schedule (the driver's own lag).
+    post_lag_s: list[float] = field(default_factory=list)
+
+    def first_routing_after(self, t: float) -> float | None:
+        """Seconds from `t` to the first offer made after it (of any chat, waiting since before `t`
+        or not): when routing went on after a router's death, without the delivery to a desktop."""
+        later = [m for m in self.offers_made if m > t]
+        return later[0] - t if later else None
+
+    def acknowledged_before(self, kind: str, t: float) -> list[str]:
+        """The conversations whose `kind` ("chat", "message", "close") was acknowledged before `t`."""
+        return [conv for (k, conv), at in self.acked_at.items() if k == kind and at < t]
+
+    def first_offer_after(self, t: float) -> float | None:
+        return first_offer_after(self.created_at, self.shown_at, t)
 
     def latencies_ms(self) -> list[float]:
         return [v * 1000 for v in self.latencies_s.values()]
@@ -294,6 +324,12 @@ class LoadDriver:
         self.failed_chats: list[str] = []
         self.acknowledged_messages: list[str] = []
         self.acknowledged_closes: list[str] = []
+        self.acked_at: dict[tuple[str, str], float] = {}
+        #: How late each customer's POST started against its schedule.
+        self.post_lag_s: list[float] = []
+        #: When each offer shown was made by the router, on the perf_counter clock.
+        self.offers_made: list[float] = []
+        self._wall_offset = time.time() - time.perf_counter()
         self.desktops: list[Desktop] = []
         self._deadline = 0.0
         self._http: dict[str, httpx.AsyncClient] = {}
@@ -305,12 +341,12 @@ class LoadDriver:
     def offer_shown(self, conversation_id: str, at: float) -> None:
         self.shown.setdefault(conversation_id, at)
 
-    def offered_since(self, since: float) -> list[str]:
-        """Chats created after `since` (perf_counter) that have been offered: is routing going on?"""
-        return [c for c, t in self.created.items() if t >= since and c in self.shown]
+    def offer_made(self, wall_time: float) -> None:
+        """An offer's own time (the backend's clock, this machine's), kept on the perf_counter clock."""
+        self.offers_made.append(wall_time - self._wall_offset)
 
-    def created_since(self, since: float) -> list[str]:
-        return [c for c, t in self.created.items() if t >= since]
+    def first_offer_after(self, t: float) -> float | None:
+        return first_offer_after(self.created, self.shown, t)
 
     async def retry(self, call: Callable[[], Any]) -> Any:
         """`call()` until it answers, while the run lasts: a backend that is down (killed, restarting,
@@ -393,16 +429,19 @@ class LoadDriver:
             delay = start + i * interval - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            task = asyncio.ensure_future(self._open_chat(i))
+            task = asyncio.ensure_future(self._open_chat(i, start + i * interval))
             pending.add(task)
             task.add_done_callback(pending.discard)
         await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _open_chat(self, i: int) -> None:
+    async def _open_chat(self, i: int, due: float) -> None:
         cfg = self.config
         url = cfg.urls[i % len(cfg.urls)]
         customer = cfg.customer_ids[i % len(cfg.customer_ids)]
         began = time.perf_counter()
+        # A POST that starts late says the driver (its one event loop) is behind: then the chats'
+        # latencies are partly the driver's, and fewer chats a second reach the backends.
+        self.post_lag_s.append(began - due)
         try:
             response = await self._client(url).post(
                 "/api/v1/customer/chats",
@@ -420,6 +459,7 @@ class LoadDriver:
             self.failed_chats.append(f"chat {i}: {response.status_code}")
             return
         conv = str(response.json()["conversation"]["id"])
+        self.acked_at[("chat", conv)] = time.perf_counter()
         self.created[conv] = began
         self.acknowledged_chats.append(conv)
 
@@ -453,7 +493,19 @@ class LoadDriver:
             acknowledged_messages=list(self.acknowledged_messages),
             acknowledged_closes=list(self.acknowledged_closes),
             duration_s=duration,
+            acked_at=dict(self.acked_at),
+            created_at=dict(self.created),
+            shown_at=dict(self.shown),
+            offers_made=sorted(self.offers_made),
+            post_lag_s=list(self.post_lag_s),
         )
+
+
+def first_offer_after(created: dict[str, float], shown: dict[str, float], t: float) -> float | None:
+    """Seconds from `t` to the first offer shown of a chat opened at or after `t` (None: none yet).
+    A chat opened before `t` may have been routed before it, so it tells nothing about routing after."""
+    times = [shown[c] for c, began in created.items() if began >= t and c in shown]
+    return min(times) - t if times else None
 
 
 def overlapping_offers(events: list[OfferEvent], reached: dict[str, int] | None = None) -> list[str]:

@@ -6,7 +6,8 @@ the connection (a killed process) is skipped for that connection. Bytes are copi
 unchanged, so a WebSocket or an HTTP keep-alive connection stays on one process; when that process
 dies the client's connection is closed and its reconnect lands on a live one.
 
-Runs on its own thread and event loop, so it never waits on the load driver's loop.
+Runs on its own thread and event loop, so it never waits on the load driver's loop; `ProxyProcess`
+runs it in a process of its own (the soak: it then does not share the driver's interpreter lock).
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 #: Bytes read at a time in each direction.
 CHUNK = 64 * 1024
@@ -130,3 +135,65 @@ class RoundRobinProxy:
         finally:
             with contextlib.suppress(OSError, RuntimeError):
                 writer.close()
+
+
+class ProxyProcess:
+    """The same proxy in a process of its own (`python -m tests.load.proxy PORT...`): at the soak's
+    rates the bytes of 500 streams copied on a thread of the load driver's process would compete
+    with the driver for its one interpreter lock, and the latencies measured would be the driver's.
+    A site's proxy does not share a process with its clients either."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = list(ports)
+        self.url = ""
+        self._proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> str:
+        root = Path(__file__).resolve().parents[2]
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.load.proxy", *map(str, self.ports)],
+            cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(root)},
+        )  # fmt: skip
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if not line.startswith(READY):
+            self.stop()
+            raise RuntimeError(f"the proxy process did not start: {line!r}")
+        self.url = line[len(READY) :].strip()
+        return self.url
+
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
+
+    def stop(self) -> None:
+        if self._proc is None:
+            return
+        with contextlib.suppress(OSError):
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()  # the child exits when its standard input closes
+        try:
+            self._proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+
+#: The child's first line on stdout, followed by its URL.
+READY = "PROXY "
+
+
+def main(argv: list[str]) -> int:
+    proxy = RoundRobinProxy([("127.0.0.1", int(port)) for port in argv])
+    print(f"{READY}{proxy.start()}", flush=True)
+    try:
+        sys.stdin.read()  # until the parent closes it (or dies)
+    finally:
+        proxy.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -6,6 +6,7 @@ PostgreSQL refuses to run as root (CI runs as root): then the server runs as the
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 #: The server's only user (a superuser: tests create and drop databases).
@@ -91,6 +93,17 @@ class PostgresServer:
         with fsync off: the operating system still has it)."""
         self._run("pg_ctl", "restart", "-w", "-t", "60", "-D", str(self.data), "-m", "fast", "-l",
                   str(self.root / "server.log"), "-o", self._options())  # fmt: skip
+
+    @contextlib.contextmanager
+    def stopped(self) -> Iterator[None]:
+        """The server down ("fast" shutdown: every client connection is cut) for the `with` block,
+        then started again on the same port."""
+        self._run("pg_ctl", "stop", "-w", "-t", "60", "-D", str(self.data), "-m", "fast")
+        try:
+            yield
+        finally:
+            self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data), "-l",
+                      str(self.root / "server.log"), "-o", self._options())  # fmt: skip
 
     def stop(self) -> None:
         # A crashed server process makes every open connection "lost": say so, the log goes next.

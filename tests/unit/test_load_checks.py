@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.load.driver import DesktopRecord, LoadResult, OfferEvent, overlapping_offers
+import pytest
+
+from tests.load.driver import DesktopRecord, LoadResult, OfferEvent, first_offer_after, overlapping_offers
+from tests.load.faults import Fault, reconnections
 
 
 def result_of(*desktops: DesktopRecord) -> LoadResult:
@@ -69,3 +72,42 @@ def test_an_open_offer_whose_end_its_desktop_had_not_reached_yet_is_no_overlap()
     # Ada's desktop stopped at seq 12: the end of her offer (seq 13 or 14) had not reached it.
     assert overlapping_offers(events, {"ada": 12, "bob": 15}) == []
     assert len(overlapping_offers(events, {"ada": 20, "bob": 15})) == 1
+
+
+def test_the_desktops_a_kill_dropped_and_how_long_they_took_to_come_back() -> None:
+    # Ada was on the killed process (down at once, back on another 0.3 s after the kill), Bob on it
+    # too but back only after the replacement listened, Cy dropped much later (another cause), Di
+    # never dropped.
+    kill = Fault("process killed", at=100.0, back_at=103.0)
+    ada = DesktopRecord("ada", links=[(1.0, True), (100.05, False), (100.3, True)])
+    bob = DesktopRecord("bob", links=[(1.0, True), (100.1, False), (104.0, True)])
+    cy = DesktopRecord("cy", links=[(1.0, True), (150.0, False), (150.5, True)])
+    di = DesktopRecord("di", links=[(1.0, True)])
+    eve = DesktopRecord("eve", links=[(1.0, True), (100.2, False)])  # never came back
+    moved = reconnections([ada, bob, cy, di, eve], kill)
+    assert [d.username for d in moved.dropped] == ["ada", "bob", "eve"]
+    assert moved.back_s == pytest.approx([0.3, 4.0])
+    assert moved.elsewhere == 1
+
+
+def test_routing_after_a_fault_counts_only_chats_opened_after_it() -> None:
+    created = {"early": 9.0, "late": 10.5, "later": 11.0}
+    shown = {"early": 10.1, "late": 12.0, "later": 11.5}
+    # "early" was opened before the fault: its offer may have been routed before it.
+    assert first_offer_after(created, shown, 10.0) == pytest.approx(1.5)
+    assert first_offer_after(created, {"early": 10.1}, 10.0) is None
+
+
+def test_what_was_acknowledged_before_a_fault() -> None:
+    result = result_of()
+    result.acked_at = {("chat", "cv-1"): 5.0, ("chat", "cv-2"): 12.0, ("message", "cv-1"): 6.0}
+    assert result.acknowledged_before("chat", 10.0) == ["cv-1"]
+    assert result.acknowledged_before("message", 10.0) == ["cv-1"]
+    assert result.acknowledged_before("close", 10.0) == []
+
+
+def test_routing_after_a_fault_is_the_first_offer_made_after_it() -> None:
+    result = result_of()
+    result.offers_made = [9.5, 10.0, 12.25, 13.0]
+    assert result.first_routing_after(10.0) == pytest.approx(2.25)  # made at the fault: before it
+    assert result.first_routing_after(13.0) is None

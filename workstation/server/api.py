@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import logging
 import math
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from workstation import __version__
 from workstation.server.api_common import callers
@@ -30,6 +32,8 @@ from workstation.server.routing_api import routing_routes
 from workstation.server.stream_api import stream_router
 from workstation.server.voice import voice_router
 from workstation.server.writes_api import AgentWrites, writes_routes
+
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -80,6 +84,18 @@ def create_app(
     async def _backend_error(_request: Request, exc: BackendError) -> JSONResponse:
         headers = {"Retry-After": str(math.ceil(exc.retry_after))} if exc.retry_after is not None else None
         return JSONResponse(error_body(exc), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database went away (restarted, failed over, the network): a 503 says "try again"
+        # (a write again with its idempotency key), where the 500 and its traceback did not.
+        # One line, bounded: the driver's message names the server, not the credentials.
+        reason = (str(exc.orig or exc).splitlines() or [""])[0][:200]
+        log.warning("%s %s: the database is unavailable: %s", request.method, request.url.path, reason)
+        body = {
+            "error": {"code": "database_unavailable", "message": "The database is unavailable; try again."}
+        }
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -409,7 +409,8 @@ class QueueMonitor:
             if self.shared:
                 db.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SAMPLE_LOCK})
                 newest = db.scalar(select(func.max(MonitorSampleRow.at)))
-                if newest is not None and (naive - newest).total_seconds() < self.config.sample_s / 2:
+                # PostgreSQL returns the column with its zone (SQLite naive): compare both in UTC.
+                if newest is not None and (at - _aware(newest)).total_seconds() < self.config.sample_s / 2:
                     return
             db.add(MonitorSampleRow(at=naive, data=data))
             db.query(MonitorSampleRow).filter(
