@@ -62,13 +62,7 @@ def offer_timeout() -> float:
 @pytest.fixture
 def backend(tmp_path: Path, offer_timeout: float) -> Iterator[Backend]:
     # Imported here: the server (FastAPI, SQLAlchemy) loads only for the tests that run one.
-    from tests.helpers.backend import Backend, seed, start_server
+    from tests.helpers.backend import serving, start_server
 
-    server = start_server(tmp_path / "backend", offer_timeout=offer_timeout)
-    seed(server)
-    helper = Backend(server)
-    try:
+    with serving(start_server(tmp_path / "backend", offer_timeout=offer_timeout)) as helper:
         yield helper
-    finally:
-        helper.http.close()
-        server.stop()

@@ -156,10 +156,8 @@ def start_server(
 
 
 @contextmanager
-def backend_with(data_dir: Path, *, events_per_customer: int = 3, **config: Any) -> Iterator[Backend]:
-    """A real reference backend with overrides of start_server's (BackendConfig, voice, ...), seeded,
-    for the tests that need other settings than the `backend` fixture's."""
-    server = start_server(data_dir, **config)
+def serving(server: ServerThread, *, events_per_customer: int = 25) -> Iterator[Backend]:
+    """A started server, seeded, as a test's `Backend`; its client closed and the server stopped after."""
     seed(server, events_per_customer=events_per_customer)
     helper = Backend(server)
     try:
@@ -167,3 +165,11 @@ def backend_with(data_dir: Path, *, events_per_customer: int = 3, **config: Any)
     finally:
         helper.http.close()
         server.stop()
+
+
+@contextmanager
+def backend_with(data_dir: Path, *, events_per_customer: int = 3, **config: Any) -> Iterator[Backend]:
+    """A real reference backend with overrides of start_server's (BackendConfig, voice, ...), seeded,
+    for the tests that need other settings than the `backend` fixture's."""
+    with serving(start_server(data_dir, **config), events_per_customer=events_per_customer) as helper:
+        yield helper

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.backend import Backend, seed, start_server
+from tests.helpers.backend import Backend, serving, start_server
 from tests.postgres.pg_server import PostgresServer, find_bindir
 
 
@@ -50,13 +50,8 @@ def backend(tmp_path: Path, offer_timeout: float, pg_url: str) -> Iterator[Backe
     """The `backend` of tests/conftest.py on PostgreSQL: the scenario modules re-exported here run on it."""
     server = start_server(tmp_path / "backend", offer_timeout=offer_timeout, db_url=pg_url)
     assert server.backend is not None and server.backend.engine.dialect.name == "postgresql"
-    seed(server)
-    helper = Backend(server)
-    try:
+    with serving(server) as helper:
         yield helper
-    finally:
-        helper.http.close()
-        server.stop()
 
 
 def scenarios_of(module: ModuleType) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import connect
 
-from tests.helpers.backend import Backend, seed
+from tests.helpers.backend import Backend, serving
 from workstation.domain.queue_monitor import MonitorDelta, MonitorSnapshot, apply_delta
 from workstation.server.backend import BackendConfig
 from workstation.server.runner import ServerOptions, ServerThread
@@ -30,13 +30,8 @@ def backend(tmp_path: Path) -> Iterator[Backend]:
         )
     )
     server.start()
-    seed(server)
-    helper = Backend(server)
-    try:
+    with serving(server) as helper:
         yield helper
-    finally:
-        helper.http.close()
-        server.stop()
 
 
 def _snapshot(backend: Backend, lead: dict[str, str]) -> dict[str, Any]:
