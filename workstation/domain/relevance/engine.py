@@ -16,7 +16,7 @@ from workstation.domain.relevance.journey import _is_form, _is_help, _str, _topi
 from workstation.domain.relevance.phrasing import shared_products
 from workstation.domain.relevance.situations import Finder
 from workstation.domain.relevance.situations.base import History, Situation, _by_time, churn_risk
-from workstation.domain.relevance.understanding import Utterance, analyse, lexicon
+from workstation.domain.relevance.understanding import Readings, Utterance, lexicon
 from workstation.domain.relevance.weights import weights
 
 #: Evidence weights (resources/relevance_weights.toml): what the customer says counts most, then the
@@ -79,6 +79,8 @@ class RelevanceEngine:
     def __init__(self, catalog: Catalog | None = None, feedback: FeedbackStats | None = None) -> None:
         self.catalog = catalog or load_catalog()
         self.feedback = feedback or FeedbackStats()
+        #: what each conversation's customer said, kept so a re-rank reads only the new lines
+        self.readings = Readings()
         lexicon()  # build the concept index (about 60 ms of stemming) now, not in the first ranking
 
     def rank(
@@ -163,10 +165,9 @@ class RelevanceEngine:
 
     # -- understanding the conversation --
 
-    @staticmethod
-    def _said(case: Case) -> Utterance:
-        texts = [m.text for m in case.interaction.messages if m.sender == "customer"]
-        return analyse("\n".join(texts))
+    def _said(self, case: Case) -> Utterance:
+        lines = [m.text for m in case.interaction.messages if m.sender == "customer"]
+        return self.readings.said(case.id, lines)
 
     @staticmethod
     def _main_topic(said: Utterance, ivr: set[str]) -> str:
