@@ -48,7 +48,14 @@ from workstation.store.outbox import (
     OutboxStore,
     Sent,
 )
-from workstation.store.records import NoteEntry, RecordsReads, put_customer, put_messages, put_note
+from workstation.store.records import (
+    NoteEntry,
+    RecordsReads,
+    put_conversations,
+    put_customer,
+    put_messages,
+    put_note,
+)
 from workstation.store.schema import (
     Base,
     ConversationRow,
@@ -61,6 +68,7 @@ from workstation.store.schema import (
     TimelineStoryRow,
     local_id,
     new_key,
+    upsert,
 )
 from workstation.store.writer import CacheWriter
 
@@ -236,16 +244,15 @@ class CacheStore(RecordsReads, HistoryStore, OutboxStore):
                 put_note(db, note)
             put_events(db, events)
             conversations = list(conversations)
-            for conv in conversations:
-                data = conv.model_dump(mode="json", exclude={"messages"})
-                db.merge(
-                    ConversationRow(id=conv.id, state=conv.state.value, started_at=conv.started_at, data=data)
-                )
+            put_conversations(db, conversations)
             put_messages(db, [m for conv in conversations for m in conv.messages] + list(messages))
-            if log_id is not None:
-                db.merge(KeyValue(key="log_id", value=json.dumps(log_id)))
-            if seq is not None:
-                db.merge(KeyValue(key="seq", value=json.dumps(seq)))
+            position = {"log_id": log_id, "seq": seq}
+            upsert(
+                db,
+                KeyValue,
+                [{"key": k, "value": json.dumps(v)} for k, v in position.items() if v is not None],
+                key="key",
+            )
         # After the commit: what is derived from these customers is made again from here on.
         self.generations.changed([*(ev.customer_id for ev in events), *(c.id for c in customers)])
 

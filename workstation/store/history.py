@@ -23,7 +23,6 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from workstation.domain import timeline
@@ -31,7 +30,7 @@ from workstation.domain.models import (
     TimelineEvent,
 )
 from workstation.domain.timeline import TimelineEntry, TimelineFilter
-from workstation.store.schema import FTS_TABLE, TimelineEventRow, TimelineStoryRow, json_text
+from workstation.store.schema import FTS_TABLE, TimelineEventRow, TimelineStoryRow, json_text, upsert
 
 #: Key prefix (key/value table) of how far back a customer's history is cached; see prune_to.
 HISTORY_CURSOR_PREFIX = "timeline.older:"
@@ -69,11 +68,7 @@ def put_events(db: Session, events: Iterable[TimelineEvent]) -> None:
         }
         for ev in {ev.id: ev for ev in events}.values()
     ]
-    if not rows:
-        return
-    statement = sqlite_insert(TimelineEventRow)
-    columns = {name: statement.excluded[name] for name in rows[0] if name != "id"}
-    db.execute(statement.on_conflict_do_update(index_elements=["id"], set_=columns), rows)
+    upsert(db, TimelineEventRow, rows)
 
 
 def _fts_rows(match: str) -> Any:

@@ -24,8 +24,8 @@ from workstation.domain.models import (
     utcnow,
 )
 from workstation.store.history import Generations
-from workstation.store.records import put_customer, put_messages, put_note
-from workstation.store.schema import ConversationRow, MessageRow, NoteRow, OutboxRow, local_id, new_key, utc
+from workstation.store.records import put_conversations, put_customer, put_messages, put_note
+from workstation.store.schema import MessageRow, NoteRow, OutboxRow, local_id, new_key, utc
 
 #: Outbox states: waiting to be sent, delivered, refused for good (with the reason), or refused
 #: because the record changed meanwhile (kept with the backend's version until the agent decides).
@@ -270,13 +270,7 @@ class OutboxStore:
                     put_customer(db, customer, now)
                 for note in o.answer.notes:
                     put_note(db, note)
-                for conv in o.answer.conversations:
-                    data = conv.model_dump(mode="json", exclude={"messages"})
-                    db.merge(
-                        ConversationRow(
-                            id=conv.id, state=conv.state.value, started_at=conv.started_at, data=data
-                        )
-                    )
+            put_conversations(db, [c for o in done for c in o.answer.conversations])
             put_messages(db, [m for o in done for m in o.answer.messages])
             for outcome in outcomes:
                 if outcome.refused is None:

@@ -12,7 +12,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from workstation.domain.models import (
@@ -31,6 +30,7 @@ from workstation.store.schema import (
     NoteRow,
     json_text,
     local_id,
+    upsert,
     utc,
 )
 
@@ -71,6 +71,23 @@ def put_note(db: Session, note: CustomerNote) -> None:
     )
 
 
+def put_conversations(db: Session, conversations: Sequence[Conversation]) -> None:
+    """Upsert conversations (their transcripts are rows of their own: `put_messages`)."""
+    upsert(
+        db,
+        ConversationRow,
+        [
+            {
+                "id": conv.id,
+                "state": conv.state.value,
+                "started_at": conv.started_at,
+                "data": conv.model_dump(mode="json", exclude={"messages"}),
+            }
+            for conv in {conv.id: conv for conv in conversations}.values()
+        ],
+    )
+
+
 def put_messages(db: Session, messages: Sequence[Message]) -> None:
     """Upsert the server's copies, in two statements however many (the outbox drains thousands)."""
     if not messages:
@@ -78,18 +95,10 @@ def put_messages(db: Session, messages: Sequence[Message]) -> None:
     # The server's copy replaces the pending local one written when the agent pressed Enter.
     local = [local_id(m.client_key) for m in messages if m.client_key]
     for start in range(0, len(local), 500):
-        db.execute(
-            delete(MessageRow)
-            .where(MessageRow.id.in_(local[start : start + 500]))
-            .execution_options(synchronize_session=False)
-        )
-    upsert = sqlite_insert(MessageRow)
-    columns = ("conversation_id", "at", "client_key", "delivery", "error", "data")
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[MessageRow.id], set_={c: upsert.excluded[c] for c in columns}
-    )
-    db.execute(
-        upsert,
+        db.connection().execute(delete(MessageRow).where(MessageRow.id.in_(local[start : start + 500])))
+    upsert(
+        db,
+        MessageRow,
         [
             {
                 "id": m.id,
