@@ -244,6 +244,9 @@ def _self_test(exe: Path, role: tuple[str, ...]) -> dict[str, object]:
     if not role and sys.platform.startswith("linux") and report.get("keychain_cipher") != "ok":
         # SecretStorage's cipher (the bundle's cryptography replacement): without it no token is kept
         raise SystemExit(f"the frozen keychain cipher does not work: {report.get('keychain_cipher')}")
+    if not role and report.get("ranking_process") != "ok":
+        # the bundle could not run itself as the ranking process: re-ranks would compete with the GUI
+        raise SystemExit(f"the frozen ranking process does not work: {report.get('ranking_process')}")
     print(f"  {exe}: {lines[-1]}")
     return report
 

@@ -40,9 +40,11 @@ def test_self_test_passes_and_reports_timings(tmp_path: Path) -> None:
         "reply_delivered_ms",
         "wrap_up_ms",
         "cobrowse_live_ms",
+        "ranking_process_ms",
     ):
         assert report[key] > 0
     assert report["cobrowse_live"] == "ok"  # QtWebEngine replays the rrweb page
+    assert report["ranking_process"] == "ok"  # `main.py ranker` loaded and ranked the conversation
     if sys.platform.startswith("linux"):
         assert report["keychain_cipher"] == "ok"  # SecretStorage's AES (the bundle replaces cryptography)
     assert "Traceback" not in result.stderr

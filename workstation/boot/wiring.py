@@ -204,6 +204,7 @@ async def connect(
     from workstation.services.conversation import ConversationService
     from workstation.services.customer_context import CustomerContextService
     from workstation.services.inbox import InboxService
+    from workstation.services.ranking import RankerProcess
     from workstation.services.records import RecordsService
     from workstation.services.relevance import RelevanceService
     from workstation.services.session import SessionService
@@ -233,8 +234,9 @@ async def connect(
         if cache_progress is not None:
             loop.call_soon_threadsafe(cache_progress, step)
 
+    cache_path = paths.cache_db(url, agent.id)
     try:
-        store = await asyncio.wrap_future(open_store(paths.cache_db(url, agent.id), progress=progress))
+        store = await asyncio.wrap_future(open_store(cache_path, progress=progress))
     except BaseException:
         await http.aclose()
         raise
@@ -248,7 +250,10 @@ async def connect(
     # One reader thread: opening reads and re-ranks run in the order asked for, and the GUI thread
     # competes with one worker (not a pool) for the GIL.
     reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-reader")
-    relevance = RelevanceService(RelevanceEngine(), api, store, sync, context, reader)
+    # Re-ranks run in a process of their own once it has loaded (services/ranking.py: why).
+    relevance = RelevanceService(
+        RelevanceEngine(), api, store, sync, context, reader, ranker=RankerProcess(cache_path)
+    )
     cobrowse = CobrowseService(api, sync, ws=ws)
     records = RecordsService(api, store, sync, session)
     conversations = ConversationService(inbox, context, relevance, reader, records=records, cobrowse=cobrowse)

@@ -13,12 +13,13 @@ from workstation.client.api import ApiError, BackendApi, BackendUnavailable, Pro
 from workstation.domain import messages as M
 from workstation.domain.models import Customer, TimelineEvent, TimelinePage
 from workstation.domain.timeline import TimelineEntry, TimelineFilter, story_key
+from workstation.services.ranking import CONTEXT_EVENTS
 from workstation.services.sync import AppliedEvent, SyncService
 from workstation.store.cache import HISTORY_CURSOR_PREFIX, CacheStore
 
 log = logging.getLogger(__name__)
 
-TIMELINE_PAGE = 200
+TIMELINE_PAGE = CONTEXT_EVENTS
 
 
 @dataclass(frozen=True, slots=True)

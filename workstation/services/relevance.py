@@ -13,9 +13,10 @@ not yet delivered ones are what the engine learns from.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,6 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from workstation.client.api import ApiError, BackendApi, BackendUnavailable
 from workstation.domain.models import (
     Conversation,
-    Customer,
     RelevanceFeedback,
     TimelineEvent,
     TranscriptEntry,
@@ -34,16 +34,19 @@ from workstation.domain.models import (
 from workstation.domain.relevance import (
     DISMISS_REASONS,
     Card,
-    Case,
-    ChatLine,
-    CustomerFacts,
     FeedbackStats,
-    Interaction,
     Ranking,
     RelevanceEngine,
-    with_twin_records,
 )
 from workstation.services.customer_context import CustomerContext, CustomerContextService
+from workstation.services.ranking import (
+    RankerError,
+    RankerProcess,
+    RankerUnavailable,
+    RankRequest,
+    case_for,
+    rank_transcript,
+)
 from workstation.services.sync import SyncService
 from workstation.services.tasks import TaskSet
 from workstation.store.cache import CacheStore
@@ -59,48 +62,6 @@ class _Tracked:
     #: action id -> "accepted" or the dismissal reason, for this conversation
     handled: dict[str, str] = field(default_factory=dict)
     ranking: Ranking | None = None
-
-
-def case_for(
-    conversation: Conversation,
-    customer: Customer | None,
-    events: list[TimelineEvent],
-    messages: Sequence[tuple[str, Any, str]],
-) -> Case:
-    """The engine's view of a conversation: what the cache knows now."""
-    summary = conversation.customer
-    facts = (
-        CustomerFacts(
-            id=customer.id,
-            name=customer.name,
-            language=customer.language,
-            segment=customer.segment,
-            value_tier=customer.value_tier.lower(),
-            clv=customer.clv,
-            churn_risk=customer.churn_risk,
-            consents=dict(customer.consents),
-            products=tuple(customer.products),
-        )
-        if customer is not None
-        # Before the record arrives: no consents, so no consent-bound action can be suggested.
-        else CustomerFacts(id=summary.id, name=summary.name, language=summary.language)
-    )
-    page = conversation.page
-    return Case(
-        id=conversation.id,
-        now=utcnow(),
-        customer=facts,
-        interaction=Interaction(
-            channel=conversation.channel,
-            started=conversation.started_at,
-            topic=conversation.topic,
-            page_url=page.url if page else None,
-            page_title=page.title if page else None,
-            messages=tuple(ChatLine(sender, at, text) for sender, at, text in messages),
-        ),
-        # A call the telephony system and the CRM both logged is cached as one event with its twins.
-        events=with_twin_records(events),
-    )
 
 
 #: Least time between two re-ranks of one conversation (seconds). Ranking is pure Python on the reader
@@ -212,11 +173,15 @@ class RelevanceService(QObject):
         reader: Executor,
         parent: QObject | None = None,
         clock: Callable[[], float] = time.monotonic,
+        ranker: RankerProcess | None = None,
     ) -> None:
         """`reader`: the one thread that reads the cache and ranks (shared with the conversation
         service, so a conversation's first ranking and its re-ranks run in the order asked for);
-        `clock`: what the re-rank throttle reads (monotonic seconds)."""
+        `clock`: what the re-rank throttle reads (monotonic seconds); `ranker`: the ranking process
+        that re-ranks instead of the reader thread while it runs (started by `start`, ended by
+        `stop`)."""
         super().__init__(parent)
+        self._ranker = ranker
         self._engine = engine
         self._reader = reader
         self._api = api
@@ -253,9 +218,9 @@ class RelevanceService(QObject):
     ) -> Ranking:
         """Rank from what the caller read from the cache (any thread: the engine is pure; feedback
         counts are replaced or bumped in place, never iterated)."""
-        messages = [(e.message.sender, e.message.at, e.message.text) for e in transcript]
-        case = case_for(conversation, context.customer, context.events, messages)
-        return self._engine.rank(case, handled=handled)
+        return rank_transcript(
+            self._engine, conversation, context.customer, context.events, transcript, handled
+        )
 
     def adopt(self, conversation: Conversation, handled: dict[str, str], ranking: Ranking) -> None:
         """Start following a conversation whose first ranking was made on the reader thread (the
@@ -280,6 +245,11 @@ class RelevanceService(QObject):
                 self._contexts.pop(customer_id, None)
         self.throttle.forget(conversation_id)
         self._generation.pop(conversation_id, None)
+
+    @property
+    def ranking_process(self) -> RankerProcess | None:
+        """The process re-ranks run in (None: on the reader thread only); for the self-test."""
+        return self._ranker
 
     def ranking(self, conversation_id: str) -> Ranking | None:
         tracked = self._tracked.get(conversation_id)
@@ -329,11 +299,15 @@ class RelevanceService(QObject):
         self._reader.submit(self._rank_job, conv, dict(tracked.handled), generation)
 
     def _rank_job(self, conv: Conversation, handled: dict[str, str], generation: int) -> None:
-        """On the reader thread: read what the ranking needs from the cache, rank, send it back."""
+        """On the reader thread: rank in the ranking process if it runs (this thread waits without
+        the interpreter lock), else read what the ranking needs from the cache and rank here; send
+        the result back."""
         try:
-            context = self._customer_context(conv.customer.id)
-            transcript = self._store.transcript(conv.id)
-            ranking = self.rank_cached(conv, context, transcript, handled)
+            ranking = self._rank_in_process(conv, handled)
+            if ranking is None:
+                context = self._customer_context(conv.customer.id)
+                transcript = self._store.transcript(conv.id)
+                ranking = self.rank_cached(conv, context, transcript, handled)
         except Exception:  # a broken cache must not kill the reader; the panel keeps its cards
             log.exception("re-ranking conversation %s failed", conv.id)
             return
@@ -341,6 +315,26 @@ class RelevanceService(QObject):
             self._ranked.emit(conv.id, generation, ranking)
         except RuntimeError:  # the service is gone (shutting down)
             log.debug("re-rank of %s finished after shutdown", conv.id)
+
+    def _rank_in_process(self, conv: Conversation, handled: dict[str, str]) -> Ranking | None:
+        """The ranking process's ranking, or None when it is not there (not started, still loading,
+        or gone: then the reader thread ranks, as before it existed)."""
+        ranker = self._ranker
+        if ranker is None or not ranker.ready:
+            return None
+        request = RankRequest(
+            conversation=conv.model_dump_json(),
+            handled=handled,
+            customer_generation=self._store.generations.of(conv.customer.id),
+            feedback=self._engine.feedback,
+        )
+        try:
+            return ranker.rank(request)
+        except RankerUnavailable:
+            return None  # logged once by the ranker; this and later re-ranks run here
+        except RankerError as exc:
+            log.warning("the ranking process could not re-rank %s (%s); ranking it here", conv.id, exc)
+            return None
 
     def _customer_context(self, customer_id: str) -> CustomerContext:
         """On the reader thread: the customer's context as cached, read again only when their record
@@ -460,6 +454,8 @@ class RelevanceService(QObject):
         return True
 
     def start(self) -> None:
+        if self._ranker is not None:
+            self._ranker.start()
         self._tasks.start(self.refresh_feedback(), "relevance-feedback")
 
     def _on_sync_write_completed(self, kind: str, _target: str) -> None:
@@ -470,6 +466,9 @@ class RelevanceService(QObject):
     async def stop(self) -> None:
         self._timer.stop()
         await self._tasks.cancel_all()
+        if self._ranker is not None:
+            ranker = self._ranker
+            await asyncio.get_running_loop().run_in_executor(None, ranker.close)
 
 
 def _shown(ranking: Ranking) -> tuple[Any, ...]:

@@ -180,6 +180,27 @@ def open_store(
     return writer.submit(_open)
 
 
+def open_reader(path: Path | str) -> CacheStore:
+    """The cache file for reading only, from another process (the ranking process).
+
+    Nothing is migrated (the desktop did that when it opened the file); SQLite's `query_only` refuses
+    any write on these connections, and the store's writer is closed, so a write job fails at once
+    (WriterClosed). WAL lets this process read what the desktop committed while it writes."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no cache file at {path}")
+    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    writer = CacheWriter(name="cache-writer-unused")
+    writer.close()
+    return CacheStore(engine, writer=writer)
+
+
 def _has_kv(engine: Engine) -> bool:
     from sqlalchemy import inspect
 
