@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     func,
+    insert,
     select,
     update,
 )
@@ -98,43 +99,58 @@ class OutboxStore:
             key = local_message.client_key if local_message and local_message.client_key else new_key()
         if local_note is not None and local_note.client_key:
             key = local_note.client_key
+        # Core inserts on the session's connection: the ORM's unit of work was most of this job's
+        # CPU on the writer thread (the GIL the GUI thread waits for), for three plain rows.
         with self._sessions.begin() as db:
+            conn = db.connection()
             if local_note is not None:
-                db.add(
-                    NoteRow(
-                        id=local_id(key),
-                        customer_id=local_note.customer_id,
-                        client_key=key,
-                        delivery="pending",
-                        updated_at=local_note.updated_at,
-                        data=local_note.model_dump(mode="json"),
-                    )
+                conn.execute(
+                    insert(NoteRow),
+                    {
+                        "id": local_id(key),
+                        "customer_id": local_note.customer_id,
+                        "client_key": key,
+                        "delivery": "pending",
+                        "updated_at": local_note.updated_at,
+                        "data": local_note.model_dump(mode="json"),
+                    },
                 )
-            db.add(
-                OutboxRow(
-                    key=key, kind=kind, target=target, payload=payload, state="pending", created_at=utcnow()
-                )
+            conn.execute(
+                insert(OutboxRow),
+                {
+                    "key": key,
+                    "kind": kind,
+                    "target": target,
+                    "payload": payload,
+                    "state": PENDING,
+                    "created_at": utcnow(),
+                },
             )
             if local_message is not None:
-                db.add(
-                    MessageRow(
-                        id=local_id(key),
-                        conversation_id=local_message.conversation_id,
-                        at=local_message.at,
-                        client_key=key,
-                        delivery="pending",
-                        data=local_message.model_dump(mode="json"),
-                    )
+                conn.execute(
+                    insert(MessageRow),
+                    {
+                        "id": local_id(key),
+                        "conversation_id": local_message.conversation_id,
+                        "at": local_message.at,
+                        "client_key": key,
+                        "delivery": "pending",
+                        "data": local_message.model_dump(mode="json"),
+                    },
                 )
         return key
 
     def pending(self, limit: int = 100) -> list[OutboxItem]:
         """Unsent writes, oldest first (they are sent in the order the agent made them)."""
-        with self._sessions() as db:
-            rows = db.scalars(
-                select(OutboxRow).where(OutboxRow.state == "pending").order_by(OutboxRow.id).limit(limit)
-            )
-            return [OutboxItem(r.id, r.key, r.kind, r.target, r.payload, r.attempts) for r in rows]
+        o = OutboxRow
+        query = (
+            select(o.id, o.key, o.kind, o.target, o.payload, o.attempts)
+            .where(o.state == PENDING)
+            .order_by(o.id)
+            .limit(limit)
+        )
+        with self._sessions() as db:  # plain rows, no ORM objects: asked after every send
+            return [OutboxItem(*row) for row in db.connection().execute(query)]
 
     def count_pending(self) -> int:
         with self._sessions() as db:
