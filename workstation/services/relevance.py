@@ -3,9 +3,10 @@
 Ranking reads only the local cache (customer, history, transcript), so the first paint of a new
 conversation never waits for the network; the re-rank after the background refresh, a new customer
 message or a pushed event is debounced so a burst of news costs one ranking, and at most one a second
-per conversation (RERANK_INTERVAL_S); it runs on the reader thread (reading 200 events and ranking
-took up to half a second of the GUI thread with 20 busy chats): its result comes back by a queued
-signal, and a result overtaken by a newer re-rank is dropped.
+per conversation (RERANK_INTERVAL_S); it runs in the ranking process (services/ranking.py: ranking on
+any thread of this process holds the GIL the GUI thread waits for), asked from the reader thread,
+which ranks itself while that process is not there: its result comes back by a queued signal, and a
+result overtaken by a newer re-rank is dropped.
 Agents' verdicts go through the outbox to the backend (durable, idempotent) and count locally at
 once: the team's verdicts (fetched from the backend, cached for offline starts) plus this desktop's
 not yet delivered ones are what the engine learns from.
