@@ -19,7 +19,9 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
+
+from workstation.own_process import helper_environment, helper_popen_options, own_command
 
 if TYPE_CHECKING:
     import socket
@@ -44,15 +46,7 @@ class BackendStartError(RuntimeError):
 
 def server_command() -> list[str]:
     """How to run `python -m workstation.server` here: frozen, the bundle itself is the interpreter."""
-    if getattr(sys, "frozen", False):
-        exe = Path(sys.executable)
-        # Windows: the windowed workstation.exe may have no usable stdio; its console twin (in the
-        # same bundle) has, and CREATE_NO_WINDOW keeps its console from showing.
-        console = exe.with_name("workstation-console.exe")
-        if sys.platform == "win32" and console.is_file():
-            exe = console
-        return [str(exe), SERVER_COMMAND]
-    return [sys.executable, "-m", "workstation.server"]
+    return own_command("workstation.server", SERVER_COMMAND)
 
 
 def embedded_arguments(
@@ -127,20 +121,8 @@ class ServerProcess:
         return "\n".join(self._tail)
 
     def start(self, timeout: float = 60.0) -> str:
-        env = dict(os.environ)
-        if self._demo_password is not None:
-            env["WORKSTATION_DEMO_PASSWORD"] = self._demo_password
-        if self._argv[0] == sys.executable and not getattr(sys, "frozen", False):
-            # `-m workstation.server` finds the package this desktop runs from, whatever the cwd.
-            root = str(Path(__file__).resolve().parents[2])
-            env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-        env["PYTHONUNBUFFERED"] = "1"
-        extra: dict[str, Any] = {}
-        if sys.platform == "win32":
-            extra["creationflags"] = subprocess.CREATE_NO_WINDOW  # no console next to a windowed desk
-        else:
-            # Not in the terminal's process group: Ctrl+C goes to the desktop, which stops its backend.
-            extra["start_new_session"] = True
+        secret = {} if self._demo_password is None else {"WORKSTATION_DEMO_PASSWORD": self._demo_password}
+        env = helper_environment(self._argv, secret)
         try:
             self._proc = subprocess.Popen(
                 self._argv,
@@ -149,7 +131,7 @@ class ServerProcess:
                 stderr=subprocess.PIPE,
                 env=env,
                 close_fds=True,
-                **extra,
+                **helper_popen_options(),
             )
         except OSError as exc:  # a bundle without its executable, no permission to run it...
             log.error("the embedded backend could not be started (%s): %s", self._argv[0], exc)

@@ -46,6 +46,7 @@ from workstation.domain.relevance import (
     RelevanceEngine,
     with_twin_records,
 )
+from workstation.own_process import helper_environment, helper_popen_options, own_command
 
 log = logging.getLogger(__name__)
 
@@ -170,14 +171,7 @@ def read_frame(stream: IO[bytes]) -> object:
 
 def ranker_command(cache_path: Path) -> list[str]:
     """How to start the ranking process here: frozen, the bundle itself is the interpreter."""
-    if getattr(sys, "frozen", False):
-        exe = Path(sys.executable)
-        # Windows: the windowed workstation.exe may have no usable stdio; its console twin has.
-        console = exe.with_name("workstation-console.exe")
-        if sys.platform == "win32" and console.is_file():
-            exe = console
-        return [str(exe), RANKER_COMMAND, str(cache_path)]
-    return [sys.executable, "-m", "workstation.services.ranking", str(cache_path)]
+    return [*own_command("workstation.services.ranking", RANKER_COMMAND), str(cache_path)]
 
 
 class RankerProcess:
@@ -209,14 +203,15 @@ class RankerProcess:
         """Start the child (returns at once; `ready` turns true once it has loaded)."""
         if self._process is not None:
             return
-        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
         try:
             self._process = subprocess.Popen(
                 self._command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                creationflags=flags,
+                env=helper_environment(self._command),
+                close_fds=True,
+                **helper_popen_options(),
             )
         except OSError as exc:
             self._fail(f"the ranking process did not start: {exc}")

@@ -189,7 +189,11 @@ def test_a_hung_process_is_stopped_after_the_timeout(cache: CacheStore, ranker: 
         os.kill(ranker.pid, 0)
 
 
-def test_closing_ends_the_process(cache: CacheStore) -> None:
+def test_closing_ends_the_process_started_from_any_directory(
+    cache: CacheStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # `-m workstation.services.ranking` must not depend on the cwd
+    monkeypatch.delenv("PYTHONPATH", raising=False)
     process = RankerProcess(Path(str(cache.engine.url.database)))
     process.start()
     _wait_ready(process)
