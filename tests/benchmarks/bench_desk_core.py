@@ -16,7 +16,7 @@ real cache file, signed in through the app's own `connect`/`attach`:
   GUI did, without the time it waited for a core or the GIL), and how many cache commits ran on the
   GUI thread;
 - memory: the desktop process's RSS with 20 chats open and a 100,000-event history in the cache,
-  listed to its start in one tab; the backend process's RSS beside it.
+  listed to its start in one tab; the backend process's and the ranking process's RSS beside it.
 
 Shares its harness with bench_skeleton.py (tests/benchmarks/desk_harness.py).
 
@@ -300,8 +300,8 @@ def bench_memory(history_events: int, conversations: int = 20) -> None:
         harness = Harness(events_per_customer=50, max_chats=conversations)
         await harness.open()
         ws, window = harness.ws, harness.window
-        steps: list[tuple[str, float, float, float]] = [
-            ("signed in, no chat", *rss_mb(), harness.backend_rss_mb)
+        steps: list[tuple[str, float, float, float, float]] = [
+            ("signed in, no chat", *rss_mb(), harness.backend_rss_mb, harness.ranker_rss_mb)
         ]
         # The long history is in the desktop's cache (as after a long-time customer's history was
         # scrolled through once); written in batches on the writer thread, as the app writes.
@@ -321,14 +321,23 @@ def bench_memory(history_events: int, conversations: int = 20) -> None:
                 for i in range(start, min(start + batch, history_events))
             ]
             await ws.store.writes.run(ws.store.apply, events=events)
-        steps.append((f"{history_events:,} events in the cache", *rss_mb(), harness.backend_rss_mb))
+        steps.append(
+            (
+                f"{history_events:,} events in the cache",
+                *rss_mb(),
+                harness.backend_rss_mb,
+                harness.ranker_rss_mb,
+            )
+        )
         async with httpx.AsyncClient(base_url=harness.server.url, trust_env=False, timeout=10) as http:
             conv_ids = [
                 (await open_chat(harness, http, CUSTOMERS[i % 3], f"Hallo {i}", topic=None))[0]
                 for i in range(conversations)
             ]
         await ws.sync.settled()
-        steps.append((f"{conversations} chats open", *rss_mb(), harness.backend_rss_mb))
+        steps.append(
+            (f"{conversations} chats open", *rss_mb(), harness.backend_rss_mb, harness.ranker_rss_mb)
+        )
         # The long-time customer's tab: the agent scrolls to the start of the history.
         view = next(window.views[c] for c in conv_ids if window.views[c].conversation.customer.id == "c-1")
         window.tabs.setCurrentWidget(view)
@@ -341,12 +350,13 @@ def bench_memory(history_events: int, conversations: int = 20) -> None:
                 f"… and the whole history listed ({model.entry_count():,} rows)",
                 *rss_mb(),
                 harness.backend_rss_mb,
+                harness.ranker_rss_mb,
             )
         )
-        for label, now_mb, peak_mb, backend_mb in steps:
+        for label, now_mb, peak_mb, backend_mb, ranker_mb in steps:
             print(
                 f"  {label:<58} RSS {now_mb:7.1f} MB   peak {peak_mb:7.1f} MB   "
-                f"backend process {backend_mb:6.1f} MB"
+                f"backend process {backend_mb:6.1f} MB   ranking process {ranker_mb:6.1f} MB"
             )
         print("  target: ≤ 250 MB with 20 chats and a 100,000-event history open")
         await harness.close()

@@ -87,6 +87,12 @@ class Harness:
         """The backend process's resident memory now, in MB (Linux; 0 elsewhere)."""
         return process_rss_mb(self.server.pid)
 
+    @property
+    def ranker_rss_mb(self) -> float:
+        """The desk's ranking process's resident memory now, in MB (0 if it is not running)."""
+        ranker = self.ws.relevance.ranking_process
+        return process_rss_mb(ranker.pid) if ranker is not None and ranker.pid is not None else 0.0
+
     async def open(self) -> None:
         from workstation.boot.wiring import attach, connect, settle_memory
         from workstation.client.events import Backoff
