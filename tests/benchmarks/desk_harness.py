@@ -151,8 +151,17 @@ def run_on_qasync(coro_factory: Any) -> Any:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    QApplication.instance() or QApplication([])
-    return qasync.run(coro_factory())
+    from workstation.ui.collector import GuiThreadCollector
+
+    app = QApplication.instance() or QApplication([])
+    # As app.py runs the desk: cycles collected on the GUI thread, in short steps, survivors frozen.
+    # Without it Python collected automatically on whichever thread allocated (the writer's, the
+    # reader's), and a full collection there held the GIL 25-38 ms: stalls the desktop never has.
+    collector = GuiThreadCollector(app, freeze_survivors=True)
+    try:
+        return qasync.run(coro_factory())
+    finally:
+        collector.stop()
 
 
 def paint_watch() -> Any:
