@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from workstation.ui.collector import GuiThreadCollector
+from workstation.ui.collector import FROZEN_FULL_AFTER, GuiThreadCollector
 
 
 class _Holder:
@@ -103,6 +103,34 @@ def test_survivors_of_a_full_collection_are_frozen_and_a_deep_collection_frees_t
         collector.check()
         assert collector.deep_collections == 1
         assert freed == [True]
+    finally:
+        collector.stop()
+        gc.unfreeze()
+
+
+def test_with_survivors_frozen_full_collections_come_after_few_middle_ones(qapp: QApplication) -> None:
+    """Each full collection walks what survived since the last one: run often, each stays short."""
+    collector = GuiThreadCollector(
+        interval_ms=60_000, freeze_survivors=True, deep_due_s=3600, deep_after_s=3600
+    )
+    try:
+        # Every check finds the young and middle generations due (the full one keeps its own limit).
+        collector.threshold = (0, 0, collector.threshold[2])
+        middle_since_full: list[int] = []
+        middle = 0
+        kept: list[object] = []
+        for _ in range(24):  # young, middle, young, middle, ... full
+            kept.append([[] for _ in range(20)])
+            before = gc.get_stats()
+            collector.check()
+            after = gc.get_stats()
+            if after[2]["collections"] > before[2]["collections"]:
+                middle_since_full.append(middle)
+                middle = 0
+            elif after[1]["collections"] > before[1]["collections"]:
+                middle += 1
+        assert len(middle_since_full) >= 3
+        assert max(middle_since_full) <= FROZEN_FULL_AFTER + 1 < 10  # not Python's ten
     finally:
         collector.stop()
         gc.unfreeze()

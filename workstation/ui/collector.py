@@ -28,6 +28,12 @@ import time
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 
+#: With survivors frozen, a full collection once more than this many middle (generation 1) ones ran
+#: since the last (Python's own threshold: 10). A full collection then walks only what survived since the last one: with 20 busy chats ten
+#: middle collections' survivors took 22-30 ms of the GUI thread's CPU (longer than a frame), one or
+#: two 4-12 ms (bench_desk_core.py --only stall). What survives is frozen a little younger, so a cycle
+#: that turns into garbage later waits for the deep collection a little more often.
+FROZEN_FULL_AFTER = 1
 #: How often the GUI thread collects what is due. Between two turns the young generation only grows
 #: (nothing collects it automatically), and a collection walks all of it: at 500 ms a fast scroll
 #: through a long history piled up enough for 30 ms collections; short turns keep each one small.
@@ -74,7 +80,8 @@ class GuiThreadCollector(QObject):
         deep_after_s: float = DEEP_AFTER_S,
     ) -> None:
         super().__init__(parent)
-        self.threshold: tuple[int, int, int] = gc.get_threshold()
+        young, middle, full = gc.get_threshold()
+        self.threshold = (young, middle, FROZEN_FULL_AFTER if freeze_survivors else full)
         self.collections = 0
         self.deep_collections = 0
         self.freeze_survivors = freeze_survivors
