@@ -41,9 +41,14 @@ def helper_environment(argv: list[str], extra: dict[str, str] | None = None) -> 
     return env
 
 
-def helper_popen_options() -> dict[str, Any]:
-    """`subprocess.Popen` options that keep a helper out of the terminal's Ctrl+C and off the screen."""
+def helper_popen_options(background: bool = False) -> dict[str, Any]:
+    """`subprocess.Popen` options that keep a helper out of the terminal's Ctrl+C and off the screen;
+    `background`: on Windows, below normal priority from the start (elsewhere the helper lowers
+    itself: workstation/priority.py)."""
     if sys.platform == "win32":
-        return {"creationflags": subprocess.CREATE_NO_WINDOW}  # no console next to a windowed desk
+        flags = subprocess.CREATE_NO_WINDOW  # no console next to a windowed desk
+        if background:
+            flags |= subprocess.BELOW_NORMAL_PRIORITY_CLASS
+        return {"creationflags": flags}
     # Not in the terminal's process group: Ctrl+C goes to the desktop, which stops its helpers.
     return {"start_new_session": True}

@@ -47,6 +47,7 @@ from workstation.domain.relevance import (
     with_twin_records,
 )
 from workstation.own_process import helper_environment, helper_popen_options, own_command
+from workstation.priority import lower_this_process
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,7 @@ class RankerProcess:
                 stderr=subprocess.DEVNULL,
                 env=helper_environment(self._command),
                 close_fds=True,
-                **helper_popen_options(),
+                **helper_popen_options(background=True),
             )
         except OSError as exc:
             self._fail(f"the ranking process did not start: {exc}")
@@ -327,6 +328,7 @@ class _Child:
 def child_main(argv: Sequence[str]) -> int:
     """The ranking process: `python -m workstation.services.ranking CACHE_FILE`."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    lower_this_process()  # re-ranks can wait a few milliseconds; the desk's GUI thread cannot
     try:
         child = _Child(Path(argv[0]))
     except Exception:  # the desktop logs it: stderr goes nowhere in a windowed build

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from workstation.priority import lower_this_thread
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -80,6 +82,8 @@ class CacheWriter:
             self._thread.join(timeout)
 
     def _work(self) -> None:
+        # A commit waits for the disk, not for the GUI: let a waking GUI thread have the core first.
+        lower_this_thread()
         while True:
             job = self._jobs.get()
             if job is None:

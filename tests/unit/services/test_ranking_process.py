@@ -26,6 +26,7 @@ from workstation.domain.models import (
     TimelineEvent,
 )
 from workstation.domain.relevance import FeedbackStats, Ranking, RelevanceEngine
+from workstation.priority import BACKGROUND_NICENESS
 from workstation.services.customer_context import CustomerContext
 from workstation.services.ranking import (
     RankerError,
@@ -153,6 +154,13 @@ def test_the_process_ranks_what_the_desktop_would_and_sees_later_commits(
     # What the agent already did in this conversation is not suggested again, as here.
     done = {first.cards[0].action or "": "accepted"}
     assert _shown(ranker.rank(_request(cache, done))) == _here(cache, done)
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX niceness (Windows: the priority class)")
+def test_the_process_runs_as_background_work(ranker: RankerProcess) -> None:
+    """Re-ranks can wait; a waking GUI thread gets a core before the ranking process."""
+    assert ranker.pid is not None
+    assert os.getpriority(os.PRIO_PROCESS, ranker.pid) >= max(os.nice(0), BACKGROUND_NICENESS)
 
 
 def test_a_bad_request_gets_a_reason_and_the_process_goes_on(
