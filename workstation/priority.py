@@ -1,60 +1,44 @@
-"""Background work yields the cores to the GUI thread.
+"""A helper process's work yields the cores to the desk's GUI thread.
 
-On a desk with two cores the GUI thread shares them with the cache's writer and reader threads, the
-ranking process, the embedded backend and whatever else the PC runs. When every core is busy, a GUI
-thread woken by a timer or a socket waits in the run queue until the scheduler gives it a slice: on
-the desk benchmark with 20 busy chats that wait was more than half of every GUI turn longer than a
-frame (16 ms). Background threads and the ranking process therefore ask the scheduler for less
-(a higher niceness), so that a runnable GUI thread gets a core first; when the cores are idle they
-run exactly as fast as before. Niceness only ever goes up here, which needs no privilege.
+On a desk with two cores the GUI thread shares them with the ranking process, the embedded backend
+and whatever else the PC runs. When every core is busy, a GUI thread woken by a timer or a socket
+waits in the run queue until the scheduler gives it a slice: in the stall benchmark with 20 busy
+chats that wait was most of every GUI turn longer than a frame (16 ms). A helper whose answers can
+wait a few milliseconds (the ranking process) therefore asks the scheduler for less (a higher
+niceness), so that a runnable GUI thread gets a core first; on idle cores it runs as fast as before.
+Niceness only ever goes up here, which needs no privilege.
 
-Linux schedules threads one by one, and `setpriority(PRIO_PROCESS, thread id)` sets one thread's
-niceness (setpriority(2), "a per-thread attribute" on Linux). Elsewhere the call would change the
-whole process, GUI thread included, so threads are left alone there; a helper process is lowered on
-every POSIX system (`os.nice`) and on Windows through its priority class at start (own_process.py).
+Not the desk's own threads (the cache's writer and reader): they share the interpreter lock with the
+GUI thread, and a niced thread preempted while it holds the lock makes the GUI thread wait for it.
+Measured both ways (bench_desk_core.py --only stall, 3 pairs alternated, load 2-4): with those threads
+at niceness 5 the GUI thread spent 281-583 ms of its long turns blocked beyond a heartbeat interval,
+against 25-150 ms without, and the longest stall was no shorter.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
-import threading
 
 log = logging.getLogger(__name__)
 
-#: How much nicer than the GUI thread background work runs. CFS weighs a niceness of 5 at about a
-#: third of 0: the background thread still gets its share of an otherwise idle core, but a waking
-#: GUI thread preempts it rather than wait for its slice to end.
+#: How much nicer than the desk a helper process runs. CFS weighs a niceness of 5 at about a third
+#: of 0: the helper still gets its share of an otherwise idle core, but a waking GUI thread preempts
+#: it rather than wait for its slice to end.
 BACKGROUND_NICENESS = 5
 
 
-def lower_this_thread() -> bool:
-    """Make the calling thread background work (Linux only); True if its niceness was raised."""
-    if not sys.platform.startswith("linux"):
-        return False
-    tid = threading.get_native_id()
-    try:
-        current = os.getpriority(os.PRIO_PROCESS, tid)
-        if current >= BACKGROUND_NICENESS:
-            return False  # already at least as nice (the whole desk was started niced)
-        os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICENESS)
-    except OSError as exc:  # a sandbox that forbids it: the thread runs as before
-        log.debug("thread %s keeps its priority: %s", tid, exc)
-        return False
-    return True
-
-
 def lower_this_process() -> bool:
-    """Make the whole calling process background work (a helper such as the ranking process)."""
+    """Make the calling process background work; True if its niceness was raised. POSIX only:
+    on Windows the priority class is set when the process is started (own_process.py)."""
     if not hasattr(os, "nice"):
-        return False  # Windows: the priority class is set when the process is started
+        return False
     try:
         current = os.nice(0)
         if current >= BACKGROUND_NICENESS:
-            return False
+            return False  # already at least as nice (the whole desk was started niced)
         os.nice(BACKGROUND_NICENESS - current)
-    except OSError as exc:
+    except OSError as exc:  # a sandbox that forbids it: the process runs as before
         log.debug("the process keeps its priority: %s", exc)
         return False
     return True

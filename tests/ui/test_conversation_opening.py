@@ -4,9 +4,7 @@ on the reader thread, never on the GUI thread; a read nobody wants any more is d
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +16,6 @@ from sqlalchemy import event
 from tests.helpers.backend import Backend
 from tests.helpers.desk import Desk
 from workstation.domain.models import Message, Presence, TranscriptEntry, utcnow
-from workstation.priority import BACKGROUND_NICENESS
 from workstation.services.conversation import ConversationReady, CustomerRefreshed
 
 pytestmark = pytest.mark.gui
@@ -144,16 +141,6 @@ def test_the_cache_is_read_on_the_reader_thread_never_on_the_gui_thread(desk: De
     assert not on_gui, f"cache reads on the GUI thread while opening: {on_gui}"
     assert gui not in desk.ws.conversations.reader_threads
     assert ready_threads == [gui]  # delivered back to the GUI thread (queued), where the window paints
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
-def test_the_reader_thread_runs_as_background_work(desk: Desk) -> None:
-    """A waking GUI thread gets a core before a read or a re-rank (workstation/priority.py)."""
-    assert desk.ws.reader is not None
-    here = threading.get_native_id
-    gui = os.getpriority(os.PRIO_PROCESS, here())
-    niceness = desk.ws.reader.submit(lambda: os.getpriority(os.PRIO_PROCESS, here())).result(10)
-    assert niceness >= max(gui, BACKGROUND_NICENESS)
 
 
 def test_a_read_for_a_conversation_closed_meanwhile_is_dropped(desk: Desk, backend: Backend) -> None:

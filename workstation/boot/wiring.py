@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from workstation.paths import Paths
-from workstation.priority import lower_this_thread
 
 if TYPE_CHECKING:
     import ssl
@@ -250,10 +249,7 @@ async def connect(
     inbox = InboxService(api, store, sync, session)
     # One reader thread: opening reads and re-ranks run in the order asked for, and the GUI thread
     # competes with one worker (not a pool) for the GIL.
-    # Background work (workstation/priority.py): a waking GUI thread gets a core first.
-    reader = ThreadPoolExecutor(
-        max_workers=1, thread_name_prefix="cache-reader", initializer=lower_this_thread
-    )
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-reader")
     # Re-ranks run in a process of their own once it has loaded (services/ranking.py: why).
     relevance = RelevanceService(
         RelevanceEngine(), api, store, sync, context, reader, ranker=RankerProcess(cache_path)

@@ -19,8 +19,6 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from workstation.priority import lower_this_thread
-
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -82,8 +80,6 @@ class CacheWriter:
             self._thread.join(timeout)
 
     def _work(self) -> None:
-        # A commit waits for the disk, not for the GUI: let a waking GUI thread have the core first.
-        lower_this_thread()
         while True:
             job = self._jobs.get()
             if job is None:

@@ -28,11 +28,12 @@ import time
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 
-#: With survivors frozen, a full collection once more than this many middle (generation 1) ones ran
-#: since the last (Python's own threshold: 10). A full collection then walks only what survived since the last one: with 20 busy chats ten
-#: middle collections' survivors took 22-30 ms of the GUI thread's CPU (longer than a frame), one or
-#: two 4-12 ms (bench_desk_core.py --only stall). What survives is frozen a little younger, so a cycle
-#: that turns into garbage later waits for the deep collection a little more often.
+#: With survivors frozen, a full collection once more than this many middle (generation 1) ones
+#: ran since the last (Python's own threshold: 10). A full collection then walks only what survived
+#: since the last one: with 20 busy chats, ten middle collections' survivors took 22-30 ms of the
+#: GUI thread's CPU (longer than a frame); two take 4-12 ms (bench_desk_core.py --only stall). What
+#: survives is frozen a little younger, so a cycle that turns into garbage later waits for the deep
+#: collection a little more often (memory with 20 chats measured the same, --only memory).
 FROZEN_FULL_AFTER = 1
 #: How often the GUI thread collects what is due. Between two turns the young generation only grows
 #: (nothing collects it automatically), and a collection walks all of it: at 500 ms a fast scroll
