@@ -276,6 +276,46 @@ class _Live:
         return self.load.get(channel, 0) < self.state.capacity.get(channel, 0)
 
 
+class _Pools:
+    """Per queue, its available members as one pass sees them, and those of them with room.
+
+    A pass plans every waiting task against its queue's members; when the queue is long, nearly
+    every member is full, and scanning them all for each task was most of the pass (thousands of
+    tasks x hundreds of agents). A member's load only grows during a pass, so one without room for
+    a channel does not get it back before the pass ends: the members with room per (queue,
+    channel) are kept in a list that only shrinks, and a task whose list is empty costs nothing.
+    """
+
+    __slots__ = ("_fills", "_room", "by_queue")
+
+    def __init__(self, by_queue: dict[str, list[_Live]]) -> None:
+        self.by_queue = by_queue
+        #: (queue id, channel) -> (members that had room, the fill count when they were picked)
+        self._room: dict[tuple[str, str], tuple[list[_Live], int]] = {}
+        #: How many times a member ran out of room for a channel in this pass.
+        self._fills = 0
+
+    def with_room(self, queue_id: str, channel: str) -> list[_Live]:
+        """The queue's members with room for `channel` now, in member order."""
+        key = (queue_id, channel)
+        kept = self._room.get(key)
+        if kept is None:
+            lives = [live for live in self.by_queue.get(queue_id, ()) if live.has_room(channel)]
+        elif kept[1] != self._fills:  # someone filled up since: drop whoever has no room now
+            lives = [live for live in kept[0] if live.has_room(channel)]
+        else:
+            return kept[0]
+        self._room[key] = (lives, self._fills)
+        return lives
+
+    def take(self, live: _Live, channel: str, now: float) -> None:
+        """`live` is offered a task on `channel` at `now`."""
+        live.load[channel] = live.load.get(channel, 0) + 1
+        live.idle_since = now
+        if not live.has_room(channel):
+            self._fills += 1
+
+
 _ANYONE = compile_expression("1 == 1")
 
 
@@ -432,26 +472,22 @@ class Router:
             task.attributes, worker.attributes, "worker"
         )
 
-    def _pools(
-        self, workers: Sequence[WorkerState]
-    ) -> tuple[dict[str, frozenset[str]], dict[str, list[_Live]]]:
+    def _pools(self, workers: Sequence[WorkerState]) -> tuple[dict[str, frozenset[str]], _Pools]:
         """Queue membership, and per queue the available members as this pass sees them."""
         members = self.members(workers)
         lives = [_Live(w, dict(w.load), w.idle_since) for w in workers if w.available]
         pools = {
             queue_id: [live for live in lives if live.state.id in ids] for queue_id, ids in members.items()
         }
-        return members, pools
+        return members, _Pools(pools)
 
     @staticmethod
-    def _candidates(step: _Step, task: TaskState, pools: Mapping[str, list[_Live]]) -> Iterator[_Live]:
+    def _candidates(step: _Step, task: TaskState, pools: _Pools) -> Iterator[_Live]:
         """Available queue members with room for the task's channel whom the step's expression admits."""
         channel, attributes, excluded = task.channel, task.attributes, task.excluded
-        for live in pools.get(step.queue.id, ()):
-            if (
-                live.has_room(channel)
-                and live.state.id not in excluded
-                and step.expression.evaluate(attributes, live.state.attributes, "worker")
+        for live in pools.with_room(step.queue.id, channel):
+            if live.state.id not in excluded and step.expression.evaluate(
+                attributes, live.state.attributes, "worker"
             ):
                 yield live
 
@@ -479,9 +515,7 @@ class Router:
         key.append(live.state.id)  # deterministic tie-break
         return tuple(key)
 
-    def _advance(
-        self, route: _Route, task: TaskState, now: float, pools: Mapping[str, list[_Live]]
-    ) -> tuple[int, float]:
+    def _advance(self, route: _Route, task: TaskState, now: float, pools: _Pools) -> tuple[int, float]:
         """The task's step and when it started, after timeouts and skip_if up to `now`."""
         if task.placed and route.name == task.filter_name:
             index, started, entered = min(task.step, len(route.steps) - 1), task.step_started_at, False
@@ -531,8 +565,7 @@ class Router:
             reason = None
             if candidates:
                 best = min(candidates, key=lambda live: self._sort_key(step, live, task.channel))
-                best.load[task.channel] = best.load.get(task.channel, 0) + 1
-                best.idle_since = now
+                pools.take(best, task.channel, now)
                 worker_id = best.state.id
                 reason = self.explain(task, route, index, best.state)
             decisions.append(
