@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from tests.helpers.backend import Backend
 from workstation.domain.models import Customer, Presence
 from workstation.server.backend import Backend as ServerBackend
-from workstation.server.backend import _aware
+from workstation.server.backend import BackendConfig, _aware
 from workstation.server.db import AgentRow, OfferRow, RoutingTaskRow, make_engine
 from workstation.server.routing_config import load_demo
 
@@ -286,6 +287,28 @@ def placed_scenario(backend: ServerBackend) -> None:
         again = db.get(RoutingTaskRow, conv.id)
         assert again is not None and again.step_started_at is not None
         assert (again.step, _aware(again.step_started_at)) == (1, _aware(task.step_started_at))
+
+
+def expiry_scenario(backend: ServerBackend) -> None:
+    """An offer ends when its time is up, not before (the pass picks the due ones in SQL)."""
+    backend.ensure_agent(username="ada", name="Ada", password="pw", languages=("en",))
+    backend.set_presence("a-ada", Presence.AVAILABLE)
+    backend.upsert_customer(Customer(id="c-1", name="Pat", language="en"))
+    backend.start_chat(customer_id="c-1", text="Hello", language="en")
+    assert backend.assign_waiting() == 1
+    assert backend.expire_offers() == 0
+    time.sleep(backend.config.offer_timeout_s + 0.1)
+    assert backend.expire_offers() == 1
+    with Session(backend.engine) as db:
+        assert db.scalars(select(OfferRow.state)).one() == "timed_out"
+
+
+def test_an_offer_times_out_when_due_and_not_before(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    try:
+        expiry_scenario(ServerBackend(engine, BackendConfig(offer_timeout_s=0.5)))
+    finally:
+        engine.dispose()
 
 
 def test_a_pass_records_where_a_waiting_task_stands(tmp_path: Path) -> None:

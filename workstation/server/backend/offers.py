@@ -156,10 +156,12 @@ class OffersAndRouting(BackendBase):
         now = utcnow()
         missed: list[str] = []
         with self._uow() as uow:
-            for offer in uow.db.scalars(select(OfferRow).where(OfferRow.state == "offered")):
-                if _aware(offer.expires_at) <= now:
-                    self._end_offer(uow, offer, "timed_out")
-                    missed.append(offer.agent_id)
+            # Only the due ones: every pass runs this, and loading every open offer as an entity to
+            # compare its time here cost the pass more the longer the offers waited for an answer.
+            due = select(OfferRow).where(OfferRow.state == "offered", OfferRow.expires_at <= now)
+            for offer in uow.db.scalars(due):
+                self._end_offer(uow, offer, "timed_out")
+                missed.append(offer.agent_id)
         if self.config.away_after_missed_offer:
             for agent_id in missed:
                 self.set_presence(agent_id, Presence.AWAY, reason="missed_offer")
