@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tests.helpers.backend import Backend
@@ -307,6 +307,26 @@ def test_an_offer_times_out_when_due_and_not_before(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
     try:
         expiry_scenario(ServerBackend(engine, BackendConfig(offer_timeout_s=0.5)))
+    finally:
+        engine.dispose()
+
+
+def test_a_chat_queued_before_routing_tasks_existed_is_routed_too(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    try:
+        backend = ServerBackend(engine)
+        backend.ensure_agent(username="ada", name="Ada", password="pw", languages=("en",))
+        backend.set_presence("a-ada", Presence.AVAILABLE)
+        backend.upsert_customer(Customer(id="c-1", name="Pat", language="en"))
+        old, _token = backend.start_chat(customer_id="c-1", text="Hello", language="en")
+        new, _token = backend.start_chat(customer_id="c-1", text="Hello again", language="en")
+        with Session(engine) as db, db.begin():  # as an older database has it: no routing task
+            db.execute(delete(RoutingTaskRow).where(RoutingTaskRow.conversation_id == old.id))
+        assert backend.assign_waiting() == 2
+        with Session(engine) as db:
+            assert set(db.scalars(select(OfferRow.conversation_id))) == {old.id, new.id}
+            task = db.get(RoutingTaskRow, old.id)
+            assert task is not None and task.placed
     finally:
         engine.dispose()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -311,7 +313,7 @@ class _TaskFacts(Protocol):
     @property
     def channel(self) -> str: ...
     @property
-    def attributes(self) -> dict[str, Any]: ...
+    def attributes(self) -> Mapping[str, Any]: ...
     @property
     def created_at(self) -> datetime: ...
     @property
@@ -372,6 +374,38 @@ class _OfferedConversation(Protocol):
     def language(self) -> str | None: ...
     @property
     def page(self) -> dict[str, Any] | None: ...
+
+
+class _JsonObject(Mapping[str, Any]):
+    """A JSON object column read as its text and parsed when first looked into.
+
+    A routing pass reads every waiting task's attributes, but looks into those of only a few: a
+    task already placed in its step is matched against agents only when one has room, and when the
+    queue is long nearly none has. Parsing them all was a sixth of a pass with 3,000 waiting.
+    """
+
+    __slots__ = ("_parsed", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._parsed: dict[str, Any] | None = None
+
+    def _value(self) -> dict[str, Any]:
+        if self._parsed is None:
+            self._parsed = json.loads(self._text)
+        return self._parsed
+
+    def __getitem__(self, key: str) -> Any:
+        return self._value()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:  # the expressions' one lookup: no KeyError
+        return self._value().get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._value())
+
+    def __len__(self) -> int:
+        return len(self._value())
 
 
 def _step_values(task: _TaskFacts, decision: Decision) -> dict[str, Any] | None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Text, cast, func, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from workstation.domain import messages as M
@@ -40,6 +41,7 @@ from workstation.server.backend.core import (
 from workstation.server.backend.mappers import (
     _aware,
     _capacity,
+    _JsonObject,
     _offer_record,
     _pushed,
     _record_step,
@@ -61,6 +63,19 @@ from workstation.server.db import (
 from workstation.server.writer_thread import WriterClosed
 
 _NOBODY: frozenset[str] = frozenset()
+
+
+class _WaitingTask(NamedTuple):
+    """A waiting task as the pass reads it (RoutingTaskRow's names: a _TaskFacts)."""
+
+    conversation_id: str
+    channel: str
+    attributes: Mapping[str, Any]
+    created_at: datetime
+    placed: bool
+    filter_name: str | None
+    step: int
+    step_started_at: datetime | None
 
 
 class _NewOffer(NamedTuple):
@@ -214,10 +229,10 @@ class OffersAndRouting(BackendBase):
         """The queued conversations' routing tasks, longest waiting first, as plain rows."""
         rows = db.execute(
             select(
-                ConversationRow.id.label("conversation_id"),
-                RoutingTaskRow.conversation_id.label("task_id"),
+                ConversationRow.id,
+                RoutingTaskRow.conversation_id,
                 RoutingTaskRow.channel,
-                RoutingTaskRow.attributes,
+                cast(RoutingTaskRow.attributes, Text),  # parsed when looked into (_JsonObject)
                 RoutingTaskRow.created_at,
                 RoutingTaskRow.placed,
                 RoutingTaskRow.filter_name,
@@ -228,13 +243,25 @@ class OffersAndRouting(BackendBase):
             .where(ConversationRow.state == ConversationState.QUEUED.value)
             .order_by(ConversationRow.started_at)
         ).all()
-        waiting: list[_TaskFacts] = list(rows)
-        missing = [row.conversation_id for row in rows if row.task_id is None]
-        if missing:  # queued before routing tasks existed (an older database): made now, as ORM rows
-            convs = list(db.scalars(select(ConversationRow).where(ConversationRow.id.in_(missing))))
-            made = self._task_rows(db, convs)
-            waiting = [made.get(row.conversation_id, row) for row in waiting]
-        return waiting
+        waiting: list[_TaskFacts] = []
+        missing: list[str] = []
+        for conv_id, task_id, channel, attributes, created_at, placed, filter_name, step, started in rows:
+            if task_id is None:
+                missing.append(conv_id)
+                continue
+            waiting.append(
+                _WaitingTask(
+                    conv_id, channel, _JsonObject(attributes), created_at, placed, filter_name, step, started
+                )
+            )
+        if not missing:
+            return waiting
+        # Queued before routing tasks existed (an older database): made now, as ORM rows, in their
+        # place in the queue.
+        convs = list(db.scalars(select(ConversationRow).where(ConversationRow.id.in_(missing))))
+        made: dict[str, _TaskFacts] = {**self._task_rows(db, convs)}
+        made.update((task.conversation_id, task) for task in waiting)
+        return [made[row[0]] for row in rows]
 
     def _make_offers(self, uow: _UnitOfWork, decisions: list[Decision], now: datetime) -> None:
         """The pass's offers: inserted with their reasons, their chats marked offered, their agents
