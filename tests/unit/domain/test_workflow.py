@@ -466,14 +466,20 @@ class _EveryMember(_Pools):
 
 
 class _ScanningRouter(Router):
+    """Picks as the pass did before it kept its candidates ranked: the smallest rank of them all."""
+
     def _pools(self, workers: Sequence[WorkerState]) -> tuple[dict[str, frozenset[str]], _Pools]:
         members, pools = super()._pools(workers)
         return members, _EveryMember(pools.by_queue)
 
+    def _best(self, step: Any, task: TaskState, pools: _Pools) -> _Live | None:
+        candidates = list(self._candidates(step, task, pools))
+        return min(candidates, key=lambda live: self._sort_key(step, live, task.channel), default=None)
+
 
 @settings(max_examples=300, deadline=None)
 @given(tasks_strategy, workers_strategy, st.floats(0, 200))
-def test_a_pass_decides_as_one_that_scans_every_member_for_every_task(
+def test_a_pass_decides_as_one_that_ranks_every_member_for_every_task(
     tasks: list[TaskState], workers: list[WorkerState], now: float
 ) -> None:
     assert Router(PROPERTY_CONFIG).plan(tasks, workers, now) == _ScanningRouter(PROPERTY_CONFIG).plan(
