@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.server.test_routing import expiry_scenario, placed_scenario, stamped_scenario
 from workstation.domain.models import Customer, Presence, Role
 from workstation.server.backend import Backend, BackendConfig, Principal
 from workstation.server.db import make_engine
@@ -66,3 +67,27 @@ def test_a_routing_configuration_saved_through_another_process_is_routed_with(
     assert router.routing_config(LEAD) != saved
     shared.refresh()
     assert router.routing_config(LEAD) == saved
+
+
+def test_an_offer_stamps_its_agent_as_just_offered_on_postgres(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    try:
+        stamped_scenario(Backend(engine, BackendConfig()))
+    finally:
+        engine.dispose()
+
+
+def test_a_pass_records_where_a_waiting_task_stands_on_postgres(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    try:
+        placed_scenario(Backend(engine, BackendConfig()))
+    finally:
+        engine.dispose()
+
+
+def test_an_offer_times_out_when_due_and_not_before_on_postgres(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    try:
+        expiry_scenario(Backend(engine, BackendConfig(offer_timeout_s=0.5)))
+    finally:
+        engine.dispose()

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from tests.helpers.backend import Backend
+from workstation.domain.models import Customer, Presence
+from workstation.server.backend import Backend as ServerBackend
+from workstation.server.backend import BackendConfig, _aware
+from workstation.server.db import AgentRow, OfferRow, RoutingTaskRow, make_engine
 from workstation.server.routing_config import load_demo
 
 API = "/api/v1"
@@ -221,11 +228,8 @@ def test_a_timed_out_offer_goes_to_the_next_candidate(backend: Backend) -> None:
 
 
 def test_a_saved_configuration_that_no_longer_compiles_falls_back_to_the_demo(tmp_path: Path) -> None:
-    from sqlalchemy.orm import Session
-
     from workstation.server.backend import ROUTING_CONFIG_KEY
-    from workstation.server.backend import Backend as ServerBackend
-    from workstation.server.db import Meta, make_engine
+    from workstation.server.db import Meta
 
     engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
     ServerBackend(engine)
@@ -239,3 +243,105 @@ def test_a_saved_configuration_that_no_longer_compiles_falls_back_to_the_demo(tm
         stored = db.get(Meta, ROUTING_CONFIG_KEY)
         assert stored is not None and json.loads(stored.value) == broken
     engine.dispose()
+
+
+def stamped_scenario(backend: ServerBackend) -> None:
+    """Two idle agents, two chats in two passes: each pass stamps the agent it offered to, so the
+    second chat goes to the other one, idle longer (the default ordering is idle_time desc)."""
+    for username in ("ada", "bob"):
+        backend.ensure_agent(username=username, name=username.title(), password="pw", languages=("en",))
+        backend.set_presence(f"a-{username}", Presence.AVAILABLE)
+    backend.upsert_customer(Customer(id="c-1", name="Pat", language="en"))
+    backend.upsert_customer(Customer(id="c-2", name="Sam", language="en"))
+    backend.start_chat(customer_id="c-1", text="Hello", language="en")
+    assert backend.assign_waiting() == 1
+    with Session(backend.engine) as db:
+        offer = db.scalars(select(OfferRow)).one()
+        ada, bob = db.get(AgentRow, "a-ada"), db.get(AgentRow, "a-bob")
+        assert ada is not None and bob is not None
+        assert offer.agent_id == "a-ada"  # both idle since ever: the first by id
+        assert ada.last_offer_at is not None and _aware(ada.last_offer_at) == _aware(offer.offered_at)
+        assert bob.last_offer_at is None
+    backend.start_chat(customer_id="c-2", text="Hello", language="en")
+    assert backend.assign_waiting() == 1
+    with Session(backend.engine) as db:
+        second = db.scalars(select(OfferRow).where(OfferRow.id != offer.id)).one()
+    assert second.agent_id == "a-bob"
+
+
+def placed_scenario(backend: ServerBackend) -> None:
+    """A pass records where a waiting task stands even when nobody can take it, and the next pass
+    finds it there."""
+    backend.upsert_customer(Customer(id="c-1", name="Pat", language="en"))
+    conv, _token = backend.start_chat(customer_id="c-1", text="Hello", language="en")
+    assert backend.assign_waiting() == 0  # nobody is available
+    with Session(backend.engine) as db:
+        task = db.get(RoutingTaskRow, conv.id)
+        assert task is not None and task.placed
+        # Nobody available: the skill step (skip_if no_available) was skipped as the task came in.
+        assert (task.filter_name, task.step, task.queue) == ("English", 1, "english")
+        assert task.step_started_at is not None
+        assert _aware(task.step_started_at) == _aware(task.created_at)
+    assert backend.assign_waiting() == 0
+    with Session(backend.engine) as db:
+        again = db.get(RoutingTaskRow, conv.id)
+        assert again is not None and again.step_started_at is not None
+        assert (again.step, _aware(again.step_started_at)) == (1, _aware(task.step_started_at))
+
+
+def expiry_scenario(backend: ServerBackend) -> None:
+    """An offer ends when its time is up, not before (the pass picks the due ones in SQL)."""
+    backend.ensure_agent(username="ada", name="Ada", password="pw", languages=("en",))
+    backend.set_presence("a-ada", Presence.AVAILABLE)
+    backend.upsert_customer(Customer(id="c-1", name="Pat", language="en"))
+    backend.start_chat(customer_id="c-1", text="Hello", language="en")
+    assert backend.assign_waiting() == 1
+    assert backend.expire_offers() == 0
+    time.sleep(backend.config.offer_timeout_s + 0.1)
+    assert backend.expire_offers() == 1
+    with Session(backend.engine) as db:
+        assert db.scalars(select(OfferRow.state)).one() == "timed_out"
+
+
+def test_an_offer_times_out_when_due_and_not_before(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    try:
+        expiry_scenario(ServerBackend(engine, BackendConfig(offer_timeout_s=0.5)))
+    finally:
+        engine.dispose()
+
+
+def test_a_chat_queued_before_routing_tasks_existed_is_routed_too(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    try:
+        backend = ServerBackend(engine)
+        backend.ensure_agent(username="ada", name="Ada", password="pw", languages=("en",))
+        backend.set_presence("a-ada", Presence.AVAILABLE)
+        backend.upsert_customer(Customer(id="c-1", name="Pat", language="en"))
+        old, _token = backend.start_chat(customer_id="c-1", text="Hello", language="en")
+        new, _token = backend.start_chat(customer_id="c-1", text="Hello again", language="en")
+        with Session(engine) as db, db.begin():  # as an older database has it: no routing task
+            db.execute(delete(RoutingTaskRow).where(RoutingTaskRow.conversation_id == old.id))
+        assert backend.assign_waiting() == 2
+        with Session(engine) as db:
+            assert set(db.scalars(select(OfferRow.conversation_id))) == {old.id, new.id}
+            task = db.get(RoutingTaskRow, old.id)
+            assert task is not None and task.placed
+    finally:
+        engine.dispose()
+
+
+def test_a_pass_records_where_a_waiting_task_stands(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    try:
+        placed_scenario(ServerBackend(engine))
+    finally:
+        engine.dispose()
+
+
+def test_an_offer_stamps_its_agent_as_just_offered(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    try:
+        stamped_scenario(ServerBackend(engine))
+    finally:
+        engine.dispose()

@@ -24,6 +24,8 @@ Time is plain seconds since the epoch here; the backend converts.
 
 from __future__ import annotations
 
+import bisect
+import operator
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -276,7 +278,107 @@ class _Live:
         return self.load.get(channel, 0) < self.state.capacity.get(channel, 0)
 
 
+def _rank(ordering: tuple[_OrderKey, ...], live: _Live, channel: str) -> tuple[object, ...]:
+    """Where `live` stands among a step's candidates for `channel`: smaller is better; unique."""
+    key: list[object] = []
+    for order in ordering:
+        if order.key == "idle_time":  # idle longest = smallest idle_since
+            value: object = live.idle_since if order.descending else -live.idle_since
+            key.append((0, value))
+        elif order.key == "load":
+            load = live.load.get(channel, 0)
+            key.append((0, -load if order.descending else load))
+        else:
+            raw: object = live.state.attributes
+            for part in order.path:
+                raw = raw.get(part) if isinstance(raw, Mapping) else None
+            if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+                key.append((2, 0))  # missing or unorderable values go last
+            elif isinstance(raw, str):
+                # Strings in descending order: compare the negated code points.
+                key.append((1, (*tuple(-ord(c) for c in raw), 1) if order.descending else raw))
+            else:
+                key.append((0, -raw if order.descending else raw))
+    key.append(live.state.id)  # deterministic tie-break
+    return tuple(key)
+
+
+class _Pools:
+    """Per queue, its available members as one pass sees them, and those with room (the pass ran
+    through every member for every task: thousands of tasks x hundreds of agents). Load only grows
+    during a pass: the list with room per (queue, channel) only shrinks; empty, a task costs nothing."""
+
+    __slots__ = ("_fills", "_ranked", "_room", "by_queue")
+
+    def __init__(self, by_queue: dict[str, list[_Live]]) -> None:
+        self.by_queue = by_queue
+        #: (queue id, channel) -> (members that had room, the fill count when they were picked)
+        self._room: dict[tuple[str, str], tuple[list[_Live], int]] = {}
+        #: How many times a member ran out of room for a channel in this pass.
+        self._fills = 0
+        #: (queue id, channel, ordering) -> the members with room, best first, and each one's rank
+        self._ranked: dict[tuple[str, str, tuple[_OrderKey, ...]], _Ranking] = {}
+
+    def with_room(self, queue_id: str, channel: str) -> list[_Live]:
+        """The queue's members with room for `channel` now, in member order."""
+        key = (queue_id, channel)
+        kept = self._room.get(key)
+        if kept is None:
+            lives = [live for live in self.by_queue.get(queue_id, ()) if live.has_room(channel)]
+        elif kept[1] != self._fills:  # someone filled up since: drop whoever has no room now
+            lives = [live for live in kept[0] if live.has_room(channel)]
+        else:
+            return kept[0]
+        self._room[key] = (lives, self._fills)
+        return lives
+
+    def ranked(self, step: _Step, channel: str) -> list[tuple[tuple[object, ...], _Live]]:
+        """The queue's members with room for `channel` now, best first by the step's ordering."""
+        key = (step.queue.id, channel, step.ordering)
+        ranking = self._ranked.get(key)
+        if ranking is None:
+            ranking = self._ranked[key] = _Ranking(
+                step.ordering, channel, self.with_room(step.queue.id, channel)
+            )
+        return ranking.entries
+
+    def take(self, live: _Live, channel: str, now: float) -> None:
+        """`live` is offered a task on `channel` at `now`."""
+        live.load[channel] = live.load.get(channel, 0) + 1
+        live.idle_since = now
+        if not live.has_room(channel):
+            self._fills += 1
+        for ranking in self._ranked.values():
+            ranking.moved(live)
+
+
+class _Ranking:
+    """A step's candidates for a channel, best first, kept so as they take tasks: the pick is the
+    first the task admits, not a rank of every member with room (most of a pass with agents free)."""
+
+    __slots__ = ("channel", "entries", "ordering", "ranks")
+
+    def __init__(self, ordering: tuple[_OrderKey, ...], channel: str, lives: list[_Live]) -> None:
+        self.ordering = ordering
+        self.channel = channel
+        self.entries = sorted(((_rank(ordering, live, channel), live) for live in lives), key=_FIRST)
+        self.ranks = {id(live): rank for rank, live in self.entries}
+
+    def moved(self, live: _Live) -> None:
+        """`live` took a task: its rank changed (load, idle time), or it has no room left here."""
+        rank = self.ranks.pop(id(live), None)
+        if rank is None:
+            return
+        # Ranks are unique (they end with the worker's id): this finds the entry itself.
+        del self.entries[bisect.bisect_left(self.entries, rank, key=_FIRST)]
+        if live.has_room(self.channel):
+            rank = _rank(self.ordering, live, self.channel)
+            bisect.insort(self.entries, (rank, live), key=_FIRST)
+            self.ranks[id(live)] = rank
+
+
 _ANYONE = compile_expression("1 == 1")
+_FIRST = operator.itemgetter(0)
 
 
 def _compile(source: str, where: str, problems: list[Problem]) -> CompiledExpression | None:
@@ -432,56 +534,41 @@ class Router:
             task.attributes, worker.attributes, "worker"
         )
 
-    def _pools(
-        self, workers: Sequence[WorkerState]
-    ) -> tuple[dict[str, frozenset[str]], dict[str, list[_Live]]]:
+    def _pools(self, workers: Sequence[WorkerState]) -> tuple[dict[str, frozenset[str]], _Pools]:
         """Queue membership, and per queue the available members as this pass sees them."""
         members = self.members(workers)
         lives = [_Live(w, dict(w.load), w.idle_since) for w in workers if w.available]
         pools = {
             queue_id: [live for live in lives if live.state.id in ids] for queue_id, ids in members.items()
         }
-        return members, pools
+        return members, _Pools(pools)
 
     @staticmethod
-    def _candidates(step: _Step, task: TaskState, pools: Mapping[str, list[_Live]]) -> Iterator[_Live]:
+    def _candidates(step: _Step, task: TaskState, pools: _Pools) -> Iterator[_Live]:
         """Available queue members with room for the task's channel whom the step's expression admits."""
         channel, attributes, excluded = task.channel, task.attributes, task.excluded
-        for live in pools.get(step.queue.id, ()):
-            if (
-                live.has_room(channel)
-                and live.state.id not in excluded
-                and step.expression.evaluate(attributes, live.state.attributes, "worker")
+        for live in pools.with_room(step.queue.id, channel):
+            if live.state.id not in excluded and step.expression.evaluate(
+                attributes, live.state.attributes, "worker"
             ):
                 yield live
 
     @staticmethod
     def _sort_key(step: _Step, live: _Live, channel: str) -> tuple[object, ...]:
-        key: list[object] = []
-        for order in step.ordering:
-            if order.key == "idle_time":  # idle longest = smallest idle_since
-                value: object = live.idle_since if order.descending else -live.idle_since
-                key.append((0, value))
-            elif order.key == "load":
-                load = live.load.get(channel, 0)
-                key.append((0, -load if order.descending else load))
-            else:
-                raw: object = live.state.attributes
-                for part in order.path:
-                    raw = raw.get(part) if isinstance(raw, Mapping) else None
-                if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-                    key.append((2, 0))  # missing or unorderable values go last
-                elif isinstance(raw, str):
-                    # Strings in descending order: compare the negated code points.
-                    key.append((1, (*tuple(-ord(c) for c in raw), 1) if order.descending else raw))
-                else:
-                    key.append((0, -raw if order.descending else raw))
-        key.append(live.state.id)  # deterministic tie-break
-        return tuple(key)
+        return _rank(step.ordering, live, channel)
 
-    def _advance(
-        self, route: _Route, task: TaskState, now: float, pools: Mapping[str, list[_Live]]
-    ) -> tuple[int, float]:
+    @staticmethod
+    def _best(step: _Step, task: TaskState, pools: _Pools) -> _Live | None:
+        """The candidate the step's ordering ranks first (the smallest _sort_key), if any."""
+        attributes, excluded = task.attributes, task.excluded
+        for _rank_of, live in pools.ranked(step, task.channel):
+            if live.state.id not in excluded and step.expression.evaluate(
+                attributes, live.state.attributes, "worker"
+            ):
+                return live
+        return None
+
+    def _advance(self, route: _Route, task: TaskState, now: float, pools: _Pools) -> tuple[int, float]:
         """The task's step and when it started, after timeouts and skip_if up to `now`."""
         if task.placed and route.name == task.filter_name:
             index, started, entered = min(task.step, len(route.steps) - 1), task.step_started_at, False
@@ -526,13 +613,11 @@ class Router:
 
         for task, route, index, started in sorted(placed, key=order):
             step = route.steps[index]
-            candidates = list(self._candidates(step, task, pools))
+            best = self._best(step, task, pools)
             worker_id = None
             reason = None
-            if candidates:
-                best = min(candidates, key=lambda live: self._sort_key(step, live, task.channel))
-                best.load[task.channel] = best.load.get(task.channel, 0) + 1
-                best.idle_since = now
+            if best is not None:
+                pools.take(best, task.channel, now)
                 worker_id = best.state.id
                 reason = self.explain(task, route, index, best.state)
             decisions.append(

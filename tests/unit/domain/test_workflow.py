@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from workstation.domain.workflow import (
     RoutingConfigError,
     TaskState,
     WorkerState,
+    _Live,
+    _Pools,
 )
 
 QUEUES = [
@@ -451,3 +454,34 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     (tmp_path / "broken.toml").write_text("queues = [")
     assert main(["check-config", str(tmp_path / "broken.toml")]) == 1
     assert "not valid TOML" in capsys.readouterr().out
+
+
+class _EveryMember(_Pools):
+    """The pass as it was before the members with room were kept: every member, every task."""
+
+    __slots__ = ()
+
+    def with_room(self, queue_id: str, channel: str) -> list[_Live]:
+        return [live for live in self.by_queue.get(queue_id, ()) if live.has_room(channel)]
+
+
+class _ScanningRouter(Router):
+    """Picks as the pass did before it kept its candidates ranked: the smallest rank of them all."""
+
+    def _pools(self, workers: Sequence[WorkerState]) -> tuple[dict[str, frozenset[str]], _Pools]:
+        members, pools = super()._pools(workers)
+        return members, _EveryMember(pools.by_queue)
+
+    def _best(self, step: Any, task: TaskState, pools: _Pools) -> _Live | None:
+        candidates = list(self._candidates(step, task, pools))
+        return min(candidates, key=lambda live: self._sort_key(step, live, task.channel), default=None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tasks_strategy, workers_strategy, st.floats(0, 200))
+def test_a_pass_decides_as_one_that_ranks_every_member_for_every_task(
+    tasks: list[TaskState], workers: list[WorkerState], now: float
+) -> None:
+    assert Router(PROPERTY_CONFIG).plan(tasks, workers, now) == _ScanningRouter(PROPERTY_CONFIG).plan(
+        tasks, workers, now
+    )

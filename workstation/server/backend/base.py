@@ -57,7 +57,8 @@ if TYPE_CHECKING:
     from workstation.domain.models import Agent, Presence
     from workstation.domain.workflow import TaskState, WorkerState
     from workstation.server.backend.core import IngestResult
-    from workstation.server.db import AgentRow, ConversationRow, CustomerRow, OfferRow, RoutingTaskRow
+    from workstation.server.backend.mappers import _TaskFacts
+    from workstation.server.db import ConversationRow, CustomerRow, OfferRow, RoutingTaskRow
 
 
 def _guarded(callback: Callable[[], None]) -> None:
@@ -308,9 +309,9 @@ class BackendBase:
 
         def _task_rows(self, db: DbSession, convs: list[ConversationRow]) -> dict[str, RoutingTaskRow]: ...
 
-        def _task_state(self, row: RoutingTaskRow, now: datetime) -> TaskState: ...
+        def _task_state(self, row: _TaskFacts, now: datetime) -> TaskState: ...
 
-        def _workers(self, db: DbSession, agents: list[AgentRow] | None = None) -> list[WorkerState]: ...
+        def _workers(self, db: DbSession) -> list[WorkerState]: ...
 
         # routing_admin.py (RoutingAdmin)
         def _record_outcome(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from workstation.domain import messages as M
@@ -39,10 +41,13 @@ from workstation.server.backend.core import (
 from workstation.server.backend.mappers import (
     _aware,
     _capacity,
+    _JsonObject,
     _offer_record,
     _pushed,
     _record_step,
+    _step_values,
     _summary,
+    _TaskFacts,
     _worker_attributes,
 )
 from workstation.server.db import (
@@ -56,6 +61,29 @@ from workstation.server.db import (
     RoutingTaskRow,
 )
 from workstation.server.writer_thread import WriterClosed
+
+_NOBODY: frozenset[str] = frozenset()
+
+
+class _WaitingTask(NamedTuple):
+    """A waiting task as the pass reads it (RoutingTaskRow's names: a _TaskFacts)."""
+
+    conversation_id: str
+    channel: str
+    attributes: Mapping[str, Any]
+    created_at: datetime
+    placed: bool
+    filter_name: str | None
+    step: int
+    step_started_at: datetime | None
+
+
+class _NewOffer(NamedTuple):
+    """An offer the pass makes, as its record reads it (inserted as a plain row, not an entity)."""
+
+    id: str
+    offered_at: datetime
+    expires_at: datetime
 
 
 class OffersAndRouting(BackendBase):
@@ -143,10 +171,12 @@ class OffersAndRouting(BackendBase):
         now = utcnow()
         missed: list[str] = []
         with self._uow() as uow:
-            for offer in uow.db.scalars(select(OfferRow).where(OfferRow.state == "offered")):
-                if _aware(offer.expires_at) <= now:
-                    self._end_offer(uow, offer, "timed_out")
-                    missed.append(offer.agent_id)
+            # Only the due ones: every pass runs this, and loading every open offer as an entity to
+            # compare its time here cost the pass more the longer the offers waited for an answer.
+            due = select(OfferRow).where(OfferRow.state == "offered", OfferRow.expires_at <= now)
+            for offer in uow.db.scalars(due):
+                self._end_offer(uow, offer, "timed_out")
+                missed.append(offer.agent_id)
         if self.config.away_after_missed_offer:
             for agent_id in missed:
                 self.set_presence(agent_id, Presence.AWAY, reason="missed_offer")
@@ -158,75 +188,141 @@ class OffersAndRouting(BackendBase):
         The decisions are the domain's (workstation.domain.workflow.Router.plan); this method reads
         the state they need and writes their outcome: step changes, offers with their reasons, and
         tasks given up after their time to live.
+
+        The pass runs on the writer thread while the queue may hold thousands of chats, so it reads
+        plain rows (no ORM entities) and writes with a few set-based statements; only the rare
+        give-ups go through the ORM.
         """
         now = utcnow()
-        made = 0
         router = self._router
         with self._uow() as uow:
-            waiting = list(
-                uow.db.scalars(
-                    select(ConversationRow)
-                    .where(ConversationRow.state == ConversationState.QUEUED.value)
-                    .order_by(ConversationRow.started_at)
-                )
-            )
+            waiting = self._waiting_tasks(uow.db)
             if not waiting:
                 return 0
-            rows = self._task_rows(uow.db, waiting)
-            # Held for the whole pass: the session's identity map keeps rows only while referenced,
-            # and each offer updates its agent's row.
-            agents = {a.id: a for a in self._agent_rows(uow.db)}
-            workers = self._workers(uow.db, list(agents.values()))
-            tasks = [self._task_state(rows[conv.id], now) for conv in waiting]
-            by_id = {conv.id: conv for conv in waiting}
-            names = {
-                customer_id: CustomerSummary(id=customer_id, name=name, language=language)
-                for customer_id, name, language in uow.db.execute(
-                    select(CustomerRow.id, CustomerRow.name, CustomerRow.language).where(
-                        CustomerRow.id.in_({conv.customer_id for conv in waiting})
-                    )
-                )
-            }
-            reasons: list[OfferReasonRow] = []
-            for decision in router.plan(tasks, workers, now.timestamp()):
-                conv, task = by_id[decision.task_id], rows[decision.task_id]
-                _record_step(task, decision)
+            tasks = [self._task_state(row, now) for row in waiting]
+            by_id = {row.conversation_id: row for row in waiting}
+            steps: list[dict[str, Any]] = []
+            expired: list[str] = []
+            offered: list[Decision] = []
+            for decision in router.plan(tasks, self._workers(uow.db), now.timestamp()):
+                task = by_id[decision.task_id]
+                if isinstance(task, RoutingTaskRow):  # made in this pass (see _waiting_tasks)
+                    _record_step(task, decision)
+                elif (values := _step_values(task, decision)) is not None:
+                    steps.append({"conversation_id": decision.task_id, **values})
                 if decision.expired:
-                    self._give_up(uow, conv)
+                    expired.append(decision.task_id)
                 elif decision.worker_id is not None:
-                    customer = names.get(conv.customer_id) or _summary(conv.customer_id, None)
-                    agent = agents[decision.worker_id]
-                    reasons.append(self._make_offer(uow, conv, customer, agent, decision, now))
-                    made += 1
-            # Offers first, then their reasons: no ORM relationship orders the two inserts.
-            uow.db.flush()
-            uow.db.add_all(reasons)
-        return made
+                    offered.append(decision)
+            if steps:  # an UPDATE by primary key for each (one executemany)
+                uow.db.execute(update(RoutingTaskRow), steps)
+            # After the steps: a give-up records the task's queue, which the step may have changed.
+            for conv_id in expired:
+                conv = uow.db.get(ConversationRow, conv_id)
+                assert conv is not None
+                self._give_up(uow, conv)
+            if offered:
+                self._make_offers(uow, offered, now)
+        return len(offered)
 
-    def _make_offer(
-        self,
-        uow: _UnitOfWork,
-        conv: ConversationRow,
-        customer: CustomerSummary,
-        agent: AgentRow,
-        decision: Decision,
-        now: datetime,
-    ) -> OfferReasonRow:
-        assert decision.worker_id is not None and decision.reason is not None
-        offer = OfferRow(
-            id=_new_id("of"),
-            conversation_id=conv.id,
-            agent_id=decision.worker_id,
-            state="offered",
-            offered_at=now,
-            expires_at=now + timedelta(seconds=self.config.offer_timeout_s),
+    def _waiting_tasks(self, db: DbSession) -> list[_TaskFacts]:
+        """The queued conversations' routing tasks, longest waiting first, as plain rows."""
+        rows = db.execute(
+            select(
+                ConversationRow.id,
+                RoutingTaskRow.conversation_id,
+                RoutingTaskRow.channel,
+                cast(RoutingTaskRow.attributes, Text),  # parsed when looked into (_JsonObject)
+                RoutingTaskRow.created_at,
+                RoutingTaskRow.placed,
+                RoutingTaskRow.filter_name,
+                RoutingTaskRow.step,
+                RoutingTaskRow.step_started_at,
+            )
+            .outerjoin(RoutingTaskRow, RoutingTaskRow.conversation_id == ConversationRow.id)
+            .where(ConversationRow.state == ConversationState.QUEUED.value)
+            .order_by(ConversationRow.started_at)
+        ).all()
+        waiting: list[_TaskFacts] = []
+        missing: list[str] = []
+        for conv_id, task_id, channel, attributes, created_at, placed, filter_name, step, started in rows:
+            if task_id is None:
+                missing.append(conv_id)
+                continue
+            waiting.append(
+                _WaitingTask(
+                    conv_id, channel, _JsonObject(attributes), created_at, placed, filter_name, step, started
+                )
+            )
+        if not missing:
+            return waiting
+        # Queued before routing tasks existed (an older database): made now, as ORM rows, in their
+        # place in the queue.
+        convs = list(db.scalars(select(ConversationRow).where(ConversationRow.id.in_(missing))))
+        made: dict[str, _TaskFacts] = {**self._task_rows(db, convs)}
+        made.update((task.conversation_id, task) for task in waiting)
+        return [made[row[0]] for row in rows]
+
+    def _make_offers(self, uow: _UnitOfWork, decisions: list[Decision], now: datetime) -> None:
+        """The pass's offers: inserted with their reasons, their chats marked offered, their agents
+        stamped as just offered (the longest-idle ordering reads it), and each pushed to its agent."""
+        db = uow.db
+        conv_ids = [d.task_id for d in decisions]
+        convs = {
+            row.id: row
+            for row in db.execute(
+                select(
+                    ConversationRow.id,
+                    ConversationRow.customer_id,
+                    ConversationRow.channel,
+                    ConversationRow.topic,
+                    ConversationRow.language,
+                    ConversationRow.page,
+                ).where(ConversationRow.id.in_(conv_ids))
+            )
+        }
+        names = {
+            customer_id: CustomerSummary(id=customer_id, name=name, language=language)
+            for customer_id, name, language in db.execute(
+                select(CustomerRow.id, CustomerRow.name, CustomerRow.language).where(
+                    CustomerRow.id.in_({row.customer_id for row in convs.values()})
+                )
+            )
+        }
+        expires = now + timedelta(seconds=self.config.offer_timeout_s)
+        offers: list[dict[str, Any]] = []
+        reasons: list[dict[str, Any]] = []
+        for decision in decisions:
+            assert decision.worker_id is not None and decision.reason is not None
+            conv = convs[decision.task_id]
+            offer = _NewOffer(_new_id("of"), now, expires)
+            offers.append(
+                {
+                    "id": offer.id,
+                    "conversation_id": conv.id,
+                    "agent_id": decision.worker_id,
+                    "state": "offered",
+                    "offered_at": now,
+                    "expires_at": expires,
+                }
+            )
+            reasons.append({"offer_id": offer.id, "data": decision.reason.model_dump(mode="json")})
+            customer = names.get(conv.customer_id) or _summary(conv.customer_id, None)
+            record = _offer_record(offer, conv, customer, decision.reason)
+            uow.append(decision.worker_id, "offer.created", record.model_dump(mode="json"))
+        # Offers before their reasons (the reasons' foreign key).
+        db.execute(insert(OfferRow), offers)
+        db.execute(insert(OfferReasonRow), reasons)
+        db.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id.in_(conv_ids))
+            .values(state=ConversationState.OFFERED.value)
         )
-        uow.db.add(offer)
-        conv.state = ConversationState.OFFERED.value
-        agent.last_offer_at = now
-        record = _offer_record(offer, conv, customer, decision.reason)
-        uow.append(agent.id, "offer.created", record.model_dump(mode="json"))
-        return OfferReasonRow(offer_id=offer.id, data=decision.reason.model_dump(mode="json"))
+        db.execute(
+            update(AgentRow)
+            .where(AgentRow.id.in_({d.worker_id for d in decisions}))
+            .values(last_offer_at=now)
+        )
 
     def _give_up(self, uow: _UnitOfWork, conv: ConversationRow) -> None:
         """A task that waited out its time to live: closed, with a word to the customer."""
@@ -262,10 +358,11 @@ class OffersAndRouting(BackendBase):
                 db.add(rows[conv.id])
         return rows
 
-    def _task_state(self, row: RoutingTaskRow, now: datetime) -> TaskState:
+    def _task_state(self, row: _TaskFacts, now: datetime) -> TaskState:
         # A copy (one step under the GIL): a read on the loop (why_waiting) may get here while the
-        # writer thread adds a cooldown to this very dict.
-        cooldown = dict(self._cooldown.get(row.conversation_id, {}))
+        # writer thread adds a cooldown to this very dict. Most tasks have none: no set built for them.
+        cooldown = self._cooldown.get(row.conversation_id)
+        excluded = frozenset(a for a, until in dict(cooldown).items() if until > now) if cooldown else _NOBODY
         return TaskState(
             id=row.conversation_id,
             channel=row.channel,
@@ -275,15 +372,31 @@ class OffersAndRouting(BackendBase):
             filter_name=row.filter_name,
             step=row.step,
             step_started_at=_aware(row.step_started_at).timestamp() if row.step_started_at else 0.0,
-            excluded=frozenset(a for a, until in cooldown.items() if until > now),
+            excluded=excluded,
             **self._moves.get(row.conversation_id, {}),
         )
 
-    def _workers(self, db: DbSession, agents: list[AgentRow] | None = None) -> list[WorkerState]:
+    def _workers(self, db: DbSession) -> list[WorkerState]:
+        """Every agent as the router sees it (read as plain rows: the pass runs this each time)."""
         load = self._load(db)
-        routing = {r.agent_id: r for r in db.scalars(select(AgentRoutingRow))}
-        if agents is None:
-            agents = self._agent_rows(db)
+        routing = {
+            row.agent_id: row
+            for row in db.execute(
+                select(AgentRoutingRow.agent_id, AgentRoutingRow.attributes, AgentRoutingRow.capacity)
+            )
+        }
+        agents = db.execute(
+            select(
+                AgentRow.id,
+                AgentRow.username,
+                AgentRow.name,
+                AgentRow.skills,
+                AgentRow.languages,
+                AgentRow.max_chats,
+                AgentRow.presence,
+                AgentRow.last_offer_at,
+            ).where(AgentRow.role == Role.AGENT.value)
+        )
         workers = []
         for agent in agents:
             extra = routing.get(agent.id)
@@ -301,10 +414,6 @@ class OffersAndRouting(BackendBase):
                 )
             )
         return workers
-
-    @staticmethod
-    def _agent_rows(db: DbSession) -> list[AgentRow]:
-        return list(db.scalars(select(AgentRow).where(AgentRow.role == Role.AGENT.value)))
 
     @staticmethod
     def _load(db: DbSession) -> dict[str, dict[str, int]]:
