@@ -554,12 +554,8 @@ class Router:
                 yield live
 
     @staticmethod
-    def _sort_key(step: _Step, live: _Live, channel: str) -> tuple[object, ...]:
-        return _rank(step.ordering, live, channel)
-
-    @staticmethod
     def _best(step: _Step, task: TaskState, pools: _Pools) -> _Live | None:
-        """The candidate the step's ordering ranks first (the smallest _sort_key), if any."""
+        """The candidate the step's ordering ranks first (the smallest _rank), if any."""
         attributes, excluded = task.attributes, task.excluded
         for _rank_of, live in pools.ranked(step, task.channel):
             if live.state.id not in excluded and step.expression.evaluate(

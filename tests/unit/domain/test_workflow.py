@@ -21,6 +21,7 @@ from workstation.domain.workflow import (
     WorkerState,
     _Live,
     _Pools,
+    _rank,
 )
 
 QUEUES = [
@@ -474,7 +475,7 @@ class _ScanningRouter(Router):
 
     def _best(self, step: Any, task: TaskState, pools: _Pools) -> _Live | None:
         candidates = list(self._candidates(step, task, pools))
-        return min(candidates, key=lambda live: self._sort_key(step, live, task.channel), default=None)
+        return min(candidates, key=lambda live: _rank(step.ordering, live, task.channel), default=None)
 
 
 @settings(max_examples=300, deadline=None)
