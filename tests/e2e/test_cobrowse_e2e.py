@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -322,3 +323,55 @@ def _database_strings(data_dir: Path) -> list[str]:
                     if isinstance(value, str):
                         texts.extend(_strings(_json(value)) if value[:1] in "{[" else [value])
     return texts
+
+
+def test_a_late_answer_to_accept_does_not_undo_the_started_session(
+    backend: Backend, customer: Customer
+) -> None:
+    """The customer's "Share this page" answer (state accepted) is held back until the live socket
+    has told the page that recording started (state active): the page keeps the newer state, so
+    the agent's pointer and highlight are still shown. Before, the late answer won, and every
+    command of the agent was dropped (a flaky 'no highlight on the customer's page' in CI)."""
+    shop = backend.url + "/shop"
+    agent = backend.login("demo")
+    assert backend.http.put("/api/v1/me/presence", json={"presence": "available"}, headers=agent).is_success
+    customer.do(lambda p: p.goto(shop + "/account"))
+    customer.do(lambda p: p.click("button[data-customer='c-1']"))
+    customer.do(lambda p: p.wait_for_selector("text=Your account"))
+    customer.do(lambda p: p.goto(shop + "/p/desk-lamp-aura"))
+    customer.do(lambda p: p.click("#chat-open"))
+    customer.do(lambda p: p.fill("#chat-text", "Where do I find returns?"))
+    customer.do(lambda p: p.press("#chat-text", "Enter"))
+    (offer,) = backend.wait_for(lambda: backend.offers(agent), timeout=15)
+    accepted = backend.http.post(f"/api/v1/offers/{offer['id']}/accept", headers=agent)
+    assert accepted.status_code == 200, accepted.text
+    invited = backend.http.post(f"/api/v1/conversations/{accepted.json()['id']}/cobrowse", headers=agent)
+    assert invited.status_code == 201, invited.text
+    customer.do(lambda p: p.wait_for_selector("#cobrowse-consent", state="visible"))
+
+    def page_state(p: Any) -> Any:
+        return p.evaluate("(() => {const s = ShopChat.state().session; return s && [s.state, s.version]})()")
+
+    held: list[Any] = []
+
+    def hold_until_active(route: Any) -> None:
+        answer = route.fetch()  # the backend has accepted; its answer says so
+        held.append(answer.json())
+        deadline = time.monotonic() + 15
+        # Meanwhile the push of that transition starts recording, whose first snapshot starts the
+        # session; the page learns "active" over its socket while this answer is still on its way.
+        while (page_state(route.request.frame.page) or [None])[0] != "active":
+            assert time.monotonic() < deadline, "the session never became active on the page"
+            time.sleep(0.05)
+        route.fulfill(response=answer)
+        held.append("delivered")
+
+    customer.do(lambda p: p.route("**/cobrowse/*/accept", hold_until_active))
+    customer.do(lambda p: p.click("#cobrowse-accept"))
+    # Playwright runs the route's handler on the customer's thread while it waits there.
+    backend.wait_for(lambda: customer.do(lambda p: p.wait_for_timeout(50)) or "delivered" in held, timeout=20)
+    assert held[0]["state"] == "accepted"
+    customer.do(lambda p: p.wait_for_timeout(300))  # the page's script takes in the late answer
+    state, version = customer.do(page_state)
+    assert state == "active" and version > held[0]["version"]
+    assert customer.do(lambda p: p.is_visible("#cobrowse-bar"))

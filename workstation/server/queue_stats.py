@@ -65,6 +65,7 @@ from workstation.server.db import (
 )
 from workstation.server.fanout import is_shared
 from workstation.server.reader_threads import ReaderThreads
+from workstation.server.writer_thread import WriterClosed
 
 log = logging.getLogger(__name__)
 
@@ -398,6 +399,8 @@ class QueueMonitor:
             self._trim(cutoff)
         try:
             await self.backend.writer.run(lambda: self._store_sample(snapshot.at, data, cutoff))
+        except WriterClosed:
+            log.info("monitor sample not stored: the process is shutting down")
         except Exception:  # history is a convenience; the live numbers must not stop for it
             log.exception("could not store a monitor sample")
 

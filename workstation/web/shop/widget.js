@@ -202,7 +202,19 @@
   });
 
   // --- consent and the "agent is viewing" bar ------------------------------------------------------
+  // The same session reaches this page two ways: the live socket pushes every transition, and the
+  // customer's own accept/pause/end gets the session back as the HTTP answer. The two race: the
+  // answer to "accept" (state accepted) can arrive after the push saying recording has started
+  // (state active). Applied in arrival order, the stale answer would win and every command of the
+  // agent (pointer, highlight, go to page) would be dropped until the next transition.
+  function isStale(s) {
+    if (!s || !session) return false;
+    if (s.id === session.id) return s.version < session.version;
+    return Date.parse(s.invited_at) < Date.parse(session.invited_at); // an older session's late news
+  }
+
   function showSession(s) {
+    if (isStale(s)) return;
     session = s;
     const state = s ? s.state : null;
     $("cobrowse-consent").hidden = state !== "invited";
