@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import threading
 from collections import deque
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from workstation.domain.models import EventFrame
@@ -98,35 +100,65 @@ class EventFanout:
         #: Called on the loop with the digest of a token another process revoked.
         self.on_revoked: Callable[[str], object] | None = None
 
-    def write(self, db: Session, rows: Sequence[EventLogRow]) -> None:
-        """Insert a transaction's log entries, as its last statements before the commit."""
-        if not rows:
-            return
-        if self.shared:
-            # The lock and the notification in one round trip: every log-writing commit of every
-            # process waits for the holder, which now holds it for the insert and the commit only.
-            # The notification goes out at the commit (or never) wherever the transaction sends
-            # it; listeners read the log from their own position, so it carries no seq.
-            db.execute(
-                text("SELECT pg_advisory_xact_lock(:k), pg_notify(:channel, '')"),
-                {"k": LOG_LOCK, "channel": CHANNEL},
-            )
-        db.add_all(rows)
-        db.flush()
+    def commit(self, db: Session, rows: Sequence[EventLogRow]) -> None:
+        """Commit `db`'s transaction with `rows` as its last statements, and get them to the streams.
 
-    def committed(self, frames: list[tuple[str, EventFrame]]) -> None:
-        """After the commit: SQLite pushes at once; PostgreSQL lets the tailer deliver, in seq order."""
+        Called under Backend.state_lock with every other change of the transaction flushed, so
+        commits, and with them the frames, go in seq order."""
+        if not rows:
+            db.commit()
+            return
         if not self.shared:
-            # Called under Backend.state_lock, so in seq order; the hub is the loop's, so a commit
-            # on the writer thread hands its frames over. A commit on the loop publishes whatever
-            # the writer left queued first: no frame can overtake a lower seq.
+            db.add_all(rows)
+            db.flush()
+            frames = [(r.audience, EventFrame(seq=r.seq, type=r.type, at=r.at, data=r.data)) for r in rows]
+            db.commit()
+            # The hub is the loop's, so a commit on the writer thread hands its frames over. A
+            # commit on the loop publishes whatever the writer left queued first: no frame can
+            # overtake a lower seq.
             self._unpublished.append(frames)
             if self._handoff is None:
                 self._publish_unpublished()
             else:
                 self._handoff.call(self._publish_unpublished)
-        else:
-            self._poke()
+            return
+        self._append_and_commit(db, rows)
+        db.commit()  # the server has committed: this ends the session's transaction (no statement)
+        self._poke()  # this process's tailer delivers it, in seq order with the other processes'
+
+    def _append_and_commit(self, db: Session, rows: Sequence[EventLogRow]) -> None:
+        """PostgreSQL: take the log lock, notify, insert and commit in one round trip.
+
+        Every log-writing commit of every process waits for the lock's holder, so the holder
+        should not wait for its own client while it holds it: sent as one batch, the server runs
+        lock to commit without a round trip in between (before: the lock with the NOTIFY, the
+        ORM's insert and the commit, three). Sampled under load (500 desktops, 50 chats/s, 3
+        processes) the lock had 0.01 waiters on average, so this saves the writer thread two round
+        trips per write rather than a queue at the lock. The batch needs several statements with
+        parameters, which psycopg's server-side binding (SQLAlchemy's) does not allow: a
+        ClientCursor binds them, escaped by libpq, on the session's own connection and transaction.
+        The notification goes out at the commit (or never); listeners read the log from their own
+        position, so it carries no seq.
+        """
+        import psycopg  # the `postgres` extra: only a PostgreSQL engine gets here
+
+        values = ", ".join(["(%s, %s, %s, %s::json)"] * len(rows))
+        sql = (
+            "SELECT pg_advisory_xact_lock(%s), pg_notify(%s, ''); "
+            f"INSERT INTO {EventLogRow.__tablename__} (at, audience, type, data) VALUES {values}; "
+            "COMMIT"
+        )
+        params: list[Any] = [LOG_LOCK, CHANNEL]
+        for row in rows:
+            params += [row.at, row.audience, row.type, json.dumps(row.data)]
+        raw: Any = db.connection().connection.driver_connection
+        try:
+            with psycopg.ClientCursor(raw) as cursor:
+                cursor.execute(sql, params)
+        except psycopg.Error as exc:
+            # As SQLAlchemy would raise it: an unreachable database is an OperationalError (answered
+            # 503 with Retry-After), and the session rolls back as after any failed flush.
+            raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
 
     def _publish_unpublished(self) -> None:
         while self._unpublished:

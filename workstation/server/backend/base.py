@@ -167,15 +167,8 @@ class BackendBase:
             uow = _UnitOfWork(db)
             yield uow
             db.flush()
-            self.fanout.write(db, uow.pending)
-            frames = [
-                (row.audience, EventFrame(seq=row.seq, type=row.type, at=row.at, data=row.data))
-                for row in uow.pending
-            ]
-            db.commit()
             # Still under the lock: frames are handed on in commit order, which is seq order.
-            if frames:
-                self.fanout.committed(frames)
+            self.fanout.commit(db, uow.pending)
         for callback in uow.after:
             self.loop.call(_guarded, callback)
 
