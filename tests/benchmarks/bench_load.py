@@ -51,7 +51,7 @@ from tests.load.cluster import (  # noqa: E402
     start_backends,
     usage,
 )
-from tests.load.driver import LoadConfig, LoadDriver, LoadResult  # noqa: E402
+from tests.load.driver import LoadConfig, LoadDriver, LoadResult, accepts_by_address  # noqa: E402
 from tests.load.faults import FaultInjector, describe, lost_in_database  # noqa: E402
 from tests.load.proxy import ProxyProcess  # noqa: E402
 from tests.postgres.pg_server import PostgresServer, find_bindir  # noqa: E402
@@ -219,6 +219,15 @@ def one_run(
             )
         if proxy is not None:
             print(f"  the proxy process: {proxy_cpu / ran:.2f} cores", flush=True)
+        else:
+            # Per process: the router's writer also runs every routing pass, so its accepts wait longest.
+            accepts = dict(line.split(": ", 1) for line in accepts_by_address(result))
+            for p in backends:
+                own = cpu_last.get(p.proc.pid, 0.0) - cpu_first.get(p.proc.pid, 0.0)
+                role = "router" if p.holds_router_lock() else "      "
+                print(
+                    f"  {p.url} {role} {own / ran:.2f} cores; {accepts.get(p.url, 'no accepts')}", flush=True
+                )
         errors = _log_errors(work)
         print(
             "  backend logs' ERROR/CRITICAL lines: " + ("; ".join(errors[:8]) if errors else "none"),

@@ -44,8 +44,14 @@ log = logging.getLogger(__name__)
 LOGIN_CONCURRENCY = 8
 #: Pause between retries of a request that failed because no backend answered (failover, restart).
 RETRY_S = 0.2
-#: HTTP connections per backend address shared by all desktops of this driver.
-HTTP_CONNECTIONS = 64
+#: Each desktop has an HTTP client of its own, as each desktop app does (an accept, a reply, a
+#: wrap-up and a presence change may overlap). One pool shared by 500 desktops was the run's
+#: bottleneck: httpx's pool looks at every waiting request and every connection each time one is
+#: handed out, so the driver's loop spent most of its time there and an accept took ~10 s from
+#: request to answer while the backend answered it in ~50 ms (2026-12-07, measured both ends).
+DESKTOP_CONNECTIONS = 4
+#: The customers' POSTs share one client per backend address (their chats open at `chat_rate`).
+CUSTOMER_CONNECTIONS = 32
 #: Request timeout: a backend that stops answering is a failure to retry, not a hang.
 HTTP_TIMEOUT_S = 15.0
 
@@ -153,7 +159,8 @@ class Desktop:
             if frame.type == "offer.created":
                 offer = Offer.model_validate(frame.data)
                 self.driver.offer_shown(offer.conversation_id, shown)
-                self.driver.offer_made(offer.offered_at.timestamp())
+                made = self.driver.offer_made(offer.offered_at.timestamp())
+                self.driver.delivery_s.append(shown - made)
                 self.driver.offer_events.append(
                     OfferEvent(frame.seq, offer.conversation_id, self.record.username, "offered")
                 )
@@ -206,6 +213,7 @@ class Desktop:
             self.record.refusals.append(f"available again: {exc}")
 
     async def _work(self, offer: Offer) -> None:
+        asked = time.perf_counter()
         try:
             conv = await self.driver.retry(lambda: self.api.accept(offer.id))
         except BackendUnavailable as exc:
@@ -218,6 +226,7 @@ class Desktop:
                 return
         else:
             assert conv.id == offer.conversation_id
+        self.driver.accept_s.append((self.record.url, time.perf_counter() - asked))
         self.record.accepted += 1
         reply_key, close_key = _key(), _key()  # the same key on every retry: sent once
         try:
@@ -281,6 +290,11 @@ class LoadResult:
     offers_made: list[float] = field(default_factory=list)
     #: How late each customer's POST started against its schedule (the driver's own lag).
     post_lag_s: list[float] = field(default_factory=list)
+    #: Where an offer's answer spends its time: from the offer's making (its `offered_at`) to its
+    #: frame reaching the desktop, and from the desktop's accept request to the backend's answer.
+    delivery_s: list[float] = field(default_factory=list)
+    #: (the desktop's backend address, seconds): one process's writer may be the slow one.
+    accept_s: list[tuple[str, float]] = field(default_factory=list)
 
     def first_routing_after(self, t: float) -> float | None:
         """Seconds from `t` to the first offer made after it (of any chat, waiting since before `t`
@@ -320,13 +334,40 @@ class LoadResult:
     def summary(self) -> str:
         lat = sorted(self.latencies_ms())
         p = (lambda q: lat[min(len(lat) - 1, round(q / 100 * (len(lat) - 1)))]) if lat else (lambda q: 0.0)
+        shown, answered = _quantiles(self.delivery_s), _quantiles([s for _url, s in self.accept_s])
         return (
             f"{len(self.desktops)} desktops, {len(self.acknowledged_chats)} chats acknowledged "
             f"({len(self.failed_chats)} failed), {len(self.latencies_s)} offered, "
             f"{len(self.never_offered)} never offered, {len(self.overlaps)} overlaps, "
             f"{sum(d.missed for d in self.desktops)} offers missed (agent Away, back after a pause); "
-            f"created->offer shown p50 {p(50):.0f} ms, p95 {p(95):.0f} ms, p99 {p(99):.0f} ms"
+            f"created->offer shown p50 {p(50):.0f} ms, p95 {p(95):.0f} ms, p99 {p(99):.0f} ms; "
+            f"offer made->shown p50 {shown[0]:.0f} ms, p95 {shown[1]:.0f} ms; "
+            f"accept answered in p50 {answered[0]:.0f} ms, p95 {answered[1]:.0f} ms"
         )
+
+
+def accepts_by_address(result: LoadResult) -> list[str]:
+    """Per backend address: how many accepts, and how long their answers took (p50, p95)."""
+    by_url: dict[str, list[float]] = {}
+    for url, seconds in result.accept_s:
+        by_url.setdefault(url, []).append(seconds)
+    lines = []
+    for url, seconds in sorted(by_url.items()):
+        p50, p95 = _quantiles(seconds)
+        lines.append(f"{url}: {len(seconds)} accepts answered in p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+    return lines
+
+
+def _quantiles(seconds: list[float]) -> tuple[float, float]:
+    """p50 and p95 in ms (0 for none)."""
+    if not seconds:
+        return 0.0, 0.0
+    ordered = sorted(seconds)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+    return at(0.50), at(0.95)
 
 
 class LoadDriver:
@@ -346,10 +387,14 @@ class LoadDriver:
         self.post_lag_s: list[float] = []
         #: When each offer shown was made by the router, on the perf_counter clock.
         self.offers_made: list[float] = []
+        self.delivery_s: list[float] = []
+        self.accept_s: list[tuple[str, float]] = []
         self._wall_offset = time.time() - time.perf_counter()
         self.desktops: list[Desktop] = []
         self._deadline = 0.0
         self._http: dict[str, httpx.AsyncClient] = {}
+        #: Every client made (the desktops' and the customers'), closed at the end.
+        self._clients: list[httpx.AsyncClient] = []
         #: Set once every desktop is signed in, Available and streaming: the chats start then.
         self.ready = asyncio.Event()
         #: Set when the customers stop opening chats.
@@ -358,9 +403,11 @@ class LoadDriver:
     def offer_shown(self, conversation_id: str, at: float) -> None:
         self.shown.setdefault(conversation_id, at)
 
-    def offer_made(self, wall_time: float) -> None:
+    def offer_made(self, wall_time: float) -> float:
         """An offer's own time (the backend's clock, this machine's), kept on the perf_counter clock."""
-        self.offers_made.append(wall_time - self._wall_offset)
+        made = wall_time - self._wall_offset
+        self.offers_made.append(made)
+        return made
 
     def first_offer_after(self, t: float) -> float | None:
         return first_offer_after(self.created, self.shown, t)
@@ -382,16 +429,20 @@ class LoadDriver:
             await asyncio.sleep(RETRY_S)
 
     def _client(self, url: str) -> httpx.AsyncClient:
+        """The customers' client for `url`."""
         if url not in self._http:
-            self._http[url] = httpx.AsyncClient(
-                base_url=url,
-                trust_env=False,
-                timeout=HTTP_TIMEOUT_S,
-                limits=httpx.Limits(
-                    max_connections=HTTP_CONNECTIONS, max_keepalive_connections=HTTP_CONNECTIONS
-                ),
-            )
+            self._http[url] = self._new_client(url, CUSTOMER_CONNECTIONS)
         return self._http[url]
+
+    def _new_client(self, url: str, connections: int) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            base_url=url,
+            trust_env=False,
+            timeout=HTTP_TIMEOUT_S,
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        )
+        self._clients.append(client)
+        return client
 
     async def run(self) -> LoadResult:
         cfg = self.config
@@ -400,7 +451,9 @@ class LoadDriver:
         self._deadline = started + 120 + cfg.duration_s + cfg.drain_s
         urls = list(cfg.urls)
         self.desktops = [
-            Desktop(self, name, urls[i % len(urls)], self._client(urls[i % len(urls)]))
+            Desktop(
+                self, name, urls[i % len(urls)], self._new_client(urls[i % len(urls)], DESKTOP_CONNECTIONS)
+            )
             for i, name in enumerate(cfg.usernames)
         ]
         try:
@@ -419,8 +472,7 @@ class LoadDriver:
             await self._drain()
         finally:
             await asyncio.gather(*(d.stop() for d in self.desktops), return_exceptions=True)
-            for client in self._http.values():
-                await client.aclose()
+            await asyncio.gather(*(client.aclose() for client in self._clients), return_exceptions=True)
         return self._result(time.perf_counter() - started)
 
     async def _all_connected(self) -> None:
@@ -515,6 +567,8 @@ class LoadDriver:
             shown_at=dict(self.shown),
             offers_made=sorted(self.offers_made),
             post_lag_s=list(self.post_lag_s),
+            delivery_s=list(self.delivery_s),
+            accept_s=list(self.accept_s),
         )
 
 
