@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workstation.server.db import MonitorSampleRow, make_engine
@@ -111,5 +111,29 @@ def test_history_search_finds_ids_and_addresses_split_as_the_agent_types_them(
                 {"summary": stored, "query": timeline.tsquery(typed)},
             )
         assert found, (stored, typed)
+    finally:
+        engine.dispose()
+
+
+def test_a_burst_of_sessions_reuses_connections_instead_of_opening_new_ones(pg_url: str) -> None:
+    # The writer, the tailer, the reader threads and concurrent token checks each hold a session:
+    # with SQLAlchemy's default pool of 5, every burst past five opened PostgreSQL sessions (a
+    # forked server process each) and closed them again when handed back.
+    from workstation.server.db import PG_POOL_SIZE
+
+    engine = make_engine(pg_url)
+
+    def server_pids(count: int) -> set[int]:
+        sessions = [Session(engine) for _ in range(count)]
+        try:
+            return {int(db.scalar(select(func.pg_backend_pid()))) for db in sessions}
+        finally:
+            for db in sessions:
+                db.close()
+
+    try:
+        first = server_pids(PG_POOL_SIZE)
+        assert len(first) == PG_POOL_SIZE  # all at once: one connection each
+        assert server_pids(PG_POOL_SIZE) == first  # handed back and taken again: the same ones
     finally:
         engine.dispose()

@@ -472,6 +472,13 @@ class TaskRouterReservationRow(Base):
     at: Mapped[datetime]
 
 
+#: PostgreSQL connections a backend process keeps open, and how many more it may open in a burst
+#: (closed again when handed back). Three processes at most 3 × 24 = 72, under PostgreSQL's
+#: default max_connections of 100.
+PG_POOL_SIZE = 12
+PG_POOL_OVERFLOW = 12
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`, its schema migrated to the head revision (workstation/server/migrate.py).
 
@@ -483,6 +490,11 @@ def make_engine(url: str) -> Engine:
         url,
         connect_args={"check_same_thread": False, "timeout": 30} if is_sqlite else {},
         pool_pre_ping=not is_sqlite,
+        # SQLAlchemy keeps 5 by default and closes any further one when it is handed back; here
+        # the writer, the tailer, two reader threads and the token checks of concurrent requests
+        # (on AnyIO's worker threads) use the database at once, so under load each process opened
+        # and closed ~9 PostgreSQL sessions a second (a forked server process each).
+        **({} if is_sqlite else {"pool_size": PG_POOL_SIZE, "max_overflow": PG_POOL_OVERFLOW}),
     )
     if is_sqlite:
 
