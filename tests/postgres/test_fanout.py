@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 import time
@@ -169,3 +170,46 @@ def test_a_failed_log_batch_commits_nothing_and_reads_as_a_database_error(pg_url
             assert list(db.scalars(select(EventLogRow.type))) == ["probe"]
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_tailer_reads_the_log_off_the_event_loop(pg_url: str) -> None:
+    # On the loop, each read blocked every stream and request of the process for its round trips.
+    engine = make_engine(pg_url)
+    hub = RecordingHub()
+    tailer = EventFanout(engine, hub)  # type: ignore[arg-type]
+    readers: list[int] = []
+    real_read = tailer._read_after
+
+    def read(seq: int) -> list[tuple[str, EventFrame]]:
+        readers.append(threading.get_ident())
+        return real_read(seq)
+
+    tailer._read_after = read  # type: ignore[method-assign]
+
+    def write() -> None:
+        with Session(engine) as db:
+            rows = [EventLogRow(at=utcnow(), audience="*", type="probe", data={}) for _ in range(2)]
+            EventFanout(engine, RecordingHub()).commit(db, rows)  # type: ignore[arg-type]
+
+    async def scenario() -> int:
+        task = asyncio.create_task(tailer.run())
+        try:
+            async with asyncio.timeout(15):
+                while not readers:  # started: it delivers what commits from now on
+                    await asyncio.sleep(0.05)
+                await asyncio.to_thread(write)
+                while len(hub.seqs) < 2:
+                    await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        return threading.get_ident()
+
+    try:
+        loop_thread = asyncio.run(scenario())
+        with Session(engine) as db:
+            assert hub.seqs == list(db.scalars(select(EventLogRow.seq).order_by(EventLogRow.seq)))
+    finally:
+        engine.dispose()
+    assert readers and loop_thread not in readers

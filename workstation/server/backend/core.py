@@ -198,5 +198,5 @@ class _UnitOfWork:
     new_keys: set[tuple[str, str]] = field(default_factory=set)
 
     def append(self, audience: str, type_: str, data: dict[str, Any]) -> None:
-        # Inserted at the end of the transaction, by EventFanout.write (which orders seq across processes).
+        # Inserted at the end of the transaction, by EventFanout.commit (which orders seq across processes).
         self.pending.append(EventLogRow(at=utcnow(), audience=audience, type=type_, data=data))
