@@ -133,6 +133,17 @@ def _replay(desk: Desk, cobrowse: CobrowseView, needle: str = "", timeout: float
     return seen[-1]
 
 
+def _sign_in_and_ask(customer: Customer, shop: str, question: str) -> None:
+    """The customer signs in at the shop as c-1 and asks `question` in the chat of a product page."""
+    customer.do(lambda p: p.goto(shop + "/account"))
+    customer.do(lambda p: p.click("button[data-customer='c-1']"))
+    customer.do(lambda p: p.wait_for_selector("text=Your account"))
+    customer.do(lambda p: p.goto(shop + "/p/desk-lamp-aura"))
+    customer.do(lambda p: p.click("#chat-open"))
+    customer.do(lambda p: p.fill("#chat-text", question))
+    customer.do(lambda p: p.press("#chat-text", "Enter"))
+
+
 def test_chat_to_cobrowse_hand_off_with_a_real_browser(
     desk: Desk, backend: Backend, customer: Customer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -143,13 +154,7 @@ def test_chat_to_cobrowse_hand_off_with_a_real_browser(
     _go_available(desk)
 
     # --- the customer signs in at the shop and asks for help from a product page -----------------
-    customer.do(lambda p: p.goto(shop + "/account"))
-    customer.do(lambda p: p.click("button[data-customer='c-1']"))
-    customer.do(lambda p: p.wait_for_selector("text=Your account"))
-    customer.do(lambda p: p.goto(shop + "/p/desk-lamp-aura"))
-    customer.do(lambda p: p.click("#chat-open"))
-    customer.do(lambda p: p.fill("#chat-text", "I want to return my lamp but cannot find how"))
-    customer.do(lambda p: p.press("#chat-text", "Enter"))
+    _sign_in_and_ask(customer, shop, "I want to return my lamp but cannot find how")
 
     # --- the agent accepts the chat; the invite button knows the customer is on the web ----------
     desk.wait_until(lambda: bool(desk.window.offer_cards), timeout=15)
@@ -335,13 +340,7 @@ def test_a_late_answer_to_accept_does_not_undo_the_started_session(
     shop = backend.url + "/shop"
     agent = backend.login("demo")
     assert backend.http.put("/api/v1/me/presence", json={"presence": "available"}, headers=agent).is_success
-    customer.do(lambda p: p.goto(shop + "/account"))
-    customer.do(lambda p: p.click("button[data-customer='c-1']"))
-    customer.do(lambda p: p.wait_for_selector("text=Your account"))
-    customer.do(lambda p: p.goto(shop + "/p/desk-lamp-aura"))
-    customer.do(lambda p: p.click("#chat-open"))
-    customer.do(lambda p: p.fill("#chat-text", "Where do I find returns?"))
-    customer.do(lambda p: p.press("#chat-text", "Enter"))
+    _sign_in_and_ask(customer, shop, "Where do I find returns?")
     (offer,) = backend.wait_for(lambda: backend.offers(agent), timeout=15)
     accepted = backend.http.post(f"/api/v1/offers/{offer['id']}/accept", headers=agent)
     assert accepted.status_code == 200, accepted.text
