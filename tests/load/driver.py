@@ -28,6 +28,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -290,6 +291,9 @@ class LoadResult:
     offers_made: list[float] = field(default_factory=list)
     #: How late each customer's POST started against its schedule (the driver's own lag).
     post_lag_s: list[float] = field(default_factory=list)
+    #: Per chat POST: (waited for a free connection, sent -> the backend's stamp on the new chat,
+    #: stamp -> answer received).
+    post_split_s: list[tuple[float, float, float]] = field(default_factory=list)
     #: Where an offer's answer spends its time: from the offer's making (its `offered_at`) to its
     #: frame reaching the desktop, and from the desktop's accept request to the backend's answer.
     delivery_s: list[float] = field(default_factory=list)
@@ -335,12 +339,25 @@ class LoadResult:
         lat = sorted(self.latencies_ms())
         p = (lambda q: lat[min(len(lat) - 1, round(q / 100 * (len(lat) - 1)))]) if lat else (lambda q: 0.0)
         shown, answered = _quantiles(self.delivery_s), _quantiles([s for _url, s in self.accept_s])
+        waited = _quantiles([a for a, _b, _c in self.post_split_s])
+        to_made = _quantiles([b for _a, b, _c in self.post_split_s])
+        to_answer = _quantiles([c for _a, _b, c in self.post_split_s])
+        posted = _quantiles(
+            [
+                self.acked_at[("chat", c)] - t
+                for c, t in self.created_at.items()
+                if ("chat", c) in self.acked_at
+            ]
+        )
         return (
             f"{len(self.desktops)} desktops, {len(self.acknowledged_chats)} chats acknowledged "
             f"({len(self.failed_chats)} failed), {len(self.latencies_s)} offered, "
             f"{len(self.never_offered)} never offered, {len(self.overlaps)} overlaps, "
             f"{sum(d.missed for d in self.desktops)} offers missed (agent Away, back after a pause); "
             f"created->offer shown p50 {p(50):.0f} ms, p95 {p(95):.0f} ms, p99 {p(99):.0f} ms; "
+            f"chat POST answered in p50 {posted[0]:.0f} ms, p95 {posted[1]:.0f} ms "
+            f"(waited for a connection p50 {waited[0]:.0f} ms, sent->made p50 {to_made[0]:.0f} ms, "
+            f"made->answer p50 {to_answer[0]:.0f} ms); "
             f"offer made->shown p50 {shown[0]:.0f} ms, p95 {shown[1]:.0f} ms; "
             f"accept answered in p50 {answered[0]:.0f} ms, p95 {answered[1]:.0f} ms"
         )
@@ -385,6 +402,8 @@ class LoadDriver:
         self.acked_at: dict[tuple[str, str], float] = {}
         #: How late each customer's POST started against its schedule.
         self.post_lag_s: list[float] = []
+        #: Per chat POST: (waited for a connection, sent -> the backend's stamp, stamp -> answer).
+        self.post_split_s: list[tuple[float, float, float]] = []
         #: When each offer shown was made by the router, on the perf_counter clock.
         self.offers_made: list[float] = []
         self.delivery_s: list[float] = []
@@ -392,7 +411,7 @@ class LoadDriver:
         self._wall_offset = time.time() - time.perf_counter()
         self.desktops: list[Desktop] = []
         self._deadline = 0.0
-        self._http: dict[str, httpx.AsyncClient] = {}
+        self._http: dict[str, tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
         #: Every client made (the desktops' and the customers'), closed at the end.
         self._clients: list[httpx.AsyncClient] = []
         #: Set once every desktop is signed in, Available and streaming: the chats start then.
@@ -428,10 +447,13 @@ class LoadDriver:
                     raise
             await asyncio.sleep(RETRY_S)
 
-    def _client(self, url: str) -> httpx.AsyncClient:
-        """The customers' client for `url`."""
+    def _client(self, url: str) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        """The customers' client for `url`, and the gate that lets one POST per connection through."""
         if url not in self._http:
-            self._http[url] = self._new_client(url, CUSTOMER_CONNECTIONS)
+            self._http[url] = (
+                self._new_client(url, CUSTOMER_CONNECTIONS),
+                asyncio.Semaphore(CUSTOMER_CONNECTIONS),
+            )
         return self._http[url]
 
     def _new_client(self, url: str, connections: int) -> httpx.AsyncClient:
@@ -511,24 +533,37 @@ class LoadDriver:
         # A POST that starts late says the driver (its one event loop) is behind: then the chats'
         # latencies are partly the driver's, and fewer chats a second reach the backends.
         self.post_lag_s.append(began - due)
+        client, gate = self._client(url)
         try:
-            response = await self._client(url).post(
-                "/api/v1/customer/chats",
-                json={
-                    "customer_id": customer,
-                    "text": f"Question {i}: where is my parcel?",
-                    "language": "en",
-                },
-                headers={"Authorization": f"Bearer {cfg.service_token}"},
-            )
+            # At most one POST per connection in flight: the rest wait here, in a FIFO that costs
+            # nothing per waiter, rather than in httpx's pool, which rescans every waiting request
+            # at each hand-out (thousands of them once the backends fall behind: most of the
+            # driver's loop in a py-spy profile, and the POSTs' wait grew to a minute).
+            async with gate:
+                sent = time.perf_counter()
+                response = await client.post(
+                    "/api/v1/customer/chats",
+                    json={
+                        "customer_id": customer,
+                        "text": f"Question {i}: where is my parcel?",
+                        "language": "en",
+                    },
+                    headers={"Authorization": f"Bearer {cfg.service_token}"},
+                )
         except httpx.HTTPError as exc:
             self.failed_chats.append(f"chat {i}: {type(exc).__name__}")
             return
         if response.status_code != 201:
             self.failed_chats.append(f"chat {i}: {response.status_code}")
             return
-        conv = str(response.json()["conversation"]["id"])
-        self.acked_at[("chat", conv)] = time.perf_counter()
+        answered = time.perf_counter()
+        body = response.json()["conversation"]
+        conv = str(body["id"])
+        self.acked_at[("chat", conv)] = answered
+        # The backend stamps the chat when its writer makes it: before that the POST waited in this
+        # driver (its connection pool, its loop) or in the backend's queue for the writer.
+        made = datetime.fromisoformat(body["started_at"]).timestamp() - self._wall_offset
+        self.post_split_s.append((sent - began, made - sent, answered - made))
         self.created[conv] = began
         self.acknowledged_chats.append(conv)
 
@@ -567,6 +602,7 @@ class LoadDriver:
             shown_at=dict(self.shown),
             offers_made=sorted(self.offers_made),
             post_lag_s=list(self.post_lag_s),
+            post_split_s=list(self.post_split_s),
             delivery_s=list(self.delivery_s),
             accept_s=list(self.accept_s),
         )
