@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -528,6 +530,20 @@ def make_engine(url: str) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+@contextlib.contextmanager
+def autocommit_reads(engine: Engine) -> Iterator[Connection]:
+    """A pooled connection for pure reads, outside any transaction.
+
+    Each statement sees what was committed when it began, as every statement does in a READ
+    COMMITTED transaction (PostgreSQL's default, and ours): for a read of one statement nothing
+    changes but the frame. That frame costs two round trips on PostgreSQL, since psycopg sends
+    BEGIN as a command of its own before the first statement and the pool sends ROLLBACK when the
+    connection comes back. Reads done for every request or every pushed event (the token check,
+    the event log tailer) skip them; the pool restores the isolation level on return."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        yield conn
 
 
 def legacy_upgrade(engine: Engine) -> None:

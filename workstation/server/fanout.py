@@ -40,7 +40,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from workstation.domain.models import EventFrame
-from workstation.server.db import EventLogRow
+from workstation.server.db import EventLogRow, autocommit_reads
 
 if TYPE_CHECKING:
     from workstation.server.backend import EventHub
@@ -232,14 +232,15 @@ class EventFanout:
             self.delivered = frames[-1][1].seq
 
     def _head(self) -> int:
-        with Session(self.engine) as db:
-            return db.scalar(select(func.max(EventLogRow.seq))) or 0
+        with autocommit_reads(self.engine) as conn:
+            return conn.scalar(select(func.max(EventLogRow.seq))) or 0
 
     def _read_after(self, seq: int) -> list[tuple[str, EventFrame]]:
         """Up to BATCH committed log entries after `seq`, in seq order (plain rows, no ORM objects)."""
         log_row = EventLogRow
-        with Session(self.engine) as db:
-            rows = db.execute(
+        # Outside a transaction: each process reads after every commit it is told of (autocommit_reads).
+        with autocommit_reads(self.engine) as conn:
+            rows = conn.execute(
                 select(log_row.seq, log_row.at, log_row.audience, log_row.type, log_row.data)
                 .where(log_row.seq > seq)
                 .order_by(log_row.seq)

@@ -25,6 +25,7 @@ from workstation.server.db import (
     AgentRow,
     IdempotencyRow,
     TokenRow,
+    autocommit_reads,
 )
 from workstation.server.passwords import dummy_hash, hash_password, verify_password
 
@@ -105,16 +106,29 @@ class AuthAndPresence(BackendBase):
     def authenticate(self, token: str | None) -> Principal:
         if not token:
             raise BackendError(401, "unauthenticated", M.Msg(M.TOKEN_MISSING))
-        with DbSession(self.engine) as db:
-            row = db.get(TokenRow, _digest(token))
-            if row is None or _aware(row.expires_at) <= utcnow():
-                raise BackendError(401, "unauthenticated", M.Msg(M.TOKEN_INVALID))
-            if row.scope == "customer":
-                return Principal(scope="customer", conversation_id=row.conversation_id)
-            agent = db.get(AgentRow, row.agent_id)
-            if agent is None or agent.disabled_at is not None:
-                raise BackendError(401, "unauthenticated", M.Msg(M.TOKEN_USER_GONE))
-            return Principal(scope="agent", agent_id=agent.id, role=Role(agent.role))
+        # Every request comes through here: the token and its user in one statement, outside a
+        # transaction (autocommit_reads), instead of two ORM loads framed by BEGIN and ROLLBACK.
+        with autocommit_reads(self.engine) as conn:
+            row = conn.execute(
+                select(
+                    TokenRow.scope,
+                    TokenRow.expires_at,
+                    TokenRow.conversation_id,
+                    AgentRow.id.label("agent_id"),
+                    AgentRow.role,
+                    AgentRow.disabled_at,
+                )
+                .select_from(TokenRow)
+                .outerjoin(AgentRow, AgentRow.id == TokenRow.agent_id)
+                .where(TokenRow.digest == _digest(token))
+            ).first()
+        if row is None or _aware(row.expires_at) <= utcnow():
+            raise BackendError(401, "unauthenticated", M.Msg(M.TOKEN_INVALID))
+        if row.scope == "customer":
+            return Principal(scope="customer", conversation_id=row.conversation_id)
+        if row.agent_id is None or row.disabled_at is not None:
+            raise BackendError(401, "unauthenticated", M.Msg(M.TOKEN_USER_GONE))
+        return Principal(scope="agent", agent_id=row.agent_id, role=Role(row.role))
 
     def sweep_revoked_streams(self) -> int:
         """Close the streams of tokens that stopped being valid outside a logout: deleted by an admin

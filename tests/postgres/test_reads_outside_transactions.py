@@ -1,0 +1,100 @@
+"""Reads done for every request or pushed event run outside a transaction on PostgreSQL: one
+statement each, with no BEGIN before it or ROLLBACK after it (db.autocommit_reads)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from workstation.domain.models import Role, utcnow
+from workstation.server.backend import Backend, BackendConfig, BackendError
+from workstation.server.backend.core import EventHub, Principal
+from workstation.server.db import AgentRow, EventLogRow, TokenRow, make_engine
+from workstation.server.fanout import EventFanout
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def engine(pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+class Statements:
+    """Every statement run on `engine`, with whether its connection was in autocommit mode."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.seen: list[tuple[str, bool]] = []
+        event.listen(engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        self.seen.append((statement.split()[0].upper(), conn.connection.dbapi_connection.autocommit))
+
+
+def test_a_token_check_is_one_statement_outside_a_transaction(engine: Engine) -> None:
+    backend = Backend(engine, BackendConfig())
+    service = backend.service_principal()
+    token = backend.issue_token(service)
+    statements = Statements(engine)
+
+    assert backend.authenticate(token) == service
+
+    # One SELECT of the token and its user; psycopg sends no BEGIN in autocommit mode.
+    assert statements.seen == [("SELECT", True)]
+
+
+def test_a_token_check_still_refuses_expired_tokens_and_disabled_users(engine: Engine) -> None:
+    backend = Backend(engine, BackendConfig())
+    agent = backend.ensure_agent(username="ana", name="Ana", password="x" * 12)
+    agent_token = backend.issue_token(Principal(scope="agent", agent_id=agent.id))
+    service_token = backend.issue_token(backend.service_principal())
+
+    assert backend.authenticate(agent_token) == Principal(scope="agent", agent_id=agent.id, role=Role.AGENT)
+    with Session(engine) as db, db.begin():
+        db.execute(update(AgentRow).where(AgentRow.id == agent.id).values(disabled_at=utcnow()))
+    with pytest.raises(BackendError) as gone:
+        backend.authenticate(agent_token)
+    assert (gone.value.status, gone.value.code) == (401, "unauthenticated")
+
+    assert backend.authenticate(service_token).role == Role.SERVICE
+    with Session(engine) as db, db.begin():
+        db.execute(update(TokenRow).values(expires_at=utcnow() - timedelta(seconds=1)))
+    with pytest.raises(BackendError) as expired:
+        backend.authenticate(service_token)
+    assert expired.value.status == 401
+    with pytest.raises(BackendError):
+        backend.authenticate("not-a-token")
+
+
+def test_the_log_tailer_reads_outside_a_transaction_and_pooled_writes_stay_transactional(
+    engine: Engine,
+) -> None:
+    fanout = EventFanout(engine, EventHub())
+    with Session(engine) as db:
+        db.add(EventLogRow(at=utcnow(), audience="*", type="probe", data={"n": 1}))
+        db.commit()
+    statements = Statements(engine)
+
+    head = fanout._head()
+    frames = fanout._read_after(head - 1)
+
+    assert [f.type for _audience, f in frames] == ["probe"]
+    assert statements.seen == [("SELECT", True), ("SELECT", True)]
+    # The pool hands its connections back in transactional mode: a write after these reads, on
+    # any of the pooled connections, still commits or rolls back as a whole.
+    sessions = [Session(engine) for _ in range(3)]
+    try:
+        for db in sessions:
+            assert db.connection().connection.dbapi_connection.autocommit is False
+    finally:
+        for db in sessions:
+            db.close()
