@@ -176,6 +176,46 @@ def test_unanswered_offer_times_out_and_agent_goes_away(backend: Backend) -> Non
     assert backend.wait_for(lambda: backend.offers(anna))
 
 
+def test_a_keyed_write_refused_after_a_change_is_undone_whole_and_its_refusal_replayed(
+    backend: Backend,
+) -> None:
+    # A keyed write on its own runs without a savepoint: its refusal rolls back its transaction,
+    # and the key is then stored with the refusal, so a retry gets the same answer.
+    from workstation.domain.models import Presence
+    from workstation.server.backend import BackendError
+
+    server = backend.server.backend
+    assert server is not None
+    demo = backend.login("demo")
+    principal = server.authenticate(demo["Authorization"].split()[1])
+    assert principal.agent_id is not None
+    agent_id = principal.agent_id
+    before = backend.http.get(f"{API}/me", headers=demo).json()["presence"]
+    assert before != "available"
+    pushed: list[object] = []
+    publish = server.hub.publish
+    server.hub.publish = lambda batch: (pushed.extend(batch), publish(batch))[-1]  # type: ignore[method-assign]
+    runs: list[int] = []
+
+    def change_then_refuse() -> dict[str, object]:
+        runs.append(1)
+        server.set_presence(agent_id, Presence.AVAILABLE)
+        raise BackendError(409, "refused_for_test", "Refused after a change.")
+
+    def write() -> tuple[int, dict[str, object]]:
+        return backend.server.call(
+            lambda: server.idempotent(principal, "key-refused-0001", "probe", change_then_refuse)
+        )
+
+    first, again = write(), write()
+
+    assert first == again
+    assert first[0] == 409 and first[1]["error"]["code"] == "refused_for_test"  # type: ignore[index]
+    assert runs == [1]  # the retry was answered from the key
+    assert backend.http.get(f"{API}/me", headers=demo).json()["presence"] == before
+    assert not [frame for _audience, frame in pushed if frame.type.startswith("presence")]  # type: ignore[attr-defined]
+
+
 def test_idempotency_key_replays_the_first_answer(backend: Backend) -> None:
     demo = _available(backend, "demo")
     chat = backend.start_chat("c-1")

@@ -1,5 +1,6 @@
-"""Reads done for every request or pushed event run outside a transaction on PostgreSQL: one
-statement each, with no BEGIN before it or ROLLBACK after it (db.autocommit_reads)."""
+"""Round trips to PostgreSQL that every request or pushed event would pay: reads run outside a
+transaction, one statement each, with no BEGIN before or ROLLBACK after (db.autocommit_reads); a
+keyed write on its own needs no savepoint."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from workstation.domain.models import Role, utcnow
+from workstation.domain.models import Presence, Role, utcnow
 from workstation.server.backend import Backend, BackendConfig, BackendError
 from workstation.server.backend.core import EventHub, Principal
 from workstation.server.db import AgentRow, EventLogRow, TokenRow, make_engine
@@ -98,3 +99,21 @@ def test_the_log_tailer_reads_outside_a_transaction_and_pooled_writes_stay_trans
     finally:
         for db in sessions:
             db.close()
+
+
+def test_a_keyed_write_on_its_own_sends_no_savepoint_but_one_in_a_batch_does(engine: Engine) -> None:
+    # A savepoint is what lets one write of a batch be undone alone; a write on its own is undone
+    # with its transaction, and saves the SAVEPOINT and RELEASE round trips.
+    backend = Backend(engine, BackendConfig())
+    agent = backend.ensure_agent(username="ana", name="Ana", password="x" * 12)
+    principal = Principal(scope="agent", agent_id=agent.id, role=Role.AGENT)
+    statements = Statements(engine)
+
+    def away() -> dict[str, object]:
+        return backend.set_presence(agent.id, Presence.AWAY).model_dump(mode="json")
+
+    assert backend.idempotent(principal, "key-alone-0001", "away", away)[0] == 200
+    assert "SAVEPOINT" not in [verb for verb, _autocommit in statements.seen]
+    with backend.batch():
+        assert backend.idempotent(principal, "key-batch-0001", "away", away)[0] == 200
+    assert "SAVEPOINT" in [verb for verb, _autocommit in statements.seen]
