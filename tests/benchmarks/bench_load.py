@@ -228,6 +228,16 @@ def one_run(
                 print(
                     f"  {p.url} {role} {own / ran:.2f} cores; {accepts.get(p.url, 'no accepts')}", flush=True
                 )
+        if result.acknowledged_chats:
+            # Steadier than the latencies on a saturated machine: what each chat (its POST, offer,
+            # accept, reply and wrap-up, and their frames to every process) costs in CPU.
+            chats = len(result.acknowledged_chats)
+            db_s = sum(c - db_before.get(pid, 0.0) for pid, c in db_last.items()) if pg_data else 0.0
+            print(
+                f"  CPU per chat: backends {cpu * ran / chats * 1000:.1f} ms, PostgreSQL "
+                f"{db_s / chats * 1000:.1f} ms, driver {(_own_cpu() - driver_before) / chats * 1000:.1f} ms",
+                flush=True,
+            )
         errors = _log_errors(work)
         print(
             "  backend logs' ERROR/CRITICAL lines: " + ("; ".join(errors[:8]) if errors else "none"),
