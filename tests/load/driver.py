@@ -447,6 +447,10 @@ class LoadDriver:
                     raise
             await asyncio.sleep(RETRY_S)
 
+    def _loop_deadline(self) -> float:
+        """The run's deadline on the event loop's clock (`_deadline` is on perf_counter's)."""
+        return asyncio.get_running_loop().time() + (self._deadline - time.perf_counter())
+
     def _client(self, url: str) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
         """The customers' client for `url`, and the gate that lets one POST per connection through."""
         if url not in self._http:
@@ -539,7 +543,9 @@ class LoadDriver:
             # nothing per waiter, rather than in httpx's pool, which rescans every waiting request
             # at each hand-out (thousands of them once the backends fall behind: most of the
             # driver's loop in a py-spy profile, and the POSTs' wait grew to a minute).
-            async with gate:
+            async with asyncio.timeout_at(self._loop_deadline()):  # the run stays bounded in time
+                await gate.acquire()
+            try:
                 sent = time.perf_counter()
                 response = await client.post(
                     "/api/v1/customer/chats",
@@ -550,6 +556,11 @@ class LoadDriver:
                     },
                     headers={"Authorization": f"Bearer {cfg.service_token}"},
                 )
+            finally:
+                gate.release()
+        except TimeoutError:
+            self.failed_chats.append(f"chat {i}: still waiting for a connection when the run's time was up")
+            return
         except httpx.HTTPError as exc:
             self.failed_chats.append(f"chat {i}: {type(exc).__name__}")
             return

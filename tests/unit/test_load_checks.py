@@ -111,3 +111,33 @@ def test_routing_after_a_fault_is_the_first_offer_made_after_it() -> None:
     result.offers_made = [9.5, 10.0, 12.25, 13.0]
     assert result.first_routing_after(10.0) == pytest.approx(2.25)  # made at the fault: before it
     assert result.first_routing_after(13.0) is None
+
+
+def test_a_customer_waiting_for_a_connection_gives_up_when_the_runs_time_is_up() -> None:
+    # Behind a backend that has fallen far behind, POSTs queue for the customers' connections; the
+    # run must still end, with those chats counted as failed rather than waited for without end.
+    import asyncio
+    import time
+
+    from tests.load.driver import CUSTOMER_CONNECTIONS, LoadConfig, LoadDriver
+
+    config = LoadConfig(
+        urls=["http://127.0.0.1:9"], usernames=[], password="", service_token="", customer_ids=["c-1"]
+    )
+
+    async def run() -> LoadDriver:
+        driver = LoadDriver(config)
+        driver._deadline = time.perf_counter() + 0.2
+        _client, gate = driver._client(config.urls[0])
+        for _ in range(CUSTOMER_CONNECTIONS):  # every connection busy with an earlier POST
+            await gate.acquire()
+        try:
+            await asyncio.wait_for(driver._open_chat(0, time.perf_counter()), 5.0)
+        finally:
+            await asyncio.gather(*(client.aclose() for client in driver._clients))
+        return driver
+
+    driver = asyncio.run(run())
+
+    assert driver.failed_chats == ["chat 0: still waiting for a connection when the run's time was up"]
+    assert driver.acknowledged_chats == []
