@@ -61,8 +61,10 @@ PROCESSES = 3
 #: that a chat counted "never offered" was lost, not just late behind a queue (the wait ends as
 #: soon as every chat has been offered).
 SOAK_DRAIN_S = 120.0
-#: Customers per chat a second: keeps every customer well under the per-customer rate limit.
-CUSTOMERS_PER_RATE = 4
+#: Customers per chat a second: each customer opens a chat about every 400 s, so a 10-minute run
+#: is mostly first contacts, as in a contact centre (with 4, the default until 2026-12-07, each of
+#: a 25 chats/s soak's 100 customers wrote every four seconds and had ~150 contacts by its end).
+CUSTOMERS_PER_RATE = 400
 
 
 @dataclass
@@ -130,11 +132,14 @@ def one_run(
     progress_s: float | None = None,
     faults: PostgresServer | None = None,
     drain_s: float = 30.0,
+    customers: int | None = None,
 ) -> Row:
     """One load; with `faults` (the PostgreSQL server the backends use), the desktops and customers
     reach the processes through one round-robin proxy, and tests/load/faults.py kills a process, the
     router's process and restarts PostgreSQL during it, each reported after the run."""
-    population = prepare_database(db_url, agents, customers=max(20, int(rate * CUSTOMERS_PER_RATE)))
+    if customers is None:
+        customers = max(20, int(rate * CUSTOMERS_PER_RATE))
+    population = prepare_database(db_url, agents, customers=customers)
     backends: list[BackendProcess] = start_backends(db_url, work, processes)
     proxy: ProxyProcess | None = None
     try:
@@ -332,7 +337,7 @@ async def _progress(
         last, last_t = {pid: u.cpu_s for pid, u in now.items()}, t
 
 
-def soak(minutes: float, agents: int, rate: float, faults: bool = False) -> int:
+def soak(minutes: float, agents: int, rate: float, faults: bool = False, customers: int | None = None) -> int:
     """The issue's long run on PostgreSQL (3 processes); prints its figures and checks."""
     bindir = find_bindir()
     if bindir is None:
@@ -352,7 +357,7 @@ def soak(minutes: float, agents: int, rate: float, faults: bool = False) -> int:
                 r = one_run(
                     "pg x3", url, Path(tmp), PROCESSES, agents, rate, minutes * 60, pg.data,
                     progress_s=60.0 if minutes >= 5 else 20.0, faults=pg if faults else None,
-                    drain_s=SOAK_DRAIN_S,
+                    drain_s=SOAK_DRAIN_S, customers=customers,
                 )  # fmt: skip
             finally:
                 pg.drop_database(url)
@@ -388,12 +393,18 @@ def main() -> int:
         help="with --soak: SIGKILL a process at 1/4 and the router's at 1/2 (each replaced), restart "
         "PostgreSQL at 3/4",
     )
+    parser.add_argument(
+        "--customers",
+        type=int,
+        help=f"customers the chats come from (default: {CUSTOMERS_PER_RATE} per chat a second; a few "
+        "hundred make each customer's history long within minutes)",
+    )
     args = parser.parse_args()
     # Stopped with SIGTERM: still stop the backends and PostgreSQL (the finally blocks run).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if args.soak is not None:
         agents = 500 if args.agents == parser.get_default("agents") else int(args.agents)
-        return soak(args.soak, agents, args.rate, faults=args.faults)
+        return soak(args.soak, agents, args.rate, faults=args.faults, customers=args.customers)
     counts = [20] if args.quick else [int(n) for n in args.agents.split(",")]
     rate, duration = (5.0, 5.0) if args.quick else (args.rate, args.duration)
     kinds = args.backends.split(",")
@@ -419,14 +430,28 @@ def main() -> int:
                         url = pg.create_database()
                         try:
                             rows.append(
-                                one_run("pg x3", url, work, PROCESSES, agents, rate, duration, pg.data)
+                                one_run(
+                                    "pg x3",
+                                    url,
+                                    work,
+                                    PROCESSES,
+                                    agents,
+                                    rate,
+                                    duration,
+                                    pg.data,
+                                    customers=args.customers,
+                                )
                             )
                         finally:
                             pg.drop_database(url)
                     else:
                         work.mkdir(parents=True)
                         url = f"sqlite:///{work / 'backend.sqlite3'}"
-                        rows.append(one_run("sqlite x1", url, work, 1, agents, rate, duration))
+                        rows.append(
+                            one_run(
+                                "sqlite x1", url, work, 1, agents, rate, duration, customers=args.customers
+                            )
+                        )
                     print(table_row(rows[-1]), flush=True)
     finally:
         if pg is not None:
