@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 
+from tests.benchmarks.stats import pct
 from workstation.client.api import ApiError, AuthError, BackendApi, BackendUnavailable
 from workstation.client.events import EventStream
 from workstation.client.ws import AuthRejected, Backoff, WsClient
@@ -336,19 +337,13 @@ class LoadResult:
         return problems
 
     def summary(self) -> str:
-        lat = sorted(self.latencies_ms())
-        p = (lambda q: lat[min(len(lat) - 1, round(q / 100 * (len(lat) - 1)))]) if lat else (lambda q: 0.0)
+        lat = self.latencies_ms()
+        p = (lambda q: pct(lat, q)) if lat else (lambda q: 0.0)
         shown, answered = _quantiles(self.delivery_s), _quantiles([s for _url, s in self.accept_s])
         waited = _quantiles([a for a, _b, _c in self.post_split_s])
         to_made = _quantiles([b for _a, b, _c in self.post_split_s])
         to_answer = _quantiles([c for _a, _b, c in self.post_split_s])
-        posted = _quantiles(
-            [
-                self.acked_at[("chat", c)] - t
-                for c, t in self.created_at.items()
-                if ("chat", c) in self.acked_at
-            ]
-        )
+        posted = _quantiles([a + b + c for a, b, c in self.post_split_s])  # the whole POST, began -> answered
         return (
             f"{len(self.desktops)} desktops, {len(self.acknowledged_chats)} chats acknowledged "
             f"({len(self.failed_chats)} failed), {len(self.latencies_s)} offered, "
@@ -379,12 +374,7 @@ def _quantiles(seconds: list[float]) -> tuple[float, float]:
     """p50 and p95 in ms (0 for none)."""
     if not seconds:
         return 0.0, 0.0
-    ordered = sorted(seconds)
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
-
-    return at(0.50), at(0.95)
+    return pct(seconds, 50) * 1000, pct(seconds, 95) * 1000
 
 
 class LoadDriver:
