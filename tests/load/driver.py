@@ -338,7 +338,10 @@ class LoadResult:
 
     def summary(self) -> str:
         lat = self.latencies_ms()
-        p = (lambda q: pct(lat, q)) if lat else (lambda q: 0.0)
+
+        def p(q: float) -> float:
+            return pct(lat, q) if lat else 0.0
+
         shown, answered = _quantiles(self.delivery_s), _quantiles([s for _url, s in self.accept_s])
         waited = _quantiles([a for a, _b, _c in self.post_split_s])
         to_made = _quantiles([b for _a, b, _c in self.post_split_s])
@@ -364,9 +367,9 @@ def accepts_by_address(result: LoadResult) -> list[str]:
     for url, seconds in result.accept_s:
         by_url.setdefault(url, []).append(seconds)
     lines = []
-    for url, seconds in sorted(by_url.items()):
-        p50, p95 = _quantiles(seconds)
-        lines.append(f"{url}: {len(seconds)} accepts answered in p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+    for url, times in sorted(by_url.items()):
+        p50, p95 = _quantiles(times)
+        lines.append(f"{url}: {len(times)} accepts answered in p50 {p50:.0f} ms, p95 {p95:.0f} ms")
     return lines
 
 
