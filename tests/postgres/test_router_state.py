@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.server.test_routing import expiry_scenario, placed_scenario, stamped_scenario
+from tests.server.test_routing import attributes_scenario, expiry_scenario, placed_scenario, stamped_scenario
 from workstation.domain.models import Customer, Presence, Role
 from workstation.server.backend import Backend, BackendConfig, Principal
 from workstation.server.db import make_engine
@@ -91,3 +91,13 @@ def test_an_offer_times_out_when_due_and_not_before_on_postgres(pg_url: str) -> 
         expiry_scenario(Backend(engine, BackendConfig(offer_timeout_s=0.5)))
     finally:
         engine.dispose()
+
+
+def test_an_agents_attributes_changed_through_another_process_count_from_the_next_pass(pg_url: str) -> None:
+    engines = [make_engine(pg_url), make_engine(pg_url)]
+    try:
+        router, other = (Backend(engine, BackendConfig()) for engine in engines)
+        attributes_scenario(router, other)
+    finally:
+        for engine in engines:
+            engine.dispose()

@@ -13,9 +13,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tests.helpers.backend import Backend
-from workstation.domain.models import Customer, Presence
+from workstation.domain.models import Customer, Presence, Role
+from workstation.domain.workflow import AgentRouting
 from workstation.server.backend import Backend as ServerBackend
-from workstation.server.backend import BackendConfig, _aware
+from workstation.server.backend import BackendConfig, Principal, _aware
 from workstation.server.db import AgentRow, OfferRow, RoutingTaskRow, make_engine
 from workstation.server.routing_config import load_demo
 
@@ -303,6 +304,40 @@ def expiry_scenario(backend: ServerBackend) -> None:
         assert db.scalars(select(OfferRow.state)).one() == "timed_out"
 
 
+def attributes_scenario(router: ServerBackend, other: ServerBackend) -> None:
+    """An agent's languages and capacity, changed through `other` (on PostgreSQL another process),
+    count from the router's next pass: it keeps an agent's parsed attributes between passes only
+    while their stored text is the same (server/backend/workers.py)."""
+    other.ensure_agent(username="ada", name="Ada", password="pw", languages=("en",))
+    other.set_presence("a-ada", Presence.AVAILABLE)
+    for customer_id in ("c-1", "c-2"):
+        other.upsert_customer(Customer(id=customer_id, name="Pat", language="en"))
+    other.start_chat(customer_id="c-1", text="Hello", language="en")
+    assert router.assign_waiting() == 1  # Ada is in the English queue
+
+    def set_routing(languages: list[str], chats: int) -> None:
+        other.set_agent_routing(
+            None, "a-ada", AgentRouting(attributes={"languages": languages}, capacity={"chat": chats})
+        )
+
+    set_routing(["de"], 3)
+    other.start_chat(customer_id="c-2", text="Hello", language="en")
+    assert router.assign_waiting() == 0  # no longer in the English queue
+    set_routing(["en"], 1)
+    assert router.assign_waiting() == 0  # back in it, but her one chat is taken by the first offer
+    set_routing(["en"], 2)
+    assert router.assign_waiting() == 1
+
+
+def test_an_agents_changed_attributes_count_from_the_next_pass(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    try:
+        backend = ServerBackend(engine)
+        attributes_scenario(backend, backend)
+    finally:
+        engine.dispose()
+
+
 def test_an_offer_times_out_when_due_and_not_before(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
     try:
@@ -343,5 +378,29 @@ def test_an_offer_stamps_its_agent_as_just_offered(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
     try:
         stamped_scenario(ServerBackend(engine))
+    finally:
+        engine.dispose()
+
+
+def test_a_cooldown_is_forgotten_once_it_ended(tmp_path: Path) -> None:
+    # Each declined or missed offer leaves a cooldown for its chat and agent; kept for good, they
+    # added up over a day of rejections.
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    try:
+        backend = ServerBackend(engine, BackendConfig(reoffer_cooldown_s=0.3, away_after_missed_offer=False))
+        backend.ensure_agent(username="ada", name="Ada", password="pw", languages=("en",))
+        backend.set_presence("a-ada", Presence.AVAILABLE)
+        backend.upsert_customer(Customer(id="c-1", name="Pat", language="en"))
+        conv, _token = backend.start_chat(customer_id="c-1", text="Hello", language="en")
+        ada = Principal(scope="agent", agent_id="a-ada", role=Role.AGENT)
+        assert backend.assign_waiting() == 1
+        (offer,) = backend.pending_offers(ada)
+        backend.reject_offer(ada, offer.id)
+        assert backend.expire_offers() == 0 and set(backend._cooldown) == {conv.id}
+        assert backend.assign_waiting() == 0  # Ada declined it a moment ago
+        time.sleep(0.4)
+        backend.expire_offers()
+        assert backend._cooldown == {}
+        assert backend.assign_waiting() == 1  # and she may be offered it again
     finally:
         engine.dispose()

@@ -412,7 +412,8 @@ def _ordering(keys: Sequence[str], where: str, problems: list[Problem]) -> tuple
 
 
 class Router:
-    """A compiled RoutingConfig and the decisions made with it; immutable, pure, deterministic."""
+    """A compiled RoutingConfig and the decisions made with it; pure and deterministic (its one
+    piece of state, the membership memo of _queues_of, changes how fast it answers, never what)."""
 
     def __init__(self, config: RoutingConfig) -> None:
         problems: list[Problem] = []
@@ -467,6 +468,8 @@ class Router:
             ),
         )
         self.task_ttl_s = config.workflow.task_ttl_s
+        #: worker id -> (the attributes object last seen, the queues it is a member of): _queues_of.
+        self._membership_memo: dict[str, tuple[Mapping[str, object], tuple[str, ...]]] = {}
 
     @staticmethod
     def _step(
@@ -520,11 +523,40 @@ class Router:
 
     def members(self, workers: Iterable[WorkerState]) -> dict[str, frozenset[str]]:
         """Queue id -> ids of the workers its membership expression admits."""
-        workers = list(workers)
-        return {
-            queue_id: frozenset(w.id for w in workers if expr.evaluate({}, w.attributes, "worker"))
-            for queue_id, expr in self._membership.items()
-        }
+        ids: dict[str, list[str]] = {queue_id: [] for queue_id in self._membership}
+        for worker_id, queues in self._queues_of(workers):
+            for queue_id in queues:
+                ids[queue_id].append(worker_id)
+        return {queue_id: frozenset(members) for queue_id, members in ids.items()}
+
+    def _queues_of(self, workers: Iterable[WorkerState]) -> list[tuple[str, tuple[str, ...]]]:
+        """Each worker's id and the queues whose membership expression admits it.
+
+        A membership expression reads only the worker's attributes, so its answer is kept per worker
+        for as long as the worker comes with the very same attributes object (the backend keeps it
+        while the stored attributes do not change: server/backend/workers.py): every pass asked
+        every queue about every agent, 2,000 evaluations at 500 agents, for answers that change
+        when an admin edits an agent. Kept by identity, never by value: a memo holds its object, so
+        no other object can come with that identity; attributes are never changed in place.
+        """
+        before, memo = self._membership_memo, {}
+        answers = []
+        for worker in workers:
+            known = before.get(worker.id)
+            if known is not None and known[0] is worker.attributes:
+                queues = known[1]
+            else:
+                queues = tuple(
+                    queue_id
+                    for queue_id, expr in self._membership.items()
+                    if expr.evaluate({}, worker.attributes, "worker")
+                )
+            memo[worker.id] = (worker.attributes, queues)
+            answers.append((worker.id, queues))
+        # Swapped in whole (the workers of this call only): a concurrent call on another thread
+        # (an explanation beside a pass) at worst evaluates again.
+        self._membership_memo = memo
+        return answers
 
     @staticmethod
     def _matches(
@@ -536,12 +568,16 @@ class Router:
 
     def _pools(self, workers: Sequence[WorkerState]) -> tuple[dict[str, frozenset[str]], _Pools]:
         """Queue membership, and per queue the available members as this pass sees them."""
-        members = self.members(workers)
-        lives = [_Live(w, dict(w.load), w.idle_since) for w in workers if w.available]
-        pools = {
-            queue_id: [live for live in lives if live.state.id in ids] for queue_id, ids in members.items()
-        }
-        return members, _Pools(pools)
+        queues_of = self._queues_of(workers)
+        pools: dict[str, list[_Live]] = {queue_id: [] for queue_id in self._membership}
+        ids: dict[str, list[str]] = {queue_id: [] for queue_id in self._membership}
+        for worker, (_id, queues) in zip(workers, queues_of, strict=True):
+            live = _Live(worker, dict(worker.load), worker.idle_since) if worker.available else None
+            for queue_id in queues:
+                ids[queue_id].append(worker.id)
+                if live is not None:
+                    pools[queue_id].append(live)  # in the workers' order, as before
+        return {queue_id: frozenset(members) for queue_id, members in ids.items()}, _Pools(pools)
 
     @staticmethod
     def _candidates(step: _Step, task: TaskState, pools: _Pools) -> Iterator[_Live]:

@@ -99,6 +99,9 @@ class EventFanout:
         self.delivered = 0
         #: Called on the loop with the digest of a token another process revoked.
         self.on_revoked: Callable[[str], object] | None = None
+        #: Called after committed entries reached the hub (PostgreSQL): wakes the router, since any
+        #: process's change (a new chat, an agent back, a chat closed) may make an offer possible.
+        self.on_delivered: Callable[[], object] | None = None
 
     def commit(self, db: Session, rows: Sequence[EventLogRow]) -> None:
         """Commit `db`'s transaction with `rows` as its last statements, and get them to the streams.
@@ -230,6 +233,8 @@ class EventFanout:
         if frames:
             self.hub.publish(frames)
             self.delivered = frames[-1][1].seq
+            if self.on_delivered is not None:
+                self.on_delivered()
 
     def _head(self) -> int:
         with autocommit_reads(self.engine) as conn:

@@ -486,3 +486,55 @@ def test_a_pass_decides_as_one_that_ranks_every_member_for_every_task(
     assert Router(PROPERTY_CONFIG).plan(tasks, workers, now) == _ScanningRouter(PROPERTY_CONFIG).plan(
         tasks, workers, now
     )
+
+
+def test_queue_membership_follows_a_workers_new_attributes_and_is_kept_while_they_are_the_same() -> None:
+    router = Router(config(GERMAN))
+    asked: list[Any] = []
+
+    class Counting:
+        def __init__(self, expression: Any) -> None:
+            self.expression = expression
+
+        def evaluate(self, *args: Any) -> bool:
+            asked.append(args[1])
+            return bool(self.expression.evaluate(*args))
+
+    router._membership = {queue: Counting(expr) for queue, expr in router._membership.items()}  # type: ignore[misc]
+    ada = worker("ada", languages=("de",))
+    assert "ada" in router.members([ada])["de"]
+    first = len(asked)
+    assert first == len(router._membership)  # one question per queue
+    assert "ada" in router.members([ada])["de"]
+    assert len(asked) == first  # the same attributes object: the memo's answer
+    # The backend hands a changed agent over with a new attributes object: asked again.
+    moved = WorkerState(
+        id="ada", attributes={**ada.attributes, "languages": ["en"]}, capacity={}, load={}, available=True
+    )
+    assert "ada" not in router.members([moved])["de"]
+    assert len(asked) == 2 * first
+
+
+@settings(max_examples=200, deadline=None)
+@given(workers_strategy, workers_strategy, tasks_strategy, st.floats(0, 200))
+def test_a_router_that_routed_before_decides_as_a_new_one(
+    before: list[WorkerState], others: list[WorkerState], tasks: list[TaskState], now: float
+) -> None:
+    # The second pass: the first pass's agents in order, every other one with the attributes of
+    # one of `others` (a new object: an admin edited the agent), the rest with the very same
+    # attributes object (unchanged).
+    second = [
+        WorkerState(
+            id=w.id,
+            attributes=dict(others[i % len(others)].attributes) if others and i % 2 else w.attributes,
+            capacity=w.capacity,
+            load=w.load,
+            available=w.available,
+            idle_since=w.idle_since,
+        )
+        for i, w in enumerate(before)
+    ]
+    used = Router(PROPERTY_CONFIG)
+    used.plan(tasks, before, now)
+    assert used.plan(tasks, second, now) == Router(PROPERTY_CONFIG).plan(tasks, second, now)
+    assert used.members(second) == Router(PROPERTY_CONFIG).members(second)

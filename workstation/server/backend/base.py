@@ -39,6 +39,7 @@ from workstation.server.backend.core import (
     _UnitOfWork,
     log,
 )
+from workstation.server.backend.workers import CapacityHook, WorkerDirectory
 from workstation.server.db import (
     EventLogRow,
     IdempotencyRow,
@@ -95,6 +96,9 @@ class BackendBase:
         self.streams = StreamRegistry()
         self.fanout.on_revoked = self.streams.revoke_key
         self._wake_router = asyncio.Event()
+        # On PostgreSQL a chat opened through another process reaches the router this way (before:
+        # at its next tick, a quarter of a second later at worst); router_min_gap_s bounds the passes.
+        self.fanout.on_delivered = self.wake_router
         #: conversation id -> agent id -> not before: agents who declined or missed that chat.
         self._cooldown: dict[str, dict[str, datetime]] = {}
         self.agent_message_listeners: list[Callable[[str, Message], None]] = []
@@ -103,7 +107,9 @@ class BackendBase:
         #: Called with a conversation's id after it was closed (cobrowse ends its session then).
         self.conversation_closed_listeners: list[Callable[[str], None]] = []
         #: (username, capacity, load) -> capacity: the voice channel's rules (no phone, no calls).
-        self.capacity_hooks: list[Callable[[str, dict[str, int], dict[str, int]], dict[str, int]]] = []
+        self.capacity_hooks: list[CapacityHook] = []
+        #: The router's view of the agents, parsed again only where it changed (workers.py).
+        self._worker_directory = WorkerDirectory()
         #: Channel -> builder of the history entry a wrap-up writes (calls: a phone contact).
         self.contact_event_builders: dict[str, Callable[[Conversation, str], TimelineEvent]] = {}
         #: True: an external router (channels/taskrouter_mode.py) makes the offers; ours only expires them.

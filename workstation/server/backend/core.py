@@ -102,6 +102,9 @@ class BackendConfig:
     #: Oldest log entries beyond this count are pruned; clients behind that point get a reset.
     max_log_events: int = 200_000
     router_tick_s: float = 0.25
+    #: The least time from one routing pass's start to the next: wake-ups within it wait for it to
+    #: pass and share one pass (each reads every agent, whatever the number of new chats).
+    router_min_gap_s: float = 0.1
     #: How often open streams are checked against the tokens table: a token revoked by an admin
     #: command (another process), expired, or of a disabled user closes its streams within this.
     revocation_sweep_s: float = 5.0

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, cast, func, insert, select, update
+from sqlalchemy import Text, cast, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from workstation.domain import messages as M
@@ -19,7 +19,6 @@ from workstation.domain.models import (
     Offer,
     OfferRevocation,
     Presence,
-    Role,
     RoutingReason,
     utcnow,
 )
@@ -40,7 +39,6 @@ from workstation.server.backend.core import (
 )
 from workstation.server.backend.mappers import (
     _aware,
-    _capacity,
     _JsonObject,
     _offer_record,
     _pushed,
@@ -48,10 +46,9 @@ from workstation.server.backend.mappers import (
     _step_values,
     _summary,
     _TaskFacts,
-    _worker_attributes,
 )
+from workstation.server.backend.workers import agent_load
 from workstation.server.db import (
-    AgentRoutingRow,
     AgentRow,
     ConversationRow,
     CustomerRow,
@@ -170,6 +167,7 @@ class OffersAndRouting(BackendBase):
     def expire_offers(self) -> int:
         now = utcnow()
         missed: list[str] = []
+        self._forget_past_cooldowns(now)
         with self._uow() as uow:
             # Only the due ones: every pass runs this, and loading every open offer as an entity to
             # compare its time here cost the pass more the longer the offers waited for an answer.
@@ -181,6 +179,17 @@ class OffersAndRouting(BackendBase):
             for agent_id in missed:
                 self.set_presence(agent_id, Presence.AWAY, reason="missed_offer")
         return len(missed)
+
+    def _forget_past_cooldowns(self, now: datetime) -> None:
+        """Drop the cooldowns that ended: each declined or missed offer left one, kept for good."""
+        cooldown = self._cooldown
+        if any(until <= now for agents in list(cooldown.values()) for until in list(agents.values())):
+            # A new dict swapped in whole: a reader on another thread (why_waiting) sees one or the other.
+            self._cooldown = {
+                conv_id: kept
+                for conv_id, agents in list(cooldown.items())
+                if (kept := {agent: until for agent, until in list(agents.items()) if until > now})
+            }
 
     def assign_waiting(self) -> int:
         """One router pass: place waiting tasks in their workflow step and offer them to agents.
@@ -377,64 +386,13 @@ class OffersAndRouting(BackendBase):
         )
 
     def _workers(self, db: DbSession) -> list[WorkerState]:
-        """Every agent as the router sees it (read as plain rows: the pass runs this each time)."""
-        load = self._load(db)
-        routing = {
-            row.agent_id: row
-            for row in db.execute(
-                select(AgentRoutingRow.agent_id, AgentRoutingRow.attributes, AgentRoutingRow.capacity)
-            )
-        }
-        agents = db.execute(
-            select(
-                AgentRow.id,
-                AgentRow.username,
-                AgentRow.name,
-                AgentRow.skills,
-                AgentRow.languages,
-                AgentRow.max_chats,
-                AgentRow.presence,
-                AgentRow.last_offer_at,
-            ).where(AgentRow.role == Role.AGENT.value)
-        )
-        workers = []
-        for agent in agents:
-            extra = routing.get(agent.id)
-            capacity = _capacity(agent, extra)
-            for hook in self.capacity_hooks:
-                capacity = hook(agent.username, capacity, load.get(agent.id, {}))
-            workers.append(
-                WorkerState(
-                    id=agent.id,
-                    attributes=_worker_attributes(agent, extra),
-                    capacity=capacity,
-                    load=load.get(agent.id, {}),
-                    available=agent.presence == Presence.AVAILABLE.value,
-                    idle_since=_aware(agent.last_offer_at).timestamp() if agent.last_offer_at else 0.0,
-                )
-            )
-        return workers
+        """Every agent as the router sees it (workers.py: the pass runs this each time)."""
+        return self._worker_directory.read(db, self.capacity_hooks)
 
     @staticmethod
     def _load(db: DbSession) -> dict[str, dict[str, int]]:
         """Agent id -> channel -> conversations held plus offers open (what counts against capacity)."""
-        load: dict[str, dict[str, int]] = {}
-        for agent_id, channel, count in db.execute(
-            select(ConversationRow.agent_id, ConversationRow.channel, func.count())
-            .where(ConversationRow.state == ConversationState.ACTIVE.value)
-            .group_by(ConversationRow.agent_id, ConversationRow.channel)
-        ):
-            if agent_id:
-                load.setdefault(agent_id, {})[channel] = count
-        for agent_id, channel, count in db.execute(
-            select(OfferRow.agent_id, ConversationRow.channel, func.count())
-            .join(ConversationRow, ConversationRow.id == OfferRow.conversation_id)
-            .where(OfferRow.state == "offered")
-            .group_by(OfferRow.agent_id, ConversationRow.channel)
-        ):
-            per_channel = load.setdefault(agent_id, {})
-            per_channel[channel] = per_channel.get(channel, 0) + count
-        return load
+        return agent_load(db)
 
     @staticmethod
     def offer_record(
@@ -467,7 +425,10 @@ class OffersAndRouting(BackendBase):
                 self.assign_waiting()
             self.prune_log()
 
+        loop = asyncio.get_running_loop()
         while True:
+            started = loop.time()
+            self._wake_router.clear()  # a wake-up from here on may need another pass
             try:
                 # On the writer thread, like the REST writes: off the loop, and never between the
                 # reads and writes of an accept or a presence change (writer_thread.py).
@@ -479,4 +440,8 @@ class OffersAndRouting(BackendBase):
                 log.exception("routing pass failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake_router.wait(), self.config.router_tick_s)
-            self._wake_router.clear()
+            # A pass costs the same for one new chat as for ten (it reads every agent): under load
+            # the wake-ups of a short while are served by one pass, at most one per min gap.
+            rest = started + self.config.router_min_gap_s - loop.time()
+            if rest > 0:
+                await asyncio.sleep(rest)

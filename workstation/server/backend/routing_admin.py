@@ -340,12 +340,13 @@ class RoutingAdmin(BackendBase):
         self, db: DbSession, conv: ConversationRow, outcome: str, now: datetime, agent_id: str | None = None
     ) -> None:
         """How the task left its queue, for the queue statistics (in the same transaction as the change)."""
-        task = db.get(RoutingTaskRow, conv.id)
+        # The queue only: loading the task as an entity parsed its attributes too, on every accept.
+        queue = db.scalar(select(RoutingTaskRow.queue).where(RoutingTaskRow.conversation_id == conv.id))
         arrived = _aware(conv.started_at)
         db.merge(
             TaskOutcomeRow(
                 conversation_id=conv.id,
-                queue=(task.queue if task else None) or self._router.config.workflow.default_queue,
+                queue=queue or self._router.config.workflow.default_queue,
                 outcome=outcome,
                 arrived_at=arrived,
                 ended_at=now,
