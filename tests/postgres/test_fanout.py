@@ -24,9 +24,11 @@ TRANSACTIONS = 40
 class RecordingHub:
     def __init__(self) -> None:
         self.seqs: list[int] = []
+        self.threads: set[int] = set()
 
     def publish(self, frames: list[tuple[str, EventFrame]]) -> None:
         self.seqs += [frame.seq for _audience, frame in frames]
+        self.threads.add(threading.get_ident())
 
 
 @pytest.mark.postgres
@@ -173,7 +175,7 @@ def test_a_failed_log_batch_commits_nothing_and_reads_as_a_database_error(pg_url
 
 
 @pytest.mark.postgres
-def test_the_tailer_reads_the_log_off_the_event_loop(pg_url: str) -> None:
+def test_the_tailer_reads_the_log_off_the_event_loop_and_hands_it_to_the_loop(pg_url: str) -> None:
     # On the loop, each read blocked every stream and request of the process for its round trips.
     engine = make_engine(pg_url)
     hub = RecordingHub()
@@ -213,3 +215,4 @@ def test_the_tailer_reads_the_log_off_the_event_loop(pg_url: str) -> None:
     finally:
         engine.dispose()
     assert readers and loop_thread not in readers
+    assert hub.threads == {loop_thread}  # the hub and its streams are the loop's

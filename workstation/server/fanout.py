@@ -15,12 +15,14 @@ lock last keeps it deadlock-free: its holder waits for no other lock, only for i
 is that log-writing commits of all processes pass one at a time, as every write does on SQLite.
 
 The same transaction sends `NOTIFY workstation_events` (in the statement that takes the lock),
-which PostgreSQL delivers only if it commits. Every process LISTENs on a dedicated connection (a
-thread blocking on psycopg's notifies()), and its tailer reads the log after the last `seq` it
-delivered, in `seq` order, and hands those entries to its own EventHub, writes of its own process
-included (never directly: that could overtake another process's lower `seq`). The tailer also
-reads once a second without a notification, so a dropped LISTEN connection delays pushes but loses
-none.
+which PostgreSQL delivers only if it commits. Every process LISTENs on a dedicated connection, in a
+thread of its own (the tailer): after each notification (and all that came with it) it reads the
+log after the last `seq` it read, in `seq` order, and hands those entries to the event loop for its
+EventHub, writes of its own process included (never directly: that could overtake another
+process's lower `seq`). It also reads once a second without a notification, so a dropped LISTEN
+connection delays pushes but loses none. The thread reads as well as listens because handing each
+read to a worker thread from the loop, as before, cost the loop more than the read itself under
+load (ThreadPoolExecutor.submit was 6 % of a process's samples at 25 chats/s).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -60,6 +62,16 @@ POLL_S = 1.0
 #: Seconds between attempts to (re)open the LISTEN connection.
 RECONNECT_S = 1.0
 BATCH = 1000
+
+
+#: The tailer's read, built once: every process runs it after every commit of every process, and
+#: building the statement anew was a sixth of the read's time (py-spy, 500 desktops at 25 chats/s).
+_READ_AFTER = (
+    select(EventLogRow.seq, EventLogRow.at, EventLogRow.audience, EventLogRow.type, EventLogRow.data)
+    .where(EventLogRow.seq > bindparam("after"))
+    .order_by(EventLogRow.seq)
+    .limit(BATCH)
+)
 
 
 def is_shared(engine: Engine) -> bool:
@@ -94,8 +106,7 @@ class EventFanout:
         self._handoff = handoff
         self.shared = is_shared(engine)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake: asyncio.Event | None = None
-        #: The highest seq handed to the hub (PostgreSQL).
+        #: The highest seq read (PostgreSQL): by the tailer's thread, or deliver()'s caller.
         self.delivered = 0
         #: Called on the loop with the digest of a token another process revoked.
         self.on_revoked: Callable[[str], object] | None = None
@@ -127,7 +138,8 @@ class EventFanout:
             return
         self._append_and_commit(db, rows)
         db.commit()  # the server has committed: this ends the session's transaction (no statement)
-        self._poke()  # this process's tailer delivers it, in seq order with the other processes'
+        # This process's tailer delivers it, in seq order with the other processes': the NOTIFY
+        # reaches its LISTEN connection like theirs.
 
     def _append_and_commit(self, db: Session, rows: Sequence[EventLogRow]) -> None:
         """PostgreSQL: take the log lock, notify, insert and commit in one round trip.
@@ -179,10 +191,6 @@ class EventFanout:
         if self.on_revoked is not None:
             self.on_revoked(digest)
 
-    def _poke(self) -> None:
-        if self._wake is not None:
-            self._call_soon(self._wake.set)
-
     def _call_soon(self, callback: Callable[..., object], *args: Any) -> None:
         loop = self._loop
         if loop is not None:
@@ -190,51 +198,98 @@ class EventFanout:
                 loop.call_soon_threadsafe(callback, *args)
 
     async def run(self) -> None:
-        """The tailer and its LISTEN thread (PostgreSQL; returns at once on SQLite)."""
+        """The tailer's thread, for as long as the server runs (PostgreSQL; returns at once on SQLite)."""
         if not self.shared:
             return
         self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
         self.delivered = await asyncio.to_thread(self._head)
         stop = threading.Event()
-        listener = threading.Thread(target=self._listen, args=(stop,), name="event-listen", daemon=True)
-        listener.start()
+        tailer = threading.Thread(target=self._tail, args=(stop,), name="event-tail", daemon=True)
+        tailer.start()
         try:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL_S)
-                self._wake.clear()
-                try:
-                    # The reads run on a worker thread: on the loop they blocked every stream and
-                    # request of the process for their round trips (a third of the loop's time in a
-                    # py-spy profile of the 500-desktop load). One read at a time, so in seq order.
-                    while True:
-                        frames = await asyncio.to_thread(self._read_after, self.delivered)
-                        self._publish(frames)
-                        if len(frames) < BATCH:
-                            break
-                except Exception:
-                    log.exception("reading the event log failed; trying again")
+            await asyncio.Future()  # until the server cancels it
         finally:
-            stop.set()  # the thread notices within its notifies() timeout
+            stop.set()  # the thread notices within its wait for a notification (POLL_S)
 
     def deliver(self) -> int:
         """Hand the entries committed since the last call to the hub, in seq order; returns how many
-        (on the calling thread: the tests' readers; the tailer reads on a worker thread)."""
+        (on the calling thread: the tests' readers; the tailer reads on its own thread)."""
         count = 0
         while True:
             frames = self._read_after(self.delivered)
-            self._publish(frames)
+            if frames:
+                self.delivered = frames[-1][1].seq
+                self._publish(frames)
             count += len(frames)
             if len(frames) < BATCH:
                 return count
 
     def _publish(self, frames: list[tuple[str, EventFrame]]) -> None:
-        if frames:
-            self.hub.publish(frames)
-            self.delivered = frames[-1][1].seq
-            if self.on_delivered is not None:
-                self.on_delivered()
+        self.hub.publish(frames)
+        if self.on_delivered is not None:
+            self.on_delivered()
+
+    def _tail(self, stop: threading.Event) -> None:
+        """Wait for a notification (at most POLL_S), read what committed since the last read, hand
+        it to the loop; again until stopped. Reconnects a LISTEN connection that failed."""
+        conn: Any = None
+        while not stop.is_set():
+            try:
+                if conn is None:
+                    conn = self._listening()
+                self._wait_for_notifications(conn)
+            except Exception as exc:
+                if stop.is_set():
+                    break
+                log.warning("the event LISTEN connection failed (%s); reconnecting", exc)
+                self._close(conn)
+                conn = None
+                stop.wait(RECONNECT_S)
+            if not stop.is_set():
+                self._read_and_hand_over(stop)  # after a notification, a quiet POLL_S, or a failure
+        self._close(conn)
+
+    def _listening(self) -> Any:
+        """A psycopg connection of its own, out of the pool for good, listening on both channels."""
+        raw: Any = self.engine.raw_connection()
+        conn = raw.driver_connection
+        raw.detach()  # closed by _close, never handed back to the pool
+        try:
+            conn.rollback()
+            conn.autocommit = True
+            conn.execute(f"LISTEN {CHANNEL}")
+            conn.execute(f"LISTEN {REVOKED_CHANNEL}")
+        except Exception:
+            self._close(conn)
+            raise
+        return conn
+
+    def _wait_for_notifications(self, conn: Any) -> None:
+        notes = list(conn.notifies(timeout=POLL_S, stop_after=1))
+        if notes:  # and those already there besides: one read serves them all
+            notes += conn.notifies(timeout=0)
+        for note in notes:
+            if note.channel == REVOKED_CHANNEL:
+                self._call_soon(self._revoked, note.payload)
+
+    def _read_and_hand_over(self, stop: threading.Event) -> None:
+        try:
+            while True:
+                frames = self._read_after(self.delivered)
+                if frames:
+                    self.delivered = frames[-1][1].seq
+                    self._call_soon(self._publish, frames)  # in order: the loop runs them FIFO
+                if len(frames) < BATCH:
+                    return
+        except Exception:
+            if not stop.is_set():  # else the server is stopping and has closed the pool
+                log.exception("reading the event log failed; trying again")
+
+    @staticmethod
+    def _close(conn: Any) -> None:
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
 
     def _head(self) -> int:
         with autocommit_reads(self.engine) as conn:
@@ -242,40 +297,7 @@ class EventFanout:
 
     def _read_after(self, seq: int) -> list[tuple[str, EventFrame]]:
         """Up to BATCH committed log entries after `seq`, in seq order (plain rows, no ORM objects)."""
-        log_row = EventLogRow
         # Outside a transaction: each process reads after every commit it is told of (autocommit_reads).
         with autocommit_reads(self.engine) as conn:
-            rows = conn.execute(
-                select(log_row.seq, log_row.at, log_row.audience, log_row.type, log_row.data)
-                .where(log_row.seq > seq)
-                .order_by(log_row.seq)
-                .limit(BATCH)
-            ).all()
+            rows = conn.execute(_READ_AFTER, {"after": seq}).all()
         return [(r.audience, EventFrame(seq=r.seq, type=r.type, at=r.at, data=r.data)) for r in rows]
-
-    def _listen(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            raw: Any = None
-            try:
-                raw = self.engine.raw_connection()
-                conn = raw.driver_connection
-                raw.detach()  # a connection of its own, never handed back to the pool
-                conn.rollback()
-                conn.autocommit = True
-                conn.execute(f"LISTEN {CHANNEL}")
-                conn.execute(f"LISTEN {REVOKED_CHANNEL}")
-                self._poke()  # anything committed while not listening
-                while not stop.is_set():
-                    for note in conn.notifies(timeout=POLL_S):
-                        if note.channel == REVOKED_CHANNEL:
-                            self._call_soon(self._revoked, note.payload)
-                        else:
-                            self._poke()
-            except Exception as exc:
-                if not stop.is_set():
-                    log.warning("the event LISTEN connection failed (%s); reconnecting", exc)
-                    stop.wait(RECONNECT_S)
-            finally:
-                if raw is not None:
-                    with contextlib.suppress(Exception):
-                        raw.close()

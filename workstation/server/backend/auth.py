@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session as DbSession
 
 from workstation.domain import messages as M
@@ -28,6 +28,22 @@ from workstation.server.db import (
     autocommit_reads,
 )
 from workstation.server.passwords import dummy_hash, hash_password, verify_password
+
+#: The token check of every request: the token and its user in one statement, built once (building
+#: it per request was a tenth of the check's time in a py-spy profile of the load run).
+_TOKEN_CHECK = (
+    select(
+        TokenRow.scope,
+        TokenRow.expires_at,
+        TokenRow.conversation_id,
+        AgentRow.id.label("agent_id"),
+        AgentRow.role,
+        AgentRow.disabled_at,
+    )
+    .select_from(TokenRow)
+    .outerjoin(AgentRow, AgentRow.id == TokenRow.agent_id)
+    .where(TokenRow.digest == bindparam("digest"))
+)
 
 
 class AuthAndPresence(BackendBase):
@@ -109,19 +125,7 @@ class AuthAndPresence(BackendBase):
         # Every request comes through here: the token and its user in one statement, outside a
         # transaction (autocommit_reads), instead of two ORM loads framed by BEGIN and ROLLBACK.
         with autocommit_reads(self.engine) as conn:
-            row = conn.execute(
-                select(
-                    TokenRow.scope,
-                    TokenRow.expires_at,
-                    TokenRow.conversation_id,
-                    AgentRow.id.label("agent_id"),
-                    AgentRow.role,
-                    AgentRow.disabled_at,
-                )
-                .select_from(TokenRow)
-                .outerjoin(AgentRow, AgentRow.id == TokenRow.agent_id)
-                .where(TokenRow.digest == _digest(token))
-            ).first()
+            row = conn.execute(_TOKEN_CHECK, {"digest": _digest(token)}).first()
         if row is None or _aware(row.expires_at) <= utcnow():
             raise BackendError(401, "unauthenticated", M.Msg(M.TOKEN_INVALID))
         if row.scope == "customer":
