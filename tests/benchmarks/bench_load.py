@@ -8,7 +8,10 @@ next to the single-process SQLite backend, driven alike (tests/load/driver.py).
 `--soak`: the issue's long run: 3 processes on PostgreSQL, 500 agents (or the one `--agents`
 count), chats at `--rate` for MINUTES, with the same checks, and each minute a line of the
 backends' CPU and resident memory so a leak or a queue that keeps growing shows; at the end the
-latencies, CPU and RSS at the start of the load and at its end. `--faults`: the desktops and
+latencies, CPU and RSS at the start of the load and at its end. After the last chat the soak waits
+for every chat to be offered for as long as offers keep coming (2 minutes without one ends the wait,
+30 minutes in all): above what the machine sustains the queue takes minutes to drain, and a chat
+counted "never offered" must be one that was lost. `--faults`: the desktops and
 customers reach the processes through one round-robin proxy, and at 1/4 of the load a process that
 does not route is SIGKILLed, at 1/2 the router's process (each replaced on its port 3 s later), at
 3/4 PostgreSQL is restarted; after the run, per fault, the desktops that were on the killed process
@@ -61,6 +64,9 @@ PROCESSES = 3
 #: that a chat counted "never offered" was lost, not just late behind a queue (the wait ends as
 #: soon as every chat has been offered).
 SOAK_DRAIN_S = 120.0
+#: ...counted from the last chat offered, up to this in all: above what the machine sustains (50
+#: chats/s on 2 cores) ten minutes leave a queue of thousands that takes minutes to drain.
+SOAK_DRAIN_MAX_S = 1800.0
 #: Customers per chat a second: each customer opens a chat about every 400 s, so a 10-minute run
 #: is mostly first contacts, as in a contact centre (with 4, the default until 2026-12-07, each of
 #: a 25 chats/s soak's 100 customers wrote every four seconds and had ~150 contacts by its end).
@@ -133,6 +139,7 @@ def one_run(
     faults: PostgresServer | None = None,
     drain_s: float = 30.0,
     customers: int | None = None,
+    drain_max_s: float | None = None,
 ) -> Row:
     """One load; with `faults` (the PostgreSQL server the backends use), the desktops and customers
     reach the processes through one round-robin proxy, and tests/load/faults.py kills a process, the
@@ -158,6 +165,7 @@ def one_run(
             duration_s=duration,
             hold_s=2.0,
             drain_s=drain_s,
+            drain_max_s=drain_max_s,
         )
         driver = LoadDriver(config)
         t0: list[float] = []
@@ -357,7 +365,7 @@ def soak(minutes: float, agents: int, rate: float, faults: bool = False, custome
                 r = one_run(
                     "pg x3", url, Path(tmp), PROCESSES, agents, rate, minutes * 60, pg.data,
                     progress_s=60.0 if minutes >= 5 else 20.0, faults=pg if faults else None,
-                    drain_s=SOAK_DRAIN_S, customers=customers,
+                    drain_s=SOAK_DRAIN_S, drain_max_s=SOAK_DRAIN_MAX_S, customers=customers,
                 )  # fmt: skip
             finally:
                 pg.drop_database(url)

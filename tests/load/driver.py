@@ -71,8 +71,13 @@ class LoadConfig:
     duration_s: float = 5.0
     #: How long a desktop keeps a chat before wrapping it up.
     hold_s: float = 1.0
-    #: After the last chat: how long to wait for every acknowledged chat to be offered.
+    #: After the last chat: how long to wait for every acknowledged chat to be offered, counted
+    #: from the last chat shown (the wait ends when no chat was shown for this long)...
     drain_s: float = 15.0
+    #: ...and at most this long in all (None: `drain_s`). A run above what the machine sustains
+    #: ends with a queue that drains for minutes; a chat still not shown after the wait stalled
+    #: for `drain_s` was lost, not late.
+    drain_max_s: float | None = None
     #: An offer left unanswered sets its agent Away (BackendConfig.away_after_missed_offer); a
     #: person notices and is Available again after about this long. Without it each agent that once
     #: answered too late (a loaded run) stayed Away for good: 445 of 500 in one 50 chats/s run.
@@ -467,7 +472,7 @@ class LoadDriver:
         cfg = self.config
         started = time.perf_counter()
         # Bounded in time: setup, the chats, the drain, and a margin for retries in between.
-        self._deadline = started + 120 + cfg.duration_s + cfg.drain_s
+        self._deadline = started + 120 + cfg.duration_s + self._longest_drain()
         urls = list(cfg.urls)
         self.desktops = [
             Desktop(
@@ -571,13 +576,22 @@ class LoadDriver:
         self.created[conv] = began
         self.acknowledged_chats.append(conv)
 
+    def _longest_drain(self) -> float:
+        return max(self.config.drain_s, self.config.drain_max_s or 0.0)
+
     async def _drain(self) -> None:
-        deadline = time.perf_counter() + self.config.drain_s
-        while time.perf_counter() < deadline:
+        start = time.perf_counter()
+        deadline = start + self._longest_drain()
+        stalled = start + self.config.drain_s
+        shown = len(self.shown)
+        while (now := time.perf_counter()) < min(deadline, stalled):
             if all(c in self.shown for c in self.acknowledged_chats):
                 break
+            if len(self.shown) > shown:  # still draining: the wait counts from this chat on
+                shown, stalled = len(self.shown), now + self.config.drain_s
             await asyncio.sleep(0.1)
-        # Let the chats being worked finish their reply and wrap-up (bounded by the same drain).
+        # Let the chats being worked finish their reply and wrap-up (bounded by one more drain_s).
+        deadline = min(deadline, time.perf_counter() + self.config.drain_s)
         while time.perf_counter() < deadline:
             if not any(d.busy for d in self.desktops):
                 break

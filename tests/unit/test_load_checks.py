@@ -141,3 +141,38 @@ def test_a_customer_waiting_for_a_connection_gives_up_when_the_runs_time_is_up()
 
     assert driver.failed_chats == ["chat 0: still waiting for a connection when the run's time was up"]
     assert driver.acknowledged_chats == []
+
+
+def test_the_drain_waits_while_chats_are_still_being_offered_and_ends_when_they_stop() -> None:
+    # Above what the machine sustains, the queue left after the last chat drains for minutes: a
+    # chat is "never offered" only once offers stopped coming for drain_s, or at drain_max_s.
+    import asyncio
+    import time
+
+    from tests.load.driver import LoadConfig, LoadDriver
+
+    config = LoadConfig(
+        urls=[], usernames=[], password="", service_token="", customer_ids=[], drain_s=0.3, drain_max_s=5.0
+    )
+
+    async def drain(offered_every_s: float, count: int) -> tuple[LoadDriver, float]:
+        driver = LoadDriver(config)
+        driver.acknowledged_chats = [f"ch-{i}" for i in range(count + 1)]  # the last is never offered
+
+        async def offer() -> None:
+            for chat in driver.acknowledged_chats[:count]:
+                await asyncio.sleep(offered_every_s)
+                driver.shown[chat] = time.perf_counter()
+
+        feeder = asyncio.create_task(offer())
+        began = time.perf_counter()
+        await driver._drain()
+        feeder.cancel()
+        return driver, time.perf_counter() - began
+
+    # An offer every 0.2 s for 1.6 s: longer than drain_s in all, never 0.3 s without one.
+    driver, took = asyncio.run(drain(0.2, 8))
+    assert len(driver.shown) == 8 and 1.6 <= took < 5.0
+    # Offers stop at once: the wait ends drain_s later, not at drain_max_s.
+    driver, took = asyncio.run(drain(10.0, 1))
+    assert driver.shown == {} and took < 2.0
