@@ -1,12 +1,14 @@
 """The agents as the router sees them, read for every routing pass.
 
 A pass needs every agent's presence, last offer and load, which change all the time, and its
-attributes and capacity, which an admin changes now and then. Parsing the second kind from JSON for
-500 agents on every pass was most of the pass's time (py-spy, 500 desktops at 25 chats/s: 102 of
-181 samples of the router's passes in `_workers`). Here they are read as their stored text and
-parsed again only for an agent whose text changed. Reading the text each pass, rather than keeping
-it until some write says it changed, means a change made by any process, through any path, counts
-from the next pass on: there is no invalidation to forget.
+attributes and capacity, which an admin changes now and then. Building all of it afresh for 500
+agents on every pass (the ORM's processing of the rows, the JSON columns parsed, each agent's
+attributes and capacity assembled) was more than half of the pass (py-spy, 500 desktops at 25
+chats/s: 102 of 181 samples of the router's passes; 32 of 92 after this). Here the rows are plain
+Core rows, the second kind is read as its stored text and parsed again only for an agent whose text
+changed. Reading the text each pass, rather than keeping it until some write says it changed, means
+a change made by any process, through any path, counts from the next pass on: there is no
+invalidation to forget.
 
 An unchanged agent also keeps the very same attributes object from pass to pass, which lets the
 router keep its queue membership for that agent (`Router.members` memoises by that object).
