@@ -2,7 +2,7 @@
 next to the single-process SQLite backend, driven alike (tests/load/driver.py).
 
     .venv/bin/python tests/benchmarks/bench_load.py [--quick] [--agents 100,300,500]
-        [--rate 50] [--duration 60] [--backends pg,sqlite]
+        [--rate 50] [--duration 60] [--backends pg,sqlite] [--statements]
     .venv/bin/python tests/benchmarks/bench_load.py --soak MINUTES [--rate 50] [--agents 500] [--faults]
 
 `--soak`: the issue's long run: 3 processes on PostgreSQL, 500 agents (or the one `--agents`
@@ -402,6 +402,52 @@ def _own_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+#: `--statements`: PostgreSQL counts every statement's calls, plans and time (pg_stat_statements).
+STATEMENT_SETTINGS = {
+    "shared_preload_libraries": "pg_stat_statements",
+    "pg_stat_statements.track_planning": "on",
+}
+#: How many statements `--statements` lists.
+TOP_STATEMENTS = 15
+
+
+def _plain_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _reset_statements(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_plain_url(url), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        conn.execute("SELECT pg_stat_statements_reset()")
+
+
+def _print_statements(url: str) -> None:
+    """The run's statements by the server's time on them (planning and executing), and the totals:
+    what PostgreSQL's CPU went on, and whether statements are planned at every call."""
+    import psycopg
+
+    with psycopg.connect(_plain_url(url), autocommit=True) as conn:
+        calls, plans, execute_ms, plan_ms = conn.execute(
+            "SELECT sum(calls), sum(plans), sum(total_exec_time), sum(total_plan_time) "
+            "FROM pg_stat_statements"
+        ).fetchone() or (0, 0, 0.0, 0.0)
+        top = conn.execute(
+            "SELECT calls, plans, total_exec_time, total_plan_time, query FROM pg_stat_statements "
+            "ORDER BY total_exec_time + total_plan_time DESC LIMIT %s",
+            (TOP_STATEMENTS,),
+        ).fetchall()
+    print(
+        f"  statements (setup included): {calls} calls, {plans} plans; "
+        f"{execute_ms / 1000:.2f} s executing, {plan_ms / 1000:.2f} s planning",
+        flush=True,
+    )
+    for n, p, e, pl, query in top:
+        text = " ".join(query.split())[:110]
+        print(f"    {n:7d} calls {p:7d} plans {e:8.1f} ms exec {pl:8.1f} ms plan  {text}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -424,6 +470,12 @@ def main() -> int:
         help=f"customers the chats come from (default: {CUSTOMERS_PER_RATE} per chat a second; a few "
         "hundred make each customer's history long within minutes)",
     )
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="PostgreSQL runs with pg_stat_statements: after each pg run, the statements by the "
+        "server's time on them, with their calls and plans",
+    )
     args = parser.parse_args()
     # Stopped with SIGTERM: still stop the backends and PostgreSQL (the finally blocks run).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -443,7 +495,7 @@ def main() -> int:
             print("PostgreSQL is not installed: pg runs left out", file=sys.stderr)
             kinds.remove("pg")
         else:
-            pg = PostgresServer(bindir)
+            pg = PostgresServer(bindir, STATEMENT_SETTINGS if args.statements else None)
             pg.start()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
@@ -453,6 +505,8 @@ def main() -> int:
                     if kind == "pg":
                         assert pg is not None
                         url = pg.create_database()
+                        if args.statements:
+                            _reset_statements(url)
                         try:
                             rows.append(
                                 one_run(
@@ -467,6 +521,8 @@ def main() -> int:
                                     customers=args.customers,
                                 )
                             )
+                            if args.statements:
+                                _print_statements(url)
                         finally:
                             pg.drop_database(url)
                     else:

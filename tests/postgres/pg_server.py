@@ -47,8 +47,10 @@ def _free_port() -> int:
 class PostgresServer:
     """One throwaway cluster; `create_database()` hands out empty databases on it."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, settings: dict[str, str] | None = None) -> None:
         self.bindir = bindir
+        #: Extra server settings (`-c name=value`), e.g. pg_stat_statements for bench_load.py.
+        self.settings = dict(settings or {})
         self.as_root = os.geteuid() == 0
         # Not under pytest's tmp_path: as root that lies under a 0700 directory `nobody` cannot enter
         # (nor under a private $TMPDIR); /tmp is open to all. Short, too: a socket path has ~100 bytes.
@@ -84,7 +86,7 @@ class PostgresServer:
             # Far from UTC, as a production server's may be: naive UTC timestamps compared with
             # timestamptz columns would be off by hours here, not by nothing.
             "-c TimeZone=Pacific/Auckland"
-        )
+        ) + "".join(f" -c {name}={value}" for name, value in self.settings.items())
 
     def restart(self) -> None:
         """Stop the server (every client connection is cut) and start it again on the same port.
