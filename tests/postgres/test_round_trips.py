@@ -1,6 +1,6 @@
 """Round trips to PostgreSQL that every request or pushed event would pay: reads run outside a
-transaction, one statement each, with no BEGIN before or ROLLBACK after (db.autocommit_reads); a
-keyed write on its own needs no savepoint."""
+transaction, with no BEGIN before or ROLLBACK after (db.autocommit_reads, db.read_session), so
+psycopg keeps its prepared statements; a keyed write on its own needs no savepoint."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, func, select, table, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from workstation.domain.models import Presence, Role, utcnow
 from workstation.server.backend import Backend, BackendConfig, BackendError
 from workstation.server.backend.core import EventHub, Principal
-from workstation.server.db import AgentRow, EventLogRow, TokenRow, make_engine
+from workstation.server.db import AgentRow, EventLogRow, TokenRow, make_engine, read_session
 from workstation.server.fanout import EventFanout
 
 pytestmark = pytest.mark.postgres
@@ -117,3 +117,33 @@ def test_a_keyed_write_on_its_own_sends_no_savepoint_but_one_in_a_batch_does(eng
     with backend.batch():
         assert backend.idempotent(principal, "key-batch-0001", "away", away)[0] == 200
     assert "SAVEPOINT" in [verb for verb, _autocommit in statements.seen]
+
+
+def test_a_read_through_the_backend_sends_no_begin_or_rollback(engine: Engine) -> None:
+    backend = Backend(engine, BackendConfig())
+    agent = backend.ensure_agent(username="ana", name="Ana", password="x" * 12)
+    principal = Principal(scope="agent", agent_id=agent.id, role=Role.AGENT)
+    statements = Statements(engine)
+
+    assert backend.pending_offers(principal) == []
+    assert backend.get_agent(agent.id).username == "ana"
+
+    assert statements.seen and {verb for verb, _autocommit in statements.seen} == {"SELECT"}
+    assert all(autocommit for _verb, autocommit in statements.seen)
+
+
+def test_prepared_statements_outlive_a_read_session(engine: Engine) -> None:
+    # psycopg prepares a statement on its fifth run (prepare_threshold) and forgets them all at a
+    # ROLLBACK: while read sessions ended in one, the server planned the same query at every call.
+    backend = Backend(engine, BackendConfig())
+    agent = backend.ensure_agent(username="ana", name="Ana", password="x" * 12)
+    for _ in range(20):
+        backend.get_agent(agent.id)
+
+    prepared = select(func.count()).select_from(table("pg_prepared_statements"))
+    # The pool hands out its connections in turn, each ran the read often enough; ask each of them.
+    counts = []
+    for _ in range(engine.pool.checkedin()):  # type: ignore[attr-defined]
+        with read_session(engine) as db:
+            counts.append(db.scalar(prepared) or 0)
+    assert counts and min(counts) >= 1

@@ -366,6 +366,26 @@ def test_a_chat_queued_before_routing_tasks_existed_is_routed_too(tmp_path: Path
         engine.dispose()
 
 
+def test_why_a_chat_queued_before_routing_tasks_existed_waits_is_answered_by_a_read(tmp_path: Path) -> None:
+    # why_waiting reads outside a transaction (db.read_session), where nothing may be written: it
+    # answers from a task built for the occasion and leaves storing it to the router's next pass.
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+    try:
+        backend = ServerBackend(engine)
+        backend.upsert_customer(Customer(id="c-1", name="Pat", language="en"))
+        old, _token = backend.start_chat(customer_id="c-1", text="Hello", language="en")
+        with Session(engine) as db, db.begin():  # as an older database has it: no routing task
+            db.execute(delete(RoutingTaskRow).where(RoutingTaskRow.conversation_id == old.id))
+
+        (reason,) = backend.why_waiting(backend.service_principal(), old.id)
+
+        assert reason.conversation_id == old.id and reason.available_agents == 0
+        with Session(engine) as db:
+            assert db.get(RoutingTaskRow, old.id) is None
+    finally:
+        engine.dispose()
+
+
 def test_a_pass_records_where_a_waiting_task_stands(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'b.sqlite3'}")
     try:

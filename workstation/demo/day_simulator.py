@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session as DbSession
 
 from workstation.demo.simulator import Simulator
 from workstation.domain.models import ConversationState, Presence, Role
 from workstation.domain.workflow import AgentRouting
 from workstation.server.backend import Backend, BackendError, Principal
-from workstation.server.db import AgentRow, ConversationRow, OfferRow
+from workstation.server.db import AgentRow, ConversationRow, OfferRow, read_session
 from workstation.server.writer_thread import WriterClosed
 
 log = logging.getLogger(__name__)
@@ -185,7 +184,7 @@ class DaySimulator:
             self._arrive(now)
         self._customers_give_up(now)
         offers = self._open_offers()
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             presence = dict(
                 db.execute(
                     select(AgentRow.id, AgentRow.presence).where(
@@ -217,7 +216,7 @@ class DaySimulator:
     def _customers_give_up(self, now: float) -> None:
         if not self._patience:
             return
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             states = dict(
                 db.execute(
                     select(ConversationRow.id, ConversationRow.state).where(
@@ -244,7 +243,7 @@ class DaySimulator:
 
     def _open_offers(self) -> dict[str, list[str]]:
         ids = [a.principal.agent_id for a in self.agents]
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             rows = db.execute(
                 select(OfferRow.agent_id, OfferRow.id).where(
                     OfferRow.state == "offered", OfferRow.agent_id.in_(ids)

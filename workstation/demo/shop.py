@@ -28,11 +28,10 @@ from fastapi import APIRouter, Cookie, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session as DbSession
 
 from workstation.domain.models import WebPage
 from workstation.server.backend import Backend, BackendError
-from workstation.server.db import CustomerRow
+from workstation.server.db import CustomerRow, read_session
 from workstation.server.limits import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -169,7 +168,7 @@ def shop_router(backend: Backend, limits: ShopLimits | None = None) -> APIRouter
         customer_id, mac = cookie.rsplit(".", 1)
         if not hmac.compare_digest(sign(customer_id), cookie) or not mac:
             return None
-        with DbSession(backend.engine) as db:
+        with read_session(backend.engine) as db:
             return db.get(CustomerRow, customer_id)
 
     def page(title: str, body: str, customer: CustomerRow | None, *, status: int = 200) -> HTMLResponse:
@@ -345,7 +344,7 @@ document.getElementById("checkout-form").addEventListener("submit", function (e)
     async def account(shop_customer: str | None = Cookie(default=None)) -> HTMLResponse:
         customer = signed_in(shop_customer)
         if customer is None:
-            with DbSession(backend.engine) as db:
+            with read_session(backend.engine) as db:
                 people = list(
                     db.execute(select(CustomerRow.id, CustomerRow.name).order_by(CustomerRow.id).limit(12))
                 )
@@ -395,7 +394,7 @@ document.getElementById("signout").addEventListener("click", async () => {{
     @router.post(f"{SHOP}/api/signin")
     async def signin(body: SignInBody, request: Request) -> JSONResponse:
         _limit(signins, request, "sign-ins")
-        with DbSession(backend.engine) as db:
+        with read_session(backend.engine) as db:
             customer = db.get(CustomerRow, body.customer_id)
         if customer is None:
             raise BackendError(404, "not_found", "No such demo customer.")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from workstation.domain.models import Presence, Role, utcnow
 from workstation.server import audit
-from workstation.server.db import AgentRow, TokenRow
+from workstation.server.db import AgentRow, TokenRow, read_session
 from workstation.server.passwords import hash_password, password_problem, verify_password
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -58,7 +58,7 @@ def add_user(
 
 
 def list_users(engine: Engine) -> list[UserInfo]:
-    with DbSession(engine) as db:
+    with read_session(engine) as db:
         now = utcnow()
         sessions: dict[str | None, int] = {}
         for token in db.scalars(select(TokenRow).where(TokenRow.scope == "agent")):
@@ -111,7 +111,7 @@ def revoke_service_account(engine: Engine, name: str) -> None:
 
 def active_users(engine: Engine, usernames: tuple[str, ...]) -> list[str]:
     """Which of `usernames` exist and are not disabled."""
-    with DbSession(engine) as db:
+    with read_session(engine) as db:
         return list(
             db.scalars(
                 select(AgentRow.username)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as DbSession
 
 from workstation.domain.models import Role, utcnow
-from workstation.server.db import AgentRow, AuditRow
+from workstation.server.db import AgentRow, AuditRow, read_session
 
 #: Most entries one GET /audit returns.
 MAX_AUDIT_PAGE = 1000
@@ -85,7 +85,7 @@ def record_now(
 def entries(engine: Engine, *, after: int = 0, limit: int = 200) -> list[dict[str, Any]]:
     """Entries with an id above `after`, oldest first: page on with the last id returned."""
     limit = max(1, min(limit, MAX_AUDIT_PAGE))
-    with DbSession(engine) as db:
+    with read_session(engine) as db:
         rows = db.scalars(select(AuditRow).where(AuditRow.id > after).order_by(AuditRow.id).limit(limit))
         return [
             {

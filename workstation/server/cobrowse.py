@@ -46,7 +46,14 @@ from workstation.domain.cobrowse import (
 )
 from workstation.domain.models import ConversationState, Message, utcnow
 from workstation.server.backend import Backend, BackendError, Principal
-from workstation.server.db import AgentRow, CobrowseRow, ConversationRow, CustomerRow, MessageRow
+from workstation.server.db import (
+    AgentRow,
+    CobrowseRow,
+    ConversationRow,
+    CustomerRow,
+    MessageRow,
+    read_session,
+)
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +155,7 @@ class CobrowseHub:
         return bool(self._pages.get(conversation_id))
 
     def status(self, principal: Principal, conversation_id: str) -> CobrowseStatus:
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             conv = self._own_conversation(db, principal, conversation_id)
             return self._status(db, conv)
 
@@ -214,7 +221,7 @@ class CobrowseHub:
         self._after(session)
 
     def end_by_agent(self, principal: Principal, conversation_id: str, session_id: str) -> CobrowseSession:
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             self._own_conversation(db, principal, conversation_id)
         return self.apply(conversation_id, session_id, CobrowseAction.END, Actor.AGENT)
 
@@ -277,7 +284,7 @@ class CobrowseHub:
     def _after(self, session: CobrowseSession) -> None:
         """The relay follows the committed state: tell both ends; stop at once when paused or over."""
         relay = self._relays.get(session.id)
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             agent = db.get(AgentRow, session.invited_by)
         self._to_pages(
             session.conversation_id,
@@ -331,7 +338,7 @@ class CobrowseHub:
 
     def expire_due(self) -> int:
         now = utcnow()
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             rows = list(
                 db.scalars(select(CobrowseRow).where(CobrowseRow.state.in_([s.value for s in OPEN_STATES])))
             )
@@ -379,7 +386,7 @@ class CobrowseHub:
         self._pages.setdefault(conversation_id, set()).add(link)
         self._absent_since.pop(conversation_id, None)
         self._publish_online(conversation_id)
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             sessions = _sessions(db, conversation_id)
             conv = db.get(ConversationRow, conversation_id)
             agent = db.get(AgentRow, conv.agent_id) if conv and conv.agent_id else None
@@ -517,7 +524,7 @@ class CobrowseHub:
         try:
             principal = self.backend.authenticate(token)
             relay = self._relays.get(session_id)
-            with DbSession(self.backend.engine) as db:
+            with read_session(self.backend.engine) as db:
                 if relay is None:
                     raise BackendError(404, "not_found", "No open cobrowse session.")
                 self._own_conversation(db, principal, relay.session.conversation_id)

@@ -14,11 +14,10 @@ from typing import Any
 
 from fastapi import APIRouter, Header
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session as DbSession
 
 from workstation.domain import messages as M
 from workstation.server.backend import Backend, BackendError, Principal
-from workstation.server.db import ConversationRow, CustomerRow
+from workstation.server.db import ConversationRow, CustomerRow, read_session
 
 API = "/api/v1/customer-search"
 MIN_QUERY = 2
@@ -34,7 +33,7 @@ def search_customers(
     query = q.strip()[:MAX_QUERY]
     if len(query) < MIN_QUERY:
         raise BackendError(422, "invalid", M.Msg(M.SEARCH_TOO_SHORT, count=MIN_QUERY))
-    with DbSession(backend.engine) as db:
+    with read_session(backend.engine) as db:
         conv = db.get(ConversationRow, conversation_id)
         if conv is None or conv.channel != "voice":
             raise BackendError(404, "not_found", f"No call {conversation_id}.")
@@ -43,7 +42,7 @@ def search_customers(
     digits = re.sub(r"\D", "", query)
     like = "%" + query.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     found: list[CustomerRow] = []
-    with DbSession(backend.engine) as db:
+    with read_session(backend.engine) as db:
         text_match = or_(
             func.lower(CustomerRow.name).like(like, escape="\\"),
             func.lower(func.json_extract(CustomerRow.data, "$.email")).like(like, escape="\\"),

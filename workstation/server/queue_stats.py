@@ -62,6 +62,7 @@ from workstation.server.db import (
     RoutingTaskRow,
     TaskMoveRow,
     TaskOutcomeRow,
+    read_session,
 )
 from workstation.server.fanout import is_shared
 from workstation.server.reader_threads import ReaderThreads
@@ -226,7 +227,7 @@ class QueueMonitor:
         window_start = naive_now - timedelta(seconds=self.config.window_s)
         local_midnight = now.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
         midnight = local_midnight.astimezone(UTC).replace(tzinfo=None)
-        with DbSession(backend.engine) as db:
+        with read_session(backend.engine) as db:
             self._read_reasons(db)
             agents = list(
                 db.scalars(select(AgentRow).where(AgentRow.role == Role.AGENT.value).order_by(AgentRow.name))
@@ -421,13 +422,13 @@ class QueueMonitor:
             ).delete()
 
     def _newest_sample(self) -> float | None:
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             newest = db.scalar(select(func.max(MonitorSampleRow.at)))
         return None if newest is None else _aware(newest).timestamp()
 
     def _read_samples(self, after: float) -> list[tuple[float, dict[str, Any]]]:
         since = datetime.fromtimestamp(after, UTC).replace(tzinfo=None)
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             return [
                 (_aware(row.at).timestamp(), row.data)
                 for row in db.scalars(

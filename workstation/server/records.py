@@ -32,7 +32,7 @@ from workstation.server.backend import (
     _customer,
     _new_id,
 )
-from workstation.server.db import AgentRow, CustomerRow, NoteRow
+from workstation.server.db import AgentRow, CustomerRow, NoteRow, read_session
 
 #: The longest note the backend keeps, and what it says to a longer one.
 MAX_NOTE_CHARS = 10_000
@@ -93,7 +93,7 @@ class CustomerRecords:
 
     def notes(self, principal: Principal, customer_id: str) -> list[CustomerNote]:
         self._backend.require_access(principal, customer_id=customer_id)
-        with DbSession(self._backend.engine) as db:
+        with read_session(self._backend.engine) as db:
             rows = db.scalars(
                 select(NoteRow)
                 .where(NoteRow.customer_id == customer_id)

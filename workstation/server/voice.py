@@ -69,6 +69,7 @@ from workstation.server.db import (
     OfferRow,
     RoutingTaskRow,
     WrapUpCodeRow,
+    read_session,
 )
 from workstation.server.voice_config import VoiceConfig
 from workstation.server.voice_credentials import voice_credentials_router
@@ -210,7 +211,7 @@ class VoiceDesk:
 
     def _offered_to(self, conv_id: str) -> tuple[str | None, bool]:
         """Who the call is offered to (or was accepted by), and whether it was accepted."""
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             row = db.execute(
                 select(AgentRow.username)
                 .join(OfferRow, OfferRow.agent_id == AgentRow.id)
@@ -227,7 +228,7 @@ class VoiceDesk:
 
     def event(self, call_id: str, event: str, by: str = "", code: str = "") -> str:
         """What the proxy saw happen to a call; returns what the backend did (for the proxy's log)."""
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             conv = self._conversation_of(db, call_id)
             if conv is None:
                 return "unknown call"
@@ -292,7 +293,7 @@ class VoiceDesk:
             return 0
         now = utcnow()
         due: list[tuple[str, str]] = []
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             for conv, task in db.execute(
                 select(ConversationRow, RoutingTaskRow)
                 .join(RoutingTaskRow, RoutingTaskRow.conversation_id == ConversationRow.id)
@@ -317,7 +318,7 @@ class VoiceDesk:
     def call(self, principal: Principal, conv_id: str) -> dict[str, Any]:
         """A call as the agent's desk shows it: the caller's and the dialled number, whether the
         caller is a known customer, its state and talk time (after it ended)."""
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             conv = db.get(ConversationRow, conv_id)
             task = db.get(RoutingTaskRow, conv_id)
             if conv is None or task is None or conv.channel != "voice":
@@ -328,7 +329,7 @@ class VoiceDesk:
 
     def calls(self, principal: Principal) -> list[dict[str, Any]]:
         """The agent's calls not yet wrapped up (a desk that restarted recovers its state from these)."""
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             rows = db.execute(
                 select(ConversationRow, RoutingTaskRow)
                 .join(RoutingTaskRow, RoutingTaskRow.conversation_id == ConversationRow.id)
@@ -341,7 +342,7 @@ class VoiceDesk:
             return [_call_record(conv, task, self.config) for conv, task in rows]
 
     def _contact_event(self, conv: Conversation, wrapup_code: str) -> TimelineEvent:
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             task = db.get(RoutingTaskRow, conv.id)
             talk = task.attributes.get("talk_s") if task else None
         return phone_contact_event(conv, wrapup_code, float(talk) if isinstance(talk, int | float) else None)

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session as DbSession
 from workstation.domain.models import Role, utcnow
 from workstation.server import audit
 from workstation.server.backend import Backend, BackendError, Principal
-from workstation.server.db import AgentRow, SipCredentialRow
+from workstation.server.db import AgentRow, SipCredentialRow, read_session
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class SipCredentials:
 
     def ha1(self, sip_user: str, realm: str) -> str | None:
         """The HA1 the proxy checks a digest answer against; None: not a SIP user here (or disabled)."""
-        with DbSession(self.backend.engine) as db:
+        with read_session(self.backend.engine) as db:
             row = db.get(SipCredentialRow, sip_user)
             if row is None or not hmac.compare_digest(row.realm.encode(), realm.encode()):
                 return None

@@ -26,10 +26,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session as DbSession
 
 from workstation.domain.models import ConversationState, utcnow
-from workstation.server.db import ConversationRow, RoutingTaskRow
+from workstation.server.db import ConversationRow, RoutingTaskRow, read_session
 
 if TYPE_CHECKING:
     from workstation.server.voice import VoiceDesk
@@ -69,7 +68,7 @@ class CallQueue:
     def _recover(self) -> None:
         """Calls that waited when the backend stopped (the proxy may still hold them)."""
         now_wall, now = utcnow(), time.monotonic()
-        with DbSession(self.desk.backend.engine) as db:
+        with read_session(self.desk.backend.engine) as db:
             for conv, task in db.execute(
                 select(ConversationRow, RoutingTaskRow)
                 .join(RoutingTaskRow, RoutingTaskRow.conversation_id == ConversationRow.id)
@@ -102,7 +101,7 @@ class CallQueue:
 
     def _decide(self, call_id: str, conv_id: str, since: float) -> Decision | None:
         desk = self.desk
-        with DbSession(desk.backend.engine) as db:
+        with read_session(desk.backend.engine) as db:
             conv = db.get(ConversationRow, conv_id)
             state = conv.state if conv is not None else ConversationState.CLOSED.value
         if state not in _OPEN:  # the caller hung up (CANCEL reported), or the task was closed

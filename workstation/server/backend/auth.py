@@ -26,6 +26,7 @@ from workstation.server.db import (
     IdempotencyRow,
     TokenRow,
     autocommit_reads,
+    read_session,
 )
 from workstation.server.passwords import dummy_hash, hash_password, verify_password
 
@@ -91,7 +92,7 @@ class AuthAndPresence(BackendBase):
     def check_password(self, username: str, password: str) -> str | None:
         """The agent id if `password` is theirs and they may sign in, else None. Blocking (one scrypt
         run whatever the outcome, so timing does not tell unknown users apart): call it off the loop."""
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             row = db.scalar(select(AgentRow).where(AgentRow.username == username))
             stored, agent_id = (row.password_hash, row.id) if row else (dummy_hash(), None)
             usable = row is not None and row.disabled_at is None and row.role != Role.SERVICE.value
@@ -99,7 +100,7 @@ class AuthAndPresence(BackendBase):
         return agent_id if ok and usable else None
 
     def is_username(self, username: str) -> bool:
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             return db.scalar(select(AgentRow.id).where(AgentRow.username == username)) is not None
 
     def open_session(self, agent_id: str) -> tuple[str, Agent]:
@@ -141,7 +142,7 @@ class AuthAndPresence(BackendBase):
         if not keys:
             return 0
         now = utcnow()
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             rows = {r.digest: r for r in db.scalars(select(TokenRow).where(TokenRow.digest.in_(keys)))}
             disabled = set(
                 db.scalars(
@@ -202,14 +203,14 @@ class AuthAndPresence(BackendBase):
         return token
 
     def get_agent(self, agent_id: str) -> Agent:
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             row = db.get(AgentRow, agent_id)
             if row is None:
                 raise BackendError(404, "not_found", f"No agent {agent_id}.")
             return _agent(row)
 
     def list_agents(self) -> list[Agent]:
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             return [_agent(r) for r in db.scalars(select(AgentRow).order_by(AgentRow.username))]
 
     # --- idempotent writes -----------------------------------------------------------------------

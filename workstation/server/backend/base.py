@@ -46,6 +46,7 @@ from workstation.server.db import (
     Meta,
     TaskMoveRow,
     WrapUpCodeRow,
+    read_session,
 )
 from workstation.server.fanout import EventFanout
 from workstation.server.limits import (
@@ -127,7 +128,7 @@ class BackendBase:
             if uow.db.scalar(select(func.count()).select_from(WrapUpCodeRow)) == 0:
                 for pos, (code, label) in enumerate(DEFAULT_WRAPUP_CODES):
                     uow.db.add(WrapUpCodeRow(code=code, label=label, position=pos))
-        with DbSession(engine) as db:
+        with read_session(engine) as db:
             meta = db.get(Meta, "log_id")
             assert meta is not None
             self.log_id = meta.value
@@ -216,7 +217,7 @@ class BackendBase:
 
     def _reading(self) -> contextlib.AbstractContextManager[DbSession]:
         outer = self._batch.get()
-        return contextlib.nullcontext(outer.db) if outer is not None else DbSession(self.engine)
+        return contextlib.nullcontext(outer.db) if outer is not None else read_session(self.engine)
 
     def _after_commit(self, callback: Callable[[], None]) -> None:
         outer = self._batch.get()
@@ -232,18 +233,18 @@ class BackendBase:
     # --- the event log ---------------------------------------------------------------------------
 
     def head(self) -> int:
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             return db.scalar(select(func.max(EventLogRow.seq))) or 0
 
     def oldest(self) -> int:
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             return db.scalar(select(func.min(EventLogRow.seq))) or 0
 
     def events_after(self, principal: Principal, after: int, limit: int = 1000) -> list[EventFrame]:
         audiences = [AUDIENCE_ALL, principal.agent_id or ""]
         if principal.role == Role.TEAMLEAD:
             audiences.append(AUDIENCE_TEAMLEADS)
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             rows = db.scalars(
                 select(EventLogRow)
                 .where(EventLogRow.seq > after, EventLogRow.audience.in_(audiences))
@@ -306,7 +307,9 @@ class BackendBase:
 
         def _cancel_offers_of(self, uow: _UnitOfWork, agent_id: str) -> None: ...
 
-        def _task_rows(self, db: DbSession, convs: list[ConversationRow]) -> dict[str, RoutingTaskRow]: ...
+        def _task_rows(
+            self, db: DbSession, convs: list[ConversationRow], *, store: bool = True
+        ) -> dict[str, RoutingTaskRow]: ...
 
         def _task_state(self, row: _TaskFacts, now: datetime) -> TaskState: ...
 

@@ -40,6 +40,7 @@ from workstation.server.db import (
     MessageRow,
     RoutingTaskRow,
     WrapUpCodeRow,
+    read_session,
 )
 
 
@@ -216,7 +217,7 @@ class Conversations(BackendBase):
             raise BackendError(403, "forbidden", "This token belongs to another conversation.")
         if principal.scope == "agent" and principal.role != Role.SERVICE:
             self._require_own_conversation(principal, conversation_id, allow_closed=True, read=True)
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             conv = db.get(ConversationRow, conversation_id)
             if conv is None:
                 raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
@@ -224,13 +225,13 @@ class Conversations(BackendBase):
 
     def get_conversation(self, principal: Principal, conversation_id: str) -> Conversation:
         self._require_own_conversation(principal, conversation_id, allow_closed=True, read=True)
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             conv = db.get(ConversationRow, conversation_id)
             assert conv is not None
             return self._conversation(db, conv)
 
     def list_conversations(self, principal: Principal, *, state: str | None) -> list[Conversation]:
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             query = select(ConversationRow).where(ConversationRow.agent_id == principal.agent_id)
             if state:
                 query = query.where(ConversationRow.state == state)
@@ -267,19 +268,19 @@ class Conversations(BackendBase):
     ) -> Conversation:
         """A past conversation of a customer the agent is serving, with its transcript (read-only);
         or one the agent handled themselves (their own history), whoever they serve now."""
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             row = db.get(ConversationRow, conversation_id)
             own = row is not None and principal.scope == "agent" and row.agent_id == principal.agent_id
         if not own:
             self.require_access(principal, customer_id=customer_id)
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             row = db.get(ConversationRow, conversation_id)
             if row is None or row.customer_id != customer_id:
                 raise BackendError(404, "not_found", f"No conversation {conversation_id} of this customer.")
             return self._conversation(db, row)
 
     def wrapup_codes(self) -> list[WrapUpCode]:
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             rows = db.scalars(select(WrapUpCodeRow).order_by(WrapUpCodeRow.position))
             return [WrapUpCode(code=r.code, label=r.label) for r in rows]
 

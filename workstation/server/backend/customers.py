@@ -45,6 +45,7 @@ from workstation.server.db import (
     CustomerRow,
     CustomerStoryRow,
     FeedbackRow,
+    read_session,
     refresh_stories,
 )
 from workstation.server.limits import (
@@ -194,7 +195,7 @@ class Customers(BackendBase):
             )
         results: list[IngestResult | None] = [None] * len(items)
         good: list[tuple[int, TimelineEvent]] = []
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             known: set[str] = set()
             for index, item in enumerate(items):
                 try:
@@ -221,16 +222,16 @@ class Customers(BackendBase):
         return [r for r in results if r is not None]
 
     def customer_count(self) -> int:
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             return db.scalar(select(func.count()).select_from(CustomerRow)) or 0
 
     def list_customer_ids(self) -> list[str]:
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             return list(db.scalars(select(CustomerRow.id).order_by(CustomerRow.id)))
 
     def get_customer(self, principal: Principal, customer_id: str) -> Customer:
         self.require_access(principal, customer_id=customer_id)
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             row = db.get(CustomerRow, customer_id)
             if row is None:
                 raise BackendError(404, "not_found", f"No customer {customer_id}.")
@@ -248,7 +249,7 @@ class Customers(BackendBase):
         """A page of the customer's history, newest first; `before` is the previous page's cursor.
         `where` narrows it (channels, phases, kinds, text, only open stories) in SQL."""
         self.require_access(principal, customer_id=customer_id)
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             if db.get(CustomerRow, customer_id) is None:
                 raise BackendError(404, "not_found", f"No customer {customer_id}.")
             open_keys = (
@@ -380,6 +381,6 @@ class Customers(BackendBase):
         """Feedback that shapes this agent's ranking: the team's, newest last (learning is shared)."""
         if principal.scope != "agent":
             raise BackendError(403, "forbidden", "Agents only.")
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             rows = list(db.scalars(select(FeedbackRow).order_by(FeedbackRow.id.desc()).limit(limit)))
         return [RelevanceFeedback.model_validate(r.data) for r in reversed(rows)]

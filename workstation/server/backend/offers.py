@@ -56,6 +56,7 @@ from workstation.server.db import (
     OfferReasonRow,
     OfferRow,
     RoutingTaskRow,
+    read_session,
 )
 from workstation.server.writer_thread import WriterClosed
 
@@ -89,7 +90,7 @@ class OffersAndRouting(BackendBase):
     # --- offers and routing ----------------------------------------------------------------------
 
     def pending_offers(self, principal: Principal) -> list[Offer]:
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             rows = db.scalars(
                 select(OfferRow)
                 .where(OfferRow.agent_id == principal.agent_id, OfferRow.state == "offered")
@@ -352,7 +353,12 @@ class OffersAndRouting(BackendBase):
         closed = self._conversation(uow.db, conv, with_messages=False)
         uow.append(AUDIENCE_TEAMLEADS, "conversation.closed", closed.model_dump(mode="json"))
 
-    def _task_rows(self, db: DbSession, convs: list[ConversationRow]) -> dict[str, RoutingTaskRow]:
+    def _task_rows(
+        self, db: DbSession, convs: list[ConversationRow], *, store: bool = True
+    ) -> dict[str, RoutingTaskRow]:
+        """The routing tasks of these conversations. A conversation queued before routing tasks
+        existed (an older database) gets one built from it, stored only with `store` (a unit of
+        work); a read (why_waiting) uses the built row as it is and leaves storing it to the router."""
         rows = {
             r.conversation_id: r
             for r in db.scalars(
@@ -364,7 +370,8 @@ class OffersAndRouting(BackendBase):
                 customer = db.get(CustomerRow, conv.customer_id)
                 assert customer is not None
                 rows[conv.id] = self._routing_task(db, conv, customer, None)
-                db.add(rows[conv.id])
+                if store:
+                    db.add(rows[conv.id])
         return rows
 
     def _task_state(self, row: _TaskFacts, now: datetime) -> TaskState:

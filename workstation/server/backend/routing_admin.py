@@ -49,6 +49,7 @@ from workstation.server.db import (
     RoutingTaskRow,
     TaskMoveRow,
     TaskOutcomeRow,
+    read_session,
 )
 
 
@@ -90,7 +91,7 @@ class RoutingAdmin(BackendBase):
 
     def agent_routing(self, principal: Principal) -> list[dict[str, Any]]:
         self._require_supervisor(principal)
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             routing = {r.agent_id: r for r in db.scalars(select(AgentRoutingRow))}
             return [
                 {
@@ -150,13 +151,13 @@ class RoutingAdmin(BackendBase):
         self.wake_router()
 
     def has_agent_routing(self, agent_id: str) -> bool:
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             return db.get(AgentRoutingRow, agent_id) is not None
 
     def routing_history(self, principal: Principal, conversation_id: str) -> dict[str, Any]:
         """Where a task went and why: its attributes, its workflow position, every offer with its reason."""
         self._require_supervisor(principal)
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             conv = db.get(ConversationRow, conversation_id)
             if conv is None:
                 raise BackendError(404, "not_found", f"No conversation {conversation_id}.")
@@ -192,7 +193,7 @@ class RoutingAdmin(BackendBase):
         """Where each waiting task (or the one asked about) stands, and who could take it."""
         self._require_supervisor(principal)
         now = utcnow()
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             query = select(ConversationRow).where(
                 ConversationRow.state.in_((ConversationState.QUEUED.value, ConversationState.OFFERED.value))
             )
@@ -206,7 +207,7 @@ class RoutingAdmin(BackendBase):
                     raise BackendError(409, "not_waiting", M.Msg(M.NOT_WAITING, state=conv.state))
                 query = query.where(ConversationRow.id == conversation_id)
             convs = list(db.scalars(query.order_by(ConversationRow.started_at)))
-            rows = self._task_rows(db, convs)
+            rows = self._task_rows(db, convs, store=False)
             workers = self._workers(db)
             offered = {
                 conv_id: agent_id
@@ -228,7 +229,7 @@ class RoutingAdmin(BackendBase):
     def force_presence(self, principal: Principal, agent_id: str, presence: Presence) -> Agent:
         """A team lead sets an agent's presence (e.g. Away for someone who left the desk)."""
         self._require_supervisor(principal)
-        with DbSession(self.engine) as db:
+        with read_session(self.engine) as db:
             target = db.get(AgentRow, agent_id)
             lead = db.get(AgentRow, principal.agent_id or "")
             if target is None or target.role != Role.AGENT.value:
