@@ -433,6 +433,14 @@ def _print_statements(url: str) -> None:
             "SELECT sum(calls), sum(plans), sum(total_exec_time), sum(total_plan_time) "
             "FROM pg_stat_statements"
         ).fetchone() or (0, 0, 0.0, 0.0)
+        # Transaction control is where the round trips without work show: a BEGIN per transaction,
+        # and each ROLLBACK makes psycopg DEALLOCATE ALL its prepared statements.
+        control = dict(
+            conn.execute(
+                "SELECT upper(split_part(ltrim(query), ' ', 1)), sum(calls) FROM pg_stat_statements "
+                "WHERE query ~* '^\\s*(begin|commit|rollback|deallocate)' GROUP BY 1"
+            ).fetchall()
+        )
         top = conn.execute(
             "SELECT calls, plans, total_exec_time, total_plan_time, query FROM pg_stat_statements "
             "ORDER BY total_exec_time + total_plan_time DESC LIMIT %s",
@@ -443,6 +451,8 @@ def _print_statements(url: str) -> None:
         f"{execute_ms / 1000:.2f} s executing, {plan_ms / 1000:.2f} s planning",
         flush=True,
     )
+    verbs = ("BEGIN", "COMMIT", "ROLLBACK", "DEALLOCATE")
+    print("  transaction control: " + ", ".join(f"{v} {control.get(v, 0)}" for v in verbs), flush=True)
     for n, p, e, pl, query in top:
         text = " ".join(query.split())[:110]
         print(f"    {n:7d} calls {p:7d} plans {e:8.1f} ms exec {pl:8.1f} ms plan  {text}", flush=True)
