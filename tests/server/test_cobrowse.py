@@ -462,6 +462,57 @@ def test_the_relay_buffer_is_bounded_and_restarts_at_a_fresh_snapshot(backend: B
     assert sum(json.loads(f)["kind"] == "snapshot" for f in frames) == 1
 
 
+def test_a_closed_chat_leaves_nothing_behind_in_the_page_state(backend: Backend) -> None:
+    """The hub keeps, per chat, when its page left and what the agent was told; kept after the chat
+    closed, that grew by one entry per web chat for as long as the backend ran. One layer, as above."""
+    import asyncio
+
+    from workstation.server.cobrowse import CobrowseHub, _Link
+
+    core = backend.server.backend
+    assert core is not None
+    hub = CobrowseHub(core, offline_grace_s=0.05)
+    agent = backend.login("demo")
+    left_before, _ = _accepted_chat(backend, agent, "c-1")
+    left_after, _ = _accepted_chat(backend, agent, "c-2")
+    pages: dict[str, _Link] = {}
+
+    def page_state() -> tuple[dict[str, object], dict[str, bool]]:
+        return backend.server.call(lambda: (dict(hub._absent_since), dict(hub._published_online)))
+
+    def arrive(chat: dict[str, Any]) -> None:
+        conv_id = chat["conversation"]["id"]
+        pages[conv_id] = _Link(ws=None, conversation_id=conv_id, queue=asyncio.Queue(10))  # type: ignore[arg-type]
+        hub._pages[conv_id] = {pages[conv_id]}
+        hub._publish_online(conv_id)
+
+    def leave(chat: dict[str, Any]) -> None:
+        hub._page_left(pages[chat["conversation"]["id"]])
+
+    def close(chat: dict[str, Any]) -> None:
+        conv_id = chat["conversation"]["id"]
+        response = backend.http.post(
+            f"/api/v1/conversations/{conv_id}/close", json={"wrapup_code": "resolved"}, headers=agent
+        )
+        assert response.status_code == 200, response.text
+
+    for chat in (left_before, left_after):
+        backend.server.call(lambda chat=chat: arrive(chat))
+    ids = {left_before["conversation"]["id"], left_after["conversation"]["id"]}
+    assert page_state()[1] == dict.fromkeys(ids, True)
+
+    # One page leaves while its chat is open (the agent is told after the grace), then it closes;
+    # the other chat closes first, and its page leaves afterwards.
+    backend.server.call(lambda: leave(left_before))
+    assert backend.wait_for(lambda: page_state()[1][left_before["conversation"]["id"]] is False)
+    close(left_before)
+    close(left_after)
+    backend.server.call(lambda: leave(left_after))
+
+    assert backend.wait_for(lambda: page_state() == ({}, {}))
+    assert backend.server.call(lambda: dict(hub._pages)) == {}
+
+
 def test_the_shop_says_clearly_when_the_rrweb_assets_are_missing(
     backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:

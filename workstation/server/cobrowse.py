@@ -323,6 +323,13 @@ class CobrowseHub:
                         "the chat was closed",
                     )
         self._to_pages(conversation_id, {"kind": "closed"})
+        self._forget_pages_of(conversation_id)
+
+    def _forget_pages_of(self, conversation_id: str) -> None:
+        # Kept per chat while it is open; a closed chat's entries would pile up for as long as the
+        # backend runs (one per web chat). Its pages still connected stay in _pages until they leave.
+        self._absent_since.pop(conversation_id, None)
+        self._published_online.pop(conversation_id, None)
 
     def _on_agent_message(self, conversation_id: str, message: Message) -> None:
         self._to_pages(conversation_id, {"kind": "message", "message": message.model_dump(mode="json")})
@@ -406,17 +413,21 @@ class CobrowseHub:
             pass
         finally:
             writer.cancel()
-            pages = self._pages.get(conversation_id, set())
-            pages.discard(link)
-            for relay in self._relays.values():
-                if relay.recorder is link:
-                    relay.recorder = None
-            if not pages:
-                self._pages.pop(conversation_id, None)
-                self._absent_since[conversation_id] = utcnow()
-                asyncio.get_running_loop().call_later(
-                    self.offline_grace_s, self._publish_online, conversation_id
-                )
+            self._page_left(link)
+
+    def _page_left(self, link: _Link) -> None:
+        """A customer's page went away: once the chat has no page left, the customer counts as
+        offline after `offline_grace_s` (a reload should not flicker the agent's status)."""
+        conversation_id = link.conversation_id
+        pages = self._pages.get(conversation_id, set())
+        pages.discard(link)
+        for relay in self._relays.values():
+            if relay.recorder is link:
+                relay.recorder = None
+        if not pages:
+            self._pages.pop(conversation_id, None)
+            self._absent_since[conversation_id] = utcnow()
+            asyncio.get_running_loop().call_later(self.offline_grace_s, self._publish_online, conversation_id)
 
     def _on_customer_frame(self, link: _Link, text: str) -> None:
         if len(text) > MAX_FRAME_BYTES:
@@ -509,10 +520,14 @@ class CobrowseHub:
         online = self.online(conversation_id)
         if self._published_online.get(conversation_id) == online:
             return
-        self._published_online[conversation_id] = online
         with self.backend.unit_of_work() as uow:
             conv = uow.db.get(ConversationRow, conversation_id)
-            if conv is not None and conv.agent_id and conv.state == ConversationState.ACTIVE.value:
+            if conv is None or conv.state == ConversationState.CLOSED.value:
+                # A page that leaves after its chat closed: nothing to tell, and nothing to keep.
+                self._forget_pages_of(conversation_id)
+                return
+            self._published_online[conversation_id] = online
+            if conv.agent_id and conv.state == ConversationState.ACTIVE.value:
                 status = self._status(uow.db, conv)
                 uow.append(conv.agent_id, "cobrowse.status", status.model_dump(mode="json"))
 
