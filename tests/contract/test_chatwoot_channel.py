@@ -508,6 +508,28 @@ def test_polling_catches_up_what_no_webhook_announced_and_skips_quiet_conversati
     assert _desk_messages(api, agent, conversation["id"]) == [("customer", "erste"), ("customer", "zweite")]
 
 
+def test_a_conversation_resolved_in_chatwoot_is_no_longer_remembered_by_the_poll(
+    desk: Desk, world: ChatwootWorld, standin: SpecStandIn
+) -> None:
+    # The poll remembers each open conversation's last activity to skip quiet ones; kept after the
+    # conversation was resolved, that grew by one entry per Chatwoot conversation for good.
+    api = desk.start()
+    world.customer_writes(71, "eins")
+    world.customer_writes(72, "zwei", contact=6)
+    desk.sync()
+    assert desk.server is not None and desk.server._server is not None
+    channel = desk.server._server.config.app.state.channels.channels["cw"]  # type: ignore[attr-defined]
+    assert set(channel._seen_activity) == {71, 72}
+
+    del world.conversations[71]  # resolved: no longer in the open list
+    desk.sync()
+    assert set(channel._seen_activity) == {72}
+    reads = len(standin.calls("GET", MESSAGES))
+    desk.sync()
+    assert len(standin.calls("GET", MESSAGES)) == reads  # 72 is still skipped while quiet
+    assert api.http.get("/api/v1/channels", headers=api.login("lead")).json()[0]["last_error"] is None
+
+
 def test_an_absurdly_long_or_empty_message_is_cut_or_marked_not_lost(
     desk: Desk, world: ChatwootWorld
 ) -> None:

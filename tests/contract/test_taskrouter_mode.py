@@ -335,12 +335,18 @@ def test_a_reservation_for_no_chat_of_this_desk_is_left_to_time_out(
     api = desk
     foreign = f"WT{999:032x}"
     workspace.tasks[foreign] = {"sid": foreign, "attributes": '{"desk_conversation": "cv-elsewhere"}'}
-    workspace.reserve(foreign)
+    reservation = workspace.reserve(foreign)
     passes = desks.status()["passes"]
     api.wait_for(lambda: desks.status()["passes"] >= passes + 3)
     assert api.offers(api.login("demo")) == []
     assert len(standin.calls("GET", TASK)) == 1  # looked at once, not on every pass
     assert standin.calls("POST", RESERVATION) == []
+    # Once TaskRouter timed it out, the desk forgets it (kept for good, these piled up).
+    assert desks.server is not None and desks.server._server is not None
+    router = desks.server._server.config.app.state.channels.routers["tr"]  # type: ignore[attr-defined]
+    assert api.server.call(lambda: set(router._ignored)) == {reservation}
+    workspace.reservations[reservation]["reservation_status"] = "timeout"
+    api.wait_for(lambda: not api.server.call(lambda: set(router._ignored)))
 
 
 def test_a_reservation_taskrouter_withdraws_is_withdrawn_from_the_desk(

@@ -247,14 +247,21 @@ class ChatwootChannel:
         self.last_error = None
 
     async def poll(self) -> None:
+        listed: set[int] = set()
         for page in range(1, MAX_POLL_PAGES + 1):
             conversations = await self.client.conversations(status="open", page=page)
             if not conversations:
+                # The whole open list was read: a conversation no longer in it was resolved, and
+                # its last activity need not be remembered (one entry per conversation ever open
+                # would otherwise pile up for as long as the process runs).
+                for gone in self._seen_activity.keys() - listed:
+                    del self._seen_activity[gone]
                 return
             for conversation in conversations:
                 inboxes = self.settings.inbox_ids
                 if inboxes is not None and conversation.inbox_id not in inboxes:
                     continue
+                listed.add(conversation.id)
                 activity = conversation.last_activity_at
                 if activity is not None and self._seen_activity.get(conversation.id) == activity:
                     continue

@@ -212,8 +212,10 @@ class TaskRouterMode:
     # --- reservations -> offers ------------------------------------------------------------------
 
     async def take_reservations(self) -> None:
+        still_pending: set[str] = set()
         for username, worker_sid in self.settings.workers.items():
             pending = await self.client.pending_reservations(worker_sid)
+            still_pending.update(r.sid for r in pending)
             await self.backend.writer.run(partial(self._withdraw_gone, username, {r.sid for r in pending}))
             for reservation in pending:
                 if reservation.sid in self._ignored:
@@ -222,6 +224,9 @@ class TaskRouterMode:
                     continue
                 task = await self.client.task(reservation.task_sid)
                 await self.backend.writer.run(partial(self._offer, username, reservation.sid, task))
+        # Every worker's list was read: an ignored reservation no longer pending has timed out at
+        # TaskRouter and will not come back; remembering it for good would grow without end.
+        self._ignored &= still_pending
 
     def _known(self, reservation_sid: str) -> bool:
         with self.backend.unit_of_work() as uow:
