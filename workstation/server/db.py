@@ -573,11 +573,10 @@ def read_session(engine: Engine) -> ReadSession:
     """A session for reads, outside any transaction (as autocommit_reads, for ORM reads).
 
     Each statement sees what was committed when it began, as it would inside a READ COMMITTED
-    transaction, so a read loses nothing by running without one. What it saves on PostgreSQL is
-    more than the BEGIN and ROLLBACK round trips: psycopg forgets its prepared statements at every
-    ROLLBACK (a rolled-back transaction may have undone a PREPARE), so while every read session
-    ended in one, the server planned nearly every statement at every call (bench_load.py
-    --statements). A session that tries to write raises ReadOnlySessionError instead.
+    transaction, so a read loses nothing by running without one. On PostgreSQL it saves the BEGIN
+    and ROLLBACK round trips, and psycopg keeps its prepared statements, which it forgets at every
+    ROLLBACK (a rolled-back transaction may have undone a PREPARE). A session that tries to write
+    raises ReadOnlySessionError instead: without a transaction, nothing would undo half a change.
     """
     session = ReadSession(engine)
     # Documented way to set one session's isolation: ask for its connection first, with the option.
