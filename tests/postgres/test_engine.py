@@ -37,7 +37,8 @@ def test_history_text_search_uses_the_full_text_index(pg_url: str) -> None:
     from sqlalchemy import func, literal_column, text
 
     from workstation.domain import timeline
-    from workstation.server.db import EVENTS_WORDS_INDEX, HISTORY_QUERY, CustomerEventRow, history_words_sql
+    from workstation.server.db import CustomerEventRow
+    from workstation.server.history_index import EVENTS_WORDS_INDEX, HISTORY_QUERY, history_words_sql
 
     engine = make_engine(pg_url)
     try:
@@ -64,7 +65,8 @@ def test_best_matches_first_finds_its_matches_through_the_full_text_index(pg_url
 
     from workstation.domain.timeline import TimelineFilter
     from workstation.server.backend.mappers import _ranked
-    from workstation.server.db import EVENTS_WORDS_INDEX, CustomerStoryRow
+    from workstation.server.db import CustomerStoryRow
+    from workstation.server.history_index import EVENTS_WORDS_INDEX
 
     engine = make_engine(pg_url)
     try:

@@ -21,8 +21,8 @@ from workstation.server.db import (
     CustomerEventRow,
     CustomerStoryRow,
     make_engine,
-    not_in_models,
 )
+from workstation.server.history_index import not_in_models
 
 #: The history's FTS5 tables have no model (revision 0004 makes them): left out of the comparison.
 COMPARE = {"include_name": not_in_models}

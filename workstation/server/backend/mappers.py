@@ -39,15 +39,13 @@ from workstation.domain.workflow import (
 )
 from workstation.server.backend.core import BackendError
 from workstation.server.db import (
-    EVENTS_FTS,
-    HISTORY_QUERY,
     AgentRow,
     CustomerEventRow,
     CustomerRow,
     MessageRow,
     RoutingTaskRow,
-    history_words_sql,
 )
+from workstation.server.history_index import EVENTS_FTS, HISTORY_QUERY, history_words_sql
 from workstation.server.limits import (
     MAX_AGENT_MESSAGE_CHARS,
     MAX_ATTRIBUTES_BYTES,
@@ -170,7 +168,7 @@ def _filtered(
             )
         )
     elif words and (ts := timeline.tsquery(text)) is not None:
-        # Exactly the index's expression (db.history_words_sql), or PostgreSQL scans instead.
+        # Exactly the index's expression (history_index.history_words_sql), or PostgreSQL scans instead.
         document: Any = literal_column(history_words_sql("customer_events.summary", "customer_events.data"))
         twin_document: Any = literal_column(history_words_sql("twin.summary", "twin.data"))
         found = getattr(func, HISTORY_QUERY)(ts)

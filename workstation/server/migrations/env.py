@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from workstation.server.db import Base, not_in_models
+from workstation.server.db import Base
+from workstation.server.history_index import not_in_models
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - the `alembic` command line, for writing revisions

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from workstation.server.db import history_search
+from workstation.server.history_index import history_search
 
 revision = "0004"
 down_revision = "0003"

@@ -16,7 +16,12 @@ from __future__ import annotations
 
 from alembic import op
 
-from workstation.server.db import EVENTS_WORDS_INDEX, HISTORY_QUERY, HISTORY_WORDS, postgres_history_search
+from workstation.server.history_index import (
+    EVENTS_WORDS_INDEX,
+    HISTORY_QUERY,
+    HISTORY_WORDS,
+    postgres_history_search,
+)
 
 revision = "0006"
 down_revision = "0005"

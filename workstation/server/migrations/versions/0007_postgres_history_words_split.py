@@ -1,4 +1,5 @@
-"""PostgreSQL's history words split at punctuation, as the agent's search is (db.postgres_history_search).
+"""PostgreSQL's history words split at punctuation, as the agent's search is
+(history_index.postgres_history_search).
 
 Revision ID: 0007
 Revises: 0006
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from workstation.server.db import EVENTS_WORDS_INDEX, postgres_history_search
+from workstation.server.history_index import EVENTS_WORDS_INDEX, postgres_history_search
 
 revision = "0007"
 down_revision = "0006"
