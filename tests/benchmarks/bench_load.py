@@ -434,7 +434,7 @@ def _print_statements(url: str) -> None:
             "FROM pg_stat_statements"
         ).fetchone() or (0, 0, 0.0, 0.0)
         # Transaction control is where the round trips without work show: a BEGIN per transaction,
-        # and each ROLLBACK makes psycopg DEALLOCATE ALL its prepared statements.
+        # and at each ROLLBACK psycopg forgets its prepared statements (DEALLOCATE ALL if it had any).
         control = dict(
             conn.execute(
                 "SELECT upper(split_part(ltrim(query), ' ', 1)), sum(calls) FROM pg_stat_statements "

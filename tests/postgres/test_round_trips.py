@@ -133,8 +133,8 @@ def test_a_read_through_the_backend_sends_no_begin_or_rollback(engine: Engine) -
 
 
 def test_prepared_statements_outlive_a_read_session(engine: Engine) -> None:
-    # psycopg prepares a statement on its fifth run (prepare_threshold) and forgets them all at a
-    # ROLLBACK: while read sessions ended in one, the server planned the same query at every call.
+    # psycopg prepares a statement on its fifth run on a connection (prepare_threshold) and forgets
+    # them all at a ROLLBACK: a read session that ended in one threw away what its connection had.
     backend = Backend(engine, BackendConfig())
     agent = backend.ensure_agent(username="ana", name="Ana", password="x" * 12)
     for _ in range(20):
